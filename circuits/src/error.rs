@@ -1,0 +1,113 @@
+//! Error types of the circuits crate.
+use thiserror::Error;
+
+/// A value could not be encoded as, or decoded from, a field element.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum EncodingError {
+    /// A hex field element was malformed.
+    #[error("not a hex field element ({0}): expected 0x followed by 1 to 64 hex digits")]
+    BadHex(String),
+    /// A field element encoding was not canonical (value ≥ the field modulus).
+    #[error("field element {0} is not canonical: it is not below the BN254 scalar field modulus")]
+    NonCanonical(String),
+    /// A label (serial, id, model name) does not fit the label encoding.
+    #[error("label {0:?} must be 1 to 31 printable ASCII characters")]
+    BadLabel(String),
+    /// A curve point is not on Baby Jubjub.
+    #[error("point is not on the Baby Jubjub curve")]
+    NotOnCurve,
+    /// A curve point is not in the prime-order subgroup of Baby Jubjub.
+    #[error("point is not in the prime-order subgroup of Baby Jubjub")]
+    NotInSubgroup,
+    /// A curve point is the identity.
+    #[error("point is the identity")]
+    Identity,
+    /// A country code is not two upper-case letters.
+    #[error("country code {0:?} must be two upper-case ASCII letters (ISO 3166-1 alpha-2)")]
+    BadCountry(String),
+}
+
+/// Why a claim does not hold for a given statement and witness. Returned by the
+/// executable specifications (`check_native`) of every claim.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum ClaimError {
+    /// The witness does not have the shape of the circuit.
+    #[error("witness shape mismatch: {0}")]
+    Shape(String),
+    /// More active chips than the cap allows.
+    #[error("{active} active chips exceed the cap of {cap}")]
+    CapExceeded {
+        /// Active chips in the witness.
+        active: u64,
+        /// The public cap.
+        cap: u64,
+    },
+    /// A padded (inactive) slot is not empty, or an active slot follows a padded one.
+    #[error("chip slot {slot}: {reason}")]
+    Padding {
+        /// The offending chip slot.
+        slot: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Chips are not grouped by facility slot in order.
+    #[error("chip slot {slot}: chips must be grouped by facility slot in order 0, 1, 2, ...")]
+    Grouping {
+        /// The offending chip slot.
+        slot: usize,
+    },
+    /// A chip lies outside its facility's geofence.
+    #[error("chip slot {slot} lies outside the geofence of its facility: {detail}")]
+    OutsideGeofence {
+        /// The offending chip slot.
+        slot: usize,
+        /// The geofence arithmetic that failed.
+        detail: String,
+    },
+    /// A facility is not in the registry under the public root.
+    #[error("facility slot {slot}: facility is not in the registry")]
+    FacilityNotInRegistry {
+        /// The offending facility slot.
+        slot: usize,
+    },
+    /// An auditor is not accredited under the public root.
+    #[error("facility slot {slot}: auditor is not accredited in the registry")]
+    AuditorNotAccredited {
+        /// The offending facility slot.
+        slot: usize,
+    },
+    /// An attestation is for another epoch.
+    #[error("facility slot {slot}: attestation is for epoch {found}, the statement is for epoch {expected}")]
+    WrongEpoch {
+        /// The offending facility slot.
+        slot: usize,
+        /// The attestation's epoch.
+        found: u64,
+        /// The statement's epoch.
+        expected: u64,
+    },
+    /// An attestation signature does not verify.
+    #[error("facility slot {slot}: attestation signature invalid: {reason}")]
+    BadSignature {
+        /// The offending facility slot.
+        slot: usize,
+        /// Why the signature was rejected.
+        reason: String,
+    },
+    /// The registry root computed from the witness differs from the public one.
+    #[error("registry root does not match the public registry root")]
+    RegistryRootMismatch,
+    /// The commitment opened from the witness differs from the public one.
+    #[error("inventory commitment does not match the public commitment")]
+    CommitmentMismatch,
+    /// A value does not fit the bit width the circuit allows.
+    #[error("{what} = {value} does not fit in {bits} bits")]
+    OutOfRange {
+        /// What the value is.
+        what: String,
+        /// The value, printed.
+        value: String,
+        /// Allowed width.
+        bits: u32,
+    },
+}

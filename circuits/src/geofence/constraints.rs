@@ -1,0 +1,118 @@
+//! Geofence gadget: the arithmetic of [`super::Fence::check`] in R1CS.
+//!
+//! Cost: three range checks of 24 bits (75), one of 16 bits (17), four products (Δlon·lon_scale,
+//! x², y², R²), one 89-bit range check of the slack (90): [`FENCE_COST`] = 186.
+//! Assumes `lon_scale ≤ KLAT` (it comes from a registry leaf, validated by the
+//! agency when it builds the registry); the positions, uncertainty and radius
+//! may be arbitrary field elements.
+use super::{DELTA_BITS, KLAT, RADIUS_BITS, SCALE_SHIFT, SLACK_BITS, UNC_BITS};
+use crate::range::enforce_bits;
+use ark_bn254::Fr;
+use ark_r1cs_std::fields::{fp::FpVar, FieldVar};
+use ark_relations::gr1cs::SynthesisError;
+
+/// Constraints of one [`enforce_inside`].
+pub const FENCE_COST: usize = 186;
+
+/// An allocated fence (selected for a chip from its facility).
+#[derive(Clone)]
+pub struct FenceVar {
+    /// Centre latitude, µdeg.
+    pub lat: FpVar<Fr>,
+    /// Centre longitude, µdeg.
+    pub lon: FpVar<Fr>,
+    /// Radius, m.
+    pub radius_m: FpVar<Fr>,
+    /// Longitude scale.
+    pub lon_scale: FpVar<Fr>,
+}
+
+/// Enforces that `(lat, lon)` widened by `uncertainty_m` lies inside `fence`.
+pub fn enforce_inside(fence: &FenceVar, lat: &FpVar<Fr>, lon: &FpVar<Fr>, uncertainty_m: &FpVar<Fr>) -> Result<(), SynthesisError> {
+    let half = Fr::from(1u64 << (DELTA_BITS - 1));
+    let dlat = lat - &fence.lat;
+    let dlon = lon - &fence.lon;
+    enforce_bits(&(&dlat + half), DELTA_BITS as usize)?;
+    enforce_bits(&(&dlon + half), DELTA_BITS as usize)?;
+    enforce_bits(uncertainty_m, UNC_BITS as usize)?;
+    let r = &fence.radius_m - uncertainty_m;
+    enforce_bits(&r, RADIUS_BITS as usize)?;
+    let x = &dlon * &fence.lon_scale;
+    let y = dlat * Fr::from(KLAT);
+    let big_r = r * Fr::from(1u64 << SCALE_SHIFT);
+    let slack = big_r.square()? - x.square()? - y.square()?;
+    enforce_bits(&slack, SLACK_BITS as usize)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Fence;
+    use super::*;
+    use crate::encoding::fr_from_i64;
+    use ark_r1cs_std::alloc::AllocVar;
+    use ark_relations::gr1cs::ConstraintSystem;
+
+    fn circuit_accepts(f: &Fence, lat: i64, lon: i64, unc: i64) -> bool {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let w = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v)).unwrap();
+        let fv = FenceVar {
+            lat: w(fr_from_i64(f.lat)),
+            lon: w(fr_from_i64(f.lon)),
+            radius_m: w(Fr::from(f.radius_m)),
+            lon_scale: w(Fr::from(f.lon_scale)),
+        };
+        enforce_inside(&fv, &w(fr_from_i64(lat)), &w(fr_from_i64(lon)), &w(fr_from_i64(unc))).unwrap();
+        assert_eq!(cs.num_constraints(), FENCE_COST);
+        cs.is_satisfied().unwrap()
+    }
+
+    /// Native and gadget agree on and around the boundary, in every direction,
+    /// and on out-of-range values.
+    #[test]
+    fn gadget_agrees_with_native_at_the_boundary() {
+        let f = Fence::new(-33_860_000, 151_200_000, 750);
+        for (dy, dx) in [(1i64, 0i64), (0, 1), (-1, 0), (0, -1), (1, 1), (-1, 1)] {
+            for unc in [0i64, 25, 749, 750] {
+                // Walk out until native says outside; check both sides.
+                let mut k = 0i64;
+                while f.check(f.lat + dy * k, f.lon + dx * k, unc as u64).is_ok() {
+                    k += 1;
+                }
+                assert!(k > 0, "the centre itself is inside");
+                assert!(circuit_accepts(&f, f.lat + dy * (k - 1), f.lon + dx * (k - 1), unc), "last unit inside");
+                assert!(!circuit_accepts(&f, f.lat + dy * k, f.lon + dx * k, unc), "outside by one unit");
+            }
+        }
+        // Uncertainty larger than the radius, a far point, a negative uncertainty,
+        // and positions that would wrap the field: all rejected by both.
+        assert!(f.check(f.lat, f.lon, 751).is_err());
+        assert!(!circuit_accepts(&f, f.lat, f.lon, 751));
+        assert!(!circuit_accepts(&f, f.lat, f.lon, -1));
+        assert!(!circuit_accepts(&f, f.lat + (1 << 23), f.lon, 0));
+        assert!(circuit_accepts(&f, f.lat, f.lon, 0));
+    }
+
+    #[test]
+    fn position_that_wraps_the_field_is_rejected() {
+        // Δlat = (p − 1)/2-ish: its square mod p is not a small number, but the
+        // 24-bit range check must reject it before that matters.
+        let f = Fence::new(0, 0, 1_000);
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let w = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v)).unwrap();
+        let fv = FenceVar { lat: w(Fr::from(0u64)), lon: w(Fr::from(0u64)), radius_m: w(Fr::from(1000u64)), lon_scale: w(Fr::from(f.lon_scale)) };
+        let huge = -Fr::from(2u64).inverse_or_zero();
+        enforce_inside(&fv, &w(huge), &w(Fr::from(0u64)), &w(Fr::from(0u64))).unwrap();
+        assert!(!cs.is_satisfied().unwrap());
+    }
+
+    trait InvOrZero {
+        fn inverse_or_zero(&self) -> Fr;
+    }
+    impl InvOrZero for Fr {
+        fn inverse_or_zero(&self) -> Fr {
+            use ark_ff::Field;
+            self.inverse().unwrap_or_default()
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! # zkcc-circuits
+//!
+//! Gadgets, claim circuits, their native twins, and the statement encodings
+//! shared by the zkcc prover and verifier.
+//!
+//! Every primitive lives in its own module: the native computation in
+//! `foo/mod.rs`, its gadget in `foo/constraints.rs` (behind the default `r1cs`
+//! feature). The verifier builds this crate with `default-features = false` and
+//! so sees only the native code and the statement encodings.
+//!
+//! The cluster claim (see [`cluster`]) is the headline circuit.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![doc = include_str!("../../docs/circuits.md")]
+
+pub mod cluster;
+pub mod eddsa;
+pub mod encoding;
+pub mod error;
+pub mod geofence;
+pub mod merkle;
+pub mod poseidon;
+#[cfg(feature = "r1cs")]
+pub mod range;
+pub mod registry;
+
+pub use ark_bn254::Fr;
+pub use error::{ClaimError, EncodingError};
+
+/// Domain-separation tags. Each Poseidon call of a protocol object starts with
+/// (or is keyed by) one of these so that no two kinds of object can collide.
+pub mod domain {
+    use ark_bn254::Fr;
+    use ark_ff::PrimeField;
+
+    fn tag(label: &[u8]) -> Fr {
+        Fr::from_be_bytes_mod_order(label)
+    }
+
+    /// Tag of the registry root: `H(REGISTRY, facilities_root, auditors_root, params_digest)`.
+    pub fn registry() -> Fr {
+        tag(b"zkcc registry v1")
+    }
+    /// Tag of an attestation message: `H(ATTESTATION, facility_id, epoch, digest)`.
+    pub fn attestation() -> Fr {
+        tag(b"zkcc attestation v1")
+    }
+    /// Tag of the inventory commitment: `H(COMMITMENT, epoch, acc, blinding)`.
+    pub fn commitment() -> Fr {
+        tag(b"zkcc commitment v1")
+    }
+}
