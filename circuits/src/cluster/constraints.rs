@@ -22,8 +22,9 @@
 //! Global: `registry_root = Poseidon(REGISTRY_TAG, fac_root, aud_root, params)`,
 //! `C = Poseidon(COMMITMENT_TAG, epoch, chain, blinding)`, `cap − Σ a` in 64
 //! bits, and `nonce²` computed so that the nonce sits in a constraint.
-use super::{ClusterShape, ClusterStatement, ClusterWitness, CAP_BITS};
+use super::{ClusterShape, ClusterStatement, ClusterWitness, Derived, CAP_BITS};
 use crate::domain;
+use crate::registry::{AUDITOR_DEPTH, FACILITY_DEPTH};
 use crate::eddsa::constraints::{alloc_subgroup_point, verify, SignatureVar};
 use crate::geofence::constraints::{enforce_inside, FenceVar};
 use crate::merkle::constraints::MerklePathVar;
@@ -70,13 +71,14 @@ impl ConstraintSynthesizer<Fr> for ClusterCircuit {
         let shape = self.shape;
         let st = self.statement;
         let w = self.witness.unwrap_or_else(|| ClusterWitness::padding(&shape));
-        // The structure must be well formed for the witness values to be
-        // defined; a malformed one is simply unsatisfiable.
-        let d = match w.derive(&shape) {
-            Ok(d) => d,
-            Err(_) if cs.is_in_setup_mode() => ClusterWitness::padding(&shape).derive(&shape).map_err(|_| SynthesisError::Unsatisfiable)?,
-            Err(_) => return Err(SynthesisError::Unsatisfiable),
-        };
+        // The witness must have the circuit's shape, or it would build another circuit.
+        let depths_ok = w.facilities.iter().all(|f| f.facility_path.siblings.len() == FACILITY_DEPTH && f.auditor_path.siblings.len() == AUDITOR_DEPTH);
+        if w.chips.len() != shape.chips || w.facilities.len() != shape.facilities || !depths_ok {
+            return Err(SynthesisError::Unsatisfiable);
+        }
+        // Derived values are computed leniently: for a malformed witness it is
+        // the constraints that must refuse it.
+        let d = Derived::lenient(&w, &shape);
         let wit = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
         let one = FpVar::<Fr>::one();
 
