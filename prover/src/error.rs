@@ -1,0 +1,86 @@
+//! The prover's error type.
+use thiserror::Error;
+
+/// Everything that can go wrong between files and a proof, with enough detail
+/// for the user to act on it.
+#[derive(Debug, Error)]
+pub enum ProverError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A file is not valid JSON of its format.
+    #[error("{path}: {source}")]
+    Json {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: serde_json::Error,
+    },
+    /// The registry was rejected.
+    #[error("registry: {0}")]
+    Registry(#[from] zkcc_circuits::registry::RegistryError),
+    /// The inventory is inconsistent.
+    #[error("inventory: {0}")]
+    Inventory(String),
+    /// A field failed to encode.
+    #[error("{0}")]
+    Encoding(#[from] zkcc_circuits::EncodingError),
+    /// The claim does not hold for this inventory (the native check).
+    #[error("the claim does not hold: {0}")]
+    Claim(#[from] zkcc_circuits::ClaimError),
+    /// The witness does not satisfy the circuit (caught before proving).
+    #[error("the witness does not satisfy the circuit (first unsatisfied constraint: {0})")]
+    Unsatisfied(String),
+    /// Key files are missing, corrupt or do not match.
+    #[error("keys: {0}")]
+    Keys(String),
+    /// The proof system failed.
+    #[error("proof system: {0}")]
+    Backend(String),
+    /// Verification failed.
+    #[error("verification: {0}")]
+    Verify(#[from] zkcc_verifier::VerifyError),
+}
+
+impl From<ark_relations::gr1cs::SynthesisError> for ProverError {
+    fn from(e: ark_relations::gr1cs::SynthesisError) -> Self {
+        ProverError::Backend(e.to_string())
+    }
+}
+
+/// Result alias.
+pub type Result<T> = std::result::Result<T, ProverError>;
+
+/// Reads a file to bytes.
+pub fn read(path: &std::path::Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| ProverError::Io { path: path.display().to_string(), source })
+}
+
+/// Reads and parses a JSON file.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T> {
+    let bytes = read(path)?;
+    serde_json::from_slice(&bytes).map_err(|source| ProverError::Json { path: path.display().to_string(), source })
+}
+
+/// Writes bytes to a file, creating its directory.
+pub fn write(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let io = |source| ProverError::Io { path: path.display().to_string(), source };
+    if let Some(dir) = path.parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+    }
+    std::fs::write(path, bytes).map_err(io)
+}
+
+/// Writes pretty JSON.
+pub fn write_json<T: serde::Serialize>(path: &std::path::Path, value: &T) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value).expect("our types serialize");
+    text.push('\n');
+    write(path, text.as_bytes())
+}

@@ -1,0 +1,112 @@
+//! A realistic sample: the agency's registry, two auditors' keys, and an
+//! importer's inventory of 1,000 chips in five facilities in four countries,
+//! with the auditors' measurements (unsigned until `zkcc auditor attest`).
+//!
+//! Facility locations are real data-centre areas; chip TPP values are
+//! illustrative.
+use crate::inventory::{AttestationJson, AuditorKeyFile, ChipJson, InventoryFile, MeasurementJson, INVENTORY_VERSION};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use zkcc_circuits::eddsa::{PointJson, SecretKey};
+use zkcc_circuits::geofence::{lon_scale_for, Fence};
+use zkcc_circuits::registry::{AuditorJson, ChipModelJson, FacilityJson, RegistryFile, FORMAT_VERSION};
+
+/// Registry facilities: id, country, lat, lon (µdeg), radius (m).
+const FACILITIES: [(&str, &str, i64, i64, u64); 8] = [
+    ("FR-SACLAY-01", "FR", 48_712_000, 2_171_000, 500),
+    ("DE-FRANKFURT-02", "DE", 50_110_900, 8_682_100, 700),
+    ("NL-AMSTERDAM-03", "NL", 52_356_000, 4_952_000, 600),
+    ("AE-ABUDHABI-04", "AE", 24_453_900, 54_377_300, 900),
+    ("IN-MUMBAI-05", "IN", 19_076_000, 72_877_700, 800),
+    ("SG-JURONG-06", "SG", 1_332_100, 103_740_500, 450),
+    ("FR-MARSEILLE-07", "FR", 43_296_500, 5_369_800, 400),
+    ("US-ASHBURN-08", "US", 39_043_800, -77_487_400, 1_200),
+];
+
+/// Models: name, TPP.
+const MODELS: [(&str, u64); 4] = [("H100-SXM", 15_832), ("H200-SXM", 15_832), ("B200", 36_000), ("MI300X", 20_918)];
+
+/// The importer's chips per facility (the first five registry facilities).
+pub const SAMPLE_GROUPS: [(usize, usize); 5] = [(0, 320), (1, 240), (2, 200), (3, 160), (4, 80)];
+
+/// Epoch of the sample (year·100 + month).
+pub const SAMPLE_EPOCH: u64 = 202_611;
+
+/// The sample's files.
+pub struct Sample {
+    /// The agency's registry.
+    pub registry: RegistryFile,
+    /// The auditors' secret key files.
+    pub auditor_keys: Vec<AuditorKeyFile>,
+    /// The importer's inventory (attestations unsigned).
+    pub inventory: InventoryFile,
+}
+
+/// Generates the sample deterministically from `seed`.
+pub fn generate(seed: u64) -> Sample {
+    generate_with(seed, &SAMPLE_GROUPS)
+}
+
+/// Generates a sample with `groups` = (registry facility index, chips) pairs.
+pub fn generate_with(seed: u64, groups: &[(usize, usize)]) -> Sample {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let auditor_ids = ["AUDIT-EU-01", "AUDIT-ME-02", "AUDIT-APAC-03"];
+    let auditor_keys: Vec<AuditorKeyFile> = auditor_ids
+        .iter()
+        .map(|id| {
+            let sk = SecretKey::generate(&mut rng);
+            AuditorKeyFile { version: 1, id: id.to_string(), seed: hex::encode(sk.seed()) }
+        })
+        .collect();
+    let registry = RegistryFile {
+        version: FORMAT_VERSION,
+        policy_version: 3,
+        facilities: FACILITIES
+            .iter()
+            .map(|(id, c, lat, lon, r)| FacilityJson {
+                id: id.to_string(),
+                country: c.to_string(),
+                lat_udeg: *lat,
+                lon_udeg: *lon,
+                radius_m: *r,
+                lon_scale: lon_scale_for(*lat),
+            })
+            .collect(),
+        auditors: auditor_keys
+            .iter()
+            .map(|k| AuditorJson {
+                id: k.id.clone(),
+                public_key: PointJson::from_point(&k.secret_key().expect("generated key").public()),
+            })
+            .collect(),
+        chip_models: MODELS.iter().map(|(n, t)| ChipModelJson { name: n.to_string(), tpp: *t }).collect(),
+    };
+    let mut chips = Vec::new();
+    let mut attestations = Vec::new();
+    for &(fi, n) in groups {
+        let (fid, country, lat, lon, radius) = FACILITIES[fi];
+        let fence = Fence::new(lat, lon, radius);
+        let auditor = if country == "AE" || country == "IN" { auditor_ids[1] } else { auditor_ids[0] };
+        let mut measurements = Vec::with_capacity(n);
+        for k in 0..n {
+            let serial = format!("{}-{:05}", &fid[..2], fi * 10_000 + k + 1);
+            let model = MODELS[(k * 7 + fi) % MODELS.len()].0;
+            chips.push(ChipJson { serial: serial.clone(), model: model.into(), facility: fid.into() });
+            // Racks sit within 60% of the fence radius; delay-based location
+            // checks give 10–80 m of uncertainty.
+            let m = loop {
+                let span = (radius as f64 * 0.6 * 9.0) as i64; // ≈ 9 µdeg per metre
+                let la = lat + rng.gen_range(-span..=span);
+                let lo = lon + rng.gen_range(-span..=span);
+                let unc = rng.gen_range(10..=80u64);
+                if fence.check(la, lo, unc).is_ok() {
+                    break MeasurementJson { serial, lat_udeg: la, lon_udeg: lo, uncertainty_m: unc };
+                }
+            };
+            measurements.push(m);
+        }
+        attestations.push(AttestationJson { facility: fid.into(), auditor: auditor.into(), epoch: SAMPLE_EPOCH, measurements, signature: None });
+    }
+    let inventory = InventoryFile { version: INVENTORY_VERSION, importer: "Example Compute SA".into(), epoch: SAMPLE_EPOCH, chips, attestations };
+    Sample { registry, auditor_keys, inventory }
+}

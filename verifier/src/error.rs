@@ -1,0 +1,63 @@
+//! The verifier's error type: every rejection says why.
+use thiserror::Error;
+
+/// Why a bundle, key or proof was rejected.
+#[derive(Debug, Error)]
+pub enum VerifyError {
+    /// The bundle is not JSON of the bundle format.
+    #[error("bundle is not valid JSON of the bundle format: {0}")]
+    BundleJson(#[from] serde_json::Error),
+    /// Unsupported bundle version or claim kind.
+    #[error("unsupported bundle: {0}")]
+    Unsupported(String),
+    /// A public input is malformed or not canonical.
+    #[error("public input {name}: {reason}")]
+    PublicInput {
+        /// Which input.
+        name: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The proof bytes are malformed (bad hex, wrong length, a point off the
+    /// curve or outside the prime-order subgroup, a non-canonical coordinate).
+    #[error("proof encoding invalid: {0}")]
+    ProofEncoding(String),
+    /// The verifying key bytes are malformed.
+    #[error("verifying key encoding invalid: {0}")]
+    KeyEncoding(String),
+    /// The verifying key is well formed but unfit for use.
+    #[error("verifying key rejected: {0}")]
+    KeyInvalid(String),
+    /// The verifying key has the wrong number of public inputs.
+    #[error("verifying key expects {found} public inputs, the cluster claim has {expected}")]
+    KeyInputCount {
+        /// Inputs of the claim.
+        expected: usize,
+        /// Inputs of the key.
+        found: usize,
+    },
+    /// The bundle was made for another circuit.
+    #[error("bundle is for circuit {bundle}, the verifying key is circuit {key}")]
+    WrongCircuit {
+        /// Circuit id named by the bundle.
+        bundle: String,
+        /// Circuit id of the key.
+        key: String,
+    },
+    /// The statement is not the one the agency asked about.
+    #[error("statement {field} is {found}, the agency expects {expected}")]
+    StatementMismatch {
+        /// Which field.
+        field: &'static str,
+        /// The agency's value.
+        expected: String,
+        /// The bundle's value.
+        found: String,
+    },
+    /// The pairing check failed: the proof does not prove this statement.
+    #[error("proof does not verify for this statement")]
+    ProofRejected,
+    /// The proof system reported an error.
+    #[error("proof system error: {0}")]
+    Backend(String),
+}

@@ -1,0 +1,48 @@
+//! Verifying keys: checked deserialization, sanity checks, circuit ids.
+use crate::error::VerifyError;
+use ark_bn254::Bn254;
+use ark_ec::AffineRepr;
+use ark_groth16::VerifyingKey;
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+use sha2::{Digest, Sha256};
+use zkcc_circuits::cluster::PUBLIC_INPUT_NAMES;
+
+/// The circuit id: hex SHA-256 of the compressed verifying key.
+pub fn circuit_id(vk: &VerifyingKey<Bn254>) -> String {
+    let mut bytes = Vec::new();
+    vk.serialize_compressed(&mut bytes).expect("serializing to a Vec cannot fail");
+    hex::encode(Sha256::digest(&bytes))
+}
+
+/// Deserializes a compressed verifying key with full validation (points on
+/// the curve, in the prime-order subgroups, canonical coordinates, no trailing
+/// bytes) and checks that it is fit for the cluster claim: no identity points,
+/// `γ ≠ δ`, and one base per public input plus one.
+pub fn load_verifying_key(bytes: &[u8]) -> Result<VerifyingKey<Bn254>, VerifyError> {
+    let mut reader = bytes;
+    let vk = VerifyingKey::<Bn254>::deserialize_with_mode(&mut reader, Compress::Yes, Validate::Yes)
+        .map_err(|e| VerifyError::KeyEncoding(e.to_string()))?;
+    if !reader.is_empty() {
+        return Err(VerifyError::KeyEncoding(format!("{} trailing bytes", reader.len())));
+    }
+    check_verifying_key(&vk)?;
+    Ok(vk)
+}
+
+/// The sanity checks of [`load_verifying_key`], for a key already in memory.
+pub fn check_verifying_key(vk: &VerifyingKey<Bn254>) -> Result<(), VerifyError> {
+    let bad = |s: &str| Err(VerifyError::KeyInvalid(s.to_string()));
+    if vk.alpha_g1.is_zero() || vk.beta_g2.is_zero() || vk.gamma_g2.is_zero() || vk.delta_g2.is_zero() {
+        return bad("an identity point among α, β, γ, δ");
+    }
+    if vk.gamma_g2 == vk.delta_g2 {
+        return bad("γ = δ: proofs for any statement could be forged");
+    }
+    if vk.gamma_abc_g1.iter().any(|p| p.is_zero()) {
+        return bad("an identity point among the input bases: that input would not be bound");
+    }
+    if vk.gamma_abc_g1.len() != PUBLIC_INPUT_NAMES.len() + 1 {
+        return Err(VerifyError::KeyInputCount { expected: PUBLIC_INPUT_NAMES.len(), found: vk.gamma_abc_g1.len().saturating_sub(1) });
+    }
+    Ok(())
+}
