@@ -23,6 +23,7 @@
 
 pub mod bundle;
 pub mod error;
+pub mod fuzzing;
 pub mod keys;
 
 pub use bundle::ProofBundle;
