@@ -60,9 +60,16 @@ pub struct ProofBundle {
 
 impl ProofBundle {
     /// Builds a bundle.
-    pub fn new(importer: &str, circuit_id: String, shape: ClusterShape, st: &ClusterStatement, proof: &Proof<Bn254>) -> Self {
+    pub fn new(
+        importer: &str,
+        circuit_id: String,
+        shape: ClusterShape,
+        st: &ClusterStatement,
+        proof: &Proof<Bn254>,
+    ) -> Self {
         let mut bytes = Vec::new();
-        proof.serialize_compressed(&mut bytes).expect("serializing to a Vec cannot fail");
+        // Serializing into a Vec cannot fail.
+        let _ = proof.serialize_compressed(&mut bytes);
         Self {
             version: BUNDLE_VERSION,
             claim: "cluster".into(),
@@ -89,16 +96,23 @@ impl ProofBundle {
 
     /// To pretty JSON.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("bundle serializes")
+        // Plain strings and integers: serialization cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
     /// Version and claim kind.
     pub fn check_format(&self) -> Result<(), VerifyError> {
         if self.version != BUNDLE_VERSION {
-            return Err(VerifyError::Unsupported(format!("bundle version {} (expected {BUNDLE_VERSION})", self.version)));
+            return Err(VerifyError::Unsupported(format!(
+                "bundle version {} (expected {BUNDLE_VERSION})",
+                self.version
+            )));
         }
         if self.claim != "cluster" {
-            return Err(VerifyError::Unsupported(format!("claim kind {:?}", self.claim)));
+            return Err(VerifyError::Unsupported(format!(
+                "claim kind {:?}",
+                self.claim
+            )));
         }
         Ok(())
     }
@@ -106,7 +120,12 @@ impl ProofBundle {
     /// The statement, with every field element checked canonical.
     pub fn statement(&self) -> Result<ClusterStatement, VerifyError> {
         let p = &self.public_inputs;
-        let fe = |name: &'static str, s: &str| fr_from_hex(s).map_err(|e| VerifyError::PublicInput { name, reason: e.to_string() });
+        let fe = |name: &'static str, s: &str| {
+            fr_from_hex(s).map_err(|e| VerifyError::PublicInput {
+                name,
+                reason: e.to_string(),
+            })
+        };
         Ok(ClusterStatement {
             commitment: fe("commitment", &p.commitment)?,
             registry_root: fe("registry_root", &p.registry_root)?,
@@ -118,7 +137,8 @@ impl ProofBundle {
 
     /// The proof, deserialized with full validation.
     pub fn proof(&self) -> Result<Proof<Bn254>, VerifyError> {
-        let bytes = hex::decode(&self.proof).map_err(|e| VerifyError::ProofEncoding(format!("not hex: {e}")))?;
+        let bytes = hex::decode(&self.proof)
+            .map_err(|e| VerifyError::ProofEncoding(format!("not hex: {e}")))?;
         parse_proof(&bytes)
     }
 }
@@ -126,14 +146,29 @@ impl ProofBundle {
 /// Deserializes a compressed proof: on-curve, subgroup and canonical checks,
 /// no identity points, no trailing bytes.
 pub fn parse_proof(bytes: &[u8]) -> Result<Proof<Bn254>, VerifyError> {
+    parse_proof_with(bytes, Compress::Yes)
+}
+
+/// [`parse_proof`] for the uncompressed encoding (256 bytes), with the same
+/// checks.
+pub fn parse_proof_uncompressed(bytes: &[u8]) -> Result<Proof<Bn254>, VerifyError> {
+    parse_proof_with(bytes, Compress::No)
+}
+
+fn parse_proof_with(bytes: &[u8], compress: Compress) -> Result<Proof<Bn254>, VerifyError> {
     let mut reader = bytes;
-    let proof = Proof::<Bn254>::deserialize_with_mode(&mut reader, Compress::Yes, Validate::Yes)
+    let proof = Proof::<Bn254>::deserialize_with_mode(&mut reader, compress, Validate::Yes)
         .map_err(|e| VerifyError::ProofEncoding(e.to_string()))?;
     if !reader.is_empty() {
-        return Err(VerifyError::ProofEncoding(format!("{} trailing bytes", reader.len())));
+        return Err(VerifyError::ProofEncoding(format!(
+            "{} trailing bytes",
+            reader.len()
+        )));
     }
     if proof.a.is_zero() || proof.b.is_zero() || proof.c.is_zero() {
-        return Err(VerifyError::ProofEncoding("identity point in the proof".into()));
+        return Err(VerifyError::ProofEncoding(
+            "identity point in the proof".into(),
+        ));
     }
     Ok(proof)
 }

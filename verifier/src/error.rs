@@ -60,4 +60,38 @@ pub enum VerifyError {
     /// The proof system reported an error.
     #[error("proof system error: {0}")]
     Backend(String),
+    /// A batch of proofs did not verify; the listed proofs (indices into the
+    /// batch, ascending) are the ones that fail on their own.
+    #[error("batch rejected: proof(s) {bad:?} do not verify")]
+    BatchRejected {
+        /// Indices of the proofs that fail.
+        bad: Vec<usize>,
+    },
+    /// A batch item has the wrong number of public inputs for the key.
+    #[error("batch item {index} has {found} public inputs, the key expects {expected}")]
+    BatchInputCount {
+        /// Index of the item in the batch.
+        index: usize,
+        /// Inputs the key expects.
+        expected: usize,
+        /// Inputs the item has.
+        found: usize,
+    },
+    /// A snarkjs JSON file (`verification_key.json`, `proof.json`,
+    /// `public.json`) is malformed: bad JSON, a non-canonical decimal, a
+    /// coordinate ≥ p, a point off the curve or outside its subgroup, a
+    /// projective `z` other than 1.
+    #[error("snarkjs {file}: {reason}")]
+    Snarkjs {
+        /// Which file kind.
+        file: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The policy file is malformed or inconsistent.
+    #[error("policy: {0}")]
+    Policy(String),
+    /// Claims handed to one decision do not describe the same inventory.
+    #[error("claims do not bind to one inventory: {0}")]
+    Binding(String),
 }

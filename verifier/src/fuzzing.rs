@@ -1,9 +1,25 @@
 //! Bodies of the fuzz targets under `fuzz/`. They live here so that
 //! `cargo test` replays the saved corpus on stable Rust (see
 //! `tests/fuzz_corpus.rs`). Each must return normally on any input: a panic is
-//! a bug.
+//! a bug. Where a parser has an encoder, the body also checks the round trip
+//! (parse → encode → parse gives the same value), and the `verify` target
+//! checks batch verification against one-by-one verification.
+use crate::batch::{BatchItem, PreparedKey};
 use crate::bundle::{parse_proof, ProofBundle};
 use crate::keys::load_verifying_key;
+use crate::policy::{decide, ClaimFacts, Policy, RejectedClaim};
+use crate::{check_bundle, snarkjs, verify_bundle, Expectations, VerifyError};
+use ark_bn254::Fr;
+use ark_serialize::CanonicalSerialize;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use zkcc_circuits::cluster::PUBLIC_INPUT_NAMES;
+
+/// A verifying key of the cluster claim (shape 4×1) from a development setup,
+/// and a bundle proven under it: the fixed key of the `verify` target.
+pub const GOLDEN_VK: &[u8] = include_bytes!("../tests/data/cluster-4x1.vk");
+/// The bundle that verifies under [`GOLDEN_VK`].
+pub const GOLDEN_BUNDLE: &str = include_str!("../tests/data/cluster-4x1.bundle.json");
 
 /// Target `bundle`: parse a proof bundle, its statement and its proof.
 pub fn bundle(data: &[u8]) {
@@ -11,6 +27,11 @@ pub fn bundle(data: &[u8]) {
         if let Ok(b) = ProofBundle::from_json(text) {
             let _ = b.statement();
             let _ = b.proof();
+            if let Ok(again) = ProofBundle::from_json(&b.to_json()) {
+                assert_eq!(again, b, "bundle JSON round trip");
+            } else {
+                panic!("a parsed bundle does not re-parse");
+            }
         }
     }
 }
@@ -22,16 +43,173 @@ pub fn registry(data: &[u8]) {
     }
 }
 
-/// Target `proof_bytes`: deserialize a compressed proof with validation.
+/// Target `proof_bytes`: deserialize a compressed proof with validation;
+/// a proof that parses re-serializes to the same bytes (no malleable
+/// encoding is accepted).
 pub fn proof_bytes(data: &[u8]) {
-    let _ = parse_proof(data);
+    if let Ok(p) = parse_proof(data) {
+        let mut out = Vec::new();
+        let _ = p.serialize_compressed(&mut out);
+        assert_eq!(out, data, "proof encoding is not canonical");
+    }
 }
 
-/// Target `verifying_key`: deserialize and sanity-check a verifying key.
+/// Target `verifying_key`: deserialize and sanity-check a verifying key;
+/// one that loads re-serializes to the same bytes.
 pub fn verifying_key(data: &[u8]) {
-    let _ = load_verifying_key(data);
+    if let Ok(vk) = load_verifying_key(data) {
+        let mut out = Vec::new();
+        let _ = vk.serialize_compressed(&mut out);
+        assert_eq!(out, data, "verifying key encoding is not canonical");
+    }
+}
+
+/// Target `snarkjs_vk`: import `verification_key.json`; export round-trips.
+pub fn snarkjs_vk(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(vk) = snarkjs::parse_vk(text, PUBLIC_INPUT_NAMES.len()) {
+            let again = snarkjs::parse_vk(
+                &snarkjs::to_json_pretty(&snarkjs::vk_to_json(&vk)),
+                PUBLIC_INPUT_NAMES.len(),
+            );
+            assert!(
+                matches!(again, Ok(ref v) if *v == vk),
+                "snarkjs key round trip"
+            );
+        }
+    }
+}
+
+/// Target `snarkjs_proof`: import `proof.json`; export round-trips.
+pub fn snarkjs_proof(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(p) = snarkjs::parse_proof(text) {
+            let again = snarkjs::parse_proof(&snarkjs::to_json_pretty(&snarkjs::proof_to_json(&p)));
+            assert!(
+                matches!(again, Ok(ref q) if *q == p),
+                "snarkjs proof round trip"
+            );
+        }
+    }
+}
+
+/// Target `snarkjs_public`: import `public.json` and read it as a cluster
+/// statement; export round-trips.
+pub fn snarkjs_public(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(x) = snarkjs::parse_public(text) {
+            let _ = snarkjs::cluster_statement(&x);
+            let again =
+                snarkjs::parse_public(&snarkjs::to_json_pretty(&snarkjs::public_to_json(&x)));
+            assert!(
+                matches!(again, Ok(ref y) if *y == x),
+                "snarkjs public round trip"
+            );
+        }
+    }
+}
+
+/// Target `policy`: parse a policy and decide with it for a fixed set of
+/// claims (one verified cluster claim, one rejected claim).
+pub fn policy(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(p) = Policy::from_json(text) {
+            let facts = ClaimFacts {
+                claim: "cluster".into(),
+                circuit_id: "00".into(),
+                commitment: Fr::from(1u64),
+                epoch: 7,
+                cap: Some(5000),
+            };
+            let rejected = RejectedClaim {
+                claim: "compute_cap".into(),
+                reason: "proof does not verify".into(),
+            };
+            for country in ["FR", "SG", "ZZ"] {
+                let report = decide(
+                    &p,
+                    "importer",
+                    country,
+                    7,
+                    std::slice::from_ref(&facts),
+                    std::slice::from_ref(&rejected),
+                );
+                let report = report.unwrap_or_else(|e| panic!("binding holds, yet: {e}"));
+                let limit = p
+                    .tiers
+                    .get(&report.country_tier.to_string())
+                    .map(|t| t.max_quota_chips)
+                    .unwrap_or(0);
+                assert!(
+                    report.decision.quota_chips <= limit,
+                    "quota above the tier limit"
+                );
+                let _ = report.human();
+                let _ = report.to_json();
+            }
+        }
+    }
+}
+
+/// Target `verify`: the input is a proof bundle, verified against the fixed
+/// key [`GOLDEN_VK`] and the expectations of [`GOLDEN_BUNDLE`]. When its
+/// checks pass, batch verification of `[golden, input]` must agree with
+/// verifying the input alone.
+pub fn verify(data: &[u8]) {
+    let (Ok(vk), Ok(golden)) = (
+        load_verifying_key(GOLDEN_VK),
+        ProofBundle::from_json(GOLDEN_BUNDLE),
+    ) else {
+        panic!("golden files are valid");
+    };
+    let Ok(st) = golden.statement() else {
+        panic!("golden statement is valid")
+    };
+    let expect = Expectations {
+        registry_root: st.registry_root,
+        epoch: st.epoch,
+        nonce: st.nonce,
+    };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(b) = ProofBundle::from_json(text) else {
+        return;
+    };
+    let single = verify_bundle(&vk, &b, &expect);
+    if let Ok((claim, proof)) = check_bundle(&vk, &b, &expect) {
+        let Ok((gclaim, gproof)) = check_bundle(&vk, &golden, &expect) else {
+            panic!("golden bundle checks")
+        };
+        let items = [
+            BatchItem {
+                inputs: gclaim.statement.public_inputs(),
+                proof: gproof,
+            },
+            BatchItem {
+                inputs: claim.statement.public_inputs(),
+                proof,
+            },
+        ];
+        let batch = PreparedKey::new(&vk).verify_batch(&items, &mut StdRng::seed_from_u64(0));
+        match (&single, &batch) {
+            (Ok(_), Ok(())) => {}
+            (Err(VerifyError::ProofRejected), Err(VerifyError::BatchRejected { bad }))
+                if bad == &[1] => {}
+            other => panic!("single and batch verification disagree: {other:?}"),
+        }
+    }
 }
 
 /// Every target by name, for the corpus replay.
-pub const TARGETS: [(&str, fn(&[u8])); 4] =
-    [("bundle", bundle), ("registry", registry), ("proof_bytes", proof_bytes), ("verifying_key", verifying_key)];
+pub const TARGETS: [(&str, fn(&[u8])); 9] = [
+    ("bundle", bundle),
+    ("registry", registry),
+    ("proof_bytes", proof_bytes),
+    ("verifying_key", verifying_key),
+    ("snarkjs_vk", snarkjs_vk),
+    ("snarkjs_proof", snarkjs_proof),
+    ("snarkjs_public", snarkjs_public),
+    ("policy", policy),
+    ("verify", verify),
+];

@@ -10,7 +10,8 @@ use zkcc_circuits::cluster::PUBLIC_INPUT_NAMES;
 /// The circuit id: hex SHA-256 of the compressed verifying key.
 pub fn circuit_id(vk: &VerifyingKey<Bn254>) -> String {
     let mut bytes = Vec::new();
-    vk.serialize_compressed(&mut bytes).expect("serializing to a Vec cannot fail");
+    // Serializing into a Vec cannot fail.
+    let _ = vk.serialize_compressed(&mut bytes);
     hex::encode(Sha256::digest(&bytes))
 }
 
@@ -20,19 +21,39 @@ pub fn circuit_id(vk: &VerifyingKey<Bn254>) -> String {
 /// `γ ≠ δ`, and one base per public input plus one.
 pub fn load_verifying_key(bytes: &[u8]) -> Result<VerifyingKey<Bn254>, VerifyError> {
     let mut reader = bytes;
-    let vk = VerifyingKey::<Bn254>::deserialize_with_mode(&mut reader, Compress::Yes, Validate::Yes)
-        .map_err(|e| VerifyError::KeyEncoding(e.to_string()))?;
+    let vk =
+        VerifyingKey::<Bn254>::deserialize_with_mode(&mut reader, Compress::Yes, Validate::Yes)
+            .map_err(|e| VerifyError::KeyEncoding(e.to_string()))?;
     if !reader.is_empty() {
-        return Err(VerifyError::KeyEncoding(format!("{} trailing bytes", reader.len())));
+        return Err(VerifyError::KeyEncoding(format!(
+            "{} trailing bytes",
+            reader.len()
+        )));
     }
     check_verifying_key(&vk)?;
     Ok(vk)
 }
 
-/// The sanity checks of [`load_verifying_key`], for a key already in memory.
+/// The sanity checks of [`load_verifying_key`], for a key already in memory
+/// (the cluster claim's five public inputs).
 pub fn check_verifying_key(vk: &VerifyingKey<Bn254>) -> Result<(), VerifyError> {
+    check_verifying_key_for(vk, PUBLIC_INPUT_NAMES.len())
+}
+
+/// The sanity checks for a key of a claim with `n_inputs` public inputs: no
+/// identity points, `γ ≠ δ`, and exactly `n_inputs + 1` input bases. (The
+/// points' curve and subgroup membership is checked when they are
+/// deserialized.)
+pub fn check_verifying_key_for(
+    vk: &VerifyingKey<Bn254>,
+    n_inputs: usize,
+) -> Result<(), VerifyError> {
     let bad = |s: &str| Err(VerifyError::KeyInvalid(s.to_string()));
-    if vk.alpha_g1.is_zero() || vk.beta_g2.is_zero() || vk.gamma_g2.is_zero() || vk.delta_g2.is_zero() {
+    if vk.alpha_g1.is_zero()
+        || vk.beta_g2.is_zero()
+        || vk.gamma_g2.is_zero()
+        || vk.delta_g2.is_zero()
+    {
         return bad("an identity point among α, β, γ, δ");
     }
     if vk.gamma_g2 == vk.delta_g2 {
@@ -41,8 +62,11 @@ pub fn check_verifying_key(vk: &VerifyingKey<Bn254>) -> Result<(), VerifyError> 
     if vk.gamma_abc_g1.iter().any(|p| p.is_zero()) {
         return bad("an identity point among the input bases: that input would not be bound");
     }
-    if vk.gamma_abc_g1.len() != PUBLIC_INPUT_NAMES.len() + 1 {
-        return Err(VerifyError::KeyInputCount { expected: PUBLIC_INPUT_NAMES.len(), found: vk.gamma_abc_g1.len().saturating_sub(1) });
+    if vk.gamma_abc_g1.len() != n_inputs + 1 {
+        return Err(VerifyError::KeyInputCount {
+            expected: n_inputs,
+            found: vk.gamma_abc_g1.len().saturating_sub(1),
+        });
     }
     Ok(())
 }

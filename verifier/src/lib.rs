@@ -20,17 +20,24 @@
 //! ```
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![doc = include_str!("../../docs/verifier.md")]
 
+pub mod batch;
 pub mod bundle;
 pub mod error;
 pub mod fuzzing;
 pub mod keys;
+pub mod policy;
+pub mod snarkjs;
+pub mod transcript;
 
 pub use bundle::ProofBundle;
 pub use error::VerifyError;
 
 use ark_bn254::{Bn254, Fr};
-use ark_groth16::{Groth16, Proof, VerifyingKey};
+use ark_groth16::{Proof, VerifyingKey};
+use batch::{BatchItem, PreparedKey};
+use rand::{CryptoRng, RngCore};
 use zkcc_circuits::cluster::ClusterStatement;
 use zkcc_circuits::encoding::fr_to_hex;
 
@@ -67,38 +74,117 @@ impl VerifiedClaim {
 }
 
 /// Verifies a Groth16 proof of the cluster claim for a statement.
-pub fn verify_statement(vk: &VerifyingKey<Bn254>, statement: &ClusterStatement, proof: &Proof<Bn254>) -> Result<(), VerifyError> {
-    let inputs = statement.public_inputs();
-    if vk.gamma_abc_g1.len() != inputs.len() + 1 {
-        return Err(VerifyError::KeyInputCount { expected: inputs.len(), found: vk.gamma_abc_g1.len().saturating_sub(1) });
+pub fn verify_statement(
+    vk: &VerifyingKey<Bn254>,
+    statement: &ClusterStatement,
+    proof: &Proof<Bn254>,
+) -> Result<(), VerifyError> {
+    PreparedKey::new(vk).verify(&statement.public_inputs(), proof)
+}
+
+/// Everything about a bundle except the pairing check: its format, that it
+/// was made for this verifying key, that its statement is the one the agency
+/// expects; returns the claim it would make and its validated proof.
+pub fn check_bundle(
+    vk: &VerifyingKey<Bn254>,
+    bundle: &ProofBundle,
+    expect: &Expectations,
+) -> Result<(VerifiedClaim, Proof<Bn254>), VerifyError> {
+    bundle.check_format()?;
+    let id = keys::circuit_id(vk);
+    if bundle.circuit_id != id {
+        return Err(VerifyError::WrongCircuit {
+            bundle: bundle.circuit_id.clone(),
+            key: id,
+        });
     }
-    let pvk = ark_groth16::prepare_verifying_key(vk);
-    match Groth16::<Bn254>::verify_proof(&pvk, proof, &inputs) {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(VerifyError::ProofRejected),
-        Err(e) => Err(VerifyError::Backend(e.to_string())),
+    let statement = bundle.statement()?;
+    if statement.registry_root != expect.registry_root {
+        return Err(VerifyError::StatementMismatch {
+            field: "registry_root",
+            expected: fr_to_hex(&expect.registry_root),
+            found: fr_to_hex(&statement.registry_root),
+        });
     }
+    if statement.epoch != expect.epoch {
+        return Err(VerifyError::StatementMismatch {
+            field: "epoch",
+            expected: expect.epoch.to_string(),
+            found: statement.epoch.to_string(),
+        });
+    }
+    if statement.nonce != expect.nonce {
+        return Err(VerifyError::StatementMismatch {
+            field: "nonce",
+            expected: fr_to_hex(&expect.nonce),
+            found: fr_to_hex(&statement.nonce),
+        });
+    }
+    let proof = bundle.proof()?;
+    Ok((
+        VerifiedClaim {
+            claim: bundle.claim.clone(),
+            importer: bundle.importer.clone(),
+            circuit_id: id,
+            statement,
+        },
+        proof,
+    ))
 }
 
 /// Verifies a bundle: its format, that it was made for this verifying key,
 /// that its statement is the one the agency expects, and the proof.
-pub fn verify_bundle(vk: &VerifyingKey<Bn254>, bundle: &ProofBundle, expect: &Expectations) -> Result<VerifiedClaim, VerifyError> {
-    bundle.check_format()?;
-    let id = keys::circuit_id(vk);
-    if bundle.circuit_id != id {
-        return Err(VerifyError::WrongCircuit { bundle: bundle.circuit_id.clone(), key: id });
+pub fn verify_bundle(
+    vk: &VerifyingKey<Bn254>,
+    bundle: &ProofBundle,
+    expect: &Expectations,
+) -> Result<VerifiedClaim, VerifyError> {
+    let (claim, proof) = check_bundle(vk, bundle, expect)?;
+    verify_statement(vk, &claim.statement, &proof)?;
+    Ok(claim)
+}
+
+/// Verifies many bundles (e.g. the shards of one importer, or one epoch's
+/// submissions) with one batched pairing check; one result per bundle, in
+/// order. A bundle that fails its format or statement checks gets that
+/// error; one whose proof fails gets [`VerifyError::ProofRejected`], found by
+/// bisection (see [`batch`]). `rng` supplies the verifier's fresh
+/// randomness (`rand::rngs::OsRng`).
+pub fn verify_bundles<R: RngCore + CryptoRng>(
+    vk: &VerifyingKey<Bn254>,
+    bundles: &[ProofBundle],
+    expect: &Expectations,
+    rng: &mut R,
+) -> Vec<Result<VerifiedClaim, VerifyError>> {
+    let mut results: Vec<Result<VerifiedClaim, VerifyError>> = Vec::with_capacity(bundles.len());
+    let mut items = Vec::new();
+    let mut where_: Vec<usize> = Vec::new();
+    for (i, b) in bundles.iter().enumerate() {
+        match check_bundle(vk, b, expect) {
+            Ok((claim, proof)) => {
+                items.push(BatchItem {
+                    inputs: claim.statement.public_inputs(),
+                    proof,
+                });
+                where_.push(i);
+                results.push(Ok(claim));
+            }
+            Err(e) => results.push(Err(e)),
+        }
     }
-    let statement = bundle.statement()?;
-    if statement.registry_root != expect.registry_root {
-        return Err(VerifyError::StatementMismatch { field: "registry_root", expected: fr_to_hex(&expect.registry_root), found: fr_to_hex(&statement.registry_root) });
+    match PreparedKey::new(vk).verify_batch(&items, rng) {
+        Ok(()) => {}
+        Err(VerifyError::BatchRejected { bad }) => {
+            for k in bad {
+                results[where_[k]] = Err(VerifyError::ProofRejected);
+            }
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            for &i in &where_ {
+                results[i] = Err(VerifyError::Backend(msg.clone()));
+            }
+        }
     }
-    if statement.epoch != expect.epoch {
-        return Err(VerifyError::StatementMismatch { field: "epoch", expected: expect.epoch.to_string(), found: statement.epoch.to_string() });
-    }
-    if statement.nonce != expect.nonce {
-        return Err(VerifyError::StatementMismatch { field: "nonce", expected: fr_to_hex(&expect.nonce), found: fr_to_hex(&statement.nonce) });
-    }
-    let proof = bundle.proof()?;
-    verify_statement(vk, &statement, &proof)?;
-    Ok(VerifiedClaim { claim: bundle.claim.clone(), importer: bundle.importer.clone(), circuit_id: id, statement })
+    results
 }

@@ -1,63 +1,326 @@
 //! `zkcc-verify`: the agency's standalone verifier, built from this crate alone.
 //!
 //! ```text
+//! # verify one bundle, or many in one batch
 //! zkcc-verify --vk keys/cluster-1024x8.vk --registry registry.json \
-//!             --epoch 7 --nonce 0x… bundle.json
+//!             --epoch 7 --nonce 0x… bundle.json [more.json …]
+//! # … and end in a decision under the agency's policy
+//! zkcc-verify --vk … --registry … --epoch 7 --nonce 0x… \
+//!             --policy policy.json --country FR --report report.json bundle.json
+//! # snarkjs interop
+//! zkcc-verify snarkjs-export --vk key.vk --bundle bundle.json --out dir/
+//! zkcc-verify snarkjs-verify --vk-json dir/verification_key.json \
+//!             --proof dir/proof.json --public dir/public.json
+//! zkcc-verify snarkjs-import --vk-json dir/verification_key.json --out key.vk
 //! ```
-//! Exit codes: 0 accepted, 1 rejected (the reason is printed), 2 usage or I/O error.
-use clap::Parser;
-use std::path::PathBuf;
+//! Exit codes: 0 accepted (with a policy: granted), 1 rejected (the reason is
+//! printed; with a policy: denied), 2 usage or I/O error.
+use ark_serialize::CanonicalSerialize;
+use clap::{Parser, Subcommand};
+use rand::rngs::OsRng;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use zkcc_circuits::cluster::PUBLIC_INPUT_NAMES;
 use zkcc_circuits::encoding::fr_from_hex;
 use zkcc_circuits::registry::Registry;
-use zkcc_verifier::{keys::load_verifying_key, verify_bundle, Expectations, ProofBundle};
+use zkcc_verifier::batch::PreparedKey;
+use zkcc_verifier::policy::{decide, ClaimFacts, Outcome, Policy, RejectedClaim};
+use zkcc_verifier::{
+    keys::load_verifying_key, snarkjs, verify_bundles, Expectations, ProofBundle, VerifiedClaim,
+    VerifyError,
+};
 
 #[derive(Parser)]
-#[command(name = "zkcc-verify", about = "Verify a zkcc proof bundle against the agency's registry and request")]
+#[command(
+    name = "zkcc-verify",
+    about = "Verify zkcc proof bundles against the agency's registry and request, and decide under its policy",
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 struct Args {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
     /// Verifying key file (compressed arkworks encoding).
-    #[arg(long)]
-    vk: PathBuf,
+    #[arg(long, required = true)]
+    vk: Option<PathBuf>,
     /// The agency's registry (JSON).
-    #[arg(long)]
-    registry: PathBuf,
+    #[arg(long, required = true)]
+    registry: Option<PathBuf>,
     /// The epoch the agency is auditing.
-    #[arg(long)]
-    epoch: u64,
+    #[arg(long, required = true)]
+    epoch: Option<u64>,
     /// The nonce the agency issued for this request (0x-hex field element).
-    #[arg(long)]
-    nonce: String,
-    /// The proof bundle (JSON).
-    bundle: PathBuf,
+    #[arg(long, required = true)]
+    nonce: Option<String>,
+    /// The agency's policy (JSON): end in a decision.
+    #[arg(long, requires = "country")]
+    policy: Option<PathBuf>,
+    /// The importer's country (ISO 3166-1 alpha-2), for the policy.
+    #[arg(long, requires = "policy")]
+    country: Option<String>,
+    /// Write the decision's JSON report here.
+    #[arg(long, requires = "policy")]
+    report: Option<PathBuf>,
+    /// The proof bundles (JSON), all of one importer; several are verified
+    /// in one batch.
+    #[arg(required = true)]
+    bundles: Vec<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Write a bundle and its key as snarkjs's verification_key.json, proof.json, public.json.
+    SnarkjsExport {
+        /// Verifying key file (compressed arkworks encoding).
+        #[arg(long)]
+        vk: PathBuf,
+        /// The bundle.
+        #[arg(long)]
+        bundle: PathBuf,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Verify snarkjs files with zkcc's verifier.
+    SnarkjsVerify {
+        /// verification_key.json.
+        #[arg(long)]
+        vk_json: PathBuf,
+        /// proof.json.
+        #[arg(long)]
+        proof: PathBuf,
+        /// public.json.
+        #[arg(long)]
+        public: PathBuf,
+        /// Number of public inputs the claim has.
+        #[arg(long, default_value_t = PUBLIC_INPUT_NAMES.len())]
+        inputs: usize,
+    },
+    /// Convert a snarkjs verification_key.json into a zkcc key file.
+    SnarkjsImport {
+        /// verification_key.json.
+        #[arg(long)]
+        vk_json: PathBuf,
+        /// Output key file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Number of public inputs the claim has.
+        #[arg(long, default_value_t = PUBLIC_INPUT_NAMES.len())]
+        inputs: usize,
+    },
+}
+
+fn read_text(p: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+    String::from_utf8(bytes).map_err(|e| format!("{}: {e}", p.display()))
+}
+
+fn write(p: &Path, data: &[u8]) -> Result<(), String> {
+    std::fs::write(p, data).map_err(|e| format!("{}: {e}", p.display()))
+}
+
+/// The outcome of a run: accepted (0) or rejected (1); `Err` is exit 2.
+type Run = Result<bool, String>;
+
+fn snarkjs_cmd(cmd: Cmd) -> Run {
+    match cmd {
+        Cmd::SnarkjsExport { vk, bundle, out } => {
+            let key = load_verifying_key(
+                &std::fs::read(&vk).map_err(|e| format!("{}: {e}", vk.display()))?,
+            )
+            .map_err(|e| format!("{}: {e}", vk.display()))?;
+            let b = ProofBundle::from_json(&read_text(&bundle)?)
+                .map_err(|e| format!("{}: {e}", bundle.display()))?;
+            let st = b
+                .statement()
+                .map_err(|e| format!("{}: {e}", bundle.display()))?;
+            let proof = b
+                .proof()
+                .map_err(|e| format!("{}: {e}", bundle.display()))?;
+            std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+            write(
+                &out.join("verification_key.json"),
+                snarkjs::to_json_pretty(&snarkjs::vk_to_json(&key)).as_bytes(),
+            )?;
+            write(
+                &out.join("proof.json"),
+                snarkjs::to_json_pretty(&snarkjs::proof_to_json(&proof)).as_bytes(),
+            )?;
+            write(
+                &out.join("public.json"),
+                snarkjs::to_json_pretty(&snarkjs::public_to_json(&st.public_inputs())).as_bytes(),
+            )?;
+            println!(
+                "wrote {}/verification_key.json, proof.json, public.json",
+                out.display()
+            );
+            Ok(true)
+        }
+        Cmd::SnarkjsVerify {
+            vk_json,
+            proof,
+            public,
+            inputs,
+        } => {
+            let run = || -> Result<(), VerifyError> {
+                let vk = snarkjs::parse_vk(
+                    &read_text(&vk_json).map_err(|e| VerifyError::Snarkjs {
+                        file: "verification_key.json",
+                        reason: e,
+                    })?,
+                    inputs,
+                )?;
+                let p = snarkjs::parse_proof(&read_text(&proof).map_err(|e| {
+                    VerifyError::Snarkjs {
+                        file: "proof.json",
+                        reason: e,
+                    }
+                })?)?;
+                let x = snarkjs::parse_public(&read_text(&public).map_err(|e| {
+                    VerifyError::Snarkjs {
+                        file: "public.json",
+                        reason: e,
+                    }
+                })?)?;
+                PreparedKey::new(&vk).verify(&x, &p)
+            };
+            match run() {
+                Ok(()) => {
+                    println!("ACCEPTED: the snarkjs proof verifies");
+                    Ok(true)
+                }
+                Err(e) => {
+                    println!("REJECTED: {e}");
+                    Ok(false)
+                }
+            }
+        }
+        Cmd::SnarkjsImport {
+            vk_json,
+            out,
+            inputs,
+        } => {
+            let vk = snarkjs::parse_vk(&read_text(&vk_json)?, inputs)
+                .map_err(|e| format!("{}: {e}", vk_json.display()))?;
+            let mut bytes = Vec::new();
+            vk.serialize_compressed(&mut bytes)
+                .map_err(|e| e.to_string())?;
+            write(&out, &bytes)?;
+            println!(
+                "wrote {} (circuit id {})",
+                out.display(),
+                zkcc_verifier::keys::circuit_id(&vk)
+            );
+            Ok(true)
+        }
+    }
+}
+
+fn verify_cmd(args: Args) -> Run {
+    let (Some(vk_path), Some(registry_path), Some(epoch), Some(nonce)) =
+        (args.vk, args.registry, args.epoch, args.nonce)
+    else {
+        return Err("--vk, --registry, --epoch and --nonce are required".into());
+    };
+    let vk_bytes = std::fs::read(&vk_path).map_err(|e| format!("{}: {e}", vk_path.display()))?;
+    let vk = load_verifying_key(&vk_bytes).map_err(|e| format!("{}: {e}", vk_path.display()))?;
+    let registry = Registry::from_json(&read_text(&registry_path)?)
+        .map_err(|e| format!("{}: {e}", registry_path.display()))?;
+    let nonce = fr_from_hex(&nonce).map_err(|e| format!("--nonce: {e}"))?;
+    let policy = match &args.policy {
+        Some(p) => {
+            Some(Policy::from_json(&read_text(p)?).map_err(|e| format!("{}: {e}", p.display()))?)
+        }
+        None => None,
+    };
+    let expect = Expectations {
+        registry_root: registry.root,
+        epoch,
+        nonce,
+    };
+
+    // Parse every bundle; verify the parsed ones in one batch.
+    let mut parsed = Vec::new();
+    let mut results: Vec<(String, Result<VerifiedClaim, VerifyError>)> = Vec::new();
+    let mut slots = Vec::new();
+    for path in &args.bundles {
+        let name = path.display().to_string();
+        match read_text(path)
+            .map_err(|e| VerifyError::Unsupported(e))
+            .and_then(|t| ProofBundle::from_json(&t))
+        {
+            Ok(b) => {
+                slots.push(results.len());
+                results.push((name, Err(VerifyError::ProofRejected)));
+                parsed.push(b);
+            }
+            Err(e) => results.push((name, Err(e))),
+        }
+    }
+    for (slot, r) in slots
+        .into_iter()
+        .zip(verify_bundles(&vk, &parsed, &expect, &mut OsRng))
+    {
+        results[slot].1 = r;
+    }
+
+    let mut verified = Vec::new();
+    let mut rejected = Vec::new();
+    for (name, r) in &results {
+        match r {
+            Ok(claim) => {
+                println!(
+                    "ACCEPTED: {name}: {} holds at most {} active chips, all attested inside authorized facilities, epoch {} (commitment {})",
+                    claim.importer,
+                    claim.statement.cap,
+                    claim.statement.epoch,
+                    claim.commitment_hex()
+                );
+                verified.push(claim.clone());
+            }
+            Err(e) => {
+                println!("REJECTED: {name}: {e}");
+                rejected.push(RejectedClaim {
+                    claim: name.clone(),
+                    reason: e.to_string(),
+                });
+            }
+        }
+    }
+    let Some(policy) = policy else {
+        return Ok(rejected.is_empty());
+    };
+    let country = args.country.unwrap_or_default();
+    let importer = verified
+        .first()
+        .map(|c| c.importer.clone())
+        .or_else(|| parsed.first().map(|b| b.importer.clone()))
+        .unwrap_or_default();
+    let facts: Vec<ClaimFacts> = verified.iter().map(ClaimFacts::from).collect();
+    let report = match decide(&policy, &importer, &country, epoch, &facts, &rejected) {
+        Ok(r) => r,
+        Err(e) => {
+            println!("REJECTED: {e}");
+            return Ok(false);
+        }
+    };
+    print!("{}", report.human());
+    if let Some(p) = &args.report {
+        write(p, report.to_json().as_bytes())?;
+        println!("report: {}", p.display());
+    }
+    Ok(report.decision.outcome == Outcome::Grant)
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    let run = || -> Result<Result<zkcc_verifier::VerifiedClaim, zkcc_verifier::VerifyError>, String> {
-        let read = |p: &PathBuf| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
-        let vk = load_verifying_key(&read(&args.vk)?).map_err(|e| format!("{}: {e}", args.vk.display()))?;
-        let registry_text = String::from_utf8(read(&args.registry)?).map_err(|e| format!("{}: {e}", args.registry.display()))?;
-        let registry = Registry::from_json(&registry_text).map_err(|e| format!("{}: {e}", args.registry.display()))?;
-        let nonce = fr_from_hex(&args.nonce).map_err(|e| format!("--nonce: {e}"))?;
-        let bundle_text = String::from_utf8(read(&args.bundle)?).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
-        let expect = Expectations { registry_root: registry.root, epoch: args.epoch, nonce };
-        Ok(ProofBundle::from_json(&bundle_text).and_then(|b| verify_bundle(&vk, &b, &expect)))
+    let mut args = Args::parse();
+    let run = match args.cmd.take() {
+        Some(cmd) => snarkjs_cmd(cmd),
+        None => verify_cmd(args),
     };
-    match run() {
-        Ok(Ok(claim)) => {
-            println!(
-                "ACCEPTED: {} holds at most {} active chips, all attested inside authorized facilities, epoch {} (commitment {})",
-                claim.importer,
-                claim.statement.cap,
-                claim.statement.epoch,
-                claim.commitment_hex()
-            );
-            ExitCode::SUCCESS
-        }
-        Ok(Err(e)) => {
-            println!("REJECTED: {e}");
-            ExitCode::from(1)
-        }
+    match run {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)

@@ -1,0 +1,218 @@
+//! Batch verification against one-by-one verification: the same verdict,
+//! and the same bad proofs named, under seeded random tampering.
+mod common;
+
+use ark_bn254::{Bn254, Fr, G1Affine, G1Projective};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::UniformRand;
+use ark_groth16::Proof;
+use common::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use zkcc_verifier::batch::{verify_batch, BatchItem, PreparedKey};
+use zkcc_verifier::{verify_bundles, VerifyError};
+
+/// Which items fail on their own.
+fn single_verdicts(pk: &PreparedKey, items: &[BatchItem]) -> Vec<usize> {
+    items
+        .iter()
+        .enumerate()
+        .filter(|(_, it)| pk.verify(&it.inputs, &it.proof).is_err())
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn batch_verdict(pk: &PreparedKey, items: &[BatchItem], rng: &mut StdRng) -> Vec<usize> {
+    match pk.verify_batch(items, rng) {
+        Ok(()) => vec![],
+        Err(VerifyError::BatchRejected { bad }) => {
+            assert!(!bad.is_empty(), "a rejected batch names its bad proofs");
+            bad
+        }
+        Err(e) => panic!("unexpected error {e}"),
+    }
+}
+
+/// One random tampering of a valid item.
+fn tamper(item: &mut BatchItem, other: &BatchItem, rng: &mut StdRng) -> &'static str {
+    let g = G1Affine::generator();
+    match rng.gen_range(0..7) {
+        0 => {
+            let j = rng.gen_range(0..item.inputs.len());
+            item.inputs = bump(&item.inputs, j);
+            "input + 1"
+        }
+        1 => {
+            item.proof.a = (item.proof.a + g).into_affine();
+            "A + G"
+        }
+        2 => {
+            item.proof.c = (item.proof.c + g).into_affine();
+            "C + G"
+        }
+        3 => {
+            item.proof.b = other.proof.b;
+            "B of another proof"
+        }
+        4 => {
+            item.inputs = other.inputs.clone();
+            item.inputs[4] += Fr::from(7u64);
+            "another statement"
+        }
+        5 => {
+            item.proof.a = G1Projective::rand(rng).into_affine();
+            "random A"
+        }
+        _ => {
+            // Swap A and C.
+            std::mem::swap(&mut item.proof.a, &mut item.proof.c);
+            "A and C swapped"
+        }
+    }
+}
+
+#[test]
+fn valid_batches_of_every_size_accept() {
+    let e = env();
+    let pk = PreparedKey::new(&e.vk);
+    let mut rng = StdRng::seed_from_u64(7);
+    for n in [0, 1, 2, 3, 16] {
+        let items = items(n, &mut rng);
+        pk.verify_batch(&items, &mut rng)
+            .unwrap_or_else(|err| panic!("n = {n}: {err}"));
+    }
+    verify_batch(&e.vk, &items(4, &mut rng), &mut rng).unwrap();
+}
+
+/// Seeded random tampering: batch and one-by-one verification agree on
+/// every batch, and the batch names exactly the proofs that fail alone.
+#[test]
+fn batch_agrees_with_single_under_random_tampering() {
+    let e = env();
+    let pk = PreparedKey::new(&e.vk);
+    let mut rng = StdRng::seed_from_u64(2024);
+    let mut rejected_batches = 0;
+    for round in 0..40 {
+        let n = rng.gen_range(1..=12);
+        let mut items = items(n, &mut rng);
+        let k = if round % 5 == 0 {
+            0
+        } else {
+            rng.gen_range(1..=n.min(3))
+        };
+        let mut kinds = Vec::new();
+        for _ in 0..k {
+            let i = rng.gen_range(0..n);
+            let other = items[(i + 1) % n].clone();
+            kinds.push((i, tamper(&mut items[i], &other, &mut rng)));
+        }
+        let expected = single_verdicts(&pk, &items);
+        let got = batch_verdict(&pk, &items, &mut rng);
+        assert_eq!(
+            got, expected,
+            "round {round}: n = {n}, tamperings {kinds:?}"
+        );
+        if !got.is_empty() {
+            rejected_batches += 1;
+        }
+    }
+    assert!(
+        rejected_batches >= 20,
+        "the tampering must actually break proofs ({rejected_batches})"
+    );
+}
+
+/// Two tamperings that cancel in an unweighted sum (C₁ + P, C₂ − P) are
+/// caught: the coefficients are random, not 1.
+#[test]
+fn cancelling_tamperings_are_caught() {
+    let e = env();
+    let pk = PreparedKey::new(&e.vk);
+    let mut rng = StdRng::seed_from_u64(3);
+    let mut items = items(8, &mut rng);
+    // Same statement at 0 and 4 (items cycle over 4 fixtures).
+    let p = G1Projective::rand(&mut rng);
+    items[0].proof.c = (items[0].proof.c + p).into_affine();
+    items[4].proof.c = (items[4].proof.c - p).into_affine();
+    assert_eq!(batch_verdict(&pk, &items, &mut rng), vec![0, 4]);
+    // And a swapped pair of proofs between two statements.
+    let mut items2 = self::items(6, &mut rng);
+    let tmp: Proof<Bn254> = items2[1].proof.clone();
+    items2[1].proof = items2[2].proof.clone();
+    items2[2].proof = tmp;
+    assert_eq!(batch_verdict(&pk, &items2, &mut rng), vec![1, 2]);
+}
+
+#[test]
+fn every_proof_bad_is_named() {
+    let e = env();
+    let pk = PreparedKey::new(&e.vk);
+    let mut rng = StdRng::seed_from_u64(5);
+    let mut items = items(9, &mut rng);
+    for it in items.iter_mut() {
+        it.inputs[3] += Fr::from(1u64);
+    }
+    assert_eq!(
+        batch_verdict(&pk, &items, &mut rng),
+        (0..9).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn wrong_input_count_is_named() {
+    let e = env();
+    let pk = PreparedKey::new(&e.vk);
+    let mut rng = StdRng::seed_from_u64(6);
+    let mut items = items(4, &mut rng);
+    items[2].inputs.pop();
+    assert!(matches!(
+        pk.verify_batch(&items, &mut rng),
+        Err(VerifyError::BatchInputCount {
+            index: 2,
+            expected: 5,
+            found: 4
+        })
+    ));
+}
+
+/// Bundles through the batch path: each gets its own verdict.
+#[test]
+fn verify_bundles_gives_one_verdict_per_bundle() {
+    let e = env();
+    let mut rng = StdRng::seed_from_u64(8);
+    // All for the statement of fixture 0 (the agency's request), re-randomized.
+    let st = e.fixtures[0].statement;
+    let mut bundles: Vec<_> = (0..5)
+        .map(|_| {
+            let p = ark_groth16::Groth16::<Bn254>::rerandomize_proof(&e.vk, &e.proofs[0], &mut rng);
+            zkcc_verifier::ProofBundle::new(
+                "ACME-DC",
+                zkcc_verifier::keys::circuit_id(&e.vk),
+                SHAPE,
+                &st,
+                &p,
+            )
+        })
+        .collect();
+    bundles[1].public_inputs.epoch = 8; // statement mismatch
+    let bad = Proof::<Bn254> {
+        a: (e.proofs[0].a + G1Affine::generator()).into_affine(),
+        ..e.proofs[0].clone()
+    };
+    bundles[3] = zkcc_verifier::ProofBundle::new(
+        "ACME-DC",
+        zkcc_verifier::keys::circuit_id(&e.vk),
+        SHAPE,
+        &st,
+        &bad,
+    );
+    bundles[4].proof = "00".into(); // encoding
+    let r = verify_bundles(&e.vk, &bundles, &expect(&st), &mut rng);
+    assert!(r[0].is_ok() && r[2].is_ok());
+    assert!(matches!(
+        r[1],
+        Err(VerifyError::StatementMismatch { field: "epoch", .. })
+    ));
+    assert!(matches!(r[3], Err(VerifyError::ProofRejected)));
+    assert!(matches!(r[4], Err(VerifyError::ProofEncoding(_))));
+}

@@ -1,0 +1,442 @@
+//! One test per known Groth16 pitfall: each hostile input is rejected with
+//! the right typed error, before or at the pairing check.
+mod common;
+
+use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G2Affine};
+use ark_ec::short_weierstrass::SWCurveConfig;
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::{BigInteger, Field, PrimeField, Zero};
+use ark_groth16::{Groth16, Proof, VerifyingKey};
+use ark_serialize::{CanonicalSerialize, Compress};
+use common::*;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use zkcc_verifier::batch::PreparedKey;
+use zkcc_verifier::bundle::{parse_proof, parse_proof_uncompressed};
+use zkcc_verifier::keys::{check_verifying_key, circuit_id, load_verifying_key};
+use zkcc_verifier::{snarkjs, verify_bundle, ProofBundle, VerifyError};
+
+fn vk_bytes(vk: &VerifyingKey<Bn254>) -> Vec<u8> {
+    let mut b = Vec::new();
+    vk.serialize_compressed(&mut b).unwrap();
+    b
+}
+
+fn proof_bytes(p: &Proof<Bn254>, c: Compress) -> Vec<u8> {
+    let mut b = Vec::new();
+    p.serialize_with_mode(&mut b, c).unwrap();
+    b
+}
+
+/// A point on BN254's twist `y² = x³ + b'` that is *not* in the order-r
+/// subgroup (G2 has a cofactor): try-and-increment over `x = i + u`.
+fn off_subgroup_g2() -> G2Affine {
+    let b = ark_bn254::g2::Config::COEFF_B;
+    for i in 1u64.. {
+        let x = Fq2::new(Fq::from(i), Fq::from(1u64));
+        if let Some(y) = (x.square() * x + b).sqrt() {
+            let p = G2Affine::new_unchecked(x, y);
+            assert!(p.is_on_curve());
+            if !p.is_in_correct_subgroup_assuming_on_curve() {
+                return p;
+            }
+        }
+    }
+    unreachable!()
+}
+
+#[test]
+fn honest_bundle_verifies() {
+    let e = env();
+    let b = bundle(0);
+    let claim = verify_bundle(&e.vk, &b, &expect(&e.fixtures[0].statement)).unwrap();
+    assert_eq!(claim.statement, e.fixtures[0].statement);
+    assert_eq!(claim.circuit_id, circuit_id(&e.vk));
+}
+
+/// Re-randomization turns a valid proof into different bytes that still
+/// verify: proof bytes are never an identifier, the statement is.
+#[test]
+fn rerandomized_proof_verifies() {
+    let e = env();
+    let mut rng = StdRng::seed_from_u64(1);
+    let p2 = Groth16::<Bn254>::rerandomize_proof(&e.vk, &e.proofs[0], &mut rng);
+    assert_ne!(
+        proof_bytes(&p2, Compress::Yes),
+        proof_bytes(&e.proofs[0], Compress::Yes)
+    );
+    let st = &e.fixtures[0].statement;
+    let b2 = ProofBundle::new("ACME-DC", circuit_id(&e.vk), SHAPE, st, &p2);
+    let c1 = verify_bundle(&e.vk, &bundle(0), &expect(st)).unwrap();
+    let c2 = verify_bundle(&e.vk, &b2, &expect(st)).unwrap();
+    assert_eq!(
+        c1, c2,
+        "the verified claim does not depend on the proof bytes"
+    );
+}
+
+fn plus_r_hex(x: &Fr) -> String {
+    let mut b = x.into_bigint();
+    assert!(!b.add_with_carry(&Fr::MODULUS));
+    format!("0x{}", hex::encode(b.to_bytes_be()))
+}
+
+fn plus_r_decimal(x: &Fr) -> String {
+    let mut b = x.into_bigint();
+    assert!(!b.add_with_carry(&Fr::MODULUS));
+    b.to_string()
+}
+
+/// `x + r` encodes the same field element as `x` if reduced: it must be a
+/// parse error, never `x`.
+#[test]
+fn public_input_plus_r_is_rejected_at_parsing() {
+    let e = env();
+    let st = e.fixtures[0].statement;
+    for name in ["commitment", "registry_root", "nonce"] {
+        let mut b = bundle(0);
+        let p = &mut b.public_inputs;
+        match name {
+            "commitment" => p.commitment = plus_r_hex(&st.commitment),
+            "registry_root" => p.registry_root = plus_r_hex(&st.registry_root),
+            _ => p.nonce = plus_r_hex(&st.nonce),
+        }
+        let err = verify_bundle(&e.vk, &b, &expect(&st)).unwrap_err();
+        assert!(
+            matches!(err, VerifyError::PublicInput { name: n, .. } if n == name),
+            "{name}: {err}"
+        );
+    }
+    // The same through snarkjs's public.json, for every input.
+    let inputs = st.public_inputs();
+    for j in 0..inputs.len() {
+        let mut json = snarkjs::public_to_json(&inputs);
+        json[j] = plus_r_decimal(&inputs[j]);
+        let err = snarkjs::public_from_json(&json).unwrap_err();
+        assert!(
+            matches!(err, VerifyError::PublicInput { .. }),
+            "input {j}: {err}"
+        );
+    }
+    // r − 1 is canonical; r is not.
+    assert!(snarkjs::public_from_json(&[(-Fr::from(1u64)).to_string()]).is_ok());
+    assert!(snarkjs::public_from_json(&[plus_r_decimal(&Fr::zero())]).is_err());
+}
+
+/// A point on the twist outside the prime-order subgroup, as `B`, is
+/// rejected at deserialization — compressed, uncompressed, in a bundle and
+/// in snarkjs JSON — and never reaches the pairing.
+#[test]
+fn off_subgroup_g2_point_as_b_is_rejected() {
+    let e = env();
+    let bad_b = off_subgroup_g2();
+    let bad = Proof::<Bn254> {
+        b: bad_b,
+        ..e.proofs[0].clone()
+    };
+    for c in [Compress::Yes, Compress::No] {
+        let bytes = proof_bytes(&bad, c);
+        let err = match c {
+            Compress::Yes => parse_proof(&bytes).unwrap_err(),
+            Compress::No => parse_proof_uncompressed(&bytes).unwrap_err(),
+        };
+        assert!(
+            matches!(err, VerifyError::ProofEncoding(_)),
+            "compressed = {}: {err}",
+            matches!(c, Compress::Yes)
+        );
+    }
+    // The honest proof parses both ways.
+    parse_proof(&proof_bytes(&e.proofs[0], Compress::Yes)).unwrap();
+    parse_proof_uncompressed(&proof_bytes(&e.proofs[0], Compress::No)).unwrap();
+
+    let mut b = bundle(0);
+    b.proof = hex::encode(proof_bytes(&bad, Compress::Yes));
+    let err = verify_bundle(&e.vk, &b, &expect(&e.fixtures[0].statement)).unwrap_err();
+    assert!(matches!(err, VerifyError::ProofEncoding(_)), "{err}");
+
+    let mut j = snarkjs::proof_to_json(&e.proofs[0]);
+    j.pi_b = snarkjs::proof_to_json(&bad).pi_b;
+    let err = snarkjs::proof_from_json(&j).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::Snarkjs {
+                file: "proof.json",
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    // The same point as γ in a key.
+    let vk = VerifyingKey {
+        gamma_g2: bad_b,
+        ..e.vk.clone()
+    };
+    let err = load_verifying_key(&vk_bytes(&vk)).unwrap_err();
+    assert!(matches!(err, VerifyError::KeyEncoding(_)), "{err}");
+}
+
+#[test]
+fn identity_points_are_rejected() {
+    let e = env();
+    let p = &e.proofs[0];
+    let zero1 = G1Affine::zero();
+    for bad in [
+        Proof {
+            a: zero1,
+            ..p.clone()
+        },
+        Proof {
+            b: G2Affine::zero(),
+            ..p.clone()
+        },
+        Proof {
+            c: zero1,
+            ..p.clone()
+        },
+    ] {
+        let err = parse_proof(&proof_bytes(&bad, Compress::Yes)).unwrap_err();
+        assert!(
+            matches!(err, VerifyError::ProofEncoding(ref s) if s.contains("identity")),
+            "{err}"
+        );
+    }
+    let keys = [
+        VerifyingKey {
+            alpha_g1: zero1,
+            ..e.vk.clone()
+        },
+        VerifyingKey {
+            beta_g2: G2Affine::zero(),
+            ..e.vk.clone()
+        },
+        VerifyingKey {
+            gamma_g2: G2Affine::zero(),
+            ..e.vk.clone()
+        },
+        VerifyingKey {
+            delta_g2: G2Affine::zero(),
+            ..e.vk.clone()
+        },
+        {
+            let mut vk = e.vk.clone();
+            vk.gamma_abc_g1[3] = zero1;
+            vk
+        },
+    ];
+    for vk in keys {
+        let err = load_verifying_key(&vk_bytes(&vk)).unwrap_err();
+        assert!(matches!(err, VerifyError::KeyInvalid(_)), "{err}");
+    }
+    // snarkjs: the point at infinity (z = 0) is refused.
+    let mut j = snarkjs::proof_to_json(p);
+    j.pi_a = ["0".into(), "1".into(), "0".into()];
+    assert!(matches!(
+        snarkjs::proof_from_json(&j),
+        Err(VerifyError::Snarkjs { .. })
+    ));
+}
+
+/// With γ = δ anyone can forge: A = α, B = β, C = −IC(x) satisfies the
+/// verification equation for every x. Such a key is refused on load.
+#[test]
+fn gamma_equal_delta_key_is_rejected() {
+    let e = env();
+    let vk = VerifyingKey {
+        delta_g2: e.vk.gamma_g2,
+        ..e.vk.clone()
+    };
+    // The forgery works against an unchecked key…
+    let st = e.fixtures[1].statement;
+    let pk = PreparedKey::new(&vk);
+    let ic = vk.gamma_abc_g1[0].into_group()
+        + vk.gamma_abc_g1[1..]
+            .iter()
+            .zip(st.public_inputs())
+            .map(|(b, x)| *b * x)
+            .sum::<ark_bn254::G1Projective>();
+    let forged = Proof {
+        a: vk.alpha_g1,
+        b: vk.beta_g2,
+        c: (-ic).into_affine(),
+    };
+    pk.verify(&st.public_inputs(), &forged).unwrap();
+    // …so the key never gets that far.
+    let err = load_verifying_key(&vk_bytes(&vk)).unwrap_err();
+    assert!(
+        matches!(err, VerifyError::KeyInvalid(ref s) if s.contains('γ')),
+        "{err}"
+    );
+    assert!(check_verifying_key(&vk).is_err());
+    let j = snarkjs::vk_to_json(&vk);
+    assert!(matches!(
+        snarkjs::vk_from_json(&j, 5),
+        Err(VerifyError::KeyInvalid(_))
+    ));
+}
+
+#[test]
+fn wrong_number_of_inputs_is_rejected() {
+    let e = env();
+    let mut short = e.vk.clone();
+    short.gamma_abc_g1.pop();
+    let err = load_verifying_key(&vk_bytes(&short)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::KeyInputCount {
+                expected: 5,
+                found: 4
+            }
+        ),
+        "{err}"
+    );
+    let mut long = e.vk.clone();
+    long.gamma_abc_g1.push(long.gamma_abc_g1[1]);
+    assert!(matches!(
+        load_verifying_key(&vk_bytes(&long)),
+        Err(VerifyError::KeyInputCount {
+            expected: 5,
+            found: 6
+        })
+    ));
+    // Verifying with too few or too many inputs.
+    let pk = PreparedKey::new(&e.vk);
+    let inputs = e.fixtures[0].statement.public_inputs();
+    assert!(matches!(
+        pk.verify(&inputs[..4], &e.proofs[0]),
+        Err(VerifyError::KeyInputCount { .. })
+    ));
+    let mut more = inputs.clone();
+    more.push(Fr::zero());
+    assert!(matches!(
+        pk.verify(&more, &e.proofs[0]),
+        Err(VerifyError::KeyInputCount { .. })
+    ));
+    // A snarkjs key whose nPublic disagrees.
+    let mut j = snarkjs::vk_to_json(&e.vk);
+    j.n_public = 4;
+    assert!(matches!(
+        snarkjs::vk_from_json(&j, 5),
+        Err(VerifyError::KeyInputCount { .. })
+    ));
+}
+
+/// A valid proof replayed under another nonce, epoch or registry is rejected
+/// by the statement check; rewriting the bundle's statement to match breaks
+/// the proof.
+#[test]
+fn proof_replayed_under_another_nonce_or_epoch_is_rejected() {
+    let e = env();
+    let st = e.fixtures[0].statement;
+    let b = bundle(0);
+    let mut other = expect(&st);
+    other.nonce += Fr::from(1u64);
+    assert!(matches!(
+        verify_bundle(&e.vk, &b, &other),
+        Err(VerifyError::StatementMismatch { field: "nonce", .. })
+    ));
+    let mut other = expect(&st);
+    other.epoch += 1;
+    assert!(matches!(
+        verify_bundle(&e.vk, &b, &other),
+        Err(VerifyError::StatementMismatch { field: "epoch", .. })
+    ));
+    let mut other = expect(&st);
+    other.registry_root += Fr::from(1u64);
+    assert!(matches!(
+        verify_bundle(&e.vk, &b, &other),
+        Err(VerifyError::StatementMismatch {
+            field: "registry_root",
+            ..
+        })
+    ));
+
+    // The importer rewrites the statement to the new request: the proof no
+    // longer verifies (every public input is bound).
+    let mut st2 = st;
+    st2.nonce += Fr::from(1u64);
+    let b2 = ProofBundle::new("ACME-DC", circuit_id(&e.vk), SHAPE, &st2, &e.proofs[0]);
+    assert!(matches!(
+        verify_bundle(&e.vk, &b2, &expect(&st2)),
+        Err(VerifyError::ProofRejected)
+    ));
+    let mut st3 = st;
+    st3.epoch = 8;
+    let b3 = ProofBundle::new("ACME-DC", circuit_id(&e.vk), SHAPE, &st3, &e.proofs[0]);
+    assert!(matches!(
+        verify_bundle(&e.vk, &b3, &expect(&st3)),
+        Err(VerifyError::ProofRejected)
+    ));
+}
+
+#[test]
+fn every_public_input_is_bound() {
+    let e = env();
+    let pk = PreparedKey::new(&e.vk);
+    let inputs = e.fixtures[0].statement.public_inputs();
+    pk.verify(&inputs, &e.proofs[0]).unwrap();
+    for j in 0..inputs.len() {
+        assert!(
+            matches!(
+                pk.verify(&bump(&inputs, j), &e.proofs[0]),
+                Err(VerifyError::ProofRejected)
+            ),
+            "input {j}"
+        );
+    }
+}
+
+#[test]
+fn bundle_for_another_key_or_format_is_rejected() {
+    let e = env();
+    let st = e.fixtures[0].statement;
+    let mut b = bundle(0);
+    b.circuit_id = "00".repeat(32);
+    assert!(matches!(
+        verify_bundle(&e.vk, &b, &expect(&st)),
+        Err(VerifyError::WrongCircuit { .. })
+    ));
+    let mut b = bundle(0);
+    b.version = 2;
+    assert!(matches!(
+        verify_bundle(&e.vk, &b, &expect(&st)),
+        Err(VerifyError::Unsupported(_))
+    ));
+    let mut b = bundle(0);
+    b.claim = "compute_cap".into();
+    assert!(matches!(
+        verify_bundle(&e.vk, &b, &expect(&st)),
+        Err(VerifyError::Unsupported(_))
+    ));
+    // Trailing bytes, truncation, bad hex.
+    let good = proof_bytes(&e.proofs[0], Compress::Yes);
+    let mut long = good.clone();
+    long.push(0);
+    assert!(
+        matches!(parse_proof(&long), Err(VerifyError::ProofEncoding(ref s)) if s.contains("trailing"))
+    );
+    assert!(matches!(
+        parse_proof(&good[..127]),
+        Err(VerifyError::ProofEncoding(_))
+    ));
+    let mut b = bundle(0);
+    b.proof = "zz".into();
+    assert!(matches!(
+        verify_bundle(&e.vk, &b, &expect(&st)),
+        Err(VerifyError::ProofEncoding(_))
+    ));
+    // Unknown fields and bad JSON are typed errors too.
+    assert!(matches!(
+        ProofBundle::from_json("{"),
+        Err(VerifyError::BundleJson(_))
+    ));
+    let mut v: serde_json::Value = serde_json::from_str(&bundle(0).to_json()).unwrap();
+    v["extra"] = 1.into();
+    assert!(matches!(
+        ProofBundle::from_json(&v.to_string()),
+        Err(VerifyError::BundleJson(_))
+    ));
+}
