@@ -112,6 +112,7 @@ mod tests {
     use super::super::{SecretKey, Signature};
     use super::*;
     use ark_ed_on_bn254::Fq;
+    use ark_ff::AdditiveGroup;
     use ark_relations::gr1cs::ConstraintSystem;
 
     fn run(pk: EdwardsAffine, msg: Fr, sig: &Signature) -> Result<(bool, usize), SynthesisError> {
