@@ -2,7 +2,9 @@
 //!
 //! For a shape `NxF`, a key directory holds:
 //! * `cluster-NxF.vk` — the verifying key, compressed (what the agency publishes);
-//! * `cluster-NxF.pk` — the proving key, uncompressed, for fast loading;
+//! * `cluster-NxF.pk` — the tuned prover's key ([`ProverKey`]: the Groth16
+//!   proving key without its identity bases, and the circuit's R1CS matrices),
+//!   uncompressed, for fast loading;
 //! * `cluster-NxF.manifest.json` — shape, constraint count, circuit id and the
 //!   SHA-256 and length of the proving key file.
 //!
@@ -14,11 +16,14 @@
 //! Setup here is single-party and for development: whoever ran it can forge
 //! proofs. Production keys come from a multi-party ceremony.
 use crate::error::{read, read_json, write, write_json, ProverError, Result};
+use crate::prove::ProverKey;
+use crate::r1cs::R1cs;
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::{Groth16, ProvingKey, VerifyingKey};
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode};
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode, R1CS_PREDICATE_LABEL,
+};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
-use ark_snark::SNARK;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -29,7 +34,7 @@ use zkcc_circuits::cluster::ClusterShape;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyManifest {
-    /// Format version (1).
+    /// Format version (2: the proving key file holds a [`ProverKey`]).
     pub version: u32,
     /// Claim kind.
     pub claim: String,
@@ -78,18 +83,67 @@ pub fn constraint_count(shape: &ClusterShape) -> Result<usize> {
     Ok(cs.num_constraints())
 }
 
+/// The R1CS matrices of a shape's circuit (one synthesis in setup mode).
+pub fn r1cs(shape: &ClusterShape) -> Result<R1cs> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Setup);
+    ClusterCircuit::for_setup(*shape).generate_constraints(cs.clone())?;
+    cs.finalize();
+    let matrices = cs.to_matrices()?;
+    let m = matrices
+        .get(R1CS_PREDICATE_LABEL)
+        .ok_or_else(|| ProverError::Backend("constraint system has no R1CS matrices".into()))?;
+    Ok(R1cs::from_matrices(
+        m,
+        cs.num_instance_variables(),
+        cs.num_witness_variables(),
+    ))
+}
+
+/// A (single-party, development) setup in memory: the stock `ark-groth16`
+/// proving key and the circuit's matrices (what [`ProverKey::new`] combines).
+pub fn setup_keys<R: rand::RngCore + rand::CryptoRng>(
+    shape: &ClusterShape,
+    rng: &mut R,
+) -> Result<(ProvingKey<Bn254>, R1cs)> {
+    let r1cs = r1cs(shape)?;
+    let pk = Groth16::<Bn254>::generate_random_parameters_with_reduction(
+        ClusterCircuit::for_setup(*shape),
+        rng,
+    )
+    .map_err(|e| ProverError::Backend(e.to_string()))?;
+    Ok((pk, r1cs))
+}
+
+/// A (single-party, development) setup in memory of the tuned prover's key.
+pub fn setup_prover_key<R: rand::RngCore + rand::CryptoRng>(
+    shape: &ClusterShape,
+    rng: &mut R,
+) -> Result<ProverKey> {
+    let (pk, r1cs) = setup_keys(shape, rng)?;
+    ProverKey::new(pk, r1cs)
+}
+
 /// Runs a (single-party, development) setup and writes the keys.
-pub fn setup<R: rand::RngCore + rand::CryptoRng>(dir: &Path, shape: &ClusterShape, rng: &mut R) -> Result<KeyManifest> {
-    let constraints = constraint_count(shape)?;
-    let (pk, vk) = Groth16::<Bn254>::circuit_specific_setup(ClusterCircuit::for_setup(*shape), rng)
-        .map_err(|e| ProverError::Backend(e.to_string()))?;
+pub fn setup<R: rand::RngCore + rand::CryptoRng>(
+    dir: &Path,
+    shape: &ClusterShape,
+    rng: &mut R,
+) -> Result<KeyManifest> {
+    let pk = setup_prover_key(shape, rng)?;
+    let constraints = pk.r1cs.num_constraints();
+    let vk = pk.vk.clone();
     let paths = KeyPaths::new(dir, shape);
     let mut pk_bytes = Vec::new();
-    pk.serialize_uncompressed(&mut pk_bytes).map_err(|e| ProverError::Backend(e.to_string()))?;
+    pk.serialize_uncompressed(&mut pk_bytes)
+        .map_err(|e| ProverError::Backend(e.to_string()))?;
+    drop(pk);
     let mut vk_bytes = Vec::new();
-    vk.serialize_compressed(&mut vk_bytes).map_err(|e| ProverError::Backend(e.to_string()))?;
+    vk.serialize_compressed(&mut vk_bytes)
+        .map_err(|e| ProverError::Backend(e.to_string()))?;
     let manifest = KeyManifest {
-        version: 1,
+        version: 2,
         claim: "cluster".into(),
         shape: *shape,
         constraints,
@@ -108,11 +162,19 @@ pub fn setup<R: rand::RngCore + rand::CryptoRng>(dir: &Path, shape: &ClusterShap
 pub fn load_manifest(dir: &Path, shape: &ClusterShape) -> Result<KeyManifest> {
     let paths = KeyPaths::new(dir, shape);
     if !paths.manifest.exists() {
-        return Err(ProverError::Keys(format!("no keys for {} in {} (run zkcc setup)", shape.name(), dir.display())));
+        return Err(ProverError::Keys(format!(
+            "no keys for {} in {} (run zkcc setup)",
+            shape.name(),
+            dir.display()
+        )));
     }
     let m: KeyManifest = read_json(&paths.manifest)?;
-    if m.shape != *shape || m.claim != "cluster" || m.version != 1 {
-        return Err(ProverError::Keys(format!("{} does not describe cluster keys for {}", paths.manifest.display(), shape.name())));
+    if m.shape != *shape || m.claim != "cluster" || m.version != 2 {
+        return Err(ProverError::Keys(format!(
+            "{} does not describe cluster keys for {}",
+            paths.manifest.display(),
+            shape.name()
+        )));
     }
     Ok(m)
 }
@@ -124,17 +186,33 @@ pub fn load_verifying_key(dir: &Path, shape: &ClusterShape) -> Result<VerifyingK
 }
 
 /// Loads the proving key of a shape: hash checked against the manifest, then
-/// unchecked (fast) deserialization.
-pub fn load_proving_key(dir: &Path, shape: &ClusterShape) -> Result<(ProvingKey<Bn254>, KeyManifest)> {
+/// unchecked (fast) deserialization, then a structural consistency check.
+pub fn load_proving_key(dir: &Path, shape: &ClusterShape) -> Result<(ProverKey, KeyManifest)> {
     let manifest = load_manifest(dir, shape)?;
     let paths = KeyPaths::new(dir, shape);
     let bytes = read(&paths.pk)?;
-    if bytes.len() as u64 != manifest.proving_key_bytes || hex::encode(Sha256::digest(&bytes)) != manifest.proving_key_sha256 {
-        return Err(ProverError::Keys(format!("{} does not match its manifest (corrupt or replaced): run zkcc setup again", paths.pk.display())));
+    if bytes.len() as u64 != manifest.proving_key_bytes
+        || hex::encode(Sha256::digest(&bytes)) != manifest.proving_key_sha256
+    {
+        return Err(ProverError::Keys(format!(
+            "{} does not match its manifest (corrupt or replaced): run zkcc setup again",
+            paths.pk.display()
+        )));
     }
-    let pk = ProvingKey::<Bn254>::deserialize_uncompressed_unchecked(&bytes[..]).map_err(|e| ProverError::Keys(format!("{}: {e}", paths.pk.display())))?;
+    let pk = ProverKey::deserialize_uncompressed_unchecked(&bytes[..])
+        .map_err(|e| ProverError::Keys(format!("{}: {e}", paths.pk.display())))?;
+    drop(bytes);
+    if !pk.is_consistent() || pk.r1cs.num_constraints() != manifest.constraints {
+        return Err(ProverError::Keys(format!(
+            "{} is not a consistent prover key",
+            paths.pk.display()
+        )));
+    }
     if zkcc_verifier::keys::circuit_id(&pk.vk) != manifest.circuit_id {
-        return Err(ProverError::Keys(format!("{} belongs to another circuit than its manifest", paths.pk.display())));
+        return Err(ProverError::Keys(format!(
+            "{} belongs to another circuit than its manifest",
+            paths.pk.display()
+        )));
     }
     Ok((pk, manifest))
 }

@@ -11,9 +11,12 @@ pub mod demo;
 pub mod error;
 pub mod inventory;
 pub mod keys;
+pub mod msm;
 pub mod prove;
+pub mod r1cs;
 pub mod sample;
 pub mod witness;
+pub mod witness_gen;
 
 pub use error::{ProverError, Result};
 
@@ -27,11 +30,20 @@ use zkcc_circuits::registry::Registry;
 use zkcc_verifier::ProofBundle;
 
 /// Commits to an inventory with a fresh random blinding.
-pub fn commit<R: rand::RngCore + rand::CryptoRng>(registry: &Registry, inv: &InventoryFile, rng: &mut R) -> Result<CommitmentSecret> {
+pub fn commit<R: rand::RngCore + rand::CryptoRng>(
+    registry: &Registry,
+    inv: &InventoryFile,
+    rng: &mut R,
+) -> Result<CommitmentSecret> {
     let groups = witness::resolve(registry, inv)?;
     let blinding = Fr::rand(rng);
     let c = witness::commitment_of(registry, &groups, inv.epoch, blinding);
-    Ok(CommitmentSecret { version: 1, epoch: inv.epoch, commitment: fr_to_hex(&c), blinding: fr_to_hex(&blinding) })
+    Ok(CommitmentSecret {
+        version: 1,
+        epoch: inv.epoch,
+        commitment: fr_to_hex(&c),
+        blinding: fr_to_hex(&blinding),
+    })
 }
 
 /// What the importer is asked to prove.
@@ -54,22 +66,40 @@ pub fn circuit_for(
     let groups = witness::resolve(registry, inv)?;
     let blinding = fr_from_hex(&secret.blinding)?;
     let commitment = fr_from_hex(&secret.commitment)?;
-    if secret.epoch != inv.epoch || witness::commitment_of(registry, &groups, inv.epoch, blinding) != commitment {
+    if secret.epoch != inv.epoch
+        || witness::commitment_of(registry, &groups, inv.epoch, blinding) != commitment
+    {
         return Err(ProverError::Inventory("the commitment secret does not open to this inventory and epoch (run zkcc commit again)".into()));
     }
     let w = witness::build_witness(registry, &groups, shape, blinding)?;
-    let statement = ClusterStatement { commitment, registry_root: registry.root, cap: req.cap, epoch: inv.epoch, nonce: req.nonce };
-    Ok(ClusterCircuit { shape: *shape, statement, witness: Some(w) })
+    let statement = ClusterStatement {
+        commitment,
+        registry_root: registry.root,
+        cap: req.cap,
+        epoch: inv.epoch,
+        nonce: req.nonce,
+    };
+    Ok(ClusterCircuit {
+        shape: *shape,
+        statement,
+        witness: Some(w),
+    })
 }
 
 /// Proves a request and packages the proof as a bundle.
 pub fn prove_bundle<R: rand::RngCore + rand::CryptoRng>(
-    pk: &ark_groth16::ProvingKey<ark_bn254::Bn254>,
+    pk: &prove::ProverKey,
     circuit: ClusterCircuit,
     importer: &str,
     rng: &mut R,
 ) -> Result<ProofBundle> {
     let (shape, statement) = (circuit.shape, circuit.statement);
     let proof = prove::prove(pk, circuit, rng)?;
-    Ok(ProofBundle::new(importer, zkcc_verifier::keys::circuit_id(&pk.vk), shape, &statement, &proof))
+    Ok(ProofBundle::new(
+        importer,
+        zkcc_verifier::keys::circuit_id(&pk.vk),
+        shape,
+        &statement,
+        &proof,
+    ))
 }

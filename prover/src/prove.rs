@@ -1,47 +1,355 @@
-//! Proving: synthesize, check that the witness satisfies every constraint,
-//! then run Groth16 on the matrices and assignment already built.
+//! Proving: zkcc's tuned Groth16 prover.
+//!
+//! At setup ([`crate::keys::setup`]) the circuit is synthesized once; its R1CS
+//! matrices are stored with the proving key in a [`ProverKey`], and the
+//! proving-key bases that no assignment can touch (identity points of
+//! `A`, `B` and `L`: variables absent from that matrix) are dropped. At prove
+//! time only per-proof work remains:
+//!
+//! 1. **witness** — the full assignment `z = (1, inputs, witness)`
+//!    ([`crate::witness_gen::assignment`]: the chip slots computed natively and
+//!    in parallel, no constraint system);
+//! 2. **check + QAP** — `A·z` and `B·z` evaluated row by row in parallel, each
+//!    row checked against `C·z` (an unsatisfied witness is refused here, before
+//!    any FFT or MSM), then the quotient `h = (A·B − C)/Z` by seven FFTs;
+//! 3. **MSMs** — `A` and `B` (G1 and G2) and `L` over `z`, `H` over `h`, with
+//!    [`crate::msm::msm`], all started together on rayon so that the FFTs of
+//!    step 2 and the four witness MSMs share the cores.
+//!
+//! The proof is the standard Groth16 proof (same formulas as `ark-groth16`):
+//! it verifies under the same verifying key as a stock proof (tested).
 //!
 //! arkworks' own prover only `debug_assert!`s satisfiability; a release build
 //! would spend the whole proving time on a witness that cannot verify. Here an
-//! unsatisfied witness is refused before any MSM or FFT, with the name of the
-//! first failing constraint.
-use crate::error::{ProverError, Result};
-use ark_bn254::{Bn254, Fr};
-use ark_groth16::{Groth16, Proof, ProvingKey};
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode, R1CS_PREDICATE_LABEL};
+//! unsatisfied witness is refused before any MSM or FFT: first by the native
+//! check (a readable reason), then by the matrices (the first failing row).
+use crate::error::ProverError;
+
+/// The crate's result (named apart from `Result`, which the serialization derives use).
+type Res<T> = crate::error::Result<T>;
+use crate::msm::msm;
+use crate::r1cs::R1cs;
+use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::{FftField, Field, PrimeField, Zero};
+use ark_groth16::{Proof, ProvingKey, VerifyingKey};
+use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_std::UniformRand;
-use zkcc_circuits::cluster::constraints::ClusterCircuit;
+use rayon::prelude::*;
+use std::time::{Duration, Instant};
 use zkcc_circuits::cluster::check_native;
+use zkcc_circuits::cluster::constraints::ClusterCircuit;
 
-/// Proves a cluster statement. Runs the native check first (readable errors),
-/// then the constraint check, then Groth16.
-pub fn prove<R: rand::RngCore + rand::CryptoRng>(pk: &ProvingKey<Bn254>, circuit: ClusterCircuit, rng: &mut R) -> Result<Proof<Bn254>> {
-    let witness = circuit.witness.as_ref().ok_or_else(|| ProverError::Backend("no witness to prove with".into()))?;
-    check_native(&circuit.shape, &circuit.statement, witness)?;
+type BigInt = <Fr as PrimeField>::BigInt;
 
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    cs.set_mode(SynthesisMode::Prove { construct_matrices: true, generate_lc_assignments: false });
-    circuit.generate_constraints(cs.clone())?;
-    cs.finalize();
-    if !cs.is_satisfied()? {
-        let which = cs.which_is_unsatisfied()?.unwrap_or_else(|| "unknown".into());
-        return Err(ProverError::Unsatisfied(which));
+/// Proving-key bases of the variables that can contribute, with their
+/// variable indices in `z`.
+#[derive(Clone, Debug, PartialEq, CanonicalSerialize, CanonicalDeserialize)]
+pub struct SparseBases<G: CanonicalSerialize + CanonicalDeserialize> {
+    /// Variable index of each base.
+    pub idx: Vec<u32>,
+    /// The bases.
+    pub bases: Vec<G>,
+}
+
+impl<G: AffineRepr> SparseBases<G> {
+    /// Keeps the non-identity bases of `query[offset..]`, indexed from `offset`.
+    fn from_query(query: Vec<G>, offset: usize) -> Self {
+        let (idx, bases) = query
+            .into_iter()
+            .enumerate()
+            .filter(|(_, b)| !b.is_zero())
+            .map(|(i, b)| ((i + offset) as u32, b))
+            .unzip();
+        Self { idx, bases }
     }
-    let matrices = cs.to_matrices()?;
-    let r1cs = matrices
-        .get(R1CS_PREDICATE_LABEL)
-        .ok_or_else(|| ProverError::Backend("constraint system has no R1CS matrices".into()))?;
-    let num_inputs = cs.num_instance_variables();
-    let num_constraints = cs.num_constraints();
-    let full_assignment = {
-        let inner = cs.borrow().ok_or_else(|| ProverError::Backend("constraint system unavailable".into()))?;
-        let mut a = inner.instance_assignment()?.to_vec();
-        a.extend_from_slice(inner.witness_assignment()?);
-        a
+}
+
+impl<G: CurveAffineConfig> SparseBases<G> {
+    /// The MSM `Σ z[idx_k]·bases_k`.
+    pub fn msm(&self, z: &[BigInt]) -> G::Group {
+        let scalars: Vec<BigInt> = self.idx.par_iter().map(|&i| z[i as usize]).collect();
+        G::msm(&self.bases, &scalars)
+    }
+}
+
+/// Glue from an affine point type to its short-Weierstrass configuration, so
+/// that [`SparseBases::msm`] can call [`crate::msm::msm`] on G1 and G2 alike.
+pub trait CurveAffineConfig: AffineRepr {
+    /// The curve configuration.
+    type Config: ark_ec::short_weierstrass::SWCurveConfig<ScalarField = Fr>;
+    /// `Σ scalars_k·bases_k`.
+    fn msm(bases: &[Self], scalars: &[BigInt]) -> Self::Group;
+}
+
+impl<P: ark_ec::short_weierstrass::SWCurveConfig<ScalarField = Fr>> CurveAffineConfig
+    for ark_ec::short_weierstrass::Affine<P>
+{
+    type Config = P;
+    fn msm(bases: &[Self], scalars: &[BigInt]) -> ark_ec::short_weierstrass::Projective<P> {
+        msm(bases, scalars)
+    }
+}
+
+/// Everything the tuned prover needs, built once at setup: the Groth16
+/// proving key without its unusable bases, and the circuit's R1CS.
+#[derive(Clone, Debug, PartialEq, CanonicalSerialize, CanonicalDeserialize)]
+pub struct ProverKey {
+    /// The verifying key (proofs verify under it).
+    pub vk: VerifyingKey<Bn254>,
+    /// `β·G1`.
+    pub beta_g1: G1Affine,
+    /// `δ·G1`.
+    pub delta_g1: G1Affine,
+    /// `A_i(τ)·G1` (index 0 is the constant `1`).
+    pub a: SparseBases<G1Affine>,
+    /// `B_i(τ)·G1`.
+    pub b_g1: SparseBases<G1Affine>,
+    /// `B_i(τ)·G2`.
+    pub b_g2: SparseBases<G2Affine>,
+    /// `(β·A_i(τ) + α·B_i(τ) + C_i(τ))/δ·G1` for the witness variables.
+    pub l: SparseBases<G1Affine>,
+    /// `τ^i·Z(τ)/δ·G1`.
+    pub h: Vec<G1Affine>,
+    /// The circuit's matrices.
+    pub r1cs: R1cs,
+}
+
+impl ProverKey {
+    /// Builds the key from an `ark-groth16` proving key and the matrices of
+    /// the same circuit (consumes the proving key: no copy of its bases).
+    pub fn new(pk: ProvingKey<Bn254>, r1cs: R1cs) -> Res<Self> {
+        let vars = r1cs.num_variables();
+        let ni = r1cs.num_instance as usize;
+        if pk.a_query.len() != vars
+            || pk.b_g1_query.len() != vars
+            || pk.b_g2_query.len() != vars
+            || pk.l_query.len() != vars - ni
+            || !r1cs.is_well_formed()
+        {
+            return Err(ProverError::Backend(
+                "proving key and matrices describe different circuits".into(),
+            ));
+        }
+        let ProvingKey {
+            vk,
+            beta_g1,
+            delta_g1,
+            a_query,
+            b_g1_query,
+            b_g2_query,
+            h_query,
+            l_query,
+        } = pk;
+        Ok(Self {
+            vk,
+            beta_g1,
+            delta_g1,
+            a: SparseBases::from_query(a_query, 0),
+            b_g1: SparseBases::from_query(b_g1_query, 0),
+            b_g2: SparseBases::from_query(b_g2_query, 0),
+            l: SparseBases::from_query(l_query, ni),
+            h: h_query,
+            r1cs,
+        })
+    }
+
+    /// The QAP evaluation domain.
+    pub fn domain(&self) -> Res<GeneralEvaluationDomain<Fr>> {
+        GeneralEvaluationDomain::new(self.r1cs.num_constraints() + self.r1cs.num_instance as usize)
+            .ok_or_else(|| {
+                ProverError::Backend("circuit too large for the BN254 FFT domain".into())
+            })
+    }
+
+    /// Checks the internal consistency of a loaded key: indices within the
+    /// variables, one base per index, matrices well formed, `h` as long as
+    /// the domain needs.
+    pub fn is_consistent(&self) -> bool {
+        let vars = self.r1cs.num_variables() as u32;
+        let ni = self.r1cs.num_instance as u32;
+        let ok = |idx: &[u32], n: usize, lo: u32| {
+            idx.len() == n
+                && idx.iter().all(|&i| i >= lo && i < vars)
+                && idx.windows(2).all(|w| w[0] < w[1])
+        };
+        self.r1cs.is_well_formed()
+            && ok(&self.a.idx, self.a.bases.len(), 0)
+            && ok(&self.b_g1.idx, self.b_g1.bases.len(), 0)
+            && ok(&self.b_g2.idx, self.b_g2.bases.len(), 0)
+            && ok(&self.l.idx, self.l.bases.len(), ni)
+            && self.vk.gamma_abc_g1.len() == ni as usize
+            && self
+                .domain()
+                .map(|d| self.h.len() + 1 >= d.size())
+                .unwrap_or(false)
+    }
+}
+
+/// Wall-clock time of each stage of one tuned proof.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Timings {
+    /// Native check and assignment.
+    pub witness: Duration,
+    /// Matrix evaluation and satisfiability check.
+    pub check: Duration,
+    /// Everything from the end of the check to the proof (FFTs and all MSMs,
+    /// which overlap).
+    pub msm_and_fft: Duration,
+}
+
+/// `A·z`, `B·z` on the domain, checked against `C·z`: the satisfiability check.
+pub fn evaluate_checked(pk: &ProverKey, z: &[Fr]) -> Res<(Vec<Fr>, Vec<Fr>)> {
+    if z.len() != pk.r1cs.num_variables() || z.first() != Some(&Fr::from(1u64)) {
+        return Err(ProverError::Backend(format!(
+            "assignment has {} variables, the circuit {}",
+            z.len(),
+            pk.r1cs.num_variables()
+        )));
+    }
+    let m = pk.domain()?.size();
+    let (mut a, mut b) = (vec![Fr::zero(); m], vec![Fr::zero(); m]);
+    pk.r1cs
+        .evaluate_and_check(z, &mut a, &mut b)
+        .map_err(|row| {
+            ProverError::Unsatisfied(format!("R1CS row {row} of {}", pk.r1cs.num_constraints()))
+        })?;
+    let (n, ni) = (pk.r1cs.num_constraints(), pk.r1cs.num_instance as usize);
+    a[n..n + ni].copy_from_slice(&z[..ni]);
+    Ok((a, b))
+}
+
+/// The coefficients of `h = (A·B − C)/Z` from the evaluations of
+/// [`evaluate_checked`] (consumed): seven FFTs, as in libsnark's reduction.
+pub fn quotient(pk: &ProverKey, mut a: Vec<Fr>, mut b: Vec<Fr>) -> Res<Vec<Fr>> {
+    let domain = pk.domain()?;
+    // On the domain, C·z = A·z ∘ B·z (checked), and 0 on the input rows.
+    let mut c: Vec<Fr> = a.par_iter().zip(&b).map(|(x, y)| *x * y).collect();
+    let coset = domain
+        .get_coset(Fr::GENERATOR)
+        .ok_or_else(|| ProverError::Backend("no coset".into()))?;
+    let to_coset = |v: &mut Vec<Fr>| {
+        domain.ifft_in_place(v);
+        coset.fft_in_place(v);
     };
-    let r = Fr::rand(rng);
-    let s = Fr::rand(rng);
-    Groth16::<Bn254>::create_proof_with_reduction_and_matrices(pk, r, s, r1cs, num_inputs, num_constraints, &full_assignment)
-        .map_err(|e| ProverError::Backend(e.to_string()))
+    to_coset(&mut a);
+    to_coset(&mut b);
+    to_coset(&mut c);
+    let zinv = domain
+        .evaluate_vanishing_polynomial(Fr::GENERATOR)
+        .inverse()
+        .ok_or_else(|| ProverError::Backend("vanishing polynomial is zero on the coset".into()))?;
+    a.par_iter_mut().zip(&b).zip(&c).for_each(|((a, b), c)| {
+        *a = (*a * b - c) * zinv;
+    });
+    drop((b, c));
+    coset.ifft_in_place(&mut a);
+    Ok(a)
+}
+
+/// The five MSMs and the proof, from a checked assignment and its quotient
+/// evaluations (the FFTs run concurrently with the witness MSMs).
+fn prove_from_evaluations(
+    pk: &ProverKey,
+    z: &[Fr],
+    a: Vec<Fr>,
+    b: Vec<Fr>,
+    r: Fr,
+    s: Fr,
+) -> Res<Proof<Bn254>> {
+    let zb: Vec<BigInt> = z.par_iter().map(|x| x.into_bigint()).collect();
+    let (h_acc, ((g_a, g1_b), (g2_b, l_acc))) = rayon::join(
+        || -> Res<G1Projective> {
+            let h = quotient(pk, a, b)?;
+            let hb: Vec<BigInt> = h.par_iter().map(|x| x.into_bigint()).collect();
+            drop(h);
+            Ok(msm(&pk.h, &hb))
+        },
+        || {
+            rayon::join(
+                || rayon::join(|| pk.a.msm(&zb), || pk.b_g1.msm(&zb)),
+                || rayon::join(|| pk.b_g2.msm(&zb), || pk.l.msm(&zb)),
+            )
+        },
+    );
+    let h_acc = h_acc?;
+    let g_a = g_a + pk.vk.alpha_g1 + pk.delta_g1 * r;
+    let g1_b = g1_b + pk.beta_g1 + pk.delta_g1 * s;
+    let g2_b = g2_b + pk.vk.beta_g2 + pk.vk.delta_g2 * s;
+    let g_c = g_a * s + g1_b * r - pk.delta_g1 * (r * s) + l_acc + h_acc;
+    Ok(Proof {
+        a: g_a.into_affine(),
+        b: g2_b.into_affine(),
+        c: g_c.into_affine(),
+    })
+}
+
+/// Proves from a full assignment `z = (1, inputs, witness)` with blinding
+/// `r`, `s`. Refuses an assignment that does not satisfy every row.
+pub fn prove_assignment(pk: &ProverKey, z: &[Fr], r: Fr, s: Fr) -> Res<Proof<Bn254>> {
+    let (a, b) = evaluate_checked(pk, z)?;
+    prove_from_evaluations(pk, z, a, b, r, s)
+}
+
+/// Proves a cluster statement with the tuned prover; also returns the stage
+/// times. Native check first (readable errors), then the matrices, then
+/// Groth16.
+pub fn prove_timed<R: rand::RngCore + rand::CryptoRng>(
+    pk: &ProverKey,
+    circuit: ClusterCircuit,
+    rng: &mut R,
+) -> Res<(Proof<Bn254>, Timings)> {
+    let mut t = Timings::default();
+    let start = Instant::now();
+    let z = assignment_checked(&circuit)?;
+    t.witness = start.elapsed();
+    let start = Instant::now();
+    let (a, b) = evaluate_checked(pk, &z)?;
+    t.check = start.elapsed();
+    let (r, s) = (Fr::rand(rng), Fr::rand(rng));
+    let start = Instant::now();
+    let proof = prove_from_evaluations(pk, &z, a, b, r, s)?;
+    t.msm_and_fft = start.elapsed();
+    Ok((proof, t))
+}
+
+/// Proves a cluster statement with the tuned prover.
+pub fn prove<R: rand::RngCore + rand::CryptoRng>(
+    pk: &ProverKey,
+    circuit: ClusterCircuit,
+    rng: &mut R,
+) -> Res<Proof<Bn254>> {
+    prove_timed(pk, circuit, rng).map(|(p, _)| p)
+}
+
+/// Proves several statements (clusters, shards) of the same shape with one
+/// loaded key: the assignments are computed in parallel, then each proof uses
+/// every core in turn (one proof's buffers at a time bound the memory).
+/// Results are in input order; one refused statement does not stop the others.
+pub fn prove_many<R: rand::RngCore + rand::CryptoRng>(
+    pk: &ProverKey,
+    circuits: Vec<ClusterCircuit>,
+    rng: &mut R,
+) -> Vec<Res<Proof<Bn254>>> {
+    let blinds: Vec<(Fr, Fr)> = circuits
+        .iter()
+        .map(|_| (Fr::rand(rng), Fr::rand(rng)))
+        .collect();
+    let assignments: Vec<Res<Vec<Fr>>> = circuits.par_iter().map(assignment_checked).collect();
+    assignments
+        .into_iter()
+        .zip(blinds)
+        .map(|(z, (r, s))| prove_assignment(pk, &z?, r, s))
+        .collect()
+}
+
+/// The native check, then the full assignment.
+pub fn assignment_checked(circuit: &ClusterCircuit) -> Res<Vec<Fr>> {
+    let witness = circuit
+        .witness
+        .as_ref()
+        .ok_or_else(|| ProverError::Backend("no witness to prove with".into()))?;
+    check_native(&circuit.shape, &circuit.statement, witness)?;
+    crate::witness_gen::assignment(circuit)
 }
