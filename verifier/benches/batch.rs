@@ -1,5 +1,6 @@
-//! Batch vs one-by-one verification of 64 cluster proofs, in one group so
-//! the ratio comes from one run:
+//! Batch vs one-by-one verification of 64 cluster proofs (zkcc's single
+//! verifier and stock ark-groth16's, both with the key prepared once), in
+//! one group so the ratios come from one run:
 //! `cargo bench -p zkcc-verifier --bench batch`.
 //!
 //! The circuit shape is small (4 chips, 1 facility): verification cost does
@@ -59,10 +60,22 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("batch-vs-single");
     g.sample_size(20);
     g.throughput(Throughput::Elements(N as u64));
+    // One by one with zkcc's verifier, the key prepared once.
     g.bench_function(format!("verify-single/cluster/{N}"), |b| {
         b.iter(|| {
             for it in &items {
                 key.verify(&it.inputs, &it.proof).expect("valid");
+            }
+        })
+    });
+    // Baseline: stock ark-groth16, one by one, the key prepared once.
+    let pvk = ark_groth16::prepare_verifying_key(&vk);
+    g.bench_function(format!("verify-single-ark/cluster/{N}"), |b| {
+        b.iter(|| {
+            for it in &items {
+                assert!(
+                    Groth16::<Bn254>::verify_proof(&pvk, &it.proof, &it.inputs).expect("verifies")
+                );
             }
         })
     });

@@ -77,6 +77,7 @@ impl PreparedKey {
     }
 
     fn check_count(&self, index: usize, inputs: &[Fr]) -> Result<(), VerifyError> {
+        self.check_bases()?;
         if inputs.len() != self.num_inputs() {
             return Err(VerifyError::BatchInputCount {
                 index,
@@ -87,18 +88,32 @@ impl PreparedKey {
         Ok(())
     }
 
+    /// A key without even `IC₀` cannot verify anything (and is refused by
+    /// the key checks; this guards keys built in memory).
+    fn check_bases(&self) -> Result<(), VerifyError> {
+        if self.pvk.vk.gamma_abc_g1.is_empty() {
+            return Err(VerifyError::KeyInvalid("no input bases".into()));
+        }
+        Ok(())
+    }
+
     /// `IC(x) = IC₀ + Σⱼ xⱼ·ICⱼ` (input count already checked).
     fn input_commitment(&self, inputs: &[Fr]) -> G1Projective {
-        let ic = &self.pvk.vk.gamma_abc_g1;
-        let mut acc = ic[0].into_group();
-        for (b, x) in ic[1..].iter().zip(inputs) {
-            acc += *b * x;
+        let Some((ic0, rest)) = self.pvk.vk.gamma_abc_g1.split_first() else {
+            return G1Projective::zero();
+        };
+        let mut acc = ic0.into_group();
+        // Projective multiplication uses BN254's GLV endomorphism (affine
+        // multiplication in arkworks is plain double-and-add).
+        for (b, x) in rest.iter().zip(inputs) {
+            acc += b.into_group() * x;
         }
         acc
     }
 
     /// Verifies one proof: three Miller loops, one final exponentiation.
     pub fn verify(&self, inputs: &[Fr], proof: &Proof<Bn254>) -> Result<(), VerifyError> {
+        self.check_bases()?;
         if inputs.len() != self.num_inputs() {
             return Err(VerifyError::KeyInputCount {
                 expected: inputs.len(),
@@ -200,23 +215,27 @@ impl PreparedKey {
 
         // Aggregated input scalars: s₀ = Σρᵢ, sⱼ = Σρᵢ·xᵢⱼ.
         let mut s = vec![Fr::zero(); vk.gamma_abc_g1.len()];
+        let mut rho_sum = Fr::zero();
         for (&i, rho) in idx.iter().zip(&rhos) {
-            s[0] += rho;
-            for (sj, x) in s[1..].iter_mut().zip(&items[i].inputs) {
+            rho_sum += rho;
+            for (sj, x) in s.iter_mut().skip(1).zip(&items[i].inputs) {
                 *sj += *rho * x;
             }
+        }
+        if let Some(s0) = s.first_mut() {
+            *s0 = rho_sum;
         }
         let ic = G1Projective::msm(&vk.gamma_abc_g1, &s)
             .map_err(|_| VerifyError::Backend("input bases and scalars differ in length".into()))?;
         let cs: Vec<G1Affine> = idx.iter().map(|&i| items[i].proof.c).collect();
         let c = G1Projective::msm(&cs, &rhos)
             .map_err(|_| VerifyError::Backend("proofs and coefficients differ in length".into()))?;
-        let alpha = vk.alpha_g1 * s[0];
+        let alpha = vk.alpha_g1.into_group() * rho_sum;
 
         let mut g1: Vec<G1Projective> = idx
             .iter()
             .zip(&rhos)
-            .map(|(&i, rho)| items[i].proof.a * rho)
+            .map(|(&i, rho)| items[i].proof.a.into_group() * rho)
             .collect();
         g1.extend([ic, c, alpha]);
         let g1 = G1Projective::normalize_batch(&g1);

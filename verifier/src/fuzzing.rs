@@ -201,8 +201,11 @@ pub fn verify(data: &[u8]) {
     }
 }
 
+/// A target body.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the corpus replay.
-pub const TARGETS: [(&str, fn(&[u8])); 9] = [
+pub const TARGETS: [(&str, Target); 9] = [
     ("bundle", bundle),
     ("registry", registry),
     ("proof_bytes", proof_bytes),

@@ -10,10 +10,13 @@
 //!
 //! ```no_run
 //! use zkcc_verifier::{keys::load_verifying_key, verify_bundle, Expectations, ProofBundle};
+//! use zkcc_circuits::encoding::fr_from_hex;
 //! let vk = load_verifying_key(&std::fs::read("keys/cluster-1024x8.vk")?)?;
 //! let bundle = ProofBundle::from_json(&std::fs::read_to_string("bundle.json")?)?;
 //! let registry = zkcc_circuits::registry::Registry::from_json(&std::fs::read_to_string("registry.json")?)?;
-//! let expect = Expectations { registry_root: registry.root, epoch: 7, nonce: bundle.statement()?.nonce };
+//! // The epoch audited and the nonce the agency issued: never taken from the bundle.
+//! let nonce = fr_from_hex("0x2a")?;
+//! let expect = Expectations { registry_root: registry.root, epoch: 7, nonce };
 //! let claim = verify_bundle(&vk, &bundle, &expect)?;
 //! println!("{} chips at most, commitment {}", claim.statement.cap, claim.commitment_hex());
 //! # Ok::<(), Box<dyn std::error::Error>>(())

@@ -133,7 +133,7 @@ impl Policy {
                 self.version
             ));
         }
-        for (tier, _) in &self.tiers {
+        for tier in self.tiers.keys() {
             if tier
                 .parse::<u8>()
                 .map(|t| t.to_string() != *tier)
@@ -344,6 +344,22 @@ impl Report {
 /// Decides for one importer and epoch. Errors only on broken binding (claims
 /// naming different commitments, or an epoch other than `epoch`); every
 /// other outcome is a [`Report`], denials included.
+///
+/// ```
+/// use zkcc_verifier::policy::{decide, ClaimFacts, Outcome, Policy};
+/// let policy = Policy::from_json(r#"{ "version": 1, "policy_version": 1,
+///     "country_tiers": { "FR": 1 }, "default_tier": 2,
+///     "tiers": { "1": { "max_quota_chips": 100000 }, "2": { "max_quota_chips": 20000 } },
+///     "rules": [ { "id": "cluster-small", "require": ["cluster"], "max_cap": 5000,
+///                  "grants": { "access": "attested-cluster", "quota_chips": 5000 } } ] }"#)?;
+/// let claim = ClaimFacts { claim: "cluster".into(), circuit_id: "…".into(),
+///     commitment: ark_bn254::Fr::from(42u64), epoch: 7, cap: Some(1000) };
+/// let report = decide(&policy, "ACME-DC", "FR", 7, &[claim], &[])?;
+/// assert_eq!(report.decision.outcome, Outcome::Grant);
+/// assert_eq!(report.decision.quota_chips, 5000);
+/// println!("{}", report.human());
+/// # Ok::<(), zkcc_verifier::VerifyError>(())
+/// ```
 pub fn decide(
     policy: &Policy,
     importer: &str,
@@ -426,7 +442,7 @@ pub fn decide(
                     "rule {}: met, grants {:?} with {} chips",
                     rule.id, rule.grants.access, rule.grants.quota_chips
                 ));
-                if best.map_or(true, |b| rule.grants.quota_chips > b.grants.quota_chips) {
+                if !matches!(best, Some(b) if b.grants.quota_chips >= rule.grants.quota_chips) {
                     best = Some(rule);
                 }
             }

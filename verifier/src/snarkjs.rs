@@ -121,6 +121,10 @@ fn g1_from(file: &'static str, what: &str, p: &G1Json) -> Result<G1Affine, Verif
     let x: Fq = decimal(file, what, &p[0])?;
     let y: Fq = decimal(file, what, &p[1])?;
     let pt = G1Affine::new_unchecked(x, y);
+    // arkworks encodes the identity as (0, 0): refuse it explicitly.
+    if pt.is_zero() {
+        return Err(err(file, format!("{what}: the identity point")));
+    }
     pt.check()
         .map_err(|_| err(file, format!("{what}: not a point of G1")))?;
     Ok(pt)
@@ -142,6 +146,9 @@ fn g2_from(file: &'static str, what: &str, p: &G2Json) -> Result<G2Affine, Verif
         ))
     };
     let pt = G2Affine::new_unchecked(fq2(&p[0])?, fq2(&p[1])?);
+    if pt.is_zero() {
+        return Err(err(file, format!("{what}: the identity point")));
+    }
     pt.check().map_err(|_| {
         err(
             file,

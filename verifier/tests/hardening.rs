@@ -237,6 +237,21 @@ fn identity_points_are_rejected() {
         snarkjs::proof_from_json(&j),
         Err(VerifyError::Snarkjs { .. })
     ));
+    // … and so is (0, 0), arkworks' own encoding of the identity.
+    let mut j = snarkjs::proof_to_json(p);
+    j.pi_a = ["0".into(), "0".into(), "1".into()];
+    assert!(
+        matches!(snarkjs::proof_from_json(&j), Err(VerifyError::Snarkjs { ref reason, .. }) if reason.contains("identity"))
+    );
+    let mut j = snarkjs::proof_to_json(p);
+    j.pi_b = [
+        ["0".into(), "0".into()],
+        ["0".into(), "0".into()],
+        ["1".into(), "0".into()],
+    ];
+    assert!(
+        matches!(snarkjs::proof_from_json(&j), Err(VerifyError::Snarkjs { ref reason, .. }) if reason.contains("identity"))
+    );
 }
 
 /// With γ = δ anyone can forge: A = α, B = β, C = −IC(x) satisfies the

@@ -122,7 +122,8 @@ fn claims_must_bind_to_one_commitment_and_epoch() {
 #[test]
 fn bad_policies_are_rejected_with_a_reason() {
     let good: serde_json::Value = serde_json::from_str(include_str!("data/policy.json")).unwrap();
-    let cases: [(&str, fn(&mut serde_json::Value)); 8] = [
+    type Edit = fn(&mut serde_json::Value);
+    let cases: [(&str, Edit); 8] = [
         ("version", |v| v["version"] = 2.into()),
         ("unknown claim", |v| {
             v["rules"][0]["require"][0] = "clustr".into()

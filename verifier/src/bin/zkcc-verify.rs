@@ -68,6 +68,7 @@ struct Args {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::enum_variant_names)]
 enum Cmd {
     /// Write a bundle and its key as snarkjs's verification_key.json, proof.json, public.json.
     SnarkjsExport {
@@ -245,10 +246,9 @@ fn verify_cmd(args: Args) -> Run {
     let mut slots = Vec::new();
     for path in &args.bundles {
         let name = path.display().to_string();
-        match read_text(path)
-            .map_err(|e| VerifyError::Unsupported(e))
-            .and_then(|t| ProofBundle::from_json(&t))
-        {
+        // An unreadable file is an I/O error (exit 2), not a rejection.
+        let text = read_text(path)?;
+        match ProofBundle::from_json(&text) {
             Ok(b) => {
                 slots.push(results.len());
                 results.push((name, Err(VerifyError::ProofRejected)));
