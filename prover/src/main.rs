@@ -63,6 +63,9 @@ enum Cmd {
         /// Seed.
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+        /// Number of chips in the inventory.
+        #[arg(long, default_value_t = 1000)]
+        chips: usize,
     },
     /// Agency: print the root of a registry (validating it).
     Registry {
@@ -167,8 +170,8 @@ fn load_registry(path: &Path) -> Result<Registry, ProverError> {
 fn run(cli: Cli) -> Result<(), ProverError> {
     match cli.cmd {
         Cmd::Demo { dir, shape, seed } => demo::run(&dir, shape.shape(), seed),
-        Cmd::Sample { out, seed } => {
-            let s = sample::generate(seed);
+        Cmd::Sample { out, seed, chips } => {
+            let s = sample::generate_with(seed, &sample::groups_for(chips));
             write_json(&out.join("registry.json"), &s.registry)?;
             write_json(&out.join("inventory.json"), &s.inventory)?;
             for k in &s.auditor_keys {

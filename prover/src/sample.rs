@@ -4,12 +4,16 @@
 //!
 //! Facility locations are real data-centre areas; chip TPP values are
 //! illustrative.
-use crate::inventory::{AttestationJson, AuditorKeyFile, ChipJson, InventoryFile, MeasurementJson, INVENTORY_VERSION};
+use crate::inventory::{
+    AttestationJson, AuditorKeyFile, ChipJson, InventoryFile, MeasurementJson, INVENTORY_VERSION,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use zkcc_circuits::eddsa::{PointJson, SecretKey};
 use zkcc_circuits::geofence::{lon_scale_for, Fence};
-use zkcc_circuits::registry::{AuditorJson, ChipModelJson, FacilityJson, RegistryFile, FORMAT_VERSION};
+use zkcc_circuits::registry::{
+    AuditorJson, ChipModelJson, FacilityJson, RegistryFile, FORMAT_VERSION,
+};
 
 /// Registry facilities: id, country, lat, lon (µdeg), radius (m).
 const FACILITIES: [(&str, &str, i64, i64, u64); 8] = [
@@ -24,7 +28,12 @@ const FACILITIES: [(&str, &str, i64, i64, u64); 8] = [
 ];
 
 /// Models: name, TPP.
-const MODELS: [(&str, u64); 4] = [("H100-SXM", 15_832), ("H200-SXM", 15_832), ("B200", 36_000), ("MI300X", 20_918)];
+const MODELS: [(&str, u64); 4] = [
+    ("H100-SXM", 15_832),
+    ("H200-SXM", 15_832),
+    ("B200", 36_000),
+    ("MI300X", 20_918),
+];
 
 /// The importer's chips per facility (the first five registry facilities).
 pub const SAMPLE_GROUPS: [(usize, usize); 5] = [(0, 320), (1, 240), (2, 200), (3, 160), (4, 80)];
@@ -47,6 +56,29 @@ pub fn generate(seed: u64) -> Sample {
     generate_with(seed, &SAMPLE_GROUPS)
 }
 
+/// The sample's five facilities with `total` chips spread in the proportions
+/// of [`SAMPLE_GROUPS`] (at least one chip per facility when `total ≥ 5`).
+pub fn groups_for(total: usize) -> Vec<(usize, usize)> {
+    let base: usize = SAMPLE_GROUPS.iter().map(|g| g.1).sum();
+    let mut groups: Vec<(usize, usize)> = SAMPLE_GROUPS
+        .iter()
+        .map(|&(f, n)| (f, (n * total / base).max(usize::from(total >= 5))))
+        .collect();
+    let assigned: usize = groups.iter().map(|g| g.1).sum();
+    if assigned < total {
+        groups[0].1 += total - assigned;
+    } else {
+        let mut excess = assigned - total;
+        for g in groups.iter_mut() {
+            let take = excess.min(g.1.saturating_sub(1));
+            g.1 -= take;
+            excess -= take;
+        }
+    }
+    groups.retain(|g| g.1 > 0);
+    groups
+}
+
 /// Generates a sample with `groups` = (registry facility index, chips) pairs.
 pub fn generate_with(seed: u64, groups: &[(usize, usize)]) -> Sample {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
@@ -55,7 +87,11 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)]) -> Sample {
         .iter()
         .map(|id| {
             let sk = SecretKey::generate(&mut rng);
-            AuditorKeyFile { version: 1, id: id.to_string(), seed: hex::encode(sk.seed()) }
+            AuditorKeyFile {
+                version: 1,
+                id: id.to_string(),
+                seed: hex::encode(sk.seed()),
+            }
         })
         .collect();
     let registry = RegistryFile {
@@ -79,19 +115,33 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)]) -> Sample {
                 public_key: PointJson::from_point(&k.secret_key().expect("generated key").public()),
             })
             .collect(),
-        chip_models: MODELS.iter().map(|(n, t)| ChipModelJson { name: n.to_string(), tpp: *t }).collect(),
+        chip_models: MODELS
+            .iter()
+            .map(|(n, t)| ChipModelJson {
+                name: n.to_string(),
+                tpp: *t,
+            })
+            .collect(),
     };
     let mut chips = Vec::new();
     let mut attestations = Vec::new();
     for &(fi, n) in groups {
         let (fid, country, lat, lon, radius) = FACILITIES[fi];
         let fence = Fence::new(lat, lon, radius);
-        let auditor = if country == "AE" || country == "IN" { auditor_ids[1] } else { auditor_ids[0] };
+        let auditor = if country == "AE" || country == "IN" {
+            auditor_ids[1]
+        } else {
+            auditor_ids[0]
+        };
         let mut measurements = Vec::with_capacity(n);
         for k in 0..n {
             let serial = format!("{}-{:05}", &fid[..2], fi * 10_000 + k + 1);
             let model = MODELS[(k * 7 + fi) % MODELS.len()].0;
-            chips.push(ChipJson { serial: serial.clone(), model: model.into(), facility: fid.into() });
+            chips.push(ChipJson {
+                serial: serial.clone(),
+                model: model.into(),
+                facility: fid.into(),
+            });
             // Racks sit within 60% of the fence radius; delay-based location
             // checks give 10–80 m of uncertainty.
             let m = loop {
@@ -100,13 +150,48 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)]) -> Sample {
                 let lo = lon + rng.gen_range(-span..=span);
                 let unc = rng.gen_range(10..=80u64);
                 if fence.check(la, lo, unc).is_ok() {
-                    break MeasurementJson { serial, lat_udeg: la, lon_udeg: lo, uncertainty_m: unc };
+                    break MeasurementJson {
+                        serial,
+                        lat_udeg: la,
+                        lon_udeg: lo,
+                        uncertainty_m: unc,
+                    };
                 }
             };
             measurements.push(m);
         }
-        attestations.push(AttestationJson { facility: fid.into(), auditor: auditor.into(), epoch: SAMPLE_EPOCH, measurements, signature: None });
+        attestations.push(AttestationJson {
+            facility: fid.into(),
+            auditor: auditor.into(),
+            epoch: SAMPLE_EPOCH,
+            measurements,
+            signature: None,
+        });
     }
-    let inventory = InventoryFile { version: INVENTORY_VERSION, importer: "Example Compute SA".into(), epoch: SAMPLE_EPOCH, chips, attestations };
-    Sample { registry, auditor_keys, inventory }
+    let inventory = InventoryFile {
+        version: INVENTORY_VERSION,
+        importer: "Example Compute SA".into(),
+        epoch: SAMPLE_EPOCH,
+        chips,
+        attestations,
+    };
+    Sample {
+        registry,
+        auditor_keys,
+        inventory,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_add_up() {
+        for total in [0usize, 1, 4, 5, 12, 999, 1000, 1001, 5000] {
+            let g = groups_for(total);
+            assert_eq!(g.iter().map(|x| x.1).sum::<usize>(), total, "{total}");
+        }
+        assert_eq!(groups_for(1000), SAMPLE_GROUPS.to_vec());
+    }
 }
