@@ -79,6 +79,17 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    // One by one as `verify_statement` / `verify_bundle` do it: the key is
+    // prepared (e(α, β), −γ, −δ) on every call.
+    g.bench_function(format!("verify-single-unprepared/cluster/{N}"), |b| {
+        b.iter(|| {
+            for it in &items {
+                PreparedKey::new(&vk)
+                    .verify(&it.inputs, &it.proof)
+                    .expect("valid");
+            }
+        })
+    });
     g.bench_function(format!("verify-batch/cluster/{N}"), |b| {
         b.iter(|| key.verify_batch(&items, &mut OsRng).expect("valid"))
     });
