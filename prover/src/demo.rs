@@ -19,7 +19,9 @@ use zkcc_verifier::{verify_bundle, Expectations};
 /// Runs `f` under a spinner labelled `msg`; returns its result and duration.
 pub fn timed<T>(msg: &str, f: impl FnOnce() -> T) -> (T, Duration) {
     let pb = ProgressBar::new_spinner();
-    pb.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"));
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"),
+    );
     pb.set_message(msg.to_string());
     pb.enable_steady_tick(Duration::from_millis(120));
     let t = Instant::now();
@@ -50,7 +52,12 @@ pub fn cost_model(facilities: usize) -> Result<CostModel> {
     let per_facility = c(0, 1)? - fixed;
     let per_chip = c(1, facilities)? - c(0, facilities)?;
     let per_chip_next = c(1, facilities + 1)? - c(0, facilities + 1)?;
-    Ok(CostModel { fixed, per_facility, per_chip, per_chip_per_facility: per_chip_next - per_chip })
+    Ok(CostModel {
+        fixed,
+        per_facility,
+        per_chip,
+        per_chip_per_facility: per_chip_next - per_chip,
+    })
 }
 
 fn secs(d: Duration) -> String {
@@ -69,7 +76,10 @@ fn short(x: &str) -> String {
 /// failure, including a verification that should have rejected and did not.
 pub fn run(dir: &Path, shape: ClusterShape, seed: u64) -> Result<()> {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    println!("zkcc demo: the cluster claim on the built-in sample (working directory {})\n", dir.display());
+    println!(
+        "zkcc demo: the cluster claim on the built-in sample (working directory {})\n",
+        dir.display()
+    );
 
     // Agency and auditors: the sample registry and keys; importer: the inventory.
     let s = sample::generate(seed);
@@ -79,10 +89,20 @@ pub fn run(dir: &Path, shape: ClusterShape, seed: u64) -> Result<()> {
     }
     let registry = Registry::from_file(s.registry.clone())?;
     let mut inv: InventoryFile = s.inventory;
-    let countries: BTreeSet<&str> = s.registry.facilities.iter().map(|f| f.country.as_str()).collect();
+    let countries: BTreeSet<&str> = s
+        .registry
+        .facilities
+        .iter()
+        .map(|f| f.country.as_str())
+        .collect();
     println!("1. agency    publishes the registry: {} authorized facilities in {} countries, {} accredited auditors,",
         s.registry.facilities.len(), countries.len(), s.registry.auditors.len());
-    println!("             {} chip models, policy version {}; root {}", s.registry.chip_models.len(), s.registry.policy_version, short(&fr_to_hex(&registry.root)));
+    println!(
+        "             {} chip models, policy version {}; root {}",
+        s.registry.chip_models.len(),
+        s.registry.policy_version,
+        short(&fr_to_hex(&registry.root))
+    );
 
     // Auditors sign one attestation per facility and epoch.
     let mut signed = Vec::new();
@@ -102,13 +122,20 @@ pub fn run(dir: &Path, shape: ClusterShape, seed: u64) -> Result<()> {
     // Importer commits.
     let secret = commit(&registry, &inv, &mut rng)?;
     write_json(&dir.join("commitment.secret.json"), &secret)?;
-    println!("3. importer  commits to the inventory: C = {}", short(&secret.commitment));
+    println!(
+        "3. importer  commits to the inventory: C = {}",
+        short(&secret.commitment)
+    );
 
     // Setup.
     let keys_dir = dir.join("keys");
     let cost = cost_model(shape.facilities)?;
-    let (manifest, t_setup) = timed(&format!("setup of cluster-{}", shape.name()), || setup(&keys_dir, &shape, &mut rng));
+    crate::mem::reset_peak();
+    let (manifest, t_setup) = timed(&format!("setup of cluster-{}", shape.name()), || {
+        setup(&keys_dir, &shape, &mut rng)
+    });
     let manifest = manifest?;
+    let peak_setup = crate::mem::peak_bytes();
     println!("4. setup     cluster-{}: {} constraints = {} fixed + {} facility slots × {} + {} chip slots × {}",
         shape.name(), manifest.constraints, cost.fixed, shape.facilities, cost.per_facility, shape.chips, cost.per_chip);
     println!("             ({} per chip includes {} per facility slot for selecting the chip's facility); {} (single-party, development only)",
@@ -118,52 +145,129 @@ pub fn run(dir: &Path, shape: ClusterShape, seed: u64) -> Result<()> {
     let nonce = Fr::rand(&mut rng);
     let cap = inv.chips.len() as u64;
     let req = Request { cap, nonce };
-    let (loaded, t_load) = timed("loading the proving key", || load_proving_key(&keys_dir, &shape));
+    crate::mem::reset_peak();
+    let (loaded, t_load) = timed("loading the proving key", || {
+        load_proving_key(&keys_dir, &shape)
+    });
     let (pk, _) = loaded?;
     let circuit = circuit_for(&shape, &registry, &inv, &secret, &req)?;
-    let (bundle, t_prove) = timed("proving", || prove_bundle(&pk, circuit, &inv.importer, &mut rng));
+    let (bundle, t_prove) = timed("proving", || {
+        prove_bundle(&pk, circuit, &inv.importer, &mut rng)
+    });
     let bundle = bundle?;
-    std::fs::write(dir.join("bundle.json"), bundle.to_json()).map_err(|source| crate::ProverError::Io { path: "bundle.json".into(), source })?;
+    let peak_prove = crate::mem::peak_bytes();
+    std::fs::write(dir.join("bundle.json"), bundle.to_json()).map_err(|source| {
+        crate::ProverError::Io {
+            path: "bundle.json".into(),
+            source,
+        }
+    })?;
     println!("5. importer  proves \"at most {cap} chips, all attested inside authorized facilities\" for nonce {}: {}",
         short(&fr_to_hex(&nonce)), secs(t_prove));
 
     // Agency verifies, with its own registry, epoch and nonce.
     let vk = load_verifying_key(&keys_dir, &shape)?;
-    let expect = Expectations { registry_root: registry.root, epoch: inv.epoch, nonce };
+    let expect = Expectations {
+        registry_root: registry.root,
+        epoch: inv.epoch,
+        nonce,
+    };
     let (claim, t_verify) = timed("verifying", || verify_bundle(&vk, &bundle, &expect));
     let claim = claim?;
-    println!("6. agency    verifies the bundle: ACCEPTED in {} — {} runs at most {} chips, epoch {}",
-        secs(t_verify), claim.importer, claim.statement.cap, claim.statement.epoch);
+    println!(
+        "6. agency    verifies the bundle: ACCEPTED in {} — {} runs at most {} chips, epoch {}",
+        secs(t_verify),
+        claim.importer,
+        claim.statement.cap,
+        claim.statement.epoch
+    );
 
     // What cannot be done.
     println!("\nChecks that must fail:");
-    let tight = Request { cap: cap - 1, nonce };
-    match circuit_for(&shape, &registry, &inv, &secret, &tight).and_then(|c| prove_bundle(&pk, c, &inv.importer, &mut rng)) {
-        Err(e) => println!("  - prover asked for cap {}: refused before proving ({e})", cap - 1),
-        Ok(_) => return Err(crate::ProverError::Backend("a proof for cap − 1 was produced".into())),
+    let tight = Request {
+        cap: cap - 1,
+        nonce,
+    };
+    match circuit_for(&shape, &registry, &inv, &secret, &tight)
+        .and_then(|c| prove_bundle(&pk, c, &inv.importer, &mut rng))
+    {
+        Err(e) => println!(
+            "  - prover asked for cap {}: refused before proving ({e})",
+            cap - 1
+        ),
+        Ok(_) => {
+            return Err(crate::ProverError::Backend(
+                "a proof for cap − 1 was produced".into(),
+            ))
+        }
     }
     let mut forged = bundle.clone();
     forged.public_inputs.cap = cap + 1000;
     match verify_bundle(&vk, &forged, &expect) {
-        Err(e) => println!("  - bundle edited to claim cap {}: rejected ({e})", cap + 1000),
-        Ok(_) => return Err(crate::ProverError::Backend("an edited bundle verified".into())),
+        Err(e) => println!(
+            "  - bundle edited to claim cap {}: rejected ({e})",
+            cap + 1000
+        ),
+        Ok(_) => {
+            return Err(crate::ProverError::Backend(
+                "an edited bundle verified".into(),
+            ))
+        }
     }
-    let replay = Expectations { nonce: nonce + Fr::from(1u64), ..expect };
+    let replay = Expectations {
+        nonce: nonce + Fr::from(1u64),
+        ..expect
+    };
     match verify_bundle(&vk, &bundle, &replay) {
         Err(e) => println!("  - bundle replayed against a new request: rejected ({e})"),
-        Ok(_) => return Err(crate::ProverError::Backend("a replayed bundle verified".into())),
+        Ok(_) => {
+            return Err(crate::ProverError::Backend(
+                "a replayed bundle verified".into(),
+            ))
+        }
     }
 
     let paths = KeyPaths::new(&keys_dir, &shape);
-    let pk_mb = std::fs::metadata(&paths.pk).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0);
+    let pk_mb = std::fs::metadata(&paths.pk)
+        .map(|m| m.len() as f64 / 1e6)
+        .unwrap_or(0.0);
     println!("\nReport");
     println!("  claim            cluster: active chips ≤ cap; each chip's facility in the registry; each attestation signed");
     println!("                   by an accredited auditor for this epoch; each chip (with its uncertainty) inside its geofence");
     println!("  public           commitment, registry root, cap = {cap}, epoch = {}, nonce (what the agency sees)", inv.epoch);
     println!("  private          serials, models, which facility holds which chip and how many, measured positions, auditors used");
-    println!("  circuit          cluster-{}: {} constraints; {} per chip slot, {} per facility slot", shape.name(), manifest.constraints, cost.per_chip, cost.per_facility);
-    println!("  times            setup {}, key load {}, prove {}, verify {} ({} threads)", secs(t_setup), secs(t_load), secs(t_prove), secs(t_verify), rayon::current_num_threads());
-    println!("  sizes            proof 128 bytes, proving key {pk_mb:.0} MB, circuit id {}", short(&manifest.circuit_id));
+    println!(
+        "  circuit          cluster-{}: {} constraints; {} per chip slot, {} per facility slot",
+        shape.name(),
+        manifest.constraints,
+        cost.per_chip,
+        cost.per_facility
+    );
+    println!(
+        "  times            setup {}, key load {}, prove {} (zkcc's tuned prover), verify {} ({} threads)",
+        secs(t_setup),
+        secs(t_load),
+        secs(t_prove),
+        secs(t_verify),
+        rayon::current_num_threads()
+    );
+    let per_constraint = |p: Option<u64>| match p {
+        Some(b) => format!(
+            "{} ({:.2} KB per constraint)",
+            crate::mem::human(b),
+            b as f64 / manifest.constraints as f64 / 1e3
+        ),
+        None => "n/a".into(),
+    };
+    println!(
+        "  peak memory      setup {}, key load + prove {}",
+        per_constraint(peak_setup),
+        per_constraint(peak_prove)
+    );
+    println!(
+        "  sizes            proof 128 bytes, proving key {pk_mb:.0} MB, circuit id {}",
+        short(&manifest.circuit_id)
+    );
     println!("  files            {}/{{registry.json, inventory.json, commitment.secret.json, bundle.json, keys/}}", dir.display());
     Ok(())
 }

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod inventory;
 pub mod keys;
+pub mod mem;
 pub mod msm;
 pub mod prove;
 pub mod r1cs;

@@ -7,7 +7,8 @@
 //! * **Scalars are classed by size once**, after folding `s > (r−1)/2` to
 //!   `−(r − s)` (the negated base is free): `0` is skipped, `±1` (bits,
 //!   booleans) is a plain sum of bases, `|s| < 2^64` (counts, coordinates,
-//!   range-checked values) runs a Pippenger over 64 bits, the rest over 254.
+//!   range-checked values) runs a Pippenger over 16, 32 or 64 bits (the
+//!   smallest that holds them), the rest over 254.
 //! * **Buckets are accumulated in affine coordinates with batched
 //!   inversion.** Each window's points are counting-sorted by bucket, then
 //!   every bucket is summed as a binary tree, one level at a time; all the
@@ -310,15 +311,18 @@ pub fn msm<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigIntOf<P>]) -> Pr
     half.div2();
     let modulus = <P::ScalarField as PrimeField>::MODULUS;
 
-    // Class every scalar: (index, negate) into units, small (< 2^64), big.
+    // Class every scalar by the bit length of its (folded) magnitude:
+    // (index, negate) into units, then < 2^16, < 2^32, < 2^64, and the rest.
+    const CLASS_BITS: [usize; 4] = [16, 32, 64, 254];
     let threads = rayon::current_num_threads().max(1);
     let chunk = n.div_ceil(threads).max(1);
     type Members = Vec<(u32, bool)>;
-    let parts: Vec<(Members, Members, Members)> = scalars
+    let parts: Vec<(Members, [Members; 4])> = scalars
         .par_chunks(chunk)
         .enumerate()
         .map(|(ci, ss)| {
-            let (mut u, mut s, mut b) = (Vec::new(), Vec::new(), Vec::new());
+            let mut u = Vec::new();
+            let mut cl: [Members; 4] = Default::default();
             for (k, x) in ss.iter().enumerate() {
                 if x.is_zero() {
                     continue;
@@ -331,73 +335,70 @@ pub fn msm<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigIntOf<P>]) -> Pr
                     m.num_bits()
                 } else {
                     x.num_bits()
-                };
-                match bits {
-                    0..=1 => u.push((i, neg)),
-                    2..=64 => s.push((i, neg)),
-                    _ => b.push((i, neg)),
+                } as usize;
+                if bits <= 1 {
+                    u.push((i, neg));
+                } else {
+                    let c = CLASS_BITS.iter().position(|&b| bits <= b).unwrap_or(3);
+                    cl[c].push((i, neg));
                 }
             }
-            (u, s, b)
+            (u, cl)
         })
         .collect();
-    let (mut units, mut small, mut big) = (Vec::new(), Vec::new(), Vec::new());
-    for (u, s, b) in parts {
+    let mut units = Vec::new();
+    let mut members: [Members; 4] = Default::default();
+    for (u, cl) in parts {
         units.extend(u);
-        small.extend(s);
-        big.extend(b);
+        for (m, c) in members.iter_mut().zip(cl) {
+            m.extend(c);
+        }
     }
-
-    let small = build_class::<P>(scalars, small, 64, threads);
-    let big = build_class::<P>(scalars, big, 254, threads);
+    let classes: Vec<Class> = members
+        .into_iter()
+        .zip(CLASS_BITS)
+        .filter(|(m, _)| !m.is_empty())
+        .map(|(m, bits)| build_class::<P>(scalars, m, bits, threads))
+        .collect();
     let (unit_idx, unit_neg): (Vec<u32>, Vec<bool>) = units.into_iter().unzip();
 
-    enum Job {
-        Units(usize),
-        Small(usize),
-        Big(usize),
-    }
+    // Jobs: every window of every class, and chunks of the unit sum.
     let unit_chunk = unit_idx.len().div_ceil(threads).max(1);
-    let mut jobs: Vec<Job> = (0..big.windows).map(Job::Big).collect();
-    if !small.idx.is_empty() {
-        jobs.extend((0..small.windows).map(Job::Small));
+    let mut jobs: Vec<(usize, usize)> = Vec::new();
+    for (ci, c) in classes.iter().enumerate() {
+        jobs.extend((0..c.windows).map(|w| (ci + 1, w)));
     }
-    jobs.extend((0..unit_idx.len().div_ceil(unit_chunk)).map(Job::Units));
-    if big.idx.is_empty() {
-        jobs.retain(|j| !matches!(j, Job::Big(_)));
-    }
-    let results: Vec<(u8, usize, Projective<P>)> = jobs
+    jobs.extend((0..unit_idx.len().div_ceil(unit_chunk)).map(|k| (0, k)));
+    let results: Vec<(usize, usize, Projective<P>)> = jobs
         .par_iter()
         .with_max_len(1)
-        .map(|j| match *j {
-            Job::Units(k) => {
-                let r = k * unit_chunk..((k + 1) * unit_chunk).min(unit_idx.len());
-                (0, k, unit_sum(bases, &unit_idx[r.clone()], &unit_neg[r]))
+        .map(|&(ci, w)| {
+            if ci == 0 {
+                let r = w * unit_chunk..((w + 1) * unit_chunk).min(unit_idx.len());
+                (0, w, unit_sum(bases, &unit_idx[r.clone()], &unit_neg[r]))
+            } else {
+                (ci, w, window_sum(bases, &classes[ci - 1], w))
             }
-            Job::Small(w) => (1, w, window_sum(bases, &small, w)),
-            Job::Big(w) => (2, w, window_sum(bases, &big, w)),
         })
         .collect();
 
-    let horner = |class: u8, c: usize| {
+    let mut total: Projective<P> = results.iter().filter(|r| r.0 == 0).map(|r| r.2).sum();
+    for (ci, class) in classes.iter().enumerate() {
         let mut ws: Vec<(usize, Projective<P>)> = results
             .iter()
-            .filter(|r| r.0 == class)
+            .filter(|r| r.0 == ci + 1)
             .map(|r| (r.1, r.2))
             .collect();
         ws.sort_by_key(|r| r.0);
-        let mut total = Projective::<P>::zero();
+        let mut acc = Projective::<P>::zero();
         for (_, w) in ws.iter().rev() {
-            for _ in 0..c {
-                total.double_in_place();
+            for _ in 0..class.c {
+                acc.double_in_place();
             }
-            total += w;
+            acc += w;
         }
-        total
-    };
-    let mut total: Projective<P> = results.iter().filter(|r| r.0 == 0).map(|r| r.2).sum();
-    total += horner(1, small.c);
-    total += horner(2, big.c);
+        total += acc;
+    }
     total
 }
 

@@ -105,3 +105,46 @@ fn prove_many_shares_one_key() {
         .unwrap());
     }
 }
+
+#[test]
+fn parallel_assignment_equals_whole_synthesis() {
+    // Every fill level, shapes whose chip count does not divide into chunks,
+    // and a malformed witness (a chip in a facility slot out of range): the
+    // values must be those of one whole synthesis, in the same order.
+    let cases: Vec<(ClusterShape, Vec<usize>)> = vec![
+        (SHAPE, vec![3, 2]),
+        (SHAPE, vec![]),
+        (SHAPE, vec![8]),
+        (
+            ClusterShape {
+                chips: 13,
+                facilities: 2,
+            },
+            vec![7, 5],
+        ),
+        (
+            ClusterShape {
+                chips: 1,
+                facilities: 1,
+            },
+            vec![1],
+        ),
+    ];
+    for (shape, groups) in cases {
+        let f = Fixture::new(shape, &groups, 12);
+        let c = circuit(&f);
+        assert_eq!(
+            witness_gen::assignment(&c).unwrap(),
+            witness_gen::assignment_by_synthesis(&c).unwrap(),
+            "{shape:?} {groups:?}"
+        );
+    }
+    let mut f = Fixture::new(SHAPE, &[3, 2], 13);
+    f.witness.chips[1].facility_slot = 7;
+    f.statement.cap = 1;
+    let c = circuit(&f);
+    assert_eq!(
+        witness_gen::assignment(&c).unwrap(),
+        witness_gen::assignment_by_synthesis(&c).unwrap()
+    );
+}
