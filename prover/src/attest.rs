@@ -11,13 +11,24 @@ use zkcc_circuits::registry::Registry;
 /// The auditor signs what it measured: it does not check geofences (that is
 /// the circuit's job), but it refuses to sign with a key the registry does not
 /// accredit under its id.
-pub fn attest(registry: &Registry, inv: &mut InventoryFile, key: &AuditorKeyFile, facility: Option<&str>) -> Result<Vec<String>> {
+pub fn attest(
+    registry: &Registry,
+    inv: &mut InventoryFile,
+    key: &AuditorKeyFile,
+    facility: Option<&str>,
+) -> Result<Vec<String>> {
     let sk = key.secret_key()?;
-    let idx = registry
-        .auditor_index(&key.id)
-        .ok_or_else(|| ProverError::Keys(format!("auditor {} is not accredited in this registry", key.id)))?;
+    let idx = registry.auditor_index(&key.id).ok_or_else(|| {
+        ProverError::Keys(format!(
+            "auditor {} is not accredited in this registry",
+            key.id
+        ))
+    })?;
     if registry.auditors[idx].key != sk.public() {
-        return Err(ProverError::Keys(format!("this key is not the key the registry accredits for {}", key.id)));
+        return Err(ProverError::Keys(format!(
+            "this key is not the key the registry accredits for {}",
+            key.id
+        )));
     }
     let groups = resolve(registry, inv)?;
     let mut signed = Vec::new();
@@ -30,7 +41,10 @@ pub fn attest(registry: &Registry, inv: &mut InventoryFile, key: &AuditorKeyFile
     }
     if let Some(f) = facility {
         if signed.is_empty() {
-            return Err(ProverError::Inventory(format!("no attestation of {f} names auditor {}", key.id)));
+            return Err(ProverError::Inventory(format!(
+                "no attestation of {f} names auditor {}",
+                key.id
+            )));
         }
     }
     Ok(signed)

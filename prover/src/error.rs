@@ -58,18 +58,27 @@ pub type Result<T> = std::result::Result<T, ProverError>;
 
 /// Reads a file to bytes.
 pub fn read(path: &std::path::Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|source| ProverError::Io { path: path.display().to_string(), source })
+    std::fs::read(path).map_err(|source| ProverError::Io {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// Reads and parses a JSON file.
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T> {
     let bytes = read(path)?;
-    serde_json::from_slice(&bytes).map_err(|source| ProverError::Json { path: path.display().to_string(), source })
+    serde_json::from_slice(&bytes).map_err(|source| ProverError::Json {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// Writes bytes to a file, creating its directory.
 pub fn write(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    let io = |source| ProverError::Io { path: path.display().to_string(), source };
+    let io = |source| ProverError::Io {
+        path: path.display().to_string(),
+        source,
+    };
     if let Some(dir) = path.parent() {
         if !dir.as_os_str().is_empty() {
             std::fs::create_dir_all(dir).map_err(io)?;

@@ -95,8 +95,12 @@ pub struct AuditorKeyFile {
 impl AuditorKeyFile {
     /// The secret key.
     pub fn secret_key(&self) -> Result<zkcc_circuits::eddsa::SecretKey> {
-        let bytes = hex::decode(&self.seed).map_err(|e| ProverError::Keys(format!("auditor key {}: seed is not hex: {e}", self.id)))?;
-        let seed: [u8; 32] = bytes.try_into().map_err(|_| ProverError::Keys(format!("auditor key {}: seed must be 32 bytes", self.id)))?;
+        let bytes = hex::decode(&self.seed).map_err(|e| {
+            ProverError::Keys(format!("auditor key {}: seed is not hex: {e}", self.id))
+        })?;
+        let seed: [u8; 32] = bytes.try_into().map_err(|_| {
+            ProverError::Keys(format!("auditor key {}: seed must be 32 bytes", self.id))
+        })?;
         Ok(zkcc_circuits::eddsa::SecretKey::from_seed(seed))
     }
 }
@@ -105,7 +109,10 @@ impl InventoryFile {
     /// Checks the version.
     pub fn check_version(&self) -> Result<()> {
         if self.version != INVENTORY_VERSION {
-            return Err(ProverError::Inventory(format!("format version {} is not supported (expected {INVENTORY_VERSION})", self.version)));
+            return Err(ProverError::Inventory(format!(
+                "format version {} is not supported (expected {INVENTORY_VERSION})",
+                self.version
+            )));
         }
         Ok(())
     }

@@ -5,7 +5,8 @@ use crate::inventory::InventoryFile;
 use ark_bn254::Fr;
 use std::collections::{HashMap, HashSet};
 use zkcc_circuits::cluster::{
-    attestation_message, commitment, facility_digest, ChipRecord, ChipSlot, ClusterShape, ClusterWitness, FacilitySlot,
+    attestation_message, commitment, facility_digest, ChipRecord, ChipSlot, ClusterShape,
+    ClusterWitness, FacilitySlot,
 };
 use zkcc_circuits::eddsa::Signature;
 use zkcc_circuits::encoding::encode_label;
@@ -35,7 +36,11 @@ impl Group {
     }
     /// The message the auditor signs.
     pub fn message(&self, registry: &Registry) -> Fr {
-        attestation_message(registry.facilities[self.facility_index].id, self.epoch, self.digest())
+        attestation_message(
+            registry.facilities[self.facility_index].id,
+            self.epoch,
+            self.digest(),
+        )
     }
 }
 
@@ -51,7 +56,10 @@ pub fn resolve(registry: &Registry, inv: &InventoryFile) -> Result<Vec<Group>> {
             return bad(format!("chip {} is listed twice", c.serial));
         }
         if !registry.has_model(&c.model) {
-            return bad(format!("chip {}: model {:?} is not in the registry", c.serial, c.model));
+            return bad(format!(
+                "chip {}: model {:?} is not in the registry",
+                c.serial, c.model
+            ));
         }
     }
     let mut covered: HashSet<&str> = HashSet::new();
@@ -62,18 +70,30 @@ pub fn resolve(registry: &Registry, inv: &InventoryFile) -> Result<Vec<Group>> {
             return bad(format!("facility {} has two attestations", a.facility));
         }
         let Some(facility_index) = registry.facility_index(&a.facility) else {
-            return bad(format!("facility {} is not in the agency's registry", a.facility));
+            return bad(format!(
+                "facility {} is not in the agency's registry",
+                a.facility
+            ));
         };
         let Some(auditor_index) = registry.auditor_index(&a.auditor) else {
-            return bad(format!("auditor {} (attestation of {}) is not accredited in the registry", a.auditor, a.facility));
+            return bad(format!(
+                "auditor {} (attestation of {}) is not accredited in the registry",
+                a.auditor, a.facility
+            ));
         };
         let mut records = Vec::with_capacity(a.measurements.len());
         for m in &a.measurements {
             let Some((model, facility)) = chips.get(m.serial.as_str()) else {
-                return bad(format!("attestation of {} measures chip {} which is not in the inventory", a.facility, m.serial));
+                return bad(format!(
+                    "attestation of {} measures chip {} which is not in the inventory",
+                    a.facility, m.serial
+                ));
             };
             if *facility != a.facility {
-                return bad(format!("chip {} is listed at {} but attested at {}", m.serial, facility, a.facility));
+                return bad(format!(
+                    "chip {} is listed at {} but attested at {}",
+                    m.serial, facility, a.facility
+                ));
             }
             if !covered.insert(&m.serial) {
                 return bad(format!("chip {} is measured twice", m.serial));
@@ -87,22 +107,44 @@ pub fn resolve(registry: &Registry, inv: &InventoryFile) -> Result<Vec<Group>> {
             });
         }
         let signature = a.signature.as_ref().map(|s| s.to_signature()).transpose()?;
-        groups.push(Group { facility: a.facility.clone(), facility_index, auditor_index, epoch: a.epoch, records, signature });
+        groups.push(Group {
+            facility: a.facility.clone(),
+            facility_index,
+            auditor_index,
+            epoch: a.epoch,
+            records,
+            signature,
+        });
     }
-    if let Some(c) = inv.chips.iter().find(|c| !covered.contains(c.serial.as_str())) {
-        return bad(format!("chip {} at {} is not covered by any attestation", c.serial, c.facility));
+    if let Some(c) = inv
+        .chips
+        .iter()
+        .find(|c| !covered.contains(c.serial.as_str()))
+    {
+        return bad(format!(
+            "chip {} at {} is not covered by any attestation",
+            c.serial, c.facility
+        ));
     }
     Ok(groups)
 }
 
 /// The inventory commitment for a blinding value (independent of circuit shape).
 pub fn commitment_of(registry: &Registry, groups: &[Group], epoch: u64, blinding: Fr) -> Fr {
-    let pairs: Vec<(Fr, Fr)> = groups.iter().map(|g| (registry.facilities[g.facility_index].id, g.digest())).collect();
+    let pairs: Vec<(Fr, Fr)> = groups
+        .iter()
+        .map(|g| (registry.facilities[g.facility_index].id, g.digest()))
+        .collect();
     commitment(epoch, &pairs, blinding)
 }
 
 /// Lays out the groups in a circuit of the given shape.
-pub fn build_witness(registry: &Registry, groups: &[Group], shape: &ClusterShape, blinding: Fr) -> Result<ClusterWitness> {
+pub fn build_witness(
+    registry: &Registry,
+    groups: &[Group],
+    shape: &ClusterShape,
+    blinding: Fr,
+) -> Result<ClusterWitness> {
     let total: usize = groups.iter().map(|g| g.records.len()).sum();
     if total > shape.chips || groups.len() > shape.facilities {
         return Err(ProverError::Inventory(format!(
@@ -115,9 +157,16 @@ pub fn build_witness(registry: &Registry, groups: &[Group], shape: &ClusterShape
     let mut facilities = Vec::with_capacity(shape.facilities);
     for (j, g) in groups.iter().enumerate() {
         let Some(signature) = g.signature else {
-            return Err(ProverError::Inventory(format!("the attestation of {} is not signed yet (zkcc auditor attest)", g.facility)));
+            return Err(ProverError::Inventory(format!(
+                "the attestation of {} is not signed yet (zkcc auditor attest)",
+                g.facility
+            )));
         };
-        chips.extend(g.records.iter().map(|r| ChipSlot { active: true, facility_slot: j, record: *r }));
+        chips.extend(g.records.iter().map(|r| ChipSlot {
+            active: true,
+            facility_slot: j,
+            record: *r,
+        }));
         facilities.push(FacilitySlot {
             facility: registry.facilities[g.facility_index],
             facility_path: registry.facility_tree.path(g.facility_index),
