@@ -55,7 +55,7 @@ enum Cmd {
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
-    /// Write a realistic sample: registry, auditor keys, 1,000-chip inventory (unsigned).
+    /// Write a realistic sample: registry, policy, auditor keys, 1,000-chip inventory (unsigned).
     Sample {
         /// Output directory.
         #[arg(long)]
@@ -132,6 +132,15 @@ enum Cmd {
         nonce: String,
         /// The bundle.
         bundle: PathBuf,
+        /// The agency's policy (JSON): end in a decision.
+        #[arg(long, requires = "country")]
+        policy: Option<PathBuf>,
+        /// The importer's country (ISO 3166-1 alpha-2).
+        #[arg(long, requires = "policy")]
+        country: Option<String>,
+        /// Write the decision's JSON report here.
+        #[arg(long, requires = "policy")]
+        report: Option<PathBuf>,
     },
 }
 
@@ -177,6 +186,7 @@ fn run(cli: Cli) -> Result<(), ProverError> {
             for k in &s.auditor_keys {
                 write_json(&out.join("auditors").join(format!("{}.key.json", k.id)), k)?;
             }
+            write(&out.join("policy.json"), sample::SAMPLE_POLICY.as_bytes())?;
             println!("wrote {}/registry.json, inventory.json ({} chips, unsigned) and {} auditor keys", out.display(), s.inventory.chips.len(), s.auditor_keys.len());
             Ok(())
         }
@@ -238,7 +248,7 @@ fn run(cli: Cli) -> Result<(), ProverError> {
             println!("proved cap {cap} for epoch {} in {:.1} s: {}", inv.epoch, t.as_secs_f64(), out.display());
             Ok(())
         }
-        Cmd::Verify { keys: dir, registry, epoch, nonce, bundle } => {
+        Cmd::Verify { keys: dir, registry, epoch, nonce, bundle, policy, country, report } => {
             let r = load_registry(&registry)?;
             let text = String::from_utf8(read(&bundle)?).map_err(|e| ProverError::Inventory(format!("{}: {e}", bundle.display())))?;
             let b = ProofBundle::from_json(&text)?;
@@ -252,6 +262,19 @@ fn run(cli: Cli) -> Result<(), ProverError> {
                 claim.statement.epoch,
                 claim.commitment_hex()
             );
+            if let Some(policy) = policy {
+                use zkcc_verifier::policy::{decide, ClaimFacts, Outcome, Policy};
+                let text = String::from_utf8(read(&policy)?).map_err(|e| ProverError::Inventory(format!("{}: {e}", policy.display())))?;
+                let policy = Policy::from_json(&text)?;
+                let r = decide(&policy, &claim.importer, country.as_deref().unwrap_or_default(), epoch, &[ClaimFacts::from(&claim)], &[])?;
+                print!("{}", r.human());
+                if let Some(p) = report {
+                    write(&p, r.to_json().as_bytes())?;
+                }
+                if r.decision.outcome == Outcome::Deny {
+                    return Err(VerifyError::Policy("denied".into()).into());
+                }
+            }
             Ok(())
         }
     }

@@ -38,6 +38,25 @@ const MODELS: [(&str, u64); 4] = [
 /// The importer's chips per facility (the first five registry facilities).
 pub const SAMPLE_GROUPS: [(usize, usize); 5] = [(0, 320), (1, 240), (2, 200), (3, 160), (4, 80)];
 
+/// The agency's sample access policy (see README, "The decision"): country
+/// tiers, tier limits, and the rules that map verified claims to quotas.
+pub const SAMPLE_POLICY: &str = r#"{
+  "version": 1,
+  "policy_version": 3,
+  "country_tiers": { "FR": 1, "DE": 1, "NL": 1, "US": 1, "AE": 2, "IN": 2, "SG": 2, "KP": 3 },
+  "default_tier": 2,
+  "tiers": { "1": { "max_quota_chips": 100000 }, "2": { "max_quota_chips": 20000 }, "3": { "max_quota_chips": 0 } },
+  "rules": [
+    { "id": "cluster-small", "require": ["cluster"], "max_cap": 5000,
+      "grants": { "access": "attested-cluster", "quota_chips": 5000 } },
+    { "id": "cluster-large", "require": ["cluster"], "max_cap": 50000, "tiers": [1],
+      "grants": { "access": "attested-cluster-large", "quota_chips": 50000 } },
+    { "id": "full", "require": ["cluster", "compute_cap", "distribution", "tier_exclusion"],
+      "grants": { "access": "validated-end-user", "quota_chips": 100000 } }
+  ]
+}
+"#;
+
 /// Epoch of the sample (year·100 + month).
 pub const SAMPLE_EPOCH: u64 = 202_611;
 

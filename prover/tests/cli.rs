@@ -46,6 +46,14 @@ fn every_role_through_the_cli() {
 
     let accepted = ok(d, &["verify", "--keys", "keys", "--registry", "w/registry.json", "--epoch", "202611", "--nonce", &nonce, "bundle.json"]);
     assert!(accepted.starts_with("ACCEPTED"), "{accepted}");
+    // Ending in a decision under the agency's policy, with a JSON report.
+    let decided = ok(d, &["verify", "--keys", "keys", "--registry", "w/registry.json", "--epoch", "202611", "--nonce", &nonce, "bundle.json", "--policy", "w/policy.json", "--country", "FR", "--report", "report.json"]);
+    assert!(decided.contains("cluster-small") || decided.contains("attested-cluster"), "{decided}");
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["epoch"], 202611);
+    // An embargoed country is denied: exit 1.
+    let out = zkcc(d, &["verify", "--keys", "keys", "--registry", "w/registry.json", "--epoch", "202611", "--nonce", &nonce, "bundle.json", "--policy", "w/policy.json", "--country", "KP"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
     let out = zkcc(d, &["verify", "--keys", "keys", "--registry", "w/registry.json", "--epoch", "202612", "--nonce", &nonce, "bundle.json"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("REJECTED"));
