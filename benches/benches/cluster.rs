@@ -84,11 +84,14 @@ fn bench(c: &mut Criterion) {
         };
         let tuned_id = BenchmarkId::new("cluster", n);
         let stock_id = BenchmarkId::new("cluster", format!("{n}-stock"));
-        let group = |c: &mut Criterion, name: &str| {
+        fn group<'a>(
+            c: &'a mut Criterion,
+            name: &str,
+        ) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
             let mut g = c.benchmark_group(name.to_string());
             g.sample_size(10).warm_up_time(Duration::from_secs(1));
             g
-        };
+        }
 
         let mut g = group(c, "prove");
         g.bench_function(tuned_id.clone(), |b| {
