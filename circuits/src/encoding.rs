@@ -104,14 +104,23 @@ mod tests {
         }
         // r itself and r + 1 are not canonical.
         let r = "0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001";
-        assert!(matches!(fr_from_hex(r), Err(EncodingError::NonCanonical(_))));
+        assert!(matches!(
+            fr_from_hex(r),
+            Err(EncodingError::NonCanonical(_))
+        ));
         let r1 = "0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000002";
-        assert!(matches!(fr_from_hex(r1), Err(EncodingError::NonCanonical(_))));
+        assert!(matches!(
+            fr_from_hex(r1),
+            Err(EncodingError::NonCanonical(_))
+        ));
         // r − 1 is.
         let rm1 = "0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000";
         assert_eq!(fr_from_hex(rm1).unwrap(), -Fr::ONE);
         for bad in ["", "0x", "12", "0xzz", &format!("0x{}", "1".repeat(65))] {
-            assert!(matches!(fr_from_hex(bad), Err(EncodingError::BadHex(_))), "{bad}");
+            assert!(
+                matches!(fr_from_hex(bad), Err(EncodingError::BadHex(_))),
+                "{bad}"
+            );
         }
     }
 
@@ -130,6 +139,9 @@ mod tests {
     #[test]
     fn signed_integers_wrap_as_expected() {
         assert_eq!(fr_from_i64(-1), -Fr::one());
-        assert_eq!(fr_from_i64(i64::MIN) + Fr::from(i64::MAX as u64) + Fr::one(), Fr::zero());
+        assert_eq!(
+            fr_from_i64(i64::MIN) + Fr::from(i64::MAX as u64) + Fr::one(),
+            Fr::zero()
+        );
     }
 }

@@ -116,7 +116,16 @@ impl FacilityLeaf {
     }
     /// An all-zero leaf, for padded slots.
     pub fn zero() -> Self {
-        Self { id: Fr::from(0u64), country: 0, fence: Fence { lat: 0, lon: 0, radius_m: 0, lon_scale: 0 } }
+        Self {
+            id: Fr::from(0u64),
+            country: 0,
+            fence: Fence {
+                lat: 0,
+                lon: 0,
+                radius_m: 0,
+                lon_scale: 0,
+            },
+        }
     }
 }
 
@@ -138,7 +147,12 @@ impl AuditorLeaf {
 
 /// The registry root from its three parts.
 pub fn registry_root(facilities_root: Fr, auditors_root: Fr, params_digest: Fr) -> Fr {
-    poseidon::hash(&[domain::registry(), facilities_root, auditors_root, params_digest])
+    poseidon::hash(&[
+        domain::registry(),
+        facilities_root,
+        auditors_root,
+        params_digest,
+    ])
 }
 
 /// Why a registry file was rejected.
@@ -183,7 +197,10 @@ pub struct Registry {
 }
 
 fn enc<T>(what: impl Into<String>, r: Result<T, EncodingError>) -> Result<T, RegistryError> {
-    r.map_err(|source| RegistryError::Encoding { what: what.into(), source })
+    r.map_err(|source| RegistryError::Encoding {
+        what: what.into(),
+        source,
+    })
 }
 
 impl Registry {
@@ -198,7 +215,10 @@ impl Registry {
             return Err(RegistryError::Version(file.version));
         }
         let invalid = |s: String| Err(RegistryError::Invalid(s));
-        if file.facilities.len() > 1 << FACILITY_DEPTH || file.auditors.len() > 1 << AUDITOR_DEPTH || file.chip_models.len() > 1 << MODEL_DEPTH {
+        if file.facilities.len() > 1 << FACILITY_DEPTH
+            || file.auditors.len() > 1 << AUDITOR_DEPTH
+            || file.chip_models.len() > 1 << MODEL_DEPTH
+        {
             return invalid(format!(
                 "at most {} facilities, {} auditors and {} chip models fit the registry trees",
                 1 << FACILITY_DEPTH,
@@ -213,18 +233,32 @@ impl Registry {
             if !seen.insert(f.id.clone()) {
                 return invalid(format!("facility {:?} appears twice", f.id));
             }
-            let country = enc(format!("facility {:?} country", f.id), encode_country(&f.country))?;
+            let country = enc(
+                format!("facility {:?} country", f.id),
+                encode_country(&f.country),
+            )?;
             if f.lat_udeg.abs() > 90_000_000 || f.lon_udeg.abs() > 180_000_000 {
                 return invalid(format!("facility {:?}: centre out of range", f.id));
             }
             if f.radius_m == 0 || f.radius_m > MAX_RADIUS_M || f.radius_m >= 1 << RADIUS_BITS {
-                return invalid(format!("facility {:?}: radius must be 1..={MAX_RADIUS_M} m", f.id));
+                return invalid(format!(
+                    "facility {:?}: radius must be 1..={MAX_RADIUS_M} m",
+                    f.id
+                ));
             }
             let expected = lon_scale_for(f.lat_udeg);
             if f.lon_scale > KLAT || f.lon_scale.abs_diff(expected) > 1 {
-                return invalid(format!("facility {:?}: lon_scale {} should be {expected}", f.id, f.lon_scale));
+                return invalid(format!(
+                    "facility {:?}: lon_scale {} should be {expected}",
+                    f.id, f.lon_scale
+                ));
             }
-            let fence = Fence { lat: f.lat_udeg, lon: f.lon_udeg, radius_m: f.radius_m, lon_scale: f.lon_scale };
+            let fence = Fence {
+                lat: f.lat_udeg,
+                lon: f.lon_udeg,
+                radius_m: f.radius_m,
+                lon_scale: f.lon_scale,
+            };
             facilities.push(FacilityLeaf { id, country, fence });
         }
         let mut seen = HashSet::new();
@@ -250,14 +284,32 @@ impl Registry {
             }
             model_leaves.push(poseidon::hash(&[name, Fr::from(m.tpp)]));
         }
-        let facility_tree = MerkleTree::new(FACILITY_DEPTH, &facilities.iter().map(FacilityLeaf::hash).collect::<Vec<_>>())
+        let facility_tree = MerkleTree::new(
+            FACILITY_DEPTH,
+            &facilities
+                .iter()
+                .map(FacilityLeaf::hash)
+                .collect::<Vec<_>>(),
+        )
+        .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        let auditor_tree = MerkleTree::new(
+            AUDITOR_DEPTH,
+            &auditors.iter().map(AuditorLeaf::hash).collect::<Vec<_>>(),
+        )
+        .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        let model_tree = MerkleTree::new(MODEL_DEPTH, &model_leaves)
             .map_err(|e| RegistryError::Invalid(e.to_string()))?;
-        let auditor_tree = MerkleTree::new(AUDITOR_DEPTH, &auditors.iter().map(AuditorLeaf::hash).collect::<Vec<_>>())
-            .map_err(|e| RegistryError::Invalid(e.to_string()))?;
-        let model_tree = MerkleTree::new(MODEL_DEPTH, &model_leaves).map_err(|e| RegistryError::Invalid(e.to_string()))?;
         let params_digest = poseidon::hash(&[Fr::from(file.policy_version), model_tree.root()]);
         let root = registry_root(facility_tree.root(), auditor_tree.root(), params_digest);
-        Ok(Self { file, facilities, auditors, facility_tree, auditor_tree, params_digest, root })
+        Ok(Self {
+            file,
+            facilities,
+            auditors,
+            facility_tree,
+            auditor_tree,
+            params_digest,
+            root,
+        })
     }
 
     /// Index of a facility by id.

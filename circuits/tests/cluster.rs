@@ -16,7 +16,10 @@ use zkcc_circuits::encoding::encode_label;
 use zkcc_circuits::error::ClaimError;
 use zkcc_circuits::registry::{AuditorLeaf, FacilityLeaf};
 
-const SHAPE: ClusterShape = ClusterShape { chips: 8, facilities: 3 };
+const SHAPE: ClusterShape = ClusterShape {
+    chips: 8,
+    facilities: 3,
+};
 
 fn honest() -> Fixture {
     // Two groups (3 chips at FR-PAR-01, 2 at DE-FRA-02), three padded chip
@@ -27,7 +30,11 @@ fn honest() -> Fixture {
 /// Synthesizes the circuit; `Ok(true)` iff satisfied.
 fn circuit_ok(f: &Fixture) -> bool {
     let cs = ConstraintSystem::<Fr>::new_ref();
-    let c = ClusterCircuit { shape: f.shape, statement: f.statement, witness: Some(f.witness.clone()) };
+    let c = ClusterCircuit {
+        shape: f.shape,
+        statement: f.statement,
+        witness: Some(f.witness.clone()),
+    };
     match c.generate_constraints(cs.clone()) {
         Ok(()) => cs.is_satisfied().unwrap(),
         Err(_) => false,
@@ -41,7 +48,10 @@ fn assert_rejected(f: &Fixture, expect: impl Fn(&ClaimError) -> bool, what: &str
         Err(e) if expect(e) => {}
         other => panic!("{what}: native check gave {other:?}"),
     }
-    assert!(!circuit_ok(f), "{what}: circuit accepted a witness the native check rejects ({native:?})");
+    assert!(
+        !circuit_ok(f),
+        "{what}: circuit accepted a witness the native check rejects ({native:?})"
+    );
 }
 
 #[test]
@@ -62,7 +72,9 @@ fn honest_witness_passes_both() {
 #[test]
 fn constraint_count_and_matrices_are_pinned() {
     let cs = ConstraintSystem::<Fr>::new_ref();
-    ClusterCircuit::for_setup(SHAPE).generate_constraints(cs.clone()).unwrap();
+    ClusterCircuit::for_setup(SHAPE)
+        .generate_constraints(cs.clone())
+        .unwrap();
     cs.finalize();
     let n = cs.num_constraints();
     let matrices = cs.to_matrices().unwrap();
@@ -80,9 +92,18 @@ fn constraint_count_and_matrices_are_pinned() {
         }
     }
     let digest = hex::encode(h.finalize());
-    println!("cluster {}: {n} constraints, matrices {digest}", SHAPE.name());
-    assert_eq!(n, PINNED_CONSTRAINTS, "constraint count changed: update the pin, the docs and the keys");
-    assert_eq!(digest, PINNED_MATRICES, "matrices changed: update the pin and the keys");
+    println!(
+        "cluster {}: {n} constraints, matrices {digest}",
+        SHAPE.name()
+    );
+    assert_eq!(
+        n, PINNED_CONSTRAINTS,
+        "constraint count changed: update the pin, the docs and the keys"
+    );
+    assert_eq!(
+        digest, PINNED_MATRICES,
+        "matrices changed: update the pin and the keys"
+    );
 }
 const PINNED_CONSTRAINTS: usize = 36_744;
 const PINNED_MATRICES: &str = "10deca9b528dfb9650ac25c003b93f7e016a9a207fc0e6a9ad4f55b42addb8a7";
@@ -91,7 +112,11 @@ const PINNED_MATRICES: &str = "10deca9b528dfb9650ac25c003b93f7e016a9a207fc0e6a9a
 fn cap_minus_one_fails() {
     let mut f = honest();
     f.statement.cap = 4; // 5 active chips
-    assert_rejected(&f, |e| matches!(e, ClaimError::CapExceeded { active: 5, cap: 4 }), "cap − 1");
+    assert_rejected(
+        &f,
+        |e| matches!(e, ClaimError::CapExceeded { active: 5, cap: 4 }),
+        "cap − 1",
+    );
     f.statement.cap = 5;
     assert!(circuit_ok(&f));
 }
@@ -99,7 +124,9 @@ fn cap_minus_one_fails() {
 /// Moves chip `slot` to the edge of its fence along latitude for uncertainty `unc`;
 /// returns the first latitude outside.
 fn move_to_edge(f: &mut Fixture, slot: usize, unc: u64) -> i64 {
-    let fence = f.witness.facilities[f.witness.chips[slot].facility_slot].facility.fence;
+    let fence = f.witness.facilities[f.witness.chips[slot].facility_slot]
+        .facility
+        .fence;
     let mut lat = fence.lat;
     while fence.check(lat + 1, fence.lon, unc).is_ok() {
         lat += 1;
@@ -122,7 +149,11 @@ fn one_unit_outside_the_fence_fails() {
     f.witness.chips[3].record.lat = outside;
     f.resign();
     f.recommit();
-    assert_rejected(&f, |e| matches!(e, ClaimError::OutsideGeofence { slot: 3, .. }), "one µdeg outside");
+    assert_rejected(
+        &f,
+        |e| matches!(e, ClaimError::OutsideGeofence { slot: 3, .. }),
+        "one µdeg outside",
+    );
 }
 
 #[test]
@@ -133,7 +164,11 @@ fn uncertainty_that_pushes_the_chip_out_fails() {
     f.witness.chips[0].record.uncertainty_m = 31;
     f.resign();
     f.recommit();
-    assert_rejected(&f, |e| matches!(e, ClaimError::OutsideGeofence { slot: 0, .. }), "uncertainty + 1 m");
+    assert_rejected(
+        &f,
+        |e| matches!(e, ClaimError::OutsideGeofence { slot: 0, .. }),
+        "uncertainty + 1 m",
+    );
 }
 
 #[test]
@@ -143,7 +178,11 @@ fn value_of_2_to_the_k_fails() {
     f.witness.chips[1].record.uncertainty_m = 1 << 16;
     f.resign();
     f.recommit();
-    assert_rejected(&f, |e| matches!(e, ClaimError::OutsideGeofence { slot: 1, .. }), "uncertainty 2^16");
+    assert_rejected(
+        &f,
+        |e| matches!(e, ClaimError::OutsideGeofence { slot: 1, .. }),
+        "uncertainty 2^16",
+    );
 }
 
 #[test]
@@ -151,16 +190,27 @@ fn facility_not_in_registry_fails() {
     let mut f = honest();
     // A facility the agency never authorized, with a fence around the chips.
     let real = f.witness.facilities[0].facility;
-    f.witness.facilities[0].facility = FacilityLeaf { id: encode_label("ROGUE-01").unwrap(), ..real };
+    f.witness.facilities[0].facility = FacilityLeaf {
+        id: encode_label("ROGUE-01").unwrap(),
+        ..real
+    };
     f.resign();
     f.recommit();
-    assert_rejected(&f, |e| matches!(e, ClaimError::FacilityNotInRegistry { slot: 0 }), "unregistered facility");
+    assert_rejected(
+        &f,
+        |e| matches!(e, ClaimError::FacilityNotInRegistry { slot: 0 }),
+        "unregistered facility",
+    );
     // Same id, wider fence: not the registered leaf either.
     let mut f = honest();
     f.witness.facilities[1].facility.fence.radius_m += 1;
     f.resign();
     f.recommit();
-    assert_rejected(&f, |e| matches!(e, ClaimError::FacilityNotInRegistry { slot: 1 }), "widened fence");
+    assert_rejected(
+        &f,
+        |e| matches!(e, ClaimError::FacilityNotInRegistry { slot: 1 }),
+        "widened fence",
+    );
 }
 
 #[test]
@@ -169,10 +219,17 @@ fn auditor_not_accredited_fails() {
     let rogue = SecretKey::from_seed([99; 32]);
     let d = f.witness.derive(&f.shape).unwrap();
     let slot = &mut f.witness.facilities[0];
-    slot.auditor = AuditorLeaf { id: slot.auditor.id, key: rogue.public() };
+    slot.auditor = AuditorLeaf {
+        id: slot.auditor.id,
+        key: rogue.public(),
+    };
     let msg = attestation_message(slot.facility.id, slot.attestation_epoch, d.digests[0]);
     slot.signature = rogue.sign(msg);
-    assert_rejected(&f, |e| matches!(e, ClaimError::AuditorNotAccredited { slot: 0 }), "rogue auditor");
+    assert_rejected(
+        &f,
+        |e| matches!(e, ClaimError::AuditorNotAccredited { slot: 0 }),
+        "rogue auditor",
+    );
 }
 
 #[test]
@@ -181,17 +238,29 @@ fn forged_signature_fails() {
     // A record changed after signing.
     f.witness.chips[4].record.lon += 1;
     f.recommit();
-    assert_rejected(&f, |e| matches!(e, ClaimError::BadSignature { slot: 1, .. }), "record changed after signing");
+    assert_rejected(
+        &f,
+        |e| matches!(e, ClaimError::BadSignature { slot: 1, .. }),
+        "record changed after signing",
+    );
     // The other accredited auditor's signature on the right message.
     let mut f = honest();
     let d = f.witness.derive(&f.shape).unwrap();
     let msg = attestation_message(f.witness.facilities[0].facility.id, 7, d.digests[0]);
     f.witness.facilities[0].signature = f.auditor_keys[1].sign(msg);
-    assert_rejected(&f, |e| matches!(e, ClaimError::BadSignature { slot: 0, .. }), "other auditor's signature");
+    assert_rejected(
+        &f,
+        |e| matches!(e, ClaimError::BadSignature { slot: 0, .. }),
+        "other auditor's signature",
+    );
     // A signature re-used from another facility's attestation.
     let mut f = honest();
     f.witness.facilities[1].signature = f.witness.facilities[0].signature;
-    assert_rejected(&f, |e| matches!(e, ClaimError::BadSignature { slot: 1, .. }), "re-used signature");
+    assert_rejected(
+        &f,
+        |e| matches!(e, ClaimError::BadSignature { slot: 1, .. }),
+        "re-used signature",
+    );
 }
 
 #[test]
@@ -209,7 +278,11 @@ fn s_plus_order_fails() {
         .unwrap();
     let r = f.witness.facilities[0].signature.r;
     f.witness.facilities[0].signature = Signature { r, s };
-    assert_rejected(&f, |e| matches!(e, ClaimError::BadSignature { slot: 0, .. }), "S + l");
+    assert_rejected(
+        &f,
+        |e| matches!(e, ClaimError::BadSignature { slot: 0, .. }),
+        "S + l",
+    );
 }
 
 #[test]
@@ -217,7 +290,20 @@ fn attestation_for_another_epoch_fails() {
     let mut f = honest();
     f.witness.facilities[1].attestation_epoch = 6;
     f.resign(); // the auditor honestly signed epoch 6
-    assert_rejected(&f, |e| matches!(e, ClaimError::WrongEpoch { slot: 1, found: 6, expected: 7 }), "epoch 6 attestation");
+    assert_rejected(
+        &f,
+        |e| {
+            matches!(
+                e,
+                ClaimError::WrongEpoch {
+                    slot: 1,
+                    found: 6,
+                    expected: 7
+                }
+            )
+        },
+        "epoch 6 attestation",
+    );
 }
 
 #[test]
@@ -225,12 +311,24 @@ fn padded_slots_cannot_be_active_or_carry_chips() {
     // A padded slot that carries a chip record.
     let mut f = honest();
     f.witness.chips[7].record = f.witness.chips[0].record;
-    assert_rejected(&f, |e| matches!(e, ClaimError::Padding { slot: 7, .. }), "padded slot with a record");
+    assert_rejected(
+        &f,
+        |e| matches!(e, ClaimError::Padding { slot: 7, .. }),
+        "padded slot with a record",
+    );
     // An active slot after the padding (an extra chip, even one the auditor signed).
     let mut f = honest();
-    f.witness.chips[7] = ChipSlot { active: true, facility_slot: 2, record: f.witness.chips[0].record };
+    f.witness.chips[7] = ChipSlot {
+        active: true,
+        facility_slot: 2,
+        record: f.witness.chips[0].record,
+    };
     f.witness.facilities[2] = f.witness.facilities[0].clone();
-    assert_rejected(&f, |e| matches!(e, ClaimError::Padding { slot: 7, .. }), "active slot after padding");
+    assert_rejected(
+        &f,
+        |e| matches!(e, ClaimError::Padding { slot: 7, .. }),
+        "active slot after padding",
+    );
 }
 
 #[test]
@@ -241,11 +339,24 @@ fn grouping_must_follow_facility_slots() {
     for c in &mut f.witness.chips[3..5] {
         c.facility_slot = 2;
     }
-    assert_rejected(&f, |e| matches!(e, ClaimError::Grouping { slot: 3 }), "skipped facility slot");
+    assert_rejected(
+        &f,
+        |e| matches!(e, ClaimError::Grouping { slot: 3 }),
+        "skipped facility slot",
+    );
     // Interleaving groups.
     let mut f = honest();
     f.witness.chips.swap(2, 3);
-    assert_rejected(&f, |e| matches!(e, ClaimError::Grouping { .. } | ClaimError::BadSignature { .. }), "interleaved groups");
+    assert_rejected(
+        &f,
+        |e| {
+            matches!(
+                e,
+                ClaimError::Grouping { .. } | ClaimError::BadSignature { .. }
+            )
+        },
+        "interleaved groups",
+    );
 }
 
 #[test]
@@ -253,23 +364,39 @@ fn duplicated_or_dropped_chip_fails() {
     let mut f = honest();
     f.witness.chips[1].record = f.witness.chips[0].record;
     f.recommit();
-    assert_rejected(&f, |e| matches!(e, ClaimError::BadSignature { slot: 0, .. }), "duplicated chip");
+    assert_rejected(
+        &f,
+        |e| matches!(e, ClaimError::BadSignature { slot: 0, .. }),
+        "duplicated chip",
+    );
     // Dropping a chip from a group (to get under a cap) breaks the attestation.
     let mut f = honest();
     f.witness.chips.remove(2);
     f.witness.chips.push(ChipSlot::padding());
     f.recommit();
-    assert_rejected(&f, |e| matches!(e, ClaimError::BadSignature { slot: 0, .. }), "dropped chip");
+    assert_rejected(
+        &f,
+        |e| matches!(e, ClaimError::BadSignature { slot: 0, .. }),
+        "dropped chip",
+    );
 }
 
 #[test]
 fn commitment_opened_with_another_blinding_fails() {
     let mut f = honest();
     f.witness.blinding += Fr::one();
-    assert_rejected(&f, |e| matches!(e, ClaimError::CommitmentMismatch), "other blinding");
+    assert_rejected(
+        &f,
+        |e| matches!(e, ClaimError::CommitmentMismatch),
+        "other blinding",
+    );
     let mut f = honest();
     f.statement.registry_root += Fr::one();
-    assert_rejected(&f, |e| matches!(e, ClaimError::RegistryRootMismatch), "other registry root");
+    assert_rejected(
+        &f,
+        |e| matches!(e, ClaimError::RegistryRootMismatch),
+        "other registry root",
+    );
 }
 
 /// Groth16 end to end on the small shape: the honest proof verifies, and
@@ -278,8 +405,14 @@ fn commitment_opened_with_another_blinding_fails() {
 fn proves_verifies_and_binds_every_public_input() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(5);
     let f = honest();
-    let (pk, vk) = Groth16::<Bn254>::circuit_specific_setup(ClusterCircuit::for_setup(SHAPE), &mut rng).unwrap();
-    let circuit = ClusterCircuit { shape: SHAPE, statement: f.statement, witness: Some(f.witness.clone()) };
+    let (pk, vk) =
+        Groth16::<Bn254>::circuit_specific_setup(ClusterCircuit::for_setup(SHAPE), &mut rng)
+            .unwrap();
+    let circuit = ClusterCircuit {
+        shape: SHAPE,
+        statement: f.statement,
+        witness: Some(f.witness.clone()),
+    };
     let proof = Groth16::<Bn254>::prove(&pk, circuit, &mut rng).unwrap();
     let inputs = f.statement.public_inputs();
     assert_eq!(inputs.len(), PUBLIC_INPUT_NAMES.len());
@@ -287,7 +420,11 @@ fn proves_verifies_and_binds_every_public_input() {
     for i in 0..inputs.len() {
         let mut changed = inputs.clone();
         changed[i] += Fr::one();
-        assert!(!Groth16::<Bn254>::verify(&vk, &changed, &proof).unwrap(), "public input {} not bound", PUBLIC_INPUT_NAMES[i]);
+        assert!(
+            !Groth16::<Bn254>::verify(&vk, &changed, &proof).unwrap(),
+            "public input {} not bound",
+            PUBLIC_INPUT_NAMES[i]
+        );
     }
     let mut bytes = Vec::new();
     proof.serialize_compressed(&mut bytes).unwrap();

@@ -16,7 +16,9 @@ use zkcc_circuits::encoding::{fr_from_hex, fr_to_hex};
 use zkcc_circuits::registry::Registry;
 use zkcc_prover::error::{read, read_json, write, write_json};
 use zkcc_prover::inventory::{AuditorKeyFile, CommitmentSecret, InventoryFile};
-use zkcc_prover::{attest, circuit_for, commit, demo, keys, prove_bundle, sample, ProverError, Request};
+use zkcc_prover::{
+    attest, circuit_for, commit, demo, keys, prove_bundle, sample, ProverError, Request,
+};
 use zkcc_verifier::{verify_bundle, Expectations, ProofBundle, VerifyError};
 
 #[derive(Parser)]
@@ -38,7 +40,10 @@ struct ShapeArgs {
 
 impl ShapeArgs {
     fn shape(self) -> ClusterShape {
-        ClusterShape { chips: self.chips, facilities: self.facilities }
+        ClusterShape {
+            chips: self.chips,
+            facilities: self.facilities,
+        }
     }
 }
 
@@ -172,7 +177,8 @@ enum AuditorCmd {
 }
 
 fn load_registry(path: &Path) -> Result<Registry, ProverError> {
-    let text = String::from_utf8(read(path)?).map_err(|e| ProverError::Inventory(format!("{}: {e}", path.display())))?;
+    let text = String::from_utf8(read(path)?)
+        .map_err(|e| ProverError::Inventory(format!("{}: {e}", path.display())))?;
     Registry::from_json(&text).map_err(ProverError::from)
 }
 
@@ -187,7 +193,12 @@ fn run(cli: Cli) -> Result<(), ProverError> {
                 write_json(&out.join("auditors").join(format!("{}.key.json", k.id)), k)?;
             }
             write(&out.join("policy.json"), sample::SAMPLE_POLICY.as_bytes())?;
-            println!("wrote {}/registry.json, inventory.json ({} chips, unsigned) and {} auditor keys", out.display(), s.inventory.chips.len(), s.auditor_keys.len());
+            println!(
+                "wrote {}/registry.json, inventory.json ({} chips, unsigned) and {} auditor keys",
+                out.display(),
+                s.inventory.chips.len(),
+                s.auditor_keys.len()
+            );
             Ok(())
         }
         Cmd::Registry { registry } => {
@@ -203,21 +214,43 @@ fn run(cli: Cli) -> Result<(), ProverError> {
         Cmd::Auditor(AuditorCmd::Keygen { id, out }) => {
             zkcc_circuits::encoding::encode_label(&id)?;
             let sk = SecretKey::generate(&mut OsRng);
-            write_json(&out, &AuditorKeyFile { version: 1, id: id.clone(), seed: hex::encode(sk.seed()) })?;
-            let entry = serde_json::json!({ "id": id, "public_key": PointJson::from_point(&sk.public()) });
+            write_json(
+                &out,
+                &AuditorKeyFile {
+                    version: 1,
+                    id: id.clone(),
+                    seed: hex::encode(sk.seed()),
+                },
+            )?;
+            let entry =
+                serde_json::json!({ "id": id, "public_key": PointJson::from_point(&sk.public()) });
             println!("{}", serde_json::to_string_pretty(&entry).expect("json"));
             Ok(())
         }
-        Cmd::Auditor(AuditorCmd::Attest { key, registry, inventory, facility }) => {
+        Cmd::Auditor(AuditorCmd::Attest {
+            key,
+            registry,
+            inventory,
+            facility,
+        }) => {
             let r = load_registry(&registry)?;
             let k: AuditorKeyFile = read_json(&key)?;
             let mut inv: InventoryFile = read_json(&inventory)?;
             let signed = attest::attest(&r, &mut inv, &k, facility.as_deref())?;
             write_json(&inventory, &inv)?;
-            println!("{} signed {} attestation(s): {}", k.id, signed.len(), signed.join(", "));
+            println!(
+                "{} signed {} attestation(s): {}",
+                k.id,
+                signed.len(),
+                signed.join(", ")
+            );
             Ok(())
         }
-        Cmd::Commit { registry, inventory, out } => {
+        Cmd::Commit {
+            registry,
+            inventory,
+            out,
+        } => {
             let r = load_registry(&registry)?;
             let inv: InventoryFile = read_json(&inventory)?;
             let secret = commit(&r, &inv, &mut OsRng)?;
@@ -227,33 +260,77 @@ fn run(cli: Cli) -> Result<(), ProverError> {
         }
         Cmd::Setup { shape, out } => {
             let shape = shape.shape();
-            let (m, t) = demo::timed(&format!("setup of cluster-{}", shape.name()), || keys::setup(&out, &shape, &mut OsRng));
+            let (m, t) = demo::timed(&format!("setup of cluster-{}", shape.name()), || {
+                keys::setup(&out, &shape, &mut OsRng)
+            });
             let m = m?;
-            println!("cluster-{}: {} constraints, circuit id {}, {:.1} s; keys in {}", shape.name(), m.constraints, m.circuit_id, t.as_secs_f64(), out.display());
+            println!(
+                "cluster-{}: {} constraints, circuit id {}, {:.1} s; keys in {}",
+                shape.name(),
+                m.constraints,
+                m.circuit_id,
+                t.as_secs_f64(),
+                out.display()
+            );
             println!("note: single-party setup, for development only");
             Ok(())
         }
-        Cmd::Prove { shape, keys: dir, registry, inventory, secret, cap, nonce, out } => {
+        Cmd::Prove {
+            shape,
+            keys: dir,
+            registry,
+            inventory,
+            secret,
+            cap,
+            nonce,
+            out,
+        } => {
             let shape = shape.shape();
             let r = load_registry(&registry)?;
             let inv: InventoryFile = read_json(&inventory)?;
             let secret: CommitmentSecret = read_json(&secret)?;
-            let req = Request { cap, nonce: fr_from_hex(&nonce)? };
+            let req = Request {
+                cap,
+                nonce: fr_from_hex(&nonce)?,
+            };
             let circuit = circuit_for(&shape, &r, &inv, &secret, &req)?;
-            let (loaded, _) = demo::timed("loading the proving key", || keys::load_proving_key(&dir, &shape));
+            let (loaded, _) = demo::timed("loading the proving key", || {
+                keys::load_proving_key(&dir, &shape)
+            });
             let (pk, _) = loaded?;
-            let (bundle, t) = demo::timed("proving", || prove_bundle(&pk, circuit, &inv.importer, &mut OsRng));
+            let (bundle, t) = demo::timed("proving", || {
+                prove_bundle(&pk, circuit, &inv.importer, &mut OsRng)
+            });
             let bundle = bundle?;
             write(&out, bundle.to_json().as_bytes())?;
-            println!("proved cap {cap} for epoch {} in {:.1} s: {}", inv.epoch, t.as_secs_f64(), out.display());
+            println!(
+                "proved cap {cap} for epoch {} in {:.1} s: {}",
+                inv.epoch,
+                t.as_secs_f64(),
+                out.display()
+            );
             Ok(())
         }
-        Cmd::Verify { keys: dir, registry, epoch, nonce, bundle, policy, country, report } => {
+        Cmd::Verify {
+            keys: dir,
+            registry,
+            epoch,
+            nonce,
+            bundle,
+            policy,
+            country,
+            report,
+        } => {
             let r = load_registry(&registry)?;
-            let text = String::from_utf8(read(&bundle)?).map_err(|e| ProverError::Inventory(format!("{}: {e}", bundle.display())))?;
+            let text = String::from_utf8(read(&bundle)?)
+                .map_err(|e| ProverError::Inventory(format!("{}: {e}", bundle.display())))?;
             let b = ProofBundle::from_json(&text)?;
             let vk = keys::load_verifying_key(&dir, &b.shape)?;
-            let expect = Expectations { registry_root: r.root, epoch, nonce: fr_from_hex(&nonce)? };
+            let expect = Expectations {
+                registry_root: r.root,
+                epoch,
+                nonce: fr_from_hex(&nonce)?,
+            };
             let claim = verify_bundle(&vk, &b, &expect)?;
             println!(
                 "ACCEPTED: {} holds at most {} active chips, all attested inside authorized facilities, epoch {} (commitment {})",
@@ -264,9 +341,17 @@ fn run(cli: Cli) -> Result<(), ProverError> {
             );
             if let Some(policy) = policy {
                 use zkcc_verifier::policy::{decide, ClaimFacts, Outcome, Policy};
-                let text = String::from_utf8(read(&policy)?).map_err(|e| ProverError::Inventory(format!("{}: {e}", policy.display())))?;
+                let text = String::from_utf8(read(&policy)?)
+                    .map_err(|e| ProverError::Inventory(format!("{}: {e}", policy.display())))?;
                 let policy = Policy::from_json(&text)?;
-                let r = decide(&policy, &claim.importer, country.as_deref().unwrap_or_default(), epoch, &[ClaimFacts::from(&claim)], &[])?;
+                let r = decide(
+                    &policy,
+                    &claim.importer,
+                    country.as_deref().unwrap_or_default(),
+                    epoch,
+                    &[ClaimFacts::from(&claim)],
+                    &[],
+                )?;
                 print!("{}", r.human());
                 if let Some(p) = report {
                     write(&p, r.to_json().as_bytes())?;
@@ -281,13 +366,20 @@ fn run(cli: Cli) -> Result<(), ProverError> {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let code = match &e {
                 ProverError::Claim(_) | ProverError::Unsatisfied(_) => 1,
-                ProverError::Verify(v) if !matches!(v, VerifyError::BundleJson(_) | VerifyError::KeyEncoding(_)) => 1,
+                ProverError::Verify(v)
+                    if !matches!(v, VerifyError::BundleJson(_) | VerifyError::KeyEncoding(_)) =>
+                {
+                    1
+                }
                 _ => 2,
             };
             if code == 1 && matches!(e, ProverError::Verify(_)) {

@@ -3,12 +3,21 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn zkcc(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkcc")).current_dir(dir).args(args).output().expect("zkcc runs")
+    Command::new(env!("CARGO_BIN_EXE_zkcc"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("zkcc runs")
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
     let out = zkcc(dir, args);
-    assert!(out.status.success(), "zkcc {args:?} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "zkcc {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -21,11 +30,56 @@ fn every_role_through_the_cli() {
     assert!(root.trim().starts_with("0x") && root.trim().len() == 66);
 
     // Unsigned attestations: commit works, proving does not.
-    ok(d, &["commit", "--registry", "w/registry.json", "--inventory", "w/inventory.json", "--out", "w/secret.json"]);
-    ok(d, &["setup", "--chips", "16", "--facilities", "5", "--out", "keys"]);
+    ok(
+        d,
+        &[
+            "commit",
+            "--registry",
+            "w/registry.json",
+            "--inventory",
+            "w/inventory.json",
+            "--out",
+            "w/secret.json",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "setup",
+            "--chips",
+            "16",
+            "--facilities",
+            "5",
+            "--out",
+            "keys",
+        ],
+    );
     let nonce = ok(d, &["nonce"]).trim().to_string();
     let prove = |cap: &str| {
-        zkcc(d, &["prove", "--chips", "16", "--facilities", "5", "--keys", "keys", "--registry", "w/registry.json", "--inventory", "w/inventory.json", "--secret", "w/secret.json", "--cap", cap, "--nonce", &nonce, "--out", "bundle.json"])
+        zkcc(
+            d,
+            &[
+                "prove",
+                "--chips",
+                "16",
+                "--facilities",
+                "5",
+                "--keys",
+                "keys",
+                "--registry",
+                "w/registry.json",
+                "--inventory",
+                "w/inventory.json",
+                "--secret",
+                "w/secret.json",
+                "--cap",
+                cap,
+                "--nonce",
+                &nonce,
+                "--out",
+                "bundle.json",
+            ],
+        )
     };
     let out = prove("12");
     assert_eq!(out.status.code(), Some(2));
@@ -33,7 +87,19 @@ fn every_role_through_the_cli() {
 
     for id in ["AUDIT-EU-01", "AUDIT-ME-02"] {
         let key = format!("w/auditors/{id}.key.json");
-        ok(d, &["auditor", "attest", "--key", &key, "--registry", "w/registry.json", "--inventory", "w/inventory.json"]);
+        ok(
+            d,
+            &[
+                "auditor",
+                "attest",
+                "--key",
+                &key,
+                "--registry",
+                "w/registry.json",
+                "--inventory",
+                "w/inventory.json",
+            ],
+        );
     }
     // The secret no longer opens the (now signed but identical) records? It does:
     // signatures are not part of the commitment.
@@ -44,17 +110,92 @@ fn every_role_through_the_cli() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("exceed the cap"));
     assert!(prove("12").status.success());
 
-    let accepted = ok(d, &["verify", "--keys", "keys", "--registry", "w/registry.json", "--epoch", "202611", "--nonce", &nonce, "bundle.json"]);
+    let accepted = ok(
+        d,
+        &[
+            "verify",
+            "--keys",
+            "keys",
+            "--registry",
+            "w/registry.json",
+            "--epoch",
+            "202611",
+            "--nonce",
+            &nonce,
+            "bundle.json",
+        ],
+    );
     assert!(accepted.starts_with("ACCEPTED"), "{accepted}");
     // Ending in a decision under the agency's policy, with a JSON report.
-    let decided = ok(d, &["verify", "--keys", "keys", "--registry", "w/registry.json", "--epoch", "202611", "--nonce", &nonce, "bundle.json", "--policy", "w/policy.json", "--country", "FR", "--report", "report.json"]);
-    assert!(decided.contains("cluster-small") || decided.contains("attested-cluster"), "{decided}");
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("report.json")).unwrap()).unwrap();
+    let decided = ok(
+        d,
+        &[
+            "verify",
+            "--keys",
+            "keys",
+            "--registry",
+            "w/registry.json",
+            "--epoch",
+            "202611",
+            "--nonce",
+            &nonce,
+            "bundle.json",
+            "--policy",
+            "w/policy.json",
+            "--country",
+            "FR",
+            "--report",
+            "report.json",
+        ],
+    );
+    assert!(
+        decided.contains("cluster-small") || decided.contains("attested-cluster"),
+        "{decided}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["epoch"], 202611);
     // An embargoed country is denied: exit 1.
-    let out = zkcc(d, &["verify", "--keys", "keys", "--registry", "w/registry.json", "--epoch", "202611", "--nonce", &nonce, "bundle.json", "--policy", "w/policy.json", "--country", "KP"]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
-    let out = zkcc(d, &["verify", "--keys", "keys", "--registry", "w/registry.json", "--epoch", "202612", "--nonce", &nonce, "bundle.json"]);
+    let out = zkcc(
+        d,
+        &[
+            "verify",
+            "--keys",
+            "keys",
+            "--registry",
+            "w/registry.json",
+            "--epoch",
+            "202611",
+            "--nonce",
+            &nonce,
+            "bundle.json",
+            "--policy",
+            "w/policy.json",
+            "--country",
+            "KP",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = zkcc(
+        d,
+        &[
+            "verify",
+            "--keys",
+            "keys",
+            "--registry",
+            "w/registry.json",
+            "--epoch",
+            "202612",
+            "--nonce",
+            &nonce,
+            "bundle.json",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("REJECTED"));
 
@@ -63,8 +204,36 @@ fn every_role_through_the_cli() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.json"));
     std::fs::write(d.join("bad.json"), "{\"version\": 1}").unwrap();
-    let out = zkcc(d, &["verify", "--keys", "keys", "--registry", "w/registry.json", "--epoch", "1", "--nonce", "0x1", "bad.json"]);
+    let out = zkcc(
+        d,
+        &[
+            "verify",
+            "--keys",
+            "keys",
+            "--registry",
+            "w/registry.json",
+            "--epoch",
+            "1",
+            "--nonce",
+            "0x1",
+            "bad.json",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
-    let out = zkcc(d, &["verify", "--keys", "keys", "--registry", "w/registry.json", "--epoch", "1", "--nonce", "0xnope", "bundle.json"]);
+    let out = zkcc(
+        d,
+        &[
+            "verify",
+            "--keys",
+            "keys",
+            "--registry",
+            "w/registry.json",
+            "--epoch",
+            "1",
+            "--nonce",
+            "0xnope",
+            "bundle.json",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
 }

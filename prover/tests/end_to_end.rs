@@ -4,10 +4,15 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkcc_circuits::cluster::ClusterShape;
 use zkcc_circuits::registry::Registry;
-use zkcc_prover::{attest::attest, circuit_for, commit, keys, prove_bundle, sample, ProverError, Request};
+use zkcc_prover::{
+    attest::attest, circuit_for, commit, keys, prove_bundle, sample, ProverError, Request,
+};
 use zkcc_verifier::{verify_bundle, Expectations, VerifyError};
 
-const SHAPE: ClusterShape = ClusterShape { chips: 16, facilities: 4 };
+const SHAPE: ClusterShape = ClusterShape {
+    chips: 16,
+    facilities: 4,
+};
 
 #[test]
 fn sample_inventory_proves_and_verifies_and_tampering_is_caught() {
@@ -19,8 +24,13 @@ fn sample_inventory_proves_and_verifies_and_tampering_is_caught() {
 
     // Unsigned attestations cannot be proven.
     let secret = commit(&registry, &inv, &mut rng).unwrap();
-    let req = Request { cap: 12, nonce: Fr::from(77u64) };
-    assert!(matches!(circuit_for(&SHAPE, &registry, &inv, &secret, &req), Err(ProverError::Inventory(m)) if m.contains("not signed")));
+    let req = Request {
+        cap: 12,
+        nonce: Fr::from(77u64),
+    };
+    assert!(
+        matches!(circuit_for(&SHAPE, &registry, &inv, &secret, &req), Err(ProverError::Inventory(m)) if m.contains("not signed"))
+    );
 
     for k in &s.auditor_keys {
         attest(&registry, &mut inv, k, None).unwrap();
@@ -31,13 +41,20 @@ fn sample_inventory_proves_and_verifies_and_tampering_is_caught() {
     assert!(attest(&registry, &mut inv.clone(), &wrong, None).is_err());
 
     let manifest = keys::setup(dir.path(), &SHAPE, &mut rng).unwrap();
-    assert_eq!(manifest.constraints, keys::constraint_count(&SHAPE).unwrap());
+    assert_eq!(
+        manifest.constraints,
+        keys::constraint_count(&SHAPE).unwrap()
+    );
     let (pk, _) = keys::load_proving_key(dir.path(), &SHAPE).unwrap();
     let vk = keys::load_verifying_key(dir.path(), &SHAPE).unwrap();
 
     let circuit = circuit_for(&SHAPE, &registry, &inv, &secret, &req).unwrap();
     let bundle = prove_bundle(&pk, circuit, &inv.importer, &mut rng).unwrap();
-    let expect = Expectations { registry_root: registry.root, epoch: inv.epoch, nonce: req.nonce };
+    let expect = Expectations {
+        registry_root: registry.root,
+        epoch: inv.epoch,
+        nonce: req.nonce,
+    };
     let claim = verify_bundle(&vk, &bundle, &expect).unwrap();
     assert_eq!(claim.statement.cap, 12);
 
@@ -48,22 +65,52 @@ fn sample_inventory_proves_and_verifies_and_tampering_is_caught() {
     // cap − 1 is refused by the prover before any proving work.
     let tight = Request { cap: 11, ..req };
     let c = circuit_for(&SHAPE, &registry, &inv, &secret, &tight).unwrap();
-    assert!(matches!(prove_bundle(&pk, c, "x", &mut rng), Err(ProverError::Claim(_))));
+    assert!(matches!(
+        prove_bundle(&pk, c, "x", &mut rng),
+        Err(ProverError::Claim(_))
+    ));
 
     // Edited public inputs, replays and foreign registries are rejected.
     let mut edited = bundle.clone();
     edited.public_inputs.cap = 100;
-    assert!(matches!(verify_bundle(&vk, &edited, &expect), Err(VerifyError::ProofRejected)));
-    let other_nonce = Expectations { nonce: Fr::from(78u64), ..expect };
-    assert!(matches!(verify_bundle(&vk, &bundle, &other_nonce), Err(VerifyError::StatementMismatch { field: "nonce", .. })));
-    let other_epoch = Expectations { epoch: inv.epoch + 1, ..expect };
-    assert!(matches!(verify_bundle(&vk, &bundle, &other_epoch), Err(VerifyError::StatementMismatch { field: "epoch", .. })));
+    assert!(matches!(
+        verify_bundle(&vk, &edited, &expect),
+        Err(VerifyError::ProofRejected)
+    ));
+    let other_nonce = Expectations {
+        nonce: Fr::from(78u64),
+        ..expect
+    };
+    assert!(matches!(
+        verify_bundle(&vk, &bundle, &other_nonce),
+        Err(VerifyError::StatementMismatch { field: "nonce", .. })
+    ));
+    let other_epoch = Expectations {
+        epoch: inv.epoch + 1,
+        ..expect
+    };
+    assert!(matches!(
+        verify_bundle(&vk, &bundle, &other_epoch),
+        Err(VerifyError::StatementMismatch { field: "epoch", .. })
+    ));
 
     // A measurement moved after signing: the prover refuses (bad signature).
     let mut moved = inv.clone();
     moved.attestations[0].measurements[0].lat_udeg += 1;
-    let c = circuit_for(&SHAPE, &registry, &moved, &commit(&registry, &moved, &mut rng).unwrap(), &req).unwrap();
-    assert!(matches!(prove_bundle(&pk, c, "x", &mut rng), Err(ProverError::Claim(zkcc_circuits::ClaimError::BadSignature { .. }))));
+    let c = circuit_for(
+        &SHAPE,
+        &registry,
+        &moved,
+        &commit(&registry, &moved, &mut rng).unwrap(),
+        &req,
+    )
+    .unwrap();
+    assert!(matches!(
+        prove_bundle(&pk, c, "x", &mut rng),
+        Err(ProverError::Claim(
+            zkcc_circuits::ClaimError::BadSignature { .. }
+        ))
+    ));
 
     // A corrupted proving key file is refused on load.
     let paths = keys::KeyPaths::new(dir.path(), &SHAPE);
@@ -71,7 +118,10 @@ fn sample_inventory_proves_and_verifies_and_tampering_is_caught() {
     let mid = bytes.len() / 2;
     bytes[mid] ^= 1;
     std::fs::write(&paths.pk, bytes).unwrap();
-    assert!(matches!(keys::load_proving_key(dir.path(), &SHAPE), Err(ProverError::Keys(_))));
+    assert!(matches!(
+        keys::load_proving_key(dir.path(), &SHAPE),
+        Err(ProverError::Keys(_))
+    ));
 }
 
 #[test]
@@ -79,11 +129,13 @@ fn inventory_inconsistencies_are_reported() {
     let s = sample::generate_with(3, &[(0, 3), (1, 2)]);
     let registry = Registry::from_file(s.registry.clone()).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(2);
-    let check = |inv: &zkcc_prover::inventory::InventoryFile, needle: &str| {
-        match commit(&registry, inv, &mut ChaCha20Rng::seed_from_u64(0)) {
-            Err(ProverError::Inventory(m)) => assert!(m.contains(needle), "{m}"),
-            other => panic!("expected an inventory error containing {needle:?}, got {other:?}"),
-        }
+    let check = |inv: &zkcc_prover::inventory::InventoryFile, needle: &str| match commit(
+        &registry,
+        inv,
+        &mut ChaCha20Rng::seed_from_u64(0),
+    ) {
+        Err(ProverError::Inventory(m)) => assert!(m.contains(needle), "{m}"),
+        other => panic!("expected an inventory error containing {needle:?}, got {other:?}"),
     };
     let mut inv = s.inventory.clone();
     inv.chips.push(inv.chips[0].clone());
@@ -102,7 +154,10 @@ fn inventory_inconsistencies_are_reported() {
     check(&inv, "not in the registry");
     let _ = commit(&registry, &s.inventory, &mut rng).unwrap();
     // Too many chips for the shape.
-    let small = ClusterShape { chips: 4, facilities: 4 };
+    let small = ClusterShape {
+        chips: 4,
+        facilities: 4,
+    };
     let secret = commit(&registry, &s.inventory, &mut rng).unwrap();
     let mut inv = s.inventory.clone();
     for k in &s.auditor_keys {
@@ -110,5 +165,7 @@ fn inventory_inconsistencies_are_reported() {
     }
     let secret2 = commit(&registry, &inv, &mut rng).unwrap();
     let _ = secret;
-    assert!(matches!(circuit_for(&small, &registry, &inv, &secret2, &Request { cap: 5, nonce: Fr::from(1u64) }), Err(ProverError::Inventory(m)) if m.contains("shard")));
+    assert!(
+        matches!(circuit_for(&small, &registry, &inv, &secret2, &Request { cap: 5, nonce: Fr::from(1u64) }), Err(ProverError::Inventory(m)) if m.contains("shard"))
+    );
 }

@@ -2,12 +2,12 @@
 //! auditors, and an honest cluster witness that tests then tamper with.
 use super::*;
 use crate::eddsa::{PointJson, SecretKey};
-use crate::registry::{AuditorJson, ChipModelJson, FacilityJson, Registry, RegistryFile};
 use crate::encoding::encode_label;
 use crate::geofence::lon_scale_for;
+use crate::registry::{AuditorJson, ChipModelJson, FacilityJson, Registry, RegistryFile};
 use ark_ff::UniformRand;
-use rand::{Rng, SeedableRng};
 use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 /// Facilities of the fixture registry: (id, country, lat µdeg, lon µdeg, radius m).
 pub const FACILITIES: [(&str, &str, i64, i64, u64); 4] = [
@@ -50,11 +50,20 @@ pub fn registry(auditor_keys: &[SecretKey]) -> Registry {
         auditors: auditor_keys
             .iter()
             .enumerate()
-            .map(|(i, k)| AuditorJson { id: format!("AUDITOR-{i}"), public_key: PointJson::from_point(&k.public()) })
+            .map(|(i, k)| AuditorJson {
+                id: format!("AUDITOR-{i}"),
+                public_key: PointJson::from_point(&k.public()),
+            })
             .collect(),
         chip_models: vec![
-            ChipModelJson { name: "H100-SXM".into(), tpp: 15_832 },
-            ChipModelJson { name: "B200".into(), tpp: 36_000 },
+            ChipModelJson {
+                name: "H100-SXM".into(),
+                tpp: 15_832,
+            },
+            ChipModelJson {
+                name: "B200".into(),
+                tpp: 36_000,
+            },
         ],
     };
     Registry::from_file(file).expect("fixture registry is valid")
@@ -65,7 +74,9 @@ impl Fixture {
     /// attested by auditor `j % 2`, for epoch 7, with cap = total chips.
     pub fn new(shape: ClusterShape, groups: &[usize], seed: u64) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
-        let auditor_keys: Vec<SecretKey> = (0..2u8).map(|i| SecretKey::from_seed([i + 1; 32])).collect();
+        let auditor_keys: Vec<SecretKey> = (0..2u8)
+            .map(|i| SecretKey::from_seed([i + 1; 32]))
+            .collect();
         let registry = registry(&auditor_keys);
         let mut chips = Vec::with_capacity(shape.chips);
         let mut facilities = Vec::with_capacity(shape.facilities);
@@ -83,14 +94,19 @@ impl Fixture {
                     if leaf.fence.check(lat, lon, unc).is_ok() {
                         break ChipRecord {
                             serial: encode_label(&format!("SN-{serial:08}")).expect("label"),
-                            model: encode_label(if serial % 3 == 0 { "B200" } else { "H100-SXM" }).expect("label"),
+                            model: encode_label(if serial % 3 == 0 { "B200" } else { "H100-SXM" })
+                                .expect("label"),
                             lat,
                             lon,
                             uncertainty_m: unc,
                         };
                     }
                 };
-                chips.push(ChipSlot { active: true, facility_slot: j, record });
+                chips.push(ChipSlot {
+                    active: true,
+                    facility_slot: j,
+                    record,
+                });
             }
             let ai = j % 2;
             facilities.push(FacilitySlot {
@@ -102,7 +118,10 @@ impl Fixture {
                 signature: FacilitySlot::padding().signature,
             });
         }
-        assert!(chips.len() <= shape.chips && facilities.len() <= shape.facilities, "fixture does not fit the shape");
+        assert!(
+            chips.len() <= shape.chips && facilities.len() <= shape.facilities,
+            "fixture does not fit the shape"
+        );
         chips.resize(shape.chips, ChipSlot::padding());
         facilities.resize(shape.facilities, FacilitySlot::padding());
         let witness = ClusterWitness {
@@ -120,7 +139,13 @@ impl Fixture {
             epoch: 7,
             nonce: Fr::rand(&mut rng),
         };
-        let mut f = Self { registry, auditor_keys, shape, statement, witness };
+        let mut f = Self {
+            registry,
+            auditor_keys,
+            shape,
+            statement,
+            witness,
+        };
         f.resign();
         f.recommit();
         f
@@ -131,7 +156,13 @@ impl Fixture {
     /// signature).
     pub fn resign(&mut self) {
         let d = self.witness.derive(&self.shape).expect("fixture structure");
-        for (j, f) in self.witness.facilities.iter_mut().enumerate().filter(|(j, _)| d.used[*j]) {
+        for (j, f) in self
+            .witness
+            .facilities
+            .iter_mut()
+            .enumerate()
+            .filter(|(j, _)| d.used[*j])
+        {
             let ai = f.auditor_path.index as usize;
             let msg = attestation_message(f.facility.id, f.attestation_epoch, d.digests[j]);
             f.signature = self.auditor_keys[ai].sign(msg);
@@ -141,8 +172,15 @@ impl Fixture {
     /// Recomputes the public commitment from the witness.
     pub fn recommit(&mut self) {
         let d = self.witness.derive(&self.shape).expect("fixture structure");
-        let groups: Vec<(Fr, Fr)> =
-            self.witness.facilities.iter().enumerate().filter(|(j, _)| d.used[*j]).map(|(j, f)| (f.facility.id, d.digests[j])).collect();
-        self.statement.commitment = commitment(self.statement.epoch, &groups, self.witness.blinding);
+        let groups: Vec<(Fr, Fr)> = self
+            .witness
+            .facilities
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| d.used[*j])
+            .map(|(j, f)| (f.facility.id, d.digests[j]))
+            .collect();
+        self.statement.commitment =
+            commitment(self.statement.epoch, &groups, self.witness.blinding);
     }
 }

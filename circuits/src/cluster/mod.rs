@@ -92,7 +92,13 @@ pub struct ClusterStatement {
 impl ClusterStatement {
     /// The Groth16 public inputs, in [`PUBLIC_INPUT_NAMES`] order.
     pub fn public_inputs(&self) -> Vec<Fr> {
-        vec![self.commitment, self.registry_root, Fr::from(self.cap), Fr::from(self.epoch), self.nonce]
+        vec![
+            self.commitment,
+            self.registry_root,
+            Fr::from(self.cap),
+            Fr::from(self.epoch),
+            self.nonce,
+        ]
     }
 }
 
@@ -114,11 +120,23 @@ pub struct ChipRecord {
 impl ChipRecord {
     /// The all-zero record of a padded slot.
     pub fn zero() -> Self {
-        Self { serial: Fr::zero(), model: Fr::zero(), lat: 0, lon: 0, uncertainty_m: 0 }
+        Self {
+            serial: Fr::zero(),
+            model: Fr::zero(),
+            lat: 0,
+            lon: 0,
+            uncertainty_m: 0,
+        }
     }
     /// The record's fields as hashed.
     pub fn fields(&self) -> [Fr; 5] {
-        [self.serial, self.model, fr_from_i64(self.lat), fr_from_i64(self.lon), Fr::from(self.uncertainty_m)]
+        [
+            self.serial,
+            self.model,
+            fr_from_i64(self.lat),
+            fr_from_i64(self.lon),
+            Fr::from(self.uncertainty_m),
+        ]
     }
 }
 
@@ -140,7 +158,9 @@ pub fn attestation_message(facility_id: Fr, epoch: u64, digest: Fr) -> Fr {
 
 /// The inventory commitment over `(facility_id, digest)` groups.
 pub fn commitment(epoch: u64, groups: &[(Fr, Fr)], blinding: Fr) -> Fr {
-    let acc = groups.iter().fold(Fr::zero(), |acc, (id, d)| poseidon::hash(&[acc, *id, *d]));
+    let acc = groups
+        .iter()
+        .fold(Fr::zero(), |acc, (id, d)| poseidon::hash(&[acc, *id, *d]));
     poseidon::hash(&[domain::commitment(), Fr::from(epoch), acc, blinding])
 }
 
@@ -158,7 +178,11 @@ pub struct ChipSlot {
 impl ChipSlot {
     /// A padded slot.
     pub fn padding() -> Self {
-        Self { active: false, facility_slot: 0, record: ChipRecord::zero() }
+        Self {
+            active: false,
+            facility_slot: 0,
+            record: ChipRecord::zero(),
+        }
     }
 }
 
@@ -186,10 +210,16 @@ impl FacilitySlot {
         Self {
             facility: FacilityLeaf::zero(),
             facility_path: MerklePath::empty(FACILITY_DEPTH),
-            auditor: AuditorLeaf { id: Fr::zero(), key: eddsa::generator() },
+            auditor: AuditorLeaf {
+                id: Fr::zero(),
+                key: eddsa::generator(),
+            },
             auditor_path: MerklePath::empty(AUDITOR_DEPTH),
             attestation_epoch: 0,
-            signature: Signature { r: EdwardsAffine::zero(), s: BigInteger256::zero() },
+            signature: Signature {
+                r: EdwardsAffine::zero(),
+                s: BigInteger256::zero(),
+            },
         }
     }
 }
@@ -249,8 +279,12 @@ impl ClusterWitness {
             )));
         }
         for (j, f) in self.facilities.iter().enumerate() {
-            if f.facility_path.siblings.len() != FACILITY_DEPTH || f.auditor_path.siblings.len() != AUDITOR_DEPTH {
-                return Err(ClaimError::Shape(format!("facility slot {j}: registry path of the wrong depth")));
+            if f.facility_path.siblings.len() != FACILITY_DEPTH
+                || f.auditor_path.siblings.len() != AUDITOR_DEPTH
+            {
+                return Err(ClaimError::Shape(format!(
+                    "facility slot {j}: registry path of the wrong depth"
+                )));
             }
         }
         let mut starts = vec![false; shape.chips];
@@ -261,12 +295,18 @@ impl ClusterWitness {
         for (i, c) in self.chips.iter().enumerate() {
             if !c.active {
                 if c.record != ChipRecord::zero() {
-                    return Err(ClaimError::Padding { slot: i, reason: "padded slot carries data".into() });
+                    return Err(ClaimError::Padding {
+                        slot: i,
+                        reason: "padded slot carries data".into(),
+                    });
                 }
                 continue;
             }
             if i > 0 && !self.chips[i - 1].active {
-                return Err(ClaimError::Padding { slot: i, reason: "active slot after a padded one".into() });
+                return Err(ClaimError::Padding {
+                    slot: i,
+                    reason: "active slot after a padded one".into(),
+                });
             }
             active += 1;
             let fs = c.facility_slot;
@@ -288,7 +328,12 @@ impl ClusterWitness {
             digests[c.facility_slot] = acc;
             used[c.facility_slot] = true;
         }
-        Ok(Derived { starts, used, digests, active })
+        Ok(Derived {
+            starts,
+            used,
+            digests,
+            active,
+        })
     }
 }
 
@@ -317,15 +362,27 @@ impl Derived {
                 used[c.facility_slot] = true;
             }
         }
-        Self { starts, used, digests, active }
+        Self {
+            starts,
+            used,
+            digests,
+            active,
+        }
     }
 }
 
 /// The executable specification of the cluster claim.
-pub fn check_native(shape: &ClusterShape, st: &ClusterStatement, w: &ClusterWitness) -> Result<(), ClaimError> {
+pub fn check_native(
+    shape: &ClusterShape,
+    st: &ClusterStatement,
+    w: &ClusterWitness,
+) -> Result<(), ClaimError> {
     let d = w.derive(shape)?;
     if d.active > st.cap {
-        return Err(ClaimError::CapExceeded { active: d.active, cap: st.cap });
+        return Err(ClaimError::CapExceeded {
+            active: d.active,
+            cap: st.cap,
+        });
     }
     if registry_root(w.facilities_root, w.auditors_root, w.params_digest) != st.registry_root {
         return Err(ClaimError::RegistryRootMismatch);
@@ -339,18 +396,27 @@ pub fn check_native(shape: &ClusterShape, st: &ClusterStatement, w: &ClusterWitn
             return Err(ClaimError::AuditorNotAccredited { slot: j });
         }
         if f.attestation_epoch != st.epoch {
-            return Err(ClaimError::WrongEpoch { slot: j, found: f.attestation_epoch, expected: st.epoch });
+            return Err(ClaimError::WrongEpoch {
+                slot: j,
+                found: f.attestation_epoch,
+                expected: st.epoch,
+            });
         }
         let msg = attestation_message(f.facility.id, st.epoch, d.digests[j]);
-        eddsa::verify(&f.auditor.key, msg, &f.signature)
-            .map_err(|e| ClaimError::BadSignature { slot: j, reason: e.to_string() })?;
+        eddsa::verify(&f.auditor.key, msg, &f.signature).map_err(|e| ClaimError::BadSignature {
+            slot: j,
+            reason: e.to_string(),
+        })?;
         groups.push((f.facility.id, d.digests[j]));
     }
     for (i, c) in w.chips.iter().enumerate().filter(|(_, c)| c.active) {
         let fence = w.facilities[c.facility_slot].facility.fence;
         fence
             .check(c.record.lat, c.record.lon, c.record.uncertainty_m)
-            .map_err(|e| ClaimError::OutsideGeofence { slot: i, detail: e.to_string() })?;
+            .map_err(|e| ClaimError::OutsideGeofence {
+                slot: i,
+                detail: e.to_string(),
+            })?;
     }
     if commitment(st.epoch, &groups, w.blinding) != st.commitment {
         return Err(ClaimError::CommitmentMismatch);

@@ -22,10 +22,10 @@ use ark_ff::{BigInteger, Field, PrimeField};
 use ark_r1cs_std::{
     alloc::{AllocVar, AllocationMode},
     boolean::Boolean,
+    convert::ToBitsGadget,
     eq::EqGadget,
     fields::fp::FpVar,
     groups::CurveVar,
-    convert::ToBitsGadget,
 };
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 use std::sync::OnceLock;
@@ -38,11 +38,26 @@ pub const VERIFY_COST: usize = 5_932;
 /// prime-order subgroup: on-curve checks for `P` and for `Q = P / 8`, and
 /// `8·Q = P`. A point with a torsion component (or off the curve) leaves the
 /// system unsatisfied.
-pub fn alloc_subgroup_point(cs: ConstraintSystemRef<Fr>, p: EdwardsAffine) -> Result<EdwardsVar, SynthesisError> {
-    let point = EdwardsVar::new_variable_omit_prime_order_check(cs.clone(), || Ok(p.into_group()), AllocationMode::Witness)?;
+pub fn alloc_subgroup_point(
+    cs: ConstraintSystemRef<Fr>,
+    p: EdwardsAffine,
+) -> Result<EdwardsVar, SynthesisError> {
+    let point = EdwardsVar::new_variable_omit_prime_order_check(
+        cs.clone(),
+        || Ok(p.into_group()),
+        AllocationMode::Witness,
+    )?;
     // Q = P · (8⁻¹ mod l); for an off-curve P any Q will do, the check fails anyway.
-    let q_val = if p.is_on_curve() { p.mul_by_cofactor_inv() } else { EdwardsAffine::zero() };
-    let q = EdwardsVar::new_variable_omit_prime_order_check(cs, || Ok(q_val.into_group()), AllocationMode::Witness)?;
+    let q_val = if p.is_on_curve() {
+        p.mul_by_cofactor_inv()
+    } else {
+        EdwardsAffine::zero()
+    };
+    let q = EdwardsVar::new_variable_omit_prime_order_check(
+        cs,
+        || Ok(q_val.into_group()),
+        AllocationMode::Witness,
+    )?;
     let q8 = q.double()?.double()?.double()?;
     q8.enforce_equal(&point)?;
     Ok(point)
@@ -59,7 +74,10 @@ pub struct SignatureVar {
 impl SignatureVar {
     /// Allocates `sig` as witness. An `S` that does not fit in 251 bits cannot
     /// be represented and is reported as unsatisfiable.
-    pub fn new_witness(cs: ConstraintSystemRef<Fr>, sig: &Signature) -> Result<Self, SynthesisError> {
+    pub fn new_witness(
+        cs: ConstraintSystemRef<Fr>,
+        sig: &Signature,
+    ) -> Result<Self, SynthesisError> {
         let r = alloc_subgroup_point(cs.clone(), sig.r)?;
         let bits = sig.s.to_bits_le();
         if bits[S_BITS..].iter().any(|b| *b) && !cs.is_in_setup_mode() {
@@ -91,8 +109,19 @@ fn base_multiples() -> &'static [EdwardsProjective] {
 
 /// Enforces, if `enabled`, that `sig` is a valid signature of `msg` under `pk`
 /// (see the module docs). `pk` must come from [`alloc_subgroup_point`].
-pub fn verify(pk: &EdwardsVar, msg: &FpVar<Fr>, sig: &SignatureVar, enabled: &Boolean<Fr>) -> Result<(), SynthesisError> {
-    let h = hash(&[sig.r.x.clone(), sig.r.y.clone(), pk.x.clone(), pk.y.clone(), msg.clone()])?;
+pub fn verify(
+    pk: &EdwardsVar,
+    msg: &FpVar<Fr>,
+    sig: &SignatureVar,
+    enabled: &Boolean<Fr>,
+) -> Result<(), SynthesisError> {
+    let h = hash(&[
+        sig.r.x.clone(),
+        sig.r.y.clone(),
+        pk.x.clone(),
+        pk.y.clone(),
+        msg.clone(),
+    ])?;
     let h_bits = h.to_bits_le()?;
     let h_a = pk.scalar_mul_le(h_bits.iter())?;
     let rhs = sig.r.clone() + h_a;
@@ -141,17 +170,29 @@ mod tests {
         let sig = sk.sign(msg);
         // Wrong message, wrong key.
         assert!(!run(sk.public(), msg + Fr::ONE, &sig).unwrap().0);
-        assert!(!run(SecretKey::from_seed([4u8; 32]).public(), msg, &sig).unwrap().0);
+        assert!(
+            !run(SecretKey::from_seed([4u8; 32]).public(), msg, &sig)
+                .unwrap()
+                .0
+        );
         // R with an order-2 component.
         let t = EdwardsAffine::new_unchecked(Fq::ZERO, -Fq::ONE);
         let r_t = (sig.r.into_group() + t).into_affine();
-        assert!(!run(sk.public(), msg, &Signature { r: r_t, s: sig.s }).unwrap().0);
+        assert!(
+            !run(sk.public(), msg, &Signature { r: r_t, s: sig.s })
+                .unwrap()
+                .0
+        );
         // Key with an order-2 component.
         let a_t = (sk.public().into_group() + t).into_affine();
         assert!(!run(a_t, msg, &sig).unwrap().0);
         // Off-curve R.
         let off = EdwardsAffine::new_unchecked(sig.r.x + Fq::ONE, sig.r.y);
-        assert!(!run(sk.public(), msg, &Signature { r: off, s: sig.s }).unwrap().0);
+        assert!(
+            !run(sk.public(), msg, &Signature { r: off, s: sig.s })
+                .unwrap()
+                .0
+        );
     }
 
     #[test]

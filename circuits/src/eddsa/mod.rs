@@ -137,7 +137,10 @@ impl SecretKey {
         let h = challenge(&big_r, &self.public(), msg);
         let h_mod_l = Scalar::from_le_bytes_mod_order(&fr_bytes(&h));
         let s = r + h_mod_l * self.scalar;
-        Signature { r: big_r, s: s.into_bigint() }
+        Signature {
+            r: big_r,
+            s: s.into_bigint(),
+        }
     }
 }
 
@@ -174,11 +177,17 @@ pub struct PointJson {
 impl PointJson {
     /// From a point.
     pub fn from_point(p: &EdwardsAffine) -> Self {
-        Self { x: fr_to_hex(&p.x), y: fr_to_hex(&p.y) }
+        Self {
+            x: fr_to_hex(&p.x),
+            y: fr_to_hex(&p.y),
+        }
     }
     /// To a point (coordinates canonical; curve membership not yet checked).
     pub fn to_point(&self) -> Result<EdwardsAffine, EncodingError> {
-        Ok(EdwardsAffine::new_unchecked(fr_from_hex(&self.x)?, fr_from_hex(&self.y)?))
+        Ok(EdwardsAffine::new_unchecked(
+            fr_from_hex(&self.x)?,
+            fr_from_hex(&self.y)?,
+        ))
     }
 }
 
@@ -195,7 +204,10 @@ pub struct SignatureJson {
 impl SignatureJson {
     /// From a signature.
     pub fn from_signature(sig: &Signature) -> Self {
-        Self { r: PointJson::from_point(&sig.r), s: format!("0x{}", hex::encode(sig.s.to_bytes_be())) }
+        Self {
+            r: PointJson::from_point(&sig.r),
+            s: format!("0x{}", hex::encode(sig.s.to_bytes_be())),
+        }
     }
     /// To a signature (S may be non-canonical: verification rejects it).
     pub fn to_signature(&self) -> Result<Signature, EncodingError> {
@@ -206,7 +218,10 @@ impl SignatureJson {
         for (i, l) in limbs.iter_mut().enumerate() {
             *l = u64::from_le_bytes(le[8 * i..8 * i + 8].try_into().expect("8 bytes"));
         }
-        Ok(Signature { r: self.r.to_point()?, s: BigInteger256::new(limbs) })
+        Ok(Signature {
+            r: self.r.to_point()?,
+            s: BigInteger256::new(limbs),
+        })
     }
 }
 
@@ -234,7 +249,10 @@ mod tests {
             let msg = Fr::from(i) - Fr::from(3u64);
             let sig = sk.sign(msg);
             verify(&sk.public(), msg, &sig).unwrap();
-            assert_eq!(verify(&sk.public(), msg + Fr::ONE, &sig), Err(SignatureError::Equation));
+            assert_eq!(
+                verify(&sk.public(), msg + Fr::ONE, &sig),
+                Err(SignatureError::Equation)
+            );
             let other = SecretKey::generate(&mut rng).public();
             assert_eq!(verify(&other, msg, &sig), Err(SignatureError::Equation));
             let json = SignatureJson::from_signature(&sig);
@@ -265,7 +283,10 @@ mod tests {
         // S + l.
         let mut s = sig.s;
         s.add_with_carry(&Scalar::MODULUS);
-        assert_eq!(verify(&sk.public(), msg, &Signature { r: sig.r, s }), Err(SignatureError::NonCanonicalS));
+        assert_eq!(
+            verify(&sk.public(), msg, &Signature { r: sig.r, s }),
+            Err(SignatureError::NonCanonicalS)
+        );
         // R + T for the order-2 point T = (0, -1).
         let t = EdwardsAffine::new_unchecked(Fq::ZERO, -Fq::ONE);
         assert!(t.is_on_curve());

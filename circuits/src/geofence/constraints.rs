@@ -28,7 +28,12 @@ pub struct FenceVar {
 }
 
 /// Enforces that `(lat, lon)` widened by `uncertainty_m` lies inside `fence`.
-pub fn enforce_inside(fence: &FenceVar, lat: &FpVar<Fr>, lon: &FpVar<Fr>, uncertainty_m: &FpVar<Fr>) -> Result<(), SynthesisError> {
+pub fn enforce_inside(
+    fence: &FenceVar,
+    lat: &FpVar<Fr>,
+    lon: &FpVar<Fr>,
+    uncertainty_m: &FpVar<Fr>,
+) -> Result<(), SynthesisError> {
     let half = Fr::from(1u64 << (DELTA_BITS - 1));
     let dlat = lat - &fence.lat;
     let dlon = lon - &fence.lon;
@@ -62,7 +67,13 @@ mod tests {
             radius_m: w(Fr::from(f.radius_m)),
             lon_scale: w(Fr::from(f.lon_scale)),
         };
-        enforce_inside(&fv, &w(fr_from_i64(lat)), &w(fr_from_i64(lon)), &w(fr_from_i64(unc))).unwrap();
+        enforce_inside(
+            &fv,
+            &w(fr_from_i64(lat)),
+            &w(fr_from_i64(lon)),
+            &w(fr_from_i64(unc)),
+        )
+        .unwrap();
         assert_eq!(cs.num_constraints(), FENCE_COST);
         cs.is_satisfied().unwrap()
     }
@@ -80,8 +91,14 @@ mod tests {
                     k += 1;
                 }
                 assert!(k > 0, "the centre itself is inside");
-                assert!(circuit_accepts(&f, f.lat + dy * (k - 1), f.lon + dx * (k - 1), unc), "last unit inside");
-                assert!(!circuit_accepts(&f, f.lat + dy * k, f.lon + dx * k, unc), "outside by one unit");
+                assert!(
+                    circuit_accepts(&f, f.lat + dy * (k - 1), f.lon + dx * (k - 1), unc),
+                    "last unit inside"
+                );
+                assert!(
+                    !circuit_accepts(&f, f.lat + dy * k, f.lon + dx * k, unc),
+                    "outside by one unit"
+                );
             }
         }
         // Uncertainty larger than the radius, a far point, a negative uncertainty,
@@ -100,7 +117,12 @@ mod tests {
         let f = Fence::new(0, 0, 1_000);
         let cs = ConstraintSystem::<Fr>::new_ref();
         let w = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v)).unwrap();
-        let fv = FenceVar { lat: w(Fr::from(0u64)), lon: w(Fr::from(0u64)), radius_m: w(Fr::from(1000u64)), lon_scale: w(Fr::from(f.lon_scale)) };
+        let fv = FenceVar {
+            lat: w(Fr::from(0u64)),
+            lon: w(Fr::from(0u64)),
+            radius_m: w(Fr::from(1000u64)),
+            lon_scale: w(Fr::from(f.lon_scale)),
+        };
         let huge = -Fr::from(2u64).inverse_or_zero();
         enforce_inside(&fv, &w(huge), &w(Fr::from(0u64)), &w(Fr::from(0u64))).unwrap();
         assert!(!cs.is_satisfied().unwrap());

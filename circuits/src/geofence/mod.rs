@@ -85,7 +85,12 @@ pub fn lon_scale_for(lat_udeg: i64) -> u64 {
 impl Fence {
     /// A fence with the longitude scale computed for its centre.
     pub fn new(lat: i64, lon: i64, radius_m: u64) -> Self {
-        Self { lat, lon, radius_m, lon_scale: lon_scale_for(lat) }
+        Self {
+            lat,
+            lon,
+            radius_m,
+            lon_scale: lon_scale_for(lat),
+        }
     }
 
     /// Checks the position with exactly the circuit's arithmetic; returns the slack.
@@ -100,18 +105,26 @@ impl Fence {
             return Err(GeofenceError::TooFar);
         }
         if uncertainty_m >= 1 << UNC_BITS {
-            return Err(GeofenceError::Uncertainty { uncertainty_m, radius_m: self.radius_m });
+            return Err(GeofenceError::Uncertainty {
+                uncertainty_m,
+                radius_m: self.radius_m,
+            });
         }
         let r = self.radius_m as i128 - uncertainty_m as i128;
         if !(0..1i128 << RADIUS_BITS).contains(&r) {
-            return Err(GeofenceError::Uncertainty { uncertainty_m, radius_m: self.radius_m });
+            return Err(GeofenceError::Uncertainty {
+                uncertainty_m,
+                radius_m: self.radius_m,
+            });
         }
         let y = dlat * KLAT as i128;
         let x = dlon * self.lon_scale as i128;
         let big_r = r << SCALE_SHIFT;
         let slack = big_r * big_r - x * x - y * y;
         if slack < 0 {
-            return Err(GeofenceError::Outside { excess: (-slack) as u128 });
+            return Err(GeofenceError::Outside {
+                excess: (-slack) as u128,
+            });
         }
         debug_assert!(slack < 1i128 << SLACK_BITS);
         Ok(slack as u128)
@@ -130,8 +143,17 @@ mod tests {
         // 1 km north of the centre: 1000 m / 0.1111951 m ≈ 8993 µdeg.
         let f = Fence::new(48_850_000, 2_350_000, 1_000);
         assert!(f.check(48_850_000 + 8_993, 2_350_000, 0).is_ok());
-        assert!(matches!(f.check(48_850_000 + 8_994, 2_350_000, 0), Err(GeofenceError::Outside { .. })));
-        assert!(matches!(f.check(48_850_000, 2_350_000, 1_001), Err(GeofenceError::Uncertainty { .. })));
-        assert!(matches!(f.check(48_850_000 + (1 << 23), 2_350_000, 0), Err(GeofenceError::TooFar)));
+        assert!(matches!(
+            f.check(48_850_000 + 8_994, 2_350_000, 0),
+            Err(GeofenceError::Outside { .. })
+        ));
+        assert!(matches!(
+            f.check(48_850_000, 2_350_000, 1_001),
+            Err(GeofenceError::Uncertainty { .. })
+        ));
+        assert!(matches!(
+            f.check(48_850_000 + (1 << 23), 2_350_000, 0),
+            Err(GeofenceError::TooFar)
+        ));
     }
 }

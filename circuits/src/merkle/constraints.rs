@@ -6,7 +6,9 @@
 use super::MerklePath;
 use crate::poseidon::constraints::hash;
 use ark_bn254::Fr;
-use ark_r1cs_std::{alloc::AllocVar, boolean::Boolean, fields::fp::FpVar, select::CondSelectGadget};
+use ark_r1cs_std::{
+    alloc::AllocVar, boolean::Boolean, fields::fp::FpVar, select::CondSelectGadget,
+};
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 
 /// An allocated authentication path.
@@ -19,7 +21,10 @@ pub struct MerklePathVar {
 
 impl MerklePathVar {
     /// Allocates `path` as witness.
-    pub fn new_witness(cs: ConstraintSystemRef<Fr>, path: &MerklePath) -> Result<Self, SynthesisError> {
+    pub fn new_witness(
+        cs: ConstraintSystemRef<Fr>,
+        path: &MerklePath,
+    ) -> Result<Self, SynthesisError> {
         let depth = path.siblings.len();
         let index_bits = (0..depth)
             .map(|i| Boolean::new_witness(cs.clone(), || Ok((path.index >> i) & 1 == 1)))
@@ -29,7 +34,10 @@ impl MerklePathVar {
             .iter()
             .map(|s| FpVar::new_witness(cs.clone(), || Ok(*s)))
             .collect::<Result<_, _>>()?;
-        Ok(Self { index_bits, siblings })
+        Ok(Self {
+            index_bits,
+            siblings,
+        })
     }
 
     /// The root that this path and `leaf` hash up to.

@@ -62,7 +62,10 @@ impl MerkleTree {
     /// Builds the tree; absent leaves are 0.
     pub fn new(depth: usize, leaves: &[Fr]) -> Result<Self, MerkleCapacityError> {
         if depth > MAX_DEPTH || leaves.len() > (1usize << depth) {
-            return Err(MerkleCapacityError { depth, leaves: leaves.len() });
+            return Err(MerkleCapacityError {
+                depth,
+                leaves: leaves.len(),
+            });
         }
         // Subtrees with no leaves hash to a per-level constant; only the
         // populated prefix of each level is stored.
@@ -118,7 +121,10 @@ impl MerkleTree {
             siblings.push(self.node(level, i ^ 1));
             i >>= 1;
         }
-        MerklePath { index: index as u64, siblings }
+        MerklePath {
+            index: index as u64,
+            siblings,
+        }
     }
 }
 
@@ -127,14 +133,21 @@ impl MerklePath {
     pub fn root(&self, leaf: Fr) -> Fr {
         let mut cur = leaf;
         for (level, sib) in self.siblings.iter().enumerate() {
-            cur = if (self.index >> level) & 1 == 1 { hash2(*sib, cur) } else { hash2(cur, *sib) };
+            cur = if (self.index >> level) & 1 == 1 {
+                hash2(*sib, cur)
+            } else {
+                hash2(cur, *sib)
+            };
         }
         cur
     }
 
     /// A path of the given depth that proves nothing (used for padded slots).
     pub fn empty(depth: usize) -> Self {
-        Self { index: 0, siblings: vec![Fr::from(0u64); depth] }
+        Self {
+            index: 0,
+            siblings: vec![Fr::from(0u64); depth],
+        }
     }
 }
 
@@ -157,6 +170,9 @@ mod tests {
         }
         assert!(MerkleTree::new(2, &leaves).is_err());
         assert!(MerkleTree::new(MAX_DEPTH + 1, &[]).is_err());
-        assert_eq!(MerkleTree::new(0, &[Fr::from(9u64)]).unwrap().root(), Fr::from(9u64));
+        assert_eq!(
+            MerkleTree::new(0, &[Fr::from(9u64)]).unwrap().root(),
+            Fr::from(9u64)
+        );
     }
 }

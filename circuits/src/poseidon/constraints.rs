@@ -50,19 +50,29 @@ pub fn hash(inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ark_ff::{Field, One, Zero};
     use ark_r1cs_std::{alloc::AllocVar, GR1CSVar};
     use ark_relations::gr1cs::ConstraintSystem;
-    use ark_ff::{Field, One, Zero};
 
     #[test]
     fn gadget_matches_native_and_pins_cost() {
         // Edge values: 0, 1, p − 1, and a 2^k boundary.
         let edges = [Fr::zero(), Fr::one(), -Fr::ONE, Fr::from(1u64 << 63)];
-        let expected_cost = [(1usize, 213), (2, 240), (3, 261), (4, 297), (5, 321), (6, 354)];
+        let expected_cost = [
+            (1usize, 213),
+            (2, 240),
+            (3, 261),
+            (4, 297),
+            (5, 321),
+            (6, 354),
+        ];
         for (arity, cost) in expected_cost {
             let inputs: Vec<Fr> = (0..arity).map(|i| edges[i % edges.len()]).collect();
             let cs = ConstraintSystem::<Fr>::new_ref();
-            let vars: Vec<_> = inputs.iter().map(|x| FpVar::new_witness(cs.clone(), || Ok(*x)).unwrap()).collect();
+            let vars: Vec<_> = inputs
+                .iter()
+                .map(|x| FpVar::new_witness(cs.clone(), || Ok(*x)).unwrap())
+                .collect();
             let before = cs.num_constraints();
             let out = hash(&vars).unwrap();
             assert_eq!(cs.num_constraints() - before, cost, "arity {arity}");

@@ -35,11 +35,16 @@ pub struct PoseidonParams {
 /// # Panics
 /// On an arity outside that range: arities are fixed by the code, never by input.
 pub fn params(arity: usize) -> &'static PoseidonParams {
-    static CACHE: [OnceLock<PoseidonParams>; MAX_ARITY + 1] = [const { OnceLock::new() }; MAX_ARITY + 1];
-    assert!((1..=MAX_ARITY).contains(&arity), "Poseidon arity {arity} unsupported");
+    static CACHE: [OnceLock<PoseidonParams>; MAX_ARITY + 1] =
+        [const { OnceLock::new() }; MAX_ARITY + 1];
+    assert!(
+        (1..=MAX_ARITY).contains(&arity),
+        "Poseidon arity {arity} unsupported"
+    );
     CACHE[arity].get_or_init(|| {
-        let p = light_poseidon::parameters::bn254_x5::get_poseidon_parameters::<Fr>(arity as u8 + 1)
-            .expect("light-poseidon provides widths 2..=13");
+        let p =
+            light_poseidon::parameters::bn254_x5::get_poseidon_parameters::<Fr>(arity as u8 + 1)
+                .expect("light-poseidon provides widths 2..=13");
         assert_eq!(p.alpha, 5);
         PoseidonParams {
             width: p.width,
@@ -103,15 +108,18 @@ mod tests {
         let f = |v: u64| Fr::from(v);
         assert_eq!(
             hash(&[f(1)]),
-            fr_from_hex("0x29176100eaa962bdc1fe6c654d6a3c130e96a4d1168b33848b897dc502820133").unwrap()
+            fr_from_hex("0x29176100eaa962bdc1fe6c654d6a3c130e96a4d1168b33848b897dc502820133")
+                .unwrap()
         );
         assert_eq!(
             hash(&[f(1), f(2)]),
-            fr_from_hex("0x115cc0f5e7d690413df64c6b9662e9cf2a3617f2743245519e19607a4417189a").unwrap()
+            fr_from_hex("0x115cc0f5e7d690413df64c6b9662e9cf2a3617f2743245519e19607a4417189a")
+                .unwrap()
         );
         assert_eq!(
             hash(&[f(1), f(2), f(3), f(4)]),
-            fr_from_hex("0x299c867db6c1fdd79dcefa40e4510b9837e60ebb1ce0663dbaa525df65250465").unwrap()
+            fr_from_hex("0x299c867db6c1fdd79dcefa40e4510b9837e60ebb1ce0663dbaa525df65250465")
+                .unwrap()
         );
     }
 
@@ -139,9 +147,15 @@ mod tests {
     fn agrees_with_light_poseidon_on_random_inputs() {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
         for arity in 1..=MAX_ARITY {
-            let inputs: Vec<Fr> = (0..arity).map(|_| Fr::from(rng.gen::<u128>()) * Fr::from(rng.gen::<u128>())).collect();
+            let inputs: Vec<Fr> = (0..arity)
+                .map(|_| Fr::from(rng.gen::<u128>()) * Fr::from(rng.gen::<u128>()))
+                .collect();
             let mut oracle = Poseidon::<Fr>::new_circom(arity).unwrap();
-            assert_eq!(hash(&inputs), oracle.hash(&inputs).unwrap(), "arity {arity}");
+            assert_eq!(
+                hash(&inputs),
+                oracle.hash(&inputs).unwrap(),
+                "arity {arity}"
+            );
         }
     }
 }

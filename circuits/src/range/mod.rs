@@ -20,7 +20,10 @@ pub fn enforce_bits(x: &FpVar<Fr>, k: usize) -> Result<Vec<Boolean<Fr>>, Synthes
     let bits: Vec<Boolean<Fr>> = (0..k)
         .map(|i| {
             Boolean::new_witness(cs.clone(), || {
-                bits_val.as_ref().map(|b| b[i]).ok_or(SynthesisError::AssignmentMissing)
+                bits_val
+                    .as_ref()
+                    .map(|b| b[i])
+                    .ok_or(SynthesisError::AssignmentMissing)
             })
         })
         .collect::<Result<_, _>>()?;
@@ -55,7 +58,10 @@ mod tests {
         assert_eq!(check(Fr::from(0u64), k), (true, k + 1));
         assert!(check(Fr::from(1u64), k).0);
         assert!(check(Fr::from((1u64 << k) - 1), k).0);
-        assert!(!check(Fr::from(1u64 << k), k).0, "2^k must not fit in k bits");
+        assert!(
+            !check(Fr::from(1u64 << k), k).0,
+            "2^k must not fit in k bits"
+        );
         assert!(!check(-Fr::from(1u64), k).0, "p − 1 must not fit");
         assert!(check(Fr::from(u64::MAX), 64).0);
         assert!(!check(Fr::from(u64::MAX) + Fr::from(1u64), 64).0);
