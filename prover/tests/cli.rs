@@ -21,6 +21,29 @@ fn ok(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// `zkcc verify` against the sample registry and keys, plus `extra` arguments.
+fn verify_args<'a>(
+    epoch: &'a str,
+    nonce: &'a str,
+    bundle: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "verify",
+        "--keys",
+        "keys",
+        "--registry",
+        "w/registry.json",
+        "--epoch",
+        epoch,
+        "--nonce",
+        nonce,
+        bundle,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 #[test]
 fn every_role_through_the_cli() {
     let tmp = tempfile::tempdir().unwrap();
@@ -110,43 +133,18 @@ fn every_role_through_the_cli() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("exceed the cap"));
     assert!(prove("12").status.success());
 
-    let accepted = ok(
-        d,
-        &[
-            "verify",
-            "--keys",
-            "keys",
-            "--registry",
-            "w/registry.json",
-            "--epoch",
-            "202611",
-            "--nonce",
-            &nonce,
-            "bundle.json",
-        ],
-    );
+    let accepted = ok(d, &verify_args("202611", &nonce, "bundle.json", &[]));
     assert!(accepted.starts_with("ACCEPTED"), "{accepted}");
     // Ending in a decision under the agency's policy, with a JSON report.
+    let policy = ["--policy", "w/policy.json", "--country"];
     let decided = ok(
         d,
-        &[
-            "verify",
-            "--keys",
-            "keys",
-            "--registry",
-            "w/registry.json",
-            "--epoch",
+        &verify_args(
             "202611",
-            "--nonce",
             &nonce,
             "bundle.json",
-            "--policy",
-            "w/policy.json",
-            "--country",
-            "FR",
-            "--report",
-            "report.json",
-        ],
+            &[&policy[..], &["FR", "--report", "report.json"]].concat(),
+        ),
     );
     assert!(
         decided.contains("cluster-small") || decided.contains("attested-cluster"),
@@ -158,22 +156,12 @@ fn every_role_through_the_cli() {
     // An embargoed country is denied: exit 1.
     let out = zkcc(
         d,
-        &[
-            "verify",
-            "--keys",
-            "keys",
-            "--registry",
-            "w/registry.json",
-            "--epoch",
+        &verify_args(
             "202611",
-            "--nonce",
             &nonce,
             "bundle.json",
-            "--policy",
-            "w/policy.json",
-            "--country",
-            "KP",
-        ],
+            &[&policy[..], &["KP"]].concat(),
+        ),
     );
     assert_eq!(
         out.status.code(),
@@ -181,21 +169,8 @@ fn every_role_through_the_cli() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let out = zkcc(
-        d,
-        &[
-            "verify",
-            "--keys",
-            "keys",
-            "--registry",
-            "w/registry.json",
-            "--epoch",
-            "202612",
-            "--nonce",
-            &nonce,
-            "bundle.json",
-        ],
-    );
+    // Another epoch: rejected, exit 1.
+    let out = zkcc(d, &verify_args("202612", &nonce, "bundle.json", &[]));
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("REJECTED"));
 
@@ -204,36 +179,8 @@ fn every_role_through_the_cli() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.json"));
     std::fs::write(d.join("bad.json"), "{\"version\": 1}").unwrap();
-    let out = zkcc(
-        d,
-        &[
-            "verify",
-            "--keys",
-            "keys",
-            "--registry",
-            "w/registry.json",
-            "--epoch",
-            "1",
-            "--nonce",
-            "0x1",
-            "bad.json",
-        ],
-    );
+    let out = zkcc(d, &verify_args("1", "0x1", "bad.json", &[]));
     assert_eq!(out.status.code(), Some(2));
-    let out = zkcc(
-        d,
-        &[
-            "verify",
-            "--keys",
-            "keys",
-            "--registry",
-            "w/registry.json",
-            "--epoch",
-            "1",
-            "--nonce",
-            "0xnope",
-            "bundle.json",
-        ],
-    );
+    let out = zkcc(d, &verify_args("1", "0xnope", "bundle.json", &[]));
     assert_eq!(out.status.code(), Some(2));
 }
