@@ -67,6 +67,21 @@ pub struct FacilityJson {
     pub lon_scale: u64,
 }
 
+impl FacilityJson {
+    /// A facility entry with its longitude scale computed from the centre
+    /// latitude, as the agency publishes it.
+    pub fn new(id: &str, country: &str, lat_udeg: i64, lon_udeg: i64, radius_m: u64) -> Self {
+        Self {
+            id: id.to_string(),
+            country: country.to_string(),
+            lat_udeg,
+            lon_udeg,
+            radius_m,
+            lon_scale: lon_scale_for(lat_udeg),
+        }
+    }
+}
+
 /// An accredited auditor.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

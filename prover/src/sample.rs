@@ -10,7 +10,7 @@ use crate::inventory::{
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use zkcc_circuits::eddsa::{PointJson, SecretKey};
-use zkcc_circuits::geofence::{lon_scale_for, Fence};
+use zkcc_circuits::geofence::Fence;
 use zkcc_circuits::registry::{
     AuditorJson, ChipModelJson, FacilityJson, RegistryFile, FORMAT_VERSION,
 };
@@ -118,14 +118,7 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)]) -> Sample {
         policy_version: 3,
         facilities: FACILITIES
             .iter()
-            .map(|(id, c, lat, lon, r)| FacilityJson {
-                id: id.to_string(),
-                country: c.to_string(),
-                lat_udeg: *lat,
-                lon_udeg: *lon,
-                radius_m: *r,
-                lon_scale: lon_scale_for(*lat),
-            })
+            .map(|&(id, c, lat, lon, r)| FacilityJson::new(id, c, lat, lon, r))
             .collect(),
         auditors: auditor_keys
             .iter()

@@ -3,7 +3,6 @@
 use super::*;
 use crate::eddsa::{PointJson, SecretKey};
 use crate::encoding::encode_label;
-use crate::geofence::lon_scale_for;
 use crate::registry::{AuditorJson, ChipModelJson, FacilityJson, Registry, RegistryFile};
 use ark_ff::UniformRand;
 use rand::rngs::StdRng;
@@ -38,14 +37,7 @@ pub fn registry(auditor_keys: &[SecretKey]) -> Registry {
         policy_version: 1,
         facilities: FACILITIES
             .iter()
-            .map(|(id, c, lat, lon, r)| FacilityJson {
-                id: id.to_string(),
-                country: c.to_string(),
-                lat_udeg: *lat,
-                lon_udeg: *lon,
-                radius_m: *r,
-                lon_scale: lon_scale_for(*lat),
-            })
+            .map(|&(id, c, lat, lon, r)| FacilityJson::new(id, c, lat, lon, r))
             .collect(),
         auditors: auditor_keys
             .iter()
