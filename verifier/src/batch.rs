@@ -15,22 +15,39 @@
 //! over the key's input bases with aggregated scalars
 //! (`Σᵢ ρᵢ` and `Σᵢ ρᵢ·xᵢⱼ`), and `Σᵢ ρᵢ·Cᵢ` one MSM of the `Cᵢ`.
 //!
-//! The coefficients `ρᵢ` are 64-byte challenges reduced mod r from a merlin
-//! transcript ([`crate::transcript`]) that has absorbed the verifying key,
-//! every proof, every public input and 32 bytes of the verifier's fresh
-//! randomness: a batch containing a bad proof passes with probability at
-//! most about `1/r`, even for a prover that knows the transcript protocol.
+//! **Coefficients.** Each `ρᵢ = aᵢ + bᵢ·λ mod r`, where `aᵢ, bᵢ` are 64-bit
+//! halves of a 16-byte challenge of a merlin transcript
+//! ([`crate::transcript`]) that has absorbed the verifying key, every proof,
+//! every public input and 32 bytes of the verifier's fresh randomness, and `λ`
+//! is the eigenvalue of BN254's G1 endomorphism `φ(x, y) = (β·x, y)`
+//! (`φ(P) = λ·P`). The map `(a, b) ↦ a + b·λ` is injective on pairs of 64-bit
+//! integers (the shortest vectors of the lattice `{(u, v) : u + v·λ ≡ 0}` have
+//! a coordinate of about 2^127), so each `ρᵢ` is uniform over 2^128 − 1
+//! distinct non-zero values: a batch containing a bad proof passes with
+//! probability at most 2^-128 (for any bad proof, fixing every other
+//! coefficient, at most one value of its own makes the combination vanish).
+//! The structure makes `ρᵢ·Aᵢ = aᵢ·Aᵢ + bᵢ·φ(Aᵢ)` a 64-bit double-and-add and
+//! `Σ ρᵢ·Cᵢ` an MSM of 64-bit scalars, instead of 254-bit ones.
+//!
+//! **Miller loop.** The `n + 3` pairs go through zkcc's affine multi-Miller
+//! loop ([`crate::miller`]: every `Bᵢ` stepped together with one shared
+//! inversion per step, lines with constant coefficient 1, one accumulator);
+//! the lines of `−γ`, `−δ`, `−β` are computed once in [`PreparedKey`]. Should
+//! a point make it refuse (only possible outside the prime-order subgroups,
+//! which the parsers refuse), the batch falls back to arkworks' loop.
 //!
 //! When a batch fails, the bad proofs are found by bisection: each half is
 //! checked as a batch (with fresh coefficients) and only failing halves are
 //! split further, so `k` bad proofs among `n` cost about `2k·log₂(n/k)` batch
 //! checks. A batch of one is exact (GT has prime order and `ρ ≠ 0`).
 use crate::error::VerifyError;
+use crate::miller::{self, Lines};
 use crate::transcript::{TranscriptProtocol, BATCH_DOMAIN};
-use ark_bn254::{Bn254, Fr, G1Affine, G1Projective};
-use ark_ec::pairing::Pairing;
+use ark_bn254::{Bn254, Fq, Fr, G1Affine, G1Projective, G2Affine};
+use ark_ec::pairing::{MillerLoopOutput, Pairing};
+use ark_ec::scalar_mul::glv::GLVConfig;
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_ff::{One, Zero};
+use ark_ff::{AdditiveGroup, One, Zero};
 use ark_groth16::{PreparedVerifyingKey, Proof, VerifyingKey};
 use merlin::Transcript;
 use rand::{CryptoRng, RngCore};
@@ -56,14 +73,25 @@ pub struct BatchItem {
 pub struct PreparedKey {
     pvk: PreparedVerifyingKey<Bn254>,
     beta_neg: G2Prepared,
+    /// Affine lines of `−γ`, `−δ`, `−β` for [`crate::miller`] (`None` only
+    /// for a key with an identity or off-subgroup point, which the key
+    /// checks refuse: batches then use arkworks' loop).
+    fixed_lines: Option<Vec<Lines>>,
 }
 
 impl PreparedKey {
     /// Prepares a key.
     pub fn new(vk: &VerifyingKey<Bn254>) -> Self {
         let pvk = ark_groth16::prepare_verifying_key(vk);
-        let beta_neg = (-vk.beta_g2.into_group()).into_affine().into();
-        Self { pvk, beta_neg }
+        let neg = |q: &G2Affine| -> G2Affine { -*q };
+        let beta_neg = neg(&vk.beta_g2).into();
+        let fixed_lines =
+            miller::prepare(&[neg(&vk.gamma_g2), neg(&vk.delta_g2), neg(&vk.beta_g2)]);
+        Self {
+            pvk,
+            beta_neg,
+            fixed_lines,
+        }
     }
 
     /// The key.
@@ -203,14 +231,19 @@ impl PreparedKey {
         let mut fresh = [0u8; 32];
         rng.fill_bytes(&mut fresh);
         t.append_message(b"fresh", &fresh);
-        let rhos: Vec<Fr> = idx
+        let halves: Vec<(u64, u64)> = idx
             .iter()
             .map(|_| loop {
-                let r = t.challenge_scalar(b"rho");
-                if !r.is_zero() {
-                    break r;
+                let (a, b) = t.challenge_u64_pair(b"rho");
+                if (a, b) != (0, 0) {
+                    break (a, b);
                 }
             })
+            .collect();
+        let lambda = <G1Config as GLVConfig>::LAMBDA;
+        let rhos: Vec<Fr> = halves
+            .iter()
+            .map(|&(a, b)| Fr::from(a) + Fr::from(b) * lambda)
             .collect();
 
         // Aggregated input scalars: s₀ = Σρᵢ, sⱼ = Σρᵢ·xᵢⱼ.
@@ -227,29 +260,115 @@ impl PreparedKey {
         }
         let ic = G1Projective::msm(&vk.gamma_abc_g1, &s)
             .map_err(|_| VerifyError::Backend("input bases and scalars differ in length".into()))?;
-        let cs: Vec<G1Affine> = idx.iter().map(|&i| items[i].proof.c).collect();
-        let c = G1Projective::msm(&cs, &rhos)
+        // Σ ρᵢ·Cᵢ = Σ aᵢ·Cᵢ + Σ bᵢ·φ(Cᵢ): one MSM of 64-bit scalars.
+        let mut cs: Vec<G1Affine> = Vec::with_capacity(2 * idx.len());
+        let mut cscalars: Vec<Fr> = Vec::with_capacity(2 * idx.len());
+        for (&i, &(a, b)) in idx.iter().zip(&halves) {
+            let c = items[i].proof.c;
+            cs.extend([c, G1Config::endomorphism_affine(&c)]);
+            cscalars.extend([Fr::from(a), Fr::from(b)]);
+        }
+        let c = G1Projective::msm(&cs, &cscalars)
             .map_err(|_| VerifyError::Backend("proofs and coefficients differ in length".into()))?;
         let alpha = vk.alpha_g1.into_group() * rho_sum;
 
-        let mut g1: Vec<G1Projective> = idx
-            .iter()
-            .zip(&rhos)
-            .map(|(&i, rho)| items[i].proof.a.into_group() * rho)
-            .collect();
+        let a: Vec<G1Affine> = idx.iter().map(|&i| items[i].proof.a).collect();
+        let mut g1 = scale_by_halves(&a, &halves);
         g1.extend([ic, c, alpha]);
         let g1 = G1Projective::normalize_batch(&g1);
-        let mut g2: Vec<G2Prepared> = idx.iter().map(|&i| items[i].proof.b.into()).collect();
-        g2.extend([
-            self.pvk.gamma_g2_neg_pc.clone(),
-            self.pvk.delta_g2_neg_pc.clone(),
-            self.beta_neg.clone(),
-        ]);
-        let ml = Bn254::multi_miller_loop(g1, g2);
+        let bs: Vec<G2Affine> = idx.iter().map(|&i| items[i].proof.b).collect();
+        let ml = match (&self.fixed_lines, miller::prepare(&bs)) {
+            (Some(fixed), Some(lines)) => {
+                let refs: Vec<&Lines> = lines.iter().chain(fixed.iter()).collect();
+                miller::multi_miller_loop(&g1, &refs).map(MillerLoopOutput)
+            }
+            _ => None,
+        };
+        let ml = ml.unwrap_or_else(|| {
+            let mut g2: Vec<G2Prepared> = bs.iter().map(|&b| b.into()).collect();
+            g2.extend([
+                self.pvk.gamma_g2_neg_pc.clone(),
+                self.pvk.delta_g2_neg_pc.clone(),
+                self.beta_neg.clone(),
+            ]);
+            Bn254::multi_miller_loop(g1, g2)
+        });
         let out = Bn254::final_exponentiation(ml)
             .ok_or_else(|| VerifyError::Backend("final exponentiation of zero".into()))?;
         Ok(out.0.is_one())
     }
+}
+
+type G1Config = ark_bn254::g1::Config;
+
+/// Width of the signed windows of [`scale_by_halves`].
+const WINDOW: u32 = 4;
+
+/// Signed-digit (width-`WINDOW` NAF) expansion of `k`, least significant
+/// digit first; every non-zero digit is odd and below `2^(WINDOW−1)` in size.
+fn wnaf(k: u64) -> Vec<i8> {
+    let mut k = k as i128;
+    let mut out = Vec::with_capacity(66);
+    let full = 1i128 << WINDOW;
+    while k != 0 {
+        if k & 1 == 1 {
+            let mut d = k & (full - 1);
+            if d >= full / 2 {
+                d -= full;
+            }
+            k -= d;
+            out.push(d as i8);
+        } else {
+            out.push(0);
+        }
+        k >>= 1;
+    }
+    out
+}
+
+/// `(aᵢ + bᵢ·λ)·Pᵢ = aᵢ·Pᵢ + bᵢ·φ(Pᵢ)` for every point: a joint 64-bit
+/// double-and-add over signed windows, the tables `Pᵢ, 3Pᵢ, 5Pᵢ, …` of all
+/// points normalized with one inversion and mapped by `φ` for the `bᵢ` part.
+fn scale_by_halves(ps: &[G1Affine], halves: &[(u64, u64)]) -> Vec<G1Projective> {
+    let size = 1usize << (WINDOW - 2);
+    let mut tables: Vec<G1Projective> = Vec::with_capacity(ps.len() * size);
+    for p in ps {
+        let p = p.into_group();
+        let p2 = p.double();
+        let mut acc = p;
+        for _ in 0..size {
+            tables.push(acc);
+            acc += p2;
+        }
+    }
+    let tables = G1Projective::normalize_batch(&tables);
+    let beta: Fq = <G1Config as GLVConfig>::ENDO_COEFFS[0];
+    ps.iter()
+        .zip(halves)
+        .zip(tables.chunks(size))
+        .map(|((p, &(a, b)), ta)| {
+            if p.is_zero() {
+                return G1Projective::zero();
+            }
+            let tb: Vec<G1Affine> = ta
+                .iter()
+                .map(|q| G1Affine::new_unchecked(q.x * beta, q.y))
+                .collect();
+            let (da, db) = (wnaf(a), wnaf(b));
+            let mut acc = G1Projective::zero();
+            for i in (0..da.len().max(db.len())).rev() {
+                acc.double_in_place();
+                for (digits, table) in [(&da, ta), (&db, &tb[..])] {
+                    match digits.get(i).copied().unwrap_or(0) {
+                        0 => {}
+                        d if d > 0 => acc += &table[(d / 2) as usize],
+                        d => acc -= &table[(-d / 2) as usize],
+                    }
+                }
+            }
+            acc
+        })
+        .collect()
 }
 
 /// Verifies a batch against a key (prepares the key; keep a
@@ -260,4 +379,69 @@ pub fn verify_batch<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<(), VerifyError> {
     PreparedKey::new(vk).verify_batch(items, rng)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_std::UniformRand;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn endomorphism_eigenvalue_matches() {
+        let mut rng = StdRng::seed_from_u64(1);
+        let p = G1Projective::rand(&mut rng).into_affine();
+        let lambda = <G1Config as GLVConfig>::LAMBDA;
+        assert_eq!(
+            G1Config::endomorphism_affine(&p).into_group(),
+            p.into_group() * lambda
+        );
+    }
+
+    #[test]
+    fn wnaf_digits_recompose() {
+        let mut rng = StdRng::seed_from_u64(2);
+        for k in [0u64, 1, 7, 8, 15, 16, u64::MAX, u64::MAX - 1, 1 << 63]
+            .into_iter()
+            .chain((0..200).map(|_| rng.gen()))
+        {
+            let d = wnaf(k);
+            let back: i128 = d.iter().rev().fold(0i128, |acc, &x| 2 * acc + x as i128);
+            assert_eq!(back, k as i128, "k = {k}");
+            assert!(d.iter().all(|&x| x == 0 || (x % 2 != 0 && x.abs() < 8)));
+        }
+    }
+
+    #[test]
+    fn scaling_by_halves_is_multiplication_by_rho() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let mut ps: Vec<G1Affine> = (0..6)
+            .map(|_| G1Projective::rand(&mut rng).into_affine())
+            .collect();
+        ps.push(G1Affine::zero());
+        let mut halves: Vec<(u64, u64)> = (0..ps.len()).map(|_| (rng.gen(), rng.gen())).collect();
+        halves[0] = (u64::MAX, u64::MAX);
+        halves[1] = (0, 1);
+        halves[2] = (1, 0);
+        let got = scale_by_halves(&ps, &halves);
+        let lambda = <G1Config as GLVConfig>::LAMBDA;
+        for ((p, &(a, b)), g) in ps.iter().zip(&halves).zip(&got) {
+            let rho = Fr::from(a) + Fr::from(b) * lambda;
+            assert_eq!(*g, p.into_group() * rho);
+        }
+    }
+
+    #[test]
+    fn fixed_lines_are_prepared_for_a_valid_key() {
+        let mut rng = StdRng::seed_from_u64(4);
+        let vk = VerifyingKey::<Bn254> {
+            alpha_g1: G1Projective::rand(&mut rng).into_affine(),
+            beta_g2: ark_bn254::G2Projective::rand(&mut rng).into_affine(),
+            gamma_g2: ark_bn254::G2Projective::rand(&mut rng).into_affine(),
+            delta_g2: ark_bn254::G2Projective::rand(&mut rng).into_affine(),
+            gamma_abc_g1: vec![G1Projective::rand(&mut rng).into_affine(); 2],
+        };
+        assert!(PreparedKey::new(&vk).fixed_lines.is_some());
+    }
 }

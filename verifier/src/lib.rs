@@ -30,6 +30,7 @@ pub mod bundle;
 pub mod error;
 pub mod fuzzing;
 pub mod keys;
+pub mod miller;
 pub mod policy;
 pub mod snarkjs;
 pub mod transcript;
@@ -142,8 +143,18 @@ pub fn verify_bundle(
     bundle: &ProofBundle,
     expect: &Expectations,
 ) -> Result<VerifiedClaim, VerifyError> {
-    let (claim, proof) = check_bundle(vk, bundle, expect)?;
-    verify_statement(vk, &claim.statement, &proof)?;
+    verify_bundle_with(&PreparedKey::new(vk), bundle, expect)
+}
+
+/// [`verify_bundle`] with a key prepared once (`e(α, β)` and the prepared
+/// G2 points are computed by [`PreparedKey::new`], not on every call).
+pub fn verify_bundle_with(
+    key: &PreparedKey,
+    bundle: &ProofBundle,
+    expect: &Expectations,
+) -> Result<VerifiedClaim, VerifyError> {
+    let (claim, proof) = check_bundle(key.vk(), bundle, expect)?;
+    key.verify(&claim.statement.public_inputs(), &proof)?;
     Ok(claim)
 }
 

@@ -12,8 +12,9 @@ use ark_groth16::{Proof, VerifyingKey};
 use ark_serialize::CanonicalSerialize;
 use merlin::Transcript;
 
-/// Domain separator of batch verification, version 1.
-pub const BATCH_DOMAIN: &[u8] = b"zkcc batch-verify v1";
+/// Domain separator of batch verification, version 2 (v1 drew 254-bit
+/// coefficients; v2 draws the 64-bit halves of `a + b·λ`).
+pub const BATCH_DOMAIN: &[u8] = b"zkcc batch-verify v2";
 
 /// Typed appends and challenges of zkcc's transcripts.
 pub trait TranscriptProtocol {
@@ -31,6 +32,9 @@ pub trait TranscriptProtocol {
     fn append_instance(&mut self, inputs: &[Fr], proof: &Proof<Bn254>);
     /// A challenge scalar: 64 bytes of output reduced mod r.
     fn challenge_scalar(&mut self, label: &'static [u8]) -> Fr;
+    /// Two 64-bit challenges from 16 bytes of output (little-endian): the
+    /// halves `(a, b)` of a batch coefficient `a + b·λ`.
+    fn challenge_u64_pair(&mut self, label: &'static [u8]) -> (u64, u64);
 }
 
 fn compressed<T: CanonicalSerialize>(x: &T) -> Vec<u8> {
@@ -83,6 +87,18 @@ impl TranscriptProtocol for Transcript {
         let mut buf = [0u8; 64];
         self.challenge_bytes(label, &mut buf);
         Fr::from_le_bytes_mod_order(&buf)
+    }
+
+    fn challenge_u64_pair(&mut self, label: &'static [u8]) -> (u64, u64) {
+        let mut buf = [0u8; 16];
+        self.challenge_bytes(label, &mut buf);
+        let (lo, hi) = buf.split_at(8);
+        let word = |b: &[u8]| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(b);
+            u64::from_le_bytes(w)
+        };
+        (word(lo), word(hi))
     }
 }
 

@@ -2,7 +2,7 @@
 //! and the same bad proofs named, under seeded random tampering.
 mod common;
 
-use ark_bn254::{Bn254, Fr, G1Affine, G1Projective};
+use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::UniformRand;
 use ark_groth16::Proof;
@@ -33,10 +33,24 @@ fn batch_verdict(pk: &PreparedKey, items: &[BatchItem], rng: &mut StdRng) -> Vec
     }
 }
 
+/// Number of tampering kinds of [`tamper_kind`].
+const KINDS: usize = 10;
+
 /// One random tampering of a valid item.
 fn tamper(item: &mut BatchItem, other: &BatchItem, rng: &mut StdRng) -> &'static str {
+    let kind = rng.gen_range(0..KINDS);
+    tamper_kind(item, other, kind, rng)
+}
+
+/// Tampering number `kind` of a valid item.
+fn tamper_kind(
+    item: &mut BatchItem,
+    other: &BatchItem,
+    kind: usize,
+    rng: &mut StdRng,
+) -> &'static str {
     let g = G1Affine::generator();
-    match rng.gen_range(0..7) {
+    match kind {
         0 => {
             let j = rng.gen_range(0..item.inputs.len());
             item.inputs = bump(&item.inputs, j);
@@ -62,6 +76,20 @@ fn tamper(item: &mut BatchItem, other: &BatchItem, rng: &mut StdRng) -> &'static
         5 => {
             item.proof.a = G1Projective::rand(rng).into_affine();
             "random A"
+        }
+        7 => {
+            item.proof.a = G1Affine::zero();
+            "A = identity"
+        }
+        8 => {
+            // Not a proof any parser accepts: exercises the batch's fallback
+            // to arkworks' Miller loop (the affine loop refuses it).
+            item.proof.b = G2Affine::zero();
+            "B = identity"
+        }
+        9 => {
+            item.proof.b = G2Projective::rand(rng).into_affine();
+            "random B"
         }
         _ => {
             // Swap A and C.
@@ -120,6 +148,22 @@ fn batch_agrees_with_single_under_random_tampering() {
         rejected_batches >= 20,
         "the tampering must actually break proofs ({rejected_batches})"
     );
+}
+
+/// Every kind of tampering, one at a time in the middle of a batch: the
+/// batch names exactly that proof, as one-by-one verification does.
+#[test]
+fn every_tampering_kind_is_named() {
+    let e = env();
+    let pk = PreparedKey::new(&e.vk);
+    let mut rng = StdRng::seed_from_u64(11);
+    for kind in 0..KINDS {
+        let mut items = items(6, &mut rng);
+        let other = items[3].clone();
+        let what = tamper_kind(&mut items[2], &other, kind, &mut rng);
+        assert_eq!(single_verdicts(&pk, &items), vec![2], "{what}");
+        assert_eq!(batch_verdict(&pk, &items, &mut rng), vec![2], "{what}");
+    }
 }
 
 /// Two tamperings that cancel in an unweighted sum (C₁ + P, C₂ − P) are
