@@ -54,12 +54,18 @@ fn line_count() -> usize {
 }
 
 /// Inverts every element in place with one field inversion; `None` if one is
-/// zero.
+/// zero. Through norms: `(a + b·u)⁻¹ = (a − b·u)/(a² + b²)` with the norms
+/// inverted together in Fq (Montgomery's trick), 7 Fq multiplications per
+/// element instead of 3 Fq2 multiplications.
 fn invert_all(den: &mut [Fq2]) -> Option<()> {
-    if den.iter().any(Zero::is_zero) {
+    let mut norms: Vec<Fq> = den.iter().map(|d| d.norm()).collect();
+    if norms.iter().any(Zero::is_zero) {
         return None;
     }
-    batch_inversion(den);
+    batch_inversion(&mut norms);
+    for (d, n) in den.iter_mut().zip(&norms) {
+        *d = Fq2::new(d.c0 * n, -(d.c1 * n));
+    }
     Some(())
 }
 
@@ -255,6 +261,19 @@ mod tests {
             let two = multi_miller_loop(&[p2], &[refs[0]]).expect("valid");
             assert_eq!(fe(two), fe(one).square());
         }
+    }
+
+    #[test]
+    fn inversion_through_norms() {
+        let mut rng = StdRng::seed_from_u64(6);
+        let xs: Vec<Fq2> = (0..9).map(|_| Fq2::rand(&mut rng)).collect();
+        let mut inv = xs.clone();
+        invert_all(&mut inv).expect("non-zero");
+        for (x, i) in xs.iter().zip(&inv) {
+            assert_eq!(*x * i, Fq2::one());
+        }
+        let mut with_zero = vec![Fq2::one(), Fq2::zero()];
+        assert_eq!(invert_all(&mut with_zero), None);
     }
 
     #[test]
