@@ -59,6 +59,7 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("batch-vs-single");
     g.sample_size(20);
+    g.measurement_time(std::time::Duration::from_secs(10));
     g.throughput(Throughput::Elements(N as u64));
     // One by one with zkcc's verifier, the key prepared once.
     g.bench_function(format!("verify-single/cluster/{N}"), |b| {
