@@ -167,7 +167,7 @@ impl PreparedKey {
     }
 
     /// Verifies many proofs at once (see the module docs). `Ok` iff every
-    /// proof verifies (up to probability ≈ 1/r); otherwise
+    /// proof verifies (up to probability 2^-128); otherwise
     /// [`VerifyError::BatchRejected`] names every proof that fails on its own,
     /// or [`VerifyError::BatchInputCount`] the first item of the wrong size.
     /// `rng` supplies the verifier's fresh randomness: use `OsRng` (tests pass

@@ -276,7 +276,7 @@ pub fn prefix(
                 &(&one - FpVar::from(prev.clone())),
             )?;
         }
-        let fields = f.facility.fields().map(|v| wit(v));
+        let fields = f.facility.fields().map(&wit);
         let [id, country, lat, lon, radius_m, lon_scale] = fields;
         let (id, country, lat, lon, radius_m, lon_scale) =
             (id?, country?, lat?, lon?, radius_m?, lon_scale?);

@@ -86,8 +86,12 @@ impl Fixture {
                     if leaf.fence.check(lat, lon, unc).is_ok() {
                         break ChipRecord {
                             serial: encode_label(&format!("SN-{serial:08}")).expect("label"),
-                            model: encode_label(if serial % 3 == 0 { "B200" } else { "H100-SXM" })
-                                .expect("label"),
+                            model: encode_label(if serial.is_multiple_of(3) {
+                                "B200"
+                            } else {
+                                "H100-SXM"
+                            })
+                            .expect("label"),
                             lat,
                             lon,
                             uncertainty_m: unc,
