@@ -104,7 +104,7 @@ fn valid_batches_of_every_size_accept() {
     let e = env();
     let pk = PreparedKey::new(&e.vk);
     let mut rng = StdRng::seed_from_u64(7);
-    for n in [0, 1, 2, 3, 16] {
+    for n in [0, 1, 2, 3, 16, 64] {
         let items = items(n, &mut rng);
         pk.verify_batch(&items, &mut rng)
             .unwrap_or_else(|err| panic!("n = {n}: {err}"));
