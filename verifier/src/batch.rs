@@ -404,6 +404,51 @@ mod tests {
         );
     }
 
+    /// `(a, b) ↦ a + b·λ mod r` is injective on pairs of 64-bit integers,
+    /// so every coefficient has 128 bits of entropy: two pairs with the same
+    /// image differ by a non-zero vector `(u, v)` of the lattice
+    /// `{u + v·λ ≡ 0 mod r}` with `|u|, |v| < 2⁶⁴`, hence of squared length
+    /// below 2¹²⁹. Lagrange-reducing the lattice's basis `(r, 0), (−λ, 1)`
+    /// gives its shortest non-zero vector, which is far longer.
+    #[test]
+    fn coefficient_map_is_injective_on_64_bit_pairs() {
+        use ark_ff::PrimeField;
+        use num_bigint::{BigInt, BigUint};
+        let r = BigInt::from(BigUint::from(Fr::MODULUS));
+        let lambda = BigInt::from(BigUint::from(<G1Config as GLVConfig>::LAMBDA.into_bigint()));
+        let norm = |v: &(BigInt, BigInt)| &v.0 * &v.0 + &v.1 * &v.1;
+        let dot = |a: &(BigInt, BigInt), b: &(BigInt, BigInt)| &a.0 * &b.0 + &a.1 * &b.1;
+        let mut b1 = (r.clone(), BigInt::from(0));
+        let mut b2 = (&r - &lambda, BigInt::from(1));
+        loop {
+            if norm(&b1) < norm(&b2) {
+                std::mem::swap(&mut b1, &mut b2);
+            }
+            // μ = round(⟨b1, b2⟩ / ‖b2‖²)
+            let n2 = norm(&b2);
+            let two = BigInt::from(2);
+            let num = &two * dot(&b1, &b2) + &n2;
+            let den = &two * &n2;
+            let mu = {
+                let q = &num / &den;
+                if (&num % &den) < BigInt::from(0) {
+                    q - 1
+                } else {
+                    q
+                }
+            };
+            if mu == BigInt::from(0) {
+                break;
+            }
+            b1 = (&b1.0 - &mu * &b2.0, &b1.1 - &mu * &b2.1);
+        }
+        // b2 is in the lattice and is a shortest vector of it.
+        let (u, v) = &b2;
+        assert_eq!(((u + v * &lambda) % &r + &r) % &r, BigInt::from(0));
+        assert!(norm(&b2) >= BigInt::from(1) << 129);
+        assert!(norm(&b2) >= BigInt::from(1) << 250, "about 2^126.8 long");
+    }
+
     #[test]
     fn wnaf_digits_recompose() {
         let mut rng = StdRng::seed_from_u64(2);
