@@ -21,8 +21,9 @@
 //! every public input and 32 bytes of the verifier's fresh randomness, and `λ`
 //! is the eigenvalue of BN254's G1 endomorphism `φ(x, y) = (β·x, y)`
 //! (`φ(P) = λ·P`). The map `(a, b) ↦ a + b·λ` is injective on pairs of 64-bit
-//! integers (the shortest vectors of the lattice `{(u, v) : u + v·λ ≡ 0}` have
-//! a coordinate of about 2^127), so each `ρᵢ` is uniform over 2^128 − 1
+//! integers (a collision needs a lattice vector `(u, v)`, `u + v·λ ≡ 0`,
+//! with `|u|, |v| < 2^64`; the lattice's shortest vector is about 2^126.8
+//! long — tested), so each `ρᵢ` is uniform over 2^128 − 1
 //! distinct non-zero values: a batch containing a bad proof passes with
 //! probability at most 2^-128 (for any bad proof, fixing every other
 //! coefficient, at most one value of its own makes the combination vanish).
