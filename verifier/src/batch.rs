@@ -56,6 +56,12 @@ use rand::{CryptoRng, RngCore};
 type G2Prepared = <Bn254 as Pairing>::G2Prepared;
 
 /// One proof and its public inputs.
+///
+/// The proof is taken as given: build it with the crate's checked parsers
+/// ([`crate::bundle::parse_proof`], [`crate::ProofBundle::proof`]), which
+/// refuse points off the curve or outside the prime-order subgroups. For
+/// such points (as for arkworks' own verifier) the pairing equation means
+/// nothing, and batch and single verification need not agree.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BatchItem {
     /// The public inputs, in the circuit's order.
