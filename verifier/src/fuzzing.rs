@@ -24,16 +24,9 @@ pub const GOLDEN_BUNDLE: &str = include_str!("../tests/data/cluster-4x1.bundle.j
 
 /// Target `bundle`: parse a proof bundle, its statement and its proof.
 pub fn bundle(data: &[u8]) {
-    if let Ok(text) = std::str::from_utf8(data) {
-        if let Ok(b) = ProofBundle::from_json(text) {
-            let _ = b.statement();
-            let _ = b.proof();
-            if let Ok(again) = ProofBundle::from_json(&b.to_json()) {
-                assert_eq!(again, b, "bundle JSON round trip");
-            } else {
-                panic!("a parsed bundle does not re-parse");
-            }
-        }
+    if let Some(b) = json_round_trip(data, ProofBundle::from_json, ProofBundle::to_json, "bundle") {
+        let _ = b.statement();
+        let _ = b.proof();
     }
 }
 
@@ -65,48 +58,50 @@ pub fn verifying_key(data: &[u8]) {
     }
 }
 
+/// Parses `data` as UTF-8 text with `parse`; a value that parses must
+/// re-parse to itself from its encoding (`what` names the file kind).
+fn json_round_trip<T: PartialEq + std::fmt::Debug, E>(
+    data: &[u8],
+    parse: impl Fn(&str) -> Result<T, E>,
+    encode: impl Fn(&T) -> String,
+    what: &str,
+) -> Option<T> {
+    let value = parse(std::str::from_utf8(data).ok()?).ok()?;
+    let again = parse(&encode(&value)).ok();
+    assert_eq!(again.as_ref(), Some(&value), "{what} round trip");
+    Some(value)
+}
+
 /// Target `snarkjs_vk`: import `verification_key.json`; export round-trips.
 pub fn snarkjs_vk(data: &[u8]) {
-    if let Ok(text) = std::str::from_utf8(data) {
-        if let Ok(vk) = snarkjs::parse_vk(text, PUBLIC_INPUT_NAMES.len()) {
-            let again = snarkjs::parse_vk(
-                &snarkjs::to_json_pretty(&snarkjs::vk_to_json(&vk)),
-                PUBLIC_INPUT_NAMES.len(),
-            );
-            assert!(
-                matches!(again, Ok(ref v) if *v == vk),
-                "snarkjs key round trip"
-            );
-        }
-    }
+    json_round_trip(
+        data,
+        |t| snarkjs::parse_vk(t, PUBLIC_INPUT_NAMES.len()),
+        |vk| snarkjs::to_json_pretty(&snarkjs::vk_to_json(vk)),
+        "snarkjs key",
+    );
 }
 
 /// Target `snarkjs_proof`: import `proof.json`; export round-trips.
 pub fn snarkjs_proof(data: &[u8]) {
-    if let Ok(text) = std::str::from_utf8(data) {
-        if let Ok(p) = snarkjs::parse_proof(text) {
-            let again = snarkjs::parse_proof(&snarkjs::to_json_pretty(&snarkjs::proof_to_json(&p)));
-            assert!(
-                matches!(again, Ok(ref q) if *q == p),
-                "snarkjs proof round trip"
-            );
-        }
-    }
+    json_round_trip(
+        data,
+        snarkjs::parse_proof,
+        |p| snarkjs::to_json_pretty(&snarkjs::proof_to_json(p)),
+        "snarkjs proof",
+    );
 }
 
 /// Target `snarkjs_public`: import `public.json` and read it as a cluster
 /// statement; export round-trips.
 pub fn snarkjs_public(data: &[u8]) {
-    if let Ok(text) = std::str::from_utf8(data) {
-        if let Ok(x) = snarkjs::parse_public(text) {
-            let _ = snarkjs::cluster_statement(&x);
-            let again =
-                snarkjs::parse_public(&snarkjs::to_json_pretty(&snarkjs::public_to_json(&x)));
-            assert!(
-                matches!(again, Ok(ref y) if *y == x),
-                "snarkjs public round trip"
-            );
-        }
+    if let Some(x) = json_round_trip(
+        data,
+        snarkjs::parse_public,
+        |x| snarkjs::to_json_pretty(&snarkjs::public_to_json(x)),
+        "snarkjs public",
+    ) {
+        let _ = snarkjs::cluster_statement(&x);
     }
 }
 
