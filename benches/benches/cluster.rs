@@ -28,15 +28,12 @@ use ark_ff::PrimeField;
 use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
 use ark_groth16::Groth16;
 use ark_poly::GeneralEvaluationDomain;
-use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
-};
 use ark_snark::SNARK;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::time::Duration;
-use zkcc_benches::full_fixture;
+use zkcc_benches::{full_fixture, stock_constraint_system};
 use zkcc_circuits::cluster::constraints::ClusterCircuit;
 use zkcc_circuits::cluster::ClusterShape;
 use zkcc_prover::prove::{self, ProverKey};
@@ -47,18 +44,6 @@ fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
         .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
         .filter(|v: &Vec<usize>| !v.is_empty())
         .unwrap_or_else(|| default.to_vec())
-}
-
-fn stock_cs(c: &ClusterCircuit) -> ark_relations::gr1cs::ConstraintSystemRef<Fr> {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    cs.set_mode(SynthesisMode::Prove {
-        construct_matrices: true,
-        generate_lc_assignments: false,
-    });
-    c.clone().generate_constraints(cs.clone()).unwrap();
-    cs.finalize();
-    cs
 }
 
 fn bench(c: &mut Criterion) {
@@ -109,13 +94,15 @@ fn bench(c: &mut Criterion) {
         let h = prove::quotient(&tuned, a.clone(), b.clone()).unwrap();
         let hb: Vec<_> = h.iter().map(|x| x.into_bigint()).collect();
         let ni = pk.vk.gamma_abc_g1.len();
-        let cs = stock_cs(&circuit);
+        let cs = stock_constraint_system(&circuit);
 
         let mut g = group(c, "witness");
         g.bench_function(tuned_id.clone(), |bch| {
             bch.iter(|| prove::assignment_checked(&circuit).unwrap())
         });
-        g.bench_function(stock_id.clone(), |bch| bch.iter(|| stock_cs(&circuit)));
+        g.bench_function(stock_id.clone(), |bch| {
+            bch.iter(|| stock_constraint_system(&circuit))
+        });
         g.finish();
         let mut g = group(c, "check");
         g.bench_function(tuned_id.clone(), |bch| {

@@ -13,9 +13,6 @@ use ark_ff::PrimeField;
 use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
 use ark_groth16::{Groth16, ProvingKey};
 use ark_poly::GeneralEvaluationDomain;
-use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
-};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_snark::SNARK;
 use rand::SeedableRng;
@@ -147,14 +144,7 @@ fn child_race(dir: &Path, shape: ClusterShape, runs: usize) {
 
     // Stages. Stock: as ark-groth16 runs them.
     let t = Instant::now();
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    cs.set_mode(SynthesisMode::Prove {
-        construct_matrices: true,
-        generate_lc_assignments: false,
-    });
-    c.clone().generate_constraints(cs.clone()).unwrap();
-    cs.finalize();
+    let cs = zkcc_benches::stock_constraint_system(&c);
     r.insert("stock.stage_witness_s".into(), secs(t));
     let t = Instant::now();
     let z = prove::assignment_checked(&c).unwrap();
