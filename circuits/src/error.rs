@@ -97,6 +97,24 @@ pub enum ClaimError {
     /// The registry root computed from the witness differs from the public one.
     #[error("registry root does not match the public registry root")]
     RegistryRootMismatch,
+    /// A facility is operated by another importer than the statement's.
+    #[error("facility slot {slot}: the facility is operated by another importer")]
+    OperatorMismatch {
+        /// The offending facility slot.
+        slot: usize,
+    },
+    /// The shard's output commitment differs from the public one.
+    #[error("shard output commitment does not match the public one")]
+    OutputMismatch,
+    /// A rule of the request does not hold, or the shards' outputs do not fit
+    /// together (order, chunks, product).
+    #[error("{rule}: {detail}")]
+    Rule {
+        /// Which rule or check.
+        rule: &'static str,
+        /// What failed, with the numbers.
+        detail: String,
+    },
     /// The commitment opened from the witness differs from the public one.
     #[error("inventory commitment does not match the public commitment")]
     CommitmentMismatch,

@@ -18,11 +18,19 @@ pub mod eddsa;
 pub mod encoding;
 pub mod error;
 pub mod geofence;
+pub mod ledger;
 pub mod merkle;
 pub mod poseidon;
 #[cfg(feature = "r1cs")]
 pub mod range;
 pub mod registry;
+pub mod request;
+pub mod shard;
+
+/// The accountable statement: shard and request claims, the grand product,
+/// binding, and the soundness argument.
+#[doc = include_str!("../../docs/statement.md")]
+pub mod statement {}
 
 pub use ark_bn254::Fr;
 pub use error::{ClaimError, EncodingError};

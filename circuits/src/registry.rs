@@ -3,14 +3,22 @@
 //! committed in one public root.
 //!
 //! ```text
-//! facility leaf = Poseidon(id, country, lat, lon, radius_m, lon_scale)
+//! facility leaf = Poseidon(id, country, tier, lat, lon, radius_m, lon_scale, operator)
 //! auditor leaf  = Poseidon(id, A.x, A.y)
 //! model leaf    = Poseidon(name, tpp)
-//! params_digest = Poseidon(policy_version, models_root)
+//! tier leaf     = Poseidon(country, tier)          (sorted by country)
+//! params_digest = Poseidon(policy_version, models_root, tiers_root, default_tier)
 //! registry_root = Poseidon(REGISTRY_TAG, facilities_root, auditors_root, params_digest)
 //! ```
 //! Trees have fixed depths ([`FACILITY_DEPTH`], [`AUDITOR_DEPTH`],
-//! [`MODEL_DEPTH`]); a leaf's index is its position in the file.
+//! [`MODEL_DEPTH`], [`TIER_DEPTH`]); a leaf's index is its position in the
+//! file (tiers: in country order).
+//!
+//! A facility's `operator` is the importer that runs it: a claim by importer
+//! `X` may only use facilities whose operator is `X`. Its `tier` is the tier of
+//! its country in the registry's country → tier table (or the default tier),
+//! computed by the agency when it builds the registry, so that a circuit reads
+//! the tier from the facility leaf instead of looking it up.
 use crate::eddsa::{validate_point, PointJson};
 use crate::encoding::{encode_country, encode_label, fr_from_i64};
 use crate::error::EncodingError;
@@ -28,8 +36,12 @@ pub const FACILITY_DEPTH: usize = 10;
 pub const AUDITOR_DEPTH: usize = 4;
 /// Depth of the chip-model tree (64 models).
 pub const MODEL_DEPTH: usize = 6;
+/// Depth of the country → tier tree (256 countries).
+pub const TIER_DEPTH: usize = 8;
+/// Largest tier number; tiers are `1..=MAX_TIER` (tier 1 is the closest allies).
+pub const MAX_TIER: u8 = 15;
 /// The registry file format version this code reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Largest geofence radius accepted, metres.
 pub const MAX_RADIUS_M: u64 = 100_000;
 
@@ -47,6 +59,10 @@ pub struct RegistryFile {
     pub auditors: Vec<AuditorJson>,
     /// Chip models and their total processing performance.
     pub chip_models: Vec<ChipModelJson>,
+    /// Country (ISO 3166-1 alpha-2) → tier (`1..=MAX_TIER`).
+    pub country_tiers: std::collections::BTreeMap<String, u8>,
+    /// Tier of a country missing from `country_tiers`.
+    pub default_tier: u8,
 }
 
 /// An authorized facility.
@@ -55,6 +71,8 @@ pub struct RegistryFile {
 pub struct FacilityJson {
     /// Facility id (1–31 printable ASCII).
     pub id: String,
+    /// The importer that operates it (1–31 printable ASCII).
+    pub operator: String,
     /// ISO 3166-1 alpha-2 country code.
     pub country: String,
     /// Geofence centre latitude, µdeg.
@@ -70,9 +88,17 @@ pub struct FacilityJson {
 impl FacilityJson {
     /// A facility entry with its longitude scale computed from the centre
     /// latitude, as the agency publishes it.
-    pub fn new(id: &str, country: &str, lat_udeg: i64, lon_udeg: i64, radius_m: u64) -> Self {
+    pub fn new(
+        id: &str,
+        operator: &str,
+        country: &str,
+        lat_udeg: i64,
+        lon_udeg: i64,
+        radius_m: u64,
+    ) -> Self {
         Self {
             id: id.to_string(),
+            operator: operator.to_string(),
             country: country.to_string(),
             lat_udeg,
             lon_udeg,
@@ -107,8 +133,12 @@ pub struct ChipModelJson {
 pub struct FacilityLeaf {
     /// Encoded id.
     pub id: Fr,
+    /// Encoded operator (importer id).
+    pub operator: Fr,
     /// Encoded country.
     pub country: u64,
+    /// Tier of the country.
+    pub tier: u64,
     /// The geofence.
     pub fence: Fence,
 }
@@ -118,22 +148,26 @@ impl FacilityLeaf {
     pub fn hash(&self) -> Fr {
         poseidon::hash(&self.fields())
     }
-    /// The six hashed fields.
-    pub fn fields(&self) -> [Fr; 6] {
+    /// The eight hashed fields, in [`LEAF_FIELDS`] order.
+    pub fn fields(&self) -> [Fr; 8] {
         [
             self.id,
             Fr::from(self.country),
+            Fr::from(self.tier),
             fr_from_i64(self.fence.lat),
             fr_from_i64(self.fence.lon),
             Fr::from(self.fence.radius_m),
             Fr::from(self.fence.lon_scale),
+            self.operator,
         ]
     }
     /// An all-zero leaf, for padded slots.
     pub fn zero() -> Self {
         Self {
             id: Fr::from(0u64),
+            operator: Fr::from(0u64),
             country: 0,
+            tier: 0,
             fence: Fence {
                 lat: 0,
                 lon: 0,
@@ -143,6 +177,18 @@ impl FacilityLeaf {
         }
     }
 }
+
+/// Names of the facility leaf's fields, in hashing order.
+pub const LEAF_FIELDS: [&str; 8] = [
+    "id",
+    "country",
+    "tier",
+    "lat",
+    "lon",
+    "radius_m",
+    "lon_scale",
+    "operator",
+];
 
 /// An auditor as committed in the registry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -205,8 +251,11 @@ pub struct Registry {
     pub facility_tree: MerkleTree,
     /// The auditor tree.
     pub auditor_tree: MerkleTree,
-    /// `Poseidon(policy_version, models_root)`.
+    /// `Poseidon(policy_version, models_root, tiers_root, default_tier)`.
     pub params_digest: Fr,
+    /// Chip models: encoded name and TPP, in file order (the index is the
+    /// model's number in chip identities, see [`crate::ledger`]).
+    pub models: Vec<(Fr, u64)>,
     /// The registry root.
     pub root: Fr,
 }
@@ -241,6 +290,23 @@ impl Registry {
                 1 << MODEL_DEPTH
             ));
         }
+        if !(1..=MAX_TIER).contains(&file.default_tier) {
+            return invalid(format!("default tier must be 1..={MAX_TIER}"));
+        }
+        if file.country_tiers.len() > 1 << TIER_DEPTH {
+            return invalid(format!(
+                "at most {} countries fit the tier table",
+                1 << TIER_DEPTH
+            ));
+        }
+        let mut tier_leaves = Vec::with_capacity(file.country_tiers.len());
+        for (c, &t) in &file.country_tiers {
+            let code = enc(format!("tier table country {c:?}"), encode_country(c))?;
+            if !(1..=MAX_TIER).contains(&t) {
+                return invalid(format!("country {c:?}: tier must be 1..={MAX_TIER}"));
+            }
+            tier_leaves.push(poseidon::hash(&[Fr::from(code), Fr::from(t as u64)]));
+        }
         let mut seen = HashSet::new();
         let mut facilities = Vec::with_capacity(file.facilities.len());
         for f in &file.facilities {
@@ -248,10 +314,19 @@ impl Registry {
             if !seen.insert(f.id.clone()) {
                 return invalid(format!("facility {:?} appears twice", f.id));
             }
+            let operator = enc(
+                format!("facility {:?} operator", f.id),
+                encode_label(&f.operator),
+            )?;
             let country = enc(
                 format!("facility {:?} country", f.id),
                 encode_country(&f.country),
             )?;
+            let tier = file
+                .country_tiers
+                .get(&f.country)
+                .copied()
+                .unwrap_or(file.default_tier);
             if f.lat_udeg.abs() > 90_000_000 || f.lon_udeg.abs() > 180_000_000 {
                 return invalid(format!("facility {:?}: centre out of range", f.id));
             }
@@ -274,7 +349,13 @@ impl Registry {
                 radius_m: f.radius_m,
                 lon_scale: f.lon_scale,
             };
-            facilities.push(FacilityLeaf { id, country, fence });
+            facilities.push(FacilityLeaf {
+                id,
+                operator,
+                country,
+                tier: tier as u64,
+                fence,
+            });
         }
         let mut seen = HashSet::new();
         let mut auditors = Vec::with_capacity(file.auditors.len());
@@ -289,6 +370,7 @@ impl Registry {
         }
         let mut seen = HashSet::new();
         let mut model_leaves = Vec::with_capacity(file.chip_models.len());
+        let mut models = Vec::with_capacity(file.chip_models.len());
         for m in &file.chip_models {
             let name = enc(format!("chip model {:?}", m.name), encode_label(&m.name))?;
             if !seen.insert(m.name.clone()) {
@@ -298,6 +380,7 @@ impl Registry {
                 return invalid(format!("chip model {:?}: tpp must be in 1..2^32", m.name));
             }
             model_leaves.push(poseidon::hash(&[name, Fr::from(m.tpp)]));
+            models.push((name, m.tpp));
         }
         let facility_tree = MerkleTree::new(
             FACILITY_DEPTH,
@@ -314,7 +397,14 @@ impl Registry {
         .map_err(|e| RegistryError::Invalid(e.to_string()))?;
         let model_tree = MerkleTree::new(MODEL_DEPTH, &model_leaves)
             .map_err(|e| RegistryError::Invalid(e.to_string()))?;
-        let params_digest = poseidon::hash(&[Fr::from(file.policy_version), model_tree.root()]);
+        let tier_tree = MerkleTree::new(TIER_DEPTH, &tier_leaves)
+            .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        let params_digest = poseidon::hash(&[
+            Fr::from(file.policy_version),
+            model_tree.root(),
+            tier_tree.root(),
+            Fr::from(file.default_tier as u64),
+        ]);
         let root = registry_root(facility_tree.root(), auditor_tree.root(), params_digest);
         Ok(Self {
             file,
@@ -323,8 +413,23 @@ impl Registry {
             facility_tree,
             auditor_tree,
             params_digest,
+            models,
             root,
         })
+    }
+
+    /// Index of a chip model by name.
+    pub fn model_index(&self, name: &str) -> Option<usize> {
+        self.file.chip_models.iter().position(|m| m.name == name)
+    }
+
+    /// Tier of a country (the table's, or the default tier).
+    pub fn tier_of(&self, country: &str) -> u8 {
+        self.file
+            .country_tiers
+            .get(country)
+            .copied()
+            .unwrap_or(self.file.default_tier)
     }
 
     /// Index of a facility by id.

@@ -105,8 +105,8 @@ fn constraint_count_and_matrices_are_pinned() {
         "matrices changed: update the pin and the keys"
     );
 }
-const PINNED_CONSTRAINTS: usize = 36_744;
-const PINNED_MATRICES: &str = "10deca9b528dfb9650ac25c003b93f7e016a9a207fc0e6a9ad4f55b42addb8a7";
+const PINNED_CONSTRAINTS: usize = 36_888;
+const PINNED_MATRICES: &str = "64857a0e6f71632018fb0d63601d167e65f1c537adf8a73eb440cc54cff01fc9";
 
 #[test]
 fn cap_minus_one_fails() {

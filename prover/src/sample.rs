@@ -57,6 +57,9 @@ pub const SAMPLE_POLICY: &str = r#"{
 }
 "#;
 
+/// The sample importer's id (the operator of its facilities).
+pub const SAMPLE_IMPORTER: &str = "ACME-DC";
+
 /// Epoch of the sample (year·100 + month).
 pub const SAMPLE_EPOCH: u64 = 202_611;
 
@@ -118,7 +121,12 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)]) -> Sample {
         policy_version: 3,
         facilities: FACILITIES
             .iter()
-            .map(|&(id, c, lat, lon, r)| FacilityJson::new(id, c, lat, lon, r))
+            .enumerate()
+            .map(|(i, &(id, c, lat, lon, r))| {
+                // The importer runs the first five; the others are other operators'.
+                let op = if i < 5 { SAMPLE_IMPORTER } else { "OTHER-DC" };
+                FacilityJson::new(id, op, c, lat, lon, r)
+            })
             .collect(),
         auditors: auditor_keys
             .iter()
@@ -134,6 +142,20 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)]) -> Sample {
                 tpp: *t,
             })
             .collect(),
+        country_tiers: [
+            ("FR", 1),
+            ("DE", 1),
+            ("NL", 1),
+            ("US", 1),
+            ("AE", 2),
+            ("IN", 2),
+            ("SG", 2),
+            ("KP", 3),
+        ]
+        .into_iter()
+        .map(|(c, t)| (c.to_string(), t))
+        .collect(),
+        default_tier: 2,
     };
     let mut chips = Vec::new();
     let mut attestations = Vec::new();
@@ -182,7 +204,7 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)]) -> Sample {
     }
     let inventory = InventoryFile {
         version: INVENTORY_VERSION,
-        importer: "Example Compute SA".into(),
+        importer: SAMPLE_IMPORTER.into(),
         epoch: SAMPLE_EPOCH,
         chips,
         attestations,

@@ -107,7 +107,7 @@ pub fn assignment(circuit: &ClusterCircuit) -> Result<Vec<Fr>> {
         .facilities
         .iter()
         .map(|f| {
-            let [_, _, lat, lon, radius, lon_scale] = f.facility.fields();
+            let [_, _, _, lat, lon, radius, lon_scale, _] = f.facility.fields();
             [lat, lon, radius, lon_scale]
         })
         .collect();

@@ -276,18 +276,17 @@ pub fn prefix(
                 &(&one - FpVar::from(prev.clone())),
             )?;
         }
-        let fields = f.facility.fields().map(&wit);
-        let [id, country, lat, lon, radius_m, lon_scale] = fields;
-        let (id, country, lat, lon, radius_m, lon_scale) =
-            (id?, country?, lat?, lon?, radius_m?, lon_scale?);
-        let leaf = hash(&[
-            id.clone(),
-            country,
-            lat.clone(),
-            lon.clone(),
-            radius_m.clone(),
-            lon_scale.clone(),
-        ])?;
+        let fields = f
+            .facility
+            .fields()
+            .map(&wit)
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
+        let leaf = hash(&fields)?;
+        let [id, _country, _tier, lat, lon, radius_m, lon_scale, _operator]: [FpVar<Fr>; 8] =
+            fields
+                .try_into()
+                .map_err(|_| SynthesisError::Unsatisfiable)?;
         MerklePathVar::new_witness(cs.clone(), &f.facility_path)?
             .root(&leaf)?
             .conditional_enforce_equal(&fac_root, &used)?;

@@ -16,6 +16,9 @@ pub const FACILITIES: [(&str, &str, i64, i64, u64); 4] = [
     ("SG-JUR-04", "SG", 1_332_100, 103_740_500, 450),
 ];
 
+/// The importer that operates the fixture facilities.
+pub const IMPORTER: &str = "ACME-DC";
+
 /// A fixture: registry, auditor keys, shape, statement and witness.
 pub struct Fixture {
     /// The registry.
@@ -37,7 +40,7 @@ pub fn registry(auditor_keys: &[SecretKey]) -> Registry {
         policy_version: 1,
         facilities: FACILITIES
             .iter()
-            .map(|&(id, c, lat, lon, r)| FacilityJson::new(id, c, lat, lon, r))
+            .map(|&(id, c, lat, lon, r)| FacilityJson::new(id, IMPORTER, c, lat, lon, r))
             .collect(),
         auditors: auditor_keys
             .iter()
@@ -47,6 +50,11 @@ pub fn registry(auditor_keys: &[SecretKey]) -> Registry {
                 public_key: PointJson::from_point(&k.public()),
             })
             .collect(),
+        country_tiers: [("FR", 1), ("DE", 1), ("US", 1), ("SG", 2), ("KP", 3)]
+            .into_iter()
+            .map(|(c, t)| (c.to_string(), t))
+            .collect(),
+        default_tier: 2,
         chip_models: vec![
             ChipModelJson {
                 name: "H100-SXM".into(),

@@ -1,0 +1,335 @@
+//! The request circuit. See the [module docs](super) for the statement.
+//!
+//! Per shard slot `k` (`su` = used): `su` boolean; `D_k =
+//! Poseidon(TAG_OUTPUT, C, X, e, o_k, P_k, blinding_k)` from the opened entries;
+//! `digest ← digest + su·(Poseidon(digest, D_k) − digest)`;
+//! `P ← P·(1 + su·(P_k − 1))`.
+//!
+//! Per entry (`u` used, `r` starts a facility run, `cr` starts a country run,
+//! `hp` = some earlier entry was used; `p_*` = values of the last used entry):
+//! * `u`, `r`, `cr` boolean; `u·(1 − su) = 0`, `r·(1 − u) = 0`, `cr·(1 − r) = 0`;
+//! * `o ← o + u·(Poseidon(o, country, index, k, K, tier, count, tpp) − o)`;
+//! * order: `u·hp·(key − p_key − 1) ∈ [0, 2^43)`;
+//! * the first used entry starts a facility and a country run:
+//!   `(u − u·hp)·(1 − r) = 0`, `(u − u·hp)·(1 − cr) = 0`;
+//! * continuation (`u − r`): same facility, `k = p_k + 1`, `K = p_K`;
+//! * a run start: `r·k = 0`, and the previous run is complete:
+//!   `r·hp·(p_k + 1 − p_K) = 0`;
+//! * a facility run within the same country: `(r − cr)·(country − p_country) = 0`;
+//!   a new country run is a larger country: `cr·hp·(country − p_country − 1) ∈ [0, 2^16)`;
+//! * running sums `fc, ft` (facility) and `cc` (country) reset at run starts;
+//!   `u·(cap_chips − fc) ∈ [0, 2^32)`, `u·(cap_tpp − ft) ∈ [0, 2^64)`;
+//! * `is_home = [country = home]`, `is_t1 = [tier = 1]` (two constraints each);
+//!   `u·(1 − is_home)·(o_bp·T − 10⁴·cc) ∈ [0, 2^80)` once `T` is known;
+//! * tier: `b = [tier > max_tier]` by `b·(tier − max − 1) + (1 − b)·(max − tier)
+//!   ∈ [0, 2^8)`, and `b·u·count = 0`.
+//!
+//! At the end: the last run is complete; `Π = P_public`, digest =
+//! `shards_digest`; `10⁴·H − h_bp·T`, `t_bp·T − 10⁴·O` in 80 bits; totals
+//! against their caps; `Σ r = facilities`; `nonce²` binds the nonce.
+use super::{
+    RequestShape, RequestStatement, RequestWitness, BP, COUNTRY_BITS, COUNT_BITS, KEY_BITS,
+    SHARE_BITS, TIER_BITS, TPP_BITS,
+};
+use crate::poseidon::constraints::hash;
+use crate::range::enforce_bits;
+use crate::shard::tags;
+use ark_bn254::Fr;
+use ark_ff::{Field, Zero};
+use ark_r1cs_std::{
+    alloc::AllocVar,
+    boolean::Boolean,
+    eq::EqGadget,
+    fields::{fp::FpVar, FieldVar},
+    GR1CSVar,
+};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+
+/// Constraints per entry (a facility slot of a shard): its Poseidon(8) chain
+/// step 402 + select, order and run checks, caps, shares and tier.
+pub const ENTRY_COST: usize = 694;
+/// Constraints per shard slot: `D_s` 381, digest step 240 + select, product.
+pub const SHARD_COST: usize = 619;
+/// Constraints once per circuit.
+pub const FIXED_COST: usize = 258;
+
+/// Constraints of the request circuit of `shape` (checked against real
+/// counts by `circuits/tests/statement.rs`).
+pub fn cost(shape: &RequestShape) -> usize {
+    FIXED_COST + shape.shards * (SHARD_COST + shape.entries * ENTRY_COST)
+}
+
+/// The request circuit for one [`RequestShape`].
+#[derive(Clone)]
+pub struct RequestCircuit {
+    /// Capacity.
+    pub shape: RequestShape,
+    /// Public statement.
+    pub statement: RequestStatement,
+    /// Private witness (`None` for setup).
+    pub witness: Option<RequestWitness>,
+}
+
+impl RequestCircuit {
+    /// The circuit used at setup: constraints only.
+    pub fn for_setup(shape: RequestShape) -> Self {
+        let z = Fr::zero();
+        Self {
+            shape,
+            statement: RequestStatement {
+                importer: z,
+                epoch: 0,
+                commitment: z,
+                shards_digest: z,
+                ledger_product: z,
+                nonce: z,
+                rules: super::Rules::permissive(0),
+                facilities: 0,
+            },
+            witness: None,
+        }
+    }
+}
+
+/// Variables that hostile-assignment tests aim at.
+#[derive(Clone, Default)]
+pub struct RequestVars {
+    /// Per entry (flattened): used, facility-run start, country-run start.
+    pub used: Vec<Boolean<Fr>>,
+    /// Facility-run start flags.
+    pub run_start: Vec<Boolean<Fr>>,
+    /// Country-run start flags.
+    pub country_start: Vec<Boolean<Fr>>,
+    /// Tier-exceeds flags.
+    pub blocked: Vec<Boolean<Fr>>,
+    /// Per entry: the opened count and TPP sum.
+    pub counts: Vec<FpVar<Fr>>,
+    /// Per entry: TPP sums.
+    pub tpps: Vec<FpVar<Fr>>,
+    /// Per shard slot: used flag and opened product.
+    pub shard_used: Vec<Boolean<Fr>>,
+    /// Per shard slot: opened product.
+    pub shard_products: Vec<FpVar<Fr>>,
+}
+
+impl ConstraintSynthesizer<Fr> for RequestCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        synthesize(self, cs).map(|_| ())
+    }
+}
+
+/// `[x = 0]` as a witness with its two constraints.
+fn is_zero(cs: &ConstraintSystemRef<Fr>, x: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
+    let v = x.value().unwrap_or_default();
+    let inv = FpVar::new_witness(cs.clone(), || Ok(v.inverse().unwrap_or_default()))?;
+    let flag = FpVar::new_witness(cs.clone(), || Ok(Fr::from(v.is_zero() as u64)))?;
+    x.mul_equals(&inv, &(FpVar::one() - &flag))?;
+    x.mul_equals(&flag, &FpVar::zero())?;
+    Ok(flag)
+}
+
+/// Synthesizes the circuit and returns the variables tests aim at.
+pub fn synthesize(
+    c: RequestCircuit,
+    cs: ConstraintSystemRef<Fr>,
+) -> Result<RequestVars, SynthesisError> {
+    let shape = c.shape;
+    let st = c.statement;
+    let w = c.witness.unwrap_or_else(|| RequestWitness {
+        shards: vec![super::ShardOpening::padding(shape.entries); shape.shards],
+    });
+    if w.shards.len() != shape.shards || w.shards.iter().any(|s| s.entries.len() != shape.entries) {
+        return Err(SynthesisError::Unsatisfiable);
+    }
+    let wit = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
+    let one = FpVar::<Fr>::one();
+
+    // Public inputs, in PUBLIC_INPUT_NAMES order.
+    let inputs = st
+        .public_inputs()
+        .into_iter()
+        .map(|v| FpVar::new_input(cs.clone(), || Ok(v)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let [importer, epoch, commitment, shards_digest, ledger_product, nonce, cap_chips, cap_tpp, home, home_bp, other_bp, t1_bp, max_tier, total_chips_cap, total_tpp_cap, facilities]: [FpVar<Fr>; 16] =
+        inputs.try_into().map_err(|_| SynthesisError::Unsatisfiable)?;
+    let _nonce_sq = nonce.square()?;
+
+    let mut vars = RequestVars::default();
+    let mut digest = FpVar::<Fr>::zero();
+    let mut product = FpVar::<Fr>::one();
+    // Walk state.
+    let mut hp = FpVar::<Fr>::zero();
+    let (mut p_key, mut p_fac, mut p_k, mut p_kk, mut p_country) = (
+        FpVar::<Fr>::zero(),
+        FpVar::<Fr>::zero(),
+        FpVar::<Fr>::zero(),
+        FpVar::<Fr>::zero(),
+        FpVar::<Fr>::zero(),
+    );
+    let (mut fc, mut ft, mut cc) = (
+        FpVar::<Fr>::zero(),
+        FpVar::<Fr>::zero(),
+        FpVar::<Fr>::zero(),
+    );
+    let (mut runs, mut total_chips, mut total_tpp, mut home_tpp, mut outside_tpp) = (
+        FpVar::<Fr>::zero(),
+        FpVar::<Fr>::zero(),
+        FpVar::<Fr>::zero(),
+        FpVar::<Fr>::zero(),
+        FpVar::<Fr>::zero(),
+    );
+    let mut share_checks: Vec<(FpVar<Fr>, FpVar<Fr>)> = Vec::new();
+    let max2 = &max_tier * Fr::from(2u64);
+
+    for s in &w.shards {
+        let su = Boolean::new_witness(cs.clone(), || Ok(s.used))?;
+        let suf = FpVar::from(su.clone());
+        let mut o = FpVar::<Fr>::zero();
+        for e in &s.entries {
+            let u = Boolean::new_witness(cs.clone(), || Ok(e.used))?;
+            let uf = FpVar::from(u.clone());
+            uf.mul_equals(&(&one - &suf), &FpVar::zero())?;
+            let fields = e
+                .fields()
+                .map(&wit)
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()?;
+            let [country, fac, k, kk, tier, count, tpp]: [FpVar<Fr>; 7] = fields
+                .clone()
+                .try_into()
+                .map_err(|_| SynthesisError::Unsatisfiable)?;
+            let mut hin = vec![o.clone()];
+            hin.extend(fields);
+            let h = hash(&hin)?;
+            o = &o + &uf * (&h - &o);
+
+            let key = &country * Fr::from(1u64 << 26) + &fac * Fr::from(1u64 << 16) + &k;
+            let facpart = &country * Fr::from(1u64 << 10) + &fac;
+            let r = Boolean::new_witness(cs.clone(), || Ok(run_start(&w, e, true)))?;
+            let cr = Boolean::new_witness(cs.clone(), || Ok(run_start(&w, e, false)))?;
+            let (rf, crf) = (FpVar::from(r.clone()), FpVar::from(cr.clone()));
+            rf.mul_equals(&(&one - &uf), &FpVar::zero())?;
+            crf.mul_equals(&(&one - &rf), &FpVar::zero())?;
+
+            // Strict order of used entries.
+            let uhp = &uf * &hp;
+            let v1 = &uhp * (&key - &p_key - Fr::from(1u64));
+            enforce_bits(&v1, KEY_BITS)?;
+            let first = &uf - &uhp;
+            first.mul_equals(&(&one - &rf), &FpVar::zero())?;
+            first.mul_equals(&(&one - &crf), &FpVar::zero())?;
+            // Continuation of a facility run.
+            let cont = &uf - &rf;
+            cont.mul_equals(&(&facpart - &p_fac), &FpVar::zero())?;
+            cont.mul_equals(&(&k - &p_k - Fr::from(1u64)), &FpVar::zero())?;
+            cont.mul_equals(&(&kk - &p_kk), &FpVar::zero())?;
+            // A run start: chunk 0, previous run complete.
+            rf.mul_equals(&k, &FpVar::zero())?;
+            let rhp = &rf * &hp;
+            rhp.mul_equals(&(&p_k + Fr::from(1u64) - &p_kk), &FpVar::zero())?;
+            // Country runs.
+            (&rf - &crf).mul_equals(&(&country - &p_country), &FpVar::zero())?;
+            let crhp = &crf * &hp;
+            let v2 = &crhp * (&country - &p_country - Fr::from(1u64));
+            enforce_bits(&v2, COUNTRY_BITS)?;
+
+            // Running sums and the facility caps.
+            let ucount = &uf * &count;
+            let utpp = &uf * &tpp;
+            fc = &fc - &rf * &fc + &ucount;
+            ft = &ft - &rf * &ft + &utpp;
+            cc = &cc - &crf * &cc + &utpp;
+            enforce_bits(&(&uf * (&cap_chips - &fc)), COUNT_BITS)?;
+            enforce_bits(&(&uf * (&cap_tpp - &ft)), TPP_BITS)?;
+
+            // Distribution sums.
+            let is_home = is_zero(&cs, &(&country - &home))?;
+            let is_t1 = is_zero(&cs, &(&tier - Fr::from(1u64)))?;
+            home_tpp += &is_home * &utpp;
+            outside_tpp += &utpp - &is_t1 * &utpp;
+            share_checks.push((&uf - &uf * &is_home, cc.clone()));
+
+            // Tier exclusion.
+            let b = Boolean::new_witness(cs.clone(), || Ok(e.tier > st.rules.max_tier))?;
+            let bf = FpVar::from(b.clone());
+            let v4 = &bf * (&tier * Fr::from(2u64) - &max2 - Fr::from(1u64)) + &max_tier - &tier;
+            enforce_bits(&v4, TIER_BITS)?;
+            bf.mul_equals(&ucount, &FpVar::zero())?;
+
+            // Carry the last used entry.
+            p_key = &p_key + &uf * (&key - &p_key);
+            p_fac = &p_fac + &uf * (&facpart - &p_fac);
+            p_k = &p_k + &uf * (&k - &p_k);
+            p_kk = &p_kk + &uf * (&kk - &p_kk);
+            p_country = &p_country + &uf * (&country - &p_country);
+            hp = &hp + &uf - &uhp;
+            runs += &rf;
+            total_chips += &ucount;
+            total_tpp += &utpp;
+
+            vars.used.push(u);
+            vars.run_start.push(r);
+            vars.country_start.push(cr);
+            vars.blocked.push(b);
+            vars.counts.push(count);
+            vars.tpps.push(tpp);
+        }
+        // The shard's output commitment, its place in the digest, its product.
+        let p_s = wit(s.product)?;
+        let blinding = wit(s.blinding)?;
+        let d = hash(&[
+            FpVar::constant(tags::output()),
+            commitment.clone(),
+            importer.clone(),
+            epoch.clone(),
+            o,
+            p_s.clone(),
+            blinding,
+        ])?;
+        let next = hash(&[digest.clone(), d])?;
+        digest = &digest + &suf * (&next - &digest);
+        product = &product * (&suf * (&p_s - Fr::from(1u64)) + Fr::from(1u64));
+        vars.shard_used.push(su);
+        vars.shard_products.push(p_s);
+    }
+    // The last run is complete.
+    hp.mul_equals(&(&p_k + Fr::from(1u64) - &p_kk), &FpVar::zero())?;
+    product.enforce_equal(&ledger_product)?;
+    digest.enforce_equal(&shards_digest)?;
+    runs.enforce_equal(&facilities)?;
+
+    // Distribution, against the final total.
+    let bp = Fr::from(BP);
+    let o_total = &other_bp * &total_tpp;
+    for (non_home, cc) in &share_checks {
+        enforce_bits(&(non_home * (&o_total - cc * bp)), SHARE_BITS)?;
+    }
+    enforce_bits(&(&home_tpp * bp - &home_bp * &total_tpp), SHARE_BITS)?;
+    enforce_bits(&(&t1_bp * &total_tpp - &outside_tpp * bp), SHARE_BITS)?;
+    // Totals.
+    enforce_bits(&(&total_chips_cap - &total_chips), COUNT_BITS)?;
+    enforce_bits(&(&total_tpp_cap - &total_tpp), TPP_BITS)?;
+    Ok(vars)
+}
+
+/// Honest run-start flags for the witness: whether used entry `e` starts a
+/// facility run (`facility = true`) or a country run.
+fn run_start(w: &RequestWitness, e: &crate::shard::ShardEntry, facility: bool) -> bool {
+    if !e.used {
+        return false;
+    }
+    let mut prev = None;
+    for x in w.shards.iter().flat_map(|s| s.entries.iter()) {
+        if std::ptr::eq(x, e) {
+            break;
+        }
+        if x.used {
+            prev = Some(x);
+        }
+    }
+    match prev {
+        None => true,
+        Some(p) if facility => (p.country, p.facility_index) != (e.country, e.facility_index),
+        Some(p) => p.country != e.country,
+    }
+}
