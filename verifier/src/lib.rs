@@ -33,6 +33,7 @@ pub mod keys;
 pub mod miller;
 pub mod policy;
 pub mod snarkjs;
+pub mod submission;
 pub mod transcript;
 
 pub use bundle::ProofBundle;
