@@ -1,8 +1,15 @@
 //! `zkcc demo`: every role, end to end, on the built-in sample, with a report.
-use crate::error::{write_json, Result};
-use crate::inventory::InventoryFile;
-use crate::keys::{constraint_count, load_proving_key, load_verifying_key, setup, KeyPaths};
-use crate::{attest::attest, circuit_for, commit, prove_bundle, sample, Request};
+//!
+//! The sample importer ACME-DC runs 1,000 chips (40 of them outside the
+//! agency's ledger) in five facilities in four countries; the agency keeps its
+//! shipment ledger; auditors attest each facility in chunks; the importer
+//! commits, proves its shards once for the epoch, and answers one request with
+//! a light proof; the agency verifies the submission and decides. Then the
+//! checks that must fail.
+use crate::error::{write, write_json, ProverError, Result};
+use crate::fleet::{self, attest, commit, ledger_from_shipments, open};
+use crate::keys::{self, Circuit, KeyPaths};
+use crate::sample;
 use ark_bn254::Fr;
 use ark_std::UniformRand;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -11,10 +18,11 @@ use rand_chacha::ChaCha20Rng;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use zkcc_circuits::cluster::ClusterShape;
 use zkcc_circuits::encoding::fr_to_hex;
 use zkcc_circuits::registry::Registry;
-use zkcc_verifier::{verify_bundle, Expectations};
+use zkcc_circuits::request::RequestShape;
+use zkcc_circuits::shard::ShardShape;
+use zkcc_verifier::submission::{RequestFile, RulesJson, Submission, SUBMISSION_VERSION};
 
 /// Runs `f` under a spinner labelled `msg`; returns its result and duration.
 pub fn timed<T>(msg: &str, f: impl FnOnce() -> T) -> (T, Duration) {
@@ -31,36 +39,8 @@ pub fn timed<T>(msg: &str, f: impl FnOnce() -> T) -> (T, Duration) {
     (out, d)
 }
 
-/// Constraint cost model of the cluster circuit: exact, from synthesis of
-/// small shapes (`total = fixed + F·per_facility + N·per_chip(F)`).
-#[derive(Clone, Copy, Debug)]
-pub struct CostModel {
-    /// Constraints independent of the shape.
-    pub fixed: usize,
-    /// Constraints per facility slot.
-    pub per_facility: usize,
-    /// Constraints per chip slot at this facility count.
-    pub per_chip: usize,
-    /// Extra constraints per chip for each further facility slot.
-    pub per_chip_per_facility: usize,
-}
-
-/// Measures the cost model at `facilities` facility slots.
-pub fn cost_model(facilities: usize) -> Result<CostModel> {
-    let c = |chips, facilities| constraint_count(&ClusterShape { chips, facilities });
-    let fixed = c(0, 0)?;
-    let per_facility = c(0, 1)? - fixed;
-    let per_chip = c(1, facilities)? - c(0, facilities)?;
-    let per_chip_next = c(1, facilities + 1)? - c(0, facilities + 1)?;
-    Ok(CostModel {
-        fixed,
-        per_facility,
-        per_chip,
-        per_chip_per_facility: per_chip_next - per_chip,
-    })
-}
-
-fn secs(d: Duration) -> String {
+/// Formats a duration for the report.
+pub fn secs(d: Duration) -> String {
     if d.as_secs_f64() >= 1.0 {
         format!("{:.1} s", d.as_secs_f64())
     } else {
@@ -72,202 +52,351 @@ fn short(x: &str) -> String {
     format!("{}…{}", &x[..10], &x[x.len() - 6..])
 }
 
+/// The demo's shard circuit: 8 facility slots of 128 chips (1,024 chip slots).
+pub const DEMO_SHARD: ShardShape = ShardShape {
+    facilities: 8,
+    slot_chips: 128,
+};
+/// The demo's request circuit: 16 shard slots of 8 entries.
+pub const DEMO_REQUEST: RequestShape = RequestShape {
+    shards: 16,
+    entries: 8,
+};
+
+/// The sample request's rules: clusters of at most 400 ledger chips, at least
+/// 25% of TPP at home (FR), at most 30% in any other country and 35% outside
+/// tier 1, nothing in tier 3.
+pub fn sample_rules() -> RulesJson {
+    RulesJson {
+        facility_cap_chips: 400,
+        facility_cap_tpp: 10_000_000,
+        home_country: "FR".into(),
+        home_min_bp: 2_500,
+        other_max_bp: 3_000,
+        outside_tier1_max_bp: 3_500,
+        max_tier: 2,
+        total_cap_chips: 5_000,
+        total_cap_tpp: 100_000_000,
+    }
+}
+
+fn must_fail<T>(what: &str, r: std::result::Result<T, impl std::fmt::Display>) -> Result<()> {
+    match r {
+        Err(e) => {
+            println!("  - {what}: {e}");
+            Ok(())
+        }
+        Ok(_) => Err(ProverError::Backend(format!(
+            "{what}: accepted, but must fail"
+        ))),
+    }
+}
+
 /// Runs the demo in `dir` and prints the report. Returns an error on any
-/// failure, including a verification that should have rejected and did not.
-pub fn run(dir: &Path, shape: ClusterShape, seed: u64) -> Result<()> {
+/// failure, including a check that should have failed and did not.
+pub fn run(dir: &Path, shard: ShardShape, request: RequestShape, seed: u64) -> Result<()> {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     println!(
-        "zkcc demo: the cluster claim on the built-in sample (working directory {})\n",
+        "zkcc demo: the accountable statement on the built-in sample (working directory {})\n",
         dir.display()
     );
 
-    // Agency and auditors: the sample registry and keys; importer: the inventory.
-    let s = sample::generate(seed);
+    // 1. Agency: registry, ledger.
+    let s = sample::generate_with(seed, &sample::SAMPLE_GROUPS, shard.slot_chips);
     write_json(&dir.join("registry.json"), &s.registry)?;
+    write_json(&dir.join("shipments.json"), &s.shipments)?;
     for k in &s.auditor_keys {
         write_json(&dir.join("auditors").join(format!("{}.key.json", k.id)), k)?;
     }
     let registry = Registry::from_file(s.registry.clone())?;
-    let mut inv: InventoryFile = s.inventory;
+    let importer = s.inventory.importer.clone();
+    let ledger = ledger_from_shipments(&registry, &s.shipments, &importer)?;
+    write_json(&dir.join("ledger.json"), &ledger.file)?;
     let countries: BTreeSet<&str> = s
         .registry
         .facilities
         .iter()
         .map(|f| f.country.as_str())
         .collect();
-    println!("1. agency    publishes the registry: {} authorized facilities in {} countries, {} accredited auditors,",
-        s.registry.facilities.len(), countries.len(), s.registry.auditors.len());
+    let own = s
+        .registry
+        .facilities
+        .iter()
+        .filter(|f| f.operator == importer)
+        .count();
+    println!("1. agency    publishes the registry: {} facilities in {} countries ({} operated by {importer}), {} auditors,",
+        s.registry.facilities.len(), countries.len(), own, s.registry.auditors.len());
     println!(
-        "             {} chip models, policy version {}; root {}",
+        "             {} chip models, {} country tiers, policy version {}; root {}",
         s.registry.chip_models.len(),
+        s.registry.country_tiers.len(),
         s.registry.policy_version,
         short(&fr_to_hex(&registry.root))
     );
+    println!("             builds {importer}'s shipment ledger from {} exporter records: {} chips, TPP {}; digest {}",
+        s.shipments.shipments.len(), ledger.len(), ledger.total_tpp(), short(&fr_to_hex(&ledger.digest)));
 
-    // Auditors sign one attestation per facility and epoch.
-    let mut signed = Vec::new();
+    // 2. Auditors attest each facility in chunks.
+    let mut inv = s.inventory;
     for k in &s.auditor_keys {
-        let f = attest(&registry, &mut inv, k, None)?;
-        if !f.is_empty() {
-            signed.push(format!("{} signed {}", k.id, f.join(", ")));
+        if let Ok(n) = attest(&registry, &mut inv, k, None) {
+            println!(
+                "2. auditor   {} measures and signs {n} chunk attestation(s) for epoch {}",
+                k.id, inv.epoch
+            );
         }
     }
     write_json(&dir.join("inventory.json"), &inv)?;
-    println!("2. auditors  measure {} chips in {} facilities and sign one attestation per facility for epoch {}:",
-        inv.chips.len(), inv.attestations.len(), inv.epoch);
-    for line in &signed {
-        println!("             {line}");
-    }
+    let marked = inv.chips.iter().filter(|c| c.ledger).count();
 
-    // Importer commits.
-    let secret = commit(&registry, &inv, &mut rng)?;
+    // 3. Importer commits.
+    let secret = commit(&registry, &inv, &shard, &mut rng)?;
     write_json(&dir.join("commitment.secret.json"), &secret)?;
-    println!(
-        "3. importer  commits to the inventory: C = {}",
-        short(&secret.commitment)
-    );
+    println!("3. importer  commits to {} chips ({marked} marked as ledger chips) in {} facilities: {} chunks in {} shards of {};",
+        inv.chips.len(), inv.chips.iter().map(|c| &c.facility).collect::<BTreeSet<_>>().len(),
+        inv.attestations.len(), secret.shards.len(), shard.name());
+    println!("             C = {}", short(&secret.commitment));
 
-    // Setup.
+    // 4. Setup (single-party, development).
     let keys_dir = dir.join("keys");
-    let cost = cost_model(shape.facilities)?;
-    crate::mem::reset_peak();
-    let (manifest, t_setup) = timed(&format!("setup of cluster-{}", shape.name()), || {
-        setup(&keys_dir, &shape, &mut rng)
+    let (sc, rc) = (Circuit::Shard(shard), Circuit::Request(request));
+    let (sm, t_setup_s) = timed(&format!("setup of {}", sc.name()), || {
+        keys::setup_circuit(&keys_dir, &sc, &mut rng)
     });
-    let manifest = manifest?;
-    let peak_setup = crate::mem::peak_bytes();
-    println!("4. setup     cluster-{}: {} constraints = {} fixed + {} facility slots × {} + {} chip slots × {}",
-        shape.name(), manifest.constraints, cost.fixed, shape.facilities, cost.per_facility, shape.chips, cost.per_chip);
-    println!("             ({} per chip includes {} per facility slot for selecting the chip's facility); {} (single-party, development only)",
-        cost.per_chip, cost.per_chip_per_facility, secs(t_setup));
-
-    // The agency's request and the proof.
-    let nonce = Fr::rand(&mut rng);
-    let cap = inv.chips.len() as u64;
-    let req = Request { cap, nonce };
-    crate::mem::reset_peak();
-    let (loaded, t_load) = timed("loading the proving key", || {
-        load_proving_key(&keys_dir, &shape)
+    let sm = sm?;
+    let (rm, t_setup_r) = timed(&format!("setup of {}", rc.name()), || {
+        keys::setup_circuit(&keys_dir, &rc, &mut rng)
     });
-    let (pk, _) = loaded?;
-    let circuit = circuit_for(&shape, &registry, &inv, &secret, &req)?;
-    let (bundle, t_prove) = timed("proving", || {
-        prove_bundle(&pk, circuit, &inv.importer, &mut rng)
-    });
-    let bundle = bundle?;
-    let peak_prove = crate::mem::peak_bytes();
-    std::fs::write(dir.join("bundle.json"), bundle.to_json()).map_err(|source| {
-        crate::ProverError::Io {
-            path: "bundle.json".into(),
-            source,
-        }
-    })?;
-    println!("5. importer  proves \"at most {cap} chips, all attested inside authorized facilities\" for nonce {}: {}",
-        short(&fr_to_hex(&nonce)), secs(t_prove));
-
-    // Agency verifies, with its own registry, epoch and nonce.
-    let vk = load_verifying_key(&keys_dir, &shape)?;
-    let expect = Expectations {
-        registry_root: registry.root,
-        epoch: inv.epoch,
-        nonce,
-    };
-    let (claim, t_verify) = timed("verifying", || verify_bundle(&vk, &bundle, &expect));
-    let claim = claim?;
+    let rm = rm?;
     println!(
-        "6. agency    verifies the bundle: ACCEPTED in {} — {} runs at most {} chips, epoch {}",
-        secs(t_verify),
-        claim.importer,
-        claim.statement.cap,
-        claim.statement.epoch
+        "4. setup     {}: {} constraints ({} per chip slot, {} per facility slot); {}",
+        sc.name(),
+        sm.constraints,
+        zkcc_circuits::shard::constraints::CHIP_COST,
+        zkcc_circuits::shard::constraints::FACILITY_COST,
+        secs(t_setup_s)
+    );
+    println!("             {}: {} constraints ({} per entry, {} per shard slot); {}  [single-party: development only]",
+        rc.name(), rm.constraints, zkcc_circuits::request::constraints::ENTRY_COST,
+        zkcc_circuits::request::constraints::SHARD_COST, secs(t_setup_r));
+
+    // 5. Importer proves its shards, once for the epoch.
+    let fleet = open(&registry, &inv, &secret)?;
+    crate::mem::reset_peak();
+    let (spk, t_load) = timed("loading the shard proving key", || {
+        keys::load_proving_key_of(&keys_dir, &sc)
+    });
+    let (spk, _) = spk?;
+    let (shards, t_shards) = timed("proving the shards", || {
+        fleet::prove_shards(&spk, &fleet, &registry, &importer, ledger.digest, &mut rng)
+    });
+    let shards = shards?;
+    let peak_shards = crate::mem::peak_bytes();
+    drop(spk);
+    write_json(&dir.join("shards.json"), &shards)?;
+    println!(
+        "5. importer  proves {} shards for epoch {}: {} ({} per shard; key load {})",
+        shards.len(),
+        inv.epoch,
+        secs(t_shards),
+        secs(t_shards / shards.len().max(1) as u32),
+        secs(t_load)
     );
 
-    // What cannot be done.
+    // 6. Agency sends a request; importer answers with a light proof.
+    let req = RequestFile {
+        version: SUBMISSION_VERSION,
+        importer: importer.clone(),
+        epoch: inv.epoch,
+        nonce: fr_to_hex(&Fr::rand(&mut rng)),
+        rules: sample_rules(),
+    };
+    write_json(&dir.join("request.json"), &req)?;
+    let (rpk, _) = keys::load_proving_key_of(&keys_dir, &rc)?;
+    let (rb, t_request) = timed("proving the request", || {
+        fleet::prove_request(
+            &rpk,
+            &request,
+            &fleet,
+            &importer,
+            ledger.digest,
+            &req,
+            &mut rng,
+        )
+    });
+    let rb = rb?;
+    let sub = Submission {
+        version: SUBMISSION_VERSION,
+        importer: importer.clone(),
+        epoch: inv.epoch,
+        commitment: secret.commitment.clone(),
+        shards,
+        request: rb,
+    };
+    write(&dir.join("submission.json"), sub.to_json().as_bytes())?;
+    let r = &req.rules;
+    println!("6. agency    asks (nonce {}): every ledger chip located; ≤ {} ledger chips per facility; home {} ≥ {} bp,",
+        short(&req.nonce), r.facility_cap_chips, r.home_country, r.home_min_bp);
+    println!(
+        "             any other country ≤ {} bp, outside tier 1 ≤ {} bp, no chip above tier {}",
+        r.other_max_bp, r.outside_tier1_max_bp, r.max_tier
+    );
+    println!(
+        "   importer  answers with one request proof over its {} shards: {}",
+        sub.shards.len(),
+        secs(t_request)
+    );
+
+    // 7. Agency verifies and decides.
+    let outcome = crate::agency::verify_and_decide(
+        &keys_dir, &sc, &rc, &registry, &ledger, &req, &sub, &mut rng,
+    )?;
+    println!("7. agency    {}", outcome.summary);
+    print!("{}", outcome.report);
+    write(&dir.join("report.json"), outcome.report_json.as_bytes())?;
+
+    // What must fail.
     println!("\nChecks that must fail:");
-    let tight = Request {
-        cap: cap - 1,
-        nonce,
+    let agency = |sub: &Submission,
+                  req: &RequestFile,
+                  ledger: &zkcc_circuits::ledger::Ledger,
+                  rng: &mut ChaCha20Rng| {
+        crate::agency::verify_and_decide(&keys_dir, &sc, &rc, &registry, ledger, req, sub, rng)
+            .and_then(|o| {
+                if o.granted {
+                    Ok(o)
+                } else {
+                    Err(ProverError::Backend(format!("denied: {}", o.summary)))
+                }
+            })
     };
-    match circuit_for(&shape, &registry, &inv, &secret, &tight)
-        .and_then(|c| prove_bundle(&pk, c, &inv.importer, &mut rng))
-    {
-        Err(e) => println!(
-            "  - prover asked for cap {}: refused before proving ({e})",
-            cap - 1
-        ),
-        Ok(_) => {
-            return Err(crate::ProverError::Backend(
-                "a proof for cap − 1 was produced".into(),
-            ))
-        }
+    let mut evil = sub.clone();
+    evil.importer = "EVIL-CORP".into();
+    evil.request.public_inputs.importer = "EVIL-CORP".into();
+    let mut evil_req = req.clone();
+    evil_req.importer = "EVIL-CORP".into();
+    must_fail(
+        "the submission relabelled as another importer's",
+        agency(&evil, &evil_req, &ledger, &mut rng),
+    )?;
+    let mut replay = req.clone();
+    replay.nonce = fr_to_hex(&Fr::rand(&mut rng));
+    must_fail(
+        "the request proof replayed against a new request",
+        agency(&sub, &replay, &ledger, &mut rng),
+    )?;
+    let mut dropped = sub.clone();
+    dropped.shards.pop();
+    must_fail(
+        "a shard left out of the submission",
+        agency(&dropped, &req, &ledger, &mut rng),
+    )?;
+    let mut dup = sub.clone();
+    let first = dup.shards[0].clone();
+    dup.shards.push(first);
+    must_fail(
+        "a shard submitted twice",
+        agency(&dup, &req, &ledger, &mut rng),
+    )?;
+    // A ledger chip diverted: the importer leaves it out of its inventory.
+    let mut diverted = inv.clone();
+    let gone = diverted.attestations[0].measurements.remove(0).serial;
+    diverted.chips.retain(|c| c.serial != gone);
+    for k in &s.auditor_keys {
+        let _ = attest(&registry, &mut diverted, k, None);
     }
-    let mut forged = bundle.clone();
-    forged.public_inputs.cap = cap + 1000;
-    match verify_bundle(&vk, &forged, &expect) {
-        Err(e) => println!(
-            "  - bundle edited to claim cap {}: rejected ({e})",
-            cap + 1000
-        ),
-        Ok(_) => {
-            return Err(crate::ProverError::Backend(
-                "an edited bundle verified".into(),
-            ))
-        }
-    }
-    let replay = Expectations {
-        nonce: nonce + Fr::from(1u64),
-        ..expect
+    let d_secret = commit(&registry, &diverted, &shard, &mut rng)?;
+    let d_fleet = open(&registry, &diverted, &d_secret)?;
+    let (dpk, _) = keys::load_proving_key_of(&keys_dir, &sc)?;
+    let d_shards = fleet::prove_shards(
+        &dpk,
+        &d_fleet,
+        &registry,
+        &importer,
+        ledger.digest,
+        &mut rng,
+    )?;
+    drop(dpk);
+    let d_req = fleet::prove_request(
+        &rpk,
+        &request,
+        &d_fleet,
+        &importer,
+        ledger.digest,
+        &req,
+        &mut rng,
+    )?;
+    let d_sub = Submission {
+        commitment: d_secret.commitment.clone(),
+        shards: d_shards,
+        request: d_req,
+        ..sub.clone()
     };
-    match verify_bundle(&vk, &bundle, &replay) {
-        Err(e) => println!("  - bundle replayed against a new request: rejected ({e})"),
-        Ok(_) => {
-            return Err(crate::ProverError::Backend(
-                "a replayed bundle verified".into(),
-            ))
-        }
+    must_fail(
+        &format!("ledger chip {gone} diverted (left out of the inventory)"),
+        agency(&d_sub, &req, &ledger, &mut rng),
+    )?;
+    // The importer asks for rules its fleet does not meet: refused before proving.
+    let mut tight = req.clone();
+    tight.rules.facility_cap_chips = 300;
+    must_fail(
+        "the importer asked to prove ≤ 300 ledger chips per facility",
+        fleet::prove_request(
+            &rpk,
+            &request,
+            &fleet,
+            &importer,
+            ledger.digest,
+            &tight,
+            &mut rng,
+        ),
+    )?;
+    // Nobody Ltd: no ledger, no facility — a valid but empty statement.
+    let nobody = crate::agency::nobody_ltd(&keys_dir, &sc, &rc, &registry, &req, &mut rng)?;
+    println!(
+        "  - \"Nobody Ltd\" (empty ledger, no facility, no auditor): proof {}, decision {}",
+        nobody.0, nobody.1
+    );
+    if nobody.2 {
+        return Err(ProverError::Backend("Nobody Ltd was granted access".into()));
     }
 
-    let paths = KeyPaths::new(&keys_dir, &shape);
-    let pk_mb = std::fs::metadata(&paths.pk)
+    let pk_mb = std::fs::metadata(KeyPaths::of(&keys_dir, &sc).pk)
         .map(|m| m.len() as f64 / 1e6)
         .unwrap_or(0.0);
     println!("\nReport");
-    println!("  claim            cluster: active chips ≤ cap; each chip's facility in the registry; each attestation signed");
-    println!("                   by an accredited auditor for this epoch; each chip (with its uncertainty) inside its geofence");
-    println!("  public           commitment, registry root, cap = {cap}, epoch = {}, nonce (what the agency sees)", inv.epoch);
-    println!("  private          serials, models, which facility holds which chip and how many, measured positions, auditors used");
+    println!("  statement        every chip of the agency's ledger for {importer} is located exactly once, inside an authorized");
+    println!("                   facility it operates, under an accredited auditor's attestation for epoch {}; and the rules hold", inv.epoch);
+    println!("  public           importer, epoch, C, per shard C_s and D_s, registry root, ledger digest and product, rules, nonce,");
     println!(
-        "  circuit          cluster-{}: {} constraints; {} per chip slot, {} per facility slot",
-        shape.name(),
-        manifest.constraints,
-        cost.per_chip,
-        cost.per_facility
+        "                   number of facilities ({})",
+        sub.request.public_inputs.facilities
     );
+    println!("  private          which facility holds which chip, how many per site and country, positions, marks, auditors");
     println!(
-        "  times            setup {}, key load {}, prove {} (zkcc's tuned prover), verify {} ({} threads)",
-        secs(t_setup),
-        secs(t_load),
-        secs(t_prove),
-        secs(t_verify),
-        rayon::current_num_threads()
+        "  circuits         {}: {} constraints; {}: {} constraints",
+        sc.name(),
+        sm.constraints,
+        rc.name(),
+        rm.constraints
     );
+    println!("  times            setup {} + {}, shards {} ({} shards), request {}, verify {} ({} threads)",
+        secs(t_setup_s), secs(t_setup_r), secs(t_shards), sub.shards.len(), secs(t_request), secs(outcome.verify_time),
+        rayon::current_num_threads());
     let per_constraint = |p: Option<u64>| match p {
         Some(b) => format!(
             "{} ({:.2} KB per constraint)",
             crate::mem::human(b),
-            b as f64 / manifest.constraints as f64 / 1e3
+            b as f64 / sm.constraints as f64 / 1e3
         ),
         None => "n/a".into(),
     };
     println!(
-        "  peak memory      setup {}, key load + prove {}",
-        per_constraint(peak_setup),
-        per_constraint(peak_prove)
+        "  peak memory      key load + shard proofs {}",
+        per_constraint(peak_shards)
     );
-    println!(
-        "  sizes            proof 128 bytes, proving key {pk_mb:.0} MB, circuit id {}",
-        short(&manifest.circuit_id)
-    );
-    println!("  files            {}/{{registry.json, inventory.json, commitment.secret.json, bundle.json, keys/}}", dir.display());
+    println!("  sizes            proof 128 bytes, shard proving key {pk_mb:.0} MB");
+    println!("  files            {}/{{registry.json, shipments.json, ledger.json, inventory.json, commitment.secret.json,", dir.display());
+    println!("                   shards.json, request.json, submission.json, report.json, keys/}}");
     Ok(())
 }

@@ -42,6 +42,9 @@ pub enum ProverError {
     /// The proof system failed.
     #[error("proof system: {0}")]
     Backend(String),
+    /// The agency's policy denied access.
+    #[error("DENIED: {0}")]
+    Denied(String),
     /// Verification failed.
     #[error("verification: {0}")]
     Verify(#[from] zkcc_verifier::VerifyError),
@@ -73,18 +76,29 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Resu
     })
 }
 
-/// Writes bytes to a file, creating its directory.
+/// Writes bytes to a file, creating its directory. Atomic: the bytes go to
+/// a temporary file beside it, which is then renamed over it, so a failure
+/// never leaves a half-written file nor clobbers the old one.
 pub fn write(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     let io = |source| ProverError::Io {
         path: path.display().to_string(),
         source,
     };
-    if let Some(dir) = path.parent() {
-        if !dir.as_os_str().is_empty() {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let res = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
-    std::fs::write(path, bytes).map_err(io)
+    res.map_err(io)
 }
 
 /// Writes pretty JSON.

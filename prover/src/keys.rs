@@ -1,12 +1,13 @@
 //! Setup and key files.
 //!
-//! For a shape `NxF`, a key directory holds:
-//! * `cluster-NxF.vk` — the verifying key, compressed (what the agency publishes);
-//! * `cluster-NxF.pk` — the tuned prover's key ([`ProverKey`]: the Groth16
+//! For a circuit `<claim>-<shape>` (`shard-8x128`, `request-16x8`, or the
+//! retired `cluster-1024x8`), a key directory holds:
+//! * `<claim>-<shape>.vk` — the verifying key, compressed (what the agency publishes);
+//! * `<claim>-<shape>.pk` — the tuned prover's key ([`ProverKey`]: the Groth16
 //!   proving key without its identity bases, and the circuit's R1CS matrices),
 //!   uncompressed, for fast loading;
-//! * `cluster-NxF.manifest.json` — shape, constraint count, circuit id and the
-//!   SHA-256 and length of the proving key file.
+//! * `<claim>-<shape>.manifest.json` — claim, shape, constraint count, circuit
+//!   id and the SHA-256 and length of the proving key file.
 //!
 //! Loading the proving key checks the file's SHA-256 against the manifest and
 //! then deserializes it *without* curve and subgroup checks (they cost more than
@@ -29,17 +30,112 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use zkcc_circuits::cluster::constraints::ClusterCircuit;
 use zkcc_circuits::cluster::ClusterShape;
+use zkcc_circuits::request::constraints::RequestCircuit;
+use zkcc_circuits::request::RequestShape;
+use zkcc_circuits::shard::constraints::ShardCircuit;
+use zkcc_circuits::shard::ShardShape;
+
+/// A circuit zkcc has keys for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Circuit {
+    /// A shard proof of the accountable statement.
+    Shard(ShardShape),
+    /// A request proof of the accountable statement.
+    Request(RequestShape),
+    /// The retired cluster claim (benches and comparisons only).
+    Cluster(ClusterShape),
+}
+
+impl Circuit {
+    /// Claim kind: `shard`, `request` or `cluster`.
+    pub fn claim(&self) -> &'static str {
+        match self {
+            Self::Shard(_) => "shard",
+            Self::Request(_) => "request",
+            Self::Cluster(_) => "cluster",
+        }
+    }
+    /// Shape name (`8x128`).
+    pub fn shape_name(&self) -> String {
+        match self {
+            Self::Shard(s) => s.name(),
+            Self::Request(s) => s.name(),
+            Self::Cluster(s) => s.name(),
+        }
+    }
+    /// `claim-shape`, the key files' base name.
+    pub fn name(&self) -> String {
+        format!("{}-{}", self.claim(), self.shape_name())
+    }
+    /// Parses `shard-8x128`, `request-16x8` or `cluster-1024x8`.
+    pub fn parse(s: &str) -> Result<Self> {
+        let err = || {
+            ProverError::Keys(format!(
+                "{s:?} is not a circuit name like shard-8x128 or request-16x8"
+            ))
+        };
+        let (claim, shape) = s.split_once('-').ok_or_else(err)?;
+        let (a, b) = shape.split_once('x').ok_or_else(err)?;
+        let (a, b): (usize, usize) = (a.parse().map_err(|_| err())?, b.parse().map_err(|_| err())?);
+        if a == 0 || b == 0 {
+            return Err(err());
+        }
+        match claim {
+            "shard" if b <= zkcc_circuits::shard::MAX_SLOT_CHIPS => Ok(Self::Shard(ShardShape {
+                facilities: a,
+                slot_chips: b,
+            })),
+            "request" => Ok(Self::Request(RequestShape {
+                shards: a,
+                entries: b,
+            })),
+            "cluster" => Ok(Self::Cluster(ClusterShape {
+                chips: a,
+                facilities: b,
+            })),
+            _ => Err(err()),
+        }
+    }
+    fn synthesize(&self, cs: ark_relations::gr1cs::ConstraintSystemRef<Fr>) -> Result<()> {
+        match *self {
+            Self::Shard(s) => ShardCircuit::for_setup(s).generate_constraints(cs)?,
+            Self::Request(s) => RequestCircuit::for_setup(s).generate_constraints(cs)?,
+            Self::Cluster(s) => ClusterCircuit::for_setup(s).generate_constraints(cs)?,
+        }
+        Ok(())
+    }
+    fn groth16_setup<R: rand::RngCore + rand::CryptoRng>(
+        &self,
+        rng: &mut R,
+    ) -> Result<ProvingKey<Bn254>> {
+        let r = match *self {
+            Self::Shard(s) => Groth16::<Bn254>::generate_random_parameters_with_reduction(
+                ShardCircuit::for_setup(s),
+                rng,
+            ),
+            Self::Request(s) => Groth16::<Bn254>::generate_random_parameters_with_reduction(
+                RequestCircuit::for_setup(s),
+                rng,
+            ),
+            Self::Cluster(s) => Groth16::<Bn254>::generate_random_parameters_with_reduction(
+                ClusterCircuit::for_setup(s),
+                rng,
+            ),
+        };
+        r.map_err(|e| ProverError::Backend(e.to_string()))
+    }
+}
 
 /// The manifest written by setup.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyManifest {
-    /// Format version (2: the proving key file holds a [`ProverKey`]).
+    /// Format version (3: claim and shape by name; the proving key file holds a [`ProverKey`]).
     pub version: u32,
     /// Claim kind.
     pub claim: String,
-    /// Circuit shape.
-    pub shape: ClusterShape,
+    /// Circuit shape, by name.
+    pub shape: String,
     /// R1CS constraints.
     pub constraints: usize,
     /// Circuit id: hex SHA-256 of the compressed verifying key.
@@ -52,7 +148,7 @@ pub struct KeyManifest {
     pub setup: String,
 }
 
-/// File paths of a shape's keys in a directory.
+/// File paths of a circuit's keys in a directory.
 pub struct KeyPaths {
     /// Proving key.
     pub pk: PathBuf,
@@ -63,32 +159,44 @@ pub struct KeyPaths {
 }
 
 impl KeyPaths {
-    /// Paths for `shape` under `dir`.
-    pub fn new(dir: &Path, shape: &ClusterShape) -> Self {
-        let base = format!("cluster-{}", shape.name());
+    /// Paths for `circuit` under `dir`.
+    pub fn of(dir: &Path, circuit: &Circuit) -> Self {
+        let base = circuit.name();
         Self {
             pk: dir.join(format!("{base}.pk")),
             vk: dir.join(format!("{base}.vk")),
             manifest: dir.join(format!("{base}.manifest.json")),
         }
     }
+    /// Paths of the cluster circuit of `shape` under `dir`.
+    pub fn new(dir: &Path, shape: &ClusterShape) -> Self {
+        Self::of(dir, &Circuit::Cluster(*shape))
+    }
+}
+
+fn setup_cs() -> ark_relations::gr1cs::ConstraintSystemRef<Fr> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Setup);
+    cs
+}
+
+/// Number of R1CS constraints of a circuit.
+pub fn constraints_of(circuit: &Circuit) -> Result<usize> {
+    let cs = setup_cs();
+    circuit.synthesize(cs.clone())?;
+    Ok(cs.num_constraints())
 }
 
 /// Number of R1CS constraints of the cluster circuit of a shape.
 pub fn constraint_count(shape: &ClusterShape) -> Result<usize> {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    cs.set_mode(SynthesisMode::Setup);
-    ClusterCircuit::for_setup(*shape).generate_constraints(cs.clone())?;
-    Ok(cs.num_constraints())
+    constraints_of(&Circuit::Cluster(*shape))
 }
 
-/// The R1CS matrices of a shape's circuit (one synthesis in setup mode).
-pub fn r1cs(shape: &ClusterShape) -> Result<R1cs> {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    cs.set_mode(SynthesisMode::Setup);
-    ClusterCircuit::for_setup(*shape).generate_constraints(cs.clone())?;
+/// The R1CS matrices of a circuit (one synthesis in setup mode).
+pub fn r1cs_of(circuit: &Circuit) -> Result<R1cs> {
+    let cs = setup_cs();
+    circuit.synthesize(cs.clone())?;
     cs.finalize();
     let matrices = cs.to_matrices()?;
     let m = matrices
@@ -101,40 +209,61 @@ pub fn r1cs(shape: &ClusterShape) -> Result<R1cs> {
     ))
 }
 
+/// The R1CS matrices of a cluster shape's circuit.
+pub fn r1cs(shape: &ClusterShape) -> Result<R1cs> {
+    r1cs_of(&Circuit::Cluster(*shape))
+}
+
 /// A (single-party, development) setup in memory: the stock `ark-groth16`
 /// proving key and the circuit's matrices (what [`ProverKey::new`] combines).
+pub fn setup_keys_of<R: rand::RngCore + rand::CryptoRng>(
+    circuit: &Circuit,
+    rng: &mut R,
+) -> Result<(ProvingKey<Bn254>, R1cs)> {
+    let r1cs = r1cs_of(circuit)?;
+    let pk = circuit.groth16_setup(rng)?;
+    Ok((pk, r1cs))
+}
+
+/// [`setup_keys_of`] for the cluster circuit.
 pub fn setup_keys<R: rand::RngCore + rand::CryptoRng>(
     shape: &ClusterShape,
     rng: &mut R,
 ) -> Result<(ProvingKey<Bn254>, R1cs)> {
-    let r1cs = r1cs(shape)?;
-    let pk = Groth16::<Bn254>::generate_random_parameters_with_reduction(
-        ClusterCircuit::for_setup(*shape),
-        rng,
-    )
-    .map_err(|e| ProverError::Backend(e.to_string()))?;
-    Ok((pk, r1cs))
+    setup_keys_of(&Circuit::Cluster(*shape), rng)
 }
 
 /// A (single-party, development) setup in memory of the tuned prover's key.
+pub fn setup_prover_key_of<R: rand::RngCore + rand::CryptoRng>(
+    circuit: &Circuit,
+    rng: &mut R,
+) -> Result<ProverKey> {
+    let (pk, r1cs) = setup_keys_of(circuit, rng)?;
+    ProverKey::new(pk, r1cs)
+}
+
+/// [`setup_prover_key_of`] for the cluster circuit.
 pub fn setup_prover_key<R: rand::RngCore + rand::CryptoRng>(
     shape: &ClusterShape,
     rng: &mut R,
 ) -> Result<ProverKey> {
-    let (pk, r1cs) = setup_keys(shape, rng)?;
-    ProverKey::new(pk, r1cs)
+    setup_prover_key_of(&Circuit::Cluster(*shape), rng)
 }
 
-/// Runs a (single-party, development) setup and writes the keys.
-pub fn setup<R: rand::RngCore + rand::CryptoRng>(
+/// What every key manifest says of a single-party setup.
+pub const DEV_SETUP: &str =
+    "single-party development setup (NOT for production: the party that ran it can forge proofs)";
+
+/// Runs a (single-party, development) setup of a circuit and writes its keys.
+pub fn setup_circuit<R: rand::RngCore + rand::CryptoRng>(
     dir: &Path,
-    shape: &ClusterShape,
+    circuit: &Circuit,
     rng: &mut R,
 ) -> Result<KeyManifest> {
-    let pk = setup_prover_key(shape, rng)?;
+    let pk = setup_prover_key_of(circuit, rng)?;
     let constraints = pk.r1cs.num_constraints();
     let vk = pk.vk.clone();
-    let paths = KeyPaths::new(dir, shape);
+    let paths = KeyPaths::of(dir, circuit);
     let mut pk_bytes = Vec::new();
     pk.serialize_uncompressed(&mut pk_bytes)
         .map_err(|e| ProverError::Backend(e.to_string()))?;
@@ -143,14 +272,14 @@ pub fn setup<R: rand::RngCore + rand::CryptoRng>(
     vk.serialize_compressed(&mut vk_bytes)
         .map_err(|e| ProverError::Backend(e.to_string()))?;
     let manifest = KeyManifest {
-        version: 2,
-        claim: "cluster".into(),
-        shape: *shape,
+        version: 3,
+        claim: circuit.claim().into(),
+        shape: circuit.shape_name(),
         constraints,
         circuit_id: zkcc_verifier::keys::circuit_id(&vk),
         proving_key_sha256: hex::encode(Sha256::digest(&pk_bytes)),
         proving_key_bytes: pk_bytes.len() as u64,
-        setup: "single-party development setup (NOT for production: the party that ran it can forge proofs)".into(),
+        setup: DEV_SETUP.into(),
     };
     write(&paths.pk, &pk_bytes)?;
     write(&paths.vk, &vk_bytes)?;
@@ -158,38 +287,57 @@ pub fn setup<R: rand::RngCore + rand::CryptoRng>(
     Ok(manifest)
 }
 
-/// Loads the manifest of a shape.
-pub fn load_manifest(dir: &Path, shape: &ClusterShape) -> Result<KeyManifest> {
-    let paths = KeyPaths::new(dir, shape);
+/// [`setup_circuit`] for the cluster circuit.
+pub fn setup<R: rand::RngCore + rand::CryptoRng>(
+    dir: &Path,
+    shape: &ClusterShape,
+    rng: &mut R,
+) -> Result<KeyManifest> {
+    setup_circuit(dir, &Circuit::Cluster(*shape), rng)
+}
+
+/// Loads the manifest of a circuit.
+pub fn load_manifest_of(dir: &Path, circuit: &Circuit) -> Result<KeyManifest> {
+    let paths = KeyPaths::of(dir, circuit);
     if !paths.manifest.exists() {
         return Err(ProverError::Keys(format!(
             "no keys for {} in {} (run zkcc setup)",
-            shape.name(),
+            circuit.name(),
             dir.display()
         )));
     }
     let m: KeyManifest = read_json(&paths.manifest)?;
-    if m.shape != *shape || m.claim != "cluster" || m.version != 2 {
+    if m.shape != circuit.shape_name() || m.claim != circuit.claim() || m.version != 3 {
         return Err(ProverError::Keys(format!(
-            "{} does not describe cluster keys for {}",
+            "{} does not describe keys for {}",
             paths.manifest.display(),
-            shape.name()
+            circuit.name()
         )));
     }
     Ok(m)
 }
 
-/// Loads and fully validates the verifying key of a shape.
-pub fn load_verifying_key(dir: &Path, shape: &ClusterShape) -> Result<VerifyingKey<Bn254>> {
-    let paths = KeyPaths::new(dir, shape);
+/// Loads the manifest of a cluster shape.
+pub fn load_manifest(dir: &Path, shape: &ClusterShape) -> Result<KeyManifest> {
+    load_manifest_of(dir, &Circuit::Cluster(*shape))
+}
+
+/// Loads and fully validates the verifying key of a circuit.
+pub fn load_verifying_key_of(dir: &Path, circuit: &Circuit) -> Result<VerifyingKey<Bn254>> {
+    let paths = KeyPaths::of(dir, circuit);
     Ok(zkcc_verifier::keys::load_verifying_key(&read(&paths.vk)?)?)
 }
 
-/// Loads the proving key of a shape: hash checked against the manifest, then
+/// Loads and fully validates the verifying key of a cluster shape.
+pub fn load_verifying_key(dir: &Path, shape: &ClusterShape) -> Result<VerifyingKey<Bn254>> {
+    load_verifying_key_of(dir, &Circuit::Cluster(*shape))
+}
+
+/// Loads the proving key of a circuit: hash checked against the manifest, then
 /// unchecked (fast) deserialization, then a structural consistency check.
-pub fn load_proving_key(dir: &Path, shape: &ClusterShape) -> Result<(ProverKey, KeyManifest)> {
-    let manifest = load_manifest(dir, shape)?;
-    let paths = KeyPaths::new(dir, shape);
+pub fn load_proving_key_of(dir: &Path, circuit: &Circuit) -> Result<(ProverKey, KeyManifest)> {
+    let manifest = load_manifest_of(dir, circuit)?;
+    let paths = KeyPaths::of(dir, circuit);
     let bytes = read(&paths.pk)?;
     if bytes.len() as u64 != manifest.proving_key_bytes
         || hex::encode(Sha256::digest(&bytes)) != manifest.proving_key_sha256
@@ -215,4 +363,9 @@ pub fn load_proving_key(dir: &Path, shape: &ClusterShape) -> Result<(ProverKey, 
         )));
     }
     Ok((pk, manifest))
+}
+
+/// Loads the proving key of a cluster shape.
+pub fn load_proving_key(dir: &Path, shape: &ClusterShape) -> Result<(ProverKey, KeyManifest)> {
+    load_proving_key_of(dir, &Circuit::Cluster(*shape))
 }

@@ -353,3 +353,63 @@ pub fn assignment_checked(circuit: &ClusterCircuit) -> Res<Vec<Fr>> {
     check_native(&circuit.shape, &circuit.statement, witness)?;
     crate::witness_gen::assignment(circuit)
 }
+
+/// The full assignment of any circuit by one synthesis (prove mode, no
+/// matrices).
+pub fn assignment_of<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(
+    circuit: C,
+) -> Res<Vec<Fr>> {
+    use ark_relations::gr1cs::{ConstraintSystem, OptimizationGoal, SynthesisMode};
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Prove {
+        construct_matrices: false,
+        generate_lc_assignments: false,
+    });
+    circuit.generate_constraints(cs.clone())?;
+    let inner = cs
+        .borrow()
+        .ok_or_else(|| ProverError::Backend("constraint system unavailable".into()))?;
+    let mut z = inner.instance_assignment()?.to_vec();
+    z.extend_from_slice(inner.witness_assignment()?);
+    Ok(z)
+}
+
+/// The native check of a shard statement, then its assignment.
+pub fn shard_assignment(c: &zkcc_circuits::shard::constraints::ShardCircuit) -> Res<Vec<Fr>> {
+    let w = c
+        .witness
+        .as_ref()
+        .ok_or_else(|| ProverError::Backend("no witness to prove with".into()))?;
+    zkcc_circuits::shard::check_native(&c.shape, &c.statement, w)?;
+    assignment_of(c.clone())
+}
+
+/// The native check of a request statement, then its assignment.
+pub fn request_assignment(c: &zkcc_circuits::request::constraints::RequestCircuit) -> Res<Vec<Fr>> {
+    let w = c
+        .witness
+        .as_ref()
+        .ok_or_else(|| ProverError::Backend("no witness to prove with".into()))?;
+    zkcc_circuits::request::check_native(&c.shape, &c.statement, w)?;
+    assignment_of(c.clone())
+}
+
+/// Proves from assignments (computed beforehand, e.g. in parallel), one proof
+/// at a time with every core; each assignment is checked against the matrices
+/// first. Results in input order.
+pub fn prove_assignments<R: rand::RngCore + rand::CryptoRng>(
+    pk: &ProverKey,
+    assignments: Vec<Res<Vec<Fr>>>,
+    rng: &mut R,
+) -> Vec<Res<Proof<Bn254>>> {
+    let blinds: Vec<(Fr, Fr)> = assignments
+        .iter()
+        .map(|_| (Fr::rand(rng), Fr::rand(rng)))
+        .collect();
+    assignments
+        .into_iter()
+        .zip(blinds)
+        .map(|(z, (r, s))| prove_assignment(pk, &z?, r, s))
+        .collect()
+}

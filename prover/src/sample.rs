@@ -4,9 +4,11 @@
 //!
 //! Facility locations are real data-centre areas; chip TPP values are
 //! illustrative.
-use crate::inventory::{
-    AttestationJson, AuditorKeyFile, ChipJson, InventoryFile, MeasurementJson, INVENTORY_VERSION,
+use crate::fleet::{
+    ChunkAttestation, FleetChip, FleetInventory, Measurement, Shipment, ShipmentsFile,
+    FLEET_INVENTORY_VERSION,
 };
+use crate::inventory::AuditorKeyFile;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use zkcc_circuits::eddsa::{PointJson, SecretKey};
@@ -38,25 +40,6 @@ const MODELS: [(&str, u64); 4] = [
 /// The importer's chips per facility (the first five registry facilities).
 pub const SAMPLE_GROUPS: [(usize, usize); 5] = [(0, 320), (1, 240), (2, 200), (3, 160), (4, 80)];
 
-/// The agency's sample access policy (see README, "The decision"): country
-/// tiers, tier limits, and the rules that map verified claims to quotas.
-pub const SAMPLE_POLICY: &str = r#"{
-  "version": 1,
-  "policy_version": 3,
-  "country_tiers": { "FR": 1, "DE": 1, "NL": 1, "US": 1, "AE": 2, "IN": 2, "SG": 2, "KP": 3 },
-  "default_tier": 2,
-  "tiers": { "1": { "max_quota_chips": 100000 }, "2": { "max_quota_chips": 20000 }, "3": { "max_quota_chips": 0 } },
-  "rules": [
-    { "id": "cluster-small", "require": ["cluster"], "max_cap": 5000,
-      "grants": { "access": "attested-cluster", "quota_chips": 5000 } },
-    { "id": "cluster-large", "require": ["cluster"], "max_cap": 50000, "tiers": [1],
-      "grants": { "access": "attested-cluster-large", "quota_chips": 50000 } },
-    { "id": "full", "require": ["cluster", "compute_cap", "distribution", "tier_exclusion"],
-      "grants": { "access": "validated-end-user", "quota_chips": 100000 } }
-  ]
-}
-"#;
-
 /// The sample importer's id (the operator of its facilities).
 pub const SAMPLE_IMPORTER: &str = "ACME-DC";
 
@@ -70,12 +53,18 @@ pub struct Sample {
     /// The auditors' secret key files.
     pub auditor_keys: Vec<AuditorKeyFile>,
     /// The importer's inventory (attestations unsigned).
-    pub inventory: InventoryFile,
+    pub inventory: FleetInventory,
+    /// The exporters' shipment records the agency builds ledgers from.
+    pub shipments: ShipmentsFile,
 }
+
+/// Chips per attested chunk in the sample (the demo's shard circuit holds
+/// facility slots of this many chips).
+pub const SAMPLE_CHUNK: usize = 128;
 
 /// Generates the sample deterministically from `seed`.
 pub fn generate(seed: u64) -> Sample {
-    generate_with(seed, &SAMPLE_GROUPS)
+    generate_with(seed, &SAMPLE_GROUPS, SAMPLE_CHUNK)
 }
 
 /// The sample's five facilities with `total` chips spread in the proportions
@@ -101,8 +90,12 @@ pub fn groups_for(total: usize) -> Vec<(usize, usize)> {
     groups
 }
 
-/// Generates a sample with `groups` = (registry facility index, chips) pairs.
-pub fn generate_with(seed: u64, groups: &[(usize, usize)]) -> Sample {
+/// Generates a sample with `groups` = (registry facility index, chips) pairs,
+/// attested in chunks of at most `chunk` chips. One chip in 25 is not a
+/// controlled chip of the ledger (another vendor's); the shipment records
+/// also hold chips shipped to another importer and two returned chips.
+pub fn generate_with(seed: u64, groups: &[(usize, usize)], chunk: usize) -> Sample {
+    let chunk = chunk.max(1);
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let auditor_ids = ["AUDIT-EU-01", "AUDIT-ME-02", "AUDIT-APAC-03"];
     let auditor_keys: Vec<AuditorKeyFile> = auditor_ids
@@ -159,6 +152,7 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)]) -> Sample {
     };
     let mut chips = Vec::new();
     let mut attestations = Vec::new();
+    let mut shipments = Vec::new();
     for &(fi, n) in groups {
         let (fid, country, lat, lon, radius) = FACILITIES[fi];
         let fence = Fence::new(lat, lon, radius);
@@ -171,11 +165,22 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)]) -> Sample {
         for k in 0..n {
             let serial = format!("{}-{:05}", &fid[..2], fi * 10_000 + k + 1);
             let model = MODELS[(k * 7 + fi) % MODELS.len()].0;
-            chips.push(ChipJson {
+            let ledger = k % 25 != 24;
+            chips.push(FleetChip {
                 serial: serial.clone(),
                 model: model.into(),
                 facility: fid.into(),
+                ledger,
             });
+            if ledger {
+                shipments.push(Shipment {
+                    exporter: if model == "MI300X" { "AMD" } else { "NVIDIA" }.into(),
+                    serial: serial.clone(),
+                    model: model.into(),
+                    consignee: SAMPLE_IMPORTER.into(),
+                    returned: false,
+                });
+            }
             // Racks sit within 60% of the fence radius; delay-based location
             // checks give 10–80 m of uncertainty.
             let m = loop {
@@ -184,7 +189,7 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)]) -> Sample {
                 let lo = lon + rng.gen_range(-span..=span);
                 let unc = rng.gen_range(10..=80u64);
                 if fence.check(la, lo, unc).is_ok() {
-                    break MeasurementJson {
+                    break Measurement {
                         serial,
                         lat_udeg: la,
                         lon_udeg: lo,
@@ -194,16 +199,39 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)]) -> Sample {
             };
             measurements.push(m);
         }
-        attestations.push(AttestationJson {
-            facility: fid.into(),
-            auditor: auditor.into(),
-            epoch: SAMPLE_EPOCH,
-            measurements,
-            signature: None,
+        let k = measurements.len().div_ceil(chunk).max(1) as u64;
+        for (c, part) in measurements.chunks(chunk).enumerate() {
+            attestations.push(ChunkAttestation {
+                facility: fid.into(),
+                auditor: auditor.into(),
+                epoch: SAMPLE_EPOCH,
+                chunk: c as u64,
+                chunks: k,
+                measurements: part.to_vec(),
+                signature: None,
+            });
+        }
+    }
+    for i in 0..3 {
+        shipments.push(Shipment {
+            exporter: "NVIDIA".into(),
+            serial: format!("SG-9{i:04}"),
+            model: "H100-SXM".into(),
+            consignee: "OTHER-DC".into(),
+            returned: false,
         });
     }
-    let inventory = InventoryFile {
-        version: INVENTORY_VERSION,
+    for i in 0..2 {
+        shipments.push(Shipment {
+            exporter: "NVIDIA".into(),
+            serial: format!("RT-0{i:04}"),
+            model: "H200-SXM".into(),
+            consignee: SAMPLE_IMPORTER.into(),
+            returned: true,
+        });
+    }
+    let inventory = FleetInventory {
+        version: FLEET_INVENTORY_VERSION,
         importer: SAMPLE_IMPORTER.into(),
         epoch: SAMPLE_EPOCH,
         chips,
@@ -213,6 +241,10 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)]) -> Sample {
         registry,
         auditor_keys,
         inventory,
+        shipments: ShipmentsFile {
+            version: 1,
+            shipments,
+        },
     }
 }
 

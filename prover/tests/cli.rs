@@ -1,4 +1,5 @@
-//! The `zkcc` command line as a user runs it: every role, exit codes, errors.
+//! The `zkcc` command line as its users run it: every role of the accountable
+//! statement, exit codes, errors, nothing half-written.
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -21,39 +22,50 @@ fn ok(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// `zkcc verify` against the sample registry and keys, plus `extra` arguments.
-fn verify_args<'a>(
-    epoch: &'a str,
-    nonce: &'a str,
-    bundle: &'a str,
-    extra: &[&'a str],
-) -> Vec<&'a str> {
-    let mut args = vec![
-        "verify",
-        "--keys",
-        "keys",
-        "--registry",
-        "w/registry.json",
-        "--epoch",
-        epoch,
-        "--nonce",
-        nonce,
-        bundle,
-    ];
-    args.extend_from_slice(extra);
-    args
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
+
+const SHARD: &str = "shard-3x4";
+const REQUEST: &str = "request-3x3";
 
 #[test]
 fn every_role_through_the_cli() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    ok(d, &["sample", "--out", "w", "--chips", "12"]);
+    ok(
+        d,
+        &["sample", "--out", "w", "--chips", "12", "--chunk", "4"],
+    );
     let root = ok(d, &["registry", "w/registry.json"]);
     assert!(root.trim().starts_with("0x") && root.trim().len() == 66);
 
-    // Unsigned attestations: commit works, proving does not.
-    ok(
+    // Agency: the importer's ledger (returned chips and other consignees out).
+    let l = ok(
+        d,
+        &[
+            "agency",
+            "ledger",
+            "--registry",
+            "w/registry.json",
+            "--shipments",
+            "w/shipments.json",
+            "--importer",
+            "ACME-DC",
+            "--out",
+            "w/ledger.json",
+        ],
+    );
+    assert!(l.starts_with("ACME-DC: 12 chips"), "{l}");
+    let digest = l.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(digest.starts_with("0x"));
+
+    // Importer: commit (attestations still unsigned), setup, prove.
+    let c = ok(
         d,
         &[
             "commit",
@@ -61,32 +73,23 @@ fn every_role_through_the_cli() {
             "w/registry.json",
             "--inventory",
             "w/inventory.json",
+            "--circuit",
+            SHARD,
             "--out",
             "w/secret.json",
         ],
     );
-    ok(
-        d,
-        &[
-            "setup",
-            "--chips",
-            "16",
-            "--facilities",
-            "5",
-            "--out",
-            "keys",
-        ],
-    );
-    let nonce = ok(d, &["nonce"]).trim().to_string();
-    let prove = |cap: &str| {
+    assert!(c.contains("2 shards of 3x4"), "{c}");
+    let setup = zkcc(d, &["setup", "--circuit", SHARD, "--out", "keys"]);
+    assert!(setup.status.success());
+    assert!(String::from_utf8_lossy(&setup.stderr).contains("DEVELOPMENT ONLY"));
+    ok(d, &["setup", "--circuit", REQUEST, "--out", "keys"]);
+    let shards = |d: &Path| {
         zkcc(
             d,
             &[
                 "prove",
-                "--chips",
-                "16",
-                "--facilities",
-                "5",
+                "shards",
                 "--keys",
                 "keys",
                 "--registry",
@@ -95,22 +98,25 @@ fn every_role_through_the_cli() {
                 "w/inventory.json",
                 "--secret",
                 "w/secret.json",
-                "--cap",
-                cap,
-                "--nonce",
-                &nonce,
+                "--ledger-digest",
+                &digest,
                 "--out",
-                "bundle.json",
+                "shards.json",
             ],
         )
     };
-    let out = prove("12");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not signed"));
+    let out = shards(d);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("not signed"));
+    assert!(
+        !d.join("shards.json").exists(),
+        "nothing written on failure"
+    );
 
+    // Auditors sign their chunks.
     for id in ["AUDIT-EU-01", "AUDIT-ME-02"] {
         let key = format!("w/auditors/{id}.key.json");
-        ok(
+        let a = ok(
             d,
             &[
                 "auditor",
@@ -123,64 +129,153 @@ fn every_role_through_the_cli() {
                 "w/inventory.json",
             ],
         );
+        assert!(a.contains("signed"), "{a}");
     }
-    // The secret no longer opens the (now signed but identical) records? It does:
-    // signatures are not part of the commitment.
-    assert!(prove("12").status.success());
-    // cap − 1: the claim does not hold, exit 1, before any proving work.
-    let out = prove("11");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("exceed the cap"));
-    assert!(prove("12").status.success());
+    assert!(shards(d).status.success());
 
-    let accepted = ok(d, &verify_args("202611", &nonce, "bundle.json", &[]));
-    assert!(accepted.starts_with("ACCEPTED"), "{accepted}");
-    // Ending in a decision under the agency's policy, with a JSON report.
-    let policy = ["--policy", "w/policy.json", "--country"];
-    let decided = ok(
-        d,
-        &verify_args(
-            "202611",
-            &nonce,
-            "bundle.json",
-            &[&policy[..], &["FR", "--report", "report.json"]].concat(),
-        ),
-    );
+    // Agency: a request; importer: a light proof answering it.
+    let req = |d: &Path, rules: &str, out: &str| {
+        ok(
+            d,
+            &[
+                "agency",
+                "request",
+                "--importer",
+                "ACME-DC",
+                "--epoch",
+                "202611",
+                "--rules",
+                rules,
+                "--out",
+                out,
+            ],
+        )
+    };
+    req(d, "w/rules.json", "req.json");
+    let answer = |d: &Path, request: &str, out: &str| {
+        zkcc(
+            d,
+            &[
+                "prove",
+                "request",
+                "--keys",
+                "keys",
+                "--circuit",
+                REQUEST,
+                "--registry",
+                "w/registry.json",
+                "--inventory",
+                "w/inventory.json",
+                "--secret",
+                "w/secret.json",
+                "--ledger-digest",
+                &digest,
+                "--request",
+                request,
+                "--shards",
+                "shards.json",
+                "--out",
+                out,
+            ],
+        )
+    };
+    let out = answer(d, "req.json", "submission.json");
+    assert!(out.status.success(), "{}", text(&out));
+
+    // Agency: verify and decide.
+    let verify = |d: &Path, request: &str, extra: &[&str]| {
+        let mut args = vec![
+            "verify",
+            "--keys",
+            "keys",
+            "--shard-circuit",
+            SHARD,
+            "--request-circuit",
+            REQUEST,
+            "--registry",
+            "w/registry.json",
+            "--ledger",
+            "w/ledger.json",
+            "--request",
+            request,
+        ];
+        args.extend_from_slice(extra);
+        args.push("submission.json");
+        zkcc(d, &args)
+    };
+    let out = verify(d, "req.json", &[]);
+    assert!(out.status.success(), "{}", text(&out));
     assert!(
-        decided.contains("cluster-small") || decided.contains("attested-cluster"),
-        "{decided}"
+        text(&out).starts_with("ACCEPTED: every one of the 12 ledger chips of ACME-DC"),
+        "{}",
+        text(&out)
     );
+    let out = verify(
+        d,
+        "req.json",
+        &["--policy", "w/policy.json", "--report", "report.json"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("DECISION: GRANT"), "{}", text(&out));
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("report.json")).unwrap()).unwrap();
-    assert_eq!(report["epoch"], 202611);
-    // An embargoed country is denied: exit 1.
-    let out = zkcc(
-        d,
-        &verify_args(
-            "202611",
-            &nonce,
-            "bundle.json",
-            &[&policy[..], &["KP"]].concat(),
-        ),
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    // Another epoch: rejected, exit 1.
-    let out = zkcc(d, &verify_args("202612", &nonce, "bundle.json", &[]));
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("REJECTED"));
+    assert_eq!(report["importer"], "ACME-DC");
 
-    // Bad input: exit 2 with the file named.
+    // A new request (new nonce): the old submission is a replay, exit 1.
+    req(d, "w/rules.json", "req2.json");
+    let out = verify(d, "req2.json", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("REJECTED") && text(&out).contains("nonce"),
+        "{}",
+        text(&out)
+    );
+
+    // Rules the fleet does not meet: refused before proving, exit 1, the rule named.
+    let mut rules: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("w/rules.json")).unwrap()).unwrap();
+    rules["facility_cap_chips"] = 5.into();
+    std::fs::write(d.join("tight.json"), rules.to_string()).unwrap();
+    req(d, "tight.json", "req3.json");
+    let out = answer(d, "req3.json", "sub3.json");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("facility cap"), "{}", text(&out));
+    assert!(!d.join("sub3.json").exists());
+
+    // Bad input: exit 2 with the file named; an existing output is not clobbered.
     let out = zkcc(d, &["registry", "w/missing.json"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.json"));
+    assert!(text(&out).contains("missing.json"));
     std::fs::write(d.join("bad.json"), "{\"version\": 1}").unwrap();
-    let out = zkcc(d, &verify_args("1", "0x1", "bad.json", &[]));
+    let before = std::fs::read(d.join("submission.json")).unwrap();
+    let out = zkcc(
+        d,
+        &[
+            "prove",
+            "request",
+            "--keys",
+            "keys",
+            "--circuit",
+            REQUEST,
+            "--registry",
+            "w/registry.json",
+            "--inventory",
+            "w/inventory.json",
+            "--secret",
+            "w/secret.json",
+            "--ledger-digest",
+            "0xnope",
+            "--request",
+            "req.json",
+            "--shards",
+            "shards.json",
+            "--out",
+            "submission.json",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
-    let out = zkcc(d, &verify_args("1", "0xnope", "bundle.json", &[]));
+    assert_eq!(std::fs::read(d.join("submission.json")).unwrap(), before);
+    let out = zkcc(d, &["setup", "--circuit", "shard-3", "--out", "keys"]);
     assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("not a circuit name"));
 }

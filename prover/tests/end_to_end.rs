@@ -1,171 +1,190 @@
-//! Files to proof to verification, through the library API the CLI uses.
+//! Files to proofs to verification under the accountable statement, through
+//! the library API the CLI uses: sample, attest, ledger, commit, setup, prove
+//! shards, prove the request, verify.
 use ark_bn254::Fr;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use zkcc_circuits::cluster::ClusterShape;
+use zkcc_circuits::encoding::{encode_label, fr_to_hex};
 use zkcc_circuits::registry::Registry;
-use zkcc_prover::{
-    attest::attest, circuit_for, commit, keys, prove_bundle, sample, ProverError, Request,
-};
-use zkcc_verifier::{verify_bundle, Expectations, VerifyError};
+use zkcc_circuits::request::RequestShape;
+use zkcc_circuits::shard::ShardShape;
+use zkcc_prover::fleet::{self, attest, commit, ledger_from_shipments, open};
+use zkcc_prover::keys::{self, Circuit};
+use zkcc_prover::{sample, ProverError};
+use zkcc_verifier::batch::PreparedKey;
+use zkcc_verifier::submission::{RequestFile, RulesJson};
 
-const SHAPE: ClusterShape = ClusterShape {
-    chips: 16,
-    facilities: 4,
+const SHAPE: ShardShape = ShardShape {
+    facilities: 3,
+    slot_chips: 4,
 };
+const RSHAPE: RequestShape = RequestShape {
+    shards: 3,
+    entries: 3,
+};
+
+fn rules() -> RulesJson {
+    RulesJson {
+        facility_cap_chips: 100,
+        facility_cap_tpp: 10_000_000,
+        home_country: "FR".into(),
+        home_min_bp: 0,
+        other_max_bp: 10_000,
+        outside_tier1_max_bp: 10_000,
+        max_tier: 2,
+        total_cap_chips: 1_000,
+        total_cap_tpp: 100_000_000,
+    }
+}
 
 #[test]
-fn sample_inventory_proves_and_verifies_and_tampering_is_caught() {
+fn sample_fleet_proves_and_verifies_and_tampering_is_caught() {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let dir = tempfile::tempdir().unwrap();
-    let s = sample::generate_with(9, &[(0, 5), (3, 4), (5, 3)]);
+    // FR 6 chips (2 chunks), DE 3, AE 4: three countries, two shards.
+    let s = sample::generate_with(9, &[(0, 6), (1, 3), (3, 4)], SHAPE.slot_chips);
     let registry = Registry::from_file(s.registry.clone()).unwrap();
     let mut inv = s.inventory.clone();
-
-    // Unsigned attestations cannot be proven.
-    let secret = commit(&registry, &inv, &mut rng).unwrap();
-    let req = Request {
-        cap: 12,
-        nonce: Fr::from(77u64),
-    };
-    assert!(
-        matches!(circuit_for(&SHAPE, &registry, &inv, &secret, &req), Err(ProverError::Inventory(m)) if m.contains("not signed"))
+    assert_eq!(inv.attestations.len(), 4);
+    let ledger = ledger_from_shipments(&registry, &s.shipments, &inv.importer).unwrap();
+    assert_eq!(
+        ledger.len(),
+        13,
+        "returned chips and other consignees stay out"
     );
 
-    for k in &s.auditor_keys {
+    // Unsigned attestations can be committed to, not proven.
+    let secret = commit(&registry, &inv, &SHAPE, &mut rng).unwrap();
+    assert_eq!(secret.shards.len(), 2);
+    let unsigned = open(&registry, &inv, &secret);
+    assert!(matches!(unsigned, Err(ProverError::Inventory(m)) if m.contains("not signed")));
+    for k in &s.auditor_keys[..2] {
         attest(&registry, &mut inv, k, None).unwrap();
     }
     // A key the registry does not accredit under that id is refused.
     let mut wrong = s.auditor_keys[0].clone();
     wrong.seed = s.auditor_keys[1].seed.clone();
-    assert!(attest(&registry, &mut inv.clone(), &wrong, None).is_err());
-
-    let manifest = keys::setup(dir.path(), &SHAPE, &mut rng).unwrap();
+    assert!(matches!(
+        attest(&registry, &mut inv.clone(), &wrong, None),
+        Err(ProverError::Keys(m)) if m.contains("not the key the registry accredits")
+    ));
+    // The plan is deterministic, and signing does not change the commitment's plan.
+    let again = commit(&registry, &inv, &SHAPE, &mut rng).unwrap();
     assert_eq!(
-        manifest.constraints,
-        keys::constraint_count(&SHAPE).unwrap()
+        again
+            .shards
+            .iter()
+            .map(|s| &s.attestations)
+            .collect::<Vec<_>>(),
+        secret
+            .shards
+            .iter()
+            .map(|s| &s.attestations)
+            .collect::<Vec<_>>()
     );
-    let (pk, _) = keys::load_proving_key(dir.path(), &SHAPE).unwrap();
-    let vk = keys::load_verifying_key(dir.path(), &SHAPE).unwrap();
+    let fleet = open(&registry, &inv, &secret).unwrap();
 
-    let circuit = circuit_for(&SHAPE, &registry, &inv, &secret, &req).unwrap();
-    let bundle = prove_bundle(&pk, circuit, &inv.importer, &mut rng).unwrap();
-    let expect = Expectations {
-        registry_root: registry.root,
-        epoch: inv.epoch,
-        nonce: req.nonce,
-    };
-    let claim = verify_bundle(&vk, &bundle, &expect).unwrap();
-    assert_eq!(claim.statement.cap, 12);
+    let shard_c = Circuit::Shard(SHAPE);
+    let req_c = Circuit::Request(RSHAPE);
+    keys::setup_circuit(dir.path(), &shard_c, &mut rng).unwrap();
+    keys::setup_circuit(dir.path(), &req_c, &mut rng).unwrap();
+    let (spk, sm) = keys::load_proving_key_of(dir.path(), &shard_c).unwrap();
+    let (rpk, rm) = keys::load_proving_key_of(dir.path(), &req_c).unwrap();
+    assert_eq!(sm.constraints, keys::constraints_of(&shard_c).unwrap());
+    assert_eq!(rm.constraints, keys::constraints_of(&req_c).unwrap());
 
-    // Round trip through JSON.
-    let parsed = zkcc_verifier::ProofBundle::from_json(&bundle.to_json()).unwrap();
-    verify_bundle(&vk, &parsed, &expect).unwrap();
-
-    // cap − 1 is refused by the prover before any proving work.
-    let tight = Request { cap: 11, ..req };
-    let c = circuit_for(&SHAPE, &registry, &inv, &secret, &tight).unwrap();
-    assert!(matches!(
-        prove_bundle(&pk, c, "x", &mut rng),
-        Err(ProverError::Claim(_))
-    ));
-
-    // Edited public inputs, replays and foreign registries are rejected.
-    let mut edited = bundle.clone();
-    edited.public_inputs.cap = 100;
-    assert!(matches!(
-        verify_bundle(&vk, &edited, &expect),
-        Err(VerifyError::ProofRejected)
-    ));
-    let other_nonce = Expectations {
-        nonce: Fr::from(78u64),
-        ..expect
-    };
-    assert!(matches!(
-        verify_bundle(&vk, &bundle, &other_nonce),
-        Err(VerifyError::StatementMismatch { field: "nonce", .. })
-    ));
-    let other_epoch = Expectations {
-        epoch: inv.epoch + 1,
-        ..expect
-    };
-    assert!(matches!(
-        verify_bundle(&vk, &bundle, &other_epoch),
-        Err(VerifyError::StatementMismatch { field: "epoch", .. })
-    ));
-
-    // A measurement moved after signing: the prover refuses (bad signature).
-    let mut moved = inv.clone();
-    moved.attestations[0].measurements[0].lat_udeg += 1;
-    let c = circuit_for(
-        &SHAPE,
+    let shards = fleet::prove_shards(
+        &spk,
+        &fleet,
         &registry,
-        &moved,
-        &commit(&registry, &moved, &mut rng).unwrap(),
-        &req,
+        &inv.importer,
+        ledger.digest,
+        &mut rng,
     )
     .unwrap();
-    assert!(matches!(
-        prove_bundle(&pk, c, "x", &mut rng),
-        Err(ProverError::Claim(
-            zkcc_circuits::ClaimError::BadSignature { .. }
-        ))
-    ));
-
-    // A corrupted proving key file is refused on load.
-    let paths = keys::KeyPaths::new(dir.path(), &SHAPE);
-    let mut bytes = std::fs::read(&paths.pk).unwrap();
-    let mid = bytes.len() / 2;
-    bytes[mid] ^= 1;
-    std::fs::write(&paths.pk, bytes).unwrap();
-    assert!(matches!(
-        keys::load_proving_key(dir.path(), &SHAPE),
-        Err(ProverError::Keys(_))
-    ));
-}
-
-#[test]
-fn inventory_inconsistencies_are_reported() {
-    let s = sample::generate_with(3, &[(0, 3), (1, 2)]);
-    let registry = Registry::from_file(s.registry.clone()).unwrap();
-    let mut rng = ChaCha20Rng::seed_from_u64(2);
-    let check = |inv: &zkcc_prover::inventory::InventoryFile, needle: &str| match commit(
-        &registry,
-        inv,
-        &mut ChaCha20Rng::seed_from_u64(0),
-    ) {
-        Err(ProverError::Inventory(m)) => assert!(m.contains(needle), "{m}"),
-        other => panic!("expected an inventory error containing {needle:?}, got {other:?}"),
+    let request = RequestFile {
+        version: 2,
+        importer: inv.importer.clone(),
+        epoch: inv.epoch,
+        nonce: fr_to_hex(&Fr::from(77u64)),
+        rules: rules(),
     };
-    let mut inv = s.inventory.clone();
-    inv.chips.push(inv.chips[0].clone());
-    check(&inv, "listed twice");
-    let mut inv = s.inventory.clone();
-    inv.attestations[0].measurements.pop();
-    check(&inv, "not covered");
-    let mut inv = s.inventory.clone();
-    inv.attestations[0].facility = "XX-NOWHERE-99".into();
-    check(&inv, "not in the agency's registry");
-    let mut inv = s.inventory.clone();
-    inv.attestations[1].auditor = "NOBODY".into();
-    check(&inv, "not accredited");
-    let mut inv = s.inventory.clone();
-    inv.chips[0].model = "GPU-9000".into();
-    check(&inv, "not in the registry");
-    let _ = commit(&registry, &s.inventory, &mut rng).unwrap();
-    // Too many chips for the shape.
-    let small = ClusterShape {
-        chips: 4,
-        facilities: 4,
-    };
-    let secret = commit(&registry, &s.inventory, &mut rng).unwrap();
-    let mut inv = s.inventory.clone();
-    for k in &s.auditor_keys {
-        attest(&registry, &mut inv, k, None).unwrap();
+    let rb = fleet::prove_request(
+        &rpk,
+        &RSHAPE,
+        &fleet,
+        &inv.importer,
+        ledger.digest,
+        &request,
+        &mut rng,
+    )
+    .unwrap();
+
+    // Every proof verifies under the agency's keys; the request names the
+    // ledger's product, so every ledger chip was located exactly once.
+    let svk = PreparedKey::new(&keys::load_verifying_key_of(dir.path(), &shard_c).unwrap());
+    let rvk = PreparedKey::new(&keys::load_verifying_key_of(dir.path(), &req_c).unwrap());
+    for b in &shards {
+        svk.verify(&b.statement().unwrap().public_inputs(), &b.proof().unwrap())
+            .unwrap();
     }
-    let secret2 = commit(&registry, &inv, &mut rng).unwrap();
-    let _ = secret;
-    assert!(
-        matches!(circuit_for(&small, &registry, &inv, &secret2, &Request { cap: 5, nonce: Fr::from(1u64) }), Err(ProverError::Inventory(m)) if m.contains("shard"))
+    let rst = rb.statement().unwrap();
+    rvk.verify(&rst.public_inputs(), &rb.proof().unwrap())
+        .unwrap();
+    let importer = encode_label(&inv.importer).unwrap();
+    let (g, b) =
+        zkcc_circuits::ledger::challenges(rst.commitment, ledger.digest, importer, inv.epoch);
+    assert_eq!(rst.ledger_product, ledger.product(g, b));
+    assert_eq!(rst.facilities, 3);
+
+    // The importer cannot prove a request its fleet does not satisfy: refused
+    // natively, before any proving work, with the rule named.
+    let mut tight = request.clone();
+    tight.rules.facility_cap_chips = 5;
+    let e = fleet::prove_request(
+        &rpk,
+        &RSHAPE,
+        &fleet,
+        &inv.importer,
+        ledger.digest,
+        &tight,
+        &mut rng,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("facility cap"), "{e}");
+
+    // A ledger chip left out of the inventory: the shards still prove, the
+    // request cannot (the product differs from the agency's).
+    let mut short = inv.clone();
+    let gone = short.attestations[0].measurements.remove(0).serial;
+    short.chips.retain(|c| c.serial != gone);
+    for k in &s.auditor_keys[..2] {
+        attest(&registry, &mut short, k, None).unwrap();
+    }
+    let sec = commit(&registry, &short, &SHAPE, &mut rng).unwrap();
+    let f2 = open(&registry, &short, &sec).unwrap();
+    let e = fleet::prove_request(
+        &rpk,
+        &RSHAPE,
+        &f2,
+        &short.importer,
+        ledger.digest,
+        &request,
+        &mut rng,
     );
+    // The importer's own product is consistent with its inventory, so the
+    // native check passes; it is the agency's product that differs.
+    let rb2 = e.unwrap();
+    let st2 = rb2.statement().unwrap();
+    let (g2, b2) =
+        zkcc_circuits::ledger::challenges(st2.commitment, ledger.digest, importer, inv.epoch);
+    assert_ne!(st2.ledger_product, ledger.product(g2, b2));
+
+    // An inventory edited after the commitment no longer opens.
+    let mut moved = inv.clone();
+    moved.attestations[1].measurements[0].lat_udeg += 1;
+    assert!(matches!(
+        open(&registry, &moved, &secret),
+        Err(ProverError::Inventory(m)) if m.contains("does not open")
+    ));
 }

@@ -1,0 +1,162 @@
+//! The agency's commands: build an importer's ledger, issue a request,
+//! verify a submission and decide.
+use super::{load_registry, read_text};
+use ark_std::UniformRand;
+use clap::{Args, Subcommand};
+use rand::rngs::OsRng;
+use std::path::PathBuf;
+use zkcc_circuits::encoding::{encode_label, fr_to_hex};
+use zkcc_circuits::ledger::Ledger;
+use zkcc_prover::error::{read_json, write, write_json};
+use zkcc_prover::fleet::{ledger_from_shipments, ShipmentsFile};
+use zkcc_prover::keys::Circuit;
+use zkcc_prover::ProverError;
+use zkcc_verifier::submission::{RequestFile, RulesJson, Submission, SUBMISSION_VERSION};
+
+#[derive(Subcommand)]
+pub enum AgencyCmd {
+    /// Build an importer's shipment ledger from exporters' records (prints its digest).
+    Ledger {
+        #[arg(long)]
+        registry: PathBuf,
+        /// Exporters' shipment records (JSON).
+        #[arg(long)]
+        shipments: PathBuf,
+        /// The importer (consignee).
+        #[arg(long)]
+        importer: String,
+        /// Ledger file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Issue a request to an importer: a fresh nonce and the rules to prove.
+    Request {
+        #[arg(long)]
+        importer: String,
+        #[arg(long)]
+        epoch: u64,
+        /// Rules (JSON).
+        #[arg(long)]
+        rules: PathBuf,
+        /// Request file to write (send it to the importer).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// Key directory.
+    #[arg(long, default_value = "keys")]
+    keys: PathBuf,
+    /// The shard circuit the agency accepts.
+    #[arg(long, default_value = "shard-8x128")]
+    shard_circuit: String,
+    /// The request circuit the agency accepts.
+    #[arg(long, default_value = "request-16x8")]
+    request_circuit: String,
+    #[arg(long)]
+    registry: PathBuf,
+    /// The agency's ledger for the importer.
+    #[arg(long)]
+    ledger: PathBuf,
+    /// The request the agency issued.
+    #[arg(long)]
+    request: PathBuf,
+    /// The agency's access policy (JSON): end in a decision.
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Write the decision's JSON report here.
+    #[arg(long, requires = "policy")]
+    report: Option<PathBuf>,
+    /// The importer's submission.
+    submission: PathBuf,
+}
+
+pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
+    match c {
+        AgencyCmd::Ledger {
+            registry,
+            shipments,
+            importer,
+            out,
+        } => {
+            let r = load_registry(&registry)?;
+            let s: ShipmentsFile = read_json(&shipments)?;
+            let l = ledger_from_shipments(&r, &s, &importer)?;
+            write_json(&out, &l.file)?;
+            println!(
+                "{}: {} chips, TPP {}; digest {}",
+                importer,
+                l.len(),
+                l.total_tpp(),
+                fr_to_hex(&l.digest)
+            );
+            Ok(())
+        }
+        AgencyCmd::Request {
+            importer,
+            epoch,
+            rules,
+            out,
+        } => {
+            encode_label(&importer)?;
+            let rules: RulesJson = read_json(&rules)?;
+            rules.to_rules()?;
+            let req = RequestFile {
+                version: SUBMISSION_VERSION,
+                importer,
+                epoch,
+                nonce: fr_to_hex(&ark_bn254::Fr::rand(&mut OsRng)),
+                rules,
+            };
+            write_json(&out, &req)?;
+            println!(
+                "request for {} epoch {}: nonce {}",
+                req.importer, req.epoch, req.nonce
+            );
+            Ok(())
+        }
+    }
+}
+
+pub fn verify(a: VerifyArgs) -> Result<(), ProverError> {
+    let registry = load_registry(&a.registry)?;
+    let ledger = Ledger::from_json(&read_text(&a.ledger)?, &registry)
+        .map_err(|e| ProverError::Inventory(format!("{}: {e}", a.ledger.display())))?;
+    let req: RequestFile = read_json(&a.request)?;
+    let sub = Submission::from_json(&read_text(&a.submission)?)?;
+    let sc = Circuit::parse(&a.shard_circuit)?;
+    let rc = Circuit::parse(&a.request_circuit)?;
+    let svk = zkcc_prover::keys::load_verifying_key_of(&a.keys, &sc)?;
+    let rvk = zkcc_prover::keys::load_verifying_key_of(&a.keys, &rc)?;
+    let keys = zkcc_verifier::fleet::FleetKeys::new(&svk, &rvk);
+    let v =
+        zkcc_verifier::fleet::verify_submission(&keys, &registry, &ledger, &req, &sub, &mut OsRng)?;
+    println!(
+        "ACCEPTED: every one of the {} ledger chips of {} is located exactly once in {} attested facilities it operates,",
+        v.ledger_chips, v.importer, v.facilities
+    );
+    println!(
+        "          and the request's rules hold (epoch {}, {} shards, commitment {})",
+        v.epoch,
+        v.shards,
+        fr_to_hex(&v.commitment)
+    );
+    if let Some(p) = a.policy {
+        use zkcc_verifier::access::{decide, Policy};
+        let policy = Policy::from_json(&read_text(&p)?)?;
+        let r = decide(&policy, &registry, &v)?;
+        print!("{}", r.human());
+        if let Some(out) = a.report {
+            write(&out, r.to_json().as_bytes())?;
+        }
+        if !r.granted() {
+            return Err(ProverError::Denied(format!(
+                "{} is denied access",
+                v.importer
+            )));
+        }
+    }
+    Ok(())
+}

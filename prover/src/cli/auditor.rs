@@ -1,0 +1,79 @@
+//! The auditor's commands: a signing key, and signing the chunk attestations
+//! it measured.
+use super::load_registry;
+use clap::Subcommand;
+use rand::rngs::OsRng;
+use std::path::PathBuf;
+use zkcc_circuits::eddsa::{PointJson, SecretKey};
+use zkcc_prover::error::{read_json, write_json};
+use zkcc_prover::fleet::{attest, FleetInventory};
+use zkcc_prover::inventory::AuditorKeyFile;
+use zkcc_prover::ProverError;
+
+#[derive(Subcommand)]
+pub enum AuditorCmd {
+    /// Generate a signing key; prints the public key for the agency's registry.
+    Keygen {
+        /// Auditor id.
+        #[arg(long)]
+        id: String,
+        /// Secret key file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sign the chunk attestations of an inventory that name this auditor.
+    Attest {
+        /// Secret key file.
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        registry: PathBuf,
+        /// Inventory file, updated in place.
+        #[arg(long)]
+        inventory: PathBuf,
+        /// Only this facility.
+        #[arg(long)]
+        facility: Option<String>,
+    },
+}
+
+pub fn run(c: AuditorCmd) -> Result<(), ProverError> {
+    match c {
+        AuditorCmd::Keygen { id, out } => {
+            zkcc_circuits::encoding::encode_label(&id)?;
+            let sk = SecretKey::generate(&mut OsRng);
+            write_json(
+                &out,
+                &AuditorKeyFile {
+                    version: 1,
+                    id: id.clone(),
+                    seed: hex::encode(sk.seed()),
+                },
+            )?;
+            let entry =
+                serde_json::json!({ "id": id, "public_key": PointJson::from_point(&sk.public()) });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&entry).unwrap_or_default()
+            );
+            Ok(())
+        }
+        AuditorCmd::Attest {
+            key,
+            registry,
+            inventory,
+            facility,
+        } => {
+            let r = load_registry(&registry)?;
+            let k: AuditorKeyFile = read_json(&key)?;
+            let mut inv: FleetInventory = read_json(&inventory)?;
+            let n = attest(&r, &mut inv, &k, facility.as_deref())?;
+            write_json(&inventory, &inv)?;
+            println!(
+                "{} signed {n} chunk attestation(s) for epoch {}",
+                k.id, inv.epoch
+            );
+            Ok(())
+        }
+    }
+}
