@@ -418,7 +418,9 @@ impl Snapshot {
                     .max()?;
                 let e = cols[m].first()?;
                 let linear = e.a.is_zero() || e.b.is_zero();
-                (m >= num_instance && first_row[m] == Some(r) && linear).then_some(m)
+                // `x·y = 0` and `(x − y)·1 = 0` are checks, not definitions.
+                let output = !c[r].is_empty();
+                (m >= num_instance && first_row[m] == Some(r) && linear && output).then_some(m)
             })
             .collect();
         Self {
@@ -623,9 +625,10 @@ impl Snapshot {
     /// Completes `edits` as a cheating prover would: rows are visited in order
     /// from the first one an edit touches, and every violated row that
     /// *defines* a witness variable — its highest column, appearing in no
-    /// earlier row, entering the row linearly (the output of a product, a
-    /// selection, an inversion, a curve operation) — has that variable solved
-    /// for, unless it was edited. Returns the edits followed by the recomputed
+    /// earlier row, entering the row linearly, in a row whose `C` is not zero
+    /// (the output of a product, a selection, an inversion, a curve
+    /// operation; not a check `x·y = 0` or `x − y = 0`) — has that variable
+    /// solved for, unless it was edited. Returns the edits followed by the recomputed
     /// variables. Rows that define nothing (booleanity, equalities, range
     /// recompositions, decompositions into bits) are left violated: they are
     /// the checks a hostile assignment has to get past.
