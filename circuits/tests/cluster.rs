@@ -108,6 +108,36 @@ fn constraint_count_and_matrices_are_pinned() {
 const PINNED_CONSTRAINTS: usize = 36_747;
 const PINNED_MATRICES: &str = "731f1c68166b02a4a77cbc51668c595acd2e97afc00d45e9b9b0624626a0b681";
 
+/// The documented cost formula ([`cost`]) against synthesis.
+#[test]
+fn cost_formula_matches_synthesis() {
+    use ark_relations::gr1cs::SynthesisMode;
+    let count = |chips, facilities| {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_mode(SynthesisMode::Setup);
+        ClusterCircuit::for_setup(ClusterShape { chips, facilities })
+            .generate_constraints(cs.clone())
+            .unwrap();
+        cs.num_constraints()
+    };
+    for (chips, facilities) in [(0, 1), (1, 1), (4, 1), (1, 0), (5, 2), (8, 3), (3, 4)] {
+        let shape = ClusterShape { chips, facilities };
+        assert_eq!(cost(&shape), count(chips, facilities), "{}", shape.name());
+    }
+    assert_eq!(cost(&SHAPE), PINNED_CONSTRAINTS);
+    // Per chip slot (from slot 1 on) and per facility slot, by difference.
+    assert_eq!(count(3, 2) - count(2, 2), cost_per_chip(2));
+    assert_eq!(count(2, 3) - count(2, 2), COST_PER_FACILITY + 2 * 6);
+    assert_eq!(cost_per_chip(8), 601);
+    assert_eq!(
+        cost(&ClusterShape {
+            chips: 1024,
+            facilities: 8
+        }),
+        700_153
+    );
+}
+
 #[test]
 fn cap_minus_one_fails() {
     let mut f = honest();

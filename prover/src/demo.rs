@@ -1,7 +1,7 @@
 //! `zkcc demo`: every role, end to end, on the built-in sample, with a report.
 use crate::error::{write_json, Result};
 use crate::inventory::InventoryFile;
-use crate::keys::{constraint_count, load_proving_key, load_verifying_key, setup, KeyPaths};
+use crate::keys::{load_proving_key, load_verifying_key, setup, KeyPaths};
 use crate::{attest::attest, circuit_for, commit, prove_bundle, sample, Request};
 use ark_bn254::Fr;
 use ark_std::UniformRand;
@@ -11,7 +11,7 @@ use rand_chacha::ChaCha20Rng;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use zkcc_circuits::cluster::ClusterShape;
+use zkcc_circuits::cluster::{self, ClusterShape};
 use zkcc_circuits::encoding::fr_to_hex;
 use zkcc_circuits::registry::Registry;
 use zkcc_verifier::{verify_bundle, Expectations};
@@ -31,8 +31,9 @@ pub fn timed<T>(msg: &str, f: impl FnOnce() -> T) -> (T, Duration) {
     (out, d)
 }
 
-/// Constraint cost model of the cluster circuit: exact, from synthesis of
-/// small shapes (`total = fixed + F·per_facility + N·per_chip(F)`).
+/// Constraint cost model of the cluster circuit, from
+/// [`zkcc_circuits::cluster::cost`] (whose formula a test checks against
+/// synthesis): `total = fixed + F·per_facility + N·per_chip`.
 #[derive(Clone, Copy, Debug)]
 pub struct CostModel {
     /// Constraints independent of the shape.
@@ -45,19 +46,16 @@ pub struct CostModel {
     pub per_chip_per_facility: usize,
 }
 
-/// Measures the cost model at `facilities` facility slots.
-pub fn cost_model(facilities: usize) -> Result<CostModel> {
-    let c = |chips, facilities| constraint_count(&ClusterShape { chips, facilities });
-    let fixed = c(0, 0)?;
-    let per_facility = c(0, 1)? - fixed;
-    let per_chip = c(1, facilities)? - c(0, facilities)?;
-    let per_chip_next = c(1, facilities + 1)? - c(0, facilities + 1)?;
-    Ok(CostModel {
-        fixed,
+/// The cost model of the cluster circuit at `shape`.
+pub fn cost_model(shape: &ClusterShape) -> CostModel {
+    let per_facility = cluster::COST_PER_FACILITY;
+    let per_chip = cluster::cost_per_chip(shape.facilities);
+    CostModel {
+        fixed: cluster::cost(shape) - shape.facilities * per_facility - shape.chips * per_chip,
         per_facility,
         per_chip,
-        per_chip_per_facility: per_chip_next - per_chip,
-    })
+        per_chip_per_facility: cluster::COST_PER_CHIP_PER_FACILITY,
+    }
 }
 
 fn secs(d: Duration) -> String {
@@ -129,7 +127,7 @@ pub fn run(dir: &Path, shape: ClusterShape, seed: u64) -> Result<()> {
 
     // Setup.
     let keys_dir = dir.join("keys");
-    let cost = cost_model(shape.facilities)?;
+    let cost = cost_model(&shape);
     crate::mem::reset_peak();
     let (manifest, t_setup) = timed(&format!("setup of cluster-{}", shape.name()), || {
         setup(&keys_dir, &shape, &mut rng)

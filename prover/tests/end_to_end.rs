@@ -45,6 +45,13 @@ fn sample_inventory_proves_and_verifies_and_tampering_is_caught() {
         manifest.constraints,
         keys::constraint_count(&SHAPE).unwrap()
     );
+    // What the demo prints is the formula the circuits tests check.
+    let cost = zkcc_prover::demo::cost_model(&SHAPE);
+    assert_eq!(cost.per_chip, zkcc_circuits::cluster::cost_per_chip(4));
+    assert_eq!(
+        cost.fixed + SHAPE.facilities * cost.per_facility + SHAPE.chips * cost.per_chip,
+        manifest.constraints
+    );
     let (pk, _) = keys::load_proving_key(dir.path(), &SHAPE).unwrap();
     let vk = keys::load_verifying_key(dir.path(), &SHAPE).unwrap();
 
