@@ -41,18 +41,37 @@ fn circuit_ok(f: &Fixture) -> bool {
     }
 }
 
-/// Asserts the tampered fixture fails natively with `expect` and in the circuit.
-fn assert_rejected(f: &Fixture, expect: impl Fn(&ClaimError) -> bool, what: &str) {
-    let native = check_native(&f.shape, &f.statement, &f.witness);
-    match &native {
-        Err(e) if expect(e) => {}
-        other => panic!("{what}: native check gave {other:?}"),
-    }
-    assert!(
-        !circuit_ok(f),
-        "{what}: circuit accepted a witness the native check rejects ({native:?})"
+/// Asserts the tampered fixture fails natively with exactly `expect`, and
+/// that the circuit's first violated row lies in the part labelled `at`
+/// (`"chip slot i"`, `"facility slot j"`, `"commitment"`, `"tail"`, or
+/// `"prefix"` for the registry root and public inputs; see [`Recorded`]).
+fn assert_rejected(f: &Fixture, expect: ClaimError, at: &str) {
+    assert_eq!(
+        check_native(&f.shape, &f.statement, &f.witness),
+        Err(expect.clone()),
+        "native check"
+    );
+    assert!(!circuit_ok(f), "circuit accepted it ({expect})");
+    let r = Recorded::of(f);
+    let err = r.snap.is_satisfied().unwrap_err();
+    assert_eq!(
+        err.name.as_deref(),
+        Some(at),
+        "{expect}: circuit fails at {err}"
     );
 }
+
+/// The native geofence error of chip `slot`, as `check_native` words it.
+fn fence_error(f: &Fixture, slot: usize) -> String {
+    let c = &f.witness.chips[slot];
+    let fence = f.witness.facilities[c.facility_slot].facility.fence;
+    match fence.check(c.record.lat, c.record.lon, c.record.uncertainty_m) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("chip {slot} is inside"),
+    }
+}
+
+const EQUATION: &str = "verification equation does not hold";
 
 #[test]
 fn honest_witness_passes_both() {
@@ -142,11 +161,7 @@ fn cost_formula_matches_synthesis() {
 fn cap_minus_one_fails() {
     let mut f = honest();
     f.statement.cap = 4; // 5 active chips
-    assert_rejected(
-        &f,
-        |e| matches!(e, ClaimError::CapExceeded { active: 5, cap: 4 }),
-        "cap − 1",
-    );
+    assert_rejected(&f, ClaimError::CapExceeded { active: 5, cap: 4 }, "tail");
     f.statement.cap = 5;
     assert!(circuit_ok(&f));
 }
@@ -181,8 +196,11 @@ fn one_unit_outside_the_fence_fails() {
     f.recommit();
     assert_rejected(
         &f,
-        |e| matches!(e, ClaimError::OutsideGeofence { slot: 3, .. }),
-        "one µdeg outside",
+        ClaimError::OutsideGeofence {
+            slot: 3,
+            detail: fence_error(&f, 3),
+        },
+        "chip slot 3",
     );
 }
 
@@ -196,8 +214,11 @@ fn uncertainty_that_pushes_the_chip_out_fails() {
     f.recommit();
     assert_rejected(
         &f,
-        |e| matches!(e, ClaimError::OutsideGeofence { slot: 0, .. }),
-        "uncertainty + 1 m",
+        ClaimError::OutsideGeofence {
+            slot: 0,
+            detail: fence_error(&f, 0),
+        },
+        "chip slot 0",
     );
 }
 
@@ -246,8 +267,8 @@ fn facility_not_in_registry_fails() {
     f.recommit();
     assert_rejected(
         &f,
-        |e| matches!(e, ClaimError::FacilityNotInRegistry { slot: 0 }),
-        "unregistered facility",
+        ClaimError::FacilityNotInRegistry { slot: 0 },
+        "facility slot 0",
     );
     // Same id, wider fence: not the registered leaf either.
     let mut f = honest();
@@ -256,8 +277,8 @@ fn facility_not_in_registry_fails() {
     f.recommit();
     assert_rejected(
         &f,
-        |e| matches!(e, ClaimError::FacilityNotInRegistry { slot: 1 }),
-        "widened fence",
+        ClaimError::FacilityNotInRegistry { slot: 1 },
+        "facility slot 1",
     );
 }
 
@@ -275,8 +296,8 @@ fn auditor_not_accredited_fails() {
     slot.signature = rogue.sign(msg);
     assert_rejected(
         &f,
-        |e| matches!(e, ClaimError::AuditorNotAccredited { slot: 0 }),
-        "rogue auditor",
+        ClaimError::AuditorNotAccredited { slot: 0 },
+        "facility slot 0",
     );
 }
 
@@ -288,8 +309,11 @@ fn forged_signature_fails() {
     f.recommit();
     assert_rejected(
         &f,
-        |e| matches!(e, ClaimError::BadSignature { slot: 1, .. }),
-        "record changed after signing",
+        ClaimError::BadSignature {
+            slot: 1,
+            reason: EQUATION.into(),
+        },
+        "facility slot 1",
     );
     // The other accredited auditor's signature on the right message.
     let mut f = honest();
@@ -298,16 +322,22 @@ fn forged_signature_fails() {
     f.witness.facilities[0].signature = f.auditor_keys[1].sign(msg);
     assert_rejected(
         &f,
-        |e| matches!(e, ClaimError::BadSignature { slot: 0, .. }),
-        "other auditor's signature",
+        ClaimError::BadSignature {
+            slot: 0,
+            reason: EQUATION.into(),
+        },
+        "facility slot 0",
     );
     // A signature re-used from another facility's attestation.
     let mut f = honest();
     f.witness.facilities[1].signature = f.witness.facilities[0].signature;
     assert_rejected(
         &f,
-        |e| matches!(e, ClaimError::BadSignature { slot: 1, .. }),
-        "re-used signature",
+        ClaimError::BadSignature {
+            slot: 1,
+            reason: EQUATION.into(),
+        },
+        "facility slot 1",
     );
 }
 
@@ -328,8 +358,12 @@ fn s_plus_order_fails() {
     f.witness.facilities[0].signature = Signature { r, s };
     assert_rejected(
         &f,
-        |e| matches!(e, ClaimError::BadSignature { slot: 0, .. }),
-        "S + l",
+        ClaimError::BadSignature {
+            slot: 0,
+            reason: "S is not below the subgroup order (non-canonical or malleated signature)"
+                .into(),
+        },
+        "facility slot 0",
     );
 }
 
@@ -340,17 +374,12 @@ fn attestation_for_another_epoch_fails() {
     f.resign(); // the auditor honestly signed epoch 6
     assert_rejected(
         &f,
-        |e| {
-            matches!(
-                e,
-                ClaimError::WrongEpoch {
-                    slot: 1,
-                    found: 6,
-                    expected: 7
-                }
-            )
+        ClaimError::WrongEpoch {
+            slot: 1,
+            found: 6,
+            expected: 7,
         },
-        "epoch 6 attestation",
+        "facility slot 1",
     );
 }
 
@@ -361,8 +390,11 @@ fn padded_slot_cannot_carry_a_record() {
     f.witness.chips[7].record = f.witness.chips[0].record;
     assert_rejected(
         &f,
-        |e| matches!(e, ClaimError::Padding { slot: 7, .. }),
-        "padded slot with a record",
+        ClaimError::Padding {
+            slot: 7,
+            reason: "padded slot carries data".into(),
+        },
+        "chip slot 7",
     );
     // An active slot after the padding: see
     // `hostile_active_slot_after_padding_fails_only_at_its_row`.
@@ -376,24 +408,16 @@ fn grouping_must_follow_facility_slots() {
     for c in &mut f.witness.chips[3..5] {
         c.facility_slot = 2;
     }
-    assert_rejected(
-        &f,
-        |e| matches!(e, ClaimError::Grouping { slot: 3 }),
-        "skipped facility slot",
-    );
+    // In the circuit the used facility slots are then 0 and 2: the first
+    // violated row is facility slot 2's `used_2 ⇒ used_1`.
+    assert_rejected(&f, ClaimError::Grouping { slot: 3 }, "facility slot 2");
     // Interleaving groups.
     let mut f = honest();
     f.witness.chips.swap(2, 3);
-    assert_rejected(
-        &f,
-        |e| {
-            matches!(
-                e,
-                ClaimError::Grouping { .. } | ClaimError::BadSignature { .. }
-            )
-        },
-        "interleaved groups",
-    );
+    // Honest synthesis restarts group 0's chain at slot 3, so its digest is not
+    // the signed one: the first violated row is facility slot 0's signature
+    // (the grouping rows themselves: `hostile_start_flag_mid_group_*`).
+    assert_rejected(&f, ClaimError::Grouping { slot: 3 }, "facility slot 0");
 }
 
 #[test]
@@ -403,8 +427,11 @@ fn duplicated_or_dropped_chip_fails() {
     f.recommit();
     assert_rejected(
         &f,
-        |e| matches!(e, ClaimError::BadSignature { slot: 0, .. }),
-        "duplicated chip",
+        ClaimError::BadSignature {
+            slot: 0,
+            reason: EQUATION.into(),
+        },
+        "facility slot 0",
     );
     // Dropping a chip from a group (to get under a cap) breaks the attestation.
     let mut f = honest();
@@ -413,8 +440,11 @@ fn duplicated_or_dropped_chip_fails() {
     f.recommit();
     assert_rejected(
         &f,
-        |e| matches!(e, ClaimError::BadSignature { slot: 0, .. }),
-        "dropped chip",
+        ClaimError::BadSignature {
+            slot: 0,
+            reason: EQUATION.into(),
+        },
+        "facility slot 0",
     );
 }
 
@@ -422,18 +452,10 @@ fn duplicated_or_dropped_chip_fails() {
 fn commitment_opened_with_another_blinding_fails() {
     let mut f = honest();
     f.witness.blinding += Fr::one();
-    assert_rejected(
-        &f,
-        |e| matches!(e, ClaimError::CommitmentMismatch),
-        "other blinding",
-    );
+    assert_rejected(&f, ClaimError::CommitmentMismatch, "commitment");
     let mut f = honest();
     f.statement.registry_root += Fr::one();
-    assert_rejected(
-        &f,
-        |e| matches!(e, ClaimError::RegistryRootMismatch),
-        "other registry root",
-    );
+    assert_rejected(&f, ClaimError::RegistryRootMismatch, "prefix");
 }
 
 /// Groth16 end to end on the small shape: the honest proof verifies, and
@@ -577,7 +599,7 @@ impl Recorded {
                 .unwrap();
             enforce_bits(&(cap - count), CAP_BITS).unwrap();
         });
-        let used_vars = used.iter().map(|u| var_of_bool(u).unwrap()).collect();
+        let used_vars: Vec<Variable> = used.iter().map(|u| var_of_bool(u).unwrap()).collect();
         let digests = facilities
             .digests
             .iter()
@@ -595,6 +617,23 @@ impl Recorded {
         })
         .unwrap();
         assert!(snap.same_system(&real), "the replica is the circuit");
+        // Facility slot j's rows start at its `used` bit's booleanity row; the
+        // prefix ends with the commitment check.
+        let starts: Vec<usize> = used_vars
+            .iter()
+            .map(|u| snap.first_row_of(*u).unwrap())
+            .collect();
+        let commitment_row = prefix_rows.rows.end - 1;
+        let facility_labels = (0..nf).map(|j| RowRange {
+            label: format!("facility slot {j}"),
+            rows: starts[j]..starts.get(j + 1).copied().unwrap_or(commitment_row),
+            witnesses: 0..0,
+        });
+        let snap = snap.with_labels(facility_labels.chain([RowRange {
+            label: "commitment".into(),
+            rows: commitment_row..commitment_row + 1,
+            witnesses: 0..0,
+        }]));
         Self {
             snap,
             prefix: prefix_rows,
@@ -765,7 +804,7 @@ fn hostile_non_boolean_flags_fail_at_their_booleanity_rows() {
         r.first_failure(&[(r.used[2], two)]),
         Err(Unsatisfied {
             row: used_row,
-            name: Some("prefix".into())
+            name: Some("facility slot 2".into())
         })
     );
     assert_eq!(r.snap.support(used_row), vec![Variable::one(), r.used[2]]);
