@@ -18,6 +18,8 @@ pub mod eddsa;
 pub mod encoding;
 pub mod error;
 pub mod geofence;
+#[cfg(feature = "r1cs")]
+pub mod harness;
 pub mod ledger;
 pub mod merkle;
 pub mod poseidon;

@@ -35,7 +35,11 @@ pub struct Fixture {
 
 /// The fixture registry with `auditors` accredited auditors.
 pub fn registry(auditor_keys: &[SecretKey]) -> Registry {
-    let file = RegistryFile {
+    Registry::from_file(registry_file(auditor_keys)).expect("fixture registry is valid")
+}
+
+fn registry_file(auditor_keys: &[SecretKey]) -> RegistryFile {
+    RegistryFile {
         version: crate::registry::FORMAT_VERSION,
         policy_version: 1,
         facilities: FACILITIES
@@ -65,8 +69,7 @@ pub fn registry(auditor_keys: &[SecretKey]) -> Registry {
                 tpp: 36_000,
             },
         ],
-    };
-    Registry::from_file(file).expect("fixture registry is valid")
+    }
 }
 
 impl Fixture {
@@ -171,6 +174,31 @@ impl Fixture {
             let msg = attestation_message(f.facility.id, f.attestation_epoch, d.digests[j]);
             f.signature = self.auditor_keys[ai].sign(msg);
         }
+    }
+
+    /// Gives registry facility `fi` the geofence radius `radius_m`: rebuilds
+    /// the registry, the facility slots' leaves and paths, the roots and the
+    /// statement, then re-signs and recommits.
+    ///
+    /// # Panics
+    /// If the registry rejects the radius (0 or above `MAX_RADIUS_M`).
+    pub fn set_radius(&mut self, fi: usize, radius_m: u64) {
+        let mut file = registry_file(&self.auditor_keys);
+        let (id, c, lat, lon, _) = FACILITIES[fi];
+        file.facilities[fi] = FacilityJson::new(id, IMPORTER, c, lat, lon, radius_m);
+        self.registry = Registry::from_file(file).expect("radius within the registry's bounds");
+        for f in &mut self.witness.facilities {
+            if f.facility == crate::registry::FacilityLeaf::zero() {
+                continue;
+            }
+            let i = f.facility_path.index as usize;
+            f.facility = self.registry.facilities[i];
+            f.facility_path = self.registry.facility_tree.path(i);
+        }
+        self.witness.facilities_root = self.registry.facility_tree.root();
+        self.statement.registry_root = self.registry.root;
+        self.resign();
+        self.recommit();
     }
 
     /// Recomputes the public commitment from the witness.

@@ -55,6 +55,48 @@ pub mod constraints;
 /// Width of the range check of `cap − active`; caps are `u64`.
 pub const CAP_BITS: usize = 64;
 
+/// Constraints of the cluster circuit that do not scale with the shape
+/// (public inputs, registry root, commitment, `Σ used = Σ s`, the 64-bit cap
+/// check), when it has at least one chip slot: see [`cost`].
+pub const COST_FIXED: usize = 649;
+/// Constraints per facility slot: signature 5,933, facility Merkle path 2,430
+/// and leaf 402 (eight fields: id, country, tier, centre, radius, scale,
+/// operator), auditor path 972 and leaf 261, the two root checks 2,
+/// attestation message 294 (its tag is a constant), commitment step 261 and
+/// its selection 1, the `used` flag and `used_j ⇒ used_{j−1}` 2. Facility
+/// slot 0 is 4 cheaper (no predecessor; its commitment step starts from the
+/// constant 0), which [`COST_FIXED`] absorbs.
+pub const COST_PER_FACILITY: usize = 10_558;
+/// Constraints per chip slot, not counting facility selection: Poseidon(6)
+/// chain step 354, geofence 186, flags and structure 13.
+pub const COST_PER_CHIP: usize = 553;
+/// Constraints per chip slot and facility slot: the selector bit `b_j` and
+/// the five selections (digest, fence centre, radius, scale) — 6.
+pub const COST_PER_CHIP_PER_FACILITY: usize = 6;
+
+/// Constraints per chip slot at `facilities` facility slots:
+/// `COST_PER_CHIP + COST_PER_CHIP_PER_FACILITY · F` (601 at F = 8).
+pub const fn cost_per_chip(facilities: usize) -> usize {
+    COST_PER_CHIP + COST_PER_CHIP_PER_FACILITY * facilities
+}
+
+/// The constraint count of the cluster circuit at `shape` — for `N ≥ 1`,
+/// `649 + 10,558·F + (553 + 6·F)·N` (chip slot 0 is 5 constraints cheaper
+/// than the others — its chain starts from the constant 0 and it has no
+/// predecessor to link to — and the last slot's end-of-group check adds 1,
+/// both folded into [`COST_FIXED`]); `653 + 10,558·F` for `N = 0`; one less
+/// for `F ≤ 1`, where `g_0 = Σ j·b_j` is the constant 0 and `g_0 = 0` costs
+/// nothing. Checked against synthesis at several shapes by
+/// `circuits/tests/cluster.rs`.
+pub const fn cost(shape: &ClusterShape) -> usize {
+    let chips = match (shape.chips, shape.facilities) {
+        (0, _) => 4,
+        (n, 0 | 1) => n * cost_per_chip(shape.facilities) - 1,
+        (n, _) => n * cost_per_chip(shape.facilities),
+    };
+    COST_FIXED + COST_PER_FACILITY * shape.facilities + chips
+}
+
 /// Names of the public inputs, in order.
 pub const PUBLIC_INPUT_NAMES: [&str; 5] = ["commitment", "registry_root", "cap", "epoch", "nonce"];
 

@@ -128,6 +128,91 @@ mod tests {
         assert!(!cs.is_satisfied().unwrap());
     }
 
+    use crate::harness::{Explained, RowRange, Snapshot, Unsatisfied};
+
+    /// The fence gadget on witnesses; its rows recorded. The slack's range
+    /// check is last: its 89 bits are the last 89 witnesses, their
+    /// booleanity rows the 90 rows before the final recomposition row.
+    fn snapshot(f: &Fence, lat: i64, lon: i64, unc: i64) -> (Snapshot, RowRange) {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let w = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v)).unwrap();
+        let fv = FenceVar {
+            lat: w(fr_from_i64(f.lat)),
+            lon: w(fr_from_i64(f.lon)),
+            radius_m: w(Fr::from(f.radius_m)),
+            lon_scale: w(Fr::from(f.lon_scale)),
+        };
+        let (lat, lon, unc) = (
+            w(fr_from_i64(lat)),
+            w(fr_from_i64(lon)),
+            w(fr_from_i64(unc)),
+        );
+        let ((), rows) = RowRange::record(&cs, "geofence", || {
+            enforce_inside(&fv, &lat, &lon, &unc).unwrap()
+        });
+        assert_eq!(rows.rows.len(), FENCE_COST);
+        (Snapshot::of(&cs).unwrap().with_labels([rows.clone()]), rows)
+    }
+
+    /// A chip one µdeg outside: the slack `R² − x² − y²` is negative, i.e.
+    /// `r − excess` in the field. Honestly only the slack's recomposition
+    /// fails; a cheating prover who puts the whole wrapped slack in "bit" 0
+    /// (and clears the others) gets past the recomposition and is stopped
+    /// only by bit 0's booleanity row.
+    #[test]
+    fn hostile_wrapped_negative_slack_fails_at_a_booleanity_row() {
+        let f = Fence::new(-33_860_000, 151_200_000, 750);
+        let mut k = 0i64;
+        while f.check(f.lat + k, f.lon, 10).is_ok() {
+            k += 1;
+        }
+        let Err(crate::geofence::GeofenceError::Outside { excess }) = f.check(f.lat + k, f.lon, 10)
+        else {
+            panic!("one unit outside is Outside")
+        };
+        let (snap, rows) = snapshot(&f, f.lat + k, f.lon, 10);
+        let bits = SLACK_BITS as usize;
+        let recompose = rows.rows.end - 1;
+        assert_eq!(
+            snap.is_satisfied(),
+            Err(Unsatisfied {
+                row: recompose,
+                name: Some("geofence".into())
+            })
+        );
+        let bit = |j: usize| rows.witness(rows.witnesses.len() - bits + j);
+        let mut edits = vec![(bit(0), -Fr::from(excess))];
+        edits.extend((1..bits).map(|j| (bit(j), Fr::from(0u64))));
+        let bool_row = recompose - bits;
+        assert_eq!(snap.first_row_of(bit(0)), Some(bool_row));
+        assert_eq!(snap.failing_rows(&edits), vec![bool_row]);
+        // The last point inside satisfies every row.
+        let (inside, _) = snapshot(&f, f.lat + k - 1, f.lon, 10);
+        inside.is_satisfied().unwrap();
+    }
+
+    /// Free variables of the gadget alone: none, except the fence's
+    /// longitude scale for a chip on the centre's meridian (`Δlon = 0`), whose
+    /// only row is `x = Δlon · lon_scale` — harmless, any scale gives `x = 0`.
+    /// (In the cluster circuit the scale is also bound by the registry leaf.)
+    #[test]
+    fn hostile_no_free_variables() {
+        let f = Fence::new(48_850_000, 2_350_000, 1_000);
+        for (dlat, dlon, unc) in [(0i64, 0i64, 0i64), (100, -200, 25), (-8_000, 300, 50)] {
+            let (snap, _) = snapshot(&f, f.lat + dlat, f.lon + dlon, unc);
+            snap.is_satisfied().unwrap();
+            // Allocation order: lat, lon, radius, lon_scale, then the chip's.
+            let lon_scale = ark_relations::gr1cs::Variable::witness(3);
+            assert_eq!(snap.value(lon_scale), Some(Fr::from(f.lon_scale)));
+            let why = match dlon {
+                0 => Explained::new().var(lon_scale, "multiplied by Δlon = 0"),
+                _ => Explained::new(),
+            };
+            snap.check_free(&why)
+                .unwrap_or_else(|e| panic!("({dlat}, {dlon}, {unc}): {e}"));
+        }
+    }
+
     trait InvOrZero {
         fn inverse_or_zero(&self) -> Fr;
     }

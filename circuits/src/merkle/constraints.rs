@@ -57,7 +57,7 @@ mod tests {
     use super::super::MerkleTree;
     use super::*;
     use ark_r1cs_std::GR1CSVar;
-    use ark_relations::gr1cs::ConstraintSystem;
+    use ark_relations::gr1cs::{ConstraintSystem, Variable};
 
     #[test]
     fn gadget_matches_native_and_pins_cost() {
@@ -74,5 +74,88 @@ mod tests {
             assert_eq!(root.value().unwrap(), tree.root());
             assert!(cs.is_satisfied().unwrap());
         }
+    }
+
+    use crate::harness::{var_of_bool, Explained, RowRange, Snapshot};
+    use ark_r1cs_std::eq::EqGadget;
+
+    struct Bound {
+        snap: Snapshot,
+        path: MerklePathVar,
+        /// Rows of `root()`: per level, the two selects (left, right) then Poseidon(2).
+        root_rows: RowRange,
+        eq_row: usize,
+    }
+
+    /// Leaf 5 of a depth-4 tree, its path, and the root bound to a public input.
+    fn bound() -> Bound {
+        let leaves: Vec<Fr> = (10..17u64).map(Fr::from).collect();
+        let tree = MerkleTree::new(4, &leaves).unwrap();
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let root_in = FpVar::new_input(cs.clone(), || Ok(tree.root())).unwrap();
+        let leaf = FpVar::new_witness(cs.clone(), || Ok(leaves[5])).unwrap();
+        let (path, alloc_rows) = RowRange::record(&cs, "merkle path allocation", || {
+            MerklePathVar::new_witness(cs.clone(), &tree.path(5)).unwrap()
+        });
+        let (root, root_rows) = RowRange::record(&cs, "merkle root", || path.root(&leaf).unwrap());
+        let eq_row = cs.num_constraints();
+        root.enforce_equal(&root_in).unwrap();
+        let snap = Snapshot::of(&cs)
+            .unwrap()
+            .with_labels([alloc_rows, root_rows.clone()]);
+        snap.is_satisfied().unwrap();
+        Bound {
+            snap,
+            path,
+            root_rows,
+            eq_row,
+        }
+    }
+
+    const LEVEL: usize = 2 + 240;
+
+    /// An index bit of 2 selects `2·sib − cur` (a value no boolean choice gives):
+    /// only the bit's booleanity row stops it before the root.
+    #[test]
+    fn hostile_non_boolean_index_bit_fails_at_its_booleanity_row() {
+        let b = bound();
+        let bit = var_of_bool(&b.path.index_bits[1]).unwrap();
+        let bool_row = b.snap.first_row_of(bit).unwrap();
+        assert_eq!(b.snap.support(bool_row), vec![Variable::one(), bit]);
+        let err = b.snap.check(&[(bit, Fr::from(2u64))]).unwrap_err();
+        assert_eq!(err.row, bool_row);
+        assert_eq!(err.name.as_deref(), Some("merkle path allocation"));
+        let completed = b.snap.propagate(&[(bit, Fr::from(2u64))]);
+        assert_eq!(b.snap.failing_rows(&completed), vec![bool_row, b.eq_row]);
+    }
+
+    /// Swapping the two select outputs of a level (hashing `(right, left)`)
+    /// fails at the row of the left select.
+    #[test]
+    fn hostile_swapped_select_outputs_fail_at_the_select_row() {
+        let b = bound();
+        for level in 0..4 {
+            let (left, right) = (
+                b.root_rows.witness(level * LEVEL),
+                b.root_rows.witness(level * LEVEL + 1),
+            );
+            let (l, r) = (b.snap.value(left).unwrap(), b.snap.value(right).unwrap());
+            assert_ne!(l, r);
+            let err = b.snap.check(&[(left, r), (right, l)]).unwrap_err();
+            assert_eq!(err.row, b.root_rows.row(level * LEVEL), "level {level}");
+            assert_eq!(b.snap.first_row_of(left), Some(err.row));
+            assert_eq!(err.name.as_deref(), Some("merkle root"));
+            let completed = b.snap.propagate(&[(left, r), (right, l)]);
+            assert_eq!(
+                b.snap.failing_rows(&completed),
+                vec![err.row, err.row + 1, b.eq_row],
+                "level {level}"
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_no_free_variables() {
+        bound().snap.check_free(&Explained::new()).unwrap();
     }
 }

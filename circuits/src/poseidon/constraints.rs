@@ -51,7 +51,7 @@ pub fn hash(inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
 mod tests {
     use super::*;
     use ark_ff::{Field, One, Zero};
-    use ark_r1cs_std::{alloc::AllocVar, GR1CSVar};
+    use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, GR1CSVar};
     use ark_relations::gr1cs::ConstraintSystem;
 
     #[test]
@@ -79,5 +79,74 @@ mod tests {
             assert_eq!(out.value().unwrap(), super::super::hash(&inputs));
             assert!(cs.is_satisfied().unwrap());
         }
+    }
+
+    use crate::harness::{var_of_fp, Explained, RowRange, Snapshot};
+
+    /// `Poseidon(inputs)` bound to a public output; the hash's rows recorded.
+    fn bound_snapshot(inputs: &[Fr]) -> (Snapshot, RowRange, usize) {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let expected = FpVar::new_input(cs.clone(), || Ok(super::super::hash(inputs))).unwrap();
+        let vars: Vec<_> = inputs
+            .iter()
+            .map(|x| FpVar::new_witness(cs.clone(), || Ok(*x)).unwrap())
+            .collect();
+        let (out, rows) = RowRange::record(&cs, "poseidon", || hash(&vars).unwrap());
+        let eq_row = cs.num_constraints();
+        out.enforce_equal(&expected).unwrap();
+        let snap = Snapshot::of(&cs).unwrap().with_labels([rows.clone()]);
+        snap.is_satisfied().unwrap();
+        (snap, rows, eq_row)
+    }
+
+    /// Every S-box allocates `x², x⁴, x⁵` in that order, one row each, so
+    /// witness `k` of the hash is defined by its row `k`. A hostile value of one
+    /// intermediate (the `x²` of the middle S-box) fails exactly at its defining
+    /// row; completed downstream as a cheating prover would, it is stopped only
+    /// there and at the output.
+    #[test]
+    fn hostile_sbox_intermediate_fails_at_its_defining_row() {
+        let (snap, rows, eq_row) = bound_snapshot(&[Fr::from(1u64), Fr::from(2u64)]);
+        assert_eq!(rows.rows.len(), 240);
+        assert_eq!(rows.witnesses.len(), 240);
+        let k = 3 * 40; // the x² of the 41st S-box, in a partial round
+        let x2 = rows.witness(k);
+        let v = snap.value(x2).unwrap();
+        let err = snap.check(&[(x2, v + Fr::ONE)]).unwrap_err();
+        assert_eq!(err.row, rows.row(k));
+        assert_eq!(err.name.as_deref(), Some("poseidon"));
+        assert_eq!(snap.first_row_of(x2), Some(rows.row(k)));
+        let completed = snap.propagate(&[(x2, v + Fr::ONE)]);
+        assert!(completed.len() > 100, "the change reaches the output");
+        assert_eq!(snap.failing_rows(&completed), vec![rows.row(k), eq_row]);
+        // x⁵ of the last full round: its own row, then the output.
+        let x5 = rows.witness(239);
+        let v = snap.value(x5).unwrap();
+        assert_eq!(
+            snap.failing_rows(&snap.propagate(&[(x5, v + Fr::ONE)])),
+            vec![rows.row(239), eq_row]
+        );
+    }
+
+    #[test]
+    fn hostile_no_free_variables() {
+        for arity in 1..=6 {
+            let inputs: Vec<Fr> = (0..arity).map(|i| Fr::from(i as u64 + 3)).collect();
+            let (snap, _, _) = bound_snapshot(&inputs);
+            snap.check_free(&Explained::new())
+                .unwrap_or_else(|e| panic!("arity {arity}: {e}"));
+        }
+        // Unbound output too: every intermediate is pinned by its defining row.
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let x = FpVar::new_witness(cs.clone(), || Ok(Fr::from(5u64))).unwrap();
+        let out = hash(&[x.clone(), x]).unwrap();
+        assert!(
+            var_of_fp(&out).is_none(),
+            "the output is a linear combination"
+        );
+        Snapshot::of(&cs)
+            .unwrap()
+            .check_free(&Explained::new())
+            .unwrap();
     }
 }

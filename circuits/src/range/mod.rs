@@ -66,4 +66,72 @@ mod tests {
         assert!(check(Fr::from(u64::MAX), 64).0);
         assert!(!check(Fr::from(u64::MAX) + Fr::from(1u64), 64).0);
     }
+
+    use crate::harness::{var_of_bool, Explained, RowRange, Snapshot, Unsatisfied};
+
+    /// `enforce_bits(x, k)` on a witness `x`: rows `0..k` are the booleanity
+    /// rows of the bits, row `k` the recomposition.
+    fn snapshot(v: Fr, k: usize) -> (Snapshot, Vec<ark_relations::gr1cs::Variable>, RowRange) {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let x = FpVar::new_witness(cs.clone(), || Ok(v)).unwrap();
+        let (bits, rows) = RowRange::record(&cs, "enforce_bits", || enforce_bits(&x, k).unwrap());
+        let snap = Snapshot::of(&cs).unwrap().with_labels([rows.clone()]);
+        let vars = bits.iter().map(|b| var_of_bool(b).unwrap()).collect();
+        (snap, vars, rows)
+    }
+
+    fn at(row: usize) -> Result<(), Unsatisfied> {
+        Err(Unsatisfied {
+            row,
+            name: Some("enforce_bits".into()),
+        })
+    }
+
+    /// A "bit" of 2 with the bit above it cleared recomposes to the honest
+    /// value: only the booleanity row of that bit rejects it.
+    #[test]
+    fn hostile_bit_of_two_with_compensation_fails_at_its_booleanity_row() {
+        let k = 24;
+        let (snap, bits, rows) = snapshot(Fr::from(0b1000u64), k);
+        snap.is_satisfied().unwrap();
+        assert_eq!(rows.rows.len(), k + 1);
+        let edits = [(bits[2], Fr::from(2u64)), (bits[3], Fr::from(0u64))];
+        assert_eq!(snap.check(&edits), at(rows.row(2)));
+        assert_eq!(snap.failing_rows(&edits), vec![rows.row(2)]);
+    }
+
+    /// `2^k` in `k` bits: honestly its low `k` bits are 0 and only the
+    /// recomposition fails; the "bits" `(0, …, 0, 2)` recompose to it and only
+    /// the top bit's booleanity row fails.
+    #[test]
+    fn hostile_two_to_the_k_fails_at_the_right_row() {
+        let k = 16;
+        let (snap, bits, rows) = snapshot(Fr::from(1u64 << k), k);
+        assert_eq!(snap.is_satisfied(), at(rows.row(k)));
+        let edits = [(bits[k - 1], Fr::from(2u64))];
+        assert_eq!(snap.failing_rows(&edits), vec![rows.row(k - 1)]);
+        // 2^k − 1 fits.
+        let (snap, _, _) = snapshot(Fr::from((1u64 << k) - 1), k);
+        snap.is_satisfied().unwrap();
+    }
+
+    /// `p − 1`: honestly only the recomposition fails; with bit 0 set to
+    /// `p − 1` (and the others cleared) only bit 0's booleanity row fails.
+    #[test]
+    fn hostile_p_minus_one_fails_at_the_right_row() {
+        let k = 64;
+        let (snap, bits, rows) = snapshot(-Fr::from(1u64), k);
+        assert_eq!(snap.is_satisfied(), at(rows.row(k)));
+        let mut edits = vec![(bits[0], -Fr::from(1u64))];
+        edits.extend(bits[1..].iter().map(|b| (*b, Fr::from(0u64))));
+        assert_eq!(snap.failing_rows(&edits), vec![rows.row(0)]);
+    }
+
+    #[test]
+    fn hostile_no_free_variables() {
+        for v in [0u64, 1, 0xabcd, (1 << 24) - 1] {
+            let (snap, _, _) = snapshot(Fr::from(v), 24);
+            snap.check_free(&Explained::new()).unwrap();
+        }
+    }
 }

@@ -51,7 +51,7 @@ pub const CHIP_COST: usize = 491;
 /// and path 2,430, operator 1, auditor key, leaf 261 and path 972, chunk range
 /// checks 34, attestation message 354, signature, mask 1, commitment and
 /// output chains 354 + 402 + 2 selects, used flag 1.
-pub const FACILITY_COST: usize = 11_142;
+pub const FACILITY_COST: usize = 11_143;
 /// Constraints once per circuit: registry root 297, challenges 297 + 240,
 /// `C_s` 297, `D_s` 381, public-input equalities.
 pub const FIXED_COST: usize = 1_541;
