@@ -102,14 +102,20 @@ pub struct RequestVars {
     pub country_start: Vec<Boolean<Fr>>,
     /// Tier-exceeds flags.
     pub blocked: Vec<Boolean<Fr>>,
-    /// Per entry: the opened count and TPP sum.
+    /// Per entry: the opened count of ledger chips.
     pub counts: Vec<FpVar<Fr>>,
+    /// Per entry: the opened chunk index.
+    pub chunks: Vec<FpVar<Fr>>,
     /// Per entry: TPP sums.
     pub tpps: Vec<FpVar<Fr>>,
     /// Per shard slot: used flag and opened product.
     pub shard_used: Vec<Boolean<Fr>>,
     /// Per shard slot: opened product.
     pub shard_products: Vec<FpVar<Fr>>,
+    /// Per entry: `[country = home]` and the inverse hint of `country − home`.
+    pub is_home: Vec<(FpVar<Fr>, FpVar<Fr>)>,
+    /// Per entry: `[tier = 1]` and the inverse hint of `tier − 1`.
+    pub is_tier1: Vec<(FpVar<Fr>, FpVar<Fr>)>,
 }
 
 impl ConstraintSynthesizer<Fr> for RequestCircuit {
@@ -118,14 +124,19 @@ impl ConstraintSynthesizer<Fr> for RequestCircuit {
     }
 }
 
-/// `[x = 0]` as a witness with its two constraints.
-fn is_zero(cs: &ConstraintSystemRef<Fr>, x: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
+/// `[x = 0]` as a witness with its two constraints: `x·inv = 1 − flag`,
+/// `x·flag = 0`. Returns `(flag, inv)`. When `x = 0` the hint `inv` is free
+/// (any value satisfies `0·inv = 0`): harmless, `flag` is still forced to 1.
+fn is_zero(
+    cs: &ConstraintSystemRef<Fr>,
+    x: &FpVar<Fr>,
+) -> Result<(FpVar<Fr>, FpVar<Fr>), SynthesisError> {
     let v = x.value().unwrap_or_default();
     let inv = FpVar::new_witness(cs.clone(), || Ok(v.inverse().unwrap_or_default()))?;
     let flag = FpVar::new_witness(cs.clone(), || Ok(Fr::from(v.is_zero() as u64)))?;
     x.mul_equals(&inv, &(FpVar::one() - &flag))?;
     x.mul_equals(&flag, &FpVar::zero())?;
-    Ok(flag)
+    Ok((flag, inv))
 }
 
 /// Synthesizes the circuit and returns the variables tests aim at.
@@ -243,8 +254,10 @@ pub fn synthesize(
             enforce_bits(&(&uf * (&cap_tpp - &ft)), TPP_BITS)?;
 
             // Distribution sums.
-            let is_home = is_zero(&cs, &(&country - &home))?;
-            let is_t1 = is_zero(&cs, &(&tier - Fr::from(1u64)))?;
+            let (is_home, home_inv) = is_zero(&cs, &(&country - &home))?;
+            let (is_t1, t1_inv) = is_zero(&cs, &(&tier - Fr::from(1u64)))?;
+            vars.is_home.push((is_home.clone(), home_inv));
+            vars.is_tier1.push((is_t1.clone(), t1_inv));
             home_tpp += &is_home * &utpp;
             outside_tpp += &utpp - &is_t1 * &utpp;
             share_checks.push((&uf - &uf * &is_home, cc.clone()));
@@ -272,6 +285,7 @@ pub fn synthesize(
             vars.country_start.push(cr);
             vars.blocked.push(b);
             vars.counts.push(count);
+            vars.chunks.push(k);
             vars.tpps.push(tpp);
         }
         // The shard's output commitment, its place in the digest, its product.

@@ -41,6 +41,7 @@ use ark_r1cs_std::{
     eq::EqGadget,
     fields::{fp::FpVar, FieldVar},
     select::CondSelectGadget,
+    GR1CSVar,
 };
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
@@ -125,8 +126,16 @@ pub struct ShardVars {
     pub products: Vec<Vec<FpVar<Fr>>>,
     /// Per facility slot: the chain value after each chip slot.
     pub chain: Vec<Vec<FpVar<Fr>>>,
-    /// The challenges.
+    /// The challenge `γ`.
     pub gamma: Option<FpVar<Fr>>,
+    /// Per facility slot: the operator field of its registry leaf.
+    pub operators: Vec<FpVar<Fr>>,
+    /// The public inputs, in order.
+    pub inputs: Vec<FpVar<Fr>>,
+    /// `C_s` as computed from the witness (compared with the public input).
+    pub shard_commitment: Option<FpVar<Fr>>,
+    /// `D_s` as computed from the witness (compared with the public input).
+    pub output: Option<FpVar<Fr>>,
 }
 
 impl ConstraintSynthesizer<Fr> for ShardCircuit {
@@ -191,6 +200,14 @@ pub fn synthesize(
 
     let mut vars = ShardVars {
         gamma: Some(gamma.clone()),
+        inputs: vec![
+            importer.clone(),
+            registry_root.clone(),
+            epoch.clone(),
+            commitment.clone(),
+            shard_commitment.clone(),
+            output.clone(),
+        ],
         ..Default::default()
     };
     let mut product = FpVar::<Fr>::one();
@@ -214,6 +231,7 @@ pub fn synthesize(
         let path = MerklePathVar::new_witness(cs.clone(), &f.facility_path)?;
         path.root(&leaf)?.conditional_enforce_equal(&fac_root, &u)?;
         (&operator - &importer).mul_equals(&uf, &FpVar::zero())?;
+        vars.operators.push(operator);
         let index = path
             .index_bits
             .iter()
@@ -264,7 +282,12 @@ pub fn synthesize(
                 + (&lon + Fr::from(LON_OFFSET as u64)) * Fr::from(1u64 << 28)
                 + &unc * Fr::from(1u64 << 57);
             let h = hash(&[acc.clone(), ident.clone(), position, tpp.clone()])?;
-            acc = &acc + &af * (&h - &acc);
+            // acc' = acc + a·(h − acc), with acc' a variable of its own.
+            let next = FpVar::new_witness(cs.clone(), || {
+                Ok(if ch.active { h.value()? } else { acc.value()? })
+            })?;
+            (&h - &acc).mul_equals(&af, &(&next - &acc))?;
+            acc = next;
             enforce_inside(&fence, &lat, &lon, &unc)?;
             let bt = &beta * &tpp;
             let mt = &mf * (&gamma_minus_one - &ident - &bt);
@@ -325,16 +348,16 @@ pub fn synthesize(
     }
 
     let shard_blinding = wit(w.shard_blinding)?;
-    hash(&[
+    let c_s = hash(&[
         FpVar::constant(super::tags::shard()),
         importer.clone(),
         epoch.clone(),
         s_acc,
         shard_blinding,
-    ])?
-    .enforce_equal(&shard_commitment)?;
+    ])?;
+    c_s.enforce_equal(&shard_commitment)?;
     let output_blinding = wit(w.output_blinding)?;
-    hash(&[
+    let d_s = hash(&[
         FpVar::constant(super::tags::output()),
         commitment,
         importer,
@@ -342,7 +365,9 @@ pub fn synthesize(
         o_acc,
         product,
         output_blinding,
-    ])?
-    .enforce_equal(&output)?;
+    ])?;
+    d_s.enforce_equal(&output)?;
+    vars.shard_commitment = Some(c_s);
+    vars.output = Some(d_s);
     Ok(vars)
 }

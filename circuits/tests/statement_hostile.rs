@@ -1,0 +1,415 @@
+//! Hostile assignments for the shard and request circuits: values handed to
+//! the constraint matrices that honest synthesis never produces (or witnesses
+//! that the native check refuses, with every public value recomputed to fit
+//! them), each failing at the row it should — for most, the only row that
+//! fails, so that removing that constraint would let the cheat through. And
+//! every free witness variable accounted for.
+use ark_ff::{One, Zero};
+use ark_relations::gr1cs::{ConstraintSystem, Variable};
+use zkcc_circuits::harness::{var_of_bool, var_of_fp, Explained, Snapshot};
+use zkcc_circuits::ledger::challenges;
+use zkcc_circuits::request::constraints::{self as rc, RequestCircuit};
+use zkcc_circuits::request::{self, RequestShape};
+use zkcc_circuits::shard::constraints::{self as sc, ShardCircuit};
+use zkcc_circuits::shard::fixtures::{chip_in, Fleet, Plan};
+use zkcc_circuits::shard::{
+    self, output_commitment, shard_commitment, ShardShape, ShardStatement, ShardWitness,
+};
+use zkcc_circuits::Fr;
+
+const SHAPE: ShardShape = ShardShape {
+    facilities: 3,
+    slot_chips: 4,
+};
+const RSHAPE: RequestShape = RequestShape {
+    shards: 3,
+    entries: 3,
+};
+
+fn fleet() -> Fleet {
+    Fleet::standard(SHAPE, RSHAPE, 1)
+}
+
+fn shard_snap(st: &ShardStatement, w: &ShardWitness) -> (Snapshot, sc::ShardVars) {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    let vars = sc::synthesize(
+        ShardCircuit {
+            shape: SHAPE,
+            statement: *st,
+            witness: Some(w.clone()),
+        },
+        cs.clone(),
+    )
+    .unwrap();
+    (Snapshot::of(&cs).unwrap(), vars)
+}
+
+fn request_snap(f: &Fleet) -> (Snapshot, rc::RequestVars) {
+    let (st, w) = &f.request;
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    let vars = rc::synthesize(
+        RequestCircuit {
+            shape: RSHAPE,
+            statement: *st,
+            witness: Some(w.clone()),
+        },
+        cs.clone(),
+    )
+    .unwrap();
+    (Snapshot::of(&cs).unwrap(), vars)
+}
+
+fn fp(x: &ark_r1cs_std::fields::fp::FpVar<Fr>) -> Variable {
+    var_of_fp(x).expect("a variable")
+}
+
+fn bv(b: &ark_r1cs_std::boolean::Boolean<Fr>) -> Variable {
+    var_of_bool(b).expect("a variable")
+}
+
+/// The unique row whose support holds all of `vars`.
+fn row_with(snap: &Snapshot, vars: &[Variable]) -> usize {
+    let rows: Vec<usize> = snap
+        .rows_of(vars[0])
+        .into_iter()
+        .filter(|&r| {
+            let s = snap.support(r);
+            vars.iter().all(|v| s.contains(v))
+        })
+        .collect();
+    assert_eq!(rows.len(), 1, "rows holding {vars:?}: {rows:?}");
+    rows[0]
+}
+
+/// The public statement a prover would publish for a (possibly malformed)
+/// shard witness: `C_s` and `D_s` recomputed from it.
+fn restate(st: &ShardStatement, w: &ShardWitness) -> ShardStatement {
+    let (g, b) = challenges(st.commitment, st.ledger_digest, st.importer, st.epoch);
+    let out = w.output(g, b);
+    ShardStatement {
+        shard_commitment: shard_commitment(st.importer, st.epoch, w),
+        output: output_commitment(
+            st.commitment,
+            st.importer,
+            st.epoch,
+            &out.entries,
+            out.product,
+            out.blinding,
+        ),
+        ..*st
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Free variables.
+
+#[test]
+fn no_unexplained_free_variables() {
+    let f = fleet();
+    for (st, w) in &f.shards {
+        let (snap, _) = shard_snap(st, w);
+        snap.is_satisfied().unwrap();
+        snap.check_free(&Explained::new()).unwrap();
+    }
+    // An empty shard (all slots unused) too.
+    let empty = ShardWitness {
+        facilities: vec![shard::FacilitySlot::padding(SHAPE.slot_chips); SHAPE.facilities],
+        ..f.shards[0].1.clone()
+    };
+    let st = restate(&f.shards[0].0, &empty);
+    let (snap, _) = shard_snap(&st, &empty);
+    snap.is_satisfied().unwrap();
+    snap.check_free(&Explained::new()).unwrap();
+
+    let (snap, vars) = request_snap(&f);
+    snap.is_satisfied().unwrap();
+    let mut explained = Explained::new();
+    for (flag, inv) in vars.is_home.iter().chain(&vars.is_tier1) {
+        if snap.value(fp(flag)) == Some(Fr::one()) {
+            explained = explained.var(fp(inv), "inverse hint of a zero difference: 0·inv = 0 for any inv; the flag is forced to 1 by 0·inv = 1 − flag");
+        }
+    }
+    assert_eq!(
+        explained.len(),
+        6,
+        "2 home-country entries, 4 tier-1 entries"
+    );
+    snap.check_free(&explained).unwrap();
+}
+
+// ---------------------------------------------------------------------------
+// Shard.
+
+#[test]
+fn a_mark_on_an_inactive_chip_slot_fails_only_at_m_times_one_minus_a() {
+    let f = fleet();
+    let (st, w) = &f.shards[1];
+    let mut w = w.clone();
+    // Slot 0 of shard 1 holds 1 + 1 chips of SG; chip slot 3 is inactive.
+    assert!(!w.facilities[0].chips[3].active);
+    w.facilities[0].chips[3].ledger = true;
+    assert!(shard::check_native(&SHAPE, &restate(st, &w), &w).is_err());
+    let (snap, vars) = shard_snap(&restate(st, &w), &w);
+    let target = row_with(&snap, &[bv(&vars.marks[0][3]), bv(&vars.active[0][3])]);
+    assert_eq!(snap.failing_rows(&[]), vec![target]);
+}
+
+#[test]
+fn a_marked_chip_in_an_unused_facility_slot_fails_only_at_the_mask_row() {
+    let f = fleet();
+    let (st, w) = &f.shards[1];
+    let mut w = w.clone();
+    // Slot 2 of shard 1 is unused: make up an active, marked chip in it.
+    assert!(!w.facilities[2].used);
+    w.facilities[2].chips[0].active = true;
+    w.facilities[2].chips[0].ledger = true;
+    let (snap, vars) = shard_snap(&restate(st, &w), &w);
+    let target = row_with(&snap, &[bv(&vars.used[2]), fp(&vars.operators[2])]);
+    // The operator row holds (u = 0); the mask row is the one that fails.
+    let failing = snap.failing_rows(&[]);
+    assert_eq!(failing.len(), 1, "{failing:?}");
+    assert!(snap.support(failing[0]).contains(&bv(&vars.used[2])));
+    assert_ne!(failing[0], target);
+    assert!(snap.support(failing[0]).contains(&bv(&vars.marks[2][0])));
+}
+
+#[test]
+fn a_facility_of_another_operator_fails_only_at_the_operator_row() {
+    let base = fleet();
+    let f = {
+        let mut plan = base.plan.clone();
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(4);
+        let c = plan
+            .shards
+            .iter_mut()
+            .flatten()
+            .find(|c| c.facility == 2)
+            .unwrap();
+        c.facility = 5; // FR-LYS-06, operated by OTHER-DC
+        for ch in c.chips.iter_mut() {
+            let serial = zkcc_circuits::ledger::serial_of(&ch.record.ident).unwrap();
+            let model = usize::from(ch.record.tpp != 15_832);
+            ch.record = chip_in(&base.registry, 5, &serial, model, &mut rng);
+        }
+        base.rebuild(plan, base.ledger.clone(), base.request.0.rules)
+    };
+    let (s, j) = f
+        .plan
+        .shards
+        .iter()
+        .enumerate()
+        .find_map(|(s, cs)| cs.iter().position(|c| c.facility == 5).map(|j| (s, j)))
+        .unwrap();
+    let (st, w) = &f.shards[s];
+    let (snap, vars) = shard_snap(st, w);
+    let target = row_with(&snap, &[bv(&vars.used[j]), fp(&vars.operators[j])]);
+    assert_eq!(snap.failing_rows(&[]), vec![target]);
+}
+
+#[test]
+fn a_non_boolean_mark_or_active_flag_fails_at_its_booleanity_row() {
+    let f = fleet();
+    let (st, w) = &f.shards[0];
+    let (snap, vars) = shard_snap(st, w);
+    for v in [bv(&vars.marks[0][0]), bv(&vars.active[0][0])] {
+        let edits = snap.propagate(&[(v, Fr::from(2u64))]);
+        let e = snap.check(&edits).unwrap_err();
+        assert_eq!(
+            e.row,
+            snap.first_row_of(v).unwrap(),
+            "booleanity row of {v:?}"
+        );
+    }
+}
+
+#[test]
+fn a_product_that_skips_a_marked_chip_fails_at_that_product_row() {
+    let f = fleet();
+    let (st, w) = &f.shards[0];
+    let (snap, vars) = shard_snap(st, w);
+    // Chip 2 of slot 0 is marked: keep the product of chip 1 past it.
+    assert!(w.facilities[0].chips[2].ledger);
+    let p1 = fp(&vars.products[0][2]);
+    let p0 = snap.value(fp(&vars.products[0][1])).unwrap();
+    // The prover publishes the D_s that its skipped product gives.
+    let (g, b) = challenges(st.commitment, st.ledger_digest, st.importer, st.epoch);
+    let out = w.output(g, b);
+    let r = &w.facilities[0].chips[2].record;
+    let skipped = out.product / zkcc_circuits::ledger::term(g, b, r.ident, r.tpp);
+    let d = output_commitment(
+        st.commitment,
+        st.importer,
+        st.epoch,
+        &out.entries,
+        skipped,
+        out.blinding,
+    );
+    let edits = snap.propagate(&[(p1, p0), (Variable::instance(6), d)]);
+    let failing = snap.failing_rows(&edits);
+    assert_eq!(
+        failing,
+        vec![snap.defining_row(p1).unwrap()],
+        "only the skipped chip's product row"
+    );
+}
+
+#[test]
+fn an_arbitrary_chunk_digest_fails_at_the_chain_row_first() {
+    let f = fleet();
+    let (st, w) = &f.shards[0];
+    let (snap, vars) = shard_snap(st, w);
+    let d = fp(&vars.digests[0]);
+    let edits = snap.propagate(&[(d, Fr::from(12345u64))]);
+    let e = snap.check(&edits).unwrap_err();
+    assert_eq!(
+        e.row,
+        snap.defining_row(d).unwrap(),
+        "the last chain step defines the digest"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Request.
+
+/// The index (flattened) of the used entry of registry facility `fac`, chunk `k`.
+fn entry(f: &Fleet, fac: u64, k: u64) -> usize {
+    f.request
+        .1
+        .shards
+        .iter()
+        .flat_map(|s| &s.entries)
+        .position(|e| e.used && e.facility_index == fac && e.chunk == k)
+        .unwrap()
+}
+
+#[test]
+fn a_forged_facility_run_start_fails() {
+    let f = fleet();
+    let (snap, vars) = request_snap(&f);
+    // FR-PAR-01 (index 0) chunk 1 continues chunk 0: claiming a new run there
+    // must fail at r·k = 0 (a run starts at chunk 0).
+    let i = entry(&f, 0, 1);
+    let r = bv(&vars.run_start[i]);
+    let edits = snap.propagate(&[(r, Fr::one())]);
+    let e = snap.check(&edits).unwrap_err();
+    assert!(
+        snap.support(e.row).contains(&r)
+            && snap.support(e.row).contains(&fp(&vars_k(&snap, &vars, i))),
+        "{e}"
+    );
+    // Claiming a continuation where a new facility starts must fail at the
+    // same-facility row.
+    let j = entry(&f, 2, 0); // US-VA-03 follows SG-JUR-04
+    let r = bv(&vars.run_start[j]);
+    let edits = snap.propagate(&[(r, Fr::zero())]);
+    let e = snap.check(&edits).unwrap_err();
+    assert!(snap.support(e.row).contains(&r), "{e}");
+}
+
+/// The chunk-index variable of entry `i`, found through the run-start row `r·k = 0`.
+fn vars_k(
+    snap: &Snapshot,
+    vars: &rc::RequestVars,
+    i: usize,
+) -> ark_r1cs_std::fields::fp::FpVar<Fr> {
+    let _ = snap;
+    vars.chunks[i].clone()
+}
+
+#[test]
+fn a_forged_country_run_start_fails_at_the_country_order_check() {
+    let f = fleet();
+    let (snap, vars) = request_snap(&f);
+    // FR-PAR-01 chunk 0 follows DE-FRA-02 (a new country, rightly); its chunk 1
+    // is no new country: claiming one would reset the country's sum.
+    let i = entry(&f, 0, 1);
+    let cr = bv(&vars.country_start[i]);
+    let r = bv(&vars.run_start[i]);
+    let edits = snap.propagate(&[(cr, Fr::one()), (r, Fr::one())]);
+    assert!(snap.check(&edits).is_err());
+    // A new facility in the same country (none in the standard fleet): claim a
+    // country start alone where a facility run continues.
+    let edits = snap.propagate(&[(cr, Fr::one())]);
+    let e = snap.check(&edits).unwrap_err();
+    assert!(snap.support(e.row).contains(&cr), "{e}");
+}
+
+#[test]
+fn a_forged_home_flag_fails_at_its_zero_test() {
+    let f = fleet();
+    let (snap, vars) = request_snap(&f);
+    let i = entry(&f, 1, 0); // DE: not home
+    let (flag, _) = &vars.is_home[i];
+    let edits = snap.propagate(&[(fp(flag), Fr::one())]);
+    let e = snap.check(&edits).unwrap_err();
+    assert!(snap.support(e.row).contains(&fp(flag)), "{e}");
+}
+
+#[test]
+fn a_forged_tier_flag_fails_at_its_range_check() {
+    // KP (tier 3) with a ledger chip, max tier 3 so the honest flag is 0 and
+    // the proof holds; then max tier 2 with the flag forged to 0.
+    let base = fleet();
+    let mut plan = Plan::new(
+        &base.registry,
+        &[(0, 2, 0), (4, 1, 0)],
+        SHAPE.slot_chips,
+        SHAPE.facilities,
+        5,
+    );
+    plan.shards.truncate(RSHAPE.shards);
+    let ledger = plan.ledger(&base.registry);
+    let rules = zkcc_circuits::request::Rules {
+        max_tier: 2,
+        ..zkcc_circuits::request::Rules::permissive(zkcc_circuits::shard::fixtures::home())
+    };
+    let f = base.rebuild(plan, ledger, rules);
+    assert!(request::check_native(&RSHAPE, &f.request.0, &f.request.1).is_err());
+    let (snap, vars) = request_snap(&f);
+    let i = entry(&f, 4, 0);
+    let b = bv(&vars.blocked[i]);
+    assert_eq!(snap.value(b), Some(Fr::one()), "honest flag: tier 3 > 2");
+    // Honest flag: only b·count = 0 fails.
+    let failing = snap.failing_rows(&[]);
+    assert_eq!(failing.len(), 1);
+    assert!(snap.support(failing[0]).contains(&b));
+    // Forged flag 0: the range check of max − tier fails instead.
+    let edits = snap.propagate(&[(b, Fr::zero())]);
+    let e = snap.check(&edits).unwrap_err();
+    assert!(e.row > snap.first_row_of(b).unwrap(), "{e}");
+    assert!(snap.check(&edits).is_err());
+}
+
+#[test]
+fn an_unused_shard_slot_with_used_entries_fails() {
+    let f = fleet();
+    let (snap, vars) = request_snap(&f);
+    // Mark shard slot 1 unused while its entries stay used (dropping its
+    // product from Π).
+    let su = bv(&vars.shard_used[1]);
+    let edits = snap.propagate(&[(su, Fr::zero())]);
+    let e = snap.check(&edits).unwrap_err();
+    let u = bv(&vars.used[RSHAPE.entries]);
+    assert!(
+        snap.support(e.row).contains(&su) && snap.support(e.row).contains(&u),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_opened_count_that_differs_from_the_shard_fails_at_the_digest() {
+    let f = fleet();
+    let (snap, vars) = request_snap(&f);
+    let i = entry(&f, 1, 0);
+    let c = fp(&vars.counts[i]);
+    let edits = snap.propagate(&[(c, Fr::zero())]);
+    let failing = snap.failing_rows(&edits);
+    // The opening no longer hashes to the shard's D_s: the row comparing the
+    // chain of D_s with the public shards digest (input 4) fails.
+    assert!(
+        failing
+            .iter()
+            .any(|&r| snap.support(r).contains(&Variable::instance(4))),
+        "{failing:?}"
+    );
+}
