@@ -91,7 +91,45 @@ pub enum VerifyError {
     /// The policy file is malformed or inconsistent.
     #[error("policy: {0}")]
     Policy(String),
+    /// The policy is not the one the registry commits to: its
+    /// `policy_version` differs from the registry's.
+    #[error("policy version {policy} is not the registry's policy version {registry}: no decision under a policy the registry does not commit to")]
+    PolicyVersion {
+        /// The policy file's `policy_version`.
+        policy: u64,
+        /// The registry's `policy_version`.
+        registry: u64,
+    },
+    /// The bundle names a circuit shape other than the one whose key the
+    /// agency chose.
+    #[error("bundle claims circuit shape {bundle}, the agency verifies shape {expected}")]
+    WrongShape {
+        /// The shape the bundle names (`<chips>x<facilities>`).
+        bundle: String,
+        /// The shape of the key the agency chose.
+        expected: String,
+    },
     /// Claims handed to one decision do not describe the same inventory.
     #[error("claims do not bind to one inventory: {0}")]
     Binding(String),
+    /// Shard `index` of a submission (in the order of `C`) is at fault;
+    /// `source` says how.
+    #[error("shard {index}: {source}")]
+    Shard {
+        /// Index of the shard in the submission.
+        index: usize,
+        /// Why it was rejected.
+        source: Box<VerifyError>,
+    },
+    /// A submission's shards and request proof do not fit together, or do not
+    /// fit the agency's ledger (see [`crate::fleet`]).
+    #[error("submission: {check}: {detail}")]
+    Fleet {
+        /// Which check failed (`shard_count`, `duplicate_shard`,
+        /// `fleet_commitment`, `shards_digest`, `ledger_product`,
+        /// `ledger_importer`, `request_file`).
+        check: &'static str,
+        /// Details.
+        detail: String,
+    },
 }

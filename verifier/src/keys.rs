@@ -20,6 +20,15 @@ pub fn circuit_id(vk: &VerifyingKey<Bn254>) -> String {
 /// bytes) and checks that it is fit for the cluster claim: no identity points,
 /// `γ ≠ δ`, and one base per public input plus one.
 pub fn load_verifying_key(bytes: &[u8]) -> Result<VerifyingKey<Bn254>, VerifyError> {
+    load_verifying_key_for(bytes, PUBLIC_INPUT_NAMES.len())
+}
+
+/// [`load_verifying_key`] for a claim with `n_inputs` public inputs (7 for
+/// the shard claim, 16 for the request claim: their `PUBLIC_INPUT_NAMES`).
+pub fn load_verifying_key_for(
+    bytes: &[u8],
+    n_inputs: usize,
+) -> Result<VerifyingKey<Bn254>, VerifyError> {
     let mut reader = bytes;
     let vk =
         VerifyingKey::<Bn254>::deserialize_with_mode(&mut reader, Compress::Yes, Validate::Yes)
@@ -30,7 +39,7 @@ pub fn load_verifying_key(bytes: &[u8]) -> Result<VerifyingKey<Bn254>, VerifyErr
             reader.len()
         )));
     }
-    check_verifying_key(&vk)?;
+    check_verifying_key_for(&vk, n_inputs)?;
     Ok(vk)
 }
 

@@ -25,9 +25,11 @@
 #![forbid(unsafe_code)]
 #![doc = include_str!("../../docs/verifier.md")]
 
+pub mod access;
 pub mod batch;
 pub mod bundle;
 pub mod error;
+pub mod fleet;
 pub mod fuzzing;
 pub mod keys;
 pub mod miller;

@@ -1,0 +1,523 @@
+//! The agency's side of the accountable statement: a [`Submission`] (the
+//! shard proofs of one importer's inventory and one request proof) checked
+//! against the agency's own registry, ledger, request and verifying keys.
+//!
+//! [`verify_submission`] runs the native checks of `docs/verifier.md`
+//! ("Submission verification"), cheapest first, then batch-verifies the shard
+//! proofs and verifies the request proof. Every value it compares against is
+//! the agency's — the importer named in its request, the epoch, nonce and
+//! rules it sent, its registry root, its ledger's digest and product, its
+//! keys and their shapes — never one the submission declares about itself.
+//! A shard at fault is named by its index ([`VerifyError::Shard`]); a check
+//! of the submission as a whole fails with [`VerifyError::Fleet`].
+//!
+//! ```no_run
+//! use zkcc_verifier::fleet::{verify_submission, FleetKeys};
+//! use zkcc_verifier::keys::load_verifying_key_for;
+//! use zkcc_verifier::submission::{RequestFile, Submission};
+//! use zkcc_circuits::{ledger::Ledger, registry::Registry};
+//! use zkcc_circuits::{request::RequestShape, shard::ShardShape};
+//! let read = |p: &str| std::fs::read_to_string(p);
+//! let registry = Registry::from_json(&read("registry.json")?)?;
+//! let ledger = Ledger::from_json(&read("ledger.json")?, &registry)?;
+//! let request: RequestFile = serde_json::from_str(&read("request.json")?)?;
+//! let keys = FleetKeys::new(
+//!     &load_verifying_key_for(&std::fs::read("keys/shard-8x128.vk")?, 7)?,
+//!     ShardShape { facilities: 8, slot_chips: 128 },
+//!     &load_verifying_key_for(&std::fs::read("keys/request-16x8.vk")?, 16)?,
+//!     RequestShape { shards: 16, entries: 8 },
+//! )?;
+//! let sub = Submission::from_json(&read("submission.json")?)?;
+//! let v = verify_submission(&keys, &registry, &ledger, &request, &sub, &mut rand::rngs::OsRng)?;
+//! println!("{}: {} ledger chips located in {} facilities", v.importer, v.ledger_chips, v.facilities);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+use crate::batch::{BatchItem, PreparedKey};
+use crate::error::VerifyError;
+use crate::keys::{check_verifying_key_for, circuit_id};
+use crate::submission::{RequestFile, RulesJson, Submission, SUBMISSION_VERSION};
+use ark_bn254::{Bn254, Fr};
+use ark_ff::Zero;
+use ark_groth16::{Proof, VerifyingKey};
+use rand::{CryptoRng, RngCore};
+use std::collections::HashMap;
+use zkcc_circuits::encoding::{encode_label, fr_from_hex, fr_to_hex};
+use zkcc_circuits::ledger::{self, Ledger};
+use zkcc_circuits::registry::Registry;
+use zkcc_circuits::request::{self, RequestShape, RequestStatement, Rules};
+use zkcc_circuits::shard::{self, ShardShape, ShardStatement};
+
+/// The agency's verifying keys for the accountable statement, prepared once,
+/// with the shapes the agency set them up for. A bundle is verified under
+/// these keys only: one naming another circuit id or shape is rejected, never
+/// matched to a key by what it declares.
+#[derive(Clone, Debug)]
+pub struct FleetKeys {
+    /// The shard circuit's key.
+    pub shard: PreparedKey,
+    /// Its circuit id (hex SHA-256 of the compressed key).
+    pub shard_id: String,
+    /// The shard circuit's shape.
+    pub shard_shape: ShardShape,
+    /// The request circuit's key.
+    pub request: PreparedKey,
+    /// Its circuit id.
+    pub request_id: String,
+    /// The request circuit's shape: at most `request_shape.shards` shards per
+    /// submission.
+    pub request_shape: RequestShape,
+}
+
+impl FleetKeys {
+    /// Checks the keys (no identity points, `γ ≠ δ`, one input base per
+    /// public input: 7 for the shard claim, 16 for the request claim) and
+    /// prepares them.
+    pub fn new(
+        shard_vk: &VerifyingKey<Bn254>,
+        shard_shape: ShardShape,
+        request_vk: &VerifyingKey<Bn254>,
+        request_shape: RequestShape,
+    ) -> Result<Self, VerifyError> {
+        check_verifying_key_for(shard_vk, shard::PUBLIC_INPUT_NAMES.len())?;
+        check_verifying_key_for(request_vk, request::PUBLIC_INPUT_NAMES.len())?;
+        if request_shape.shards == 0 || shard_shape.facilities == 0 || shard_shape.slot_chips == 0 {
+            return Err(VerifyError::KeyInvalid(
+                "a shape with no shard, facility or chip slot".into(),
+            ));
+        }
+        Ok(Self {
+            shard: PreparedKey::new(shard_vk),
+            shard_id: circuit_id(shard_vk),
+            shard_shape,
+            request: PreparedKey::new(request_vk),
+            request_id: circuit_id(request_vk),
+            request_shape,
+        })
+    }
+}
+
+/// What a verified submission proves: the only facts a decision may use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedSubmission {
+    /// The importer (the one the agency's request names).
+    pub importer: String,
+    /// The epoch.
+    pub epoch: u64,
+    /// The inventory commitment `C`.
+    pub commitment: Fr,
+    /// Number of shards `S`.
+    pub shards: usize,
+    /// Distinct facilities attested (an output of the request proof).
+    pub facilities: u64,
+    /// The ledger's length: the grand product proves every one of these chips
+    /// located exactly once, in a facility of the importer, inside its fence.
+    pub ledger_chips: u64,
+    /// The ledger's total TPP.
+    pub ledger_tpp: u64,
+    /// The rules proven (equal to the agency's request).
+    pub rules: Rules,
+    /// The nonce answered.
+    pub nonce: Fr,
+    /// The registry root every shard names.
+    pub registry_root: Fr,
+    /// The ledger digest every shard names.
+    pub ledger_digest: Fr,
+    /// The shard circuit's id.
+    pub shard_circuit_id: String,
+    /// The request circuit's id.
+    pub request_circuit_id: String,
+}
+
+impl VerifiedSubmission {
+    /// The commitment, as hex.
+    pub fn commitment_hex(&self) -> String {
+        fr_to_hex(&self.commitment)
+    }
+
+    /// The proven rules, as JSON (the home country as its ISO code).
+    pub fn rules_json(&self) -> RulesJson {
+        RulesJson::from_rules(&self.rules)
+    }
+}
+
+/// A submission that passed every native check, with the batches still to
+/// verify (see [`check_submission`]).
+#[derive(Clone, Debug)]
+pub struct CheckedSubmission {
+    /// What it proves, once its proofs verify.
+    pub facts: VerifiedSubmission,
+    /// One item per shard, in order.
+    pub shards: Vec<BatchItem>,
+    /// The request proof.
+    pub request: BatchItem,
+}
+
+fn mismatch(field: &'static str, expected: impl ToString, found: impl ToString) -> VerifyError {
+    VerifyError::StatementMismatch {
+        field,
+        expected: expected.to_string(),
+        found: found.to_string(),
+    }
+}
+
+fn fleet(check: &'static str, detail: impl Into<String>) -> VerifyError {
+    VerifyError::Fleet {
+        check,
+        detail: detail.into(),
+    }
+}
+
+fn at_shard(index: usize) -> impl Fn(VerifyError) -> VerifyError {
+    move |e| VerifyError::Shard {
+        index,
+        source: Box::new(e),
+    }
+}
+
+/// The agency's request, validated: `(X, nonce, rules)`.
+fn agency_request(request: &RequestFile) -> Result<(Fr, Fr, Rules), VerifyError> {
+    let bad = |d: String| fleet("request_file", d);
+    if request.version != SUBMISSION_VERSION {
+        return Err(bad(format!(
+            "the agency's request has format version {} (expected {SUBMISSION_VERSION})",
+            request.version
+        )));
+    }
+    let x = encode_label(&request.importer)
+        .map_err(|e| bad(format!("the agency's request: importer: {e}")))?;
+    let nonce = fr_from_hex(&request.nonce)
+        .map_err(|e| bad(format!("the agency's request: nonce: {e}")))?;
+    let rules = request
+        .rules
+        .to_rules()
+        .map_err(|e| bad(format!("the agency's request: {e}")))?;
+    Ok((x, nonce, rules))
+}
+
+/// Compares proven rules with the agency's, naming the first field that differs.
+fn check_rules(expected: &Rules, found: &Rules) -> Result<(), VerifyError> {
+    let e = RulesJson::from_rules(expected);
+    let f = RulesJson::from_rules(found);
+    let fields: [(&'static str, String, String); 9] = [
+        (
+            "rules.facility_cap_chips",
+            e.facility_cap_chips.to_string(),
+            f.facility_cap_chips.to_string(),
+        ),
+        (
+            "rules.facility_cap_tpp",
+            e.facility_cap_tpp.to_string(),
+            f.facility_cap_tpp.to_string(),
+        ),
+        (
+            "rules.home_country",
+            e.home_country.clone(),
+            f.home_country.clone(),
+        ),
+        (
+            "rules.home_min_bp",
+            e.home_min_bp.to_string(),
+            f.home_min_bp.to_string(),
+        ),
+        (
+            "rules.other_max_bp",
+            e.other_max_bp.to_string(),
+            f.other_max_bp.to_string(),
+        ),
+        (
+            "rules.outside_tier1_max_bp",
+            e.outside_tier1_max_bp.to_string(),
+            f.outside_tier1_max_bp.to_string(),
+        ),
+        (
+            "rules.max_tier",
+            e.max_tier.to_string(),
+            f.max_tier.to_string(),
+        ),
+        (
+            "rules.total_cap_chips",
+            e.total_cap_chips.to_string(),
+            f.total_cap_chips.to_string(),
+        ),
+        (
+            "rules.total_cap_tpp",
+            e.total_cap_tpp.to_string(),
+            f.total_cap_tpp.to_string(),
+        ),
+    ];
+    for (name, exp, got) in fields {
+        if exp != got {
+            return Err(mismatch(name, exp, got));
+        }
+    }
+    // The fields above determine the rules; this guards a future field.
+    if expected != found {
+        return Err(mismatch("rules", format!("{e:?}"), format!("{f:?}")));
+    }
+    Ok(())
+}
+
+/// Every check of [`verify_submission`] except the pairing checks, in the
+/// same order; returns the facts and the proofs still to verify. Useful to
+/// reject a submission cheaply before any pairing, and for tests.
+pub fn check_submission(
+    keys: &FleetKeys,
+    registry: &Registry,
+    ledger: &Ledger,
+    request: &RequestFile,
+    sub: &Submission,
+) -> Result<CheckedSubmission, VerifyError> {
+    // 1. The agency's own inputs agree with each other.
+    let (x, nonce, rules) = agency_request(request)?;
+    if ledger.importer != x {
+        return Err(fleet(
+            "ledger_importer",
+            format!(
+                "the agency's ledger is for importer {:?}, its request names {:?}",
+                ledger.file.importer, request.importer
+            ),
+        ));
+    }
+    let epoch = request.epoch;
+
+    // 2. The submission as a whole: format, importer, epoch, size.
+    if sub.version != SUBMISSION_VERSION {
+        return Err(VerifyError::Unsupported(format!(
+            "submission version {} (expected {SUBMISSION_VERSION})",
+            sub.version
+        )));
+    }
+    if sub.importer != request.importer {
+        return Err(mismatch("importer", &request.importer, &sub.importer));
+    }
+    if sub.epoch != epoch {
+        return Err(mismatch("epoch", epoch, sub.epoch));
+    }
+    let s_max = keys.request_shape.shards;
+    if sub.shards.len() > s_max {
+        return Err(fleet(
+            "shard_count",
+            format!(
+                "{} shards, the agency's request circuit ({}) opens at most {s_max}",
+                sub.shards.len(),
+                keys.request_shape.name()
+            ),
+        ));
+    }
+    let c = fr_from_hex(&sub.commitment).map_err(|e| VerifyError::PublicInput {
+        name: "commitment",
+        reason: e.to_string(),
+    })?;
+
+    // 3. Each shard: kind, key, shape, and a statement about this importer,
+    //    epoch, registry, ledger and inventory; no shard twice.
+    let mut items = Vec::with_capacity(sub.shards.len());
+    let mut statements: Vec<ShardStatement> = Vec::with_capacity(sub.shards.len());
+    let mut seen: HashMap<Fr, usize> = HashMap::new();
+    for (i, b) in sub.shards.iter().enumerate() {
+        let st = (|| -> Result<(ShardStatement, Proof<Bn254>), VerifyError> {
+            let st = b.statement()?;
+            if b.circuit_id != keys.shard_id {
+                return Err(VerifyError::WrongCircuit {
+                    bundle: b.circuit_id.clone(),
+                    key: keys.shard_id.clone(),
+                });
+            }
+            if b.shape != keys.shard_shape {
+                return Err(VerifyError::WrongShape {
+                    bundle: b.shape.name(),
+                    expected: keys.shard_shape.name(),
+                });
+            }
+            if b.public_inputs.importer != request.importer || st.importer != x {
+                return Err(mismatch(
+                    "importer",
+                    &request.importer,
+                    &b.public_inputs.importer,
+                ));
+            }
+            if st.epoch != epoch {
+                return Err(mismatch("epoch", epoch, st.epoch));
+            }
+            if st.registry_root != registry.root {
+                return Err(mismatch(
+                    "registry_root",
+                    fr_to_hex(&registry.root),
+                    fr_to_hex(&st.registry_root),
+                ));
+            }
+            if st.ledger_digest != ledger.digest {
+                return Err(mismatch(
+                    "ledger_digest",
+                    fr_to_hex(&ledger.digest),
+                    fr_to_hex(&st.ledger_digest),
+                ));
+            }
+            if st.commitment != c {
+                return Err(mismatch(
+                    "commitment",
+                    fr_to_hex(&c),
+                    fr_to_hex(&st.commitment),
+                ));
+            }
+            if let Some(first) = seen.insert(st.shard_commitment, i) {
+                return Err(fleet(
+                    "duplicate_shard",
+                    format!(
+                        "shard commitment {} is also shard {first}'s",
+                        fr_to_hex(&st.shard_commitment)
+                    ),
+                ));
+            }
+            Ok((st, b.proof()?))
+        })()
+        .map_err(at_shard(i))?;
+        items.push(BatchItem {
+            inputs: st.0.public_inputs(),
+            proof: st.1,
+        });
+        statements.push(st.0);
+    }
+
+    // 4. The request proof: kind, key, shape, and the agency's request.
+    let rb = &sub.request;
+    let rst: RequestStatement = rb.statement()?;
+    if rb.circuit_id != keys.request_id {
+        return Err(VerifyError::WrongCircuit {
+            bundle: rb.circuit_id.clone(),
+            key: keys.request_id.clone(),
+        });
+    }
+    if rb.shape != keys.request_shape {
+        return Err(VerifyError::WrongShape {
+            bundle: rb.shape.name(),
+            expected: keys.request_shape.name(),
+        });
+    }
+    if rb.public_inputs.importer != request.importer || rst.importer != x {
+        return Err(mismatch(
+            "importer",
+            &request.importer,
+            &rb.public_inputs.importer,
+        ));
+    }
+    if rst.epoch != epoch {
+        return Err(mismatch("epoch", epoch, rst.epoch));
+    }
+    if rst.nonce != nonce {
+        return Err(mismatch("nonce", fr_to_hex(&nonce), fr_to_hex(&rst.nonce)));
+    }
+    check_rules(&rules, &rst.rules)?;
+    if rst.commitment != c {
+        return Err(mismatch(
+            "commitment",
+            fr_to_hex(&c),
+            fr_to_hex(&rst.commitment),
+        ));
+    }
+    let request_proof = rb.proof()?;
+
+    // 5. The inventory: C is the chain of exactly these shards, in order.
+    let shard_cs: Vec<Fr> = statements.iter().map(|s| s.shard_commitment).collect();
+    let expected_c = shard::fleet_commitment(x, epoch, &shard_cs);
+    if expected_c != c {
+        return Err(fleet(
+            "fleet_commitment",
+            format!(
+                "C = {} is not the chain of the {} shard commitments submitted, in order ({})",
+                fr_to_hex(&c),
+                shard_cs.len(),
+                fr_to_hex(&expected_c)
+            ),
+        ));
+    }
+    // 6. The request proof opened exactly these shards' outputs, in order.
+    let outputs: Vec<Fr> = statements.iter().map(|s| s.output).collect();
+    let digest = request::shards_digest(&outputs);
+    if digest != rst.shards_digest {
+        return Err(fleet(
+            "shards_digest",
+            format!(
+                "the request proof's shards digest {} is not the chain of the submitted shards' outputs ({})",
+                fr_to_hex(&rst.shards_digest),
+                fr_to_hex(&digest)
+            ),
+        ));
+    }
+    // 7. The grand product over the agency's ledger, from challenges bound to C.
+    let (gamma, beta) = ledger::challenges(c, ledger.digest, x, epoch);
+    let product = ledger.product(gamma, beta);
+    if product.is_zero() {
+        return Err(fleet(
+            "ledger_product",
+            "the ledger's product is 0 under these challenges: it would match any inventory \
+             holding the vanishing chip; refused",
+        ));
+    }
+    if product != rst.ledger_product {
+        return Err(fleet(
+            "ledger_product",
+            format!(
+                "the request proof's ledger product {} is not the product over the agency's \
+                 ledger ({} chips, digest {}): the inventory proven is not the ledger",
+                fr_to_hex(&rst.ledger_product),
+                ledger.len(),
+                fr_to_hex(&ledger.digest)
+            ),
+        ));
+    }
+
+    Ok(CheckedSubmission {
+        facts: VerifiedSubmission {
+            importer: request.importer.clone(),
+            epoch,
+            commitment: c,
+            shards: statements.len(),
+            facilities: rst.facilities,
+            ledger_chips: ledger.len() as u64,
+            ledger_tpp: ledger.total_tpp(),
+            rules: rst.rules,
+            nonce,
+            registry_root: registry.root,
+            ledger_digest: ledger.digest,
+            shard_circuit_id: keys.shard_id.clone(),
+            request_circuit_id: keys.request_id.clone(),
+        },
+        shards: items,
+        request: BatchItem {
+            inputs: rst.public_inputs(),
+            proof: request_proof,
+        },
+    })
+}
+
+/// Verifies an importer's submission against the agency's keys, registry,
+/// ledger and request: every native check of [`check_submission`], then one
+/// batch of the shard proofs and the request proof. A shard proof that does
+/// not verify is named: `Shard { index, source: ProofRejected }` (the first
+/// one, if several); a request proof that does not verify is a plain
+/// [`VerifyError::ProofRejected`]. `rng` supplies the batch's fresh
+/// randomness (`rand::rngs::OsRng`).
+pub fn verify_submission<R: RngCore + CryptoRng>(
+    keys: &FleetKeys,
+    registry: &Registry,
+    ledger: &Ledger,
+    request: &RequestFile,
+    sub: &Submission,
+    rng: &mut R,
+) -> Result<VerifiedSubmission, VerifyError> {
+    let checked = check_submission(keys, registry, ledger, request, sub)?;
+    match keys.shard.verify_batch(&checked.shards, rng) {
+        Ok(()) => {}
+        Err(VerifyError::BatchRejected { bad }) => {
+            let index = bad.first().copied().unwrap_or(0);
+            return Err(at_shard(index)(VerifyError::ProofRejected));
+        }
+        // Cannot happen for keys checked by `FleetKeys::new`.
+        Err(e @ VerifyError::BatchInputCount { index, .. }) => return Err(at_shard(index)(e)),
+        Err(e) => return Err(e),
+    }
+    keys.request
+        .verify(&checked.request.inputs, &checked.request.proof)?;
+    Ok(checked.facts)
+}

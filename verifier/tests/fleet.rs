@@ -1,0 +1,432 @@
+//! The agency's verification of a submission of the accountable statement:
+//! the honest multi-shard case, and each way a submission can be wrong,
+//! each rejected with its exact reason (variant, fields, shard index).
+#[path = "common/fleet.rs"]
+mod fleet_env;
+
+use ark_bn254::Fr;
+use ark_ff::UniformRand;
+use fleet_env::*;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use zkcc_circuits::encoding::{fr_from_hex, fr_to_hex};
+use zkcc_circuits::shard::fixtures::{EPOCH, IMPORTER, OTHER};
+use zkcc_verifier::access::{decide, Outcome, Policy as AccessPolicy, SAMPLE_ACCESS_POLICY};
+use zkcc_verifier::fleet::{verify_submission, VerifiedSubmission};
+use zkcc_verifier::submission::Submission;
+use zkcc_verifier::VerifyError;
+
+fn verify(p: &Proven) -> Result<VerifiedSubmission, VerifyError> {
+    let mut rng = StdRng::seed_from_u64(9);
+    verify_submission(
+        &keys().fleet,
+        &p.registry,
+        &p.ledger,
+        &p.request,
+        &p.submission,
+        &mut rng,
+    )
+}
+
+fn rejected(p: &Proven) -> VerifyError {
+    match verify(p) {
+        Ok(_) => panic!("the submission must be rejected"),
+        Err(e) => e,
+    }
+}
+
+/// The honest submission with its submission edited.
+fn edited(edit: impl FnOnce(&mut Submission)) -> Proven {
+    let mut p = honest().clone();
+    edit(&mut p.submission);
+    p
+}
+
+/// `Shard { index, source }` → `(index, source)`.
+fn at_shard(e: VerifyError) -> (usize, VerifyError) {
+    match e {
+        VerifyError::Shard { index, source } => (index, *source),
+        other => panic!("expected a shard to be named, got: {other}"),
+    }
+}
+
+/// The field of a `StatementMismatch`.
+fn mismatch(e: &VerifyError) -> &'static str {
+    match e {
+        VerifyError::StatementMismatch { field, .. } => field,
+        other => panic!("expected a statement mismatch, got: {other}"),
+    }
+}
+
+/// The check of a `Fleet` error.
+fn fleet_check(e: &VerifyError) -> &'static str {
+    match e {
+        VerifyError::Fleet { check, .. } => check,
+        other => panic!("expected a fleet check to fail, got: {other}"),
+    }
+}
+
+fn random_fr(seed: u64) -> String {
+    fr_to_hex(&Fr::rand(&mut StdRng::seed_from_u64(seed)))
+}
+
+#[test]
+fn honest_multi_shard_submission_verifies_and_is_granted() {
+    let p = honest();
+    assert_eq!(p.submission.shards.len(), 2);
+    let v = verify(p).unwrap();
+    assert_eq!(v.importer, IMPORTER);
+    assert_eq!(v.epoch, EPOCH);
+    assert_eq!(v.shards, 2);
+    assert_eq!(v.facilities, 4);
+    assert_eq!(v.ledger_chips, 8);
+    assert_eq!(v.ledger_tpp, p.ledger.total_tpp());
+    assert_eq!(v.rules, strict_rules());
+    assert_eq!(v.commitment_hex(), p.submission.commitment);
+    assert_eq!(v.registry_root, p.registry.root);
+    assert_eq!(v.ledger_digest, p.ledger.digest);
+    // Through JSON and back, as the agency receives it.
+    let back = Submission::from_json(&p.submission.to_json()).unwrap();
+    assert_eq!(back, p.submission);
+
+    let policy = AccessPolicy::from_json(SAMPLE_ACCESS_POLICY).unwrap();
+    let report = decide(&policy, &p.registry, &v).unwrap();
+    assert_eq!(
+        report.decision.outcome,
+        Outcome::Grant,
+        "{}",
+        report.human()
+    );
+    assert_eq!(report.decision.access, "validated-end-user");
+    assert_eq!(report.decision.quota_chips, 100_000);
+    assert_eq!(report.decision.rule.as_deref(), Some("validated-end-user"));
+    assert!(report.human().starts_with("DECISION: GRANT ACME-DC"));
+}
+
+#[test]
+fn nobody_ltd_verifies_but_is_denied() {
+    let p = nobody();
+    let v = verify(p).unwrap();
+    assert_eq!(
+        (v.importer.as_str(), v.facilities, v.ledger_chips),
+        (NOBODY, 0, 0)
+    );
+    let policy = AccessPolicy::from_json(SAMPLE_ACCESS_POLICY).unwrap();
+    let report = decide(&policy, &p.registry, &v).unwrap();
+    assert_eq!(report.decision.outcome, Outcome::Deny, "{}", report.human());
+    assert_eq!(report.decision.quota_chips, 0);
+    assert!(report.human().starts_with("DECISION: DENY Nobody Ltd"));
+    for id in ["attested-fleet", "validated-end-user"] {
+        assert!(
+            report
+                .rules
+                .iter()
+                .any(|r| r.id == id && !r.met && r.why.iter().any(|w| w.contains("facilities"))),
+            "{}",
+            report.human()
+        );
+    }
+}
+
+#[test]
+fn a_shard_used_twice_is_named() {
+    let p = edited(|s| {
+        let again = s.shards[1].clone();
+        s.shards.push(again);
+    });
+    let (i, e) = at_shard(rejected(&p));
+    assert_eq!((i, fleet_check(&e)), (2, "duplicate_shard"));
+}
+
+#[test]
+fn a_shard_of_another_importer_is_named() {
+    // A real, valid shard proof of Nobody Ltd, slipped into ACME-DC's fleet.
+    let foreign = nobody().submission.shards[0].clone();
+    let p = edited(|s| s.shards.insert(1, foreign));
+    let (i, e) = at_shard(rejected(&p));
+    assert_eq!((i, mismatch(&e)), (1, "importer"));
+}
+
+#[test]
+fn a_bundle_naming_another_importer_is_rejected() {
+    // The submission itself.
+    let p = edited(|s| s.importer = OTHER.into());
+    assert_eq!(mismatch(&rejected(&p)), "importer");
+    // A shard bundle's public input.
+    let p = edited(|s| s.shards[1].public_inputs.importer = OTHER.into());
+    let (i, e) = at_shard(rejected(&p));
+    assert_eq!((i, mismatch(&e)), (1, "importer"));
+    // The request bundle's public input.
+    let p = edited(|s| s.request.public_inputs.importer = OTHER.into());
+    assert_eq!(mismatch(&rejected(&p)), "importer");
+    // Everything consistently relabelled: the agency asked ACME-DC, not OTHER-DC.
+    let p = edited(|s| {
+        s.importer = OTHER.into();
+        for b in &mut s.shards {
+            b.public_inputs.importer = OTHER.into();
+        }
+        s.request.public_inputs.importer = OTHER.into();
+    });
+    assert_eq!(mismatch(&rejected(&p)), "importer");
+    // The agency's request names another importer than its ledger.
+    let mut p = honest().clone();
+    p.request.importer = OTHER.into();
+    assert_eq!(fleet_check(&rejected(&p)), "ledger_importer");
+}
+
+#[test]
+fn a_shard_of_another_epoch_is_named() {
+    let p = edited(|s| s.shards[1].public_inputs.epoch = EPOCH + 1);
+    let (i, e) = at_shard(rejected(&p));
+    assert_eq!((i, mismatch(&e)), (1, "epoch"));
+    // The submission, the request proof.
+    let p = edited(|s| s.epoch = EPOCH + 1);
+    assert_eq!(mismatch(&rejected(&p)), "epoch");
+    let p = edited(|s| s.request.public_inputs.epoch = EPOCH + 1);
+    assert_eq!(mismatch(&rejected(&p)), "epoch");
+    // The agency audits another epoch.
+    let mut p = honest().clone();
+    p.request.epoch = EPOCH + 1;
+    assert_eq!(mismatch(&rejected(&p)), "epoch");
+}
+
+#[test]
+fn a_shard_left_out_added_or_reordered_breaks_the_fleet_commitment() {
+    let left_out = edited(|s| {
+        s.shards.pop();
+    });
+    assert_eq!(fleet_check(&rejected(&left_out)), "fleet_commitment");
+    let reordered = edited(|s| s.shards.swap(0, 1));
+    assert_eq!(fleet_check(&rejected(&reordered)), "fleet_commitment");
+    // A valid shard of another fleet, relabelled to name this C: its C_s is
+    // not in C's chain.
+    let c = honest().submission.commitment.clone();
+    let mut extra = other_fleet_shard().clone();
+    extra.public_inputs.commitment = c;
+    let added = edited(|s| s.shards.push(extra));
+    assert_eq!(fleet_check(&rejected(&added)), "fleet_commitment");
+    // No shard at all.
+    let none = edited(|s| s.shards.clear());
+    assert_eq!(fleet_check(&rejected(&none)), "fleet_commitment");
+}
+
+#[test]
+fn two_shards_naming_different_commitments_are_named() {
+    let p = edited(|s| s.shards[1].public_inputs.commitment = random_fr(1));
+    let (i, e) = at_shard(rejected(&p));
+    assert_eq!((i, mismatch(&e)), (1, "commitment"));
+    // The submission names another C than its shards: the first is named.
+    let p = edited(|s| s.commitment = random_fr(2));
+    let (i, e) = at_shard(rejected(&p));
+    assert_eq!((i, mismatch(&e)), (0, "commitment"));
+    // The request proof names another C.
+    let p = edited(|s| s.request.public_inputs.commitment = random_fr(3));
+    assert_eq!(mismatch(&rejected(&p)), "commitment");
+}
+
+#[test]
+fn a_shard_from_another_fleet_is_named() {
+    // Same plan, other blindings: a valid proof naming another C.
+    let other = other_fleet_shard().clone();
+    assert_ne!(
+        other.public_inputs.commitment,
+        honest().submission.commitment
+    );
+    let p = edited(|s| s.shards[1] = other.clone());
+    let (i, e) = at_shard(rejected(&p));
+    assert_eq!((i, mismatch(&e)), (1, "commitment"));
+    // Relabelled to name this C: C is not the chain of the shards submitted.
+    let p = edited(|s| {
+        s.shards[1] = other;
+        s.shards[1].public_inputs.commitment = s.commitment.clone();
+    });
+    assert_eq!(fleet_check(&rejected(&p)), "fleet_commitment");
+}
+
+#[test]
+fn a_tampered_shard_proof_is_named_by_index() {
+    // Shard 0's (valid) proof under shard 1's statement.
+    let p = edited(|s| s.shards[1].proof = s.shards[0].proof.clone());
+    let (i, e) = at_shard(rejected(&p));
+    assert_eq!(i, 1);
+    assert!(matches!(e, VerifyError::ProofRejected), "{e}");
+    // Proof bytes that do not decode.
+    let p = edited(|s| s.shards[0].proof.replace_range(0..2, "zz"));
+    let (i, e) = at_shard(rejected(&p));
+    assert_eq!(i, 0);
+    assert!(matches!(e, VerifyError::ProofEncoding(_)), "{e}");
+    // The request proof: a plain rejection (no shard named).
+    let p = edited(|s| {
+        let other = nobody().submission.request.proof.clone();
+        s.request.proof = other;
+    });
+    assert!(matches!(rejected(&p), VerifyError::ProofRejected));
+}
+
+#[test]
+fn a_request_replayed_under_another_nonce_is_rejected() {
+    let mut p = honest().clone();
+    p.request.nonce = random_fr(4);
+    assert_eq!(mismatch(&rejected(&p)), "nonce");
+    // Relabelled to the new nonce: the proof does not verify.
+    let nonce = p.request.nonce.clone();
+    p.submission.request.public_inputs.nonce = nonce;
+    assert!(matches!(rejected(&p), VerifyError::ProofRejected));
+}
+
+#[test]
+fn rules_other_than_the_agency_request_are_rejected() {
+    let mut p = honest().clone();
+    p.request.rules.home_min_bp += 1;
+    let e = rejected(&p);
+    assert_eq!(mismatch(&e), "rules.home_min_bp");
+    // Each rule field is compared.
+    for (k, name) in [
+        (0, "rules.facility_cap_chips"),
+        (1, "rules.facility_cap_tpp"),
+        (2, "rules.home_country"),
+        (3, "rules.other_max_bp"),
+        (4, "rules.outside_tier1_max_bp"),
+        (5, "rules.max_tier"),
+        (6, "rules.total_cap_chips"),
+        (7, "rules.total_cap_tpp"),
+    ] {
+        let mut p = honest().clone();
+        let r = &mut p.request.rules;
+        match k {
+            0 => r.facility_cap_chips -= 1,
+            1 => r.facility_cap_tpp -= 1,
+            2 => r.home_country = "DE".into(),
+            3 => r.other_max_bp -= 1,
+            4 => r.outside_tier1_max_bp -= 1,
+            5 => r.max_tier -= 1,
+            6 => r.total_cap_chips -= 1,
+            _ => r.total_cap_tpp -= 1,
+        }
+        assert_eq!(mismatch(&rejected(&p)), name);
+    }
+    // Relabelled to the agency's rules: the proof does not verify.
+    let mut p = honest().clone();
+    p.request.rules.home_min_bp += 1;
+    p.submission.request.public_inputs.rules = p.request.rules.clone();
+    assert!(matches!(rejected(&p), VerifyError::ProofRejected));
+}
+
+#[test]
+fn another_registry_root_is_named() {
+    let mut p = honest().clone();
+    p.registry = registry_v(POLICY_VERSION + 1);
+    let (i, e) = at_shard(rejected(&p));
+    assert_eq!((i, mismatch(&e)), (0, "registry_root"));
+    let p = edited(|s| s.shards[1].public_inputs.registry_root = random_fr(5));
+    let (i, e) = at_shard(rejected(&p));
+    assert_eq!((i, mismatch(&e)), (1, "registry_root"));
+}
+
+#[test]
+fn another_ledger_is_rejected() {
+    // The agency's ledger is not the one the shards name.
+    let mut p = honest().clone();
+    p.ledger = empty_ledger(IMPORTER);
+    let (i, e) = at_shard(rejected(&p));
+    assert_eq!((i, mismatch(&e)), (0, "ledger_digest"));
+    let p = edited(|s| s.shards[1].public_inputs.ledger_digest = random_fr(6));
+    let (i, e) = at_shard(rejected(&p));
+    assert_eq!((i, mismatch(&e)), (1, "ledger_digest"));
+    // The request proof names another product.
+    let p = edited(|s| s.request.public_inputs.ledger_product = random_fr(7));
+    assert_eq!(fleet_check(&rejected(&p)), "ledger_product");
+}
+
+#[test]
+fn a_diverted_chip_is_caught_by_the_agency_product_alone() {
+    let p = diverted();
+    // Every proof is valid for its statement: with the importer's product
+    // the agency's other checks pass …
+    let mut forged = p.clone();
+    forged.ledger = {
+        let mut l = p.ledger.clone();
+        l.entries.retain(|e| {
+            zkcc_circuits::ledger::serial_of(&e.ident).as_deref() != Some("SN-DIVERTED")
+        });
+        l
+    };
+    assert_eq!(forged.ledger.len() + 1, p.ledger.len());
+    assert_eq!(forged.ledger.digest, p.ledger.digest);
+    verify(&forged).unwrap();
+    // … but the product over the agency's ledger differs.
+    assert_eq!(fleet_check(&rejected(p)), "ledger_product");
+}
+
+#[test]
+fn shards_digest_other_than_the_chain_of_outputs_is_rejected() {
+    let p = edited(|s| s.request.public_inputs.shards_digest = random_fr(8));
+    assert_eq!(fleet_check(&rejected(&p)), "shards_digest");
+    // A shard's output relabelled: its D_s is no longer in the chain.
+    let p = edited(|s| s.shards[0].public_inputs.output = random_fr(9));
+    assert_eq!(fleet_check(&rejected(&p)), "shards_digest");
+}
+
+#[test]
+fn keys_and_shapes_are_the_agency_s() {
+    let p = edited(|s| s.shards[1].circuit_id = "00".repeat(32));
+    let (i, e) = at_shard(rejected(&p));
+    assert_eq!(i, 1);
+    assert!(matches!(e, VerifyError::WrongCircuit { .. }), "{e}");
+    let p = edited(|s| s.shards[0].shape.slot_chips = 128);
+    let (i, e) = at_shard(rejected(&p));
+    assert_eq!(i, 0);
+    assert!(
+        matches!(&e, VerifyError::WrongShape { bundle, expected } if bundle == "3x128" && expected == "3x4"),
+        "{e}"
+    );
+    let p = edited(|s| s.request.circuit_id = s.shards[0].circuit_id.clone());
+    assert!(matches!(rejected(&p), VerifyError::WrongCircuit { .. }));
+    let p = edited(|s| s.request.shape.shards = 16);
+    assert!(matches!(rejected(&p), VerifyError::WrongShape { .. }));
+    // More shards than the agency's request circuit opens.
+    let p = edited(|s| {
+        let extra = s.shards[0].clone();
+        s.shards.extend([extra.clone(), extra]);
+    });
+    assert_eq!(fleet_check(&rejected(&p)), "shard_count");
+}
+
+#[test]
+fn an_old_version_1_bundle_is_refused() {
+    // A version-1 file handed in as a submission.
+    let v1 = r#"{ "version": 1, "claim": "cluster", "importer": "ACME-DC", "circuit_id": "00",
+                  "shape": { "chips": 4, "facilities": 1 }, "public_inputs": {}, "proof": "" }"#;
+    let e = Submission::from_json(v1).unwrap_err();
+    assert!(
+        matches!(&e, VerifyError::Unsupported(m) if m.contains("version 1")),
+        "{e}"
+    );
+    // A version-1 shard inside a submission.
+    let p = edited(|s| s.shards[1].version = 1);
+    let (i, e) = at_shard(rejected(&p));
+    assert_eq!(i, 1);
+    assert!(
+        matches!(&e, VerifyError::Unsupported(m) if m.contains("version 1")),
+        "{e}"
+    );
+    // A version-1 request bundle.
+    let p = edited(|s| s.request.version = 1);
+    assert!(matches!(rejected(&p), VerifyError::Unsupported(m) if m.contains("version 1")));
+}
+
+#[test]
+fn the_agency_request_file_is_checked() {
+    let mut p = honest().clone();
+    p.request.nonce = "0xzz".into();
+    assert_eq!(fleet_check(&rejected(&p)), "request_file");
+    let mut p = honest().clone();
+    p.request.rules.home_min_bp = 10_001;
+    assert_eq!(fleet_check(&rejected(&p)), "request_file");
+    // The honest nonce parses to the request proof's.
+    let h = honest();
+    assert_eq!(
+        fr_from_hex(&h.request.nonce).unwrap(),
+        fr_from_hex(&h.submission.request.public_inputs.nonce).unwrap()
+    );
+}
