@@ -39,14 +39,19 @@ pub fn verify_and_decide<R: rand::RngCore + rand::CryptoRng>(
     let svk = keys::load_verifying_key_of(keys_dir, shard)?;
     let rvk = keys::load_verifying_key_of(keys_dir, request)?;
     let start = Instant::now();
-    let keys = zkcc_verifier::fleet::FleetKeys::new(&svk, &rvk);
+    let (Circuit::Shard(ss), Circuit::Request(rs)) = (*shard, *request) else {
+        return Err(ProverError::Keys(
+            "a shard and a request circuit are needed".into(),
+        ));
+    };
+    let keys = zkcc_verifier::fleet::FleetKeys::new(&svk, ss, &rvk, rs)?;
     let v = zkcc_verifier::fleet::verify_submission(&keys, registry, ledger, req, sub, rng)?;
     let verify_time = start.elapsed();
     let policy =
         zkcc_verifier::access::Policy::from_json(zkcc_verifier::access::SAMPLE_ACCESS_POLICY)?;
     let report = zkcc_verifier::access::decide(&policy, registry, &v)?;
     Ok(Outcome {
-        granted: report.granted(),
+        granted: report.decision.outcome == zkcc_verifier::access::Outcome::Grant,
         summary: format!(
             "verifies {} shard proofs and the request proof in {}: ACCEPTED",
             v.shards,

@@ -67,6 +67,14 @@ impl Circuit {
     pub fn name(&self) -> String {
         format!("{}-{}", self.claim(), self.shape_name())
     }
+    /// Number of public inputs of the claim.
+    pub fn num_inputs(&self) -> usize {
+        match self {
+            Self::Shard(_) => zkcc_circuits::shard::PUBLIC_INPUT_NAMES.len(),
+            Self::Request(_) => zkcc_circuits::request::PUBLIC_INPUT_NAMES.len(),
+            Self::Cluster(_) => zkcc_circuits::cluster::PUBLIC_INPUT_NAMES.len(),
+        }
+    }
     /// Parses `shard-8x128`, `request-16x8` or `cluster-1024x8`.
     pub fn parse(s: &str) -> Result<Self> {
         let err = || {
@@ -325,7 +333,10 @@ pub fn load_manifest(dir: &Path, shape: &ClusterShape) -> Result<KeyManifest> {
 /// Loads and fully validates the verifying key of a circuit.
 pub fn load_verifying_key_of(dir: &Path, circuit: &Circuit) -> Result<VerifyingKey<Bn254>> {
     let paths = KeyPaths::of(dir, circuit);
-    Ok(zkcc_verifier::keys::load_verifying_key(&read(&paths.vk)?)?)
+    Ok(zkcc_verifier::keys::load_verifying_key_for(
+        &read(&paths.vk)?,
+        circuit.num_inputs(),
+    )?)
 }
 
 /// Loads and fully validates the verifying key of a cluster shape.

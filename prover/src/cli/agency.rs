@@ -130,7 +130,12 @@ pub fn verify(a: VerifyArgs) -> Result<(), ProverError> {
     let rc = Circuit::parse(&a.request_circuit)?;
     let svk = zkcc_prover::keys::load_verifying_key_of(&a.keys, &sc)?;
     let rvk = zkcc_prover::keys::load_verifying_key_of(&a.keys, &rc)?;
-    let keys = zkcc_verifier::fleet::FleetKeys::new(&svk, &rvk);
+    let (Circuit::Shard(ss), Circuit::Request(rs)) = (sc, rc) else {
+        return Err(ProverError::Keys(
+            "--shard-circuit takes shard-FxM and --request-circuit request-SxF".into(),
+        ));
+    };
+    let keys = zkcc_verifier::fleet::FleetKeys::new(&svk, ss, &rvk, rs)?;
     let v =
         zkcc_verifier::fleet::verify_submission(&keys, &registry, &ledger, &req, &sub, &mut OsRng)?;
     println!(
@@ -144,14 +149,14 @@ pub fn verify(a: VerifyArgs) -> Result<(), ProverError> {
         fr_to_hex(&v.commitment)
     );
     if let Some(p) = a.policy {
-        use zkcc_verifier::access::{decide, Policy};
+        use zkcc_verifier::access::{decide, Outcome, Policy};
         let policy = Policy::from_json(&read_text(&p)?)?;
         let r = decide(&policy, &registry, &v)?;
         print!("{}", r.human());
         if let Some(out) = a.report {
             write(&out, r.to_json().as_bytes())?;
         }
-        if !r.granted() {
+        if r.decision.outcome != Outcome::Grant {
             return Err(ProverError::Denied(format!(
                 "{} is denied access",
                 v.importer
