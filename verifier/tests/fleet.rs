@@ -129,6 +129,26 @@ fn nobody_ltd_verifies_but_is_denied() {
 }
 
 #[test]
+fn nobody_ltd_without_a_shard_verifies_but_is_denied() {
+    let p = nobody_without_shards();
+    assert!(p.submission.shards.is_empty());
+    let v = verify(p).unwrap();
+    assert_eq!((v.shards, v.facilities, v.ledger_chips), (0, 0, 0));
+    let policy = AccessPolicy::from_json(SAMPLE_ACCESS_POLICY).unwrap();
+    let report = decide(&policy, &p.registry, &v).unwrap();
+    assert_eq!(report.decision.outcome, Outcome::Deny);
+    // Against a non-empty ledger the same empty answer fails on the product.
+    let mut q = p.clone();
+    q.ledger = {
+        let mut l = honest().ledger.clone();
+        l.importer = zkcc_circuits::encoding::encode_label(NOBODY).unwrap();
+        l.digest = p.ledger.digest;
+        l
+    };
+    assert_eq!(fleet_check(&rejected(&q)), "ledger_product");
+}
+
+#[test]
 fn a_shard_used_twice_is_named() {
     let p = edited(|s| {
         let again = s.shards[1].clone();
