@@ -129,6 +129,26 @@ fn nobody_ltd_verifies_but_is_denied() {
 }
 
 #[test]
+fn nobody_ltd_without_a_shard_verifies_but_is_denied() {
+    let p = nobody_without_shards();
+    assert!(p.submission.shards.is_empty());
+    let v = verify(p).unwrap();
+    assert_eq!((v.shards, v.facilities, v.ledger_chips), (0, 0, 0));
+    let policy = AccessPolicy::from_json(SAMPLE_ACCESS_POLICY).unwrap();
+    let report = decide(&policy, &p.registry, &v).unwrap();
+    assert_eq!(report.decision.outcome, Outcome::Deny);
+    // Against a non-empty ledger the same empty answer fails on the product.
+    let mut q = p.clone();
+    q.ledger = {
+        let mut l = honest().ledger.clone();
+        l.importer = zkcc_circuits::encoding::encode_label(NOBODY).unwrap();
+        l.digest = p.ledger.digest;
+        l
+    };
+    assert_eq!(fleet_check(&rejected(&q)), "ledger_product");
+}
+
+#[test]
 fn a_shard_used_twice_is_named() {
     let p = edited(|s| {
         let again = s.shards[1].clone();
@@ -429,4 +449,182 @@ fn the_agency_request_file_is_checked() {
         fr_from_hex(&h.request.nonce).unwrap(),
         fr_from_hex(&h.submission.request.public_inputs.nonce).unwrap()
     );
+}
+
+// ---------------------------------------------------------------------------
+// `zkcc-verify submission`: exit 0 granted, 1 rejected or denied, 2 the
+// agency's own files broken; the report written whole or not at all.
+
+mod cli {
+    use super::*;
+    use ark_serialize::CanonicalSerialize;
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+    use zkcc_verifier::access::Report;
+
+    struct Dir(PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// The agency's files and the honest submission in a fresh directory.
+    fn files(tag: &str) -> Dir {
+        let d = std::env::temp_dir().join(format!("zkcc-fleet-cli-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        let k = keys();
+        let p = honest();
+        let key = |vk: &ark_groth16::VerifyingKey<ark_bn254::Bn254>| {
+            let mut b = Vec::new();
+            vk.serialize_compressed(&mut b).unwrap();
+            b
+        };
+        let w = |n: &str, b: &[u8]| std::fs::write(d.join(n), b).unwrap();
+        w("shard-3x4.vk", &key(&k.shard_vk));
+        w("request-3x3.vk", &key(&k.request_vk));
+        w(
+            "registry.json",
+            serde_json::to_string(&p.registry.file).unwrap().as_bytes(),
+        );
+        w(
+            "ledger.json",
+            serde_json::to_string(&p.ledger.file).unwrap().as_bytes(),
+        );
+        w(
+            "request.json",
+            serde_json::to_string(&p.request).unwrap().as_bytes(),
+        );
+        w("policy.json", SAMPLE_ACCESS_POLICY.as_bytes());
+        w("submission.json", p.submission.to_json().as_bytes());
+        Dir(d)
+    }
+
+    fn run(d: &Path, extra: &[&str]) -> (i32, String, String) {
+        let mut args: Vec<String> = vec!["submission".into()];
+        for (flag, file) in [
+            ("--shard-vk", "shard-3x4.vk"),
+            ("--request-vk", "request-3x3.vk"),
+            ("--registry", "registry.json"),
+            ("--ledger", "ledger.json"),
+            ("--request", "request.json"),
+        ] {
+            if !extra.contains(&flag) {
+                args.push(flag.into());
+                args.push(d.join(file).display().to_string());
+            }
+        }
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let out = Command::new(env!("CARGO_BIN_EXE_zkcc-verify"))
+            .args(&args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn p(d: &Path, f: &str) -> String {
+        d.join(f).display().to_string()
+    }
+
+    #[test]
+    fn granted_rejected_and_broken_files_exit_0_1_2() {
+        let dir = files("exit");
+        let d = dir.0.as_path();
+        let (sub, pol, rep) = (
+            p(d, "submission.json"),
+            p(d, "policy.json"),
+            p(d, "report.json"),
+        );
+
+        // Accepted, no policy.
+        let (code, out, err) = run(d, &[&sub]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.starts_with("ACCEPTED:"), "{out}");
+        // Granted, with the report.
+        let (code, out, err) = run(d, &["--policy", &pol, "--report", &rep, &sub]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("DECISION: GRANT ACME-DC"), "{out}");
+        let r: Report = serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
+        assert_eq!(r.decision.outcome, Outcome::Grant);
+
+        // Rejected: a shard twice; the report says why.
+        let mut bad = honest().submission.clone();
+        bad.shards.push(bad.shards[1].clone());
+        std::fs::write(d.join("bad.json"), bad.to_json()).unwrap();
+        let (code, out, _) = run(d, &["--policy", &pol, "--report", &rep, &p(d, "bad.json")]);
+        assert_eq!(code, 1, "{out}");
+        assert!(
+            out.contains("REJECTED:") && out.contains("shard 2: submission: duplicate_shard"),
+            "{out}"
+        );
+        let r: Report = serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
+        assert_eq!(r.decision.outcome, Outcome::Deny);
+        assert!(r.rejected.unwrap().contains("duplicate_shard"));
+        // Not JSON of a submission: a rejection too.
+        std::fs::write(d.join("junk.json"), "{").unwrap();
+        assert_eq!(run(d, &[&p(d, "junk.json")]).0, 1);
+
+        // A policy the registry does not commit to: refused (exit 2) before
+        // anything is verified; the previous report is untouched.
+        let before = std::fs::read_to_string(&rep).unwrap();
+        std::fs::write(
+            d.join("policy4.json"),
+            SAMPLE_ACCESS_POLICY.replacen("\"policy_version\": 3", "\"policy_version\": 4", 1),
+        )
+        .unwrap();
+        let (code, _, err) = run(
+            d,
+            &["--policy", &p(d, "policy4.json"), "--report", &rep, &sub],
+        );
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("policy version 4 is not the registry's policy version 3"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&rep).unwrap(), before);
+        // Missing ledger, missing submission: exit 2.
+        assert_eq!(run(d, &["--ledger", &p(d, "nope.json"), &sub]).0, 2);
+        assert_eq!(run(d, &[&p(d, "nope.json")]).0, 2);
+        // Shapes: from the key's file name, else a flag.
+        std::fs::copy(d.join("shard-3x4.vk"), d.join("shard.vk")).unwrap();
+        let (code, _, err) = run(d, &["--shard-vk", &p(d, "shard.vk"), &sub]);
+        assert_eq!(code, 2);
+        assert!(err.contains("--shard-shape is required"), "{err}");
+        let (code, out, _) = run(
+            d,
+            &[
+                "--shard-vk",
+                &p(d, "shard.vk"),
+                "--shard-shape",
+                "3x4",
+                &sub,
+            ],
+        );
+        assert_eq!(code, 0, "{out}");
+        // The agency's shape, not the bundle's: another shape is a rejection.
+        let (code, out, _) = run(
+            d,
+            &[
+                "--shard-vk",
+                &p(d, "shard.vk"),
+                "--shard-shape",
+                "3x8",
+                &sub,
+            ],
+        );
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("shape"), "{out}");
+        // No temporary file left behind.
+        let left: Vec<_> = std::fs::read_dir(d)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(left.is_empty());
+    }
 }

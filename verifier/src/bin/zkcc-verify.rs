@@ -12,6 +12,10 @@
 //! zkcc-verify snarkjs-verify --vk-json dir/verification_key.json \
 //!             --proof dir/proof.json --public dir/public.json
 //! zkcc-verify snarkjs-import --vk-json dir/verification_key.json --out key.vk
+//! # the accountable statement: a submission (shard proofs + request proof)
+//! zkcc-verify submission --shard-vk keys/shard-8x128.vk --request-vk keys/request-16x8.vk \
+//!             --registry registry.json --ledger ledger.json --request request.json \
+//!             [--policy access-policy.json --report report.json] submission.json
 //! ```
 //! Exit codes: 0 accepted (with a policy: granted), 1 rejected (the reason is
 //! printed; with a policy: denied), 2 usage or I/O error.
@@ -70,6 +74,10 @@ struct Args {
 #[derive(Subcommand)]
 #[allow(clippy::enum_variant_names)]
 enum Cmd {
+    /// Verify a submission of the accountable statement (shard proofs and a
+    /// request proof) against the agency's keys, registry, ledger and
+    /// request; with --policy, decide under the access policy.
+    Submission(SubmissionArgs),
     /// Write a bundle and its key as snarkjs's verification_key.json, proof.json, public.json.
     SnarkjsExport {
         /// Verifying key file (compressed arkworks encoding).
@@ -125,6 +133,7 @@ type Run = Result<bool, String>;
 
 fn snarkjs_cmd(cmd: Cmd) -> Run {
     match cmd {
+        Cmd::Submission(a) => submission_cmd(a),
         Cmd::SnarkjsExport { vk, bundle, out } => {
             let key = load_verifying_key(
                 &std::fs::read(&vk).map_err(|e| format!("{}: {e}", vk.display()))?,
@@ -326,4 +335,204 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// `zkcc-verify submission`: the accountable statement.
+
+/// Arguments of `zkcc-verify submission`. Every file but the submission is
+/// the agency's own; a broken one is exit 2, a bad submission exit 1.
+#[derive(clap::Args)]
+struct SubmissionArgs {
+    /// The agency's shard verifying key (compressed arkworks encoding).
+    #[arg(long)]
+    shard_vk: PathBuf,
+    /// The agency's request verifying key.
+    #[arg(long)]
+    request_vk: PathBuf,
+    /// The shard key's shape `FxM` (facility slots x chip slots); by default
+    /// from the key file's name (`shard-FxM.vk`).
+    #[arg(long)]
+    shard_shape: Option<String>,
+    /// The request key's shape `SxF` (shard slots x entries); by default from
+    /// the key file's name (`request-SxF.vk`).
+    #[arg(long)]
+    request_shape: Option<String>,
+    /// The agency's registry (JSON).
+    #[arg(long)]
+    registry: PathBuf,
+    /// The agency's shipment ledger for the importer (JSON).
+    #[arg(long)]
+    ledger: PathBuf,
+    /// The agency's request (JSON: importer, epoch, nonce, rules).
+    #[arg(long)]
+    request: PathBuf,
+    /// The agency's access policy (JSON, version 2): end in a decision.
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Write the decision's JSON report here (atomically).
+    #[arg(long, requires = "policy")]
+    report: Option<PathBuf>,
+    /// The importer's submission (JSON).
+    submission: PathBuf,
+}
+
+/// `AxB` from `--…-shape`, or from a key file named `<claim>-AxB.vk`.
+fn shape_arg(given: &Option<String>, key: &Path, flag: &str) -> Result<(usize, usize), String> {
+    let parse = |t: &str| -> Option<(usize, usize)> {
+        let (a, b) = t.split_once('x')?;
+        let (a, b) = (a.parse().ok()?, b.parse().ok()?);
+        (a > 0 && b > 0).then_some((a, b))
+    };
+    match given {
+        Some(t) => parse(t).ok_or_else(|| format!("{flag} {t:?}: expected AxB, e.g. 8x128")),
+        None => key
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .and_then(|s| s.rsplit_once('-'))
+            .and_then(|(_, t)| parse(t))
+            .ok_or_else(|| {
+                format!(
+                    "{flag} is required: the name of {} does not end in -AxB",
+                    key.display()
+                )
+            }),
+    }
+}
+
+/// Writes a file atomically: a temporary file beside it, flushed, then
+/// renamed over it. A failed run leaves no half-written report.
+fn write_report_atomic(path: &Path, data: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let err = |e: std::io::Error| format!("{}: {e}", path.display());
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("{}: not a file name", path.display()))?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let staged = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = staged {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err(e));
+    }
+    Ok(())
+}
+
+fn submission_cmd(a: SubmissionArgs) -> Run {
+    use zkcc_circuits::ledger::Ledger;
+    use zkcc_circuits::request::RequestShape;
+    use zkcc_circuits::shard::ShardShape;
+    use zkcc_verifier::access;
+    use zkcc_verifier::fleet::{verify_submission, FleetKeys};
+    use zkcc_verifier::keys::load_verifying_key_for;
+    use zkcc_verifier::submission::{RequestFile, Submission};
+
+    // The agency's own files: any problem is exit 2.
+    let (f, m) = shape_arg(&a.shard_shape, &a.shard_vk, "--shard-shape")?;
+    let (sh, e) = shape_arg(&a.request_shape, &a.request_vk, "--request-shape")?;
+    let load = |p: &Path, n: usize| {
+        let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        load_verifying_key_for(&bytes, n).map_err(|e| format!("{}: {e}", p.display()))
+    };
+    let shard_vk = load(&a.shard_vk, zkcc_circuits::shard::PUBLIC_INPUT_NAMES.len())?;
+    let request_vk = load(
+        &a.request_vk,
+        zkcc_circuits::request::PUBLIC_INPUT_NAMES.len(),
+    )?;
+    let keys = FleetKeys::new(
+        &shard_vk,
+        ShardShape {
+            facilities: f,
+            slot_chips: m,
+        },
+        &request_vk,
+        RequestShape {
+            shards: sh,
+            entries: e,
+        },
+    )
+    .map_err(|e| format!("keys: {e}"))?;
+    let registry = Registry::from_json(&read_text(&a.registry)?)
+        .map_err(|e| format!("{}: {e}", a.registry.display()))?;
+    let ledger = Ledger::from_json(&read_text(&a.ledger)?, &registry)
+        .map_err(|e| format!("{}: {e}", a.ledger.display()))?;
+    let request: RequestFile = serde_json::from_str(&read_text(&a.request)?)
+        .map_err(|e| format!("{}: {e}", a.request.display()))?;
+    let policy = match &a.policy {
+        Some(p) => {
+            let policy = access::Policy::from_json(&read_text(p)?)
+                .map_err(|e| format!("{}: {e}", p.display()))?;
+            // Refused before anything is verified.
+            policy
+                .check_registry(&registry)
+                .map_err(|e| format!("{}: {e}", p.display()))?;
+            Some(policy)
+        }
+        None => None,
+    };
+
+    // The importer's submission: a problem with it is a rejection (exit 1).
+    let text = read_text(&a.submission)?;
+    let name = a.submission.display();
+    let verified = Submission::from_json(&text)
+        .and_then(|sub| verify_submission(&keys, &registry, &ledger, &request, &sub, &mut OsRng));
+    let report = match (&verified, &policy) {
+        (Ok(v), _) => {
+            let r = v.rules_json();
+            println!(
+                "ACCEPTED: {name}: {} (epoch {}): all {} ledger chips located exactly once in {} \
+                 attested facilities ({} shards, commitment {}); rules proven: per facility ≤ {} \
+                 chips / ≤ {} TPP, home {} ≥ {} bp, other ≤ {} bp, outside tier 1 ≤ {} bp, \
+                 tier ≤ {}, totals ≤ {} chips / ≤ {} TPP",
+                v.importer,
+                v.epoch,
+                v.ledger_chips,
+                v.facilities,
+                v.shards,
+                v.commitment_hex(),
+                r.facility_cap_chips,
+                r.facility_cap_tpp,
+                r.home_country,
+                r.home_min_bp,
+                r.other_max_bp,
+                r.outside_tier1_max_bp,
+                r.max_tier,
+                r.total_cap_chips,
+                r.total_cap_tpp
+            );
+            match &policy {
+                Some(p) => Some(access::decide(p, &registry, v).map_err(|e| e.to_string())?),
+                None => None,
+            }
+        }
+        (Err(e), Some(p)) => {
+            println!("REJECTED: {name}: {e}");
+            Some(access::rejected(p, &registry, &request, e).map_err(|e| e.to_string())?)
+        }
+        (Err(e), None) => {
+            println!("REJECTED: {name}: {e}");
+            None
+        }
+    };
+    let Some(report) = report else {
+        return Ok(verified.is_ok());
+    };
+    print!("{}", report.human());
+    if let Some(p) = &a.report {
+        write_report_atomic(p, report.to_json().as_bytes())?;
+        println!("report: {}", p.display());
+    }
+    Ok(report.decision.outcome == access::Outcome::Grant)
 }

@@ -363,3 +363,30 @@ pub fn nobody() -> &'static Proven {
         prove(NOBODY, reg, &ledger, &[(st, w)], &req, 400)
     })
 }
+
+/// Nobody Ltd with no shard at all: `C` over the empty list, the request
+/// proof alone (product 1, digest 0, 0 facilities).
+pub fn nobody_without_shards() -> &'static Proven {
+    static P: OnceLock<Proven> = OnceLock::new();
+    P.get_or_init(|| {
+        let mut rng = StdRng::seed_from_u64(78);
+        let x = encode_label(NOBODY).unwrap();
+        let ledger = empty_ledger(NOBODY);
+        let c = fleet_commitment(x, EPOCH, &[]);
+        let (gamma, beta) = challenges(c, ledger.digest, x, EPOCH);
+        let rst = RequestStatement {
+            importer: x,
+            epoch: EPOCH,
+            commitment: c,
+            shards_digest: shards_digest(&[]),
+            ledger_product: ledger.product(gamma, beta),
+            nonce: Fr::rand(&mut rng),
+            rules: strict_rules(),
+            facilities: 0,
+        };
+        let w = RequestWitness {
+            shards: vec![ShardOpening::padding(RSHAPE.entries); RSHAPE.shards],
+        };
+        prove(NOBODY, registry(), &ledger, &[], &(rst, w), 401)
+    })
+}
