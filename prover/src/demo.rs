@@ -273,11 +273,18 @@ pub fn run(dir: &Path, shard: ShardShape, request: RequestShape, seed: u64) -> R
     let mut evil = sub.clone();
     evil.importer = "EVIL-CORP".into();
     evil.request.public_inputs.importer = "EVIL-CORP".into();
+    for b in evil.shards.iter_mut() {
+        b.public_inputs.importer = "EVIL-CORP".into();
+    }
+    must_fail(
+        "the submission's importer edited to EVIL-CORP",
+        agency(&evil, &req, &ledger, &mut rng),
+    )?;
     let mut evil_req = req.clone();
     evil_req.importer = "EVIL-CORP".into();
     must_fail(
-        "the submission relabelled as another importer's",
-        agency(&evil, &evil_req, &ledger, &mut rng),
+        "ACME-DC's proofs presented to a request to EVIL-CORP",
+        agency(&sub, &evil_req, &ledger, &mut rng),
     )?;
     let mut replay = req.clone();
     replay.nonce = fr_to_hex(&Fr::rand(&mut rng));
