@@ -1,0 +1,117 @@
+//! `cargo run --release -p zkcc-benches --bin statement -- [SHARD] [REQUEST] [RUNS]`
+//! (defaults `shard-8x128 request-16x8 3`)
+//!
+//! The accountable statement's provers on this machine: for a full shard (every
+//! facility slot holding a full chunk) and a request over it, the constraint
+//! count, setup time, and the median of RUNS proofs by zkcc's tuned prover
+//! against stock `ark-groth16` on the same circuit, key and witness, alternating
+//! in one process so that both see the same load; peak resident memory of the
+//! tuned shard proof; and the agency's verification of the submission.
+use ark_bn254::Bn254;
+use ark_groth16::Groth16;
+use ark_snark::SNARK;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use std::time::Instant;
+use zkcc_circuits::request::constraints::RequestCircuit;
+use zkcc_circuits::request::Rules;
+use zkcc_circuits::shard::constraints::ShardCircuit;
+use zkcc_circuits::shard::fixtures::{home, registry, Fleet, Plan};
+use zkcc_circuits::shard::ShardShape;
+use zkcc_prover::keys::{setup_keys_of, Circuit};
+use zkcc_prover::prove::{prove_assignment, request_assignment, shard_assignment, ProverKey};
+use zkcc_prover::mem;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// A fleet whose first shard fills every facility slot with a full chunk.
+fn full_fleet(shape: ShardShape, request: zkcc_circuits::request::RequestShape) -> Fleet {
+    let keys: Vec<_> = (0..2u8)
+        .map(|i| zkcc_circuits::eddsa::SecretKey::from_seed([i + 1; 32]))
+        .collect();
+    let reg = registry(&keys);
+    let m = shape.slot_chips;
+    // Four facilities of the importer, each in F/4 (at least 1) full chunks; 1 in 40 chips unmarked.
+    let per = shape.facilities.div_ceil(4) * m;
+    let sizes: Vec<(usize, usize, usize)> = (0..4.min(shape.facilities))
+        .map(|f| (f, per - per / 40, per / 40))
+        .collect();
+    let mut plan = Plan::new(&reg, &sizes, m, shape.facilities, 7);
+    plan.shards.truncate(1);
+    let ledger = plan.ledger(&reg);
+    Fleet::build(reg, keys, ledger, shape, request, plan, Rules::permissive(home()), 7)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let shard = Circuit::parse(args.get(1).map_or("shard-8x128", |s| s.as_str())).expect("shard circuit");
+    let request = Circuit::parse(args.get(2).map_or("request-16x8", |s| s.as_str())).expect("request circuit");
+    let runs: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(3);
+    let (Circuit::Shard(ss), Circuit::Request(rs)) = (shard, request) else {
+        panic!("usage: statement shard-FxM request-SxF [RUNS]")
+    };
+    let threads = rayon::current_num_threads();
+    println!("# statement bench: {} and {}, {runs} runs, {threads} threads", shard.name(), request.name());
+    let fleet = full_fleet(ss, rs);
+    let (sst, sw) = fleet.shards[0].clone();
+    let (rst, rw) = fleet.request.clone();
+    let shard_circuit = ShardCircuit { shape: ss, statement: sst, witness: Some(sw) };
+    let request_circuit = RequestCircuit { shape: rs, statement: rst, witness: Some(rw) };
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+
+    let mut rows = Vec::new();
+    for (name, c) in [(shard.name(), shard), (request.name(), request)] {
+        let t = Instant::now();
+        let (pk, r1cs) = setup_keys_of(&c, &mut rng).expect("setup");
+        let setup_s = t.elapsed().as_secs_f64();
+        let constraints = r1cs.num_constraints();
+        let tuned = ProverKey::new(pk.clone(), r1cs).expect("prover key");
+        let pvk = Groth16::<Bn254>::process_vk(&pk.vk).expect("vk");
+        let (mut stock_t, mut tuned_t, mut witness_t) = (vec![], vec![], vec![]);
+        let mut peak = 0u64;
+        for _ in 0..runs {
+            // Stock: synthesis with matrices, QAP, MSMs, as ark-groth16 does.
+            let t = Instant::now();
+            let proof = match c {
+                Circuit::Shard(_) => Groth16::<Bn254>::prove(&pk, shard_circuit.clone(), &mut rng),
+                _ => Groth16::<Bn254>::prove(&pk, request_circuit.clone(), &mut rng),
+            }
+            .expect("stock proof");
+            stock_t.push(t.elapsed().as_secs_f64());
+            let inputs = match c {
+                Circuit::Shard(_) => sst.public_inputs(),
+                _ => rst.public_inputs(),
+            };
+            assert!(Groth16::<Bn254>::verify_with_processed_vk(&pvk, &inputs, &proof).unwrap());
+            // Tuned: native check and assignment, matrices check, FFTs and MSMs.
+            mem::reset_peak();
+            let t = Instant::now();
+            let z = match c {
+                Circuit::Shard(_) => shard_assignment(&shard_circuit),
+                _ => request_assignment(&request_circuit),
+            }
+            .expect("assignment");
+            witness_t.push(t.elapsed().as_secs_f64());
+            use ark_std::UniformRand;
+            let (r, s) = (ark_bn254::Fr::rand(&mut rng), ark_bn254::Fr::rand(&mut rng));
+            let proof = prove_assignment(&tuned, &z, r, s).expect("tuned proof");
+            tuned_t.push(t.elapsed().as_secs_f64());
+            peak = peak.max(mem::peak_bytes().unwrap_or(0));
+            assert!(Groth16::<Bn254>::verify_with_processed_vk(&pvk, &inputs, &proof).unwrap());
+        }
+        let (s, tu, w) = (median(stock_t), median(tuned_t), median(witness_t));
+        rows.push(format!(
+            "| {name} | {constraints} | {setup_s:.1} s | {s:.2} s | {tu:.2} s | **{:.2}×** | {w:.2} s | {} |",
+            s / tu,
+            mem::human(peak)
+        ));
+    }
+    println!("| circuit | constraints | setup | stock ark-groth16 | zkcc tuned | ratio | tuned witness + check | peak (process) |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    for r in rows {
+        println!("{r}");
+    }
+}
