@@ -295,48 +295,84 @@ fn gamma_equal_delta_key_is_rejected() {
 #[test]
 fn wrong_number_of_inputs_is_rejected() {
     let e = env();
+    let count = |key_inputs, claim_inputs| VerifyError::KeyInputCount {
+        key_inputs,
+        claim_inputs,
+    };
     let mut short = e.vk.clone();
     short.gamma_abc_g1.pop();
     let err = load_verifying_key(&vk_bytes(&short)).unwrap_err();
+    assert_eq!(err.to_string(), count(4, 5).to_string());
+    // The message names the key's count first, then the claim's.
+    assert_eq!(
+        err.to_string(),
+        "verifying key has 4 public inputs, the claim has 5"
+    );
+    let mut long = e.vk.clone();
+    long.gamma_abc_g1.push(long.gamma_abc_g1[1]);
+    let err = load_verifying_key(&vk_bytes(&long)).unwrap_err();
     assert!(
         matches!(
             err,
             VerifyError::KeyInputCount {
-                expected: 5,
-                found: 4
+                key_inputs: 6,
+                claim_inputs: 5
             }
         ),
         "{err}"
     );
-    let mut long = e.vk.clone();
-    long.gamma_abc_g1.push(long.gamma_abc_g1[1]);
-    assert!(matches!(
-        load_verifying_key(&vk_bytes(&long)),
-        Err(VerifyError::KeyInputCount {
-            expected: 5,
-            found: 6
-        })
-    ));
-    // Verifying with too few or too many inputs.
+    // Verifying with too few or too many inputs: the key has 5.
     let pk = PreparedKey::new(&e.vk);
     let inputs = e.fixtures[0].statement.public_inputs();
-    assert!(matches!(
-        pk.verify(&inputs[..4], &e.proofs[0]),
-        Err(VerifyError::KeyInputCount { .. })
-    ));
+    let err = pk.verify(&inputs[..4], &e.proofs[0]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::KeyInputCount {
+                key_inputs: 5,
+                claim_inputs: 4
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "verifying key has 5 public inputs, the claim has 4"
+    );
     let mut more = inputs.clone();
     more.push(Fr::zero());
-    assert!(matches!(
-        pk.verify(&more, &e.proofs[0]),
-        Err(VerifyError::KeyInputCount { .. })
-    ));
-    // A snarkjs key whose nPublic disagrees.
+    let err = pk.verify(&more, &e.proofs[0]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::KeyInputCount {
+                key_inputs: 5,
+                claim_inputs: 6
+            }
+        ),
+        "{err}"
+    );
+    // A snarkjs key for 4 inputs (nPublic and IC agreeing) under a 5-input claim.
+    let j = snarkjs::vk_to_json(&short);
+    let err = snarkjs::vk_from_json(&j, 5).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "verifying key has 4 public inputs, the claim has 5"
+    );
+    // A snarkjs key whose nPublic disagrees with its own IC is malformed.
     let mut j = snarkjs::vk_to_json(&e.vk);
     j.n_public = 4;
-    assert!(matches!(
-        snarkjs::vk_from_json(&j, 5),
-        Err(VerifyError::KeyInputCount { .. })
-    ));
+    let err = snarkjs::vk_from_json(&j, 5).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::Snarkjs {
+                file: "verification_key.json",
+                ref reason
+            } if reason == "nPublic is 4 but IC has 6 bases (5 inputs)"
+        ),
+        "{err}"
+    );
 }
 
 /// A valid proof replayed under another nonce, epoch or registry is rejected
