@@ -92,6 +92,15 @@ pub enum VerifyError {
     /// The policy file is malformed or inconsistent.
     #[error("policy: {0}")]
     Policy(String),
+    /// The policy is not the one the registry commits to: its
+    /// `policy_version` differs from the registry's.
+    #[error("policy version {policy} is not the registry's policy version {registry}: no decision under a policy the registry does not commit to")]
+    PolicyVersion {
+        /// The policy file's `policy_version`.
+        policy: u64,
+        /// The registry's `policy_version`.
+        registry: u64,
+    },
     /// Claims handed to one decision do not describe the same inventory.
     #[error("claims do not bind to one inventory: {0}")]
     Binding(String),
