@@ -28,6 +28,7 @@
 pub mod batch;
 pub mod bundle;
 pub mod error;
+pub mod files;
 pub mod fuzzing;
 pub mod keys;
 pub mod miller;
