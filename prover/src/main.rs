@@ -14,7 +14,7 @@ use zkcc_circuits::cluster::ClusterShape;
 use zkcc_circuits::eddsa::{PointJson, SecretKey};
 use zkcc_circuits::encoding::{fr_from_hex, fr_to_hex};
 use zkcc_circuits::registry::Registry;
-use zkcc_prover::error::{read, read_json, write, write_json};
+use zkcc_prover::error::{read, read_json};
 use zkcc_prover::inventory::{AuditorKeyFile, CommitmentSecret, InventoryFile};
 use zkcc_prover::{
     attest, circuit_for, commit, demo, keys, prove_bundle, sample, ProverError, Request,
@@ -124,11 +124,21 @@ enum Cmd {
         #[arg(long, default_value = "bundle.json")]
         out: PathBuf,
     },
-    /// Agency: verify a proof bundle against the registry, epoch and nonce it expects.
+    /// Agency: verify a proof bundle against the key, registry, epoch and nonce it expects.
+    ///
+    /// The agency names the key: `--vk FILE`, or the key of the shape
+    /// `--chips`/`--facilities` in `--keys`. A bundle naming another shape or
+    /// circuit is rejected; the bundle never chooses its own key.
     Verify {
-        /// Key directory (the bundle's shape picks the key).
+        /// Key directory of `zkcc setup`; the key of the shape given by
+        /// `--chips` and `--facilities` is used.
         #[arg(long, default_value = "keys")]
         keys: PathBuf,
+        #[command(flatten)]
+        shape: ShapeArgs,
+        /// Verify with exactly this verifying key file instead.
+        #[arg(long, conflicts_with_all = ["keys", "chips", "facilities"])]
+        vk: Option<PathBuf>,
         #[arg(long)]
         registry: PathBuf,
         #[arg(long)]
@@ -182,9 +192,42 @@ fn load_registry(path: &Path) -> Result<Registry, ProverError> {
     Registry::from_json(&text).map_err(ProverError::from)
 }
 
-fn run(cli: Cli) -> Result<(), ProverError> {
+/// Writes a file atomically (temporary file beside it, then rename),
+/// creating its directory: a failed run never leaves it half-written and
+/// never clobbers the previous version.
+fn write(path: &Path, bytes: &[u8]) -> Result<(), ProverError> {
+    let io = |source| ProverError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+    }
+    zkcc_verifier::files::write_atomic(path, bytes).map_err(io)
+}
+
+/// Pretty JSON, written with [`write`].
+fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), ProverError> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|source| ProverError::Json {
+        path: path.display().to_string(),
+        source,
+    })?;
+    text.push('\n');
+    write(path, text.as_bytes())
+}
+
+fn read_text(path: &Path) -> Result<String, ProverError> {
+    String::from_utf8(read(path)?)
+        .map_err(|e| ProverError::Inventory(format!("{}: {e}", path.display())))
+}
+
+/// Runs a command: `Ok(true)` success, `Ok(false)` rejected or denied (exit
+/// 1, the reason already printed).
+fn run(cli: Cli) -> Result<bool, ProverError> {
     match cli.cmd {
-        Cmd::Demo { dir, shape, seed } => demo::run(&dir, shape.shape(), seed),
+        Cmd::Demo { dir, shape, seed } => demo::run(&dir, shape.shape(), seed).map(|()| true),
         Cmd::Sample { out, seed, chips } => {
             let s = sample::generate_with(seed, &sample::groups_for(chips));
             write_json(&out.join("registry.json"), &s.registry)?;
@@ -199,17 +242,17 @@ fn run(cli: Cli) -> Result<(), ProverError> {
                 s.inventory.chips.len(),
                 s.auditor_keys.len()
             );
-            Ok(())
+            Ok(true)
         }
         Cmd::Registry { registry } => {
             let r = load_registry(&registry)?;
             println!("{}", fr_to_hex(&r.root));
-            Ok(())
+            Ok(true)
         }
         Cmd::Nonce => {
             use ark_std::UniformRand;
             println!("{}", fr_to_hex(&ark_bn254::Fr::rand(&mut OsRng)));
-            Ok(())
+            Ok(true)
         }
         Cmd::Auditor(AuditorCmd::Keygen { id, out }) => {
             zkcc_circuits::encoding::encode_label(&id)?;
@@ -225,7 +268,7 @@ fn run(cli: Cli) -> Result<(), ProverError> {
             let entry =
                 serde_json::json!({ "id": id, "public_key": PointJson::from_point(&sk.public()) });
             println!("{}", serde_json::to_string_pretty(&entry).expect("json"));
-            Ok(())
+            Ok(true)
         }
         Cmd::Auditor(AuditorCmd::Attest {
             key,
@@ -244,7 +287,7 @@ fn run(cli: Cli) -> Result<(), ProverError> {
                 signed.len(),
                 signed.join(", ")
             );
-            Ok(())
+            Ok(true)
         }
         Cmd::Commit {
             registry,
@@ -256,7 +299,7 @@ fn run(cli: Cli) -> Result<(), ProverError> {
             let secret = commit(&r, &inv, &mut OsRng)?;
             write_json(&out, &secret)?;
             println!("{}", secret.commitment);
-            Ok(())
+            Ok(true)
         }
         Cmd::Setup { shape, out } => {
             let shape = shape.shape();
@@ -273,7 +316,7 @@ fn run(cli: Cli) -> Result<(), ProverError> {
                 out.display()
             );
             println!("note: single-party setup, for development only");
-            Ok(())
+            Ok(true)
         }
         Cmd::Prove {
             shape,
@@ -309,10 +352,12 @@ fn run(cli: Cli) -> Result<(), ProverError> {
                 t.as_secs_f64(),
                 out.display()
             );
-            Ok(())
+            Ok(true)
         }
         Cmd::Verify {
             keys: dir,
+            shape,
+            vk,
             registry,
             epoch,
             nonce,
@@ -321,15 +366,39 @@ fn run(cli: Cli) -> Result<(), ProverError> {
             country,
             report,
         } => {
+            use zkcc_verifier::policy::{decide, ClaimFacts, Outcome, Policy};
+            // The agency's own inputs first: any of them bad is exit 2,
+            // before the bundle is looked at.
             let r = load_registry(&registry)?;
-            let text = String::from_utf8(read(&bundle)?)
-                .map_err(|e| ProverError::Inventory(format!("{}: {e}", bundle.display())))?;
-            let b = ProofBundle::from_json(&text)?;
-            let vk = keys::load_verifying_key(&dir, &b.shape)?;
+            let nonce = fr_from_hex(&nonce)?;
+            let policy = match policy {
+                Some(p) => {
+                    let policy = Policy::from_json(&read_text(&p)?)?;
+                    policy.check_registry_version(r.file.policy_version)?;
+                    Some(policy)
+                }
+                None => None,
+            };
+            let b = ProofBundle::from_json(&read_text(&bundle)?)?;
+            // The key is the one the agency names, never the bundle's choice.
+            let vk = match vk {
+                Some(path) => zkcc_verifier::keys::load_verifying_key(&read(&path)?)?,
+                None => {
+                    let shape = shape.shape();
+                    if b.shape != shape {
+                        return Err(VerifyError::WrongShape {
+                            bundle: b.shape.name(),
+                            expected: shape.name(),
+                        }
+                        .into());
+                    }
+                    keys::load_verifying_key(&dir, &shape)?
+                }
+            };
             let expect = Expectations {
                 registry_root: r.root,
                 epoch,
-                nonce: fr_from_hex(&nonce)?,
+                nonce,
             };
             let claim = verify_bundle(&vk, &b, &expect)?;
             println!(
@@ -339,29 +408,43 @@ fn run(cli: Cli) -> Result<(), ProverError> {
                 claim.statement.epoch,
                 claim.commitment_hex()
             );
-            if let Some(policy) = policy {
-                use zkcc_verifier::policy::{decide, ClaimFacts, Outcome, Policy};
-                let text = String::from_utf8(read(&policy)?)
-                    .map_err(|e| ProverError::Inventory(format!("{}: {e}", policy.display())))?;
-                let policy = Policy::from_json(&text)?;
-                let r = decide(
-                    &policy,
-                    &claim.importer,
-                    country.as_deref().unwrap_or_default(),
-                    epoch,
-                    &[ClaimFacts::from(&claim)],
-                    &[],
-                )?;
-                print!("{}", r.human());
-                if let Some(p) = report {
-                    write(&p, r.to_json().as_bytes())?;
-                }
-                if r.decision.outcome == Outcome::Deny {
-                    return Err(VerifyError::Policy("denied".into()).into());
-                }
+            let Some(policy) = policy else {
+                return Ok(true);
+            };
+            let r = decide(
+                &policy,
+                &claim.importer,
+                country.as_deref().unwrap_or_default(),
+                epoch,
+                &[ClaimFacts::from(&claim)],
+                &[],
+            )?;
+            print!("{}", r.human());
+            if let Some(p) = report {
+                write(&p, r.to_json().as_bytes())?;
+                println!("report: {}", p.display());
             }
-            Ok(())
+            Ok(r.decision.outcome == Outcome::Grant)
         }
+    }
+}
+
+/// Exit 1 for a claim that does not hold or a bundle the agency rejects;
+/// exit 2 for bad input: files, flags, and the agency's own key, registry
+/// and policy.
+fn exit_code(e: &ProverError) -> u8 {
+    match e {
+        ProverError::Claim(_) | ProverError::Unsatisfied(_) => 1,
+        ProverError::Verify(v) => match v {
+            VerifyError::BundleJson(_)
+            | VerifyError::KeyEncoding(_)
+            | VerifyError::KeyInvalid(_)
+            | VerifyError::KeyInputCount { .. }
+            | VerifyError::Policy(_)
+            | VerifyError::PolicyVersion { .. } => 2,
+            _ => 1,
+        },
+        _ => 2,
     }
 }
 
@@ -371,17 +454,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
         Err(e) => {
-            let code = match &e {
-                ProverError::Claim(_) | ProverError::Unsatisfied(_) => 1,
-                ProverError::Verify(v)
-                    if !matches!(v, VerifyError::BundleJson(_) | VerifyError::KeyEncoding(_)) =>
-                {
-                    1
-                }
-                _ => 2,
-            };
+            let code = exit_code(&e);
             if code == 1 && matches!(e, ProverError::Verify(_)) {
                 println!("REJECTED: {e}");
             } else {

@@ -101,6 +101,15 @@ pub enum VerifyError {
         /// The registry's `policy_version`.
         registry: u64,
     },
+    /// The bundle names a circuit shape other than the one whose key the
+    /// agency chose.
+    #[error("bundle claims circuit shape {bundle}, the agency verifies shape {expected}")]
+    WrongShape {
+        /// The shape the bundle names (`<chips>x<facilities>`).
+        bundle: String,
+        /// The shape of the key the agency chose.
+        expected: String,
+    },
     /// Claims handed to one decision do not describe the same inventory.
     #[error("claims do not bind to one inventory: {0}")]
     Binding(String),
