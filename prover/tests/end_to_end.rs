@@ -3,6 +3,7 @@ use ark_bn254::Fr;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkcc_circuits::cluster::ClusterShape;
+use zkcc_circuits::encoding::fr_to_hex;
 use zkcc_circuits::registry::Registry;
 use zkcc_prover::{
     attest::attest, circuit_for, commit, keys, prove_bundle, sample, ProverError, Request,
@@ -28,8 +29,13 @@ fn sample_inventory_proves_and_verifies_and_tampering_is_caught() {
         cap: 12,
         nonce: Fr::from(77u64),
     };
-    assert!(
-        matches!(circuit_for(&SHAPE, &registry, &inv, &secret, &req), Err(ProverError::Inventory(m)) if m.contains("not signed"))
+    let Err(err) = circuit_for(&SHAPE, &registry, &inv, &secret, &req) else {
+        panic!("unsigned attestations were accepted");
+    };
+    assert!(matches!(err, ProverError::Inventory(_)), "{err}");
+    assert_reason(
+        &err,
+        "inventory: the attestation of FR-SACLAY-01 is not signed yet (zkcc auditor attest)",
     );
 
     for k in &s.auditor_keys {
@@ -38,7 +44,13 @@ fn sample_inventory_proves_and_verifies_and_tampering_is_caught() {
     // A key the registry does not accredit under that id is refused.
     let mut wrong = s.auditor_keys[0].clone();
     wrong.seed = s.auditor_keys[1].seed.clone();
-    assert!(attest(&registry, &mut inv.clone(), &wrong, None).is_err());
+    assert_reason(
+        &attest(&registry, &mut inv.clone(), &wrong, None).unwrap_err(),
+        &format!(
+            "keys: this key is not the key the registry accredits for {}",
+            wrong.id
+        ),
+    );
 
     let manifest = keys::setup(dir.path(), &SHAPE, &mut rng).unwrap();
     assert_eq!(
@@ -65,10 +77,12 @@ fn sample_inventory_proves_and_verifies_and_tampering_is_caught() {
     // cap − 1 is refused by the prover before any proving work.
     let tight = Request { cap: 11, ..req };
     let c = circuit_for(&SHAPE, &registry, &inv, &secret, &tight).unwrap();
-    assert!(matches!(
-        prove_bundle(&pk, c, "x", &mut rng),
-        Err(ProverError::Claim(_))
-    ));
+    let err = prove_bundle(&pk, c, "x", &mut rng).unwrap_err();
+    assert!(matches!(err, ProverError::Claim(_)), "{err}");
+    assert_reason(
+        &err,
+        "the claim does not hold: 12 active chips exceed the cap of 11",
+    );
 
     // Edited public inputs, replays and foreign registries are rejected.
     let mut edited = bundle.clone();
@@ -81,18 +95,26 @@ fn sample_inventory_proves_and_verifies_and_tampering_is_caught() {
         nonce: Fr::from(78u64),
         ..expect
     };
-    assert!(matches!(
-        verify_bundle(&vk, &bundle, &other_nonce),
-        Err(VerifyError::StatementMismatch { field: "nonce", .. })
-    ));
+    assert_reason(
+        &verify_bundle(&vk, &bundle, &other_nonce).unwrap_err(),
+        &format!(
+            "statement nonce is {}, the agency expects {}",
+            fr_to_hex(&req.nonce),
+            fr_to_hex(&other_nonce.nonce)
+        ),
+    );
     let other_epoch = Expectations {
         epoch: inv.epoch + 1,
         ..expect
     };
-    assert!(matches!(
-        verify_bundle(&vk, &bundle, &other_epoch),
-        Err(VerifyError::StatementMismatch { field: "epoch", .. })
-    ));
+    assert_reason(
+        &verify_bundle(&vk, &bundle, &other_epoch).unwrap_err(),
+        &format!(
+            "statement epoch is {}, the agency expects {}",
+            inv.epoch,
+            inv.epoch + 1
+        ),
+    );
 
     // A measurement moved after signing: the prover refuses (bad signature).
     let mut moved = inv.clone();
@@ -105,12 +127,15 @@ fn sample_inventory_proves_and_verifies_and_tampering_is_caught() {
         &req,
     )
     .unwrap();
-    assert!(matches!(
-        prove_bundle(&pk, c, "x", &mut rng),
-        Err(ProverError::Claim(
-            zkcc_circuits::ClaimError::BadSignature { .. }
-        ))
-    ));
+    let err = prove_bundle(&pk, c, "x", &mut rng).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ProverError::Claim(zkcc_circuits::ClaimError::BadSignature { .. })
+        ),
+        "{err}"
+    );
+    assert_reason(&err, "the claim does not hold: facility slot 0: attestation signature invalid: verification equation does not hold");
 
     // A corrupted proving key file is refused on load.
     let paths = keys::KeyPaths::new(dir.path(), &SHAPE);
@@ -118,10 +143,13 @@ fn sample_inventory_proves_and_verifies_and_tampering_is_caught() {
     let mid = bytes.len() / 2;
     bytes[mid] ^= 1;
     std::fs::write(&paths.pk, bytes).unwrap();
-    assert!(matches!(
-        keys::load_proving_key(dir.path(), &SHAPE),
-        Err(ProverError::Keys(_))
-    ));
+    assert_reason(
+        &keys::load_proving_key(dir.path(), &SHAPE).unwrap_err(),
+        &format!(
+            "keys: {} does not match its manifest (corrupt or replaced): run zkcc setup again",
+            paths.pk.display()
+        ),
+    );
 }
 
 #[test]
@@ -168,4 +196,11 @@ fn inventory_inconsistencies_are_reported() {
     assert!(
         matches!(circuit_for(&small, &registry, &inv, &secret2, &Request { cap: 5, nonce: Fr::from(1u64) }), Err(ProverError::Inventory(m)) if m.contains("shard"))
     );
+}
+
+/// Asserts an error's whole message (variant and fields as the user reads
+/// them).
+#[track_caller]
+fn assert_reason<E: std::fmt::Display + std::fmt::Debug>(err: &E, want: &str) {
+    assert_eq!(err.to_string(), want, "{err:?}");
 }
