@@ -2,7 +2,8 @@
 //! bundle, registry and policy (`tests/data/`) and on files written here.
 //! Exit codes: 0 accepted (granted), 1 rejected (denied) with the reason on
 //! stdout, 2 bad input with the reason on stderr — and a failed run leaves
-//! no output file half-written and clobbers none.
+//! no output file half-written and clobbers none. `.ci/test` runs these
+//! tests a second time on the standalone build (see [`binary`]).
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tempfile::TempDir;
@@ -28,8 +29,18 @@ struct Out {
     stderr: String,
 }
 
+/// The binary under test: cargo's build of it for this test, or — CI sets
+/// `ZKCC_VERIFY_BIN` (an absolute path) — the one built from the verifier
+/// crate alone, as the agency builds it (zkcc-circuits without `r1cs`).
+fn binary() -> PathBuf {
+    match std::env::var_os("ZKCC_VERIFY_BIN") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(env!("CARGO_BIN_EXE_zkcc-verify")),
+    }
+}
+
 fn zkcc_verify(dir: &Path, args: &[&str]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_zkcc-verify"))
+    let out = Command::new(binary())
         .current_dir(dir)
         .args(args)
         .output()
