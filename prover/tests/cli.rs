@@ -111,7 +111,13 @@ fn every_role_through_the_cli() {
     };
     let out = prove("12");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not signed"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error: inventory: the attestation of ")
+            && stderr.ends_with(" is not signed yet (zkcc auditor attest)\n"),
+        "{stderr}"
+    );
+    assert!(!d.join("bundle.json").exists());
 
     for id in ["AUDIT-EU-01", "AUDIT-ME-02"] {
         let key = format!("w/auditors/{id}.key.json");
@@ -135,7 +141,10 @@ fn every_role_through_the_cli() {
     // cap − 1: the claim does not hold, exit 1, before any proving work.
     let out = prove("11");
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("exceed the cap"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: the claim does not hold: 12 active chips exceed the cap of 11\n"
+    );
     assert!(prove("12").status.success());
 
     let accepted = ok(d, &verify_args("202611", &nonce, "bundle.json", &[]));
