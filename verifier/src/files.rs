@@ -26,10 +26,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 pub fn write_all_atomic(files: &[(&Path, &[u8])]) -> io::Result<()> {
     for (path, _) in files {
         if path.is_dir() {
-            return Err(io::Error::new(
-                io::ErrorKind::Other,
-                format!("{} is a directory", path.display()),
-            ));
+            return Err(io::Error::other(format!(
+                "{} is a directory",
+                path.display()
+            )));
         }
     }
     let mut staged: Vec<(PathBuf, &Path)> = Vec::with_capacity(files.len());
