@@ -279,3 +279,159 @@ fn every_role_through_the_cli() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("not a circuit name"));
 }
+
+fn code_and_stderr(out: &Output) -> (Option<i32>, String) {
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The verbs on bad input: exit 2 with the reason, and nothing written or
+/// clobbered.
+#[test]
+fn bad_input_exits_2_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ok(d, &["sample", "--out", "w", "--chips", "12", "--chunk", "4"]);
+    let inventory = std::fs::read(d.join("w/inventory.json")).unwrap();
+
+    // auditor keygen: an id that is not a label; an output path in the way.
+    let out = zkcc(d, &["auditor", "keygen", "--id", "", "--out", "k.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!d.join("k.json").exists());
+    std::fs::create_dir(d.join("taken.json")).unwrap();
+    let (code, err) = code_and_stderr(&zkcc(
+        d,
+        &["auditor", "keygen", "--id", "AUDIT-X", "--out", "taken.json"],
+    ));
+    assert_eq!(code, Some(2));
+    assert!(err.starts_with("error: taken.json: ") && err.contains("directory"), "{err}");
+    let out = ok(d, &["auditor", "keygen", "--id", "AUDIT-X", "--out", "k.json"]);
+    assert!(out.contains("\"id\": \"AUDIT-X\""), "{out}");
+
+    // auditor attest: a key the registry does not accredit, a missing key, a
+    // corrupt key file: the inventory is left as it was.
+    let attest = |key: &str| {
+        zkcc(
+            d,
+            &[
+                "auditor", "attest", "--key", key, "--registry", "w/registry.json",
+                "--inventory", "w/inventory.json",
+            ],
+        )
+    };
+    assert_eq!(
+        code_and_stderr(&attest("k.json")),
+        (
+            Some(2),
+            "error: keys: auditor AUDIT-X is not accredited in this registry\n".into()
+        )
+    );
+    assert_eq!(
+        code_and_stderr(&attest("nokey.json")),
+        (
+            Some(2),
+            "error: nokey.json: No such file or directory (os error 2)\n".into()
+        )
+    );
+    std::fs::write(d.join("corrupt.json"), "{\"version\": 1, \"id\": \"AUDIT-EU-01\"").unwrap();
+    let (code, err) = code_and_stderr(&attest("corrupt.json"));
+    assert_eq!(code, Some(2));
+    assert!(err.starts_with("error: corrupt.json: EOF while parsing"), "{err}");
+    assert_eq!(std::fs::read(d.join("w/inventory.json")).unwrap(), inventory);
+
+    // commit: a missing inventory, an inventory of the old format; an existing
+    // secret is not clobbered.
+    std::fs::write(d.join("secret.json"), "earlier secret").unwrap();
+    let commit = |inv: &str| {
+        zkcc(
+            d,
+            &[
+                "commit", "--registry", "w/registry.json", "--inventory", inv, "--circuit",
+                SHARD, "--out", "secret.json",
+            ],
+        )
+    };
+    assert_eq!(
+        code_and_stderr(&commit("w/none.json")),
+        (
+            Some(2),
+            "error: w/none.json: No such file or directory (os error 2)\n".into()
+        )
+    );
+    let mut old: serde_json::Value = serde_json::from_slice(&inventory).unwrap();
+    old["version"] = 1.into();
+    std::fs::write(d.join("old-inventory.json"), old.to_string()).unwrap();
+    let (code, err) = code_and_stderr(&commit("old-inventory.json"));
+    assert_eq!(code, Some(2));
+    assert!(err.contains("inventory format version 1 is not supported (expected 2)"), "{err}");
+    assert_eq!(std::fs::read_to_string(d.join("secret.json")).unwrap(), "earlier secret");
+
+    // registry: not JSON; a version-1 registry.
+    std::fs::write(d.join("reg.json"), "registry").unwrap();
+    let (code, err) = code_and_stderr(&zkcc(d, &["registry", "reg.json"]));
+    assert_eq!(code, Some(2));
+    assert!(err.starts_with("error: registry: "), "{err}");
+
+    // prove shards: a secret that is not one, missing keys, a bad digest; no
+    // shards file is written.
+    let prove = |digest: &str| {
+        zkcc(
+            d,
+            &[
+                "prove", "shards", "--keys", "nokeys", "--registry", "w/registry.json",
+                "--inventory", "w/inventory.json", "--secret", "secret.json",
+                "--ledger-digest", digest, "--out", "shards.json",
+            ],
+        )
+    };
+    let (code, err) = code_and_stderr(&prove("0x1"));
+    assert_eq!(code, Some(2));
+    assert!(err.starts_with("error: secret.json: expected value"), "{err}");
+    ok(
+        d,
+        &[
+            "commit", "--registry", "w/registry.json", "--inventory", "w/inventory.json",
+            "--circuit", SHARD, "--out", "secret.json",
+        ],
+    );
+    let (code, err) = code_and_stderr(&prove("0xnope"));
+    assert_eq!(code, Some(2));
+    assert!(err.starts_with("error: ") && err.contains("0xnope"), "{err}");
+    let (code, err) = code_and_stderr(&prove("0x1"));
+    assert_eq!(code, Some(2));
+    assert!(err.contains("not signed") || err.contains("no keys"), "{err}");
+    assert!(!d.join("shards.json").exists());
+
+    // sample: the output directory is a file.
+    std::fs::write(d.join("file"), "x").unwrap();
+    let (code, err) = code_and_stderr(&zkcc(d, &["sample", "--out", "file"]));
+    assert_eq!(code, Some(2));
+    assert!(err.starts_with("error: file/registry.json: "), "{err}");
+
+    // Usage errors.
+    for args in [
+        &["frobnicate"][..],
+        &["demo", "--seed", "x"],
+        &["verify", "submission.json"],
+        &["prove", "shards"],
+    ] {
+        let out = zkcc(d, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "), "{args:?}");
+    }
+    // Nothing but what the test wrote and the good runs made.
+    let mut names: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "corrupt.json", "file", "k.json", "old-inventory.json", "reg.json", "secret.json",
+            "taken.json", "w"
+        ]
+    );
+}

@@ -58,10 +58,12 @@ fn unsatisfying_witnesses_are_refused_before_proving() {
     // A claim that does not hold: refused by the native check.
     let mut f = Fixture::new(SHAPE, &[3, 2], 6);
     f.statement.cap = 4;
-    assert!(matches!(
-        prove::prove(&pk, circuit(&f), &mut rng),
-        Err(ProverError::Claim(_))
-    ));
+    let err = prove::prove(&pk, circuit(&f), &mut rng).unwrap_err();
+    assert!(matches!(err, ProverError::Claim(_)), "{err}");
+    assert_reason(
+        &err,
+        "the claim does not hold: 5 active chips exceed the cap of 4",
+    );
     // An assignment that breaks one constraint (the native check cannot see
     // it): refused by the matrices, naming the row, before any FFT or MSM.
     let f = Fixture::new(SHAPE, &[3, 2], 6);
@@ -76,7 +78,14 @@ fn unsatisfying_witnesses_are_refused_before_proving() {
         }
     }
     // A wrong-length assignment is refused too.
-    assert!(prove::prove_assignment(&pk, &z[1..], Fr::from(3u64), Fr::from(4u64)).is_err());
+    assert_reason(
+        &prove::prove_assignment(&pk, &z[1..], Fr::from(3u64), Fr::from(4u64)).unwrap_err(),
+        &format!(
+            "proof system: assignment has {} variables, the circuit {}",
+            z.len() - 1,
+            z.len()
+        ),
+    );
 }
 
 #[test]
@@ -95,7 +104,13 @@ fn prove_many_shares_one_key() {
     circuits.insert(1, circuit(&bad));
     let proofs = prove::prove_many(&pk, circuits, &mut rng);
     assert_eq!(proofs.len(), 4);
-    assert!(proofs[1].is_err());
+    match &proofs[1] {
+        Err(err) => assert_reason(
+            err,
+            "the claim does not hold: 4 active chips exceed the cap of 3",
+        ),
+        Ok(_) => panic!("a claim that does not hold was proven"),
+    }
     for (f, p) in fixtures.iter().zip([&proofs[0], &proofs[2], &proofs[3]]) {
         assert!(Groth16::<Bn254>::verify_with_processed_vk(
             &pvk,
@@ -147,4 +162,11 @@ fn parallel_assignment_equals_whole_synthesis() {
         witness_gen::assignment(&c).unwrap(),
         witness_gen::assignment_by_synthesis(&c).unwrap()
     );
+}
+
+/// Asserts an error's whole message (variant and fields as the user reads
+/// them).
+#[track_caller]
+fn assert_reason<E: std::fmt::Display + std::fmt::Debug>(err: &E, want: &str) {
+    assert_eq!(err.to_string(), want, "{err:?}");
 }

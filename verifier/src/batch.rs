@@ -151,8 +151,8 @@ impl PreparedKey {
         self.check_bases()?;
         if inputs.len() != self.num_inputs() {
             return Err(VerifyError::KeyInputCount {
-                expected: inputs.len(),
-                found: self.num_inputs(),
+                key_inputs: self.num_inputs(),
+                claim_inputs: inputs.len(),
             });
         }
         let ic = self.input_commitment(inputs).into_affine();

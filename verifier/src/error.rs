@@ -28,13 +28,14 @@ pub enum VerifyError {
     /// The verifying key is well formed but unfit for use.
     #[error("verifying key rejected: {0}")]
     KeyInvalid(String),
-    /// The verifying key has the wrong number of public inputs.
-    #[error("verifying key expects {found} public inputs, the cluster claim has {expected}")]
+    /// The verifying key and the claim disagree on the number of public
+    /// inputs (a key of another claim, or public inputs of another claim).
+    #[error("verifying key has {key_inputs} public inputs, the claim has {claim_inputs}")]
     KeyInputCount {
-        /// Inputs of the claim.
-        expected: usize,
-        /// Inputs of the key.
-        found: usize,
+        /// Public inputs of the key (its input bases minus one).
+        key_inputs: usize,
+        /// Public inputs of the claim (or handed to the verifier).
+        claim_inputs: usize,
     },
     /// The bundle was made for another circuit.
     #[error("bundle is for circuit {bundle}, the verifying key is circuit {key}")]

@@ -73,8 +73,8 @@ pub fn check_verifying_key_for(
     }
     if vk.gamma_abc_g1.len() != n_inputs + 1 {
         return Err(VerifyError::KeyInputCount {
-            expected: n_inputs,
-            found: vk.gamma_abc_g1.len().saturating_sub(1),
+            key_inputs: vk.gamma_abc_g1.len().saturating_sub(1),
+            claim_inputs: n_inputs,
         });
     }
     Ok(())

@@ -29,6 +29,7 @@ pub mod access;
 pub mod batch;
 pub mod bundle;
 pub mod error;
+pub mod files;
 pub mod fleet;
 pub mod fuzzing;
 pub mod keys;

@@ -64,14 +64,47 @@ pub struct Policy {
     pub version: u32,
     /// The agency's policy version (the registry commits the same number).
     pub policy_version: u64,
-    /// Country (ISO 3166-1 alpha-2) → country tier.
+    /// Country (ISO 3166-1 alpha-2) → country tier. A country listed twice
+    /// is an error, not "the last one wins".
+    #[serde(deserialize_with = "unique_keys")]
     pub country_tiers: BTreeMap<String, u8>,
     /// Tier of a country not listed.
     pub default_tier: u8,
-    /// Country tier (as a decimal string) → its limits.
+    /// Country tier (as a decimal string) → its limits (each tier once).
+    #[serde(deserialize_with = "unique_keys")]
     pub tiers: BTreeMap<String, TierLimits>,
     /// The rules, in any order.
     pub rules: Vec<Rule>,
+}
+
+/// A JSON object into a map, refusing a key that appears twice (serde's
+/// maps silently keep the last value).
+fn unique_keys<'de, D, V>(d: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Unique<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Unique<V> {
+        type Value = BTreeMap<String, V>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object with each key once")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut m: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((k, v)) = m.next_entry::<String, V>()? {
+                if out.contains_key(&k) {
+                    return Err(serde::de::Error::custom(format!("key {k:?} appears twice")));
+                }
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Unique(std::marker::PhantomData))
 }
 
 /// What a country tier may be granted at most.
@@ -123,8 +156,12 @@ impl Policy {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// Checks the file's consistency: version, country codes, every tier
-    /// used has limits, rule ids unique, required claims known.
+    /// Checks the file's consistency: version, tier keys, country codes,
+    /// every tier used has limits, rule ids non-empty and unique, every rule
+    /// requires known claims (and `cluster` if it bounds the cap) and grants
+    /// a named access. (Keys repeated in `country_tiers` or `tiers`, unknown
+    /// fields, and quotas that are negative or do not fit 64 bits are refused
+    /// when parsing.)
     pub fn validate(&self) -> Result<(), VerifyError> {
         let bad = |s: String| Err(VerifyError::Policy(s));
         if self.version != POLICY_VERSION {
@@ -176,6 +213,26 @@ impl Policy {
             if let Some(t) = r.tiers.iter().find(|t| !has(**t)) {
                 return bad(format!("rule {}: tier {t} has no limits", r.id));
             }
+            if r.grants.access.is_empty() || r.grants.access == "none" {
+                return bad(format!(
+                    "rule {}: grants access {:?}, which names no access (\"none\" is the denial)",
+                    r.id, r.grants.access
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that this policy is the one the registry commits to (the
+    /// registry's `policy_version`, part of its root): a decision under any
+    /// other policy is refused with [`VerifyError::PolicyVersion`]. Both
+    /// binaries call it before verifying anything.
+    pub fn check_registry_version(&self, registry_policy_version: u64) -> Result<(), VerifyError> {
+        if self.policy_version != registry_policy_version {
+            return Err(VerifyError::PolicyVersion {
+                policy: self.policy_version,
+                registry: registry_policy_version,
+            });
         }
         Ok(())
     }

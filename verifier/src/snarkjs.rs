@@ -224,10 +224,22 @@ pub fn vk_from_json(
 ) -> Result<VerifyingKey<Bn254>, VerifyError> {
     const F: &str = "verification_key.json";
     check_header(F, &j.protocol, Some(&j.curve))?;
-    if j.n_public != n_inputs || j.ic.len() != n_inputs + 1 {
+    // The file must agree with itself before it can disagree with the claim.
+    if j.ic.len() != j.n_public.saturating_add(1) {
+        return Err(err(
+            F,
+            format!(
+                "nPublic is {} but IC has {} bases ({} inputs)",
+                j.n_public,
+                j.ic.len(),
+                j.ic.len().saturating_sub(1)
+            ),
+        ));
+    }
+    if j.n_public != n_inputs {
         return Err(VerifyError::KeyInputCount {
-            expected: n_inputs,
-            found: j.n_public.max(j.ic.len().saturating_sub(1)),
+            key_inputs: j.n_public,
+            claim_inputs: n_inputs,
         });
     }
     let vk = VerifyingKey {

@@ -253,10 +253,22 @@ fn verify_bundles_gives_one_verdict_per_bundle() {
     bundles[4].proof = "00".into(); // encoding
     let r = verify_bundles(&e.vk, &bundles, &expect(&st), &mut rng);
     assert!(r[0].is_ok() && r[2].is_ok());
+    let reason = |i: usize| match &r[i] {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("bundle {i} verified"),
+    };
     assert!(matches!(
         r[1],
         Err(VerifyError::StatementMismatch { field: "epoch", .. })
     ));
+    assert_eq!(
+        reason(1),
+        format!("statement epoch is 8, the agency expects {}", st.epoch)
+    );
     assert!(matches!(r[3], Err(VerifyError::ProofRejected)));
     assert!(matches!(r[4], Err(VerifyError::ProofEncoding(_))));
+    assert_eq!(
+        reason(4),
+        "proof encoding invalid: I/O error: Error { kind: UnexpectedEof, message: \"failed to fill whole buffer\" }"
+    );
 }

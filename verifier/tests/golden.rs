@@ -18,6 +18,11 @@ fn regenerate_golden_files() {
     ark_serialize::CanonicalSerialize::serialize_compressed(&e.vk, &mut vk).unwrap();
     std::fs::write(dir.join("cluster-4x1.vk"), vk).unwrap();
     std::fs::write(dir.join("cluster-4x1.bundle.json"), bundle(0).to_json()).unwrap();
+    // The registry the bundle's statement names (for the CLI test).
+    let reg = &e.fixtures[0].registry;
+    let mut text = serde_json::to_string_pretty(&reg.file).unwrap();
+    text.push('\n');
+    std::fs::write(dir.join("registry.json"), text).unwrap();
 }
 
 #[test]
@@ -27,6 +32,13 @@ fn golden_files_are_consistent() {
     assert_eq!(b.circuit_id, circuit_id(&vk));
     let st = b.statement().unwrap();
     verify_bundle(&vk, &b, &expect(&st)).unwrap();
+    // The golden registry is the one the golden statement names.
+    let reg =
+        zkcc_circuits::registry::Registry::from_json(include_str!("data/registry.json")).unwrap();
+    assert_eq!(
+        reg.root, st.registry_root,
+        "regenerate tests/data/registry.json"
+    );
 }
 
 /// Seeds of the fuzz corpora: valid and near-valid inputs per target.

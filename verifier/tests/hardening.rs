@@ -81,6 +81,14 @@ fn plus_r_hex(x: &Fr) -> String {
     format!("0x{}", hex::encode(b.to_bytes_be()))
 }
 
+fn st_field(st: &zkcc_circuits::cluster::ClusterStatement, name: &str) -> Fr {
+    match name {
+        "commitment" => st.commitment,
+        "registry_root" => st.registry_root,
+        _ => st.nonce,
+    }
+}
+
 fn plus_r_decimal(x: &Fr) -> String {
     let mut b = x.into_bigint();
     assert!(!b.add_with_carry(&Fr::MODULUS));
@@ -106,6 +114,11 @@ fn public_input_plus_r_is_rejected_at_parsing() {
             matches!(err, VerifyError::PublicInput { name: n, .. } if n == name),
             "{name}: {err}"
         );
+        let hex = plus_r_hex(&st_field(&st, name));
+        assert_reason(
+            &err,
+            &format!("public input {name}: field element {hex} is not canonical: it is not below the BN254 scalar field modulus"),
+        );
     }
     // The same through snarkjs's public.json, for every input.
     let inputs = st.public_inputs();
@@ -113,14 +126,24 @@ fn public_input_plus_r_is_rejected_at_parsing() {
         let mut json = snarkjs::public_to_json(&inputs);
         json[j] = plus_r_decimal(&inputs[j]);
         let err = snarkjs::public_from_json(&json).unwrap_err();
-        assert!(
-            matches!(err, VerifyError::PublicInput { .. }),
-            "input {j}: {err}"
+        assert_reason(
+            &err,
+            &format!(
+                "public input {}: input {j}: {} is not below the field modulus",
+                zkcc_circuits::cluster::PUBLIC_INPUT_NAMES[j],
+                json[j]
+            ),
         );
     }
     // r − 1 is canonical; r is not.
     assert!(snarkjs::public_from_json(&[(-Fr::from(1u64)).to_string()]).is_ok());
-    assert!(snarkjs::public_from_json(&[plus_r_decimal(&Fr::zero())]).is_err());
+    assert_reason(
+        &snarkjs::public_from_json(&[plus_r_decimal(&Fr::zero())]).unwrap_err(),
+        &format!(
+            "public input commitment: input 0: {} is not below the field modulus",
+            Fr::MODULUS
+        ),
+    );
 }
 
 /// A point on the twist outside the prime-order subgroup, as `B`, is
@@ -140,10 +163,10 @@ fn off_subgroup_g2_point_as_b_is_rejected() {
             Compress::Yes => parse_proof(&bytes).unwrap_err(),
             Compress::No => parse_proof_uncompressed(&bytes).unwrap_err(),
         };
-        assert!(
-            matches!(err, VerifyError::ProofEncoding(_)),
-            "compressed = {}: {err}",
-            matches!(c, Compress::Yes)
+        // arkworks' reason for a point outside the subgroup (the only change).
+        assert_reason(
+            &err,
+            "proof encoding invalid: the input buffer contained invalid data",
         );
     }
     // The honest proof parses both ways.
@@ -153,20 +176,17 @@ fn off_subgroup_g2_point_as_b_is_rejected() {
     let mut b = bundle(0);
     b.proof = hex::encode(proof_bytes(&bad, Compress::Yes));
     let err = verify_bundle(&e.vk, &b, &expect(&e.fixtures[0].statement)).unwrap_err();
-    assert!(matches!(err, VerifyError::ProofEncoding(_)), "{err}");
+    assert_reason(
+        &err,
+        "proof encoding invalid: the input buffer contained invalid data",
+    );
 
     let mut j = snarkjs::proof_to_json(&e.proofs[0]);
     j.pi_b = snarkjs::proof_to_json(&bad).pi_b;
     let err = snarkjs::proof_from_json(&j).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            VerifyError::Snarkjs {
-                file: "proof.json",
-                ..
-            }
-        ),
-        "{err}"
+    assert_reason(
+        &err,
+        "snarkjs proof.json: pi_b: not a point of G2 (off the twist or outside the prime-order subgroup)",
     );
 
     // The same point as γ in a key.
@@ -175,7 +195,10 @@ fn off_subgroup_g2_point_as_b_is_rejected() {
         ..e.vk.clone()
     };
     let err = load_verifying_key(&vk_bytes(&vk)).unwrap_err();
-    assert!(matches!(err, VerifyError::KeyEncoding(_)), "{err}");
+    assert_reason(
+        &err,
+        "verifying key encoding invalid: the input buffer contained invalid data",
+    );
 }
 
 #[test]
@@ -198,10 +221,7 @@ fn identity_points_are_rejected() {
         },
     ] {
         let err = parse_proof(&proof_bytes(&bad, Compress::Yes)).unwrap_err();
-        assert!(
-            matches!(err, VerifyError::ProofEncoding(ref s) if s.contains("identity")),
-            "{err}"
-        );
+        assert_reason(&err, "proof encoding invalid: identity point in the proof");
     }
     let keys = [
         VerifyingKey {
@@ -226,22 +246,30 @@ fn identity_points_are_rejected() {
             vk
         },
     ];
-    for vk in keys {
+    for (i, vk) in keys.into_iter().enumerate() {
         let err = load_verifying_key(&vk_bytes(&vk)).unwrap_err();
-        assert!(matches!(err, VerifyError::KeyInvalid(_)), "{err}");
+        assert_reason(
+            &err,
+            if i < 4 {
+                "verifying key rejected: an identity point among α, β, γ, δ"
+            } else {
+                "verifying key rejected: an identity point among the input bases: that input would not be bound"
+            },
+        );
     }
     // snarkjs: the point at infinity (z = 0) is refused.
     let mut j = snarkjs::proof_to_json(p);
     j.pi_a = ["0".into(), "1".into(), "0".into()];
-    assert!(matches!(
-        snarkjs::proof_from_json(&j),
-        Err(VerifyError::Snarkjs { .. })
-    ));
+    assert_reason(
+        &snarkjs::proof_from_json(&j).unwrap_err(),
+        "snarkjs proof.json: pi_a: z must be \"1\" (no point at infinity, normalized coordinates)",
+    );
     // … and so is (0, 0), arkworks' own encoding of the identity.
     let mut j = snarkjs::proof_to_json(p);
     j.pi_a = ["0".into(), "0".into(), "1".into()];
-    assert!(
-        matches!(snarkjs::proof_from_json(&j), Err(VerifyError::Snarkjs { ref reason, .. }) if reason.contains("identity"))
+    assert_reason(
+        &snarkjs::proof_from_json(&j).unwrap_err(),
+        "snarkjs proof.json: pi_a: the identity point",
     );
     let mut j = snarkjs::proof_to_json(p);
     j.pi_b = [
@@ -249,8 +277,9 @@ fn identity_points_are_rejected() {
         ["0".into(), "0".into()],
         ["1".into(), "0".into()],
     ];
-    assert!(
-        matches!(snarkjs::proof_from_json(&j), Err(VerifyError::Snarkjs { ref reason, .. }) if reason.contains("identity"))
+    assert_reason(
+        &snarkjs::proof_from_json(&j).unwrap_err(),
+        "snarkjs proof.json: pi_b: the identity point",
     );
 }
 
@@ -280,63 +309,94 @@ fn gamma_equal_delta_key_is_rejected() {
     pk.verify(&st.public_inputs(), &forged).unwrap();
     // …so the key never gets that far.
     let err = load_verifying_key(&vk_bytes(&vk)).unwrap_err();
-    assert!(
-        matches!(err, VerifyError::KeyInvalid(ref s) if s.contains('γ')),
-        "{err}"
-    );
-    assert!(check_verifying_key(&vk).is_err());
+    let gd = "verifying key rejected: γ = δ: proofs for any statement could be forged";
+    assert_reason(&err, gd);
+    assert_reason(&check_verifying_key(&vk).unwrap_err(), gd);
     let j = snarkjs::vk_to_json(&vk);
-    assert!(matches!(
-        snarkjs::vk_from_json(&j, 5),
-        Err(VerifyError::KeyInvalid(_))
-    ));
+    assert_reason(&snarkjs::vk_from_json(&j, 5).unwrap_err(), gd);
 }
 
 #[test]
 fn wrong_number_of_inputs_is_rejected() {
     let e = env();
+    let count = |key_inputs, claim_inputs| VerifyError::KeyInputCount {
+        key_inputs,
+        claim_inputs,
+    };
     let mut short = e.vk.clone();
     short.gamma_abc_g1.pop();
     let err = load_verifying_key(&vk_bytes(&short)).unwrap_err();
+    assert_eq!(err.to_string(), count(4, 5).to_string());
+    // The message names the key's count first, then the claim's.
+    assert_eq!(
+        err.to_string(),
+        "verifying key has 4 public inputs, the claim has 5"
+    );
+    let mut long = e.vk.clone();
+    long.gamma_abc_g1.push(long.gamma_abc_g1[1]);
+    let err = load_verifying_key(&vk_bytes(&long)).unwrap_err();
     assert!(
         matches!(
             err,
             VerifyError::KeyInputCount {
-                expected: 5,
-                found: 4
+                key_inputs: 6,
+                claim_inputs: 5
             }
         ),
         "{err}"
     );
-    let mut long = e.vk.clone();
-    long.gamma_abc_g1.push(long.gamma_abc_g1[1]);
-    assert!(matches!(
-        load_verifying_key(&vk_bytes(&long)),
-        Err(VerifyError::KeyInputCount {
-            expected: 5,
-            found: 6
-        })
-    ));
-    // Verifying with too few or too many inputs.
+    // Verifying with too few or too many inputs: the key has 5.
     let pk = PreparedKey::new(&e.vk);
     let inputs = e.fixtures[0].statement.public_inputs();
-    assert!(matches!(
-        pk.verify(&inputs[..4], &e.proofs[0]),
-        Err(VerifyError::KeyInputCount { .. })
-    ));
+    let err = pk.verify(&inputs[..4], &e.proofs[0]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::KeyInputCount {
+                key_inputs: 5,
+                claim_inputs: 4
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "verifying key has 5 public inputs, the claim has 4"
+    );
     let mut more = inputs.clone();
     more.push(Fr::zero());
-    assert!(matches!(
-        pk.verify(&more, &e.proofs[0]),
-        Err(VerifyError::KeyInputCount { .. })
-    ));
-    // A snarkjs key whose nPublic disagrees.
+    let err = pk.verify(&more, &e.proofs[0]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::KeyInputCount {
+                key_inputs: 5,
+                claim_inputs: 6
+            }
+        ),
+        "{err}"
+    );
+    // A snarkjs key for 4 inputs (nPublic and IC agreeing) under a 5-input claim.
+    let j = snarkjs::vk_to_json(&short);
+    let err = snarkjs::vk_from_json(&j, 5).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "verifying key has 4 public inputs, the claim has 5"
+    );
+    // A snarkjs key whose nPublic disagrees with its own IC is malformed.
     let mut j = snarkjs::vk_to_json(&e.vk);
     j.n_public = 4;
-    assert!(matches!(
-        snarkjs::vk_from_json(&j, 5),
-        Err(VerifyError::KeyInputCount { .. })
-    ));
+    let err = snarkjs::vk_from_json(&j, 5).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::Snarkjs {
+                file: "verification_key.json",
+                ref reason
+            } if reason == "nPublic is 4 but IC has 6 bases (5 inputs)"
+        ),
+        "{err}"
+    );
 }
 
 /// A valid proof replayed under another nonce, epoch or registry is rejected
@@ -347,27 +407,37 @@ fn proof_replayed_under_another_nonce_or_epoch_is_rejected() {
     let e = env();
     let st = e.fixtures[0].statement;
     let b = bundle(0);
+    use zkcc_circuits::encoding::fr_to_hex;
     let mut other = expect(&st);
     other.nonce += Fr::from(1u64);
-    assert!(matches!(
-        verify_bundle(&e.vk, &b, &other),
-        Err(VerifyError::StatementMismatch { field: "nonce", .. })
-    ));
+    assert_reason(
+        &verify_bundle(&e.vk, &b, &other).unwrap_err(),
+        &format!(
+            "statement nonce is {}, the agency expects {}",
+            fr_to_hex(&st.nonce),
+            fr_to_hex(&other.nonce)
+        ),
+    );
     let mut other = expect(&st);
     other.epoch += 1;
-    assert!(matches!(
-        verify_bundle(&e.vk, &b, &other),
-        Err(VerifyError::StatementMismatch { field: "epoch", .. })
-    ));
+    assert_reason(
+        &verify_bundle(&e.vk, &b, &other).unwrap_err(),
+        &format!(
+            "statement epoch is {}, the agency expects {}",
+            st.epoch,
+            st.epoch + 1
+        ),
+    );
     let mut other = expect(&st);
     other.registry_root += Fr::from(1u64);
-    assert!(matches!(
-        verify_bundle(&e.vk, &b, &other),
-        Err(VerifyError::StatementMismatch {
-            field: "registry_root",
-            ..
-        })
-    ));
+    assert_reason(
+        &verify_bundle(&e.vk, &b, &other).unwrap_err(),
+        &format!(
+            "statement registry_root is {}, the agency expects {}",
+            fr_to_hex(&st.registry_root),
+            fr_to_hex(&other.registry_root)
+        ),
+    );
 
     // The importer rewrites the statement to the new request: the proof no
     // longer verifies (every public input is bound).
@@ -410,48 +480,53 @@ fn bundle_for_another_key_or_format_is_rejected() {
     let st = e.fixtures[0].statement;
     let mut b = bundle(0);
     b.circuit_id = "00".repeat(32);
-    assert!(matches!(
-        verify_bundle(&e.vk, &b, &expect(&st)),
-        Err(VerifyError::WrongCircuit { .. })
-    ));
+    assert_reason(
+        &verify_bundle(&e.vk, &b, &expect(&st)).unwrap_err(),
+        &format!(
+            "bundle is for circuit {}, the verifying key is circuit {}",
+            "00".repeat(32),
+            circuit_id(&e.vk)
+        ),
+    );
     let mut b = bundle(0);
     b.version = 2;
-    assert!(matches!(
-        verify_bundle(&e.vk, &b, &expect(&st)),
-        Err(VerifyError::Unsupported(_))
-    ));
+    assert_reason(
+        &verify_bundle(&e.vk, &b, &expect(&st)).unwrap_err(),
+        "unsupported bundle: bundle version 2 (expected 1)",
+    );
     let mut b = bundle(0);
     b.claim = "compute_cap".into();
-    assert!(matches!(
-        verify_bundle(&e.vk, &b, &expect(&st)),
-        Err(VerifyError::Unsupported(_))
-    ));
+    assert_reason(
+        &verify_bundle(&e.vk, &b, &expect(&st)).unwrap_err(),
+        "unsupported bundle: claim kind \"compute_cap\"",
+    );
     // Trailing bytes, truncation, bad hex.
     let good = proof_bytes(&e.proofs[0], Compress::Yes);
     let mut long = good.clone();
     long.push(0);
-    assert!(
-        matches!(parse_proof(&long), Err(VerifyError::ProofEncoding(ref s)) if s.contains("trailing"))
+    assert_reason(
+        &parse_proof(&long).unwrap_err(),
+        "proof encoding invalid: 1 trailing bytes",
     );
-    assert!(matches!(
-        parse_proof(&good[..127]),
-        Err(VerifyError::ProofEncoding(_))
-    ));
+    assert_reason(
+        &parse_proof(&good[..127]).unwrap_err(),
+        "proof encoding invalid: I/O error: Error { kind: UnexpectedEof, message: \"failed to fill whole buffer\" }",
+    );
     let mut b = bundle(0);
     b.proof = "zz".into();
-    assert!(matches!(
-        verify_bundle(&e.vk, &b, &expect(&st)),
-        Err(VerifyError::ProofEncoding(_))
-    ));
+    assert_reason(
+        &verify_bundle(&e.vk, &b, &expect(&st)).unwrap_err(),
+        "proof encoding invalid: not hex: Invalid character 'z' at position 0",
+    );
     // Unknown fields and bad JSON are typed errors too.
-    assert!(matches!(
-        ProofBundle::from_json("{"),
-        Err(VerifyError::BundleJson(_))
-    ));
+    assert_reason(
+        &ProofBundle::from_json("{").unwrap_err(),
+        "bundle is not valid JSON of the bundle format: EOF while parsing an object at line 1 column 1",
+    );
     let mut v: serde_json::Value = serde_json::from_str(&bundle(0).to_json()).unwrap();
     v["extra"] = 1.into();
-    assert!(matches!(
-        ProofBundle::from_json(&v.to_string()),
-        Err(VerifyError::BundleJson(_))
-    ));
+    assert_reason(
+        &ProofBundle::from_json(&v.to_string()).unwrap_err(),
+        "bundle is not valid JSON of the bundle format: unknown field `extra`, expected one of `version`, `claim`, `importer`, `circuit_id`, `shape`, `public_inputs`, `proof` at line 1 column 106",
+    );
 }

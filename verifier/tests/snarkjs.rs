@@ -54,67 +54,76 @@ fn export_import_round_trip() {
 fn malformed_snarkjs_files_are_rejected() {
     let e = env();
     let good = snarkjs::proof_to_json(&e.proofs[0]);
+    let x = good.pi_a[0].clone();
+    let refused = |j: &snarkjs::ProofJson, want: &str| {
+        assert_reason(&snarkjs::proof_from_json(j).unwrap_err(), want);
+    };
     let mut j = good.clone();
-    j.pi_a[0] = format!("0{}", j.pi_a[0]); // leading zero
-    assert!(matches!(
-        snarkjs::proof_from_json(&j),
-        Err(VerifyError::Snarkjs { .. })
-    ));
+    j.pi_a[0] = format!("0{x}"); // leading zero
+    refused(
+        &j,
+        &format!("snarkjs proof.json: pi_a: \"0{x}\" is not a canonical decimal"),
+    );
     let mut j = good.clone();
     j.pi_a[0] = "+1".into();
-    assert!(matches!(
-        snarkjs::proof_from_json(&j),
-        Err(VerifyError::Snarkjs { .. })
-    ));
+    refused(
+        &j,
+        "snarkjs proof.json: pi_a: \"+1\" is not a canonical decimal",
+    );
     let mut j = good.clone();
     // x + p for the coordinate: same residue, not canonical.
-    let mut x = ark_ff::PrimeField::into_bigint(e.proofs[0].a.x);
-    ark_ff::BigInteger::add_with_carry(&mut x, &<ark_bn254::Fq as ark_ff::PrimeField>::MODULUS);
-    j.pi_a[0] = x.to_string();
-    assert!(matches!(
-        snarkjs::proof_from_json(&j),
-        Err(VerifyError::Snarkjs { .. })
-    ));
+    let mut xp = ark_ff::PrimeField::into_bigint(e.proofs[0].a.x);
+    ark_ff::BigInteger::add_with_carry(&mut xp, &<ark_bn254::Fq as ark_ff::PrimeField>::MODULUS);
+    j.pi_a[0] = xp.to_string();
+    refused(
+        &j,
+        &format!("snarkjs proof.json: pi_a: {xp} is not below the field modulus"),
+    );
     let mut j = good.clone();
     j.pi_a[1] = "1".into(); // off the curve
-    assert!(matches!(
-        snarkjs::proof_from_json(&j),
-        Err(VerifyError::Snarkjs { .. })
-    ));
+    refused(&j, "snarkjs proof.json: pi_a: not a point of G1");
     let mut j = good.clone();
     j.pi_b[2] = ["0".into(), "1".into()];
-    assert!(matches!(
-        snarkjs::proof_from_json(&j),
-        Err(VerifyError::Snarkjs { .. })
-    ));
+    refused(
+        &j,
+        "snarkjs proof.json: pi_b: z must be [\"1\", \"0\"] (no point at infinity, normalized coordinates)",
+    );
     let mut j = good.clone();
     j.protocol = "plonk".into();
-    assert!(matches!(
-        snarkjs::proof_from_json(&j),
-        Err(VerifyError::Snarkjs { .. })
-    ));
+    refused(
+        &j,
+        "snarkjs proof.json: protocol \"plonk\" (expected \"groth16\")",
+    );
+    let mut j = good.clone();
+    j.curve = Some("bls12381".into());
+    refused(
+        &j,
+        "snarkjs proof.json: curve \"bls12381\" (expected \"bn128\")",
+    );
     // Swapping the Fq2 components (the EVM order) is caught as off-curve.
     let mut j = good;
     j.pi_b[0].swap(0, 1);
     j.pi_b[1].swap(0, 1);
-    assert!(matches!(
-        snarkjs::proof_from_json(&j),
-        Err(VerifyError::Snarkjs { .. })
-    ));
-    assert!(matches!(
-        snarkjs::parse_public("[\"1\", 2]"),
-        Err(VerifyError::Snarkjs { .. })
-    ));
-    assert!(matches!(
-        snarkjs::cluster_statement(&[Fr::from(1u64); 4]),
-        Err(VerifyError::Snarkjs { .. })
-    ));
+    refused(
+        &j,
+        "snarkjs proof.json: pi_b: not a point of G2 (off the twist or outside the prime-order subgroup)",
+    );
+    assert_reason(
+        &snarkjs::parse_public("[\"1\", 2]").unwrap_err(),
+        "snarkjs public.json: invalid type: integer `2`, expected a string at line 1 column 7",
+    );
+    assert_reason(
+        &snarkjs::cluster_statement(&[Fr::from(1u64); 4]).unwrap_err(),
+        "snarkjs public.json: 4 inputs, the cluster claim has 5",
+    );
     let mut big = vec![Fr::from(1u64); 5];
     big[2] = Fr::from(u64::MAX) + Fr::from(1u64);
-    assert!(matches!(
-        snarkjs::cluster_statement(&big),
-        Err(VerifyError::PublicInput { name: "cap", .. })
-    ));
+    let err = snarkjs::cluster_statement(&big).unwrap_err();
+    assert!(
+        matches!(err, VerifyError::PublicInput { name: "cap", .. }),
+        "{err}"
+    );
+    assert_reason(&err, "public input cap: does not fit in 64 bits");
 }
 
 /// The snarkjs CLI, if installed.
@@ -142,7 +151,9 @@ fn snarkjs_cli() -> Option<PathBuf> {
     }
 }
 
-fn snarkjs_verify(cli: &Path, dir: &Path) -> bool {
+/// What `snarkjs groth16 verify` printed (stdout, colours stripped; stderr)
+/// and whether it accepted.
+fn snarkjs_verify(cli: &Path, dir: &Path) -> (bool, String, String) {
     let out = Command::new("node")
         .arg(cli)
         .args(["groth16", "verify"])
@@ -153,18 +164,51 @@ fn snarkjs_verify(cli: &Path, dir: &Path) -> bool {
         ])
         .output()
         .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // snarkjs prints "OK!" on success and "Invalid proof" on failure.
-    assert_eq!(
+    (
         out.status.success(),
-        text.contains("OK"),
-        "snarkjs said: {text}"
+        strip_ansi(&String::from_utf8_lossy(&out.stdout)),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// snarkjs's logger colours its output even into a pipe.
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// snarkjs 0.7.5's lines (`groth16Verify`): the pairing check passed; it
+/// failed. Its other refusals ("Public inputs are not valid.", "Proof
+/// commitments are not valid.") are other reasons and must not pass for
+/// these.
+const SNARKJS_OK: &str = "[INFO]  snarkJS: OK!\n";
+const SNARKJS_INVALID: &str = "[ERROR] snarkJS: Invalid proof\n";
+
+#[track_caller]
+fn assert_snarkjs(cli: &Path, dir: &Path, accepted: bool, what: &str) {
+    let (ok, stdout, stderr) = snarkjs_verify(cli, dir);
+    let want = if accepted {
+        SNARKJS_OK
+    } else {
+        SNARKJS_INVALID
+    };
+    assert_eq!(
+        (ok, stdout.as_str(), stderr.as_str()),
+        (accepted, want, ""),
+        "{what}"
     );
-    out.status.success()
 }
 
 fn write_files(
@@ -199,7 +243,7 @@ fn snarkjs_accepts_zkcc_proofs_and_rejects_tampered_ones() {
 
     let ok = root.join("ok");
     write_files(&ok, &vk, &proof, &public);
-    assert!(snarkjs_verify(&cli, &ok), "snarkjs rejects zkcc's proof");
+    assert_snarkjs(&cli, &ok, true, "snarkjs rejects zkcc's proof");
     // zkcc verifies the very files it handed to snarkjs.
     let read = |n: &str| std::fs::read_to_string(ok.join(n)).unwrap();
     let (vk2, p2, x2) = (
@@ -214,23 +258,14 @@ fn snarkjs_accepts_zkcc_proofs_and_rejects_tampered_ones() {
     bad_public[4] = (st.nonce + Fr::from(1u64)).to_string();
     let d = root.join("nonce");
     write_files(&d, &vk, &proof, &bad_public);
-    assert!(
-        !snarkjs_verify(&cli, &d),
-        "snarkjs accepts a proof under another nonce"
-    );
+    assert_snarkjs(&cli, &d, false, "a proof under another nonce");
     let mut bad_proof = proof.clone();
     bad_proof.pi_a = snarkjs::proof_to_json(&e.proofs[0]).pi_a;
     let d = root.join("a");
     write_files(&d, &vk, &bad_proof, &public);
-    assert!(
-        !snarkjs_verify(&cli, &d),
-        "snarkjs accepts a proof with another A"
-    );
+    assert_snarkjs(&cli, &d, false, "a proof with another A");
     let d = root.join("other");
     write_files(&d, &vk, &snarkjs::proof_to_json(&e.proofs[0]), &public);
-    assert!(
-        !snarkjs_verify(&cli, &d),
-        "snarkjs accepts a proof of another statement"
-    );
+    assert_snarkjs(&cli, &d, false, "a proof of another statement");
     let _ = std::fs::remove_dir_all(&root);
 }

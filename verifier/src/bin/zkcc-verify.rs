@@ -30,8 +30,8 @@ use zkcc_circuits::registry::Registry;
 use zkcc_verifier::batch::PreparedKey;
 use zkcc_verifier::policy::{decide, ClaimFacts, Outcome, Policy, RejectedClaim};
 use zkcc_verifier::{
-    keys::load_verifying_key, snarkjs, verify_bundles, Expectations, ProofBundle, VerifiedClaim,
-    VerifyError,
+    files, keys::load_verifying_key, snarkjs, verify_bundles, Expectations, ProofBundle,
+    VerifiedClaim, VerifyError,
 };
 
 #[derive(Parser)]
@@ -124,8 +124,9 @@ fn read_text(p: &Path) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|e| format!("{}: {e}", p.display()))
 }
 
+/// Writes a file atomically: a failed run never leaves it half-written.
 fn write(p: &Path, data: &[u8]) -> Result<(), String> {
-    std::fs::write(p, data).map_err(|e| format!("{}: {e}", p.display()))
+    files::write_atomic(p, data).map_err(|e| format!("{}: {e}", p.display()))
 }
 
 /// The outcome of a run: accepted (0) or rejected (1); `Err` is exit 2.
@@ -147,19 +148,35 @@ fn snarkjs_cmd(cmd: Cmd) -> Run {
             let proof = b
                 .proof()
                 .map_err(|e| format!("{}: {e}", bundle.display()))?;
+            let texts = [
+                (
+                    out.join("verification_key.json"),
+                    snarkjs::to_json_pretty(&snarkjs::vk_to_json(&key)),
+                ),
+                (
+                    out.join("proof.json"),
+                    snarkjs::to_json_pretty(&snarkjs::proof_to_json(&proof)),
+                ),
+                (
+                    out.join("public.json"),
+                    snarkjs::to_json_pretty(&snarkjs::public_to_json(&st.public_inputs())),
+                ),
+            ];
+            // Everything is checked before the directory is made; the three
+            // files are written all or none, and a directory this run made
+            // is removed again if they cannot be.
+            let made = !out.exists();
             std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-            write(
-                &out.join("verification_key.json"),
-                snarkjs::to_json_pretty(&snarkjs::vk_to_json(&key)).as_bytes(),
-            )?;
-            write(
-                &out.join("proof.json"),
-                snarkjs::to_json_pretty(&snarkjs::proof_to_json(&proof)).as_bytes(),
-            )?;
-            write(
-                &out.join("public.json"),
-                snarkjs::to_json_pretty(&snarkjs::public_to_json(&st.public_inputs())).as_bytes(),
-            )?;
+            let files: Vec<(&Path, &[u8])> = texts
+                .iter()
+                .map(|(p, t)| (p.as_path(), t.as_bytes()))
+                .collect();
+            if let Err(e) = files::write_all_atomic(&files) {
+                if made {
+                    let _ = std::fs::remove_dir(&out);
+                }
+                return Err(format!("{}: {e}", out.display()));
+            }
             println!(
                 "wrote {}/verification_key.json, proof.json, public.json",
                 out.display()
@@ -239,7 +256,13 @@ fn verify_cmd(args: Args) -> Run {
     let nonce = fr_from_hex(&nonce).map_err(|e| format!("--nonce: {e}"))?;
     let policy = match &args.policy {
         Some(p) => {
-            Some(Policy::from_json(&read_text(p)?).map_err(|e| format!("{}: {e}", p.display()))?)
+            let policy =
+                Policy::from_json(&read_text(p)?).map_err(|e| format!("{}: {e}", p.display()))?;
+            // The agency's own files must agree before anything is decided.
+            policy
+                .check_registry_version(registry.file.policy_version)
+                .map_err(|e| format!("{}: {e}", p.display()))?;
+            Some(policy)
         }
         None => None,
     };

@@ -106,3 +106,10 @@ pub fn bump(inputs: &[Fr], j: usize) -> Vec<Fr> {
     x[j] += Fr::from(1u64);
     x
 }
+
+/// Asserts an error's whole message: its variant (each has its own wording)
+/// and every field, as the agency reads them.
+#[track_caller]
+pub fn assert_reason<E: std::fmt::Display + std::fmt::Debug>(err: &E, want: &str) {
+    assert_eq!(err.to_string(), want, "{err:?}");
+}
