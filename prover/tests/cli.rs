@@ -293,7 +293,10 @@ fn code_and_stderr(out: &Output) -> (Option<i32>, String) {
 fn bad_input_exits_2_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    ok(d, &["sample", "--out", "w", "--chips", "12", "--chunk", "4"]);
+    ok(
+        d,
+        &["sample", "--out", "w", "--chips", "12", "--chunk", "4"],
+    );
     let inventory = std::fs::read(d.join("w/inventory.json")).unwrap();
 
     // auditor keygen: an id that is not a label; an output path in the way.
@@ -303,11 +306,24 @@ fn bad_input_exits_2_and_writes_nothing() {
     std::fs::create_dir(d.join("taken.json")).unwrap();
     let (code, err) = code_and_stderr(&zkcc(
         d,
-        &["auditor", "keygen", "--id", "AUDIT-X", "--out", "taken.json"],
+        &[
+            "auditor",
+            "keygen",
+            "--id",
+            "AUDIT-X",
+            "--out",
+            "taken.json",
+        ],
     ));
     assert_eq!(code, Some(2));
-    assert!(err.starts_with("error: taken.json: ") && err.contains("directory"), "{err}");
-    let out = ok(d, &["auditor", "keygen", "--id", "AUDIT-X", "--out", "k.json"]);
+    assert!(
+        err.starts_with("error: taken.json: ") && err.contains("directory"),
+        "{err}"
+    );
+    let out = ok(
+        d,
+        &["auditor", "keygen", "--id", "AUDIT-X", "--out", "k.json"],
+    );
     assert!(out.contains("\"id\": \"AUDIT-X\""), "{out}");
 
     // auditor attest: a key the registry does not accredit, a missing key, a
@@ -316,8 +332,14 @@ fn bad_input_exits_2_and_writes_nothing() {
         zkcc(
             d,
             &[
-                "auditor", "attest", "--key", key, "--registry", "w/registry.json",
-                "--inventory", "w/inventory.json",
+                "auditor",
+                "attest",
+                "--key",
+                key,
+                "--registry",
+                "w/registry.json",
+                "--inventory",
+                "w/inventory.json",
             ],
         )
     };
@@ -335,11 +357,21 @@ fn bad_input_exits_2_and_writes_nothing() {
             "error: nokey.json: No such file or directory (os error 2)\n".into()
         )
     );
-    std::fs::write(d.join("corrupt.json"), "{\"version\": 1, \"id\": \"AUDIT-EU-01\"").unwrap();
+    std::fs::write(
+        d.join("corrupt.json"),
+        "{\"version\": 1, \"id\": \"AUDIT-EU-01\"",
+    )
+    .unwrap();
     let (code, err) = code_and_stderr(&attest("corrupt.json"));
     assert_eq!(code, Some(2));
-    assert!(err.starts_with("error: corrupt.json: EOF while parsing"), "{err}");
-    assert_eq!(std::fs::read(d.join("w/inventory.json")).unwrap(), inventory);
+    assert!(
+        err.starts_with("error: corrupt.json: EOF while parsing"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(d.join("w/inventory.json")).unwrap(),
+        inventory
+    );
 
     // commit: a missing inventory, an inventory of the old format; an existing
     // secret is not clobbered.
@@ -348,8 +380,15 @@ fn bad_input_exits_2_and_writes_nothing() {
         zkcc(
             d,
             &[
-                "commit", "--registry", "w/registry.json", "--inventory", inv, "--circuit",
-                SHARD, "--out", "secret.json",
+                "commit",
+                "--registry",
+                "w/registry.json",
+                "--inventory",
+                inv,
+                "--circuit",
+                SHARD,
+                "--out",
+                "secret.json",
             ],
         )
     };
@@ -365,8 +404,14 @@ fn bad_input_exits_2_and_writes_nothing() {
     std::fs::write(d.join("old-inventory.json"), old.to_string()).unwrap();
     let (code, err) = code_and_stderr(&commit("old-inventory.json"));
     assert_eq!(code, Some(2));
-    assert!(err.contains("inventory format version 1 is not supported (expected 2)"), "{err}");
-    assert_eq!(std::fs::read_to_string(d.join("secret.json")).unwrap(), "earlier secret");
+    assert!(
+        err.contains("inventory format version 1 is not supported (expected 2)"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("secret.json")).unwrap(),
+        "earlier secret"
+    );
 
     // registry: not JSON; a version-1 registry.
     std::fs::write(d.join("reg.json"), "registry").unwrap();
@@ -380,28 +425,55 @@ fn bad_input_exits_2_and_writes_nothing() {
         zkcc(
             d,
             &[
-                "prove", "shards", "--keys", "nokeys", "--registry", "w/registry.json",
-                "--inventory", "w/inventory.json", "--secret", "secret.json",
-                "--ledger-digest", digest, "--out", "shards.json",
+                "prove",
+                "shards",
+                "--keys",
+                "nokeys",
+                "--registry",
+                "w/registry.json",
+                "--inventory",
+                "w/inventory.json",
+                "--secret",
+                "secret.json",
+                "--ledger-digest",
+                digest,
+                "--out",
+                "shards.json",
             ],
         )
     };
     let (code, err) = code_and_stderr(&prove("0x1"));
     assert_eq!(code, Some(2));
-    assert!(err.starts_with("error: secret.json: expected value"), "{err}");
+    assert!(
+        err.starts_with("error: secret.json: expected value"),
+        "{err}"
+    );
     ok(
         d,
         &[
-            "commit", "--registry", "w/registry.json", "--inventory", "w/inventory.json",
-            "--circuit", SHARD, "--out", "secret.json",
+            "commit",
+            "--registry",
+            "w/registry.json",
+            "--inventory",
+            "w/inventory.json",
+            "--circuit",
+            SHARD,
+            "--out",
+            "secret.json",
         ],
     );
     let (code, err) = code_and_stderr(&prove("0xnope"));
     assert_eq!(code, Some(2));
-    assert!(err.starts_with("error: ") && err.contains("0xnope"), "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains("0xnope"),
+        "{err}"
+    );
     let (code, err) = code_and_stderr(&prove("0x1"));
     assert_eq!(code, Some(2));
-    assert!(err.contains("not signed") || err.contains("no keys"), "{err}");
+    assert!(
+        err.contains("not signed") || err.contains("no keys"),
+        "{err}"
+    );
     assert!(!d.join("shards.json").exists());
 
     // sample: the output directory is a file.
@@ -419,7 +491,10 @@ fn bad_input_exits_2_and_writes_nothing() {
     ] {
         let out = zkcc(d, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).starts_with("error: "),
+            "{args:?}"
+        );
     }
     // Nothing but what the test wrote and the good runs made.
     let mut names: Vec<String> = std::fs::read_dir(d)
@@ -430,8 +505,14 @@ fn bad_input_exits_2_and_writes_nothing() {
     assert_eq!(
         names,
         [
-            "corrupt.json", "file", "k.json", "old-inventory.json", "reg.json", "secret.json",
-            "taken.json", "w"
+            "corrupt.json",
+            "file",
+            "k.json",
+            "old-inventory.json",
+            "reg.json",
+            "secret.json",
+            "taken.json",
+            "w"
         ]
     );
 }

@@ -14,7 +14,7 @@ use zkcc_verifier::ProofBundle;
 const EPOCH: &str = "7";
 const NONCE: &str = "0x19499279d839b49714a19b5844abd54c7ee092b4700b6d459d10e43d7b57004d";
 const COMMITMENT: &str = "0x2016185e499ad8f79ff1f8cbbab6923e8d8186b863d4eb9e5a0ca8c9df3226bc";
-const CIRCUIT_ID: &str = "17223c3a5c75e6d284aa1f0dbedbb2b40233a573ba0afb908d445a74eafcba1b";
+const CIRCUIT_ID: &str = "0c3c1c7de2415348ed30b62e9e1575fef08b4cd590922024d13a9e61a83766ea";
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -19,8 +19,8 @@ use zkcc_circuits::shard::constraints::ShardCircuit;
 use zkcc_circuits::shard::fixtures::{home, registry, Fleet, Plan};
 use zkcc_circuits::shard::ShardShape;
 use zkcc_prover::keys::{setup_keys_of, Circuit};
-use zkcc_prover::prove::{prove_assignment, request_assignment, shard_assignment, ProverKey};
 use zkcc_prover::mem;
+use zkcc_prover::prove::{prove_assignment, request_assignment, shard_assignment, ProverKey};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
@@ -42,24 +42,47 @@ fn full_fleet(shape: ShardShape, request: zkcc_circuits::request::RequestShape) 
     let mut plan = Plan::new(&reg, &sizes, m, shape.facilities, 7);
     plan.shards.truncate(1);
     let ledger = plan.ledger(&reg);
-    Fleet::build(reg, keys, ledger, shape, request, plan, Rules::permissive(home()), 7)
+    Fleet::build(
+        reg,
+        keys,
+        ledger,
+        shape,
+        request,
+        plan,
+        Rules::permissive(home()),
+        7,
+    )
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let shard = Circuit::parse(args.get(1).map_or("shard-8x128", |s| s.as_str())).expect("shard circuit");
-    let request = Circuit::parse(args.get(2).map_or("request-16x8", |s| s.as_str())).expect("request circuit");
+    let shard =
+        Circuit::parse(args.get(1).map_or("shard-8x128", |s| s.as_str())).expect("shard circuit");
+    let request = Circuit::parse(args.get(2).map_or("request-16x8", |s| s.as_str()))
+        .expect("request circuit");
     let runs: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(3);
     let (Circuit::Shard(ss), Circuit::Request(rs)) = (shard, request) else {
         panic!("usage: statement shard-FxM request-SxF [RUNS]")
     };
     let threads = rayon::current_num_threads();
-    println!("# statement bench: {} and {}, {runs} runs, {threads} threads", shard.name(), request.name());
+    println!(
+        "# statement bench: {} and {}, {runs} runs, {threads} threads",
+        shard.name(),
+        request.name()
+    );
     let fleet = full_fleet(ss, rs);
     let (sst, sw) = fleet.shards[0].clone();
     let (rst, rw) = fleet.request.clone();
-    let shard_circuit = ShardCircuit { shape: ss, statement: sst, witness: Some(sw) };
-    let request_circuit = RequestCircuit { shape: rs, statement: rst, witness: Some(rw) };
+    let shard_circuit = ShardCircuit {
+        shape: ss,
+        statement: sst,
+        witness: Some(sw),
+    };
+    let request_circuit = RequestCircuit {
+        shape: rs,
+        statement: rst,
+        witness: Some(rw),
+    };
     let mut rng = ChaCha20Rng::seed_from_u64(1);
 
     let mut rows = Vec::new();

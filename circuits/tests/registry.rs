@@ -1,0 +1,228 @@
+//! The registry loader: one rejection per invariant, each with its exact
+//! reason — the geofence arithmetic, the tier table and the key checks of the
+//! circuits rely on every one of them.
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ed_on_bn254::{EdwardsAffine, Fq};
+use ark_ff::{AdditiveGroup, Field};
+use zkcc_circuits::eddsa::{PointJson, SecretKey};
+use zkcc_circuits::error::EncodingError;
+use zkcc_circuits::registry::{
+    AuditorJson, ChipModelJson, FacilityJson, Registry, RegistryError, RegistryFile, MAX_TIER,
+};
+use zkcc_circuits::shard::fixtures::registry;
+
+fn base() -> RegistryFile {
+    let keys: Vec<SecretKey> = (0..2u8)
+        .map(|i| SecretKey::from_seed([i + 1; 32]))
+        .collect();
+    registry(&keys).file
+}
+
+fn invalid(f: RegistryFile) -> String {
+    match Registry::from_file(f) {
+        Err(RegistryError::Invalid(m)) => m,
+        Err(e) => panic!("expected Invalid, got {e}"),
+        Ok(_) => panic!("accepted"),
+    }
+}
+
+fn encoding(f: RegistryFile) -> (String, EncodingError) {
+    match Registry::from_file(f) {
+        Err(RegistryError::Encoding { what, source }) => (what, source),
+        Err(e) => panic!("expected Encoding, got {e}"),
+        Ok(_) => panic!("accepted"),
+    }
+}
+
+#[test]
+fn the_fixture_registry_loads_and_its_tiers_come_from_the_table() {
+    let r = Registry::from_file(base()).unwrap();
+    let tiers: Vec<u64> = r.facilities.iter().map(|f| f.tier).collect();
+    assert_eq!(tiers, [1, 1, 1, 2, 3, 1]); // FR DE US SG KP FR
+    assert_eq!(r.tier_of("ZZ"), 2, "default tier");
+    // Every field of the leaf is in the root: changing any changes it.
+    let mut f = base();
+    f.facilities[0].operator = "OTHER-DC".into();
+    assert_ne!(Registry::from_file(f).unwrap().root, r.root);
+    let mut f = base();
+    f.country_tiers.insert("SG".into(), 1);
+    assert_ne!(Registry::from_file(f).unwrap().root, r.root);
+    let mut f = base();
+    f.default_tier = 3;
+    assert_ne!(Registry::from_file(f).unwrap().root, r.root);
+}
+
+#[test]
+fn versions_and_unknown_fields() {
+    let mut f = base();
+    f.version = 1;
+    assert!(matches!(
+        Registry::from_file(f),
+        Err(RegistryError::Version(1))
+    ));
+    let mut v = serde_json::to_value(base()).unwrap();
+    v["extra"] = 1.into();
+    match Registry::from_json(&v.to_string()) {
+        Err(RegistryError::Json(e)) => {
+            assert!(e.to_string().contains("unknown field `extra`"), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn facility_invariants() {
+    // Duplicate id.
+    let mut f = base();
+    f.facilities[1].id = f.facilities[0].id.clone();
+    assert_eq!(invalid(f), "facility \"FR-PAR-01\" appears twice");
+    // Bad id, operator and country labels.
+    let mut f = base();
+    f.facilities[0].id = String::new();
+    assert_eq!(
+        encoding(f),
+        (
+            "facility \"\" id".into(),
+            EncodingError::BadLabel(String::new())
+        )
+    );
+    let mut f = base();
+    f.facilities[0].operator = "x".repeat(32);
+    assert_eq!(
+        encoding(f),
+        (
+            "facility \"FR-PAR-01\" operator".into(),
+            EncodingError::BadLabel("x".repeat(32))
+        )
+    );
+    let mut f = base();
+    f.facilities[0].country = "fr".into();
+    assert_eq!(
+        encoding(f),
+        (
+            "facility \"FR-PAR-01\" country".into(),
+            EncodingError::BadCountry("fr".into())
+        )
+    );
+    // Centre out of range (the geofence's no-wrap bounds assume ±90°, ±180°).
+    let mut f = base();
+    f.facilities[0] = FacilityJson::new("FR-PAR-01", "ACME-DC", "FR", 90_000_001, 0, 500);
+    assert_eq!(invalid(f), "facility \"FR-PAR-01\": centre out of range");
+    let mut f = base();
+    f.facilities[0] = FacilityJson::new("FR-PAR-01", "ACME-DC", "FR", 0, -180_000_001, 500);
+    assert_eq!(invalid(f), "facility \"FR-PAR-01\": centre out of range");
+    // Radius 0 and one over the bound; the bound itself loads.
+    for r in [0, 100_001] {
+        let mut f = base();
+        f.facilities[0].radius_m = r;
+        assert_eq!(
+            invalid(f),
+            "facility \"FR-PAR-01\": radius must be 1..=100000 m"
+        );
+    }
+    let mut f = base();
+    f.facilities[0].radius_m = 100_000;
+    Registry::from_file(f).unwrap();
+    // lon_scale two off (one off is rounding tolerance), and above KLAT.
+    let mut f = base();
+    let s = f.facilities[0].lon_scale;
+    f.facilities[0].lon_scale = s + 2;
+    assert_eq!(
+        invalid(f),
+        format!("facility \"FR-PAR-01\": lon_scale {} should be {s}", s + 2)
+    );
+    let mut f = base();
+    f.facilities[0] = FacilityJson::new("EQ-01", "ACME-DC", "FR", 0, 0, 500);
+    f.facilities[0].lon_scale = 116_597;
+    assert_eq!(
+        invalid(f),
+        "facility \"EQ-01\": lon_scale 116597 should be 116596"
+    );
+}
+
+#[test]
+fn auditor_invariants() {
+    let mut f = base();
+    f.auditors[1].id = f.auditors[0].id.clone();
+    assert_eq!(invalid(f), "auditor \"AUDITOR-0\" appears twice");
+    // The identity key (R = O, S = 0 would verify anything under it).
+    let mut f = base();
+    f.auditors[0].public_key = PointJson::from_point(&EdwardsAffine::zero());
+    assert_eq!(
+        encoding(f),
+        ("auditor \"AUDITOR-0\" key".into(), EncodingError::Identity)
+    );
+    // A key with a torsion component (order-2 point added).
+    let t = EdwardsAffine::new_unchecked(Fq::ZERO, -Fq::ONE);
+    let k = SecretKey::from_seed([1; 32]).public();
+    let mut f = base();
+    f.auditors[0].public_key = PointJson::from_point(&(k.into_group() + t).into_affine());
+    assert_eq!(
+        encoding(f),
+        (
+            "auditor \"AUDITOR-0\" key".into(),
+            EncodingError::NotInSubgroup
+        )
+    );
+    // Off the curve.
+    let mut f = base();
+    f.auditors[0].public_key =
+        PointJson::from_point(&EdwardsAffine::new_unchecked(k.x + Fq::ONE, k.y));
+    assert_eq!(
+        encoding(f),
+        (
+            "auditor \"AUDITOR-0\" key".into(),
+            EncodingError::NotOnCurve
+        )
+    );
+    // Too many auditors for the tree.
+    let mut f = base();
+    f.auditors = (0..17)
+        .map(|i| AuditorJson {
+            id: format!("A-{i}"),
+            public_key: PointJson::from_point(&k),
+        })
+        .collect();
+    assert_eq!(
+        invalid(f),
+        "at most 1024 facilities, 16 auditors and 64 chip models fit the registry trees"
+    );
+}
+
+#[test]
+fn model_and_tier_invariants() {
+    let mut f = base();
+    f.chip_models.push(ChipModelJson {
+        name: "B200".into(),
+        tpp: 1,
+    });
+    assert_eq!(invalid(f), "chip model \"B200\" appears twice");
+    for tpp in [0, 1 << 32] {
+        let mut f = base();
+        f.chip_models[0].tpp = tpp;
+        assert_eq!(
+            invalid(f),
+            "chip model \"H100-SXM\": tpp must be in 1..2^32"
+        );
+    }
+    for t in [0, MAX_TIER + 1] {
+        let mut f = base();
+        f.default_tier = t;
+        assert_eq!(invalid(f), format!("default tier must be 1..={MAX_TIER}"));
+        let mut f = base();
+        f.country_tiers.insert("SG".into(), t);
+        assert_eq!(
+            invalid(f),
+            format!("country \"SG\": tier must be 1..={MAX_TIER}")
+        );
+    }
+    let mut f = base();
+    f.country_tiers.insert("Sg".into(), 1);
+    assert_eq!(
+        encoding(f),
+        (
+            "tier table country \"Sg\"".into(),
+            EncodingError::BadCountry("Sg".into())
+        )
+    );
+}
