@@ -406,6 +406,20 @@ pub fn open(registry: &Registry, inv: &FleetInventory, secret: &FleetSecret) -> 
         return bad("the commitment secret is for another importer, epoch or format (run zkcc commit again)".into());
     }
     let shape = secret.shape;
+    if shape.facilities == 0
+        || shape.slot_chips == 0
+        || shape.slot_chips > zkcc_circuits::shard::MAX_SLOT_CHIPS
+        || shape.facilities > 1 << 12
+        || secret
+            .shards
+            .iter()
+            .any(|s| s.attestations.len() > shape.facilities)
+    {
+        return bad(format!(
+            "the commitment secret's shape {} or shard plan is not a valid one (run zkcc commit again)",
+            shape.name()
+        ));
+    }
     let mut witnesses = Vec::new();
     let mut cs = Vec::new();
     for s in &secret.shards {
