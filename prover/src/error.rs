@@ -45,6 +45,9 @@ pub enum ProverError {
     /// The agency's policy denied access.
     #[error("DENIED: {0}")]
     Denied(String),
+    /// Slurm refused a job or is not reachable.
+    #[error("slurm: {0}")]
+    Slurm(String),
     /// Verification failed.
     #[error("verification: {0}")]
     Verify(#[from] zkcc_verifier::VerifyError),

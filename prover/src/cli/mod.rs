@@ -1,6 +1,7 @@
 //! The `zkcc` command line: the subcommands, cut by role.
 mod agency;
 mod auditor;
+mod fleet;
 mod importer;
 
 use clap::{Parser, Subcommand};
@@ -65,6 +66,12 @@ enum Cmd {
     /// Importer: prove the shards (once per epoch) or a request (per request).
     #[command(subcommand)]
     Prove(importer::ProveCmd),
+    /// Importer, large fleets: plan shards, prove them one task at a time, answer a request.
+    #[command(subcommand)]
+    Shard(fleet::ShardCmd),
+    /// Importer, large fleets: prove a plan as a Slurm job array.
+    #[command(subcommand)]
+    Slurm(fleet::SlurmCmd),
     /// DEVELOPMENT ONLY: a single-party setup (whoever runs it can forge proofs).
     Setup {
         /// Circuit: shard-FxM (F facility slots of M chips) or request-SxF.
@@ -149,6 +156,8 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
         Cmd::Auditor(c) => auditor::run(c),
         Cmd::Commit(a) => importer::commit(a),
         Cmd::Prove(c) => importer::prove(c),
+        Cmd::Shard(c) => fleet::shard(c),
+        Cmd::Slurm(c) => fleet::slurm(c),
         Cmd::Setup { circuit, out } => {
             let c = Circuit::parse(&circuit)?;
             eprintln!("WARNING: single-party setup, for DEVELOPMENT ONLY — whoever runs it can forge proofs.");

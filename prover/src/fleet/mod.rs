@@ -8,6 +8,10 @@
 //! the request proof requires — and packed `F` to a shard in that order. The
 //! same inventory and shape always give the same plan.
 use crate::error::{ProverError, Result};
+
+pub mod plan;
+pub mod slurm;
+
 use ark_bn254::Fr;
 use ark_std::UniformRand;
 use serde::{Deserialize, Serialize};
@@ -293,7 +297,7 @@ pub struct Fleet {
     pub witnesses: Vec<ShardWitness>,
 }
 
-fn shard_witness(
+pub(crate) fn shard_witness(
     registry: &Registry,
     chunks: &[Chunk],
     idx: &[usize],
@@ -454,27 +458,17 @@ pub fn open(registry: &Registry, inv: &FleetInventory, secret: &FleetSecret) -> 
 impl Fleet {
     /// The statements of the shard proofs, for the agency's ledger digest.
     pub fn shard_statements(&self, registry: &Registry, ledger_digest: Fr) -> Vec<ShardStatement> {
-        let (gamma, beta) = challenges(self.commitment, ledger_digest, self.importer, self.epoch);
         self.witnesses
             .iter()
             .map(|w| {
-                let out = w.output(gamma, beta);
-                ShardStatement {
-                    importer: self.importer,
-                    registry_root: registry.root,
-                    epoch: self.epoch,
-                    commitment: self.commitment,
-                    shard_commitment: shard_commitment(self.importer, self.epoch, w),
-                    output: output_commitment(
-                        self.commitment,
-                        self.importer,
-                        self.epoch,
-                        &out.entries,
-                        out.product,
-                        out.blinding,
-                    ),
+                shard_statement(
+                    self.importer,
+                    self.epoch,
+                    self.commitment,
+                    registry,
                     ledger_digest,
-                }
+                    w,
+                )
             })
             .collect()
     }
@@ -496,53 +490,115 @@ impl Fleet {
             ));
         }
         let (gamma, beta) = challenges(self.commitment, ledger_digest, self.importer, self.epoch);
-        let mut openings = Vec::new();
-        let mut outputs = Vec::new();
-        let mut product = Fr::from(1u64);
-        for w in &self.witnesses {
-            let out = w.output(gamma, beta);
-            outputs.push(output_commitment(
-                self.commitment,
-                self.importer,
-                self.epoch,
-                &out.entries,
-                out.product,
-                out.blinding,
-            ));
-            product *= out.product;
-            openings.push(ShardOpening {
-                used: true,
-                product: out.product,
-                blinding: out.blinding,
-                entries: out.entries,
-            });
-        }
-        let facilities = {
-            let mut f: Vec<u64> = openings
-                .iter()
-                .flat_map(|o| o.entries.iter())
-                .filter(|e| e.used)
-                .map(|e| e.facility_index)
-                .collect();
-            f.sort_unstable();
-            f.dedup();
-            f.len() as u64
-        };
-        openings.resize(shape.shards, ShardOpening::padding(shape.entries));
-        Ok((
-            RequestStatement {
-                importer: self.importer,
-                epoch: self.epoch,
-                commitment: self.commitment,
-                shards_digest: shards_digest(&outputs),
-                ledger_product: product,
-                nonce,
-                rules,
-                facilities,
-            },
-            RequestWitness { shards: openings },
-        ))
+        let openings = self
+            .witnesses
+            .iter()
+            .map(|w| opening(&w.output(gamma, beta)))
+            .collect();
+        request_statement(
+            self.importer,
+            self.epoch,
+            self.commitment,
+            shape,
+            nonce,
+            rules,
+            openings,
+        )
     }
+}
+
+/// The statement of one shard's proof: its `C_s`, and `D_s` under the
+/// challenges of `C` and the ledger digest.
+pub fn shard_statement(
+    importer: Fr,
+    epoch: u64,
+    commitment: Fr,
+    registry: &Registry,
+    ledger_digest: Fr,
+    w: &ShardWitness,
+) -> ShardStatement {
+    let (gamma, beta) = challenges(commitment, ledger_digest, importer, epoch);
+    let out = w.output(gamma, beta);
+    ShardStatement {
+        importer,
+        registry_root: registry.root,
+        epoch,
+        commitment,
+        shard_commitment: shard_commitment(importer, epoch, w),
+        output: output_commitment(
+            commitment,
+            importer,
+            epoch,
+            &out.entries,
+            out.product,
+            out.blinding,
+        ),
+        ledger_digest,
+    }
+}
+
+/// The request proof's opening of one shard's `D_s`.
+pub fn opening(out: &zkcc_circuits::shard::ShardOutput) -> ShardOpening {
+    ShardOpening {
+        used: true,
+        product: out.product,
+        blinding: out.blinding,
+        entries: out.entries.clone(),
+    }
+}
+
+/// The request statement and witness from the shards' openings (in the
+/// order of `C`): the ledger product, the shards digest, the number of
+/// distinct facilities; padding slots up to the request shape.
+pub fn request_statement(
+    importer: Fr,
+    epoch: u64,
+    commitment: Fr,
+    shape: &RequestShape,
+    nonce: Fr,
+    rules: Rules,
+    mut openings: Vec<ShardOpening>,
+) -> Result<(RequestStatement, RequestWitness)> {
+    if openings.len() > shape.shards || openings.iter().any(|o| o.entries.len() != shape.entries) {
+        return bad(format!(
+            "{} shards do not fit the request circuit {} (shards x entries)",
+            openings.len(),
+            shape.name()
+        ));
+    }
+    let mut outputs = Vec::with_capacity(openings.len());
+    let mut product = Fr::from(1u64);
+    for o in &openings {
+        outputs.push(output_commitment(
+            commitment, importer, epoch, &o.entries, o.product, o.blinding,
+        ));
+        product *= o.product;
+    }
+    let facilities = {
+        let mut f: Vec<u64> = openings
+            .iter()
+            .flat_map(|o| o.entries.iter())
+            .filter(|e| e.used)
+            .map(|e| e.facility_index)
+            .collect();
+        f.sort_unstable();
+        f.dedup();
+        f.len() as u64
+    };
+    openings.resize(shape.shards, ShardOpening::padding(shape.entries));
+    Ok((
+        RequestStatement {
+            importer,
+            epoch,
+            commitment,
+            shards_digest: shards_digest(&outputs),
+            ledger_product: product,
+            nonce,
+            rules,
+            facilities,
+        },
+        RequestWitness { shards: openings },
+    ))
 }
 
 /// The auditor's side: signs every attestation of `inv` that names this
