@@ -111,7 +111,7 @@ pub fn run(dir: &Path, shard: ShardShape, request: RequestShape, seed: u64) -> R
     let registry = Registry::from_file(s.registry.clone())?;
     let importer = s.inventory.importer.clone();
     let ledger = ledger_from_shipments(&registry, &s.shipments, &importer)?;
-    write_json(&dir.join("ledger.json"), &ledger.file)?;
+    write_json(&dir.join("ledger.json"), &ledger.to_file(&registry))?;
     let countries: BTreeSet<&str> = s
         .registry
         .facilities

@@ -274,7 +274,7 @@ pub fn check_submission(
             "ledger_importer",
             format!(
                 "the agency's ledger is for importer {:?}, its request names {:?}",
-                ledger.file.importer, request.importer
+                ledger.importer_id, request.importer
             ),
         ));
     }

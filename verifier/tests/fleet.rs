@@ -490,7 +490,9 @@ mod cli {
         );
         w(
             "ledger.json",
-            serde_json::to_string(&p.ledger.file).unwrap().as_bytes(),
+            serde_json::to_string(&p.ledger.to_file(&p.registry))
+                .unwrap()
+                .as_bytes(),
         );
         w(
             "request.json",

@@ -28,7 +28,6 @@ use ark_bn254::Fr;
 use ark_ff::{BigInteger, Field, One, PrimeField};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
 
 /// The ledger file format version this code reads and writes.
 pub const LEDGER_VERSION: u32 = 1;
@@ -139,11 +138,14 @@ pub fn term(gamma: Fr, beta: Fr, ident: Fr, tpp: u64) -> Fr {
     gamma - ident - beta * Fr::from(tpp)
 }
 
-/// A validated ledger.
+/// A validated ledger: the importer and, per chip, only `(ident, tpp)` — 40
+/// bytes a chip, whatever the file held. [`Ledger::from_reader`] builds it
+/// from a file streamed record by record, so a ledger of a million chips
+/// never sits in memory as JSON or strings.
 #[derive(Clone, Debug)]
 pub struct Ledger {
-    /// The file it came from.
-    pub file: LedgerFile,
+    /// The importer (consignee) as in the file.
+    pub importer_id: String,
     /// The encoded importer id.
     pub importer: Fr,
     /// Records, sorted by identity.
@@ -152,60 +154,128 @@ pub struct Ledger {
     pub digest: Fr,
 }
 
-impl Ledger {
-    /// Parses and validates a ledger file against the registry's model table.
-    pub fn from_json(text: &str, registry: &Registry) -> Result<Self, LedgerError> {
-        Self::from_file(serde_json::from_str(text)?, registry)
+/// Turns records into entries one at a time: model and TPP checked against
+/// the registry, serials collected for the uniqueness check.
+struct Builder<'a> {
+    registry: &'a Registry,
+    entries: Vec<LedgerEntry>,
+    serials: Vec<Fr>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(registry: &'a Registry) -> Self {
+        Self {
+            registry,
+            entries: Vec::new(),
+            serials: Vec::new(),
+        }
     }
 
-    /// Validates a ledger: known models, their registry TPP, unique serials.
-    pub fn from_file(file: LedgerFile, registry: &Registry) -> Result<Self, LedgerError> {
-        if file.version != LEDGER_VERSION {
-            return Err(LedgerError::Version(file.version));
+    fn push(&mut self, r: &LedgerRecordJson) -> Result<(), LedgerError> {
+        let serial = encode_serial(&r.serial).map_err(|source| LedgerError::Encoding {
+            what: format!("serial {:?}", r.serial),
+            source,
+        })?;
+        let mi = self.registry.model_index(&r.model).ok_or_else(|| {
+            LedgerError::Invalid(format!(
+                "serial {:?}: model {:?} is not in the registry",
+                r.serial, r.model
+            ))
+        })?;
+        let tpp = self.registry.models[mi].1;
+        if r.tpp != tpp {
+            return Err(LedgerError::Invalid(format!(
+                "serial {:?}: tpp {} differs from the registry's {tpp} for {}",
+                r.serial, r.tpp, r.model
+            )));
         }
-        let importer = encode_label(&file.importer).map_err(|source| LedgerError::Encoding {
+        self.serials.push(serial);
+        self.entries.push(LedgerEntry {
+            ident: chip_ident(serial, mi),
+            tpp,
+        });
+        Ok(())
+    }
+
+    fn finish(mut self, version: u32, importer_id: String) -> Result<Ledger, LedgerError> {
+        if version != LEDGER_VERSION {
+            return Err(LedgerError::Version(version));
+        }
+        let importer = encode_label(&importer_id).map_err(|source| LedgerError::Encoding {
             what: "importer".into(),
             source,
         })?;
-        let mut seen = HashSet::new();
-        let mut entries = Vec::with_capacity(file.records.len());
-        for r in &file.records {
-            let serial = encode_serial(&r.serial).map_err(|source| LedgerError::Encoding {
-                what: format!("serial {:?}", r.serial),
-                source,
-            })?;
-            if !seen.insert(r.serial.as_str()) {
-                return Err(LedgerError::Invalid(format!(
-                    "serial {:?} appears twice",
-                    r.serial
-                )));
-            }
-            let mi = registry.model_index(&r.model).ok_or_else(|| {
-                LedgerError::Invalid(format!(
-                    "serial {:?}: model {:?} is not in the registry",
-                    r.serial, r.model
-                ))
-            })?;
-            let tpp = registry.models[mi].1;
-            if r.tpp != tpp {
-                return Err(LedgerError::Invalid(format!(
-                    "serial {:?}: tpp {} differs from the registry's {tpp} for {}",
-                    r.serial, r.tpp, r.model
-                )));
-            }
-            entries.push(LedgerEntry {
-                ident: chip_ident(serial, mi),
-                tpp,
-            });
+        self.serials.sort_unstable();
+        if let Some(w) = self.serials.windows(2).find(|w| w[0] == w[1]) {
+            return Err(LedgerError::Invalid(format!(
+                "serial {:?} appears twice",
+                decode_label(&w[0]).unwrap_or_default()
+            )));
         }
-        entries.sort();
+        let mut entries = self.entries;
+        entries.sort_unstable();
         let digest = digest(importer, &entries);
-        Ok(Self {
-            file,
+        Ok(Ledger {
+            importer_id,
             importer,
             entries,
             digest,
         })
+    }
+}
+
+impl Ledger {
+    /// Parses and validates a ledger file against the registry's model table.
+    pub fn from_json(text: &str, registry: &Registry) -> Result<Self, LedgerError> {
+        Self::from_reader(text.as_bytes(), registry)
+    }
+
+    /// Streams a ledger file: each record is validated and reduced to its
+    /// entry as it is read (unknown fields and trailing data refused).
+    pub fn from_reader<R: std::io::Read>(
+        reader: R,
+        registry: &Registry,
+    ) -> Result<Self, LedgerError> {
+        use serde::de::DeserializeSeed;
+        let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(reader));
+        let ledger = stream::FileSeed { registry }.deserialize(&mut de)??;
+        de.end()?;
+        Ok(ledger)
+    }
+
+    /// Validates a ledger: known models, their registry TPP, unique serials.
+    pub fn from_file(file: LedgerFile, registry: &Registry) -> Result<Self, LedgerError> {
+        let mut b = Builder::new(registry);
+        for r in &file.records {
+            b.push(r)?;
+        }
+        b.finish(file.version, file.importer)
+    }
+
+    /// The ledger as a file (records in identity order).
+    pub fn to_file(&self, registry: &Registry) -> LedgerFile {
+        LedgerFile {
+            version: LEDGER_VERSION,
+            importer: self.importer_id.clone(),
+            records: self
+                .entries
+                .iter()
+                .map(|e| {
+                    let bytes = e.ident.into_bigint().to_bytes_be();
+                    let mi = bytes[1] as usize;
+                    LedgerRecordJson {
+                        serial: serial_of(&e.ident).unwrap_or_default(),
+                        model: registry
+                            .file
+                            .chip_models
+                            .get(mi)
+                            .map(|m| m.name.clone())
+                            .unwrap_or_default(),
+                        tpp: e.tpp,
+                    }
+                })
+                .collect(),
+        }
     }
 
     /// `Π (γ − ident − β·tpp)` over the ledger.
@@ -260,5 +330,99 @@ mod tests {
         let long = encode_serial(&"~".repeat(30)).unwrap();
         assert!(long.into_bigint().num_bits() <= MODEL_SHIFT);
         assert!(chip_ident(long, 255).into_bigint().num_bits() <= 248);
+    }
+}
+
+/// The streaming reader of [`Ledger::from_reader`]: serde visitors over the
+/// file's object and its `records` array that never hold more than one record.
+mod stream {
+    use super::{Builder, Ledger, LedgerError, LedgerRecordJson};
+    use crate::registry::Registry;
+    use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    pub(super) struct FileSeed<'a> {
+        pub registry: &'a Registry,
+    }
+
+    struct RecordsSeed<'b, 'a> {
+        builder: &'b mut Builder<'a>,
+    }
+
+    impl<'de> DeserializeSeed<'de> for RecordsSeed<'_, '_> {
+        type Value = Result<(), LedgerError>;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for RecordsSeed<'_, '_> {
+        type Value = Result<(), LedgerError>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an array of ledger records")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while let Some(r) = seq.next_element::<LedgerRecordJson>()? {
+                if let Err(e) = self.builder.push(&r) {
+                    // Drain the rest so the error is the record's, not the parser's.
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    return Ok(Err(e));
+                }
+            }
+            Ok(Ok(()))
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for FileSeed<'_> {
+        type Value = Result<Ledger, LedgerError>;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for FileSeed<'_> {
+        type Value = Result<Ledger, LedgerError>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a ledger file")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut builder = Builder::new(self.registry);
+            let (mut version, mut importer, mut records) = (None, None, false);
+            let mut failed = None;
+            while let Some(key) = map.next_key::<String>()? {
+                match key.as_str() {
+                    "version" if version.is_none() => version = Some(map.next_value::<u32>()?),
+                    "importer" if importer.is_none() => {
+                        importer = Some(map.next_value::<String>()?)
+                    }
+                    "records" if !records => {
+                        records = true;
+                        if let Err(e) = map.next_value_seed(RecordsSeed {
+                            builder: &mut builder,
+                        })? {
+                            failed.get_or_insert(e);
+                        }
+                    }
+                    "version" | "importer" | "records" => {
+                        return Err(de::Error::custom(format!("duplicate field `{key}`")))
+                    }
+                    other => {
+                        return Err(de::Error::unknown_field(
+                            other,
+                            &["version", "importer", "records"],
+                        ))
+                    }
+                }
+            }
+            if let Some(e) = failed {
+                return Ok(Err(e));
+            }
+            let version = version.ok_or_else(|| de::Error::missing_field("version"))?;
+            let importer = importer.ok_or_else(|| de::Error::missing_field("importer"))?;
+            if !records {
+                return Err(de::Error::missing_field("records"));
+            }
+            Ok(builder.finish(version, importer))
+        }
     }
 }

@@ -84,7 +84,7 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
             let r = load_registry(&registry)?;
             let s: ShipmentsFile = read_json(&shipments)?;
             let l = ledger_from_shipments(&r, &s, &importer)?;
-            write_json(&out, &l.file)?;
+            write_json(&out, &l.to_file(&r))?;
             println!(
                 "{}: {} chips, TPP {}; digest {}",
                 importer,
@@ -122,7 +122,12 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
 
 pub fn verify(a: VerifyArgs) -> Result<(), ProverError> {
     let registry = load_registry(&a.registry)?;
-    let ledger = Ledger::from_json(&read_text(&a.ledger)?, &registry)
+    // Streamed: a ledger of a million chips is read record by record.
+    let file = std::fs::File::open(&a.ledger).map_err(|source| ProverError::Io {
+        path: a.ledger.display().to_string(),
+        source,
+    })?;
+    let ledger = Ledger::from_reader(file, &registry)
         .map_err(|e| ProverError::Inventory(format!("{}: {e}", a.ledger.display())))?;
     let req: RequestFile = read_json(&a.request)?;
     let sub = Submission::from_json(&read_text(&a.submission)?)?;

@@ -489,7 +489,10 @@ fn submission_cmd(a: SubmissionArgs) -> Run {
     .map_err(|e| format!("keys: {e}"))?;
     let registry = Registry::from_json(&read_text(&a.registry)?)
         .map_err(|e| format!("{}: {e}", a.registry.display()))?;
-    let ledger = Ledger::from_json(&read_text(&a.ledger)?, &registry)
+    // Streamed: a ledger of a million chips is read record by record.
+    let ledger = std::fs::File::open(&a.ledger)
+        .map_err(|e| e.to_string())
+        .and_then(|f| Ledger::from_reader(f, &registry).map_err(|e| e.to_string()))
         .map_err(|e| format!("{}: {e}", a.ledger.display()))?;
     let request: RequestFile = serde_json::from_str(&read_text(&a.request)?)
         .map_err(|e| format!("{}: {e}", a.request.display()))?;
