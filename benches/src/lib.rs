@@ -8,6 +8,9 @@ use ark_relations::gr1cs::{
 use zkcc_circuits::cluster::constraints::ClusterCircuit;
 use zkcc_circuits::cluster::fixtures::Fixture;
 use zkcc_circuits::cluster::ClusterShape;
+use zkcc_circuits::request::{RequestShape, Rules};
+use zkcc_circuits::shard::fixtures::{home, registry, Fleet, Plan};
+use zkcc_circuits::shard::ShardShape;
 
 /// An honest cluster fixture filling `chips` slots in `facilities` groups.
 pub fn full_fixture(chips: usize, facilities: usize) -> Fixture {
@@ -32,4 +35,37 @@ pub fn stock_constraint_system(c: &ClusterCircuit) -> ConstraintSystemRef<Fr> {
         .expect("the cluster circuit synthesizes");
     cs.finalize();
     cs
+}
+
+/// Median of a non-empty sample.
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// A fleet whose first shard fills every facility slot with a full chunk.
+pub fn full_fleet(shape: ShardShape, request: RequestShape) -> Fleet {
+    let keys: Vec<_> = (0..2u8)
+        .map(|i| zkcc_circuits::eddsa::SecretKey::from_seed([i + 1; 32]))
+        .collect();
+    let reg = registry(&keys);
+    let m = shape.slot_chips;
+    // Four facilities of the importer, each in F/4 (at least 1) full chunks; 1 in 40 chips unmarked.
+    let per = shape.facilities.div_ceil(4) * m;
+    let sizes: Vec<(usize, usize, usize)> = (0..4.min(shape.facilities))
+        .map(|f| (f, per - per / 40, per / 40))
+        .collect();
+    let mut plan = Plan::new(&reg, &sizes, m, shape.facilities, 7);
+    plan.shards.truncate(1);
+    let ledger = plan.ledger(&reg);
+    Fleet::build(
+        reg,
+        keys,
+        ledger,
+        shape,
+        request,
+        plan,
+        Rules::permissive(home()),
+        7,
+    )
 }

@@ -43,6 +43,7 @@
 //! checks. A batch of one is exact (GT has prime order and `ρ ≠ 0`).
 use crate::error::VerifyError;
 use crate::miller::{self, Lines};
+use crate::par;
 use crate::transcript::{TranscriptProtocol, BATCH_DOMAIN};
 use ark_bn254::{Bn254, Fq, Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::pairing::{MillerLoopOutput, Pairing};
@@ -285,16 +286,46 @@ impl PreparedKey {
             .map_err(|_| VerifyError::Backend("proofs and coefficients differ in length".into()))?;
         let alpha = vk.alpha_g1.into_group() * rho_sum;
 
-        let a: Vec<G1Affine> = idx.iter().map(|&i| items[i].proof.a).collect();
-        let mut g1 = scale_by_halves(&a, &halves);
+        let a: Vec<(G1Affine, (u64, u64))> = idx
+            .iter()
+            .zip(&halves)
+            .map(|(&i, &h)| (items[i].proof.a, h))
+            .collect();
+        let threads = par::threads_for(a.len());
+        let per = a.len().div_ceil(threads).max(1);
+        let mut g1: Vec<G1Projective> = par::chunks(&a, per, |c| {
+            let (ps, hs): (Vec<G1Affine>, Vec<(u64, u64)>) = c.iter().copied().unzip();
+            scale_by_halves(&ps, &hs)
+        })
+        .into_iter()
+        .flatten()
+        .collect();
         g1.extend([ic, c, alpha]);
         let g1 = G1Projective::normalize_batch(&g1);
         let bs: Vec<G2Affine> = idx.iter().map(|&i| items[i].proof.b).collect();
         // g1 = [ρᵢ·Aᵢ…, IC, C, α] against [Bᵢ…, −γ, −δ, −β].
         let (stepped, fixed_ps) = g1.split_at(idx.len());
+        // The stepped pairs in one Miller loop per thread (the fixed pairs in
+        // the first), multiplied: one final exponentiation for the whole batch.
         let ml = self.fixed_lines.as_ref().and_then(|fixed| {
             let refs: Vec<&Lines> = fixed.iter().collect();
-            miller::multi_miller_loop(stepped, &bs, fixed_ps, &refs).map(MillerLoopOutput)
+            let pairs: Vec<(G1Affine, G2Affine)> =
+                stepped.iter().copied().zip(bs.iter().copied()).collect();
+            let parts = par::chunks(&pairs, per, |c| {
+                let (ps, qs): (Vec<G1Affine>, Vec<G2Affine>) = c.iter().copied().unzip();
+                let first = std::ptr::eq(c.as_ptr(), pairs.as_ptr());
+                if first {
+                    miller::multi_miller_loop(&ps, &qs, fixed_ps, &refs)
+                } else {
+                    miller::multi_miller_loop(&ps, &qs, &[], &[])
+                }
+            });
+            // `idx` is not empty, so the first part holds the fixed pairs.
+            let mut f = <Bn254 as Pairing>::TargetField::one();
+            for p in parts {
+                f *= p?;
+            }
+            Some(MillerLoopOutput(f))
         });
         let ml = ml.unwrap_or_else(|| {
             let mut g2: Vec<G2Prepared> = bs.iter().map(|&b| b.into()).collect();

@@ -35,6 +35,7 @@
 use crate::batch::{BatchItem, PreparedKey};
 use crate::error::VerifyError;
 use crate::keys::{check_verifying_key_for, circuit_id};
+use crate::par;
 use crate::submission::{RequestFile, RulesJson, Submission, SUBMISSION_VERSION};
 use ark_bn254::{Bn254, Fr};
 use ark_ff::Zero;
@@ -314,7 +315,11 @@ pub fn check_submission(
     let mut items = Vec::with_capacity(sub.shards.len());
     let mut statements: Vec<ShardStatement> = Vec::with_capacity(sub.shards.len());
     let mut seen: HashMap<Fr, usize> = HashMap::new();
+    // Decompressing and subgroup-checking the proofs is most of the native
+    // work of a large submission: done on every core, used in order below.
+    let mut proofs = par::map(&sub.shards, |b| b.proof()).into_iter();
     for (i, b) in sub.shards.iter().enumerate() {
+        let proof = proofs.next().unwrap_or_else(|| b.proof());
         let st = (|| -> Result<(ShardStatement, Proof<Bn254>), VerifyError> {
             let st = b.statement()?;
             if b.circuit_id != keys.shard_id {
@@ -369,7 +374,7 @@ pub fn check_submission(
                     ),
                 ));
             }
-            Ok((st, b.proof()?))
+            Ok((st, proof?))
         })()
         .map_err(at_shard(i))?;
         items.push(BatchItem {

@@ -34,6 +34,7 @@ pub mod fleet;
 pub mod fuzzing;
 pub mod keys;
 pub mod miller;
+pub mod par;
 pub mod policy;
 pub mod snarkjs;
 pub mod submission;

@@ -13,46 +13,12 @@ use ark_snark::SNARK;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::time::Instant;
+use zkcc_benches::median;
 use zkcc_circuits::request::constraints::RequestCircuit;
-use zkcc_circuits::request::Rules;
 use zkcc_circuits::shard::constraints::ShardCircuit;
-use zkcc_circuits::shard::fixtures::{home, registry, Fleet, Plan};
-use zkcc_circuits::shard::ShardShape;
 use zkcc_prover::keys::{setup_keys_of, Circuit};
 use zkcc_prover::mem;
 use zkcc_prover::prove::{prove_assignment, request_assignment, shard_assignment, ProverKey};
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
-/// A fleet whose first shard fills every facility slot with a full chunk.
-fn full_fleet(shape: ShardShape, request: zkcc_circuits::request::RequestShape) -> Fleet {
-    let keys: Vec<_> = (0..2u8)
-        .map(|i| zkcc_circuits::eddsa::SecretKey::from_seed([i + 1; 32]))
-        .collect();
-    let reg = registry(&keys);
-    let m = shape.slot_chips;
-    // Four facilities of the importer, each in F/4 (at least 1) full chunks; 1 in 40 chips unmarked.
-    let per = shape.facilities.div_ceil(4) * m;
-    let sizes: Vec<(usize, usize, usize)> = (0..4.min(shape.facilities))
-        .map(|f| (f, per - per / 40, per / 40))
-        .collect();
-    let mut plan = Plan::new(&reg, &sizes, m, shape.facilities, 7);
-    plan.shards.truncate(1);
-    let ledger = plan.ledger(&reg);
-    Fleet::build(
-        reg,
-        keys,
-        ledger,
-        shape,
-        request,
-        plan,
-        Rules::permissive(home()),
-        7,
-    )
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -70,7 +36,7 @@ fn main() {
         shard.name(),
         request.name()
     );
-    let fleet = full_fleet(ss, rs);
+    let fleet = zkcc_benches::full_fleet(ss, rs);
     let (sst, sw) = fleet.shards[0].clone();
     let (rst, rw) = fleet.request.clone();
     let shard_circuit = ShardCircuit {

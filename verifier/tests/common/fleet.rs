@@ -268,7 +268,7 @@ pub fn diverted() -> &'static Proven {
             9,
         );
         let located = plan.ledger(reg);
-        let mut file = located.file.clone();
+        let mut file = located.to_file(reg);
         file.records.push(zkcc_circuits::ledger::LedgerRecordJson {
             serial: "SN-DIVERTED".into(),
             model: fixtures::MODELS[1].0.into(),
