@@ -80,7 +80,12 @@ for s in $(seq 0 $((shards - 1))); do
   grep -q "shard $s: proved" "plan/slurm/logs/shard-$s.out" || fail "task $s did not prove its shard"
 done
 scontrol show job "$request_job" | grep -q 'JobState=COMPLETED' || fail "request job $request_job did not complete"
-grep -q "Dependency=\|afterok" <(scontrol show job "$request_job") || true
+# The request job ran after the array (afterok): it started no earlier than
+# the last task ended (ISO timestamps compare as strings).
+field() { scontrol show job "$1" | grep -o "$2=[^ ]*" | head -n 1 | cut -d= -f2; }
+last_end=$(for s in $(seq 0 $((shards - 1))); do field "${array}_$s" EndTime; done | sort | tail -n 1)
+req_start=$(field "$request_job" StartTime)
+[[ ! "$req_start" < "$last_end" ]] || fail "request job started at $req_start, before the array ended ($last_end)"
 if [ "$KILL" = 1 ]; then
   [ -f "$WORK/killed" ] || fail "the fault hook never fired"
   grep -l "attempt 1 of 3 failed" plan/slurm/logs/shard-*.out >/dev/null || fail "the killed task was not retried"

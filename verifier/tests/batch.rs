@@ -272,3 +272,33 @@ fn verify_bundles_gives_one_verdict_per_bundle() {
         "proof encoding invalid: I/O error: Error { kind: UnexpectedEof, message: \"failed to fill whole buffer\" }"
     );
 }
+
+/// A batch large enough to be split across threads (parsing, scaling and
+/// Miller loops run per chunk, one final exponentiation): a bad proof in any
+/// chunk still fails the batch and is named, and with the bad proofs taken
+/// out the same batch accepts.
+#[test]
+fn threaded_batches_name_bad_proofs_in_every_chunk() {
+    let e = env();
+    let pk = PreparedKey::new(&e.vk);
+    let mut rng = StdRng::seed_from_u64(99);
+    let n = 70;
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    assert!(
+        cores == 1 || zkcc_verifier::par::threads_for(n) > 1,
+        "a batch of {n} is split across threads"
+    );
+    let mut items = items(n, &mut rng);
+    for bad in [[3usize, 64], [0, 69], [35, 36]] {
+        let mut tampered = items.clone();
+        for &i in &bad {
+            let other = items[(i + 1) % n].clone();
+            tamper_kind(&mut tampered[i], &other, 0, &mut rng);
+        }
+        let got = batch_verdict(&pk, &tampered, &mut rng);
+        assert_eq!(got, bad.to_vec(), "bad proofs {bad:?}");
+    }
+    pk.verify_batch(&items, &mut rng).unwrap();
+    items.truncate(33);
+    pk.verify_batch(&items, &mut rng).unwrap();
+}
