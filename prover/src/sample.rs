@@ -149,6 +149,8 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)], chunk: usize) -> Samp
         .map(|(c, t)| (c.to_string(), t))
         .collect(),
         default_tier: 2,
+        evaluators: vec![],
+        eval_suites: vec![],
     };
     let mut chips = Vec::new();
     let mut attestations = Vec::new();
