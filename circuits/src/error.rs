@@ -132,7 +132,7 @@ pub enum ClaimError {
     #[error("the evaluation suite does not match the public suite hash")]
     SuiteMismatch,
     /// No result for an eval of the suite.
-    #[error("eval slot {slot}: no result for eval {eval:?} of the suite")]
+    #[error("eval slot {slot}: no valid result for eval {eval:?} of the suite (one for this model, signed by an accredited evaluator, on the right side of the threshold, dated on or before deployment)")]
     MissingEval {
         /// The eval's position in the suite.
         slot: usize,

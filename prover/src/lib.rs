@@ -15,6 +15,7 @@ pub mod error;
 pub mod fleet;
 pub mod inventory;
 pub mod keys;
+pub mod lifecycle;
 pub mod mem;
 pub mod msm;
 pub mod prove;

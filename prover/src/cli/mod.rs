@@ -1,6 +1,7 @@
 //! The `zkcc` command line: the subcommands, cut by role.
 mod agency;
 mod auditor;
+mod evaluator;
 mod fleet;
 mod importer;
 
@@ -61,6 +62,12 @@ enum Cmd {
     /// Auditor commands.
     #[command(subcommand)]
     Auditor(auditor::AuditorCmd),
+    /// Evaluator commands: a key, signed evaluation results.
+    #[command(subcommand)]
+    Evaluator(evaluator::EvaluatorCmd),
+    /// Importer (lab): commit to a model by its weights digest.
+    #[command(subcommand)]
+    Model(importer::ModelCmd),
     /// Importer: commit to an inventory for an epoch (plans the shards; writes the secret, prints C).
     Commit(importer::CommitArgs),
     /// Importer: prove the shards (once per epoch) or a request (per request).
@@ -154,6 +161,8 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
         }
         Cmd::Agency(c) => agency::run(c),
         Cmd::Auditor(c) => auditor::run(c),
+        Cmd::Evaluator(c) => evaluator::run(c),
+        Cmd::Model(c) => importer::model(c),
         Cmd::Commit(a) => importer::commit(a),
         Cmd::Prove(c) => importer::prove(c),
         Cmd::Shard(c) => fleet::shard(c),
