@@ -167,4 +167,23 @@ pub enum ClaimError {
         /// The public deployment date (YYYYMMDD).
         deployment: u64,
     },
+    /// A store's facility is in a country above the allowed tier.
+    #[error("store slot {slot}: the facility's country is of tier {tier}, above the allowed tier {max_tier}")]
+    DisallowedCountry {
+        /// The offending store slot.
+        slot: usize,
+        /// The facility's tier.
+        tier: u64,
+        /// The highest tier allowed.
+        max_tier: u64,
+    },
+    /// A store is not encrypted at rest.
+    #[error("store slot {slot}: the store is not encrypted at rest")]
+    NotEncrypted {
+        /// The offending store slot.
+        slot: usize,
+    },
+    /// The attestation is for another deployment.
+    #[error("the store attestation is for another deployment")]
+    WrongDeployment,
 }

@@ -21,6 +21,7 @@ pub mod evaluation;
 pub mod geofence;
 #[cfg(feature = "r1cs")]
 pub mod harness;
+pub mod jurisdiction;
 pub mod ledger;
 pub mod merkle;
 pub mod poseidon;
