@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 use zkcc_circuits::cluster::constraints::ClusterCircuit;
 use zkcc_circuits::cluster::ClusterShape;
 use zkcc_circuits::evaluation::constraints::EvaluationCircuit;
+use zkcc_circuits::jurisdiction::constraints::JurisdictionCircuit;
 use zkcc_circuits::request::constraints::RequestCircuit;
 use zkcc_circuits::request::RequestShape;
 use zkcc_circuits::shard::constraints::ShardCircuit;
@@ -47,6 +48,8 @@ pub enum Circuit {
     Cluster(ClusterShape),
     /// The model-evaluation claim for suites of this many evals.
     Evaluation(usize),
+    /// The deployment-jurisdiction claim with this many store slots.
+    Jurisdiction(usize),
 }
 
 impl Circuit {
@@ -57,6 +60,7 @@ impl Circuit {
             Self::Request(_) => "request",
             Self::Cluster(_) => "cluster",
             Self::Evaluation(_) => "evaluation",
+            Self::Jurisdiction(_) => "jurisdiction",
         }
     }
     /// Shape name (`8x128`).
@@ -65,7 +69,7 @@ impl Circuit {
             Self::Shard(s) => s.name(),
             Self::Request(s) => s.name(),
             Self::Cluster(s) => s.name(),
-            Self::Evaluation(n) => n.to_string(),
+            Self::Evaluation(n) | Self::Jurisdiction(n) => n.to_string(),
         }
     }
     /// `claim-shape`, the key files' base name.
@@ -79,9 +83,10 @@ impl Circuit {
             Self::Request(_) => zkcc_circuits::request::PUBLIC_INPUT_NAMES.len(),
             Self::Cluster(_) => zkcc_circuits::cluster::PUBLIC_INPUT_NAMES.len(),
             Self::Evaluation(_) => zkcc_circuits::evaluation::PUBLIC_INPUT_NAMES.len(),
+            Self::Jurisdiction(_) => zkcc_circuits::jurisdiction::PUBLIC_INPUT_NAMES.len(),
         }
     }
-    /// Parses `shard-8x128`, `request-16x8`, `cluster-1024x8` or `evaluation-3`.
+    /// Parses `shard-8x128`, `request-16x8`, `cluster-1024x8`, `evaluation-3` or `jurisdiction-4`.
     pub fn parse(s: &str) -> Result<Self> {
         let err = || {
             ProverError::Keys(format!(
@@ -93,6 +98,14 @@ impl Circuit {
             return match shape.parse::<usize>() {
                 Ok(n) if (1..=zkcc_circuits::evaluation::MAX_EVALS).contains(&n) => {
                     Ok(Self::Evaluation(n))
+                }
+                _ => Err(err()),
+            };
+        }
+        if claim == "jurisdiction" {
+            return match shape.parse::<usize>() {
+                Ok(n) if (1..=zkcc_circuits::jurisdiction::MAX_STORES).contains(&n) => {
+                    Ok(Self::Jurisdiction(n))
                 }
                 _ => Err(err()),
             };
@@ -124,6 +137,7 @@ impl Circuit {
             Self::Request(s) => RequestCircuit::for_setup(s).generate_constraints(cs)?,
             Self::Cluster(s) => ClusterCircuit::for_setup(s).generate_constraints(cs)?,
             Self::Evaluation(n) => EvaluationCircuit::for_setup(n).generate_constraints(cs)?,
+            Self::Jurisdiction(n) => JurisdictionCircuit::for_setup(n).generate_constraints(cs)?,
         }
         Ok(())
     }
@@ -146,6 +160,10 @@ impl Circuit {
             ),
             Self::Evaluation(n) => Groth16::<Bn254>::generate_random_parameters_with_reduction(
                 EvaluationCircuit::for_setup(n),
+                rng,
+            ),
+            Self::Jurisdiction(n) => Groth16::<Bn254>::generate_random_parameters_with_reduction(
+                JurisdictionCircuit::for_setup(n),
                 rng,
             ),
         };

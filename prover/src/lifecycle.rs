@@ -16,7 +16,9 @@ use zkcc_circuits::evaluation::{
     parse_digest, EvaluationStatement, SignedResultJson,
 };
 use zkcc_circuits::registry::Registry;
-use zkcc_verifier::lifecycle::{EvaluationBundle, EvaluationRequest};
+use zkcc_verifier::lifecycle::{
+    EvaluationBundle, EvaluationRequest, JurisdictionBundle, JurisdictionRequest,
+};
 
 /// The lab's secret for one committed model (keep it: it opens `MC`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,6 +148,200 @@ pub fn prove_evaluation<R: rand::RngCore + rand::CryptoRng>(
         suite.version,
         zkcc_verifier::keys::circuit_id(&pk.vk),
         n,
+        &st,
+        &proof,
+    ))
+}
+
+/// One store of a deployment, as the operator lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreJson {
+    /// Store id (1–31 printable ASCII).
+    pub id: String,
+    /// `logs` or `outputs` (informative).
+    pub kind: String,
+    /// Registry facility id.
+    pub facility: String,
+    /// Encrypted at rest (as the auditor found it).
+    pub encrypted: bool,
+    /// Fingerprint of the operator-held encryption key (0x-hex field element).
+    pub key_fingerprint: String,
+}
+
+/// The auditor's signature on a deployment's store list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentAttestation {
+    /// Auditor id.
+    pub auditor: String,
+    /// Signature on [`zkcc_circuits::jurisdiction::attestation_message`].
+    pub signature: zkcc_circuits::eddsa::SignatureJson,
+}
+
+/// A deployment, as its operator keeps it (private: stores and facilities).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentFile {
+    /// Format version (1).
+    pub version: u32,
+    /// The operator (importer).
+    pub importer: String,
+    /// Deployment id.
+    pub deployment: String,
+    /// The served model's commitment.
+    pub model_commitment: String,
+    /// Epoch.
+    pub epoch: u64,
+    /// Every log and output store.
+    pub stores: Vec<StoreJson>,
+    /// The auditor's attestation for the epoch (absent until signed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<DeploymentAttestation>,
+}
+
+fn store_records(
+    registry: &Registry,
+    d: &DeploymentFile,
+) -> Result<Vec<(usize, zkcc_circuits::jurisdiction::StoreRecord)>> {
+    d.stores
+        .iter()
+        .map(|s| {
+            let index = registry.facility_index(&s.facility).ok_or_else(|| {
+                inv(format!(
+                    "store {}: no facility {:?} in the registry",
+                    s.id, s.facility
+                ))
+            })?;
+            Ok((
+                index,
+                zkcc_circuits::jurisdiction::StoreRecord {
+                    store_id: encode_label(&s.id)?,
+                    facility_id: registry.facilities[index].id,
+                    encrypted: s.encrypted,
+                    key_fingerprint: fr_from_hex(&s.key_fingerprint)?,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// The auditor signs the deployment's store list for its epoch.
+pub fn attest_deployment(
+    registry: &Registry,
+    d: &mut DeploymentFile,
+    key: &AuditorKeyFile,
+) -> Result<()> {
+    if registry.auditor_index(&key.id).is_none() {
+        return Err(inv(format!("auditor {} is not in the registry", key.id)));
+    }
+    let records: Vec<_> = store_records(registry, d)?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
+    let msg = zkcc_circuits::jurisdiction::attestation_message(
+        encode_label(&d.deployment)?,
+        fr_from_hex(&d.model_commitment)?,
+        d.epoch,
+        &records,
+    );
+    d.attestation = Some(DeploymentAttestation {
+        auditor: key.id.clone(),
+        signature: zkcc_circuits::eddsa::SignatureJson::from_signature(
+            &key.secret_key()?.sign(msg),
+        ),
+    });
+    Ok(())
+}
+
+/// The statement and witness for the agency's request, checked natively.
+pub fn jurisdiction_claim(
+    registry: &Registry,
+    request: &JurisdictionRequest,
+    d: &DeploymentFile,
+    capacity: usize,
+) -> Result<(
+    zkcc_circuits::jurisdiction::JurisdictionStatement,
+    zkcc_circuits::jurisdiction::JurisdictionWitness,
+)> {
+    use zkcc_circuits::jurisdiction::{self as j, StoreSlot};
+    if request.importer != d.importer || request.deployment != d.deployment {
+        return Err(inv(format!(
+            "the request is for {} deployment {}, the file is {} deployment {}",
+            request.importer, request.deployment, d.importer, d.deployment
+        )));
+    }
+    if d.stores.len() > capacity {
+        return Err(inv(format!(
+            "{} stores do not fit jurisdiction-{capacity}",
+            d.stores.len()
+        )));
+    }
+    let a = d
+        .attestation
+        .as_ref()
+        .ok_or_else(|| inv("the deployment is not attested (zkcc auditor attest-deployment)"))?;
+    let ai = registry
+        .auditor_index(&a.auditor)
+        .ok_or_else(|| inv(format!("auditor {} is not in the registry", a.auditor)))?;
+    let mut stores: Vec<StoreSlot> = store_records(registry, d)?
+        .into_iter()
+        .map(|(i, record)| StoreSlot {
+            used: true,
+            record,
+            facility: registry.facilities[i],
+            facility_path: registry.facility_tree.path(i),
+        })
+        .collect();
+    stores.resize(capacity, StoreSlot::padding());
+    let w = j::JurisdictionWitness {
+        stores,
+        auditor: registry.auditors[ai],
+        auditor_path: registry.auditor_tree.path(ai),
+        attested_deployment: encode_label(&d.deployment)?,
+        attested_epoch: d.epoch,
+        signature: a.signature.to_signature()?,
+        facilities_root: registry.facility_tree.root(),
+        auditors_root: registry.auditor_tree.root(),
+        params_digest: registry.params_digest,
+    };
+    let st = j::JurisdictionStatement {
+        registry_root: registry.root,
+        importer: encode_label(&request.importer)?,
+        deployment: encode_label(&request.deployment)?,
+        model_commitment: fr_from_hex(&request.model_commitment)?,
+        epoch: request.epoch,
+        max_tier: request.max_tier,
+        nonce: fr_from_hex(&request.nonce)?,
+    };
+    j::check_native(capacity, &st, &w)?;
+    Ok((st, w))
+}
+
+/// Proves the deployment-jurisdiction claim for the agency's request.
+pub fn prove_jurisdiction<R: rand::RngCore + rand::CryptoRng>(
+    pk: &ProverKey,
+    capacity: usize,
+    registry: &Registry,
+    request: &JurisdictionRequest,
+    d: &DeploymentFile,
+    rng: &mut R,
+) -> Result<JurisdictionBundle> {
+    use zkcc_circuits::jurisdiction::constraints::JurisdictionCircuit;
+    let (st, w) = jurisdiction_claim(registry, request, d, capacity)?;
+    let z = assignment_of(JurisdictionCircuit {
+        capacity,
+        statement: st,
+        witness: Some(w),
+    });
+    let proof = prove_assignments(pk, vec![z], rng)
+        .pop()
+        .ok_or_else(|| ProverError::Backend("no proof".into()))??;
+    Ok(JurisdictionBundle::new(
+        &request.importer,
+        &request.deployment,
+        zkcc_verifier::keys::circuit_id(&pk.vk),
+        capacity,
         &st,
         &proof,
     ))

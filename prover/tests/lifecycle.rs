@@ -140,3 +140,141 @@ fn commit_sign_prove_verify_and_every_mismatch_is_rejected() {
         Err(ProverError::Claim(ClaimError::MissingEval { slot: 1, .. }))
     ));
 }
+
+#[test]
+fn attest_prove_verify_a_deployment_and_every_mismatch_is_rejected() {
+    use zkcc_prover::lifecycle::{
+        attest_deployment, jurisdiction_claim, prove_jurisdiction, DeploymentFile, StoreJson,
+    };
+    use zkcc_verifier::lifecycle::{verify_jurisdiction, JurisdictionRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = StdRng::seed_from_u64(32);
+    // The shard fixtures' registry: auditors AUDITOR-0/1 from seeds 1, 2.
+    let auditors: Vec<SecretKey> = (0..2u8)
+        .map(|i| SecretKey::from_seed([i + 1; 32]))
+        .collect();
+    let reg = zkcc_circuits::shard::fixtures::registry(&auditors);
+    let auditor = AuditorKeyFile {
+        version: 1,
+        id: "AUDITOR-1".into(),
+        seed: hex::encode([2u8; 32]),
+    };
+    let mc = fr_to_hex(&zkcc_circuits::Fr::from(0xc0ffeeu64));
+    let store = |id: &str, kind: &str, facility: &str| StoreJson {
+        id: id.into(),
+        kind: kind.into(),
+        facility: facility.into(),
+        encrypted: true,
+        key_fingerprint: "0x1234".into(),
+    };
+    let mut d = DeploymentFile {
+        version: 1,
+        importer: "ACME-DC".into(),
+        deployment: "CHAT-EU-1".into(),
+        model_commitment: mc.clone(),
+        epoch: 7,
+        stores: vec![
+            store("LOGS-1", "logs", "FR-PAR-01"),
+            store("OUT-1", "outputs", "SG-JUR-04"),
+        ],
+        attestation: None,
+    };
+    attest_deployment(&reg, &mut d, &auditor).unwrap();
+    let request = JurisdictionRequest {
+        version: LIFECYCLE_VERSION,
+        importer: "ACME-DC".into(),
+        deployment: "CHAT-EU-1".into(),
+        model_commitment: mc.clone(),
+        epoch: 7,
+        max_tier: 2,
+        nonce: fr_to_hex(&zkcc_circuits::Fr::from(99u64)),
+    };
+    let c = Circuit::parse("jurisdiction-3").unwrap();
+    keys::setup_circuit(dir.path(), &c, &mut rng).unwrap();
+    let (pk, _) = keys::load_proving_key_of(dir.path(), &c).unwrap();
+    let vk = PreparedKey::new(&keys::load_verifying_key_of(dir.path(), &c).unwrap());
+    let b = prove_jurisdiction(&pk, 3, &reg, &request, &d, &mut rng).unwrap();
+    let v = verify_jurisdiction(&vk, &reg, &request, &b).unwrap();
+    assert_eq!((v.max_tier, v.model_commitment.as_str()), (2, mc.as_str()));
+
+    // The agency's values, one at a time.
+    for (req, field) in [
+        (
+            JurisdictionRequest {
+                model_commitment: fr_to_hex(&zkcc_circuits::Fr::from(1u64)),
+                ..request.clone()
+            },
+            "model_commitment",
+        ),
+        (
+            JurisdictionRequest {
+                epoch: 8,
+                ..request.clone()
+            },
+            "epoch",
+        ),
+        (
+            JurisdictionRequest {
+                max_tier: 1,
+                ..request.clone()
+            },
+            "max_tier",
+        ),
+        (
+            JurisdictionRequest {
+                deployment: "CHAT-EU-2".into(),
+                ..request.clone()
+            },
+            "deployment",
+        ),
+        (
+            JurisdictionRequest {
+                nonce: fr_to_hex(&zkcc_circuits::Fr::from(98u64)),
+                ..request.clone()
+            },
+            "nonce",
+        ),
+    ] {
+        match verify_jurisdiction(&vk, &reg, &req, &b) {
+            Err(VerifyError::StatementMismatch { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    // The bundle edited to a stricter tier cap: the proof fails.
+    let mut b2 = b.clone();
+    b2.public_inputs.max_tier = 1;
+    assert!(matches!(
+        verify_jurisdiction(
+            &vk,
+            &reg,
+            &JurisdictionRequest {
+                max_tier: 1,
+                ..request.clone()
+            },
+            &b2
+        ),
+        Err(VerifyError::ProofRejected)
+    ));
+    // The prover refuses: tier 1 only (SG is tier 2); a store moved to KP after attestation.
+    assert!(matches!(
+        jurisdiction_claim(
+            &reg,
+            &JurisdictionRequest {
+                max_tier: 1,
+                ..request.clone()
+            },
+            &d,
+            3
+        ),
+        Err(ProverError::Claim(ClaimError::DisallowedCountry {
+            slot: 1,
+            ..
+        }))
+    ));
+    let mut moved = d.clone();
+    moved.stores[0].facility = "DE-FRA-02".into();
+    assert!(matches!(
+        jurisdiction_claim(&reg, &request, &moved, 3),
+        Err(ProverError::Claim(ClaimError::BadSignature { .. }))
+    ));
+}

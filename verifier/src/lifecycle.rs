@@ -254,3 +254,204 @@ pub fn verify_evaluation(
         model_commitment: fr_to_hex(&st.model_commitment),
     })
 }
+
+/// The agency's request for a deployment-jurisdiction proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JurisdictionRequest {
+    /// [`LIFECYCLE_VERSION`].
+    pub version: u32,
+    /// The importer (operator) asked.
+    pub importer: String,
+    /// The deployment id.
+    pub deployment: String,
+    /// The evaluated model's commitment the deployment must serve (from a
+    /// verified evaluation claim).
+    pub model_commitment: String,
+    /// The epoch audited.
+    pub epoch: u64,
+    /// Highest tier of the registry's country table a store may be in.
+    pub max_tier: u64,
+    /// A fresh nonce (0x-hex field element).
+    pub nonce: String,
+}
+
+/// Public inputs of a jurisdiction proof, as the bundle states them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JurisdictionInputsJson {
+    /// Registry root.
+    pub registry_root: String,
+    /// Importer id.
+    pub importer: String,
+    /// Deployment id.
+    pub deployment: String,
+    /// The model commitment.
+    pub model_commitment: String,
+    /// Epoch.
+    pub epoch: u64,
+    /// Highest allowed tier.
+    pub max_tier: u64,
+    /// The agency's nonce.
+    pub nonce: String,
+}
+
+/// A deployment-jurisdiction proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JurisdictionBundle {
+    /// [`LIFECYCLE_VERSION`].
+    pub version: u32,
+    /// `"jurisdiction"`.
+    pub claim: String,
+    /// Circuit id of the key it was proven with.
+    pub circuit_id: String,
+    /// Store slots of the circuit.
+    pub capacity: usize,
+    /// Public inputs.
+    pub public_inputs: JurisdictionInputsJson,
+    /// Hex of the compressed proof.
+    pub proof: String,
+}
+
+/// What a verified jurisdiction proof establishes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedJurisdiction {
+    /// The importer.
+    pub importer: String,
+    /// The deployment.
+    pub deployment: String,
+    /// The model it serves.
+    pub model_commitment: String,
+    /// The epoch.
+    pub epoch: u64,
+    /// Every store is in a country of tier at most this.
+    pub max_tier: u64,
+}
+
+impl JurisdictionBundle {
+    /// Builds a bundle.
+    pub fn new(
+        importer: &str,
+        deployment: &str,
+        circuit_id: String,
+        capacity: usize,
+        st: &zkcc_circuits::jurisdiction::JurisdictionStatement,
+        proof: &Proof<Bn254>,
+    ) -> Self {
+        let mut bytes = Vec::new();
+        // Serializing into a Vec cannot fail.
+        let _ = proof.serialize_compressed(&mut bytes);
+        Self {
+            version: LIFECYCLE_VERSION,
+            claim: "jurisdiction".into(),
+            circuit_id,
+            capacity,
+            public_inputs: JurisdictionInputsJson {
+                registry_root: fr_to_hex(&st.registry_root),
+                importer: importer.into(),
+                deployment: deployment.into(),
+                model_commitment: fr_to_hex(&st.model_commitment),
+                epoch: st.epoch,
+                max_tier: st.max_tier,
+                nonce: fr_to_hex(&st.nonce),
+            },
+            proof: hex::encode(bytes),
+        }
+    }
+
+    /// Parses a bundle.
+    pub fn from_json(text: &str) -> Result<Self, VerifyError> {
+        Ok(serde_json::from_str(text)?)
+    }
+
+    /// The statement, every field checked canonical.
+    pub fn statement(
+        &self,
+    ) -> Result<zkcc_circuits::jurisdiction::JurisdictionStatement, VerifyError> {
+        if self.version != LIFECYCLE_VERSION || self.claim != "jurisdiction" {
+            return Err(VerifyError::Unsupported(format!(
+                "version {} claim {:?} where a version {LIFECYCLE_VERSION} \"jurisdiction\" proof was expected",
+                self.version, self.claim
+            )));
+        }
+        let p = &self.public_inputs;
+        let label = |name: &'static str, s: &str| {
+            encode_label(s).map_err(|e| VerifyError::PublicInput {
+                name,
+                reason: e.to_string(),
+            })
+        };
+        Ok(zkcc_circuits::jurisdiction::JurisdictionStatement {
+            registry_root: fe("registry_root", &p.registry_root)?,
+            importer: label("importer", &p.importer)?,
+            deployment: label("deployment", &p.deployment)?,
+            model_commitment: fe("model_commitment", &p.model_commitment)?,
+            epoch: p.epoch,
+            max_tier: p.max_tier,
+            nonce: fe("nonce", &p.nonce)?,
+        })
+    }
+}
+
+/// Verifies a deployment-jurisdiction bundle against the agency's registry
+/// and request (which names the model commitment the agency saw evaluated).
+pub fn verify_jurisdiction(
+    key: &PreparedKey,
+    registry: &Registry,
+    request: &JurisdictionRequest,
+    bundle: &JurisdictionBundle,
+) -> Result<VerifiedJurisdiction, VerifyError> {
+    let st = bundle.statement()?;
+    let key_id = crate::keys::circuit_id(key.vk());
+    if bundle.circuit_id != key_id {
+        return Err(VerifyError::WrongCircuit {
+            bundle: bundle.circuit_id.clone(),
+            key: key_id,
+        });
+    }
+    let p = &bundle.public_inputs;
+    if p.importer != request.importer {
+        return Err(mismatch("importer", &request.importer, &p.importer));
+    }
+    if p.deployment != request.deployment {
+        return Err(mismatch("deployment", &request.deployment, &p.deployment));
+    }
+    if st.registry_root != registry.root {
+        return Err(mismatch(
+            "registry_root",
+            fr_to_hex(&registry.root),
+            &p.registry_root,
+        ));
+    }
+    let mc = fe("request model_commitment", &request.model_commitment)?;
+    if st.model_commitment != mc {
+        return Err(mismatch(
+            "model_commitment",
+            &request.model_commitment,
+            &p.model_commitment,
+        ));
+    }
+    if st.epoch != request.epoch {
+        return Err(mismatch("epoch", request.epoch, st.epoch));
+    }
+    if st.max_tier != request.max_tier {
+        return Err(mismatch("max_tier", request.max_tier, st.max_tier));
+    }
+    let nonce = fe("request nonce", &request.nonce)?;
+    if st.nonce != nonce {
+        return Err(mismatch("nonce", &request.nonce, &p.nonce));
+    }
+    let proof = parse_proof(
+        &hex::decode(&bundle.proof)
+            .map_err(|e| VerifyError::ProofEncoding(format!("not hex: {e}")))?,
+    )?;
+    key.verify(&st.public_inputs(), &proof)?;
+    Ok(VerifiedJurisdiction {
+        importer: request.importer.clone(),
+        deployment: request.deployment.clone(),
+        model_commitment: request.model_commitment.clone(),
+        epoch: st.epoch,
+        max_tier: st.max_tier,
+    })
+}

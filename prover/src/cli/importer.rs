@@ -93,6 +93,26 @@ pub enum ProveCmd {
         #[arg(required = true)]
         results: Vec<PathBuf>,
     },
+    /// Prove the deployment-jurisdiction claim for the agency's request.
+    Jurisdiction {
+        /// Key directory.
+        #[arg(long, default_value = "keys")]
+        keys: PathBuf,
+        /// Circuit jurisdiction-S (S store slots).
+        #[arg(long, default_value = "jurisdiction-4")]
+        circuit: String,
+        #[arg(long)]
+        registry: PathBuf,
+        /// The attested deployment file.
+        #[arg(long)]
+        deployment: PathBuf,
+        /// The agency's jurisdiction request.
+        #[arg(long)]
+        request: PathBuf,
+        /// Jurisdiction bundle to write.
+        #[arg(long, default_value = "jurisdiction.json")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -157,6 +177,38 @@ pub fn commit(a: CommitArgs) -> Result<(), ProverError> {
 
 pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
     match c {
+        ProveCmd::Jurisdiction {
+            keys: dir,
+            circuit,
+            registry,
+            deployment,
+            request,
+            out,
+        } => {
+            let r = load_registry(&registry)?;
+            let d: zkcc_prover::lifecycle::DeploymentFile = read_json(&deployment)?;
+            let req: zkcc_verifier::lifecycle::JurisdictionRequest = read_json(&request)?;
+            let c = Circuit::parse(&circuit)?;
+            let Circuit::Jurisdiction(cap) = c else {
+                return Err(ProverError::Keys("--circuit takes jurisdiction-S".into()));
+            };
+            let (pk, _) = keys::load_proving_key_of(&dir, &c)?;
+            let (b, t) = timed("proving the jurisdiction claim", || {
+                zkcc_prover::lifecycle::prove_jurisdiction(&pk, cap, &r, &req, &d, &mut OsRng)
+            });
+            let b = b?;
+            write_json(&out, &b)?;
+            println!(
+                "proved that every store of deployment {} (model {}) is encrypted in a facility of tier <= {} for epoch {} in {:.2} s: {}",
+                req.deployment,
+                req.model_commitment,
+                req.max_tier,
+                req.epoch,
+                t.as_secs_f64(),
+                out.display()
+            );
+            Ok(())
+        }
         ProveCmd::Evaluation {
             keys: dir,
             registry,
