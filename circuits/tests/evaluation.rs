@@ -249,7 +249,7 @@ fn a_signature_by_an_unaccredited_evaluator_fails() {
             DEPLOYMENT,
             &all
         ),
-        Err(ClaimError::MissingEval { slot: 2, .. })
+        Err(ClaimError::EvaluatorNotAccredited { slot: 2 })
     ));
 }
 

@@ -11,6 +11,7 @@
 
 pub mod agency;
 pub mod demo;
+pub mod demo_lifecycle;
 pub mod error;
 pub mod fleet;
 pub mod inventory;

@@ -133,7 +133,10 @@ fn commit_sign_prove_verify_and_every_mismatch_is_rejected() {
         .collect();
     assert!(matches!(
         prove_evaluation(&pk, &reg, &request, &secret, &late, &mut rng),
-        Err(ProverError::Claim(ClaimError::MissingEval { slot: 0, .. }))
+        Err(ProverError::Claim(ClaimError::AfterDeployment {
+            slot: 0,
+            ..
+        }))
     ));
     assert!(matches!(
         prove_evaluation(&pk, &reg, &request, &secret, &results[..1], &mut rng),

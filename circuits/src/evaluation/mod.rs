@@ -575,10 +575,10 @@ pub fn assemble(
                 signature,
             })
         });
-        out.push(found.ok_or_else(|| ClaimError::MissingEval {
-            slot: i,
-            eval: decode_label(&spec.id).unwrap_or_default(),
-        })?);
+        match found {
+            Some(r) => out.push(r),
+            None => return Err(explain(registry, spec, i, digest, deployment_date, results)),
+        }
     }
     Ok(EvaluationWitness {
         digest_hi: hi,
@@ -588,6 +588,69 @@ pub fn assemble(
         results: out,
         registry: registry.opening,
     })
+}
+
+/// Why no result serves eval `slot`: the first result for that eval, checked
+/// in the order of the claim (model, accreditation, side, date, signature);
+/// [`ClaimError::MissingEval`] if there is none.
+fn explain(
+    registry: &crate::registry::Registry,
+    spec: &EvalSpec,
+    slot: usize,
+    digest: &[u8; 32],
+    deployment_date: u64,
+    results: &[SignedResultJson],
+) -> ClaimError {
+    let missing = ClaimError::MissingEval {
+        slot,
+        eval: decode_label(&spec.id).unwrap_or_default(),
+    };
+    let Some((r, (d, _, _))) = results
+        .iter()
+        .filter_map(|r| r.decode().ok().map(|x| (r, x)))
+        .find(|(_, (_, id, _))| *id == spec.id)
+    else {
+        return missing;
+    };
+    if d != *digest {
+        return ClaimError::BadSignature {
+            slot,
+            reason: format!(
+                "the result of {} is signed for another model digest",
+                r.evaluator
+            ),
+        };
+    }
+    if registry.evaluator_index(&r.evaluator).is_none()
+        || registry
+            .evaluators
+            .iter()
+            .all(|e| r.public_key.to_point().ok() != Some(e.key))
+    {
+        return ClaimError::EvaluatorNotAccredited { slot };
+    }
+    if !spec.direction.holds(r.score, spec.threshold) {
+        return ClaimError::ScoreOutOfBounds {
+            slot,
+            score: r.score,
+            threshold: spec.threshold,
+            direction: spec.direction.words(),
+        };
+    }
+    if r.date > deployment_date {
+        return ClaimError::AfterDeployment {
+            slot,
+            date: r.date,
+            deployment: deployment_date,
+        };
+    }
+    ClaimError::BadSignature {
+        slot,
+        reason: format!(
+            "the result of {} does not verify under its registry key",
+            r.evaluator
+        ),
+    }
 }
 
 #[doc(hidden)]
