@@ -128,4 +128,62 @@ pub enum ClaimError {
         /// Allowed width.
         bits: u32,
     },
+    /// The witness's evaluation suite is not the public suite.
+    #[error("the evaluation suite does not match the public suite hash")]
+    SuiteMismatch,
+    /// No result for an eval of the suite.
+    #[error("eval slot {slot}: no valid result for eval {eval:?} of the suite (one for this model, signed by an accredited evaluator, on the right side of the threshold, dated on or before deployment)")]
+    MissingEval {
+        /// The eval's position in the suite.
+        slot: usize,
+        /// The eval id.
+        eval: String,
+    },
+    /// An evaluator is not accredited under the public root.
+    #[error("eval slot {slot}: evaluator is not accredited in the registry")]
+    EvaluatorNotAccredited {
+        /// The offending eval slot.
+        slot: usize,
+    },
+    /// A score is on the wrong side of its threshold.
+    #[error("eval slot {slot}: score {score} is not {direction} the threshold {threshold}")]
+    ScoreOutOfBounds {
+        /// The offending eval slot.
+        slot: usize,
+        /// The signed score.
+        score: u64,
+        /// The suite's threshold.
+        threshold: u64,
+        /// `at most` or `at least`.
+        direction: &'static str,
+    },
+    /// A result is dated after the deployment date.
+    #[error("eval slot {slot}: result dated {date}, after the deployment date {deployment}")]
+    AfterDeployment {
+        /// The offending eval slot.
+        slot: usize,
+        /// The result's date (YYYYMMDD).
+        date: u64,
+        /// The public deployment date (YYYYMMDD).
+        deployment: u64,
+    },
+    /// A store's facility is in a country above the allowed tier.
+    #[error("store slot {slot}: the facility's country is of tier {tier}, above the allowed tier {max_tier}")]
+    DisallowedCountry {
+        /// The offending store slot.
+        slot: usize,
+        /// The facility's tier.
+        tier: u64,
+        /// The highest tier allowed.
+        max_tier: u64,
+    },
+    /// A store is not encrypted at rest.
+    #[error("store slot {slot}: the store is not encrypted at rest")]
+    NotEncrypted {
+        /// The offending store slot.
+        slot: usize,
+    },
+    /// The attestation is for another deployment.
+    #[error("the store attestation is for another deployment")]
+    WrongDeployment,
 }

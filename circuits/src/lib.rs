@@ -17,9 +17,11 @@ pub mod cluster;
 pub mod eddsa;
 pub mod encoding;
 pub mod error;
+pub mod evaluation;
 pub mod geofence;
 #[cfg(feature = "r1cs")]
 pub mod harness;
+pub mod jurisdiction;
 pub mod ledger;
 pub mod merkle;
 pub mod poseidon;
@@ -54,6 +56,10 @@ pub mod domain {
     /// Tag of an attestation message: `H(ATTESTATION, facility_id, epoch, digest)`.
     pub fn attestation() -> Fr {
         tag(b"zkcc attestation v1")
+    }
+    /// Tag of the lifecycle part of the registry: `H(LIFECYCLE, evaluators_root, suites_root)`.
+    pub fn lifecycle() -> Fr {
+        tag(b"zkcc lifecycle registry v1")
     }
     /// Tag of the inventory commitment: `H(COMMITMENT, epoch, acc, blinding)`.
     pub fn commitment() -> Fr {

@@ -7,9 +7,17 @@
 //! auditor leaf  = Poseidon(id, A.x, A.y)
 //! model leaf    = Poseidon(name, tpp)
 //! tier leaf     = Poseidon(country, tier)          (sorted by country)
-//! params_digest = Poseidon(policy_version, models_root, tiers_root, default_tier)
+//! evaluator leaf = Poseidon(id, A.x, A.y)         (accredited evaluation labs)
+//! suite leaf     = evaluation::suite_hash(suite)   (the agency's evaluation suites)
+//! lifecycle_root = Poseidon(LIFECYCLE_TAG, evaluators_root, suites_root)
+//! params_digest = Poseidon(policy_version, models_root, tiers_root, default_tier)                  (no evaluators, no suites)
+//! params_digest = Poseidon(policy_version, models_root, tiers_root, default_tier, lifecycle_root)  (otherwise)
 //! registry_root = Poseidon(REGISTRY_TAG, facilities_root, auditors_root, params_digest)
 //! ```
+//! A registry without evaluators and suites keeps the root it had before the
+//! lifecycle claims existed (Poseidon of arity 4 and of arity 5 are distinct
+//! permutations, so the two forms cannot collide); the evaluation claim proves
+//! against the five-input form only.
 //! Trees have fixed depths ([`FACILITY_DEPTH`], [`AUDITOR_DEPTH`],
 //! [`MODEL_DEPTH`], [`TIER_DEPTH`]); a leaf's index is its position in the
 //! file (tiers: in country order).
@@ -34,6 +42,10 @@ use std::collections::HashSet;
 pub const FACILITY_DEPTH: usize = 10;
 /// Depth of the auditor tree (16 auditors).
 pub const AUDITOR_DEPTH: usize = 4;
+/// Depth of the evaluator tree (16 evaluators).
+pub const EVALUATOR_DEPTH: usize = 4;
+/// Depth of the evaluation-suite tree (16 suites).
+pub const SUITE_DEPTH: usize = 4;
 /// Depth of the chip-model tree (64 models).
 pub const MODEL_DEPTH: usize = 6;
 /// Depth of the country → tier tree (256 countries).
@@ -63,6 +75,12 @@ pub struct RegistryFile {
     pub country_tiers: std::collections::BTreeMap<String, u8>,
     /// Tier of a country missing from `country_tiers`.
     pub default_tier: u8,
+    /// Accredited evaluators (evaluation labs); absent in older files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evaluators: Vec<AuditorJson>,
+    /// The agency's evaluation suites; absent in older files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub eval_suites: Vec<EvalSuiteJson>,
 }
 
 /// An authorized facility.
@@ -117,6 +135,8 @@ pub struct AuditorJson {
     /// EdDSA public key on Baby Jubjub.
     pub public_key: PointJson,
 }
+
+pub use crate::evaluation::{Direction, EvalJson, EvalSuiteJson};
 
 /// A chip model.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,6 +226,58 @@ impl AuditorLeaf {
     }
 }
 
+/// An evaluator as committed in the registry (the same leaf form as an
+/// auditor's, in its own tree).
+pub type EvaluatorLeaf = AuditorLeaf;
+
+/// `Poseidon(LIFECYCLE_TAG, evaluators_root, suites_root)`.
+pub fn lifecycle_root(evaluators_root: Fr, suites_root: Fr) -> Fr {
+    poseidon::hash(&[domain::lifecycle(), evaluators_root, suites_root])
+}
+
+/// Everything under the registry root except the facility, auditor and
+/// evaluator leaves: what a lifecycle proof opens the root with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RegistryOpening {
+    /// Root of the facility tree.
+    pub facilities_root: Fr,
+    /// Root of the auditor tree.
+    pub auditors_root: Fr,
+    /// The policy version.
+    pub policy_version: u64,
+    /// Root of the chip-model tree.
+    pub models_root: Fr,
+    /// Root of the country → tier tree.
+    pub tiers_root: Fr,
+    /// The default tier.
+    pub default_tier: u64,
+    /// Root of the evaluator tree.
+    pub evaluators_root: Fr,
+    /// Root of the evaluation-suite tree.
+    pub suites_root: Fr,
+}
+
+impl RegistryOpening {
+    /// The parameter digest in its five-input (lifecycle) form.
+    pub fn params_digest(&self) -> Fr {
+        poseidon::hash(&[
+            Fr::from(self.policy_version),
+            self.models_root,
+            self.tiers_root,
+            Fr::from(self.default_tier),
+            lifecycle_root(self.evaluators_root, self.suites_root),
+        ])
+    }
+    /// The registry root in its lifecycle form.
+    pub fn root(&self) -> Fr {
+        registry_root(
+            self.facilities_root,
+            self.auditors_root,
+            self.params_digest(),
+        )
+    }
+}
+
 /// The registry root from its three parts.
 pub fn registry_root(facilities_root: Fr, auditors_root: Fr, params_digest: Fr) -> Fr {
     poseidon::hash(&[
@@ -247,6 +319,14 @@ pub struct Registry {
     pub facilities: Vec<FacilityLeaf>,
     /// Auditor leaves, in file order.
     pub auditors: Vec<AuditorLeaf>,
+    /// Evaluator leaves, in file order.
+    pub evaluators: Vec<EvaluatorLeaf>,
+    /// Evaluation suites, encoded, in file order.
+    pub suites: Vec<crate::evaluation::Suite>,
+    /// The evaluator tree.
+    pub evaluator_tree: MerkleTree,
+    /// The opening of the root (tree roots and parameters).
+    pub opening: RegistryOpening,
     /// The facility tree.
     pub facility_tree: MerkleTree,
     /// The auditor tree.
@@ -288,6 +368,14 @@ impl Registry {
                 1 << FACILITY_DEPTH,
                 1 << AUDITOR_DEPTH,
                 1 << MODEL_DEPTH
+            ));
+        }
+        if file.evaluators.len() > 1 << EVALUATOR_DEPTH || file.eval_suites.len() > 1 << SUITE_DEPTH
+        {
+            return invalid(format!(
+                "at most {} evaluators and {} evaluation suites fit the registry trees",
+                1 << EVALUATOR_DEPTH,
+                1 << SUITE_DEPTH
             ));
         }
         if !(1..=MAX_TIER).contains(&file.default_tier) {
@@ -369,6 +457,28 @@ impl Registry {
             auditors.push(AuditorLeaf { id, key });
         }
         let mut seen = HashSet::new();
+        let mut evaluators = Vec::with_capacity(file.evaluators.len());
+        for a in &file.evaluators {
+            let id = enc(format!("evaluator {:?} id", a.id), encode_label(&a.id))?;
+            if !seen.insert(a.id.clone()) {
+                return invalid(format!("evaluator {:?} appears twice", a.id));
+            }
+            let key = enc(format!("evaluator {:?} key", a.id), a.public_key.to_point())?;
+            enc(format!("evaluator {:?} key", a.id), validate_point(&key))?;
+            evaluators.push(EvaluatorLeaf { id, key });
+        }
+        let mut seen = HashSet::new();
+        let mut suites = Vec::with_capacity(file.eval_suites.len());
+        for s in &file.eval_suites {
+            if !seen.insert(s.id.clone()) {
+                return invalid(format!("evaluation suite {:?} appears twice", s.id));
+            }
+            suites.push(
+                s.encode()
+                    .map_err(|e| RegistryError::Invalid(e.to_string()))?,
+            );
+        }
+        let mut seen = HashSet::new();
         let mut model_leaves = Vec::with_capacity(file.chip_models.len());
         let mut models = Vec::with_capacity(file.chip_models.len());
         for m in &file.chip_models {
@@ -399,17 +509,51 @@ impl Registry {
             .map_err(|e| RegistryError::Invalid(e.to_string()))?;
         let tier_tree = MerkleTree::new(TIER_DEPTH, &tier_leaves)
             .map_err(|e| RegistryError::Invalid(e.to_string()))?;
-        let params_digest = poseidon::hash(&[
-            Fr::from(file.policy_version),
-            model_tree.root(),
-            tier_tree.root(),
-            Fr::from(file.default_tier as u64),
-        ]);
+        let evaluator_tree = MerkleTree::new(
+            EVALUATOR_DEPTH,
+            &evaluators
+                .iter()
+                .map(EvaluatorLeaf::hash)
+                .collect::<Vec<_>>(),
+        )
+        .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        let suite_tree = MerkleTree::new(
+            SUITE_DEPTH,
+            &suites
+                .iter()
+                .map(crate::evaluation::suite_hash)
+                .collect::<Vec<_>>(),
+        )
+        .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        let opening = RegistryOpening {
+            facilities_root: facility_tree.root(),
+            auditors_root: auditor_tree.root(),
+            policy_version: file.policy_version,
+            models_root: model_tree.root(),
+            tiers_root: tier_tree.root(),
+            default_tier: file.default_tier as u64,
+            evaluators_root: evaluator_tree.root(),
+            suites_root: suite_tree.root(),
+        };
+        let params_digest = if evaluators.is_empty() && suites.is_empty() {
+            poseidon::hash(&[
+                Fr::from(file.policy_version),
+                model_tree.root(),
+                tier_tree.root(),
+                Fr::from(file.default_tier as u64),
+            ])
+        } else {
+            opening.params_digest()
+        };
         let root = registry_root(facility_tree.root(), auditor_tree.root(), params_digest);
         Ok(Self {
             file,
             facilities,
             auditors,
+            evaluators,
+            suites,
+            evaluator_tree,
+            opening,
             facility_tree,
             auditor_tree,
             params_digest,
@@ -440,6 +584,26 @@ impl Registry {
     /// Index of an auditor by id.
     pub fn auditor_index(&self, id: &str) -> Option<usize> {
         self.file.auditors.iter().position(|a| a.id == id)
+    }
+
+    /// Index of an evaluator by id.
+    pub fn evaluator_index(&self, id: &str) -> Option<usize> {
+        self.file.evaluators.iter().position(|a| a.id == id)
+    }
+
+    /// An evaluation suite by id.
+    pub fn suite(&self, id: &str) -> Option<&crate::evaluation::Suite> {
+        self.file
+            .eval_suites
+            .iter()
+            .position(|s| s.id == id)
+            .map(|i| &self.suites[i])
+    }
+
+    /// Whether the root is in its lifecycle form (the registry lists
+    /// evaluators or suites), the only form lifecycle claims prove against.
+    pub fn has_lifecycle(&self) -> bool {
+        !self.evaluators.is_empty() || !self.suites.is_empty()
     }
 
     /// Whether a chip model is registered.

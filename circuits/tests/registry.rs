@@ -226,3 +226,81 @@ fn model_and_tier_invariants() {
         )
     );
 }
+
+/// Evaluators and suites: a registry without them keeps its pre-lifecycle
+/// root (the old form, pinned here by recomputing it); with them the root
+/// takes the lifecycle form, which commits to every evaluator key and every
+/// suite field, and which [`RegistryOpening::root`] recomputes.
+#[test]
+fn lifecycle_entries_are_committed_and_old_roots_are_unchanged() {
+    use zkcc_circuits::evaluation::fixtures::{registry as lregistry, suite_json};
+    use zkcc_circuits::evaluation::Direction;
+    use zkcc_circuits::registry::{registry_root, RegistryOpening};
+    use zkcc_circuits::Fr;
+    let r = Registry::from_file(base()).unwrap();
+    assert!(!r.has_lifecycle());
+    let old_params = zkcc_circuits::poseidon::hash(&[
+        Fr::from(r.file.policy_version),
+        r.opening.models_root,
+        r.opening.tiers_root,
+        Fr::from(r.file.default_tier as u64),
+    ]);
+    assert_eq!(r.params_digest, old_params);
+    assert_eq!(
+        r.root,
+        registry_root(r.facility_tree.root(), r.auditor_tree.root(), old_params)
+    );
+    assert_ne!(r.root, r.opening.root());
+
+    let keys: Vec<SecretKey> = (0..2u8)
+        .map(|i| SecretKey::from_seed([0x40 + i; 32]))
+        .collect();
+    let l = lregistry(3, &keys);
+    assert!(l.has_lifecycle());
+    assert_eq!(l.root, l.opening.root());
+    let _: &RegistryOpening = &l.opening;
+    // Every lifecycle field moves the root.
+    let changed = |edit: &dyn Fn(&mut RegistryFile)| {
+        let mut f = l.file.clone();
+        edit(&mut f);
+        Registry::from_file(f).unwrap().root
+    };
+    let k2 = SecretKey::from_seed([9; 32]);
+    for root in [
+        changed(&|f| f.evaluators[1].public_key = PointJson::from_point(&k2.public())),
+        changed(&|f| f.evaluators[0].id = "EVAL-X".into()),
+        changed(&|f| f.evaluators.pop().map(|_| ()).unwrap_or(())),
+        changed(&|f| f.eval_suites[0].version = 2),
+        changed(&|f| f.eval_suites[0].evals[1].threshold += 1),
+        changed(&|f| f.eval_suites[0].evals[2].direction = Direction::AtMost),
+        changed(&|f| f.eval_suites[0].evals[0].id = "CYBER-2".into()),
+        changed(&|f| f.eval_suites[0].id = "OTHER".into()),
+    ] {
+        assert_ne!(root, l.root);
+    }
+    // Invariants.
+    let mut f = l.file.clone();
+    f.evaluators.push(f.evaluators[0].clone());
+    assert_eq!(invalid(f), "evaluator \"EVAL-0\" appears twice");
+    let mut f = l.file.clone();
+    f.eval_suites.push(suite_json(2));
+    assert_eq!(
+        invalid(f),
+        "evaluation suite \"FRONTIER-2026\" appears twice"
+    );
+    let mut f = l.file.clone();
+    f.eval_suites[0].evals[1].threshold = 1 << 32;
+    assert_eq!(
+        invalid(f),
+        "suite \"FRONTIER-2026\": eval \"BIO-UPLIFT\" threshold must be below 2^32"
+    );
+    let mut f = l.file.clone();
+    f.eval_suites[0].evals.clear();
+    assert_eq!(invalid(f), "suite \"FRONTIER-2026\": 1 to 64 evals");
+    // The file round-trips through JSON, and an old file (no lifecycle keys) still parses.
+    let text = serde_json::to_string(&l.file).unwrap();
+    assert_eq!(Registry::from_json(&text).unwrap().root, l.root);
+    let old = serde_json::to_string(&base()).unwrap();
+    assert!(!old.contains("evaluators"));
+    assert_eq!(Registry::from_json(&old).unwrap().root, r.root);
+}

@@ -95,6 +95,20 @@ fn must_fail<T>(what: &str, r: std::result::Result<T, impl std::fmt::Display>) -
 /// Runs the demo in `dir` and prints the report. Returns an error on any
 /// failure, including a check that should have failed and did not.
 pub fn run(dir: &Path, shard: ShardShape, request: RequestShape, seed: u64) -> Result<()> {
+    run_scenario(dir, shard, request, seed, false)
+}
+
+/// Runs the demo; with `lifecycle`, the registry also accredits evaluators
+/// and publishes a suite, and after the fleet's decision the AI lifecycle
+/// scenario runs ([`crate::demo_lifecycle`]) in place of the fleet's checks
+/// that must fail.
+pub fn run_scenario(
+    dir: &Path,
+    shard: ShardShape,
+    request: RequestShape,
+    seed: u64,
+    lifecycle: bool,
+) -> Result<()> {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     println!(
         "zkcc demo: the accountable statement on the built-in sample (working directory {})\n",
@@ -102,7 +116,12 @@ pub fn run(dir: &Path, shard: ShardShape, request: RequestShape, seed: u64) -> R
     );
 
     // 1. Agency: registry, ledger.
-    let s = sample::generate_with(seed, &sample::SAMPLE_GROUPS, shard.slot_chips);
+    let mut s = sample::generate_with(seed, &sample::SAMPLE_GROUPS, shard.slot_chips);
+    let evaluator_keys = if lifecycle {
+        sample::add_lifecycle(&mut s.registry, seed)
+    } else {
+        vec![]
+    };
     write_json(&dir.join("registry.json"), &s.registry)?;
     write_json(&dir.join("shipments.json"), &s.shipments)?;
     for k in &s.auditor_keys {
@@ -254,6 +273,24 @@ pub fn run(dir: &Path, shard: ShardShape, request: RequestShape, seed: u64) -> R
     println!("7. agency    {}", outcome.summary);
     print!("{}", outcome.report);
     write(&dir.join("report.json"), outcome.report_json.as_bytes())?;
+
+    if lifecycle {
+        let svk = keys::load_verifying_key_of(&keys_dir, &sc)?;
+        let rvk = keys::load_verifying_key_of(&keys_dir, &rc)?;
+        let fk = zkcc_verifier::fleet::FleetKeys::new(&svk, shard, &rvk, request)?;
+        let facts =
+            zkcc_verifier::fleet::verify_submission(&fk, &registry, &ledger, &req, &sub, &mut rng)?;
+        return crate::demo_lifecycle::run(
+            dir,
+            &registry,
+            &evaluator_keys,
+            &s.auditor_keys[0],
+            &importer,
+            inv.epoch,
+            &facts,
+            &mut rng,
+        );
+    }
 
     // What must fail.
     println!("\nChecks that must fail:");

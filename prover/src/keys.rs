@@ -30,6 +30,8 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use zkcc_circuits::cluster::constraints::ClusterCircuit;
 use zkcc_circuits::cluster::ClusterShape;
+use zkcc_circuits::evaluation::constraints::EvaluationCircuit;
+use zkcc_circuits::jurisdiction::constraints::JurisdictionCircuit;
 use zkcc_circuits::request::constraints::RequestCircuit;
 use zkcc_circuits::request::RequestShape;
 use zkcc_circuits::shard::constraints::ShardCircuit;
@@ -44,6 +46,10 @@ pub enum Circuit {
     Request(RequestShape),
     /// The retired cluster claim (benches and comparisons only).
     Cluster(ClusterShape),
+    /// The model-evaluation claim for suites of this many evals.
+    Evaluation(usize),
+    /// The deployment-jurisdiction claim with this many store slots.
+    Jurisdiction(usize),
 }
 
 impl Circuit {
@@ -53,6 +59,8 @@ impl Circuit {
             Self::Shard(_) => "shard",
             Self::Request(_) => "request",
             Self::Cluster(_) => "cluster",
+            Self::Evaluation(_) => "evaluation",
+            Self::Jurisdiction(_) => "jurisdiction",
         }
     }
     /// Shape name (`8x128`).
@@ -61,6 +69,7 @@ impl Circuit {
             Self::Shard(s) => s.name(),
             Self::Request(s) => s.name(),
             Self::Cluster(s) => s.name(),
+            Self::Evaluation(n) | Self::Jurisdiction(n) => n.to_string(),
         }
     }
     /// `claim-shape`, the key files' base name.
@@ -73,16 +82,34 @@ impl Circuit {
             Self::Shard(_) => zkcc_circuits::shard::PUBLIC_INPUT_NAMES.len(),
             Self::Request(_) => zkcc_circuits::request::PUBLIC_INPUT_NAMES.len(),
             Self::Cluster(_) => zkcc_circuits::cluster::PUBLIC_INPUT_NAMES.len(),
+            Self::Evaluation(_) => zkcc_circuits::evaluation::PUBLIC_INPUT_NAMES.len(),
+            Self::Jurisdiction(_) => zkcc_circuits::jurisdiction::PUBLIC_INPUT_NAMES.len(),
         }
     }
-    /// Parses `shard-8x128`, `request-16x8` or `cluster-1024x8`.
+    /// Parses `shard-8x128`, `request-16x8`, `cluster-1024x8`, `evaluation-3` or `jurisdiction-4`.
     pub fn parse(s: &str) -> Result<Self> {
         let err = || {
             ProverError::Keys(format!(
-                "{s:?} is not a circuit name like shard-8x128 or request-16x8"
+                "{s:?} is not a circuit name like shard-8x128, request-16x8 or evaluation-3"
             ))
         };
         let (claim, shape) = s.split_once('-').ok_or_else(err)?;
+        if claim == "evaluation" {
+            return match shape.parse::<usize>() {
+                Ok(n) if (1..=zkcc_circuits::evaluation::MAX_EVALS).contains(&n) => {
+                    Ok(Self::Evaluation(n))
+                }
+                _ => Err(err()),
+            };
+        }
+        if claim == "jurisdiction" {
+            return match shape.parse::<usize>() {
+                Ok(n) if (1..=zkcc_circuits::jurisdiction::MAX_STORES).contains(&n) => {
+                    Ok(Self::Jurisdiction(n))
+                }
+                _ => Err(err()),
+            };
+        }
         let (a, b) = shape.split_once('x').ok_or_else(err)?;
         let (a, b): (usize, usize) = (a.parse().map_err(|_| err())?, b.parse().map_err(|_| err())?);
         if a == 0 || b == 0 {
@@ -109,6 +136,8 @@ impl Circuit {
             Self::Shard(s) => ShardCircuit::for_setup(s).generate_constraints(cs)?,
             Self::Request(s) => RequestCircuit::for_setup(s).generate_constraints(cs)?,
             Self::Cluster(s) => ClusterCircuit::for_setup(s).generate_constraints(cs)?,
+            Self::Evaluation(n) => EvaluationCircuit::for_setup(n).generate_constraints(cs)?,
+            Self::Jurisdiction(n) => JurisdictionCircuit::for_setup(n).generate_constraints(cs)?,
         }
         Ok(())
     }
@@ -127,6 +156,14 @@ impl Circuit {
             ),
             Self::Cluster(s) => Groth16::<Bn254>::generate_random_parameters_with_reduction(
                 ClusterCircuit::for_setup(s),
+                rng,
+            ),
+            Self::Evaluation(n) => Groth16::<Bn254>::generate_random_parameters_with_reduction(
+                EvaluationCircuit::for_setup(n),
+                rng,
+            ),
+            Self::Jurisdiction(n) => Groth16::<Bn254>::generate_random_parameters_with_reduction(
+                JurisdictionCircuit::for_setup(n),
                 rng,
             ),
         };

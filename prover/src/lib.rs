@@ -11,10 +11,12 @@
 
 pub mod agency;
 pub mod demo;
+pub mod demo_lifecycle;
 pub mod error;
 pub mod fleet;
 pub mod inventory;
 pub mod keys;
+pub mod lifecycle;
 pub mod mem;
 pub mod msm;
 pub mod prove;

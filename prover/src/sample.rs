@@ -149,6 +149,8 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)], chunk: usize) -> Samp
         .map(|(c, t)| (c.to_string(), t))
         .collect(),
         default_tier: 2,
+        evaluators: vec![],
+        eval_suites: vec![],
     };
     let mut chips = Vec::new();
     let mut attestations = Vec::new();
@@ -260,4 +262,52 @@ mod tests {
         }
         assert_eq!(groups_for(1000), SAMPLE_GROUPS.to_vec());
     }
+}
+
+/// The sample evaluation suite's id.
+pub const SAMPLE_SUITE: &str = "FRONTIER-2026";
+
+/// The sample suite: two dangerous-capability evals whose score must stay at
+/// most the threshold, one safety eval whose score must be at least it
+/// (scores in basis points of the eval's maximum).
+pub fn sample_suite() -> zkcc_circuits::evaluation::EvalSuiteJson {
+    use zkcc_circuits::evaluation::{Direction, EvalJson, EvalSuiteJson};
+    let e = |id: &str, threshold, direction| EvalJson {
+        id: id.into(),
+        threshold,
+        direction,
+    };
+    EvalSuiteJson {
+        id: SAMPLE_SUITE.into(),
+        version: 1,
+        evals: vec![
+            e("CYBER-UPLIFT", 3_000, Direction::AtMost),
+            e("BIO-UPLIFT", 2_000, Direction::AtMost),
+            e("REFUSAL-HARMFUL", 9_500, Direction::AtLeast),
+        ],
+    }
+}
+
+/// Adds the AI lifecycle part to a sample registry — two accredited
+/// evaluators and [`sample_suite`] — and returns the evaluators' key files
+/// (deterministic from `seed`).
+pub fn add_lifecycle(registry: &mut RegistryFile, seed: u64) -> Vec<AuditorKeyFile> {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed ^ 0x6576_616c);
+    let keys: Vec<AuditorKeyFile> = ["EVAL-LAB-A", "EVAL-LAB-B"]
+        .iter()
+        .map(|id| AuditorKeyFile {
+            version: 1,
+            id: id.to_string(),
+            seed: hex::encode(SecretKey::generate(&mut rng).seed()),
+        })
+        .collect();
+    registry.evaluators = keys
+        .iter()
+        .map(|k| AuditorJson {
+            id: k.id.clone(),
+            public_key: PointJson::from_point(&k.secret_key().expect("generated key").public()),
+        })
+        .collect();
+    registry.eval_suites = vec![sample_suite()];
+    keys
 }

@@ -154,6 +154,35 @@ pub struct Requirements {
     /// Proven total TPP cap, at most.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_total_cap_tpp: Option<u64>,
+    /// AI lifecycle: a model of the importer proven to pass this suite of
+    /// the registry (a verified evaluation claim).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluated_suite: Option<String>,
+    /// AI lifecycle: a deployment of such an evaluated model (the
+    /// jurisdiction claim names the evaluation's model commitment) whose
+    /// every prompt-log and output store is proven in a country of tier at
+    /// most this, encrypted at rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_deployment_tier: Option<u64>,
+}
+
+/// Verified AI lifecycle claims handed to a decision beside the submission.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LifecycleFacts {
+    /// Verified model-evaluation claims.
+    #[serde(default)]
+    pub evaluations: Vec<crate::lifecycle::VerifiedEvaluation>,
+    /// Verified deployment-jurisdiction claims.
+    #[serde(default)]
+    pub jurisdictions: Vec<crate::lifecycle::VerifiedJurisdiction>,
+}
+
+impl LifecycleFacts {
+    /// Whether no lifecycle claim was handed in.
+    pub fn is_empty(&self) -> bool {
+        self.evaluations.is_empty() && self.jurisdictions.is_empty()
+    }
 }
 
 /// A grant.
@@ -257,6 +286,60 @@ impl Policy {
 impl Requirements {
     /// Each requirement, checked against the facts: `(holds, explanation)`.
     pub fn check(&self, f: &VerifiedSubmission) -> Vec<(bool, String)> {
+        self.check_with(f, &LifecycleFacts::default())
+    }
+
+    /// Each requirement, checked against the submission's facts and the
+    /// importer's verified lifecycle claims (only those naming the
+    /// submission's importer count).
+    pub fn check_with(&self, f: &VerifiedSubmission, l: &LifecycleFacts) -> Vec<(bool, String)> {
+        let mut out = self.check_fleet(f);
+        let evaluated: Vec<&crate::lifecycle::VerifiedEvaluation> = l
+            .evaluations
+            .iter()
+            .filter(|e| e.importer == f.importer)
+            .filter(|e| self.evaluated_suite.as_ref().is_none_or(|s| &e.suite == s))
+            .collect();
+        if let Some(s) = &self.evaluated_suite {
+            out.push(match evaluated.first() {
+                Some(e) => (
+                    true,
+                    format!(
+                        "model {} passed suite {s} v{} before {}",
+                        e.model_commitment, e.suite_version, e.deployment_date
+                    ),
+                ),
+                None => (false, format!("no model proven to pass suite {s}")),
+            });
+        }
+        if let Some(t) = self.max_deployment_tier {
+            let found = l.jurisdictions.iter().find(|j| {
+                j.importer == f.importer
+                    && j.max_tier <= t
+                    && evaluated
+                        .iter()
+                        .any(|e| e.model_commitment == j.model_commitment)
+            });
+            out.push(match found {
+                Some(j) => (
+                    true,
+                    format!(
+                        "deployment {} of evaluated model {} keeps every store encrypted in tier ≤ {} (epoch {})",
+                        j.deployment, j.model_commitment, j.max_tier, j.epoch
+                    ),
+                ),
+                None => (
+                    false,
+                    format!(
+                        "no deployment of an evaluated model proven to keep its stores in tier ≤ {t}"
+                    ),
+                ),
+            });
+        }
+        out
+    }
+
+    fn check_fleet(&self, f: &VerifiedSubmission) -> Vec<(bool, String)> {
         let r = &f.rules;
         let mut out = vec![
             at_least("facilities attested", f.facilities, self.min_facilities),
@@ -409,6 +492,9 @@ pub struct Report {
     pub rejected: Option<String>,
     /// Each rule, met or not.
     pub rules: Vec<RuleReport>,
+    /// The AI lifecycle claims verified beside the submission (absent if none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<LifecycleFacts>,
     /// The decision.
     pub decision: Decision,
     /// Why, step by step.
@@ -463,6 +549,20 @@ impl Report {
                 r.total_cap_tpp
             );
         }
+        if let Some(l) = &self.lifecycle {
+            for e in &l.evaluations {
+                s += &format!(
+                    "proven (evaluation): model {} of {} passed suite {} v{} ({} evals), every result signed by an accredited evaluator on or before {}\n",
+                    e.model_commitment, e.importer, e.suite, e.suite_version, e.evals, e.deployment_date
+                );
+            }
+            for j in &l.jurisdictions {
+                s += &format!(
+                    "proven (jurisdiction): deployment {} of model {} keeps every prompt-log and output store encrypted at rest in its own facilities of tier ≤ {} (epoch {})\n",
+                    j.deployment, j.model_commitment, j.max_tier, j.epoch
+                );
+            }
+        }
         for r in &self.rules {
             s += &format!(
                 "  rule {}: {} (grants {:?}, {} chips)\n",
@@ -510,6 +610,18 @@ pub fn decide(
     registry: &Registry,
     facts: &VerifiedSubmission,
 ) -> Result<Report, VerifyError> {
+    decide_with(policy, registry, facts, &LifecycleFacts::default())
+}
+
+/// [`decide`], with the importer's verified AI lifecycle claims (model
+/// evaluations, deployment jurisdictions) that rules may require; the report
+/// lists them.
+pub fn decide_with(
+    policy: &Policy,
+    registry: &Registry,
+    facts: &VerifiedSubmission,
+    lifecycle: &LifecycleFacts,
+) -> Result<Report, VerifyError> {
     policy.check_registry(registry)?;
     let home = facts.rules_json().home_country;
     let tier = registry.tier_of(&home);
@@ -534,7 +646,7 @@ pub fn decide(
     let mut rules = Vec::with_capacity(policy.rules.len());
     let mut best: Option<&Rule> = None;
     for rule in &policy.rules {
-        let mut checks = rule.require.check(facts);
+        let mut checks = rule.require.check_with(facts, lifecycle);
         if !rule.tiers.is_empty() {
             let ok = rule.tiers.contains(&tier);
             checks.insert(
@@ -605,6 +717,7 @@ pub fn decide(
         facts: Some(FactsReport::from(facts)),
         rejected: None,
         rules,
+        lifecycle: (!lifecycle.is_empty()).then(|| lifecycle.clone()),
         decision,
         reasons,
     })
@@ -630,6 +743,7 @@ pub fn rejected(
         facts: None,
         rejected: Some(error.to_string()),
         rules: vec![],
+        lifecycle: None,
         decision: deny(None),
         reasons: vec![
             format!("submission rejected: {error}"),

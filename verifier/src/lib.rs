@@ -33,6 +33,7 @@ pub mod files;
 pub mod fleet;
 pub mod fuzzing;
 pub mod keys;
+pub mod lifecycle;
 pub mod miller;
 pub mod par;
 pub mod policy;

@@ -191,6 +191,8 @@ fn strict_policy() -> (Policy, VerifiedSubmission) {
         max_tier: Some(2),
         max_total_cap_chips: Some(1000),
         max_total_cap_tpp: Some(50_000_000),
+        evaluated_suite: None,
+        max_deployment_tier: None,
     };
     let text = format!(
         r#"{{ "version": 2, "policy_version": 3,
@@ -364,4 +366,126 @@ fn the_report_round_trips_and_reads_as_a_decision() {
     assert!(h.contains("proven: all 8 ledger chips (TPP 200000) located exactly once, in 4 attested facilities (2 shards)"), "{h}");
     assert!(h.contains("rule attested-fleet: met"), "{h}");
     assert!(h.contains("rule validated-end-user: met"), "{h}");
+}
+
+/// AI lifecycle requirements: a rule that requires an evaluated model and a
+/// deployment of it in tier ≤ 1 is met only with both claims, for this
+/// importer, naming the same model commitment; the report lists them.
+#[test]
+fn lifecycle_requirements_need_both_claims_tied_by_the_model_commitment() {
+    use zkcc_verifier::access::{decide_with, LifecycleFacts};
+    use zkcc_verifier::lifecycle::{VerifiedEvaluation, VerifiedJurisdiction};
+    let text = r#"{ "version": 2, "policy_version": 3,
+        "tier_limits": [ { "tier": 1, "max_quota_chips": 100000 } ],
+        "rules": [
+          { "id": "fleet", "require": { "min_facilities": 1, "min_ledger_chips": 1 },
+            "grants": { "access": "fleet", "quota_chips": 1000 } },
+          { "id": "frontier-lab",
+            "require": { "min_facilities": 1, "min_ledger_chips": 1,
+                         "evaluated_suite": "FRONTIER-2026", "max_deployment_tier": 1 },
+            "grants": { "access": "frontier-lab", "quota_chips": 50000 } } ] }"#;
+    let p = Policy::from_json(text).unwrap();
+    let f = facts(strict_rules());
+    let eval = VerifiedEvaluation {
+        importer: "ACME-DC".into(),
+        suite: "FRONTIER-2026".into(),
+        suite_version: 1,
+        evals: 3,
+        deployment_date: 20261201,
+        model_commitment: "0x11".into(),
+    };
+    let dep = VerifiedJurisdiction {
+        importer: "ACME-DC".into(),
+        deployment: "CHAT-EU-1".into(),
+        model_commitment: "0x11".into(),
+        epoch: 7,
+        max_tier: 1,
+    };
+    let both = LifecycleFacts {
+        evaluations: vec![eval.clone()],
+        jurisdictions: vec![dep.clone()],
+    };
+    let r = decide_with(&p, registry(), &f, &both).unwrap();
+    assert_eq!(r.decision.rule.as_deref(), Some("frontier-lab"));
+    assert_eq!(r.decision.quota_chips, 50000);
+    assert!(r.human().contains("proven (evaluation): model 0x11"));
+    assert!(r
+        .human()
+        .contains("proven (jurisdiction): deployment CHAT-EU-1"));
+    assert!(r.to_json().contains("\"lifecycle\""));
+    // Without lifecycle claims the report is as before (no lifecycle key).
+    let r = decide_with(&p, registry(), &f, &LifecycleFacts::default()).unwrap();
+    assert_eq!(r.decision.rule.as_deref(), Some("fleet"));
+    assert!(!r.to_json().contains("\"lifecycle\""));
+
+    let fails = |l: LifecycleFacts, why: &str| {
+        let r = decide_with(&p, registry(), &f, &l).unwrap();
+        assert_eq!(r.decision.rule.as_deref(), Some("fleet"), "{why}");
+        assert!(
+            r.rules[1].why.iter().any(|w| w.contains(why)),
+            "{:?}",
+            r.rules[1].why
+        );
+    };
+    // Only one of the two.
+    fails(
+        LifecycleFacts {
+            evaluations: vec![eval.clone()],
+            jurisdictions: vec![],
+        },
+        "no deployment of an evaluated model",
+    );
+    fails(
+        LifecycleFacts {
+            evaluations: vec![],
+            jurisdictions: vec![dep.clone()],
+        },
+        "no model proven to pass suite FRONTIER-2026",
+    );
+    // A deployment of another model.
+    fails(
+        LifecycleFacts {
+            evaluations: vec![eval.clone()],
+            jurisdictions: vec![VerifiedJurisdiction {
+                model_commitment: "0x12".into(),
+                ..dep.clone()
+            }],
+        },
+        "no deployment of an evaluated model",
+    );
+    // Stores allowed up to tier 2 only.
+    fails(
+        LifecycleFacts {
+            evaluations: vec![eval.clone()],
+            jurisdictions: vec![VerifiedJurisdiction {
+                max_tier: 2,
+                ..dep.clone()
+            }],
+        },
+        "tier ≤ 1",
+    );
+    // Another suite, another importer's claims.
+    fails(
+        LifecycleFacts {
+            evaluations: vec![VerifiedEvaluation {
+                suite: "OTHER".into(),
+                ..eval.clone()
+            }],
+            jurisdictions: vec![dep.clone()],
+        },
+        "no model proven to pass suite FRONTIER-2026",
+    );
+    fails(
+        LifecycleFacts {
+            evaluations: vec![VerifiedEvaluation {
+                importer: "OTHER-DC".into(),
+                ..eval.clone()
+            }],
+            jurisdictions: vec![VerifiedJurisdiction {
+                importer: "OTHER-DC".into(),
+                ..dep
+            }],
+        },
+        "no model proven to pass suite FRONTIER-2026",
+    );
 }

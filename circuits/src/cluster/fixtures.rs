@@ -59,6 +59,8 @@ fn registry_file(auditor_keys: &[SecretKey]) -> RegistryFile {
             .map(|(c, t)| (c.to_string(), t))
             .collect(),
         default_tier: 2,
+        evaluators: vec![],
+        eval_suites: vec![],
         chip_models: vec![
             ChipModelJson {
                 name: "H100-SXM".into(),

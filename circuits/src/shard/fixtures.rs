@@ -69,6 +69,8 @@ pub fn registry(auditor_keys: &[SecretKey]) -> Registry {
             .map(|(c, t)| (c.to_string(), t))
             .collect(),
         default_tier: 2,
+        evaluators: vec![],
+        eval_suites: vec![],
     };
     Registry::from_file(file).expect("fixture registry is valid")
 }

@@ -42,6 +42,75 @@ pub enum AgencyCmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Ask for a model-evaluation proof: a suite of the registry, a deployment date, a fresh nonce.
+    EvalRequest {
+        #[arg(long)]
+        registry: PathBuf,
+        #[arg(long)]
+        importer: String,
+        /// Suite id (from the registry).
+        #[arg(long)]
+        suite: String,
+        /// Deployment date, YYYYMMDD.
+        #[arg(long)]
+        deployment_date: u64,
+        /// Request file to write (send it to the lab).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Ask for a deployment-jurisdiction proof: a deployment, the evaluated model's commitment, an epoch, a tier cap.
+    JurisdictionRequest {
+        #[arg(long)]
+        importer: String,
+        #[arg(long)]
+        deployment: String,
+        /// The model commitment of a verified evaluation claim.
+        #[arg(long)]
+        model_commitment: String,
+        #[arg(long)]
+        epoch: u64,
+        /// Highest tier (registry country table) a store may be in.
+        #[arg(long)]
+        max_tier: u64,
+        /// Request file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Verify a deployment-jurisdiction proof against the registry and the request.
+    VerifyJurisdiction {
+        /// Key directory.
+        #[arg(long, default_value = "keys")]
+        keys: PathBuf,
+        /// Circuit jurisdiction-S.
+        #[arg(long, default_value = "jurisdiction-4")]
+        circuit: String,
+        #[arg(long)]
+        registry: PathBuf,
+        /// The jurisdiction request the agency issued.
+        #[arg(long)]
+        request: PathBuf,
+        /// Write the verified claim (JSON) here.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// The operator's jurisdiction bundle.
+        bundle: PathBuf,
+    },
+    /// Verify a model-evaluation proof against the registry and the request.
+    VerifyEvaluation {
+        /// Key directory.
+        #[arg(long, default_value = "keys")]
+        keys: PathBuf,
+        #[arg(long)]
+        registry: PathBuf,
+        /// The evaluation request the agency issued.
+        #[arg(long)]
+        request: PathBuf,
+        /// Write the verified claim (JSON) here.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// The lab's evaluation bundle.
+        bundle: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -75,6 +144,117 @@ pub struct VerifyArgs {
 
 pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
     match c {
+        AgencyCmd::JurisdictionRequest {
+            importer,
+            deployment,
+            model_commitment,
+            epoch,
+            max_tier,
+            out,
+        } => {
+            encode_label(&importer)?;
+            encode_label(&deployment)?;
+            zkcc_circuits::encoding::fr_from_hex(&model_commitment)?;
+            let req = zkcc_verifier::lifecycle::JurisdictionRequest {
+                version: zkcc_verifier::lifecycle::LIFECYCLE_VERSION,
+                importer,
+                deployment,
+                model_commitment,
+                epoch,
+                max_tier,
+                nonce: fr_to_hex(&ark_bn254::Fr::rand(&mut OsRng)),
+            };
+            write_json(&out, &req)?;
+            println!(
+                "jurisdiction request for {} deployment {}: epoch {}, tiers <= {}, nonce {}",
+                req.importer, req.deployment, req.epoch, req.max_tier, req.nonce
+            );
+            Ok(())
+        }
+        AgencyCmd::VerifyJurisdiction {
+            keys,
+            circuit,
+            registry,
+            request,
+            report,
+            bundle,
+        } => {
+            use zkcc_verifier::lifecycle::{
+                verify_jurisdiction, JurisdictionBundle, JurisdictionRequest,
+            };
+            let r = load_registry(&registry)?;
+            let req: JurisdictionRequest = read_json(&request)?;
+            let c = Circuit::parse(&circuit)?;
+            let vk = zkcc_prover::keys::load_verifying_key_of(&keys, &c)?;
+            let b = JurisdictionBundle::from_json(&read_text(&bundle)?)?;
+            let v =
+                verify_jurisdiction(&zkcc_verifier::batch::PreparedKey::new(&vk), &r, &req, &b)?;
+            println!(
+                "ACCEPTED: every prompt-log and output store of deployment {} of {} (model {}) is attested for epoch {}, encrypted at rest, in its own facilities in countries of tier <= {}",
+                v.deployment, v.importer, v.model_commitment, v.epoch, v.max_tier
+            );
+            if let Some(out) = report {
+                write_json(&out, &v)?;
+            }
+            Ok(())
+        }
+        AgencyCmd::EvalRequest {
+            registry,
+            importer,
+            suite,
+            deployment_date,
+            out,
+        } => {
+            let r = load_registry(&registry)?;
+            encode_label(&importer)?;
+            zkcc_circuits::evaluation::check_date(deployment_date)
+                .map_err(|e| ProverError::Inventory(e.to_string()))?;
+            if r.suite(&suite).is_none() {
+                return Err(ProverError::Inventory(format!(
+                    "the registry has no suite {suite:?}"
+                )));
+            }
+            let req = zkcc_verifier::lifecycle::EvaluationRequest {
+                version: zkcc_verifier::lifecycle::LIFECYCLE_VERSION,
+                importer,
+                suite,
+                deployment_date,
+                nonce: fr_to_hex(&ark_bn254::Fr::rand(&mut OsRng)),
+            };
+            write_json(&out, &req)?;
+            println!(
+                "evaluation request for {}: suite {}, deployment {}, nonce {}",
+                req.importer, req.suite, req.deployment_date, req.nonce
+            );
+            Ok(())
+        }
+        AgencyCmd::VerifyEvaluation {
+            keys,
+            registry,
+            request,
+            report,
+            bundle,
+        } => {
+            use zkcc_verifier::lifecycle::{
+                verify_evaluation, EvaluationBundle, EvaluationRequest,
+            };
+            let r = load_registry(&registry)?;
+            let req: EvaluationRequest = read_json(&request)?;
+            let n = r.suite(&req.suite).map(|s| s.evals.len()).ok_or_else(|| {
+                ProverError::Inventory(format!("the registry has no suite {:?}", req.suite))
+            })?;
+            let vk = zkcc_prover::keys::load_verifying_key_of(&keys, &Circuit::Evaluation(n))?;
+            let b = EvaluationBundle::from_json(&read_text(&bundle)?)?;
+            let v = verify_evaluation(&zkcc_verifier::batch::PreparedKey::new(&vk), &r, &req, &b)?;
+            println!(
+                "ACCEPTED: model {} of {} passed every eval of suite {} v{} ({} evals), results signed by accredited evaluators on or before {}",
+                v.model_commitment, v.importer, v.suite, v.suite_version, v.evals, v.deployment_date
+            );
+            if let Some(out) = report {
+                write_json(&out, &v)?;
+            }
+            Ok(())
+        }
         AgencyCmd::Ledger {
             registry,
             shipments,

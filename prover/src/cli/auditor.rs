@@ -35,10 +35,41 @@ pub enum AuditorCmd {
         #[arg(long)]
         facility: Option<String>,
     },
+    /// Sign a deployment's whole store list (facility, encryption, key fingerprint) for its epoch.
+    AttestDeployment {
+        /// Secret key file.
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        registry: PathBuf,
+        /// Deployment file, updated in place.
+        #[arg(long)]
+        deployment: PathBuf,
+    },
 }
 
 pub fn run(c: AuditorCmd) -> Result<(), ProverError> {
     match c {
+        AuditorCmd::AttestDeployment {
+            key,
+            registry,
+            deployment,
+        } => {
+            let r = load_registry(&registry)?;
+            let k: AuditorKeyFile = read_json(&key)?;
+            let mut d: zkcc_prover::lifecycle::DeploymentFile = read_json(&deployment)?;
+            zkcc_prover::lifecycle::attest_deployment(&r, &mut d, &k)?;
+            write_json(&deployment, &d)?;
+            println!(
+                "{} attested {} store(s) of deployment {} (model {}) for epoch {}",
+                k.id,
+                d.stores.len(),
+                d.deployment,
+                d.model_commitment,
+                d.epoch
+            );
+            Ok(())
+        }
         AuditorCmd::Keygen { id, out } => {
             zkcc_circuits::encoding::encode_label(&id)?;
             let sk = SecretKey::generate(&mut OsRng);

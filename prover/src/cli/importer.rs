@@ -73,6 +73,88 @@ pub enum ProveCmd {
         #[arg(long, default_value = "submission.json")]
         out: PathBuf,
     },
+    /// Prove the model-evaluation claim for the agency's evaluation request.
+    Evaluation {
+        /// Key directory (circuit evaluation-N, N the suite's length).
+        #[arg(long, default_value = "keys")]
+        keys: PathBuf,
+        #[arg(long)]
+        registry: PathBuf,
+        /// Model secret from `zkcc model commit`.
+        #[arg(long)]
+        secret: PathBuf,
+        /// The agency's evaluation request.
+        #[arg(long)]
+        request: PathBuf,
+        /// Evaluation bundle to write.
+        #[arg(long, default_value = "evaluation.json")]
+        out: PathBuf,
+        /// Signed results from evaluators (any number; one per eval is used).
+        #[arg(required = true)]
+        results: Vec<PathBuf>,
+    },
+    /// Prove the deployment-jurisdiction claim for the agency's request.
+    Jurisdiction {
+        /// Key directory.
+        #[arg(long, default_value = "keys")]
+        keys: PathBuf,
+        /// Circuit jurisdiction-S (S store slots).
+        #[arg(long, default_value = "jurisdiction-4")]
+        circuit: String,
+        #[arg(long)]
+        registry: PathBuf,
+        /// The attested deployment file.
+        #[arg(long)]
+        deployment: PathBuf,
+        /// The agency's jurisdiction request.
+        #[arg(long)]
+        request: PathBuf,
+        /// Jurisdiction bundle to write.
+        #[arg(long, default_value = "jurisdiction.json")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ModelCmd {
+    /// Commit to a model: SHA-256 of its weights file (streamed) with a random
+    /// blinding; writes the secret, prints the digest (for evaluators) and the
+    /// commitment.
+    Commit {
+        /// The weights file.
+        #[arg(long)]
+        weights: PathBuf,
+        /// The importer (lab) committing.
+        #[arg(long)]
+        importer: String,
+        /// Secret to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+pub fn model(c: ModelCmd) -> Result<(), ProverError> {
+    match c {
+        ModelCmd::Commit {
+            weights,
+            importer,
+            out,
+        } => {
+            let digest = zkcc_prover::lifecycle::digest_file(&weights)?;
+            let s = zkcc_prover::lifecycle::commit_model(&importer, &digest, &mut OsRng)?;
+            write_json(&out, &s)?;
+            println!(
+                "model digest {} (give it to the evaluators)",
+                s.model_digest
+            );
+            println!(
+                "commitment   {} (secret in {})",
+                s.commitment,
+                out.display()
+            );
+            Ok(())
+        }
+    }
 }
 
 pub fn commit(a: CommitArgs) -> Result<(), ProverError> {
@@ -95,6 +177,74 @@ pub fn commit(a: CommitArgs) -> Result<(), ProverError> {
 
 pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
     match c {
+        ProveCmd::Jurisdiction {
+            keys: dir,
+            circuit,
+            registry,
+            deployment,
+            request,
+            out,
+        } => {
+            let r = load_registry(&registry)?;
+            let d: zkcc_prover::lifecycle::DeploymentFile = read_json(&deployment)?;
+            let req: zkcc_verifier::lifecycle::JurisdictionRequest = read_json(&request)?;
+            let c = Circuit::parse(&circuit)?;
+            let Circuit::Jurisdiction(cap) = c else {
+                return Err(ProverError::Keys("--circuit takes jurisdiction-S".into()));
+            };
+            let (pk, _) = keys::load_proving_key_of(&dir, &c)?;
+            let (b, t) = timed("proving the jurisdiction claim", || {
+                zkcc_prover::lifecycle::prove_jurisdiction(&pk, cap, &r, &req, &d, &mut OsRng)
+            });
+            let b = b?;
+            write_json(&out, &b)?;
+            println!(
+                "proved that every store of deployment {} (model {}) is encrypted in a facility of tier <= {} for epoch {} in {:.2} s: {}",
+                req.deployment,
+                req.model_commitment,
+                req.max_tier,
+                req.epoch,
+                t.as_secs_f64(),
+                out.display()
+            );
+            Ok(())
+        }
+        ProveCmd::Evaluation {
+            keys: dir,
+            registry,
+            secret,
+            request,
+            out,
+            results,
+        } => {
+            use zkcc_prover::lifecycle::{prove_evaluation, ModelSecret};
+            let r = load_registry(&registry)?;
+            let secret: ModelSecret = read_json(&secret)?;
+            let req: zkcc_verifier::lifecycle::EvaluationRequest = read_json(&request)?;
+            let results = results
+                .iter()
+                .map(|p| read_json(p))
+                .collect::<Result<Vec<zkcc_circuits::evaluation::SignedResultJson>, _>>()?;
+            let n = r.suite(&req.suite).map(|s| s.evals.len()).ok_or_else(|| {
+                ProverError::Inventory(format!("the registry has no suite {:?}", req.suite))
+            })?;
+            let (pk, _) = keys::load_proving_key_of(&dir, &Circuit::Evaluation(n))?;
+            let (b, t) = timed("proving the evaluation claim", || {
+                prove_evaluation(&pk, &r, &req, &secret, &results, &mut OsRng)
+            });
+            let b = b?;
+            write_json(&out, &b)?;
+            println!(
+                "proved that model {} passed suite {} (v{}, {n} evals) before {} in {:.2} s: {}",
+                b.public_inputs.model_commitment,
+                req.suite,
+                b.public_inputs.suite_version,
+                req.deployment_date,
+                t.as_secs_f64(),
+                out.display()
+            );
+            Ok(())
+        }
         ProveCmd::Shards {
             keys: dir,
             registry,

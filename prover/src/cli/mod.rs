@@ -1,6 +1,7 @@
 //! The `zkcc` command line: the subcommands, cut by role.
 mod agency;
 mod auditor;
+mod evaluator;
 mod fleet;
 mod importer;
 
@@ -20,8 +21,13 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run every role end to end on the built-in sample and print a report.
+    /// Run every role end to end on the built-in sample and print a report
+    /// (`zkcc demo lifecycle`: then the AI lifecycle claims too).
     Demo {
+        /// `fleet` (the accountable statement and its checks) or `lifecycle`
+        /// (the fleet, then model evaluation and deployment jurisdiction).
+        #[arg(default_value = "fleet", value_parser = ["fleet", "lifecycle"])]
+        scenario: String,
         /// Working directory for the files the demo writes.
         #[arg(long, default_value = "zkcc-demo")]
         dir: PathBuf,
@@ -49,6 +55,10 @@ enum Cmd {
         /// Chips per attested chunk (the shard circuit's facility slot size).
         #[arg(long, default_value_t = sample::SAMPLE_CHUNK)]
         chunk: usize,
+        /// Also accredit two evaluators and publish the evaluation suite
+        /// FRONTIER-2026 in the registry (evaluator keys in evaluators/).
+        #[arg(long)]
+        lifecycle: bool,
     },
     /// Agency: print the root of a registry (validating it).
     Registry {
@@ -61,6 +71,12 @@ enum Cmd {
     /// Auditor commands.
     #[command(subcommand)]
     Auditor(auditor::AuditorCmd),
+    /// Evaluator commands: a key, signed evaluation results.
+    #[command(subcommand)]
+    Evaluator(evaluator::EvaluatorCmd),
+    /// Importer (lab): commit to a model by its weights digest.
+    #[command(subcommand)]
+    Model(importer::ModelCmd),
     /// Importer: commit to an inventory for an epoch (plans the shards; writes the secret, prints C).
     Commit(importer::CommitArgs),
     /// Importer: prove the shards (once per epoch) or a request (per request).
@@ -102,6 +118,7 @@ pub fn read_text(path: &Path) -> Result<String, ProverError> {
 pub fn run(cli: Cli) -> Result<(), ProverError> {
     match cli.cmd {
         Cmd::Demo {
+            scenario,
             dir,
             shard,
             request,
@@ -114,15 +131,24 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
                     "--shard takes shard-FxM and --request takes request-SxF".into(),
                 ));
             };
-            demo::run(&dir, s, r, seed)
+            demo::run_scenario(&dir, s, r, seed, scenario == "lifecycle")
         }
         Cmd::Sample {
             out,
             seed,
             chips,
             chunk,
+            lifecycle,
         } => {
-            let s = sample::generate_with(seed, &sample::groups_for(chips), chunk);
+            let mut s = sample::generate_with(seed, &sample::groups_for(chips), chunk);
+            if lifecycle {
+                for k in sample::add_lifecycle(&mut s.registry, seed) {
+                    write_json(
+                        &out.join("evaluators").join(format!("{}.key.json", k.id)),
+                        &k,
+                    )?;
+                }
+            }
             write_json(&out.join("registry.json"), &s.registry)?;
             write_json(&out.join("shipments.json"), &s.shipments)?;
             write_json(&out.join("inventory.json"), &s.inventory)?;
@@ -154,6 +180,8 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
         }
         Cmd::Agency(c) => agency::run(c),
         Cmd::Auditor(c) => auditor::run(c),
+        Cmd::Evaluator(c) => evaluator::run(c),
+        Cmd::Model(c) => importer::model(c),
         Cmd::Commit(a) => importer::commit(a),
         Cmd::Prove(c) => importer::prove(c),
         Cmd::Shard(c) => fleet::shard(c),

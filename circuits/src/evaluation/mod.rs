@@ -1,0 +1,657 @@
+//! # The model-evaluation claim
+//!
+//! *"The model committed as `MC` by importer `X` has, for every eval of the
+//! agency's suite `SH`, a result signed by an evaluator accredited in the
+//! registry `root`, for that model's weights digest, with a score on the right
+//! side of the eval's threshold, dated on or before the deployment date `d`."*
+//! Public inputs, in order ([`EvaluationStatement::public_inputs`]): `root`,
+//! `SH`, `MC`, `d`, `X`, `nonce`. The weights digest, the scores, the dates and
+//! which evaluators signed stay private.
+//!
+//! ```text
+//! digest         = SHA-256(weights file)  = hi ‖ lo   (two 128-bit limbs, big-endian)
+//! MC             = Poseidon(TAG_MODEL, X, hi, lo, blinding)
+//! result message = Poseidon(TAG_RESULT, hi, lo, eval_id, score, date)     (signed by the evaluator)
+//! suite hash     s_0 = Poseidon(TAG_SUITE, suite_id, version, n)
+//!                s_i = Poseidon(s_{i-1}, eval_id_i, threshold_i, direction_i)    SH = s_n
+//! ```
+//! A direction is `at_most` (0: a capability score, `score ≤ threshold`) or
+//! `at_least` (1: a safety score, `score ≥ threshold`). Scores, thresholds and
+//! dates are below 2^32; dates are `YYYYMMDD` integers (their numeric order is
+//! the calendar order). The suite is public (it is the agency's, in its
+//! registry); the circuit recomputes `SH` from the suite it checks against,
+//! so the eval ids, thresholds and directions cannot be changed.
+//!
+//! A circuit has one eval slot per eval of the suite: a suite of `n` evals
+//! is proven with the circuit `evaluation-n`.
+use crate::eddsa::{self, PointJson, Signature, SignatureJson};
+use crate::encoding::{decode_label, encode_label};
+use crate::error::{ClaimError, EncodingError};
+use crate::merkle::MerklePath;
+use crate::poseidon;
+use crate::registry::{EvaluatorLeaf, RegistryOpening, EVALUATOR_DEPTH};
+use ark_bn254::Fr;
+use ark_ff::{BigInteger, PrimeField};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+#[cfg(feature = "r1cs")]
+pub mod constraints;
+
+/// Names of the public inputs, in order.
+pub const PUBLIC_INPUT_NAMES: [&str; 6] = [
+    "registry_root",
+    "suite_hash",
+    "model_commitment",
+    "deployment_date",
+    "importer",
+    "nonce",
+];
+
+/// Width of scores, thresholds, dates and date differences.
+pub const VALUE_BITS: usize = 32;
+/// Width of each of the two digest limbs.
+pub const LIMB_BITS: usize = 128;
+/// Largest suite (eval slots of one circuit).
+pub const MAX_EVALS: usize = 64;
+
+/// Domain tags of the evaluation claim.
+pub mod tags {
+    use ark_bn254::Fr;
+    use ark_ff::PrimeField;
+    /// Model commitment.
+    pub fn model() -> Fr {
+        Fr::from_be_bytes_mod_order(b"zkcc model commitment v1")
+    }
+    /// An evaluator's signed result.
+    pub fn result() -> Fr {
+        Fr::from_be_bytes_mod_order(b"zkcc eval result v1")
+    }
+    /// An evaluation suite.
+    pub fn suite() -> Fr {
+        Fr::from_be_bytes_mod_order(b"zkcc eval suite v1")
+    }
+}
+
+/// Which side of its threshold a score must be on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// `score ≤ threshold` (a dangerous-capability score must stay low).
+    AtMost,
+    /// `score ≥ threshold` (a safety score must be high enough).
+    AtLeast,
+}
+
+impl Direction {
+    /// Its field encoding: 0 for `at_most`, 1 for `at_least`.
+    pub fn flag(self) -> bool {
+        self == Direction::AtLeast
+    }
+    /// Whether `score` is on the right side of `threshold`.
+    pub fn holds(self, score: u64, threshold: u64) -> bool {
+        match self {
+            Direction::AtMost => score <= threshold,
+            Direction::AtLeast => score >= threshold,
+        }
+    }
+    /// `at most` / `at least`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Direction::AtMost => "at most",
+            Direction::AtLeast => "at least",
+        }
+    }
+}
+
+/// One eval of a suite, as the registry file lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvalJson {
+    /// Eval id (1–31 printable ASCII).
+    pub id: String,
+    /// Threshold, below 2^32.
+    pub threshold: u64,
+    /// Which side the score must be on.
+    pub direction: Direction,
+}
+
+/// An evaluation suite, as the registry file lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvalSuiteJson {
+    /// Suite id (1–31 printable ASCII).
+    pub id: String,
+    /// Suite version (a new threshold is a new version).
+    pub version: u64,
+    /// The evals, in order.
+    pub evals: Vec<EvalJson>,
+}
+
+/// Why a suite, a result or a date was rejected.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum EvaluationError {
+    /// A label failed to encode.
+    #[error("{what}: {source}")]
+    Encoding {
+        /// Which value.
+        what: String,
+        /// The problem.
+        source: EncodingError,
+    },
+    /// A semantic check failed.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// One eval, encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EvalSpec {
+    /// Encoded eval id.
+    pub id: Fr,
+    /// Threshold.
+    pub threshold: u64,
+    /// Direction.
+    pub direction: Direction,
+}
+
+/// An evaluation suite, encoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suite {
+    /// Encoded suite id.
+    pub id: Fr,
+    /// Version.
+    pub version: u64,
+    /// The evals, in order.
+    pub evals: Vec<EvalSpec>,
+}
+
+impl EvalSuiteJson {
+    /// Validates and encodes the suite: 1..=[`MAX_EVALS`] evals with distinct
+    /// ids, thresholds below 2^32.
+    pub fn encode(&self) -> Result<Suite, EvaluationError> {
+        let enc = |what: String, s: &str| {
+            encode_label(s).map_err(|source| EvaluationError::Encoding { what, source })
+        };
+        let id = enc(format!("suite {:?} id", self.id), &self.id)?;
+        if self.evals.is_empty() || self.evals.len() > MAX_EVALS {
+            return Err(EvaluationError::Invalid(format!(
+                "suite {:?}: 1 to {MAX_EVALS} evals",
+                self.id
+            )));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut evals = Vec::with_capacity(self.evals.len());
+        for e in &self.evals {
+            if !seen.insert(e.id.clone()) {
+                return Err(EvaluationError::Invalid(format!(
+                    "suite {:?}: eval {:?} appears twice",
+                    self.id, e.id
+                )));
+            }
+            if e.threshold >= 1 << VALUE_BITS {
+                return Err(EvaluationError::Invalid(format!(
+                    "suite {:?}: eval {:?} threshold must be below 2^{VALUE_BITS}",
+                    self.id, e.id
+                )));
+            }
+            evals.push(EvalSpec {
+                id: enc(format!("suite {:?} eval {:?}", self.id, e.id), &e.id)?,
+                threshold: e.threshold,
+                direction: e.direction,
+            });
+        }
+        Ok(Suite {
+            id,
+            version: self.version,
+            evals,
+        })
+    }
+}
+
+/// `SH`, the hash of a suite (see the module docs).
+pub fn suite_hash(s: &Suite) -> Fr {
+    let start = poseidon::hash(&[
+        tags::suite(),
+        s.id,
+        Fr::from(s.version),
+        Fr::from(s.evals.len() as u64),
+    ]);
+    s.evals.iter().fold(start, |acc, e| {
+        poseidon::hash(&[
+            acc,
+            e.id,
+            Fr::from(e.threshold),
+            Fr::from(e.direction.flag() as u64),
+        ])
+    })
+}
+
+/// The SHA-256 digest of everything `r` yields, read in 1 MiB blocks (a
+/// weights file is never held in memory whole).
+pub fn sha256_reader<R: std::io::Read>(mut r: R) -> std::io::Result<[u8; 32]> {
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().into())
+}
+
+/// A model's weights digest as two 128-bit limbs `(hi, lo)`, big-endian.
+pub fn digest_limbs(digest: &[u8; 32]) -> (Fr, Fr) {
+    (
+        Fr::from_be_bytes_mod_order(&digest[..16]),
+        Fr::from_be_bytes_mod_order(&digest[16..]),
+    )
+}
+
+/// The model commitment `MC = Poseidon(TAG_MODEL, X, hi, lo, blinding)`.
+pub fn model_commitment(importer: Fr, hi: Fr, lo: Fr, blinding: Fr) -> Fr {
+    poseidon::hash(&[tags::model(), importer, hi, lo, blinding])
+}
+
+/// The message an evaluator signs for one result.
+pub fn result_message(hi: Fr, lo: Fr, eval_id: Fr, score: u64, date: u64) -> Fr {
+    poseidon::hash(&[
+        tags::result(),
+        hi,
+        lo,
+        eval_id,
+        Fr::from(score),
+        Fr::from(date),
+    ])
+}
+
+/// Checks a `YYYYMMDD` date (Gregorian, years 1970–9999).
+pub fn check_date(d: u64) -> Result<(), EvaluationError> {
+    let (y, m, day) = (d / 10_000, (d / 100) % 100, d % 100);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
+    };
+    if !(1970..=9999).contains(&y) || day == 0 || day > days {
+        return Err(EvaluationError::Invalid(format!(
+            "{d} is not a YYYYMMDD date"
+        )));
+    }
+    Ok(())
+}
+
+/// The public statement of a model-evaluation proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EvaluationStatement {
+    /// Registry root (in its lifecycle form).
+    pub registry_root: Fr,
+    /// Hash of the agency's suite, [`suite_hash`].
+    pub suite_hash: Fr,
+    /// The model commitment `MC`.
+    pub model_commitment: Fr,
+    /// Deployment date, `YYYYMMDD`.
+    pub deployment_date: u64,
+    /// The importer `X` (encoded label).
+    pub importer: Fr,
+    /// The agency's nonce.
+    pub nonce: Fr,
+}
+
+impl EvaluationStatement {
+    /// The Groth16 public inputs, in [`PUBLIC_INPUT_NAMES`] order.
+    pub fn public_inputs(&self) -> Vec<Fr> {
+        vec![
+            self.registry_root,
+            self.suite_hash,
+            self.model_commitment,
+            Fr::from(self.deployment_date),
+            self.importer,
+            self.nonce,
+        ]
+    }
+}
+
+/// One evaluator-signed result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvalResult {
+    /// Encoded eval id the evaluator signed.
+    pub eval_id: Fr,
+    /// The score.
+    pub score: u64,
+    /// The date, `YYYYMMDD`.
+    pub date: u64,
+    /// The evaluator.
+    pub evaluator: EvaluatorLeaf,
+    /// Its path in the registry's evaluator tree.
+    pub evaluator_path: MerklePath,
+    /// The signature on [`result_message`].
+    pub signature: Signature,
+}
+
+/// The private witness of a model-evaluation proof.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvaluationWitness {
+    /// High limb of the weights digest.
+    pub digest_hi: Fr,
+    /// Low limb of the weights digest.
+    pub digest_lo: Fr,
+    /// Blinding of `MC`.
+    pub blinding: Fr,
+    /// The suite (public in fact: its hash is a public input).
+    pub suite: Suite,
+    /// One result per eval of the suite, in suite order.
+    pub results: Vec<EvalResult>,
+    /// The registry root's opening.
+    pub registry: RegistryOpening,
+}
+
+fn fits(x: &Fr, bits: usize) -> bool {
+    x.into_bigint().num_bits() as usize <= bits
+}
+
+/// The executable specification of the model-evaluation claim, for a circuit
+/// of `evals` eval slots.
+pub fn check_native(
+    evals: usize,
+    st: &EvaluationStatement,
+    w: &EvaluationWitness,
+) -> Result<(), ClaimError> {
+    if w.suite.evals.len() != evals
+        || w.results.len() != evals
+        || w.results
+            .iter()
+            .any(|r| r.evaluator_path.siblings.len() != EVALUATOR_DEPTH)
+    {
+        return Err(ClaimError::Shape(format!(
+            "witness does not have the shape of the circuit evaluation-{evals}"
+        )));
+    }
+    if w.registry.root() != st.registry_root {
+        return Err(ClaimError::RegistryRootMismatch);
+    }
+    if suite_hash(&w.suite) != st.suite_hash {
+        return Err(ClaimError::SuiteMismatch);
+    }
+    if st.deployment_date >= 1 << VALUE_BITS {
+        return Err(ClaimError::OutOfRange {
+            what: "deployment date".into(),
+            value: st.deployment_date.to_string(),
+            bits: VALUE_BITS as u32,
+        });
+    }
+    for (what, limb) in [
+        ("digest high limb", w.digest_hi),
+        ("digest low limb", w.digest_lo),
+    ] {
+        if !fits(&limb, LIMB_BITS) {
+            return Err(ClaimError::OutOfRange {
+                what: what.into(),
+                value: crate::encoding::fr_to_hex(&limb),
+                bits: LIMB_BITS as u32,
+            });
+        }
+    }
+    if model_commitment(st.importer, w.digest_hi, w.digest_lo, w.blinding) != st.model_commitment {
+        return Err(ClaimError::CommitmentMismatch);
+    }
+    for (i, (spec, r)) in w.suite.evals.iter().zip(&w.results).enumerate() {
+        if r.eval_id != spec.id {
+            return Err(ClaimError::MissingEval {
+                slot: i,
+                eval: decode_label(&spec.id).unwrap_or_default(),
+            });
+        }
+        for (what, v) in [
+            ("score", r.score),
+            ("date", r.date),
+            ("threshold", spec.threshold),
+        ] {
+            if v >= 1 << VALUE_BITS {
+                return Err(ClaimError::OutOfRange {
+                    what: format!("eval slot {i} {what}"),
+                    value: v.to_string(),
+                    bits: VALUE_BITS as u32,
+                });
+            }
+        }
+        if r.evaluator_path.root(r.evaluator.hash()) != w.registry.evaluators_root {
+            return Err(ClaimError::EvaluatorNotAccredited { slot: i });
+        }
+        if !spec.direction.holds(r.score, spec.threshold) {
+            return Err(ClaimError::ScoreOutOfBounds {
+                slot: i,
+                score: r.score,
+                threshold: spec.threshold,
+                direction: spec.direction.words(),
+            });
+        }
+        if r.date > st.deployment_date {
+            return Err(ClaimError::AfterDeployment {
+                slot: i,
+                date: r.date,
+                deployment: st.deployment_date,
+            });
+        }
+        let msg = result_message(w.digest_hi, w.digest_lo, spec.id, r.score, r.date);
+        eddsa::verify(&r.evaluator.key, msg, &r.signature).map_err(|e| {
+            ClaimError::BadSignature {
+                slot: i,
+                reason: e.to_string(),
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// A result as an evaluator signs and hands it out (JSON).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedResultJson {
+    /// Evaluator id (as in the registry).
+    pub evaluator: String,
+    /// The evaluator's public key.
+    pub public_key: PointJson,
+    /// SHA-256 of the weights file, 64 hex digits.
+    pub model_digest: String,
+    /// Eval id.
+    pub eval: String,
+    /// Score.
+    pub score: u64,
+    /// Date, `YYYYMMDD`.
+    pub date: u64,
+    /// Signature on [`result_message`].
+    pub signature: SignatureJson,
+}
+
+/// Parses 64 hex digits (an optional `0x`) as a 32-byte digest.
+pub fn parse_digest(s: &str) -> Result<[u8; 32], EvaluationError> {
+    let h = s.strip_prefix("0x").unwrap_or(s);
+    let v = hex::decode(h)
+        .ok()
+        .filter(|v| v.len() == 32)
+        .ok_or_else(|| EvaluationError::Invalid(format!("{s:?} is not a 32-byte hex digest")))?;
+    let mut d = [0u8; 32];
+    d.copy_from_slice(&v);
+    Ok(d)
+}
+
+impl SignedResultJson {
+    /// Signs a result (the evaluator's side).
+    pub fn sign(
+        key: &eddsa::SecretKey,
+        evaluator: &str,
+        digest: &[u8; 32],
+        eval: &str,
+        score: u64,
+        date: u64,
+    ) -> Result<Self, EvaluationError> {
+        let eval_id = encode_label(eval).map_err(|source| EvaluationError::Encoding {
+            what: "eval id".into(),
+            source,
+        })?;
+        encode_label(evaluator).map_err(|source| EvaluationError::Encoding {
+            what: "evaluator id".into(),
+            source,
+        })?;
+        check_date(date)?;
+        if score >= 1 << VALUE_BITS {
+            return Err(EvaluationError::Invalid(format!(
+                "score {score} must be below 2^{VALUE_BITS}"
+            )));
+        }
+        let (hi, lo) = digest_limbs(digest);
+        let sig = key.sign(result_message(hi, lo, eval_id, score, date));
+        Ok(Self {
+            evaluator: evaluator.to_string(),
+            public_key: PointJson::from_point(&key.public()),
+            model_digest: hex::encode(digest),
+            eval: eval.to_string(),
+            score,
+            date,
+            signature: SignatureJson::from_signature(&sig),
+        })
+    }
+
+    /// Decodes the result (no signature or accreditation check: the claim's
+    /// check does that).
+    pub fn decode(&self) -> Result<([u8; 32], Fr, Signature), EvaluationError> {
+        let enc = |what: &str, source| EvaluationError::Encoding {
+            what: what.into(),
+            source,
+        };
+        let digest = parse_digest(&self.model_digest)?;
+        let eval_id = encode_label(&self.eval).map_err(|e| enc("eval id", e))?;
+        let sig = self
+            .signature
+            .to_signature()
+            .map_err(|e| enc("signature", e))?;
+        Ok((digest, eval_id, sig))
+    }
+}
+
+/// Builds the witness from the importer's signed results: for each eval of
+/// the suite, the first result that is for this model, for that eval, signed
+/// by an accredited evaluator with a valid signature, on the right side of the
+/// threshold and dated on or before `deployment_date`. Fails naming the first
+/// eval with no such result.
+pub fn assemble(
+    registry: &crate::registry::Registry,
+    suite: &Suite,
+    digest: &[u8; 32],
+    blinding: Fr,
+    deployment_date: u64,
+    results: &[SignedResultJson],
+) -> Result<EvaluationWitness, ClaimError> {
+    let (hi, lo) = digest_limbs(digest);
+    let mut out = Vec::with_capacity(suite.evals.len());
+    for (i, spec) in suite.evals.iter().enumerate() {
+        let found = results.iter().find_map(|r| {
+            let (d, eval_id, signature) = r.decode().ok()?;
+            let index = registry.evaluator_index(&r.evaluator)?;
+            let evaluator = registry.evaluators[index];
+            let ok = d == *digest
+                && eval_id == spec.id
+                && r.score < 1 << VALUE_BITS
+                && r.date <= deployment_date
+                && spec.direction.holds(r.score, spec.threshold)
+                && eddsa::verify(
+                    &evaluator.key,
+                    result_message(hi, lo, eval_id, r.score, r.date),
+                    &signature,
+                )
+                .is_ok();
+            ok.then(|| EvalResult {
+                eval_id,
+                score: r.score,
+                date: r.date,
+                evaluator,
+                evaluator_path: registry.evaluator_tree.path(index),
+                signature,
+            })
+        });
+        match found {
+            Some(r) => out.push(r),
+            None => return Err(explain(registry, spec, i, digest, deployment_date, results)),
+        }
+    }
+    Ok(EvaluationWitness {
+        digest_hi: hi,
+        digest_lo: lo,
+        blinding,
+        suite: suite.clone(),
+        results: out,
+        registry: registry.opening,
+    })
+}
+
+/// Why no result serves eval `slot`: the first result for that eval, checked
+/// in the order of the claim (model, accreditation, side, date, signature);
+/// [`ClaimError::MissingEval`] if there is none.
+fn explain(
+    registry: &crate::registry::Registry,
+    spec: &EvalSpec,
+    slot: usize,
+    digest: &[u8; 32],
+    deployment_date: u64,
+    results: &[SignedResultJson],
+) -> ClaimError {
+    let missing = ClaimError::MissingEval {
+        slot,
+        eval: decode_label(&spec.id).unwrap_or_default(),
+    };
+    let Some((r, (d, _, _))) = results
+        .iter()
+        .filter_map(|r| r.decode().ok().map(|x| (r, x)))
+        .find(|(_, (_, id, _))| *id == spec.id)
+    else {
+        return missing;
+    };
+    if d != *digest {
+        return ClaimError::BadSignature {
+            slot,
+            reason: format!(
+                "the result of {} is signed for another model digest",
+                r.evaluator
+            ),
+        };
+    }
+    if registry.evaluator_index(&r.evaluator).is_none()
+        || registry
+            .evaluators
+            .iter()
+            .all(|e| r.public_key.to_point().ok() != Some(e.key))
+    {
+        return ClaimError::EvaluatorNotAccredited { slot };
+    }
+    if !spec.direction.holds(r.score, spec.threshold) {
+        return ClaimError::ScoreOutOfBounds {
+            slot,
+            score: r.score,
+            threshold: spec.threshold,
+            direction: spec.direction.words(),
+        };
+    }
+    if r.date > deployment_date {
+        return ClaimError::AfterDeployment {
+            slot,
+            date: r.date,
+            deployment: deployment_date,
+        };
+    }
+    ClaimError::BadSignature {
+        slot,
+        reason: format!(
+            "the result of {} does not verify under its registry key",
+            r.evaluator
+        ),
+    }
+}
+
+#[doc(hidden)]
+pub mod fixtures;

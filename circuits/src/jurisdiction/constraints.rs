@@ -1,0 +1,243 @@
+//! The deployment-jurisdiction circuit. See the [module docs](super) for the
+//! statement; this file lists the constraints in the order they are built.
+//!
+//! Global: the registry root from its three parts; the auditor's key (prime
+//! order, not the identity), leaf and path equal to the auditor root; the
+//! attestation message `Poseidon(TAG, D, MC, e, count, acc)` and its
+//! signature; `nonce²` binds the nonce.
+//!
+//! Per store slot (`u` = used): `u` and `encrypted` boolean; the facility
+//! leaf (8 fields) and its path, equal to the facility root when used;
+//! `u·(operator − X) = 0`; `max_tier − tier` in 8 bits (an unused slot holds
+//! the zero leaf, tier 0); `u·(1 − encrypted) = 0`; the chain
+//! `acc ← u ? Poseidon(acc, store_id, facility_id, encrypted, key_fp) : acc`;
+//! `count += u`.
+//!
+//! Cost: [`STORE_COST`] per store slot, [`FIXED_COST`] once (pinned by
+//! `circuits/tests/jurisdiction.rs`).
+use super::{tags, JurisdictionStatement, JurisdictionWitness, StoreSlot, MAX_STORES, TIER_BITS};
+use crate::domain;
+use crate::eddsa::constraints::{alloc_subgroup_point, verify, SignatureVar};
+use crate::merkle::constraints::MerklePathVar;
+use crate::poseidon::constraints::hash;
+use crate::range::enforce_bits;
+use crate::registry::{AUDITOR_DEPTH, FACILITY_DEPTH};
+use ark_bn254::Fr;
+use ark_r1cs_std::{
+    alloc::AllocVar,
+    boolean::Boolean,
+    eq::EqGadget,
+    fields::{fp::FpVar, FieldVar},
+    select::CondSelectGadget,
+};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+
+/// Constraints per store slot: flags 2, facility leaf Poseidon(8) 402, path
+/// 2,430 and its conditional root equality 1, operator 1, tier range check
+/// 9, encryption 1, chain Poseidon(5) 321 and its selection 1 (pinned by the
+/// test).
+pub const STORE_COST: usize = 3_168;
+/// Constraints once per circuit: registry root, auditor key, leaf and path
+/// (about 1,530), attestation message Poseidon(6), the signature (5,933) and
+/// `nonce²` (pinned by the test).
+pub const FIXED_COST: usize = 7_811;
+
+/// Constraints of the jurisdiction circuit of `capacity` store slots.
+pub fn cost(capacity: usize) -> usize {
+    FIXED_COST + capacity * STORE_COST
+}
+
+/// The jurisdiction circuit for `capacity` store slots. With `witness: None`
+/// it synthesizes the constraints only (setup).
+#[derive(Clone)]
+pub struct JurisdictionCircuit {
+    /// Store slots.
+    pub capacity: usize,
+    /// Public statement.
+    pub statement: JurisdictionStatement,
+    /// Private witness (`None` for setup).
+    pub witness: Option<JurisdictionWitness>,
+}
+
+impl JurisdictionCircuit {
+    /// The circuit used at setup: constraints only.
+    pub fn for_setup(capacity: usize) -> Self {
+        let z = Fr::from(0u64);
+        Self {
+            capacity,
+            statement: JurisdictionStatement {
+                registry_root: z,
+                importer: z,
+                deployment: z,
+                model_commitment: z,
+                epoch: 0,
+                max_tier: 0,
+                nonce: z,
+            },
+            witness: None,
+        }
+    }
+}
+
+impl JurisdictionWitness {
+    /// An all-padding witness (the setup witness).
+    pub fn padding(capacity: usize) -> Self {
+        let z = Fr::from(0u64);
+        let key = crate::eddsa::generator();
+        Self {
+            stores: vec![StoreSlot::padding(); capacity],
+            auditor: crate::registry::AuditorLeaf { id: z, key },
+            auditor_path: crate::merkle::MerklePath::empty(AUDITOR_DEPTH),
+            attested_deployment: z,
+            attested_epoch: 0,
+            signature: crate::eddsa::Signature {
+                r: key,
+                s: Default::default(),
+            },
+            facilities_root: z,
+            auditors_root: z,
+            params_digest: z,
+        }
+    }
+}
+
+/// The variables of a synthesized jurisdiction circuit that hostile tests
+/// aim at.
+#[derive(Clone, Default)]
+pub struct JurisdictionVars {
+    /// The public inputs, in order.
+    pub inputs: Vec<FpVar<Fr>>,
+    /// Per slot: used flag.
+    pub used: Vec<Boolean<Fr>>,
+    /// Per slot: encrypted flag.
+    pub encrypted: Vec<Boolean<Fr>>,
+    /// Per slot: the facility's operator field.
+    pub operators: Vec<FpVar<Fr>>,
+    /// Per slot: the facility's tier field.
+    pub tiers: Vec<FpVar<Fr>>,
+    /// Per slot: the bits of `max_tier − tier`.
+    pub tier_bits: Vec<Vec<Boolean<Fr>>>,
+    /// Per slot: the chain after the slot.
+    pub chain: Vec<FpVar<Fr>>,
+}
+
+impl ConstraintSynthesizer<Fr> for JurisdictionCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        synthesize(self, cs).map(|_| ())
+    }
+}
+
+/// Synthesizes the circuit and returns the variables tests aim at.
+pub fn synthesize(
+    c: JurisdictionCircuit,
+    cs: ConstraintSystemRef<Fr>,
+) -> Result<JurisdictionVars, SynthesisError> {
+    let cap = c.capacity;
+    let st = c.statement;
+    let w = c
+        .witness
+        .unwrap_or_else(|| JurisdictionWitness::padding(cap));
+    if cap == 0
+        || cap > MAX_STORES
+        || w.stores.len() != cap
+        || w.auditor_path.siblings.len() != AUDITOR_DEPTH
+        || w.stores
+            .iter()
+            .any(|s| s.facility_path.siblings.len() != FACILITY_DEPTH)
+    {
+        return Err(SynthesisError::Unsatisfiable);
+    }
+    let wit = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
+    let one = FpVar::<Fr>::one();
+
+    // Public inputs, in PUBLIC_INPUT_NAMES order.
+    let registry_root = FpVar::new_input(cs.clone(), || Ok(st.registry_root))?;
+    let importer = FpVar::new_input(cs.clone(), || Ok(st.importer))?;
+    let deployment = FpVar::new_input(cs.clone(), || Ok(st.deployment))?;
+    let model_commitment = FpVar::new_input(cs.clone(), || Ok(st.model_commitment))?;
+    let epoch = FpVar::new_input(cs.clone(), || Ok(Fr::from(st.epoch)))?;
+    let max_tier = FpVar::new_input(cs.clone(), || Ok(Fr::from(st.max_tier)))?;
+    let nonce = FpVar::new_input(cs.clone(), || Ok(st.nonce))?;
+
+    // Registry root.
+    let fac_root = wit(w.facilities_root)?;
+    let aud_root = wit(w.auditors_root)?;
+    hash(&[
+        FpVar::constant(domain::registry()),
+        fac_root.clone(),
+        aud_root.clone(),
+        wit(w.params_digest)?,
+    ])?
+    .enforce_equal(&registry_root)?;
+
+    let mut vars = JurisdictionVars {
+        inputs: vec![
+            registry_root,
+            importer.clone(),
+            deployment.clone(),
+            model_commitment.clone(),
+            epoch.clone(),
+            max_tier.clone(),
+            nonce.clone(),
+        ],
+        ..Default::default()
+    };
+    let mut acc = FpVar::<Fr>::zero();
+    let mut count = FpVar::<Fr>::zero();
+    for s in &w.stores {
+        let u = Boolean::new_witness(cs.clone(), || Ok(s.used))?;
+        let enc = Boolean::new_witness(cs.clone(), || Ok(s.record.encrypted))?;
+        let uf = FpVar::from(u.clone());
+        let fields = s
+            .facility
+            .fields()
+            .map(&wit)
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
+        let leaf = hash(&fields)?;
+        let [id, _country, tier, _lat, _lon, _radius, _lon_scale, operator]: [FpVar<Fr>; 8] =
+            fields
+                .try_into()
+                .map_err(|_| SynthesisError::Unsatisfiable)?;
+        MerklePathVar::new_witness(cs.clone(), &s.facility_path)?
+            .root(&leaf)?
+            .conditional_enforce_equal(&fac_root, &u)?;
+        (&operator - &importer).mul_equals(&uf, &FpVar::zero())?;
+        let tier_bits = enforce_bits(&(&max_tier - &tier), TIER_BITS)?;
+        (&one - FpVar::from(enc.clone())).mul_equals(&uf, &FpVar::zero())?;
+        let next = hash(&[
+            acc.clone(),
+            wit(s.record.store_id)?,
+            id,
+            FpVar::from(enc.clone()),
+            wit(s.record.key_fingerprint)?,
+        ])?;
+        acc = FpVar::conditionally_select(&u, &next, &acc)?;
+        count += &uf;
+        vars.used.push(u);
+        vars.encrypted.push(enc);
+        vars.operators.push(operator);
+        vars.tiers.push(tier);
+        vars.tier_bits.push(tier_bits);
+        vars.chain.push(acc.clone());
+    }
+
+    // The auditor and its attestation of the whole list.
+    let key = alloc_subgroup_point(cs.clone(), w.auditor.key)?;
+    let aud_leaf = hash(&[wit(w.auditor.id)?, key.x.clone(), key.y.clone()])?;
+    MerklePathVar::new_witness(cs.clone(), &w.auditor_path)?
+        .root(&aud_leaf)?
+        .enforce_equal(&aud_root)?;
+    let msg = hash(&[
+        FpVar::constant(tags::deployment()),
+        deployment,
+        model_commitment,
+        epoch,
+        count,
+        acc,
+    ])?;
+    let sig = SignatureVar::new_witness(cs.clone(), &w.signature)?;
+    verify(&key, &msg, &sig, &Boolean::TRUE)?;
+    let _nonce_sq = nonce.square()?;
+    Ok(vars)
+}

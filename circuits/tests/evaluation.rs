@@ -1,0 +1,512 @@
+//! The model-evaluation claim: honest and tampered, native check and circuit
+//! both; every public input bound; hostile assignments to the matrices.
+use ark_ff::{BigInteger, PrimeField};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, Variable};
+use sha2::{Digest, Sha256};
+use zkcc_circuits::error::ClaimError;
+use zkcc_circuits::evaluation::constraints::{self as ec, EvaluationCircuit};
+use zkcc_circuits::evaluation::fixtures::{EvalFixture, DEPLOYMENT, EVALS};
+use zkcc_circuits::evaluation::{
+    self, assemble, check_native, EvaluationStatement, EvaluationWitness,
+};
+use zkcc_circuits::harness::{var_of_bool, var_of_fp, Explained, Snapshot};
+use zkcc_circuits::Fr;
+
+const N: usize = 3;
+
+fn fixture() -> EvalFixture {
+    EvalFixture::standard(N)
+}
+
+fn circuit(st: &EvaluationStatement, w: &EvaluationWitness) -> EvaluationCircuit {
+    EvaluationCircuit {
+        evals: w.suite.evals.len(),
+        statement: *st,
+        witness: Some(w.clone()),
+    }
+}
+
+fn sat(st: &EvaluationStatement, w: &EvaluationWitness) -> bool {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    circuit(st, w).generate_constraints(cs.clone()).unwrap();
+    cs.is_satisfied().unwrap()
+}
+
+fn snap(st: &EvaluationStatement, w: &EvaluationWitness) -> (Snapshot, ec::EvaluationVars) {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    let vars = ec::synthesize(circuit(st, w), cs.clone()).unwrap();
+    (Snapshot::of(&cs).unwrap(), vars)
+}
+
+/// A tampered witness (statement recomputed to fit it): the native check
+/// fails with `expected` and the circuit is unsatisfied.
+fn rejected(f: &EvalFixture, w: &EvaluationWitness, expected: ClaimError) {
+    let st = f.statement_for(w);
+    assert_eq!(check_native(N, &st, w), Err(expected));
+    assert!(!sat(&st, w), "the circuit must reject it too");
+}
+
+#[test]
+fn honest_results_pass_both_at_every_suite_size() {
+    for n in 1..=3 {
+        let f = EvalFixture::standard(n);
+        assert_eq!(f.statement.registry_root, f.registry.root);
+        assert_eq!(
+            f.statement.suite_hash,
+            evaluation::suite_hash(&f.registry.suites[0])
+        );
+        check_native(n, &f.statement, &f.witness).unwrap();
+        assert!(sat(&f.statement, &f.witness), "suite of {n}");
+    }
+}
+
+fn count(n: usize) -> usize {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    EvaluationCircuit::for_setup(n)
+        .generate_constraints(cs.clone())
+        .unwrap();
+    cs.num_constraints()
+}
+
+#[test]
+fn costs_are_pinned_and_the_formula_holds() {
+    for n in 1..=3 {
+        assert_eq!(count(n), ec::cost(n), "evaluation-{n}");
+    }
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    EvaluationCircuit::for_setup(N)
+        .generate_constraints(cs.clone())
+        .unwrap();
+    cs.finalize();
+    let n = cs.num_constraints();
+    let mut h = Sha256::new();
+    for (label, ms) in &cs.to_matrices().unwrap() {
+        h.update(label.as_bytes());
+        for m in ms {
+            for row in m {
+                for (coeff, col) in row {
+                    h.update(coeff.into_bigint().to_bytes_le());
+                    h.update((*col as u64).to_le_bytes());
+                }
+                h.update(b"|");
+            }
+        }
+    }
+    let digest = hex::encode(h.finalize());
+    println!("evaluation-{N}: {n} constraints, matrices {digest}");
+    assert_eq!(
+        n, PINNED_CONSTRAINTS,
+        "update the pin, the README and the keys"
+    );
+    assert_eq!(digest, PINNED_MATRICES, "update the pin and the keys");
+}
+const PINNED_CONSTRAINTS: usize = 25_690;
+const PINNED_MATRICES: &str = "26ccfaccaf7bd876129423ec4d130f27afe1a0bbf5746a5d9e7b9b091b0c3fd9";
+
+// ---------------------------------------------------------------------------
+// Tampering, one change each.
+
+#[test]
+fn a_missing_eval_fails() {
+    let f = fixture();
+    // The importer has no result for eval 1: assembling names it.
+    let only: Vec<_> = [0, 2]
+        .iter()
+        .map(|&i| f.signed(0, &f.digest, i, EVALS[i].3, 20261101))
+        .collect();
+    assert_eq!(
+        assemble(
+            &f.registry,
+            &f.suite,
+            &f.digest,
+            f.blinding,
+            DEPLOYMENT,
+            &only
+        ),
+        Err(ClaimError::MissingEval {
+            slot: 1,
+            eval: "BIO-UPLIFT".into()
+        })
+    );
+    // In its slot, eval 0's result (an honest signature for another eval).
+    let mut w = f.witness.clone();
+    w.results[1] = w.results[0].clone();
+    rejected(
+        &f,
+        &w,
+        ClaimError::MissingEval {
+            slot: 1,
+            eval: "BIO-UPLIFT".into(),
+        },
+    );
+    // The same with the eval id relabelled: the signature is for eval 0.
+    w.results[1].eval_id = f.suite.evals[1].id;
+    let st = f.statement_for(&w);
+    assert!(matches!(
+        check_native(N, &st, &w),
+        Err(ClaimError::BadSignature { slot: 1, .. })
+    ));
+    assert!(!sat(&st, &w));
+}
+
+#[test]
+fn a_score_one_unit_on_the_wrong_side_fails_in_either_direction() {
+    let f = fixture();
+    let d = f.digest;
+    // Eval 1: at most 200 (honest 200, exactly on the threshold); eval 2: at least 9,500.
+    for (slot, score, threshold, direction) in
+        [(1, 201, 200, "at most"), (2, 9_499, 9_500, "at least")]
+    {
+        let mut w = f.witness.clone();
+        w.results[slot] = f.result(
+            &f.evaluators[0],
+            0,
+            &d,
+            f.suite.evals[slot].id,
+            score,
+            20261101,
+        );
+        rejected(
+            &f,
+            &w,
+            ClaimError::ScoreOutOfBounds {
+                slot,
+                score,
+                threshold,
+                direction,
+            },
+        );
+    }
+}
+
+#[test]
+fn a_result_dated_one_day_after_deployment_fails() {
+    let f = fixture();
+    let mut w = f.witness.clone();
+    w.results[0] = f.result(
+        &f.evaluators[0],
+        0,
+        &f.digest,
+        f.suite.evals[0].id,
+        120,
+        20261202,
+    );
+    rejected(
+        &f,
+        &w,
+        ClaimError::AfterDeployment {
+            slot: 0,
+            date: 20261202,
+            deployment: DEPLOYMENT,
+        },
+    );
+    // On the day itself it holds.
+    w.results[0] = f.result(
+        &f.evaluators[0],
+        0,
+        &f.digest,
+        f.suite.evals[0].id,
+        120,
+        DEPLOYMENT,
+    );
+    check_native(N, &f.statement_for(&w), &w).unwrap();
+    assert!(sat(&f.statement_for(&w), &w));
+}
+
+#[test]
+fn a_signature_by_an_unaccredited_evaluator_fails() {
+    let f = fixture();
+    let mut w = f.witness.clone();
+    w.results[2] = f.result(
+        &f.unaccredited,
+        1,
+        &f.digest,
+        f.suite.evals[2].id,
+        9_600,
+        20261101,
+    );
+    rejected(&f, &w, ClaimError::EvaluatorNotAccredited { slot: 2 });
+    // Nor does assembling pick it.
+    let signed = zkcc_circuits::evaluation::SignedResultJson::sign(
+        &f.unaccredited,
+        "EVAL-1",
+        &f.digest,
+        EVALS[2].0,
+        9_600,
+        20261101,
+    )
+    .unwrap();
+    let mut all: Vec<_> = (0..2)
+        .map(|i| f.signed(0, &f.digest, i, EVALS[i].3, 20261101))
+        .collect();
+    all.push(signed);
+    assert!(matches!(
+        assemble(
+            &f.registry,
+            &f.suite,
+            &f.digest,
+            f.blinding,
+            DEPLOYMENT,
+            &all
+        ),
+        Err(ClaimError::EvaluatorNotAccredited { slot: 2 })
+    ));
+}
+
+#[test]
+fn a_result_signed_for_another_model_fails() {
+    let f = fixture();
+    let mut other = f.digest;
+    other[31] ^= 1;
+    let mut w = f.witness.clone();
+    w.results[0] = f.result(
+        &f.evaluators[1],
+        1,
+        &other,
+        f.suite.evals[0].id,
+        120,
+        20261101,
+    );
+    let st = f.statement_for(&w);
+    assert!(matches!(
+        check_native(N, &st, &w),
+        Err(ClaimError::BadSignature { slot: 0, .. })
+    ));
+    assert!(!sat(&st, &w));
+    // Claiming the other model instead: the other results do not cover it.
+    let (hi, lo) = evaluation::digest_limbs(&other);
+    let w2 = EvaluationWitness {
+        digest_hi: hi,
+        digest_lo: lo,
+        ..w
+    };
+    let st = f.statement_for(&w2);
+    assert!(matches!(
+        check_native(N, &st, &w2),
+        Err(ClaimError::BadSignature { slot: 1, .. })
+    ));
+    assert!(!sat(&st, &w2));
+}
+
+#[test]
+fn a_relaxed_suite_or_another_model_commitment_or_registry_fails() {
+    let f = fixture();
+    // The prover checks against a suite whose threshold it relaxed.
+    let mut w = f.witness.clone();
+    w.suite.evals[1].threshold = 250;
+    w.results[1] = f.result(
+        &f.evaluators[0],
+        0,
+        &f.digest,
+        f.suite.evals[1].id,
+        240,
+        20261101,
+    );
+    let st = EvaluationStatement {
+        suite_hash: f.statement.suite_hash,
+        ..f.statement_for(&w)
+    };
+    assert_eq!(check_native(N, &st, &w), Err(ClaimError::SuiteMismatch));
+    assert!(!sat(&st, &w));
+    // Another blinding under the public commitment.
+    let mut w = f.witness.clone();
+    w.blinding += Fr::from(1u64);
+    assert_eq!(
+        check_native(N, &f.statement, &w),
+        Err(ClaimError::CommitmentMismatch)
+    );
+    assert!(!sat(&f.statement, &w));
+    // Another evaluator root (an evaluator the agency never accredited added).
+    let mut w = f.witness.clone();
+    w.registry.evaluators_root += Fr::from(1u64);
+    assert_eq!(
+        check_native(N, &f.statement, &w),
+        Err(ClaimError::RegistryRootMismatch)
+    );
+    assert!(!sat(&f.statement, &w));
+}
+
+// ---------------------------------------------------------------------------
+// Groth16: proves, verifies, and every public input is bound.
+
+#[test]
+fn proves_and_verifies_and_binds_every_input() {
+    use ark_bn254::Bn254;
+    use ark_groth16::Groth16;
+    use ark_snark::SNARK;
+    let f = EvalFixture::standard(2);
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(12);
+    let (pk, vk) =
+        Groth16::<Bn254>::circuit_specific_setup(EvaluationCircuit::for_setup(2), &mut rng)
+            .unwrap();
+    let proof = Groth16::<Bn254>::prove(&pk, circuit(&f.statement, &f.witness), &mut rng).unwrap();
+    let pvk = Groth16::<Bn254>::process_vk(&vk).unwrap();
+    let inputs = f.statement.public_inputs();
+    assert_eq!(inputs.len(), evaluation::PUBLIC_INPUT_NAMES.len());
+    assert!(Groth16::<Bn254>::verify_with_processed_vk(&pvk, &inputs, &proof).unwrap());
+    for i in 0..inputs.len() {
+        let mut bad = inputs.clone();
+        bad[i] += Fr::from(1u64);
+        assert!(
+            !Groth16::<Bn254>::verify_with_processed_vk(&pvk, &bad, &proof).unwrap(),
+            "public input {} changed must fail",
+            evaluation::PUBLIC_INPUT_NAMES[i]
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Hostile assignments.
+
+fn fp(x: &ark_r1cs_std::fields::fp::FpVar<Fr>) -> Variable {
+    var_of_fp(x).expect("a variable")
+}
+
+fn bv(b: &ark_r1cs_std::boolean::Boolean<Fr>) -> Variable {
+    var_of_bool(b).expect("a variable")
+}
+
+/// The unique row whose support holds all of `vars`.
+fn row_with(snap: &Snapshot, vars: &[Variable]) -> usize {
+    let rows: Vec<usize> = snap
+        .rows_of(vars[0])
+        .into_iter()
+        .filter(|&r| {
+            let s = snap.support(r);
+            vars.iter().all(|v| s.contains(v))
+        })
+        .collect();
+    assert_eq!(rows.len(), 1, "rows holding {vars:?}: {rows:?}");
+    rows[0]
+}
+
+#[test]
+fn no_unexplained_free_variables() {
+    let f = fixture();
+    let (snap, _) = snap(&f.statement, &f.witness);
+    snap.is_satisfied().unwrap();
+    snap.check_free(&Explained::new()).unwrap();
+}
+
+/// A score one past its threshold, honestly signed: the only row that fails
+/// is the recomposition of the side difference's bits (it would need −1 in 32
+/// bits), so that range check is what stops it.
+#[test]
+fn a_score_past_its_threshold_fails_only_at_the_side_range_check() {
+    let f = fixture();
+    for (slot, score) in [(1usize, 201u64), (2, 9_499)] {
+        let mut w = f.witness.clone();
+        w.results[slot] = f.result(
+            &f.evaluators[0],
+            0,
+            &f.digest,
+            f.suite.evals[slot].id,
+            score,
+            20261101,
+        );
+        let (snap, vars) = snap(&f.statement_for(&w), &w);
+        let bits = &vars.side_bits[slot];
+        let target = row_with(
+            &snap,
+            &[bv(&bits[0]), bv(&bits[31]), fp(&vars.scores[slot])],
+        );
+        assert_eq!(snap.failing_rows(&[]), vec![target], "slot {slot}");
+    }
+}
+
+/// A result dated the day after deployment: only the recomposition of
+/// `deployment − date` fails.
+#[test]
+fn a_late_result_fails_only_at_the_date_range_check() {
+    let f = fixture();
+    let mut w = f.witness.clone();
+    w.results[0] = f.result(
+        &f.evaluators[1],
+        1,
+        &f.digest,
+        f.suite.evals[0].id,
+        120,
+        20261202,
+    );
+    let (snap, vars) = snap(&f.statement_for(&w), &w);
+    let bits = &vars.days_bits[0];
+    let target = row_with(&snap, &[bv(&bits[0]), bv(&bits[31]), fp(&vars.dates[0])]);
+    assert_eq!(snap.failing_rows(&[]), vec![target]);
+}
+
+/// An unaccredited key with an accredited evaluator's path: only the
+/// equality of the recomputed evaluator root fails.
+#[test]
+fn an_unaccredited_evaluator_fails_only_at_the_evaluator_root() {
+    let f = fixture();
+    let mut w = f.witness.clone();
+    w.results[1] = f.result(
+        &f.unaccredited,
+        0,
+        &f.digest,
+        f.suite.evals[1].id,
+        150,
+        20261101,
+    );
+    let (snap, vars) = snap(&f.statement_for(&w), &w);
+    // The recomputed root is a linear combination (Poseidon's last MDS
+    // layer): the failing row is the one equality row holding the opening's
+    // evaluator root and not slot 0's or slot 2's.
+    let root = fp(vars.evaluators_root.as_ref().unwrap());
+    let failing = snap.failing_rows(&[]);
+    assert_eq!(failing.len(), 1, "{failing:?}");
+    // (The opening's first rows are the lifecycle hash's; then one equality per slot.)
+    let rows = snap.rows_of(root);
+    let equalities = &rows[rows.len() - N..];
+    assert!(equalities.iter().all(|&r| snap.support(r).len() < 10));
+    assert_eq!(failing[0], equalities[1]);
+}
+
+/// Hostile side bits: in the honest assignment, a "bit" of 2 with the bit
+/// below cleared still recomposes to the same difference; only that bit's
+/// booleanity row rejects it. And a hostile direction flag of 2 (which would
+/// turn `t − s` into `3·(s − t)`) fails at its booleanity row first.
+#[test]
+fn hostile_bits_and_direction_fail_at_their_booleanity_rows() {
+    let f = fixture();
+    let (snap, vars) = snap(&f.statement, &f.witness);
+    // Slot 0: side = 300 − 120 = 180 = 0b1011_0100; bit 2 is set, bit 3 is not... use bits 4, 5.
+    let bits = &vars.side_bits[0];
+    assert_eq!(snap.value(bv(&bits[2])), Some(Fr::from(1u64)));
+    assert_eq!(snap.value(bv(&bits[3])), Some(Fr::from(0u64)));
+    let edits = [
+        (bv(&bits[2]), Fr::from(0u64)),
+        (bv(&bits[1]), Fr::from(2u64)),
+    ];
+    // 180 has bit 1 = 0: 2·2 = 4 = the removed bit 2.
+    assert_eq!(snap.value(bv(&bits[1])), Some(Fr::from(0u64)));
+    assert_eq!(
+        snap.failing_rows(&edits),
+        vec![snap.first_row_of(bv(&bits[1])).unwrap()]
+    );
+    let d = bv(&vars.directions[0]);
+    let err = snap
+        .check(&snap.propagate(&[(d, Fr::from(2u64))]))
+        .unwrap_err();
+    assert_eq!(err.row, snap.first_row_of(d).unwrap());
+}
+
+/// A digest limb of `hi + 2^128` (not a 128-bit limb): with everything it
+/// feeds recomputed as a cheating prover would, the limb's range check fails.
+#[test]
+fn a_limb_past_128_bits_fails_its_range_check() {
+    let f = fixture();
+    let (snap, vars) = snap(&f.statement, &f.witness);
+    let hi = fp(&vars.limbs[0]);
+    let two128 = Fr::from(2u64).pow([128u64]);
+    let edits = snap.propagate(&[(hi, f.witness.digest_hi + two128)]);
+    let failing = snap.failing_rows(&edits);
+    let recomposition = snap
+        .rows_of(hi)
+        .into_iter()
+        .find(|&r| snap.support(r).len() > 100)
+        .expect("the recomposition row of hi");
+    assert!(failing.contains(&recomposition), "{failing:?}");
+}
+
+use ark_ff::Field;

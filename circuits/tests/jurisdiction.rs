@@ -1,0 +1,297 @@
+//! The deployment-jurisdiction claim: honest and tampered, native check and
+//! circuit both; every public input bound; hostile assignments.
+use ark_ff::{BigInteger, PrimeField};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, Variable};
+use sha2::{Digest, Sha256};
+use zkcc_circuits::error::ClaimError;
+use zkcc_circuits::harness::{var_of_bool, var_of_fp, Explained, Snapshot};
+use zkcc_circuits::jurisdiction::constraints::{self as jc, JurisdictionCircuit};
+use zkcc_circuits::jurisdiction::fixtures::{Deployment, Store, CAPACITY, EPOCH, MAX_TIER};
+use zkcc_circuits::jurisdiction::{self, check_native, JurisdictionStatement, JurisdictionWitness};
+use zkcc_circuits::Fr;
+
+fn circuit(st: &JurisdictionStatement, w: &JurisdictionWitness) -> JurisdictionCircuit {
+    JurisdictionCircuit {
+        capacity: CAPACITY,
+        statement: *st,
+        witness: Some(w.clone()),
+    }
+}
+
+fn sat(st: &JurisdictionStatement, w: &JurisdictionWitness) -> bool {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    circuit(st, w).generate_constraints(cs.clone()).unwrap();
+    cs.is_satisfied().unwrap()
+}
+
+fn rejected(d: &Deployment, expected: ClaimError) {
+    let (st, w) = d.build();
+    assert_eq!(check_native(CAPACITY, &st, &w), Err(expected));
+    assert!(!sat(&st, &w), "the circuit must reject it too");
+}
+
+fn with(edit: impl FnOnce(&mut Deployment)) -> Deployment {
+    let mut d = Deployment::standard();
+    edit(&mut d);
+    d
+}
+
+#[test]
+fn honest_deployments_pass_both_at_every_fill() {
+    for n in 0..=CAPACITY {
+        let d = with(|d| {
+            d.stores.push(Store {
+                id: "LOGS-2".into(),
+                facility: 2,
+                encrypted: true,
+                key_fingerprint: 9,
+            });
+            d.stores.truncate(n);
+        });
+        let (st, w) = d.build();
+        check_native(CAPACITY, &st, &w).unwrap();
+        assert!(sat(&st, &w), "{n} stores");
+    }
+}
+
+fn count(cap: usize) -> usize {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    JurisdictionCircuit::for_setup(cap)
+        .generate_constraints(cs.clone())
+        .unwrap();
+    cs.num_constraints()
+}
+
+#[test]
+fn costs_are_pinned_and_the_formula_holds() {
+    for cap in 1..=3 {
+        assert_eq!(count(cap), jc::cost(cap), "jurisdiction-{cap}");
+    }
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    JurisdictionCircuit::for_setup(CAPACITY)
+        .generate_constraints(cs.clone())
+        .unwrap();
+    cs.finalize();
+    let n = cs.num_constraints();
+    let mut h = Sha256::new();
+    for (label, ms) in &cs.to_matrices().unwrap() {
+        h.update(label.as_bytes());
+        for m in ms {
+            for row in m {
+                for (coeff, col) in row {
+                    h.update(coeff.into_bigint().to_bytes_le());
+                    h.update((*col as u64).to_le_bytes());
+                }
+                h.update(b"|");
+            }
+        }
+    }
+    let digest = hex::encode(h.finalize());
+    println!("jurisdiction-{CAPACITY}: {n} constraints, matrices {digest}");
+    assert_eq!(
+        n, PINNED_CONSTRAINTS,
+        "update the pin, the README and the keys"
+    );
+    assert_eq!(digest, PINNED_MATRICES, "update the pin and the keys");
+}
+const PINNED_CONSTRAINTS: usize = 17_315;
+const PINNED_MATRICES: &str = "e2db67456153dd3e60d964bae3b5c6c267cd9e0fbfdde94ed3a5d70a48325a72";
+
+// ---------------------------------------------------------------------------
+// Tampering, one change each.
+
+#[test]
+fn a_store_in_a_disallowed_country_fails() {
+    // KP-PYO-05 is tier 3; the agency allows tiers ≤ 2.
+    rejected(
+        &with(|d| d.stores[1].facility = 4),
+        ClaimError::DisallowedCountry {
+            slot: 1,
+            tier: 3,
+            max_tier: MAX_TIER,
+        },
+    );
+}
+
+#[test]
+fn a_store_attested_for_another_epoch_or_deployment_fails() {
+    rejected(
+        &with(|d| d.signed_epoch = EPOCH - 1),
+        ClaimError::WrongEpoch {
+            slot: 0,
+            found: EPOCH - 1,
+            expected: EPOCH,
+        },
+    );
+    rejected(
+        &with(|d| d.signed_id = "CHAT-US-2".into()),
+        ClaimError::WrongDeployment,
+    );
+}
+
+#[test]
+fn a_store_not_encrypted_fails() {
+    rejected(
+        &with(|d| d.stores[0].encrypted = false),
+        ClaimError::NotEncrypted { slot: 0 },
+    );
+}
+
+#[test]
+fn naming_another_model_commitment_fails() {
+    let d = with(|d| d.model_commitment += Fr::from(1u64));
+    let (st, w) = d.build();
+    assert!(matches!(
+        check_native(CAPACITY, &st, &w),
+        Err(ClaimError::BadSignature { slot: 0, .. })
+    ));
+    assert!(!sat(&st, &w));
+}
+
+#[test]
+fn a_store_left_out_of_the_attested_list_fails() {
+    // The auditor attested both stores; the lab proves only the first.
+    let d = Deployment::standard();
+    let (st, mut w) = d.build();
+    w.stores[1] = jurisdiction::StoreSlot::padding();
+    assert!(matches!(
+        check_native(CAPACITY, &st, &w),
+        Err(ClaimError::BadSignature { slot: 0, .. })
+    ));
+    assert!(!sat(&st, &w));
+    // Or marks it unused.
+    let (st, mut w) = d.build();
+    w.stores[1].used = false;
+    assert!(!sat(&st, &w));
+}
+
+#[test]
+fn another_operator_unaccredited_auditor_or_registry_fails() {
+    rejected(
+        &with(|d| d.stores[0].facility = 5),
+        ClaimError::OperatorMismatch { slot: 0 },
+    );
+    rejected(
+        &with(|d| d.signer = zkcc_circuits::eddsa::SecretKey::from_seed([0x99; 32])),
+        ClaimError::AuditorNotAccredited { slot: 0 },
+    );
+    let d = Deployment::standard();
+    let (st, mut w) = d.build();
+    w.params_digest += Fr::from(1u64);
+    assert_eq!(
+        check_native(CAPACITY, &st, &w),
+        Err(ClaimError::RegistryRootMismatch)
+    );
+    assert!(!sat(&st, &w));
+}
+
+#[test]
+fn proves_and_verifies_and_binds_every_input() {
+    use ark_bn254::Bn254;
+    use ark_groth16::Groth16;
+    use ark_snark::SNARK;
+    let (st, w) = Deployment::standard().build();
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(13);
+    let (pk, vk) = Groth16::<Bn254>::circuit_specific_setup(
+        JurisdictionCircuit::for_setup(CAPACITY),
+        &mut rng,
+    )
+    .unwrap();
+    let proof = Groth16::<Bn254>::prove(&pk, circuit(&st, &w), &mut rng).unwrap();
+    let pvk = Groth16::<Bn254>::process_vk(&vk).unwrap();
+    let inputs = st.public_inputs();
+    assert_eq!(inputs.len(), jurisdiction::PUBLIC_INPUT_NAMES.len());
+    assert!(Groth16::<Bn254>::verify_with_processed_vk(&pvk, &inputs, &proof).unwrap());
+    for i in 0..inputs.len() {
+        let mut bad = inputs.clone();
+        bad[i] += Fr::from(1u64);
+        assert!(
+            !Groth16::<Bn254>::verify_with_processed_vk(&pvk, &bad, &proof).unwrap(),
+            "public input {} changed must fail",
+            jurisdiction::PUBLIC_INPUT_NAMES[i]
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Hostile assignments.
+
+fn snap(st: &JurisdictionStatement, w: &JurisdictionWitness) -> (Snapshot, jc::JurisdictionVars) {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    let vars = jc::synthesize(circuit(st, w), cs.clone()).unwrap();
+    (Snapshot::of(&cs).unwrap(), vars)
+}
+
+fn fp(x: &ark_r1cs_std::fields::fp::FpVar<Fr>) -> Variable {
+    var_of_fp(x).expect("a variable")
+}
+
+fn bv(b: &ark_r1cs_std::boolean::Boolean<Fr>) -> Variable {
+    var_of_bool(b).expect("a variable")
+}
+
+fn row_with(snap: &Snapshot, vars: &[Variable]) -> usize {
+    let rows: Vec<usize> = snap
+        .rows_of(vars[0])
+        .into_iter()
+        .filter(|&r| {
+            let s = snap.support(r);
+            vars.iter().all(|v| s.contains(v))
+        })
+        .collect();
+    assert_eq!(rows.len(), 1, "rows holding {vars:?}: {rows:?}");
+    rows[0]
+}
+
+#[test]
+fn no_unexplained_free_variables() {
+    for n in [0, 2] {
+        let (st, w) = with(|d| d.stores.truncate(n)).build();
+        let (snap, _) = snap(&st, &w);
+        snap.is_satisfied().unwrap();
+        snap.check_free(&Explained::new()).unwrap();
+    }
+}
+
+/// A store in a tier-3 country, honestly attested: only the recomposition of
+/// `max_tier − tier` fails (it would need −1 in 8 bits).
+#[test]
+fn a_disallowed_country_fails_only_at_the_tier_range_check() {
+    let (st, w) = with(|d| d.stores[1].facility = 4).build();
+    let (snap, vars) = snap(&st, &w);
+    let b = &vars.tier_bits[1];
+    let target = row_with(&snap, &[bv(&b[0]), bv(&b[7]), fp(&vars.tiers[1])]);
+    assert_eq!(snap.failing_rows(&[]), vec![target]);
+}
+
+/// A store found unencrypted, honestly attested: only `u·(1 − enc) = 0` fails.
+#[test]
+fn an_unencrypted_store_fails_only_at_the_encryption_row() {
+    let (st, w) = with(|d| d.stores[0].encrypted = false).build();
+    let (snap, vars) = snap(&st, &w);
+    let target = row_with(&snap, &[bv(&vars.encrypted[0]), bv(&vars.used[0])]);
+    assert_eq!(snap.failing_rows(&[]), vec![target]);
+}
+
+/// A facility of another operator: only `u·(operator − X) = 0` fails.
+#[test]
+fn another_operator_fails_only_at_the_operator_row() {
+    let (st, w) = with(|d| d.stores[0].facility = 5).build();
+    let (snap, vars) = snap(&st, &w);
+    let target = row_with(&snap, &[fp(&vars.operators[0]), bv(&vars.used[0])]);
+    assert_eq!(snap.failing_rows(&[]), vec![target]);
+}
+
+/// Hostile flags: an encrypted flag of 2 (with `u = 1`, `u·(1 − 2) ≠ 0`
+/// anyway) or a used flag of 2 fail first at their booleanity rows.
+#[test]
+fn hostile_flags_fail_at_their_booleanity_rows() {
+    let (st, w) = Deployment::standard().build();
+    let (snap, vars) = snap(&st, &w);
+    for v in [bv(&vars.encrypted[0]), bv(&vars.used[2])] {
+        let err = snap
+            .check(&snap.propagate(&[(v, Fr::from(2u64))]))
+            .unwrap_err();
+        assert_eq!(err.row, snap.first_row_of(v).unwrap());
+    }
+}

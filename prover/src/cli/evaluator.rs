@@ -1,0 +1,101 @@
+//! The evaluator's commands: a signing key, and signing an evaluation result
+//! for a model's weights digest.
+use clap::Subcommand;
+use rand::rngs::OsRng;
+use std::path::PathBuf;
+use zkcc_circuits::eddsa::{PointJson, SecretKey};
+use zkcc_circuits::evaluation::parse_digest;
+use zkcc_prover::error::{read_json, write_json};
+use zkcc_prover::inventory::AuditorKeyFile;
+use zkcc_prover::lifecycle::{digest_file, sign_result};
+use zkcc_prover::ProverError;
+
+#[derive(Subcommand)]
+pub enum EvaluatorCmd {
+    /// Generate a signing key; prints the public key for the agency's registry (`evaluators`).
+    Keygen {
+        /// Evaluator id.
+        #[arg(long)]
+        id: String,
+        /// Secret key file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sign one result: (model digest, eval id, score, date).
+    Sign {
+        /// Secret key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The model's SHA-256 weights digest (64 hex digits)…
+        #[arg(long, conflicts_with = "weights", required_unless_present = "weights")]
+        model_digest: Option<String>,
+        /// …or the weights file itself (hashed, streamed).
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        /// Eval id (as in the agency's suite).
+        #[arg(long)]
+        eval: String,
+        /// The score measured.
+        #[arg(long)]
+        score: u64,
+        /// Date of the result, YYYYMMDD.
+        #[arg(long)]
+        date: u64,
+        /// Signed result to write (hand it to the lab).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+pub fn run(c: EvaluatorCmd) -> Result<(), ProverError> {
+    match c {
+        EvaluatorCmd::Keygen { id, out } => {
+            zkcc_circuits::encoding::encode_label(&id)?;
+            let sk = SecretKey::generate(&mut OsRng);
+            write_json(
+                &out,
+                &AuditorKeyFile {
+                    version: 1,
+                    id: id.clone(),
+                    seed: hex::encode(sk.seed()),
+                },
+            )?;
+            let entry =
+                serde_json::json!({ "id": id, "public_key": PointJson::from_point(&sk.public()) });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&entry).unwrap_or_default()
+            );
+            Ok(())
+        }
+        EvaluatorCmd::Sign {
+            key,
+            model_digest,
+            weights,
+            eval,
+            score,
+            date,
+            out,
+        } => {
+            let k: AuditorKeyFile = read_json(&key)?;
+            let digest = match (model_digest, weights) {
+                (Some(d), _) => {
+                    parse_digest(&d).map_err(|e| ProverError::Inventory(e.to_string()))?
+                }
+                (None, Some(w)) => digest_file(&w)?,
+                (None, None) => {
+                    return Err(ProverError::Inventory(
+                        "give --model-digest or --weights".into(),
+                    ))
+                }
+            };
+            let r = sign_result(&k, &digest, &eval, score, date)?;
+            write_json(&out, &r)?;
+            println!(
+                "{} signed {eval} = {score} on {date} for model {}",
+                k.id, r.model_digest
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,415 @@
+//! `zkcc demo lifecycle`: the AI lifecycle scenario after the fleet demo's
+//! accountable statement. Two accredited evaluators score the lab's model
+//! (ACME-DC trains and deploys it) on the agency's suite; the lab commits to
+//! the model by its weights digest and proves that it passed every eval
+//! before deployment; an auditor attests where the deployment's prompt logs
+//! and outputs are stored; the lab proves they stay encrypted in its own
+//! tier-1 facilities, naming the evaluated model; the agency verifies both
+//! and decides under a policy whose best rule requires them. Then the checks
+//! that must fail.
+use crate::demo::{secs, timed};
+use crate::error::{write, write_json, ProverError, Result};
+use crate::inventory::AuditorKeyFile;
+use crate::keys::{self, Circuit};
+use crate::lifecycle::{
+    attest_deployment, commit_model, digest_file, jurisdiction_claim, prove_evaluation,
+    prove_jurisdiction, sign_result, DeploymentFile, StoreJson,
+};
+use crate::sample::{sample_suite, SAMPLE_SUITE};
+use ark_bn254::Fr;
+use ark_std::UniformRand;
+use rand::RngCore;
+use rand_chacha::ChaCha20Rng;
+use std::path::Path;
+use zkcc_circuits::encoding::fr_to_hex;
+use zkcc_circuits::registry::Registry;
+use zkcc_verifier::access::{decide_with, LifecycleFacts, Policy};
+use zkcc_verifier::batch::PreparedKey;
+use zkcc_verifier::fleet::VerifiedSubmission;
+use zkcc_verifier::lifecycle::{
+    verify_evaluation, verify_jurisdiction, EvaluationRequest, JurisdictionRequest,
+    LIFECYCLE_VERSION,
+};
+
+/// The lifecycle demo's policy: the sample policy's two rules, and a third,
+/// `evaluated-frontier-lab`, that requires on top of the attested fleet's
+/// facts a model proven to pass `FRONTIER-2026` and a deployment of that
+/// model keeping its logs and outputs in tier 1: 20,000 chips.
+pub const LIFECYCLE_POLICY: &str = r#"{
+  "version": 2,
+  "policy_version": 3,
+  "tier_limits": [
+    { "tier": 1, "max_quota_chips": 100000 },
+    { "tier": 2, "max_quota_chips": 20000 },
+    { "tier": 3, "max_quota_chips": 0 }
+  ],
+  "rules": [
+    { "id": "attested-fleet",
+      "require": { "min_facilities": 1, "min_ledger_chips": 1, "max_facility_cap_chips": 5000 },
+      "grants": { "access": "attested-fleet", "quota_chips": 5000 } },
+    { "id": "validated-end-user", "tiers": [1],
+      "require": { "min_facilities": 1, "min_ledger_chips": 1, "max_facility_cap_chips": 50000,
+                   "min_home_bp": 5000, "max_other_bp": 2500, "max_outside_tier1_bp": 1000,
+                   "max_tier": 2 },
+      "grants": { "access": "validated-end-user", "quota_chips": 100000 } },
+    { "id": "evaluated-frontier-lab", "tiers": [1],
+      "require": { "min_facilities": 1, "min_ledger_chips": 1, "max_facility_cap_chips": 5000,
+                   "evaluated_suite": "FRONTIER-2026", "max_deployment_tier": 1 },
+      "grants": { "access": "evaluated-frontier-lab", "quota_chips": 20000 } }
+  ]
+}
+"#;
+
+/// The deployment date of the demo (YYYYMMDD).
+pub const DEPLOYMENT_DATE: u64 = 20261201;
+/// Store slots of the demo's jurisdiction circuit.
+pub const STORE_SLOTS: usize = 4;
+
+fn must_fail<T>(what: &str, r: std::result::Result<T, impl std::fmt::Display>) -> Result<()> {
+    match r {
+        Err(e) => {
+            println!("  - {what}: {e}");
+            Ok(())
+        }
+        Ok(_) => Err(ProverError::Backend(format!(
+            "{what}: accepted, but must fail"
+        ))),
+    }
+}
+
+/// Runs the lifecycle scenario. `registry` holds the evaluators and the
+/// suite ([`crate::sample::add_lifecycle`]); `facts` is the verified fleet
+/// submission of the same importer.
+#[allow(clippy::too_many_arguments)]
+pub fn run(
+    dir: &Path,
+    registry: &Registry,
+    evaluator_keys: &[AuditorKeyFile],
+    auditor: &AuditorKeyFile,
+    importer: &str,
+    epoch: u64,
+    facts: &VerifiedSubmission,
+    rng: &mut ChaCha20Rng,
+) -> Result<()> {
+    println!("\nAI lifecycle: model evaluation before deployment, and where prompt logs live\n");
+    let suite = sample_suite();
+    for k in evaluator_keys {
+        write_json(
+            &dir.join("evaluators").join(format!("{}.key.json", k.id)),
+            k,
+        )?;
+    }
+    println!(
+        "8. agency    registry also accredits {} evaluators and publishes suite {} v{}: {}",
+        evaluator_keys.len(),
+        suite.id,
+        suite.version,
+        suite
+            .evals
+            .iter()
+            .map(|e| format!("{} {} {}", e.id, e.direction.words(), e.threshold))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
+    // The lab's model: a weights file, hashed streamed, committed with blinding.
+    let weights = dir.join("model.safetensors");
+    let mut bytes = vec![0u8; 8 << 20];
+    rng.fill_bytes(&mut bytes);
+    write(&weights, &bytes)?;
+    drop(bytes);
+    let digest = digest_file(&weights)?;
+    let secret = commit_model(importer, &digest, rng)?;
+    write_json(&dir.join("model.secret.json"), &secret)?;
+    println!(
+        "9. lab       {importer} commits to its model (8 MiB weights, SHA-256 {}…): MC = {}",
+        &secret.model_digest[..16],
+        short(&secret.commitment)
+    );
+
+    // Evaluators score and sign.
+    let scores = [1_240u64, 1_990, 9_710];
+    let mut results = Vec::new();
+    for (i, (e, score)) in suite.evals.iter().zip(scores).enumerate() {
+        let k = &evaluator_keys[i % evaluator_keys.len()];
+        let date = 20261103 + 7 * i as u64;
+        let r = sign_result(k, &digest, &e.id, score, date)?;
+        write_json(&dir.join("results").join(format!("{}.json", e.id)), &r)?;
+        println!(
+            "   evaluator {} signs {} = {score} ({} {}) on {date}",
+            k.id,
+            e.id,
+            e.direction.words(),
+            e.threshold
+        );
+        results.push(r);
+    }
+
+    // Setup of both lifecycle circuits.
+    let keys_dir = dir.join("keys");
+    let ec = Circuit::Evaluation(suite.evals.len());
+    let jc = Circuit::Jurisdiction(STORE_SLOTS);
+    let (em, t_setup_e) = timed(&format!("setup of {}", ec.name()), || {
+        keys::setup_circuit(&keys_dir, &ec, rng)
+    });
+    let em = em?;
+    let (jm, t_setup_j) = timed(&format!("setup of {}", jc.name()), || {
+        keys::setup_circuit(&keys_dir, &jc, rng)
+    });
+    let jm = jm?;
+    println!(
+        "10. setup    {}: {} constraints ({} per eval); {}: {} constraints ({} per store slot); {} + {}  [development only]",
+        ec.name(),
+        em.constraints,
+        zkcc_circuits::evaluation::constraints::EVAL_COST,
+        jc.name(),
+        jm.constraints,
+        zkcc_circuits::jurisdiction::constraints::STORE_COST,
+        secs(t_setup_e),
+        secs(t_setup_j)
+    );
+
+    // The agency asks; the lab proves the evaluation claim.
+    let ereq = EvaluationRequest {
+        version: LIFECYCLE_VERSION,
+        importer: importer.into(),
+        suite: SAMPLE_SUITE.into(),
+        deployment_date: DEPLOYMENT_DATE,
+        nonce: fr_to_hex(&Fr::rand(rng)),
+    };
+    write_json(&dir.join("evaluation.request.json"), &ereq)?;
+    let (epk, _) = keys::load_proving_key_of(&keys_dir, &ec)?;
+    let (eb, t_eval) = timed("proving the evaluation claim", || {
+        prove_evaluation(&epk, registry, &ereq, &secret, &results, rng)
+    });
+    let eb = eb?;
+    write_json(&dir.join("evaluation.json"), &eb)?;
+    println!(
+        "11. lab      proves: model MC passed every eval of {} before {} (scores, evaluators, digest private): {}",
+        SAMPLE_SUITE,
+        DEPLOYMENT_DATE,
+        secs(t_eval)
+    );
+
+    // The deployment: an auditor attests its stores.
+    let store = |id: &str, kind: &str, facility: &str, fp: u64| StoreJson {
+        id: id.into(),
+        kind: kind.into(),
+        facility: facility.into(),
+        encrypted: true,
+        key_fingerprint: fr_to_hex(&Fr::from(fp)),
+    };
+    let mut dep = DeploymentFile {
+        version: 1,
+        importer: importer.into(),
+        deployment: "CHAT-EU-1".into(),
+        model_commitment: secret.commitment.clone(),
+        epoch,
+        stores: vec![
+            store("PROMPT-LOGS-1", "logs", "FR-SACLAY-01", 0x5ac1_a7),
+            store("OUTPUTS-1", "outputs", "NL-AMSTERDAM-03", 0xa3_57e7),
+            store("PROMPT-LOGS-2", "logs", "DE-FRANKFURT-02", 0xf7a_0c2),
+        ],
+        attestation: None,
+    };
+    attest_deployment(registry, &mut dep, auditor)?;
+    write_json(&dir.join("deployment.json"), &dep)?;
+    println!(
+        "12. auditor  {} attests deployment {} (model MC) for epoch {epoch}: {} stores, each encrypted under an operator key",
+        auditor.id,
+        dep.deployment,
+        dep.stores.len()
+    );
+    let jreq = JurisdictionRequest {
+        version: LIFECYCLE_VERSION,
+        importer: importer.into(),
+        deployment: dep.deployment.clone(),
+        model_commitment: eb.public_inputs.model_commitment.clone(),
+        epoch,
+        max_tier: 1,
+        nonce: fr_to_hex(&Fr::rand(rng)),
+    };
+    write_json(&dir.join("jurisdiction.request.json"), &jreq)?;
+    let (jpk, _) = keys::load_proving_key_of(&keys_dir, &jc)?;
+    let (jb, t_jur) = timed("proving the jurisdiction claim", || {
+        prove_jurisdiction(&jpk, STORE_SLOTS, registry, &jreq, &dep, rng)
+    });
+    let jb = jb?;
+    write_json(&dir.join("jurisdiction.json"), &jb)?;
+    println!(
+        "13. lab      proves: every store of {} is attested, encrypted, in its own tier-1 facilities (which and how many private): {}",
+        dep.deployment,
+        secs(t_jur)
+    );
+
+    // The agency verifies both and decides.
+    let evk = PreparedKey::new(&keys::load_verifying_key_of(&keys_dir, &ec)?);
+    let jvk = PreparedKey::new(&keys::load_verifying_key_of(&keys_dir, &jc)?);
+    let ((ev, jv), t_verify) = timed("verifying the lifecycle claims", || {
+        (
+            verify_evaluation(&evk, registry, &ereq, &eb),
+            verify_jurisdiction(&jvk, registry, &jreq, &jb),
+        )
+    });
+    let (ev, jv) = (ev?, jv?);
+    println!(
+        "14. agency   verifies both proofs against its registry and requests: ACCEPTED ({})",
+        secs(t_verify)
+    );
+    let policy = Policy::from_json(LIFECYCLE_POLICY)?;
+    let lifecycle = LifecycleFacts {
+        evaluations: vec![ev],
+        jurisdictions: vec![jv],
+    };
+    let report = decide_with(&policy, registry, facts, &lifecycle)?;
+    print!("{}", report.human());
+    write(
+        &dir.join("lifecycle.report.json"),
+        report.to_json().as_bytes(),
+    )?;
+    write(
+        &dir.join("lifecycle.policy.json"),
+        LIFECYCLE_POLICY.as_bytes(),
+    )?;
+    if report.decision.rule.as_deref() != Some("evaluated-frontier-lab") {
+        return Err(ProverError::Backend(
+            "the lifecycle rule was not met".into(),
+        ));
+    }
+
+    // What must fail.
+    println!("\nLifecycle checks that must fail:");
+    let mut late = results.clone();
+    late[2] = sign_result(
+        &evaluator_keys[0],
+        &digest,
+        &suite.evals[2].id,
+        scores[2],
+        DEPLOYMENT_DATE + 1,
+    )?;
+    must_fail(
+        "the safety result dated one day after deployment",
+        prove_evaluation(&epk, registry, &ereq, &secret, &late, rng),
+    )?;
+    let mut low = results.clone();
+    low[2] = sign_result(
+        &evaluator_keys[1],
+        &digest,
+        &suite.evals[2].id,
+        9_499,
+        20261110,
+    )?;
+    must_fail(
+        "a safety score one unit below its threshold",
+        prove_evaluation(&epk, registry, &ereq, &secret, &low, rng),
+    )?;
+    let rogue = AuditorKeyFile {
+        version: 1,
+        id: "EVAL-LAB-A".into(),
+        seed: hex::encode([0x42u8; 32]),
+    };
+    let mut forged = results.clone();
+    forged[0] = sign_result(&rogue, &digest, &suite.evals[0].id, 100, 20261101)?;
+    must_fail(
+        "a result signed by an unaccredited key",
+        prove_evaluation(&epk, registry, &ereq, &secret, &forged, rng),
+    )?;
+    let mut other = digest;
+    other[0] ^= 1;
+    let mut wrong_model = results.clone();
+    wrong_model[1] = sign_result(
+        &evaluator_keys[1],
+        &other,
+        &suite.evals[1].id,
+        1_500,
+        20261101,
+    )?;
+    must_fail(
+        "a result signed for another model's digest",
+        prove_evaluation(&epk, registry, &ereq, &secret, &wrong_model, rng),
+    )?;
+    let mut replay = ereq.clone();
+    replay.nonce = fr_to_hex(&Fr::rand(rng));
+    must_fail(
+        "the evaluation proof replayed against a new request",
+        verify_evaluation(&evk, registry, &replay, &eb),
+    )?;
+    let mut moved = dep.clone();
+    moved.stores[1].facility = "AE-ABUDHABI-04".into();
+    attest_deployment(registry, &mut moved, auditor)?;
+    must_fail(
+        "an output store in AE (tier 2), honestly attested",
+        jurisdiction_claim(registry, &jreq, &moved, STORE_SLOTS),
+    )?;
+    let mut plain = dep.clone();
+    plain.stores[0].encrypted = false;
+    attest_deployment(registry, &mut plain, auditor)?;
+    must_fail(
+        "a prompt-log store found unencrypted",
+        jurisdiction_claim(registry, &jreq, &plain, STORE_SLOTS),
+    )?;
+    let mut hidden = dep.clone();
+    hidden.stores.pop();
+    hidden.attestation = dep.attestation.clone();
+    must_fail(
+        "a store left out of the attested list",
+        jurisdiction_claim(registry, &jreq, &hidden, STORE_SLOTS),
+    )?;
+    let mut other_mc = jreq.clone();
+    other_mc.model_commitment = fr_to_hex(&Fr::rand(rng));
+    must_fail(
+        "the deployment presented for another (unevaluated) model",
+        verify_jurisdiction(&jvk, registry, &other_mc, &jb),
+    )?;
+    must_fail(
+        "the same deployment proof for epoch+1",
+        verify_jurisdiction(
+            &jvk,
+            registry,
+            &JurisdictionRequest {
+                epoch: epoch + 1,
+                ..jreq.clone()
+            },
+            &jb,
+        ),
+    )?;
+    let without = decide_with(&policy, registry, facts, &LifecycleFacts::default())?;
+    println!(
+        "  - without the lifecycle proofs: rule {} ({} chips), not evaluated-frontier-lab",
+        without.decision.rule.as_deref().unwrap_or("-"),
+        without.decision.quota_chips
+    );
+
+    println!("\nLifecycle report");
+    println!("  evaluation       public: registry root, suite hash, MC, deployment date, importer, nonce; private: weights digest,");
+    println!(
+        "                   scores, dates, which evaluators signed; {}: {} constraints",
+        ec.name(),
+        em.constraints
+    );
+    println!("  jurisdiction     public: registry root, importer, deployment, MC, epoch, tier cap, nonce; private: which facilities,");
+    println!(
+        "                   how many stores, key fingerprints; {}: {} constraints",
+        jc.name(),
+        jm.constraints
+    );
+    println!(
+        "  times            setup {} + {}, evaluation proof {}, jurisdiction proof {}, verify both {}",
+        secs(t_setup_e),
+        secs(t_setup_j),
+        secs(t_eval),
+        secs(t_jur),
+        secs(t_verify)
+    );
+    println!("  files            {}/{{model.secret.json, results/, evaluators/, evaluation.request.json, evaluation.json,", dir.display());
+    println!("                   deployment.json, jurisdiction.request.json, jurisdiction.json, lifecycle.policy.json, lifecycle.report.json}}");
+    Ok(())
+}
+
+fn short(x: &str) -> String {
+    if x.len() > 18 {
+        format!("{}…", &x[..18])
+    } else {
+        x.to_string()
+    }
+}

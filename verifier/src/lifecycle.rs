@@ -1,0 +1,457 @@
+//! AI lifecycle claims: the agency's side of the model-evaluation claim.
+//!
+//! The agency sends an [`EvaluationRequest`] (importer, suite id from its
+//! registry, deployment date, fresh nonce); the importer answers with an
+//! [`EvaluationBundle`]:
+//! ```json
+//! { "version": 2, "claim": "evaluation", "circuit_id": "…", "evals": 3,
+//!   "public_inputs": { "registry_root": "0x…", "suite": "FRONTIER-2026", "suite_version": 1,
+//!                      "suite_hash": "0x…", "model_commitment": "0x…",
+//!                      "deployment_date": 20261201, "importer": "ACME-DC", "nonce": "0x…" },
+//!   "proof": "…" }
+//! ```
+//! [`verify_evaluation`] takes every public value from the agency's own
+//! registry and request (the root in its lifecycle form, the suite's hash
+//! recomputed from the registry, the date, the importer, the nonce), compares
+//! the bundle's with them, and checks the proof. What it returns —
+//! [`VerifiedEvaluation`] — names the model commitment that a deployment
+//! claim must name in turn.
+use crate::batch::PreparedKey;
+use crate::bundle::parse_proof;
+use crate::error::VerifyError;
+use ark_bn254::{Bn254, Fr};
+use ark_groth16::Proof;
+use ark_serialize::CanonicalSerialize;
+use serde::{Deserialize, Serialize};
+use zkcc_circuits::encoding::{encode_label, fr_from_hex, fr_to_hex};
+use zkcc_circuits::evaluation::{suite_hash, EvaluationStatement};
+use zkcc_circuits::registry::Registry;
+
+/// Version of the lifecycle files.
+pub const LIFECYCLE_VERSION: u32 = 2;
+
+/// The agency's request for a model-evaluation proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationRequest {
+    /// [`LIFECYCLE_VERSION`].
+    pub version: u32,
+    /// The importer (or lab) asked.
+    pub importer: String,
+    /// Id of the registry's evaluation suite to pass.
+    pub suite: String,
+    /// Deployment date, `YYYYMMDD`: every result must be dated on or before it.
+    pub deployment_date: u64,
+    /// A fresh nonce (0x-hex field element).
+    pub nonce: String,
+}
+
+/// Public inputs of an evaluation proof, as the bundle states them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationInputsJson {
+    /// Registry root.
+    pub registry_root: String,
+    /// Suite id (informative: the hash is what is proven).
+    pub suite: String,
+    /// Suite version (informative).
+    pub suite_version: u64,
+    /// Suite hash.
+    pub suite_hash: String,
+    /// The model commitment.
+    pub model_commitment: String,
+    /// Deployment date, `YYYYMMDD`.
+    pub deployment_date: u64,
+    /// Importer id.
+    pub importer: String,
+    /// The agency's nonce.
+    pub nonce: String,
+}
+
+/// A model-evaluation proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationBundle {
+    /// [`LIFECYCLE_VERSION`].
+    pub version: u32,
+    /// `"evaluation"`.
+    pub claim: String,
+    /// Circuit id of the key it was proven with.
+    pub circuit_id: String,
+    /// Eval slots of the circuit (the suite's length).
+    pub evals: usize,
+    /// Public inputs.
+    pub public_inputs: EvaluationInputsJson,
+    /// Hex of the compressed proof.
+    pub proof: String,
+}
+
+/// What a verified evaluation proof establishes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedEvaluation {
+    /// The importer.
+    pub importer: String,
+    /// The suite passed.
+    pub suite: String,
+    /// Its version.
+    pub suite_version: u64,
+    /// Evals in the suite.
+    pub evals: usize,
+    /// Every result dated on or before this date.
+    pub deployment_date: u64,
+    /// The evaluated model's commitment.
+    pub model_commitment: String,
+}
+
+fn fe(name: &'static str, s: &str) -> Result<Fr, VerifyError> {
+    fr_from_hex(s).map_err(|e| VerifyError::PublicInput {
+        name,
+        reason: e.to_string(),
+    })
+}
+
+impl EvaluationBundle {
+    /// Builds a bundle.
+    pub fn new(
+        importer: &str,
+        suite: &str,
+        suite_version: u64,
+        circuit_id: String,
+        evals: usize,
+        st: &EvaluationStatement,
+        proof: &Proof<Bn254>,
+    ) -> Self {
+        let mut bytes = Vec::new();
+        // Serializing into a Vec cannot fail.
+        let _ = proof.serialize_compressed(&mut bytes);
+        Self {
+            version: LIFECYCLE_VERSION,
+            claim: "evaluation".into(),
+            circuit_id,
+            evals,
+            public_inputs: EvaluationInputsJson {
+                registry_root: fr_to_hex(&st.registry_root),
+                suite: suite.into(),
+                suite_version,
+                suite_hash: fr_to_hex(&st.suite_hash),
+                model_commitment: fr_to_hex(&st.model_commitment),
+                deployment_date: st.deployment_date,
+                importer: importer.into(),
+                nonce: fr_to_hex(&st.nonce),
+            },
+            proof: hex::encode(bytes),
+        }
+    }
+
+    /// Parses a bundle.
+    pub fn from_json(text: &str) -> Result<Self, VerifyError> {
+        Ok(serde_json::from_str(text)?)
+    }
+
+    /// The statement, every field checked canonical.
+    pub fn statement(&self) -> Result<EvaluationStatement, VerifyError> {
+        if self.version != LIFECYCLE_VERSION || self.claim != "evaluation" {
+            return Err(VerifyError::Unsupported(format!(
+                "version {} claim {:?} where a version {LIFECYCLE_VERSION} \"evaluation\" proof was expected",
+                self.version, self.claim
+            )));
+        }
+        let p = &self.public_inputs;
+        Ok(EvaluationStatement {
+            registry_root: fe("registry_root", &p.registry_root)?,
+            suite_hash: fe("suite_hash", &p.suite_hash)?,
+            model_commitment: fe("model_commitment", &p.model_commitment)?,
+            deployment_date: p.deployment_date,
+            importer: encode_label(&p.importer).map_err(|e| VerifyError::PublicInput {
+                name: "importer",
+                reason: e.to_string(),
+            })?,
+            nonce: fe("nonce", &p.nonce)?,
+        })
+    }
+}
+
+fn mismatch(field: &'static str, expected: impl ToString, found: impl ToString) -> VerifyError {
+    VerifyError::StatementMismatch {
+        field,
+        expected: expected.to_string(),
+        found: found.to_string(),
+    }
+}
+
+/// Verifies a model-evaluation bundle against the agency's registry and
+/// request. Every public input comes from the agency's side; the bundle's
+/// are only compared with them.
+pub fn verify_evaluation(
+    key: &PreparedKey,
+    registry: &Registry,
+    request: &EvaluationRequest,
+    bundle: &EvaluationBundle,
+) -> Result<VerifiedEvaluation, VerifyError> {
+    let st = bundle.statement()?;
+    let key_id = crate::keys::circuit_id(key.vk());
+    if bundle.circuit_id != key_id {
+        return Err(VerifyError::WrongCircuit {
+            bundle: bundle.circuit_id.clone(),
+            key: key_id,
+        });
+    }
+    if !registry.has_lifecycle() {
+        return Err(VerifyError::Unsupported(
+            "the registry lists no evaluators or suites: it cannot anchor an evaluation claim"
+                .into(),
+        ));
+    }
+    let suite = registry.suite(&request.suite).ok_or_else(|| {
+        VerifyError::Unsupported(format!(
+            "the request names suite {:?}, which the registry does not list",
+            request.suite
+        ))
+    })?;
+    if bundle.evals != suite.evals.len() {
+        return Err(VerifyError::WrongShape {
+            bundle: format!("evaluation-{}", bundle.evals),
+            expected: format!("evaluation-{}", suite.evals.len()),
+        });
+    }
+    let p = &bundle.public_inputs;
+    if p.importer != request.importer {
+        return Err(mismatch("importer", &request.importer, &p.importer));
+    }
+    if st.registry_root != registry.root {
+        return Err(mismatch(
+            "registry_root",
+            fr_to_hex(&registry.root),
+            &p.registry_root,
+        ));
+    }
+    let sh = suite_hash(suite);
+    if st.suite_hash != sh {
+        return Err(mismatch("suite_hash", fr_to_hex(&sh), &p.suite_hash));
+    }
+    if st.deployment_date != request.deployment_date {
+        return Err(mismatch(
+            "deployment_date",
+            request.deployment_date,
+            st.deployment_date,
+        ));
+    }
+    let nonce = fe("request nonce", &request.nonce)?;
+    if st.nonce != nonce {
+        return Err(mismatch("nonce", &request.nonce, &p.nonce));
+    }
+    let proof = parse_proof(
+        &hex::decode(&bundle.proof)
+            .map_err(|e| VerifyError::ProofEncoding(format!("not hex: {e}")))?,
+    )?;
+    key.verify(&st.public_inputs(), &proof)?;
+    Ok(VerifiedEvaluation {
+        importer: request.importer.clone(),
+        suite: request.suite.clone(),
+        suite_version: suite.version,
+        evals: suite.evals.len(),
+        deployment_date: st.deployment_date,
+        model_commitment: fr_to_hex(&st.model_commitment),
+    })
+}
+
+/// The agency's request for a deployment-jurisdiction proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JurisdictionRequest {
+    /// [`LIFECYCLE_VERSION`].
+    pub version: u32,
+    /// The importer (operator) asked.
+    pub importer: String,
+    /// The deployment id.
+    pub deployment: String,
+    /// The evaluated model's commitment the deployment must serve (from a
+    /// verified evaluation claim).
+    pub model_commitment: String,
+    /// The epoch audited.
+    pub epoch: u64,
+    /// Highest tier of the registry's country table a store may be in.
+    pub max_tier: u64,
+    /// A fresh nonce (0x-hex field element).
+    pub nonce: String,
+}
+
+/// Public inputs of a jurisdiction proof, as the bundle states them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JurisdictionInputsJson {
+    /// Registry root.
+    pub registry_root: String,
+    /// Importer id.
+    pub importer: String,
+    /// Deployment id.
+    pub deployment: String,
+    /// The model commitment.
+    pub model_commitment: String,
+    /// Epoch.
+    pub epoch: u64,
+    /// Highest allowed tier.
+    pub max_tier: u64,
+    /// The agency's nonce.
+    pub nonce: String,
+}
+
+/// A deployment-jurisdiction proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JurisdictionBundle {
+    /// [`LIFECYCLE_VERSION`].
+    pub version: u32,
+    /// `"jurisdiction"`.
+    pub claim: String,
+    /// Circuit id of the key it was proven with.
+    pub circuit_id: String,
+    /// Store slots of the circuit.
+    pub capacity: usize,
+    /// Public inputs.
+    pub public_inputs: JurisdictionInputsJson,
+    /// Hex of the compressed proof.
+    pub proof: String,
+}
+
+/// What a verified jurisdiction proof establishes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedJurisdiction {
+    /// The importer.
+    pub importer: String,
+    /// The deployment.
+    pub deployment: String,
+    /// The model it serves.
+    pub model_commitment: String,
+    /// The epoch.
+    pub epoch: u64,
+    /// Every store is in a country of tier at most this.
+    pub max_tier: u64,
+}
+
+impl JurisdictionBundle {
+    /// Builds a bundle.
+    pub fn new(
+        importer: &str,
+        deployment: &str,
+        circuit_id: String,
+        capacity: usize,
+        st: &zkcc_circuits::jurisdiction::JurisdictionStatement,
+        proof: &Proof<Bn254>,
+    ) -> Self {
+        let mut bytes = Vec::new();
+        // Serializing into a Vec cannot fail.
+        let _ = proof.serialize_compressed(&mut bytes);
+        Self {
+            version: LIFECYCLE_VERSION,
+            claim: "jurisdiction".into(),
+            circuit_id,
+            capacity,
+            public_inputs: JurisdictionInputsJson {
+                registry_root: fr_to_hex(&st.registry_root),
+                importer: importer.into(),
+                deployment: deployment.into(),
+                model_commitment: fr_to_hex(&st.model_commitment),
+                epoch: st.epoch,
+                max_tier: st.max_tier,
+                nonce: fr_to_hex(&st.nonce),
+            },
+            proof: hex::encode(bytes),
+        }
+    }
+
+    /// Parses a bundle.
+    pub fn from_json(text: &str) -> Result<Self, VerifyError> {
+        Ok(serde_json::from_str(text)?)
+    }
+
+    /// The statement, every field checked canonical.
+    pub fn statement(
+        &self,
+    ) -> Result<zkcc_circuits::jurisdiction::JurisdictionStatement, VerifyError> {
+        if self.version != LIFECYCLE_VERSION || self.claim != "jurisdiction" {
+            return Err(VerifyError::Unsupported(format!(
+                "version {} claim {:?} where a version {LIFECYCLE_VERSION} \"jurisdiction\" proof was expected",
+                self.version, self.claim
+            )));
+        }
+        let p = &self.public_inputs;
+        let label = |name: &'static str, s: &str| {
+            encode_label(s).map_err(|e| VerifyError::PublicInput {
+                name,
+                reason: e.to_string(),
+            })
+        };
+        Ok(zkcc_circuits::jurisdiction::JurisdictionStatement {
+            registry_root: fe("registry_root", &p.registry_root)?,
+            importer: label("importer", &p.importer)?,
+            deployment: label("deployment", &p.deployment)?,
+            model_commitment: fe("model_commitment", &p.model_commitment)?,
+            epoch: p.epoch,
+            max_tier: p.max_tier,
+            nonce: fe("nonce", &p.nonce)?,
+        })
+    }
+}
+
+/// Verifies a deployment-jurisdiction bundle against the agency's registry
+/// and request (which names the model commitment the agency saw evaluated).
+pub fn verify_jurisdiction(
+    key: &PreparedKey,
+    registry: &Registry,
+    request: &JurisdictionRequest,
+    bundle: &JurisdictionBundle,
+) -> Result<VerifiedJurisdiction, VerifyError> {
+    let st = bundle.statement()?;
+    let key_id = crate::keys::circuit_id(key.vk());
+    if bundle.circuit_id != key_id {
+        return Err(VerifyError::WrongCircuit {
+            bundle: bundle.circuit_id.clone(),
+            key: key_id,
+        });
+    }
+    let p = &bundle.public_inputs;
+    if p.importer != request.importer {
+        return Err(mismatch("importer", &request.importer, &p.importer));
+    }
+    if p.deployment != request.deployment {
+        return Err(mismatch("deployment", &request.deployment, &p.deployment));
+    }
+    if st.registry_root != registry.root {
+        return Err(mismatch(
+            "registry_root",
+            fr_to_hex(&registry.root),
+            &p.registry_root,
+        ));
+    }
+    let mc = fe("request model_commitment", &request.model_commitment)?;
+    if st.model_commitment != mc {
+        return Err(mismatch(
+            "model_commitment",
+            &request.model_commitment,
+            &p.model_commitment,
+        ));
+    }
+    if st.epoch != request.epoch {
+        return Err(mismatch("epoch", request.epoch, st.epoch));
+    }
+    if st.max_tier != request.max_tier {
+        return Err(mismatch("max_tier", request.max_tier, st.max_tier));
+    }
+    let nonce = fe("request nonce", &request.nonce)?;
+    if st.nonce != nonce {
+        return Err(mismatch("nonce", &request.nonce, &p.nonce));
+    }
+    let proof = parse_proof(
+        &hex::decode(&bundle.proof)
+            .map_err(|e| VerifyError::ProofEncoding(format!("not hex: {e}")))?,
+    )?;
+    key.verify(&st.public_inputs(), &proof)?;
+    Ok(VerifiedJurisdiction {
+        importer: request.importer.clone(),
+        deployment: request.deployment.clone(),
+        model_commitment: request.model_commitment.clone(),
+        epoch: st.epoch,
+        max_tier: st.max_tier,
+    })
+}
