@@ -1,0 +1,62 @@
+//! Keys from a multi-party ceremony, interoperable with snarkjs.
+//!
+//! * Phase 1 is a public powers-of-tau file in snarkjs's `.ptau` format
+//!   ([`ptau`]), read with every point checked and its powers verified.
+//! * Phase 2 is per circuit and lives in a snarkjs `.zkey` ([`zkey`]): zkcc
+//!   builds the initial key from the `.ptau` and the circuit's R1CS exactly
+//!   as `snarkjs zkey new` does, and contributions, the beacon and the
+//!   verification of the whole transcript follow snarkjs's rules
+//!   ([`phase2`]), so that snarkjs and zkcc can take turns on one ceremony.
+//! * [`export`] writes the circuit as an iden3 `.r1cs` and a witness as
+//!   `.wtns`, and turns a final `.zkey` into zkcc's key files.
+//!
+//! A key from the ceremony has `h` points for snarkjs's reduction (the
+//! quotient evaluated on the odd coset of the `2n`-th roots of unity); the
+//! tuned prover selects that reduction from the key ([`crate::prove::Reduction`]).
+pub mod binfile;
+pub mod export;
+pub mod ffrng;
+pub mod phase2;
+pub mod ptau;
+pub mod zkey;
+
+/// Why a ceremony file or step was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CeremonyError {
+    /// A file is malformed (magic, version, section sizes, truncation).
+    #[error("{0} file: {1}")]
+    Format(&'static str, String),
+    /// A point is not canonical, not on the curve or not in the subgroup.
+    #[error("{0} file: {1} is not a valid curve point (non-canonical, off the curve or outside the subgroup)")]
+    BadPoint(&'static str, String),
+    /// A phase-1 series is not a series of powers (a broken power).
+    #[error("phase-1 file: broken powers of tau: {0}")]
+    BrokenPowers(String),
+    /// The phase-1 file is too small for the circuit.
+    #[error("phase-1 file too small for the circuit: its QAP domain of {domain} needs power {need}, the file has power {have}")]
+    PtauTooSmall {
+        /// The power needed.
+        need: u32,
+        /// The file's power.
+        have: u32,
+        /// The circuit's QAP domain size.
+        domain: usize,
+    },
+    /// The key is not for this circuit (or not from this phase-1 file).
+    #[error("the key is not for this circuit and phase-1 file: {0}")]
+    WrongCircuit(String),
+    /// A contribution fails its checks.
+    #[error("contribution {index} is invalid: {reason}")]
+    BadContribution {
+        /// Its position in the transcript (0-based).
+        index: usize,
+        /// What failed.
+        reason: String,
+    },
+    /// The key's points do not follow from the transcript.
+    #[error("the key does not follow from its transcript: {0}")]
+    BadKey(String),
+    /// Anything else.
+    #[error("{0}")]
+    Other(String),
+}
