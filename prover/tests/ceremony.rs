@@ -217,3 +217,303 @@ pub fn swap_point(b: &[u8], ty: u32, i: usize, j: usize, size: usize) -> Vec<u8>
     out[pos + i * size..pos + (i + 1) * size].copy_from_slice(&src);
     out
 }
+
+mod tiny {
+    //! A small circuit with non-unit coefficients, public inputs and an unused
+    //! variable in `B`: `x·y = out`, `(x + 3y)·(2x) = w`, `w·w = sq`.
+    use ark_bn254::Fr;
+    use ark_relations::gr1cs::{
+        ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, OptimizationGoal,
+        SynthesisError, R1CS_PREDICATE_LABEL,
+    };
+    use ark_relations::lc;
+    use zkcc_prover::r1cs::R1cs;
+
+    #[derive(Clone)]
+    pub struct Tiny {
+        pub x: Fr,
+        pub y: Fr,
+        /// Extra constraints (another circuit when different).
+        pub extra: usize,
+    }
+
+    impl Tiny {
+        pub fn assignment(&self) -> Vec<Fr> {
+            let (x, y) = (self.x, self.y);
+            let w = (x + Fr::from(3u64) * y) * (x + x);
+            let mut z = vec![Fr::from(1u64), x * y, w * w, x, y, w];
+            for _ in 0..self.extra {
+                z.push(x * x);
+            }
+            z
+        }
+    }
+
+    impl ConstraintSynthesizer<Fr> for Tiny {
+        fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+            let z = self.assignment();
+            let out = cs.new_input_variable(|| Ok(z[1]))?;
+            let sq = cs.new_input_variable(|| Ok(z[2]))?;
+            let x = cs.new_witness_variable(|| Ok(z[3]))?;
+            let y = cs.new_witness_variable(|| Ok(z[4]))?;
+            let w = cs.new_witness_variable(|| Ok(z[5]))?;
+            cs.enforce_r1cs_constraint(|| lc!() + x, || lc!() + y, || lc!() + out)?;
+            cs.enforce_r1cs_constraint(
+                || lc!() + x + (Fr::from(3u64), y),
+                || lc!() + (Fr::from(2u64), x),
+                || lc!() + w,
+            )?;
+            cs.enforce_r1cs_constraint(|| lc!() + w, || lc!() + w, || lc!() + sq)?;
+            for i in 0..self.extra {
+                let e = cs.new_witness_variable(|| Ok(z[6 + i]))?;
+                cs.enforce_r1cs_constraint(|| lc!() + x, || lc!() + x, || lc!() + e)?;
+            }
+            Ok(())
+        }
+    }
+
+    pub fn r1cs(extra: usize) -> R1cs {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_optimization_goal(OptimizationGoal::Constraints);
+        Tiny {
+            x: Fr::from(5u64),
+            y: Fr::from(7u64),
+            extra,
+        }
+        .generate_constraints(cs.clone())
+        .unwrap();
+        cs.finalize();
+        assert!(cs.is_satisfied().unwrap());
+        let m = cs.to_matrices().unwrap();
+        R1cs::from_matrices(
+            &m[R1CS_PREDICATE_LABEL],
+            cs.num_instance_variables(),
+            cs.num_witness_variables(),
+        )
+    }
+}
+
+#[test]
+fn phase2_interop_with_snarkjs_both_ways() {
+    use ark_bn254::Fr;
+    use zkcc_prover::ceremony::{export, phase2, zkey::Zkey};
+    use zkcc_prover::prove::{prove_assignment, prove_assignment_with, Reduction};
+    let Some(cli) = snarkjs_cli() else { return };
+    let dir = tmp("phase2");
+    let (raw, prepared) = phase1(&cli, &dir, 5);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(2);
+    let ptau = Ptau::read_verified(&std::fs::read(&prepared).unwrap(), &mut rng).unwrap();
+    let ptau_raw = Ptau::read_verified(&std::fs::read(&raw).unwrap(), &mut rng).unwrap();
+    let extra = 6;
+    let r1cs = tiny::r1cs(extra);
+    std::fs::write(dir.join("tiny.r1cs"), export::r1cs_bytes(&r1cs)).unwrap();
+    let s = |p: &str| dir.join(p).to_string_lossy().into_owned();
+
+    // Init: from the prepared file, and by group FFTs from the raw one: the same key.
+    let z0 = Zkey::new_initial(&ptau, &r1cs).unwrap();
+    assert_eq!(
+        Zkey::new_initial(&ptau_raw, &r1cs).unwrap(),
+        z0,
+        "group-FFT init differs"
+    );
+    std::fs::write(dir.join("z0.zkey"), z0.to_bytes()).unwrap();
+    assert_eq!(Zkey::read(&z0.to_bytes()).unwrap(), z0);
+    // snarkjs builds the same initial key from our .r1cs (same sections, same circuit hash).
+    snarkjs_ok(
+        &cli,
+        &dir,
+        &[
+            "zkey",
+            "new",
+            &s("tiny.r1cs"),
+            &s("pot_final.ptau"),
+            &s("snark0.zkey"),
+        ],
+    );
+    assert_eq!(
+        Zkey::read(&std::fs::read(dir.join("snark0.zkey")).unwrap()).unwrap(),
+        z0
+    );
+    snarkjs_ok(
+        &cli,
+        &dir,
+        &[
+            "zkey",
+            "verify",
+            &s("tiny.r1cs"),
+            &s("pot_final.ptau"),
+            &s("z0.zkey"),
+        ],
+    );
+
+    // zkcc contributes, snarkjs contributes on top, zkcc verifies both.
+    let z1 = phase2::contribute(&z0, Some("zkcc"), &mut rng).unwrap();
+    std::fs::write(dir.join("z1.zkey"), z1.to_bytes()).unwrap();
+    snarkjs_ok(
+        &cli,
+        &dir,
+        &[
+            "zkey",
+            "contribute",
+            &s("z1.zkey"),
+            &s("z2.zkey"),
+            "--name=snarkjs",
+            "-e=more entropy",
+        ],
+    );
+    let z2 = Zkey::read(&std::fs::read(dir.join("z2.zkey")).unwrap()).unwrap();
+    let v =
+        phase2::verify(&z2, &ptau, &r1cs, &mut rng).expect("zkcc verifies snarkjs's contribution");
+    assert_eq!(v.contributions.len(), 2);
+    // snarkjs's beacon, verified by zkcc; zkcc's beacon, verified by snarkjs.
+    let bh = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    snarkjs_ok(
+        &cli,
+        &dir,
+        &[
+            "zkey",
+            "beacon",
+            &s("z2.zkey"),
+            &s("z3s.zkey"),
+            bh,
+            "10",
+            "-n=the beacon",
+        ],
+    );
+    let z3s = Zkey::read(&std::fs::read(dir.join("z3s.zkey")).unwrap()).unwrap();
+    phase2::verify(&z3s, &ptau, &r1cs, &mut rng).expect("zkcc verifies snarkjs's beacon");
+    let z3 = phase2::beacon(&z2, &hex::decode(bh).unwrap(), 10, Some("the beacon")).unwrap();
+    assert!(z3 == z3s, "zkcc's beacon is not snarkjs's beacon");
+    std::fs::write(dir.join("final.zkey"), z3.to_bytes()).unwrap();
+    snarkjs_ok(
+        &cli,
+        &dir,
+        &[
+            "zkey",
+            "verify",
+            &s("tiny.r1cs"),
+            &s("pot_final.ptau"),
+            &s("final.zkey"),
+        ],
+    );
+    let v = phase2::verify(&z3, &ptau, &r1cs, &mut rng).unwrap();
+    assert_eq!(v.contributions.len(), 3);
+
+    // Prove with zkcc's tuned prover on the final key: the odd-coset reduction verifies, libsnark's does not.
+    let pk = export::prover_key(z3.clone(), r1cs.clone()).unwrap();
+    assert_eq!(pk.reduction().unwrap(), Reduction::OddCoset);
+    let t = tiny::Tiny {
+        x: Fr::from(5u64),
+        y: Fr::from(7u64),
+        extra,
+    };
+    let z = t.assignment();
+    let key = zkcc_verifier::batch::PreparedKey::new(&pk.vk);
+    let proof = prove_assignment(&pk, &z, Fr::from(11u64), Fr::from(13u64)).unwrap();
+    key.verify(&z[1..3], &proof)
+        .expect("ceremony-key proof verifies");
+    let wrong = prove_assignment_with(
+        &pk,
+        Reduction::Libsnark,
+        &z,
+        Fr::from(11u64),
+        Fr::from(13u64),
+    )
+    .unwrap();
+    assert!(
+        key.verify(&z[1..3], &wrong).is_err(),
+        "wrong reduction must not verify"
+    );
+
+    // snarkjs proves with zkcc's .zkey and .wtns; zkcc's verifier accepts.
+    std::fs::write(dir.join("w.wtns"), export::wtns_bytes(&z)).unwrap();
+    snarkjs_ok(
+        &cli,
+        &dir,
+        &[
+            "groth16",
+            "prove",
+            &s("final.zkey"),
+            &s("w.wtns"),
+            &s("proof.json"),
+            &s("public.json"),
+        ],
+    );
+    let sp = zkcc_verifier::snarkjs::parse_proof(
+        &std::fs::read_to_string(dir.join("proof.json")).unwrap(),
+    )
+    .unwrap();
+    let pubs = zkcc_verifier::snarkjs::parse_public(
+        &std::fs::read_to_string(dir.join("public.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(pubs, z[1..3].to_vec());
+    key.verify(&pubs, &sp)
+        .expect("snarkjs's proof on zkcc's key verifies in zkcc");
+
+    // Tamperings, each refused with its reason.
+    let mut t1 = z3.clone();
+    t1.contributions[0].g2_spx = t1.contributions[1].g2_spx;
+    let err = phase2::verify(&t1, &ptau, &r1cs, &mut rng).unwrap_err();
+    assert!(
+        matches!(&err, CeremonyError::BadContribution { index: 0, reason } if reason.contains("proof of knowledge")),
+        "{err}"
+    );
+    let mut t2 = z3.clone();
+    t2.l[1] = t2.l[0];
+    let err = phase2::verify(&t2, &ptau, &r1cs, &mut rng).unwrap_err();
+    assert!(
+        matches!(&err, CeremonyError::BadKey(m) if m.contains("L (section 8)")),
+        "{err}"
+    );
+    let mut t2h = z3.clone();
+    t2h.h[0] = t2h.h[1];
+    let err = phase2::verify(&t2h, &ptau, &r1cs, &mut rng).unwrap_err();
+    assert!(
+        matches!(&err, CeremonyError::BadKey(m) if m.contains("H (section 9)")),
+        "{err}"
+    );
+    let mut t2a = z3.clone();
+    t2a.a[3] = t2a.a[4];
+    let err = phase2::verify(&t2a, &ptau, &r1cs, &mut rng).unwrap_err();
+    assert!(
+        matches!(&err, CeremonyError::BadKey(m) if m.contains("A (section 5)")),
+        "{err}"
+    );
+    let mut t3 = z3.clone();
+    t3.contributions.remove(1);
+    let err = phase2::verify(&t3, &ptau, &r1cs, &mut rng).unwrap_err();
+    assert!(
+        matches!(&err, CeremonyError::BadContribution { index: 1, reason } if reason.contains("transcript")),
+        "{err}"
+    );
+    let mut t4 = z3.clone();
+    t4.contributions.pop();
+    let err = phase2::verify(&t4, &ptau, &r1cs, &mut rng).unwrap_err();
+    assert!(
+        matches!(&err, CeremonyError::BadKey(m) if m.contains("δ·G1")),
+        "{err}"
+    );
+    let other = tiny::r1cs(extra + 1);
+    let err = phase2::verify(&z3, &ptau, &other, &mut rng).unwrap_err();
+    assert!(matches!(&err, CeremonyError::WrongCircuit(_)), "{err}");
+    assert!(matches!(
+        export::prover_key(z3.clone(), other),
+        Err(CeremonyError::WrongCircuit(_))
+    ));
+    // snarkjs refuses the tampered key too.
+    std::fs::write(dir.join("t2.zkey"), t2.to_bytes()).unwrap();
+    let (ok, _) = snarkjs(
+        &cli,
+        &dir,
+        &[
+            "zkey",
+            "verify",
+            &s("tiny.r1cs"),
+            &s("pot_final.ptau"),
+            &s("t2.zkey"),
+        ],
+    );
+    assert!(!ok, "snarkjs accepted a tampered L");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -451,27 +451,7 @@ impl Zkey {
         let lall =
             G1Projective::normalize_batch(&per_signal.iter().map(|x| x.3).collect::<Vec<_>>());
         drop(per_signal);
-        let mut coeffs = Vec::new();
-        for row in 0..n {
-            for (mi, m) in [(0u32, &r1cs.a), (1u32, &r1cs.b)] {
-                for k in m.row_ptr[row] as usize..m.row_ptr[row + 1] as usize {
-                    coeffs.push(Coeff {
-                        matrix: mi,
-                        constraint: row as u32,
-                        signal: m.cols[k],
-                        value: r1cs.coeffs[m.coeffs[k] as usize],
-                    });
-                }
-            }
-        }
-        for s in 0..ni {
-            coeffs.push(Coeff {
-                matrix: 0,
-                constraint: (n + s) as u32,
-                signal: s as u32,
-                value: Fr::one(),
-            });
-        }
+        let coeffs = coeffs_of(r1cs);
         let mut z = Self {
             n_vars: nv as u32,
             n_public: np as u32,
@@ -539,6 +519,34 @@ impl Zkey {
             .unwrap_or(0)
             .saturating_sub(self.n_public as usize + 1)
     }
+}
+
+/// The `A` and `B` coefficients of a circuit in snarkjs's order (row by row,
+/// `A` then `B`, then the input rows `A[n + s][s] = 1`).
+pub fn coeffs_of(r1cs: &R1cs) -> Vec<Coeff> {
+    let n = r1cs.num_constraints();
+    let mut coeffs = Vec::new();
+    for row in 0..n {
+        for (mi, m) in [(0u32, &r1cs.a), (1u32, &r1cs.b)] {
+            for k in m.row_ptr[row] as usize..m.row_ptr[row + 1] as usize {
+                coeffs.push(Coeff {
+                    matrix: mi,
+                    constraint: row as u32,
+                    signal: m.cols[k],
+                    value: r1cs.coeffs[m.coeffs[k] as usize],
+                });
+            }
+        }
+    }
+    for s in 0..r1cs.num_instance as usize {
+        coeffs.push(Coeff {
+            matrix: 0,
+            constraint: (n + s) as u32,
+            signal: s as u32,
+            value: Fr::one(),
+        });
+    }
+    coeffs
 }
 
 /// The Lagrange-basis points for a domain `n` (`τ`, `τ` in G2, `ατ`, `βτ`) and
