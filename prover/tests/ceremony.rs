@@ -517,3 +517,347 @@ fn phase2_interop_with_snarkjs_both_ways() {
     assert!(!ok, "snarkjs accepted a tampered L");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs the `zkcc` binary; returns (success, stdout + stderr).
+fn zkcc(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_zkcc"))
+        .args(args)
+        .output()
+        .expect("run zkcc");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+fn zkcc_ok(args: &[&str]) -> String {
+    let (ok, text) = zkcc(args);
+    assert!(ok, "zkcc {args:?} failed:\n{text}");
+    text
+}
+
+/// The end-to-end ceremony on a real zkcc circuit (request-1x1):
+/// snarkjs phase 1 (two contributions and a beacon), zkcc init, a zkcc
+/// contribution, a snarkjs contribution on the exported key, a beacon,
+/// verification by zkcc and by `snarkjs zkey verify`, proving and verifying
+/// with the final key, snarkjs proving with zkcc's `.zkey` and `.wtns` a proof
+/// zkcc's verifier accepts; tamperings refused with a reason.
+#[test]
+fn ceremony_end_to_end_on_a_zkcc_circuit() {
+    use ark_bn254::Fr;
+    use rand_chacha::ChaCha20Rng;
+    use zkcc_circuits::encoding::fr_to_hex;
+    use zkcc_circuits::registry::Registry;
+    use zkcc_circuits::request::constraints::RequestCircuit;
+    use zkcc_circuits::request::RequestShape;
+    use zkcc_circuits::shard::ShardShape;
+    use zkcc_prover::ceremony::export;
+    use zkcc_prover::fleet::{self, attest, commit, ledger_from_shipments, open};
+    use zkcc_prover::keys::{self, Circuit};
+    use zkcc_prover::prove::Reduction;
+    use zkcc_verifier::batch::PreparedKey;
+    use zkcc_verifier::submission::{RequestFile, RulesJson};
+
+    let Some(cli) = snarkjs_cli() else { return };
+    let dir = tmp("e2e");
+    let s = |p: &str| dir.join(p).to_string_lossy().into_owned();
+    let t0 = std::time::Instant::now();
+    let (_, _) = phase1(&cli, &dir, 11);
+    eprintln!(
+        "snarkjs phase 1 (2^11): {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
+    let circuit = "request-1x1";
+    let rshape = RequestShape {
+        shards: 1,
+        entries: 1,
+    };
+
+    let t = std::time::Instant::now();
+    zkcc_ok(&[
+        "ceremony",
+        "r1cs",
+        "--circuit",
+        circuit,
+        "--out",
+        &s("req.r1cs"),
+    ]);
+    zkcc_ok(&[
+        "ceremony",
+        "init",
+        "--circuit",
+        circuit,
+        "--ptau",
+        &s("pot_final.ptau"),
+        "--out",
+        &s("r0.zkey"),
+    ]);
+    zkcc_ok(&[
+        "ceremony",
+        "contribute",
+        "--in",
+        &s("r0.zkey"),
+        "--out",
+        &s("r1.zkey"),
+        "--name",
+        "importer",
+    ]);
+    snarkjs_ok(
+        &cli,
+        &dir,
+        &[
+            "zkey",
+            "contribute",
+            &s("r1.zkey"),
+            &s("r2.zkey"),
+            "--name=agency",
+            "-e=agency entropy",
+        ],
+    );
+    let bh = "00aa11bb22cc33dd44ee55ff66007711882299aa";
+    zkcc_ok(&[
+        "ceremony",
+        "beacon",
+        "--in",
+        &s("r2.zkey"),
+        "--out",
+        &s("final.zkey"),
+        "--hash",
+        bh,
+        "--name",
+        "beacon",
+    ]);
+    let out = zkcc_ok(&[
+        "ceremony",
+        "verify",
+        "--circuit",
+        circuit,
+        "--ptau",
+        &s("pot_final.ptau"),
+        "--zkey",
+        &s("final.zkey"),
+    ]);
+    assert!(
+        out.contains("OK") && out.contains("3 contributions"),
+        "{out}"
+    );
+    // The raw (unprepared) phase-1 file serves as well.
+    zkcc_ok(&[
+        "ceremony",
+        "verify",
+        "--circuit",
+        circuit,
+        "--ptau",
+        &s("pot_beacon.ptau"),
+        "--zkey",
+        &s("final.zkey"),
+    ]);
+    snarkjs_ok(
+        &cli,
+        &dir,
+        &[
+            "zkey",
+            "verify",
+            &s("req.r1cs"),
+            &s("pot_final.ptau"),
+            &s("final.zkey"),
+        ],
+    );
+    zkcc_ok(&[
+        "ceremony",
+        "finalize",
+        "--circuit",
+        circuit,
+        "--ptau",
+        &s("pot_final.ptau"),
+        "--zkey",
+        &s("final.zkey"),
+        "--out",
+        &s("keys"),
+    ]);
+    eprintln!(
+        "zkcc phase 2 and verifications: {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    // Prove and verify a real request with the final key.
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let shape = ShardShape {
+        facilities: 1,
+        slot_chips: 4,
+    };
+    let smp = zkcc_prover::sample::generate_with(9, &[(0, 3)], shape.slot_chips);
+    let registry = Registry::from_file(smp.registry.clone()).unwrap();
+    let mut inv = smp.inventory.clone();
+    let ledger = ledger_from_shipments(&registry, &smp.shipments, &inv.importer).unwrap();
+    let secret = commit(&registry, &inv, &shape, &mut rng).unwrap();
+    for k in &smp.auditor_keys {
+        let _ = attest(&registry, &mut inv, k, None);
+    }
+    let fleet = open(&registry, &inv, &secret).unwrap();
+    let rc = Circuit::Request(rshape);
+    let (pk, manifest) = keys::load_proving_key_of(&dir.join("keys"), &rc).unwrap();
+    assert!(
+        manifest.setup.contains("multi-party ceremony"),
+        "{}",
+        manifest.setup
+    );
+    assert_eq!(pk.reduction().unwrap(), Reduction::OddCoset);
+    let rules = RulesJson {
+        facility_cap_chips: 100,
+        facility_cap_tpp: 10_000_000,
+        home_country: "FR".into(),
+        home_min_bp: 0,
+        other_max_bp: 10_000,
+        outside_tier1_max_bp: 10_000,
+        max_tier: 2,
+        total_cap_chips: 1_000,
+        total_cap_tpp: 100_000_000,
+    };
+    let request = RequestFile {
+        version: 2,
+        importer: inv.importer.clone(),
+        epoch: inv.epoch,
+        nonce: fr_to_hex(&Fr::from(77u64)),
+        rules: rules.clone(),
+    };
+    let rb = fleet::prove_request(
+        &pk,
+        &rshape,
+        &fleet,
+        &inv.importer,
+        ledger.digest,
+        &request,
+        &mut rng,
+    )
+    .unwrap();
+    let vk = PreparedKey::new(&keys::load_verifying_key_of(&dir.join("keys"), &rc).unwrap());
+    let st = rb.statement().unwrap();
+    vk.verify(&st.public_inputs(), &rb.proof().unwrap())
+        .expect("the ceremony key's proof verifies");
+
+    // snarkjs proves the same statement with zkcc's .zkey and .wtns.
+    let (st2, w) = fleet
+        .request(
+            ledger.digest,
+            &rshape,
+            Fr::from(77u64),
+            rules.to_rules().unwrap(),
+        )
+        .unwrap();
+    let z = zkcc_prover::prove::request_assignment(&RequestCircuit {
+        shape: rshape,
+        statement: st2,
+        witness: Some(w),
+    })
+    .unwrap();
+    std::fs::write(dir.join("req.wtns"), export::wtns_bytes(&z)).unwrap();
+    snarkjs_ok(
+        &cli,
+        &dir,
+        &[
+            "groth16",
+            "prove",
+            &s("final.zkey"),
+            &s("req.wtns"),
+            &s("proof.json"),
+            &s("public.json"),
+        ],
+    );
+    let sp = zkcc_verifier::snarkjs::parse_proof(
+        &std::fs::read_to_string(dir.join("proof.json")).unwrap(),
+    )
+    .unwrap();
+    let pubs = zkcc_verifier::snarkjs::parse_public(
+        &std::fs::read_to_string(dir.join("public.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(pubs, st2.public_inputs());
+    vk.verify(&pubs, &sp)
+        .expect("snarkjs's proof with zkcc's key verifies in zkcc");
+
+    // Tamperings, refused with a reason (library calls, one phase-1 read; the
+    // CLI's own refusal once).
+    use zkcc_prover::ceremony::{phase2, zkey::Zkey};
+    let fin = std::fs::read(dir.join("final.zkey")).unwrap();
+    let ptau = Ptau::read(&std::fs::read(dir.join("pot_final.ptau")).unwrap()).unwrap();
+    let r1cs = keys::r1cs_of(&rc).unwrap();
+    let init = Zkey::new_initial(&ptau, &r1cs).unwrap();
+    let verify = |bytes: &[u8]| {
+        phase2::verify_against(&Zkey::read(bytes).unwrap(), &init, &mut rng.clone())
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+    };
+    let expect = |got: String, reason: &str| {
+        assert!(got.contains(reason), "expected {reason:?}, got: {got}")
+    };
+    // A key point changed after the contributions (L[0] := L[1]).
+    let t_l = swap_point(&fin, 8, 0, 1, 64);
+    std::fs::write(dir.join("t_l.zkey"), &t_l).unwrap();
+    let (ok, out) = zkcc(&[
+        "ceremony",
+        "verify",
+        "--circuit",
+        circuit,
+        "--ptau",
+        &s("pot_final.ptau"),
+        "--zkey",
+        &s("t_l.zkey"),
+    ]);
+    assert!(!ok && out.contains("L (section 8)"), "{out}");
+    expect(verify(&swap_point(&fin, 9, 3, 2, 64)), "H (section 9)");
+    expect(verify(&swap_point(&fin, 5, 3, 2, 64)), "A (section 5)");
+    // A contribution without a valid proof of knowledge (the first's x·H₂ := the second's).
+    let mut pok = Zkey::read(&fin).unwrap();
+    pok.contributions[0].g2_spx = pok.contributions[1].g2_spx;
+    let pok = pok.to_bytes();
+    expect(
+        verify(&pok),
+        "contribution 0 is invalid: no valid proof of knowledge",
+    );
+    // A transcript with a contribution removed (the first).
+    let mut z = Zkey::read(&fin).unwrap();
+    z.contributions.remove(0);
+    expect(verify(&z.to_bytes()), "transcript hash does not follow");
+    // A phase-1 file with a broken power.
+    let broken = swap_point(
+        &std::fs::read(dir.join("pot_final.ptau")).unwrap(),
+        2,
+        9,
+        8,
+        64,
+    );
+    let err = Ptau::read_verified(&broken, &mut rng)
+        .unwrap_err()
+        .to_string();
+    expect(err, "broken powers of tau");
+    // A key for another circuit.
+    let other = keys::r1cs_of(&Circuit::Request(RequestShape {
+        shards: 1,
+        entries: 2,
+    }))
+    .unwrap();
+    let err = phase2::verify(&Zkey::read(&fin).unwrap(), &ptau, &other, &mut rng)
+        .unwrap_err()
+        .to_string();
+    expect(err, "not for this circuit");
+    // snarkjs refuses the changed point as well.
+    let (ok, _) = snarkjs(
+        &cli,
+        &dir,
+        &[
+            "zkey",
+            "verify",
+            &s("req.r1cs"),
+            &s("pot_final.ptau"),
+            &s("t_l.zkey"),
+        ],
+    );
+    assert!(!ok);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -60,3 +60,65 @@ pub enum CeremonyError {
     #[error("{0}")]
     Other(String),
 }
+
+use crate::keys::{self, Circuit, KeyManifest};
+use std::path::Path;
+
+/// Reads and verifies a phase-1 file.
+pub fn load_ptau(path: &Path) -> crate::Result<ptau::Ptau> {
+    let bytes = crate::error::read(path)?;
+    Ok(ptau::Ptau::read_verified(&bytes, &mut rand::rngs::OsRng)?)
+}
+
+/// Reads a `.zkey` (every point checked).
+pub fn load_zkey(path: &Path) -> crate::Result<zkey::Zkey> {
+    Ok(zkey::Zkey::read(&crate::error::read(path)?)?)
+}
+
+/// The initial phase-2 key of a zkcc circuit.
+pub fn init(circuit: &Circuit, ptau: &ptau::Ptau) -> crate::Result<zkey::Zkey> {
+    let r1cs = keys::r1cs_of(circuit)?;
+    Ok(zkey::Zkey::new_initial(ptau, &r1cs)?)
+}
+
+/// Verifies a `.zkey`'s whole transcript for a zkcc circuit and phase-1 file.
+pub fn verify(
+    circuit: &Circuit,
+    ptau: &ptau::Ptau,
+    z: &zkey::Zkey,
+) -> crate::Result<phase2::Verified> {
+    let r1cs = keys::r1cs_of(circuit)?;
+    Ok(phase2::verify(z, ptau, &r1cs, &mut rand::rngs::OsRng)?)
+}
+
+/// Verifies the final `.zkey` of a circuit's ceremony and writes zkcc's key
+/// files from it (the manifest records the circuit hash and contributions).
+pub fn finalize(
+    dir: &Path,
+    circuit: &Circuit,
+    ptau: &ptau::Ptau,
+    z: zkey::Zkey,
+) -> crate::Result<(KeyManifest, phase2::Verified)> {
+    let r1cs = keys::r1cs_of(circuit)?;
+    let v = phase2::verify(&z, ptau, &r1cs, &mut rand::rngs::OsRng)?;
+    if v.contributions.is_empty() {
+        return Err(
+            CeremonyError::Other("the key has no contribution: contribute first".into()).into(),
+        );
+    }
+    let last = v
+        .contributions
+        .last()
+        .map(|c| hex::encode(&c.0[..16]))
+        .unwrap_or_default();
+    let how = format!(
+        "multi-party ceremony (snarkjs-compatible phase 2, phase-1 power {}): circuit hash {}, {} contributions, last {}",
+        ptau.power,
+        hex::encode(&v.cs_hash[..16]),
+        v.contributions.len(),
+        last
+    );
+    let pk = export::prover_key(z, r1cs)?;
+    let m = keys::write_keys(dir, circuit, pk, &how)?;
+    Ok((m, v))
+}

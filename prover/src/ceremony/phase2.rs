@@ -119,6 +119,24 @@ pub struct Verified {
 /// Verifies a key's whole phase-2 transcript against the phase-1 file and the
 /// circuit (see the module docs); the first failure is named.
 pub fn verify<R: RngCore>(z: &Zkey, ptau: &Ptau, r1cs: &R1cs, rng: &mut R) -> Res<Verified> {
+    let ni = r1cs.num_instance as usize;
+    let domain = (r1cs.num_constraints() + ni).next_power_of_two().max(2);
+    if (
+        z.n_vars as usize,
+        z.n_public as usize + 1,
+        z.domain_size as usize,
+    ) != (r1cs.num_variables(), ni, domain)
+    {
+        return Err(CeremonyError::WrongCircuit(format!(
+            "the key has {} signals ({} public), domain {}; the circuit {} ({}), domain {}",
+            z.n_vars,
+            z.n_public,
+            z.domain_size,
+            r1cs.num_variables(),
+            ni - 1,
+            domain
+        )));
+    }
     let init = Zkey::new_initial(ptau, r1cs)?;
     verify_against(z, &init, rng)
 }

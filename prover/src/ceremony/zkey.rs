@@ -24,7 +24,7 @@ use super::ptau::Ptau;
 use super::CeremonyError;
 use crate::r1cs::{R1cs, SparseMatrix};
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::{AffineRepr, CurveGroup};
+use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use blake2::{Blake2b512, Digest};
@@ -411,7 +411,12 @@ impl Zkey {
             out
         };
         let (ca, cb, cc) = (cols(&r1cs.a), cols(&r1cs.b), cols(&r1cs.c));
-        fn lc<G: AffineRepr<ScalarField = Fr>>(terms: &[(u32, Fr)], pts: &[G], acc: &mut G::Group) {
+        /// `acc += Σ v·pts[row]`: additions for `±1`, one MSM for the rest.
+        fn lc<G: AffineRepr<ScalarField = Fr>>(terms: &[(u32, Fr)], pts: &[G], acc: &mut G::Group)
+        where
+            G::Group: VariableBaseMSM<MulBase = G>,
+        {
+            let (mut bases, mut scalars) = (Vec::new(), Vec::new());
             for (row, v) in terms {
                 let p = pts[*row as usize];
                 if v.is_one() {
@@ -419,8 +424,14 @@ impl Zkey {
                 } else if *v == -Fr::one() {
                     *acc -= p;
                 } else {
-                    *acc += p * v;
+                    bases.push(p);
+                    scalars.push(*v);
                 }
+            }
+            if bases.len() == 1 {
+                *acc += bases[0].into_group() * scalars[0];
+            } else if !bases.is_empty() {
+                *acc += <G::Group as VariableBaseMSM>::msm_unchecked(&bases, &scalars);
             }
         }
         let per_signal: Vec<(G1Projective, G1Projective, G2Projective, G1Projective)> = (0..nv)
