@@ -164,7 +164,7 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
         Cmd::Slurm(c) => fleet::slurm(c),
         Cmd::Setup { circuit, out } => {
             let c = Circuit::parse(&circuit)?;
-            eprintln!("WARNING: single-party setup, a DEVELOPMENT SHORTCUT ONLY — whoever runs it can forge proofs; production keys come from `zkcc ceremony`.");
+            eprintln!("WARNING: single-party setup, DEVELOPMENT ONLY (a development shortcut) — whoever runs it can forge proofs; production keys come from `zkcc ceremony`.");
             let (m, t) = demo::timed(&format!("setup of {}", c.name()), || {
                 zkcc_prover::keys::setup_circuit(&out, &c, &mut rand::rngs::OsRng)
             });
