@@ -318,6 +318,18 @@ fn phase2_interop_with_snarkjs_both_ways() {
     );
     std::fs::write(dir.join("z0.zkey"), z0.to_bytes()).unwrap();
     assert_eq!(Zkey::read(&z0.to_bytes()).unwrap(), z0);
+    // Hostile bytes are refused, never a panic: truncated, a wrong coefficient count.
+    let zb = z0.to_bytes();
+    assert!(matches!(
+        Zkey::read(&zb[..zb.len() - 1]),
+        Err(CeremonyError::Format(..))
+    ));
+    let mut bad = zb.clone();
+    let (pos, _) = section(&bad, 4);
+    bad[pos + 3] ^= 0x40;
+    assert!(matches!(Zkey::read(&bad), Err(CeremonyError::Format(..))));
+    // A beacon too long to verify is refused.
+    assert!(phase2::beacon(&z0, b"x", 40, None).is_err());
     // snarkjs builds the same initial key from our .r1cs (same sections, same circuit hash).
     snarkjs_ok(
         &cli,

@@ -72,11 +72,25 @@ fn apply(
         g2_spx,
         transcript,
         kind: if beacon.is_some() { 1 } else { 0 },
-        name: name.map(|n| n.chars().take(64).collect()),
+        name: name.map(truncate_name),
         beacon,
     });
     Ok(out)
 }
+
+/// A name cut to at most 64 bytes at a character boundary (snarkjs's limit).
+fn truncate_name(n: &str) -> String {
+    let mut end = n.len().min(64);
+    while !n.is_char_boundary(end) {
+        end -= 1;
+    }
+    n[..end].to_string()
+}
+
+/// The largest beacon iteration exponent zkcc makes or verifies: `2^32`
+/// SHA-256 iterations already take many minutes (snarkjs allows up to 63,
+/// which no one can verify).
+pub const MAX_BEACON_EXP: u8 = 32;
 
 /// A contribution with fresh randomness from `rng` (the secret is dropped
 /// when this returns: "toxic waste" never leaves the function).
@@ -94,12 +108,13 @@ pub fn contribute<R: RngCore + rand::CryptoRng>(
 }
 
 /// The random beacon: the contribution anyone can recompute from a public
-/// `hash` (1 to 255 bytes) iterated `2^exp` times (`10 ≤ exp ≤ 63`, as snarkjs).
+/// `hash` (1 to 255 bytes) iterated `2^exp` times (`10 ≤ exp ≤`
+/// [`MAX_BEACON_EXP`]).
 pub fn beacon(z: &Zkey, hash: &[u8], exp: u8, name: Option<&str>) -> Res<Zkey> {
-    if hash.is_empty() || hash.len() > 255 || !(10..=63).contains(&exp) {
-        return Err(CeremonyError::Other(
-            "beacon: hash of 1 to 255 bytes and 10 ≤ iterations exponent ≤ 63".into(),
-        ));
+    if hash.is_empty() || hash.len() > 255 || !(10..=MAX_BEACON_EXP).contains(&exp) {
+        return Err(CeremonyError::Other(format!(
+            "beacon: hash of 1 to 255 bytes and 10 ≤ iterations exponent ≤ {MAX_BEACON_EXP}"
+        )));
     }
     let mut rng = beacon_rng(hash, exp as u32);
     let x = rng.fr();
@@ -198,6 +213,11 @@ pub fn verify_against<R: RngCore>(z: &Zkey, init: &Zkey, rng: &mut R) -> Res<Ver
             return Err(fail("δ did not move by the proven secret"));
         }
         if let Some((exp, hash)) = &c.beacon {
+            if *exp > MAX_BEACON_EXP {
+                return Err(fail(&format!(
+                    "a beacon of 2^{exp} iterations is beyond what can be verified (at most 2^{MAX_BEACON_EXP})"
+                )));
+            }
             let mut rng = beacon_rng(hash, *exp as u32);
             let x = rng.fr();
             let s = rng.g1();

@@ -197,8 +197,16 @@ impl Zkey {
         let ic = read_g1s(exact(3, np + 1, 64, "IC")?, np + 1, KIND, "IC")?;
         let mut r = Reader::new(KIND, "coefficients (section 4)", f.section(4)?);
         let nc = r.u32()? as usize;
+        if f.section(4)?.len() != 4 + 44 * nc {
+            return Err(CeremonyError::Format(
+                KIND,
+                format!(
+                    "coefficients (section 4): {nc} announced, the section holds another number"
+                ),
+            ));
+        }
         let r2inv = (r_value() * r_value()).inverse().unwrap_or_else(Fr::one);
-        let mut coeffs = Vec::with_capacity(nc.min(1 << 26));
+        let mut coeffs = Vec::with_capacity(nc);
         for i in 0..nc {
             let (matrix, constraint, signal) = (r.u32()?, r.u32()?, r.u32()?);
             let v = super::binfile::fr_le(r.take(32)?).ok_or_else(|| {
