@@ -188,7 +188,7 @@ pub fn run_scenario(
     });
     let rm = rm?;
     println!(
-        "4. setup     {}: {} constraints ({} per chip slot, {} per facility slot); {}",
+        "4. setup     [DEVELOPMENT SHORTCUT: single-party; production keys come from `zkcc ceremony`]\n             {}: {} constraints ({} per chip slot, {} per facility slot); {}",
         sc.name(),
         sm.constraints,
         zkcc_circuits::shard::constraints::CHIP_COST,
@@ -424,7 +424,7 @@ pub fn run_scenario(
         rc.name(),
         rm.constraints
     );
-    println!("  times            setup {} + {}, shards {} ({} shards), request {}, verify {} ({} threads)",
+    println!("  times            setup (development shortcut) {} + {}, shards {} ({} shards), request {}, verify {} ({} threads)",
         secs(t_setup_s), secs(t_setup_r), secs(t_shards), sub.shards.len(), secs(t_request), secs(outcome.verify_time),
         rayon::current_num_threads());
     let per_constraint = |p: Option<u64>| match p {

@@ -39,6 +39,9 @@ pub enum ProverError {
     /// Key files are missing, corrupt or do not match.
     #[error("keys: {0}")]
     Keys(String),
+    /// A ceremony file or step was refused.
+    #[error("ceremony: {0}")]
+    Ceremony(#[from] crate::ceremony::CeremonyError),
     /// The proof system failed.
     #[error("proof system: {0}")]
     Backend(String),

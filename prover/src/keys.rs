@@ -306,6 +306,12 @@ pub fn setup_circuit<R: rand::RngCore + rand::CryptoRng>(
     rng: &mut R,
 ) -> Result<KeyManifest> {
     let pk = setup_prover_key_of(circuit, rng)?;
+    write_keys(dir, circuit, pk, DEV_SETUP)
+}
+
+/// Writes a circuit's key files (prover key, verifying key, manifest) from a
+/// prover key, recording in the manifest how the keys were made.
+pub fn write_keys(dir: &Path, circuit: &Circuit, pk: ProverKey, how: &str) -> Result<KeyManifest> {
     let constraints = pk.r1cs.num_constraints();
     let vk = pk.vk.clone();
     let paths = KeyPaths::of(dir, circuit);
@@ -324,7 +330,7 @@ pub fn setup_circuit<R: rand::RngCore + rand::CryptoRng>(
         circuit_id: zkcc_verifier::keys::circuit_id(&vk),
         proving_key_sha256: hex::encode(Sha256::digest(&pk_bytes)),
         proving_key_bytes: pk_bytes.len() as u64,
-        setup: DEV_SETUP.into(),
+        setup: how.into(),
     };
     write(&paths.pk, &pk_bytes)?;
     write(&paths.vk, &vk_bytes)?;

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod agency;
+pub mod ceremony;
 pub mod demo;
 pub mod demo_lifecycle;
 pub mod error;

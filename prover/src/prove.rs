@@ -55,7 +55,7 @@ pub struct SparseBases<G: CanonicalSerialize + CanonicalDeserialize> {
 
 impl<G: AffineRepr> SparseBases<G> {
     /// Keeps the non-identity bases of `query[offset..]`, indexed from `offset`.
-    fn from_query(query: Vec<G>, offset: usize) -> Self {
+    pub fn from_query(query: Vec<G>, offset: usize) -> Self {
         let (idx, bases) = query
             .into_iter()
             .enumerate()
@@ -220,10 +220,63 @@ pub fn evaluate_checked(pk: &ProverKey, z: &[Fr]) -> Res<(Vec<Fr>, Vec<Fr>)> {
     Ok((a, b))
 }
 
-/// The coefficients of `h = (A·B − C)/Z` from the evaluations of
-/// [`evaluate_checked`] (consumed): seven FFTs, as in libsnark's reduction.
-pub fn quotient(pk: &ProverKey, mut a: Vec<Fr>, mut b: Vec<Fr>) -> Res<Vec<Fr>> {
+/// How the key's `H` points expect the quotient `h = (A·B − C)/Z`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reduction {
+    /// arkworks' `LibsnarkReduction` (keys from `zkcc setup`): `n − 1` points
+    /// `τ^i·Z(τ)/δ`, scalars the coefficients of `h`.
+    Libsnark,
+    /// snarkjs's (keys from the ceremony, [`crate::ceremony`]): `n` points
+    /// `L^{2n}_{2i+1}(τ)/δ`, scalars `A·B − C` on the odd coset of the
+    /// `2n`-th roots of unity (there `Z = −2`, folded into the points).
+    OddCoset,
+}
+
+impl ProverKey {
+    /// The reduction the key's `H` points call for, from their number: `n`
+    /// for a ceremony key, `n − 1` for a `zkcc setup` key.
+    pub fn reduction(&self) -> Res<Reduction> {
+        Ok(if self.h.len() == self.domain()?.size() {
+            Reduction::OddCoset
+        } else {
+            Reduction::Libsnark
+        })
+    }
+}
+
+/// The `H` scalars for the key's reduction ([`ProverKey::reduction`]).
+pub fn quotient(pk: &ProverKey, a: Vec<Fr>, b: Vec<Fr>) -> Res<Vec<Fr>> {
+    quotient_with(pk, pk.reduction()?, a, b)
+}
+
+/// The `H` scalars from the evaluations of [`evaluate_checked`] (consumed)
+/// under a given reduction: for libsnark's, the coefficients of
+/// `h = (A·B − C)/Z` by seven FFTs; for snarkjs's, `A·B − C` on the odd coset
+/// (six FFTs).
+pub fn quotient_with(
+    pk: &ProverKey,
+    red: Reduction,
+    mut a: Vec<Fr>,
+    mut b: Vec<Fr>,
+) -> Res<Vec<Fr>> {
     let domain = pk.domain()?;
+    if red == Reduction::OddCoset {
+        let mut c: Vec<Fr> = a.par_iter().zip(&b).map(|(x, y)| *x * y).collect();
+        let g = Fr::get_root_of_unity(2 * domain.size() as u64)
+            .ok_or_else(|| ProverError::Backend("no 2n-th root of unity".into()))?;
+        let coset = domain
+            .get_coset(g)
+            .ok_or_else(|| ProverError::Backend("no coset".into()))?;
+        for v in [&mut a, &mut b, &mut c] {
+            domain.ifft_in_place(v);
+            coset.fft_in_place(v);
+        }
+        a.par_iter_mut()
+            .zip(&b)
+            .zip(&c)
+            .for_each(|((a, b), c)| *a = *a * b - c);
+        return Ok(a);
+    }
     // On the domain, C·z = A·z ∘ B·z (checked), and 0 on the input rows.
     let mut c: Vec<Fr> = a.par_iter().zip(&b).map(|(x, y)| *x * y).collect();
     let coset = domain
@@ -258,10 +311,22 @@ fn prove_from_evaluations(
     r: Fr,
     s: Fr,
 ) -> Res<Proof<Bn254>> {
+    prove_from_evaluations_with(pk, pk.reduction()?, z, a, b, r, s)
+}
+
+fn prove_from_evaluations_with(
+    pk: &ProverKey,
+    red: Reduction,
+    z: &[Fr],
+    a: Vec<Fr>,
+    b: Vec<Fr>,
+    r: Fr,
+    s: Fr,
+) -> Res<Proof<Bn254>> {
     let zb: Vec<BigInt> = z.par_iter().map(|x| x.into_bigint()).collect();
     let (h_acc, ((g_a, g1_b), (g2_b, l_acc))) = rayon::join(
         || -> Res<G1Projective> {
-            let h = quotient(pk, a, b)?;
+            let h = quotient_with(pk, red, a, b)?;
             let hb: Vec<BigInt> = h.par_iter().map(|x| x.into_bigint()).collect();
             drop(h);
             Ok(msm(&pk.h, &hb))
@@ -283,6 +348,19 @@ fn prove_from_evaluations(
         b: g2_b.into_affine(),
         c: g_c.into_affine(),
     })
+}
+
+/// [`prove_assignment`] with a chosen reduction (a wrong one gives a proof
+/// that does not verify: tests show it).
+pub fn prove_assignment_with(
+    pk: &ProverKey,
+    red: Reduction,
+    z: &[Fr],
+    r: Fr,
+    s: Fr,
+) -> Res<Proof<Bn254>> {
+    let (a, b) = evaluate_checked(pk, z)?;
+    prove_from_evaluations_with(pk, red, z, a, b, r, s)
 }
 
 /// Proves from a full assignment `z = (1, inputs, witness)` with blinding

@@ -1,6 +1,7 @@
 //! The `zkcc` command line: the subcommands, cut by role.
 mod agency;
 mod auditor;
+mod ceremony;
 mod evaluator;
 mod fleet;
 mod importer;
@@ -88,7 +89,10 @@ enum Cmd {
     /// Importer, large fleets: prove a plan as a Slurm job array.
     #[command(subcommand)]
     Slurm(fleet::SlurmCmd),
-    /// DEVELOPMENT ONLY: a single-party setup (whoever runs it can forge proofs).
+    /// Keys from a multi-party ceremony (snarkjs-compatible): init, contribute, beacon, verify, finalize.
+    #[command(subcommand)]
+    Ceremony(ceremony::CeremonyCmd),
+    /// DEVELOPMENT SHORTCUT ONLY: a single-party setup (whoever runs it can forge proofs; production keys: `zkcc ceremony`).
     Setup {
         /// Circuit: shard-FxM (F facility slots of M chips) or request-SxF.
         #[arg(long)]
@@ -188,13 +192,13 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
         Cmd::Slurm(c) => fleet::slurm(c),
         Cmd::Setup { circuit, out } => {
             let c = Circuit::parse(&circuit)?;
-            eprintln!("WARNING: single-party setup, for DEVELOPMENT ONLY — whoever runs it can forge proofs.");
+            eprintln!("WARNING: single-party setup, DEVELOPMENT ONLY (a development shortcut) — whoever runs it can forge proofs; production keys come from `zkcc ceremony`.");
             let (m, t) = demo::timed(&format!("setup of {}", c.name()), || {
                 zkcc_prover::keys::setup_circuit(&out, &c, &mut rand::rngs::OsRng)
             });
             let m = m?;
             println!(
-                "{}: {} constraints, circuit id {}, {:.1} s; keys in {} (development setup)",
+                "{}: {} constraints, circuit id {}, {:.1} s; keys in {} (development shortcut: not for production)",
                 c.name(),
                 m.constraints,
                 m.circuit_id,
@@ -203,6 +207,7 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
             );
             Ok(())
         }
+        Cmd::Ceremony(c) => ceremony::run(c),
         Cmd::Verify(a) => agency::verify(a),
     }
 }

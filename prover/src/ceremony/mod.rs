@@ -1,0 +1,142 @@
+//! Keys from a multi-party ceremony, interoperable with snarkjs.
+//!
+//! * Phase 1 is a public powers-of-tau file in snarkjs's `.ptau` format
+//!   ([`ptau`]), read with every point checked and its powers verified.
+//! * Phase 2 is per circuit and lives in a snarkjs `.zkey` ([`zkey`]): zkcc
+//!   builds the initial key from the `.ptau` and the circuit's R1CS exactly
+//!   as `snarkjs zkey new` does, and contributions, the beacon and the
+//!   verification of the whole transcript follow snarkjs's rules
+//!   ([`phase2`]), so that snarkjs and zkcc can take turns on one ceremony.
+//! * [`export`] writes the circuit as an iden3 `.r1cs` and a witness as
+//!   `.wtns`, and turns a final `.zkey` into zkcc's key files.
+//!
+//! A key from the ceremony has `h` points for snarkjs's reduction (the
+//! quotient evaluated on the odd coset of the `2n`-th roots of unity); the
+//! tuned prover selects that reduction from the key ([`crate::prove::Reduction`]).
+pub mod binfile;
+pub mod export;
+pub mod ffrng;
+pub mod phase2;
+pub mod ptau;
+pub mod zkey;
+
+/// Why a ceremony file or step was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CeremonyError {
+    /// A file is malformed (magic, version, section sizes, truncation).
+    #[error("{0} file: {1}")]
+    Format(&'static str, String),
+    /// A point is not canonical, not on the curve or not in the subgroup.
+    #[error("{0} file: {1} is not a valid curve point (non-canonical, off the curve or outside the subgroup)")]
+    BadPoint(&'static str, String),
+    /// A phase-1 series is not a series of powers (a broken power).
+    #[error("phase-1 file: broken powers of tau: {0}")]
+    BrokenPowers(String),
+    /// The phase-1 file is too small for the circuit.
+    #[error("phase-1 file too small for the circuit: its QAP domain of {domain} needs power {need}, the file has power {have}")]
+    PtauTooSmall {
+        /// The power needed.
+        need: u32,
+        /// The file's power.
+        have: u32,
+        /// The circuit's QAP domain size.
+        domain: usize,
+    },
+    /// The key is not for this circuit (or not from this phase-1 file).
+    #[error("the key is not for this circuit and phase-1 file: {0}")]
+    WrongCircuit(String),
+    /// A contribution fails its checks.
+    #[error("contribution {index} is invalid: {reason}")]
+    BadContribution {
+        /// Its position in the transcript (0-based).
+        index: usize,
+        /// What failed.
+        reason: String,
+    },
+    /// The key's points do not follow from the transcript.
+    #[error("the key does not follow from its transcript: {0}")]
+    BadKey(String),
+    /// Anything else.
+    #[error("{0}")]
+    Other(String),
+}
+
+use crate::keys::{self, Circuit, KeyManifest};
+use std::path::Path;
+
+/// Reads and verifies a phase-1 file.
+pub fn load_ptau(path: &Path) -> crate::Result<ptau::Ptau> {
+    let bytes = crate::error::read(path)?;
+    Ok(ptau::Ptau::read_verified(&bytes, &mut rand::rngs::OsRng)?)
+}
+
+/// Reads a `.zkey` (every point checked).
+pub fn load_zkey(path: &Path) -> crate::Result<zkey::Zkey> {
+    Ok(zkey::Zkey::read(&crate::error::read(path)?)?)
+}
+
+/// Stack of each worker thread of [`with_big_stacks`]: the group FFTs and
+/// MSMs over a 2^20 domain overflowed rayon's default 2 MB (seen on
+/// `shard-8x128` from a raw phase-1 file of power 20).
+const WORKER_STACK: usize = 64 << 20;
+
+/// Runs `f` on a rayon pool (as many threads as the global one) whose workers
+/// have [`WORKER_STACK`]-byte stacks.
+fn with_big_stacks<T: Send>(f: impl FnOnce() -> T + Send) -> crate::Result<T> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(rayon::current_num_threads())
+        .stack_size(WORKER_STACK)
+        .build()
+        .map_err(|e| CeremonyError::Other(format!("cannot start worker threads: {e}")))?;
+    Ok(pool.install(f))
+}
+
+/// The initial phase-2 key of a zkcc circuit.
+pub fn init(circuit: &Circuit, ptau: &ptau::Ptau) -> crate::Result<zkey::Zkey> {
+    let r1cs = keys::r1cs_of(circuit)?;
+    Ok(with_big_stacks(|| zkey::Zkey::new_initial(ptau, &r1cs))??)
+}
+
+/// Verifies a `.zkey`'s whole transcript for a zkcc circuit and phase-1 file.
+pub fn verify(
+    circuit: &Circuit,
+    ptau: &ptau::Ptau,
+    z: &zkey::Zkey,
+) -> crate::Result<phase2::Verified> {
+    let r1cs = keys::r1cs_of(circuit)?;
+    Ok(with_big_stacks(|| {
+        phase2::verify(z, ptau, &r1cs, &mut rand::rngs::OsRng)
+    })??)
+}
+
+/// Verifies the final `.zkey` of a circuit's ceremony and writes zkcc's key
+/// files from it (the manifest records the circuit hash and contributions).
+pub fn finalize(
+    dir: &Path,
+    circuit: &Circuit,
+    ptau: &ptau::Ptau,
+    z: zkey::Zkey,
+) -> crate::Result<(KeyManifest, phase2::Verified)> {
+    let r1cs = keys::r1cs_of(circuit)?;
+    let v = with_big_stacks(|| phase2::verify(&z, ptau, &r1cs, &mut rand::rngs::OsRng))??;
+    if v.contributions.is_empty() {
+        return Err(
+            CeremonyError::Other("the key has no contribution: contribute first".into()).into(),
+        );
+    }
+    let last = v
+        .contributions
+        .last()
+        .map(|c| hex::encode(&c.0[..16]))
+        .unwrap_or_default();
+    let how = format!(
+        "multi-party ceremony (snarkjs-compatible phase 2, phase-1 power {}): circuit hash {}, {} contributions, last {}",
+        ptau.power,
+        hex::encode(&v.cs_hash[..16]),
+        v.contributions.len(),
+        last
+    );
+    let pk = export::prover_key(z, r1cs)?;
+    let m = keys::write_keys(dir, circuit, pk, &how)?;
+    Ok((m, v))
+}

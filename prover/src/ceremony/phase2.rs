@@ -1,0 +1,270 @@
+//! Phase 2: contributions, the random beacon and the verification of a whole
+//! transcript, by snarkjs's rules (so that zkcc and snarkjs can take turns).
+//!
+//! A contribution with secret `x` multiplies `δ` by `x` and divides every `L`
+//! and `H` point by `x`. Its proof of knowledge is `(s·G1, x·s·G1, x·H₂)`
+//! where `H₂` is hashed to G2 from the transcript (BLAKE2b-512 of the circuit
+//! hash, every earlier contribution, then `s·G1` and `x·s·G1`): a contributor
+//! proves to know `x` and cannot reuse another contribution. A beacon is a
+//! contribution whose randomness comes from a public hash iterated `2^e`
+//! times with SHA-256, so that anyone can recompute it.
+//!
+//! [`verify`] rebuilds the initial key from the phase-1 file and the circuit
+//! and checks, in order: the circuit (its hash and every section that does not
+//! change), each contribution (transcript hash, proof of knowledge, `δ`
+//! moving by the proven secret, beacon recomputed), the final `δ`, and that
+//! `L` and `H` moved by exactly `δ` (pairings over random combinations).
+use super::binfile::g1_uncompressed;
+use super::ffrng::{beacon_rng, hash_to_g2};
+use super::ptau::{pairing_eq, Ptau};
+use super::zkey::{Contribution, Zkey};
+use super::CeremonyError;
+use crate::r1cs::R1cs;
+use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine};
+use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_ff::{Field, UniformRand, Zero};
+use blake2::{Blake2b512, Digest};
+use rand::RngCore;
+use rayon::prelude::*;
+
+type Res<T> = Result<T, CeremonyError>;
+
+/// The transcript hasher after the circuit hash and the given contributions.
+fn transcript_after(z: &Zkey, upto: usize) -> Blake2b512 {
+    let mut h = Blake2b512::new();
+    h.update(z.cs_hash);
+    for c in &z.contributions[..upto] {
+        c.hash_into(&mut h);
+    }
+    h
+}
+
+fn scale(ps: &[G1Affine], k: Fr) -> Vec<G1Affine> {
+    let v: Vec<G1Projective> = ps.par_iter().map(|p| *p * k).collect();
+    G1Projective::normalize_batch(&v)
+}
+
+fn apply(
+    z: &Zkey,
+    x: Fr,
+    g1_s: G1Affine,
+    name: Option<&str>,
+    beacon: Option<(u8, Vec<u8>)>,
+) -> Res<Zkey> {
+    let xinv = x
+        .inverse()
+        .ok_or_else(|| CeremonyError::Other("zero contribution secret".into()))?;
+    let g1_sx = (g1_s * x).into_affine();
+    let mut h = transcript_after(z, z.contributions.len());
+    h.update(g1_uncompressed(&g1_s));
+    h.update(g1_uncompressed(&g1_sx));
+    let transcript: [u8; 64] = h.finalize().into();
+    let g2_spx = (hash_to_g2(&transcript) * x).into_affine();
+    let mut out = z.clone();
+    out.delta_g1 = (z.delta_g1 * x).into_affine();
+    out.delta_g2 = (z.delta_g2 * x).into_affine();
+    out.l = scale(&z.l, xinv);
+    out.h = scale(&z.h, xinv);
+    out.contributions.push(Contribution {
+        delta_after: out.delta_g1,
+        g1_s,
+        g1_sx,
+        g2_spx,
+        transcript,
+        kind: if beacon.is_some() { 1 } else { 0 },
+        name: name.map(truncate_name),
+        beacon,
+    });
+    Ok(out)
+}
+
+/// A name cut to at most 64 bytes at a character boundary (snarkjs's limit).
+fn truncate_name(n: &str) -> String {
+    let mut end = n.len().min(64);
+    while !n.is_char_boundary(end) {
+        end -= 1;
+    }
+    n[..end].to_string()
+}
+
+/// The largest beacon iteration exponent zkcc makes or verifies: `2^32`
+/// SHA-256 iterations already take many minutes (snarkjs allows up to 63,
+/// which no one can verify).
+pub const MAX_BEACON_EXP: u8 = 32;
+
+/// A contribution with fresh randomness from `rng` (the secret is dropped
+/// when this returns: "toxic waste" never leaves the function).
+pub fn contribute<R: RngCore + rand::CryptoRng>(
+    z: &Zkey,
+    name: Option<&str>,
+    rng: &mut R,
+) -> Res<Zkey> {
+    let mut x = Fr::rand(rng);
+    while x.is_zero() {
+        x = Fr::rand(rng);
+    }
+    let g1_s = (G1Affine::generator() * Fr::rand(rng)).into_affine();
+    apply(z, x, g1_s, name, None)
+}
+
+/// The random beacon: the contribution anyone can recompute from a public
+/// `hash` (1 to 255 bytes) iterated `2^exp` times (`10 ≤ exp ≤`
+/// [`MAX_BEACON_EXP`]).
+pub fn beacon(z: &Zkey, hash: &[u8], exp: u8, name: Option<&str>) -> Res<Zkey> {
+    if hash.is_empty() || hash.len() > 255 || !(10..=MAX_BEACON_EXP).contains(&exp) {
+        return Err(CeremonyError::Other(format!(
+            "beacon: hash of 1 to 255 bytes and 10 ≤ iterations exponent ≤ {MAX_BEACON_EXP}"
+        )));
+    }
+    let mut rng = beacon_rng(hash, exp as u32);
+    let x = rng.fr();
+    let g1_s = rng.g1();
+    apply(z, x, g1_s, name, Some((exp, hash.to_vec())))
+}
+
+/// What [`verify`] reports of a valid transcript.
+#[derive(Clone, Debug)]
+pub struct Verified {
+    /// The circuit hash.
+    pub cs_hash: [u8; 64],
+    /// Each contribution's hash (what a contributor noted) and name.
+    pub contributions: Vec<([u8; 64], Option<String>, bool)>,
+}
+
+/// Verifies a key's whole phase-2 transcript against the phase-1 file and the
+/// circuit (see the module docs); the first failure is named.
+pub fn verify<R: RngCore>(z: &Zkey, ptau: &Ptau, r1cs: &R1cs, rng: &mut R) -> Res<Verified> {
+    let ni = r1cs.num_instance as usize;
+    let domain = (r1cs.num_constraints() + ni).next_power_of_two().max(2);
+    if (
+        z.n_vars as usize,
+        z.n_public as usize + 1,
+        z.domain_size as usize,
+    ) != (r1cs.num_variables(), ni, domain)
+    {
+        return Err(CeremonyError::WrongCircuit(format!(
+            "the key has {} signals ({} public), domain {}; the circuit {} ({}), domain {}",
+            z.n_vars,
+            z.n_public,
+            z.domain_size,
+            r1cs.num_variables(),
+            ni - 1,
+            domain
+        )));
+    }
+    let init = Zkey::new_initial(ptau, r1cs)?;
+    verify_against(z, &init, rng)
+}
+
+/// [`verify`] with the initial key already built.
+pub fn verify_against<R: RngCore>(z: &Zkey, init: &Zkey, rng: &mut R) -> Res<Verified> {
+    let wrong = |m: &str| CeremonyError::WrongCircuit(m.to_string());
+    if (z.n_vars, z.n_public, z.domain_size) != (init.n_vars, init.n_public, init.domain_size) {
+        return Err(wrong(&format!(
+            "{} signals, {} public, domain {}; the circuit has {}, {}, {}",
+            z.n_vars, z.n_public, z.domain_size, init.n_vars, init.n_public, init.domain_size
+        )));
+    }
+    if z.cs_hash != init.cs_hash {
+        return Err(wrong(
+            "circuit hash differs (another circuit or another phase-1 file)",
+        ));
+    }
+    let bad = |m: &str| CeremonyError::BadKey(m.to_string());
+    if z.alpha_g1 != init.alpha_g1
+        || z.beta_g1 != init.beta_g1
+        || z.beta_g2 != init.beta_g2
+        || z.gamma_g2 != init.gamma_g2
+    {
+        return Err(bad("α, β or γ differs from the phase-1 file's"));
+    }
+    for (same, what) in [
+        (z.ic == init.ic, "IC (section 3)"),
+        (z.coeffs == init.coeffs, "coefficients (section 4)"),
+        (z.a == init.a, "A (section 5)"),
+        (z.b1 == init.b1, "B1 (section 6)"),
+        (z.b2 == init.b2, "B2 (section 7)"),
+    ] {
+        if !same {
+            return Err(bad(&format!("{what} differs from the initial key's")));
+        }
+    }
+    let mut cur = G1Affine::generator();
+    let mut hashes = Vec::new();
+    for (i, c) in z.contributions.iter().enumerate() {
+        let fail = |r: &str| CeremonyError::BadContribution {
+            index: i,
+            reason: r.to_string(),
+        };
+        let mut h = transcript_after(z, i);
+        h.update(g1_uncompressed(&c.g1_s));
+        h.update(g1_uncompressed(&c.g1_sx));
+        let t: [u8; 64] = h.finalize().into();
+        if t != c.transcript {
+            return Err(fail("its transcript hash does not follow the transcript before it (a contribution removed, reordered or altered)"));
+        }
+        let sp = hash_to_g2(&c.transcript);
+        if !same_ratio(c.g1_s, c.g1_sx, sp, c.g2_spx) {
+            return Err(fail(
+                "no valid proof of knowledge (g1_s, g1_sx and g2_spx do not share a ratio)",
+            ));
+        }
+        if !same_ratio(cur, c.delta_after, sp, c.g2_spx) {
+            return Err(fail("δ did not move by the proven secret"));
+        }
+        if let Some((exp, hash)) = &c.beacon {
+            if *exp > MAX_BEACON_EXP {
+                return Err(fail(&format!(
+                    "a beacon of 2^{exp} iterations is beyond what can be verified (at most 2^{MAX_BEACON_EXP})"
+                )));
+            }
+            let mut rng = beacon_rng(hash, *exp as u32);
+            let x = rng.fr();
+            let s = rng.g1();
+            if s != c.g1_s || (s * x).into_affine() != c.g1_sx {
+                return Err(fail("the beacon does not recompute from its hash"));
+            }
+        }
+        hashes.push((c.hash(), c.name.clone(), c.beacon.is_some()));
+        cur = c.delta_after;
+    }
+    if z.delta_g1 != cur {
+        return Err(bad("δ·G1 is not the last contribution's"));
+    }
+    if !pairing_eq(
+        G1Affine::generator(),
+        z.delta_g2,
+        cur,
+        G2Affine::generator(),
+    ) {
+        return Err(bad("δ·G2 does not match δ·G1"));
+    }
+    for (now, was, what) in [
+        (&z.l, &init.l, "L (section 8)"),
+        (&z.h, &init.h, "H (section 9)"),
+    ] {
+        if now.len() != was.len() {
+            return Err(bad(&format!("{what} has the wrong length")));
+        }
+        let r: Vec<Fr> = (0..now.len()).map(|_| Fr::from(rng.next_u64())).collect();
+        let a = G1Projective::msm(now, &r)
+            .map_err(|_| bad(what))?
+            .into_affine();
+        let b = G1Projective::msm(was, &r)
+            .map_err(|_| bad(what))?
+            .into_affine();
+        // e(Σ r·now, δ) = e(Σ r·was, 1).
+        if !pairing_eq(a, z.delta_g2, b, G2Affine::generator()) {
+            return Err(bad(&format!("{what} is not the initial key's over δ")));
+        }
+    }
+    Ok(Verified {
+        cs_hash: z.cs_hash,
+        contributions: hashes,
+    })
+}
+
+/// snarkjs's `sameRatio`: no identity point, and `e(a, d) = e(b, c)`.
+fn same_ratio(a: G1Affine, b: G1Affine, c: G2Affine, d: G2Affine) -> bool {
+    !(a.is_zero() || b.is_zero() || c.is_zero() || d.is_zero()) && pairing_eq(a, d, b, c)
+}

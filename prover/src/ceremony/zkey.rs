@@ -1,0 +1,621 @@
+//! Phase 2 keys in snarkjs's `.zkey` format (Groth16), and the initial key
+//! built from a `.ptau` and a circuit's R1CS exactly as `snarkjs zkey new`
+//! builds it.
+//!
+//! Sections: 1 protocol (`1` = Groth16); 2 header (`n8q`, `q`, `n8r`, `r`,
+//! `nVars`, `nPublic`, `domainSize`, `α·G1`, `β·G1`, `β·G2`, `γ·G2`, `δ·G1`,
+//! `δ·G2`); 3 `IC` (the verifying key's input bases); 4 the coefficients of
+//! `A` and `B` (matrix, constraint, signal, value as `v·R²` little-endian);
+//! 5 `A_i(τ)·G1`, 6 `B_i(τ)·G1`, 7 `B_i(τ)·G2` for every signal; 8 `L` for the
+//! private signals, over `δ`; 9 `H`: `L^{2n}_{2i+1}(τ)/δ·G1`, the Lagrange
+//! basis of the `2n`-th roots of unity at the odd indices (snarkjs evaluates
+//! the quotient on that odd coset); 10 the transcript: the circuit hash and
+//! the contributions.
+//!
+//! The circuit hash (`csHash`) is BLAKE2b-512 over the header points and
+//! every point section in snarkjs's order (IC, H as `τ^i·Z(τ)`, L, A, B1, B2),
+//! each section prefixed by its point count (big-endian `u32`), points in the
+//! uncompressed form.
+use super::binfile::{
+    g1_uncompressed, g1s_bytes, g2_uncompressed, g2s_bytes, push_g1, push_g2, read_g1s, read_g2s,
+    write_sections, Reader, SectionFile,
+};
+use super::ptau::Ptau;
+use super::CeremonyError;
+use crate::r1cs::{R1cs, SparseMatrix};
+use ark_bn254::{Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
+use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+use blake2::{Blake2b512, Digest};
+use rayon::prelude::*;
+
+type Res<T> = Result<T, CeremonyError>;
+const KIND: &str = "zkey";
+
+/// One phase-2 contribution as the `.zkey` records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contribution {
+    /// `δ·G1` after this contribution.
+    pub delta_after: G1Affine,
+    /// The proof of knowledge: a random `s·G1`, …
+    pub g1_s: G1Affine,
+    /// … `x·s·G1` (`x` the contribution's secret) …
+    pub g1_sx: G1Affine,
+    /// … and `x·H(transcript)` in G2.
+    pub g2_spx: G2Affine,
+    /// BLAKE2b-512 of the transcript up to this contribution's `g1_s`, `g1_sx`.
+    pub transcript: [u8; 64],
+    /// 0 a contribution, 1 a beacon.
+    pub kind: u32,
+    /// A name (at most 64 bytes).
+    pub name: Option<String>,
+    /// A beacon's iteration exponent and hash.
+    pub beacon: Option<(u8, Vec<u8>)>,
+}
+
+impl Contribution {
+    /// snarkjs's `hashPubKey`: what the next transcript absorbs.
+    pub fn hash_into(&self, h: &mut Blake2b512) {
+        h.update(g1_uncompressed(&self.delta_after));
+        h.update(g1_uncompressed(&self.g1_s));
+        h.update(g1_uncompressed(&self.g1_sx));
+        h.update(g2_uncompressed(&self.g2_spx));
+        h.update(self.transcript);
+    }
+    /// The contribution's hash, as snarkjs prints it.
+    pub fn hash(&self) -> [u8; 64] {
+        let mut h = Blake2b512::new();
+        self.hash_into(&mut h);
+        h.finalize().into()
+    }
+}
+
+/// One coefficient of `A` (matrix 0) or `B` (matrix 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Coeff {
+    /// 0 for `A`, 1 for `B`.
+    pub matrix: u32,
+    /// Row.
+    pub constraint: u32,
+    /// Signal (variable).
+    pub signal: u32,
+    /// Value.
+    pub value: Fr,
+}
+
+/// A Groth16 `.zkey`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Zkey {
+    /// Signals (variables), the constant `1` included.
+    pub n_vars: u32,
+    /// Public signals (the constant `1` excluded).
+    pub n_public: u32,
+    /// QAP domain size.
+    pub domain_size: u32,
+    /// `α·G1`.
+    pub alpha_g1: G1Affine,
+    /// `β·G1`.
+    pub beta_g1: G1Affine,
+    /// `β·G2`.
+    pub beta_g2: G2Affine,
+    /// `γ·G2` (the generator).
+    pub gamma_g2: G2Affine,
+    /// `δ·G1`.
+    pub delta_g1: G1Affine,
+    /// `δ·G2`.
+    pub delta_g2: G2Affine,
+    /// Input bases, `nPublic + 1`.
+    pub ic: Vec<G1Affine>,
+    /// `A` and `B` coefficients, input rows included.
+    pub coeffs: Vec<Coeff>,
+    /// `A_i(τ)·G1`.
+    pub a: Vec<G1Affine>,
+    /// `B_i(τ)·G1`.
+    pub b1: Vec<G1Affine>,
+    /// `B_i(τ)·G2`.
+    pub b2: Vec<G2Affine>,
+    /// `L_i/δ·G1` for the private signals.
+    pub l: Vec<G1Affine>,
+    /// `H_i/δ·G1`, `domainSize` points.
+    pub h: Vec<G1Affine>,
+    /// The circuit hash.
+    pub cs_hash: [u8; 64],
+    /// The contributions, in order.
+    pub contributions: Vec<Contribution>,
+}
+
+fn r_value() -> Fr {
+    Fr::from_bigint(Fr::R).unwrap_or_else(Fr::one)
+}
+
+impl Zkey {
+    /// Parses a `.zkey`, checking every point.
+    pub fn read(bytes: &[u8]) -> Res<Self> {
+        let f = SectionFile::parse(bytes, b"zkey", KIND)?;
+        if f.version != 1 {
+            return Err(CeremonyError::Format(
+                KIND,
+                format!("version {} (1 expected)", f.version),
+            ));
+        }
+        let mut r = Reader::new(KIND, "protocol (section 1)", f.section(1)?);
+        if r.u32()? != 1 {
+            return Err(CeremonyError::Format(KIND, "not a Groth16 key".into()));
+        }
+        r.finish()?;
+        let mut r = Reader::new(KIND, "header (section 2)", f.section(2)?);
+        let n8q = r.u32()?;
+        let q = r.take(n8q as usize)?;
+        let n8r = r.u32()?;
+        let rr = r.take(n8r as usize)?;
+        if n8q != 32
+            || n8r != 32
+            || super::binfile::bigint_le(q) != Fq::MODULUS
+            || super::binfile::bigint_le(rr) != Fr::MODULUS
+        {
+            return Err(CeremonyError::Format(
+                KIND,
+                "not a BN254 (bn128) key".into(),
+            ));
+        }
+        let (n_vars, n_public, domain_size) = (r.u32()?, r.u32()?, r.u32()?);
+        if n_public >= n_vars || !domain_size.is_power_of_two() || domain_size > 1 << 28 {
+            return Err(CeremonyError::Format(
+                KIND,
+                "header sizes out of range".into(),
+            ));
+        }
+        let g1 = |r: &mut Reader, w: &str| -> Res<G1Affine> {
+            Ok(read_g1s(r.take(64)?, 1, KIND, w)?[0])
+        };
+        let g2 = |r: &mut Reader, w: &str| -> Res<G2Affine> {
+            Ok(read_g2s(r.take(128)?, 1, KIND, w)?[0])
+        };
+        let alpha_g1 = g1(&mut r, "alpha1")?;
+        let beta_g1 = g1(&mut r, "beta1")?;
+        let beta_g2 = g2(&mut r, "beta2")?;
+        let gamma_g2 = g2(&mut r, "gamma2")?;
+        let delta_g1 = g1(&mut r, "delta1")?;
+        let delta_g2 = g2(&mut r, "delta2")?;
+        r.finish()?;
+        let (nv, np, n) = (n_vars as usize, n_public as usize, domain_size as usize);
+        let exact = |ty: u32, count: usize, size: usize, name: &str| -> Res<&[u8]> {
+            let s = f.section(ty)?;
+            if s.len() != count * size {
+                return Err(CeremonyError::Format(
+                    KIND,
+                    format!(
+                        "{name} (section {ty}) has {} bytes, {} expected",
+                        s.len(),
+                        count * size
+                    ),
+                ));
+            }
+            Ok(s)
+        };
+        let ic = read_g1s(exact(3, np + 1, 64, "IC")?, np + 1, KIND, "IC")?;
+        let mut r = Reader::new(KIND, "coefficients (section 4)", f.section(4)?);
+        let nc = r.u32()? as usize;
+        if f.section(4)?.len() != 4 + 44 * nc {
+            return Err(CeremonyError::Format(
+                KIND,
+                format!(
+                    "coefficients (section 4): {nc} announced, the section holds another number"
+                ),
+            ));
+        }
+        let r2inv = (r_value() * r_value()).inverse().unwrap_or_else(Fr::one);
+        let mut coeffs = Vec::with_capacity(nc);
+        for i in 0..nc {
+            let (matrix, constraint, signal) = (r.u32()?, r.u32()?, r.u32()?);
+            let v = super::binfile::fr_le(r.take(32)?).ok_or_else(|| {
+                CeremonyError::Format(KIND, format!("coefficient {i} is not canonical"))
+            })?;
+            if matrix > 1 || signal >= n_vars || constraint as usize >= n {
+                return Err(CeremonyError::Format(
+                    KIND,
+                    format!("coefficient {i} out of range"),
+                ));
+            }
+            coeffs.push(Coeff {
+                matrix,
+                constraint,
+                signal,
+                value: v * r2inv,
+            });
+        }
+        r.finish()?;
+        let a = read_g1s(exact(5, nv, 64, "A")?, nv, KIND, "A")?;
+        let b1 = read_g1s(exact(6, nv, 64, "B1")?, nv, KIND, "B1")?;
+        let b2 = read_g2s(exact(7, nv, 128, "B2")?, nv, KIND, "B2")?;
+        let l = read_g1s(exact(8, nv - np - 1, 64, "L (C)")?, nv - np - 1, KIND, "L")?;
+        let h = read_g1s(exact(9, n, 64, "H")?, n, KIND, "H")?;
+        let mut r = Reader::new(KIND, "contributions (section 10)", f.section(10)?);
+        let mut cs_hash = [0u8; 64];
+        cs_hash.copy_from_slice(r.take(64)?);
+        let k = r.u32()?;
+        let mut contributions = Vec::new();
+        for i in 0..k {
+            let what = format!("contribution {i}");
+            let delta_after = read_g1s(r.take(64)?, 1, KIND, &what)?[0];
+            let g1_s = read_g1s(r.take(64)?, 1, KIND, &what)?[0];
+            let g1_sx = read_g1s(r.take(64)?, 1, KIND, &what)?[0];
+            let g2_spx = read_g2s(r.take(128)?, 1, KIND, &what)?[0];
+            let mut transcript = [0u8; 64];
+            transcript.copy_from_slice(r.take(64)?);
+            let kind = r.u32()?;
+            let plen = r.u32()? as usize;
+            let mut p = Reader::new(KIND, "contribution parameters", r.take(plen)?);
+            let (mut name, mut exp, mut bh) = (None, None, None);
+            let mut last = 0u8;
+            while !p.done() {
+                let ty = p.take(1)?[0];
+                if ty <= last {
+                    return Err(CeremonyError::Format(
+                        KIND,
+                        format!("{what}: parameters out of order"),
+                    ));
+                }
+                last = ty;
+                match ty {
+                    1 => {
+                        let len = p.take(1)?[0] as usize;
+                        name = Some(String::from_utf8_lossy(p.take(len)?).into_owned());
+                    }
+                    2 => exp = Some(p.take(1)?[0]),
+                    3 => {
+                        let len = p.take(1)?[0] as usize;
+                        bh = Some(p.take(len)?.to_vec());
+                    }
+                    _ => {
+                        return Err(CeremonyError::Format(
+                            KIND,
+                            format!("{what}: unknown parameter {ty}"),
+                        ))
+                    }
+                }
+            }
+            let beacon = match (kind, exp, bh) {
+                (0, None, None) => None,
+                (1, Some(e), Some(h)) => Some((e, h)),
+                _ => {
+                    return Err(CeremonyError::Format(
+                        KIND,
+                        format!("{what}: type {kind} with the wrong parameters"),
+                    ))
+                }
+            };
+            contributions.push(Contribution {
+                delta_after,
+                g1_s,
+                g1_sx,
+                g2_spx,
+                transcript,
+                kind,
+                name,
+                beacon,
+            });
+        }
+        r.finish()?;
+        Ok(Self {
+            n_vars,
+            n_public,
+            domain_size,
+            alpha_g1,
+            beta_g1,
+            beta_g2,
+            gamma_g2,
+            delta_g1,
+            delta_g2,
+            ic,
+            coeffs,
+            a,
+            b1,
+            b2,
+            l,
+            h,
+            cs_hash,
+            contributions,
+        })
+    }
+
+    /// The `.zkey` bytes (sections in numeric order).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut hdr = Vec::new();
+        hdr.extend_from_slice(&32u32.to_le_bytes());
+        hdr.extend(Fq::MODULUS.to_bytes_le());
+        hdr.extend_from_slice(&32u32.to_le_bytes());
+        hdr.extend(Fr::MODULUS.to_bytes_le());
+        for v in [self.n_vars, self.n_public, self.domain_size] {
+            hdr.extend_from_slice(&v.to_le_bytes());
+        }
+        push_g1(&mut hdr, &self.alpha_g1);
+        push_g1(&mut hdr, &self.beta_g1);
+        push_g2(&mut hdr, &self.beta_g2);
+        push_g2(&mut hdr, &self.gamma_g2);
+        push_g1(&mut hdr, &self.delta_g1);
+        push_g2(&mut hdr, &self.delta_g2);
+        let mut co = Vec::with_capacity(4 + self.coeffs.len() * 44);
+        co.extend_from_slice(&(self.coeffs.len() as u32).to_le_bytes());
+        let r2 = r_value() * r_value();
+        for c in &self.coeffs {
+            for v in [c.matrix, c.constraint, c.signal] {
+                co.extend_from_slice(&v.to_le_bytes());
+            }
+            co.extend((c.value * r2).into_bigint().to_bytes_le());
+        }
+        let mut mpc = self.cs_hash.to_vec();
+        mpc.extend_from_slice(&(self.contributions.len() as u32).to_le_bytes());
+        for c in &self.contributions {
+            push_g1(&mut mpc, &c.delta_after);
+            push_g1(&mut mpc, &c.g1_s);
+            push_g1(&mut mpc, &c.g1_sx);
+            push_g2(&mut mpc, &c.g2_spx);
+            mpc.extend_from_slice(&c.transcript);
+            mpc.extend_from_slice(&c.kind.to_le_bytes());
+            let mut params = Vec::new();
+            if let Some(n) = &c.name {
+                let mut b = n.as_bytes().to_vec();
+                b.truncate(64);
+                params.push(1u8);
+                params.push(b.len() as u8);
+                params.extend(b);
+            }
+            if let Some((e, h)) = &c.beacon {
+                params.extend([2u8, *e, 3u8, h.len() as u8]);
+                params.extend(h);
+            }
+            mpc.extend_from_slice(&(params.len() as u32).to_le_bytes());
+            mpc.extend(params);
+        }
+        let (s3, s5, s6, s7, s8, s9) = (
+            g1s_bytes(&self.ic),
+            g1s_bytes(&self.a),
+            g1s_bytes(&self.b1),
+            g2s_bytes(&self.b2),
+            g1s_bytes(&self.l),
+            g1s_bytes(&self.h),
+        );
+        write_sections(
+            b"zkey",
+            1,
+            &[
+                (1, &1u32.to_le_bytes()),
+                (2, &hdr),
+                (3, &s3),
+                (4, &co),
+                (5, &s5),
+                (6, &s6),
+                (7, &s7),
+                (8, &s8),
+                (9, &s9),
+                (10, &mpc),
+            ],
+        )
+    }
+
+    /// The initial key of a circuit from a phase-1 file (`snarkjs zkey new`):
+    /// `δ = γ = 1`, no contributions.
+    pub fn new_initial(ptau: &Ptau, r1cs: &R1cs) -> Res<Self> {
+        let n = r1cs.num_constraints();
+        let ni = r1cs.num_instance as usize;
+        let nv = r1cs.num_variables();
+        if ni == 0 || !r1cs.is_well_formed() {
+            return Err(CeremonyError::Other("malformed R1CS".into()));
+        }
+        let domain_size = (n + ni).next_power_of_two().max(2);
+        ptau.check_fits(domain_size)?;
+        let (lt1, lt2, la1, lb1, hpts) = lagrange_points(ptau, domain_size)?;
+        let np = ni - 1;
+        // Per-signal terms of A, B and C.
+        let cols = |m: &SparseMatrix| -> Vec<Vec<(u32, Fr)>> {
+            let mut out: Vec<Vec<(u32, Fr)>> = vec![Vec::new(); nv];
+            for row in 0..n {
+                for k in m.row_ptr[row] as usize..m.row_ptr[row + 1] as usize {
+                    out[m.cols[k] as usize].push((row as u32, r1cs.coeffs[m.coeffs[k] as usize]));
+                }
+            }
+            out
+        };
+        let (ca, cb, cc) = (cols(&r1cs.a), cols(&r1cs.b), cols(&r1cs.c));
+        /// `acc += Σ v·pts[row]`: additions for `±1`, one MSM for the rest.
+        fn lc<G: AffineRepr<ScalarField = Fr>>(terms: &[(u32, Fr)], pts: &[G], acc: &mut G::Group)
+        where
+            G::Group: VariableBaseMSM<MulBase = G>,
+        {
+            let (mut bases, mut scalars) = (Vec::new(), Vec::new());
+            for (row, v) in terms {
+                let p = pts[*row as usize];
+                if v.is_one() {
+                    *acc += p;
+                } else if *v == -Fr::one() {
+                    *acc -= p;
+                } else {
+                    bases.push(p);
+                    scalars.push(*v);
+                }
+            }
+            if bases.len() == 1 {
+                *acc += bases[0].into_group() * scalars[0];
+            } else if !bases.is_empty() {
+                *acc += <G::Group as VariableBaseMSM>::msm_unchecked(&bases, &scalars);
+            }
+        }
+        let per_signal: Vec<(G1Projective, G1Projective, G2Projective, G1Projective)> = (0..nv)
+            .into_par_iter()
+            .map(|s| {
+                let (mut a, mut b1, mut b2, mut l) = (
+                    G1Projective::zero(),
+                    G1Projective::zero(),
+                    G2Projective::zero(),
+                    G1Projective::zero(),
+                );
+                lc(&ca[s], &lt1, &mut a);
+                lc(&cb[s], &lt1, &mut b1);
+                lc(&cb[s], &lt2, &mut b2);
+                lc(&ca[s], &lb1, &mut l);
+                lc(&cb[s], &la1, &mut l);
+                lc(&cc[s], &lt1, &mut l);
+                if s < ni {
+                    a += lt1[n + s];
+                    l += lb1[n + s];
+                }
+                (a, b1, b2, l)
+            })
+            .collect();
+        let a = G1Projective::normalize_batch(&per_signal.iter().map(|x| x.0).collect::<Vec<_>>());
+        let b1 = G1Projective::normalize_batch(&per_signal.iter().map(|x| x.1).collect::<Vec<_>>());
+        let b2 = G2Projective::normalize_batch(&per_signal.iter().map(|x| x.2).collect::<Vec<_>>());
+        let lall =
+            G1Projective::normalize_batch(&per_signal.iter().map(|x| x.3).collect::<Vec<_>>());
+        drop(per_signal);
+        let coeffs = coeffs_of(r1cs);
+        let mut z = Self {
+            n_vars: nv as u32,
+            n_public: np as u32,
+            domain_size: domain_size as u32,
+            alpha_g1: ptau.alpha_tau_g1[0],
+            beta_g1: ptau.beta_tau_g1[0],
+            beta_g2: ptau.beta_g2,
+            gamma_g2: G2Affine::generator(),
+            delta_g1: G1Affine::generator(),
+            delta_g2: G2Affine::generator(),
+            ic: lall[..ni].to_vec(),
+            coeffs,
+            a,
+            b1,
+            b2,
+            l: lall[ni..].to_vec(),
+            h: hpts,
+            cs_hash: [0; 64],
+            contributions: Vec::new(),
+        };
+        z.cs_hash = z.circuit_hash(ptau);
+        Ok(z)
+    }
+
+    /// snarkjs's circuit hash of an *initial* key (its H hashed as `τ^i·Z(τ)`
+    /// from the phase-1 powers).
+    fn circuit_hash(&self, ptau: &Ptau) -> [u8; 64] {
+        let mut h = Blake2b512::new();
+        h.update(g1_uncompressed(&self.alpha_g1));
+        h.update(g1_uncompressed(&self.beta_g1));
+        h.update(g2_uncompressed(&self.beta_g2));
+        h.update(g2_uncompressed(&self.gamma_g2));
+        h.update(g1_uncompressed(&self.delta_g1));
+        h.update(g2_uncompressed(&self.delta_g2));
+        let g1s = |h: &mut Blake2b512, ps: &[G1Affine]| {
+            h.update((ps.len() as u32).to_be_bytes());
+            for p in ps {
+                h.update(g1_uncompressed(p));
+            }
+        };
+        g1s(&mut h, &self.ic);
+        let n = self.domain_size as usize;
+        let tz: Vec<G1Projective> = (0..n - 1)
+            .into_par_iter()
+            .map(|i| ptau.tau_g1[i + n].into_group() - ptau.tau_g1[i])
+            .collect();
+        g1s(&mut h, &G1Projective::normalize_batch(&tz));
+        g1s(&mut h, &self.l);
+        g1s(&mut h, &self.a);
+        g1s(&mut h, &self.b1);
+        h.update((self.b2.len() as u32).to_be_bytes());
+        for p in &self.b2 {
+            h.update(g2_uncompressed(p));
+        }
+        h.finalize().into()
+    }
+
+    /// Number of constraints of the circuit (rows of `A` before the input rows).
+    pub fn num_constraints(&self) -> usize {
+        self.coeffs
+            .iter()
+            .filter(|c| c.matrix == 0)
+            .map(|c| c.constraint as usize + 1)
+            .max()
+            .unwrap_or(0)
+            .saturating_sub(self.n_public as usize + 1)
+    }
+}
+
+/// The `A` and `B` coefficients of a circuit in snarkjs's order (row by row,
+/// `A` then `B`, then the input rows `A[n + s][s] = 1`).
+pub fn coeffs_of(r1cs: &R1cs) -> Vec<Coeff> {
+    let n = r1cs.num_constraints();
+    let mut coeffs = Vec::new();
+    for row in 0..n {
+        for (mi, m) in [(0u32, &r1cs.a), (1u32, &r1cs.b)] {
+            for k in m.row_ptr[row] as usize..m.row_ptr[row + 1] as usize {
+                coeffs.push(Coeff {
+                    matrix: mi,
+                    constraint: row as u32,
+                    signal: m.cols[k],
+                    value: r1cs.coeffs[m.coeffs[k] as usize],
+                });
+            }
+        }
+    }
+    for s in 0..r1cs.num_instance as usize {
+        coeffs.push(Coeff {
+            matrix: 0,
+            constraint: (n + s) as u32,
+            signal: s as u32,
+            value: Fr::one(),
+        });
+    }
+    coeffs
+}
+
+/// The Lagrange-basis points for a domain `n` (`τ`, `τ` in G2, `ατ`, `βτ`) and
+/// the `H` points (`L^{2n}_{2i+1}(τ)·G1`): from a prepared file's sections
+/// 12–15, or by inverse FFTs over the group elements (parallel).
+#[allow(clippy::type_complexity)]
+fn lagrange_points(
+    ptau: &Ptau,
+    n: usize,
+) -> Res<(
+    Vec<G1Affine>,
+    Vec<G2Affine>,
+    Vec<G1Affine>,
+    Vec<G1Affine>,
+    Vec<G1Affine>,
+)> {
+    if let Some(l) = &ptau.lagrange {
+        let o = n - 1;
+        let o2 = 2 * n - 1;
+        let h = (0..n).map(|i| l.tau_g1[o2 + 2 * i + 1]).collect();
+        return Ok((
+            l.tau_g1[o..o + n].to_vec(),
+            l.tau_g2[o..o + n].to_vec(),
+            l.alpha_tau_g1[o..o + n].to_vec(),
+            l.beta_tau_g1[o..o + n].to_vec(),
+            h,
+        ));
+    }
+    let d = Radix2EvaluationDomain::<Fr>::new(n)
+        .ok_or_else(|| CeremonyError::Other("no FFT domain".into()))?;
+    let d2 = Radix2EvaluationDomain::<Fr>::new(2 * n)
+        .ok_or_else(|| CeremonyError::Other("no FFT domain".into()))?;
+    let ifft1 = |d: &Radix2EvaluationDomain<Fr>, ps: &[G1Affine]| -> Vec<G1Affine> {
+        let v: Vec<G1Projective> = ps.par_iter().map(|p| p.into_group()).collect();
+        G1Projective::normalize_batch(&d.ifft(&v))
+    };
+    let t2: Vec<G2Projective> = ptau.tau_g2[..n]
+        .par_iter()
+        .map(|p| p.into_group())
+        .collect();
+    let lt2 = G2Projective::normalize_batch(&d.ifft(&t2));
+    // snarkjs's last domain has the missing top power as zero.
+    let mut top: Vec<G1Affine> = ptau.tau_g1[..(2 * n).min(ptau.tau_g1.len())].to_vec();
+    top.resize(2 * n, G1Affine::zero());
+    let h_all = ifft1(&d2, &top);
+    Ok((
+        ifft1(&d, &ptau.tau_g1[..n]),
+        lt2,
+        ifft1(&d, &ptau.alpha_tau_g1[..n]),
+        ifft1(&d, &ptau.beta_tau_g1[..n]),
+        (0..n).map(|i| h_all[2 * i + 1]).collect(),
+    ))
+}
