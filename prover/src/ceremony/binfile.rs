@@ -279,12 +279,20 @@ where
 /// Reads `n` G1 points from LEM bytes, in parallel, checking each (canonical,
 /// on the curve, in the subgroup). `what` names the section in errors.
 pub fn read_g1s(b: &[u8], n: usize, kind: &'static str, what: &str) -> Res<Vec<G1Affine>> {
-    read_points(b, n, G1_BYTES, kind, what, g1_unchecked)
+    read_points(b, n, G1_BYTES, kind, what, g1_unchecked, valid)
 }
 
 /// Reads `n` G2 points from LEM bytes, checked (see [`read_g1s`]).
 pub fn read_g2s(b: &[u8], n: usize, kind: &'static str, what: &str) -> Res<Vec<G2Affine>> {
-    read_points(b, n, G2_BYTES, kind, what, g2_unchecked)
+    read_points(
+        b,
+        n,
+        G2_BYTES,
+        kind,
+        what,
+        g2_unchecked,
+        super::subgroup::valid_g2,
+    )
 }
 
 fn read_points<P: AffineRepr + Send>(
@@ -294,6 +302,7 @@ fn read_points<P: AffineRepr + Send>(
     kind: &'static str,
     what: &str,
     parse: fn(&[u8]) -> Option<P>,
+    check: fn(&P) -> bool,
 ) -> Res<Vec<P>> {
     if b.len() < n * size {
         return Err(CeremonyError::Format(
@@ -307,7 +316,7 @@ fn read_points<P: AffineRepr + Send>(
     }
     let pts: Vec<Option<P>> = b[..n * size]
         .par_chunks(size)
-        .map(|c| parse(c).filter(valid))
+        .map(|c| parse(c).filter(check))
         .collect();
     pts.into_iter()
         .enumerate()

@@ -14,10 +14,13 @@
 //! quotient evaluated on the odd coset of the `2n`-th roots of unity); the
 //! tuned prover selects that reduction from the key ([`crate::prove::Reduction`]).
 pub mod binfile;
+pub mod columns;
 pub mod export;
 pub mod ffrng;
+pub mod gfft;
 pub mod phase2;
 pub mod ptau;
+pub mod subgroup;
 pub mod zkey;
 
 /// Why a ceremony file or step was refused.
@@ -91,10 +94,29 @@ fn with_big_stacks<T: Send>(f: impl FnOnce() -> T + Send) -> crate::Result<T> {
     Ok(pool.install(f))
 }
 
+/// A progress bar on stderr for a long ceremony step (drawn only when stderr
+/// is a terminal); its length grows as the step learns its work.
+pub fn progress_bar(what: &str) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} [{elapsed_precise}] {wide_bar} {percent:>3}% (eta {eta})",
+    ) {
+        pb.set_style(style);
+    }
+    pb.set_message(what.to_string());
+    pb.enable_steady_tick(std::time::Duration::from_millis(250));
+    pb
+}
+
 /// The initial phase-2 key of a zkcc circuit.
 pub fn init(circuit: &Circuit, ptau: &ptau::Ptau) -> crate::Result<zkey::Zkey> {
+    let t = std::time::Instant::now();
     let r1cs = keys::r1cs_of(circuit)?;
-    Ok(with_big_stacks(|| zkey::Zkey::new_initial(ptau, &r1cs))??)
+    tracing::info!(seconds = t.elapsed().as_secs_f64(), "circuit synthesized");
+    let pb = progress_bar("initial key");
+    let z = with_big_stacks(|| zkey::Zkey::new_initial_with(ptau, &r1cs, &pb))??;
+    pb.finish_and_clear();
+    Ok(z)
 }
 
 /// Verifies a `.zkey`'s whole transcript for a zkcc circuit and phase-1 file.
@@ -104,8 +126,9 @@ pub fn verify(
     z: &zkey::Zkey,
 ) -> crate::Result<phase2::Verified> {
     let r1cs = keys::r1cs_of(circuit)?;
+    let pb = progress_bar("rebuilding the initial key");
     Ok(with_big_stacks(|| {
-        phase2::verify(z, ptau, &r1cs, &mut rand::rngs::OsRng)
+        phase2::verify_with(z, ptau, &r1cs, &mut rand::rngs::OsRng, &pb)
     })??)
 }
 
@@ -118,7 +141,8 @@ pub fn finalize(
     z: zkey::Zkey,
 ) -> crate::Result<(KeyManifest, phase2::Verified)> {
     let r1cs = keys::r1cs_of(circuit)?;
-    let v = with_big_stacks(|| phase2::verify(&z, ptau, &r1cs, &mut rand::rngs::OsRng))??;
+    let pb = progress_bar("rebuilding the initial key");
+    let v = with_big_stacks(|| phase2::verify_with(&z, ptau, &r1cs, &mut rand::rngs::OsRng, &pb))??;
     if v.contributions.is_empty() {
         return Err(
             CeremonyError::Other("the key has no contribution: contribute first".into()).into(),

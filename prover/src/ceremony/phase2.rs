@@ -134,6 +134,17 @@ pub struct Verified {
 /// Verifies a key's whole phase-2 transcript against the phase-1 file and the
 /// circuit (see the module docs); the first failure is named.
 pub fn verify<R: RngCore>(z: &Zkey, ptau: &Ptau, r1cs: &R1cs, rng: &mut R) -> Res<Verified> {
+    verify_with(z, ptau, r1cs, rng, &indicatif::ProgressBar::hidden())
+}
+
+/// [`verify`], reporting the progress of rebuilding the initial key.
+pub fn verify_with<R: RngCore>(
+    z: &Zkey,
+    ptau: &Ptau,
+    r1cs: &R1cs,
+    rng: &mut R,
+    progress: &indicatif::ProgressBar,
+) -> Res<Verified> {
     let ni = r1cs.num_instance as usize;
     let domain = (r1cs.num_constraints() + ni).next_power_of_two().max(2);
     if (
@@ -152,7 +163,8 @@ pub fn verify<R: RngCore>(z: &Zkey, ptau: &Ptau, r1cs: &R1cs, rng: &mut R) -> Re
             domain
         )));
     }
-    let init = Zkey::new_initial(ptau, r1cs)?;
+    let init = Zkey::new_initial_with(ptau, r1cs, progress)?;
+    progress.finish_and_clear();
     verify_against(z, &init, rng)
 }
 

@@ -20,14 +20,16 @@ use super::binfile::{
     g1_uncompressed, g1s_bytes, g2_uncompressed, g2s_bytes, push_g1, push_g2, read_g1s, read_g2s,
     write_sections, Reader, SectionFile,
 };
+use super::columns::{self, Series};
+use super::gfft;
 use super::ptau::Ptau;
 use super::CeremonyError;
-use crate::r1cs::{R1cs, SparseMatrix};
-use ark_bn254::{Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
-use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+use crate::r1cs::R1cs;
+use ark_bn254::{g1, g2, Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::{BigInteger, Field, One, PrimeField};
 use blake2::{Blake2b512, Digest};
+use indicatif::ProgressBar;
 use rayon::prelude::*;
 
 type Res<T> = Result<T, CeremonyError>;
@@ -398,6 +400,12 @@ impl Zkey {
     /// The initial key of a circuit from a phase-1 file (`snarkjs zkey new`):
     /// `δ = γ = 1`, no contributions.
     pub fn new_initial(ptau: &Ptau, r1cs: &R1cs) -> Res<Self> {
+        Self::new_initial_with(ptau, r1cs, &ProgressBar::hidden())
+    }
+
+    /// [`Zkey::new_initial`], reporting progress (its length grows by the
+    /// work of each step as the step starts).
+    pub fn new_initial_with(ptau: &Ptau, r1cs: &R1cs, progress: &ProgressBar) -> Res<Self> {
         let n = r1cs.num_constraints();
         let ni = r1cs.num_instance as usize;
         let nv = r1cs.num_variables();
@@ -406,70 +414,79 @@ impl Zkey {
         }
         let domain_size = (n + ni).next_power_of_two().max(2);
         ptau.check_fits(domain_size)?;
-        let (lt1, lt2, la1, lb1, hpts) = lagrange_points(ptau, domain_size)?;
+        let t = std::time::Instant::now();
+        let (lt1, lt2, la1, lb1, hpts) = lagrange_points(ptau, domain_size, progress)?;
+        tracing::info!(seconds = t.elapsed().as_secs_f64(), "Lagrange basis");
+        let t = std::time::Instant::now();
         let np = ni - 1;
-        // Per-signal terms of A, B and C.
-        let cols = |m: &SparseMatrix| -> Vec<Vec<(u32, Fr)>> {
-            let mut out: Vec<Vec<(u32, Fr)>> = vec![Vec::new(); nv];
-            for row in 0..n {
-                for k in m.row_ptr[row] as usize..m.row_ptr[row + 1] as usize {
-                    out[m.cols[k] as usize].push((row as u32, r1cs.coeffs[m.coeffs[k] as usize]));
-                }
-            }
-            out
+        // Per-signal sums over the columns of A, B and C (see [`columns`]).
+        let (ca, cb, cc) = (
+            columns::columns(&r1cs.a, n, nv),
+            columns::columns(&r1cs.b, n, nv),
+            columns::columns(&r1cs.c, n, nv),
+        );
+        let rec1 = columns::recode_all::<g1::Config>(r1cs);
+        progress.set_length(progress.length().unwrap_or(0) + 4 * nv as u64);
+        let tick = |k: u64| progress.inc(k);
+        let sum = |series: &[Series<'_, g1::Config>]| {
+            let mut v = columns::sums(series, &rec1, nv, &tick);
+            // The input rows: A[n + s][s] = 1 for the public signals.
+            v.truncate(nv);
+            v
         };
-        let (ca, cb, cc) = (cols(&r1cs.a), cols(&r1cs.b), cols(&r1cs.c));
-        /// `acc += Σ v·pts[row]`: additions for `±1`, one MSM for the rest.
-        fn lc<G: AffineRepr<ScalarField = Fr>>(terms: &[(u32, Fr)], pts: &[G], acc: &mut G::Group)
-        where
-            G::Group: VariableBaseMSM<MulBase = G>,
-        {
-            let (mut bases, mut scalars) = (Vec::new(), Vec::new());
-            for (row, v) in terms {
-                let p = pts[*row as usize];
-                if v.is_one() {
-                    *acc += p;
-                } else if *v == -Fr::one() {
-                    *acc -= p;
-                } else {
-                    bases.push(p);
-                    scalars.push(*v);
-                }
-            }
-            if bases.len() == 1 {
-                *acc += bases[0].into_group() * scalars[0];
-            } else if !bases.is_empty() {
-                *acc += <G::Group as VariableBaseMSM>::msm_unchecked(&bases, &scalars);
-            }
+        let t_tau = columns::odd_tables(&lt1);
+        let mut a_all = sum(&[Series {
+            cols: &ca,
+            pts: &lt1,
+            tables: &t_tau,
+        }]);
+        let b1_all = sum(&[Series {
+            cols: &cb,
+            pts: &lt1,
+            tables: &t_tau,
+        }]);
+        let (t_alpha, t_beta) = (columns::odd_tables(&la1), columns::odd_tables(&lb1));
+        let mut l_all = sum(&[
+            Series {
+                cols: &ca,
+                pts: &lb1,
+                tables: &t_beta,
+            },
+            Series {
+                cols: &cb,
+                pts: &la1,
+                tables: &t_alpha,
+            },
+            Series {
+                cols: &cc,
+                pts: &lt1,
+                tables: &t_tau,
+            },
+        ]);
+        drop((t_tau, t_alpha, t_beta));
+        for s in 0..ni {
+            a_all[s] += lt1[n + s];
+            l_all[s] += lb1[n + s];
         }
-        let per_signal: Vec<(G1Projective, G1Projective, G2Projective, G1Projective)> = (0..nv)
-            .into_par_iter()
-            .map(|s| {
-                let (mut a, mut b1, mut b2, mut l) = (
-                    G1Projective::zero(),
-                    G1Projective::zero(),
-                    G2Projective::zero(),
-                    G1Projective::zero(),
-                );
-                lc(&ca[s], &lt1, &mut a);
-                lc(&cb[s], &lt1, &mut b1);
-                lc(&cb[s], &lt2, &mut b2);
-                lc(&ca[s], &lb1, &mut l);
-                lc(&cb[s], &la1, &mut l);
-                lc(&cc[s], &lt1, &mut l);
-                if s < ni {
-                    a += lt1[n + s];
-                    l += lb1[n + s];
-                }
-                (a, b1, b2, l)
-            })
-            .collect();
-        let a = G1Projective::normalize_batch(&per_signal.iter().map(|x| x.0).collect::<Vec<_>>());
-        let b1 = G1Projective::normalize_batch(&per_signal.iter().map(|x| x.1).collect::<Vec<_>>());
-        let b2 = G2Projective::normalize_batch(&per_signal.iter().map(|x| x.2).collect::<Vec<_>>());
-        let lall =
-            G1Projective::normalize_batch(&per_signal.iter().map(|x| x.3).collect::<Vec<_>>());
-        drop(per_signal);
+        let t2 = columns::odd_tables(&lt2);
+        let rec2 = columns::recode_all::<g2::Config>(r1cs);
+        let b2_all = columns::sums(
+            &[Series {
+                cols: &cb,
+                pts: &lt2,
+                tables: &t2,
+            }],
+            &rec2,
+            nv,
+            &tick,
+        );
+        drop(t2);
+        let a = G1Projective::normalize_batch(&a_all);
+        let b1 = G1Projective::normalize_batch(&b1_all);
+        let b2 = G2Projective::normalize_batch(&b2_all);
+        let lall = G1Projective::normalize_batch(&l_all);
+        tracing::info!(seconds = t.elapsed().as_secs_f64(), "per-signal points");
+        let t = std::time::Instant::now();
         let coeffs = coeffs_of(r1cs);
         let mut z = Self {
             n_vars: nv as u32,
@@ -492,6 +509,7 @@ impl Zkey {
             contributions: Vec::new(),
         };
         z.cs_hash = z.circuit_hash(ptau);
+        tracing::info!(seconds = t.elapsed().as_secs_f64(), "circuit hash");
         Ok(z)
     }
 
@@ -570,11 +588,12 @@ pub fn coeffs_of(r1cs: &R1cs) -> Vec<Coeff> {
 
 /// The Lagrange-basis points for a domain `n` (`τ`, `τ` in G2, `ατ`, `βτ`) and
 /// the `H` points (`L^{2n}_{2i+1}(τ)·G1`): from a prepared file's sections
-/// 12–15, or by inverse FFTs over the group elements (parallel).
+/// 12–15, or by inverse FFTs over the group elements ([`super::gfft`]).
 #[allow(clippy::type_complexity)]
 fn lagrange_points(
     ptau: &Ptau,
     n: usize,
+    progress: &ProgressBar,
 ) -> Res<(
     Vec<G1Affine>,
     Vec<G2Affine>,
@@ -594,28 +613,17 @@ fn lagrange_points(
             h,
         ));
     }
-    let d = Radix2EvaluationDomain::<Fr>::new(n)
-        .ok_or_else(|| CeremonyError::Other("no FFT domain".into()))?;
-    let d2 = Radix2EvaluationDomain::<Fr>::new(2 * n)
-        .ok_or_else(|| CeremonyError::Other("no FFT domain".into()))?;
-    let ifft1 = |d: &Radix2EvaluationDomain<Fr>, ps: &[G1Affine]| -> Vec<G1Affine> {
-        let v: Vec<G1Projective> = ps.par_iter().map(|p| p.into_group()).collect();
-        G1Projective::normalize_batch(&d.ifft(&v))
-    };
-    let t2: Vec<G2Projective> = ptau.tau_g2[..n]
-        .par_iter()
-        .map(|p| p.into_group())
-        .collect();
-    let lt2 = G2Projective::normalize_batch(&d.ifft(&t2));
+    // Five FFTs; G2 costs about three G1s.
+    progress.set_length(progress.length().unwrap_or(0) + 7 * gfft::work(n));
+    let g1 = |k: u64| progress.inc(k);
+    let g2 = |k: u64| progress.inc(3 * k);
+    let none = || CeremonyError::Other("no FFT domain of that size".into());
+    let lt1 = gfft::lagrange(&ptau.tau_g1, n, &g1).ok_or_else(none)?;
+    let lt2 = gfft::lagrange(&ptau.tau_g2, n, &g2).ok_or_else(none)?;
+    let la1 = gfft::lagrange(&ptau.alpha_tau_g1, n, &g1).ok_or_else(none)?;
+    let lb1 = gfft::lagrange(&ptau.beta_tau_g1, n, &g1).ok_or_else(none)?;
     // snarkjs's last domain has the missing top power as zero.
-    let mut top: Vec<G1Affine> = ptau.tau_g1[..(2 * n).min(ptau.tau_g1.len())].to_vec();
-    top.resize(2 * n, G1Affine::zero());
-    let h_all = ifft1(&d2, &top);
-    Ok((
-        ifft1(&d, &ptau.tau_g1[..n]),
-        lt2,
-        ifft1(&d, &ptau.alpha_tau_g1[..n]),
-        ifft1(&d, &ptau.beta_tau_g1[..n]),
-        (0..n).map(|i| h_all[2 * i + 1]).collect(),
-    ))
+    let top = &ptau.tau_g1[..(2 * n).min(ptau.tau_g1.len())];
+    let h = gfft::odd_coset_lagrange(top, n, &g1).ok_or_else(none)?;
+    Ok((lt1, lt2, la1, lb1, h))
 }

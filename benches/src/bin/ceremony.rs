@@ -1,0 +1,179 @@
+//! Ceremony timings (issue "Keys from a multi-party ceremony").
+//!
+//! * `ceremony fft LOG` — an inverse FFT of `2^LOG` G1 and G2 points, ark-poly's
+//!   against zkcc's ([`zkcc_prover::ceremony::gfft`]), in one run.
+//! * `ceremony ptau POWER OUT [prepared]` — writes a phase-1 file (`.ptau`,
+//!   sections 1–7, no contributions recorded; with `prepared`, also the
+//!   Lagrange sections 12–15 that `snarkjs powersoftau prepare phase2` adds)
+//!   with a random τ, α, β: a *timing fixture* for `zkcc ceremony init` at
+//!   large powers (snarkjs takes more than 13 min to contribute at 2^20 and
+//!   hours to prepare), never a ceremony — its maker knows τ. zkcc's reader
+//!   checks every section of it as it checks a real file.
+use ark_bn254::{Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::scalar_mul::BatchMulPreprocessing;
+use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
+use ark_ff::{BigInteger, Field, One, PrimeField, UniformRand};
+use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+use rayon::prelude::*;
+use std::time::Instant;
+use zkcc_prover::ceremony::binfile::{g1s_bytes, g2s_bytes, write_sections};
+use zkcc_prover::ceremony::gfft;
+
+fn usage() -> ! {
+    eprintln!("usage: ceremony fft LOG | ceremony ptau POWER OUT [prepared]");
+    std::process::exit(2)
+}
+
+fn fft(log: u32) {
+    let n = 1usize << log;
+    let mut rng = rand::thread_rng();
+    let g1: Vec<G1Affine> = G1Projective::normalize_batch(
+        &(0..n)
+            .map(|_| G1Projective::rand(&mut rng))
+            .collect::<Vec<_>>(),
+    );
+    let g2: Vec<G2Affine> = G2Projective::normalize_batch(
+        &(0..n)
+            .map(|_| G2Projective::rand(&mut rng))
+            .collect::<Vec<_>>(),
+    );
+    let d = Radix2EvaluationDomain::<Fr>::new(n).expect("domain");
+    println!(
+        "inverse FFT of 2^{log} points, {} threads ({} scalar multiplications in zkcc's)",
+        rayon::current_num_threads(),
+        gfft::work(n)
+    );
+    println!("| group | ark-poly | zkcc | ratio |\n|---|---:|---:|---:|");
+    let t = Instant::now();
+    let a1 = G1Projective::normalize_batch(
+        &d.ifft(&g1.iter().map(|p| p.into_group()).collect::<Vec<_>>()),
+    );
+    let ark1 = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let z1 = gfft::lagrange(&g1, n, &|_| {}).expect("fft");
+    let ours1 = t.elapsed().as_secs_f64();
+    assert_eq!(a1, z1, "G1 results differ");
+    println!("| G1 | {ark1:.2} s | {ours1:.2} s | {:.2}× |", ark1 / ours1);
+    let t = Instant::now();
+    let a2 = G2Projective::normalize_batch(
+        &d.ifft(&g2.iter().map(|p| p.into_group()).collect::<Vec<_>>()),
+    );
+    let ark2 = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let z2 = gfft::lagrange(&g2, n, &|_| {}).expect("fft");
+    let ours2 = t.elapsed().as_secs_f64();
+    assert_eq!(a2, z2, "G2 results differ");
+    println!("| G2 | {ark2:.2} s | {ours2:.2} s | {:.2}× |", ark2 / ours2);
+}
+
+/// `L_i(x)` over the domain of size `m`, for `x` not in the domain, and, with
+/// `drop_top`, the inverse DFT of `(x^0, …, x^{m−2}, 0)` instead (snarkjs's
+/// last domain, whose top power is missing):
+/// `L_i(x) = ω^i·(x^m − 1)/(m·(x − ω^i))`, minus `ω^i·x^{m−1}/m`.
+fn lagrange_at(x: Fr, m: usize, drop_top: bool) -> Vec<Fr> {
+    let d = Radix2EvaluationDomain::<Fr>::new(m).expect("domain");
+    let roots: Vec<Fr> = d.elements().collect();
+    let mut den: Vec<Fr> = roots.iter().map(|w| x - w).collect();
+    ark_ff::batch_inversion(&mut den);
+    let zm = (x.pow([m as u64]) - Fr::one()) * d.size_inv;
+    let top = x.pow([m as u64 - 1]) * d.size_inv;
+    roots
+        .iter()
+        .zip(den)
+        .map(|(w, inv)| {
+            let l = *w * zm * inv;
+            if drop_top {
+                l - *w * top
+            } else {
+                l
+            }
+        })
+        .collect()
+}
+
+fn ptau(power: u32, out: &str, prepared: bool) {
+    let n = 1usize << power;
+    let t0 = Instant::now();
+    let mut rng = rand::thread_rng();
+    let (tau, alpha, beta) = (Fr::rand(&mut rng), Fr::rand(&mut rng), Fr::rand(&mut rng));
+    let mut pows = Vec::with_capacity(2 * n - 1);
+    let mut x = Fr::one();
+    for _ in 0..2 * n - 1 {
+        pows.push(x);
+        x *= tau;
+    }
+    let g1 = BatchMulPreprocessing::new(G1Projective::generator(), 2 * n);
+    let g2 = BatchMulPreprocessing::new(G2Projective::generator(), n);
+    let tau_g1 = g1.batch_mul(&pows);
+    let tau_g2 = g2.batch_mul(&pows[..n]);
+    let scaled = |k: Fr| -> Vec<Fr> { pows[..n].par_iter().map(|p| *p * k).collect() };
+    let alpha_g1 = g1.batch_mul(&scaled(alpha));
+    let beta_g1 = g1.batch_mul(&scaled(beta));
+    let beta_g2 = (G2Affine::generator() * beta).into_affine();
+    // Sections 12–15: every domain 2^0 … 2^power (tauG1 also 2^(power+1)).
+    let mut lagrange: Vec<(u32, Vec<u8>)> = Vec::new();
+    if prepared {
+        let series = |top: u32, k: Fr| -> Vec<Fr> {
+            (0..=top)
+                .flat_map(|p| {
+                    let m = 1usize << p;
+                    let mut l = lagrange_at(tau, m, p == power + 1);
+                    l.iter_mut().for_each(|v| *v *= k);
+                    l
+                })
+                .collect()
+        };
+        let g1l = BatchMulPreprocessing::new(G1Projective::generator(), 4 * n);
+        lagrange.push((12, g1s_bytes(&g1l.batch_mul(&series(power + 1, Fr::one())))));
+        lagrange.push((13, g2s_bytes(&g2.batch_mul(&series(power, Fr::one())))));
+        lagrange.push((14, g1s_bytes(&g1l.batch_mul(&series(power, alpha)))));
+        lagrange.push((15, g1s_bytes(&g1l.batch_mul(&series(power, beta)))));
+    }
+    let mut hdr = Vec::new();
+    hdr.extend_from_slice(&32u32.to_le_bytes());
+    hdr.extend_from_slice(&Fq::MODULUS.to_bytes_le());
+    hdr.extend_from_slice(&power.to_le_bytes());
+    hdr.extend_from_slice(&power.to_le_bytes());
+    let (s2, s3) = (g1s_bytes(&tau_g1), g2s_bytes(&tau_g2));
+    let (s4, s5, s6) = (
+        g1s_bytes(&alpha_g1),
+        g1s_bytes(&beta_g1),
+        g2s_bytes(&[beta_g2]),
+    );
+    let zero = 0u32.to_le_bytes();
+    let mut sections: Vec<(u32, &[u8])> = vec![
+        (1, &hdr),
+        (2, &s2),
+        (3, &s3),
+        (4, &s4),
+        (5, &s5),
+        (6, &s6),
+        (7, &zero),
+    ];
+    sections.extend(lagrange.iter().map(|(t, b)| (*t, b.as_slice())));
+    let bytes = write_sections(b"ptau", 1, &sections);
+    std::fs::write(out, &bytes).expect("write the .ptau");
+    println!(
+        "{out}: {} phase-1 file of power {power} with a random τ (timing fixture, not a ceremony), {} MB, made in {:.1} s",
+        if prepared { "prepared" } else { "raw" },
+        bytes.len() >> 20,
+        t0.elapsed().as_secs_f64()
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["fft", log] => fft(log.parse().unwrap_or_else(|_| usage())),
+        ["ptau", power, out] => ptau(power.parse().unwrap_or_else(|_| usage()), out, false),
+        ["ptau", power, out, "prepared"] => {
+            ptau(power.parse().unwrap_or_else(|_| usage()), out, true)
+        }
+        _ => usage(),
+    }
+}
