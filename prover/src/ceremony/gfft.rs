@@ -89,14 +89,30 @@ pub fn recode<P: GLVConfig<ScalarField = Fr>>(k: &Fr) -> Recoded {
 
 /// `k·p` by GLV with width-[`W`] signed digits on both halves.
 pub fn glv_mul<P: GLVConfig<ScalarField = Fr>>(p: &Projective<P>, k: &Fr) -> Projective<P> {
+    mul_recoded(p, &recode::<P>(k))
+}
+
+/// Every point times one scalar (recoded once), in parallel, affine.
+pub fn scale_all<P: GLVConfig<ScalarField = Fr>>(ps: &[Affine<P>], k: &Fr) -> Vec<Affine<P>> {
+    let r = recode::<P>(k);
+    let v: Vec<Projective<P>> = ps
+        .par_iter()
+        .with_min_len(64)
+        .map(|p| mul_recoded(&p.into_group(), &r))
+        .collect();
+    Projective::normalize_batch(&v)
+}
+
+/// `k·p` for a recoded `k`.
+pub fn mul_recoded<P: GLVConfig<ScalarField = Fr>>(p: &Projective<P>, k: &Recoded) -> Projective<P> {
     if p.is_zero() {
         return Projective::zero();
     }
-    let (neg1, d1, neg2, d2) = match recode::<P>(k) {
+    let (neg1, d1, neg2, d2) = match k {
         Recoded::Zero => return Projective::zero(),
         Recoded::One => return *p,
         Recoded::MinusOne => return -*p,
-        Recoded::Glv { neg1, d1, neg2, d2 } => (neg1, d1, neg2, d2),
+        Recoded::Glv { neg1, d1, neg2, d2 } => (*neg1, d1, *neg2, d2),
     };
     let (s1, s2) = (!neg1, !neg2);
     let b1 = if s1 { *p } else { -*p };
@@ -300,6 +316,17 @@ mod tests {
             let p2 = G2Projective::rand(&mut rng);
             assert_eq!(glv_mul(&p2, &k), p2 * k, "G2, k = {k}");
             assert!(glv_mul(&G1Projective::zero(), &k).is_zero());
+        }
+    }
+
+    #[test]
+    fn scale_all_matches_the_generic_multiplication() {
+        let mut rng = StdRng::seed_from_u64(10);
+        let mut ps: Vec<G1Affine> = (0..50).map(|_| G1Affine::rand(&mut rng)).collect();
+        ps.push(G1Affine::zero());
+        for k in [Fr::zero(), Fr::one(), -Fr::one(), Fr::rand(&mut rng)] {
+            let want: Vec<G1Affine> = ps.iter().map(|p| (*p * k).into_affine()).collect();
+            assert_eq!(scale_all(&ps, &k), want, "k = {k}");
         }
     }
 

@@ -67,10 +67,18 @@ pub enum CeremonyError {
 use crate::keys::{self, Circuit, KeyManifest};
 use std::path::Path;
 
+/// The randomness of the verifiers' random linear combinations: a CSPRNG
+/// seeded once from the OS (drawing millions of scalars straight from
+/// `OsRng` made a system call each, most of a 2^20 file's check).
+fn checking_rng() -> rand::rngs::StdRng {
+    use rand::SeedableRng;
+    rand::rngs::StdRng::from_entropy()
+}
+
 /// Reads and verifies a phase-1 file.
 pub fn load_ptau(path: &Path) -> crate::Result<ptau::Ptau> {
     let bytes = crate::error::read(path)?;
-    Ok(ptau::Ptau::read_verified(&bytes, &mut rand::rngs::OsRng)?)
+    Ok(ptau::Ptau::read_verified(&bytes, &mut checking_rng())?)
 }
 
 /// Reads a `.zkey` (every point checked).
@@ -128,7 +136,7 @@ pub fn verify(
     let r1cs = keys::r1cs_of(circuit)?;
     let pb = progress_bar("rebuilding the initial key");
     Ok(with_big_stacks(|| {
-        phase2::verify_with(z, ptau, &r1cs, &mut rand::rngs::OsRng, &pb)
+        phase2::verify_with(z, ptau, &r1cs, &mut checking_rng(), &pb)
     })??)
 }
 
@@ -142,7 +150,7 @@ pub fn finalize(
 ) -> crate::Result<(KeyManifest, phase2::Verified)> {
     let r1cs = keys::r1cs_of(circuit)?;
     let pb = progress_bar("rebuilding the initial key");
-    let v = with_big_stacks(|| phase2::verify_with(&z, ptau, &r1cs, &mut rand::rngs::OsRng, &pb))??;
+    let v = with_big_stacks(|| phase2::verify_with(&z, ptau, &r1cs, &mut checking_rng(), &pb))??;
     if v.contributions.is_empty() {
         return Err(
             CeremonyError::Other("the key has no contribution: contribute first".into()).into(),

@@ -25,7 +25,6 @@ use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{Field, UniformRand, Zero};
 use blake2::{Blake2b512, Digest};
 use rand::RngCore;
-use rayon::prelude::*;
 
 type Res<T> = Result<T, CeremonyError>;
 
@@ -40,8 +39,7 @@ fn transcript_after(z: &Zkey, upto: usize) -> Blake2b512 {
 }
 
 fn scale(ps: &[G1Affine], k: Fr) -> Vec<G1Affine> {
-    let v: Vec<G1Projective> = ps.par_iter().map(|p| *p * k).collect();
-    G1Projective::normalize_batch(&v)
+    super::gfft::scale_all(ps, &k)
 }
 
 fn apply(
