@@ -13,12 +13,14 @@
 //! `τ` with one `α` and one `β` — pairings over random linear combinations of
 //! successive powers — and that the Lagrange sections are the same points in
 //! the Lagrange basis (a random polynomial evaluated both ways).
-use super::binfile::{read_g1s, read_g2s, Reader, SectionFile};
+use super::binfile::{
+    g1s_bytes, g2s_bytes, read_g1s, read_g2s, write_sections, Reader, SectionFile,
+};
 use super::CeremonyError;
 use ark_bn254::{Bn254, Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::pairing::Pairing;
-use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_ff::{PrimeField, UniformRand, Zero};
+use ark_ec::{AffineRepr, CurveGroup, PrimeGroup, ScalarMul, VariableBaseMSM};
+use ark_ff::{BigInteger, One, PrimeField, UniformRand, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use rand::RngCore;
 
@@ -148,6 +150,110 @@ impl Ptau {
             alpha_tau_g1,
             beta_tau_g1,
             beta_g2,
+            lagrange,
+        })
+    }
+
+    /// The file's bytes in snarkjs's layout: sections 1–6, section 7 with no
+    /// contribution records (zkcc does not keep phase-1 transcripts), and
+    /// 12–15 if the file is prepared. [`Ptau::read`] of the result gives back
+    /// `self`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut hdr = Vec::with_capacity(44);
+        hdr.extend_from_slice(&32u32.to_le_bytes());
+        hdr.extend(Fq::MODULUS.to_bytes_le());
+        hdr.extend_from_slice(&self.power.to_le_bytes());
+        hdr.extend_from_slice(&self.ceremony_power.to_le_bytes());
+        let mut owned: Vec<(u32, Vec<u8>)> = vec![
+            (1, hdr),
+            (2, g1s_bytes(&self.tau_g1)),
+            (3, g2s_bytes(&self.tau_g2)),
+            (4, g1s_bytes(&self.alpha_tau_g1)),
+            (5, g1s_bytes(&self.beta_tau_g1)),
+            (6, g2s_bytes(&[self.beta_g2])),
+            (7, 0u32.to_le_bytes().to_vec()),
+        ];
+        if let Some(l) = &self.lagrange {
+            owned.push((12, g1s_bytes(&l.tau_g1)));
+            owned.push((13, g2s_bytes(&l.tau_g2)));
+            owned.push((14, g1s_bytes(&l.alpha_tau_g1)));
+            owned.push((15, g1s_bytes(&l.beta_tau_g1)));
+        }
+        let sections: Vec<(u32, &[u8])> = owned.iter().map(|(t, b)| (*t, b.as_slice())).collect();
+        write_sections(b"ptau", 1, &sections)
+    }
+
+    /// A raw phase-1 file of `power` made from *known* secrets `τ`, `α`, `β`.
+    ///
+    /// **Insecure by construction**: whoever knows `τ` can forge proofs for
+    /// every circuit whose keys come from this file. It exists for tests,
+    /// fuzz corpora and benches that must not depend on snarkjs; production
+    /// keys start from a public ceremony's file. With `prepared`, the file
+    /// also has the Lagrange sections 12–15 (what `snarkjs powersoftau
+    /// prepare phase2` adds), computed from `τ` directly. Fails on a zero
+    /// secret or a power outside `1..=28`.
+    pub fn insecure_from_secrets(
+        power: u32,
+        tau: Fr,
+        alpha: Fr,
+        beta: Fr,
+        prepared: bool,
+    ) -> Res<Self> {
+        if power == 0 || power > 28 {
+            return Err(CeremonyError::Other(format!(
+                "power {power} out of range 1..=28"
+            )));
+        }
+        if tau.is_zero() || alpha.is_zero() || beta.is_zero() {
+            return Err(CeremonyError::Other("τ, α and β must be nonzero".into()));
+        }
+        let n = 1usize << power;
+        let mut powers = Vec::with_capacity(2 * n - 1);
+        let mut x = Fr::one();
+        for _ in 0..2 * n - 1 {
+            powers.push(x);
+            x *= tau;
+        }
+        let (g1, g2) = (G1Projective::generator(), G2Projective::generator());
+        let scaled = |v: &[Fr], c: Fr| -> Vec<Fr> { v.iter().map(|p| *p * c).collect() };
+        let lagrange = if prepared {
+            // Domain 2^p at offset 2^p − 1, p ≤ power + 1; the last one
+            // interpolates the 2n − 1 powers with a zero for τ^(2n−1), so its
+            // L_j(τ) lose the term (1/m)·ω^(−j(m−1))·τ^(m−1) = (1/m)·ω^j·τ^(m−1).
+            let mut lt = Vec::with_capacity(4 * n - 1);
+            for p in 0..=power + 1 {
+                let m = 1usize << p;
+                let dom = Radix2EvaluationDomain::<Fr>::new(m)
+                    .ok_or_else(|| CeremonyError::Other(format!("no domain of size 2^{p}")))?;
+                let mut ls = dom.evaluate_all_lagrange_coefficients(tau);
+                if p == power + 1 {
+                    let k = dom.size_inv * x; // x = τ^(2n−1) = τ^(m−1)
+                    let mut w = Fr::one();
+                    for l in ls.iter_mut() {
+                        *l -= k * w;
+                        w *= dom.group_gen;
+                    }
+                }
+                lt.extend(ls);
+            }
+            let low = &lt[..2 * n - 1];
+            Some(LagrangeSections {
+                tau_g1: g1.batch_mul(&lt),
+                tau_g2: g2.batch_mul(low),
+                alpha_tau_g1: g1.batch_mul(&scaled(low, alpha)),
+                beta_tau_g1: g1.batch_mul(&scaled(low, beta)),
+            })
+        } else {
+            None
+        };
+        Ok(Self {
+            power,
+            ceremony_power: power,
+            tau_g1: g1.batch_mul(&powers),
+            tau_g2: g2.batch_mul(&powers[..n]),
+            alpha_tau_g1: g1.batch_mul(&scaled(&powers[..n], alpha)),
+            beta_tau_g1: g1.batch_mul(&scaled(&powers[..n], beta)),
+            beta_g2: (g2 * beta).into_affine(),
             lagrange,
         })
     }
