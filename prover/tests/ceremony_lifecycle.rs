@@ -490,3 +490,76 @@ fn made_phase1_prepared_and_raw_give_one_initial_key() {
     assert!(Ptau::insecure_from_secrets(0, t, a, b, false).is_err());
     assert!(Ptau::insecure_from_secrets(29, t, a, b, false).is_err());
 }
+
+/// `ceremony init` and `verify` print the phase-1 file's BLAKE2b-512 (what
+/// `b2sum` prints, what public ceremonies publish), before checking it.
+#[test]
+fn ceremony_prints_the_phase1_files_blake2b() {
+    use blake2::{Blake2b512, Digest};
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let p =
+        Ptau::insecure_from_secrets(11, Fr::from(31u64), Fr::from(41u64), Fr::from(59u64), true)
+            .unwrap()
+            .to_bytes();
+    std::fs::write(d.join("p.ptau"), &p).unwrap();
+    let h = hex::encode(Blake2b512::digest(&p));
+    let out = ok(
+        d,
+        &[
+            "ceremony",
+            "init",
+            "--circuit",
+            "request-1x1",
+            "--ptau",
+            "p.ptau",
+            "--out",
+            "r0.zkey",
+        ],
+    );
+    assert!(out.contains(&format!("BLAKE2b-512 {h}")), "{out}");
+    let out = zkcc(
+        d,
+        &[
+            "ceremony",
+            "verify",
+            "--circuit",
+            "request-1x1",
+            "--ptau",
+            "p.ptau",
+            "--zkey",
+            "r0.zkey",
+        ],
+    );
+    assert!(
+        text(&out).contains(&format!("BLAKE2b-512 {h}")),
+        "{}",
+        text(&out)
+    );
+    // A broken file still shows its hash, then the refusal.
+    let mut broken = p.clone();
+    let n = broken.len();
+    broken[n - 70] ^= 1;
+    std::fs::write(d.join("b.ptau"), &broken).unwrap();
+    let hb = hex::encode(Blake2b512::digest(&broken));
+    let out = zkcc(
+        d,
+        &[
+            "ceremony",
+            "init",
+            "--circuit",
+            "request-1x1",
+            "--ptau",
+            "b.ptau",
+            "--out",
+            "x.zkey",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains(&format!("BLAKE2b-512 {hb}")),
+        "{}",
+        text(&out)
+    );
+    assert!(!d.join("x.zkey").exists());
+}

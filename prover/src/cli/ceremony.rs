@@ -122,6 +122,24 @@ pub enum CeremonyCmd {
     },
 }
 
+/// Reads a phase-1 file, prints its BLAKE2b-512 (of the whole file, as
+/// `b2sum` prints it and as public ceremonies publish it: compare the two),
+/// then parses and verifies it.
+fn load_ptau(path: &std::path::Path) -> Result<ceremony::ptau::Ptau, ProverError> {
+    use blake2::{Blake2b512, Digest};
+    let bytes = zkcc_prover::error::read(path)?;
+    let h = Blake2b512::digest(&bytes);
+    println!(
+        "phase-1 file {}: BLAKE2b-512 {} (compare with the published hash)",
+        path.display(),
+        hex::encode(h)
+    );
+    Ok(ceremony::ptau::Ptau::read_verified(
+        &bytes,
+        &mut rand::rngs::OsRng,
+    )?)
+}
+
 fn print_verified(v: &phase2::Verified) {
     println!("circuit hash {}", hex::encode(v.cs_hash));
     for (i, (h, name, beacon)) in v.contributions.iter().enumerate() {
@@ -296,7 +314,7 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
         CeremonyCmd::Init { circuit, ptau, out } => {
             let c = Circuit::parse(&circuit)?;
             let t = Instant::now();
-            let p = ceremony::load_ptau(&ptau)?;
+            let p = load_ptau(&ptau)?;
             let t_ptau = t.elapsed();
             let t = Instant::now();
             let z = ceremony::init(&c, &p)?;
@@ -349,7 +367,7 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             zkey,
         } => {
             let c = Circuit::parse(&circuit)?;
-            let p = ceremony::load_ptau(&ptau)?;
+            let p = load_ptau(&ptau)?;
             let z = ceremony::load_zkey(&zkey)?;
             let v = ceremony::verify(&c, &p, &z)?;
             print_verified(&v);
@@ -369,7 +387,7 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             out,
         } => {
             let c = Circuit::parse(&circuit)?;
-            let p = ceremony::load_ptau(&ptau)?;
+            let p = load_ptau(&ptau)?;
             let z = ceremony::load_zkey(&zkey)?;
             let (m, v) = ceremony::finalize(&out, &c, &p, z)?;
             print_verified(&v);
