@@ -377,3 +377,271 @@ where
 pub fn pairing_eq(a1: G1Affine, a2: G2Affine, b1: G1Affine, b2: G2Affine) -> bool {
     Bn254::multi_pairing([a1, -b1], [a2, b2]).is_zero()
 }
+
+/// A proof of knowledge of one phase-1 secret `x` (τ, α or β):
+/// `(s·G1, s·x·G1, x·H)` with `H` hashed from the challenge, `s`·G1 and `s·x`·G1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PhaseOneKey {
+    /// `s·G1`.
+    pub g1_s: G1Affine,
+    /// `s·x·G1`.
+    pub g1_sx: G1Affine,
+    /// `x·H`, `H = getG2sp(personalization, challenge, g1_s, g1_sx)`.
+    pub g2_spx: G2Affine,
+}
+
+/// One contribution record of a `.ptau`'s section 7: the first points after
+/// it, its proofs of knowledge and the challenge it handed on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Phase1Contribution {
+    /// `τ·G1` after the contribution.
+    pub tau_g1: G1Affine,
+    /// `τ·G2` after it.
+    pub tau_g2: G2Affine,
+    /// `α·G1` after it.
+    pub alpha_g1: G1Affine,
+    /// `β·G1` after it.
+    pub beta_g1: G1Affine,
+    /// `β·G2` after it.
+    pub beta_g2: G2Affine,
+    /// Proofs of knowledge of its τ, α and β factors, in that order.
+    pub keys: [PhaseOneKey; 3],
+    /// The challenge it handed to the next contributor (BLAKE2b-512).
+    pub next_challenge: [u8; 64],
+    /// Its name, if it gave one.
+    pub name: Option<String>,
+    /// A beacon's `(iterations exponent, hash)`.
+    pub beacon: Option<(u8, Vec<u8>)>,
+}
+
+/// The longest beacon zkcc recomputes (2^32 SHA-256 iterations).
+pub const MAX_PHASE1_BEACON_EXP: u8 = 32;
+
+impl Ptau {
+    /// Reads the contribution records (section 7) of a `.ptau`, every point
+    /// checked. A file without section 7 has no records.
+    pub fn read_transcript(bytes: &[u8]) -> Res<Vec<Phase1Contribution>> {
+        let f = SectionFile::parse(bytes, b"ptau", KIND)?;
+        let Some(s) = f.optional(7)? else {
+            return Ok(Vec::new());
+        };
+        let mut r = Reader::new(KIND, "contributions (section 7)", s);
+        let n = r.u32()?;
+        let mut out = Vec::new();
+        for i in 0..n {
+            let what = format!("phase-1 contribution {}", i + 1);
+            let g1 =
+                |r: &mut Reader| -> Res<G1Affine> { Ok(read_g1s(r.take(64)?, 1, KIND, &what)?[0]) };
+            let g2 = |r: &mut Reader| -> Res<G2Affine> {
+                Ok(read_g2s(r.take(128)?, 1, KIND, &what)?[0])
+            };
+            let (tau_g1, tau_g2, alpha_g1, beta_g1, beta_g2) = (
+                g1(&mut r)?,
+                g2(&mut r)?,
+                g1(&mut r)?,
+                g1(&mut r)?,
+                g2(&mut r)?,
+            );
+            let s: Vec<G1Affine> = (0..6).map(|_| g1(&mut r)).collect::<Res<_>>()?;
+            let x: Vec<G2Affine> = (0..3).map(|_| g2(&mut r)).collect::<Res<_>>()?;
+            let key = |k: usize| PhaseOneKey {
+                g1_s: s[2 * k],
+                g1_sx: s[2 * k + 1],
+                g2_spx: x[k],
+            };
+            let _partial_hash = r.take(216)?;
+            let mut next_challenge = [0u8; 64];
+            next_challenge.copy_from_slice(r.take(64)?);
+            let kind = r.u32()?;
+            let plen = r.u32()? as usize;
+            let mut p = Reader::new(KIND, "contribution parameters", r.take(plen)?);
+            let (mut name, mut exp, mut hash) = (None, None, None);
+            let mut last = 0u8;
+            while !p.done() {
+                let ty = p.take(1)?[0];
+                if ty <= last {
+                    return Err(CeremonyError::Format(
+                        KIND,
+                        format!("{what}: parameters out of order"),
+                    ));
+                }
+                last = ty;
+                match ty {
+                    1 => {
+                        let len = p.take(1)?[0] as usize;
+                        name = Some(String::from_utf8_lossy(p.take(len)?).into_owned());
+                    }
+                    2 => exp = Some(p.take(1)?[0]),
+                    3 => {
+                        let len = p.take(1)?[0] as usize;
+                        hash = Some(p.take(len)?.to_vec());
+                    }
+                    _ => {
+                        return Err(CeremonyError::Format(
+                            KIND,
+                            format!("{what}: unknown parameter {ty}"),
+                        ))
+                    }
+                }
+            }
+            let beacon = match (kind, exp, hash) {
+                (0, None, None) => None,
+                (1, Some(e), Some(h)) => Some((e, h)),
+                _ => {
+                    return Err(CeremonyError::Format(
+                        KIND,
+                        format!("{what}: type {kind} with the wrong parameters"),
+                    ))
+                }
+            };
+            out.push(Phase1Contribution {
+                tau_g1,
+                tau_g2,
+                alpha_g1,
+                beta_g1,
+                beta_g2,
+                keys: [key(0), key(1), key(2)],
+                next_challenge,
+                name,
+                beacon,
+            });
+        }
+        r.finish()?;
+        Ok(out)
+    }
+
+    /// Verifies a phase-1 transcript as `snarkjs powersoftau verify` does,
+    /// against this file's points: each contribution's three proofs of
+    /// knowledge, bound to the challenge the one before handed on (the first
+    /// to the blank accumulator's hash for `ceremony_power`); each beacon
+    /// recomputed from its hash; the chain of first points (`τ·G1`, `τ·G2`,
+    /// `α·G1`, `β·G1`, `β·G2` each moved by the proven factor); and the last
+    /// contribution's points equal to the file's. Not checked: the last
+    /// challenge against a hash of the file (it needs BLAKE2b resumed from
+    /// the stored partial state). The first failure is named, counting
+    /// contributions from 1 as snarkjs does.
+    pub fn verify_transcript(&self, contributions: &[Phase1Contribution]) -> Res<()> {
+        let broken = |i: usize, m: &str| {
+            CeremonyError::BrokenPowers(format!("contribution #{}: {m}", i + 1))
+        };
+        let (g1, g2) = (G1Affine::generator(), G2Affine::generator());
+        let mut prev = (g1, g2, g1, g1, g2, first_challenge(self.ceremony_power));
+        for (i, c) in contributions.iter().enumerate() {
+            if let Some((exp, hash)) = &c.beacon {
+                if *exp > MAX_PHASE1_BEACON_EXP {
+                    return Err(broken(i, &format!(
+                        "a beacon of 2^{exp} iterations is beyond what zkcc recomputes (2^{MAX_PHASE1_BEACON_EXP})"
+                    )));
+                }
+                let mut rng = super::ffrng::beacon_rng(hash, *exp as u32);
+                let xs = [rng.fr(), rng.fr(), rng.fr()];
+                for (k, x) in xs.into_iter().enumerate() {
+                    let g1_s = rng.g1();
+                    let g1_sx = (g1_s * x).into_affine();
+                    let sp = g2_sp(k as u8, &prev.5, &g1_s, &g1_sx);
+                    let want = PhaseOneKey {
+                        g1_s,
+                        g1_sx,
+                        g2_spx: (sp * x).into_affine(),
+                    };
+                    if want != c.keys[k] {
+                        return Err(broken(i, "the beacon does not recompute from its hash"));
+                    }
+                }
+            }
+            let sp: Vec<G2Affine> = (0..3)
+                .map(|k| g2_sp(k as u8, &prev.5, &c.keys[k].g1_s, &c.keys[k].g1_sx))
+                .collect();
+            for (k, name) in ["τ", "α", "β"].iter().enumerate() {
+                let key = &c.keys[k];
+                if !same_ratio(key.g1_s, key.g1_sx, sp[k], key.g2_spx) {
+                    return Err(broken(i, &format!("no valid proof of knowledge of {name}")));
+                }
+            }
+            let [t, a, b] = &c.keys;
+            for (ok, what) in [
+                (same_ratio(prev.0, c.tau_g1, sp[0], t.g2_spx), "τ·G1"),
+                (same_ratio(t.g1_s, t.g1_sx, prev.1, c.tau_g2), "τ·G2"),
+                (same_ratio(prev.2, c.alpha_g1, sp[1], a.g2_spx), "α·G1"),
+                (same_ratio(prev.3, c.beta_g1, sp[2], b.g2_spx), "β·G1"),
+                (same_ratio(b.g1_s, b.g1_sx, prev.4, c.beta_g2), "β·G2"),
+            ] {
+                if !ok {
+                    return Err(broken(
+                        i,
+                        &format!(
+                            "{what} does not follow the previous contribution by the proven factor"
+                        ),
+                    ));
+                }
+            }
+            prev = (
+                c.tau_g1,
+                c.tau_g2,
+                c.alpha_g1,
+                c.beta_g1,
+                c.beta_g2,
+                c.next_challenge,
+            );
+        }
+        if let Some(c) = contributions.last() {
+            if (c.tau_g1, c.tau_g2, c.alpha_g1, c.beta_g1, c.beta_g2)
+                != (
+                    self.tau_g1[1],
+                    self.tau_g2[1],
+                    self.alpha_tau_g1[0],
+                    self.beta_tau_g1[0],
+                    self.beta_g2,
+                )
+            {
+                return Err(CeremonyError::BrokenPowers(
+                    "the file's first points are not the last contribution's".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// snarkjs's `sameRatio`: no identity point, and `e(a, d) = e(b, c)`.
+fn same_ratio(a: G1Affine, b: G1Affine, c: G2Affine, d: G2Affine) -> bool {
+    !(a.is_zero() || b.is_zero() || c.is_zero() || d.is_zero()) && pairing_eq(a, d, b, c)
+}
+
+/// snarkjs's `getG2sp`: the G2 point a proof of knowledge is over.
+fn g2_sp(personalization: u8, challenge: &[u8], g1_s: &G1Affine, g1_sx: &G1Affine) -> G2Affine {
+    use blake2::{Blake2b512, Digest};
+    let mut h = Blake2b512::new();
+    h.update([personalization]);
+    h.update(challenge);
+    h.update(super::binfile::g1_uncompressed(g1_s));
+    h.update(super::binfile::g1_uncompressed(g1_sx));
+    super::ffrng::hash_to_g2(&h.finalize())
+}
+
+/// snarkjs's first challenge of a ceremony of `power`: BLAKE2b-512 of the
+/// empty BLAKE2b-512 and the blank accumulator (every point a generator),
+/// uncompressed.
+pub fn first_challenge(power: u32) -> [u8; 64] {
+    use blake2::{Blake2b512, Digest};
+    let v1 = super::binfile::g1_uncompressed(&G1Affine::generator());
+    let v2 = super::binfile::g2_uncompressed(&G2Affine::generator());
+    let mut h = Blake2b512::new();
+    h.update(Blake2b512::digest([]));
+    let block = |h: &mut Blake2b512, v: &[u8], n: u64| {
+        let chunk: Vec<u8> = v.repeat(4096);
+        for _ in 0..n / 4096 {
+            h.update(&chunk);
+        }
+        for _ in 0..n % 4096 {
+            h.update(v);
+        }
+    };
+    let n = 1u64 << power;
+    block(&mut h, &v1, 2 * n - 1);
+    block(&mut h, &v2, n);
+    block(&mut h, &v1, n);
+    block(&mut h, &v1, n);
+    h.update(&v2);
+    h.finalize().into()
+}

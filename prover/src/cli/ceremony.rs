@@ -134,10 +134,22 @@ fn load_ptau(path: &std::path::Path) -> Result<ceremony::ptau::Ptau, ProverError
         path.display(),
         hex::encode(h)
     );
-    Ok(ceremony::ptau::Ptau::read_verified(
-        &bytes,
-        &mut rand::rngs::OsRng,
-    )?)
+    let p = ceremony::ptau::Ptau::read_verified(&bytes, &mut rand::rngs::OsRng)?;
+    let t = ceremony::ptau::Ptau::read_transcript(&bytes)?;
+    p.verify_transcript(&t)?;
+    if t.is_empty() {
+        println!("WARNING: the phase-1 file has no contribution record: nothing shows who made it (a development file?)");
+    }
+    for (i, c) in t.iter().enumerate() {
+        println!(
+            "  phase-1 contribution #{} {}{}: proofs of knowledge verified, next challenge {}",
+            i + 1,
+            c.name.as_deref().unwrap_or(""),
+            if c.beacon.is_some() { " (beacon)" } else { "" },
+            hex::encode(c.next_challenge)
+        );
+    }
+    Ok(p)
 }
 
 fn print_verified(v: &phase2::Verified) {
