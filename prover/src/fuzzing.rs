@@ -15,8 +15,8 @@ use rand::SeedableRng;
 const MAX_CHECKED_WIRES: u32 = 1 << 16;
 
 /// Target `ptau`: parse a phase-1 file (every point checked); if it parses,
-/// its encoding parses to the same series, and the consistency checks and the
-/// size check return (whatever they decide).
+/// its encoding parses to the same series, and the consistency checks, the
+/// size check and the transcript checks return (whatever they decide).
 pub fn ptau(data: &[u8]) {
     let Ok(p) = Ptau::read(data) else { return };
     let q = Ptau::read(&p.to_bytes()).expect("a parsed .ptau re-encodes to a parsable one");
@@ -34,6 +34,15 @@ pub fn ptau(data: &[u8]) {
     let _ = p.check_fits(1 << p.power);
     let _ = p.check_fits(2 << p.power);
     let _ = p.verify(&mut rand::rngs::StdRng::seed_from_u64(0));
+    // The transcript: beacons past 2^12 iterations only slow the run down.
+    if let Ok(t) = Ptau::read_transcript(data) {
+        if t.iter().all(|c| c.beacon.as_ref().is_none_or(|(e, _)| *e <= 12)) {
+            let _ = p.verify_transcript(&t);
+        }
+        for c in &t {
+            let _ = c.response_hash();
+        }
+    }
 }
 
 /// Target `zkey`: parse a phase-2 key (every point checked); if it parses,

@@ -161,6 +161,25 @@ fn phase1_transcript_from_snarkjs_verifies_and_tamperings_are_named() {
     t[0].next_challenge[5] ^= 1;
     let e = err(&p3, &t);
     assert!(e.contains("contribution #2"), "{e}");
+    // The last challenge is the hash of the response and the file's points.
+    let mut t = t3.clone();
+    t[2].next_challenge[0] ^= 1;
+    let e = err(&p3, &t);
+    assert!(
+        e.contains("contribution #3: the challenge it handed on"),
+        "{e}"
+    );
+    let mut t = t3.clone();
+    t[2].partial_hash[130] ^= 1;
+    let e = err(&p3, &t);
+    assert!(
+        e.contains("contribution #3: the challenge it handed on"),
+        "{e}"
+    );
+    let mut t = t3.clone();
+    t[2].partial_hash[200..208].copy_from_slice(&999u64.to_le_bytes());
+    assert!(t[2].response_hash().is_none());
+    assert!(err(&p3, &t).contains("malformed saved hash state"));
     // The file's points are not the transcript's last.
     let (p2, _) = read("p2.ptau");
     let e = err(&p2, &t3);

@@ -91,6 +91,12 @@ impl Ptau {
                 format!("power {power} out of range 1..=28"),
             ));
         }
+        if ceremony_power < power || ceremony_power > 28 {
+            return Err(CeremonyError::Format(
+                KIND,
+                format!("ceremony power {ceremony_power} out of range {power}..=28"),
+            ));
+        }
         let n = 1usize << power;
         let sized = |ty: u32, count: usize, size: usize, name: &str| -> Res<&[u8]> {
             let s = f.section(ty)?;
@@ -406,12 +412,34 @@ pub struct Phase1Contribution {
     pub beta_g2: G2Affine,
     /// Proofs of knowledge of its τ, α and β factors, in that order.
     pub keys: [PhaseOneKey; 3],
+    /// The saved BLAKE2b state of its response before the public key
+    /// (blake2b-wasm's 216-byte partial hash), from which its response hash
+    /// is finished.
+    pub partial_hash: Vec<u8>,
     /// The challenge it handed to the next contributor (BLAKE2b-512).
     pub next_challenge: [u8; 64],
     /// Its name, if it gave one.
     pub name: Option<String>,
     /// A beacon's `(iterations exponent, hash)`.
     pub beacon: Option<(u8, Vec<u8>)>,
+}
+
+impl Phase1Contribution {
+    /// The contribution's response hash: its saved partial hash finished
+    /// with its public key (the nine points, uncompressed), as snarkjs
+    /// prints it. `None` if the saved state is malformed.
+    pub fn response_hash(&self) -> Option<[u8; 64]> {
+        use super::binfile::{g1_uncompressed, g2_uncompressed};
+        let mut h = Blake2bResumed::from_partial(&self.partial_hash)?;
+        for k in &self.keys {
+            h.update(&g1_uncompressed(&k.g1_s));
+            h.update(&g1_uncompressed(&k.g1_sx));
+        }
+        for k in &self.keys {
+            h.update(&g2_uncompressed(&k.g2_spx));
+        }
+        Some(h.finalize())
+    }
 }
 
 /// The longest beacon zkcc recomputes (2^32 SHA-256 iterations).
@@ -449,7 +477,7 @@ impl Ptau {
                 g1_sx: s[2 * k + 1],
                 g2_spx: x[k],
             };
-            let _partial_hash = r.take(216)?;
+            let partial_hash = r.take(216)?.to_vec();
             let mut next_challenge = [0u8; 64];
             next_challenge.copy_from_slice(r.take(64)?);
             let kind = r.u32()?;
@@ -501,6 +529,7 @@ impl Ptau {
                 beta_g1,
                 beta_g2,
                 keys: [key(0), key(1), key(2)],
+                partial_hash,
                 next_challenge,
                 name,
                 beacon,
@@ -515,10 +544,12 @@ impl Ptau {
     /// knowledge, bound to the challenge the one before handed on (the first
     /// to the blank accumulator's hash for `ceremony_power`); each beacon
     /// recomputed from its hash; the chain of first points (`τ·G1`, `τ·G2`,
-    /// `α·G1`, `β·G1`, `β·G2` each moved by the proven factor); and the last
-    /// contribution's points equal to the file's. Not checked: the last
-    /// challenge against a hash of the file (it needs BLAKE2b resumed from
-    /// the stored partial state). The first failure is named, counting
+    /// `α·G1`, `β·G1`, `β·G2` each moved by the proven factor); the last
+    /// contribution's points equal to the file's; and, when the file is the
+    /// ceremony's full size (`power = ceremony_power`), the challenge the
+    /// last contribution handed on equal to the hash of its response hash and
+    /// the file's points (a file cut to a smaller power cannot be hashed so,
+    /// and snarkjs skips it too). The first failure is named, counting
     /// contributions from 1 as snarkjs does.
     pub fn verify_transcript(&self, contributions: &[Phase1Contribution]) -> Res<()> {
         let broken = |i: usize, m: &str| {
@@ -598,6 +629,35 @@ impl Ptau {
                     "the file's first points are not the last contribution's".into(),
                 ));
             }
+            if self.power == self.ceremony_power {
+                use super::binfile::{g1_uncompressed, g2_uncompressed};
+                use blake2::{Blake2b512, Digest};
+                let last = contributions.len();
+                let rh = c.response_hash().ok_or_else(|| {
+                    CeremonyError::Format(
+                        KIND,
+                        format!("contribution #{last}: malformed saved hash state"),
+                    )
+                })?;
+                let mut h = Blake2b512::new();
+                h.update(rh);
+                for p in &self.tau_g1 {
+                    h.update(g1_uncompressed(p));
+                }
+                for p in &self.tau_g2 {
+                    h.update(g2_uncompressed(p));
+                }
+                for p in self.alpha_tau_g1.iter().chain(&self.beta_tau_g1) {
+                    h.update(g1_uncompressed(p));
+                }
+                h.update(g2_uncompressed(&self.beta_g2));
+                let next: [u8; 64] = h.finalize().into();
+                if next != c.next_challenge {
+                    return Err(CeremonyError::BrokenPowers(format!(
+                        "contribution #{last}: the challenge it handed on is not the hash of its response and the file's points"
+                    )));
+                }
+            }
         }
         Ok(())
     }
@@ -644,4 +704,163 @@ pub fn first_challenge(power: u32) -> [u8; 64] {
     block(&mut h, &v1, n);
     h.update(&v2);
     h.finalize().into()
+}
+
+/// BLAKE2b-512 resumed from a state saved by blake2b-wasm's `getPartialHash`
+/// (what snarkjs stores in each contribution record: bytes 0..128 the block
+/// buffer, 128..192 `h`, 192..200 the byte counter `t`, 200..208 the buffer
+/// fill `c`, 208..216 the final flag), written from the BLAKE2 specification
+/// (RFC 7693) because the usual crates cannot resume a saved state.
+struct Blake2bResumed {
+    b: [u8; 128],
+    h: [u64; 8],
+    t: u64,
+    c: usize,
+}
+
+const B2_IV: [u64; 8] = [
+    0x6a09e667f3bcc908,
+    0xbb67ae8584caa73b,
+    0x3c6ef372fe94f82b,
+    0xa54ff53a5f1d36f1,
+    0x510e527fade682d1,
+    0x9b05688c2b3e6c1f,
+    0x1f83d9abfb41bd6b,
+    0x5be0cd19137e2179,
+];
+
+const B2_SIGMA: [[usize; 16]; 10] = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+    [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3],
+    [11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4],
+    [7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8],
+    [9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13],
+    [2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9],
+    [12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11],
+    [13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10],
+    [6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5],
+    [10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0],
+];
+
+impl Blake2bResumed {
+    fn from_partial(p: &[u8]) -> Option<Self> {
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&p[i..i + 8]);
+            u64::from_le_bytes(w)
+        };
+        if p.len() != 216 || word(200) > 128 || word(208) != 0 {
+            return None;
+        }
+        let mut b = [0u8; 128];
+        b.copy_from_slice(&p[..128]);
+        Some(Self {
+            b,
+            h: std::array::from_fn(|i| word(128 + 8 * i)),
+            t: word(192),
+            c: word(200) as usize,
+        })
+    }
+
+    fn compress(&mut self, last: bool) {
+        let m: [u64; 16] = std::array::from_fn(|i| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&self.b[8 * i..8 * i + 8]);
+            u64::from_le_bytes(w)
+        });
+        let mut v = [0u64; 16];
+        v[..8].copy_from_slice(&self.h);
+        v[8..].copy_from_slice(&B2_IV);
+        v[12] ^= self.t;
+        if last {
+            v[14] = !v[14];
+        }
+        fn g(v: &mut [u64; 16], a: usize, b: usize, c: usize, d: usize, x: u64, y: u64) {
+            v[a] = v[a].wrapping_add(v[b]).wrapping_add(x);
+            v[d] = (v[d] ^ v[a]).rotate_right(32);
+            v[c] = v[c].wrapping_add(v[d]);
+            v[b] = (v[b] ^ v[c]).rotate_right(24);
+            v[a] = v[a].wrapping_add(v[b]).wrapping_add(y);
+            v[d] = (v[d] ^ v[a]).rotate_right(16);
+            v[c] = v[c].wrapping_add(v[d]);
+            v[b] = (v[b] ^ v[c]).rotate_right(63);
+        }
+        for r in 0..12 {
+            let s = &B2_SIGMA[r % 10];
+            g(&mut v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
+            g(&mut v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
+            g(&mut v, 2, 6, 10, 14, m[s[4]], m[s[5]]);
+            g(&mut v, 3, 7, 11, 15, m[s[6]], m[s[7]]);
+            g(&mut v, 0, 5, 10, 15, m[s[8]], m[s[9]]);
+            g(&mut v, 1, 6, 11, 12, m[s[10]], m[s[11]]);
+            g(&mut v, 2, 7, 8, 13, m[s[12]], m[s[13]]);
+            g(&mut v, 3, 4, 9, 14, m[s[14]], m[s[15]]);
+        }
+        for i in 0..8 {
+            self.h[i] ^= v[i] ^ v[i + 8];
+        }
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        for &x in data {
+            if self.c == 128 {
+                self.t = self.t.wrapping_add(128);
+                self.compress(false);
+                self.c = 0;
+            }
+            self.b[self.c] = x;
+            self.c += 1;
+        }
+    }
+
+    fn finalize(mut self) -> [u8; 64] {
+        self.t = self.t.wrapping_add(self.c as u64);
+        self.b[self.c..].fill(0);
+        self.compress(true);
+        let mut out = [0u8; 64];
+        for (i, w) in self.h.iter().enumerate() {
+            out[8 * i..8 * i + 8].copy_from_slice(&w.to_le_bytes());
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use blake2::{Blake2b512, Digest};
+
+    /// The resumable BLAKE2b against the `blake2` crate, from a fresh state
+    /// (as blake2b-wasm saves it) over lengths around the block size, and
+    /// resumed mid-stream.
+    #[test]
+    fn resumed_blake2b_is_blake2b() {
+        let mut fresh = vec![0u8; 216];
+        for (i, iv) in B2_IV.iter().enumerate() {
+            let w = if i == 0 { iv ^ 0x0101_0040 } else { *iv };
+            fresh[128 + 8 * i..136 + 8 * i].copy_from_slice(&w.to_le_bytes());
+        }
+        let data: Vec<u8> = (0..1000u32).map(|i| (i * 7 + 3) as u8).collect();
+        for n in [0, 1, 64, 127, 128, 129, 255, 256, 257, 1000] {
+            let mut h = Blake2bResumed::from_partial(&fresh).unwrap();
+            h.update(&data[..n]);
+            let want: [u8; 64] = Blake2b512::digest(&data[..n]).into();
+            assert_eq!(h.finalize(), want, "length {n}");
+        }
+        // Saved after 300 bytes (as the wasm keeps it: the last block buffered), resumed.
+        let mut h = Blake2bResumed::from_partial(&fresh).unwrap();
+        h.update(&data[..300]);
+        let mut saved = vec![0u8; 216];
+        saved[..128].copy_from_slice(&h.b);
+        for (i, w) in h.h.iter().enumerate() {
+            saved[128 + 8 * i..136 + 8 * i].copy_from_slice(&w.to_le_bytes());
+        }
+        saved[192..200].copy_from_slice(&h.t.to_le_bytes());
+        saved[200..208].copy_from_slice(&(h.c as u64).to_le_bytes());
+        let mut r = Blake2bResumed::from_partial(&saved).unwrap();
+        r.update(&data[300..]);
+        let want: [u8; 64] = Blake2b512::digest(&data).into();
+        assert_eq!(r.finalize(), want);
+        assert!(Blake2bResumed::from_partial(&saved[..215]).is_none());
+    }
 }
