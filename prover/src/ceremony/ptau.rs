@@ -681,8 +681,25 @@ fn g2_sp(personalization: u8, challenge: &[u8], g1_s: &G1Affine, g1_sx: &G1Affin
 
 /// snarkjs's first challenge of a ceremony of `power`: BLAKE2b-512 of the
 /// empty BLAKE2b-512 and the blank accumulator (every point a generator),
-/// uncompressed.
+/// uncompressed. For the public 2^28 ceremony (Hermez/PSE: every public file
+/// is cut from it) the value is a constant, since hashing its 96 GiB blank
+/// accumulator takes minutes; `first_challenge_of_the_2_28_ceremony` (an
+/// ignored test) recomputes it.
 pub fn first_challenge(power: u32) -> [u8; 64] {
+    if power == 28 {
+        let mut out = [0u8; 64];
+        if hex::decode_to_slice(FIRST_CHALLENGE_28, &mut out).is_ok() {
+            return out;
+        }
+    }
+    hash_first_challenge(power)
+}
+
+/// [`first_challenge`] for power 28, as [`hash_first_challenge`] computes it.
+const FIRST_CHALLENGE_28: &str = "93da91920d5a54a8a0fde55cd9dc3a10c4f3eef768b62c0948741370864254b4c1920f3f29d4ebc0ef3acecf2e2db63a755713d77e1ed77347a56fbc317c7a93";
+
+/// [`first_challenge`], always hashed.
+fn hash_first_challenge(power: u32) -> [u8; 64] {
     use blake2::{Blake2b512, Digest};
     let v1 = super::binfile::g1_uncompressed(&G1Affine::generator());
     let v2 = super::binfile::g2_uncompressed(&G2Affine::generator());
@@ -833,6 +850,25 @@ mod tests {
     /// The resumable BLAKE2b against the `blake2` crate, from a fresh state
     /// (as blake2b-wasm saves it) over lengths around the block size, and
     /// resumed mid-stream.
+    /// The constant first challenge of the 2^28 ceremony (hashes 96 GiB:
+    /// minutes; run with `--ignored`).
+    #[test]
+    #[ignore = "hashes 96 GiB"]
+    fn first_challenge_of_the_2_28_ceremony() {
+        assert_eq!(
+            hex::encode(hash_first_challenge(28)),
+            FIRST_CHALLENGE_28,
+            "update FIRST_CHALLENGE_28"
+        );
+    }
+
+    /// The constant is only a shortcut: other powers are hashed.
+    #[test]
+    fn first_challenge_is_hashed_below_28() {
+        assert_eq!(first_challenge(4), hash_first_challenge(4));
+        assert_ne!(first_challenge(4), first_challenge(5));
+    }
+
     #[test]
     fn resumed_blake2b_is_blake2b() {
         let mut fresh = vec![0u8; 216];
