@@ -36,7 +36,9 @@ pub fn ptau(data: &[u8]) {
     let _ = p.verify(&mut rand::rngs::StdRng::seed_from_u64(0));
     // The transcript: beacons past 2^12 iterations only slow the run down.
     if let Ok(t) = Ptau::read_transcript(data) {
-        if t.iter().all(|c| c.beacon.as_ref().is_none_or(|(e, _)| *e <= 12)) {
+        if t.iter()
+            .all(|c| c.beacon.as_ref().is_none_or(|(e, _)| *e <= 12))
+        {
             let _ = p.verify_transcript(&t);
         }
         for c in &t {
