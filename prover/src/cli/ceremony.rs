@@ -134,7 +134,10 @@ fn load_ptau(path: &std::path::Path) -> Result<ceremony::ptau::Ptau, ProverError
         path.display(),
         hex::encode(h)
     );
-    let p = ceremony::ptau::Ptau::read_verified(&bytes, &mut rand::rngs::OsRng)?;
+    // The random combinations come from a CSPRNG seeded once from the OS:
+    // one getrandom per scalar was most of a 2^20 check.
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_entropy();
+    let p = ceremony::ptau::Ptau::read_verified(&bytes, &mut rng)?;
     let t = ceremony::ptau::Ptau::read_transcript(&bytes)?;
     p.verify_transcript(&t)?;
     if t.is_empty() {
