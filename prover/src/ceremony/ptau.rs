@@ -13,12 +13,14 @@
 //! `τ` with one `α` and one `β` — pairings over random linear combinations of
 //! successive powers — and that the Lagrange sections are the same points in
 //! the Lagrange basis (a random polynomial evaluated both ways).
-use super::binfile::{read_g1s, read_g2s, Reader, SectionFile};
+use super::binfile::{
+    g1s_bytes, g2s_bytes, read_g1s, read_g2s, write_sections, Reader, SectionFile,
+};
 use super::CeremonyError;
 use ark_bn254::{Bn254, Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::pairing::Pairing;
-use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_ff::{PrimeField, UniformRand, Zero};
+use ark_ec::{AffineRepr, CurveGroup, PrimeGroup, ScalarMul, VariableBaseMSM};
+use ark_ff::{BigInteger, One, PrimeField, UniformRand, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use rand::RngCore;
 
@@ -89,6 +91,12 @@ impl Ptau {
                 format!("power {power} out of range 1..=28"),
             ));
         }
+        if ceremony_power < power || ceremony_power > 28 {
+            return Err(CeremonyError::Format(
+                KIND,
+                format!("ceremony power {ceremony_power} out of range {power}..=28"),
+            ));
+        }
         let n = 1usize << power;
         let sized = |ty: u32, count: usize, size: usize, name: &str| -> Res<&[u8]> {
             let s = f.section(ty)?;
@@ -148,6 +156,110 @@ impl Ptau {
             alpha_tau_g1,
             beta_tau_g1,
             beta_g2,
+            lagrange,
+        })
+    }
+
+    /// The file's bytes in snarkjs's layout: sections 1–6, section 7 with no
+    /// contribution records (zkcc does not keep phase-1 transcripts), and
+    /// 12–15 if the file is prepared. [`Ptau::read`] of the result gives back
+    /// `self`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut hdr = Vec::with_capacity(44);
+        hdr.extend_from_slice(&32u32.to_le_bytes());
+        hdr.extend(Fq::MODULUS.to_bytes_le());
+        hdr.extend_from_slice(&self.power.to_le_bytes());
+        hdr.extend_from_slice(&self.ceremony_power.to_le_bytes());
+        let mut owned: Vec<(u32, Vec<u8>)> = vec![
+            (1, hdr),
+            (2, g1s_bytes(&self.tau_g1)),
+            (3, g2s_bytes(&self.tau_g2)),
+            (4, g1s_bytes(&self.alpha_tau_g1)),
+            (5, g1s_bytes(&self.beta_tau_g1)),
+            (6, g2s_bytes(&[self.beta_g2])),
+            (7, 0u32.to_le_bytes().to_vec()),
+        ];
+        if let Some(l) = &self.lagrange {
+            owned.push((12, g1s_bytes(&l.tau_g1)));
+            owned.push((13, g2s_bytes(&l.tau_g2)));
+            owned.push((14, g1s_bytes(&l.alpha_tau_g1)));
+            owned.push((15, g1s_bytes(&l.beta_tau_g1)));
+        }
+        let sections: Vec<(u32, &[u8])> = owned.iter().map(|(t, b)| (*t, b.as_slice())).collect();
+        write_sections(b"ptau", 1, &sections)
+    }
+
+    /// A raw phase-1 file of `power` made from *known* secrets `τ`, `α`, `β`.
+    ///
+    /// **Insecure by construction**: whoever knows `τ` can forge proofs for
+    /// every circuit whose keys come from this file. It exists for tests,
+    /// fuzz corpora and benches that must not depend on snarkjs; production
+    /// keys start from a public ceremony's file. With `prepared`, the file
+    /// also has the Lagrange sections 12–15 (what `snarkjs powersoftau
+    /// prepare phase2` adds), computed from `τ` directly. Fails on a zero
+    /// secret or a power outside `1..=28`.
+    pub fn insecure_from_secrets(
+        power: u32,
+        tau: Fr,
+        alpha: Fr,
+        beta: Fr,
+        prepared: bool,
+    ) -> Res<Self> {
+        if power == 0 || power > 28 {
+            return Err(CeremonyError::Other(format!(
+                "power {power} out of range 1..=28"
+            )));
+        }
+        if tau.is_zero() || alpha.is_zero() || beta.is_zero() {
+            return Err(CeremonyError::Other("τ, α and β must be nonzero".into()));
+        }
+        let n = 1usize << power;
+        let mut powers = Vec::with_capacity(2 * n - 1);
+        let mut x = Fr::one();
+        for _ in 0..2 * n - 1 {
+            powers.push(x);
+            x *= tau;
+        }
+        let (g1, g2) = (G1Projective::generator(), G2Projective::generator());
+        let scaled = |v: &[Fr], c: Fr| -> Vec<Fr> { v.iter().map(|p| *p * c).collect() };
+        let lagrange = if prepared {
+            // Domain 2^p at offset 2^p − 1, p ≤ power + 1; the last one
+            // interpolates the 2n − 1 powers with a zero for τ^(2n−1), so its
+            // L_j(τ) lose the term (1/m)·ω^(−j(m−1))·τ^(m−1) = (1/m)·ω^j·τ^(m−1).
+            let mut lt = Vec::with_capacity(4 * n - 1);
+            for p in 0..=power + 1 {
+                let m = 1usize << p;
+                let dom = Radix2EvaluationDomain::<Fr>::new(m)
+                    .ok_or_else(|| CeremonyError::Other(format!("no domain of size 2^{p}")))?;
+                let mut ls = dom.evaluate_all_lagrange_coefficients(tau);
+                if p == power + 1 {
+                    let k = dom.size_inv * x; // x = τ^(2n−1) = τ^(m−1)
+                    let mut w = Fr::one();
+                    for l in ls.iter_mut() {
+                        *l -= k * w;
+                        w *= dom.group_gen;
+                    }
+                }
+                lt.extend(ls);
+            }
+            let low = &lt[..2 * n - 1];
+            Some(LagrangeSections {
+                tau_g1: g1.batch_mul(&lt),
+                tau_g2: g2.batch_mul(low),
+                alpha_tau_g1: g1.batch_mul(&scaled(low, alpha)),
+                beta_tau_g1: g1.batch_mul(&scaled(low, beta)),
+            })
+        } else {
+            None
+        };
+        Ok(Self {
+            power,
+            ceremony_power: power,
+            tau_g1: g1.batch_mul(&powers),
+            tau_g2: g2.batch_mul(&powers[..n]),
+            alpha_tau_g1: g1.batch_mul(&scaled(&powers[..n], alpha)),
+            beta_tau_g1: g1.batch_mul(&scaled(&powers[..n], beta)),
+            beta_g2: (g2 * beta).into_affine(),
             lagrange,
         })
     }
@@ -270,4 +382,521 @@ where
 /// `e(a1, a2) = e(b1, b2)`.
 pub fn pairing_eq(a1: G1Affine, a2: G2Affine, b1: G1Affine, b2: G2Affine) -> bool {
     Bn254::multi_pairing([a1, -b1], [a2, b2]).is_zero()
+}
+
+/// A proof of knowledge of one phase-1 secret `x` (τ, α or β):
+/// `(s·G1, s·x·G1, x·H)` with `H` hashed from the challenge, `s`·G1 and `s·x`·G1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PhaseOneKey {
+    /// `s·G1`.
+    pub g1_s: G1Affine,
+    /// `s·x·G1`.
+    pub g1_sx: G1Affine,
+    /// `x·H`, `H = getG2sp(personalization, challenge, g1_s, g1_sx)`.
+    pub g2_spx: G2Affine,
+}
+
+/// One contribution record of a `.ptau`'s section 7: the first points after
+/// it, its proofs of knowledge and the challenge it handed on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Phase1Contribution {
+    /// `τ·G1` after the contribution.
+    pub tau_g1: G1Affine,
+    /// `τ·G2` after it.
+    pub tau_g2: G2Affine,
+    /// `α·G1` after it.
+    pub alpha_g1: G1Affine,
+    /// `β·G1` after it.
+    pub beta_g1: G1Affine,
+    /// `β·G2` after it.
+    pub beta_g2: G2Affine,
+    /// Proofs of knowledge of its τ, α and β factors, in that order.
+    pub keys: [PhaseOneKey; 3],
+    /// The saved BLAKE2b state of its response before the public key
+    /// (blake2b-wasm's 216-byte partial hash), from which its response hash
+    /// is finished.
+    pub partial_hash: Vec<u8>,
+    /// The challenge it handed to the next contributor (BLAKE2b-512).
+    pub next_challenge: [u8; 64],
+    /// Its name, if it gave one.
+    pub name: Option<String>,
+    /// A beacon's `(iterations exponent, hash)`.
+    pub beacon: Option<(u8, Vec<u8>)>,
+}
+
+impl Phase1Contribution {
+    /// The contribution's response hash: its saved partial hash finished
+    /// with its public key (the nine points, uncompressed), as snarkjs
+    /// prints it. `None` if the saved state is malformed.
+    pub fn response_hash(&self) -> Option<[u8; 64]> {
+        use super::binfile::{g1_uncompressed, g2_uncompressed};
+        let mut h = Blake2bResumed::from_partial(&self.partial_hash)?;
+        for k in &self.keys {
+            h.update(&g1_uncompressed(&k.g1_s));
+            h.update(&g1_uncompressed(&k.g1_sx));
+        }
+        for k in &self.keys {
+            h.update(&g2_uncompressed(&k.g2_spx));
+        }
+        Some(h.finalize())
+    }
+}
+
+/// The longest beacon zkcc recomputes (2^32 SHA-256 iterations).
+pub const MAX_PHASE1_BEACON_EXP: u8 = 32;
+
+impl Ptau {
+    /// Reads the contribution records (section 7) of a `.ptau`, every point
+    /// checked. A file without section 7 has no records.
+    pub fn read_transcript(bytes: &[u8]) -> Res<Vec<Phase1Contribution>> {
+        let f = SectionFile::parse(bytes, b"ptau", KIND)?;
+        let Some(s) = f.optional(7)? else {
+            return Ok(Vec::new());
+        };
+        let mut r = Reader::new(KIND, "contributions (section 7)", s);
+        let n = r.u32()?;
+        let mut out = Vec::new();
+        for i in 0..n {
+            let what = format!("phase-1 contribution {}", i + 1);
+            let g1 =
+                |r: &mut Reader| -> Res<G1Affine> { Ok(read_g1s(r.take(64)?, 1, KIND, &what)?[0]) };
+            let g2 = |r: &mut Reader| -> Res<G2Affine> {
+                Ok(read_g2s(r.take(128)?, 1, KIND, &what)?[0])
+            };
+            let (tau_g1, tau_g2, alpha_g1, beta_g1, beta_g2) = (
+                g1(&mut r)?,
+                g2(&mut r)?,
+                g1(&mut r)?,
+                g1(&mut r)?,
+                g2(&mut r)?,
+            );
+            let s: Vec<G1Affine> = (0..6).map(|_| g1(&mut r)).collect::<Res<_>>()?;
+            let x: Vec<G2Affine> = (0..3).map(|_| g2(&mut r)).collect::<Res<_>>()?;
+            let key = |k: usize| PhaseOneKey {
+                g1_s: s[2 * k],
+                g1_sx: s[2 * k + 1],
+                g2_spx: x[k],
+            };
+            let partial_hash = r.take(216)?.to_vec();
+            let mut next_challenge = [0u8; 64];
+            next_challenge.copy_from_slice(r.take(64)?);
+            let kind = r.u32()?;
+            let plen = r.u32()? as usize;
+            let mut p = Reader::new(KIND, "contribution parameters", r.take(plen)?);
+            let (mut name, mut exp, mut hash) = (None, None, None);
+            let mut last = 0u8;
+            while !p.done() {
+                let ty = p.take(1)?[0];
+                if ty <= last {
+                    return Err(CeremonyError::Format(
+                        KIND,
+                        format!("{what}: parameters out of order"),
+                    ));
+                }
+                last = ty;
+                match ty {
+                    1 => {
+                        let len = p.take(1)?[0] as usize;
+                        name = Some(String::from_utf8_lossy(p.take(len)?).into_owned());
+                    }
+                    2 => exp = Some(p.take(1)?[0]),
+                    3 => {
+                        let len = p.take(1)?[0] as usize;
+                        hash = Some(p.take(len)?.to_vec());
+                    }
+                    _ => {
+                        return Err(CeremonyError::Format(
+                            KIND,
+                            format!("{what}: unknown parameter {ty}"),
+                        ))
+                    }
+                }
+            }
+            let beacon = match (kind, exp, hash) {
+                (0, None, None) => None,
+                (1, Some(e), Some(h)) => Some((e, h)),
+                _ => {
+                    return Err(CeremonyError::Format(
+                        KIND,
+                        format!("{what}: type {kind} with the wrong parameters"),
+                    ))
+                }
+            };
+            out.push(Phase1Contribution {
+                tau_g1,
+                tau_g2,
+                alpha_g1,
+                beta_g1,
+                beta_g2,
+                keys: [key(0), key(1), key(2)],
+                partial_hash,
+                next_challenge,
+                name,
+                beacon,
+            });
+        }
+        r.finish()?;
+        Ok(out)
+    }
+
+    /// Verifies a phase-1 transcript as `snarkjs powersoftau verify` does,
+    /// against this file's points: each contribution's three proofs of
+    /// knowledge, bound to the challenge the one before handed on (the first
+    /// to the blank accumulator's hash for `ceremony_power`); each beacon
+    /// recomputed from its hash; the chain of first points (`τ·G1`, `τ·G2`,
+    /// `α·G1`, `β·G1`, `β·G2` each moved by the proven factor); the last
+    /// contribution's points equal to the file's; and, when the file is the
+    /// ceremony's full size (`power = ceremony_power`), the challenge the
+    /// last contribution handed on equal to the hash of its response hash and
+    /// the file's points (a file cut to a smaller power cannot be hashed so,
+    /// and snarkjs skips it too). The first failure is named, counting
+    /// contributions from 1 as snarkjs does.
+    pub fn verify_transcript(&self, contributions: &[Phase1Contribution]) -> Res<()> {
+        let broken = |i: usize, m: &str| {
+            CeremonyError::BrokenPowers(format!("contribution #{}: {m}", i + 1))
+        };
+        let (g1, g2) = (G1Affine::generator(), G2Affine::generator());
+        let mut prev = (g1, g2, g1, g1, g2, first_challenge(self.ceremony_power));
+        for (i, c) in contributions.iter().enumerate() {
+            if let Some((exp, hash)) = &c.beacon {
+                if *exp > MAX_PHASE1_BEACON_EXP {
+                    return Err(broken(i, &format!(
+                        "a beacon of 2^{exp} iterations is beyond what zkcc recomputes (2^{MAX_PHASE1_BEACON_EXP})"
+                    )));
+                }
+                let mut rng = super::ffrng::beacon_rng(hash, *exp as u32);
+                let xs = [rng.fr(), rng.fr(), rng.fr()];
+                for (k, x) in xs.into_iter().enumerate() {
+                    let g1_s = rng.g1();
+                    let g1_sx = (g1_s * x).into_affine();
+                    let sp = g2_sp(k as u8, &prev.5, &g1_s, &g1_sx);
+                    let want = PhaseOneKey {
+                        g1_s,
+                        g1_sx,
+                        g2_spx: (sp * x).into_affine(),
+                    };
+                    if want != c.keys[k] {
+                        return Err(broken(i, "the beacon does not recompute from its hash"));
+                    }
+                }
+            }
+            let sp: Vec<G2Affine> = (0..3)
+                .map(|k| g2_sp(k as u8, &prev.5, &c.keys[k].g1_s, &c.keys[k].g1_sx))
+                .collect();
+            for (k, name) in ["τ", "α", "β"].iter().enumerate() {
+                let key = &c.keys[k];
+                if !same_ratio(key.g1_s, key.g1_sx, sp[k], key.g2_spx) {
+                    return Err(broken(i, &format!("no valid proof of knowledge of {name}")));
+                }
+            }
+            let [t, a, b] = &c.keys;
+            for (ok, what) in [
+                (same_ratio(prev.0, c.tau_g1, sp[0], t.g2_spx), "τ·G1"),
+                (same_ratio(t.g1_s, t.g1_sx, prev.1, c.tau_g2), "τ·G2"),
+                (same_ratio(prev.2, c.alpha_g1, sp[1], a.g2_spx), "α·G1"),
+                (same_ratio(prev.3, c.beta_g1, sp[2], b.g2_spx), "β·G1"),
+                (same_ratio(b.g1_s, b.g1_sx, prev.4, c.beta_g2), "β·G2"),
+            ] {
+                if !ok {
+                    return Err(broken(
+                        i,
+                        &format!(
+                            "{what} does not follow the previous contribution by the proven factor"
+                        ),
+                    ));
+                }
+            }
+            prev = (
+                c.tau_g1,
+                c.tau_g2,
+                c.alpha_g1,
+                c.beta_g1,
+                c.beta_g2,
+                c.next_challenge,
+            );
+        }
+        if let Some(c) = contributions.last() {
+            if (c.tau_g1, c.tau_g2, c.alpha_g1, c.beta_g1, c.beta_g2)
+                != (
+                    self.tau_g1[1],
+                    self.tau_g2[1],
+                    self.alpha_tau_g1[0],
+                    self.beta_tau_g1[0],
+                    self.beta_g2,
+                )
+            {
+                return Err(CeremonyError::BrokenPowers(
+                    "the file's first points are not the last contribution's".into(),
+                ));
+            }
+            if self.power == self.ceremony_power {
+                use super::binfile::{g1_uncompressed, g2_uncompressed};
+                use blake2::{Blake2b512, Digest};
+                let last = contributions.len();
+                let rh = c.response_hash().ok_or_else(|| {
+                    CeremonyError::Format(
+                        KIND,
+                        format!("contribution #{last}: malformed saved hash state"),
+                    )
+                })?;
+                let mut h = Blake2b512::new();
+                h.update(rh);
+                for p in &self.tau_g1 {
+                    h.update(g1_uncompressed(p));
+                }
+                for p in &self.tau_g2 {
+                    h.update(g2_uncompressed(p));
+                }
+                for p in self.alpha_tau_g1.iter().chain(&self.beta_tau_g1) {
+                    h.update(g1_uncompressed(p));
+                }
+                h.update(g2_uncompressed(&self.beta_g2));
+                let next: [u8; 64] = h.finalize().into();
+                if next != c.next_challenge {
+                    return Err(CeremonyError::BrokenPowers(format!(
+                        "contribution #{last}: the challenge it handed on is not the hash of its response and the file's points"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// snarkjs's `sameRatio`: no identity point, and `e(a, d) = e(b, c)`.
+fn same_ratio(a: G1Affine, b: G1Affine, c: G2Affine, d: G2Affine) -> bool {
+    !(a.is_zero() || b.is_zero() || c.is_zero() || d.is_zero()) && pairing_eq(a, d, b, c)
+}
+
+/// snarkjs's `getG2sp`: the G2 point a proof of knowledge is over.
+fn g2_sp(personalization: u8, challenge: &[u8], g1_s: &G1Affine, g1_sx: &G1Affine) -> G2Affine {
+    use blake2::{Blake2b512, Digest};
+    let mut h = Blake2b512::new();
+    h.update([personalization]);
+    h.update(challenge);
+    h.update(super::binfile::g1_uncompressed(g1_s));
+    h.update(super::binfile::g1_uncompressed(g1_sx));
+    super::ffrng::hash_to_g2(&h.finalize())
+}
+
+/// snarkjs's first challenge of a ceremony of `power`: BLAKE2b-512 of the
+/// empty BLAKE2b-512 and the blank accumulator (every point a generator),
+/// uncompressed. For the public 2^28 ceremony (Hermez/PSE: every public file
+/// is cut from it) the value is a constant, since hashing its 96 GiB blank
+/// accumulator takes minutes; `first_challenge_of_the_2_28_ceremony` (an
+/// ignored test) recomputes it.
+pub fn first_challenge(power: u32) -> [u8; 64] {
+    if power == 28 {
+        let mut out = [0u8; 64];
+        if hex::decode_to_slice(FIRST_CHALLENGE_28, &mut out).is_ok() {
+            return out;
+        }
+    }
+    hash_first_challenge(power)
+}
+
+/// [`first_challenge`] for power 28, as [`hash_first_challenge`] computes it.
+const FIRST_CHALLENGE_28: &str = "93da91920d5a54a8a0fde55cd9dc3a10c4f3eef768b62c0948741370864254b4c1920f3f29d4ebc0ef3acecf2e2db63a755713d77e1ed77347a56fbc317c7a93";
+
+/// [`first_challenge`], always hashed.
+fn hash_first_challenge(power: u32) -> [u8; 64] {
+    use blake2::{Blake2b512, Digest};
+    let v1 = super::binfile::g1_uncompressed(&G1Affine::generator());
+    let v2 = super::binfile::g2_uncompressed(&G2Affine::generator());
+    let mut h = Blake2b512::new();
+    h.update(Blake2b512::digest([]));
+    let block = |h: &mut Blake2b512, v: &[u8], n: u64| {
+        let chunk: Vec<u8> = v.repeat(4096);
+        for _ in 0..n / 4096 {
+            h.update(&chunk);
+        }
+        for _ in 0..n % 4096 {
+            h.update(v);
+        }
+    };
+    let n = 1u64 << power;
+    block(&mut h, &v1, 2 * n - 1);
+    block(&mut h, &v2, n);
+    block(&mut h, &v1, n);
+    block(&mut h, &v1, n);
+    h.update(&v2);
+    h.finalize().into()
+}
+
+/// BLAKE2b-512 resumed from a state saved by blake2b-wasm's `getPartialHash`
+/// (what snarkjs stores in each contribution record: bytes 0..128 the block
+/// buffer, 128..192 `h`, 192..200 the byte counter `t`, 200..208 the buffer
+/// fill `c`, 208..216 the final flag), written from the BLAKE2 specification
+/// (RFC 7693) because the usual crates cannot resume a saved state.
+struct Blake2bResumed {
+    b: [u8; 128],
+    h: [u64; 8],
+    t: u64,
+    c: usize,
+}
+
+const B2_IV: [u64; 8] = [
+    0x6a09e667f3bcc908,
+    0xbb67ae8584caa73b,
+    0x3c6ef372fe94f82b,
+    0xa54ff53a5f1d36f1,
+    0x510e527fade682d1,
+    0x9b05688c2b3e6c1f,
+    0x1f83d9abfb41bd6b,
+    0x5be0cd19137e2179,
+];
+
+const B2_SIGMA: [[usize; 16]; 10] = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+    [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3],
+    [11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4],
+    [7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8],
+    [9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13],
+    [2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9],
+    [12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11],
+    [13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10],
+    [6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5],
+    [10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0],
+];
+
+impl Blake2bResumed {
+    fn from_partial(p: &[u8]) -> Option<Self> {
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&p[i..i + 8]);
+            u64::from_le_bytes(w)
+        };
+        if p.len() != 216 || word(200) > 128 || word(208) != 0 {
+            return None;
+        }
+        let mut b = [0u8; 128];
+        b.copy_from_slice(&p[..128]);
+        Some(Self {
+            b,
+            h: std::array::from_fn(|i| word(128 + 8 * i)),
+            t: word(192),
+            c: word(200) as usize,
+        })
+    }
+
+    fn compress(&mut self, last: bool) {
+        let m: [u64; 16] = std::array::from_fn(|i| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&self.b[8 * i..8 * i + 8]);
+            u64::from_le_bytes(w)
+        });
+        let mut v = [0u64; 16];
+        v[..8].copy_from_slice(&self.h);
+        v[8..].copy_from_slice(&B2_IV);
+        v[12] ^= self.t;
+        if last {
+            v[14] = !v[14];
+        }
+        fn g(v: &mut [u64; 16], a: usize, b: usize, c: usize, d: usize, x: u64, y: u64) {
+            v[a] = v[a].wrapping_add(v[b]).wrapping_add(x);
+            v[d] = (v[d] ^ v[a]).rotate_right(32);
+            v[c] = v[c].wrapping_add(v[d]);
+            v[b] = (v[b] ^ v[c]).rotate_right(24);
+            v[a] = v[a].wrapping_add(v[b]).wrapping_add(y);
+            v[d] = (v[d] ^ v[a]).rotate_right(16);
+            v[c] = v[c].wrapping_add(v[d]);
+            v[b] = (v[b] ^ v[c]).rotate_right(63);
+        }
+        for r in 0..12 {
+            let s = &B2_SIGMA[r % 10];
+            g(&mut v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
+            g(&mut v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
+            g(&mut v, 2, 6, 10, 14, m[s[4]], m[s[5]]);
+            g(&mut v, 3, 7, 11, 15, m[s[6]], m[s[7]]);
+            g(&mut v, 0, 5, 10, 15, m[s[8]], m[s[9]]);
+            g(&mut v, 1, 6, 11, 12, m[s[10]], m[s[11]]);
+            g(&mut v, 2, 7, 8, 13, m[s[12]], m[s[13]]);
+            g(&mut v, 3, 4, 9, 14, m[s[14]], m[s[15]]);
+        }
+        for i in 0..8 {
+            self.h[i] ^= v[i] ^ v[i + 8];
+        }
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        for &x in data {
+            if self.c == 128 {
+                self.t = self.t.wrapping_add(128);
+                self.compress(false);
+                self.c = 0;
+            }
+            self.b[self.c] = x;
+            self.c += 1;
+        }
+    }
+
+    fn finalize(mut self) -> [u8; 64] {
+        self.t = self.t.wrapping_add(self.c as u64);
+        self.b[self.c..].fill(0);
+        self.compress(true);
+        let mut out = [0u8; 64];
+        for (i, w) in self.h.iter().enumerate() {
+            out[8 * i..8 * i + 8].copy_from_slice(&w.to_le_bytes());
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use blake2::{Blake2b512, Digest};
+
+    /// The resumable BLAKE2b against the `blake2` crate, from a fresh state
+    /// (as blake2b-wasm saves it) over lengths around the block size, and
+    /// resumed mid-stream.
+    /// The constant first challenge of the 2^28 ceremony (hashes 96 GiB:
+    /// minutes; run with `--ignored`).
+    #[test]
+    #[ignore = "hashes 96 GiB"]
+    fn first_challenge_of_the_2_28_ceremony() {
+        assert_eq!(
+            hex::encode(hash_first_challenge(28)),
+            FIRST_CHALLENGE_28,
+            "update FIRST_CHALLENGE_28"
+        );
+    }
+
+    /// The constant is only a shortcut: other powers are hashed.
+    #[test]
+    fn first_challenge_is_hashed_below_28() {
+        assert_eq!(first_challenge(4), hash_first_challenge(4));
+        assert_ne!(first_challenge(4), first_challenge(5));
+    }
+
+    #[test]
+    fn resumed_blake2b_is_blake2b() {
+        let mut fresh = vec![0u8; 216];
+        for (i, iv) in B2_IV.iter().enumerate() {
+            let w = if i == 0 { iv ^ 0x0101_0040 } else { *iv };
+            fresh[128 + 8 * i..136 + 8 * i].copy_from_slice(&w.to_le_bytes());
+        }
+        let data: Vec<u8> = (0..1000u32).map(|i| (i * 7 + 3) as u8).collect();
+        for n in [0, 1, 64, 127, 128, 129, 255, 256, 257, 1000] {
+            let mut h = Blake2bResumed::from_partial(&fresh).unwrap();
+            h.update(&data[..n]);
+            let want: [u8; 64] = Blake2b512::digest(&data[..n]).into();
+            assert_eq!(h.finalize(), want, "length {n}");
+        }
+        // Saved after 300 bytes (as the wasm keeps it: the last block buffered), resumed.
+        let mut h = Blake2bResumed::from_partial(&fresh).unwrap();
+        h.update(&data[..300]);
+        let mut saved = vec![0u8; 216];
+        saved[..128].copy_from_slice(&h.b);
+        for (i, w) in h.h.iter().enumerate() {
+            saved[128 + 8 * i..136 + 8 * i].copy_from_slice(&w.to_le_bytes());
+        }
+        saved[192..200].copy_from_slice(&h.t.to_le_bytes());
+        saved[200..208].copy_from_slice(&(h.c as u64).to_le_bytes());
+        let mut r = Blake2bResumed::from_partial(&saved).unwrap();
+        r.update(&data[300..]);
+        let want: [u8; 64] = Blake2b512::digest(&data).into();
+        assert_eq!(r.finalize(), want);
+        assert!(Blake2bResumed::from_partial(&saved[..215]).is_none());
+    }
 }

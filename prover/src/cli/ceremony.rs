@@ -12,7 +12,7 @@ use zkcc_prover::ProverError;
 pub enum CeremonyCmd {
     /// Export a circuit as an iden3 .r1cs (for `snarkjs zkey verify` and other provers).
     R1cs {
-        /// Circuit: shard-FxM or request-SxF.
+        /// Circuit: shard-FxM, request-SxF, evaluation-N or jurisdiction-S.
         #[arg(long)]
         circuit: String,
         /// Output .r1cs.
@@ -21,7 +21,7 @@ pub enum CeremonyCmd {
     },
     /// Coordinator: the circuit's initial key from a phase-1 file (.ptau, checked first).
     Init {
-        /// Circuit: shard-FxM or request-SxF.
+        /// Circuit: shard-FxM, request-SxF, evaluation-N or jurisdiction-S.
         #[arg(long)]
         circuit: String,
         /// Phase-1 powers of tau (snarkjs .ptau, raw or prepared).
@@ -63,7 +63,7 @@ pub enum CeremonyCmd {
     },
     /// Anyone: verify a .zkey's whole transcript against the circuit and the phase-1 file.
     Verify {
-        /// Circuit: shard-FxM or request-SxF.
+        /// Circuit: shard-FxM, request-SxF, evaluation-N or jurisdiction-S.
         #[arg(long)]
         circuit: String,
         /// Phase-1 powers of tau.
@@ -73,9 +73,41 @@ pub enum CeremonyCmd {
         #[arg(long)]
         zkey: PathBuf,
     },
+    /// Importer: the .wtns (iden3 witness) of the proof you answer with, for
+    /// another Groth16 prover (`snarkjs groth16 prove final.zkey w.wtns …`,
+    /// rapidsnark) using the ceremony's .zkey: the request proof for the
+    /// agency's request, or one shard's proof. Checked natively and against
+    /// the circuit before it is written.
+    Wtns {
+        /// Circuit: request-SxF (with --request) or shard-FxM (with --shard).
+        #[arg(long)]
+        circuit: String,
+        #[arg(long)]
+        registry: PathBuf,
+        #[arg(long)]
+        inventory: PathBuf,
+        /// Commitment secret from `zkcc commit`.
+        #[arg(long)]
+        secret: PathBuf,
+        /// Digest of the agency's ledger for this importer (from the agency).
+        #[arg(long)]
+        ledger_digest: String,
+        /// The agency's request (request-SxF).
+        #[arg(long, required_unless_present = "shard", conflicts_with = "shard")]
+        request: Option<PathBuf>,
+        /// The shard, 0-based in the order of the commitment (shard-FxM).
+        #[arg(long)]
+        shard: Option<usize>,
+        /// Output .wtns.
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write the public inputs as snarkjs's public.json.
+        #[arg(long)]
+        public: Option<PathBuf>,
+    },
     /// Coordinator: verify the final .zkey and write zkcc's key files from it.
     Finalize {
-        /// Circuit: shard-FxM or request-SxF.
+        /// Circuit: shard-FxM, request-SxF, evaluation-N or jurisdiction-S.
         #[arg(long)]
         circuit: String,
         /// Phase-1 powers of tau.
@@ -88,6 +120,39 @@ pub enum CeremonyCmd {
         #[arg(long, default_value = "keys")]
         out: PathBuf,
     },
+}
+
+/// Reads a phase-1 file, prints its BLAKE2b-512 (of the whole file, as
+/// `b2sum` prints it and as public ceremonies publish it: compare the two),
+/// then parses and verifies it.
+fn load_ptau(path: &std::path::Path) -> Result<ceremony::ptau::Ptau, ProverError> {
+    use blake2::{Blake2b512, Digest};
+    let bytes = zkcc_prover::error::read(path)?;
+    let h = Blake2b512::digest(&bytes);
+    println!(
+        "phase-1 file {}: BLAKE2b-512 {} (compare with the published hash)",
+        path.display(),
+        hex::encode(h)
+    );
+    // The random combinations come from a CSPRNG seeded once from the OS:
+    // one getrandom per scalar was most of a 2^20 check.
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_entropy();
+    let p = ceremony::ptau::Ptau::read_verified(&bytes, &mut rng)?;
+    let t = ceremony::ptau::Ptau::read_transcript(&bytes)?;
+    p.verify_transcript(&t)?;
+    if t.is_empty() {
+        println!("WARNING: the phase-1 file has no contribution record: nothing shows who made it (a development file?)");
+    }
+    for (i, c) in t.iter().enumerate() {
+        println!(
+            "  phase-1 contribution #{} {}{}: proofs of knowledge verified, next challenge {}",
+            i + 1,
+            c.name.as_deref().unwrap_or(""),
+            if c.beacon.is_some() { " (beacon)" } else { "" },
+            hex::encode(c.next_challenge)
+        );
+    }
+    Ok(p)
 }
 
 fn print_verified(v: &phase2::Verified) {
@@ -103,8 +168,151 @@ fn print_verified(v: &phase2::Verified) {
     }
 }
 
+/// The full assignment `(1, public inputs, witness)` of the importer's
+/// request proof or of one shard's proof, checked natively, then against the
+/// circuit's constraints.
+#[allow(clippy::too_many_arguments)]
+fn assignment(
+    circuit: &str,
+    registry: &std::path::Path,
+    inventory: &std::path::Path,
+    secret: &std::path::Path,
+    ledger_digest: &str,
+    request: Option<&std::path::Path>,
+    shard: Option<usize>,
+) -> Result<(Circuit, Vec<ark_bn254::Fr>, usize), ProverError> {
+    use zkcc_circuits::encoding::fr_from_hex;
+    use zkcc_prover::error::read_json;
+    use zkcc_prover::fleet::{self, FleetInventory, FleetSecret};
+    let c = Circuit::parse(circuit)?;
+    let r = super::load_registry(registry)?;
+    let inv: FleetInventory = read_json(inventory)?;
+    let secret: FleetSecret = read_json(secret)?;
+    let digest = fr_from_hex(ledger_digest)?;
+    let fleet = fleet::open(&r, &inv, &secret)?;
+    let bad = |m: String| ProverError::Inventory(m);
+    let (z, n_public) = match (c, request, shard) {
+        (Circuit::Request(shape), Some(request), None) => {
+            use zkcc_circuits::request::constraints::RequestCircuit;
+            let req: zkcc_verifier::submission::RequestFile = read_json(request)?;
+            if req.importer != inv.importer || req.epoch != fleet.epoch {
+                return Err(bad(format!(
+                    "the request is for {} epoch {}, this fleet is {} epoch {}",
+                    req.importer, req.epoch, inv.importer, fleet.epoch
+                )));
+            }
+            let nonce = fr_from_hex(&req.nonce)?;
+            let (st, w) = fleet.request(digest, &shape, nonce, req.rules.to_rules()?)?;
+            let n = st.public_inputs().len();
+            let circuit = RequestCircuit {
+                shape,
+                statement: st,
+                witness: Some(w),
+            };
+            (zkcc_prover::prove::request_assignment(&circuit)?, n)
+        }
+        (Circuit::Shard(shape), None, Some(k)) => {
+            use zkcc_circuits::shard::constraints::ShardCircuit;
+            if shape != fleet.shape {
+                return Err(bad(format!(
+                    "the inventory was committed for {}, not {}",
+                    fleet.shape.name(),
+                    shape.name()
+                )));
+            }
+            let w = fleet.witnesses.get(k).ok_or_else(|| {
+                bad(format!(
+                    "--shard {k}: the commitment has {} shards (0 to {})",
+                    fleet.witnesses.len(),
+                    fleet.witnesses.len().saturating_sub(1)
+                ))
+            })?;
+            let st = fleet::shard_statement(
+                fleet.importer,
+                fleet.epoch,
+                fleet.commitment,
+                &r,
+                digest,
+                w,
+            );
+            let n = st.public_inputs().len();
+            let circuit = ShardCircuit {
+                shape,
+                statement: st,
+                witness: Some(w.clone()),
+            };
+            (zkcc_prover::prove::shard_assignment(&circuit)?, n)
+        }
+        (Circuit::Request(_), _, _) => {
+            return Err(bad("request-SxF takes --request (not --shard)".into()))
+        }
+        (Circuit::Shard(_), _, _) => {
+            return Err(bad("shard-FxM takes --shard (not --request)".into()))
+        }
+        _ => {
+            return Err(ProverError::Keys(format!(
+                "{}: witnesses are written for request-SxF and shard-FxM",
+                c.name()
+            )))
+        }
+    };
+    let r1cs = keys::r1cs_of(&c)?;
+    let (mut az, mut bz) = (
+        vec![ark_bn254::Fr::from(0u64); r1cs.num_constraints()],
+        vec![ark_bn254::Fr::from(0u64); r1cs.num_constraints()],
+    );
+    if z.len() != r1cs.num_variables() || n_public + 1 != r1cs.num_instance as usize {
+        return Err(ProverError::Backend(format!(
+            "the assignment has {} values, {} public; {} has {} and {}",
+            z.len(),
+            n_public,
+            c.name(),
+            r1cs.num_variables(),
+            r1cs.num_instance as usize - 1
+        )));
+    }
+    r1cs.evaluate_and_check(&z, &mut az, &mut bz).map_err(|i| {
+        ProverError::Backend(format!("{}: constraint {i} is not satisfied", c.name()))
+    })?;
+    Ok((c, z, n_public))
+}
+
 pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
     match c {
+        CeremonyCmd::Wtns {
+            circuit,
+            registry,
+            inventory,
+            secret,
+            ledger_digest,
+            request,
+            shard,
+            out,
+            public,
+        } => {
+            let (c, z, n_public) = assignment(
+                &circuit,
+                &registry,
+                &inventory,
+                &secret,
+                &ledger_digest,
+                request.as_deref(),
+                shard,
+            )?;
+            write(&out, &export::wtns_bytes(&z))?;
+            if let Some(p) = &public {
+                let pubs = zkcc_verifier::snarkjs::public_to_json(&z[1..=n_public]);
+                zkcc_prover::error::write_json(p, &pubs)?;
+            }
+            println!(
+                "{}: witness of {} values ({} public) -> {}",
+                c.name(),
+                z.len(),
+                n_public,
+                out.display()
+            );
+            Ok(())
+        }
         CeremonyCmd::R1cs { circuit, out } => {
             let c = Circuit::parse(&circuit)?;
             let r1cs = keys::r1cs_of(&c)?;
@@ -121,7 +329,7 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
         CeremonyCmd::Init { circuit, ptau, out } => {
             let c = Circuit::parse(&circuit)?;
             let t = Instant::now();
-            let p = ceremony::load_ptau(&ptau)?;
+            let p = load_ptau(&ptau)?;
             let t_ptau = t.elapsed();
             let t = Instant::now();
             let z = ceremony::init(&c, &p)?;
@@ -174,7 +382,7 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             zkey,
         } => {
             let c = Circuit::parse(&circuit)?;
-            let p = ceremony::load_ptau(&ptau)?;
+            let p = load_ptau(&ptau)?;
             let z = ceremony::load_zkey(&zkey)?;
             let v = ceremony::verify(&c, &p, &z)?;
             print_verified(&v);
@@ -194,7 +402,7 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             out,
         } => {
             let c = Circuit::parse(&circuit)?;
-            let p = ceremony::load_ptau(&ptau)?;
+            let p = load_ptau(&ptau)?;
             let z = ceremony::load_zkey(&zkey)?;
             let (m, v) = ceremony::finalize(&out, &c, &p, z)?;
             print_verified(&v);

@@ -94,7 +94,7 @@ enum Cmd {
     Ceremony(ceremony::CeremonyCmd),
     /// DEVELOPMENT SHORTCUT ONLY: a single-party setup (whoever runs it can forge proofs; production keys: `zkcc ceremony`).
     Setup {
-        /// Circuit: shard-FxM (F facility slots of M chips) or request-SxF.
+        /// Circuit: shard-FxM (F facility slots of M chips), request-SxF, evaluation-N or jurisdiction-S.
         #[arg(long)]
         circuit: String,
         /// Key directory.

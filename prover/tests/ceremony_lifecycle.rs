@@ -1,0 +1,565 @@
+//! The lifecycle circuits (issue 12's `evaluation-N` and `jurisdiction-S`)
+//! through a zkcc-only ceremony: `ceremony r1cs`, `init`, `contribute`,
+//! `beacon`, `verify`, `finalize` on the command line, then a proof with the
+//! final key that `zkcc agency verify-*` accepts.
+//!
+//! Phase 1 is a small raw `.ptau` made here from known secrets
+//! ([`Ptau::insecure_from_secrets`]), so this test needs no snarkjs; the
+//! snarkjs-made phase 1 is covered by `tests/ceremony.rs`.
+use ark_bn254::Fr;
+use rand::SeedableRng;
+use std::path::Path;
+use std::process::{Command, Output};
+use zkcc_prover::ceremony::ptau::Ptau;
+use zkcc_prover::keys::{self, Circuit};
+use zkcc_prover::prove::Reduction;
+
+fn zkcc(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkcc"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("zkcc runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = zkcc(dir, args);
+    assert!(out.status.success(), "zkcc {args:?} failed: {}", text(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fails(dir: &Path, args: &[&str], needle: &str) {
+    let out = zkcc(dir, args);
+    let all = text(&out);
+    assert!(!out.status.success(), "{args:?} succeeded: {all}");
+    assert!(
+        all.contains(needle),
+        "{args:?}: expected {needle:?} in {all}"
+    );
+}
+
+/// The phase-2 ceremony of `circuit` on the command line, keys into `keys/`.
+/// Returns the output of `ceremony verify`.
+fn ceremony(d: &Path, circuit: &str) -> String {
+    let f = |s: &str| format!("{circuit}.{s}");
+    let out = ok(
+        d,
+        &[
+            "ceremony",
+            "r1cs",
+            "--circuit",
+            circuit,
+            "--out",
+            &f("r1cs"),
+        ],
+    );
+    let c = Circuit::parse(circuit).unwrap();
+    let n = keys::constraints_of(&c).unwrap();
+    assert!(out.contains(&format!("{n} constraints")), "{out}");
+    let r1cs = std::fs::read(d.join(f("r1cs"))).unwrap();
+    assert_eq!(&r1cs[..4], b"r1cs");
+    let out = ok(
+        d,
+        &[
+            "ceremony",
+            "init",
+            "--circuit",
+            circuit,
+            "--ptau",
+            "pot.ptau",
+            "--out",
+            &f("0.zkey"),
+        ],
+    );
+    assert!(out.contains("circuit hash"), "{out}");
+    // No contribution yet: finalize refuses.
+    fails(
+        d,
+        &[
+            "ceremony",
+            "finalize",
+            "--circuit",
+            circuit,
+            "--ptau",
+            "pot.ptau",
+            "--zkey",
+            &f("0.zkey"),
+            "--out",
+            "keys",
+        ],
+        "no contribution",
+    );
+    ok(
+        d,
+        &[
+            "ceremony",
+            "contribute",
+            "--in",
+            &f("0.zkey"),
+            "--out",
+            &f("1.zkey"),
+            "--name",
+            "lab",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "ceremony",
+            "beacon",
+            "--in",
+            &f("1.zkey"),
+            "--out",
+            &f("final.zkey"),
+            "--hash",
+            "5eed5eed5eed5eed",
+            "--name",
+            "beacon",
+        ],
+    );
+    let v = ok(
+        d,
+        &[
+            "ceremony",
+            "verify",
+            "--circuit",
+            circuit,
+            "--ptau",
+            "pot.ptau",
+            "--zkey",
+            &f("final.zkey"),
+        ],
+    );
+    assert!(
+        v.contains("OK") && v.contains("2 contributions") && v.contains("(beacon)"),
+        "{v}"
+    );
+    let out = ok(
+        d,
+        &[
+            "ceremony",
+            "finalize",
+            "--circuit",
+            circuit,
+            "--ptau",
+            "pot.ptau",
+            "--zkey",
+            &f("final.zkey"),
+            "--out",
+            "keys",
+        ],
+    );
+    assert!(out.contains(&format!("{circuit}: keys in keys")), "{out}");
+    let (pk, m) = keys::load_proving_key_of(&d.join("keys"), &c).unwrap();
+    assert!(m.setup.contains("multi-party ceremony"), "{}", m.setup);
+    assert!(m.setup.contains("2 contributions"), "{}", m.setup);
+    assert_eq!(m.constraints, n);
+    assert_eq!(pk.reduction().unwrap(), Reduction::OddCoset);
+    v
+}
+
+#[test]
+fn lifecycle_circuits_through_a_zkcc_ceremony() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // Phase 1: power 15 fits evaluation-3 (25,690 constraints) and jurisdiction-2.
+    let mut rng = rand::rngs::StdRng::seed_from_u64(12);
+    use ark_ff::UniformRand;
+    let p = Ptau::insecure_from_secrets(
+        15,
+        Fr::rand(&mut rng),
+        Fr::rand(&mut rng),
+        Fr::rand(&mut rng),
+        true,
+    )
+    .unwrap();
+    p.verify(&mut rng).expect("the made phase-1 file verifies");
+    let bytes = p.to_bytes();
+    let back = Ptau::read_verified(&bytes, &mut rng).unwrap();
+    assert_eq!(back.tau_g1, p.tau_g1);
+    assert_eq!(back.beta_g2, p.beta_g2);
+    std::fs::write(d.join("pot.ptau"), &bytes).unwrap();
+    // A file too small for evaluation-3 is refused with the sizes.
+    let small =
+        Ptau::insecure_from_secrets(14, Fr::from(3u64), Fr::from(5u64), Fr::from(7u64), false)
+            .unwrap();
+    std::fs::write(d.join("pot14.ptau"), small.to_bytes()).unwrap();
+    fails(
+        d,
+        &[
+            "ceremony",
+            "init",
+            "--circuit",
+            "evaluation-3",
+            "--ptau",
+            "pot14.ptau",
+            "--out",
+            "x.zkey",
+        ],
+        "too small",
+    );
+
+    ok(
+        d,
+        &[
+            "sample",
+            "--out",
+            "w",
+            "--chips",
+            "12",
+            "--chunk",
+            "4",
+            "--lifecycle",
+        ],
+    );
+    std::fs::write(d.join("w/model.bin"), vec![7u8; 4096]).unwrap();
+
+    // Model evaluation: the ceremony, then the lab proves and the agency verifies.
+    let v = ceremony(d, "evaluation-3");
+    // A key for another circuit is refused by verify and finalize.
+    fails(
+        d,
+        &[
+            "ceremony",
+            "verify",
+            "--circuit",
+            "jurisdiction-2",
+            "--ptau",
+            "pot.ptau",
+            "--zkey",
+            "evaluation-3.final.zkey",
+        ],
+        "not for this circuit",
+    );
+    fails(
+        d,
+        &[
+            "ceremony",
+            "finalize",
+            "--circuit",
+            "evaluation-2",
+            "--ptau",
+            "pot.ptau",
+            "--zkey",
+            "evaluation-3.final.zkey",
+            "--out",
+            "keys",
+        ],
+        "not for this circuit",
+    );
+    assert!(!d.join("keys/evaluation-2.manifest.json").exists());
+    let c = ok(
+        d,
+        &[
+            "model",
+            "commit",
+            "--weights",
+            "w/model.bin",
+            "--importer",
+            "ACME-DC",
+            "--out",
+            "w/model.secret.json",
+        ],
+    );
+    let mc = c
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap()
+        .to_string();
+    let a = "w/evaluators/EVAL-LAB-A.key.json";
+    let b = "w/evaluators/EVAL-LAB-B.key.json";
+    for (key, eval, score, date, out) in [
+        (a, "CYBER-UPLIFT", "100", "20261101", "w/r1.json"),
+        (b, "BIO-UPLIFT", "2000", "20261102", "w/r2.json"),
+        (a, "REFUSAL-HARMFUL", "9600", "20261103", "w/r3.json"),
+    ] {
+        ok(
+            d,
+            &[
+                "evaluator",
+                "sign",
+                "--key",
+                key,
+                "--eval",
+                eval,
+                "--score",
+                score,
+                "--date",
+                date,
+                "--weights",
+                "w/model.bin",
+                "--out",
+                out,
+            ],
+        );
+    }
+    ok(
+        d,
+        &[
+            "agency",
+            "eval-request",
+            "--registry",
+            "w/registry.json",
+            "--importer",
+            "ACME-DC",
+            "--suite",
+            "FRONTIER-2026",
+            "--deployment-date",
+            "20261201",
+            "--out",
+            "w/ereq.json",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "prove",
+            "evaluation",
+            "--registry",
+            "w/registry.json",
+            "--secret",
+            "w/model.secret.json",
+            "--request",
+            "w/ereq.json",
+            "--out",
+            "w/eval.json",
+            "w/r1.json",
+            "w/r2.json",
+            "w/r3.json",
+        ],
+    );
+    let out = ok(
+        d,
+        &[
+            "agency",
+            "verify-evaluation",
+            "--registry",
+            "w/registry.json",
+            "--request",
+            "w/ereq.json",
+            "w/eval.json",
+        ],
+    );
+    assert!(out.starts_with("ACCEPTED") && out.contains(&mc), "{out}");
+    // The bundle names the ceremony key's circuit id.
+    let id = keys::load_manifest_of(&d.join("keys"), &Circuit::Evaluation(3))
+        .unwrap()
+        .circuit_id;
+    let bundle = std::fs::read_to_string(d.join("w/eval.json")).unwrap();
+    assert!(bundle.contains(&id), "{bundle}");
+    assert!(v.contains("circuit hash"), "{v}");
+
+    // Deployment jurisdiction.
+    ceremony(d, "jurisdiction-2");
+    let dep = serde_json::json!({
+        "version": 1, "importer": "ACME-DC", "deployment": "CHAT-EU-1",
+        "model_commitment": mc, "epoch": 202611,
+        "stores": [
+            { "id": "LOGS-1", "kind": "logs", "facility": "FR-SACLAY-01",
+              "encrypted": true, "key_fingerprint": "0x1111" },
+            { "id": "OUT-1", "kind": "outputs", "facility": "NL-AMSTERDAM-03",
+              "encrypted": true, "key_fingerprint": "0x2222" } ] });
+    std::fs::write(d.join("w/deployment.json"), dep.to_string()).unwrap();
+    ok(
+        d,
+        &[
+            "auditor",
+            "attest-deployment",
+            "--key",
+            "w/auditors/AUDIT-EU-01.key.json",
+            "--registry",
+            "w/registry.json",
+            "--deployment",
+            "w/deployment.json",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "agency",
+            "jurisdiction-request",
+            "--importer",
+            "ACME-DC",
+            "--deployment",
+            "CHAT-EU-1",
+            "--model-commitment",
+            &mc,
+            "--epoch",
+            "202611",
+            "--max-tier",
+            "1",
+            "--out",
+            "w/jreq.json",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "prove",
+            "jurisdiction",
+            "--circuit",
+            "jurisdiction-2",
+            "--registry",
+            "w/registry.json",
+            "--deployment",
+            "w/deployment.json",
+            "--request",
+            "w/jreq.json",
+            "--out",
+            "w/jur.json",
+        ],
+    );
+    let out = ok(
+        d,
+        &[
+            "agency",
+            "verify-jurisdiction",
+            "--circuit",
+            "jurisdiction-2",
+            "--registry",
+            "w/registry.json",
+            "--request",
+            "w/jreq.json",
+            "w/jur.json",
+        ],
+    );
+    assert!(out.starts_with("ACCEPTED"), "{out}");
+
+    // A proof from keys of a *different* ceremony of the same circuit is refused:
+    // the agency's verifying key is the ceremony's.
+    let other = tempfile::tempdir().unwrap();
+    ok(
+        other.path(),
+        &[
+            "setup",
+            "--circuit",
+            "jurisdiction-2",
+            "--out",
+            d.join("devkeys").to_str().unwrap(),
+        ],
+    );
+    let out = zkcc(
+        d,
+        &[
+            "agency",
+            "verify-jurisdiction",
+            "--circuit",
+            "jurisdiction-2",
+            "--keys",
+            "devkeys",
+            "--registry",
+            "w/registry.json",
+            "--request",
+            "w/jreq.json",
+            "w/jur.json",
+        ],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+}
+
+/// The made phase-1 file's Lagrange sections (computed from τ) are the ones
+/// the group FFTs derive from its powers: a prepared and a raw file give one
+/// initial key; each verifies, and a file of power 11 round-trips.
+#[test]
+fn made_phase1_prepared_and_raw_give_one_initial_key() {
+    use zkcc_prover::ceremony::zkey::Zkey;
+    let (t, a, b) = (Fr::from(1234567u64), Fr::from(89u64), Fr::from(1011u64));
+    let raw = Ptau::insecure_from_secrets(11, t, a, b, false).unwrap();
+    let prep = Ptau::insecure_from_secrets(11, t, a, b, true).unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(4);
+    let prep = Ptau::read_verified(&prep.to_bytes(), &mut rng).expect("prepared verifies");
+    let raw = Ptau::read_verified(&raw.to_bytes(), &mut rng).expect("raw verifies");
+    assert!(prep.lagrange.is_some() && raw.lagrange.is_none());
+    let r1cs = keys::r1cs_of(&Circuit::parse("request-1x1").unwrap()).unwrap();
+    let z = Zkey::new_initial(&prep, &r1cs).unwrap();
+    assert_eq!(z, Zkey::new_initial(&raw, &r1cs).unwrap());
+    // A wrong secret (another α) makes another key.
+    let other = Ptau::insecure_from_secrets(11, t, a + Fr::from(1u64), b, true).unwrap();
+    assert_ne!(z, Zkey::new_initial(&other, &r1cs).unwrap());
+    // Zero secrets and powers out of range are refused.
+    assert!(Ptau::insecure_from_secrets(11, Fr::from(0u64), a, b, false).is_err());
+    assert!(Ptau::insecure_from_secrets(0, t, a, b, false).is_err());
+    assert!(Ptau::insecure_from_secrets(29, t, a, b, false).is_err());
+}
+
+/// `ceremony init` and `verify` print the phase-1 file's BLAKE2b-512 (what
+/// `b2sum` prints, what public ceremonies publish), before checking it.
+#[test]
+fn ceremony_prints_the_phase1_files_blake2b() {
+    use blake2::{Blake2b512, Digest};
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let p =
+        Ptau::insecure_from_secrets(11, Fr::from(31u64), Fr::from(41u64), Fr::from(59u64), true)
+            .unwrap()
+            .to_bytes();
+    std::fs::write(d.join("p.ptau"), &p).unwrap();
+    let h = hex::encode(Blake2b512::digest(&p));
+    let out = ok(
+        d,
+        &[
+            "ceremony",
+            "init",
+            "--circuit",
+            "request-1x1",
+            "--ptau",
+            "p.ptau",
+            "--out",
+            "r0.zkey",
+        ],
+    );
+    assert!(out.contains(&format!("BLAKE2b-512 {h}")), "{out}");
+    let out = zkcc(
+        d,
+        &[
+            "ceremony",
+            "verify",
+            "--circuit",
+            "request-1x1",
+            "--ptau",
+            "p.ptau",
+            "--zkey",
+            "r0.zkey",
+        ],
+    );
+    assert!(
+        text(&out).contains(&format!("BLAKE2b-512 {h}")),
+        "{}",
+        text(&out)
+    );
+    // A broken file still shows its hash, then the refusal.
+    let mut broken = p.clone();
+    let n = broken.len();
+    broken[n - 70] ^= 1;
+    std::fs::write(d.join("b.ptau"), &broken).unwrap();
+    let hb = hex::encode(Blake2b512::digest(&broken));
+    let out = zkcc(
+        d,
+        &[
+            "ceremony",
+            "init",
+            "--circuit",
+            "request-1x1",
+            "--ptau",
+            "b.ptau",
+            "--out",
+            "x.zkey",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains(&format!("BLAKE2b-512 {hb}")),
+        "{}",
+        text(&out)
+    );
+    assert!(!d.join("x.zkey").exists());
+}
