@@ -104,7 +104,10 @@ pub fn scale_all<P: GLVConfig<ScalarField = Fr>>(ps: &[Affine<P>], k: &Fr) -> Ve
 }
 
 /// `k·p` for a recoded `k`.
-pub fn mul_recoded<P: GLVConfig<ScalarField = Fr>>(p: &Projective<P>, k: &Recoded) -> Projective<P> {
+pub fn mul_recoded<P: GLVConfig<ScalarField = Fr>>(
+    p: &Projective<P>,
+    k: &Recoded,
+) -> Projective<P> {
     if p.is_zero() {
         return Projective::zero();
     }

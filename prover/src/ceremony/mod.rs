@@ -148,14 +148,14 @@ pub fn finalize(
     ptau: &ptau::Ptau,
     z: zkey::Zkey,
 ) -> crate::Result<(KeyManifest, phase2::Verified)> {
-    let r1cs = keys::r1cs_of(circuit)?;
-    let pb = progress_bar("rebuilding the initial key");
-    let v = with_big_stacks(|| phase2::verify_with(&z, ptau, &r1cs, &mut checking_rng(), &pb))??;
-    if v.contributions.is_empty() {
+    if z.contributions.is_empty() {
         return Err(
             CeremonyError::Other("the key has no contribution: contribute first".into()).into(),
         );
     }
+    let r1cs = keys::r1cs_of(circuit)?;
+    let pb = progress_bar("rebuilding the initial key");
+    let v = with_big_stacks(|| phase2::verify_with(&z, ptau, &r1cs, &mut checking_rng(), &pb))??;
     let last = v
         .contributions
         .last()
