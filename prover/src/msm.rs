@@ -401,39 +401,36 @@ fn build_class<P: SWCurveConfig>(
     let c = window_for(n.max(1), bits).min(MAX_WINDOW);
     let windows = bits / c + 1;
     // Digits window-major (`digits[w * n + i]`): each window job reads its
-    // digits sequentially.
+    // digits sequentially. Each parallel task recodes a run of members and
+    // writes its part of every window (no transposition buffer).
     let mut digits = vec![0i16; n * windows];
     let modulus = <P::ScalarField as PrimeField>::MODULUS;
     let chunk = n.div_ceil(threads.max(1)).max(1);
-    let rows: Vec<Vec<i16>> = members
-        .par_chunks(chunk)
-        .map(|ms| {
-            let mut out = vec![0i16; ms.len() * windows];
-            for (o, &(i, neg)) in out.chunks_mut(windows).zip(ms) {
+    let tasks = n.div_ceil(chunk);
+    let mut parts: Vec<Vec<&mut [i16]>> = (0..tasks).map(|_| Vec::with_capacity(windows)).collect();
+    for wslice in digits.chunks_mut(n.max(1)) {
+        for (t, part) in wslice.chunks_mut(chunk).enumerate() {
+            parts[t].push(part);
+        }
+    }
+    parts
+        .into_par_iter()
+        .zip(members.par_chunks(chunk))
+        .for_each(|(mut outs, ms)| {
+            let mut row = [0i16; 254 / 2 + 2];
+            for (j, &(i, neg)) in ms.iter().enumerate() {
                 let mut m = scalars[i as usize];
                 if neg {
                     let mut r = modulus;
                     r.sub_with_borrow(&m);
                     m = r;
                 }
-                signed_digits(m.as_ref(), c, windows, o);
-            }
-            out
-        })
-        .collect();
-    digits
-        .par_chunks_mut(n.max(1))
-        .enumerate()
-        .for_each(|(w, out)| {
-            let mut k = 0;
-            for (r, ms) in rows.iter().zip(members.chunks(chunk)) {
-                for j in 0..ms.len() {
-                    out[k] = r[j * windows + w];
-                    k += 1;
+                signed_digits(m.as_ref(), c, windows, &mut row[..windows]);
+                for (o, &d) in outs.iter_mut().zip(&row[..windows]) {
+                    o[j] = d;
                 }
             }
         });
-    drop(rows);
     let (idx, neg) = members.into_iter().unzip();
     Class {
         idx,

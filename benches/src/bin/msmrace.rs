@@ -32,26 +32,40 @@ fn scalars(rng: &mut ChaCha20Rng, n: usize, witness: bool) -> Vec<<Fr as PrimeFi
         .collect()
 }
 
+/// CPU time of this process so far (user + system), from /proc: robust to
+/// other processes sharing the cores, which wall time is not.
+fn cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    // Fields 14 and 15 of stat (utime, stime), counted from 3 after ')'.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn race<G: PartialEq + std::fmt::Debug>(
     label: &str,
     runs: usize,
     mut ours: impl FnMut() -> G,
     mut theirs: impl FnMut() -> G,
 ) {
-    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let (mut a, mut b, mut ca, mut cb) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), cpu_s());
         let x = ours();
         a.push(t.elapsed().as_secs_f64());
-        let t = Instant::now();
+        ca.push(cpu_s() - c);
+        let (t, c) = (Instant::now(), cpu_s());
         let y = theirs();
         b.push(t.elapsed().as_secs_f64());
+        cb.push(cpu_s() - c);
         assert_eq!(x, y, "{label}: results differ");
     }
-    let (a, b) = (median(a), median(b));
+    let (a, b, ca, cb) = (median(a), median(b), median(ca), median(cb));
     println!(
-        "{label:<28} zkcc {a:>8.3} s   ark-ec {b:>8.3} s   {:>5.2}x",
-        b / a
+        "{label:<16} wall: zkcc {a:>7.3} s ark-ec {b:>7.3} s {:>5.2}x | CPU: zkcc {ca:>7.2} s ark-ec {cb:>7.2} s {:>5.2}x",
+        b / a,
+        cb / ca
     );
 }
 
@@ -61,22 +75,34 @@ fn main() {
     let runs: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(3);
     let n = 1usize << log;
     let mut rng = ChaCha20Rng::seed_from_u64(1);
-    let g1 = G1Projective::normalize_batch(
-        &(0..n)
-            .map(|_| G1Projective::rand(&mut rng))
-            .collect::<Vec<_>>(),
-    );
-    let g2 = G2Projective::normalize_batch(
-        &(0..n / 4)
-            .map(|_| G2Projective::rand(&mut rng))
-            .collect::<Vec<_>>(),
-    );
+    // Bases: a random point and its successive sums with another (distinct,
+    // unrelated to the scalars, and far cheaper to make than 2^LOG random
+    // scalar multiplications).
+    fn walk<G: CurveGroup>(rng: &mut ChaCha20Rng, n: usize) -> Vec<G::Affine> {
+        let (mut p, step) = (G::rand(rng), G::rand(rng));
+        let v: Vec<G> = (0..n)
+            .map(|_| {
+                p += step;
+                p
+            })
+            .collect();
+        G::normalize_batch(&v)
+    }
+    let g1 = walk::<G1Projective>(&mut rng, n);
+    let g2 = walk::<G2Projective>(&mut rng, n / 4);
     println!(
         "2^{log} G1 points, 2^{} G2 points, {} threads",
         log - 2,
         rayon::current_num_threads()
     );
     let full = scalars(&mut rng, n, false);
+    if std::env::var("ZKCC_MSMRACE_OURS").is_ok() {
+        // Profiling aid: only zkcc's MSM, uniform scalars.
+        for _ in 0..runs {
+            let _ = std::hint::black_box(zkcc_prover::msm::msm(&g1, &full));
+        }
+        return;
+    }
     race(
         "G1 uniform",
         runs,
