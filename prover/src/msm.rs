@@ -42,6 +42,25 @@ const BATCH: usize = 1024;
 /// Largest window width (digits are stored as `i16`).
 const MAX_WINDOW: usize = 15;
 
+/// Where an MSM reads its scalars: a slice aligned with the bases, or the
+/// entries of a longer slice picked by index (the witness MSMs read `z`
+/// through the key's variable indices: no per-MSM copy of the scalars).
+#[derive(Clone, Copy)]
+enum Scalars<'a, B> {
+    Direct(&'a [B]),
+    Indexed { idx: &'a [u32], values: &'a [B] },
+}
+
+impl<B: Copy> Scalars<'_, B> {
+    #[inline(always)]
+    fn get(&self, i: usize) -> B {
+        match self {
+            Scalars::Direct(s) => s[i],
+            Scalars::Indexed { idx, values } => values[idx[i] as usize],
+        }
+    }
+}
+
 /// One class of scalars: which bases, their signs and their magnitudes' digits.
 struct Class {
     /// Index into the bases.
@@ -392,7 +411,7 @@ fn unit_sum<P: SWCurveConfig>(bases: &[Affine<P>], idx: &[u32], neg: &[bool]) ->
 }
 
 fn build_class<P: SWCurveConfig>(
-    scalars: &[BigIntOf<P>],
+    scalars: Scalars<'_, BigIntOf<P>>,
     members: Vec<(u32, bool)>,
     bits: usize,
     threads: usize,
@@ -419,7 +438,7 @@ fn build_class<P: SWCurveConfig>(
         .for_each(|(mut outs, ms)| {
             let mut row = [0i16; 254 / 2 + 2];
             for (j, &(i, neg)) in ms.iter().enumerate() {
-                let mut m = scalars[i as usize];
+                let mut m = scalars.get(i as usize);
                 if neg {
                     let mut r = modulus;
                     r.sub_with_borrow(&m);
@@ -444,7 +463,25 @@ fn build_class<P: SWCurveConfig>(
 /// `Σ scalars[i]·bases[i]` over the shorter of the two slices.
 pub fn msm<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigIntOf<P>]) -> Projective<P> {
     let n = bases.len().min(scalars.len());
-    let (bases, scalars) = (&bases[..n], &scalars[..n]);
+    msm_from(&bases[..n], Scalars::Direct(&scalars[..n]))
+}
+
+/// `Σ values[idx[i]]·bases[i]` (`idx` and `bases` of the same length, every
+/// index below `values.len()`; panics otherwise).
+pub fn msm_indexed<P: SWCurveConfig>(
+    bases: &[Affine<P>],
+    idx: &[u32],
+    values: &[BigIntOf<P>],
+) -> Projective<P> {
+    assert_eq!(bases.len(), idx.len(), "one index per base");
+    msm_from(bases, Scalars::Indexed { idx, values })
+}
+
+fn msm_from<P: SWCurveConfig>(
+    bases: &[Affine<P>],
+    scalars: Scalars<'_, BigIntOf<P>>,
+) -> Projective<P> {
+    let n = bases.len();
     let mut half = <P::ScalarField as PrimeField>::MODULUS;
     half.div2();
     let modulus = <P::ScalarField as PrimeField>::MODULUS;
@@ -455,17 +492,17 @@ pub fn msm<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigIntOf<P>]) -> Pr
     let threads = rayon::current_num_threads().max(1);
     let chunk = n.div_ceil(threads).max(1);
     type Members = Vec<(u32, bool)>;
-    let parts: Vec<(Members, [Members; 4])> = scalars
-        .par_chunks(chunk)
-        .enumerate()
-        .map(|(ci, ss)| {
+    let parts: Vec<(Members, [Members; 4])> = (0..n.div_ceil(chunk))
+        .into_par_iter()
+        .map(|ci| {
             let mut u = Vec::new();
             let mut cl: [Members; 4] = Default::default();
-            for (k, x) in ss.iter().enumerate() {
+            for k in ci * chunk..((ci + 1) * chunk).min(n) {
+                let x = &scalars.get(k);
                 if x.is_zero() {
                     continue;
                 }
-                let i = (ci * chunk + k) as u32;
+                let i = k as u32;
                 let neg = *x > half;
                 let bits = if neg {
                     let mut m = modulus;
@@ -702,6 +739,29 @@ mod tests {
             check(&bases, &vec![s; bases.len()]);
         }
         check(&bases, &vec![-Fr::one(); bases.len()]);
+    }
+
+    #[test]
+    fn indexed_scalars_match_a_gathered_copy() {
+        let mut rng = ChaCha20Rng::seed_from_u64(13);
+        let values: Vec<_> = scalars(&mut rng, 9000, 0)
+            .iter()
+            .map(|x| x.into_bigint())
+            .collect();
+        let idx: Vec<u32> = (0..4000u32).map(|k| (k * 2 + k % 3) % 9000).collect();
+        let bases = random_bases::<ark_bn254::g1::Config>(&mut rng, idx.len());
+        let gathered: Vec<_> = idx.iter().map(|&i| values[i as usize]).collect();
+        assert_eq!(
+            msm_indexed(&bases, &idx, &values).into_affine(),
+            msm(&bases, &gathered).into_affine()
+        );
+        check(
+            &bases,
+            &gathered
+                .iter()
+                .map(|b| Fr::from_bigint(*b).unwrap())
+                .collect::<Vec<_>>(),
+        );
     }
 
     #[test]

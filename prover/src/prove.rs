@@ -68,9 +68,9 @@ impl<G: AffineRepr> SparseBases<G> {
 
 impl<G: CurveAffineConfig> SparseBases<G> {
     /// The MSM `Σ z[idx_k]·bases_k`.
+    /// (Reads `z` through the indices: no copy of the scalars.)
     pub fn msm(&self, z: &[BigInt]) -> G::Group {
-        let scalars: Vec<BigInt> = self.idx.par_iter().map(|&i| z[i as usize]).collect();
-        G::msm(&self.bases, &scalars)
+        G::msm_indexed(&self.bases, &self.idx, z)
     }
 }
 
@@ -81,6 +81,8 @@ pub trait CurveAffineConfig: AffineRepr {
     type Config: ark_ec::short_weierstrass::SWCurveConfig<ScalarField = Fr>;
     /// `Σ scalars_k·bases_k`.
     fn msm(bases: &[Self], scalars: &[BigInt]) -> Self::Group;
+    /// `Σ values[idx_k]·bases_k`.
+    fn msm_indexed(bases: &[Self], idx: &[u32], values: &[BigInt]) -> Self::Group;
 }
 
 impl<P: ark_ec::short_weierstrass::SWCurveConfig<ScalarField = Fr>> CurveAffineConfig
@@ -89,6 +91,13 @@ impl<P: ark_ec::short_weierstrass::SWCurveConfig<ScalarField = Fr>> CurveAffineC
     type Config = P;
     fn msm(bases: &[Self], scalars: &[BigInt]) -> ark_ec::short_weierstrass::Projective<P> {
         msm(bases, scalars)
+    }
+    fn msm_indexed(
+        bases: &[Self],
+        idx: &[u32],
+        values: &[BigInt],
+    ) -> ark_ec::short_weierstrass::Projective<P> {
+        crate::msm::msm_indexed(bases, idx, values)
     }
 }
 
