@@ -487,16 +487,17 @@ fn msm_from<P: SWCurveConfig>(
     let modulus = <P::ScalarField as PrimeField>::MODULUS;
 
     // Class every scalar by the bit length of its (folded) magnitude:
-    // (index, negate) into units, then < 2^16, < 2^32, < 2^64, and the rest.
-    const CLASS_BITS: [usize; 4] = [16, 32, 64, 254];
+    // (index, negate) into units, then < 2^16, < 2^32, < 2^64, < 2^128 and
+    // the rest.
+    const CLASS_BITS: [usize; 5] = [16, 32, 64, 128, 254];
     let threads = rayon::current_num_threads().max(1);
     let chunk = n.div_ceil(threads).max(1);
     type Members = Vec<(u32, bool)>;
-    let parts: Vec<(Members, [Members; 4])> = (0..n.div_ceil(chunk))
+    let parts: Vec<(Members, [Members; 5])> = (0..n.div_ceil(chunk))
         .into_par_iter()
         .map(|ci| {
             let mut u = Vec::new();
-            let mut cl: [Members; 4] = Default::default();
+            let mut cl: [Members; 5] = Default::default();
             for k in ci * chunk..((ci + 1) * chunk).min(n) {
                 let x = &scalars.get(k);
                 if x.is_zero() {
@@ -514,7 +515,7 @@ fn msm_from<P: SWCurveConfig>(
                 if bits <= 1 {
                     u.push((i, neg));
                 } else {
-                    let c = CLASS_BITS.iter().position(|&b| bits <= b).unwrap_or(3);
+                    let c = CLASS_BITS.iter().position(|&b| bits <= b).unwrap_or(4);
                     cl[c].push((i, neg));
                 }
             }
@@ -522,7 +523,7 @@ fn msm_from<P: SWCurveConfig>(
         })
         .collect();
     let mut units = Vec::new();
-    let mut members: [Members; 4] = Default::default();
+    let mut members: [Members; 5] = Default::default();
     for (u, cl) in parts {
         units.extend(u);
         for (m, c) in members.iter_mut().zip(cl) {
