@@ -590,8 +590,10 @@ mod tests {
     /// Scalars of every class the prover sees.
     fn scalars(rng: &mut ChaCha20Rng, n: usize, kind: usize) -> Vec<Fr> {
         (0..n)
-            .map(|i| match (kind + i) % 7 {
+            .map(|i| match (kind + i) % 9 {
                 0 => Fr::rand(rng),
+                7 => Fr::from(rng.gen::<u128>()),
+                8 => -Fr::from(rng.gen::<u128>() >> rng.gen_range(0..60)),
                 1 => Fr::from(rng.gen::<bool>() as u64),
                 2 => Fr::from(rng.gen::<u64>()),
                 3 => -Fr::from(rng.gen_range(0u64..5)),
