@@ -19,7 +19,8 @@ use super::binfile::{
 use super::CeremonyError;
 use ark_bn254::{Bn254, Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::pairing::Pairing;
-use ark_ec::{AffineRepr, CurveGroup, PrimeGroup, ScalarMul, VariableBaseMSM};
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ec::{AffineRepr, CurveGroup, PrimeGroup, ScalarMul};
 use ark_ff::{BigInteger, One, PrimeField, UniformRand, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use rand::RngCore;
@@ -309,15 +310,21 @@ impl Ptau {
         if !pairing_eq(self.tau_g1[1], a, g1, b) {
             return Err(broken("tauG2 (section 3) is not a series of powers of τ"));
         }
-        // α τ^i·G1 against τ^i·G2: e(Σ r_i·A_i, G2) = e(α·G1, Σ r_i·T2_i).
+        // α τ^i·G1 against τ^i·G2: e(Σ r_i·A_i, G2) = e(α·G1, Σ r_i·T2_i),
+        // and the same for β. One random vector serves both checks (each is
+        // still a random combination drawn after the points are fixed), so
+        // the G2 combination is computed once.
+        let r: Vec<Fr> = (0..n).map(|_| Fr::rand(rng)).collect();
+        let t = msm_fr(&self.tau_g2, &r).into_affine();
         for (series, name) in [
             (&self.alpha_tau_g1, "alphaTauG1 (section 4)"),
             (&self.beta_tau_g1, "betaTauG1 (section 5)"),
         ] {
-            let r: Vec<Fr> = (0..n).map(|_| Fr::rand(rng)).collect();
-            let a = G1Projective::msm(series, &r).map_err(|_| broken(name))?;
-            let t = G2Projective::msm(&self.tau_g2, &r).map_err(|_| broken(name))?;
-            if !pairing_eq(a.into_affine(), g2, series[0], t.into_affine()) {
+            if series.len() != n {
+                return Err(broken(name));
+            }
+            let a = msm_fr(series, &r);
+            if !pairing_eq(a.into_affine(), g2, series[0], t) {
                 return Err(broken(&format!(
                     "{name} is not a series of powers of τ times one constant"
                 )));
@@ -333,7 +340,7 @@ impl Ptau {
                 let dom = Radix2EvaluationDomain::<Fr>::new(m).ok_or_else(|| broken("domain"))?;
                 let c: Vec<Fr> = (0..m).map(|_| Fr::rand(rng)).collect();
                 let e = dom.fft(&c);
-                let msm1 = |pts: &[G1Affine], s: &[Fr]| G1Projective::msm(pts, s).ok();
+                let msm1 = |pts: &[G1Affine], s: &[Fr]| msm_fr(pts, s);
                 // The last domain of section 12 has τ^(2^(power+1) − 1) as zero.
                 let k = m.min(self.tau_g1.len());
                 if msm1(&l.tau_g1[off..off + m], &e) != msm1(&self.tau_g1[..k], &c[..k]) {
@@ -354,9 +361,7 @@ impl Ptau {
                         "lagrange betaTauG1 (section 15) for domain 2^{p}"
                     )));
                 }
-                if G2Projective::msm(&l.tau_g2[off..off + m], &e).ok()
-                    != G2Projective::msm(&self.tau_g2[..m], &c).ok()
-                {
+                if msm_fr(&l.tau_g2[off..off + m], &e) != msm_fr(&self.tau_g2[..m], &c) {
                     return Err(broken(&format!(
                         "lagrange tauG2 (section 13) for domain 2^{p}"
                     )));
@@ -367,15 +372,22 @@ impl Ptau {
     }
 }
 
+/// `Σ s_i·P_i` with zkcc's MSM ([`crate::msm`]), over the shorter slice.
+fn msm_fr<P: SWCurveConfig<ScalarField = Fr>>(ps: &[Affine<P>], s: &[Fr]) -> Projective<P> {
+    use rayon::prelude::*;
+    let b: Vec<_> = s.par_iter().map(|x| x.into_bigint()).collect();
+    crate::msm::msm(ps, &b)
+}
+
 /// `(Σ r_i·P_i, Σ r_i·P_{i+1})` over `i < len − 1`, random `r_i`.
-fn shifted_combination<G: AffineRepr<ScalarField = Fr>, R: RngCore>(ps: &[G], rng: &mut R) -> (G, G)
-where
-    G::Group: VariableBaseMSM<MulBase = G>,
-{
-    let k = ps.len() - 1;
+fn shifted_combination<P: SWCurveConfig<ScalarField = Fr>, R: RngCore>(
+    ps: &[Affine<P>],
+    rng: &mut R,
+) -> (Affine<P>, Affine<P>) {
+    let k = ps.len().saturating_sub(1);
     let r: Vec<Fr> = (0..k).map(|_| Fr::rand(rng)).collect();
-    let a = <G::Group as VariableBaseMSM>::msm(&ps[..k], &r).unwrap_or_else(|_| G::Group::zero());
-    let b = <G::Group as VariableBaseMSM>::msm(&ps[1..], &r).unwrap_or_else(|_| G::Group::zero());
+    let a = msm_fr(&ps[..k], &r);
+    let b = msm_fr(&ps[ps.len().min(1)..], &r);
     (a.into_affine(), b.into_affine())
 }
 
