@@ -50,6 +50,9 @@ pub enum CeremonyCmd {
         name: Option<String>,
     },
     /// Coordinator: the final random beacon (a public hash, iterated 2^exp times).
+    ///
+    /// Reads the key as `contribute` does: the sections it does not change
+    /// are copied unchecked (`verify` and `finalize` check them).
     Beacon {
         /// The latest .zkey.
         #[arg(long = "in")]
