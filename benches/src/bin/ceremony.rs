@@ -11,6 +11,9 @@
 //!   checks every section of it as it checks a real file.
 //! * `ceremony scale LOG` — a contribution's rescaling of `2^LOG` G1 points,
 //!   projective per point (before issue 11) against batch-affine lockstep.
+//! * `ceremony verify INIT KEY` — a key's transcript checked against its
+//!   initial key (a fixture's), as `zkcc ceremony verify` does after
+//!   rebuilding it from the phase-1 file.
 //! * `ceremony zkey CIRCUIT OUT` — writes the INITIAL `.zkey` (no
 //!   contributions) of a zkcc circuit (`shard-8x128`, `shard-1x8`,
 //!   `request-1x1`, … as `zkcc ceremony` names them) from a random τ, α, β,
@@ -32,7 +35,7 @@ use zkcc_prover::ceremony::gfft;
 
 fn usage() -> ! {
     eprintln!(
-        "usage: ceremony fft LOG | ceremony ptau POWER OUT [prepared] | ceremony zkey CIRCUIT OUT | ceremony scale LOG"
+        "usage: ceremony fft LOG | ceremony ptau POWER OUT [prepared] | ceremony zkey CIRCUIT OUT | ceremony scale LOG | ceremony verify INIT KEY"
     );
     std::process::exit(2)
 }
@@ -263,6 +266,33 @@ fn scale(log: u32) {
     }
 }
 
+/// `ceremony verify INIT KEY`: a key's whole transcript checked against its
+/// initial key ([`zkcc_prover::ceremony::phase2::verify_against`], what
+/// `zkcc ceremony verify` runs after rebuilding the initial key from the
+/// phase-1 file), both keys read with every point checked: verifies
+/// contributions to a `ceremony zkey` fixture at full size.
+fn verify(init: &str, key: &str) {
+    use zkcc_prover::ceremony::phase2;
+    use zkcc_prover::ceremony::zkey::Zkey;
+    let t = Instant::now();
+    let read = |p: &str| Zkey::read(&std::fs::read(p).expect("read the key")).expect("a valid key");
+    let (z0, z) = (read(init), read(key));
+    let t_read = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_entropy();
+    match phase2::verify_against(&z, &z0, &mut rng) {
+        Ok(v) => println!(
+            "OK: {key} follows from {init} through {} contributions (read and checked {t_read:.1} s, verified {:.1} s)",
+            v.contributions.len(),
+            t.elapsed().as_secs_f64()
+        ),
+        Err(e) => {
+            eprintln!("{key}: {e}");
+            std::process::exit(1)
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args
@@ -278,6 +308,7 @@ fn main() {
         }
         ["zkey", circuit, out] => zkey(circuit, out),
         ["scale", log] => scale(log.parse().unwrap_or_else(|_| usage())),
+        ["verify", init, key] => verify(init, key),
         _ => usage(),
     }
 }
