@@ -561,9 +561,11 @@ impl Zkey {
 /// every section against the circuit and the phase-1 file. What is checked
 /// here: the header (sizes, field, every point in it), every section's
 /// length, `L` and `H` (canonical, on the curve: G1 has cofactor 1, so in the
-/// group), and the transcript (every point in it); a key that passes can
-/// still be rejected by `verify`, and a contributor learns nothing secret
-/// from a malformed one.
+/// group), and the transcript (every point in it). The secret multiplies
+/// only points checked to lie in the prime-order groups (`δ` in G1 and G2,
+/// `L`, `H`), so a malformed pass-through section cannot draw anything about
+/// it out (no small-subgroup leak); a key that passes can still be rejected
+/// by `verify`.
 #[derive(Debug)]
 pub struct PassThrough<'a> {
     /// Signals (variables), the constant `1` included.
