@@ -206,9 +206,9 @@ pub fn run(
         model_commitment: secret.commitment.clone(),
         epoch,
         stores: vec![
-            store("PROMPT-LOGS-1", "logs", "FR-SACLAY-01", 0x5ac1_a7),
-            store("OUTPUTS-1", "outputs", "NL-AMSTERDAM-03", 0xa3_57e7),
-            store("PROMPT-LOGS-2", "logs", "DE-FRANKFURT-02", 0xf7a_0c2),
+            store("PROMPT-LOGS-1", "logs", "FR-SACLAY-01", 0x005a_c1a7),
+            store("OUTPUTS-1", "outputs", "NL-AMSTERDAM-03", 0x00a3_57e7),
+            store("PROMPT-LOGS-2", "logs", "DE-FRANKFURT-02", 0x00f7_a0c2),
         ],
         attestation: None,
     };

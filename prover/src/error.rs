@@ -86,6 +86,16 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Resu
 /// a temporary file beside it, which is then renamed over it, so a failure
 /// never leaves a half-written file nor clobbers the old one.
 pub fn write(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    write_with(path, |w| std::io::Write::write_all(w, bytes))
+}
+
+/// [`write`] for output produced piece by piece: `f` writes into a buffered
+/// writer on the temporary file (no copy of the whole output in memory),
+/// which is then flushed and renamed over `path`.
+pub fn write_with(
+    path: &std::path::Path,
+    f: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<()> {
     let io = |source| ProverError::Io {
         path: path.display().to_string(),
         source,
@@ -100,7 +110,13 @@ pub fn write(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let res = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    let res = std::fs::File::create(&tmp)
+        .and_then(|file| {
+            let mut w = std::io::BufWriter::with_capacity(8 << 20, file);
+            f(&mut w)?;
+            w.into_inner().map_err(|e| e.into_error())
+        })
+        .and_then(|_file| std::fs::rename(&tmp, path));
     if res.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

@@ -49,9 +49,17 @@ pub fn ptau(data: &[u8]) {
 
 /// Target `zkey`: parse a phase-2 key (every point checked); if it parses,
 /// its encoding parses back to the same key, and the key checked against
-/// itself as its own initial key returns.
+/// itself as its own initial key returns. The contributor's read
+/// ([`crate::ceremony::zkey::PassThrough`]) never panics either, accepts
+/// whatever the full read accepts and writes the same bytes back.
 pub fn zkey(data: &[u8]) {
+    let pass = crate::ceremony::zkey::PassThrough::read(data);
     let Ok(z) = Zkey::read(data) else { return };
+    let pass = pass.expect("the contributor's read refuses a key the full read accepts");
+    assert!(
+        pass.to_bytes() == z.to_bytes(),
+        "the contributor's read writes another key"
+    );
     let back = Zkey::read(&z.to_bytes()).expect("a parsed .zkey re-encodes to a parsable one");
     assert!(back == z, "a .zkey round trip changed the key");
     let _ = z.num_constraints();

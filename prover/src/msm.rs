@@ -618,7 +618,7 @@ mod tests {
     }
 
     fn random_bases<P: SWCurveConfig>(rng: &mut ChaCha20Rng, n: usize) -> Vec<Affine<P>> {
-        let distinct: Vec<Projective<P>> = (0..n.min(64).max(1))
+        let distinct: Vec<Projective<P>> = (0..n.clamp(1, 64))
             .map(|_| Projective::<P>::rand(rng))
             .collect();
         // Mostly distinct points, plus repeats, negations and the identity, so

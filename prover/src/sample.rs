@@ -250,20 +250,6 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)], chunk: usize) -> Samp
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn groups_add_up() {
-        for total in [0usize, 1, 4, 5, 12, 999, 1000, 1001, 5000] {
-            let g = groups_for(total);
-            assert_eq!(g.iter().map(|x| x.1).sum::<usize>(), total, "{total}");
-        }
-        assert_eq!(groups_for(1000), SAMPLE_GROUPS.to_vec());
-    }
-}
-
 /// The sample evaluation suite's id.
 pub const SAMPLE_SUITE: &str = "FRONTIER-2026";
 
@@ -310,4 +296,18 @@ pub fn add_lifecycle(registry: &mut RegistryFile, seed: u64) -> Vec<AuditorKeyFi
         .collect();
     registry.eval_suites = vec![sample_suite()];
     keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_add_up() {
+        for total in [0usize, 1, 4, 5, 12, 999, 1000, 1001, 5000] {
+            let g = groups_for(total);
+            assert_eq!(g.iter().map(|x| x.1).sum::<usize>(), total, "{total}");
+        }
+        assert_eq!(groups_for(1000), SAMPLE_GROUPS.to_vec());
+    }
 }

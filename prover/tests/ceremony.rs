@@ -329,7 +329,7 @@ fn phase2_interop_with_snarkjs_both_ways() {
     bad[pos + 3] ^= 0x40;
     assert!(matches!(Zkey::read(&bad), Err(CeremonyError::Format(..))));
     // A beacon too long to verify is refused.
-    assert!(phase2::beacon(&z0, b"x", 40, None).is_err());
+    assert!(phase2::beacon(z0.clone(), b"x", 40, None).is_err());
     // snarkjs builds the same initial key from our .r1cs (same sections, same circuit hash).
     snarkjs_ok(
         &cli,
@@ -359,7 +359,7 @@ fn phase2_interop_with_snarkjs_both_ways() {
     );
 
     // zkcc contributes, snarkjs contributes on top, zkcc verifies both.
-    let z1 = phase2::contribute(&z0, Some("zkcc"), &mut rng).unwrap();
+    let z1 = phase2::contribute(z0.clone(), Some("zkcc"), &mut rng).unwrap();
     std::fs::write(dir.join("z1.zkey"), z1.to_bytes()).unwrap();
     snarkjs_ok(
         &cli,
@@ -394,7 +394,13 @@ fn phase2_interop_with_snarkjs_both_ways() {
     );
     let z3s = Zkey::read(&std::fs::read(dir.join("z3s.zkey")).unwrap()).unwrap();
     phase2::verify(&z3s, &ptau, &r1cs, &mut rng).expect("zkcc verifies snarkjs's beacon");
-    let z3 = phase2::beacon(&z2, &hex::decode(bh).unwrap(), 10, Some("the beacon")).unwrap();
+    let z3 = phase2::beacon(
+        z2.clone(),
+        &hex::decode(bh).unwrap(),
+        10,
+        Some("the beacon"),
+    )
+    .unwrap();
     assert!(z3 == z3s, "zkcc's beacon is not snarkjs's beacon");
     std::fs::write(dir.join("final.zkey"), z3.to_bytes()).unwrap();
     snarkjs_ok(

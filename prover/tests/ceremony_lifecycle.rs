@@ -491,6 +491,39 @@ fn made_phase1_prepared_and_raw_give_one_initial_key() {
     assert!(Ptau::insecure_from_secrets(29, t, a, b, false).is_err());
 }
 
+/// The timing fixture `Zkey::insecure_initial_from_secrets` (benches'
+/// `ceremony zkey`) is byte for byte the key `init` builds from a phase-1
+/// file made with the same τ, α, β: of the domain's power (the top power
+/// missing from `H`'s interpolation) and of a larger power; a contribution
+/// to it verifies against it, and other secrets make another key.
+#[test]
+fn insecure_fixture_key_is_the_initial_key_of_the_same_secrets() {
+    use zkcc_prover::ceremony::phase2;
+    use zkcc_prover::ceremony::zkey::Zkey;
+    let (t, a, b) = (Fr::from(7654321u64), Fr::from(97u64), Fr::from(1013u64));
+    let r1cs = keys::r1cs_of(&Circuit::parse("request-1x1").unwrap()).unwrap();
+    for (power, prepared) in [(11, false), (11, true), (12, false)] {
+        let p = Ptau::insecure_from_secrets(power, t, a, b, prepared).unwrap();
+        let want = Zkey::new_initial(&p, &r1cs).unwrap();
+        let got = Zkey::insecure_initial_from_secrets(&r1cs, power, t, a, b).unwrap();
+        assert_eq!(got.domain_size, 1 << 11);
+        assert!(
+            got.to_bytes() == want.to_bytes(),
+            "power {power}, prepared {prepared}: the fixture differs from init's key"
+        );
+    }
+    let z = Zkey::insecure_initial_from_secrets(&r1cs, 11, t, a, b).unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(12);
+    let z1 = phase2::contribute(z.clone(), Some("fixture"), &mut rng).unwrap();
+    phase2::verify_against(&z1, &z, &mut rng).expect("a contribution to the fixture verifies");
+    let other = Zkey::insecure_initial_from_secrets(&r1cs, 11, t, a + Fr::from(1u64), b).unwrap();
+    assert_ne!(other.l, z.l);
+    // Too small a power, a power beyond 28 and zero secrets are refused.
+    for (power, tau) in [(10, t), (29, t), (11, Fr::from(0u64))] {
+        assert!(Zkey::insecure_initial_from_secrets(&r1cs, power, tau, a, b).is_err());
+    }
+}
+
 /// `ceremony init` and `verify` print the phase-1 file's BLAKE2b-512 (what
 /// `b2sum` prints, what public ceremonies publish), before checking it.
 #[test]

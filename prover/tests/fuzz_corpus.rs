@@ -277,8 +277,8 @@ fn regenerate_ceremony_fuzz_seeds() {
     let prep3 = Ptau::insecure_from_secrets(3, t, a, b, true).unwrap();
     let z0 = Zkey::new_initial(&prep3, &r1cs).unwrap();
     let mut crng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
-    let z1 = phase2::contribute(&z0, Some("seed"), &mut crng).unwrap();
-    let z2 = phase2::beacon(&z1, &[1, 2, 3, 4], 10, Some("beacon")).unwrap();
+    let z1 = phase2::contribute(z0.clone(), Some("seed"), &mut crng).unwrap();
+    let z2 = phase2::beacon(z1.clone(), &[1, 2, 3, 4], 10, Some("beacon")).unwrap();
     phase2::verify(&z2, &prep3, &r1cs, &mut rng).unwrap();
     let zb = z2.to_bytes();
     put("zkey", "initial", &z0.to_bytes());

@@ -9,6 +9,20 @@
 //!   large powers (snarkjs takes more than 13 min to contribute at 2^20 and
 //!   hours to prepare), never a ceremony — its maker knows τ. zkcc's reader
 //!   checks every section of it as it checks a real file.
+//! * `ceremony scale LOG` — a contribution's rescaling of `2^LOG` G1 points,
+//!   projective per point (before issue 11) against batch-affine lockstep.
+//! * `ceremony verify INIT KEY` — a key's transcript checked against its
+//!   initial key (a fixture's), as `zkcc ceremony verify` does after
+//!   rebuilding it from the phase-1 file.
+//! * `ceremony zkey CIRCUIT OUT` — writes the INITIAL `.zkey` (no
+//!   contributions) of a zkcc circuit (`shard-8x128`, `shard-1x8`,
+//!   `request-1x1`, … as `zkcc ceremony` names them) from a random τ, α, β,
+//!   computed in the field and by fixed-base multiplications
+//!   ([`zkcc_prover::ceremony::zkey::Zkey::insecure_initial_from_secrets`]):
+//!   the key `zkcc ceremony init` would build from a phase-1 file of the
+//!   domain's power with those secrets, in minutes instead of 12 at 2^20. An
+//!   *insecure timing fixture* (known secrets) for `ceremony contribute`,
+//!   `beacon` and a same-circuit comparison with snarkjs; never a ceremony.
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::scalar_mul::BatchMulPreprocessing;
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
@@ -20,7 +34,9 @@ use zkcc_prover::ceremony::binfile::{g1s_bytes, g2s_bytes, write_sections};
 use zkcc_prover::ceremony::gfft;
 
 fn usage() -> ! {
-    eprintln!("usage: ceremony fft LOG | ceremony ptau POWER OUT [prepared]");
+    eprintln!(
+        "usage: ceremony fft LOG | ceremony ptau POWER OUT [prepared] | ceremony zkey CIRCUIT OUT | ceremony scale LOG | ceremony verify INIT KEY"
+    );
     std::process::exit(2)
 }
 
@@ -161,6 +177,122 @@ fn ptau(power: u32, out: &str, prepared: bool) {
     );
 }
 
+fn zkey(circuit: &str, out: &str) {
+    use zkcc_prover::ceremony::zkey::Zkey;
+    use zkcc_prover::keys::{self, Circuit};
+    let t0 = Instant::now();
+    let c = Circuit::parse(circuit).unwrap_or_else(|e| {
+        eprintln!("{e}");
+        usage()
+    });
+    let r1cs = keys::r1cs_of(&c).expect("synthesis");
+    let t_syn = t0.elapsed().as_secs_f64();
+    let m = (r1cs.num_constraints() + r1cs.num_instance as usize)
+        .next_power_of_two()
+        .max(2);
+    let mut rng = rand::thread_rng();
+    let mut nonzero = || loop {
+        let x = Fr::rand(&mut rng);
+        if x != Fr::from(0u64) {
+            return x;
+        }
+    };
+    let (tau, alpha, beta) = (nonzero(), nonzero(), nonzero());
+    let z = Zkey::insecure_initial_from_secrets(&r1cs, m.trailing_zeros(), tau, alpha, beta)
+        .expect("fixture key");
+    let bytes = z.to_bytes();
+    std::fs::write(out, &bytes).expect("write the .zkey");
+    println!(
+        "{out}: INSECURE timing fixture (known τ, α, β; never a ceremony key): initial key of {} ({} constraints, domain {m}), {} MB, made in {:.1} s (synthesis {t_syn:.1} s)",
+        c.name(),
+        r1cs.num_constraints(),
+        bytes.len() >> 20,
+        t0.elapsed().as_secs_f64()
+    );
+}
+
+/// A contribution's rescaling of `2^log` random G1 points by one random
+/// scalar: per point GLV + wNAF in projective coordinates then one batch
+/// normalisation (zkcc before issue 11), against the batch-affine lockstep
+/// ([`gfft::scale_in_place`]), wall and process CPU time of each.
+fn scale(log: u32) {
+    let n = 1usize << log;
+    let mut rng = rand::thread_rng();
+    let pts: Vec<G1Affine> = G1Projective::normalize_batch(
+        &(0..n)
+            .map(|_| G1Projective::rand(&mut rng))
+            .collect::<Vec<_>>(),
+    );
+    let k = Fr::rand(&mut rng);
+    let cpu = || {
+        // CPU seconds of this process (user + system), from /proc.
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        let f: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        let t = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        (t(11) + t(12)) / 100.0
+    };
+    println!(
+        "rescaling 2^{log} G1 points by one scalar, {} threads",
+        rayon::current_num_threads()
+    );
+    let (t, c) = (Instant::now(), cpu());
+    let r = gfft::recode::<ark_bn254::g1::Config>(&k);
+    let old: Vec<G1Projective> = pts
+        .par_iter()
+        .with_min_len(64)
+        .map(|p| gfft::mul_recoded(&p.into_group(), &r))
+        .collect();
+    let old = G1Projective::normalize_batch(&old);
+    let (w_old, c_old) = (t.elapsed().as_secs_f64(), cpu() - c);
+    let (t, c) = (Instant::now(), cpu());
+    let mut new = pts.clone();
+    gfft::scale_in_place(&mut new, &k);
+    let (w_new, c_new) = (t.elapsed().as_secs_f64(), cpu() - c);
+    assert!(old == new, "results differ");
+    println!("| path | wall | CPU | CPU µs per point |\n|---|---:|---:|---:|");
+    for (what, w, c) in [
+        ("projective GLV + wNAF, normalise", w_old, c_old),
+        ("batch-affine lockstep", w_new, c_new),
+    ] {
+        println!(
+            "| {what} | {w:.2} s | {c:.2} s | {:.1} |",
+            c * 1e6 / n as f64
+        );
+    }
+}
+
+/// `ceremony verify INIT KEY`: a key's whole transcript checked against its
+/// initial key ([`zkcc_prover::ceremony::phase2::verify_against`], what
+/// `zkcc ceremony verify` runs after rebuilding the initial key from the
+/// phase-1 file), both keys read with every point checked: verifies
+/// contributions to a `ceremony zkey` fixture at full size.
+fn verify(init: &str, key: &str) {
+    use zkcc_prover::ceremony::phase2;
+    use zkcc_prover::ceremony::zkey::Zkey;
+    let t = Instant::now();
+    let read = |p: &str| Zkey::read(&std::fs::read(p).expect("read the key")).expect("a valid key");
+    let (z0, z) = (read(init), read(key));
+    let t_read = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_entropy();
+    match phase2::verify_against(&z, &z0, &mut rng) {
+        Ok(v) => println!(
+            "OK: {key} follows from {init} through {} contributions (read and checked {t_read:.1} s, verified {:.1} s)",
+            v.contributions.len(),
+            t.elapsed().as_secs_f64()
+        ),
+        Err(e) => {
+            eprintln!("{key}: {e}");
+            std::process::exit(1)
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args
@@ -174,6 +306,9 @@ fn main() {
         ["ptau", power, out, "prepared"] => {
             ptau(power.parse().unwrap_or_else(|_| usage()), out, true)
         }
+        ["zkey", circuit, out] => zkey(circuit, out),
+        ["scale", log] => scale(log.parse().unwrap_or_else(|_| usage())),
+        ["verify", init, key] => verify(init, key),
         _ => usage(),
     }
 }

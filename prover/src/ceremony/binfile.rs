@@ -269,10 +269,7 @@ pub fn g2_unchecked(b: &[u8]) -> Option<G2Affine> {
     Some(G2Affine::new_unchecked(x, y))
 }
 
-fn valid<P: AffineRepr>(p: &P) -> bool
-where
-    P: ark_ec::AffineRepr,
-{
+fn valid<P: AffineRepr>(p: &P) -> bool {
     p.check().is_ok()
 }
 

@@ -22,7 +22,7 @@
 //! in scalar multiplications done ([`work`] gives the total).
 use ark_bn254::Fr;
 use ark_ec::scalar_mul::glv::GLVConfig;
-use ark_ec::short_weierstrass::{Affine, Projective};
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup};
 use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
@@ -92,15 +92,252 @@ pub fn glv_mul<P: GLVConfig<ScalarField = Fr>>(p: &Projective<P>, k: &Fr) -> Pro
     mul_recoded(p, &recode::<P>(k))
 }
 
-/// Every point times one scalar (recoded once), in parallel, affine.
+/// Every point times one scalar, in parallel, affine (see [`scale_in_place`]).
 pub fn scale_all<P: GLVConfig<ScalarField = Fr>>(ps: &[Affine<P>], k: &Fr) -> Vec<Affine<P>> {
+    let mut v = ps.to_vec();
+    scale_in_place(&mut v, k);
+    v
+}
+
+/// Points a batch-affine block advances in lockstep ([`scale_in_place`]).
+const BATCH: usize = 1024;
+
+/// Every point times one scalar `k`, in place: a contribution's rescaling of
+/// `L` and `H` (1.6 M points at the demo's size).
+///
+/// Batch-affine lockstep: every point runs the same GLV + width-5 signed
+/// digit chain ([`recode`]), so blocks of [`BATCH`] points advance one
+/// operation at a time, in affine coordinates, the block's denominators
+/// inverted together (Montgomery's trick: 3 multiplications each and one
+/// inversion per block). An affine addition then costs about 6
+/// multiplications against 11 to 16 for a mixed or projective one, a doubling
+/// about 7; the tables of odd multiples come out affine for free and nothing
+/// is normalised at the end.
+///
+/// Affine formulas fail when the two points share an `x`. Here the
+/// accumulator is `c·P` and each table entry `e·P` for integers `c`, `e` fixed
+/// by `k` alone, so for `P ≠ O` in this group of prime order a clash happens
+/// for every point or for none: [`Chain::of`] follows `c` in the scalar
+/// field and takes the projective path ([`mul_recoded`]) if any addition
+/// would clash (or if the chain does not end at `k`). The identity stays the
+/// identity. Blocks run in parallel (rayon).
+pub fn scale_in_place<P: GLVConfig<ScalarField = Fr>>(ps: &mut [Affine<P>], k: &Fr) {
     let r = recode::<P>(k);
-    let v: Vec<Projective<P>> = ps
-        .par_iter()
-        .with_min_len(64)
-        .map(|p| mul_recoded(&p.into_group(), &r))
+    match &r {
+        Recoded::Zero => ps.par_iter_mut().for_each(|p| *p = Affine::zero()),
+        Recoded::One => {}
+        Recoded::MinusOne => ps.par_iter_mut().for_each(|p| *p = -*p),
+        Recoded::Glv { .. } => match Chain::of::<P>(k, &r) {
+            Some(chain) => ps
+                .par_chunks_mut(BATCH)
+                .for_each(|block| chain.run(block, &r)),
+            None => ps
+                .par_chunks_mut(BATCH)
+                .for_each(|block| projective_block(block, &r)),
+        },
+    }
+}
+
+fn projective_block<P: GLVConfig<ScalarField = Fr>>(block: &mut [Affine<P>], r: &Recoded) {
+    let v: Vec<Projective<P>> = block
+        .iter()
+        .map(|p| mul_recoded(&p.into_group(), r))
         .collect();
-    Projective::normalize_batch(&v)
+    block.copy_from_slice(&Projective::normalize_batch(&v));
+}
+
+/// One step of a [`Chain`]; table entries `0..8` are `±(2i+1)·P`, `8..16`
+/// their endomorphic images (`±λ(2i+1)·P`), as in [`mul_recoded`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    /// The accumulator doubles.
+    Double,
+    /// The accumulator starts as table entry `.0`, negated if `.1`.
+    Set(usize, bool),
+    /// Table entry `.0` (negated if `.1`) is added to the accumulator.
+    Add(usize, bool),
+}
+
+/// The operations that multiply by one recoded scalar, with no affine
+/// exception (see [`scale_in_place`]).
+#[derive(Clone, Debug)]
+struct Chain {
+    ops: Vec<Op>,
+    neg1: bool,
+    neg2: bool,
+}
+
+impl Chain {
+    /// The chain of `r = recode(k)`, `None` if an addition would meet equal
+    /// or opposite points or the chain does not compute `k`.
+    fn of<P: GLVConfig<ScalarField = Fr>>(k: &Fr, r: &Recoded) -> Option<Self> {
+        let Recoded::Glv { neg1, d1, neg2, d2 } = r else {
+            return None;
+        };
+        let (neg1, neg2) = (*neg1, *neg2);
+        // The multiple of P that table entry e holds.
+        let entry = |e: usize| -> Fr {
+            let odd = Fr::from((2 * (e % TABLE) + 1) as u64);
+            match (e < TABLE, neg1, neg2) {
+                (true, false, _) => odd,
+                (true, true, _) => -odd,
+                (false, _, false) => P::LAMBDA * odd,
+                (false, _, true) => -(P::LAMBDA * odd),
+            }
+        };
+        let mut ops = Vec::new();
+        let mut c: Option<Fr> = None;
+        for i in (0..d1.len().max(d2.len())).rev() {
+            if let Some(c) = c.as_mut() {
+                ops.push(Op::Double);
+                c.double_in_place();
+            }
+            for (d, off) in [(d1.get(i), 0), (d2.get(i), TABLE)] {
+                let d = match d {
+                    Some(&d) if d != 0 => d,
+                    _ => continue,
+                };
+                let e = off + d.unsigned_abs() as usize / 2;
+                let v = if d < 0 { -entry(e) } else { entry(e) };
+                match c.as_mut() {
+                    None => {
+                        ops.push(Op::Set(e, d < 0));
+                        c = Some(v);
+                    }
+                    Some(c) => {
+                        if *c == v || *c == -v {
+                            return None;
+                        }
+                        ops.push(Op::Add(e, d < 0));
+                        *c += v;
+                    }
+                }
+            }
+        }
+        (c == Some(*k)).then_some(Self { ops, neg1, neg2 })
+    }
+
+    /// Runs the chain over a block in place (the projective path if a
+    /// denominator is zero after all, which [`Chain::of`] rules out).
+    fn run<P: GLVConfig<ScalarField = Fr>>(&self, block: &mut [Affine<P>], r: &Recoded) {
+        if !self.try_run(block) {
+            projective_block(block, r);
+        }
+    }
+
+    fn try_run<P: GLVConfig<ScalarField = Fr>>(&self, block: &mut [Affine<P>]) -> bool {
+        let idx: Vec<usize> = (0..block.len()).filter(|&i| !block[i].is_zero()).collect();
+        if idx.is_empty() {
+            return true;
+        }
+        let mut scratch = Vec::with_capacity(idx.len());
+        // Odd multiples ±(2i+1)·P, affine, built in lockstep too.
+        let base: Vec<Affine<P>> = idx
+            .iter()
+            .map(|&i| if self.neg1 { -block[i] } else { block[i] })
+            .collect();
+        let mut twice = base.clone();
+        if !batch_double(&mut twice, &mut scratch) {
+            return false;
+        }
+        let mut tab = vec![[Affine::<P>::zero(); 2 * TABLE]; idx.len()];
+        let mut cur = base;
+        for i in 0..TABLE {
+            if i > 0 && !batch_add(&mut cur, |j| twice[j], &mut scratch) {
+                return false;
+            }
+            for (t, p) in tab.iter_mut().zip(&cur) {
+                t[i] = *p;
+            }
+        }
+        let same = self.neg1 == self.neg2;
+        for t in tab.iter_mut() {
+            for i in 0..TABLE {
+                let e = P::endomorphism_affine(&t[i]);
+                t[TABLE + i] = if same { e } else { -e };
+            }
+        }
+        let at = |t: &[Affine<P>; 2 * TABLE], e: usize, neg: bool| {
+            if neg {
+                -t[e]
+            } else {
+                t[e]
+            }
+        };
+        let mut acc = cur;
+        for op in &self.ops {
+            let ok = match *op {
+                Op::Set(e, neg) => {
+                    for (a, t) in acc.iter_mut().zip(&tab) {
+                        *a = at(t, e, neg);
+                    }
+                    true
+                }
+                Op::Double => batch_double(&mut acc, &mut scratch),
+                Op::Add(e, neg) => batch_add(&mut acc, |j| at(&tab[j], e, neg), &mut scratch),
+            };
+            if !ok {
+                return false;
+            }
+        }
+        for (&i, a) in idx.iter().zip(acc) {
+            block[i] = a;
+        }
+        true
+    }
+}
+
+/// `acc[j] += add(j)` for every `j`, affine, one shared inversion; `false`
+/// (and `acc` unchanged) if some `x` coordinates coincide. No point may be
+/// the identity.
+fn batch_add<P: SWCurveConfig>(
+    acc: &mut [Affine<P>],
+    add: impl Fn(usize) -> Affine<P>,
+    prod: &mut Vec<P::BaseField>,
+) -> bool {
+    prod.clear();
+    let mut t = P::BaseField::one();
+    for (j, a) in acc.iter().enumerate() {
+        prod.push(t);
+        t *= add(j).x - a.x;
+    }
+    let Some(mut inv) = t.inverse() else {
+        return false;
+    };
+    for j in (0..acc.len()).rev() {
+        let (a, b) = (acc[j], add(j));
+        let dx = b.x - a.x;
+        let lambda = (b.y - a.y) * inv * prod[j];
+        inv *= dx;
+        let x3 = lambda.square() - a.x - b.x;
+        let y3 = lambda * (a.x - x3) - a.y;
+        acc[j] = Affine::new_unchecked(x3, y3);
+    }
+    true
+}
+
+/// `acc[j] ← 2·acc[j]`, affine, one shared inversion (see [`batch_add`]).
+fn batch_double<P: SWCurveConfig>(acc: &mut [Affine<P>], prod: &mut Vec<P::BaseField>) -> bool {
+    prod.clear();
+    let mut t = P::BaseField::one();
+    for a in acc.iter() {
+        prod.push(t);
+        t *= a.y.double();
+    }
+    let Some(mut inv) = t.inverse() else {
+        return false;
+    };
+    for j in (0..acc.len()).rev() {
+        let a = acc[j];
+        let dy = a.y.double();
+        let x2 = a.x.square();
+        let lambda = (x2.double() + x2 + P::COEFF_A) * inv * prod[j];
+        inv *= dy;
+        let x3 = lambda.square() - a.x.double();
+        let y3 = lambda * (a.x - x3) - a.y;
+        acc[j] = Affine::new_unchecked(x3, y3);
+    }
+    true
 }
 
 /// `k·p` for a recoded `k`.
@@ -331,6 +568,68 @@ mod tests {
             let want: Vec<G1Affine> = ps.iter().map(|p| (*p * k).into_affine()).collect();
             assert_eq!(scale_all(&ps, &k), want, "k = {k}");
         }
+    }
+
+    /// The batch-affine rescaling against the generic multiplication: random
+    /// points over several blocks with identities among them, the edge
+    /// scalars 0, 1, 2, r − 1 (= −1), −2 and random ones, on G1 and G2.
+    #[test]
+    fn scale_in_place_matches_the_generic_multiplication() {
+        let mut rng = StdRng::seed_from_u64(11);
+        let n = 2 * BATCH + 77;
+        let mut ps: Vec<G1Affine> = G1Projective::normalize_batch(
+            &(0..n)
+                .map(|_| G1Projective::rand(&mut rng))
+                .collect::<Vec<_>>(),
+        );
+        for i in [0, 5, BATCH - 1, BATCH, n - 1] {
+            ps[i] = G1Affine::zero();
+        }
+        // A block of identities only.
+        ps.extend(vec![G1Affine::zero(); BATCH]);
+        let r_minus_1 = Fr::from_bigint({
+            let mut m = Fr::MODULUS;
+            m.sub_with_borrow(&1u64.into());
+            m
+        })
+        .unwrap();
+        let edge = [
+            Fr::zero(),
+            Fr::one(),
+            Fr::from(2u64),
+            r_minus_1,
+            -Fr::from(2u64),
+        ];
+        let random: Vec<Fr> = (0..6).map(|_| Fr::rand(&mut rng)).collect();
+        for k in edge.into_iter().chain(random) {
+            let want: Vec<G1Affine> =
+                G1Projective::normalize_batch(&ps.iter().map(|p| *p * k).collect::<Vec<_>>());
+            let mut got = ps.clone();
+            scale_in_place(&mut got, &k);
+            assert!(got == want, "G1, k = {k}");
+        }
+        let q: Vec<G2Affine> = (0..40).map(|_| G2Affine::rand(&mut rng)).collect();
+        for k in [Fr::one(), r_minus_1, Fr::rand(&mut rng)] {
+            let want: Vec<G2Affine> = q.iter().map(|p| (*p * k).into_affine()).collect();
+            assert_eq!(scale_all(&q, &k), want, "G2, k = {k}");
+        }
+    }
+
+    /// Random scalars take the batch-affine chain (no clash), which computes
+    /// `k`; a chain that would not compute `k` is refused.
+    #[test]
+    fn chains_of_random_scalars_have_no_affine_exception() {
+        use ark_bn254::g1::Config;
+        let mut rng = StdRng::seed_from_u64(12);
+        for _ in 0..200 {
+            let k = Fr::rand(&mut rng);
+            let r = recode::<Config>(&k);
+            let c = Chain::of::<Config>(&k, &r).expect("a clash-free chain");
+            let doublings = c.ops.iter().filter(|o| **o == Op::Double).count();
+            assert!(doublings <= 130, "{doublings} doublings");
+            assert!(Chain::of::<Config>(&(k + Fr::one()), &r).is_none());
+        }
+        assert!(Chain::of::<Config>(&Fr::one(), &Recoded::One).is_none());
     }
 
     #[test]

@@ -86,6 +86,61 @@ pub fn load_zkey(path: &Path) -> crate::Result<zkey::Zkey> {
     Ok(zkey::Zkey::read(&crate::error::read(path)?)?)
 }
 
+/// What [`contribute_file`] adds: a contribution with fresh randomness from
+/// the OS, or the beacon from a public hash.
+pub enum Step<'a> {
+    /// A contribution (`zkcc ceremony contribute`).
+    Contribution,
+    /// The beacon (`zkcc ceremony beacon`): its hash and iterations exponent.
+    Beacon(&'a [u8], u8),
+}
+
+/// Reads the `.zkey` at `input`, adds a contribution or the beacon and writes
+/// the result to `out`, logging each step's time (`RUST_LOG=zkcc_prover=info`).
+/// The key is read with [`zkey::PassThrough::read`]: only what a contribution
+/// changes is parsed and checked, the rest is copied as it is. That skips the
+/// subgroup checks of `B2` and the other sections a contributor passes on
+/// unchanged; the keys' soundness never rests on a contributor's checks, since
+/// `ceremony verify` and `finalize` check every point and section of the
+/// final key. Returns the new contribution and how many there are now.
+pub fn contribute_file(
+    input: &Path,
+    out: &Path,
+    name: Option<&str>,
+    step: Step<'_>,
+) -> crate::Result<(zkey::Contribution, usize)> {
+    let t = std::time::Instant::now();
+    let bytes = crate::error::read(input)?;
+    tracing::info!(
+        seconds = t.elapsed().as_secs_f64(),
+        bytes = bytes.len(),
+        "read the key"
+    );
+    let t = std::time::Instant::now();
+    let mut z = zkey::PassThrough::read(&bytes)?;
+    tracing::info!(
+        seconds = t.elapsed().as_secs_f64(),
+        "checked the header, L, H and the transcript (other sections passed through)"
+    );
+    let t = std::time::Instant::now();
+    match step {
+        Step::Contribution => {
+            phase2::contribute_pass_through(&mut z, name, &mut rand::rngs::OsRng)?
+        }
+        Step::Beacon(hash, exp) => phase2::beacon_pass_through(&mut z, hash, exp, name)?,
+    }
+    tracing::info!(seconds = t.elapsed().as_secs_f64(), "contribution");
+    let t = std::time::Instant::now();
+    crate::error::write_with(out, |w| z.write_to(w))?;
+    tracing::info!(seconds = t.elapsed().as_secs_f64(), "wrote the key");
+    let last = z
+        .contributions
+        .last()
+        .cloned()
+        .ok_or_else(|| CeremonyError::Other("no contribution added".into()))?;
+    Ok((last, z.contributions.len()))
+}
+
 /// Stack of each worker thread of [`with_big_stacks`]: the group FFTs and
 /// MSMs over a 2^20 domain overflowed rayon's default 2 MB (seen on
 /// `shard-8x128` from a raw phase-1 file of power 20).

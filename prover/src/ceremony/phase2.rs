@@ -17,7 +17,7 @@
 use super::binfile::g1_uncompressed;
 use super::ffrng::{beacon_rng, hash_to_g2};
 use super::ptau::{pairing_eq, Ptau};
-use super::zkey::{Contribution, Zkey};
+use super::zkey::{Contribution, PassThrough, Zkey};
 use super::CeremonyError;
 use crate::r1cs::R1cs;
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine};
@@ -30,41 +30,85 @@ type Res<T> = Result<T, CeremonyError>;
 
 /// The transcript hasher after the circuit hash and the given contributions.
 fn transcript_after(z: &Zkey, upto: usize) -> Blake2b512 {
+    transcript_of(&z.cs_hash, &z.contributions[..upto])
+}
+
+fn transcript_of(cs_hash: &[u8; 64], contributions: &[Contribution]) -> Blake2b512 {
     let mut h = Blake2b512::new();
-    h.update(z.cs_hash);
-    for c in &z.contributions[..upto] {
+    h.update(cs_hash);
+    for c in contributions {
         c.hash_into(&mut h);
     }
     h
 }
 
-fn scale(ps: &[G1Affine], k: Fr) -> Vec<G1Affine> {
-    super::gfft::scale_all(ps, &k)
+/// What a contribution changes in a key, borrowed from a [`Zkey`] or a
+/// [`PassThrough`].
+struct Moving<'a> {
+    cs_hash: &'a [u8; 64],
+    contributions: &'a mut Vec<Contribution>,
+    delta_g1: &'a mut G1Affine,
+    delta_g2: &'a mut G2Affine,
+    l: &'a mut [G1Affine],
+    h: &'a mut [G1Affine],
 }
 
+impl<'a> From<&'a mut Zkey> for Moving<'a> {
+    fn from(z: &'a mut Zkey) -> Self {
+        Self {
+            cs_hash: &z.cs_hash,
+            contributions: &mut z.contributions,
+            delta_g1: &mut z.delta_g1,
+            delta_g2: &mut z.delta_g2,
+            l: &mut z.l,
+            h: &mut z.h,
+        }
+    }
+}
+
+impl<'a, 'b> From<&'a mut PassThrough<'b>> for Moving<'a> {
+    fn from(z: &'a mut PassThrough<'b>) -> Self {
+        Self {
+            cs_hash: &z.cs_hash,
+            contributions: &mut z.contributions,
+            delta_g1: &mut z.delta_g1,
+            delta_g2: &mut z.delta_g2,
+            l: &mut z.l,
+            h: &mut z.h,
+        }
+    }
+}
+
+/// Applies the secret `x` in place: `δ·x`, `L/x`, `H/x`, the proof of
+/// knowledge and the transcript entry (no copy of the key).
 fn apply(
-    z: &Zkey,
+    z: Moving<'_>,
     x: Fr,
     g1_s: G1Affine,
     name: Option<&str>,
     beacon: Option<(u8, Vec<u8>)>,
-) -> Res<Zkey> {
+) -> Res<()> {
     let xinv = x
         .inverse()
         .ok_or_else(|| CeremonyError::Other("zero contribution secret".into()))?;
     let g1_sx = (g1_s * x).into_affine();
-    let mut h = transcript_after(z, z.contributions.len());
+    let mut h = transcript_of(z.cs_hash, z.contributions);
     h.update(g1_uncompressed(&g1_s));
     h.update(g1_uncompressed(&g1_sx));
     let transcript: [u8; 64] = h.finalize().into();
     let g2_spx = (hash_to_g2(&transcript) * x).into_affine();
-    let mut out = z.clone();
-    out.delta_g1 = (z.delta_g1 * x).into_affine();
-    out.delta_g2 = (z.delta_g2 * x).into_affine();
-    out.l = scale(&z.l, xinv);
-    out.h = scale(&z.h, xinv);
-    out.contributions.push(Contribution {
-        delta_after: out.delta_g1,
+    *z.delta_g1 = (*z.delta_g1 * x).into_affine();
+    *z.delta_g2 = (*z.delta_g2 * x).into_affine();
+    let t = std::time::Instant::now();
+    super::gfft::scale_in_place(z.l, &xinv);
+    super::gfft::scale_in_place(z.h, &xinv);
+    tracing::info!(
+        seconds = t.elapsed().as_secs_f64(),
+        points = z.l.len() + z.h.len(),
+        "rescaled L and H"
+    );
+    z.contributions.push(Contribution {
+        delta_after: *z.delta_g1,
         g1_s,
         g1_sx,
         g2_spx,
@@ -73,7 +117,7 @@ fn apply(
         name: name.map(truncate_name),
         beacon,
     });
-    Ok(out)
+    Ok(())
 }
 
 /// A name cut to at most 64 bytes at a character boundary (snarkjs's limit).
@@ -91,12 +135,33 @@ fn truncate_name(n: &str) -> String {
 pub const MAX_BEACON_EXP: u8 = 32;
 
 /// A contribution with fresh randomness from `rng` (the secret is dropped
-/// when this returns: "toxic waste" never leaves the function).
+/// when this returns: "toxic waste" never leaves the function). Takes the key
+/// by value and changes it in place.
 pub fn contribute<R: RngCore + rand::CryptoRng>(
-    z: &Zkey,
+    mut z: Zkey,
     name: Option<&str>,
     rng: &mut R,
 ) -> Res<Zkey> {
+    contribute_to((&mut z).into(), name, rng)?;
+    Ok(z)
+}
+
+/// [`contribute`] on a key read with [`PassThrough::read`] (what `zkcc
+/// ceremony contribute` does: the sections a contribution does not change are
+/// neither checked nor parsed; see [`PassThrough`] for why that is safe).
+pub fn contribute_pass_through<R: RngCore + rand::CryptoRng>(
+    z: &mut PassThrough<'_>,
+    name: Option<&str>,
+    rng: &mut R,
+) -> Res<()> {
+    contribute_to(z.into(), name, rng)
+}
+
+fn contribute_to<R: RngCore + rand::CryptoRng>(
+    z: Moving<'_>,
+    name: Option<&str>,
+    rng: &mut R,
+) -> Res<()> {
     let mut x = Fr::rand(rng);
     while x.is_zero() {
         x = Fr::rand(rng);
@@ -108,7 +173,22 @@ pub fn contribute<R: RngCore + rand::CryptoRng>(
 /// The random beacon: the contribution anyone can recompute from a public
 /// `hash` (1 to 255 bytes) iterated `2^exp` times (`10 ≤ exp ≤`
 /// [`MAX_BEACON_EXP`]).
-pub fn beacon(z: &Zkey, hash: &[u8], exp: u8, name: Option<&str>) -> Res<Zkey> {
+pub fn beacon(mut z: Zkey, hash: &[u8], exp: u8, name: Option<&str>) -> Res<Zkey> {
+    beacon_to((&mut z).into(), hash, exp, name)?;
+    Ok(z)
+}
+
+/// [`beacon`] on a key read with [`PassThrough::read`].
+pub fn beacon_pass_through(
+    z: &mut PassThrough<'_>,
+    hash: &[u8],
+    exp: u8,
+    name: Option<&str>,
+) -> Res<()> {
+    beacon_to(z.into(), hash, exp, name)
+}
+
+fn beacon_to(z: Moving<'_>, hash: &[u8], exp: u8, name: Option<&str>) -> Res<()> {
     if hash.is_empty() || hash.len() > 255 || !(10..=MAX_BEACON_EXP).contains(&exp) {
         return Err(CeremonyError::Other(format!(
             "beacon: hash of 1 to 255 bytes and 10 ≤ iterations exponent ≤ {MAX_BEACON_EXP}"
@@ -277,4 +357,87 @@ pub fn verify_against<R: RngCore>(z: &Zkey, init: &Zkey, rng: &mut R) -> Res<Ver
 /// snarkjs's `sameRatio`: no identity point, and `e(a, d) = e(b, c)`.
 fn same_ratio(a: G1Affine, b: G1Affine, c: G2Affine, d: G2Affine) -> bool {
     !(a.is_zero() || b.is_zero() || c.is_zero() || d.is_zero()) && pairing_eq(a, d, b, c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ceremony::binfile::SectionFile;
+    use crate::keys::{self, Circuit};
+    use rand::SeedableRng;
+
+    /// A small initial key (the insecure fixture, known secrets).
+    fn initial() -> Zkey {
+        let r1cs = keys::r1cs_of(&Circuit::parse("request-1x1").unwrap()).unwrap();
+        Zkey::insecure_initial_from_secrets(
+            &r1cs,
+            11,
+            Fr::from(123u64),
+            Fr::from(45u64),
+            Fr::from(67u64),
+        )
+        .unwrap()
+    }
+
+    /// Where section `ty` starts in `bytes`.
+    fn offset(bytes: &[u8], ty: u32) -> usize {
+        let f = SectionFile::parse(bytes, b"zkey", "zkey").unwrap();
+        f.section(ty).unwrap().as_ptr() as usize - bytes.as_ptr() as usize
+    }
+
+    /// Read and written back unchanged, a key is byte for byte itself; a
+    /// contribution and a beacon through [`PassThrough`] give the bytes the
+    /// full path gives with the same randomness, and they verify.
+    #[test]
+    fn pass_through_contribution_is_the_full_paths() {
+        let z0 = initial();
+        let b0 = z0.to_bytes();
+        assert!(PassThrough::read(&b0).unwrap().to_bytes() == b0);
+        let mut full_rng = rand::rngs::StdRng::seed_from_u64(5);
+        let mut pt_rng = rand::rngs::StdRng::seed_from_u64(5);
+        let z1 = contribute(z0.clone(), Some("full"), &mut full_rng).unwrap();
+        let mut pt = PassThrough::read(&b0).unwrap();
+        contribute_pass_through(&mut pt, Some("full"), &mut pt_rng).unwrap();
+        let b1 = pt.to_bytes();
+        assert!(b1 == z1.to_bytes(), "the contributions differ");
+        let z2 = beacon(z1.clone(), &[9; 32], 10, Some("b")).unwrap();
+        let mut pt = PassThrough::read(&b1).unwrap();
+        beacon_pass_through(&mut pt, &[9; 32], 10, Some("b")).unwrap();
+        let b2 = pt.to_bytes();
+        assert!(b2 == z2.to_bytes(), "the beacons differ");
+        let read = Zkey::read(&b2).unwrap();
+        let v = verify_against(&read, &z0, &mut full_rng).unwrap();
+        assert_eq!(v.contributions.len(), 2);
+        // The old key is untouched: the pass-through read borrows it.
+        assert_eq!(Zkey::read(&b0).unwrap(), z0);
+    }
+
+    /// What a contributor checks and what it leaves to `verify`: a point off
+    /// the curve in `L` or `H` is refused, a wrong section length too; one in
+    /// `B2` (passed through) is not, and the full read (`verify`,
+    /// `finalize`) refuses it.
+    #[test]
+    fn pass_through_checks_what_it_changes_and_verify_the_rest() {
+        let z0 = initial();
+        let b0 = z0.to_bytes();
+        for (ty, what) in [(8u32, "L[0]"), (9, "H[0]")] {
+            let mut b = b0.clone();
+            b[offset(&b0, ty) + 32] ^= 1;
+            match PassThrough::read(&b) {
+                Err(CeremonyError::BadPoint(_, w)) => assert_eq!(w, what),
+                other => panic!("{what}: {other:?}"),
+            }
+        }
+        let mut b = b0.clone();
+        b[offset(&b0, 7) + 3 * 128 + 64] ^= 1;
+        assert!(PassThrough::read(&b).is_ok());
+        match Zkey::read(&b) {
+            Err(CeremonyError::BadPoint(_, w)) => assert_eq!(w, "B2[3]"),
+            other => panic!("B2: {other:?}"),
+        }
+        // A key whose B2 is one point short.
+        let mut short = z0.clone();
+        short.b2.pop();
+        assert!(PassThrough::read(&short.to_bytes()).is_err());
+    }
 }

@@ -135,67 +135,19 @@ impl Zkey {
     /// Parses a `.zkey`, checking every point.
     pub fn read(bytes: &[u8]) -> Res<Self> {
         let f = SectionFile::parse(bytes, b"zkey", KIND)?;
-        if f.version != 1 {
-            return Err(CeremonyError::Format(
-                KIND,
-                format!("version {} (1 expected)", f.version),
-            ));
-        }
-        let mut r = Reader::new(KIND, "protocol (section 1)", f.section(1)?);
-        if r.u32()? != 1 {
-            return Err(CeremonyError::Format(KIND, "not a Groth16 key".into()));
-        }
-        r.finish()?;
-        let mut r = Reader::new(KIND, "header (section 2)", f.section(2)?);
-        let n8q = r.u32()?;
-        let q = r.take(n8q as usize)?;
-        let n8r = r.u32()?;
-        let rr = r.take(n8r as usize)?;
-        if n8q != 32
-            || n8r != 32
-            || super::binfile::bigint_le(q) != Fq::MODULUS
-            || super::binfile::bigint_le(rr) != Fr::MODULUS
-        {
-            return Err(CeremonyError::Format(
-                KIND,
-                "not a BN254 (bn128) key".into(),
-            ));
-        }
-        let (n_vars, n_public, domain_size) = (r.u32()?, r.u32()?, r.u32()?);
-        if n_public >= n_vars || !domain_size.is_power_of_two() || domain_size > 1 << 28 {
-            return Err(CeremonyError::Format(
-                KIND,
-                "header sizes out of range".into(),
-            ));
-        }
-        let g1 = |r: &mut Reader, w: &str| -> Res<G1Affine> {
-            Ok(read_g1s(r.take(64)?, 1, KIND, w)?[0])
-        };
-        let g2 = |r: &mut Reader, w: &str| -> Res<G2Affine> {
-            Ok(read_g2s(r.take(128)?, 1, KIND, w)?[0])
-        };
-        let alpha_g1 = g1(&mut r, "alpha1")?;
-        let beta_g1 = g1(&mut r, "beta1")?;
-        let beta_g2 = g2(&mut r, "beta2")?;
-        let gamma_g2 = g2(&mut r, "gamma2")?;
-        let delta_g1 = g1(&mut r, "delta1")?;
-        let delta_g2 = g2(&mut r, "delta2")?;
-        r.finish()?;
+        let Header {
+            n_vars,
+            n_public,
+            domain_size,
+            alpha_g1,
+            beta_g1,
+            beta_g2,
+            gamma_g2,
+            delta_g1,
+            delta_g2,
+        } = Header::read(&f)?;
         let (nv, np, n) = (n_vars as usize, n_public as usize, domain_size as usize);
-        let exact = |ty: u32, count: usize, size: usize, name: &str| -> Res<&[u8]> {
-            let s = f.section(ty)?;
-            if s.len() != count * size {
-                return Err(CeremonyError::Format(
-                    KIND,
-                    format!(
-                        "{name} (section {ty}) has {} bytes, {} expected",
-                        s.len(),
-                        count * size
-                    ),
-                ));
-            }
-            Ok(s)
-        };
+        let exact = |ty, count, size, name: &str| exact_section(&f, ty, count, size, name);
         let ic = read_g1s(exact(3, np + 1, 64, "IC")?, np + 1, KIND, "IC")?;
         let mut r = Reader::new(KIND, "coefficients (section 4)", f.section(4)?);
         let nc = r.u32()? as usize;
@@ -233,73 +185,7 @@ impl Zkey {
         let b2 = read_g2s(exact(7, nv, 128, "B2")?, nv, KIND, "B2")?;
         let l = read_g1s(exact(8, nv - np - 1, 64, "L (C)")?, nv - np - 1, KIND, "L")?;
         let h = read_g1s(exact(9, n, 64, "H")?, n, KIND, "H")?;
-        let mut r = Reader::new(KIND, "contributions (section 10)", f.section(10)?);
-        let mut cs_hash = [0u8; 64];
-        cs_hash.copy_from_slice(r.take(64)?);
-        let k = r.u32()?;
-        let mut contributions = Vec::new();
-        for i in 0..k {
-            let what = format!("contribution {i}");
-            let delta_after = read_g1s(r.take(64)?, 1, KIND, &what)?[0];
-            let g1_s = read_g1s(r.take(64)?, 1, KIND, &what)?[0];
-            let g1_sx = read_g1s(r.take(64)?, 1, KIND, &what)?[0];
-            let g2_spx = read_g2s(r.take(128)?, 1, KIND, &what)?[0];
-            let mut transcript = [0u8; 64];
-            transcript.copy_from_slice(r.take(64)?);
-            let kind = r.u32()?;
-            let plen = r.u32()? as usize;
-            let mut p = Reader::new(KIND, "contribution parameters", r.take(plen)?);
-            let (mut name, mut exp, mut bh) = (None, None, None);
-            let mut last = 0u8;
-            while !p.done() {
-                let ty = p.take(1)?[0];
-                if ty <= last {
-                    return Err(CeremonyError::Format(
-                        KIND,
-                        format!("{what}: parameters out of order"),
-                    ));
-                }
-                last = ty;
-                match ty {
-                    1 => {
-                        let len = p.take(1)?[0] as usize;
-                        name = Some(String::from_utf8_lossy(p.take(len)?).into_owned());
-                    }
-                    2 => exp = Some(p.take(1)?[0]),
-                    3 => {
-                        let len = p.take(1)?[0] as usize;
-                        bh = Some(p.take(len)?.to_vec());
-                    }
-                    _ => {
-                        return Err(CeremonyError::Format(
-                            KIND,
-                            format!("{what}: unknown parameter {ty}"),
-                        ))
-                    }
-                }
-            }
-            let beacon = match (kind, exp, bh) {
-                (0, None, None) => None,
-                (1, Some(e), Some(h)) => Some((e, h)),
-                _ => {
-                    return Err(CeremonyError::Format(
-                        KIND,
-                        format!("{what}: type {kind} with the wrong parameters"),
-                    ))
-                }
-            };
-            contributions.push(Contribution {
-                delta_after,
-                g1_s,
-                g1_sx,
-                g2_spx,
-                transcript,
-                kind,
-                name,
-                beacon,
-            });
-        }
-        r.finish()?;
+        let (cs_hash, contributions) = read_contributions(f.section(10)?)?;
         Ok(Self {
             n_vars,
             n_public,
@@ -347,30 +233,7 @@ impl Zkey {
             }
             co.extend((c.value * r2).into_bigint().to_bytes_le());
         }
-        let mut mpc = self.cs_hash.to_vec();
-        mpc.extend_from_slice(&(self.contributions.len() as u32).to_le_bytes());
-        for c in &self.contributions {
-            push_g1(&mut mpc, &c.delta_after);
-            push_g1(&mut mpc, &c.g1_s);
-            push_g1(&mut mpc, &c.g1_sx);
-            push_g2(&mut mpc, &c.g2_spx);
-            mpc.extend_from_slice(&c.transcript);
-            mpc.extend_from_slice(&c.kind.to_le_bytes());
-            let mut params = Vec::new();
-            if let Some(n) = &c.name {
-                let mut b = n.as_bytes().to_vec();
-                b.truncate(64);
-                params.push(1u8);
-                params.push(b.len() as u8);
-                params.extend(b);
-            }
-            if let Some((e, h)) = &c.beacon {
-                params.extend([2u8, *e, 3u8, h.len() as u8]);
-                params.extend(h);
-            }
-            mpc.extend_from_slice(&(params.len() as u32).to_le_bytes());
-            mpc.extend(params);
-        }
+        let mpc = mpc_bytes(&self.cs_hash, &self.contributions);
         let (s3, s5, s6, s7, s8, s9) = (
             g1s_bytes(&self.ic),
             g1s_bytes(&self.a),
@@ -516,6 +379,16 @@ impl Zkey {
     /// snarkjs's circuit hash of an *initial* key (its H hashed as `τ^i·Z(τ)`
     /// from the phase-1 powers).
     fn circuit_hash(&self, ptau: &Ptau) -> [u8; 64] {
+        let n = self.domain_size as usize;
+        let tz: Vec<G1Projective> = (0..n - 1)
+            .into_par_iter()
+            .map(|i| ptau.tau_g1[i + n].into_group() - ptau.tau_g1[i])
+            .collect();
+        self.circuit_hash_with(&G1Projective::normalize_batch(&tz))
+    }
+
+    /// The circuit hash with `H` hashed as the given `τ^i·Z(τ)·G1`, `i < n − 1`.
+    fn circuit_hash_with(&self, tz: &[G1Affine]) -> [u8; 64] {
         let mut h = Blake2b512::new();
         h.update(g1_uncompressed(&self.alpha_g1));
         h.update(g1_uncompressed(&self.beta_g1));
@@ -530,12 +403,7 @@ impl Zkey {
             }
         };
         g1s(&mut h, &self.ic);
-        let n = self.domain_size as usize;
-        let tz: Vec<G1Projective> = (0..n - 1)
-            .into_par_iter()
-            .map(|i| ptau.tau_g1[i + n].into_group() - ptau.tau_g1[i])
-            .collect();
-        g1s(&mut h, &G1Projective::normalize_batch(&tz));
+        g1s(&mut h, tz);
         g1s(&mut h, &self.l);
         g1s(&mut h, &self.a);
         g1s(&mut h, &self.b1);
@@ -544,6 +412,127 @@ impl Zkey {
             h.update(g2_uncompressed(p));
         }
         h.finalize().into()
+    }
+
+    /// **INSECURE timing fixture: the maker knows τ, α and β (and δ = 1).**
+    /// The initial key of a circuit, computed in the field from the secrets
+    /// and then by fixed-base multiplications, byte for byte the key
+    /// [`Zkey::new_initial`] builds from
+    /// `Ptau::insecure_from_secrets(power, tau, alpha, beta, _)` (tested), in
+    /// seconds where that takes many minutes at `2^20`. For benches of the
+    /// phase-2 steps only, never for keys anyone relies on.
+    ///
+    /// Per signal `s`: `A_s(τ)`, `B_s(τ)` and `(β·A_s + α·B_s + C_s)(τ)` from
+    /// the Lagrange values `L_j(τ)` of the domain `n` (the input rows
+    /// `A[n + s][s] = 1` included); `H_i = L^{2n}_{2i+1}(τ)` on the odd coset,
+    /// without the `τ^{2n−1}` term when `2^power = n` (snarkjs's last domain,
+    /// whose top power is missing). `power` is the phase-1 file's power the
+    /// key pretends to come from (`n ≤ 2^power ≤ 2^28`).
+    pub fn insecure_initial_from_secrets(
+        r1cs: &R1cs,
+        power: u32,
+        tau: Fr,
+        alpha: Fr,
+        beta: Fr,
+    ) -> Res<Self> {
+        use ark_ec::scalar_mul::ScalarMul;
+        use ark_ec::PrimeGroup;
+        use ark_ff::Zero;
+        use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+        let n = r1cs.num_constraints();
+        let ni = r1cs.num_instance as usize;
+        let nv = r1cs.num_variables();
+        if ni == 0 || !r1cs.is_well_formed() {
+            return Err(CeremonyError::Other("malformed R1CS".into()));
+        }
+        let m = (n + ni).next_power_of_two().max(2);
+        if power > 28 || (1usize << power) < m {
+            return Err(CeremonyError::Other(format!(
+                "phase-1 power {power}: the circuit's domain {m} needs at least log2({m}), at most 28"
+            )));
+        }
+        if tau.is_zero() || alpha.is_zero() || beta.is_zero() {
+            return Err(CeremonyError::Other("τ, α and β must be nonzero".into()));
+        }
+        let domain = |size: usize| {
+            Radix2EvaluationDomain::<Fr>::new(size)
+                .filter(|d| d.size() == size)
+                .ok_or_else(|| CeremonyError::Other(format!("no FFT domain of size {size}")))
+        };
+        let (d, d2) = (domain(m)?, domain(2 * m)?);
+        let lag = d.evaluate_all_lagrange_coefficients(tau);
+        // Per-signal sums over the columns (the rows are the circuit's, < n).
+        let column_sums = |mat: &crate::r1cs::SparseMatrix| -> Vec<Fr> {
+            let mut out = vec![Fr::zero(); nv];
+            for (row, l) in lag.iter().enumerate().take(n) {
+                let (lo, hi) = (mat.row_ptr[row] as usize, mat.row_ptr[row + 1] as usize);
+                for k in lo..hi {
+                    out[mat.cols[k] as usize] += r1cs.coeffs[mat.coeffs[k] as usize] * l;
+                }
+            }
+            out
+        };
+        let mut a = column_sums(&r1cs.a);
+        let b = column_sums(&r1cs.b);
+        let c = column_sums(&r1cs.c);
+        for (s, v) in a.iter_mut().enumerate().take(ni) {
+            *v += lag[n + s];
+        }
+        let l: Vec<Fr> = (0..nv).map(|s| beta * a[s] + alpha * b[s] + c[s]).collect();
+        let mut odd = d2.evaluate_all_lagrange_coefficients(tau);
+        let tau_m = tau.pow([m as u64]);
+        if 1usize << power == m {
+            // L_j loses (1/2n)·ω^j·τ^{2n−1}.
+            let k = d2.size_inv * tau.pow([2 * m as u64 - 1]);
+            let mut w = Fr::one();
+            for v in odd.iter_mut() {
+                *v -= k * w;
+                w *= d2.group_gen;
+            }
+        }
+        let h: Vec<Fr> = (0..m).map(|i| odd[2 * i + 1]).collect();
+        drop(odd);
+        // τ^i·Z(τ) = τ^i·(τ^n − 1), i < n − 1: H as the circuit hash sees it.
+        let mut tz = Vec::with_capacity(m - 1);
+        let mut x = tau_m - Fr::one();
+        for _ in 0..m - 1 {
+            tz.push(x);
+            x *= tau;
+        }
+        // One fixed-base table for all the G1 scalars.
+        let mut all = Vec::with_capacity(3 * nv + 2 * m);
+        for v in [&a, &b, &l, &h, &tz] {
+            all.extend_from_slice(v);
+        }
+        let g1 = G1Projective::generator().batch_mul(&all);
+        drop(all);
+        let (pa, rest) = g1.split_at(nv);
+        let (pb, rest) = rest.split_at(nv);
+        let (pl, rest) = rest.split_at(nv);
+        let (ph, ptz) = rest.split_at(m);
+        let b2 = G2Projective::generator().batch_mul(&b);
+        let mut z = Self {
+            n_vars: nv as u32,
+            n_public: (ni - 1) as u32,
+            domain_size: m as u32,
+            alpha_g1: (G1Affine::generator() * alpha).into_affine(),
+            beta_g1: (G1Affine::generator() * beta).into_affine(),
+            beta_g2: (G2Affine::generator() * beta).into_affine(),
+            gamma_g2: G2Affine::generator(),
+            delta_g1: G1Affine::generator(),
+            delta_g2: G2Affine::generator(),
+            ic: pl[..ni].to_vec(),
+            coeffs: coeffs_of(r1cs),
+            a: pa.to_vec(),
+            b1: pb.to_vec(),
+            b2,
+            l: pl[ni..].to_vec(),
+            h: ph.to_vec(),
+            cs_hash: [0; 64],
+            contributions: Vec::new(),
+        };
+        z.cs_hash = z.circuit_hash_with(ptz);
+        Ok(z)
     }
 
     /// Number of constraints of the circuit (rows of `A` before the input rows).
@@ -556,6 +545,387 @@ impl Zkey {
             .unwrap_or(0)
             .saturating_sub(self.n_public as usize + 1)
     }
+}
+
+/// A `.zkey` read for a contribution or a beacon: what they change (`δ`, `L`,
+/// `H`, the transcript) parsed and checked, every other section kept as the
+/// input's bytes and written back unparsed.
+///
+/// **Why a contributor may skip checks.** A contribution multiplies `δ` and
+/// divides `L` and `H` by its secret; `IC`, the coefficients, `A`, `B1` and
+/// `B2` (600 k G2 points at the demo's size, whose subgroup checks were most
+/// of the time a contributor spent reading) pass through unchanged, so only
+/// their sizes are checked here. The soundness of the keys never rests on a
+/// contributor's checks: `ceremony verify` and `finalize` ([`Zkey::read`],
+/// then [`super::phase2::verify`]) check every point of the final key and
+/// every section against the circuit and the phase-1 file. What is checked
+/// here: the header (sizes, field, every point in it), every section's
+/// length, `L` and `H` (canonical, on the curve: G1 has cofactor 1, so in the
+/// group), and the transcript (every point in it). The secret multiplies
+/// only points checked to lie in the prime-order groups (`δ` in G1 and G2,
+/// `L`, `H`), so a malformed pass-through section cannot draw anything about
+/// it out (no small-subgroup leak); a key that passes can still be rejected
+/// by `verify`.
+#[derive(Debug)]
+pub struct PassThrough<'a> {
+    /// Signals (variables), the constant `1` included.
+    pub n_vars: u32,
+    /// Public signals.
+    pub n_public: u32,
+    /// QAP domain size.
+    pub domain_size: u32,
+    /// Section 2 up to `δ·G1` (sizes, moduli, α, β, γ), as read.
+    header_before_delta: &'a [u8],
+    /// `δ·G1`.
+    pub delta_g1: G1Affine,
+    /// `δ·G2`.
+    pub delta_g2: G2Affine,
+    /// Sections 1 and 3–7, as read.
+    raw: Vec<(u32, &'a [u8])>,
+    /// `L_i/δ·G1`.
+    pub l: Vec<G1Affine>,
+    /// `H_i/δ·G1`.
+    pub h: Vec<G1Affine>,
+    /// The circuit hash.
+    pub cs_hash: [u8; 64],
+    /// The contributions, in order.
+    pub contributions: Vec<Contribution>,
+}
+
+impl<'a> PassThrough<'a> {
+    /// Parses a `.zkey` for a contribution (see the type's docs for what is
+    /// and is not checked).
+    pub fn read(bytes: &'a [u8]) -> Res<Self> {
+        let f = SectionFile::parse(bytes, b"zkey", KIND)?;
+        let hd = Header::read(&f)?;
+        let (nv, np, n) = (
+            hd.n_vars as usize,
+            hd.n_public as usize,
+            hd.domain_size as usize,
+        );
+        let header = f.section(2)?;
+        let mut raw = vec![(1, f.section(1)?)];
+        for (ty, count, size, name) in [
+            (3, np + 1, 64, "IC"),
+            (5, nv, 64, "A"),
+            (6, nv, 64, "B1"),
+            (7, nv, 128, "B2"),
+        ] {
+            raw.push((ty, exact_section(&f, ty, count, size, name)?));
+        }
+        let co = f.section(4)?;
+        let nc = Reader::new(KIND, "coefficients (section 4)", co).u32()? as usize;
+        if co.len() != 4 + 44 * nc {
+            return Err(CeremonyError::Format(
+                KIND,
+                format!(
+                    "coefficients (section 4): {nc} announced, the section holds another number"
+                ),
+            ));
+        }
+        raw.insert(2, (4, co));
+        let l = read_g1s(
+            exact_section(&f, 8, nv - np - 1, 64, "L (C)")?,
+            nv - np - 1,
+            KIND,
+            "L",
+        )?;
+        let h = read_g1s(exact_section(&f, 9, n, 64, "H")?, n, KIND, "H")?;
+        let (cs_hash, contributions) = read_contributions(f.section(10)?)?;
+        Ok(Self {
+            n_vars: hd.n_vars,
+            n_public: hd.n_public,
+            domain_size: hd.domain_size,
+            header_before_delta: &header[..HEADER_BEFORE_DELTA],
+            delta_g1: hd.delta_g1,
+            delta_g2: hd.delta_g2,
+            raw,
+            l,
+            h,
+            cs_hash,
+            contributions,
+        })
+    }
+
+    /// Writes the `.zkey` (sections in numeric order, as [`Zkey::to_bytes`]):
+    /// the sections kept as read, then `δ`, `L`, `H` and the transcript as
+    /// they are now. `L` and `H` are encoded in parallel, in blocks.
+    pub fn write_to<W: std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        let mut hdr = self.header_before_delta.to_vec();
+        push_g1(&mut hdr, &self.delta_g1);
+        push_g2(&mut hdr, &self.delta_g2);
+        let mpc = mpc_bytes(&self.cs_hash, &self.contributions);
+        let raw = |ty: u32| {
+            self.raw
+                .iter()
+                .find(|(t, _)| *t == ty)
+                .map_or(&[][..], |(_, b)| *b)
+        };
+        w.write_all(b"zkey")?;
+        w.write_all(&1u32.to_le_bytes())?;
+        w.write_all(&10u32.to_le_bytes())?;
+        let head = |w: &mut W, ty: u32, len: usize| -> std::io::Result<()> {
+            w.write_all(&ty.to_le_bytes())?;
+            w.write_all(&(len as u64).to_le_bytes())
+        };
+        for ty in 1..=10u32 {
+            match ty {
+                2 => {
+                    head(w, 2, hdr.len())?;
+                    w.write_all(&hdr)?;
+                }
+                8 | 9 => {
+                    let ps = if ty == 8 { &self.l } else { &self.h };
+                    head(w, ty, ps.len() * 64)?;
+                    write_g1s(w, ps)?;
+                }
+                10 => {
+                    head(w, 10, mpc.len())?;
+                    w.write_all(&mpc)?;
+                }
+                _ => {
+                    let b = raw(ty);
+                    head(w, ty, b.len())?;
+                    w.write_all(b)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The `.zkey` bytes ([`PassThrough::write_to`] into memory).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        // Writing to a Vec cannot fail.
+        let _ = self.write_to(&mut out);
+        out
+    }
+}
+
+/// G1 points in LEM form, encoded in parallel blocks of 64 k points and
+/// written block by block.
+fn write_g1s<W: std::io::Write>(w: &mut W, ps: &[G1Affine]) -> std::io::Result<()> {
+    const BLOCK: usize = 1 << 16;
+    let mut buf = vec![0u8; BLOCK.min(ps.len()) * 64];
+    for block in ps.chunks(BLOCK) {
+        let out = &mut buf[..block.len() * 64];
+        out.par_chunks_mut(64 * 1024)
+            .zip(block.par_chunks(1024))
+            .for_each(|(o, pts)| {
+                for (o, p) in o.chunks_mut(64).zip(pts) {
+                    if !p.is_zero() {
+                        o[..32].copy_from_slice(&p.x.0.to_bytes_le());
+                        o[32..].copy_from_slice(&p.y.0.to_bytes_le());
+                    } else {
+                        o.fill(0);
+                    }
+                }
+            });
+        w.write_all(out)?;
+    }
+    Ok(())
+}
+
+/// Section `ty`, which must hold `count` items of `size` bytes.
+fn exact_section<'a>(
+    f: &SectionFile<'a>,
+    ty: u32,
+    count: usize,
+    size: usize,
+    name: &str,
+) -> Res<&'a [u8]> {
+    let s = f.section(ty)?;
+    if s.len() != count * size {
+        return Err(CeremonyError::Format(
+            KIND,
+            format!(
+                "{name} (section {ty}) has {} bytes, {} expected",
+                s.len(),
+                count * size
+            ),
+        ));
+    }
+    Ok(s)
+}
+
+/// Section 2 of a `.zkey`, points checked.
+struct Header {
+    n_vars: u32,
+    n_public: u32,
+    domain_size: u32,
+    alpha_g1: G1Affine,
+    beta_g1: G1Affine,
+    beta_g2: G2Affine,
+    gamma_g2: G2Affine,
+    delta_g1: G1Affine,
+    delta_g2: G2Affine,
+}
+
+/// Bytes of section 2 before `δ·G1` (sizes, moduli, α, β, γ).
+const HEADER_BEFORE_DELTA: usize = 4 + 32 + 4 + 32 + 12 + 64 + 64 + 128 + 128;
+
+impl Header {
+    /// Checks the version and protocol (sections 1 and 2).
+    fn read(f: &SectionFile<'_>) -> Res<Self> {
+        if f.version != 1 {
+            return Err(CeremonyError::Format(
+                KIND,
+                format!("version {} (1 expected)", f.version),
+            ));
+        }
+        let mut r = Reader::new(KIND, "protocol (section 1)", f.section(1)?);
+        if r.u32()? != 1 {
+            return Err(CeremonyError::Format(KIND, "not a Groth16 key".into()));
+        }
+        r.finish()?;
+        let mut r = Reader::new(KIND, "header (section 2)", f.section(2)?);
+        let n8q = r.u32()?;
+        let q = r.take(n8q as usize)?;
+        let n8r = r.u32()?;
+        let rr = r.take(n8r as usize)?;
+        if n8q != 32
+            || n8r != 32
+            || super::binfile::bigint_le(q) != Fq::MODULUS
+            || super::binfile::bigint_le(rr) != Fr::MODULUS
+        {
+            return Err(CeremonyError::Format(
+                KIND,
+                "not a BN254 (bn128) key".into(),
+            ));
+        }
+        let (n_vars, n_public, domain_size) = (r.u32()?, r.u32()?, r.u32()?);
+        if n_public >= n_vars || !domain_size.is_power_of_two() || domain_size > 1 << 28 {
+            return Err(CeremonyError::Format(
+                KIND,
+                "header sizes out of range".into(),
+            ));
+        }
+        let g1 = |r: &mut Reader, w: &str| -> Res<G1Affine> {
+            Ok(read_g1s(r.take(64)?, 1, KIND, w)?[0])
+        };
+        let g2 = |r: &mut Reader, w: &str| -> Res<G2Affine> {
+            Ok(read_g2s(r.take(128)?, 1, KIND, w)?[0])
+        };
+        let alpha_g1 = g1(&mut r, "alpha1")?;
+        let beta_g1 = g1(&mut r, "beta1")?;
+        let beta_g2 = g2(&mut r, "beta2")?;
+        let gamma_g2 = g2(&mut r, "gamma2")?;
+        let delta_g1 = g1(&mut r, "delta1")?;
+        let delta_g2 = g2(&mut r, "delta2")?;
+        r.finish()?;
+        Ok(Self {
+            n_vars,
+            n_public,
+            domain_size,
+            alpha_g1,
+            beta_g1,
+            beta_g2,
+            gamma_g2,
+            delta_g1,
+            delta_g2,
+        })
+    }
+}
+
+/// Section 10's bytes.
+fn mpc_bytes(cs_hash: &[u8; 64], contributions: &[Contribution]) -> Vec<u8> {
+    let mut mpc = cs_hash.to_vec();
+    mpc.extend_from_slice(&(contributions.len() as u32).to_le_bytes());
+    for c in contributions {
+        push_g1(&mut mpc, &c.delta_after);
+        push_g1(&mut mpc, &c.g1_s);
+        push_g1(&mut mpc, &c.g1_sx);
+        push_g2(&mut mpc, &c.g2_spx);
+        mpc.extend_from_slice(&c.transcript);
+        mpc.extend_from_slice(&c.kind.to_le_bytes());
+        let mut params = Vec::new();
+        if let Some(n) = &c.name {
+            let mut b = n.as_bytes().to_vec();
+            b.truncate(64);
+            params.push(1u8);
+            params.push(b.len() as u8);
+            params.extend(b);
+        }
+        if let Some((e, h)) = &c.beacon {
+            params.extend([2u8, *e, 3u8, h.len() as u8]);
+            params.extend(h);
+        }
+        mpc.extend_from_slice(&(params.len() as u32).to_le_bytes());
+        mpc.extend(params);
+    }
+    mpc
+}
+
+/// Section 10: the circuit hash and the contributions (points checked).
+fn read_contributions(b: &[u8]) -> Res<([u8; 64], Vec<Contribution>)> {
+    let mut r = Reader::new(KIND, "contributions (section 10)", b);
+    let mut cs_hash = [0u8; 64];
+    cs_hash.copy_from_slice(r.take(64)?);
+    let k = r.u32()?;
+    let mut contributions = Vec::new();
+    for i in 0..k {
+        let what = format!("contribution {i}");
+        let delta_after = read_g1s(r.take(64)?, 1, KIND, &what)?[0];
+        let g1_s = read_g1s(r.take(64)?, 1, KIND, &what)?[0];
+        let g1_sx = read_g1s(r.take(64)?, 1, KIND, &what)?[0];
+        let g2_spx = read_g2s(r.take(128)?, 1, KIND, &what)?[0];
+        let mut transcript = [0u8; 64];
+        transcript.copy_from_slice(r.take(64)?);
+        let kind = r.u32()?;
+        let plen = r.u32()? as usize;
+        let mut p = Reader::new(KIND, "contribution parameters", r.take(plen)?);
+        let (mut name, mut exp, mut bh) = (None, None, None);
+        let mut last = 0u8;
+        while !p.done() {
+            let ty = p.take(1)?[0];
+            if ty <= last {
+                return Err(CeremonyError::Format(
+                    KIND,
+                    format!("{what}: parameters out of order"),
+                ));
+            }
+            last = ty;
+            match ty {
+                1 => {
+                    let len = p.take(1)?[0] as usize;
+                    name = Some(String::from_utf8_lossy(p.take(len)?).into_owned());
+                }
+                2 => exp = Some(p.take(1)?[0]),
+                3 => {
+                    let len = p.take(1)?[0] as usize;
+                    bh = Some(p.take(len)?.to_vec());
+                }
+                _ => {
+                    return Err(CeremonyError::Format(
+                        KIND,
+                        format!("{what}: unknown parameter {ty}"),
+                    ))
+                }
+            }
+        }
+        let beacon = match (kind, exp, bh) {
+            (0, None, None) => None,
+            (1, Some(e), Some(h)) => Some((e, h)),
+            _ => {
+                return Err(CeremonyError::Format(
+                    KIND,
+                    format!("{what}: type {kind} with the wrong parameters"),
+                ))
+            }
+        };
+        contributions.push(Contribution {
+            delta_after,
+            g1_s,
+            g1_sx,
+            g2_spx,
+            transcript,
+            kind,
+            name,
+            beacon,
+        });
+    }
+    r.finish()?;
+    Ok((cs_hash, contributions))
 }
 
 /// The `A` and `B` coefficients of a circuit in snarkjs's order (row by row,

@@ -32,6 +32,12 @@ pub enum CeremonyCmd {
         out: PathBuf,
     },
     /// Contributor: add a contribution (fresh randomness from the OS; nothing secret is kept).
+    ///
+    /// Only what a contribution changes (δ, L, H, the transcript) is parsed
+    /// and checked; the other sections (B2's G2 points among them) are copied
+    /// unchecked. That is safe: the keys' soundness never rests on a
+    /// contributor's checks, `ceremony verify` and `finalize` check every
+    /// point and section of the final key.
     Contribute {
         /// The latest .zkey.
         #[arg(long = "in")]
@@ -44,6 +50,9 @@ pub enum CeremonyCmd {
         name: Option<String>,
     },
     /// Coordinator: the final random beacon (a public hash, iterated 2^exp times).
+    ///
+    /// Reads the key as `contribute` does: the sections it does not change
+    /// are copied unchecked (`verify` and `finalize` check them).
     Beacon {
         /// The latest .zkey.
         #[arg(long = "in")]
@@ -342,18 +351,22 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             Ok(())
         }
         CeremonyCmd::Contribute { input, out, name } => {
-            let z = ceremony::load_zkey(&input)?;
             let t = Instant::now();
-            let z = phase2::contribute(&z, name.as_deref(), &mut rand::rngs::OsRng)?;
-            write(&out, &z.to_bytes())?;
-            let h = z.contributions.last().map(|c| c.hash()).unwrap_or([0; 64]);
+            let (c, k) = ceremony::contribute_file(
+                &input,
+                &out,
+                name.as_deref(),
+                ceremony::Step::Contribution,
+            )?;
             println!(
-                "contribution #{} in {:.1} s -> {}",
-                z.contributions.len(),
+                "contribution #{k} in {:.1} s -> {}",
                 t.elapsed().as_secs_f64(),
                 out.display()
             );
-            println!("contribution hash (note it, publish it) {}", hex::encode(h));
+            println!(
+                "contribution hash (note it, publish it) {}",
+                hex::encode(c.hash())
+            );
             Ok(())
         }
         CeremonyCmd::Beacon {
@@ -364,16 +377,14 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             name,
         } => {
             let bh = hex::decode(&hash).map_err(|e| ProverError::Keys(format!("--hash: {e}")))?;
-            let z = ceremony::load_zkey(&input)?;
-            let z = phase2::beacon(&z, &bh, iterations_exp, name.as_deref())?;
-            write(&out, &z.to_bytes())?;
-            let h = z.contributions.last().map(|c| c.hash()).unwrap_or([0; 64]);
-            println!(
-                "beacon (contribution #{}) -> {}",
-                z.contributions.len(),
-                out.display()
-            );
-            println!("contribution hash {}", hex::encode(h));
+            let (c, k) = ceremony::contribute_file(
+                &input,
+                &out,
+                name.as_deref(),
+                ceremony::Step::Beacon(&bh, iterations_exp),
+            )?;
+            println!("beacon (contribution #{k}) -> {}", out.display());
+            println!("contribution hash {}", hex::encode(c.hash()));
             Ok(())
         }
         CeremonyCmd::Verify {
