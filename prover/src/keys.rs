@@ -392,18 +392,43 @@ pub fn load_verifying_key(dir: &Path, shape: &ClusterShape) -> Result<VerifyingK
 pub fn load_proving_key_of(dir: &Path, circuit: &Circuit) -> Result<(ProverKey, KeyManifest)> {
     let manifest = load_manifest_of(dir, circuit)?;
     let paths = KeyPaths::of(dir, circuit);
-    let bytes = read(&paths.pk)?;
-    if bytes.len() as u64 != manifest.proving_key_bytes
-        || hex::encode(Sha256::digest(&bytes)) != manifest.proving_key_sha256
-    {
-        return Err(ProverError::Keys(format!(
+    // Streamed twice, never held whole (a second copy of a 400 MB key was
+    // the prover's peak memory): first hashed, so that only bytes matching
+    // the manifest are parsed; then parsed and hashed again, so that the
+    // parsed bytes are those that matched.
+    let io = |source| ProverError::Io {
+        path: paths.pk.display().to_string(),
+        source,
+    };
+    let mismatch = || {
+        ProverError::Keys(format!(
             "{} does not match its manifest (corrupt or replaced): run zkcc setup again",
+            paths.pk.display()
+        ))
+    };
+    let open = || -> Result<HashingReader<std::io::BufReader<std::fs::File>>> {
+        let f = std::fs::File::open(&paths.pk).map_err(io)?;
+        Ok(HashingReader::new(std::io::BufReader::with_capacity(
+            1 << 20,
+            f,
+        )))
+    };
+    let mut first = open()?;
+    std::io::copy(&mut first, &mut std::io::sink()).map_err(io)?;
+    let (hash, len) = first.finish();
+    if len != manifest.proving_key_bytes || hash != manifest.proving_key_sha256 {
+        return Err(mismatch());
+    }
+    let mut r = open()?;
+    let pk = ProverKey::deserialize_uncompressed_unchecked(&mut r)
+        .map_err(|e| ProverError::Keys(format!("{}: {e}", paths.pk.display())))?;
+    std::io::copy(&mut r, &mut std::io::sink()).map_err(io)?;
+    if r.finish() != (hash, len) {
+        return Err(ProverError::Keys(format!(
+            "{} changed while it was being loaded",
             paths.pk.display()
         )));
     }
-    let pk = ProverKey::deserialize_uncompressed_unchecked(&bytes[..])
-        .map_err(|e| ProverError::Keys(format!("{}: {e}", paths.pk.display())))?;
-    drop(bytes);
     if !pk.is_consistent() || pk.r1cs.num_constraints() != manifest.constraints {
         return Err(ProverError::Keys(format!(
             "{} is not a consistent prover key",
@@ -419,7 +444,82 @@ pub fn load_proving_key_of(dir: &Path, circuit: &Circuit) -> Result<(ProverKey, 
     Ok((pk, manifest))
 }
 
+/// A reader that hashes (SHA-256) and counts what passes through it.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    len: u64,
+}
+
+impl<R: std::io::Read> HashingReader<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            hasher: Sha256::new(),
+            len: 0,
+        }
+    }
+
+    /// The hex SHA-256 and the length of everything read.
+    fn finish(self) -> (String, u64) {
+        (hex::encode(self.hasher.finalize()), self.len)
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.hasher.update(&buf[..k]);
+        self.len += k as u64;
+        Ok(k)
+    }
+}
+
 /// Loads the proving key of a cluster shape.
 pub fn load_proving_key(dir: &Path, shape: &ClusterShape) -> Result<(ProverKey, KeyManifest)> {
     load_proving_key_of(dir, &Circuit::Cluster(*shape))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use zkcc_circuits::request::RequestShape;
+
+    #[test]
+    fn proving_key_loads_only_as_the_manifest_describes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Circuit::Request(RequestShape {
+            shards: 1,
+            entries: 1,
+        });
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+        setup_circuit(dir.path(), &c, &mut rng).unwrap();
+        let pk_path = KeyPaths::of(dir.path(), &c).pk;
+        let good = std::fs::read(&pk_path).unwrap();
+        let (pk, m) = load_proving_key_of(dir.path(), &c).unwrap();
+        assert!(pk.is_consistent());
+        assert_eq!(m.proving_key_bytes, good.len() as u64);
+
+        let mut flipped = good.clone();
+        let k = flipped.len() / 2;
+        flipped[k] ^= 1;
+        let mut longer = good.clone();
+        longer.push(0);
+        for (bad, why) in [
+            (flipped, "one bit flipped"),
+            (good[..good.len() - 1].to_vec(), "truncated"),
+            (longer, "one byte appended"),
+            (Vec::new(), "empty"),
+        ] {
+            std::fs::write(&pk_path, &bad).unwrap();
+            let err = load_proving_key_of(dir.path(), &c).unwrap_err().to_string();
+            assert!(err.contains("does not match its manifest"), "{why}: {err}");
+        }
+        std::fs::remove_file(&pk_path).unwrap();
+        let err = load_proving_key_of(dir.path(), &c).unwrap_err().to_string();
+        assert!(err.contains(&pk_path.display().to_string()), "{err}");
+        std::fs::write(&pk_path, &good).unwrap();
+        assert_eq!(load_proving_key_of(dir.path(), &c).unwrap().0, pk);
+    }
 }

@@ -7,7 +7,7 @@
 //! * **Scalars are classed by size once**, after folding `s > (r−1)/2` to
 //!   `−(r − s)` (the negated base is free): `0` is skipped, `±1` (bits,
 //!   booleans) is a plain sum of bases, `|s| < 2^64` (counts, coordinates,
-//!   range-checked values) runs a Pippenger over 16, 32 or 64 bits (the
+//!   range-checked values) runs a Pippenger over 16, 32, 64 or 128 bits (the
 //!   smallest that holds them), the rest over 254.
 //! * **Buckets are accumulated in affine coordinates with batched
 //!   inversion** ([`Buckets`]). Each window streams its points in input
@@ -23,9 +23,19 @@
 //!   more than it saved.)
 //!
 //! Windows (and the chunks of the `±1` sum) are independent jobs scheduled on
-//! rayon, so several MSMs started together (see `crate::tuned`) keep every
+//! rayon, so several MSMs started together (see `crate::prove`) keep every
 //! core busy. The window width is chosen per class from a cost model of the
-//! input size.
+//! input size (`ZKCC_MSM_C` overrides it, for experiments). The witness MSMs
+//! read their scalars through the key's variable indices ([`msm_indexed`]).
+//!
+//! **Not used, and why — GLV.** Splitting each scalar as `k1 + λ·k2` over
+//! `(P, φ(P))` doubles the points and halves the bits: the bucket additions,
+//! which dominate, stay `n·b/c`; only the per-window weighing halves. Measured
+//! in its best case (decomposition and `φ` not even counted; `msmrace` bench
+//! binary): 1.24× at 2^16 points, 1.02× at 2^18, 0.89× at 2^20 — the Groth16
+//! MSMs of a 1,024-chip circuit are 2^19 to 2^20. Precomputed multiples of
+//! the fixed bases have the same arithmetic (more points per window, fewer
+//! windows) and cost a copy of the key per multiple.
 //!
 //! Correctness is differential: `tests` compare against `ark-ec` on seeded
 //! random inputs of every class, including repeated and opposite bases (which

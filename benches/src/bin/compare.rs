@@ -82,14 +82,18 @@ fn child_setup(dir: &Path, shape: ClusterShape) {
     emit(&r);
 }
 
+/// Both keys are deserialized from a buffered reader (no whole-file copy in
+/// memory, as `zkcc`'s own loading does).
+fn reader(path: PathBuf) -> std::io::BufReader<std::fs::File> {
+    std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).unwrap())
+}
+
 fn load_stock(dir: &Path) -> ProvingKey<Bn254> {
-    let bytes = std::fs::read(dir.join("stock.pk")).unwrap();
-    ProvingKey::<Bn254>::deserialize_uncompressed_unchecked(&bytes[..]).unwrap()
+    ProvingKey::<Bn254>::deserialize_uncompressed_unchecked(reader(dir.join("stock.pk"))).unwrap()
 }
 
 fn load_tuned(dir: &Path) -> ProverKey {
-    let bytes = std::fs::read(dir.join("tuned.pk")).unwrap();
-    let pk = ProverKey::deserialize_uncompressed_unchecked(&bytes[..]).unwrap();
+    let pk = ProverKey::deserialize_uncompressed_unchecked(reader(dir.join("tuned.pk"))).unwrap();
     assert!(pk.is_consistent());
     pk
 }
