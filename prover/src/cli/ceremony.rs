@@ -269,10 +269,12 @@ fn assignment(
     let bad = |m: String| ProverError::Inventory(m);
     let (z, n_public) = match c {
         Circuit::Request(_) | Circuit::Shard(_) => fleet_assignment(&c, &r, i)?,
-        Circuit::Cluster(_) => return Err(ProverError::Keys(format!(
+        Circuit::Cluster(_) => {
+            return Err(ProverError::Keys(format!(
             "{}: witnesses are written for request-SxF, shard-FxM, evaluation-N and jurisdiction-S",
             c.name()
-        ))),
+        )))
+        }
         Circuit::Evaluation(n) => {
             use zkcc_circuits::evaluation::constraints::EvaluationCircuit;
             use zkcc_prover::lifecycle::{evaluation_claim, ModelSecret};
