@@ -3,7 +3,9 @@
 //! is read back and checked against the `.r1cs` that `zkcc ceremony r1cs`
 //! exports (zkcc's own reader of both formats); when snarkjs is installed,
 //! `snarkjs wtns check` must accept it too (required under
-//! `ZKCC_REQUIRE_SNARKJS=1`).
+//! `ZKCC_REQUIRE_SNARKJS=1`). The lifecycle circuits (`evaluation-N`,
+//! `jurisdiction-S`) too, and snarkjs proves a jurisdiction claim from its
+//! witness with a ceremony-format key that zkcc's verifier then accepts.
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use zkcc_prover::ceremony::export::{read_wtns, R1csFile};
@@ -307,7 +309,12 @@ fn the_importers_witness_as_wtns_satisfies_the_exported_r1cs() {
     fails(
         d,
         &args(&wtns("evaluation-3", &["--shard", "0"], "x.wtns")),
-        "request-SxF and shard-FxM",
+        "evaluation-N takes --request --secret RESULTS, not --inventory --ledger-digest --shard",
+    );
+    fails(
+        d,
+        &args(&wtns("cluster-4x2", &["--shard", "0"], "x.wtns")),
+        "cluster-4x2: witnesses are written for request-SxF, shard-FxM, evaluation-N and jurisdiction-S",
     );
     assert!(!d.join("x.wtns").exists());
 
@@ -327,4 +334,501 @@ fn the_importers_witness_as_wtns_satisfies_the_exported_r1cs() {
         let (accepted, out) = snarkjs_wtns_check(&cli, d, "req.r1cs", "bad.wtns");
         assert!(!accepted, "snarkjs accepted a broken witness: {out}");
     }
+}
+
+/// `zkcc ceremony r1cs` of `circuit` into `dir/file`, read back.
+fn exported_r1cs(d: &Path, circuit: &str, file: &str) -> R1csFile {
+    ok(
+        d,
+        &["ceremony", "r1cs", "--circuit", circuit, "--out", file],
+    );
+    R1csFile::read(&std::fs::read(d.join(file)).unwrap()).unwrap()
+}
+
+/// The .wtns at `dir/file`, checked against `want` (the assignment the
+/// library computes from the same files), against the exported r1cs, and
+/// its public part against the statement's public inputs and public.json.
+fn check_written(d: &Path, file: &str, public: &str, r1cs: &R1csFile, want: &[Fr], pubs: &[Fr]) {
+    let z = read_wtns(&std::fs::read(d.join(file)).unwrap()).unwrap();
+    assert!(
+        z == want,
+        "{file}: the written witness is not the assignment"
+    );
+    assert_eq!(z.len(), r1cs.n_wires as usize);
+    r1cs.check(&z)
+        .unwrap_or_else(|e| panic!("{file} does not satisfy the r1cs: {e}"));
+    assert_eq!(r1cs.public_of(&z), pubs, "{file}: public part");
+    let json: Vec<String> =
+        serde_json::from_str(&std::fs::read_to_string(d.join(public)).unwrap()).unwrap();
+    assert_eq!(json, zkcc_verifier::snarkjs::public_to_json(pubs));
+    // One changed value anywhere breaks a constraint.
+    for k in [1, z.len() / 2, z.len() - 1] {
+        let mut t = z.clone();
+        t[k] += Fr::from(1u64);
+        let err = r1cs.check(&t).unwrap_err().to_string();
+        assert!(err.contains("is not satisfied"), "{file}, value {k}: {err}");
+    }
+}
+
+use ark_bn254::Fr;
+
+const EVALUATION: &str = "evaluation-3";
+const JURISDICTION: &str = "jurisdiction-2";
+
+#[test]
+fn lifecycle_witnesses_as_wtns_satisfy_the_exported_r1cs() {
+    use zkcc_circuits::evaluation::constraints::EvaluationCircuit;
+    use zkcc_circuits::jurisdiction::constraints::JurisdictionCircuit;
+    use zkcc_prover::lifecycle::{evaluation_claim, jurisdiction_claim, DeploymentFile};
+    use zkcc_prover::prove::assignment_of;
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let json = |f: &str| std::fs::read_to_string(d.join(f)).unwrap();
+    ok(
+        d,
+        &[
+            "sample",
+            "--out",
+            "w",
+            "--chips",
+            "12",
+            "--chunk",
+            "4",
+            "--lifecycle",
+        ],
+    );
+    let registry = zkcc_circuits::registry::Registry::from_json(&json("w/registry.json")).unwrap();
+    std::fs::write(d.join("w/model.bin"), vec![7u8; 4096]).unwrap();
+    let c = ok(
+        d,
+        &[
+            "model",
+            "commit",
+            "--weights",
+            "w/model.bin",
+            "--importer",
+            "ACME-DC",
+            "--out",
+            "w/model.secret.json",
+        ],
+    );
+    let mc = c
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap()
+        .to_string();
+    let a = "w/evaluators/EVAL-LAB-A.key.json";
+    let b = "w/evaluators/EVAL-LAB-B.key.json";
+    for (key, eval, score, date, out) in [
+        (a, "CYBER-UPLIFT", "100", "20261101", "w/r1.json"),
+        (b, "BIO-UPLIFT", "2000", "20261102", "w/r2.json"),
+        (a, "REFUSAL-HARMFUL", "9600", "20261103", "w/r3.json"),
+    ] {
+        ok(
+            d,
+            &[
+                "evaluator",
+                "sign",
+                "--key",
+                key,
+                "--eval",
+                eval,
+                "--score",
+                score,
+                "--date",
+                date,
+                "--weights",
+                "w/model.bin",
+                "--out",
+                out,
+            ],
+        );
+    }
+    ok(
+        d,
+        &[
+            "agency",
+            "eval-request",
+            "--registry",
+            "w/registry.json",
+            "--importer",
+            "ACME-DC",
+            "--suite",
+            "FRONTIER-2026",
+            "--deployment-date",
+            "20261201",
+            "--out",
+            "w/ereq.json",
+        ],
+    );
+
+    // Model evaluation: the written witness is the library's assignment.
+    let ewtns = |circuit: &str, secret: &str, req: &str, results: &[&str], out: &str| {
+        let mut a: Vec<String> = [
+            "ceremony",
+            "wtns",
+            "--circuit",
+            circuit,
+            "--registry",
+            "w/registry.json",
+            "--secret",
+            secret,
+            "--request",
+            req,
+            "--out",
+            out,
+            "--public",
+            "epublic.json",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.extend(results.iter().map(|s| s.to_string()));
+        a
+    };
+    let results = ["w/r1.json", "w/r2.json", "w/r3.json"];
+    let out = ok(
+        d,
+        &args(&ewtns(
+            EVALUATION,
+            "w/model.secret.json",
+            "w/ereq.json",
+            &results,
+            "eval.wtns",
+        )),
+    );
+    assert!(out.contains("evaluation-3: witness of"), "{out}");
+    let (n, st, w) = evaluation_claim(
+        &registry,
+        &serde_json::from_str(&json("w/ereq.json")).unwrap(),
+        &serde_json::from_str(&json("w/model.secret.json")).unwrap(),
+        &results
+            .iter()
+            .map(|f| serde_json::from_str(&json(f)).unwrap())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    assert_eq!(n, 3);
+    let epubs = st.public_inputs();
+    let want = assignment_of(EvaluationCircuit {
+        evals: n,
+        statement: st,
+        witness: Some(w),
+    })
+    .unwrap();
+    let er1cs = exported_r1cs(d, EVALUATION, "eval.r1cs");
+    check_written(d, "eval.wtns", "epublic.json", &er1cs, &want, &epubs);
+
+    // Refusals, each with its reason; nothing is written.
+    let e = |circuit: &str, secret: &str, req: &str, results: &[&str]| {
+        ewtns(circuit, secret, req, results, "x.wtns")
+    };
+    fails(
+        d,
+        &args(&e(
+            "evaluation-2",
+            "w/model.secret.json",
+            "w/ereq.json",
+            &results,
+        )),
+        "suite FRONTIER-2026 has 3 evals: its circuit is evaluation-3, not evaluation-2",
+    );
+    fails(
+        d,
+        &args(&e(EVALUATION, "w/model.secret.json", "w/ereq.json", &[])),
+        "evaluation-3 takes the evaluators' signed results",
+    );
+    // A result missing: the suite's eval has no signed result.
+    fails(
+        d,
+        &args(&e(
+            EVALUATION,
+            "w/model.secret.json",
+            "w/ereq.json",
+            &results[..2],
+        )),
+        "REFUSAL-HARMFUL",
+    );
+    // A tampered score: its signature no longer holds.
+    let mut r3: serde_json::Value = serde_json::from_str(&json("w/r3.json")).unwrap();
+    r3["score"] = serde_json::json!(9900);
+    std::fs::write(d.join("w/r3x.json"), r3.to_string()).unwrap();
+    fails(
+        d,
+        &args(&e(
+            EVALUATION,
+            "w/model.secret.json",
+            "w/ereq.json",
+            &["w/r1.json", "w/r2.json", "w/r3x.json"],
+        )),
+        "the result of EVAL-LAB-A does not verify under its registry key",
+    );
+    // The request for another importer than the model's committer.
+    let mut er: serde_json::Value = serde_json::from_str(&json("w/ereq.json")).unwrap();
+    er["importer"] = serde_json::json!("OTHER-DC");
+    std::fs::write(d.join("w/ereq-other.json"), er.to_string()).unwrap();
+    fails(
+        d,
+        &args(&e(
+            EVALUATION,
+            "w/model.secret.json",
+            "w/ereq-other.json",
+            &results,
+        )),
+        "the request is for OTHER-DC, the model is committed by ACME-DC",
+    );
+    // Options of another circuit.
+    let mut x = e(EVALUATION, "w/model.secret.json", "w/ereq.json", &results);
+    x.extend(["--deployment".to_string(), "w/deployment.json".to_string()]);
+    fails(
+        d,
+        &args(&x),
+        "evaluation-N takes --request --secret RESULTS, not --deployment",
+    );
+    fails(
+        d,
+        &[
+            "ceremony",
+            "wtns",
+            "--circuit",
+            EVALUATION,
+            "--registry",
+            "w/registry.json",
+            "--request",
+            "w/ereq.json",
+            "--out",
+            "x.wtns",
+            "w/r1.json",
+        ],
+        "evaluation-N takes --secret",
+    );
+
+    // Deployment jurisdiction.
+    let dep = serde_json::json!({
+        "version": 1, "importer": "ACME-DC", "deployment": "CHAT-EU-1",
+        "model_commitment": mc, "epoch": 202611,
+        "stores": [
+            { "id": "LOGS-1", "kind": "logs", "facility": "FR-SACLAY-01",
+              "encrypted": true, "key_fingerprint": "0x1111" },
+            { "id": "OUT-1", "kind": "outputs", "facility": "NL-AMSTERDAM-03",
+              "encrypted": true, "key_fingerprint": "0x2222" } ] });
+    std::fs::write(d.join("w/deployment.json"), dep.to_string()).unwrap();
+    ok(
+        d,
+        &[
+            "agency",
+            "jurisdiction-request",
+            "--importer",
+            "ACME-DC",
+            "--deployment",
+            "CHAT-EU-1",
+            "--model-commitment",
+            &mc,
+            "--epoch",
+            "202611",
+            "--max-tier",
+            "1",
+            "--out",
+            "w/jreq.json",
+        ],
+    );
+    let jwtns = |circuit: &str, dep: &str, req: &str, out: &str| -> Vec<String> {
+        [
+            "ceremony",
+            "wtns",
+            "--circuit",
+            circuit,
+            "--registry",
+            "w/registry.json",
+            "--deployment",
+            dep,
+            "--request",
+            req,
+            "--out",
+            out,
+            "--public",
+            "jpublic.json",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    // Not attested yet.
+    fails(
+        d,
+        &args(&jwtns(
+            JURISDICTION,
+            "w/deployment.json",
+            "w/jreq.json",
+            "x.wtns",
+        )),
+        "not attested",
+    );
+    ok(
+        d,
+        &[
+            "auditor",
+            "attest-deployment",
+            "--key",
+            "w/auditors/AUDIT-EU-01.key.json",
+            "--registry",
+            "w/registry.json",
+            "--deployment",
+            "w/deployment.json",
+        ],
+    );
+    let out = ok(
+        d,
+        &args(&jwtns(
+            JURISDICTION,
+            "w/deployment.json",
+            "w/jreq.json",
+            "jur.wtns",
+        )),
+    );
+    assert!(out.contains("jurisdiction-2: witness of"), "{out}");
+    let dfile: DeploymentFile = serde_json::from_str(&json("w/deployment.json")).unwrap();
+    let (st, w) = jurisdiction_claim(
+        &registry,
+        &serde_json::from_str(&json("w/jreq.json")).unwrap(),
+        &dfile,
+        2,
+    )
+    .unwrap();
+    let jpubs = st.public_inputs();
+    let want = assignment_of(JurisdictionCircuit {
+        capacity: 2,
+        statement: st,
+        witness: Some(w),
+    })
+    .unwrap();
+    let jr1cs = exported_r1cs(d, JURISDICTION, "jur.r1cs");
+    check_written(d, "jur.wtns", "jpublic.json", &jr1cs, &want, &jpubs);
+    // The evaluation circuit's r1cs does not take the jurisdiction witness.
+    assert!(er1cs.check(&want).is_err());
+
+    // Refusals.
+    let j = |circuit: &str, dep: &str, req: &str| jwtns(circuit, dep, req, "x.wtns");
+    fails(
+        d,
+        &args(&j("jurisdiction-1", "w/deployment.json", "w/jreq.json")),
+        "2 stores do not fit jurisdiction-1",
+    );
+    // A store moved to another facility after the audit: the attestation no longer covers it.
+    let mut moved = dfile.clone();
+    moved.stores[1].facility = "FR-SACLAY-01".into();
+    std::fs::write(
+        d.join("w/dep-moved.json"),
+        serde_json::to_string(&moved).unwrap(),
+    )
+    .unwrap();
+    fails(
+        d,
+        &args(&j(JURISDICTION, "w/dep-moved.json", "w/jreq.json")),
+        "attestation signature invalid",
+    );
+    let mut other = dfile.clone();
+    other.deployment = "CHAT-US-9".into();
+    std::fs::write(
+        d.join("w/dep-other.json"),
+        serde_json::to_string(&other).unwrap(),
+    )
+    .unwrap();
+    fails(
+        d,
+        &args(&j(JURISDICTION, "w/dep-other.json", "w/jreq.json")),
+        "the request is for ACME-DC deployment CHAT-EU-1, the file is ACME-DC deployment CHAT-US-9",
+    );
+    fails(
+        d,
+        &args(&j(JURISDICTION, "w/deployment.json", "w/ereq.json")),
+        "ereq.json",
+    );
+    let mut x = j(JURISDICTION, "w/deployment.json", "w/jreq.json");
+    x.extend(["--secret".to_string(), "w/model.secret.json".to_string()]);
+    fails(
+        d,
+        &args(&x),
+        "jurisdiction-S takes --request --deployment, not --secret",
+    );
+    assert!(!d.join("x.wtns").exists());
+
+    // snarkjs agrees (optional unless ZKCC_REQUIRE_SNARKJS=1), and proves the
+    // jurisdiction claim from the witness with a ceremony-format key (made
+    // from known secrets: a fixture, not a ceremony) that zkcc verifies.
+    let Some(cli) = snarkjs_cli() else { return };
+    for (r1cs, wtns) in [("eval.r1cs", "eval.wtns"), ("jur.r1cs", "jur.wtns")] {
+        let (accepted, out) = snarkjs_wtns_check(&cli, d, r1cs, wtns);
+        assert!(accepted, "snarkjs wtns check refused {wtns}: {out}");
+    }
+    for (r1cs, z, bad) in [
+        ("eval.r1cs", read_back(d, "eval.wtns"), "ebad.wtns"),
+        ("jur.r1cs", want.clone(), "jbad.wtns"),
+    ] {
+        let mut t = z.clone();
+        t[z.len() / 2] += Fr::from(1u64);
+        std::fs::write(d.join(bad), zkcc_prover::ceremony::export::wtns_bytes(&t)).unwrap();
+        let (accepted, out) = snarkjs_wtns_check(&cli, d, r1cs, bad);
+        assert!(!accepted, "snarkjs accepted a broken {bad}: {out}");
+    }
+    snarkjs_proves_and_zkcc_verifies(&cli, d, JURISDICTION, "jur.wtns", &jpubs);
+}
+
+fn read_back(d: &Path, f: &str) -> Vec<Fr> {
+    read_wtns(&std::fs::read(d.join(f)).unwrap()).unwrap()
+}
+
+/// `snarkjs groth16 prove` with a ceremony-format key of `circuit` (the
+/// initial key of known secrets) and the written witness; zkcc's verifier
+/// accepts the proof for `pubs`, and refuses it for a changed public input.
+fn snarkjs_proves_and_zkcc_verifies(cli: &Path, d: &Path, circuit: &str, wtns: &str, pubs: &[Fr]) {
+    use zkcc_prover::ceremony::{export, zkey::Zkey};
+    let c = zkcc_prover::keys::Circuit::parse(circuit).unwrap();
+    let r1cs = zkcc_prover::keys::r1cs_of(&c).unwrap();
+    let m = (r1cs.num_constraints() + r1cs.num_instance as usize).next_power_of_two();
+    let power = m.trailing_zeros();
+    let z = Zkey::insecure_initial_from_secrets(
+        &r1cs,
+        power,
+        Fr::from(1234567u64),
+        Fr::from(89u64),
+        Fr::from(1011u64),
+    )
+    .unwrap();
+    std::fs::write(d.join("fixture.zkey"), z.to_bytes()).unwrap();
+    let pk = export::prover_key(z, r1cs).unwrap();
+    let out = Command::new("node")
+        .arg(cli)
+        .args([
+            "groth16",
+            "prove",
+            "fixture.zkey",
+            wtns,
+            "proof.json",
+            "spublic.json",
+        ])
+        .current_dir(d)
+        .output()
+        .expect("run node");
+    assert!(
+        out.status.success(),
+        "snarkjs groth16 prove: {}",
+        text(&out)
+    );
+    let proof = zkcc_verifier::snarkjs::parse_proof(
+        &std::fs::read_to_string(d.join("proof.json")).unwrap(),
+    )
+    .unwrap();
+    let spubs = zkcc_verifier::snarkjs::parse_public(
+        &std::fs::read_to_string(d.join("spublic.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(spubs, pubs);
+    let key = zkcc_verifier::batch::PreparedKey::new(&pk.vk);
+    key.verify(pubs, &proof)
+        .expect("snarkjs's proof from zkcc's witness verifies in zkcc");
+    let mut changed = pubs.to_vec();
+    changed[pubs.len() - 1] += Fr::from(1u64);
+    assert!(key.verify(&changed, &proof).is_err());
 }

@@ -1,11 +1,12 @@
 //! `zkcc ceremony`: the multi-party setup (phase 2 over a snarkjs phase-1
 //! file), for the agency, auditors and importers alike.
 use clap::Subcommand;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 use zkcc_prover::ceremony::{self, export, phase2};
-use zkcc_prover::error::write;
+use zkcc_prover::error::{read_json, write};
 use zkcc_prover::keys::{self, Circuit};
+use zkcc_prover::prove::assignment_of;
 use zkcc_prover::ProverError;
 
 #[derive(Subcommand)]
@@ -85,34 +86,52 @@ pub enum CeremonyCmd {
     /// Importer: the .wtns (iden3 witness) of the proof you answer with, for
     /// another Groth16 prover (`snarkjs groth16 prove final.zkey w.wtns …`,
     /// rapidsnark) using the ceremony's .zkey: the request proof for the
-    /// agency's request, or one shard's proof. Checked natively and against
-    /// the circuit before it is written.
+    /// agency's request, one shard's proof, or a lifecycle proof (model
+    /// evaluation, deployment jurisdiction). Checked natively and against the
+    /// circuit before it is written.
+    ///
+    /// Inputs by circuit (as `zkcc prove …` takes them):
+    /// request-SxF: --inventory --secret --ledger-digest --request;
+    /// shard-FxM: --inventory --secret --ledger-digest --shard;
+    /// evaluation-N: --secret (model secret) --request RESULTS…;
+    /// jurisdiction-S: --deployment --request.
     Wtns {
-        /// Circuit: request-SxF (with --request) or shard-FxM (with --shard).
+        /// Circuit: request-SxF, shard-FxM, evaluation-N (N the suite's
+        /// length) or jurisdiction-S.
         #[arg(long)]
         circuit: String,
         #[arg(long)]
         registry: PathBuf,
+        /// Inventory (request-SxF, shard-FxM).
         #[arg(long)]
-        inventory: PathBuf,
-        /// Commitment secret from `zkcc commit`.
+        inventory: Option<PathBuf>,
+        /// Commitment secret from `zkcc commit` (request-SxF, shard-FxM), or
+        /// model secret from `zkcc model commit` (evaluation-N).
         #[arg(long)]
-        secret: PathBuf,
-        /// Digest of the agency's ledger for this importer (from the agency).
+        secret: Option<PathBuf>,
+        /// Digest of the agency's ledger for this importer, from the agency
+        /// (request-SxF, shard-FxM).
         #[arg(long)]
-        ledger_digest: String,
-        /// The agency's request (request-SxF).
+        ledger_digest: Option<String>,
+        /// The agency's request: its request (request-SxF), evaluation
+        /// request (evaluation-N) or jurisdiction request (jurisdiction-S).
         #[arg(long, required_unless_present = "shard", conflicts_with = "shard")]
         request: Option<PathBuf>,
         /// The shard, 0-based in the order of the commitment (shard-FxM).
         #[arg(long)]
         shard: Option<usize>,
+        /// The attested deployment file (jurisdiction-S).
+        #[arg(long)]
+        deployment: Option<PathBuf>,
         /// Output .wtns.
         #[arg(long)]
         out: PathBuf,
         /// Also write the public inputs as snarkjs's public.json.
         #[arg(long)]
         public: Option<PathBuf>,
+        /// Signed results from evaluators (evaluation-N; any number, one per
+        /// eval is used).
+        results: Vec<PathBuf>,
     },
     /// Coordinator: verify the final .zkey and write zkcc's key files from it.
     Finalize {
@@ -177,92 +196,138 @@ fn print_verified(v: &phase2::Verified) {
     }
 }
 
+/// The inputs of `ceremony wtns`, as given on the command line; which ones a
+/// circuit takes is checked by [`assignment`].
+struct WtnsInputs<'a> {
+    registry: &'a Path,
+    inventory: Option<&'a Path>,
+    secret: Option<&'a Path>,
+    ledger_digest: Option<&'a str>,
+    request: Option<&'a Path>,
+    shard: Option<usize>,
+    deployment: Option<&'a Path>,
+    results: &'a [PathBuf],
+}
+
+impl WtnsInputs<'_> {
+    /// Refuses the options `circuit` does not take (a likely mix-up of
+    /// circuits or files), naming them.
+    fn refuse_unused(&self, circuit: &Circuit, takes: &[&str]) -> Result<(), ProverError> {
+        let given = [
+            ("--inventory", self.inventory.is_some()),
+            ("--secret", self.secret.is_some()),
+            ("--ledger-digest", self.ledger_digest.is_some()),
+            ("--request", self.request.is_some()),
+            ("--shard", self.shard.is_some()),
+            ("--deployment", self.deployment.is_some()),
+            ("RESULTS", !self.results.is_empty()),
+        ];
+        let extra: Vec<&str> = given
+            .iter()
+            .filter(|(flag, on)| *on && !takes.contains(flag))
+            .map(|(flag, _)| *flag)
+            .collect();
+        if extra.is_empty() {
+            return Ok(());
+        }
+        Err(ProverError::Inventory(format!(
+            "{} takes {}, not {}",
+            family(circuit),
+            takes.join(" "),
+            extra.join(" ")
+        )))
+    }
+}
+
+/// The circuit's family as the options' docs name it (`evaluation-N`).
+fn family(c: &Circuit) -> &'static str {
+    match c {
+        Circuit::Shard(_) => "shard-FxM",
+        Circuit::Request(_) => "request-SxF",
+        Circuit::Cluster(_) => "cluster-CxF",
+        Circuit::Evaluation(_) => "evaluation-N",
+        Circuit::Jurisdiction(_) => "jurisdiction-S",
+    }
+}
+
+/// `Some(v)`, or an error naming the option the circuit needs.
+fn needs<T>(v: Option<T>, circuit: &Circuit, flag: &str) -> Result<T, ProverError> {
+    v.ok_or_else(|| ProverError::Inventory(format!("{} takes {flag}", family(circuit))))
+}
+
 /// The full assignment `(1, public inputs, witness)` of the importer's
-/// request proof or of one shard's proof, checked natively, then against the
-/// circuit's constraints.
-#[allow(clippy::too_many_arguments)]
+/// request proof, of one shard's proof, or of a lifecycle proof (model
+/// evaluation, deployment jurisdiction), checked natively, then against the
+/// circuit's constraints. Returns the circuit, the assignment and its number
+/// of public inputs.
 fn assignment(
     circuit: &str,
-    registry: &std::path::Path,
-    inventory: &std::path::Path,
-    secret: &std::path::Path,
-    ledger_digest: &str,
-    request: Option<&std::path::Path>,
-    shard: Option<usize>,
+    i: &WtnsInputs<'_>,
 ) -> Result<(Circuit, Vec<ark_bn254::Fr>, usize), ProverError> {
-    use zkcc_circuits::encoding::fr_from_hex;
-    use zkcc_prover::error::read_json;
-    use zkcc_prover::fleet::{self, FleetInventory, FleetSecret};
     let c = Circuit::parse(circuit)?;
-    let r = super::load_registry(registry)?;
-    let inv: FleetInventory = read_json(inventory)?;
-    let secret: FleetSecret = read_json(secret)?;
-    let digest = fr_from_hex(ledger_digest)?;
-    let fleet = fleet::open(&r, &inv, &secret)?;
+    let r = super::load_registry(i.registry)?;
     let bad = |m: String| ProverError::Inventory(m);
-    let (z, n_public) = match (c, request, shard) {
-        (Circuit::Request(shape), Some(request), None) => {
-            use zkcc_circuits::request::constraints::RequestCircuit;
-            let req: zkcc_verifier::submission::RequestFile = read_json(request)?;
-            if req.importer != inv.importer || req.epoch != fleet.epoch {
+    let (z, n_public) = match c {
+        Circuit::Request(_) | Circuit::Shard(_) => fleet_assignment(&c, &r, i)?,
+        Circuit::Cluster(_) => {
+            return Err(ProverError::Keys(format!(
+            "{}: witnesses are written for request-SxF, shard-FxM, evaluation-N and jurisdiction-S",
+            c.name()
+        )))
+        }
+        Circuit::Evaluation(n) => {
+            use zkcc_circuits::evaluation::constraints::EvaluationCircuit;
+            use zkcc_prover::lifecycle::{evaluation_claim, ModelSecret};
+            i.refuse_unused(&c, &["--request", "--secret", "RESULTS"])?;
+            let secret: ModelSecret = read_json(needs(i.secret, &c, "--secret")?)?;
+            let req: zkcc_verifier::lifecycle::EvaluationRequest =
+                read_json(needs(i.request, &c, "--request")?)?;
+            if i.results.is_empty() {
                 return Err(bad(format!(
-                    "the request is for {} epoch {}, this fleet is {} epoch {}",
-                    req.importer, req.epoch, inv.importer, fleet.epoch
+                    "{} takes the evaluators' signed results (RESULTS…)",
+                    c.name()
                 )));
             }
-            let nonce = fr_from_hex(&req.nonce)?;
-            let (st, w) = fleet.request(digest, &shape, nonce, req.rules.to_rules()?)?;
-            let n = st.public_inputs().len();
-            let circuit = RequestCircuit {
-                shape,
+            let results = i
+                .results
+                .iter()
+                .map(|p| read_json(p))
+                .collect::<Result<Vec<zkcc_circuits::evaluation::SignedResultJson>, _>>()?;
+            let len = r
+                .suite(&req.suite)
+                .map(|s| s.evals.len())
+                .ok_or_else(|| bad(format!("the registry has no suite {:?}", req.suite)))?;
+            if len != n {
+                return Err(bad(format!(
+                    "suite {} has {len} evals: its circuit is evaluation-{len}, not {}",
+                    req.suite,
+                    c.name()
+                )));
+            }
+            let (evals, st, w) = evaluation_claim(&r, &req, &secret, &results)?;
+            let n_public = st.public_inputs().len();
+            let z = assignment_of(EvaluationCircuit {
+                evals,
                 statement: st,
                 witness: Some(w),
-            };
-            (zkcc_prover::prove::request_assignment(&circuit)?, n)
-        }
-        (Circuit::Shard(shape), None, Some(k)) => {
-            use zkcc_circuits::shard::constraints::ShardCircuit;
-            if shape != fleet.shape {
-                return Err(bad(format!(
-                    "the inventory was committed for {}, not {}",
-                    fleet.shape.name(),
-                    shape.name()
-                )));
-            }
-            let w = fleet.witnesses.get(k).ok_or_else(|| {
-                bad(format!(
-                    "--shard {k}: the commitment has {} shards (0 to {})",
-                    fleet.witnesses.len(),
-                    fleet.witnesses.len().saturating_sub(1)
-                ))
             })?;
-            let st = fleet::shard_statement(
-                fleet.importer,
-                fleet.epoch,
-                fleet.commitment,
-                &r,
-                digest,
-                w,
-            );
-            let n = st.public_inputs().len();
-            let circuit = ShardCircuit {
-                shape,
+            (z, n_public)
+        }
+        Circuit::Jurisdiction(cap) => {
+            use zkcc_circuits::jurisdiction::constraints::JurisdictionCircuit;
+            use zkcc_prover::lifecycle::{jurisdiction_claim, DeploymentFile};
+            i.refuse_unused(&c, &["--request", "--deployment"])?;
+            let d: DeploymentFile = read_json(needs(i.deployment, &c, "--deployment")?)?;
+            let req: zkcc_verifier::lifecycle::JurisdictionRequest =
+                read_json(needs(i.request, &c, "--request")?)?;
+            let (st, w) = jurisdiction_claim(&r, &req, &d, cap)?;
+            let n_public = st.public_inputs().len();
+            let z = assignment_of(JurisdictionCircuit {
+                capacity: cap,
                 statement: st,
-                witness: Some(w.clone()),
-            };
-            (zkcc_prover::prove::shard_assignment(&circuit)?, n)
-        }
-        (Circuit::Request(_), _, _) => {
-            return Err(bad("request-SxF takes --request (not --shard)".into()))
-        }
-        (Circuit::Shard(_), _, _) => {
-            return Err(bad("shard-FxM takes --shard (not --request)".into()))
-        }
-        _ => {
-            return Err(ProverError::Keys(format!(
-                "{}: witnesses are written for request-SxF and shard-FxM",
-                c.name()
-            )))
+                witness: Some(w),
+            })?;
+            (z, n_public)
         }
     };
     let r1cs = keys::r1cs_of(&c)?;
@@ -286,6 +351,75 @@ fn assignment(
     Ok((c, z, n_public))
 }
 
+/// The assignment of the request proof or of one shard's proof (natively
+/// checked), and its number of public inputs.
+fn fleet_assignment(
+    c: &Circuit,
+    r: &zkcc_circuits::registry::Registry,
+    i: &WtnsInputs<'_>,
+) -> Result<(Vec<ark_bn254::Fr>, usize), ProverError> {
+    use zkcc_circuits::encoding::fr_from_hex;
+    use zkcc_prover::fleet::{self, FleetInventory, FleetSecret};
+    let bad = |m: String| ProverError::Inventory(m);
+    let which = match c {
+        Circuit::Request(_) => "--request",
+        _ => "--shard",
+    };
+    i.refuse_unused(c, &[which, "--inventory", "--secret", "--ledger-digest"])?;
+    let inv: FleetInventory = read_json(needs(i.inventory, c, "--inventory")?)?;
+    let secret: FleetSecret = read_json(needs(i.secret, c, "--secret")?)?;
+    let digest = fr_from_hex(needs(i.ledger_digest, c, "--ledger-digest")?)?;
+    let fleet = fleet::open(r, &inv, &secret)?;
+    match (c, i.request, i.shard) {
+        (Circuit::Request(shape), Some(request), None) => {
+            use zkcc_circuits::request::constraints::RequestCircuit;
+            let req: zkcc_verifier::submission::RequestFile = read_json(request)?;
+            if req.importer != inv.importer || req.epoch != fleet.epoch {
+                return Err(bad(format!(
+                    "the request is for {} epoch {}, this fleet is {} epoch {}",
+                    req.importer, req.epoch, inv.importer, fleet.epoch
+                )));
+            }
+            let nonce = fr_from_hex(&req.nonce)?;
+            let (st, w) = fleet.request(digest, shape, nonce, req.rules.to_rules()?)?;
+            let n = st.public_inputs().len();
+            let circuit = RequestCircuit {
+                shape: *shape,
+                statement: st,
+                witness: Some(w),
+            };
+            Ok((zkcc_prover::prove::request_assignment(&circuit)?, n))
+        }
+        (Circuit::Shard(shape), None, Some(k)) => {
+            use zkcc_circuits::shard::constraints::ShardCircuit;
+            if *shape != fleet.shape {
+                return Err(bad(format!(
+                    "the inventory was committed for {}, not {}",
+                    fleet.shape.name(),
+                    shape.name()
+                )));
+            }
+            let w = fleet.witnesses.get(k).ok_or_else(|| {
+                bad(format!(
+                    "--shard {k}: the commitment has {} shards (0 to {})",
+                    fleet.witnesses.len(),
+                    fleet.witnesses.len().saturating_sub(1)
+                ))
+            })?;
+            let st =
+                fleet::shard_statement(fleet.importer, fleet.epoch, fleet.commitment, r, digest, w);
+            let n = st.public_inputs().len();
+            let circuit = ShardCircuit {
+                shape: *shape,
+                statement: st,
+                witness: Some(w.clone()),
+            };
+            Ok((zkcc_prover::prove::shard_assignment(&circuit)?, n))
+        }
+        _ => Err(bad(format!("{} takes {which}", family(c)))),
+    }
+}
+
 pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
     match c {
         CeremonyCmd::Wtns {
@@ -296,17 +430,23 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             ledger_digest,
             request,
             shard,
+            deployment,
             out,
             public,
+            results,
         } => {
             let (c, z, n_public) = assignment(
                 &circuit,
-                &registry,
-                &inventory,
-                &secret,
-                &ledger_digest,
-                request.as_deref(),
-                shard,
+                &WtnsInputs {
+                    registry: &registry,
+                    inventory: inventory.as_deref(),
+                    secret: secret.as_deref(),
+                    ledger_digest: ledger_digest.as_deref(),
+                    request: request.as_deref(),
+                    shard,
+                    deployment: deployment.as_deref(),
+                    results: &results,
+                },
             )?;
             write(&out, &export::wtns_bytes(&z))?;
             if let Some(p) = &public {
