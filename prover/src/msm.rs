@@ -297,6 +297,17 @@ impl<P: SWCurveConfig> Buckets<P> {
             }
             return;
         }
+        self.place(b, p);
+        if self.todo.len() >= self.batch {
+            self.flush();
+        }
+    }
+
+    /// `bucket[b] += p` for a bucket with nothing waiting: a copy into an
+    /// empty bucket, the spill for equal `x`, else a waiting addition.
+    #[inline(always)]
+    fn place(&mut self, b: u32, p: Affine<P>) {
+        let bi = b as usize;
         let cur = &mut self.acc[bi];
         if cur.is_zero() {
             *cur = p;
@@ -305,9 +316,6 @@ impl<P: SWCurveConfig> Buckets<P> {
         } else {
             self.stamp[bi] = self.epoch;
             self.todo.push((b, p));
-            if self.todo.len() >= self.batch {
-                self.flush();
-            }
         }
     }
 
@@ -340,19 +348,10 @@ impl<P: SWCurveConfig> Buckets<P> {
             for &(b, p) in &q {
                 // The batch is empty and at most `batch` items are retried:
                 // none of them can trigger a nested flush.
-                let bi = b as usize;
-                if self.stamp[bi] == self.epoch {
+                if self.stamp[b as usize] == self.epoch {
                     self.queue.push((b, p));
-                    continue;
-                }
-                let cur = &mut self.acc[bi];
-                if cur.is_zero() {
-                    *cur = p;
-                } else if cur.x == p.x {
-                    self.spill_add(bi, &p);
                 } else {
-                    self.stamp[bi] = self.epoch;
-                    self.todo.push((b, p));
+                    self.place(b, p);
                 }
             }
             let mut q = q;
