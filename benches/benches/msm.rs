@@ -7,31 +7,13 @@
 //! measured on the cluster circuit). Sizes: `ZKCC_BENCH_MSM_LOG=14,16`
 //! (default), e.g. `=20` for 2^20 points.
 //! Run: `cargo bench -p zkcc-benches --bench msm`.
-use ark_bn254::{Fr, G1Projective, G2Projective};
+use ark_bn254::{G1Projective, G2Projective};
 use ark_ec::{CurveGroup, VariableBaseMSM};
-use ark_ff::{PrimeField, UniformRand};
+use ark_ff::UniformRand;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::time::Duration;
-
-fn scalars(rng: &mut ChaCha20Rng, n: usize, witness: bool) -> Vec<<Fr as PrimeField>::BigInt> {
-    (0..n)
-        .map(|_| {
-            let x = if !witness {
-                Fr::rand(rng)
-            } else {
-                match rng.gen_range(0..100) {
-                    0..=12 => Fr::from(0u64),
-                    13..=18 => Fr::from(1u64),
-                    19 => Fr::from(rng.gen::<u32>()),
-                    _ => Fr::rand(rng),
-                }
-            };
-            x.into_bigint()
-        })
-        .collect()
-}
 
 fn bench(c: &mut Criterion) {
     let logs: Vec<usize> = std::env::var("ZKCC_BENCH_MSM_LOG")
@@ -58,7 +40,7 @@ fn bench(c: &mut Criterion) {
                 .collect::<Vec<_>>(),
         );
         for kind in ["full", "witness"] {
-            let s = scalars(&mut rng, n, kind == "witness");
+            let s = zkcc_benches::msm_scalars(&mut rng, n, kind == "witness");
             let mut g = c.benchmark_group(format!("msm-g1-{kind}"));
             g.sample_size(10).warm_up_time(Duration::from_secs(1));
             g.bench_function(BenchmarkId::new("random", k), |b| {

@@ -37,6 +37,33 @@ pub fn stock_constraint_system(c: &ClusterCircuit) -> ConstraintSystemRef<Fr> {
     cs
 }
 
+/// Seeded MSM scalars: uniform, or (`witness`) the mix of a Groth16
+/// witness as measured on the cluster circuit — 13% zero, 6% one, 1% 32-bit,
+/// 80% uniform.
+pub fn msm_scalars(
+    rng: &mut rand_chacha::ChaCha20Rng,
+    n: usize,
+    witness: bool,
+) -> Vec<<Fr as ark_ff::PrimeField>::BigInt> {
+    use ark_ff::{PrimeField, UniformRand};
+    use rand::Rng;
+    (0..n)
+        .map(|_| {
+            let x = if !witness {
+                Fr::rand(rng)
+            } else {
+                match rng.gen_range(0..100) {
+                    0..=12 => Fr::from(0u64),
+                    13..=18 => Fr::from(1u64),
+                    19 => Fr::from(rng.gen::<u32>()),
+                    _ => Fr::rand(rng),
+                }
+            };
+            x.into_bigint()
+        })
+        .collect()
+}
+
 /// Median of a non-empty sample.
 pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));

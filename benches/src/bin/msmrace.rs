@@ -8,29 +8,11 @@
 //! query in G2 is about that size). Prints the median times and ratios.
 use ark_bn254::{Fr, G1Projective, G2Projective};
 use ark_ec::{CurveGroup, VariableBaseMSM};
-use ark_ff::{BigInteger, PrimeField, UniformRand};
-use rand::{Rng, SeedableRng};
+use ark_ff::{BigInteger, PrimeField};
+use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::time::Instant;
 use zkcc_benches::median;
-
-fn scalars(rng: &mut ChaCha20Rng, n: usize, witness: bool) -> Vec<<Fr as PrimeField>::BigInt> {
-    (0..n)
-        .map(|_| {
-            let x = if !witness {
-                Fr::rand(rng)
-            } else {
-                match rng.gen_range(0..100) {
-                    0..=12 => Fr::from(0u64),
-                    13..=18 => Fr::from(1u64),
-                    19 => Fr::from(rng.gen::<u32>()),
-                    _ => Fr::rand(rng),
-                }
-            };
-            x.into_bigint()
-        })
-        .collect()
-}
 
 /// CPU time of this process so far (user + system), from /proc: robust to
 /// other processes sharing the cores, which wall time is not.
@@ -128,7 +110,7 @@ fn main() {
         log - 2,
         rayon::current_num_threads()
     );
-    let full = scalars(&mut rng, n, false);
+    let full = zkcc_benches::msm_scalars(&mut rng, n, false);
     if std::env::var("ZKCC_MSMRACE_OURS").is_ok() {
         // Profiling aid: only zkcc's MSM, uniform scalars.
         for _ in 0..runs {
@@ -149,7 +131,7 @@ fn main() {
         || G1Projective::msm_bigint(&g1, &full).into_affine(),
     );
     glv_experiment(&g1, &full);
-    let wit = scalars(&mut rng, n, true);
+    let wit = zkcc_benches::msm_scalars(&mut rng, n, true);
     race(
         "G1 witness mix",
         runs,
