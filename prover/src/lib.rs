@@ -14,6 +14,7 @@ pub mod ceremony;
 pub mod demo;
 pub mod demo_lifecycle;
 pub mod error;
+pub mod fft;
 pub mod fleet;
 pub mod fuzzing;
 pub mod inventory;

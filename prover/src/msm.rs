@@ -486,7 +486,43 @@ pub fn msm_indexed<P: SWCurveConfig>(
     msm_from(bases, Scalars::Indexed { idx, values })
 }
 
+/// Below this many bases an MSM runs `ark-ec`'s projective Pippenger
+/// (`ZKCC_MSM_SMALL` overrides it, for experiments): batches of a few dozen
+/// additions pay a whole inversion each, and the class split and digit
+/// tables cost more than they save (`msmrace`: at 2^12 points the
+/// batch-affine path is 0.85× `ark-ec`; RESULTS.md, "Small MSMs").
+const SMALL: usize = 1 << 13;
+
+fn small_threshold() -> usize {
+    std::env::var("ZKCC_MSM_SMALL")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(SMALL)
+}
+
 fn msm_from<P: SWCurveConfig>(
+    bases: &[Affine<P>],
+    scalars: Scalars<'_, BigIntOf<P>>,
+) -> Projective<P> {
+    if bases.len() < small_threshold() {
+        projective_msm(bases, scalars)
+    } else {
+        batch_affine_msm(bases, scalars)
+    }
+}
+
+/// `ark-ec`'s MSM (extended-Jacobian buckets) on the scalars gathered.
+fn projective_msm<P: SWCurveConfig>(
+    bases: &[Affine<P>],
+    scalars: Scalars<'_, BigIntOf<P>>,
+) -> Projective<P> {
+    use ark_ec::VariableBaseMSM;
+    let s: Vec<BigIntOf<P>> = (0..bases.len()).map(|i| scalars.get(i)).collect();
+    <Projective<P> as VariableBaseMSM>::msm_bigint(bases, &s)
+}
+
+/// The batch-affine Pippenger described in the module docs.
+fn batch_affine_msm<P: SWCurveConfig>(
     bases: &[Affine<P>],
     scalars: Scalars<'_, BigIntOf<P>>,
 ) -> Projective<P> {
@@ -621,9 +657,12 @@ mod tests {
 
     fn check<P: SWCurveConfig<ScalarField = Fr>>(bases: &[Affine<P>], s: &[Fr]) {
         let bigints: Vec<_> = s.iter().map(|x| x.into_bigint()).collect();
-        let ours = msm::<P>(bases, &bigints);
+        // The batch-affine path at every size (the public entry point hands
+        // small inputs to ark-ec, which would leave it untested here).
+        let ours = batch_affine_msm::<P>(bases, Scalars::Direct(&bigints));
         let theirs = <Projective<P> as VariableBaseMSM>::msm(bases, s).unwrap();
         assert_eq!(ours.into_affine(), theirs.into_affine(), "n = {}", s.len());
+        assert_eq!(msm::<P>(bases, &bigints).into_affine(), theirs.into_affine());
     }
 
     fn random_bases<P: SWCurveConfig>(rng: &mut ChaCha20Rng, n: usize) -> Vec<Affine<P>> {
@@ -763,6 +802,18 @@ mod tests {
         let idx: Vec<u32> = (0..4000u32).map(|k| (k * 2 + k % 3) % 9000).collect();
         let bases = random_bases::<ark_bn254::g1::Config>(&mut rng, idx.len());
         let gathered: Vec<_> = idx.iter().map(|&i| values[i as usize]).collect();
+        let idx_scalars = Scalars::Indexed {
+            idx: &idx,
+            values: &values,
+        };
+        assert_eq!(
+            batch_affine_msm(&bases, idx_scalars).into_affine(),
+            msm(&bases, &gathered).into_affine()
+        );
+        assert_eq!(
+            projective_msm(&bases, idx_scalars).into_affine(),
+            msm(&bases, &gathered).into_affine()
+        );
         assert_eq!(
             msm_indexed(&bases, &idx, &values).into_affine(),
             msm(&bases, &gathered).into_affine()

@@ -31,7 +31,7 @@ use crate::msm::msm;
 use crate::r1cs::R1cs;
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::{FftField, Field, PrimeField, Zero};
+use ark_ff::{FftField, Field, One, PrimeField, Zero};
 use ark_groth16::{Proof, ProvingKey, VerifyingKey};
 use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
@@ -261,14 +261,77 @@ pub fn quotient(pk: &ProverKey, a: Vec<Fr>, b: Vec<Fr>) -> Res<Vec<Fr>> {
 /// The `H` scalars from the evaluations of [`evaluate_checked`] (consumed)
 /// under a given reduction: for libsnark's, the coefficients of
 /// `h = (A·B − C)/Z` by seven FFTs; for snarkjs's, `A·B − C` on the odd coset
+/// (six FFTs). zkcc's FFTs ([`crate::fft`]): no bit-reversal pass but one
+/// gather at the end of libsnark's, the coset shift and `1/n` folded into the
+/// forward FFTs, cache-blocked layers.
+pub fn quotient_with(pk: &ProverKey, red: Reduction, a: Vec<Fr>, b: Vec<Fr>) -> Res<Vec<Fr>> {
+    quotient_on(pk.domain()?.size(), red, a, b)
+}
+
+/// [`quotient_with`] on a domain of size `n`.
+pub fn quotient_on(n: usize, red: Reduction, mut a: Vec<Fr>, mut b: Vec<Fr>) -> Res<Vec<Fr>> {
+    let backend = |m: &str| ProverError::Backend(m.into());
+    let d = crate::fft::Domain::new(n).ok_or_else(|| backend("no FFT domain of the key's size"))?;
+    if a.len() != n || b.len() != n {
+        return Err(backend("evaluations are not of the domain's size"));
+    }
+    let n_inv = Fr::from(n as u64)
+        .inverse()
+        .ok_or_else(|| backend("domain size is zero in the field"))?;
+    // On the domain, C·z = A·z ∘ B·z (checked), and 0 on the input rows.
+    let mut c: Vec<Fr> = a.par_iter().zip(&b).map(|(x, y)| *x * y).collect();
+    let g = match red {
+        Reduction::OddCoset => Fr::get_root_of_unity(2 * n as u64)
+            .ok_or_else(|| backend("no 2n-th root of unity"))?,
+        Reduction::Libsnark => Fr::GENERATOR,
+    };
+    let scale = crate::fft::bitrev_powers(g, n, n_inv);
+    for v in [&mut a, &mut b, &mut c] {
+        d.to_coset(v, &scale);
+    }
+    drop(scale);
+    if red == Reduction::OddCoset {
+        a.par_iter_mut()
+            .zip(&b)
+            .zip(&c)
+            .for_each(|((a, b), c)| *a = *a * b - c);
+        return Ok(a);
+    }
+    // Z(g·ω^j) = g^n − 1 on the whole coset.
+    let zinv = (g.pow([n as u64]) - Fr::one())
+        .inverse()
+        .ok_or_else(|| backend("vanishing polynomial is zero on the coset"))?;
+    a.par_iter_mut().zip(&b).zip(&c).for_each(|((a, b), c)| {
+        *a = *a * b - c;
+    });
+    drop((b, c));
+    // Back to coefficients: h_i = (1/n)·g^{−i}·zinv·Σ_j a_j ω^{−ij}, computed
+    // in bit-reversed order, then gathered into natural order.
+    d.ifft_unscaled_to_bitrev(&mut a);
+    let ginv = g.inverse().ok_or_else(|| backend("coset generator is zero"))?;
+    let unscale = crate::fft::bitrev_powers(ginv, n, n_inv * zinv);
+    a.par_iter_mut().zip(&unscale).for_each(|(x, s)| *x *= s);
+    drop(unscale);
+    let shift = usize::BITS - n.trailing_zeros();
+    Ok((0..n)
+        .into_par_iter()
+        .map(|j| a[j.reverse_bits() >> shift])
+        .collect())
+}
+
+/// [`quotient_with`] by `ark-poly`'s FFTs (the reference the tests and the
+/// `compare` bench hold zkcc's FFTs to): for libsnark's, the coefficients of
+/// `h = (A·B − C)/Z` by seven FFTs; for snarkjs's, `A·B − C` on the odd coset
 /// (six FFTs).
-pub fn quotient_with(
-    pk: &ProverKey,
+pub fn quotient_with_ark_poly(
+    n: usize,
     red: Reduction,
     mut a: Vec<Fr>,
     mut b: Vec<Fr>,
 ) -> Res<Vec<Fr>> {
-    let domain = pk.domain()?;
+    let domain = GeneralEvaluationDomain::<Fr>::new(n)
+        .filter(|d| d.size() == n)
+        .ok_or_else(|| ProverError::Backend("no domain of this size".into()))?;
     if red == Reduction::OddCoset {
         let mut c: Vec<Fr> = a.par_iter().zip(&b).map(|(x, y)| *x * y).collect();
         let g = Fr::get_root_of_unity(2 * domain.size() as u64)
@@ -499,4 +562,34 @@ pub fn prove_assignments<R: rand::RngCore + rand::CryptoRng>(
         .zip(blinds)
         .map(|(z, (r, s))| prove_assignment(pk, &z?, r, s))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha20Rng;
+
+    /// zkcc's FFT quotient is `ark-poly`'s, for both reductions, on domains
+    /// smaller than a cache block and spanning several (wide layers).
+    #[test]
+    fn quotient_matches_ark_poly() {
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        for n in [2usize, 16, 1 << 10, 4 * crate::fft::BLOCK] {
+            for red in [Reduction::Libsnark, Reduction::OddCoset] {
+                let a: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+                let b: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+                let ours = quotient_on(n, red, a.clone(), b.clone()).unwrap();
+                let theirs = quotient_with_ark_poly(n, red, a, b).unwrap();
+                assert_eq!(ours, theirs, "n {n} {red:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn quotient_refuses_evaluations_of_another_size() {
+        let v = vec![Fr::one(); 8];
+        assert!(quotient_on(16, Reduction::Libsnark, v.clone(), v.clone()).is_err());
+        assert!(quotient_on(12, Reduction::OddCoset, v.clone(), v).is_err());
+    }
 }
