@@ -269,7 +269,48 @@ pub fn quotient_with(pk: &ProverKey, red: Reduction, a: Vec<Fr>, b: Vec<Fr>) -> 
 }
 
 /// [`quotient_with`] on a domain of size `n`.
-pub fn quotient_on(n: usize, red: Reduction, mut a: Vec<Fr>, mut b: Vec<Fr>) -> Res<Vec<Fr>> {
+pub fn quotient_on(n: usize, red: Reduction, a: Vec<Fr>, b: Vec<Fr>) -> Res<Vec<Fr>> {
+    let (h, order) = quotient_any_order(n, red, a, b)?;
+    Ok(match order {
+        Order::Natural => h,
+        Order::BitReversed => {
+            let shift = usize::BITS - n.trailing_zeros();
+            (0..n)
+                .into_par_iter()
+                .map(|j| h[j.reverse_bits() >> shift])
+                .collect()
+        }
+    })
+}
+
+/// The `H` scalars as the MSM takes them: [`quotient_on`] gathered into
+/// natural order and converted in one pass (no natural-order copy of `h`).
+fn quotient_scalars(n: usize, red: Reduction, a: Vec<Fr>, b: Vec<Fr>) -> Res<Vec<BigInt>> {
+    let (h, order) = quotient_any_order(n, red, a, b)?;
+    Ok(match order {
+        Order::Natural => h.par_iter().map(|x| x.into_bigint()).collect(),
+        Order::BitReversed => {
+            let shift = usize::BITS - n.trailing_zeros();
+            (0..n)
+                .into_par_iter()
+                .map(|j| h[j.reverse_bits() >> shift].into_bigint())
+                .collect()
+        }
+    })
+}
+
+/// In which order [`quotient_any_order`] leaves its result.
+enum Order {
+    Natural,
+    BitReversed,
+}
+
+fn quotient_any_order(
+    n: usize,
+    red: Reduction,
+    mut a: Vec<Fr>,
+    mut b: Vec<Fr>,
+) -> Res<(Vec<Fr>, Order)> {
     let backend = |m: &str| ProverError::Backend(m.into());
     let d = crate::fft::Domain::new(n).ok_or_else(|| backend("no FFT domain of the key's size"))?;
     if a.len() != n || b.len() != n {
@@ -295,7 +336,7 @@ pub fn quotient_on(n: usize, red: Reduction, mut a: Vec<Fr>, mut b: Vec<Fr>) -> 
             .zip(&b)
             .zip(&c)
             .for_each(|((a, b), c)| *a = *a * b - c);
-        return Ok(a);
+        return Ok((a, Order::Natural));
     }
     // Z(g·ω^j) = g^n − 1 on the whole coset.
     let zinv = (g.pow([n as u64]) - Fr::one())
@@ -306,17 +347,13 @@ pub fn quotient_on(n: usize, red: Reduction, mut a: Vec<Fr>, mut b: Vec<Fr>) -> 
     });
     drop((b, c));
     // Back to coefficients: h_i = (1/n)·g^{−i}·zinv·Σ_j a_j ω^{−ij}, computed
-    // in bit-reversed order, then gathered into natural order.
+    // in bit-reversed order (the caller gathers them).
     d.ifft_unscaled_to_bitrev(&mut a);
+    drop(d);
     let ginv = g.inverse().ok_or_else(|| backend("coset generator is zero"))?;
     let unscale = crate::fft::bitrev_powers(ginv, n, n_inv * zinv);
     a.par_iter_mut().zip(&unscale).for_each(|(x, s)| *x *= s);
-    drop(unscale);
-    let shift = usize::BITS - n.trailing_zeros();
-    Ok((0..n)
-        .into_par_iter()
-        .map(|j| a[j.reverse_bits() >> shift])
-        .collect())
+    Ok((a, Order::BitReversed))
 }
 
 /// [`quotient_with`] by `ark-poly`'s FFTs (the reference the tests and the
@@ -398,9 +435,7 @@ fn prove_from_evaluations_with(
     let zb: Vec<BigInt> = z.par_iter().map(|x| x.into_bigint()).collect();
     let (h_acc, ((g_a, g1_b), (g2_b, l_acc))) = rayon::join(
         || -> Res<G1Projective> {
-            let h = quotient_with(pk, red, a, b)?;
-            let hb: Vec<BigInt> = h.par_iter().map(|x| x.into_bigint()).collect();
-            drop(h);
+            let hb = quotient_scalars(pk.domain()?.size(), red, a, b)?;
             Ok(msm(&pk.h, &hb))
         },
         || {
@@ -580,8 +615,11 @@ mod tests {
                 let a: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
                 let b: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
                 let ours = quotient_on(n, red, a.clone(), b.clone()).unwrap();
+                let scalars = quotient_scalars(n, red, a.clone(), b.clone()).unwrap();
                 let theirs = quotient_with_ark_poly(n, red, a, b).unwrap();
                 assert_eq!(ours, theirs, "n {n} {red:?}");
+                let theirs: Vec<BigInt> = theirs.iter().map(|x| x.into_bigint()).collect();
+                assert_eq!(scalars, theirs, "scalars, n {n} {red:?}");
             }
         }
     }
