@@ -489,9 +489,10 @@ pub fn msm_indexed<P: SWCurveConfig>(
 /// Below this many bases an MSM runs `ark-ec`'s projective Pippenger
 /// (`ZKCC_MSM_SMALL` overrides it, for experiments): batches of a few dozen
 /// additions pay a whole inversion each, and the class split and digit
-/// tables cost more than they save (`msmrace`: at 2^12 points the
-/// batch-affine path is 0.85× `ark-ec`; RESULTS.md, "Small MSMs").
-const SMALL: usize = 1 << 13;
+/// tables cost more than they save (`msmrace` with the batch-affine path
+/// forced: 0.56–0.91× `ark-ec` at 2^12 points, 0.87–0.94× at 2^14, 1.16–1.21×
+/// at 2^16; RESULTS.md, "Small MSMs").
+const SMALL: usize = 1 << 15;
 
 fn small_threshold() -> usize {
     std::env::var("ZKCC_MSM_SMALL")
@@ -773,6 +774,17 @@ mod tests {
                 "{nb} buckets"
             );
         }
+    }
+
+    #[test]
+    fn both_sides_of_the_small_threshold() {
+        // The public entry point on either side of SMALL (check() also runs
+        // the batch-affine path explicitly on the same input).
+        let mut rng = ChaCha20Rng::seed_from_u64(14);
+        let bases = random_bases::<ark_bn254::g1::Config>(&mut rng, SMALL + 1);
+        let s = scalars(&mut rng, SMALL + 1, 6);
+        check(&bases[..SMALL - 1], &s[..SMALL - 1]);
+        check(&bases, &s);
     }
 
     #[test]
