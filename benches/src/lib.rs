@@ -64,6 +64,27 @@ pub fn msm_scalars(
         .collect()
 }
 
+/// Fields of `/proc/self/stat` after the command name, in clock ticks
+/// (100 per second on Linux): `i` = the field's number in `proc(5)` − 3.
+fn stat_seconds(fields: [usize; 2]) -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(fields[0]) + ticks(fields[1])) / 100.0
+}
+
+/// CPU seconds of this process so far (user + system, `utime` + `stime`):
+/// robust to other processes sharing the cores, which wall time is not.
+pub fn cpu_seconds() -> f64 {
+    stat_seconds([11, 12])
+}
+
+/// CPU seconds of this process's waited-for children (`cutime` + `cstime`).
+pub fn children_cpu_seconds() -> f64 {
+    stat_seconds([13, 14])
+}
+
 /// Median of a non-empty sample.
 pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));

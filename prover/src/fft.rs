@@ -58,7 +58,11 @@ pub fn bitrev_powers(g: Fr, n: usize, start: Fr) -> Vec<Fr> {
     }
     for &b in bases.iter().rev() {
         let len = out.len();
-        let ext: Vec<Fr> = out.par_iter().with_min_len(1 << 12).map(|x| *x * b).collect();
+        let ext: Vec<Fr> = out
+            .par_iter()
+            .with_min_len(1 << 12)
+            .map(|x| *x * b)
+            .collect();
         debug_assert_eq!(ext.len(), len);
         out.extend(ext);
     }
@@ -226,7 +230,11 @@ fn dit_run(lo: &mut [Fr], hi: &mut [Fr], t: &[Fr], starts: bool) {
     } else {
         0
     };
-    for ((u, v), w) in lo[skip..].iter_mut().zip(hi[skip..].iter_mut()).zip(&t[skip..]) {
+    for ((u, v), w) in lo[skip..]
+        .iter_mut()
+        .zip(hi[skip..].iter_mut())
+        .zip(&t[skip..])
+    {
         let wv = *v * w;
         let a = *u;
         *u = a + wv;
@@ -256,8 +264,8 @@ mod tests {
         for n in [1usize, 2, 4, 8, 1 << 10] {
             let (g, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
             let t = bitrev_powers(g, n, s);
-            for j in 0..n {
-                assert_eq!(t[j], s * g.pow([rev(j, n) as u64]), "n {n} j {j}");
+            for (j, tj) in t.iter().enumerate() {
+                assert_eq!(*tj, s * g.pow([rev(j, n) as u64]), "n {n} j {j}");
             }
             let x: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
             let mut y = x.clone();

@@ -663,7 +663,10 @@ mod tests {
         let ours = batch_affine_msm::<P>(bases, Scalars::Direct(&bigints));
         let theirs = <Projective<P> as VariableBaseMSM>::msm(bases, s).unwrap();
         assert_eq!(ours.into_affine(), theirs.into_affine(), "n = {}", s.len());
-        assert_eq!(msm::<P>(bases, &bigints).into_affine(), theirs.into_affine());
+        assert_eq!(
+            msm::<P>(bases, &bigints).into_affine(),
+            theirs.into_affine()
+        );
     }
 
     fn random_bases<P: SWCurveConfig>(rng: &mut ChaCha20Rng, n: usize) -> Vec<Affine<P>> {

@@ -322,8 +322,9 @@ fn quotient_any_order(
     // On the domain, C·z = A·z ∘ B·z (checked), and 0 on the input rows.
     let mut c: Vec<Fr> = a.par_iter().zip(&b).map(|(x, y)| *x * y).collect();
     let g = match red {
-        Reduction::OddCoset => Fr::get_root_of_unity(2 * n as u64)
-            .ok_or_else(|| backend("no 2n-th root of unity"))?,
+        Reduction::OddCoset => {
+            Fr::get_root_of_unity(2 * n as u64).ok_or_else(|| backend("no 2n-th root of unity"))?
+        }
         Reduction::Libsnark => Fr::GENERATOR,
     };
     let scale = crate::fft::bitrev_powers(g, n, n_inv);
@@ -350,7 +351,9 @@ fn quotient_any_order(
     // in bit-reversed order (the caller gathers them).
     d.ifft_unscaled_to_bitrev(&mut a);
     drop(d);
-    let ginv = g.inverse().ok_or_else(|| backend("coset generator is zero"))?;
+    let ginv = g
+        .inverse()
+        .ok_or_else(|| backend("coset generator is zero"))?;
     let unscale = crate::fft::bitrev_powers(ginv, n, n_inv * zinv);
     a.par_iter_mut().zip(&unscale).for_each(|(x, s)| *x *= s);
     Ok((a, Order::BitReversed))

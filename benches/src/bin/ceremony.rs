@@ -224,18 +224,7 @@ fn scale(log: u32) {
             .collect::<Vec<_>>(),
     );
     let k = Fr::rand(&mut rng);
-    let cpu = || {
-        // CPU seconds of this process (user + system), from /proc.
-        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-        let f: Vec<&str> = stat
-            .rsplit(')')
-            .next()
-            .unwrap_or("")
-            .split_whitespace()
-            .collect();
-        let t = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-        (t(11) + t(12)) / 100.0
-    };
+    let cpu = zkcc_benches::cpu_seconds;
     println!(
         "rescaling 2^{log} G1 points by one scalar, {} threads",
         rayon::current_num_threads()

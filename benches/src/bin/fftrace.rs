@@ -11,23 +11,18 @@ use ark_std::UniformRand;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::time::Instant;
-use zkcc_benches::median;
+use zkcc_benches::{cpu_seconds as cpu, median};
 use zkcc_prover::prove::{quotient_on, quotient_with_ark_poly, Reduction};
-
-fn cpu() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (tick(11) + tick(12)) / 100.0
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let log: u32 = args.first().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        eprintln!("usage: fftrace LOG [RUNS]");
-        std::process::exit(2)
-    });
+    let log: u32 = args
+        .first()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            eprintln!("usage: fftrace LOG [RUNS]");
+            std::process::exit(2)
+        });
     let runs: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(5).max(1);
     let n = 1usize << log;
     let mut rng = ChaCha20Rng::seed_from_u64(1);

@@ -12,18 +12,7 @@ use ark_ff::{BigInteger, PrimeField};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::time::Instant;
-use zkcc_benches::median;
-
-/// CPU time of this process so far (user + system), from /proc: robust to
-/// other processes sharing the cores, which wall time is not.
-fn cpu_s() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
-    // Fields 14 and 15 of stat (utime, stime), counted from 3 after ')'.
-    (ticks(11) + ticks(12)) / 100.0
-}
+use zkcc_benches::{cpu_seconds as cpu_s, median};
 
 fn race<G: PartialEq + std::fmt::Debug>(
     label: &str,

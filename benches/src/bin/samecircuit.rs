@@ -32,7 +32,9 @@ use ark_groth16::Groth16;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
-use zkcc_benches::{full_fixture, median};
+use zkcc_benches::{
+    children_cpu_seconds as children_cpu, cpu_seconds as self_cpu, full_fixture, median,
+};
 use zkcc_circuits::cluster::constraints::ClusterCircuit;
 use zkcc_prover::ceremony::export;
 use zkcc_prover::ceremony::zkey::Zkey;
@@ -54,31 +56,13 @@ fn arg<T: std::str::FromStr>(args: &[String], i: usize, default: T) -> T {
 
 /// The snarkjs CLI installed by `verifier/tests/js/install.sh`.
 fn snarkjs_cli() -> PathBuf {
-    let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("../verifier/tests/js/node_modules/snarkjs");
+    let js =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../verifier/tests/js/node_modules/snarkjs");
     ["build/cli.cjs", "cli.js"]
         .iter()
         .map(|p| js.join(p))
         .find(|p| p.exists())
         .unwrap_or_else(|| die("snarkjs is not installed: run verifier/tests/js/install.sh"))
-}
-
-/// CPU seconds (user + system) of this process's finished children.
-fn children_cpu() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    // Fields 16 and 17 of /proc/PID/stat (cutime, cstime) are at 13, 14 here.
-    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (tick(13) + tick(14)) / 100.0
-}
-
-/// CPU seconds (user + system) of this process itself.
-fn self_cpu() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (tick(11) + tick(12)) / 100.0
 }
 
 fn main() {
@@ -136,7 +120,7 @@ fn main() {
         domain.trailing_zeros(),
         key_bytes.len() >> 20,
         t.elapsed().as_secs_f64(),
-        z.len() * 32 >> 20,
+        (z.len() * 32) >> 20,
         rayon::current_num_threads()
     );
     drop(key_bytes);
@@ -155,8 +139,13 @@ fn main() {
     let import_cpu = self_cpu() - c0;
     let keydir = dir.join("keys");
     let circ = keys::Circuit::Cluster(shape);
-    keys::write_keys(&keydir, &circ, pk, "INSECURE fixture of the samecircuit bench")
-        .unwrap_or_else(|e| die(e));
+    keys::write_keys(
+        &keydir,
+        &circ,
+        pk,
+        "INSECURE fixture of the samecircuit bench",
+    )
+    .unwrap_or_else(|e| die(e));
     println!(
         "zkcc: .zkey read with every point checked and converted in {import:.2} s ({import_cpu:.1} CPU-s), once; key files in {}",
         keydir.display()
@@ -217,7 +206,9 @@ fn main() {
         let spublic = zkcc_verifier::snarkjs::parse_public(&read(&public_json))
             .unwrap_or_else(|e| die(format!("snarkjs's public.json: {e}")));
         if spublic != public {
-            die(format!("run {run}: snarkjs's public inputs are not the witness's"));
+            die(format!(
+                "run {run}: snarkjs's public inputs are not the witness's"
+            ));
         }
         let ok = Groth16::<Bn254>::verify_proof(&pvk, &sproof, &public).unwrap_or(false);
         if !ok {
