@@ -7,7 +7,7 @@
 //! the CLI drives them ([`agency`]), the sample data and the demo behind the
 //! `zkcc` CLI.
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod agency;
 pub mod ceremony;
@@ -17,6 +17,7 @@ pub mod error;
 pub mod fft;
 pub mod fleet;
 pub mod fuzzing;
+pub mod ifma;
 pub mod inventory;
 pub mod keys;
 pub mod lifecycle;

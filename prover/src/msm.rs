@@ -45,6 +45,8 @@ use ark_ec::{AdditiveGroup, AffineRepr};
 use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
 use rayon::prelude::*;
 
+use crate::ifma::{self, Ifma, Limbs};
+
 type BigIntOf<P> = <<P as ark_ec::CurveConfig>::ScalarField as PrimeField>::BigInt;
 
 /// Additions per batched inversion.
@@ -138,7 +140,7 @@ fn signed_digits(limbs: &[u64], c: usize, windows: usize, out: &mut [i16]) {
 /// An op `(dst, a, b)` writes `pts[a] + pts[b]` to `pts[dst]`; `b == u32::MAX`
 /// copies `pts[a]`. Ops must be ordered so that no op reads a slot an earlier
 /// op of the same batch wrote (true for the tree levels built below).
-fn apply_batch<P: SWCurveConfig>(
+fn apply_batch<P: SWCurveConfig<BaseField: Limbs>>(
     pts: &mut [Affine<P>],
     ops: &[(u32, u32, u32)],
     denoms: &mut Vec<P::BaseField>,
@@ -201,7 +203,11 @@ fn apply_batch<P: SWCurveConfig>(
 /// Sums each segment `pts[starts[b]..starts[b] + lens[b]]` as a binary tree,
 /// level by level, in place; afterwards the sum of segment `b` is at
 /// `pts[starts[b]]` (when `lens[b] > 0`).
-fn reduce_segments<P: SWCurveConfig>(pts: &mut [Affine<P>], starts: &[u32], lens: &mut [u32]) {
+fn reduce_segments<P: SWCurveConfig<BaseField: Limbs>>(
+    pts: &mut [Affine<P>],
+    starts: &[u32],
+    lens: &mut [u32],
+) {
     let mut ops: Vec<(u32, u32, u32)> = Vec::with_capacity(BATCH + 1);
     let mut denoms = Vec::with_capacity(BATCH + 1);
     loop {
@@ -232,7 +238,7 @@ fn reduce_segments<P: SWCurveConfig>(pts: &mut [Affine<P>], starts: &[u32], lens
     }
 }
 
-fn negate_if<P: SWCurveConfig>(p: Affine<P>, neg: bool) -> Affine<P> {
+fn negate_if<P: SWCurveConfig<BaseField: Limbs>>(p: Affine<P>, neg: bool) -> Affine<P> {
     if neg {
         -p
     } else {
@@ -261,9 +267,12 @@ struct Buckets<P: SWCurveConfig> {
     spill: Vec<Projective<P>>,
     prefix: Vec<P::BaseField>,
     batch: usize,
+    /// The AVX-512 IFMA path for G1 ([`crate::ifma`]), where the CPU has it.
+    ifma: Option<Ifma>,
+    scratch: ifma::Scratch,
 }
 
-impl<P: SWCurveConfig> Buckets<P> {
+impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
     fn new(nb: usize) -> Self {
         let batch = (nb / 16).clamp(16, BATCH);
         Self {
@@ -275,6 +284,12 @@ impl<P: SWCurveConfig> Buckets<P> {
             spill: Vec::new(),
             prefix: Vec::with_capacity(batch),
             batch,
+            ifma: if P::BaseField::IS_FQ {
+                Ifma::detect()
+            } else {
+                None
+            },
+            scratch: ifma::Scratch::default(),
         }
     }
 
@@ -321,7 +336,11 @@ impl<P: SWCurveConfig> Buckets<P> {
 
     /// Applies the waiting additions (one inversion), then retries the queue.
     fn flush(&mut self) {
-        if !self.todo.is_empty() {
+        if let (Some(tok), true) = (self.ifma, self.todo.len() >= 8) {
+            ifma::add_assign_batch(tok, &mut self.acc, &self.todo, &mut self.scratch);
+            self.todo.clear();
+            self.epoch = self.epoch.wrapping_add(1).max(1);
+        } else if !self.todo.is_empty() {
             // prefix[k] = Π_{j<k} d_j with d_j = x(P_j) − x(bucket_j) ≠ 0.
             self.prefix.clear();
             let mut prod = P::BaseField::one();
@@ -387,7 +406,11 @@ impl<P: SWCurveConfig> Buckets<P> {
 }
 
 /// One window of a class: `Σ_i digit_{i,w}·(±P_i)`.
-fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], class: &Class, w: usize) -> Projective<P> {
+fn window_sum<P: SWCurveConfig<BaseField: Limbs>>(
+    bases: &[Affine<P>],
+    class: &Class,
+    w: usize,
+) -> Projective<P> {
     let n = class.idx.len();
     let digits = &class.digits[w * n..(w + 1) * n];
     let mut buckets = Buckets::<P>::new(1usize << (class.c - 1));
@@ -405,7 +428,11 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], class: &Class, w: usize) ->
 }
 
 /// The sum `Σ ±P_i` over a chunk of the unit class.
-fn unit_sum<P: SWCurveConfig>(bases: &[Affine<P>], idx: &[u32], neg: &[bool]) -> Projective<P> {
+fn unit_sum<P: SWCurveConfig<BaseField: Limbs>>(
+    bases: &[Affine<P>],
+    idx: &[u32],
+    neg: &[bool],
+) -> Projective<P> {
     let mut pts: Vec<Affine<P>> = idx
         .iter()
         .zip(neg)
@@ -419,7 +446,7 @@ fn unit_sum<P: SWCurveConfig>(bases: &[Affine<P>], idx: &[u32], neg: &[bool]) ->
     pts[0].into()
 }
 
-fn build_class<P: SWCurveConfig>(
+fn build_class<P: SWCurveConfig<BaseField: Limbs>>(
     scalars: Scalars<'_, BigIntOf<P>>,
     members: Vec<(u32, bool)>,
     bits: usize,
@@ -470,14 +497,17 @@ fn build_class<P: SWCurveConfig>(
 }
 
 /// `Σ scalars[i]·bases[i]` over the shorter of the two slices.
-pub fn msm<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigIntOf<P>]) -> Projective<P> {
+pub fn msm<P: SWCurveConfig<BaseField: Limbs>>(
+    bases: &[Affine<P>],
+    scalars: &[BigIntOf<P>],
+) -> Projective<P> {
     let n = bases.len().min(scalars.len());
     msm_from(&bases[..n], Scalars::Direct(&scalars[..n]))
 }
 
 /// `Σ values[idx[i]]·bases[i]` (`idx` and `bases` of the same length, every
 /// index below `values.len()`; panics otherwise).
-pub fn msm_indexed<P: SWCurveConfig>(
+pub fn msm_indexed<P: SWCurveConfig<BaseField: Limbs>>(
     bases: &[Affine<P>],
     idx: &[u32],
     values: &[BigIntOf<P>],
@@ -501,7 +531,7 @@ fn small_threshold() -> usize {
         .unwrap_or(SMALL)
 }
 
-fn msm_from<P: SWCurveConfig>(
+fn msm_from<P: SWCurveConfig<BaseField: Limbs>>(
     bases: &[Affine<P>],
     scalars: Scalars<'_, BigIntOf<P>>,
 ) -> Projective<P> {
@@ -513,7 +543,7 @@ fn msm_from<P: SWCurveConfig>(
 }
 
 /// `ark-ec`'s MSM (extended-Jacobian buckets) on the scalars gathered.
-fn projective_msm<P: SWCurveConfig>(
+fn projective_msm<P: SWCurveConfig<BaseField: Limbs>>(
     bases: &[Affine<P>],
     scalars: Scalars<'_, BigIntOf<P>>,
 ) -> Projective<P> {
@@ -523,7 +553,7 @@ fn projective_msm<P: SWCurveConfig>(
 }
 
 /// The batch-affine Pippenger described in the module docs.
-fn batch_affine_msm<P: SWCurveConfig>(
+fn batch_affine_msm<P: SWCurveConfig<BaseField: Limbs>>(
     bases: &[Affine<P>],
     scalars: Scalars<'_, BigIntOf<P>>,
 ) -> Projective<P> {
@@ -656,7 +686,7 @@ mod tests {
             .collect()
     }
 
-    fn check<P: SWCurveConfig<ScalarField = Fr>>(bases: &[Affine<P>], s: &[Fr]) {
+    fn check<P: SWCurveConfig<ScalarField = Fr, BaseField: Limbs>>(bases: &[Affine<P>], s: &[Fr]) {
         let bigints: Vec<_> = s.iter().map(|x| x.into_bigint()).collect();
         // The batch-affine path at every size (the public entry point hands
         // small inputs to ark-ec, which would leave it untested here).
@@ -669,7 +699,10 @@ mod tests {
         );
     }
 
-    fn random_bases<P: SWCurveConfig>(rng: &mut ChaCha20Rng, n: usize) -> Vec<Affine<P>> {
+    fn random_bases<P: SWCurveConfig<BaseField: Limbs>>(
+        rng: &mut ChaCha20Rng,
+        n: usize,
+    ) -> Vec<Affine<P>> {
         let distinct: Vec<Projective<P>> = (0..n.clamp(1, 64))
             .map(|_| Projective::<P>::rand(rng))
             .collect();

@@ -78,15 +78,19 @@ impl<G: CurveAffineConfig> SparseBases<G> {
 /// that [`SparseBases::msm`] can call [`crate::msm::msm`] on G1 and G2 alike.
 pub trait CurveAffineConfig: AffineRepr {
     /// The curve configuration.
-    type Config: ark_ec::short_weierstrass::SWCurveConfig<ScalarField = Fr>;
+    type Config: ark_ec::short_weierstrass::SWCurveConfig<
+        ScalarField = Fr,
+        BaseField: crate::ifma::Limbs,
+    >;
     /// `Σ scalars_k·bases_k`.
     fn msm(bases: &[Self], scalars: &[BigInt]) -> Self::Group;
     /// `Σ values[idx_k]·bases_k`.
     fn msm_indexed(bases: &[Self], idx: &[u32], values: &[BigInt]) -> Self::Group;
 }
 
-impl<P: ark_ec::short_weierstrass::SWCurveConfig<ScalarField = Fr>> CurveAffineConfig
-    for ark_ec::short_weierstrass::Affine<P>
+impl<P> CurveAffineConfig for ark_ec::short_weierstrass::Affine<P>
+where
+    P: ark_ec::short_weierstrass::SWCurveConfig<ScalarField = Fr, BaseField: crate::ifma::Limbs>,
 {
     type Config = P;
     fn msm(bases: &[Self], scalars: &[BigInt]) -> ark_ec::short_weierstrass::Projective<P> {

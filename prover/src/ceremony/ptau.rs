@@ -373,14 +373,20 @@ impl Ptau {
 }
 
 /// `Σ s_i·P_i` with zkcc's MSM ([`crate::msm`]), over the shorter slice.
-fn msm_fr<P: SWCurveConfig<ScalarField = Fr>>(ps: &[Affine<P>], s: &[Fr]) -> Projective<P> {
+fn msm_fr<P: SWCurveConfig<ScalarField = Fr, BaseField: crate::ifma::Limbs>>(
+    ps: &[Affine<P>],
+    s: &[Fr],
+) -> Projective<P> {
     use rayon::prelude::*;
     let b: Vec<_> = s.par_iter().map(|x| x.into_bigint()).collect();
     crate::msm::msm(ps, &b)
 }
 
 /// `(Σ r_i·P_i, Σ r_i·P_{i+1})` over `i < len − 1`, random `r_i`.
-fn shifted_combination<P: SWCurveConfig<ScalarField = Fr>, R: RngCore>(
+fn shifted_combination<
+    P: SWCurveConfig<ScalarField = Fr, BaseField: crate::ifma::Limbs>,
+    R: RngCore,
+>(
     ps: &[Affine<P>],
     rng: &mut R,
 ) -> (Affine<P>, Affine<P>) {
