@@ -32,9 +32,9 @@
 //! disables the path).
 #![allow(unsafe_code)]
 
-use ark_bn254::{Fq, FqConfig};
+use ark_bn254::{Fq, Fq2, FqConfig};
 use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
-use ark_ff::{BigInt, Field, MontConfig, One, Zero};
+use ark_ff::{BigInt, Field, MontConfig, One};
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
@@ -43,37 +43,41 @@ const P64: [u64; 4] = <FqConfig as MontConfig<4>>::MODULUS.0;
 const INV: u64 = <FqConfig as MontConfig<4>>::INV;
 const MASK: u64 = (1 << 52) - 1;
 
-/// A base field whose elements the IFMA path can read and write as `Fq`
-/// Montgomery limbs: BN254's `Fq` (G1) does; `Fq2` (G2) does not.
+/// A base field whose elements the IFMA path reads and writes as `Fq`
+/// Montgomery limbs: BN254's `Fq` (G1) and `Fq2 = Fq[u]/(u² + 1)` (G2).
 pub trait Limbs: Field {
-    /// Whether this field is BN254's `Fq`.
-    const IS_FQ: bool;
-    /// The Montgomery limbs (for `Fq`; zero for other fields, never read).
-    fn limbs(&self) -> [u64; 4];
-    /// The element with these Montgomery limbs (for `Fq`; other fields
-    /// never receive it).
-    fn from_limbs(l: [u64; 4]) -> Self;
+    /// `Fq` coefficients per element: 1 for `Fq`, 2 for `Fq2`.
+    const DEGREE: usize;
+    /// The coefficients' Montgomery limbs (unused entries zero).
+    fn coeffs(&self) -> [[u64; 4]; 2];
+    /// The element with these coefficients' Montgomery limbs.
+    fn from_coeffs(c: &[[u64; 4]; 2]) -> Self;
 }
 
 impl Limbs for Fq {
-    const IS_FQ: bool = true;
+    const DEGREE: usize = 1;
     #[inline(always)]
-    fn limbs(&self) -> [u64; 4] {
-        (self.0).0
+    fn coeffs(&self) -> [[u64; 4]; 2] {
+        [(self.0).0, [0; 4]]
     }
     #[inline(always)]
-    fn from_limbs(l: [u64; 4]) -> Self {
-        Fq::new_unchecked(BigInt(l))
+    fn from_coeffs(c: &[[u64; 4]; 2]) -> Self {
+        Fq::new_unchecked(BigInt(c[0]))
     }
 }
 
-impl Limbs for ark_bn254::Fq2 {
-    const IS_FQ: bool = false;
-    fn limbs(&self) -> [u64; 4] {
-        [0; 4]
+impl Limbs for Fq2 {
+    const DEGREE: usize = 2;
+    #[inline(always)]
+    fn coeffs(&self) -> [[u64; 4]; 2] {
+        [(self.c0.0).0, (self.c1.0).0]
     }
-    fn from_limbs(_: [u64; 4]) -> Self {
-        Self::zero()
+    #[inline(always)]
+    fn from_coeffs(c: &[[u64; 4]; 2]) -> Self {
+        Fq2::new(
+            Fq::new_unchecked(BigInt(c[0])),
+            Fq::new_unchecked(BigInt(c[1])),
+        )
     }
 }
 
@@ -124,18 +128,19 @@ fn to64(l: &[u64; 5]) -> [u64; 4] {
 /// Eight elements limb-sliced: `lanes[j][k]` is limb `j` of element `k`.
 type Lanes = [[u64; 8]; 5];
 
-/// One group of eight additions, as the backward pass needs it.
+/// One group of eight additions, as the backward pass needs it; each
+/// coordinate as up to two `Fq` coefficients (`Fq2` on G2).
 #[derive(Clone, Copy, Default)]
 struct Group {
-    /// `x(p) − x(acc)`, then (after the prefix pass) kept for the inverse chain.
-    d: Lanes,
-    /// `y(p) − y(acc)`.
-    n: Lanes,
-    ax: Lanes,
-    ay: Lanes,
-    px: Lanes,
+    /// `x(p) − x(acc)`.
+    d: [Lanes; 2],
+    /// `y(p)`, then `y(p) − y(acc)`.
+    n: [Lanes; 2],
+    ax: [Lanes; 2],
+    ay: [Lanes; 2],
+    px: [Lanes; 2],
     /// The lane-wise product of the `d`s of the groups before this one.
-    pre: Lanes,
+    pre: [Lanes; 2],
 }
 
 /// Scratch space of [`add_assign_batch`], reused across batches.
@@ -146,86 +151,104 @@ pub struct Scratch {
 
 /// `acc[b] += p` for every `(b, p)` of `todo`: distinct `b`, `x(p) ≠
 /// x(acc[b])`, neither point the identity (the caller's batch invariant;
-/// violating it gives wrong sums, never undefined behaviour). Only for
-/// BN254 G1 (`P::BaseField = Fq`); panics otherwise.
+/// violating it gives wrong sums, never undefined behaviour). BN254 G1
+/// (`Fq`) and G2 (`Fq2`).
 pub fn add_assign_batch<P: SWCurveConfig<BaseField: Limbs>>(
     tok: Ifma,
     acc: &mut [Affine<P>],
     todo: &[(u32, Affine<P>)],
     scratch: &mut Scratch,
 ) {
-    assert!(P::BaseField::IS_FQ, "the IFMA path is for BN254 G1 only");
     let _ = tok;
+    let deg = P::BaseField::DEGREE;
     let groups = todo.len().div_ceil(8);
     scratch.groups.clear();
     scratch.groups.resize(groups, Group::default());
     // Gather: limb-slice the operands; padded lanes add (0, 0) to (0, 0)
     // with Δx = 1 (Montgomery one) so every chain stays invertible.
-    let one52 = to52(&Fq::one().limbs());
+    let one = P::BaseField::one().coeffs();
+    let zero = [[0u64; 4]; 2];
     for (g, grp) in scratch.groups.iter_mut().enumerate() {
         for k in 0..8 {
             let (ax, ay, px, py) = match todo.get(8 * g + k) {
                 Some((b, p)) => {
                     let a = &acc[*b as usize];
-                    (
-                        to52(&a.x.limbs()),
-                        to52(&a.y.limbs()),
-                        to52(&p.x.limbs()),
-                        to52(&p.y.limbs()),
-                    )
+                    (a.x.coeffs(), a.y.coeffs(), p.x.coeffs(), p.y.coeffs())
                 }
-                None => ([0; 5], [0; 5], one52, [0; 5]),
+                None => (zero, zero, one, zero),
             };
-            for j in 0..5 {
-                grp.ax[j][k] = ax[j];
-                grp.ay[j][k] = ay[j];
-                grp.px[j][k] = px[j];
-                grp.n[j][k] = py[j];
+            for c in 0..deg {
+                let (ax, ay, px, py) = (to52(&ax[c]), to52(&ay[c]), to52(&px[c]), to52(&py[c]));
+                for j in 0..5 {
+                    grp.ax[c][j][k] = ax[j];
+                    grp.ay[c][j][k] = ay[j];
+                    grp.px[c][j][k] = px[j];
+                    grp.n[c][j][k] = py[j];
+                }
             }
         }
     }
     // SAFETY: `tok` shows the CPU runs AVX-512F and IFMA.
-    let prod = unsafe { prefix_pass(&mut scratch.groups) };
+    let prod = unsafe {
+        if deg == 1 {
+            prefix_pass::<1>(&mut scratch.groups)
+        } else {
+            prefix_pass::<2>(&mut scratch.groups)
+        }
+    };
     // The eight chain products, inverted together.
-    let mut invs: Vec<Fq> = (0..8)
+    let mut invs: Vec<P::BaseField> = (0..8)
         .map(|k| {
-            let l: [u64; 5] = std::array::from_fn(|j| prod[j][k]);
-            Fq::from_limbs(to64(&l))
+            let c: [[u64; 4]; 2] = std::array::from_fn(|c| {
+                let l: [u64; 5] = std::array::from_fn(|j| prod[c][j][k]);
+                to64(&l)
+            });
+            P::BaseField::from_coeffs(&c)
         })
         .collect();
     ark_ff::fields::batch_inversion(&mut invs);
-    let mut inv: Lanes = [[0; 8]; 5];
+    let mut inv = [[[0u64; 8]; 5]; 2];
     for (k, f) in invs.iter().enumerate() {
-        let l = to52(&f.limbs());
-        for j in 0..5 {
-            inv[j][k] = l[j];
+        for (c, limbs) in f.coeffs().iter().enumerate() {
+            let l = to52(limbs);
+            for j in 0..5 {
+                inv[c][j][k] = l[j];
+            }
         }
     }
     // SAFETY: as above.
-    unsafe { backward_pass(&mut scratch.groups, inv) };
+    unsafe {
+        if deg == 1 {
+            backward_pass::<1>(&mut scratch.groups, &inv)
+        } else {
+            backward_pass::<2>(&mut scratch.groups, &inv)
+        }
+    };
     // Scatter: the sums are in `ax` (x₃) and `ay` (y₃).
     for (g, grp) in scratch.groups.iter().enumerate() {
         for k in 0..8 {
             let Some((b, _)) = todo.get(8 * g + k) else {
                 break;
             };
-            let x: [u64; 5] = std::array::from_fn(|j| grp.ax[j][k]);
-            let y: [u64; 5] = std::array::from_fn(|j| grp.ay[j][k]);
-            acc[*b as usize] = Affine::new_unchecked(
-                P::BaseField::from_limbs(to64(&x)),
-                P::BaseField::from_limbs(to64(&y)),
-            );
+            let coord = |l: &[Lanes; 2]| {
+                let c: [[u64; 4]; 2] = std::array::from_fn(|c| {
+                    let v: [u64; 5] = std::array::from_fn(|j| l[c][j][k]);
+                    to64(&v)
+                });
+                P::BaseField::from_coeffs(&c)
+            };
+            acc[*b as usize] = Affine::new_unchecked(coord(&grp.ax), coord(&grp.ay));
         }
     }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-unsafe fn prefix_pass(_: &mut [Group]) -> Lanes {
+unsafe fn prefix_pass<const D: usize>(_: &mut [Group]) -> [Lanes; 2] {
     unreachable!("Ifma::detect is None off x86-64")
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-unsafe fn backward_pass(_: &mut [Group], _: Lanes) {
+unsafe fn backward_pass<const D: usize>(_: &mut [Group], _: &[Lanes; 2]) {
     unreachable!("Ifma::detect is None off x86-64")
 }
 
@@ -340,22 +363,95 @@ fn mul(a: &V, b: &V) -> V {
     reduce_once(r)
 }
 
+/// `a + b mod p` for reduced inputs, reduced.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn add(a: &V, b: &V) -> V {
+    reduce_once(carry(std::array::from_fn(|j| _mm512_add_epi64(a[j], b[j]))))
+}
+
+/// An element of `Fq` (`D = 1`, second entry unused) or `Fq2` (`D = 2`).
+#[cfg(target_arch = "x86_64")]
+type E = [V; 2];
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn eload<const D: usize>(l: &[Lanes; 2]) -> E {
+    let mut e = [[_mm512_setzero_si512(); 5]; 2];
+    for c in 0..D {
+        e[c] = load(&l[c]);
+    }
+    e
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn estore<const D: usize>(e: &E, l: &mut [Lanes; 2]) {
+    for c in 0..D {
+        store(&e[c], &mut l[c]);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn esub<const D: usize>(a: &E, b: &E) -> E {
+    let mut e = *a;
+    for c in 0..D {
+        e[c] = sub(&a[c], &b[c]);
+    }
+    e
+}
+
+/// Product in `Fq` or, over `u² = −1`, in `Fq2` (Karatsuba: three `Fq`
+/// products).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn emul<const D: usize>(a: &E, b: &E) -> E {
+    if D == 1 {
+        [mul(&a[0], &b[0]), a[1]]
+    } else {
+        let aa = mul(&a[0], &b[0]);
+        let bb = mul(&a[1], &b[1]);
+        let cross = mul(&add(&a[0], &a[1]), &add(&b[0], &b[1]));
+        [sub(&aa, &bb), sub(&sub(&cross, &aa), &bb)]
+    }
+}
+
+/// Square in `Fq` or `Fq2` (`(a + bu)² = (a + b)(a − b) + 2ab·u`).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn esquare<const D: usize>(a: &E) -> E {
+    if D == 1 {
+        [mul(&a[0], &a[0]), a[1]]
+    } else {
+        let ab = mul(&a[0], &a[1]);
+        [mul(&add(&a[0], &a[1]), &sub(&a[0], &a[1])), add(&ab, &ab)]
+    }
+}
+
 /// `d ← x(p) − x(acc)`, `n ← y(p) − y(acc)`, `pre ←` the running product of
 /// the `d`s before; returns the eight chain products.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn prefix_pass(groups: &mut [Group]) -> Lanes {
-    let mut run = splat(&to52(&Fq::one().limbs()));
+fn prefix_pass<const D: usize>(groups: &mut [Group]) -> [Lanes; 2] {
+    let z = [_mm512_setzero_si512(); 5];
+    let mut run = [splat(&to52(&Fq::one().coeffs()[0])), z];
     for g in groups.iter_mut() {
-        let d = sub(&load(&g.px), &load(&g.ax));
-        let n = sub(&load(&g.n), &load(&g.ay));
-        store(&d, &mut g.d);
-        store(&n, &mut g.n);
-        store(&run, &mut g.pre);
-        run = mul(&run, &d);
+        let d = esub::<D>(&eload::<D>(&g.px), &eload::<D>(&g.ax));
+        let n = esub::<D>(&eload::<D>(&g.n), &eload::<D>(&g.ay));
+        estore::<D>(&d, &mut g.d);
+        estore::<D>(&n, &mut g.n);
+        estore::<D>(&run, &mut g.pre);
+        run = emul::<D>(&run, &d);
     }
-    let mut out = [[0; 8]; 5];
-    store(&run, &mut out);
+    let mut out = [[[0; 8]; 5]; 2];
+    estore::<D>(&run, &mut out);
     out
 }
 
@@ -363,25 +459,24 @@ fn prefix_pass(groups: &mut [Group]) -> Lanes {
 /// over `ax` (x₃) and `ay` (y₃).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn backward_pass(groups: &mut [Group], inv: Lanes) {
-    let mut inv = load(&inv);
+fn backward_pass<const D: usize>(groups: &mut [Group], inv: &[Lanes; 2]) {
+    let mut inv = eload::<D>(inv);
     for g in groups.iter_mut().rev() {
-        let d = load(&g.d);
-        let dinv = mul(&inv, &load(&g.pre));
-        inv = mul(&inv, &d);
-        let l = mul(&load(&g.n), &dinv);
-        let ax = load(&g.ax);
-        let x3 = sub(&sub(&mul(&l, &l), &ax), &load(&g.px));
-        let y3 = sub(&mul(&l, &sub(&ax, &x3)), &load(&g.ay));
-        store(&x3, &mut g.ax);
-        store(&y3, &mut g.ay);
+        let d = eload::<D>(&g.d);
+        let dinv = emul::<D>(&inv, &eload::<D>(&g.pre));
+        inv = emul::<D>(&inv, &d);
+        let l = emul::<D>(&eload::<D>(&g.n), &dinv);
+        let ax = eload::<D>(&g.ax);
+        let x3 = esub::<D>(&esub::<D>(&esquare::<D>(&l), &ax), &eload::<D>(&g.px));
+        let y3 = esub::<D>(&emul::<D>(&l, &esub::<D>(&ax, &x3)), &eload::<D>(&g.ay));
+        estore::<D>(&x3, &mut g.ax);
+        estore::<D>(&y3, &mut g.ay);
     }
 }
 
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::*;
-    use ark_bn254::{G1Affine, G1Projective};
     use ark_ec::{AffineRepr, CurveGroup};
     use ark_ff::{AdditiveGroup, UniformRand, Zero};
     use rand::SeedableRng;
@@ -405,7 +500,7 @@ mod tests {
     fn lanes_of(xs: &[Fq]) -> Lanes {
         let mut l = [[0; 8]; 5];
         for (k, x) in xs.iter().enumerate() {
-            let v = to52(&x.limbs());
+            let v = to52(&x.coeffs()[0]);
             for j in 0..5 {
                 l[j][k] = v[j];
             }
@@ -418,7 +513,7 @@ mod tests {
         assert!(v.iter().all(|&x| x <= MASK), "limbs normalized");
         let x = to64(&v);
         assert!(BigInt(x) < BigInt(P64), "fully reduced");
-        Fq::from_limbs(x)
+        Fq::new_unchecked(BigInt(x))
     }
 
     #[test]
@@ -428,7 +523,7 @@ mod tests {
             .into_iter()
             .chain((0..100).map(|_| Fq::rand(&mut rng)))
         {
-            assert_eq!(to64(&to52(&x.limbs())), x.limbs());
+            assert_eq!(to64(&to52(&x.coeffs()[0])), x.coeffs()[0]);
         }
     }
 
@@ -458,56 +553,51 @@ mod tests {
         }
     }
 
-    #[test]
-    fn batches_match_ark_ec() {
-        let Some(tok) = Ifma::detect() else {
-            eprintln!("no AVX-512 IFMA on this CPU: nothing to test");
-            return;
-        };
-        let mut rng = ChaCha20Rng::seed_from_u64(5);
+    /// Batches of every length around the group of eight on `P`, against
+    /// the chord formulas in `ark-ff` arithmetic, with opposite-y pairs;
+    /// then on-curve sums against `ark-ec`'s group law.
+    fn batches_on<P: SWCurveConfig<BaseField: Limbs>>(tok: Ifma, seed: u64)
+    where
+        P::BaseField: UniformRand,
+    {
+        use ark_ec::short_weierstrass::Projective;
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
         let mut scratch = Scratch::default();
-        // Sizes around the group of eight, and opposite-y pairs (x equal is
-        // excluded by the invariant; y₁ = −y₂ with x distinct is not).
+        let rand_pt = |rng: &mut ChaCha20Rng| Projective::<P>::rand(rng).into_affine();
         for len in [1usize, 7, 8, 9, 16, 100, 1024] {
-            let mut acc: Vec<G1Affine> = (0..len + 3)
-                .map(|_| G1Projective::rand(&mut rng).into_affine())
-                .collect();
-            let todo: Vec<(u32, G1Affine)> = (0..len)
+            let mut acc: Vec<Affine<P>> = (0..len + 3).map(|_| rand_pt(&mut rng)).collect();
+            let todo: Vec<(u32, Affine<P>)> = (0..len)
                 .map(|i| {
-                    let p = G1Projective::rand(&mut rng).into_affine();
                     let p = if i % 5 == 0 {
-                        // Same y as the bucket's, up to sign, other x.
+                        // The bucket's y up to sign, another x.
                         let q = acc[i + 1];
-                        G1Affine::new_unchecked(p.x, if i % 2 == 0 { q.y } else { -q.y })
+                        let x = P::BaseField::rand(&mut rng);
+                        Affine::new_unchecked(x, if i % 2 == 0 { q.y } else { -q.y })
                     } else {
-                        p
+                        rand_pt(&mut rng)
                     };
                     ((i + 1) as u32, p)
                 })
                 .collect();
-            let want: Vec<G1Affine> = acc
+            let want: Vec<Affine<P>> = acc
                 .iter()
                 .enumerate()
-                .map(|(b, a)| {
-                    match todo.iter().find(|(t, _)| *t as usize == b) {
-                        // The formulas do not need P on the curve.
-                        Some((_, p)) => affine_sum(a, p),
-                        None => *a,
+                .map(|(b, a)| match todo.iter().find(|(t, _)| *t as usize == b) {
+                    Some((_, p)) => {
+                        let l = (p.y - a.y) * (p.x - a.x).inverse().unwrap();
+                        let x3 = l.square() - a.x - p.x;
+                        Affine::new_unchecked(x3, l * (a.x - x3) - a.y)
                     }
+                    None => *a,
                 })
                 .collect();
             add_assign_batch(tok, &mut acc, &todo, &mut scratch);
             assert_eq!(acc, want, "batch of {len}");
         }
-        // Points on the curve: the sums are the group's.
-        let a: Vec<G1Affine> = (0..20)
-            .map(|_| G1Projective::rand(&mut rng).into_affine())
-            .collect();
-        let p: Vec<G1Affine> = (0..20)
-            .map(|_| G1Projective::rand(&mut rng).into_affine())
-            .collect();
+        let a: Vec<Affine<P>> = (0..20).map(|_| rand_pt(&mut rng)).collect();
+        let p: Vec<Affine<P>> = (0..20).map(|_| rand_pt(&mut rng)).collect();
         let mut acc = a.clone();
-        let todo: Vec<(u32, G1Affine)> =
+        let todo: Vec<(u32, Affine<P>)> =
             p.iter().enumerate().map(|(i, q)| (i as u32, *q)).collect();
         add_assign_batch(tok, &mut acc, &todo, &mut scratch);
         for i in 0..20 {
@@ -516,11 +606,26 @@ mod tests {
         }
     }
 
-    /// The chord formulas in `ark-ff` arithmetic.
-    fn affine_sum(a: &G1Affine, p: &G1Affine) -> G1Affine {
-        let l = (p.y - a.y) * (p.x - a.x).inverse().unwrap();
-        let x3 = l.square() - a.x - p.x;
-        let y3 = l * (a.x - x3) - a.y;
-        G1Affine::new_unchecked(x3, y3)
+    #[test]
+    fn g1_batches_match_ark_ec() {
+        let Some(tok) = Ifma::detect() else {
+            eprintln!("no AVX-512 IFMA on this CPU: nothing to test");
+            return;
+        };
+        batches_on::<ark_bn254::g1::Config>(tok, 5);
+    }
+
+    #[test]
+    fn g2_batches_match_ark_ec() {
+        let Some(tok) = Ifma::detect() else {
+            eprintln!("no AVX-512 IFMA on this CPU: nothing to test");
+            return;
+        };
+        // The Fq2 formulas assume u² = −1.
+        assert_eq!(
+            <ark_bn254::Fq2Config as ark_ff::Fp2Config>::NONRESIDUE,
+            -Fq::one()
+        );
+        batches_on::<ark_bn254::g2::Config>(tok, 6);
     }
 }

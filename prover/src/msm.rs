@@ -267,7 +267,7 @@ struct Buckets<P: SWCurveConfig> {
     spill: Vec<Projective<P>>,
     prefix: Vec<P::BaseField>,
     batch: usize,
-    /// The AVX-512 IFMA path for G1 ([`crate::ifma`]), where the CPU has it.
+    /// The AVX-512 IFMA path ([`crate::ifma`]), where the CPU has it.
     ifma: Option<Ifma>,
     scratch: ifma::Scratch,
 }
@@ -284,11 +284,7 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
             spill: Vec::new(),
             prefix: Vec::with_capacity(batch),
             batch,
-            ifma: if P::BaseField::IS_FQ {
-                Ifma::detect()
-            } else {
-                None
-            },
+            ifma: Ifma::detect(),
             scratch: ifma::Scratch::default(),
         }
     }
