@@ -28,6 +28,8 @@ use ark_bn254::Fr;
 use ark_ff::{FftField, Field, One};
 use rayon::prelude::*;
 
+use crate::ifma::{self, Ifma};
+
 /// Elements per cache block (32 bytes each: 512 KiB).
 pub const BLOCK: usize = 1 << 14;
 /// Butterflies per parallel task in a wide layer.
@@ -39,6 +41,8 @@ pub struct Domain {
     /// `tw[m − 1 + j] = ω_{2m}^j` for every layer half-size `m = 1, 2, …, n/2`
     /// and `j < m` (`n − 1` entries).
     tw: Vec<Fr>,
+    /// The butterflies run eight per instruction where the CPU has IFMA.
+    ifma: Option<Ifma>,
 }
 
 /// `start · g^{rev(j)}` for `j < n` (`rev` the bit reversal of `log₂ n`
@@ -113,7 +117,11 @@ impl Domain {
             }
             m /= 2;
         }
-        Some(Self { n, tw })
+        Some(Self {
+            n,
+            tw,
+            ifma: Ifma::detect(),
+        })
     }
 
     /// The size `n`.
@@ -131,6 +139,7 @@ impl Domain {
         assert_eq!(x.len(), self.n, "vector of the domain's size");
         let n = self.n;
         let mut m = n / 2;
+        let tok = self.ifma;
         while m >= BLOCK {
             let t = self.layer(m);
             x.par_chunks_mut(2 * m).for_each(|g| {
@@ -138,7 +147,7 @@ impl Domain {
                 lo.par_chunks_mut(CHUNK)
                     .zip(hi.par_chunks_mut(CHUNK))
                     .enumerate()
-                    .for_each(|(k, (lo, hi))| dif_inv_run(lo, hi, t, m, k * CHUNK));
+                    .for_each(|(k, (lo, hi))| dif_inv_run(tok, lo, hi, t, m, k * CHUNK));
             });
             m /= 2;
         }
@@ -149,7 +158,7 @@ impl Domain {
                 let t = self.layer(m);
                 for g in b.chunks_mut(2 * m) {
                     let (lo, hi) = g.split_at_mut(m);
-                    dif_inv_run(lo, hi, t, m, 0);
+                    dif_inv_run(tok, lo, hi, t, m, 0);
                 }
                 m /= 2;
             }
@@ -164,18 +173,20 @@ impl Domain {
         assert_eq!(scale.len(), self.n, "scale of the domain's size");
         let n = self.n;
         let block = BLOCK.min(n);
+        let tok = self.ifma;
         x.par_chunks_mut(block)
             .zip(scale.par_chunks(block))
             .for_each(|(b, s)| {
-                for (v, s) in b.iter_mut().zip(s) {
-                    *v *= s;
+                match tok {
+                    Some(tok) => ifma::fr_mul_assign(tok, b, s),
+                    None => b.iter_mut().zip(s).for_each(|(v, s)| *v *= s),
                 }
                 let mut m = 1;
                 while m < block {
                     let t = self.layer(m);
                     for g in b.chunks_mut(2 * m) {
                         let (lo, hi) = g.split_at_mut(m);
-                        dit_run(lo, hi, &t[..m], true);
+                        dit_run(tok, lo, hi, &t[..m], true);
                     }
                     m *= 2;
                 }
@@ -189,7 +200,7 @@ impl Domain {
                     .zip(hi.par_chunks_mut(CHUNK))
                     .zip(t.par_chunks(CHUNK))
                     .enumerate()
-                    .for_each(|(k, ((lo, hi), t))| dit_run(lo, hi, t, k == 0));
+                    .for_each(|(k, ((lo, hi), t))| dit_run(tok, lo, hi, t, k == 0));
             });
             m *= 2;
         }
@@ -207,8 +218,23 @@ impl Domain {
 /// Decimation-in-frequency inverse butterflies over one run of a layer of
 /// half-size `m`: `(u, v) → (u + v, (u − v)·ω_{2m}^{−j})` for `j = j0, j0 + 1, …`,
 /// with `ω_{2m}^{−j} = −ω_{2m}^{m−j}` read from the layer's table `t`.
+/// With IFMA, eight butterflies per instruction.
 #[inline]
-fn dif_inv_run(lo: &mut [Fr], hi: &mut [Fr], t: &[Fr], m: usize, j0: usize) {
+fn dif_inv_run(tok: Option<Ifma>, lo: &mut [Fr], hi: &mut [Fr], t: &[Fr], m: usize, j0: usize) {
+    if let (Some(tok), false) = (tok, lo.is_empty()) {
+        let len = lo.len();
+        // `ω^0`: no twiddle (and none stored at `t[m]`).
+        let k0 = usize::from(j0 == 0);
+        if k0 == 1 {
+            let (a, b) = (lo[0], hi[0]);
+            lo[0] = a + b;
+            hi[0] = a - b;
+        }
+        // Pair `k` takes `t[m − j0 − k]`: the run of twiddles backwards.
+        let trev = &t[m + 1 - j0 - len..m + 1 - j0 - k0];
+        ifma::fr_dif_rev(tok, &mut lo[k0..], &mut hi[k0..], trev);
+        return;
+    }
     for (k, (u, v)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
         let j = j0 + k;
         let (a, b) = (*u, *v);
@@ -220,8 +246,9 @@ fn dif_inv_run(lo: &mut [Fr], hi: &mut [Fr], t: &[Fr], m: usize, j0: usize) {
 /// Decimation-in-time butterflies: `(u, v) → (u + w·v, u − w·v)`; when the
 /// run starts a group (`starts`), its first twiddle is `ω^0 = 1`: no
 /// multiplication (a tenth of a forward FFT's multiplications).
+/// With IFMA, eight butterflies per instruction.
 #[inline]
-fn dit_run(lo: &mut [Fr], hi: &mut [Fr], t: &[Fr], starts: bool) {
+fn dit_run(tok: Option<Ifma>, lo: &mut [Fr], hi: &mut [Fr], t: &[Fr], starts: bool) {
     let skip = if starts && !lo.is_empty() {
         let (a, b) = (lo[0], hi[0]);
         lo[0] = a + b;
@@ -230,6 +257,10 @@ fn dit_run(lo: &mut [Fr], hi: &mut [Fr], t: &[Fr], starts: bool) {
     } else {
         0
     };
+    if let Some(tok) = tok {
+        ifma::fr_dit(tok, &mut lo[skip..], &mut hi[skip..], &t[skip..]);
+        return;
+    }
     for ((u, v), w) in lo[skip..]
         .iter_mut()
         .zip(hi[skip..].iter_mut())
@@ -280,11 +311,30 @@ mod tests {
     /// wide layers run (2^16 = four blocks, two wide layers).
     const SIZES: [usize; 6] = [2, 4, 64, BLOCK / 2, BLOCK, 4 * BLOCK];
 
+    /// The domain of size `n` on the IFMA path (where the CPU has it) and on
+    /// the scalar path.
+    fn both_paths(n: usize) -> Vec<Domain> {
+        let d = Domain::new(n).unwrap();
+        let mut out = vec![Domain {
+            n,
+            tw: d.tw.clone(),
+            ifma: None,
+        }];
+        if d.ifma.is_some() {
+            out.push(d);
+        } else {
+            eprintln!("no AVX-512 IFMA on this CPU: the scalar path only");
+        }
+        out
+    }
+
     #[test]
     fn inverse_and_forward_match_ark_poly() {
         let mut rng = ChaCha20Rng::seed_from_u64(2);
-        for n in SIZES {
-            let d = Domain::new(n).unwrap();
+        for (n, d) in SIZES
+            .into_iter()
+            .flat_map(|n| both_paths(n).into_iter().map(move |d| (n, d)))
+        {
             let ark = Radix2EvaluationDomain::<Fr>::new(n).unwrap();
             let x: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
             // Inverse: ark's ifft times n, in bit-reversed order.
@@ -307,8 +357,10 @@ mod tests {
     #[test]
     fn to_coset_matches_ark_poly() {
         let mut rng = ChaCha20Rng::seed_from_u64(3);
-        for n in SIZES {
-            let d = Domain::new(n).unwrap();
+        for (n, d) in SIZES
+            .into_iter()
+            .flat_map(|n| both_paths(n).into_iter().map(move |d| (n, d)))
+        {
             let ark = Radix2EvaluationDomain::<Fr>::new(n).unwrap();
             let g = Fr::rand(&mut rng);
             let coset = ark.get_coset(g).unwrap();

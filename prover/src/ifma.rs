@@ -32,7 +32,7 @@
 //! disables the path).
 #![allow(unsafe_code)]
 
-use ark_bn254::{Fq, Fq2, FqConfig};
+use ark_bn254::{Fq, Fq2, FqConfig, Fr, FrConfig};
 use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
 use ark_ff::{BigInt, Field, MontConfig, One};
 
@@ -40,8 +40,31 @@ use ark_ff::{BigInt, Field, MontConfig, One};
 use std::arch::x86_64::*;
 
 const P64: [u64; 4] = <FqConfig as MontConfig<4>>::MODULUS.0;
-const INV: u64 = <FqConfig as MontConfig<4>>::INV;
 const MASK: u64 = (1 << 52) - 1;
+
+/// A 254-bit prime the vector arithmetic reduces by, as `ark-ff` has it:
+/// `Fq` (the curves' coordinates) or `Fr` (the FFTs' scalars).
+trait Prime {
+    /// The modulus in 52-bit limbs.
+    const P: [u64; 5];
+    /// `−p^{−1} mod 2^52`.
+    const INV: u64;
+}
+
+/// BN254's base field `Fq`.
+struct Q;
+/// BN254's scalar field `Fr`.
+struct R;
+
+impl Prime for Q {
+    const P: [u64; 5] = to52(&P64);
+    const INV: u64 = <FqConfig as MontConfig<4>>::INV & MASK;
+}
+
+impl Prime for R {
+    const P: [u64; 5] = to52(&<FrConfig as MontConfig<4>>::MODULUS.0);
+    const INV: u64 = <FrConfig as MontConfig<4>>::INV & MASK;
+}
 
 /// A base field whose elements the IFMA path reads and writes as `Fq`
 /// Montgomery limbs: BN254's `Fq` (G1) and `Fq2 = Fq[u]/(u² + 1)` (G2).
@@ -104,7 +127,7 @@ impl Ifma {
 
 /// Four 64-bit limbs as five 52-bit ones.
 #[inline(always)]
-fn to52(x: &[u64; 4]) -> [u64; 5] {
+const fn to52(x: &[u64; 4]) -> [u64; 5] {
     [
         x[0] & MASK,
         (x[0] >> 52 | x[1] << 12) & MASK,
@@ -299,8 +322,8 @@ fn carry(mut t: V) -> V {
 #[cfg(target_arch = "x86_64")]
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn reduce_once(x: V) -> V {
-    let p = splat(&to52(&P64));
+fn reduce_once<M: Prime>(x: V) -> V {
+    let p = splat(&M::P);
     let s = carry(std::array::from_fn(|j| _mm512_sub_epi64(x[j], p[j])));
     let neg = _mm512_cmplt_epi64_mask(s[4], _mm512_setzero_si512());
     std::array::from_fn(|j| _mm512_mask_blend_epi64(neg, s[j], x[j]))
@@ -310,8 +333,8 @@ fn reduce_once(x: V) -> V {
 #[cfg(target_arch = "x86_64")]
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn sub(a: &V, b: &V) -> V {
-    let p = splat(&to52(&P64));
+fn subm<M: Prime>(a: &V, b: &V) -> V {
+    let p = splat(&M::P);
     let s = carry(std::array::from_fn(|j| _mm512_sub_epi64(a[j], b[j])));
     let neg = _mm512_cmplt_epi64_mask(s[4], _mm512_setzero_si512());
     carry(std::array::from_fn(|j| {
@@ -324,10 +347,10 @@ fn sub(a: &V, b: &V) -> V {
 #[cfg(target_arch = "x86_64")]
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn mul(a: &V, b: &V) -> V {
+fn mulm<M: Prime>(a: &V, b: &V) -> V {
     let z = _mm512_setzero_si512();
-    let p = splat(&to52(&P64));
-    let pinv = _mm512_set1_epi64((INV & MASK) as i64);
+    let p = splat(&M::P);
+    let pinv = _mm512_set1_epi64(M::INV as i64);
     let mask = _mm512_set1_epi64(MASK as i64);
     let mut t = [z; 10];
     for i in 0..5 {
@@ -360,15 +383,39 @@ fn mul(a: &V, b: &V) -> V {
         let hi = _mm512_slli_epi64(t[5 + k], 4);
         _mm512_and_si512(_mm512_or_si512(lo, hi), mask)
     });
-    reduce_once(r)
+    reduce_once::<M>(r)
 }
 
 /// `a + b mod p` for reduced inputs, reduced.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
+fn addm<M: Prime>(a: &V, b: &V) -> V {
+    reduce_once::<M>(carry(std::array::from_fn(|j| _mm512_add_epi64(a[j], b[j]))))
+}
+
+/// `a·b` in `Fq` (Montgomery, reduced).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn mul(a: &V, b: &V) -> V {
+    mulm::<Q>(a, b)
+}
+
+/// `a − b` in `Fq`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn sub(a: &V, b: &V) -> V {
+    subm::<Q>(a, b)
+}
+
+/// `a + b` in `Fq`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
 fn add(a: &V, b: &V) -> V {
-    reduce_once(carry(std::array::from_fn(|j| _mm512_add_epi64(a[j], b[j]))))
+    addm::<Q>(a, b)
 }
 
 /// An element of `Fq` (`D = 1`, second entry unused) or `Fq2` (`D = 2`).
@@ -474,6 +521,203 @@ fn backward_pass<const D: usize>(groups: &mut [Group], inv: &[Lanes; 2]) {
     }
 }
 
+/// Decimation-in-time butterflies over `Fr`, `(u, v) → (u + w·v, u − w·v)`
+/// for `(u, v, w) = (lo[k], hi[k], w[k])`, eight per instruction (the last
+/// `len mod 8` by `ark-ff`). Panics if the lengths differ.
+pub fn fr_dit(tok: Ifma, lo: &mut [Fr], hi: &mut [Fr], w: &[Fr]) {
+    let _ = tok;
+    assert!(
+        lo.len() == hi.len() && hi.len() == w.len(),
+        "runs of one length"
+    );
+    let v = lo.len() / 8 * 8;
+    // SAFETY: `tok` shows the CPU runs AVX-512F and IFMA.
+    unsafe { dit8(&mut lo[..v], &mut hi[..v], &w[..v]) };
+    for ((u, x), w) in lo[v..].iter_mut().zip(&mut hi[v..]).zip(&w[v..]) {
+        let (a, wx) = (*u, *x * w);
+        *u = a + wx;
+        *x = a - wx;
+    }
+}
+
+/// Decimation-in-frequency inverse butterflies over `Fr`,
+/// `(u, v) → (u + v, (v − u)·t)`, where pair `k` of `len` takes
+/// `t = trev[len − 1 − k]` (a layer's twiddles read backwards, as
+/// `ω^{−j} = −ω^{m−j}` has them); eight per instruction. Panics if the
+/// lengths differ.
+pub fn fr_dif_rev(tok: Ifma, lo: &mut [Fr], hi: &mut [Fr], trev: &[Fr]) {
+    let _ = tok;
+    let len = lo.len();
+    assert!(len == hi.len() && len == trev.len(), "runs of one length");
+    let v = len / 8 * 8;
+    // The vector part takes the pairs below `v` and the twiddles above
+    // `len − v`.
+    // SAFETY: `tok` shows the CPU runs AVX-512F and IFMA.
+    unsafe { dif8(&mut lo[..v], &mut hi[..v], &trev[len - v..]) };
+    for k in v..len {
+        let (a, b) = (lo[k], hi[k]);
+        lo[k] = a + b;
+        hi[k] = (b - a) * trev[len - 1 - k];
+    }
+}
+
+/// `x[k] ← x[k]·s[k]` over `Fr`, eight per instruction. Panics if the
+/// lengths differ.
+pub fn fr_mul_assign(tok: Ifma, x: &mut [Fr], s: &[Fr]) {
+    let _ = tok;
+    assert_eq!(x.len(), s.len(), "runs of one length");
+    let v = x.len() / 8 * 8;
+    // SAFETY: `tok` shows the CPU runs AVX-512F and IFMA.
+    unsafe { mul8(&mut x[..v], &s[..v]) };
+    for (x, s) in x[v..].iter_mut().zip(&s[v..]) {
+        *x *= s;
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+unsafe fn dit8(_: &mut [Fr], _: &mut [Fr], _: &[Fr]) {
+    unreachable!("Ifma::detect is None off x86-64")
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+unsafe fn dif8(_: &mut [Fr], _: &mut [Fr], _: &[Fr]) {
+    unreachable!("Ifma::detect is None off x86-64")
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+unsafe fn mul8(_: &mut [Fr], _: &[Fr]) {
+    unreachable!("Ifma::detect is None off x86-64")
+}
+
+/// Lengths multiples of eight.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn dit8(lo: &mut [Fr], hi: &mut [Fr], w: &[Fr]) {
+    for ((u, x), w) in lo
+        .chunks_exact_mut(8)
+        .zip(hi.chunks_exact_mut(8))
+        .zip(w.chunks_exact(8))
+    {
+        let (a, wx) = (
+            fr_load(u, false),
+            mulm::<R>(&fr_load(x, false), &fr_load(w, false)),
+        );
+        fr_store(&addm::<R>(&a, &wx), u);
+        fr_store(&subm::<R>(&a, &wx), x);
+    }
+}
+
+/// Lengths multiples of eight; pair `k` takes `trev[len − 1 − k]`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn dif8(lo: &mut [Fr], hi: &mut [Fr], trev: &[Fr]) {
+    let len = lo.len();
+    for (g, (u, x)) in lo
+        .chunks_exact_mut(8)
+        .zip(hi.chunks_exact_mut(8))
+        .enumerate()
+    {
+        let t = fr_load(&trev[len - 8 * g - 8..len - 8 * g], true);
+        let (a, b) = (fr_load(u, false), fr_load(x, false));
+        fr_store(&addm::<R>(&a, &b), u);
+        fr_store(&mulm::<R>(&subm::<R>(&b, &a), &t), x);
+    }
+}
+
+/// Lengths multiples of eight.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn mul8(x: &mut [Fr], s: &[Fr]) {
+    for (x, s) in x.chunks_exact_mut(8).zip(s.chunks_exact(8)) {
+        let p = mulm::<R>(&fr_load(x, false), &fr_load(s, false));
+        fr_store(&p, x);
+    }
+}
+
+/// Eight `Fr` (the first eight of `x`, or reversed: lane `k` holds
+/// `x[7 − k]`) limb-sliced: a transpose of their 64-bit limbs by two rounds
+/// of two-source permutations, then the cut into 52-bit limbs.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn fr_load(x: &[Fr], rev: bool) -> V {
+    let mut buf = [0u64; 32];
+    for k in 0..8 {
+        let e = &x[if rev { 7 - k } else { k }];
+        buf[4 * k..4 * k + 4].copy_from_slice(&(e.0).0);
+    }
+    // SAFETY: `buf` holds four 64-byte rows; unaligned loads.
+    let r: [__m512i; 4] =
+        std::array::from_fn(|i| unsafe { _mm512_loadu_si512(buf[8 * i..].as_ptr().cast()) });
+    let (even, odd) = (
+        _mm512_setr_epi64(0, 4, 8, 12, 1, 5, 9, 13),
+        _mm512_setr_epi64(2, 6, 10, 14, 3, 7, 11, 15),
+    );
+    let (first, second) = (
+        _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11),
+        _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15),
+    );
+    // Limbs 0 and 1 (2 and 3) of elements 0–3, then of 4–7.
+    let ab01 = _mm512_permutex2var_epi64(r[0], even, r[1]);
+    let ab23 = _mm512_permutex2var_epi64(r[0], odd, r[1]);
+    let cd01 = _mm512_permutex2var_epi64(r[2], even, r[3]);
+    let cd23 = _mm512_permutex2var_epi64(r[2], odd, r[3]);
+    let x0 = _mm512_permutex2var_epi64(ab01, first, cd01);
+    let x1 = _mm512_permutex2var_epi64(ab01, second, cd01);
+    let x2 = _mm512_permutex2var_epi64(ab23, first, cd23);
+    let x3 = _mm512_permutex2var_epi64(ab23, second, cd23);
+    let m = _mm512_set1_epi64(MASK as i64);
+    let or = _mm512_or_si512;
+    [
+        _mm512_and_si512(x0, m),
+        _mm512_and_si512(or(_mm512_srli_epi64(x0, 52), _mm512_slli_epi64(x1, 12)), m),
+        _mm512_and_si512(or(_mm512_srli_epi64(x1, 40), _mm512_slli_epi64(x2, 24)), m),
+        _mm512_and_si512(or(_mm512_srli_epi64(x2, 28), _mm512_slli_epi64(x3, 36)), m),
+        _mm512_srli_epi64(x3, 16),
+    ]
+}
+
+/// The inverse of [`fr_load`] (not reversed) for normalized limbs of values
+/// below `2^256`, into the first eight of `x`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn fr_store(v: &V, x: &mut [Fr]) {
+    let or = _mm512_or_si512;
+    let y0 = or(v[0], _mm512_slli_epi64(v[1], 52));
+    let y1 = or(_mm512_srli_epi64(v[1], 12), _mm512_slli_epi64(v[2], 40));
+    let y2 = or(_mm512_srli_epi64(v[2], 24), _mm512_slli_epi64(v[3], 28));
+    let y3 = or(_mm512_srli_epi64(v[3], 36), _mm512_slli_epi64(v[4], 16));
+    let (even, odd) = (
+        _mm512_setr_epi64(0, 4, 8, 12, 1, 5, 9, 13),
+        _mm512_setr_epi64(2, 6, 10, 14, 3, 7, 11, 15),
+    );
+    let (first, second) = (
+        _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11),
+        _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15),
+    );
+    let ab01 = _mm512_permutex2var_epi64(y0, first, y1);
+    let cd01 = _mm512_permutex2var_epi64(y0, second, y1);
+    let ab23 = _mm512_permutex2var_epi64(y2, first, y3);
+    let cd23 = _mm512_permutex2var_epi64(y2, second, y3);
+    let r = [
+        _mm512_permutex2var_epi64(ab01, even, ab23),
+        _mm512_permutex2var_epi64(ab01, odd, ab23),
+        _mm512_permutex2var_epi64(cd01, even, cd23),
+        _mm512_permutex2var_epi64(cd01, odd, cd23),
+    ];
+    let mut buf = [0u64; 32];
+    for (i, r) in r.iter().enumerate() {
+        // SAFETY: `buf` holds four 64-byte rows; unaligned stores.
+        unsafe { _mm512_storeu_si512(buf[8 * i..].as_mut_ptr().cast(), *r) };
+    }
+    for (k, e) in x[..8].iter_mut().enumerate() {
+        let mut l = [0u64; 4];
+        l.copy_from_slice(&buf[4 * k..4 * k + 4]);
+        *e = Fr::new_unchecked(BigInt(l));
+    }
+}
+
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::*;
@@ -514,6 +758,75 @@ mod tests {
         let x = to64(&v);
         assert!(BigInt(x) < BigInt(P64), "fully reduced");
         Fq::new_unchecked(BigInt(x))
+    }
+
+    fn fr_edges() -> Vec<Fr> {
+        let mut top = <FrConfig as MontConfig<4>>::MODULUS.0;
+        top[0] -= 1;
+        vec![
+            Fr::zero(),
+            Fr::one(),
+            -Fr::one(),
+            Fr::one().double(),
+            -Fr::one().double(),
+            Fr::from(u64::MAX),
+            Fr::new_unchecked(BigInt(top)),
+        ]
+    }
+
+    /// Every kernel over `Fr` against `ark-ff`, on runs of every length
+    /// around the group of eight, every pair of edge values in some lane
+    /// (products and sums alike), and random values.
+    #[test]
+    fn fr_kernels_match_ark_ff() {
+        let Some(tok) = Ifma::detect() else {
+            eprintln!("no AVX-512 IFMA on this CPU: nothing to test");
+            return;
+        };
+        let e = fr_edges();
+        let ne = e.len();
+        let mut rng = ChaCha20Rng::seed_from_u64(6);
+        for len in [0usize, 1, 7, 8, 9, 16, 23, 49, 64, 100] {
+            let mut gen = |f: &dyn Fn(usize) -> usize| -> Vec<Fr> {
+                (0..len)
+                    .map(|i| {
+                        if i < ne * ne || i % 3 == 0 {
+                            e[f(i) % ne]
+                        } else {
+                            Fr::rand(&mut rng)
+                        }
+                    })
+                    .collect()
+            };
+            let lo = gen(&|i| i * 3 + 1);
+            let hi = gen(&|i| i / ne);
+            let w = gen(&|i| i);
+            // Decimation in time.
+            let (mut l, mut h) = (lo.clone(), hi.clone());
+            fr_dit(tok, &mut l, &mut h, &w);
+            for k in 0..len {
+                let wx = hi[k] * w[k];
+                assert_eq!(l[k], lo[k] + wx, "dit u, len {len}, pair {k}");
+                assert_eq!(h[k], lo[k] - wx, "dit v, len {len}, pair {k}");
+            }
+            // Decimation in frequency, twiddles read backwards.
+            let (mut l, mut h) = (lo.clone(), hi.clone());
+            fr_dif_rev(tok, &mut l, &mut h, &w);
+            for k in 0..len {
+                assert_eq!(l[k], lo[k] + hi[k], "dif u, len {len}, pair {k}");
+                assert_eq!(
+                    h[k],
+                    (hi[k] - lo[k]) * w[len - 1 - k],
+                    "dif v, len {len}, pair {k}"
+                );
+            }
+            // Products.
+            let mut x = hi.clone();
+            fr_mul_assign(tok, &mut x, &w);
+            for k in 0..len {
+                assert_eq!(x[k], hi[k] * w[k], "product, len {len}, pair {k}");
+            }
+        }
     }
 
     #[test]
