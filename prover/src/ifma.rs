@@ -75,6 +75,9 @@ pub trait Limbs: Field {
     fn coeffs(&self) -> [[u64; 4]; 2];
     /// The element with these coefficients' Montgomery limbs.
     fn from_coeffs(c: &[[u64; 4]; 2]) -> Self;
+    /// `1/self`, by [`crate::inv`] (≈ 5× `ark-ff`'s `inverse`); `None` for
+    /// zero.
+    fn invert(&self) -> Option<Self>;
 }
 
 impl Limbs for Fq {
@@ -86,6 +89,10 @@ impl Limbs for Fq {
     #[inline(always)]
     fn from_coeffs(c: &[[u64; 4]; 2]) -> Self {
         Fq::new_unchecked(BigInt(c[0]))
+    }
+    #[inline]
+    fn invert(&self) -> Option<Self> {
+        crate::inv::fq_inverse(self)
     }
 }
 
@@ -101,6 +108,12 @@ impl Limbs for Fq2 {
             Fq::new_unchecked(BigInt(c[0])),
             Fq::new_unchecked(BigInt(c[1])),
         )
+    }
+    /// `(c₀ − c₁u)/(c₀² + c₁²)` (`u² = −1`): one inversion in `Fq`.
+    #[inline]
+    fn invert(&self) -> Option<Self> {
+        let n = crate::inv::fq_inverse(&(self.c0.square() + self.c1.square()))?;
+        Some(Fq2::new(self.c0 * n, -(self.c1 * n)))
     }
 }
 
@@ -229,7 +242,8 @@ pub fn add_assign_batch<P: SWCurveConfig<BaseField: Limbs>>(
             P::BaseField::from_coeffs(&c)
         })
         .collect();
-    ark_ff::fields::batch_inversion(&mut invs);
+    let inverted = crate::inv::batch_invert(&mut invs);
+    assert!(inverted, "chain products of non-zero differences");
     let mut inv = [[[0u64; 8]; 5]; 2];
     for (k, f) in invs.iter().enumerate() {
         for (c, limbs) in f.coeffs().iter().enumerate() {

@@ -18,6 +18,7 @@ pub mod fft;
 pub mod fleet;
 pub mod fuzzing;
 pub mod ifma;
+pub mod inv;
 pub mod inventory;
 pub mod keys;
 pub mod lifecycle;

@@ -353,7 +353,7 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
                 self.prefix.push(prod);
                 prod *= p.x - self.acc[*b as usize].x;
             }
-            let mut inv = prod.inverse().expect("distinct x coordinates");
+            let mut inv = prod.invert().expect("distinct x coordinates");
             for ((b, p), pre) in self.todo.iter().zip(&self.prefix).rev() {
                 let a = &mut self.acc[*b as usize];
                 let d = p.x - a.x;

@@ -17,7 +17,7 @@
 //! values after millions of steps). The IFMA path runs only where the CPU
 //! has `avx512ifma`.
 use ark_bn254::{Fq, FqConfig};
-use ark_ff::{BigInt, BigInteger, Field, MontConfig, PrimeField, UniformRand};
+use ark_ff::{BigInt, BigInteger, Field, MontConfig, One, PrimeField, UniformRand};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::hint::black_box;
@@ -274,6 +274,23 @@ fn main() {
             }
             out.push(format!("IFMA 8 lanes x 4 chains {t:.2}"));
         }
+        // One inversion (`ark-ff`'s binary extended Euclid), as each batch of
+        // the batch-affine MSM pays once.
+        let inv_n = n / 200;
+        let mut z = a;
+        let inv = ns(inv_n, || {
+            for _ in 0..inv_n {
+                z = z.inverse().expect("nonzero") + Fq::one();
+            }
+        });
+        let mut w = a;
+        let own = ns(inv_n, || {
+            for _ in 0..inv_n {
+                w = zkcc_prover::inv::fq_inverse(&w).expect("nonzero") + Fq::one();
+            }
+        });
+        assert_eq!(black_box(z), w, "divsteps inversion disagrees with ark-ff");
+        out.push(format!("inversion: ark-ff {inv:.0}, divsteps {own:.0}"));
         println!("round {round}: {}", out.join(" | "));
     }
 }
