@@ -198,13 +198,17 @@ pub fn add_assign_batch<P: SWCurveConfig<BaseField: Limbs>>(
     let _ = tok;
     let deg = P::BaseField::DEGREE;
     let groups = todo.len().div_ceil(8);
-    scratch.groups.clear();
-    scratch.groups.resize(groups, Group::default());
+    // Every field a pass reads is written first (the gather below, then the
+    // prefix pass): the scratch only grows, never needs clearing.
+    if scratch.groups.len() < groups {
+        scratch.groups.resize(groups, Group::default());
+    }
+    let gs = &mut scratch.groups[..groups];
     // Gather: limb-slice the operands; padded lanes add (0, 0) to (0, 0)
     // with Δx = 1 (Montgomery one) so every chain stays invertible.
     let one = P::BaseField::one().coeffs();
     let zero = [[0u64; 4]; 2];
-    for (g, grp) in scratch.groups.iter_mut().enumerate() {
+    for (g, grp) in gs.iter_mut().enumerate() {
         for k in 0..8 {
             let (ax, ay, px, py) = match todo.get(8 * g + k) {
                 Some((b, p)) => {
@@ -227,9 +231,9 @@ pub fn add_assign_batch<P: SWCurveConfig<BaseField: Limbs>>(
     // SAFETY: `tok` shows the CPU runs AVX-512F and IFMA.
     let prod = unsafe {
         if deg == 1 {
-            prefix_pass::<1>(&mut scratch.groups)
+            prefix_pass::<1>(gs)
         } else {
-            prefix_pass::<2>(&mut scratch.groups)
+            prefix_pass::<2>(gs)
         }
     };
     // The eight chain products, inverted together.
@@ -256,13 +260,13 @@ pub fn add_assign_batch<P: SWCurveConfig<BaseField: Limbs>>(
     // SAFETY: as above.
     unsafe {
         if deg == 1 {
-            backward_pass::<1>(&mut scratch.groups, &inv)
+            backward_pass::<1>(gs, &inv)
         } else {
-            backward_pass::<2>(&mut scratch.groups, &inv)
+            backward_pass::<2>(gs, &inv)
         }
     };
     // Scatter: the sums are in `ax` (x₃) and `ay` (y₃).
-    for (g, grp) in scratch.groups.iter().enumerate() {
+    for (g, grp) in gs.iter().enumerate() {
         for k in 0..8 {
             let Some((b, _)) = todo.get(8 * g + k) else {
                 break;
