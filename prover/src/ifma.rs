@@ -1,4 +1,6 @@
-//! Batched affine additions on BN254 G1 with AVX-512 IFMA, eight at a time.
+//! BN254 arithmetic with AVX-512 IFMA, eight elements at a time: batched
+//! affine additions on G1 and G2 (the MSMs) and the FFTs' butterflies over
+//! `Fr`.
 //!
 //! The batch-affine MSM ([`crate::msm`]) spends nearly all its time in
 //! `Fq` products, and those are bound by the 64×64-bit multiplier: `ark-ff`'s
@@ -25,6 +27,12 @@
 //! runs four 52-bit rounds and one 48-bit round, and every product and
 //! difference is reduced below `p`. `tests` check products, differences and
 //! whole batches against `ark-ff`/`ark-ec` on random and edge values.
+//!
+//! [`fr_dit`], [`fr_dif_rev`] and [`fr_mul_assign`] are the FFTs'
+//! butterflies ([`crate::fft`]) with the same Montgomery product over `Fr`
+//! (the modulus is a type parameter): eight consecutive `Fr` are moved into
+//! limb-sliced form by two rounds of two-source permutations (a transpose of
+//! their 64-bit limbs) and a cut into 52-bit limbs, and back the same way.
 //!
 //! This module is the prover's only `unsafe` code: the intrinsics are
 //! `unsafe` to call from functions not compiled for AVX-512, and every call

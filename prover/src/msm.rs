@@ -28,7 +28,10 @@
 //! 64-bit multiplier, costs ≈ 20 ns against ≈ 3.9 ns per product there
 //! (`fieldrace`), and the MSMs at 2^20 points run ≈ 2× faster with it
 //! (`msmrace`, `ZKCC_IFMA=0` switches it off). Without IFMA, and for the
-//! rare doublings and short batches, the scalar path below runs.
+//! rare doublings and short batches, the scalar path below runs. Either way
+//! the batch's one inversion is [`crate::inv`]'s divsteps (≈ 1.6 µs against
+//! `ark-ff`'s ≈ 5 µs: on the IFMA path `ark-ff`'s inversion had become a
+//! fifth of a full batch's cost, and half of a batch of 256).
 //!
 //! Windows (and the chunks of the `±1` sum) are independent jobs scheduled on
 //! rayon, so several MSMs started together (see `crate::prove`) keep every
