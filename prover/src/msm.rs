@@ -527,10 +527,12 @@ pub fn msm_indexed<P: SWCurveConfig<BaseField: Limbs>>(
 /// Below this many bases an MSM runs `ark-ec`'s projective Pippenger
 /// (`ZKCC_MSM_SMALL` overrides it, for experiments): batches of a few dozen
 /// additions pay a whole inversion each, and the class split and digit
-/// tables cost more than they save (`msmrace` with the batch-affine path
-/// forced: 0.56–0.91× `ark-ec` at 2^12 points, 0.87–0.94× at 2^14, 1.16–1.21×
-/// at 2^16; RESULTS.md, "Small MSMs").
-const SMALL: usize = 1 << 15;
+/// tables cost more than they save. Measured with the batch-affine path
+/// forced (`msmrace`): before IFMA and the divsteps inversion 0.56–0.91×
+/// `ark-ec` at 2^12 points and 0.87–0.94× at 2^14 (the threshold was 2^15);
+/// with them 0.98–1.55× at 2^12, 1.29–1.72× at 2^13, 1.59–1.69× at 2^14
+/// (RESULTS.md, "Small MSMs" and stop 20).
+const SMALL: usize = 1 << 13;
 
 fn small_threshold() -> usize {
     std::env::var("ZKCC_MSM_SMALL")
