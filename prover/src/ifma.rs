@@ -83,7 +83,7 @@ pub trait Limbs: Field {
     fn coeffs(&self) -> [[u64; 4]; 2];
     /// The element with these coefficients' Montgomery limbs.
     fn from_coeffs(c: &[[u64; 4]; 2]) -> Self;
-    /// `1/self`, by [`crate::inv`] (≈ 5× `ark-ff`'s `inverse`); `None` for
+    /// `1/self`, by [`crate::inv`] (≈ 3× `ark-ff`'s `inverse`); `None` for
     /// zero.
     fn invert(&self) -> Option<Self>;
 }

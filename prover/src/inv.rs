@@ -18,7 +18,7 @@
 //! `x^{−1} = ±d`. Tested against `ark-ff` on random and edge values of both
 //! BN254 fields.
 use ark_bn254::{Fq, FqConfig, Fr, FrConfig};
-use ark_ff::{BigInt, MontConfig};
+use ark_ff::{BigInt, Fp, MontBackend, MontConfig};
 
 const M62: u64 = (1 << 62) - 1;
 
@@ -228,23 +228,28 @@ pub fn inverse(x: &[u64; 4], m: &Modulus) -> Option<[u64; 4]> {
 const FQ: Modulus = Modulus::new(<FqConfig as MontConfig<4>>::MODULUS.0);
 const FR: Modulus = Modulus::new(<FrConfig as MontConfig<4>>::MODULUS.0);
 
-/// `R^3 mod p` as the Montgomery representation `x·R` of `x = R^2`:
-/// multiplying by it turns the plain inverse `A^{−1}` of a representation
-/// `A = a·R` into the representation `a^{−1}·R = A^{−1}·R^2` of `a^{−1}`.
-fn r_cubed<F: Copy + std::ops::Mul<Output = F>>(from: fn(BigInt<4>) -> F, r2: BigInt<4>) -> F {
-    from(r2) * from(r2)
+/// `x^{−1}` for an `ark-ff` Montgomery field element: the plain inverse
+/// `A^{−1}` of its representation `A = a·R`, times the element whose
+/// representation is `R^3` (that is `R^2·R^2/R`), is the representation
+/// `A^{−1}·R^2 = a^{−1}·R` of `a^{−1}`.
+fn mont_inverse<C: MontConfig<4>>(
+    x: &Fp<MontBackend<C, 4>, 4>,
+    m: &Modulus,
+) -> Option<Fp<MontBackend<C, 4>, 4>> {
+    let a = inverse(&(x.0).0, m)?;
+    let r2 = Fp::new_unchecked(C::R2);
+    Some(Fp::new_unchecked(BigInt(a)) * (r2 * r2))
 }
 
-/// `x^{−1}` in `Fq`, as `ark-ff`'s `inverse` (same result), ≈ 5× faster.
+/// `x^{−1}` in `Fq`, as `ark-ff`'s `inverse` (same result), ≈ 3× faster
+/// (`fieldrace`).
 pub fn fq_inverse(x: &Fq) -> Option<Fq> {
-    let a = inverse(&(x.0).0, &FQ)?;
-    Some(Fq::new_unchecked(BigInt(a)) * r_cubed(Fq::new_unchecked, <FqConfig as MontConfig<4>>::R2))
+    mont_inverse(x, &FQ)
 }
 
 /// `x^{−1}` in `Fr`, as `ark-ff`'s `inverse`.
 pub fn fr_inverse(x: &Fr) -> Option<Fr> {
-    let a = inverse(&(x.0).0, &FR)?;
-    Some(Fr::new_unchecked(BigInt(a)) * r_cubed(Fr::new_unchecked, <FrConfig as MontConfig<4>>::R2))
+    mont_inverse(x, &FR)
 }
 
 /// Montgomery's trick with one [`crate::ifma::Limbs::invert`]: every
@@ -307,26 +312,40 @@ mod tests {
         v
     }
 
+    /// Edges and 3,000 random elements of one field, and zero.
+    fn matches_ark_ff<F: ark_ff::PrimeField<BigInt = BigInt<4>> + UniformRand>(
+        p: [u64; 4],
+        raw: fn(BigInt<4>) -> F,
+        ours: fn(&F) -> Option<F>,
+        seed: u64,
+    ) {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let mut xs = edges(p, raw);
+        xs.extend((0..3000).map(|_| F::rand(&mut rng)));
+        for x in &xs {
+            assert_eq!(ours(x), x.inverse(), "inverse of {x}");
+        }
+        assert_eq!(ours(&F::zero()), None);
+    }
+
     #[test]
     fn fq_inverse_matches_ark_ff() {
-        let mut rng = ChaCha20Rng::seed_from_u64(7);
-        let mut xs = edges(<FqConfig as MontConfig<4>>::MODULUS.0, Fq::new_unchecked);
-        xs.extend((0..3000).map(|_| Fq::rand(&mut rng)));
-        for x in &xs {
-            assert_eq!(fq_inverse(x), x.inverse(), "inverse of {x}");
-        }
-        assert_eq!(fq_inverse(&Fq::zero()), None);
+        matches_ark_ff(
+            <FqConfig as MontConfig<4>>::MODULUS.0,
+            Fq::new_unchecked,
+            fq_inverse,
+            7,
+        );
     }
 
     #[test]
     fn fr_inverse_matches_ark_ff() {
-        let mut rng = ChaCha20Rng::seed_from_u64(8);
-        let mut xs = edges(<FrConfig as MontConfig<4>>::MODULUS.0, Fr::new_unchecked);
-        xs.extend((0..3000).map(|_| Fr::rand(&mut rng)));
-        for x in &xs {
-            assert_eq!(fr_inverse(x), x.inverse(), "inverse of {x}");
-        }
-        assert_eq!(fr_inverse(&Fr::zero()), None);
+        matches_ark_ff(
+            <FrConfig as MontConfig<4>>::MODULUS.0,
+            Fr::new_unchecked,
+            fr_inverse,
+            8,
+        );
     }
 
     #[test]
