@@ -95,7 +95,7 @@ fn costs_are_pinned_and_the_formulas_hold() {
             "request {s}x{e}"
         );
     }
-    assert_eq!(shard_count(3, 4), 40_862);
+    assert_eq!(shard_count(3, 4), 40_871);
     assert_eq!(request_count(3, 3), 8_361);
 }
 

@@ -155,7 +155,7 @@ fn a_mark_on_an_inactive_chip_slot_fails_only_at_m_times_one_minus_a() {
 }
 
 #[test]
-fn a_marked_chip_in_an_unused_facility_slot_fails_only_at_the_mask_row() {
+fn a_marked_chip_in_an_unused_facility_slot_fails_only_at_the_layout_row() {
     let f = fleet();
     let (st, w) = &f.shards[1];
     let mut w = w.clone();
@@ -163,14 +163,52 @@ fn a_marked_chip_in_an_unused_facility_slot_fails_only_at_the_mask_row() {
     assert!(!w.facilities[2].used);
     w.facilities[2].chips[0].active = true;
     w.facilities[2].chips[0].ledger = true;
+    assert!(matches!(
+        shard::check_native(&SHAPE, &restate(st, &w), &w),
+        Err(zkcc_circuits::ClaimError::Padding { slot: 8, .. })
+    ));
     let (snap, vars) = shard_snap(&restate(st, &w), &w);
-    let target = row_with(&snap, &[bv(&vars.used[2]), fp(&vars.operators[2])]);
-    // The operator row holds (u = 0); the mask row is the one that fails.
-    let failing = snap.failing_rows(&[]);
-    assert_eq!(failing.len(), 1, "{failing:?}");
-    assert!(snap.support(failing[0]).contains(&bv(&vars.used[2])));
-    assert_ne!(failing[0], target);
-    assert!(snap.support(failing[0]).contains(&bv(&vars.marks[2][0])));
+    // a_0·(1 − u) = 0: an unused slot has no active chip, hence no mark.
+    let target = row_with(&snap, &[bv(&vars.used[2]), bv(&vars.active[2][0])]);
+    assert_eq!(snap.failing_rows(&[]), vec![target]);
+}
+
+/// The review's forgery, as a whole assignment: the records of a chunk of 3
+/// in 4 shifted from slots 0–2 to 1–3 with the mask kept. Digest, signature,
+/// mask and `C_s` are unchanged; the only failing row is the layout row
+/// `a_1·(1 − a_0) = 0` (without it the marked multiset would change under
+/// the same `C`).
+#[test]
+fn a_shifted_chunk_fails_only_at_the_layout_row() {
+    let f = fleet().with_first_unmarked();
+    let (s, j) = (0..f.shards.len())
+        .flat_map(|s| (0..SHAPE.facilities).map(move |j| (s, j)))
+        .find(|&(s, j)| {
+            let x = &f.shards[s].1.facilities[j];
+            x.used && x.chips.iter().filter(|c| c.active).count() == 3
+        })
+        .expect("a chunk of 3 in 4");
+    let (st, w) = &f.shards[s];
+    let mut w = w.clone();
+    let slot = &mut w.facilities[j];
+    let filler = slot.chips[3].record;
+    for i in (1..4).rev() {
+        slot.chips[i].record = slot.chips[i - 1].record;
+        slot.chips[i].active = true;
+    }
+    slot.chips[0].record = filler;
+    slot.chips[0].active = false;
+    // Marks stay at their slot indices ({1, 2}: slot 0 is unmarked).
+    assert!(!slot.chips[0].ledger);
+    let st2 = restate(st, &w);
+    assert_eq!(st2.shard_commitment, st.shard_commitment, "same C_s");
+    assert!(matches!(
+        shard::check_native(&SHAPE, &st2, &w),
+        Err(zkcc_circuits::ClaimError::Padding { .. })
+    ));
+    let (snap, vars) = shard_snap(&st2, &w);
+    let target = row_with(&snap, &[bv(&vars.active[j][0]), bv(&vars.active[j][1])]);
+    assert_eq!(snap.failing_rows(&[]), vec![target]);
 }
 
 #[test]

@@ -749,5 +749,7 @@ impl Snapshot {
     }
 }
 
+pub mod relayout;
+
 #[cfg(test)]
 mod tests;

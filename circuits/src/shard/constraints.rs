@@ -9,12 +9,15 @@
 //! used; `u·(operator − X) = 0`; the auditor leaf (key in the prime-order
 //! subgroup, not the identity) and its path when used; `k`, `K` in 16 bits;
 //! the attestation signature over `Poseidon(TAG, id, e, k, K, digest)` when
-//! used; `mask·(1 − u) = 0` (an unused slot marks no chip); the shard
-//! commitment and output chains absorb the slot when used.
+//! used; the shard commitment and output chains absorb the slot when used.
 //!
-//! Per chip slot (`a` = active, `m` = ledger mark), all against the slot's
+//! Per chip slot `i` (`a` = active, `m` = ledger mark), all against the slot's
 //! own fence (no selection):
 //! * `a`, `m` boolean, `m·(1 − a) = 0`;
+//! * the **layout**: `a_i·(1 − a_{i−1}) = 0`, with `a_{−1} = u` — the active
+//!   chips of a slot are a prefix of it, and an unused slot has none (so it
+//!   marks none). The chain digest then fixes which slot holds which record,
+//!   and the mask, which records are marked (see `docs/statement.md`);
 //! * `acc ← acc + a·(Poseidon(acc, ident, position, tpp) − acc)` with
 //!   `position = (lat + 2^27) + 2^28·(lon + 2^28) + 2^57·unc` (linear);
 //! * the geofence of `(lat, lon, unc)` (its range checks make the packing of
@@ -45,14 +48,14 @@ use ark_r1cs_std::{
 };
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
-/// Constraints per chip slot: booleans and mark 3, chain step 297 + select 1,
-/// geofence 186, product and sums 4.
-pub const CHIP_COST: usize = 491;
+/// Constraints per chip slot: booleans and mark 3, layout (prefix) 1, chain
+/// step 297 + select 1, geofence 186, product and sums 4.
+pub const CHIP_COST: usize = 492;
 /// Constraints per facility slot (besides its chip slots): facility leaf 402
 /// and path 2,430, operator 1, auditor key, leaf 261 and path 972, chunk range
-/// checks 34, attestation message 354, signature, mask 1, commitment and
-/// output chains 354 + 402 + 2 selects, used flag 1.
-pub const FACILITY_COST: usize = 11_143;
+/// checks 34, attestation message 354, signature, commitment and output
+/// chains 354 + 402 + 2 selects, used flag 1.
+pub const FACILITY_COST: usize = 11_142;
 /// Constraints once per circuit: registry root 297, challenges 297 + 240,
 /// `C_s` 297, `D_s` 381, public-input equalities.
 pub const FIXED_COST: usize = 1_541;
@@ -267,11 +270,16 @@ pub fn synthesize(
         let mut tpp_sum = FpVar::<Fr>::zero();
         let (mut actives, mut marks, mut prods, mut chain) = (vec![], vec![], vec![], vec![]);
         let mut weight = Fr::from(1u64);
+        // The flag before chip slot i: `u` for the first, `a_{i−1}` after.
+        let mut before = uf.clone();
         for ch in &f.chips {
             let a = Boolean::new_witness(cs.clone(), || Ok(ch.active))?;
             let m = Boolean::new_witness(cs.clone(), || Ok(ch.ledger))?;
             let (af, mf) = (FpVar::from(a.clone()), FpVar::from(m.clone()));
             mf.mul_equals(&(&one - &af), &FpVar::zero())?;
+            // Layout: active slots form a prefix of a used facility slot.
+            af.mul_equals(&(&one - &before), &FpVar::zero())?;
+            before = af.clone();
             let r = &ch.record;
             let ident = wit(r.ident)?;
             let lat = wit(crate::encoding::fr_from_i64(r.lat))?;
@@ -303,7 +311,6 @@ pub fn synthesize(
             chain.push(acc.clone());
         }
         let digest = acc;
-        mask.mul_equals(&(&one - &uf), &FpVar::zero())?;
 
         // The attestation.
         let msg = hash(&[

@@ -398,6 +398,23 @@ impl Fleet {
         }
     }
 
+    /// The same fleet with the first record of every partly filled chunk
+    /// unmarked (not a ledger chip) and the ledger rebuilt: the shape of a
+    /// re-layout forgery, where shifting a chunk's records by one slot keeps
+    /// every mark of the mask on an active slot.
+    pub fn with_first_unmarked(&self) -> Self {
+        let mut plan = self.plan.clone();
+        for c in plan.shards.iter_mut().flatten() {
+            if c.chips.len() < self.shape.slot_chips {
+                for (i, ch) in c.chips.iter_mut().enumerate() {
+                    ch.ledger = i > 0;
+                }
+            }
+        }
+        let ledger = plan.ledger(&self.registry);
+        self.rebuild(plan, ledger, self.request.0.rules)
+    }
+
     /// Rebuilds after an edit of the plan, the ledger or the rules.
     pub fn rebuild(&self, plan: Plan, ledger: Ledger, rules: Rules) -> Self {
         Self::build(

@@ -20,9 +20,11 @@
 //! M = Poseidon(TAG_ATTESTATION, facility_id, e, k, K, acc_M)
 //! position = (lat + 2^27) + 2^28·(lon + 2^28) + 2^57·uncertainty
 //! ```
-//! over its active chips (`a_i`). The importer marks each active chip as a
-//! ledger chip or not (`m_i`, `m_i ≤ a_i`); a slot's marks form the integer
-//! `mask = Σ 2^i·m_i`.
+//! over its active chips (`a_i`), which are the slot's first chips (`a_i ≤
+//! a_{i−1}`, and `a_0 ≤ u`: the layout is a prefix, so the digest fixes which
+//! slot holds which record). The importer marks each active chip as a ledger
+//! chip or not (`m_i`, `m_i ≤ a_i`); a slot's marks form the integer
+//! `mask = Σ 2^i·m_i`, bound by slot index.
 //!
 //! ## Commitments
 //! ```text
@@ -32,8 +34,8 @@
 //! o_j = u_j ? Poseidon(o_{j-1}, country, index, k, K, tier, count_j, tpp_j) : o_{j-1}
 //! P_s = Π over marked chips of (γ − ident − β·tpp),   (γ, β) = ledger::challenges(C, ledger_digest, X, e)
 //! ```
-//! `C_s` binds every record, mark and chunk of the shard, and `C` binds the
-//! list of shards, before the challenge is derived from `C`.
+//! `C_s` binds every record, its slot, its mark and every chunk of the shard,
+//! and `C` binds the list of shards, before the challenge is derived from `C`.
 use crate::eddsa::{self, Signature};
 use crate::encoding::fr_from_i64;
 use crate::error::ClaimError;
@@ -485,6 +487,8 @@ pub fn check_native(
         return Err(ClaimError::RegistryRootMismatch);
     }
     for (j, f) in w.facilities.iter().enumerate() {
+        // The flag before chip slot i: `used` for the first, `active_{i−1}` after.
+        let mut before = f.used;
         for (i, c) in f.chips.iter().enumerate() {
             if c.ledger && !c.active {
                 return Err(ClaimError::Padding {
@@ -492,12 +496,19 @@ pub fn check_native(
                     reason: "an inactive chip slot is marked as a ledger chip".into(),
                 });
             }
-            if c.ledger && !f.used {
+            // Layout: the active chips of a used facility slot are its first
+            // ones, so the chain digest fixes which slot holds which record.
+            if c.active && !before {
                 return Err(ClaimError::Padding {
                     slot: j * shape.slot_chips + i,
-                    reason: "a chip of an unused facility slot is marked as a ledger chip".into(),
+                    reason: if f.used {
+                        "an active chip slot follows an inactive one (active chips must be a facility slot's first ones)".into()
+                    } else {
+                        "a chip slot of an unused facility slot is active".into()
+                    },
                 });
             }
+            before = c.active;
             // Every slot, active or not, is checked against the slot's fence
             // (an inactive one holds the fence centre).
             f.facility

@@ -1,0 +1,413 @@
+//! The multi-variable mode of the harness: whole-witness transformations under
+//! fixed binding inputs.
+//!
+//! One-variable perturbation ([`super::Snapshot::free_witness_variables`])
+//! finds missing *constraints*. It cannot find a missing *binding*: a cheating
+//! prover changes many private values at once (permutes the slots of a chunk,
+//! moves a record to another chunk, fills an unused slot, splits a chunk) so
+//! that every check still holds while an output changes. This module searches
+//! for exactly that.
+//!
+//! A [`Claim`] names, for one circuit, its native check, its circuit, and how
+//! a prover restates the public values that are *outputs* (the shard's `D_s`,
+//! the request's facility count) while every *binding* value (`X`, `e`, `C`,
+//! `C_s`, the registry root, the ledger digest, the rules, the nonce) stays the
+//! honest one. [`search`] applies each [`Transform`] to the honest witness,
+//! runs the native check and the full assignment that synthesis produces for
+//! the transformed witness against every constraint row, for every
+//! statement the prover could publish, and classifies the result:
+//!
+//! * **refused**: the native check and the circuit both refuse (the native
+//!   reason and the first unsatisfied row are kept, so a test can assert
+//!   *why*);
+//! * **unchanged**: both accept, with outputs equal to the honest ones (the
+//!   transformation was harmless: e.g. a used facility slot moved into an
+//!   unused one);
+//! * a [`Finding`] otherwise: both accept with other outputs (a forgery: two
+//!   witnesses, one set of binding inputs, two answers), or the native check
+//!   and the circuit disagree (one of them misses a check), or the
+//!   transformation changed nothing (a defect of the test).
+//!
+//! A test asserts that a search over its transformations has no finding, and
+//! that the transformations it expects to be refused are refused for the
+//! right reason.
+use super::Unsatisfied;
+use crate::error::ClaimError;
+use ark_bn254::Fr;
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisError};
+use std::fmt;
+
+/// One claim as the search sees it.
+pub trait Claim {
+    /// The public statement.
+    type Statement: Clone + fmt::Debug;
+    /// The private witness.
+    type Witness: Clone + PartialEq;
+    /// What the claim outputs (for the shard: the opening of `D_s`).
+    type Output: PartialEq + fmt::Debug;
+
+    /// The executable specification: the outputs, or why the claim fails.
+    fn native(&self, st: &Self::Statement, w: &Self::Witness) -> Result<Self::Output, ClaimError>;
+
+    /// Every statement a prover holding `w` could publish: the honest
+    /// statement's binding values, with the output values recomputed from
+    /// `w` (or, where an output is a small number, every value it can take).
+    fn restate(&self, honest: &Self::Statement, w: &Self::Witness) -> Vec<Self::Statement>;
+
+    /// The full assignment that synthesis produces for `(st, w)`, checked
+    /// against the constraint matrices.
+    fn circuit(&self, st: &Self::Statement, w: &Self::Witness) -> Result<(), CircuitRefusal>;
+}
+
+/// Why the circuit refused an assignment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CircuitRefusal {
+    /// Synthesis itself refused the witness (wrong shape).
+    Synthesis(String),
+    /// The first unsatisfied row of the full assignment.
+    Row(Unsatisfied),
+}
+
+impl fmt::Display for CircuitRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Synthesis(e) => write!(f, "synthesis refused: {e}"),
+            Self::Row(u) => write!(f, "{u}"),
+        }
+    }
+}
+
+/// Synthesizes `circuit` with its witness and checks the full assignment
+/// against every row. (Directly on the constraint system rather than through
+/// a [`super::Snapshot`]: a search synthesizes hundreds of circuits, and building
+/// the column index for each would dominate.)
+pub fn check_circuit(circuit: impl ConstraintSynthesizer<Fr>) -> Result<(), CircuitRefusal> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    match circuit.generate_constraints(cs.clone()) {
+        Ok(()) => {}
+        Err(SynthesisError::Unsatisfiable) => {
+            return Err(CircuitRefusal::Synthesis(
+                "the witness does not fit the circuit".into(),
+            ))
+        }
+        Err(e) => return Err(CircuitRefusal::Synthesis(e.to_string())),
+    }
+    match cs.which_is_unsatisfied() {
+        Ok(None) => Ok(()),
+        Ok(Some(trace)) => {
+            // gr1cs names an unnamed row "<predicate> - <index>".
+            let row = trace
+                .rsplit(' ')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(usize::MAX);
+            Err(CircuitRefusal::Row(Unsatisfied { row, name: None }))
+        }
+        Err(e) => Err(CircuitRefusal::Synthesis(e.to_string())),
+    }
+}
+
+/// A named whole-witness transformation, applied.
+#[derive(Clone)]
+pub struct Transform<W> {
+    /// What was done, e.g. `"shard 0 slot 1: active {1,2,3}, mask kept"`.
+    pub name: String,
+    /// The transformed witness.
+    pub witness: W,
+}
+
+impl<W> Transform<W> {
+    /// A transformation named `name` that produced `witness`.
+    pub fn new(name: impl Into<String>, witness: W) -> Self {
+        Self {
+            name: name.into(),
+            witness,
+        }
+    }
+}
+
+/// How one transformation ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Both the native check and the circuit refuse, under every statement
+    /// the prover could publish (the first one's reasons are kept).
+    Refused {
+        /// The native check's reason.
+        native: ClaimError,
+        /// The circuit's.
+        circuit: CircuitRefusal,
+    },
+    /// Accepted, with the honest outputs.
+    Unchanged,
+}
+
+/// A transformation that breaks the claim's binding or shows a disagreement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// The transformation.
+    pub transform: String,
+    /// What was found.
+    pub what: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.transform, self.what)
+    }
+}
+
+/// The result of a [`search`].
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// Every transformation tried, with its verdict (those with a finding
+    /// are listed in `findings` instead).
+    pub verdicts: Vec<(String, Verdict)>,
+    /// Forgeries, disagreements and no-op transformations.
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// Transformations tried.
+    pub fn tried(&self) -> usize {
+        self.verdicts.len() + self.findings.len()
+    }
+    /// How many were refused.
+    pub fn refused(&self) -> usize {
+        self.verdicts
+            .iter()
+            .filter(|(_, v)| matches!(v, Verdict::Refused { .. }))
+            .count()
+    }
+    /// How many were accepted with the honest outputs.
+    pub fn unchanged(&self) -> usize {
+        self.verdicts
+            .iter()
+            .filter(|(_, v)| *v == Verdict::Unchanged)
+            .count()
+    }
+    /// The verdict of the transformation named `name`.
+    pub fn verdict(&self, name: &str) -> Option<&Verdict> {
+        self.verdicts
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+    /// `Ok` if nothing was found; the findings, one per line, otherwise.
+    pub fn assert_clean(&self) -> Result<(), String> {
+        if self.findings.is_empty() {
+            return Ok(());
+        }
+        Err(self
+            .findings
+            .iter()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"))
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} transformations: {} refused, {} unchanged, {} findings",
+            self.tried(),
+            self.refused(),
+            self.unchanged(),
+            self.findings.len()
+        )
+    }
+}
+
+/// Applies every transformation to the honest `(st, w)` and classifies it
+/// (see the [module docs](self)). The honest pair itself must be accepted by
+/// both checks, or the search is meaningless: that is returned as an error.
+pub fn search<C: Claim>(
+    claim: &C,
+    st: &C::Statement,
+    w: &C::Witness,
+    transforms: impl IntoIterator<Item = Transform<C::Witness>>,
+) -> Result<Report, String> {
+    let honest = claim
+        .native(st, w)
+        .map_err(|e| format!("the honest witness fails natively: {e}"))?;
+    claim
+        .circuit(st, w)
+        .map_err(|e| format!("the honest witness fails in the circuit: {e}"))?;
+    let mut report = Report::default();
+    // The honest witness under every other output the prover could claim.
+    for st2 in claim.restate(st, w) {
+        let (native, circuit) = (claim.native(&st2, w), claim.circuit(&st2, w));
+        let what = match (native, circuit) {
+            (Err(_), Err(_)) => continue,
+            (Ok(out), Ok(())) if out == honest => continue,
+            (Ok(out), Ok(())) => {
+                format!("ACCEPTED with other outputs: {out:?} (statement {st2:?})")
+            }
+            (Ok(_), Err(c)) => {
+                format!("the native check accepts, the circuit refuses ({c}) (statement {st2:?})")
+            }
+            (Err(n), Ok(())) => format!(
+                "the circuit accepts what the native check refuses ({n}) (statement {st2:?})"
+            ),
+        };
+        report.findings.push(Finding {
+            transform: "the honest witness, other outputs".into(),
+            what,
+        });
+    }
+    for t in transforms {
+        let finding = |what: String| Finding {
+            transform: t.name.clone(),
+            what,
+        };
+        if t.witness == *w {
+            report
+                .findings
+                .push(finding("the transformation changed nothing".into()));
+            continue;
+        }
+        let mut first_refusal = None;
+        let mut found = None;
+        let mut accepted_same = false;
+        for st2 in claim.restate(st, &t.witness) {
+            let native = claim.native(&st2, &t.witness);
+            let circuit = claim.circuit(&st2, &t.witness);
+            match (native, circuit) {
+                (Err(n), Err(c)) => {
+                    first_refusal.get_or_insert((n, c));
+                }
+                (Ok(out), Ok(())) if out == honest => accepted_same = true,
+                (Ok(out), Ok(())) => {
+                    found = Some(format!(
+                        "ACCEPTED with other outputs under the same binding inputs: {out:?} instead of {honest:?} (statement {st2:?})"
+                    ));
+                    break;
+                }
+                (Ok(_), Err(c)) => {
+                    found = Some(format!(
+                        "the native check accepts, the circuit refuses ({c}): the native twin misses a check (statement {st2:?})"
+                    ));
+                    break;
+                }
+                (Err(n), Ok(())) => {
+                    found = Some(format!(
+                        "the circuit accepts what the native check refuses ({n}): a missing constraint (statement {st2:?})"
+                    ));
+                    break;
+                }
+            }
+        }
+        match (found, accepted_same, first_refusal) {
+            (Some(what), _, _) => report.findings.push(finding(what)),
+            (None, true, _) => report.verdicts.push((t.name, Verdict::Unchanged)),
+            (None, false, Some((native, circuit))) => report
+                .verdicts
+                .push((t.name, Verdict::Refused { native, circuit })),
+            (None, false, None) => report
+                .findings
+                .push(finding("the claim restated no statement to try".into())),
+        }
+    }
+    Ok(report)
+}
+
+/// The shard claim ([`crate::shard`]): outputs are the opening of `D_s` (the
+/// used entries in order and the partial product); `D_s` is restated from the
+/// witness, every other public input is the honest one.
+pub mod shard {
+    use super::{check_circuit, CircuitRefusal, Claim};
+    use crate::error::ClaimError;
+    use crate::ledger::challenges;
+    use crate::shard::constraints::ShardCircuit;
+    use crate::shard::{
+        check_native, output_commitment, ShardEntry, ShardShape, ShardStatement, ShardWitness,
+    };
+    use ark_bn254::Fr;
+
+    /// The shard claim of one shape.
+    pub struct ShardClaim(pub ShardShape);
+
+    /// What a shard proves: its used entries, in order, and its product.
+    pub type ShardOpened = (Vec<ShardEntry>, Fr);
+
+    impl Claim for ShardClaim {
+        type Statement = ShardStatement;
+        type Witness = ShardWitness;
+        type Output = ShardOpened;
+
+        fn native(&self, st: &ShardStatement, w: &ShardWitness) -> Result<ShardOpened, ClaimError> {
+            let out = check_native(&self.0, st, w)?;
+            let used = out.entries.into_iter().filter(|e| e.used).collect();
+            Ok((used, out.product))
+        }
+
+        fn restate(&self, honest: &ShardStatement, w: &ShardWitness) -> Vec<ShardStatement> {
+            let (gamma, beta) = challenges(
+                honest.commitment,
+                honest.ledger_digest,
+                honest.importer,
+                honest.epoch,
+            );
+            let out = w.output(gamma, beta);
+            let output = output_commitment(
+                honest.commitment,
+                honest.importer,
+                honest.epoch,
+                &out.entries,
+                out.product,
+                out.blinding,
+            );
+            vec![ShardStatement { output, ..*honest }]
+        }
+
+        fn circuit(&self, st: &ShardStatement, w: &ShardWitness) -> Result<(), CircuitRefusal> {
+            check_circuit(ShardCircuit {
+                shape: self.0,
+                statement: *st,
+                witness: Some(w.clone()),
+            })
+        }
+    }
+}
+
+/// The request claim ([`crate::request`]): its output is the facility count,
+/// which the prover may claim to be any number up to the entries it opens;
+/// every other public input is the honest one.
+pub mod request {
+    use super::{check_circuit, CircuitRefusal, Claim};
+    use crate::error::ClaimError;
+    use crate::request::constraints::RequestCircuit;
+    use crate::request::{check_native, RequestShape, RequestStatement, RequestWitness, Totals};
+
+    /// The request claim of one shape.
+    pub struct RequestClaim(pub RequestShape);
+
+    impl Claim for RequestClaim {
+        type Statement = RequestStatement;
+        type Witness = RequestWitness;
+        type Output = Totals;
+
+        fn native(&self, st: &RequestStatement, w: &RequestWitness) -> Result<Totals, ClaimError> {
+            check_native(&self.0, st, w)
+        }
+
+        fn restate(&self, honest: &RequestStatement, _w: &RequestWitness) -> Vec<RequestStatement> {
+            let most = (self.0.shards * self.0.entries) as u64;
+            (0..=most)
+                .map(|facilities| RequestStatement {
+                    facilities,
+                    ..*honest
+                })
+                .collect()
+        }
+
+        fn circuit(&self, st: &RequestStatement, w: &RequestWitness) -> Result<(), CircuitRefusal> {
+            check_circuit(RequestCircuit {
+                shape: self.0,
+                statement: *st,
+                witness: Some(w.clone()),
+            })
+        }
+    }
+}
