@@ -201,7 +201,7 @@ pub fn run_scenario(
 
     // 5. Importer proves its shards, once for the epoch.
     let fleet = open(&registry, &inv, &secret)?;
-    crate::mem::reset_peak();
+    zkcc_engine::mem::reset_peak();
     let (spk, t_load) = timed("loading the shard proving key", || {
         keys::load_proving_key_of(&keys_dir, &sc)
     });
@@ -210,7 +210,7 @@ pub fn run_scenario(
         fleet::prove_shards(&spk, &fleet, &registry, &importer, ledger.digest, &mut rng)
     });
     let shards = shards?;
-    let peak_shards = crate::mem::peak_bytes();
+    let peak_shards = zkcc_engine::mem::peak_bytes();
     drop(spk);
     write_json(&dir.join("shards.json"), &shards)?;
     println!(
@@ -430,7 +430,7 @@ pub fn run_scenario(
     let per_constraint = |p: Option<u64>| match p {
         Some(b) => format!(
             "{} ({:.2} KB per constraint)",
-            crate::mem::human(b),
+            zkcc_engine::mem::human(b),
             b as f64 / sm.constraints as f64 / 1e3
         ),
         None => "n/a".into(),

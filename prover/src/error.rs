@@ -56,6 +56,15 @@ pub enum ProverError {
     Verify(#[from] zkcc_verifier::VerifyError),
 }
 
+impl From<zkcc_engine::EngineError> for ProverError {
+    fn from(e: zkcc_engine::EngineError) -> Self {
+        match e {
+            zkcc_engine::EngineError::Unsatisfied(m) => ProverError::Unsatisfied(m),
+            zkcc_engine::EngineError::Backend(m) => ProverError::Backend(m),
+        }
+    }
+}
+
 impl From<ark_relations::gr1cs::SynthesisError> for ProverError {
     fn from(e: ark_relations::gr1cs::SynthesisError) -> Self {
         ProverError::Backend(e.to_string())

@@ -1,7 +1,7 @@
 //! Setup and key files.
 //!
-//! For a circuit `<claim>-<shape>` (`shard-8x128`, `request-16x8`, or the
-//! retired `cluster-1024x8`), a key directory holds:
+//! For a circuit `<claim>-<shape>` (`shard-8x128`, `request-16x8`,
+//! `evaluation-3`, `jurisdiction-4`), a key directory holds:
 //! * `<claim>-<shape>.vk` — the verifying key, compressed (what the agency publishes);
 //! * `<claim>-<shape>.pk` — the tuned prover's key ([`ProverKey`]: the Groth16
 //!   proving key without its identity bases, and the circuit's R1CS matrices),
@@ -17,25 +17,20 @@
 //! Setup here is single-party and for development: whoever ran it can forge
 //! proofs. Production keys come from a multi-party ceremony.
 use crate::error::{read, read_json, write, write_json, ProverError, Result};
-use crate::prove::ProverKey;
-use crate::r1cs::R1cs;
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::{Groth16, ProvingKey, VerifyingKey};
-use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode, R1CS_PREDICATE_LABEL,
-};
+use ark_relations::gr1cs::ConstraintSynthesizer;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use zkcc_circuits::cluster::constraints::ClusterCircuit;
-use zkcc_circuits::cluster::ClusterShape;
 use zkcc_circuits::evaluation::constraints::EvaluationCircuit;
 use zkcc_circuits::jurisdiction::constraints::JurisdictionCircuit;
 use zkcc_circuits::request::constraints::RequestCircuit;
 use zkcc_circuits::request::RequestShape;
 use zkcc_circuits::shard::constraints::ShardCircuit;
 use zkcc_circuits::shard::ShardShape;
+use zkcc_engine::{ProverKey, R1cs};
 
 /// A circuit zkcc has keys for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,8 +39,6 @@ pub enum Circuit {
     Shard(ShardShape),
     /// A request proof of the accountable statement.
     Request(RequestShape),
-    /// The retired cluster claim (benches and comparisons only).
-    Cluster(ClusterShape),
     /// The model-evaluation claim for suites of this many evals.
     Evaluation(usize),
     /// The deployment-jurisdiction claim with this many store slots.
@@ -53,12 +46,11 @@ pub enum Circuit {
 }
 
 impl Circuit {
-    /// Claim kind: `shard`, `request` or `cluster`.
+    /// Claim kind: `shard`, `request`, `evaluation` or `jurisdiction`.
     pub fn claim(&self) -> &'static str {
         match self {
             Self::Shard(_) => "shard",
             Self::Request(_) => "request",
-            Self::Cluster(_) => "cluster",
             Self::Evaluation(_) => "evaluation",
             Self::Jurisdiction(_) => "jurisdiction",
         }
@@ -68,7 +60,6 @@ impl Circuit {
         match self {
             Self::Shard(s) => s.name(),
             Self::Request(s) => s.name(),
-            Self::Cluster(s) => s.name(),
             Self::Evaluation(n) | Self::Jurisdiction(n) => n.to_string(),
         }
     }
@@ -81,12 +72,11 @@ impl Circuit {
         match self {
             Self::Shard(_) => zkcc_circuits::shard::PUBLIC_INPUT_NAMES.len(),
             Self::Request(_) => zkcc_circuits::request::PUBLIC_INPUT_NAMES.len(),
-            Self::Cluster(_) => zkcc_circuits::cluster::PUBLIC_INPUT_NAMES.len(),
             Self::Evaluation(_) => zkcc_circuits::evaluation::PUBLIC_INPUT_NAMES.len(),
             Self::Jurisdiction(_) => zkcc_circuits::jurisdiction::PUBLIC_INPUT_NAMES.len(),
         }
     }
-    /// Parses `shard-8x128`, `request-16x8`, `cluster-1024x8`, `evaluation-3` or `jurisdiction-4`.
+    /// Parses `shard-8x128`, `request-16x8`, `evaluation-3` or `jurisdiction-4`.
     pub fn parse(s: &str) -> Result<Self> {
         let err = || {
             ProverError::Keys(format!(
@@ -124,10 +114,6 @@ impl Circuit {
                 shards: a,
                 entries: b,
             })),
-            "cluster" => Ok(Self::Cluster(ClusterShape {
-                chips: a,
-                facilities: b,
-            })),
             _ => Err(err()),
         }
     }
@@ -135,7 +121,6 @@ impl Circuit {
         match *self {
             Self::Shard(s) => ShardCircuit::for_setup(s).generate_constraints(cs)?,
             Self::Request(s) => RequestCircuit::for_setup(s).generate_constraints(cs)?,
-            Self::Cluster(s) => ClusterCircuit::for_setup(s).generate_constraints(cs)?,
             Self::Evaluation(n) => EvaluationCircuit::for_setup(n).generate_constraints(cs)?,
             Self::Jurisdiction(n) => JurisdictionCircuit::for_setup(n).generate_constraints(cs)?,
         }
@@ -152,10 +137,6 @@ impl Circuit {
             ),
             Self::Request(s) => Groth16::<Bn254>::generate_random_parameters_with_reduction(
                 RequestCircuit::for_setup(s),
-                rng,
-            ),
-            Self::Cluster(s) => Groth16::<Bn254>::generate_random_parameters_with_reduction(
-                ClusterCircuit::for_setup(s),
                 rng,
             ),
             Self::Evaluation(n) => Groth16::<Bn254>::generate_random_parameters_with_reduction(
@@ -213,50 +194,25 @@ impl KeyPaths {
             manifest: dir.join(format!("{base}.manifest.json")),
         }
     }
-    /// Paths of the cluster circuit of `shape` under `dir`.
-    pub fn new(dir: &Path, shape: &ClusterShape) -> Self {
-        Self::of(dir, &Circuit::Cluster(*shape))
-    }
-}
-
-fn setup_cs() -> ark_relations::gr1cs::ConstraintSystemRef<Fr> {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    cs.set_mode(SynthesisMode::Setup);
-    cs
 }
 
 /// Number of R1CS constraints of a circuit.
 pub fn constraints_of(circuit: &Circuit) -> Result<usize> {
-    let cs = setup_cs();
+    let cs = zkcc_engine::setup::setup_cs();
     circuit.synthesize(cs.clone())?;
     Ok(cs.num_constraints())
 }
 
-/// Number of R1CS constraints of the cluster circuit of a shape.
-pub fn constraint_count(shape: &ClusterShape) -> Result<usize> {
-    constraints_of(&Circuit::Cluster(*shape))
-}
-
 /// The R1CS matrices of a circuit (one synthesis in setup mode).
 pub fn r1cs_of(circuit: &Circuit) -> Result<R1cs> {
-    let cs = setup_cs();
-    circuit.synthesize(cs.clone())?;
-    cs.finalize();
-    let matrices = cs.to_matrices()?;
-    let m = matrices
-        .get(R1CS_PREDICATE_LABEL)
-        .ok_or_else(|| ProverError::Backend("constraint system has no R1CS matrices".into()))?;
-    Ok(R1cs::from_matrices(
-        m,
-        cs.num_instance_variables(),
-        cs.num_witness_variables(),
-    ))
-}
-
-/// The R1CS matrices of a cluster shape's circuit.
-pub fn r1cs(shape: &ClusterShape) -> Result<R1cs> {
-    r1cs_of(&Circuit::Cluster(*shape))
+    Ok(match *circuit {
+        Circuit::Shard(s) => zkcc_engine::setup::r1cs_of(ShardCircuit::for_setup(s))?,
+        Circuit::Request(s) => zkcc_engine::setup::r1cs_of(RequestCircuit::for_setup(s))?,
+        Circuit::Evaluation(n) => zkcc_engine::setup::r1cs_of(EvaluationCircuit::for_setup(n))?,
+        Circuit::Jurisdiction(n) => {
+            zkcc_engine::setup::r1cs_of(JurisdictionCircuit::for_setup(n))?
+        }
+    })
 }
 
 /// A (single-party, development) setup in memory: the stock `ark-groth16`
@@ -270,29 +226,13 @@ pub fn setup_keys_of<R: rand::RngCore + rand::CryptoRng>(
     Ok((pk, r1cs))
 }
 
-/// [`setup_keys_of`] for the cluster circuit.
-pub fn setup_keys<R: rand::RngCore + rand::CryptoRng>(
-    shape: &ClusterShape,
-    rng: &mut R,
-) -> Result<(ProvingKey<Bn254>, R1cs)> {
-    setup_keys_of(&Circuit::Cluster(*shape), rng)
-}
-
 /// A (single-party, development) setup in memory of the tuned prover's key.
 pub fn setup_prover_key_of<R: rand::RngCore + rand::CryptoRng>(
     circuit: &Circuit,
     rng: &mut R,
 ) -> Result<ProverKey> {
     let (pk, r1cs) = setup_keys_of(circuit, rng)?;
-    ProverKey::new(pk, r1cs)
-}
-
-/// [`setup_prover_key_of`] for the cluster circuit.
-pub fn setup_prover_key<R: rand::RngCore + rand::CryptoRng>(
-    shape: &ClusterShape,
-    rng: &mut R,
-) -> Result<ProverKey> {
-    setup_prover_key_of(&Circuit::Cluster(*shape), rng)
+    Ok(ProverKey::new(pk, r1cs)?)
 }
 
 /// What every key manifest says of a single-party setup.
@@ -338,15 +278,6 @@ pub fn write_keys(dir: &Path, circuit: &Circuit, pk: ProverKey, how: &str) -> Re
     Ok(manifest)
 }
 
-/// [`setup_circuit`] for the cluster circuit.
-pub fn setup<R: rand::RngCore + rand::CryptoRng>(
-    dir: &Path,
-    shape: &ClusterShape,
-    rng: &mut R,
-) -> Result<KeyManifest> {
-    setup_circuit(dir, &Circuit::Cluster(*shape), rng)
-}
-
 /// Loads the manifest of a circuit.
 pub fn load_manifest_of(dir: &Path, circuit: &Circuit) -> Result<KeyManifest> {
     let paths = KeyPaths::of(dir, circuit);
@@ -368,11 +299,6 @@ pub fn load_manifest_of(dir: &Path, circuit: &Circuit) -> Result<KeyManifest> {
     Ok(m)
 }
 
-/// Loads the manifest of a cluster shape.
-pub fn load_manifest(dir: &Path, shape: &ClusterShape) -> Result<KeyManifest> {
-    load_manifest_of(dir, &Circuit::Cluster(*shape))
-}
-
 /// Loads and fully validates the verifying key of a circuit.
 pub fn load_verifying_key_of(dir: &Path, circuit: &Circuit) -> Result<VerifyingKey<Bn254>> {
     let paths = KeyPaths::of(dir, circuit);
@@ -380,11 +306,6 @@ pub fn load_verifying_key_of(dir: &Path, circuit: &Circuit) -> Result<VerifyingK
         &read(&paths.vk)?,
         circuit.num_inputs(),
     )?)
-}
-
-/// Loads and fully validates the verifying key of a cluster shape.
-pub fn load_verifying_key(dir: &Path, shape: &ClusterShape) -> Result<VerifyingKey<Bn254>> {
-    load_verifying_key_of(dir, &Circuit::Cluster(*shape))
 }
 
 /// Loads the proving key of a circuit: hash checked against the manifest, then
@@ -473,11 +394,6 @@ impl<R: std::io::Read> std::io::Read for HashingReader<R> {
         self.len += k as u64;
         Ok(k)
     }
-}
-
-/// Loads the proving key of a cluster shape.
-pub fn load_proving_key(dir: &Path, shape: &ClusterShape) -> Result<(ProverKey, KeyManifest)> {
-    load_proving_key_of(dir, &Circuit::Cluster(*shape))
 }
 
 #[cfg(test)]

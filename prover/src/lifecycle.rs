@@ -5,7 +5,7 @@
 //! verification is [`zkcc_verifier::lifecycle`].
 use crate::error::{ProverError, Result};
 use crate::inventory::AuditorKeyFile;
-use crate::prove::{assignment_of, prove_assignments, ProverKey};
+use zkcc_engine::prove::{assignment_of, prove_assignments, ProverKey};
 use ark_bn254::Fr;
 use ark_std::UniformRand;
 use serde::{Deserialize, Serialize};

@@ -227,7 +227,7 @@ mod tiny {
         SynthesisError, R1CS_PREDICATE_LABEL,
     };
     use ark_relations::lc;
-    use zkcc_prover::r1cs::R1cs;
+    use zkcc_engine::r1cs::R1cs;
 
     #[derive(Clone)]
     pub struct Tiny {
@@ -297,7 +297,7 @@ mod tiny {
 fn phase2_interop_with_snarkjs_both_ways() {
     use ark_bn254::Fr;
     use zkcc_prover::ceremony::{export, phase2, zkey::Zkey};
-    use zkcc_prover::prove::{prove_assignment, prove_assignment_with, Reduction};
+    use zkcc_engine::prove::{prove_assignment, prove_assignment_with, Reduction};
     let Some(cli) = snarkjs_cli() else { return };
     let dir = tmp("phase2");
     let (raw, prepared) = phase1(&cli, &dir, 5);
@@ -576,7 +576,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
     use zkcc_prover::ceremony::export;
     use zkcc_prover::fleet::{self, attest, commit, ledger_from_shipments, open};
     use zkcc_prover::keys::{self, Circuit};
-    use zkcc_prover::prove::Reduction;
+    use zkcc_engine::prove::Reduction;
     use zkcc_verifier::batch::PreparedKey;
     use zkcc_verifier::submission::{RequestFile, RulesJson};
 
@@ -767,7 +767,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
             rules.to_rules().unwrap(),
         )
         .unwrap();
-    let z = zkcc_prover::prove::request_assignment(&RequestCircuit {
+    let z = zkcc_prover::claims::request_assignment(&RequestCircuit {
         shape: rshape,
         statement: st2,
         witness: Some(w),

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use zkcc_prover::ceremony::ptau::Ptau;
 use zkcc_prover::keys::{self, Circuit};
-use zkcc_prover::prove::Reduction;
+use zkcc_engine::prove::Reduction;
 
 fn zkcc(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_zkcc"))

@@ -314,7 +314,7 @@ fn the_importers_witness_as_wtns_satisfies_the_exported_r1cs() {
     fails(
         d,
         &args(&wtns("cluster-4x2", &["--shard", "0"], "x.wtns")),
-        "cluster-4x2: witnesses are written for request-SxF, shard-FxM, evaluation-N and jurisdiction-S",
+        "\"cluster-4x2\" is not a circuit name like shard-8x128, request-16x8 or evaluation-3",
     );
     assert!(!d.join("x.wtns").exists());
 
@@ -380,7 +380,7 @@ fn lifecycle_witnesses_as_wtns_satisfy_the_exported_r1cs() {
     use zkcc_circuits::evaluation::constraints::EvaluationCircuit;
     use zkcc_circuits::jurisdiction::constraints::JurisdictionCircuit;
     use zkcc_prover::lifecycle::{evaluation_claim, jurisdiction_claim, DeploymentFile};
-    use zkcc_prover::prove::assignment_of;
+    use zkcc_engine::prove::assignment_of;
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     let json = |f: &str| std::fs::read_to_string(d.join(f)).unwrap();

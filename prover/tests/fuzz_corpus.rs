@@ -167,7 +167,7 @@ fn mutated_corpus_never_panics() {
 
 /// A tiny circuit (public `out = x·y`, `w = (x + 3y)·2x`, `sq = w²`), its R1CS
 /// and full assignment.
-fn tiny() -> (zkcc_prover::r1cs::R1cs, Vec<Fr>) {
+fn tiny() -> (zkcc_engine::r1cs::R1cs, Vec<Fr>) {
     use ark_relations::gr1cs::{ConstraintSystem, OptimizationGoal, R1CS_PREDICATE_LABEL};
     use ark_relations::lc;
     let cs = ConstraintSystem::<Fr>::new_ref();
@@ -192,7 +192,7 @@ fn tiny() -> (zkcc_prover::r1cs::R1cs, Vec<Fr>) {
     cs.finalize();
     assert!(cs.is_satisfied().unwrap());
     let m = cs.to_matrices().unwrap();
-    let r1cs = zkcc_prover::r1cs::R1cs::from_matrices(
+    let r1cs = zkcc_engine::r1cs::R1cs::from_matrices(
         &m[R1CS_PREDICATE_LABEL],
         cs.num_instance_variables(),
         cs.num_witness_variables(),

@@ -147,27 +147,49 @@ impl ConstraintSynthesizer<Fr> for ShardCircuit {
     }
 }
 
-/// Synthesizes the circuit and returns the variables tests aim at.
-pub fn synthesize(
-    c: ShardCircuit,
-    cs: ConstraintSystemRef<Fr>,
-) -> Result<ShardVars, SynthesisError> {
-    let shape = c.shape;
-    let st = c.statement;
-    let w = c.witness.unwrap_or_else(|| ShardWitness::padding(&shape));
-    let shape_ok = w.facilities.len() == shape.facilities
-        && shape.slot_chips <= super::MAX_SLOT_CHIPS
-        && w.facilities.iter().all(|f| {
-            f.chips.len() == shape.slot_chips
-                && f.facility_path.siblings.len() == FACILITY_DEPTH
-                && f.auditor_path.siblings.len() == AUDITOR_DEPTH
-        });
-    if !shape_ok {
-        return Err(SynthesisError::Unsatisfiable);
-    }
-    let wit = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
-    let one = FpVar::<Fr>::one();
+/// What every facility slot reads from the circuit around it: the statement's
+/// importer and epoch, the registry's two tree roots, the challenges, and the
+/// running product and chains of the slots before it (constants before the
+/// first slot).
+#[derive(Clone)]
+pub struct SlotInputs {
+    /// `X`.
+    pub importer: FpVar<Fr>,
+    /// `e`.
+    pub epoch: FpVar<Fr>,
+    /// Root of the registry's facility tree.
+    pub facilities_root: FpVar<Fr>,
+    /// Root of the registry's auditor tree.
+    pub auditors_root: FpVar<Fr>,
+    /// `γ`.
+    pub gamma: FpVar<Fr>,
+    /// `β`.
+    pub beta: FpVar<Fr>,
+    /// The running product.
+    pub product: FpVar<Fr>,
+    /// The shard commitment chain.
+    pub commitment_chain: FpVar<Fr>,
+    /// The output chain.
+    pub output_chain: FpVar<Fr>,
+}
 
+/// What the prefix of the circuit (public inputs, registry root,
+/// challenges) allocates, in order.
+pub struct Prefix {
+    /// The public inputs, in [`super::PUBLIC_INPUT_NAMES`] order.
+    pub inputs: Vec<FpVar<Fr>>,
+    /// The inputs of the first facility slot.
+    pub slot: SlotInputs,
+}
+
+/// The prefix: public inputs, registry root, challenges. The first facility
+/// slot's carries are constants (product 1, chains 0).
+pub fn prefix(
+    cs: &ConstraintSystemRef<Fr>,
+    st: &ShardStatement,
+    w: &ShardWitness,
+) -> Result<Prefix, SynthesisError> {
+    let wit = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
     // Public inputs, in PUBLIC_INPUT_NAMES order.
     let importer = FpVar::new_input(cs.clone(), || Ok(st.importer))?;
     let registry_root = FpVar::new_input(cs.clone(), || Ok(st.registry_root))?;
@@ -194,186 +216,305 @@ pub fn synthesize(
     let gamma = hash(&[
         tag.clone(),
         commitment.clone(),
-        ledger_digest,
+        ledger_digest.clone(),
         importer.clone(),
         epoch.clone(),
     ])?;
     let beta = hash(&[tag, gamma.clone()])?;
-    let gamma_minus_one = &gamma - Fr::from(1u64);
-
-    let mut vars = ShardVars {
-        gamma: Some(gamma.clone()),
+    Ok(Prefix {
         inputs: vec![
             importer.clone(),
-            registry_root.clone(),
+            registry_root,
             epoch.clone(),
-            commitment.clone(),
-            shard_commitment.clone(),
-            output.clone(),
+            commitment,
+            shard_commitment,
+            output,
+            ledger_digest,
         ],
-        ..Default::default()
+        slot: SlotInputs {
+            importer,
+            epoch,
+            facilities_root: fac_root,
+            auditors_root: aud_root,
+            gamma,
+            beta,
+            product: FpVar::one(),
+            commitment_chain: FpVar::zero(),
+            output_chain: FpVar::zero(),
+        },
+    })
+}
+
+/// The variables of one facility slot that hostile-assignment tests aim at,
+/// and its carries.
+pub struct SlotVars {
+    /// Used flag.
+    pub used: Boolean<Fr>,
+    /// Chain digest of the chunk.
+    pub digest: FpVar<Fr>,
+    /// The chip slots' active flags.
+    pub active: Vec<Boolean<Fr>>,
+    /// The chip slots' ledger marks.
+    pub marks: Vec<Boolean<Fr>>,
+    /// The running product after each chip slot.
+    pub products: Vec<FpVar<Fr>>,
+    /// The chain value after each chip slot.
+    pub chain: Vec<FpVar<Fr>>,
+    /// The operator field of the slot's registry leaf.
+    pub operator: FpVar<Fr>,
+    /// The running product after the slot.
+    pub product: FpVar<Fr>,
+    /// The commitment chain after the slot.
+    pub commitment_chain: FpVar<Fr>,
+    /// The output chain after the slot.
+    pub output_chain: FpVar<Fr>,
+}
+
+/// One facility slot: every constraint of the slot and its chip slots (see
+/// the module docs), reading only `inp`.
+pub fn facility_slot(
+    cs: &ConstraintSystemRef<Fr>,
+    inp: &SlotInputs,
+    f: &super::FacilitySlot,
+) -> Result<SlotVars, SynthesisError> {
+    let wit = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
+    let one = FpVar::<Fr>::one();
+    let importer = &inp.importer;
+    let gamma_minus_one = &inp.gamma - Fr::from(1u64);
+    let beta = &inp.beta;
+    let mut product = inp.product.clone();
+    let u = Boolean::new_witness(cs.clone(), || Ok(f.used))?;
+    let uf = FpVar::from(u.clone());
+
+    // The facility: registry leaf, path, operator.
+    let fields = f
+        .facility
+        .fields()
+        .map(&wit)
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+    let leaf = hash(&fields)?;
+    let [id, country, tier, lat, lon, radius_m, lon_scale, operator]: [FpVar<Fr>; 8] = fields
+        .try_into()
+        .map_err(|_| SynthesisError::Unsatisfiable)?;
+    let path = MerklePathVar::new_witness(cs.clone(), &f.facility_path)?;
+    path.root(&leaf)?.conditional_enforce_equal(&inp.facilities_root, &u)?;
+    (&operator - importer).mul_equals(&uf, &FpVar::zero())?;
+    let op_var = operator;
+    let index = path
+        .index_bits
+        .iter()
+        .enumerate()
+        .fold(FpVar::zero(), |acc, (i, b)| {
+            acc + FpVar::from(b.clone()) * Fr::from(1u64 << i)
+        });
+
+    // The auditor.
+    let aud_id = wit(f.auditor.id)?;
+    let key = alloc_subgroup_point(cs.clone(), f.auditor.key)?;
+    let aud_leaf = hash(&[aud_id, key.x.clone(), key.y.clone()])?;
+    MerklePathVar::new_witness(cs.clone(), &f.auditor_path)?
+        .root(&aud_leaf)?
+        .conditional_enforce_equal(&inp.auditors_root, &u)?;
+
+    // The chunk.
+    let chunk = wit(Fr::from(f.chunk))?;
+    let chunks = wit(Fr::from(f.chunks))?;
+    enforce_bits(&chunk, CHUNK_BITS)?;
+    enforce_bits(&chunks, CHUNK_BITS)?;
+
+    // The chips, against this slot's own fence.
+    let fence = FenceVar {
+        lat,
+        lon,
+        radius_m,
+        lon_scale,
     };
-    let mut product = FpVar::<Fr>::one();
-    let mut s_acc = FpVar::<Fr>::zero();
-    let mut o_acc = FpVar::<Fr>::zero();
-    for f in &w.facilities {
-        let u = Boolean::new_witness(cs.clone(), || Ok(f.used))?;
-        let uf = FpVar::from(u.clone());
-
-        // The facility: registry leaf, path, operator.
-        let fields = f
-            .facility
-            .fields()
-            .map(&wit)
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()?;
-        let leaf = hash(&fields)?;
-        let [id, country, tier, lat, lon, radius_m, lon_scale, operator]: [FpVar<Fr>; 8] = fields
-            .try_into()
-            .map_err(|_| SynthesisError::Unsatisfiable)?;
-        let path = MerklePathVar::new_witness(cs.clone(), &f.facility_path)?;
-        path.root(&leaf)?.conditional_enforce_equal(&fac_root, &u)?;
-        (&operator - &importer).mul_equals(&uf, &FpVar::zero())?;
-        vars.operators.push(operator);
-        let index = path
-            .index_bits
-            .iter()
-            .enumerate()
-            .fold(FpVar::zero(), |acc, (i, b)| {
-                acc + FpVar::from(b.clone()) * Fr::from(1u64 << i)
-            });
-
-        // The auditor.
-        let aud_id = wit(f.auditor.id)?;
-        let key = alloc_subgroup_point(cs.clone(), f.auditor.key)?;
-        let aud_leaf = hash(&[aud_id, key.x.clone(), key.y.clone()])?;
-        MerklePathVar::new_witness(cs.clone(), &f.auditor_path)?
-            .root(&aud_leaf)?
-            .conditional_enforce_equal(&aud_root, &u)?;
-
-        // The chunk.
-        let chunk = wit(Fr::from(f.chunk))?;
-        let chunks = wit(Fr::from(f.chunks))?;
-        enforce_bits(&chunk, CHUNK_BITS)?;
-        enforce_bits(&chunks, CHUNK_BITS)?;
-
-        // The chips, against this slot's own fence.
-        let fence = FenceVar {
-            lat,
-            lon,
-            radius_m,
-            lon_scale,
-        };
-        let mut acc = FpVar::<Fr>::zero();
-        let mut mask = FpVar::<Fr>::zero();
-        let mut count = FpVar::<Fr>::zero();
-        let mut tpp_sum = FpVar::<Fr>::zero();
-        let (mut actives, mut marks, mut prods, mut chain) = (vec![], vec![], vec![], vec![]);
-        let mut weight = Fr::from(1u64);
-        // The flag before chip slot i: `u` for the first, `a_{i−1}` after.
-        let mut before = uf.clone();
-        for ch in &f.chips {
-            let a = Boolean::new_witness(cs.clone(), || Ok(ch.active))?;
-            let m = Boolean::new_witness(cs.clone(), || Ok(ch.ledger))?;
-            let (af, mf) = (FpVar::from(a.clone()), FpVar::from(m.clone()));
-            mf.mul_equals(&(&one - &af), &FpVar::zero())?;
-            // Layout: active slots form a prefix of a used facility slot.
-            af.mul_equals(&(&one - &before), &FpVar::zero())?;
-            before = af.clone();
-            let r = &ch.record;
-            let ident = wit(r.ident)?;
-            let lat = wit(crate::encoding::fr_from_i64(r.lat))?;
-            let lon = wit(crate::encoding::fr_from_i64(r.lon))?;
-            let unc = wit(Fr::from(r.uncertainty_m))?;
-            let tpp = wit(Fr::from(r.tpp))?;
-            let position = (&lat + Fr::from(LAT_OFFSET as u64))
-                + (&lon + Fr::from(LON_OFFSET as u64)) * Fr::from(1u64 << 28)
-                + &unc * Fr::from(1u64 << 57);
-            let h = hash(&[acc.clone(), ident.clone(), position, tpp.clone()])?;
-            // acc' = acc + a·(h − acc), with acc' a variable of its own.
-            let next = FpVar::new_witness(cs.clone(), || {
-                Ok(if ch.active { h.value()? } else { acc.value()? })
-            })?;
-            (&h - &acc).mul_equals(&af, &(&next - &acc))?;
-            acc = next;
-            enforce_inside(&fence, &lat, &lon, &unc)?;
-            let bt = &beta * &tpp;
-            let mt = &mf * (&gamma_minus_one - &ident - &bt);
-            product = &product * (mt + Fr::from(1u64));
-            let q = &mf * &tpp;
-            mask += &mf * weight;
-            weight.double_in_place();
-            count += &mf;
-            tpp_sum += q;
-            actives.push(a);
-            marks.push(m);
-            prods.push(product.clone());
-            chain.push(acc.clone());
-        }
-        let digest = acc;
-
-        // The attestation.
-        let msg = hash(&[
-            FpVar::constant(super::tags::attestation()),
-            id.clone(),
-            epoch.clone(),
-            chunk.clone(),
-            chunks.clone(),
-            digest.clone(),
-        ])?;
-        let sig = SignatureVar::new_witness(cs.clone(), &f.signature)?;
-        verify(&key, &msg, &sig, &u)?;
-
-        // Commitment and output chains.
-        let s_next = hash(&[
-            s_acc.clone(),
-            id,
-            chunk.clone(),
-            chunks.clone(),
-            digest.clone(),
-            mask,
-        ])?;
-        s_acc = FpVar::conditionally_select(&u, &s_next, &s_acc)?;
-        let o_next = hash(&[
-            o_acc.clone(),
-            country,
-            index,
-            chunk,
-            chunks,
-            tier,
-            count,
-            tpp_sum,
-        ])?;
-        o_acc = FpVar::conditionally_select(&u, &o_next, &o_acc)?;
-
-        vars.used.push(u);
-        vars.digests.push(digest);
-        vars.active.push(actives);
-        vars.marks.push(marks);
-        vars.products.push(prods);
-        vars.chain.push(chain);
+    let mut acc = FpVar::<Fr>::zero();
+    let mut mask = FpVar::<Fr>::zero();
+    let mut count = FpVar::<Fr>::zero();
+    let mut tpp_sum = FpVar::<Fr>::zero();
+    let (mut actives, mut marks, mut prods, mut chain) = (vec![], vec![], vec![], vec![]);
+    let mut weight = Fr::from(1u64);
+    // The flag before chip slot i: `u` for the first, `a_{i−1}` after.
+    let mut before = uf.clone();
+    for ch in &f.chips {
+        let a = Boolean::new_witness(cs.clone(), || Ok(ch.active))?;
+        let m = Boolean::new_witness(cs.clone(), || Ok(ch.ledger))?;
+        let (af, mf) = (FpVar::from(a.clone()), FpVar::from(m.clone()));
+        mf.mul_equals(&(&one - &af), &FpVar::zero())?;
+        // Layout: active slots form a prefix of a used facility slot.
+        af.mul_equals(&(&one - &before), &FpVar::zero())?;
+        before = af.clone();
+        let r = &ch.record;
+        let ident = wit(r.ident)?;
+        let lat = wit(crate::encoding::fr_from_i64(r.lat))?;
+        let lon = wit(crate::encoding::fr_from_i64(r.lon))?;
+        let unc = wit(Fr::from(r.uncertainty_m))?;
+        let tpp = wit(Fr::from(r.tpp))?;
+        let position = (&lat + Fr::from(LAT_OFFSET as u64))
+            + (&lon + Fr::from(LON_OFFSET as u64)) * Fr::from(1u64 << 28)
+            + &unc * Fr::from(1u64 << 57);
+        let h = hash(&[acc.clone(), ident.clone(), position, tpp.clone()])?;
+        // acc' = acc + a·(h − acc), with acc' a variable of its own.
+        let next = FpVar::new_witness(cs.clone(), || {
+            Ok(if ch.active { h.value()? } else { acc.value()? })
+        })?;
+        (&h - &acc).mul_equals(&af, &(&next - &acc))?;
+        acc = next;
+        enforce_inside(&fence, &lat, &lon, &unc)?;
+        let bt = beta * &tpp;
+        let mt = &mf * (&gamma_minus_one - &ident - &bt);
+        product = &product * (mt + Fr::from(1u64));
+        let q = &mf * &tpp;
+        mask += &mf * weight;
+        weight.double_in_place();
+        count += &mf;
+        tpp_sum += q;
+        actives.push(a);
+        marks.push(m);
+        prods.push(product.clone());
+        chain.push(acc.clone());
     }
+    let digest = acc;
 
+    // The attestation.
+    let msg = hash(&[
+        FpVar::constant(super::tags::attestation()),
+        id.clone(),
+        inp.epoch.clone(),
+        chunk.clone(),
+        chunks.clone(),
+        digest.clone(),
+    ])?;
+    let sig = SignatureVar::new_witness(cs.clone(), &f.signature)?;
+    verify(&key, &msg, &sig, &u)?;
+
+    // Commitment and output chains.
+    let s_acc = &inp.commitment_chain;
+    let s_next = hash(&[
+        s_acc.clone(),
+        id,
+        chunk.clone(),
+        chunks.clone(),
+        digest.clone(),
+        mask,
+    ])?;
+    let commitment_chain = FpVar::conditionally_select(&u, &s_next, s_acc)?;
+    let o_acc = &inp.output_chain;
+    let o_next = hash(&[
+        o_acc.clone(),
+        country,
+        index,
+        chunk,
+        chunks,
+        tier,
+        count,
+        tpp_sum,
+    ])?;
+    let output_chain = FpVar::conditionally_select(&u, &o_next, o_acc)?;
+
+    Ok(SlotVars {
+        used: u,
+        digest,
+        active: actives,
+        marks,
+        products: prods,
+        chain,
+        operator: op_var,
+        product,
+        commitment_chain,
+        output_chain,
+    })
+}
+
+/// The suffix: `C_s` and `D_s` from the last slot's chains and product,
+/// compared with the public inputs. Returns them.
+#[allow(clippy::too_many_arguments)]
+pub fn suffix(
+    cs: &ConstraintSystemRef<Fr>,
+    inputs: &[FpVar<Fr>],
+    last: (&FpVar<Fr>, &FpVar<Fr>, &FpVar<Fr>),
+    w: &ShardWitness,
+) -> Result<(FpVar<Fr>, FpVar<Fr>), SynthesisError> {
+    let wit = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
+    let [importer, _root, epoch, commitment, shard_commitment, output, _ledger] = inputs else {
+        return Err(SynthesisError::Unsatisfiable);
+    };
+    let (s_acc, product, o_acc) = last;
     let shard_blinding = wit(w.shard_blinding)?;
     let c_s = hash(&[
         FpVar::constant(super::tags::shard()),
         importer.clone(),
         epoch.clone(),
-        s_acc,
+        s_acc.clone(),
         shard_blinding,
     ])?;
-    c_s.enforce_equal(&shard_commitment)?;
+    c_s.enforce_equal(shard_commitment)?;
     let output_blinding = wit(w.output_blinding)?;
     let d_s = hash(&[
         FpVar::constant(super::tags::output()),
-        commitment,
-        importer,
-        epoch,
-        o_acc,
-        product,
+        commitment.clone(),
+        importer.clone(),
+        epoch.clone(),
+        o_acc.clone(),
+        product.clone(),
         output_blinding,
     ])?;
-    d_s.enforce_equal(&output)?;
+    d_s.enforce_equal(output)?;
+    Ok((c_s, d_s))
+}
+
+/// Whether `w` has the circuit's shape (synthesis refuses it otherwise).
+pub fn fits(shape: &ShardShape, w: &ShardWitness) -> bool {
+    w.facilities.len() == shape.facilities
+        && shape.facilities >= 1
+        && shape.slot_chips <= super::MAX_SLOT_CHIPS
+        && w.facilities.iter().all(|f| {
+            f.chips.len() == shape.slot_chips
+                && f.facility_path.siblings.len() == FACILITY_DEPTH
+                && f.auditor_path.siblings.len() == AUDITOR_DEPTH
+        })
+}
+
+/// Synthesizes the circuit and returns the variables tests aim at: the
+/// [`prefix`], every [`facility_slot`] in order, the [`suffix`].
+pub fn synthesize(
+    c: ShardCircuit,
+    cs: ConstraintSystemRef<Fr>,
+) -> Result<ShardVars, SynthesisError> {
+    let shape = c.shape;
+    let st = c.statement;
+    let w = c.witness.unwrap_or_else(|| ShardWitness::padding(&shape));
+    if !fits(&shape, &w) {
+        return Err(SynthesisError::Unsatisfiable);
+    }
+    let pre = prefix(&cs, &st, &w)?;
+    let mut vars = ShardVars {
+        gamma: Some(pre.slot.gamma.clone()),
+        inputs: pre.inputs[..6].to_vec(),
+        ..Default::default()
+    };
+    let mut inp = pre.slot;
+    for f in &w.facilities {
+        let v = facility_slot(&cs, &inp, f)?;
+        inp.product = v.product;
+        inp.commitment_chain = v.commitment_chain;
+        inp.output_chain = v.output_chain;
+        vars.used.push(v.used);
+        vars.digests.push(v.digest);
+        vars.active.push(v.active);
+        vars.marks.push(v.marks);
+        vars.products.push(v.products);
+        vars.chain.push(v.chain);
+        vars.operators.push(v.operator);
+    }
+    let (c_s, d_s) = suffix(
+        &cs,
+        &pre.inputs,
+        (&inp.commitment_chain, &inp.product, &inp.output_chain),
+        &w,
+    )?;
     vars.shard_commitment = Some(c_s);
     vars.output = Some(d_s);
     Ok(vars)

@@ -16,7 +16,7 @@
 //! whatever the size; why not one scalar multiplication per term: each would
 //! pay its own 128 doublings.
 use super::gfft::{recode, Recoded, TABLE};
-use crate::r1cs::{R1cs, SparseMatrix};
+use zkcc_engine::r1cs::{R1cs, SparseMatrix};
 use ark_bn254::Fr;
 use ark_ec::scalar_mul::glv::GLVConfig;
 use ark_ec::short_weierstrass::{Affine, Projective};

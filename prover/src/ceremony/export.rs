@@ -8,8 +8,8 @@
 use super::binfile::{bigint_le, fr_le, fr_to_le, write_sections, Reader, SectionFile};
 use super::zkey::{coeffs_of, Zkey};
 use super::CeremonyError;
-use crate::prove::{ProverKey, SparseBases};
-use crate::r1cs::{R1cs, SparseMatrix};
+use zkcc_engine::prove::{ProverKey, SparseBases};
+use zkcc_engine::r1cs::{R1cs, SparseMatrix};
 use ark_bn254::Fr;
 use ark_ff::{BigInteger, One, PrimeField, Zero};
 use ark_groth16::VerifyingKey;

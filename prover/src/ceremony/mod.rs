@@ -12,7 +12,7 @@
 //!
 //! A key from the ceremony has `h` points for snarkjs's reduction (the
 //! quotient evaluated on the odd coset of the `2n`-th roots of unity); the
-//! tuned prover selects that reduction from the key ([`crate::prove::Reduction`]).
+//! tuned prover selects that reduction from the key ([`zkcc_engine::prove::Reduction`]).
 pub mod binfile;
 pub mod columns;
 pub mod export;

@@ -372,19 +372,19 @@ impl Ptau {
     }
 }
 
-/// `Σ s_i·P_i` with zkcc's MSM ([`crate::msm`]), over the shorter slice.
-fn msm_fr<P: SWCurveConfig<ScalarField = Fr, BaseField: crate::ifma::Limbs>>(
+/// `Σ s_i·P_i` with zkcc's MSM ([`zkcc_engine::msm`]), over the shorter slice.
+fn msm_fr<P: SWCurveConfig<ScalarField = Fr, BaseField: zkcc_engine::ifma::Limbs>>(
     ps: &[Affine<P>],
     s: &[Fr],
 ) -> Projective<P> {
     use rayon::prelude::*;
     let b: Vec<_> = s.par_iter().map(|x| x.into_bigint()).collect();
-    crate::msm::msm(ps, &b)
+    zkcc_engine::msm::msm(ps, &b)
 }
 
 /// `(Σ r_i·P_i, Σ r_i·P_{i+1})` over `i < len − 1`, random `r_i`.
 fn shifted_combination<
-    P: SWCurveConfig<ScalarField = Fr, BaseField: crate::ifma::Limbs>,
+    P: SWCurveConfig<ScalarField = Fr, BaseField: zkcc_engine::ifma::Limbs>,
     R: RngCore,
 >(
     ps: &[Affine<P>],

@@ -24,7 +24,7 @@ use super::columns::{self, Series};
 use super::gfft;
 use super::ptau::Ptau;
 use super::CeremonyError;
-use crate::r1cs::R1cs;
+use zkcc_engine::r1cs::R1cs;
 use ark_bn254::{g1, g2, Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInteger, Field, One, PrimeField};
@@ -462,7 +462,7 @@ impl Zkey {
         let (d, d2) = (domain(m)?, domain(2 * m)?);
         let lag = d.evaluate_all_lagrange_coefficients(tau);
         // Per-signal sums over the columns (the rows are the circuit's, < n).
-        let column_sums = |mat: &crate::r1cs::SparseMatrix| -> Vec<Fr> {
+        let column_sums = |mat: &zkcc_engine::r1cs::SparseMatrix| -> Vec<Fr> {
             let mut out = vec![Fr::zero(); nv];
             for (row, l) in lag.iter().enumerate().take(n) {
                 let (lo, hi) = (mat.row_ptr[row] as usize, mat.row_ptr[row + 1] as usize);

@@ -6,7 +6,7 @@ use std::time::Instant;
 use zkcc_prover::ceremony::{self, export, phase2};
 use zkcc_prover::error::{read_json, write};
 use zkcc_prover::keys::{self, Circuit};
-use zkcc_prover::prove::assignment_of;
+use zkcc_engine::prove::assignment_of;
 use zkcc_prover::ProverError;
 
 #[derive(Subcommand)]
@@ -244,7 +244,6 @@ fn family(c: &Circuit) -> &'static str {
     match c {
         Circuit::Shard(_) => "shard-FxM",
         Circuit::Request(_) => "request-SxF",
-        Circuit::Cluster(_) => "cluster-CxF",
         Circuit::Evaluation(_) => "evaluation-N",
         Circuit::Jurisdiction(_) => "jurisdiction-S",
     }
@@ -269,12 +268,6 @@ fn assignment(
     let bad = |m: String| ProverError::Inventory(m);
     let (z, n_public) = match c {
         Circuit::Request(_) | Circuit::Shard(_) => fleet_assignment(&c, &r, i)?,
-        Circuit::Cluster(_) => {
-            return Err(ProverError::Keys(format!(
-            "{}: witnesses are written for request-SxF, shard-FxM, evaluation-N and jurisdiction-S",
-            c.name()
-        )))
-        }
         Circuit::Evaluation(n) => {
             use zkcc_circuits::evaluation::constraints::EvaluationCircuit;
             use zkcc_prover::lifecycle::{evaluation_claim, ModelSecret};
@@ -388,7 +381,7 @@ fn fleet_assignment(
                 statement: st,
                 witness: Some(w),
             };
-            Ok((zkcc_prover::prove::request_assignment(&circuit)?, n))
+            Ok((zkcc_prover::claims::request_assignment(&circuit)?, n))
         }
         (Circuit::Shard(shape), None, Some(k)) => {
             use zkcc_circuits::shard::constraints::ShardCircuit;
@@ -414,7 +407,7 @@ fn fleet_assignment(
                 statement: st,
                 witness: Some(w.clone()),
             };
-            Ok((zkcc_prover::prove::shard_assignment(&circuit)?, n))
+            Ok((zkcc_prover::claims::shard_assignment(&circuit)?, n))
         }
         _ => Err(bad(format!("{} takes {which}", family(c)))),
     }

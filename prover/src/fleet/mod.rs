@@ -719,7 +719,7 @@ pub fn ledger_from_shipments(
 /// assignments in parallel across shards, then one proof at a time with every
 /// core. The bundles are in the order of `C`.
 pub fn prove_shards<R: rand::RngCore + rand::CryptoRng>(
-    pk: &crate::prove::ProverKey,
+    pk: &zkcc_engine::prove::ProverKey,
     fleet: &Fleet,
     registry: &Registry,
     importer: &str,
@@ -740,10 +740,10 @@ pub fn prove_shards<R: rand::RngCore + rand::CryptoRng>(
         .collect();
     let assignments: Vec<Result<Vec<Fr>>> = circuits
         .par_iter()
-        .map(crate::prove::shard_assignment)
+        .map(crate::claims::shard_assignment)
         .collect();
     let id = zkcc_verifier::keys::circuit_id(&pk.vk);
-    crate::prove::prove_assignments(pk, assignments, rng)
+    zkcc_engine::prove::prove_assignments(pk, assignments, rng)
         .into_iter()
         .zip(&statements)
         .enumerate()
@@ -762,7 +762,7 @@ pub fn prove_shards<R: rand::RngCore + rand::CryptoRng>(
 
 /// Proves the agency's request over the fleet's shards.
 pub fn prove_request<R: rand::RngCore + rand::CryptoRng>(
-    pk: &crate::prove::ProverKey,
+    pk: &zkcc_engine::prove::ProverKey,
     shape: &RequestShape,
     fleet: &Fleet,
     importer: &str,
@@ -785,8 +785,8 @@ pub fn prove_request<R: rand::RngCore + rand::CryptoRng>(
         statement: st,
         witness: Some(w),
     };
-    let z = crate::prove::request_assignment(&circuit)?;
-    let proof = crate::prove::prove_assignments(pk, vec![Ok(z)], rng)
+    let z = crate::claims::request_assignment(&circuit)?;
+    let proof = zkcc_engine::prove::prove_assignments::<ProverError, _>(pk, vec![Ok(z)], rng)
         .pop()
         .ok_or_else(|| ProverError::Backend("no proof".into()))??;
     Ok(zkcc_verifier::submission::RequestBundle::new(

@@ -18,7 +18,7 @@ use super::{bad, opening, request_statement, resolve, shard_statement, shard_wit
 use super::{FleetInventory, FLEET_INVENTORY_VERSION};
 use crate::error::{read_json, write_json, ProverError, Result};
 use crate::keys::Circuit;
-use crate::prove::ProverKey;
+use zkcc_engine::prove::ProverKey;
 use ark_bn254::Fr;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -366,9 +366,9 @@ impl Plan {
             statement: st,
             witness: Some(w),
         };
-        let z = crate::prove::shard_assignment(&circuit)?;
+        let z = crate::claims::shard_assignment(&circuit)?;
         fault_kill_once();
-        let proof = crate::prove::prove_assignments(pk, vec![Ok(z)], rng)
+        let proof = zkcc_engine::prove::prove_assignments::<ProverError, _>(pk, vec![Ok(z)], rng)
             .pop()
             .ok_or_else(|| ProverError::Backend("no proof".into()))?
             .map_err(|e| ProverError::Inventory(format!("shard {s}: {e}")))?;
@@ -447,8 +447,8 @@ impl Plan {
             statement: st,
             witness: Some(w),
         };
-        let z = crate::prove::request_assignment(&circuit)?;
-        let proof = crate::prove::prove_assignments(pk, vec![Ok(z)], rng)
+        let z = crate::claims::request_assignment(&circuit)?;
+        let proof = zkcc_engine::prove::prove_assignments::<ProverError, _>(pk, vec![Ok(z)], rng)
             .pop()
             .ok_or_else(|| ProverError::Backend("no proof".into()))??;
         Ok(Submission {

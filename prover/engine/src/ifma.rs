@@ -40,9 +40,9 @@
 //! disables the path).
 #![allow(unsafe_code)]
 
-use ark_bn254::{Fq, Fq2, FqConfig, Fr, FrConfig};
+use ark_bn254::{Fq, FqConfig, Fr, FrConfig};
 use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
-use ark_ff::{BigInt, Field, MontConfig, One};
+use ark_ff::{BigInt, MontConfig, One};
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
@@ -74,56 +74,7 @@ impl Prime for R {
     const INV: u64 = <FrConfig as MontConfig<4>>::INV & MASK;
 }
 
-/// A base field whose elements the IFMA path reads and writes as `Fq`
-/// Montgomery limbs: BN254's `Fq` (G1) and `Fq2 = Fq[u]/(u² + 1)` (G2).
-pub trait Limbs: Field {
-    /// `Fq` coefficients per element: 1 for `Fq`, 2 for `Fq2`.
-    const DEGREE: usize;
-    /// The coefficients' Montgomery limbs (unused entries zero).
-    fn coeffs(&self) -> [[u64; 4]; 2];
-    /// The element with these coefficients' Montgomery limbs.
-    fn from_coeffs(c: &[[u64; 4]; 2]) -> Self;
-    /// `1/self`, by [`crate::inv`] (≈ 3× `ark-ff`'s `inverse`); `None` for
-    /// zero.
-    fn invert(&self) -> Option<Self>;
-}
-
-impl Limbs for Fq {
-    const DEGREE: usize = 1;
-    #[inline(always)]
-    fn coeffs(&self) -> [[u64; 4]; 2] {
-        [(self.0).0, [0; 4]]
-    }
-    #[inline(always)]
-    fn from_coeffs(c: &[[u64; 4]; 2]) -> Self {
-        Fq::new_unchecked(BigInt(c[0]))
-    }
-    #[inline]
-    fn invert(&self) -> Option<Self> {
-        crate::inv::fq_inverse(self)
-    }
-}
-
-impl Limbs for Fq2 {
-    const DEGREE: usize = 2;
-    #[inline(always)]
-    fn coeffs(&self) -> [[u64; 4]; 2] {
-        [(self.c0.0).0, (self.c1.0).0]
-    }
-    #[inline(always)]
-    fn from_coeffs(c: &[[u64; 4]; 2]) -> Self {
-        Fq2::new(
-            Fq::new_unchecked(BigInt(c[0])),
-            Fq::new_unchecked(BigInt(c[1])),
-        )
-    }
-    /// `(c₀ − c₁u)/(c₀² + c₁²)` (`u² = −1`): one inversion in `Fq`.
-    #[inline]
-    fn invert(&self) -> Option<Self> {
-        let n = crate::inv::fq_inverse(&(self.c0.square() + self.c1.square()))?;
-        Some(Fq2::new(self.c0 * n, -(self.c1 * n)))
-    }
-}
+pub use crate::inv::Limbs;
 
 /// Proof that this CPU has AVX-512F and IFMA (and the path is not disabled).
 #[derive(Clone, Copy, Debug)]
@@ -747,6 +698,7 @@ fn fr_store(v: &V, x: &mut [Fr]) {
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::*;
+    use ark_ff::Field;
     use ark_ec::{AffineRepr, CurveGroup};
     use ark_ff::{AdditiveGroup, UniformRand, Zero};
     use rand::SeedableRng;

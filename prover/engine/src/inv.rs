@@ -17,8 +17,8 @@
 //! starting from `f = p, d = 0, g = x, e = 1`; at the end `f = ±1`, so
 //! `x^{−1} = ±d`. Tested against `ark-ff` on random and edge values of both
 //! BN254 fields.
-use ark_bn254::{Fq, FqConfig, Fr, FrConfig};
-use ark_ff::{BigInt, Fp, MontBackend, MontConfig};
+use ark_bn254::{Fq, Fq2, FqConfig, Fr, FrConfig};
+use ark_ff::{BigInt, Field, Fp, MontBackend, MontConfig};
 
 const M62: u64 = (1 << 62) - 1;
 
@@ -252,10 +252,10 @@ pub fn fr_inverse(x: &Fr) -> Option<Fr> {
     mont_inverse(x, &FR)
 }
 
-/// Montgomery's trick with one [`crate::ifma::Limbs::invert`]: every
+/// Montgomery's trick with one [`Limbs::invert`]: every
 /// element replaced by its inverse; `false` (and `xs` unchanged) if one is
 /// zero.
-pub fn batch_invert<F: crate::ifma::Limbs>(xs: &mut [F]) -> bool {
+pub fn batch_invert<F: Limbs>(xs: &mut [F]) -> bool {
     let mut pre = Vec::with_capacity(xs.len());
     let mut acc = F::one();
     for x in xs.iter() {
@@ -271,6 +271,57 @@ pub fn batch_invert<F: crate::ifma::Limbs>(xs: &mut [F]) -> bool {
         *x = xi;
     }
     true
+}
+
+/// A base field whose elements the IFMA path reads and writes as `Fq`
+/// Montgomery limbs: BN254's `Fq` (G1) and `Fq2 = Fq[u]/(u² + 1)` (G2).
+pub trait Limbs: Field {
+    /// `Fq` coefficients per element: 1 for `Fq`, 2 for `Fq2`.
+    const DEGREE: usize;
+    /// The coefficients' Montgomery limbs (unused entries zero).
+    fn coeffs(&self) -> [[u64; 4]; 2];
+    /// The element with these coefficients' Montgomery limbs.
+    fn from_coeffs(c: &[[u64; 4]; 2]) -> Self;
+    /// `1/self`, by [`crate::inv`] (≈ 3× `ark-ff`'s `inverse`); `None` for
+    /// zero.
+    fn invert(&self) -> Option<Self>;
+}
+
+impl Limbs for Fq {
+    const DEGREE: usize = 1;
+    #[inline(always)]
+    fn coeffs(&self) -> [[u64; 4]; 2] {
+        [(self.0).0, [0; 4]]
+    }
+    #[inline(always)]
+    fn from_coeffs(c: &[[u64; 4]; 2]) -> Self {
+        Fq::new_unchecked(BigInt(c[0]))
+    }
+    #[inline]
+    fn invert(&self) -> Option<Self> {
+        fq_inverse(self)
+    }
+}
+
+impl Limbs for Fq2 {
+    const DEGREE: usize = 2;
+    #[inline(always)]
+    fn coeffs(&self) -> [[u64; 4]; 2] {
+        [(self.c0.0).0, (self.c1.0).0]
+    }
+    #[inline(always)]
+    fn from_coeffs(c: &[[u64; 4]; 2]) -> Self {
+        Fq2::new(
+            Fq::new_unchecked(BigInt(c[0])),
+            Fq::new_unchecked(BigInt(c[1])),
+        )
+    }
+    /// `(c₀ − c₁u)/(c₀² + c₁²)` (`u² = −1`): one inversion in `Fq`.
+    #[inline]
+    fn invert(&self) -> Option<Self> {
+        let n = fq_inverse(&(self.c0.square() + self.c1.square()))?;
+        Some(Fq2::new(self.c0 * n, -(self.c1 * n)))
+    }
 }
 
 #[cfg(test)]

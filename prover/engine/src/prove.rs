@@ -1,14 +1,14 @@
 //! Proving: zkcc's tuned Groth16 prover.
 //!
-//! At setup ([`crate::keys::setup`]) the circuit is synthesized once; its R1CS
+//! At setup ([`crate::setup`]) the circuit is synthesized once; its R1CS
 //! matrices are stored with the proving key in a [`ProverKey`], and the
 //! proving-key bases that no assignment can touch (identity points of
 //! `A`, `B` and `L`: variables absent from that matrix) are dropped. At prove
 //! time only per-proof work remains:
 //!
 //! 1. **witness** — the full assignment `z = (1, inputs, witness)`
-//!    ([`crate::witness_gen::assignment`]: the chip slots computed natively and
-//!    in parallel, no constraint system);
+//!    (computed by the claim, e.g. by one synthesis: [`assignment_of`]; or natively
+//!    and in parallel, without a constraint system);
 //! 2. **check + QAP** — `A·z` and `B·z` evaluated row by row in parallel, each
 //!    row checked against `C·z` (an unsatisfied witness is refused here, before
 //!    any FFT or MSM), then the quotient `h = (A·B − C)/Z` by seven FFTs;
@@ -23,7 +23,7 @@
 //! would spend the whole proving time on a witness that cannot verify. Here an
 //! unsatisfied witness is refused before any MSM or FFT: first by the native
 //! check (a readable reason), then by the matrices (the first failing row).
-use crate::error::ProverError;
+use crate::error::EngineError;
 
 /// The crate's result (named apart from `Result`, which the serialization derives use).
 type Res<T> = crate::error::Result<T>;
@@ -38,8 +38,6 @@ use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_std::UniformRand;
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
-use zkcc_circuits::cluster::check_native;
-use zkcc_circuits::cluster::constraints::ClusterCircuit;
 
 type BigInt = <Fr as PrimeField>::BigInt;
 
@@ -141,7 +139,7 @@ impl ProverKey {
             || pk.l_query.len() != vars - ni
             || !r1cs.is_well_formed()
         {
-            return Err(ProverError::Backend(
+            return Err(EngineError::Backend(
                 "proving key and matrices describe different circuits".into(),
             ));
         }
@@ -172,7 +170,7 @@ impl ProverKey {
     pub fn domain(&self) -> Res<GeneralEvaluationDomain<Fr>> {
         GeneralEvaluationDomain::new(self.r1cs.num_constraints() + self.r1cs.num_instance as usize)
             .ok_or_else(|| {
-                ProverError::Backend("circuit too large for the BN254 FFT domain".into())
+                EngineError::Backend("circuit too large for the BN254 FFT domain".into())
             })
     }
 
@@ -215,7 +213,7 @@ pub struct Timings {
 /// `A·z`, `B·z` on the domain, checked against `C·z`: the satisfiability check.
 pub fn evaluate_checked(pk: &ProverKey, z: &[Fr]) -> Res<(Vec<Fr>, Vec<Fr>)> {
     if z.len() != pk.r1cs.num_variables() || z.first() != Some(&Fr::from(1u64)) {
-        return Err(ProverError::Backend(format!(
+        return Err(EngineError::Backend(format!(
             "assignment has {} variables, the circuit {}",
             z.len(),
             pk.r1cs.num_variables()
@@ -226,7 +224,7 @@ pub fn evaluate_checked(pk: &ProverKey, z: &[Fr]) -> Res<(Vec<Fr>, Vec<Fr>)> {
     pk.r1cs
         .evaluate_and_check(z, &mut a, &mut b)
         .map_err(|row| {
-            ProverError::Unsatisfied(format!("R1CS row {row} of {}", pk.r1cs.num_constraints()))
+            EngineError::Unsatisfied(format!("R1CS row {row} of {}", pk.r1cs.num_constraints()))
         })?;
     let (n, ni) = (pk.r1cs.num_constraints(), pk.r1cs.num_instance as usize);
     a[n..n + ni].copy_from_slice(&z[..ni]);
@@ -239,7 +237,7 @@ pub enum Reduction {
     /// arkworks' `LibsnarkReduction` (keys from `zkcc setup`): `n − 1` points
     /// `τ^i·Z(τ)/δ`, scalars the coefficients of `h`.
     Libsnark,
-    /// snarkjs's (keys from the ceremony, [`crate::ceremony`]): `n` points
+    /// snarkjs's (keys from a ceremony, `zkcc-ceremony`): `n` points
     /// `L^{2n}_{2i+1}(τ)/δ`, scalars `A·B − C` on the odd coset of the
     /// `2n`-th roots of unity (there `Z = −2`, folded into the points).
     OddCoset,
@@ -315,7 +313,7 @@ fn quotient_any_order(
     mut a: Vec<Fr>,
     mut b: Vec<Fr>,
 ) -> Res<(Vec<Fr>, Order)> {
-    let backend = |m: &str| ProverError::Backend(m.into());
+    let backend = |m: &str| EngineError::Backend(m.into());
     let d = crate::fft::Domain::new(n).ok_or_else(|| backend("no FFT domain of the key's size"))?;
     if a.len() != n || b.len() != n {
         return Err(backend("evaluations are not of the domain's size"));
@@ -375,14 +373,14 @@ pub fn quotient_with_ark_poly(
 ) -> Res<Vec<Fr>> {
     let domain = GeneralEvaluationDomain::<Fr>::new(n)
         .filter(|d| d.size() == n)
-        .ok_or_else(|| ProverError::Backend("no domain of this size".into()))?;
+        .ok_or_else(|| EngineError::Backend("no domain of this size".into()))?;
     if red == Reduction::OddCoset {
         let mut c: Vec<Fr> = a.par_iter().zip(&b).map(|(x, y)| *x * y).collect();
         let g = Fr::get_root_of_unity(2 * domain.size() as u64)
-            .ok_or_else(|| ProverError::Backend("no 2n-th root of unity".into()))?;
+            .ok_or_else(|| EngineError::Backend("no 2n-th root of unity".into()))?;
         let coset = domain
             .get_coset(g)
-            .ok_or_else(|| ProverError::Backend("no coset".into()))?;
+            .ok_or_else(|| EngineError::Backend("no coset".into()))?;
         for v in [&mut a, &mut b, &mut c] {
             domain.ifft_in_place(v);
             coset.fft_in_place(v);
@@ -397,7 +395,7 @@ pub fn quotient_with_ark_poly(
     let mut c: Vec<Fr> = a.par_iter().zip(&b).map(|(x, y)| *x * y).collect();
     let coset = domain
         .get_coset(Fr::GENERATOR)
-        .ok_or_else(|| ProverError::Backend("no coset".into()))?;
+        .ok_or_else(|| EngineError::Backend("no coset".into()))?;
     let to_coset = |v: &mut Vec<Fr>| {
         domain.ifft_in_place(v);
         coset.fft_in_place(v);
@@ -408,7 +406,7 @@ pub fn quotient_with_ark_poly(
     let zinv = domain
         .evaluate_vanishing_polynomial(Fr::GENERATOR)
         .inverse()
-        .ok_or_else(|| ProverError::Backend("vanishing polynomial is zero on the coset".into()))?;
+        .ok_or_else(|| EngineError::Backend("vanishing polynomial is zero on the coset".into()))?;
     a.par_iter_mut().zip(&b).zip(&c).for_each(|((a, b), c)| {
         *a = (*a * b - c) * zinv;
     });
@@ -484,17 +482,18 @@ pub fn prove_assignment(pk: &ProverKey, z: &[Fr], r: Fr, s: Fr) -> Res<Proof<Bn2
     prove_from_evaluations(pk, z, a, b, r, s)
 }
 
-/// Proves a cluster statement with the tuned prover; also returns the stage
-/// times. Native check first (readable errors), then the matrices, then
-/// Groth16.
-pub fn prove_timed<R: rand::RngCore + rand::CryptoRng>(
+/// Proves with the tuned prover from a witness generator (the claim's native
+/// check, then its assignment: readable errors first, in the claim's own
+/// error type `E`); also returns the stage times. The assignment is then
+/// checked against the matrices, then proven.
+pub fn prove_timed<E: From<EngineError>, R: rand::RngCore + rand::CryptoRng>(
     pk: &ProverKey,
-    circuit: ClusterCircuit,
+    assignment: impl FnOnce() -> Result<Vec<Fr>, E>,
     rng: &mut R,
-) -> Res<(Proof<Bn254>, Timings)> {
+) -> Result<(Proof<Bn254>, Timings), E> {
     let mut t = Timings::default();
     let start = Instant::now();
-    let z = assignment_checked(&circuit)?;
+    let z = assignment()?;
     t.witness = start.elapsed();
     let start = Instant::now();
     let (a, b) = evaluate_checked(pk, &z)?;
@@ -506,44 +505,33 @@ pub fn prove_timed<R: rand::RngCore + rand::CryptoRng>(
     Ok((proof, t))
 }
 
-/// Proves a cluster statement with the tuned prover.
-pub fn prove<R: rand::RngCore + rand::CryptoRng>(
+/// [`prove_timed`] without the times.
+pub fn prove<E: From<EngineError>, R: rand::RngCore + rand::CryptoRng>(
     pk: &ProverKey,
-    circuit: ClusterCircuit,
+    assignment: impl FnOnce() -> Result<Vec<Fr>, E>,
     rng: &mut R,
-) -> Res<Proof<Bn254>> {
-    prove_timed(pk, circuit, rng).map(|(p, _)| p)
+) -> Result<Proof<Bn254>, E> {
+    prove_timed(pk, assignment, rng).map(|(p, _)| p)
 }
 
-/// Proves several statements (clusters, shards) of the same shape with one
-/// loaded key: the assignments are computed in parallel, then each proof uses
-/// every core in turn (one proof's buffers at a time bound the memory).
-/// Results are in input order; one refused statement does not stop the others.
-pub fn prove_many<R: rand::RngCore + rand::CryptoRng>(
+/// Proves several statements of one circuit with one loaded key: the
+/// assignments are computed in parallel (`assign` on each item), then each
+/// proof uses every core in turn (one proof's buffers at a time bound the
+/// memory). Results are in input order; one refused statement does not stop
+/// the others.
+pub fn prove_many<T, E, R>(
     pk: &ProverKey,
-    circuits: Vec<ClusterCircuit>,
+    items: &[T],
+    assign: impl Fn(&T) -> Result<Vec<Fr>, E> + Sync + Send,
     rng: &mut R,
-) -> Vec<Res<Proof<Bn254>>> {
-    let blinds: Vec<(Fr, Fr)> = circuits
-        .iter()
-        .map(|_| (Fr::rand(rng), Fr::rand(rng)))
-        .collect();
-    let assignments: Vec<Res<Vec<Fr>>> = circuits.par_iter().map(assignment_checked).collect();
-    assignments
-        .into_iter()
-        .zip(blinds)
-        .map(|(z, (r, s))| prove_assignment(pk, &z?, r, s))
-        .collect()
-}
-
-/// The native check, then the full assignment.
-pub fn assignment_checked(circuit: &ClusterCircuit) -> Res<Vec<Fr>> {
-    let witness = circuit
-        .witness
-        .as_ref()
-        .ok_or_else(|| ProverError::Backend("no witness to prove with".into()))?;
-    check_native(&circuit.shape, &circuit.statement, witness)?;
-    crate::witness_gen::assignment(circuit)
+) -> Vec<Result<Proof<Bn254>, E>>
+where
+    T: Sync,
+    E: From<EngineError> + Send,
+    R: rand::RngCore + rand::CryptoRng,
+{
+    let assignments: Vec<Result<Vec<Fr>, E>> = items.par_iter().map(&assign).collect();
+    prove_assignments(pk, assignments, rng)
 }
 
 /// The full assignment of any circuit by one synthesis (prove mode, no
@@ -561,40 +549,20 @@ pub fn assignment_of<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(
     circuit.generate_constraints(cs.clone())?;
     let inner = cs
         .borrow()
-        .ok_or_else(|| ProverError::Backend("constraint system unavailable".into()))?;
+        .ok_or_else(|| EngineError::Backend("constraint system unavailable".into()))?;
     let mut z = inner.instance_assignment()?.to_vec();
     z.extend_from_slice(inner.witness_assignment()?);
     Ok(z)
 }
 
-/// The native check of a shard statement, then its assignment.
-pub fn shard_assignment(c: &zkcc_circuits::shard::constraints::ShardCircuit) -> Res<Vec<Fr>> {
-    let w = c
-        .witness
-        .as_ref()
-        .ok_or_else(|| ProverError::Backend("no witness to prove with".into()))?;
-    zkcc_circuits::shard::check_native(&c.shape, &c.statement, w)?;
-    assignment_of(c.clone())
-}
-
-/// The native check of a request statement, then its assignment.
-pub fn request_assignment(c: &zkcc_circuits::request::constraints::RequestCircuit) -> Res<Vec<Fr>> {
-    let w = c
-        .witness
-        .as_ref()
-        .ok_or_else(|| ProverError::Backend("no witness to prove with".into()))?;
-    zkcc_circuits::request::check_native(&c.shape, &c.statement, w)?;
-    assignment_of(c.clone())
-}
-
 /// Proves from assignments (computed beforehand, e.g. in parallel), one proof
 /// at a time with every core; each assignment is checked against the matrices
 /// first. Results in input order.
-pub fn prove_assignments<R: rand::RngCore + rand::CryptoRng>(
+pub fn prove_assignments<E: From<EngineError>, R: rand::RngCore + rand::CryptoRng>(
     pk: &ProverKey,
-    assignments: Vec<Res<Vec<Fr>>>,
+    assignments: Vec<Result<Vec<Fr>, E>>,
     rng: &mut R,
-) -> Vec<Res<Proof<Bn254>>> {
+) -> Vec<Result<Proof<Bn254>, E>> {
     let blinds: Vec<(Fr, Fr)> = assignments
         .iter()
         .map(|_| (Fr::rand(rng), Fr::rand(rng)))
@@ -602,7 +570,7 @@ pub fn prove_assignments<R: rand::RngCore + rand::CryptoRng>(
     assignments
         .into_iter()
         .zip(blinds)
-        .map(|(z, (r, s))| prove_assignment(pk, &z?, r, s))
+        .map(|(z, (r, s))| Ok(prove_assignment(pk, &z?, r, s)?))
         .collect()
 }
 

@@ -1,0 +1,27 @@
+//! # zkcc-engine: a Groth16 prover for BN254 that knows no claim
+//!
+//! What a researcher or another project can depend on alone: R1CS matrices
+//! ([`r1cs`]), the tuned prover and its key ([`prove`]), batch-affine MSMs with
+//! an AVX-512 IFMA path chosen at run time ([`msm`], [`ifma`]), cache-blocked
+//! FFTs ([`fft`]), field inversion by divsteps ([`inv`]), and a development
+//! setup from any `ConstraintSynthesizer` ([`setup`]). Proofs are standard
+//! Groth16 proofs: they verify under `ark-groth16`'s verifier and snarkjs's.
+//!
+//! Layers, lowest first (no arrow runs upwards): `inv` → `ifma` → `msm`, `fft`
+//! → `r1cs` → `prove` → `setup`; `mem` and `error` stand apart.
+#![deny(missing_docs)]
+#![deny(unsafe_code)]
+
+pub mod error;
+pub mod fft;
+pub mod ifma;
+pub mod inv;
+pub mod mem;
+pub mod msm;
+pub mod prove;
+pub mod r1cs;
+pub mod setup;
+
+pub use error::{EngineError, Result};
+pub use prove::ProverKey;
+pub use r1cs::R1cs;
