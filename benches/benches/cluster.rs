@@ -12,7 +12,7 @@
 //!   matrices and finalize), `check` (tuned: `A·z`, `B·z` against `C·z`),
 //!   `fft` (the quotient `h`: stock's `witness_map` including the matrix
 //!   products, tuned's seven FFTs), and `msm-a`, `msm-b1`, `msm-b2`, `msm-l`,
-//!   `msm-h` (tuned: `zkcc_prover::msm`, stock: `ark-ec`'s `msm_bigint` on
+//!   `msm-h` (tuned: `zkcc_engine::msm`, stock: `ark-ec`'s `msm_bigint` on
 //!   the full queries, as `ark-groth16` calls it);
 //! * `setup/cluster/N` (matrices and Groth16 keys), only for
 //!   capacities ≤ `ZKCC_BENCH_SETUP_MAX` (default 64; setup at 1,024 chips
@@ -36,7 +36,7 @@ use std::time::Duration;
 use zkcc_benches::{full_fixture, stock_constraint_system};
 use zkcc_circuits::cluster::constraints::ClusterCircuit;
 use zkcc_circuits::cluster::ClusterShape;
-use zkcc_prover::prove::{self, ProverKey};
+use zkcc_engine::prove::{self, ProverKey};
 
 fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
     std::env::var(name)
@@ -146,7 +146,7 @@ fn bench(c: &mut Criterion) {
         g.finish();
         let mut g = group(c, "msm-h");
         g.bench_function(tuned_id.clone(), |bch| {
-            bch.iter(|| zkcc_prover::msm::msm(&tuned.h, &hb))
+            bch.iter(|| zkcc_engine::msm::msm(&tuned.h, &hb))
         });
         g.bench_function(stock_id.clone(), |bch| {
             bch.iter(|| G1Projective::msm_bigint(&pk.h_query, &hb))

@@ -38,7 +38,7 @@ use zkcc_circuits::poseidon;
 use zkcc_circuits::shard::constraints::{
     facility_slot, fits, prefix, suffix, ShardCircuit, SlotInputs,
 };
-use zkcc_circuits::shard::{FacilitySlot, ShardEntry};
+use zkcc_circuits::shard::FacilitySlot;
 
 fn prove_cs() -> ConstraintSystemRef<Fr> {
     let cs = ConstraintSystem::<Fr>::new_ref();
@@ -83,18 +83,7 @@ fn carry_after(c: Carry, f: &FacilitySlot, gamma: Fr, beta: Fr) -> Carry {
         f.digest(),
         f.mask(),
     ]);
-    let (count, tpp) = f.ledger_sums();
-    let e = ShardEntry {
-        used: true,
-        country: f.facility.country,
-        facility_index: f.facility_path.index,
-        chunk: f.chunk,
-        chunks: f.chunks,
-        tier: f.facility.tier,
-        count,
-        tpp,
-    };
-    (product, s, zkcc_circuits::shard::output_step(o, &e))
+    (product, s, zkcc_circuits::shard::output_step(o, &f.entry()))
 }
 
 /// The shard circuit's assignment, in parallel across facility slots (see

@@ -24,8 +24,8 @@ use std::time::Instant;
 use zkcc_benches::full_fixture;
 use zkcc_circuits::cluster::constraints::ClusterCircuit;
 use zkcc_circuits::cluster::ClusterShape;
-use zkcc_prover::mem;
-use zkcc_prover::prove::{self, ProverKey};
+use zkcc_engine::mem;
+use zkcc_engine::prove::{self, ProverKey};
 
 type Report = BTreeMap<String, f64>;
 
@@ -202,7 +202,7 @@ fn child_race(dir: &Path, shape: ClusterShape, runs: usize) {
         let _ = std::hint::black_box(G1Projective::msm_bigint(&stock.h_query, &hb));
     });
     time("tuned.stage_msm_h_s", &mut || {
-        let _ = std::hint::black_box(zkcc_prover::msm::msm(&tuned.h, &hb));
+        let _ = std::hint::black_box(zkcc_engine::msm::msm(&tuned.h, &hb));
     });
     emit(&r);
 }

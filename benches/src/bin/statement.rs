@@ -17,8 +17,8 @@ use zkcc_benches::median;
 use zkcc_circuits::request::constraints::RequestCircuit;
 use zkcc_circuits::shard::constraints::ShardCircuit;
 use zkcc_prover::keys::{setup_keys_of, Circuit};
-use zkcc_prover::mem;
-use zkcc_prover::prove::{prove_assignment, request_assignment, shard_assignment, ProverKey};
+use zkcc_engine::mem;
+use zkcc_engine::prove::{prove_assignment, request_assignment, shard_assignment, ProverKey};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

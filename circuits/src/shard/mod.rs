@@ -304,6 +304,21 @@ impl FacilitySlot {
         acc
     }
 
+    /// The slot as its output entry opens it (see [`ShardEntry`]).
+    pub fn entry(&self) -> ShardEntry {
+        let (count, tpp) = self.ledger_sums();
+        ShardEntry {
+            used: self.used,
+            country: self.facility.country,
+            facility_index: self.facility_path.index,
+            chunk: self.chunk,
+            chunks: self.chunks,
+            tier: self.facility.tier,
+            count,
+            tpp,
+        }
+    }
+
     /// Ledger chips and their TPP sum.
     pub fn ledger_sums(&self) -> (u64, Fr) {
         let marked = self.chips.iter().filter(|c| c.ledger);
@@ -442,17 +457,7 @@ impl ShardWitness {
                 for c in f.chips.iter().filter(|c| c.ledger) {
                     product *= term(gamma, beta, c.record.ident, c.record.tpp);
                 }
-                let (count, tpp) = f.ledger_sums();
-                ShardEntry {
-                    used: f.used,
-                    country: f.facility.country,
-                    facility_index: f.facility_path.index,
-                    chunk: f.chunk,
-                    chunks: f.chunks,
-                    tier: f.facility.tier,
-                    count,
-                    tpp,
-                }
+                f.entry()
             })
             .collect();
         ShardOutput {
