@@ -99,6 +99,31 @@ fn costs_are_pinned_and_the_formulas_hold() {
     assert_eq!(request_count(3, 3), 8_361);
 }
 
+/// The matrices themselves, pinned: a change of any coefficient, column or
+/// row order of either circuit is a visible diff here (and means new keys).
+#[test]
+fn matrices_are_pinned() {
+    use zkcc_circuits::harness::matrices_digest;
+    let shard = matrices_digest(ShardCircuit::for_setup(ShardShape {
+        facilities: 3,
+        slot_chips: 4,
+    }))
+    .unwrap();
+    let request = matrices_digest(RequestCircuit::for_setup(RequestShape {
+        shards: 3,
+        entries: 3,
+    }))
+    .unwrap();
+    assert_eq!(
+        shard, "0c7afb00e2e2c3a64526be6c40fe2e4f98a2527eef4fdd4f01a66d1efcf84eca",
+        "shard-3x4"
+    );
+    assert_eq!(
+        request, "cc83fc98b5fc5a30e72903230aa52fcbbacc415653252dbce0d365aa58d4a1e6",
+        "request-3x3"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Tampering: each change alone, failing the native check with the exact
 // reason and leaving the circuit unsatisfied.

@@ -209,9 +209,7 @@ pub fn r1cs_of(circuit: &Circuit) -> Result<R1cs> {
         Circuit::Shard(s) => zkcc_engine::setup::r1cs_of(ShardCircuit::for_setup(s))?,
         Circuit::Request(s) => zkcc_engine::setup::r1cs_of(RequestCircuit::for_setup(s))?,
         Circuit::Evaluation(n) => zkcc_engine::setup::r1cs_of(EvaluationCircuit::for_setup(n))?,
-        Circuit::Jurisdiction(n) => {
-            zkcc_engine::setup::r1cs_of(JurisdictionCircuit::for_setup(n))?
-        }
+        Circuit::Jurisdiction(n) => zkcc_engine::setup::r1cs_of(JurisdictionCircuit::for_setup(n))?,
     })
 }
 

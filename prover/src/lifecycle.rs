@@ -5,7 +5,6 @@
 //! verification is [`zkcc_verifier::lifecycle`].
 use crate::error::{ProverError, Result};
 use crate::inventory::AuditorKeyFile;
-use zkcc_engine::prove::{assignment_of, prove_assignments, ProverKey};
 use ark_bn254::Fr;
 use ark_std::UniformRand;
 use serde::{Deserialize, Serialize};
@@ -16,6 +15,7 @@ use zkcc_circuits::evaluation::{
     parse_digest, EvaluationStatement, SignedResultJson,
 };
 use zkcc_circuits::registry::Registry;
+use zkcc_engine::prove::{assignment_of, prove_assignments, ProverKey};
 use zkcc_verifier::lifecycle::{
     EvaluationBundle, EvaluationRequest, JurisdictionBundle, JurisdictionRequest,
 };

@@ -31,7 +31,9 @@ use ark_r1cs_std::{
     fields::{fp::FpVar, FieldVar},
     GR1CSVar,
 };
-use ark_relations::gr1cs::{ConstraintSystem, ConstraintSystemRef, OptimizationGoal, SynthesisMode};
+use ark_relations::gr1cs::{
+    ConstraintSystem, ConstraintSystemRef, OptimizationGoal, SynthesisMode,
+};
 use rayon::prelude::*;
 use zkcc_circuits::ledger::term;
 use zkcc_circuits::poseidon;
@@ -112,7 +114,11 @@ pub fn shard_assignment(circuit: &ShardCircuit) -> Result<Vec<Fr>> {
         v(&pre.slot.gamma)?,
         v(&pre.slot.beta)?,
     ];
-    let inputs: Vec<Fr> = pre.inputs.iter().map(v).collect::<std::result::Result<_, _>>()?;
+    let inputs: Vec<Fr> = pre
+        .inputs
+        .iter()
+        .map(v)
+        .collect::<std::result::Result<_, _>>()?;
     let mut z = {
         let inner = cs
             .borrow()
@@ -140,7 +146,10 @@ pub fn shard_assignment(circuit: &ShardCircuit) -> Result<Vec<Fr>> {
         .map(|(j, f)| -> Result<Vec<Fr>> {
             let cs = prove_cs();
             let wit = |x: Fr| FpVar::new_witness(cs.clone(), || Ok(x));
-            let g: Vec<FpVar<Fr>> = globals.iter().map(|x| wit(*x)).collect::<std::result::Result<_, _>>()?;
+            let g: Vec<FpVar<Fr>> = globals
+                .iter()
+                .map(|x| wit(*x))
+                .collect::<std::result::Result<_, _>>()?;
             let (product, s, o) = carries[j];
             let carried = if j == 0 {
                 // The whole circuit's first slot reads constants.
@@ -171,7 +180,10 @@ pub fn shard_assignment(circuit: &ShardCircuit) -> Result<Vec<Fr>> {
     // 4. Suffix.
     let cs = prove_cs();
     let wit = |x: Fr| FpVar::new_witness(cs.clone(), || Ok(x));
-    let ins: Vec<FpVar<Fr>> = inputs.iter().map(|x| wit(*x)).collect::<std::result::Result<_, _>>()?;
+    let ins: Vec<FpVar<Fr>> = inputs
+        .iter()
+        .map(|x| wit(*x))
+        .collect::<std::result::Result<_, _>>()?;
     let (product, s, o) = *carries.last().expect("non-empty");
     let (s, product, o) = (wit(s)?, wit(product)?, wit(o)?);
     let skip = cs.num_witness_variables();

@@ -296,8 +296,8 @@ mod tiny {
 #[test]
 fn phase2_interop_with_snarkjs_both_ways() {
     use ark_bn254::Fr;
-    use zkcc_prover::ceremony::{export, phase2, zkey::Zkey};
     use zkcc_engine::prove::{prove_assignment, prove_assignment_with, Reduction};
+    use zkcc_prover::ceremony::{export, phase2, zkey::Zkey};
     let Some(cli) = snarkjs_cli() else { return };
     let dir = tmp("phase2");
     let (raw, prepared) = phase1(&cli, &dir, 5);
@@ -573,10 +573,10 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
     use zkcc_circuits::request::constraints::RequestCircuit;
     use zkcc_circuits::request::RequestShape;
     use zkcc_circuits::shard::ShardShape;
+    use zkcc_engine::prove::Reduction;
     use zkcc_prover::ceremony::export;
     use zkcc_prover::fleet::{self, attest, commit, ledger_from_shipments, open};
     use zkcc_prover::keys::{self, Circuit};
-    use zkcc_engine::prove::Reduction;
     use zkcc_verifier::batch::PreparedKey;
     use zkcc_verifier::submission::{RequestFile, RulesJson};
 

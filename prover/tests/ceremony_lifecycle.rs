@@ -10,9 +10,9 @@ use ark_bn254::Fr;
 use rand::SeedableRng;
 use std::path::Path;
 use std::process::{Command, Output};
+use zkcc_engine::prove::Reduction;
 use zkcc_prover::ceremony::ptau::Ptau;
 use zkcc_prover::keys::{self, Circuit};
-use zkcc_engine::prove::Reduction;
 
 fn zkcc(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_zkcc"))

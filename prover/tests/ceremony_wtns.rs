@@ -379,8 +379,8 @@ const JURISDICTION: &str = "jurisdiction-2";
 fn lifecycle_witnesses_as_wtns_satisfy_the_exported_r1cs() {
     use zkcc_circuits::evaluation::constraints::EvaluationCircuit;
     use zkcc_circuits::jurisdiction::constraints::JurisdictionCircuit;
-    use zkcc_prover::lifecycle::{evaluation_claim, jurisdiction_claim, DeploymentFile};
     use zkcc_engine::prove::assignment_of;
+    use zkcc_prover::lifecycle::{evaluation_claim, jurisdiction_claim, DeploymentFile};
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     let json = |f: &str| std::fs::read_to_string(d.join(f)).unwrap();

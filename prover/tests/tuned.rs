@@ -137,7 +137,14 @@ fn parallel_assignment_equals_whole_synthesis() {
         facilities: 1,
         slot_chips: 1,
     };
-    let small = Fleet::standard(one, RequestShape { shards: 9, entries: 1 }, 3);
+    let small = Fleet::standard(
+        one,
+        RequestShape {
+            shards: 9,
+            entries: 1,
+        },
+        3,
+    );
     cases.extend(circuits(&small));
     let mut bad = cases[0].clone();
     let w = bad.witness.as_mut().unwrap();

@@ -16,9 +16,9 @@ use std::time::Instant;
 use zkcc_benches::median;
 use zkcc_circuits::request::constraints::RequestCircuit;
 use zkcc_circuits::shard::constraints::ShardCircuit;
-use zkcc_prover::keys::{setup_keys_of, Circuit};
 use zkcc_engine::mem;
 use zkcc_engine::prove::{prove_assignment, request_assignment, shard_assignment, ProverKey};
+use zkcc_prover::keys::{setup_keys_of, Circuit};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -751,5 +751,40 @@ impl Snapshot {
 
 pub mod relayout;
 
+/// A SHA-256 of a circuit's R1CS matrices (setup mode, optimized for
+/// constraints as every key is made): the number of instance and witness
+/// variables, then each matrix row by row, each non-zero as its column and
+/// its coefficient's canonical bytes. A test pins it next to the constraint
+/// count, so that any change of the circuit is a visible diff (and means new
+/// keys).
+pub fn matrices_digest(circuit: impl ConstraintSynthesizer<Fr>) -> Result<String, SynthesisError> {
+    use ark_ff::{BigInteger, PrimeField};
+    use ark_relations::gr1cs::{OptimizationGoal, SynthesisMode};
+    use sha2::{Digest, Sha256};
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Setup);
+    circuit.generate_constraints(cs.clone())?;
+    cs.finalize();
+    let matrices = cs.to_matrices()?;
+    let m = matrices
+        .get(R1CS_PREDICATE_LABEL)
+        .ok_or(SynthesisError::MissingCS)?;
+    let mut h = Sha256::new();
+    h.update((cs.num_instance_variables() as u64).to_le_bytes());
+    h.update((cs.num_witness_variables() as u64).to_le_bytes());
+    for matrix in m {
+        h.update((matrix.len() as u64).to_le_bytes());
+        for row in matrix {
+            h.update((row.len() as u64).to_le_bytes());
+            for (coeff, col) in row {
+                h.update((*col as u64).to_le_bytes());
+                h.update(coeff.into_bigint().to_bytes_le());
+            }
+        }
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
 #[cfg(test)]
 mod tests;

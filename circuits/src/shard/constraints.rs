@@ -298,7 +298,8 @@ pub fn facility_slot(
         .try_into()
         .map_err(|_| SynthesisError::Unsatisfiable)?;
     let path = MerklePathVar::new_witness(cs.clone(), &f.facility_path)?;
-    path.root(&leaf)?.conditional_enforce_equal(&inp.facilities_root, &u)?;
+    path.root(&leaf)?
+        .conditional_enforce_equal(&inp.facilities_root, &u)?;
     (&operator - importer).mul_equals(&uf, &FpVar::zero())?;
     let op_var = operator;
     let index = path

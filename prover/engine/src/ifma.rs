@@ -698,8 +698,8 @@ fn fr_store(v: &V, x: &mut [Fr]) {
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::*;
-    use ark_ff::Field;
     use ark_ec::{AffineRepr, CurveGroup};
+    use ark_ff::Field;
     use ark_ff::{AdditiveGroup, UniformRand, Zero};
     use rand::SeedableRng;
     use rand_chacha::ChaCha20Rng;

@@ -16,13 +16,13 @@
 //! whatever the size; why not one scalar multiplication per term: each would
 //! pay its own 128 doublings.
 use super::gfft::{recode, Recoded, TABLE};
-use zkcc_engine::r1cs::{R1cs, SparseMatrix};
 use ark_bn254::Fr;
 use ark_ec::scalar_mul::glv::GLVConfig;
 use ark_ec::short_weierstrass::{Affine, Projective};
 use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup};
 use ark_ff::Zero;
 use rayon::prelude::*;
+use zkcc_engine::r1cs::{R1cs, SparseMatrix};
 
 /// A sparse matrix by columns: `cols[s]` lists `(row, coefficient index)`.
 pub type Columns = Vec<Vec<(u32, u32)>>;

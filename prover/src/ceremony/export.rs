@@ -8,11 +8,11 @@
 use super::binfile::{bigint_le, fr_le, fr_to_le, write_sections, Reader, SectionFile};
 use super::zkey::{coeffs_of, Zkey};
 use super::CeremonyError;
-use zkcc_engine::prove::{ProverKey, SparseBases};
-use zkcc_engine::r1cs::{R1cs, SparseMatrix};
 use ark_bn254::Fr;
 use ark_ff::{BigInteger, One, PrimeField, Zero};
 use ark_groth16::VerifyingKey;
+use zkcc_engine::prove::{ProverKey, SparseBases};
+use zkcc_engine::r1cs::{R1cs, SparseMatrix};
 
 /// The circuit as an iden3 `.r1cs` (version 1: header, constraints, wire map).
 pub fn r1cs_bytes(r1cs: &R1cs) -> Vec<u8> {

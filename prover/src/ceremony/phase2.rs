@@ -19,12 +19,12 @@ use super::ffrng::{beacon_rng, hash_to_g2};
 use super::ptau::{pairing_eq, Ptau};
 use super::zkey::{Contribution, PassThrough, Zkey};
 use super::CeremonyError;
-use zkcc_engine::r1cs::R1cs;
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{Field, UniformRand, Zero};
 use blake2::{Blake2b512, Digest};
 use rand::RngCore;
+use zkcc_engine::r1cs::R1cs;
 
 type Res<T> = Result<T, CeremonyError>;
 

@@ -24,13 +24,13 @@ use super::columns::{self, Series};
 use super::gfft;
 use super::ptau::Ptau;
 use super::CeremonyError;
-use zkcc_engine::r1cs::R1cs;
 use ark_bn254::{g1, g2, Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInteger, Field, One, PrimeField};
 use blake2::{Blake2b512, Digest};
 use indicatif::ProgressBar;
 use rayon::prelude::*;
+use zkcc_engine::r1cs::R1cs;
 
 type Res<T> = Result<T, CeremonyError>;
 const KIND: &str = "zkey";

@@ -3,10 +3,10 @@
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use zkcc_engine::prove::assignment_of;
 use zkcc_prover::ceremony::{self, export, phase2};
 use zkcc_prover::error::{read_json, write};
 use zkcc_prover::keys::{self, Circuit};
-use zkcc_engine::prove::assignment_of;
 use zkcc_prover::ProverError;
 
 #[derive(Subcommand)]

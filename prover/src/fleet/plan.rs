@@ -18,7 +18,6 @@ use super::{bad, opening, request_statement, resolve, shard_statement, shard_wit
 use super::{FleetInventory, FLEET_INVENTORY_VERSION};
 use crate::error::{read_json, write_json, ProverError, Result};
 use crate::keys::Circuit;
-use zkcc_engine::prove::ProverKey;
 use ark_bn254::Fr;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -28,6 +27,7 @@ use zkcc_circuits::ledger::challenges;
 use zkcc_circuits::registry::Registry;
 use zkcc_circuits::request::RequestShape;
 use zkcc_circuits::shard::{fleet_commitment, ShardShape, ShardStatement, ShardWitness};
+use zkcc_engine::prove::ProverKey;
 use zkcc_verifier::batch::PreparedKey;
 use zkcc_verifier::submission::{RequestFile, ShardBundle, Submission, SUBMISSION_VERSION};
 
