@@ -111,7 +111,8 @@ pub struct VerifiedSubmission {
     pub commitment: Fr,
     /// Number of shards `S`.
     pub shards: usize,
-    /// Distinct facilities attested (an output of the request proof).
+    /// Distinct facilities attested that hold a ledger chip (an output of the
+    /// request proof).
     pub facilities: u64,
     /// The ledger's length: the grand product proves every one of these chips
     /// located exactly once, in a facility of the importer, inside its fence.
