@@ -61,6 +61,11 @@ pub mod domain {
     pub fn lifecycle() -> Fr {
         tag(b"zkcc lifecycle registry v1")
     }
+    /// Tag of the registry's country tables when it lists importers:
+    /// `H(IMPORTERS, tiers_root, importers_root)`.
+    pub fn importers() -> Fr {
+        tag(b"zkcc importers registry v1")
+    }
     /// Tag of the inventory commitment: `H(COMMITMENT, epoch, acc, blinding)`.
     pub fn commitment() -> Fr {
         tag(b"zkcc commitment v1")

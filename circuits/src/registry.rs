@@ -7,17 +7,28 @@
 //! auditor leaf  = Poseidon(id, A.x, A.y)
 //! model leaf    = Poseidon(name, tpp)
 //! tier leaf     = Poseidon(country, tier)          (sorted by country)
+//! importer leaf = Poseidon(id, home_country)       (file order)
 //! evaluator leaf = Poseidon(id, A.x, A.y)         (accredited evaluation labs)
 //! suite leaf     = evaluation::suite_hash(suite)   (the agency's evaluation suites)
 //! lifecycle_root = Poseidon(LIFECYCLE_TAG, evaluators_root, suites_root)
-//! params_digest = Poseidon(policy_version, models_root, tiers_root, default_tier)                  (no evaluators, no suites)
-//! params_digest = Poseidon(policy_version, models_root, tiers_root, default_tier, lifecycle_root)  (otherwise)
+//! countries_root = tiers_root                                              (no importers)
+//! countries_root = Poseidon(IMPORTERS_TAG, tiers_root, importers_root)     (otherwise)
+//! params_digest = Poseidon(policy_version, models_root, countries_root, default_tier)                  (no evaluators, no suites)
+//! params_digest = Poseidon(policy_version, models_root, countries_root, default_tier, lifecycle_root)  (otherwise)
 //! registry_root = Poseidon(REGISTRY_TAG, facilities_root, auditors_root, params_digest)
 //! ```
 //! A registry without evaluators and suites keeps the root it had before the
 //! lifecycle claims existed (Poseidon of arity 4 and of arity 5 are distinct
 //! permutations, so the two forms cannot collide); the evaluation claim proves
-//! against the five-input form only.
+//! against the five-input form only. Likewise a registry without importers
+//! keeps its root (`countries_root` is then the tier tree's root, a Poseidon of
+//! arity 2; with importers it is one of arity 3); no circuit opens the country
+//! tables, so the importer section changes no circuit.
+//!
+//! The importer section names each importer's **home country**: the agency's
+//! request takes `rules.home_country` from it, and the agency's verifier
+//! refuses rules naming another (see `zkcc_verifier::fleet`). Each home
+//! country must be in the country → tier table; an importer is listed once.
 //! Trees have fixed depths ([`FACILITY_DEPTH`], [`AUDITOR_DEPTH`],
 //! [`MODEL_DEPTH`], [`TIER_DEPTH`]); a leaf's index is its position in the
 //! file (tiers: in country order).
@@ -50,6 +61,8 @@ pub const SUITE_DEPTH: usize = 4;
 pub const MODEL_DEPTH: usize = 6;
 /// Depth of the country → tier tree (256 countries).
 pub const TIER_DEPTH: usize = 8;
+/// Depth of the importer → home country tree (1,024 importers).
+pub const IMPORTER_DEPTH: usize = 10;
 /// Largest tier number; tiers are `1..=MAX_TIER` (tier 1 is the closest allies).
 pub const MAX_TIER: u8 = 15;
 /// The registry file format version this code reads and writes.
@@ -81,6 +94,29 @@ pub struct RegistryFile {
     /// The agency's evaluation suites; absent in older files.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub eval_suites: Vec<EvalSuiteJson>,
+    /// Importers and their home countries; absent in older files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub importers: Vec<ImporterJson>,
+}
+
+/// An importer and its home country, as the agency registers it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImporterJson {
+    /// Importer id (1–31 printable ASCII), as facilities name their operator.
+    pub id: String,
+    /// ISO 3166-1 alpha-2 code of its home country (in `country_tiers`).
+    pub home_country: String,
+}
+
+impl ImporterJson {
+    /// An importer entry.
+    pub fn new(id: &str, home_country: &str) -> Self {
+        Self {
+            id: id.to_string(),
+            home_country: home_country.to_string(),
+        }
+    }
 }
 
 /// An authorized facility.
@@ -247,7 +283,10 @@ pub struct RegistryOpening {
     pub policy_version: u64,
     /// Root of the chip-model tree.
     pub models_root: Fr,
-    /// Root of the country → tier tree.
+    /// The country-table slot of the parameter digest: the country → tier
+    /// tree's root, or, when the registry lists importers,
+    /// `Poseidon(IMPORTERS_TAG, tier tree root, importer tree root)`
+    /// ([`countries_root`]).
     pub tiers_root: Fr,
     /// The default tier.
     pub default_tier: u64,
@@ -275,6 +314,16 @@ impl RegistryOpening {
             self.auditors_root,
             self.params_digest(),
         )
+    }
+}
+
+/// The country-table slot of the parameter digest: the tier tree's root alone
+/// when the registry lists no importer (the root of older files), otherwise
+/// `Poseidon(IMPORTERS_TAG, tiers_root, importers_root)`.
+pub fn countries_root(tiers_root: Fr, importers_root: Option<Fr>) -> Fr {
+    match importers_root {
+        None => tiers_root,
+        Some(i) => poseidon::hash(&[domain::importers(), tiers_root, i]),
     }
 }
 
@@ -336,6 +385,10 @@ pub struct Registry {
     /// Chip models: encoded name and TPP, in file order (the index is the
     /// model's number in chip identities, see [`crate::ledger`]).
     pub models: Vec<(Fr, u64)>,
+    /// Root of the country → tier tree.
+    pub tier_tree_root: Fr,
+    /// Root of the importer → home country tree (`None` without importers).
+    pub importers_root: Option<Fr>,
     /// The registry root.
     pub root: Fr,
 }
@@ -478,6 +531,31 @@ impl Registry {
                     .map_err(|e| RegistryError::Invalid(e.to_string()))?,
             );
         }
+        if file.importers.len() > 1 << IMPORTER_DEPTH {
+            return invalid(format!(
+                "at most {} importers fit the registry tree",
+                1 << IMPORTER_DEPTH
+            ));
+        }
+        let mut seen = HashSet::new();
+        let mut importer_leaves = Vec::with_capacity(file.importers.len());
+        for i in &file.importers {
+            let id = enc(format!("importer {:?} id", i.id), encode_label(&i.id))?;
+            if !seen.insert(i.id.clone()) {
+                return invalid(format!("importer {:?} appears twice", i.id));
+            }
+            let home = enc(
+                format!("importer {:?} home country", i.id),
+                encode_country(&i.home_country),
+            )?;
+            if !file.country_tiers.contains_key(&i.home_country) {
+                return invalid(format!(
+                    "importer {:?}: home country {:?} is not in country_tiers",
+                    i.id, i.home_country
+                ));
+            }
+            importer_leaves.push(poseidon::hash(&[id, Fr::from(home)]));
+        }
         let mut seen = HashSet::new();
         let mut model_leaves = Vec::with_capacity(file.chip_models.len());
         let mut models = Vec::with_capacity(file.chip_models.len());
@@ -525,12 +603,22 @@ impl Registry {
                 .collect::<Vec<_>>(),
         )
         .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        let importers_root = if importer_leaves.is_empty() {
+            None
+        } else {
+            Some(
+                MerkleTree::new(IMPORTER_DEPTH, &importer_leaves)
+                    .map_err(|e| RegistryError::Invalid(e.to_string()))?
+                    .root(),
+            )
+        };
+        let tables_root = countries_root(tier_tree.root(), importers_root);
         let opening = RegistryOpening {
             facilities_root: facility_tree.root(),
             auditors_root: auditor_tree.root(),
             policy_version: file.policy_version,
             models_root: model_tree.root(),
-            tiers_root: tier_tree.root(),
+            tiers_root: tables_root,
             default_tier: file.default_tier as u64,
             evaluators_root: evaluator_tree.root(),
             suites_root: suite_tree.root(),
@@ -539,7 +627,7 @@ impl Registry {
             poseidon::hash(&[
                 Fr::from(file.policy_version),
                 model_tree.root(),
-                tier_tree.root(),
+                tables_root,
                 Fr::from(file.default_tier as u64),
             ])
         } else {
@@ -558,6 +646,8 @@ impl Registry {
             auditor_tree,
             params_digest,
             models,
+            tier_tree_root: tier_tree.root(),
+            importers_root,
             root,
         })
     }
@@ -574,6 +664,16 @@ impl Registry {
             .get(country)
             .copied()
             .unwrap_or(self.file.default_tier)
+    }
+
+    /// The home country (ISO code) the registry names for importer `id`, if
+    /// it lists the importer.
+    pub fn home_country(&self, id: &str) -> Option<&str> {
+        self.file
+            .importers
+            .iter()
+            .find(|i| i.id == id)
+            .map(|i| i.home_country.as_str())
     }
 
     /// Index of a facility by id.

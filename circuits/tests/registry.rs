@@ -304,3 +304,95 @@ fn lifecycle_entries_are_committed_and_old_roots_are_unchanged() {
     assert!(!old.contains("evaluators"));
     assert_eq!(Registry::from_json(&old).unwrap().root, r.root);
 }
+
+/// Importers and their home countries: committed in the root through the
+/// parameter digest's country-table slot (a registry without them keeps its
+/// root), validated (known country, listed once), and looked up by id.
+#[test]
+fn importers_are_committed_validated_and_optional() {
+    use zkcc_circuits::registry::{countries_root, ImporterJson};
+    use zkcc_circuits::Fr;
+    let r = Registry::from_file(base()).unwrap();
+    assert_eq!(r.home_country("ACME-DC"), Some("FR"));
+    assert_eq!(r.home_country("OTHER-DC"), Some("DE"));
+    assert_eq!(r.home_country("NOBODY"), None);
+    let ir = r.importers_root.expect("the fixture lists importers");
+    assert_eq!(
+        r.opening.tiers_root,
+        countries_root(r.tier_tree_root, Some(ir))
+    );
+    assert_ne!(r.opening.tiers_root, r.tier_tree_root);
+    let params = zkcc_circuits::poseidon::hash(&[
+        Fr::from(r.file.policy_version),
+        r.opening.models_root,
+        countries_root(r.tier_tree_root, Some(ir)),
+        Fr::from(r.file.default_tier as u64),
+    ]);
+    assert_eq!(r.params_digest, params);
+
+    // Without importers: the tier tree's root alone, the root of older files.
+    let mut f = base();
+    f.importers.clear();
+    let old = Registry::from_file(f.clone()).unwrap();
+    assert_eq!(old.importers_root, None);
+    assert_eq!(old.opening.tiers_root, old.tier_tree_root);
+    assert_ne!(old.root, r.root);
+    let text = serde_json::to_string(&f).unwrap();
+    assert!(
+        !text.contains("importers"),
+        "an empty section is not written"
+    );
+    assert_eq!(Registry::from_json(&text).unwrap().root, old.root);
+    // With them, the file round-trips.
+    let text = serde_json::to_string(&r.file).unwrap();
+    assert!(text.contains(r#""importers":[{"id":"ACME-DC","home_country":"FR"}"#));
+    assert_eq!(Registry::from_json(&text).unwrap().root, r.root);
+
+    // Every importer field moves the root.
+    let changed = |edit: &dyn Fn(&mut RegistryFile)| {
+        let mut f = base();
+        edit(&mut f);
+        Registry::from_file(f).unwrap().root
+    };
+    for root in [
+        changed(&|f| f.importers[0].home_country = "DE".into()),
+        changed(&|f| f.importers[1].id = "THIRD-DC".into()),
+        changed(&|f| f.importers.push(ImporterJson::new("THIRD-DC", "US"))),
+        changed(&|f| {
+            f.importers.pop();
+        }),
+    ] {
+        assert_ne!(root, r.root);
+    }
+
+    // Invariants, each with its exact reason.
+    let mut f = base();
+    f.importers.push(ImporterJson::new("ACME-DC", "DE"));
+    assert_eq!(invalid(f), "importer \"ACME-DC\" appears twice");
+    let mut f = base();
+    f.importers[0].home_country = "ZZ".into();
+    assert_eq!(
+        invalid(f),
+        "importer \"ACME-DC\": home country \"ZZ\" is not in country_tiers"
+    );
+    let mut f = base();
+    f.importers[0].home_country = "fr".into();
+    assert_eq!(
+        encoding(f),
+        (
+            "importer \"ACME-DC\" home country".into(),
+            EncodingError::BadCountry("fr".into())
+        )
+    );
+    let mut f = base();
+    f.importers[1].id = String::new();
+    assert_eq!(encoding(f).0, "importer \"\" id");
+    // Unknown keys in an importer entry are refused.
+    let text = serde_json::to_string(&r.file)
+        .unwrap()
+        .replace(r#""home_country":"FR""#, r#""home_country":"FR","tier":1"#);
+    assert!(matches!(
+        Registry::from_json(&text),
+        Err(RegistryError::Json(_))
+    ));
+}

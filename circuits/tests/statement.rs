@@ -96,7 +96,7 @@ fn costs_are_pinned_and_the_formulas_hold() {
         );
     }
     assert_eq!(shard_count(3, 4), 40_871);
-    assert_eq!(request_count(3, 3), 8_361);
+    assert_eq!(request_count(3, 3), 8_396);
 }
 
 /// The matrices themselves, pinned: a change of any coefficient, column or
@@ -602,4 +602,34 @@ fn shard_and_request_prove_and_verify_and_bind_every_input() {
         },
         st.public_inputs(),
     );
+}
+
+/// The facility count counts only facilities holding a ledger chip: an
+/// attested facility with only chips outside the ledger (SG-JUR-04, KP-PYO-05)
+/// adds nothing, whether its run is closed by the
+/// next run (in the middle of the walk) or is the last one. Claiming the
+/// count of attested facilities instead fails natively and in the circuit.
+#[test]
+fn facilities_without_ledger_chips_are_not_counted() {
+    let base = fleet();
+    // (registry facility, ledger chips, other chips); walk order DE FR KP SG US.
+    for (sizes, attested, counted) in [
+        (&[(0, 2, 0), (1, 1, 0), (3, 0, 2), (2, 1, 0)][..], 4, 3),
+        (&[(0, 2, 1), (1, 1, 0), (3, 0, 2)][..], 3, 2),
+        (&[(0, 1, 0), (4, 0, 1), (3, 0, 1), (2, 2, 0)][..], 4, 2),
+    ] {
+        let plan = Plan::new(&base.registry, sizes, SHAPE.slot_chips, SHAPE.facilities, 8);
+        let ledger = plan.ledger(&base.registry);
+        let mut f = base.rebuild(plan, ledger, Rules::permissive(home()));
+        assert_eq!(f.request.0.facilities, counted, "{sizes:?}");
+        assert_eq!(request_holds(&f).facilities, counted, "{sizes:?}");
+        f.request.0.facilities = attested;
+        let msg = request_rejected(&f, "facilities");
+        assert!(
+            msg.contains(&format!(
+                "{counted} distinct facilities hold ledger chips, the statement says {attested}"
+            )),
+            "{msg}"
+        );
+    }
 }

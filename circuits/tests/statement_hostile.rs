@@ -451,3 +451,90 @@ fn an_opened_count_that_differs_from_the_shard_fails_at_the_digest() {
         "{failing:?}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Request: the facility count.
+
+/// A fleet whose SG-JUR-04 holds only chips outside the ledger, between DE,
+/// FR and US facilities that hold ledger chips (walk order DE FR SG US), or
+/// as the last run (`last`).
+fn fleet_with_an_unmarked_facility(last: bool) -> Fleet {
+    let base = fleet();
+    let sizes: &[(usize, usize, usize)] = if last {
+        &[(0, 2, 0), (1, 1, 0), (3, 0, 2)]
+    } else {
+        &[(0, 2, 0), (1, 1, 0), (3, 0, 2), (2, 1, 0)]
+    };
+    let plan = Plan::new(&base.registry, sizes, SHAPE.slot_chips, SHAPE.facilities, 8);
+    let ledger = plan.ledger(&base.registry);
+    let f = base.rebuild(plan, ledger, base.request.0.rules);
+    request::check_native(&RSHAPE, &f.request.0, &f.request.1).unwrap();
+    f
+}
+
+/// The `facilities` public input.
+fn facilities_input() -> Variable {
+    Variable::instance(request::PUBLIC_INPUT_NAMES.len())
+}
+
+#[test]
+fn a_run_without_ledger_chips_counted_fails_at_its_nonzero_test() {
+    for last in [false, true] {
+        let f = fleet_with_an_unmarked_facility(last);
+        let honest = f.request.0.facilities;
+        assert_eq!(honest, if last { 2 } else { 3 });
+        let (snap, vars) = request_snap(&f);
+        snap.is_satisfied().unwrap();
+        // The [fc ≠ 0] that closes SG's run: at US's entry, or at the end.
+        let k = if last {
+            vars.run_nonzero.len() - 1
+        } else {
+            entry(&f, 2, 0)
+        };
+        let (nz, inv) = &vars.run_nonzero[k];
+        let (nz, inv) = (fp(nz), fp(inv.as_ref().expect("a hint")));
+        assert_eq!(snap.value(nz), Some(Fr::zero()), "SG holds no ledger chip");
+        // The higher count alone fails at the count row.
+        let more = Fr::from(honest + 1);
+        let e = snap.check(&[(facilities_input(), more)]).unwrap_err();
+        assert!(snap.support(e.row).contains(&facilities_input()), "{e}");
+        // Claiming it through the flag (and the count) fails at nz = fc·inv:
+        // fc = 0, so no hint makes the flag 1.
+        for hint in [Fr::zero(), Fr::one(), Fr::from(7u64)] {
+            let edits = snap.propagate(&[(facilities_input(), more), (nz, Fr::one()), (inv, hint)]);
+            let e = snap.check(&edits).unwrap_err();
+            assert_eq!(Some(e.row), snap.first_row_of(nz), "{e}");
+        }
+        // A wrong hint alone: nz = fc·inv stays 0, the pin inv·(1 − nz) = 0 fails.
+        let edits = snap.propagate(&[(inv, Fr::from(7u64))]);
+        let failing = snap.failing_rows(&edits);
+        assert_eq!(failing.len(), 1, "{failing:?}");
+        assert!(snap.support(failing[0]).contains(&inv));
+        assert!(!snap.support(failing[0]).contains(&facilities_input()));
+    }
+}
+
+#[test]
+fn a_wrong_inverse_hint_of_a_counted_run_fails() {
+    let f = fleet_with_an_unmarked_facility(false);
+    let (snap, vars) = request_snap(&f);
+    // SG's entry closes FR's run, which holds 2 ledger chips: nz = 1.
+    let k = entry(&f, 3, 0);
+    let (nz, inv) = &vars.run_nonzero[k];
+    let (nz, inv) = (fp(nz), fp(inv.as_ref().expect("a hint")));
+    assert_eq!(snap.value(nz), Some(Fr::one()));
+    let honest_inv = snap.value(inv).unwrap();
+    // A wrong hint makes nz = fc·inv ≠ 1: fc·(1 − nz) = 0 fails (and the
+    // count drops, so the count row fails too). Dropping the run from the
+    // count (nz = 0, the count one lower) fails at the same row.
+    let edits = snap.propagate(&[(inv, honest_inv + Fr::one())]);
+    assert!(snap.check(&edits).is_err());
+    let less = Fr::from(f.request.0.facilities - 1);
+    for hint in [Fr::zero(), honest_inv] {
+        let edits = snap.propagate(&[(nz, Fr::zero()), (inv, hint), (facilities_input(), less)]);
+        let e = snap.check(&edits).unwrap_err();
+        assert!(snap.support(e.row).contains(&nz), "{e}");
+    }
+    // The counted product r·hp·nz is 1 here.
+    assert_eq!(snap.value(fp(&vars.run_counted[k])), Some(Fr::one()));
+}

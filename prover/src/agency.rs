@@ -127,3 +127,83 @@ pub fn nobody_ltd<R: rand::RngCore + rand::CryptoRng>(
         Err(e) => Ok((format!("REJECTED ({e})"), "DENY".into(), false)),
     }
 }
+
+/// The rules of the agency's request to `importer`, from a rules file
+/// (`rules`, JSON) and the registry: the home country is the registry's.
+/// A file without `home_country` takes it; a file naming another is refused
+/// ([`zkcc_verifier::VerifyError::HomeCountry`], naming both). For an importer
+/// the registry does not list, the file must name one and may set no
+/// distribution rule ([`zkcc_verifier::VerifyError::UnlistedImporter`]).
+pub fn request_rules(
+    registry: &Registry,
+    importer: &str,
+    mut rules: serde_json::Value,
+) -> Result<zkcc_verifier::submission::RulesJson> {
+    let obj = rules
+        .as_object_mut()
+        .ok_or_else(|| ProverError::Inventory("rules: not a JSON object".into()))?;
+    match registry.home_country(importer) {
+        Some(home) => {
+            obj.entry("home_country")
+                .or_insert_with(|| serde_json::Value::String(home.to_string()));
+        }
+        None if !obj.contains_key("home_country") => {
+            return Err(ProverError::Inventory(format!(
+                "rules: importer {importer} is not in the registry's importers, so it has no \
+                 home country there: the rules must name one (and may set no distribution rule)"
+            )))
+        }
+        None => {}
+    }
+    let json: zkcc_verifier::submission::RulesJson =
+        serde_json::from_value(rules).map_err(|e| ProverError::Inventory(format!("rules: {e}")))?;
+    zkcc_verifier::fleet::check_home_country(registry, importer, &json.to_rules()?)?;
+    Ok(json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zkcc_verifier::VerifyError;
+
+    #[test]
+    fn the_request_takes_the_home_country_from_the_registry() {
+        let reg = Registry::from_file(crate::sample::generate(1).registry).unwrap();
+        let mut rules = serde_json::to_value(crate::demo::sample_rules()).unwrap();
+        // Left out: the registry's.
+        rules.as_object_mut().unwrap().remove("home_country");
+        let r = request_rules(&reg, "ACME-DC", rules.clone()).unwrap();
+        assert_eq!(r.home_country, "FR");
+        let r = request_rules(&reg, "OTHER-DC", rules.clone()).unwrap();
+        assert_eq!(r.home_country, "US");
+        // Another one named: refused, naming both.
+        let mut de = rules.clone();
+        de["home_country"] = "DE".into();
+        let e = request_rules(&reg, "ACME-DC", de.clone()).unwrap_err();
+        assert!(
+            matches!(&e, ProverError::Verify(VerifyError::HomeCountry { registry, rules, .. })
+                if registry == "FR" && rules == "DE"),
+            "{e}"
+        );
+        // An unlisted importer: must name one, and no distribution rule.
+        let e = request_rules(&reg, "UNLISTED-DC", rules).unwrap_err();
+        assert!(
+            e.to_string().contains("not in the registry's importers"),
+            "{e}"
+        );
+        let e = request_rules(&reg, "UNLISTED-DC", de.clone()).unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                ProverError::Verify(VerifyError::UnlistedImporter { .. })
+            ),
+            "{e}"
+        );
+        de["home_min_bp"] = 0.into();
+        de["other_max_bp"] = 10_000.into();
+        assert_eq!(
+            request_rules(&reg, "UNLISTED-DC", de).unwrap().home_country,
+            "DE"
+        );
+    }
+}

@@ -1,4 +1,5 @@
-//! A realistic sample: the agency's registry, two auditors' keys, and an
+//! A realistic sample: the agency's registry (with the importers' home
+//! countries: ACME-DC in FR, OTHER-DC in US), two auditors' keys, and an
 //! importer's inventory of 1,000 chips in five facilities in four countries,
 //! with the auditors' measurements (unsigned until `zkcc auditor attest`).
 //!
@@ -14,7 +15,7 @@ use rand_chacha::ChaCha20Rng;
 use zkcc_circuits::eddsa::{PointJson, SecretKey};
 use zkcc_circuits::geofence::Fence;
 use zkcc_circuits::registry::{
-    AuditorJson, ChipModelJson, FacilityJson, RegistryFile, FORMAT_VERSION,
+    AuditorJson, ChipModelJson, FacilityJson, ImporterJson, RegistryFile, FORMAT_VERSION,
 };
 
 /// Registry facilities: id, country, lat, lon (µdeg), radius (m).
@@ -151,6 +152,10 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)], chunk: usize) -> Samp
         default_tier: 2,
         evaluators: vec![],
         eval_suites: vec![],
+        importers: vec![
+            ImporterJson::new(SAMPLE_IMPORTER, "FR"),
+            ImporterJson::new("OTHER-DC", "US"),
+        ],
     };
     let mut chips = Vec::new();
     let mut attestations = Vec::new();

@@ -140,6 +140,8 @@ fn every_role_through_the_cli() {
             &[
                 "agency",
                 "request",
+                "--registry",
+                "w/registry.json",
                 "--importer",
                 "ACME-DC",
                 "--epoch",

@@ -59,7 +59,7 @@ r.update(facility_cap_chips=1 << 30, facility_cap_tpp=1 << 50, total_cap_chips=1
 json.dump(r, open(sys.argv[1], "w"))
 PY
 fi
-z agency request --importer "$importer" --epoch "$epoch" --rules w/rules.json --out w/request.json >/dev/null
+z agency request --registry w/registry.json --importer "$importer" --epoch "$epoch" --rules w/rules.json --out w/request.json >/dev/null
 for k in w/auditors/*.key.json; do
   # A sample auditor may have no chunk at this size.
   out=$(z auditor attest --key "$k" --registry w/registry.json --inventory w/inventory.json 2>&1) ||

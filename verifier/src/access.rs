@@ -20,7 +20,7 @@
 //! ```
 //!
 //! Every requirement is on a proven fact ([`Requirements`]): the distinct
-//! facilities attested, the ledger chips located (the ledger's length: the
+//! facilities attested that hold a ledger chip, the ledger chips located (the ledger's length: the
 //! grand product proves each located exactly once), and bounds on the rules
 //! proven — a rule `max_X` requires the proven limit to be at most `X`, a rule
 //! `min_X` at least `X`, so a proof under stricter rules meets it too. A rule
@@ -126,7 +126,7 @@ pub struct Rule {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Requirements {
-    /// Distinct facilities attested, at least.
+    /// Distinct facilities attested that hold a ledger chip, at least.
     pub min_facilities: u64,
     /// Ledger chips located exactly once, at least.
     pub min_ledger_chips: u64,

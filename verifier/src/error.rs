@@ -122,6 +122,31 @@ pub enum VerifyError {
         /// Why it was rejected.
         source: Box<VerifyError>,
     },
+    /// The rules name a home country other than the one the agency's registry
+    /// lists for the importer (see [`crate::fleet::check_home_country`]).
+    #[error(
+        "rules name home country {rules} for importer {importer}, the registry lists {registry}"
+    )]
+    HomeCountry {
+        /// The importer.
+        importer: String,
+        /// The registry's home country for it.
+        registry: String,
+        /// The rules' home country.
+        rules: String,
+    },
+    /// The rules set a distribution rule (a home share, or a cap on any other
+    /// country's share, both relative to the home country) for an importer
+    /// the registry lists no home country for.
+    #[error("importer {importer} is not in the registry's importers: it has no home country, so the rules may not set a distribution rule (home_min_bp {home_min_bp}, other_max_bp {other_max_bp})")]
+    UnlistedImporter {
+        /// The importer.
+        importer: String,
+        /// The rules' `home_min_bp`.
+        home_min_bp: u64,
+        /// The rules' `other_max_bp`.
+        other_max_bp: u64,
+    },
     /// A submission's shards and request proof do not fit together, or do not
     /// fit the agency's ledger (see [`crate::fleet`]).
     #[error("submission: {check}: {detail}")]

@@ -8,6 +8,9 @@
 //! the agency's — the importer named in its request, the epoch, nonce and
 //! rules it sent, its registry root, its ledger's digest and product, its
 //! keys and their shapes — never one the submission declares about itself.
+//! The rules' home country must be the one the registry lists for the
+//! importer ([`check_home_country`]), in the agency's request and in the
+//! proof alike.
 //! A shard at fault is named by its index ([`VerifyError::Shard`]); a check
 //! of the submission as a whole fails with [`VerifyError::Fleet`].
 //!
@@ -108,7 +111,8 @@ pub struct VerifiedSubmission {
     pub commitment: Fr,
     /// Number of shards `S`.
     pub shards: usize,
-    /// Distinct facilities attested (an output of the request proof).
+    /// Distinct facilities attested that hold a ledger chip (an output of the
+    /// request proof).
     pub facilities: u64,
     /// The ledger's length: the grand product proves every one of these chips
     /// located exactly once, in a facility of the importer, inside its fence.
@@ -195,6 +199,37 @@ fn agency_request(request: &RequestFile) -> Result<(Fr, Fr, Rules), VerifyError>
     Ok((x, nonce, rules))
 }
 
+/// Checks the rules' home country against the agency's registry: for an
+/// importer the registry lists, it must be the registry's
+/// ([`VerifyError::HomeCountry`], naming both); for one it does not list, the
+/// rules may set no distribution rule that depends on the home country
+/// (`home_min_bp > 0` or `other_max_bp < 10,000`:
+/// [`VerifyError::UnlistedImporter`]). The request builder and the
+/// submission's verifier both apply it.
+pub fn check_home_country(
+    registry: &Registry,
+    importer: &str,
+    rules: &Rules,
+) -> Result<(), VerifyError> {
+    let found = RulesJson::from_rules(rules).home_country;
+    match registry.home_country(importer) {
+        Some(home) if home == found => Ok(()),
+        Some(home) => Err(VerifyError::HomeCountry {
+            importer: importer.to_string(),
+            registry: home.to_string(),
+            rules: found,
+        }),
+        None if rules.home_min_bp > 0 || rules.other_max_bp < request::BP => {
+            Err(VerifyError::UnlistedImporter {
+                importer: importer.to_string(),
+                home_min_bp: rules.home_min_bp,
+                other_max_bp: rules.other_max_bp,
+            })
+        }
+        None => Ok(()),
+    }
+}
+
 /// Compares proven rules with the agency's, naming the first field that differs.
 fn check_rules(expected: &Rules, found: &Rules) -> Result<(), VerifyError> {
     let e = RulesJson::from_rules(expected);
@@ -279,6 +314,7 @@ pub fn check_submission(
             ),
         ));
     }
+    check_home_country(registry, &request.importer, &rules)?;
     let epoch = request.epoch;
 
     // 2. The submission as a whole: format, importer, epoch, size.
@@ -412,6 +448,7 @@ pub fn check_submission(
     if rst.nonce != nonce {
         return Err(mismatch("nonce", fr_to_hex(&nonce), fr_to_hex(&rst.nonce)));
     }
+    check_home_country(registry, &request.importer, &rst.rules)?;
     check_rules(&rules, &rst.rules)?;
     if rst.commitment != c {
         return Err(mismatch(

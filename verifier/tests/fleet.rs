@@ -78,7 +78,8 @@ fn honest_multi_shard_submission_verifies_and_is_granted() {
     assert_eq!(v.importer, IMPORTER);
     assert_eq!(v.epoch, EPOCH);
     assert_eq!(v.shards, 2);
-    assert_eq!(v.facilities, 4);
+    // SG-JUR-04 holds only a chip outside the ledger: not counted.
+    assert_eq!(v.facilities, 3);
     assert_eq!(v.ledger_chips, 8);
     assert_eq!(v.ledger_tpp, p.ledger.total_tpp());
     assert_eq!(v.rules, strict_rules());
@@ -304,7 +305,6 @@ fn rules_other_than_the_agency_request_are_rejected() {
     for (k, name) in [
         (0, "rules.facility_cap_chips"),
         (1, "rules.facility_cap_tpp"),
-        (2, "rules.home_country"),
         (3, "rules.other_max_bp"),
         (4, "rules.outside_tier1_max_bp"),
         (5, "rules.max_tier"),
@@ -316,7 +316,6 @@ fn rules_other_than_the_agency_request_are_rejected() {
         match k {
             0 => r.facility_cap_chips -= 1,
             1 => r.facility_cap_tpp -= 1,
-            2 => r.home_country = "DE".into(),
             3 => r.other_max_bp -= 1,
             4 => r.outside_tier1_max_bp -= 1,
             5 => r.max_tier -= 1,
@@ -629,4 +628,80 @@ mod cli {
             .collect();
         assert!(left.is_empty());
     }
+}
+
+/// The rules' home country is the registry's for the importer: a request or
+/// a proof naming another is refused, naming both; an importer the registry
+/// does not list may be asked no distribution rule.
+#[test]
+fn a_home_country_other_than_the_registry_s_is_refused() {
+    use zkcc_circuits::encoding::encode_country;
+    use zkcc_circuits::request::Rules;
+    use zkcc_verifier::fleet::check_home_country;
+    let expect = |e: VerifyError| {
+        assert_eq!(
+            e.to_string(),
+            "rules name home country DE for importer ACME-DC, the registry lists FR"
+        );
+        match e {
+            VerifyError::HomeCountry {
+                importer,
+                registry,
+                rules,
+            } => assert_eq!(
+                (importer.as_str(), registry.as_str(), rules.as_str()),
+                (IMPORTER, "FR", "DE")
+            ),
+            other => panic!("expected HomeCountry, got {other}"),
+        }
+    };
+    // The agency's request names DE (and the proof, answering it, too).
+    let mut p = honest().clone();
+    p.request.rules.home_country = "DE".into();
+    expect(rejected(&p));
+    p.submission.request.public_inputs.rules.home_country = "DE".into();
+    expect(rejected(&p));
+    // The proof alone names DE.
+    let p = edited(|s| s.request.public_inputs.rules.home_country = "DE".into());
+    expect(rejected(&p));
+    assert_eq!(p.registry.home_country(IMPORTER), Some("FR"));
+
+    // An importer the registry does not list: no distribution rule.
+    let reg = &honest().registry;
+    let fr = encode_country("FR").unwrap();
+    let free = Rules::permissive(fr);
+    check_home_country(reg, "UNLISTED-DC", &free).unwrap();
+    for rules in [
+        Rules {
+            home_min_bp: 1,
+            ..free
+        },
+        Rules {
+            other_max_bp: 9_999,
+            ..free
+        },
+    ] {
+        let e = check_home_country(reg, "UNLISTED-DC", &rules).unwrap_err();
+        assert!(
+            matches!(&e, VerifyError::UnlistedImporter { importer, .. } if importer == "UNLISTED-DC"),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with("importer UNLISTED-DC is not in the registry's importers"),
+            "{e}"
+        );
+    }
+    // A share outside tier 1 does not depend on the home country.
+    check_home_country(
+        reg,
+        "UNLISTED-DC",
+        &Rules {
+            outside_tier1_max_bp: 0,
+            ..free
+        },
+    )
+    .unwrap();
+    // The listed importer's own rules pass.
+    check_home_country(reg, IMPORTER, &strict_rules()).unwrap();
 }

@@ -61,6 +61,7 @@ fn registry_file(auditor_keys: &[SecretKey]) -> RegistryFile {
         default_tier: 2,
         evaluators: vec![],
         eval_suites: vec![],
+        importers: vec![],
         chip_models: vec![
             ChipModelJson {
                 name: "H100-SXM".into(),

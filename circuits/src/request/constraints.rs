@@ -17,6 +17,9 @@
 //!   `r·hp·(p_k + 1 − p_K) = 0`;
 //! * a facility run within the same country: `(r − cr)·(country − p_country) = 0`;
 //!   a new country run is a larger country: `cr·hp·(country − p_country − 1) ∈ [0, 2^16)`;
+//! * the facility count: a run start ends the previous run, which counts if
+//!   its ledger count is not 0: `runs ← runs + r·hp·nz` with `nz = [fc ≠ 0]`
+//!   ([`is_nonzero`], 3 constraints, + 1 for the product: 4 per entry);
 //! * running sums `fc, ft` (facility) and `cc` (country) reset at run starts;
 //!   `u·(cap_chips − fc) ∈ [0, 2^32)`, `u·(cap_tpp − ft) ∈ [0, 2^64)`;
 //! * `is_home = [country = home]`, `is_t1 = [tier = 1]` (two constraints each);
@@ -26,7 +29,9 @@
 //!
 //! At the end: the last run is complete; `Π = P_public`, digest =
 //! `shards_digest`; `10⁴·H − h_bp·T`, `t_bp·T − 10⁴·O` in 80 bits; totals
-//! against their caps; `Σ r = facilities`; `nonce²` binds the nonce.
+//! against their caps; `runs + [fc ≠ 0] = facilities` (the last run, which no
+//! later run start closes: `fc` is 0 when no entry is used); `nonce²` binds
+//! the nonce.
 use super::{
     RequestShape, RequestStatement, RequestWitness, BP, COUNTRY_BITS, COUNT_BITS, KEY_BITS,
     SHARE_BITS, TIER_BITS, TPP_BITS,
@@ -46,12 +51,14 @@ use ark_r1cs_std::{
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
 /// Constraints per entry (a facility slot of a shard): its Poseidon(8) chain
-/// step 402 + select, order and run checks, caps, shares and tier.
-pub const ENTRY_COST: usize = 694;
+/// step 402 + select, order and run checks, caps, shares and tier, and 4 for
+/// the facility count (`[fc ≠ 0]` 3, its product with the run start 1).
+pub const ENTRY_COST: usize = 698;
 /// Constraints per shard slot: `D_s` 381, digest step 240 + select, product.
 pub const SHARD_COST: usize = 619;
-/// Constraints once per circuit.
-pub const FIXED_COST: usize = 258;
+/// Constraints once per circuit: with the last run's `[fc ≠ 0]` (3), less the
+/// first entry's facility count (4: `fc` and `hp` are the constant 0 there).
+pub const FIXED_COST: usize = 257;
 
 /// Constraints of the request circuit of `shape` (checked against real
 /// counts by `circuits/tests/statement.rs`).
@@ -116,6 +123,12 @@ pub struct RequestVars {
     pub is_home: Vec<(FpVar<Fr>, FpVar<Fr>)>,
     /// Per entry: `[tier = 1]` and the inverse hint of `tier − 1`.
     pub is_tier1: Vec<(FpVar<Fr>, FpVar<Fr>)>,
+    /// Per entry, then once at the end: `[fc ≠ 0]` for the facility run that
+    /// a run start there would close (the last one: the final run), and its
+    /// inverse hint (`None` where `fc` is the constant 0, before any entry).
+    pub run_nonzero: Vec<(FpVar<Fr>, Option<FpVar<Fr>>)>,
+    /// Per entry: `r·hp·[fc ≠ 0]`, the count a run start there adds.
+    pub run_counted: Vec<FpVar<Fr>>,
 }
 
 impl ConstraintSynthesizer<Fr> for RequestCircuit {
@@ -137,6 +150,27 @@ fn is_zero(
     x.mul_equals(&inv, &(FpVar::one() - &flag))?;
     x.mul_equals(&flag, &FpVar::zero())?;
     Ok((flag, inv))
+}
+
+/// `[x ≠ 0]` with its inverse hint pinned: `nz = x·inv`, `x·(1 − nz) = 0`,
+/// `inv·(1 − nz) = 0` (3 constraints). For `x ≠ 0` the second forces `nz = 1`
+/// and the first `inv = 1/x`; for `x = 0` the first gives `nz = 0` and the
+/// third `inv = 0`. So `nz` is boolean and no witness is free. Returns
+/// `(nz, inv)`; a constant `x` costs nothing (no hint).
+pub fn is_nonzero(
+    cs: &ConstraintSystemRef<Fr>,
+    x: &FpVar<Fr>,
+) -> Result<(FpVar<Fr>, Option<FpVar<Fr>>), SynthesisError> {
+    if let FpVar::Constant(c) = x {
+        return Ok((FpVar::constant(Fr::from(!c.is_zero() as u64)), None));
+    }
+    let v = x.value().unwrap_or_default();
+    let inv = FpVar::new_witness(cs.clone(), || Ok(v.inverse().unwrap_or_default()))?;
+    let nz = x * &inv;
+    let not = FpVar::one() - &nz;
+    x.mul_equals(&not, &FpVar::zero())?;
+    inv.mul_equals(&not, &FpVar::zero())?;
+    Ok((nz, Some(inv)))
 }
 
 /// Synthesizes the circuit and returns the variables tests aim at.
@@ -238,6 +272,13 @@ pub fn synthesize(
             rf.mul_equals(&k, &FpVar::zero())?;
             let rhp = &rf * &hp;
             rhp.mul_equals(&(&p_k + Fr::from(1u64) - &p_kk), &FpVar::zero())?;
+            // The facility count: a run start closes the previous run, which
+            // counts if it holds a ledger chip (`fc` is still its sum here).
+            let (nz, nz_inv) = is_nonzero(&cs, &fc)?;
+            let counted = &rhp * &nz;
+            runs += &counted;
+            vars.run_nonzero.push((nz, nz_inv));
+            vars.run_counted.push(counted);
             // Country runs.
             (&rf - &crf).mul_equals(&(&country - &p_country), &FpVar::zero())?;
             let crhp = &crf * &hp;
@@ -276,7 +317,6 @@ pub fn synthesize(
             p_kk = &p_kk + &uf * (&kk - &p_kk);
             p_country = &p_country + &uf * (&country - &p_country);
             hp = &hp + &uf - &uhp;
-            runs += &rf;
             total_chips += &ucount;
             total_tpp += &utpp;
 
@@ -310,7 +350,10 @@ pub fn synthesize(
     hp.mul_equals(&(&p_k + Fr::from(1u64) - &p_kk), &FpVar::zero())?;
     product.enforce_equal(&ledger_product)?;
     digest.enforce_equal(&shards_digest)?;
-    runs.enforce_equal(&facilities)?;
+    // The last run, closed by no run start (`fc = 0` if no entry is used).
+    let (nz, nz_inv) = is_nonzero(&cs, &fc)?;
+    (runs + &nz).enforce_equal(&facilities)?;
+    vars.run_nonzero.push((nz, nz_inv));
 
     // Distribution, against the final total.
     let bp = Fr::from(BP);

@@ -3,9 +3,9 @@
 //! *"The shards of the inventory `C` of importer `X` for epoch `e`, whose
 //! output commitments chain to `shards_digest`, multiply to the ledger
 //! product `P` (so every ledger chip is located exactly once), name
-//! `facilities` distinct facilities, each attested in complete chunk runs, and
-//! over those located ledger chips the agency's rules hold; in answer to the
-//! agency's `nonce`."* Public inputs, in order ([`RequestStatement::public_inputs`]):
+//! `facilities` distinct facilities holding at least one ledger chip, each
+//! attested in complete chunk runs, and over those located ledger chips the
+//! agency's rules hold; in answer to the agency's `nonce`."* Public inputs, in order ([`RequestStatement::public_inputs`]):
 //! `X`, `e`, `C`, `shards_digest`, `P`, `nonce`, the nine rule parameters of
 //! [`Rules`], and `facilities`.
 //!
@@ -17,6 +17,13 @@
 //! `0, 1, …, K − 1` exactly. Along the walk it keeps per-facility and
 //! per-country running sums and checks each rule at every entry (sums only
 //! grow, so the last check of a run is the binding one).
+//!
+//! ## The facility count
+//! `facilities` counts the facility runs whose summed ledger count is not 0:
+//! the importer chooses which chunks it presents, and a facility holding none
+//! of its ledger chips (or only chips outside the ledger) must not raise the
+//! count the access policy reads. At a run's end the walk adds
+//! `[run_count ≠ 0]`; [`ledger_facilities`] is the same count for a witness.
 //!
 //! ## Rules (all public inputs, versioned by the agency)
 //! * cluster cap: every facility's ledger chips `≤ facility_cap_chips` and
@@ -168,7 +175,8 @@ pub struct RequestStatement {
     pub nonce: Fr,
     /// The rules.
     pub rules: Rules,
-    /// Distinct facilities attested (an output the policy reads).
+    /// Distinct facilities attested that hold at least one ledger chip (an
+    /// output the policy reads).
     pub facilities: u64,
 }
 
@@ -257,10 +265,38 @@ fn to_u128(x: &Fr) -> Option<u128> {
     })
 }
 
+/// The facility count of a witness, as the request proof computes it: the
+/// facility runs (consecutive used entries of one `(country, facility)`) whose
+/// ledger counts sum to more than 0. Assumes the walk's order (see
+/// [`check_native`], which refuses any other).
+pub fn ledger_facilities(w: &RequestWitness) -> u64 {
+    let mut n = 0;
+    let mut run: Option<((u64, u64), u64)> = None;
+    for e in w.shards.iter().flat_map(|s| s.entries.iter()) {
+        if !e.used {
+            continue;
+        }
+        let fac = (e.country, e.facility_index);
+        match &mut run {
+            Some((f, c)) if *f == fac => *c += e.count,
+            _ => {
+                if let Some((_, c)) = run {
+                    n += u64::from(c > 0);
+                }
+                run = Some((fac, e.count));
+            }
+        }
+    }
+    if let Some((_, c)) = run {
+        n += u64::from(c > 0);
+    }
+    n
+}
+
 /// Totals of a walk, as the request proof computes them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Totals {
-    /// Distinct facilities.
+    /// Distinct facilities holding at least one ledger chip.
     pub facilities: u64,
     /// Ledger chips.
     pub chips: u64,
@@ -357,6 +393,8 @@ pub fn check_native(
         };
         if new_facility {
             if let Some(p) = prev {
+                // The previous run ends: it counts if it holds a ledger chip.
+                t.facilities += u64::from(fac_chips > 0);
                 if p.chunk + 1 != p.chunks {
                     return rule(
                         "chunks",
@@ -373,7 +411,6 @@ pub fn check_native(
                     format!("entry {i}: a facility starts at chunk {}", e.chunk),
                 );
             }
-            t.facilities += 1;
             fac_chips = 0;
             fac_tpp = 0;
         } else if let Some(p) = prev {
@@ -431,6 +468,7 @@ pub fn check_native(
         prev = Some(e);
     }
     if let Some(p) = prev {
+        t.facilities += u64::from(fac_chips > 0);
         if p.chunk + 1 != p.chunks {
             return rule(
                 "chunks",
@@ -489,7 +527,7 @@ pub fn check_native(
         return rule(
             "facilities",
             format!(
-                "{} distinct facilities, the statement says {}",
+                "{} distinct facilities hold ledger chips, the statement says {}",
                 t.facilities, st.facilities
             ),
         );

@@ -12,7 +12,9 @@ use crate::encoding::{encode_country, encode_label};
 use crate::ledger::{
     challenges, chip_ident, encode_serial, Ledger, LedgerFile, LedgerRecordJson, LEDGER_VERSION,
 };
-use crate::registry::{AuditorJson, ChipModelJson, FacilityJson, Registry, RegistryFile};
+use crate::registry::{
+    AuditorJson, ChipModelJson, FacilityJson, ImporterJson, Registry, RegistryFile,
+};
 use crate::request::{
     shards_digest, RequestShape, RequestStatement, RequestWitness, Rules, ShardOpening,
 };
@@ -71,6 +73,10 @@ pub fn registry(auditor_keys: &[SecretKey]) -> Registry {
         default_tier: 2,
         evaluators: vec![],
         eval_suites: vec![],
+        importers: vec![
+            ImporterJson::new(IMPORTER, "FR"),
+            ImporterJson::new(OTHER, "DE"),
+        ],
     };
     Registry::from_file(file).expect("fixture registry is valid")
 }
@@ -369,12 +375,7 @@ impl Fleet {
             ShardOpening::padding(request_shape.entries),
         );
         let request_witness = RequestWitness { shards: openings };
-        let facilities = {
-            let mut ids: Vec<usize> = plan.shards.iter().flatten().map(|c| c.facility).collect();
-            ids.sort();
-            ids.dedup();
-            ids.len() as u64
-        };
+        let facilities = crate::request::ledger_facilities(&request_witness);
         let request = RequestStatement {
             importer,
             epoch: EPOCH,

@@ -29,13 +29,17 @@ pub enum AgencyCmd {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Issue a request to an importer: a fresh nonce and the rules to prove.
+    /// Issue a request to an importer: a fresh nonce and the rules to prove
+    /// (the home country is the registry's for the importer).
     Request {
+        /// The registry: names the importer's home country.
+        #[arg(long)]
+        registry: PathBuf,
         #[arg(long)]
         importer: String,
         #[arg(long)]
         epoch: u64,
-        /// Rules (JSON).
+        /// Rules (JSON; `home_country` may be left out: the registry's is used).
         #[arg(long)]
         rules: PathBuf,
         /// Request file to write (send it to the importer).
@@ -275,14 +279,19 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
             Ok(())
         }
         AgencyCmd::Request {
+            registry,
             importer,
             epoch,
             rules,
             out,
         } => {
+            let r = load_registry(&registry)?;
             encode_label(&importer)?;
-            let rules: RulesJson = read_json(&rules)?;
-            rules.to_rules()?;
+            let rules: RulesJson = zkcc_prover::agency::request_rules(
+                &r,
+                &importer,
+                read_json::<serde_json::Value>(&rules)?,
+            )?;
             let req = RequestFile {
                 version: SUBMISSION_VERSION,
                 importer,
@@ -292,8 +301,8 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
             };
             write_json(&out, &req)?;
             println!(
-                "request for {} epoch {}: nonce {}",
-                req.importer, req.epoch, req.nonce
+                "request for {} (home country {}) epoch {}: nonce {}",
+                req.importer, req.rules.home_country, req.epoch, req.nonce
             );
             Ok(())
         }

@@ -549,7 +549,8 @@ pub fn opening(out: &zkcc_circuits::shard::ShardOutput) -> ShardOpening {
 
 /// The request statement and witness from the shards' openings (in the
 /// order of `C`): the ledger product, the shards digest, the number of
-/// distinct facilities; padding slots up to the request shape.
+/// distinct facilities holding a ledger chip; padding slots up to the request
+/// shape.
 pub fn request_statement(
     importer: Fr,
     epoch: u64,
@@ -574,18 +575,10 @@ pub fn request_statement(
         ));
         product *= o.product;
     }
-    let facilities = {
-        let mut f: Vec<u64> = openings
-            .iter()
-            .flat_map(|o| o.entries.iter())
-            .filter(|e| e.used)
-            .map(|e| e.facility_index)
-            .collect();
-        f.sort_unstable();
-        f.dedup();
-        f.len() as u64
-    };
     openings.resize(shape.shards, ShardOpening::padding(shape.entries));
+    let witness = RequestWitness { shards: openings };
+    // Facilities holding a ledger chip: one with none adds nothing.
+    let facilities = zkcc_circuits::request::ledger_facilities(&witness);
     Ok((
         RequestStatement {
             importer,
@@ -597,7 +590,7 @@ pub fn request_statement(
             rules,
             facilities,
         },
-        RequestWitness { shards: openings },
+        witness,
     ))
 }
 

@@ -89,10 +89,13 @@ pub fn auditor_keys() -> Vec<SecretKey> {
         .collect()
 }
 
-/// The fixture registry with the sample policy's version.
+/// The fixture registry with the sample policy's version, listing Nobody Ltd
+/// (home country FR) among the importers.
 pub fn registry_v(policy_version: u64) -> Registry {
     let mut file = fixtures::registry(&auditor_keys()).file;
     file.policy_version = policy_version;
+    file.importers
+        .push(zkcc_circuits::registry::ImporterJson::new(NOBODY, "FR"));
     Registry::from_file(file).unwrap()
 }
 
@@ -120,7 +123,8 @@ pub fn strict_rules() -> Rules {
 
 /// The honest plan: FR-PAR-01 6 ledger chips + 1 other (two chunks),
 /// DE-FRA-02 1, US-VA-03 1, SG-JUR-04 one non-ledger chip: five chunks in
-/// two shards, four facilities, eight ledger chips.
+/// two shards, four facilities attested, three holding ledger chips (the
+/// count the request proves), eight ledger chips.
 pub fn honest_plan() -> Plan {
     Plan::new(
         registry(),
