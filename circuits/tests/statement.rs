@@ -119,7 +119,7 @@ fn matrices_are_pinned() {
         "shard-3x4"
     );
     assert_eq!(
-        request, "cc83fc98b5fc5a30e72903230aa52fcbbacc415653252dbce0d365aa58d4a1e6",
+        request, "578a8bc26e9cb4e724124876ef295f67cc4a7a30d56f8f6dc2e221149c80bb80",
         "request-3x3"
     );
 }
