@@ -281,7 +281,7 @@ fn evaluation_and_jurisdiction_through_the_cli() {
             "--deployment",
             "w/empty.json",
         ],
-        1,
+        2,
         "lists no store",
     );
 
