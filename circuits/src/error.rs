@@ -132,7 +132,7 @@ pub enum ClaimError {
     #[error("the evaluation suite does not match the public suite hash")]
     SuiteMismatch,
     /// No result for an eval of the suite.
-    #[error("eval slot {slot}: no valid result for eval {eval:?} of the suite (one for this model, signed by an accredited evaluator, on the right side of the threshold, dated on or before deployment)")]
+    #[error("eval slot {slot}: no valid result for eval {eval:?} of the suite (one for this model, signed for this suite version by an accredited evaluator, on the right side of the threshold, dated within the request's window)")]
     MissingEval {
         /// The eval's position in the suite.
         slot: usize,
@@ -167,6 +167,31 @@ pub enum ClaimError {
         /// The public deployment date (YYYYMMDD).
         deployment: u64,
     },
+    /// A result is dated before the not-before date (too old).
+    #[error("eval slot {slot}: result dated {date}, before the not-before date {not_before}")]
+    BeforeNotBefore {
+        /// The offending eval slot.
+        slot: usize,
+        /// The result's date (YYYYMMDD).
+        date: u64,
+        /// The public not-before date (YYYYMMDD).
+        not_before: u64,
+    },
+    /// A result is signed for another suite (or another version of it).
+    #[error("eval slot {slot}: the result is signed for suite {suite} v{version}, not the suite of the statement")]
+    ResultForAnotherSuite {
+        /// The offending eval slot.
+        slot: usize,
+        /// The suite the result names.
+        suite: String,
+        /// The version it names.
+        version: u64,
+    },
+    /// A deployment attestation lists no store: nothing would be proven.
+    #[error(
+        "the deployment attestation lists no store: a deployment without stores proves nothing"
+    )]
+    NoStores,
     /// A store's facility is in a country above the allowed tier.
     #[error("store slot {slot}: the facility's country is of tier {tier}, above the allowed tier {max_tier}")]
     DisallowedCountry {

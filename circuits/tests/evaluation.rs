@@ -5,7 +5,7 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, Variable};
 use sha2::{Digest, Sha256};
 use zkcc_circuits::error::ClaimError;
 use zkcc_circuits::evaluation::constraints::{self as ec, EvaluationCircuit};
-use zkcc_circuits::evaluation::fixtures::{EvalFixture, DEPLOYMENT, EVALS};
+use zkcc_circuits::evaluation::fixtures::{EvalFixture, DEPLOYMENT, EVALS, NOT_BEFORE, WINDOW};
 use zkcc_circuits::evaluation::{
     self, assemble, check_native, EvaluationStatement, EvaluationWitness,
 };
@@ -100,8 +100,8 @@ fn costs_are_pinned_and_the_formula_holds() {
     );
     assert_eq!(digest, PINNED_MATRICES, "update the pin and the keys");
 }
-const PINNED_CONSTRAINTS: usize = 25_690;
-const PINNED_MATRICES: &str = "26ccfaccaf7bd876129423ec4d130f27afe1a0bbf5746a5d9e7b9b091b0c3fd9";
+const PINNED_CONSTRAINTS: usize = 25_870;
+const PINNED_MATRICES: &str = "01d7bec181224891f8d00b3a178c2848892632a8b06a4c5ce7b5dbe3010fafd0";
 
 // ---------------------------------------------------------------------------
 // Tampering, one change each.
@@ -115,14 +115,7 @@ fn a_missing_eval_fails() {
         .map(|&i| f.signed(0, &f.digest, i, EVALS[i].3, 20261101))
         .collect();
     assert_eq!(
-        assemble(
-            &f.registry,
-            &f.suite,
-            &f.digest,
-            f.blinding,
-            DEPLOYMENT,
-            &only
-        ),
+        assemble(&f.registry, &f.suite, &f.digest, f.blinding, WINDOW, &only),
         Err(ClaimError::MissingEval {
             slot: 1,
             eval: "BIO-UPLIFT".into()
@@ -214,6 +207,130 @@ fn a_result_dated_one_day_after_deployment_fails() {
 }
 
 #[test]
+fn a_result_dated_one_day_before_the_not_before_date_fails() {
+    let f = fixture();
+    let mut w = f.witness.clone();
+    // 2025-11-30, the day before NOT_BEFORE (2025-12-01).
+    w.results[1] = f.result(
+        &f.evaluators[0],
+        0,
+        &f.digest,
+        f.suite.evals[1].id,
+        150,
+        20251130,
+    );
+    rejected(
+        &f,
+        &w,
+        ClaimError::BeforeNotBefore {
+            slot: 1,
+            date: 20251130,
+            not_before: NOT_BEFORE,
+        },
+    );
+    // Assembling skips it and says why.
+    let mut signed: Vec<_> = (0..N)
+        .map(|i| f.signed(0, &f.digest, i, EVALS[i].3, 20261101))
+        .collect();
+    signed[1] = f.signed(0, &f.digest, 1, 150, 20251130);
+    assert_eq!(
+        assemble(
+            &f.registry,
+            &f.suite,
+            &f.digest,
+            f.blinding,
+            WINDOW,
+            &signed
+        ),
+        Err(ClaimError::BeforeNotBefore {
+            slot: 1,
+            date: 20251130,
+            not_before: NOT_BEFORE,
+        })
+    );
+    // On the day itself it holds.
+    w.results[1] = f.result(
+        &f.evaluators[0],
+        0,
+        &f.digest,
+        f.suite.evals[1].id,
+        150,
+        NOT_BEFORE,
+    );
+    check_native(N, &f.statement_for(&w), &w).unwrap();
+    assert!(sat(&f.statement_for(&w), &w));
+}
+
+/// A result signed for version 2 of the suite (same eval ids, thresholds
+/// and directions: only the version differs) does not serve version 1,
+/// and the other way round.
+#[test]
+fn a_result_signed_for_another_suite_version_fails() {
+    let f = fixture();
+    let v2 = evaluation::Suite {
+        version: 2,
+        ..f.suite.clone()
+    };
+    let signed_v2 = evaluation::SignedResultJson::sign(
+        &f.evaluators[0],
+        "EVAL-0",
+        &v2,
+        &f.digest,
+        EVALS[0].0,
+        EVALS[0].3,
+        20261101,
+    )
+    .unwrap();
+    // In the witness: the signature does not verify on the statement's suite.
+    let (_, eval_id, _, signature) = signed_v2.decode().unwrap();
+    let mut w = f.witness.clone();
+    w.results[0] = evaluation::EvalResult {
+        eval_id,
+        score: signed_v2.score,
+        date: signed_v2.date,
+        evaluator: f.registry.evaluators[0],
+        evaluator_path: f.registry.evaluator_tree.path(0),
+        signature,
+    };
+    let st = f.statement_for(&w);
+    assert!(matches!(
+        check_native(N, &st, &w),
+        Err(ClaimError::BadSignature { slot: 0, .. })
+    ));
+    assert!(!sat(&st, &w));
+    // Assembling names the version.
+    let mut signed: Vec<_> = (0..N)
+        .map(|i| f.signed(0, &f.digest, i, EVALS[i].3, 20261101))
+        .collect();
+    signed[0] = signed_v2.clone();
+    assert_eq!(
+        assemble(
+            &f.registry,
+            &f.suite,
+            &f.digest,
+            f.blinding,
+            WINDOW,
+            &signed
+        ),
+        Err(ClaimError::ResultForAnotherSuite {
+            slot: 0,
+            suite: "FRONTIER-2026".into(),
+            version: 2,
+        })
+    );
+    // The same signature, in a witness for suite v2 (the prover claims the
+    // statement of v2): the other slots' v1 results fail instead.
+    let mut w2 = w.clone();
+    w2.suite = v2;
+    let st2 = f.statement_for(&w2);
+    assert!(matches!(
+        check_native(N, &st2, &w2),
+        Err(ClaimError::BadSignature { slot: 1, .. })
+    ));
+    assert!(!sat(&st2, &w2));
+}
+
+#[test]
 fn a_signature_by_an_unaccredited_evaluator_fails() {
     let f = fixture();
     let mut w = f.witness.clone();
@@ -230,6 +347,7 @@ fn a_signature_by_an_unaccredited_evaluator_fails() {
     let signed = zkcc_circuits::evaluation::SignedResultJson::sign(
         &f.unaccredited,
         "EVAL-1",
+        &f.suite,
         &f.digest,
         EVALS[2].0,
         9_600,
@@ -241,14 +359,7 @@ fn a_signature_by_an_unaccredited_evaluator_fails() {
         .collect();
     all.push(signed);
     assert!(matches!(
-        assemble(
-            &f.registry,
-            &f.suite,
-            &f.digest,
-            f.blinding,
-            DEPLOYMENT,
-            &all
-        ),
+        assemble(&f.registry, &f.suite, &f.digest, f.blinding, WINDOW, &all),
         Err(ClaimError::EvaluatorNotAccredited { slot: 2 })
     ));
 }
@@ -431,6 +542,27 @@ fn a_late_result_fails_only_at_the_date_range_check() {
     let (snap, vars) = snap(&f.statement_for(&w), &w);
     let bits = &vars.days_bits[0];
     let target = row_with(&snap, &[bv(&bits[0]), bv(&bits[31]), fp(&vars.dates[0])]);
+    assert_eq!(snap.failing_rows(&[]), vec![target]);
+}
+
+/// A result dated the day before the not-before date: only the
+/// recomposition of `date − not_before` fails (without it the statement
+/// would hold).
+#[test]
+fn an_old_result_fails_only_at_the_not_before_range_check() {
+    let f = fixture();
+    let mut w = f.witness.clone();
+    w.results[2] = f.result(
+        &f.evaluators[1],
+        1,
+        &f.digest,
+        f.suite.evals[2].id,
+        9_500,
+        20251130,
+    );
+    let (snap, vars) = snap(&f.statement_for(&w), &w);
+    let bits = &vars.age_bits[2];
+    let target = row_with(&snap, &[bv(&bits[0]), bv(&bits[31]), fp(&vars.dates[2])]);
     assert_eq!(snap.failing_rows(&[]), vec![target]);
 }
 

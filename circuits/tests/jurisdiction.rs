@@ -38,7 +38,7 @@ fn with(edit: impl FnOnce(&mut Deployment)) -> Deployment {
 
 #[test]
 fn honest_deployments_pass_both_at_every_fill() {
-    for n in 0..=CAPACITY {
+    for n in 1..=CAPACITY {
         let d = with(|d| {
             d.stores.push(Store {
                 id: "LOGS-2".into(),
@@ -94,8 +94,8 @@ fn costs_are_pinned_and_the_formula_holds() {
     );
     assert_eq!(digest, PINNED_MATRICES, "update the pin and the keys");
 }
-const PINNED_CONSTRAINTS: usize = 17_315;
-const PINNED_MATRICES: &str = "e2db67456153dd3e60d964bae3b5c6c267cd9e0fbfdde94ed3a5d70a48325a72";
+const PINNED_CONSTRAINTS: usize = 17_343;
+const PINNED_MATRICES: &str = "78a3dc8909a2919de7c069e8f05f7174bb7339bfcb4894b745355351ff85ce39";
 
 // ---------------------------------------------------------------------------
 // Tampering, one change each.
@@ -127,6 +127,40 @@ fn a_store_attested_for_another_epoch_or_deployment_fails() {
         &with(|d| d.signed_id = "CHAT-US-2".into()),
         ClaimError::WrongDeployment,
     );
+}
+
+/// A deployment with no store, its empty list honestly attested: "every
+/// store is in an allowed jurisdiction" would hold of nothing. Refused
+/// natively, and in the circuit only by `count · count⁻¹ = 1` (the test
+/// below pins the row).
+#[test]
+fn a_deployment_without_stores_fails() {
+    rejected(&with(|d| d.stores.clear()), ClaimError::NoStores);
+}
+
+/// An attestation the auditor made for another operator's deployment (same
+/// deployment id, model, epoch and stores): the operator is in the signed
+/// message, so it does not serve `X`.
+#[test]
+fn an_attestation_for_another_operator_fails() {
+    let d = with(|d| d.signed_importer = "OTHER-DC".into());
+    let (st, w) = d.build();
+    assert!(matches!(
+        check_native(CAPACITY, &st, &w),
+        Err(ClaimError::BadSignature { slot: 0, .. })
+    ));
+    assert!(!sat(&st, &w));
+    // The same attestation verifies for the operator it names: only the
+    // operator differs.
+    let other = zkcc_circuits::encoding::encode_label("OTHER-DC").unwrap();
+    let msg = jurisdiction::attestation_message(
+        other,
+        st.deployment,
+        st.model_commitment,
+        st.epoch,
+        &w.records(),
+    );
+    zkcc_circuits::eddsa::verify(&w.auditor.key, msg, &w.signature).unwrap();
 }
 
 #[test]
@@ -245,7 +279,7 @@ fn row_with(snap: &Snapshot, vars: &[Variable]) -> usize {
 
 #[test]
 fn no_unexplained_free_variables() {
-    for n in [0, 2] {
+    for n in [1, 2] {
         let (st, w) = with(|d| d.stores.truncate(n)).build();
         let (snap, _) = snap(&st, &w);
         snap.is_satisfied().unwrap();
@@ -261,6 +295,17 @@ fn a_disallowed_country_fails_only_at_the_tier_range_check() {
     let (snap, vars) = snap(&st, &w);
     let b = &vars.tier_bits[1];
     let target = row_with(&snap, &[bv(&b[0]), bv(&b[7]), fp(&vars.tiers[1])]);
+    assert_eq!(snap.failing_rows(&[]), vec![target]);
+}
+
+/// No store, the empty list honestly attested: only `count · count⁻¹ = 1`
+/// fails (without it the statement would hold).
+#[test]
+fn no_store_fails_only_at_the_count_row() {
+    let (st, w) = with(|d| d.stores.clear()).build();
+    let (snap, vars) = snap(&st, &w);
+    let inv = fp(vars.count_inverse.as_ref().unwrap());
+    let target = row_with(&snap, &[inv]);
     assert_eq!(snap.failing_rows(&[]), vec![target]);
 }
 

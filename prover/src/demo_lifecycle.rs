@@ -33,8 +33,9 @@ use zkcc_verifier::lifecycle::{
 
 /// The lifecycle demo's policy: the sample policy's two rules, and a third,
 /// `evaluated-frontier-lab`, that requires on top of the attested fleet's
-/// facts a model proven to pass `FRONTIER-2026` and a deployment of that
-/// model keeping its logs and outputs in tier 1: 20,000 chips.
+/// facts a model proven to pass `FRONTIER-2026` with results at most a year
+/// old at the decision date and a deployment of that model keeping its logs
+/// and outputs in tier 1 in the decision's epoch: 20,000 chips.
 pub const LIFECYCLE_POLICY: &str = r#"{
   "version": 2,
   "policy_version": 3,
@@ -54,14 +55,18 @@ pub const LIFECYCLE_POLICY: &str = r#"{
       "grants": { "access": "validated-end-user", "quota_chips": 100000 } },
     { "id": "evaluated-frontier-lab", "tiers": [1],
       "require": { "min_facilities": 1, "min_ledger_chips": 1, "max_facility_cap_chips": 5000,
-                   "evaluated_suite": "FRONTIER-2026", "max_deployment_tier": 1 },
+                   "evaluated_suite": "FRONTIER-2026", "max_deployment_tier": 1,
+                   "max_evaluation_age_days": 365 },
       "grants": { "access": "evaluated-frontier-lab", "quota_chips": 20000 } }
   ]
 }
 "#;
 
-/// The deployment date of the demo (YYYYMMDD).
+/// The deployment date of the demo (YYYYMMDD), also the decision date.
 pub const DEPLOYMENT_DATE: u64 = 20261201;
+/// The oldest result the demo's evaluation request accepts (YYYYMMDD): a
+/// year before deployment.
+pub const NOT_BEFORE: u64 = 20251201;
 /// Store slots of the demo's jurisdiction circuit.
 pub const STORE_SLOTS: usize = 4;
 
@@ -93,6 +98,10 @@ pub fn run(
 ) -> Result<()> {
     println!("\nAI lifecycle: model evaluation before deployment, and where prompt logs live\n");
     let suite = sample_suite();
+    let suite_enc = registry
+        .suite(SAMPLE_SUITE)
+        .ok_or_else(|| ProverError::Backend(format!("the registry has no suite {SAMPLE_SUITE}")))?
+        .clone();
     for k in evaluator_keys {
         write_json(
             &dir.join("evaluators").join(format!("{}.key.json", k.id)),
@@ -133,7 +142,7 @@ pub fn run(
     for (i, (e, score)) in suite.evals.iter().zip(scores).enumerate() {
         let k = &evaluator_keys[i % evaluator_keys.len()];
         let date = 20261103 + 7 * i as u64;
-        let r = sign_result(k, &digest, &e.id, score, date)?;
+        let r = sign_result(k, &suite_enc, &digest, &e.id, score, date)?;
         write_json(&dir.join("results").join(format!("{}.json", e.id)), &r)?;
         println!(
             "   evaluator {} signs {} = {score} ({} {}) on {date}",
@@ -175,6 +184,7 @@ pub fn run(
         importer: importer.into(),
         suite: SAMPLE_SUITE.into(),
         deployment_date: DEPLOYMENT_DATE,
+        not_before: NOT_BEFORE,
         nonce: fr_to_hex(&Fr::rand(rng)),
     };
     write_json(&dir.join("evaluation.request.json"), &ereq)?;
@@ -185,8 +195,10 @@ pub fn run(
     let eb = eb?;
     write_json(&dir.join("evaluation.json"), &eb)?;
     println!(
-        "11. lab      proves: model MC passed every eval of {} before {} (scores, evaluators, digest private): {}",
+        "11. lab      proves: model MC passed every eval of {} v{} between {} and {} (scores, evaluators, digest private): {}",
         SAMPLE_SUITE,
+        suite_enc.version,
+        NOT_BEFORE,
         DEPLOYMENT_DATE,
         secs(t_eval)
     );
@@ -258,6 +270,7 @@ pub fn run(
     );
     let policy = Policy::from_json(LIFECYCLE_POLICY)?;
     let lifecycle = LifecycleFacts {
+        decision_date: DEPLOYMENT_DATE,
         evaluations: vec![ev],
         jurisdictions: vec![jv],
     };
@@ -282,6 +295,7 @@ pub fn run(
     let mut late = results.clone();
     late[2] = sign_result(
         &evaluator_keys[0],
+        &suite_enc,
         &digest,
         &suite.evals[2].id,
         scores[2],
@@ -294,6 +308,7 @@ pub fn run(
     let mut low = results.clone();
     low[2] = sign_result(
         &evaluator_keys[1],
+        &suite_enc,
         &digest,
         &suite.evals[2].id,
         9_499,
@@ -309,7 +324,14 @@ pub fn run(
         seed: hex::encode([0x42u8; 32]),
     };
     let mut forged = results.clone();
-    forged[0] = sign_result(&rogue, &digest, &suite.evals[0].id, 100, 20261101)?;
+    forged[0] = sign_result(
+        &rogue,
+        &suite_enc,
+        &digest,
+        &suite.evals[0].id,
+        100,
+        20261101,
+    )?;
     must_fail(
         "a result signed by an unaccredited key",
         prove_evaluation(&epk, registry, &ereq, &secret, &forged, rng),
@@ -319,6 +341,7 @@ pub fn run(
     let mut wrong_model = results.clone();
     wrong_model[1] = sign_result(
         &evaluator_keys[1],
+        &suite_enc,
         &other,
         &suite.evals[1].id,
         1_500,
@@ -327,6 +350,34 @@ pub fn run(
     must_fail(
         "a result signed for another model's digest",
         prove_evaluation(&epk, registry, &ereq, &secret, &wrong_model, rng),
+    )?;
+    let mut old = results.clone();
+    old[0] = sign_result(
+        &evaluator_keys[0],
+        &suite_enc,
+        &digest,
+        &suite.evals[0].id,
+        scores[0],
+        NOT_BEFORE - 1,
+    )?;
+    must_fail(
+        "a result dated the day before the request's not-before date",
+        prove_evaluation(&epk, registry, &ereq, &secret, &old, rng),
+    )?;
+    let mut v2 = suite_enc.clone();
+    v2.version += 1;
+    let mut other_version = results.clone();
+    other_version[1] = sign_result(
+        &evaluator_keys[1],
+        &v2,
+        &digest,
+        &suite.evals[1].id,
+        scores[1],
+        20261110,
+    )?;
+    must_fail(
+        "a result signed for another version of the suite",
+        prove_evaluation(&epk, registry, &ereq, &secret, &other_version, rng),
     )?;
     let mut replay = ereq.clone();
     replay.nonce = fr_to_hex(&Fr::rand(rng));
@@ -355,6 +406,20 @@ pub fn run(
         "a store left out of the attested list",
         jurisdiction_claim(registry, &jreq, &hidden, STORE_SLOTS),
     )?;
+    let mut empty = dep.clone();
+    empty.stores.clear();
+    must_fail(
+        "an auditor asked to attest a deployment with no store",
+        attest_deployment(registry, &mut empty, auditor),
+    )?;
+    let mut borrowed = dep.clone();
+    borrowed.importer = "OTHER-DC".into();
+    attest_deployment(registry, &mut borrowed, auditor)?;
+    borrowed.importer = importer.into();
+    must_fail(
+        "an attestation made for another operator's deployment",
+        jurisdiction_claim(registry, &jreq, &borrowed, STORE_SLOTS),
+    )?;
     let mut other_mc = jreq.clone();
     other_mc.model_commitment = fr_to_hex(&Fr::rand(rng));
     must_fail(
@@ -379,9 +444,44 @@ pub fn run(
         without.decision.rule.as_deref().unwrap_or("-"),
         without.decision.quota_chips
     );
+    for (what, stale) in [
+        (
+            "the jurisdiction proof of the previous epoch",
+            LifecycleFacts {
+                jurisdictions: lifecycle
+                    .jurisdictions
+                    .iter()
+                    .map(|j| zkcc_verifier::lifecycle::VerifiedJurisdiction {
+                        epoch: j.epoch.saturating_sub(1),
+                        ..j.clone()
+                    })
+                    .collect(),
+                ..lifecycle.clone()
+            },
+        ),
+        (
+            "the same proofs judged two years later (results older than 365 days)",
+            LifecycleFacts {
+                decision_date: DEPLOYMENT_DATE + 20_000,
+                ..lifecycle.clone()
+            },
+        ),
+    ] {
+        let r = decide_with(&policy, registry, facts, &stale)?;
+        if r.decision.rule.as_deref() == Some("evaluated-frontier-lab") {
+            return Err(ProverError::Backend(format!(
+                "{what}: the lifecycle rule was met, but must not be"
+            )));
+        }
+        println!(
+            "  - {what}: rule {} ({} chips), not evaluated-frontier-lab",
+            r.decision.rule.as_deref().unwrap_or("-"),
+            r.decision.quota_chips
+        );
+    }
 
     println!("\nLifecycle report");
-    println!("  evaluation       public: registry root, suite hash, MC, deployment date, importer, nonce; private: weights digest,");
+    println!("  evaluation       public: registry root, suite hash, MC, deployment and not-before dates, importer, nonce; private: weights digest,");
     println!(
         "                   scores, dates, which evaluators signed; {}: {} constraints",
         ec.name(),

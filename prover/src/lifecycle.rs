@@ -12,7 +12,7 @@ use std::path::Path;
 use zkcc_circuits::encoding::{encode_label, fr_from_hex, fr_to_hex};
 use zkcc_circuits::evaluation::{
     self, assemble, check_date, constraints::EvaluationCircuit, digest_limbs, model_commitment,
-    parse_digest, EvaluationStatement, SignedResultJson,
+    parse_digest, DateWindow, EvaluationStatement, SignedResultJson, Suite,
 };
 use zkcc_circuits::registry::Registry;
 use zkcc_engine::prove::{assignment_of, prove_assignments, ProverKey};
@@ -70,15 +70,26 @@ fn inv(e: impl std::fmt::Display) -> ProverError {
     ProverError::Inventory(e.to_string())
 }
 
-/// Signs one result with an evaluator key file.
+/// Signs one result of an eval of `suite` (the registry's, this version of
+/// it) with an evaluator key file.
 pub fn sign_result(
     key: &AuditorKeyFile,
+    suite: &Suite,
     digest: &[u8; 32],
     eval: &str,
     score: u64,
     date: u64,
 ) -> Result<SignedResultJson> {
-    SignedResultJson::sign(&key.secret_key()?, &key.id, digest, eval, score, date).map_err(inv)
+    SignedResultJson::sign(
+        &key.secret_key()?,
+        &key.id,
+        suite,
+        digest,
+        eval,
+        score,
+        date,
+    )
+    .map_err(inv)
 }
 
 /// The statement and witness for the agency's request, checked natively.
@@ -95,24 +106,29 @@ pub fn evaluation_claim(
         )));
     }
     check_date(request.deployment_date).map_err(inv)?;
+    check_date(request.not_before).map_err(inv)?;
+    if request.not_before > request.deployment_date {
+        return Err(inv(format!(
+            "the request's not-before date {} is after its deployment date {}",
+            request.not_before, request.deployment_date
+        )));
+    }
+    let window = DateWindow {
+        not_before: request.not_before,
+        deployment: request.deployment_date,
+    };
     let suite = registry
         .suite(&request.suite)
         .ok_or_else(|| inv(format!("the registry has no suite {:?}", request.suite)))?;
     let digest = parse_digest(&secret.model_digest).map_err(inv)?;
     let blinding = fr_from_hex(&secret.blinding)?;
-    let w = assemble(
-        registry,
-        suite,
-        &digest,
-        blinding,
-        request.deployment_date,
-        results,
-    )?;
+    let w = assemble(registry, suite, &digest, blinding, window, results)?;
     let st = EvaluationStatement {
         registry_root: registry.root,
         suite_hash: evaluation::suite_hash(suite),
         model_commitment: fr_from_hex(&secret.commitment)?,
         deployment_date: request.deployment_date,
+        not_before: request.not_before,
         importer: encode_label(&request.importer)?,
         nonce: fr_from_hex(&request.nonce)?,
     };
@@ -226,7 +242,9 @@ fn store_records(
         .collect()
 }
 
-/// The auditor signs the deployment's store list for its epoch.
+/// The auditor signs the operator's deployment's store list for its epoch.
+/// It refuses a list without stores: an attestation of nothing would let
+/// "every store is in an allowed jurisdiction" hold of nothing.
 pub fn attest_deployment(
     registry: &Registry,
     d: &mut DeploymentFile,
@@ -235,11 +253,18 @@ pub fn attest_deployment(
     if registry.auditor_index(&key.id).is_none() {
         return Err(inv(format!("auditor {} is not in the registry", key.id)));
     }
+    if d.stores.is_empty() {
+        return Err(inv(format!(
+            "deployment {} lists no store: an auditor attests no empty deployment",
+            d.deployment
+        )));
+    }
     let records: Vec<_> = store_records(registry, d)?
         .into_iter()
         .map(|(_, r)| r)
         .collect();
     let msg = zkcc_circuits::jurisdiction::attestation_message(
+        encode_label(&d.importer)?,
         encode_label(&d.deployment)?,
         fr_from_hex(&d.model_commitment)?,
         d.epoch,

@@ -91,6 +91,10 @@ fn evaluation_and_jurisdiction_through_the_cli() {
             "sign",
             "--key",
             key,
+            "--registry",
+            "w/registry.json",
+            "--suite",
+            "FRONTIER-2026",
             "--eval",
             eval,
             "--score",
@@ -117,6 +121,14 @@ fn evaluation_and_jurisdiction_through_the_cli() {
         "w/late.json",
         false,
     );
+    sign(
+        b,
+        "REFUSAL-HARMFUL",
+        "9600",
+        "20251130",
+        "w/old.json",
+        false,
+    );
 
     // Setup, the agency's request, the proof, the verification.
     ok(d, &["setup", "--circuit", "evaluation-3", "--out", "keys"]);
@@ -133,6 +145,8 @@ fn evaluation_and_jurisdiction_through_the_cli() {
             "FRONTIER-2026",
             "--deployment-date",
             "20261201",
+            "--not-before",
+            "20251201",
             "--out",
             "w/ereq.json",
         ],
@@ -194,6 +208,28 @@ fn evaluation_and_jurisdiction_through_the_cli() {
         "after the deployment date",
     );
     assert!(!d.join("w/eval2.json").exists());
+    // Nor the one dated before the request's not-before date.
+    fails(
+        d,
+        &[
+            "prove",
+            "evaluation",
+            "--registry",
+            "w/registry.json",
+            "--secret",
+            "w/model.secret.json",
+            "--request",
+            "w/ereq.json",
+            "--out",
+            "w/eval2.json",
+            "w/r1.json",
+            "w/r2.json",
+            "w/old.json",
+        ],
+        1,
+        "before the not-before date 20251201",
+    );
+    assert!(!d.join("w/eval2.json").exists());
     ok(
         d,
         &[
@@ -207,6 +243,8 @@ fn evaluation_and_jurisdiction_through_the_cli() {
             "FRONTIER-2026",
             "--deployment-date",
             "20261201",
+            "--not-before",
+            "20251201",
             "--out",
             "w/ereq2.json",
         ],
@@ -224,6 +262,27 @@ fn evaluation_and_jurisdiction_through_the_cli() {
         ],
         1,
         "nonce",
+    );
+
+    // An auditor attests no deployment without stores.
+    let empty = serde_json::json!({
+        "version": 1, "importer": "ACME-DC", "deployment": "CHAT-EU-0",
+        "model_commitment": mc, "epoch": 202611, "stores": [] });
+    std::fs::write(d.join("w/empty.json"), empty.to_string()).unwrap();
+    fails(
+        d,
+        &[
+            "auditor",
+            "attest-deployment",
+            "--key",
+            "w/auditors/AUDIT-EU-01.key.json",
+            "--registry",
+            "w/registry.json",
+            "--deployment",
+            "w/empty.json",
+        ],
+        2,
+        "lists no store",
     );
 
     // The deployment: the auditor attests its stores; the lab proves; the agency verifies.

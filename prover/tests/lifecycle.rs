@@ -41,14 +41,17 @@ fn commit_sign_prove_verify_and_every_mismatch_is_rejected() {
     let secret = commit_model("ACME-DC", &digest, &mut rng).unwrap();
 
     // The evaluators sign.
-    let results: Vec<_> = (0..N)
-        .map(|i| sign_result(&keys_[i % 2], &digest, EVALS[i].0, EVALS[i].3, 20261110).unwrap())
-        .collect();
+    let suite = reg.suite(SUITE).unwrap().clone();
+    let sign = |k: usize, s: &zkcc_circuits::evaluation::Suite, i: usize, date: u64| {
+        sign_result(&keys_[k], s, &digest, EVALS[i].0, EVALS[i].3, date).unwrap()
+    };
+    let results: Vec<_> = (0..N).map(|i| sign(i % 2, &suite, i, 20261110)).collect();
     let request = EvaluationRequest {
         version: LIFECYCLE_VERSION,
         importer: "ACME-DC".into(),
         suite: SUITE.into(),
         deployment_date: 20261201,
+        not_before: 20251201,
         nonce: fr_to_hex(&zkcc_circuits::Fr::from(0x1234u64)),
     };
 
@@ -94,6 +97,13 @@ fn commit_sign_prove_verify_and_every_mismatch_is_rejected() {
         },
         "deployment_date",
     );
+    reject(
+        &EvaluationRequest {
+            not_before: 20261001,
+            ..request.clone()
+        },
+        "not_before",
+    );
     // A registry with another suite version.
     let mut file = reg.file.clone();
     file.eval_suites[0].version = 2;
@@ -128,9 +138,7 @@ fn commit_sign_prove_verify_and_every_mismatch_is_rejected() {
     ));
 
     // The prover refuses before proving: a result after deployment, a missing eval.
-    let late: Vec<_> = (0..N)
-        .map(|i| sign_result(&keys_[0], &digest, EVALS[i].0, EVALS[i].3, 20261202).unwrap())
-        .collect();
+    let late: Vec<_> = (0..N).map(|i| sign(0, &suite, i, 20261202)).collect();
     assert!(matches!(
         prove_evaluation(&pk, &reg, &request, &secret, &late, &mut rng),
         Err(ProverError::Claim(ClaimError::AfterDeployment {
@@ -141,6 +149,30 @@ fn commit_sign_prove_verify_and_every_mismatch_is_rejected() {
     assert!(matches!(
         prove_evaluation(&pk, &reg, &request, &secret, &results[..1], &mut rng),
         Err(ProverError::Claim(ClaimError::MissingEval { slot: 1, .. }))
+    ));
+    // A result older than the request's not-before date; one signed for
+    // version 2 of the suite.
+    let old = vec![results[0].clone(), sign(1, &suite, 1, 20251130)];
+    assert!(matches!(
+        prove_evaluation(&pk, &reg, &request, &secret, &old, &mut rng),
+        Err(ProverError::Claim(ClaimError::BeforeNotBefore {
+            slot: 1,
+            date: 20251130,
+            not_before: 20251201
+        }))
+    ));
+    let v2 = zkcc_circuits::evaluation::Suite {
+        version: 2,
+        ..suite.clone()
+    };
+    let other_version = vec![sign(0, &v2, 0, 20261110), results[1].clone()];
+    assert!(matches!(
+        prove_evaluation(&pk, &reg, &request, &secret, &other_version, &mut rng),
+        Err(ProverError::Claim(ClaimError::ResultForAnotherSuite {
+            slot: 0,
+            version: 2,
+            ..
+        }))
     ));
 }
 
@@ -279,5 +311,24 @@ fn attest_prove_verify_a_deployment_and_every_mismatch_is_rejected() {
     assert!(matches!(
         jurisdiction_claim(&reg, &request, &moved, 3),
         Err(ProverError::Claim(ClaimError::BadSignature { .. }))
+    ));
+    // An attestation the auditor made for another operator's deployment.
+    let mut borrowed = d.clone();
+    borrowed.importer = "OTHER-DC".into();
+    attest_deployment(&reg, &mut borrowed, &auditor).unwrap();
+    borrowed.importer = "ACME-DC".into();
+    assert!(matches!(
+        jurisdiction_claim(&reg, &request, &borrowed, 3),
+        Err(ProverError::Claim(ClaimError::BadSignature { slot: 0, .. }))
+    ));
+    // The auditor attests no deployment without stores; the stores
+    // dropped under another list's attestation are refused as no store.
+    let mut empty = d.clone();
+    empty.stores.clear();
+    let e = attest_deployment(&reg, &mut empty, &auditor).unwrap_err();
+    assert!(e.to_string().contains("lists no store"), "{e}");
+    assert!(matches!(
+        jurisdiction_claim(&reg, &request, &empty, 3),
+        Err(ProverError::Claim(ClaimError::NoStores))
     ));
 }

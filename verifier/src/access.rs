@@ -29,6 +29,19 @@
 //! first listed on a tie), capped by the tier's `max_quota_chips` (a tier
 //! without limits gets 0). No met rule, or a quota of 0, is a denial.
 //!
+//! **No stale lifecycle claims.** The AI lifecycle claims handed to
+//! [`decide_with`] ([`LifecycleFacts`]) count only while current:
+//! * a jurisdiction claim only for the decision's epoch (the submission's,
+//!   that is the request's): a deployment audited in an earlier epoch proves
+//!   nothing about this one;
+//! * an evaluation only for the suite *version* the registry lists now (a
+//!   new version — a changed threshold — needs new results), and only inside
+//!   the rule's window: a rule that requires `evaluated_suite` (or
+//!   `max_deployment_tier`) must set `max_evaluation_age_days`, and an
+//!   evaluation counts only if its proven not-before date (every result is
+//!   dated on or after it) is at most that many days before the decision
+//!   date ([`LifecycleFacts::decision_date`], the day the agency decides).
+//!
 //! **Nothing for nothing.** A rule must require at least one facility and
 //! at least one ledger chip ([`Policy::validate`] refuses one that does not):
 //! an empty inventory over an empty ledger ("Nobody Ltd") proves every rule
@@ -161,15 +174,26 @@ pub struct Requirements {
     /// AI lifecycle: a deployment of such an evaluated model (the
     /// jurisdiction claim names the evaluation's model commitment) whose
     /// every prompt-log and output store is proven in a country of tier at
-    /// most this, encrypted at rest.
+    /// most this, encrypted at rest, in the decision's epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_deployment_tier: Option<u64>,
+    /// AI lifecycle: how old, in days at the decision date, an evaluation's
+    /// results may be (its proven not-before date at most this many days
+    /// before [`LifecycleFacts::decision_date`]). Mandatory with either
+    /// lifecycle requirement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_evaluation_age_days: Option<u64>,
 }
 
 /// Verified AI lifecycle claims handed to a decision beside the submission.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LifecycleFacts {
+    /// The decision date, `YYYYMMDD` (the day the agency decides): what an
+    /// evaluation's age is measured from. Without a valid date no
+    /// evaluation counts.
+    #[serde(default)]
+    pub decision_date: u64,
     /// Verified model-evaluation claims.
     #[serde(default)]
     pub evaluations: Vec<crate::lifecycle::VerifiedEvaluation>,
@@ -253,6 +277,15 @@ impl Policy {
                     return bad(format!("rule {}: {n} exceeds {BP} basis points", r.id));
                 }
             }
+            if (q.evaluated_suite.is_some() || q.max_deployment_tier.is_some())
+                && q.max_evaluation_age_days.is_none()
+            {
+                return bad(format!(
+                    "rule {}: requires a lifecycle claim without max_evaluation_age_days \
+                     (how old an evaluation's results may be at the decision date)",
+                    r.id
+                ));
+            }
             if r.grants.access.is_empty() || r.grants.access == "none" {
                 return bad(format!(
                     "rule {}: grants access {:?}, which names no access (\"none\" is the denial)",
@@ -289,9 +322,29 @@ impl Requirements {
         self.check_with(f, &LifecycleFacts::default())
     }
 
+    /// Whether evaluation `e` is inside this rule's window at `decision_date`:
+    /// its not-before date at most `max_evaluation_age_days` days before the
+    /// decision date (no window, or an invalid date: not inside).
+    fn fresh(&self, e: &crate::lifecycle::VerifiedEvaluation, decision_date: u64) -> bool {
+        let days = zkcc_circuits::evaluation::day_number;
+        match (
+            self.max_evaluation_age_days,
+            days(decision_date),
+            days(e.not_before),
+        ) {
+            (Some(age), Ok(today), Ok(nb)) => {
+                e.not_before <= e.deployment_date && nb.saturating_add(age) >= today
+            }
+            _ => false,
+        }
+    }
+
     /// Each requirement, checked against the submission's facts and the
-    /// importer's verified lifecycle claims (only those naming the
-    /// submission's importer count).
+    /// importer's verified lifecycle claims. Only those naming the
+    /// submission's importer count; of those, an evaluation only inside the
+    /// rule's window ([`Requirements::max_evaluation_age_days`] before
+    /// [`LifecycleFacts::decision_date`]), a jurisdiction only for the
+    /// submission's epoch.
     pub fn check_with(&self, f: &VerifiedSubmission, l: &LifecycleFacts) -> Vec<(bool, String)> {
         let mut out = self.check_fleet(f);
         let evaluated: Vec<&crate::lifecycle::VerifiedEvaluation> = l
@@ -299,22 +352,32 @@ impl Requirements {
             .iter()
             .filter(|e| e.importer == f.importer)
             .filter(|e| self.evaluated_suite.as_ref().is_none_or(|s| &e.suite == s))
+            .filter(|e| self.fresh(e, l.decision_date))
             .collect();
+        let window = format!(
+            "results at most {} days old on {}",
+            self.max_evaluation_age_days.unwrap_or(0),
+            l.decision_date
+        );
         if let Some(s) = &self.evaluated_suite {
             out.push(match evaluated.first() {
                 Some(e) => (
                     true,
                     format!(
-                        "model {} passed suite {s} v{} before {}",
-                        e.model_commitment, e.suite_version, e.deployment_date
+                        "model {} passed suite {s} v{} with results dated {} to {} ({window})",
+                        e.model_commitment, e.suite_version, e.not_before, e.deployment_date
                     ),
                 ),
-                None => (false, format!("no model proven to pass suite {s}")),
+                None => (
+                    false,
+                    format!("no model proven to pass suite {s} with {window}"),
+                ),
             });
         }
         if let Some(t) = self.max_deployment_tier {
             let found = l.jurisdictions.iter().find(|j| {
                 j.importer == f.importer
+                    && j.epoch == f.epoch
                     && j.max_tier <= t
                     && evaluated
                         .iter()
@@ -331,7 +394,8 @@ impl Requirements {
                 None => (
                     false,
                     format!(
-                        "no deployment of an evaluated model proven to keep its stores in tier ≤ {t}"
+                        "no deployment of an evaluated model proven to keep its stores in tier ≤ {t} in epoch {}",
+                        f.epoch
                     ),
                 ),
             });
@@ -552,8 +616,8 @@ impl Report {
         if let Some(l) = &self.lifecycle {
             for e in &l.evaluations {
                 s += &format!(
-                    "proven (evaluation): model {} of {} passed suite {} v{} ({} evals), every result signed by an accredited evaluator on or before {}\n",
-                    e.model_commitment, e.importer, e.suite, e.suite_version, e.evals, e.deployment_date
+                    "proven (evaluation): model {} of {} passed suite {} v{} ({} evals), every result signed for it by an accredited evaluator between {} and {}\n",
+                    e.model_commitment, e.importer, e.suite, e.suite_version, e.evals, e.not_before, e.deployment_date
                 );
             }
             for j in &l.jurisdictions {
@@ -623,6 +687,8 @@ pub fn decide_with(
     lifecycle: &LifecycleFacts,
 ) -> Result<Report, VerifyError> {
     policy.check_registry(registry)?;
+    let (lifecycle, stale) = current(registry, facts, lifecycle);
+    let lifecycle = &lifecycle;
     let home = facts.rules_json().home_country;
     let tier = registry.tier_of(&home);
     let limit = policy.limit_of(tier);
@@ -642,6 +708,7 @@ pub fn decide_with(
         ),
     });
     let limit = limit.unwrap_or(0);
+    reasons.extend(stale);
 
     let mut rules = Vec::with_capacity(policy.rules.len());
     let mut best: Option<&Rule> = None;
@@ -721,6 +788,57 @@ pub fn decide_with(
         decision,
         reasons,
     })
+}
+
+/// The lifecycle claims a decision on `facts` may use: those of its
+/// importer, jurisdictions of its epoch, evaluations of the suite version the
+/// registry lists now; and a reason for each one set aside. (The age window
+/// is each rule's, applied by [`Requirements::check_with`].)
+fn current(
+    registry: &Registry,
+    facts: &VerifiedSubmission,
+    l: &LifecycleFacts,
+) -> (LifecycleFacts, Vec<String>) {
+    let mut why = Vec::new();
+    let mut out = LifecycleFacts {
+        decision_date: l.decision_date,
+        ..Default::default()
+    };
+    for e in &l.evaluations {
+        let listed = registry.suite(&e.suite).map(|s| s.version);
+        if e.importer != facts.importer {
+            why.push(format!(
+                "evaluation of model {} set aside: it is {}'s, not {}'s",
+                e.model_commitment, e.importer, facts.importer
+            ));
+        } else if listed != Some(e.suite_version) {
+            why.push(format!(
+                "evaluation of model {} set aside: it passed suite {} v{}, the registry lists {}",
+                e.model_commitment,
+                e.suite,
+                e.suite_version,
+                listed.map_or("no such suite".into(), |v| format!("v{v}"))
+            ));
+        } else {
+            out.evaluations.push(e.clone());
+        }
+    }
+    for j in &l.jurisdictions {
+        if j.importer != facts.importer {
+            why.push(format!(
+                "jurisdiction of deployment {} set aside: it is {}'s, not {}'s",
+                j.deployment, j.importer, facts.importer
+            ));
+        } else if j.epoch != facts.epoch {
+            why.push(format!(
+                "jurisdiction of deployment {} set aside: it is for epoch {}, the decision for epoch {}",
+                j.deployment, j.epoch, facts.epoch
+            ));
+        } else {
+            out.jurisdictions.push(j.clone());
+        }
+    }
+    (out, why)
 }
 
 /// The report of a submission that was rejected: a denial that says why.

@@ -1,18 +1,19 @@
 //! AI lifecycle claims: the agency's side of the model-evaluation claim.
 //!
 //! The agency sends an [`EvaluationRequest`] (importer, suite id from its
-//! registry, deployment date, fresh nonce); the importer answers with an
-//! [`EvaluationBundle`]:
+//! registry, deployment date, not-before date, fresh nonce); the importer
+//! answers with an [`EvaluationBundle`]:
 //! ```json
 //! { "version": 2, "claim": "evaluation", "circuit_id": "…", "evals": 3,
 //!   "public_inputs": { "registry_root": "0x…", "suite": "FRONTIER-2026", "suite_version": 1,
 //!                      "suite_hash": "0x…", "model_commitment": "0x…",
-//!                      "deployment_date": 20261201, "importer": "ACME-DC", "nonce": "0x…" },
+//!                      "deployment_date": 20261201, "not_before": 20251201,
+//!                      "importer": "ACME-DC", "nonce": "0x…" },
 //!   "proof": "…" }
 //! ```
 //! [`verify_evaluation`] takes every public value from the agency's own
 //! registry and request (the root in its lifecycle form, the suite's hash
-//! recomputed from the registry, the date, the importer, the nonce), compares
+//! recomputed from the registry, the dates, the importer, the nonce), compares
 //! the bundle's with them, and checks the proof. What it returns —
 //! [`VerifiedEvaluation`] — names the model commitment that a deployment
 //! claim must name in turn.
@@ -42,6 +43,9 @@ pub struct EvaluationRequest {
     pub suite: String,
     /// Deployment date, `YYYYMMDD`: every result must be dated on or before it.
     pub deployment_date: u64,
+    /// Not-before date, `YYYYMMDD`: every result must be dated on or after
+    /// it (the oldest result the agency accepts).
+    pub not_before: u64,
     /// A fresh nonce (0x-hex field element).
     pub nonce: String,
 }
@@ -62,6 +66,8 @@ pub struct EvaluationInputsJson {
     pub model_commitment: String,
     /// Deployment date, `YYYYMMDD`.
     pub deployment_date: u64,
+    /// Not-before date, `YYYYMMDD`.
+    pub not_before: u64,
     /// Importer id.
     pub importer: String,
     /// The agency's nonce.
@@ -99,6 +105,8 @@ pub struct VerifiedEvaluation {
     pub evals: usize,
     /// Every result dated on or before this date.
     pub deployment_date: u64,
+    /// Every result dated on or after this date.
+    pub not_before: u64,
     /// The evaluated model's commitment.
     pub model_commitment: String,
 }
@@ -136,6 +144,7 @@ impl EvaluationBundle {
                 suite_hash: fr_to_hex(&st.suite_hash),
                 model_commitment: fr_to_hex(&st.model_commitment),
                 deployment_date: st.deployment_date,
+                not_before: st.not_before,
                 importer: importer.into(),
                 nonce: fr_to_hex(&st.nonce),
             },
@@ -162,6 +171,7 @@ impl EvaluationBundle {
             suite_hash: fe("suite_hash", &p.suite_hash)?,
             model_commitment: fe("model_commitment", &p.model_commitment)?,
             deployment_date: p.deployment_date,
+            not_before: p.not_before,
             importer: encode_label(&p.importer).map_err(|e| VerifyError::PublicInput {
                 name: "importer",
                 reason: e.to_string(),
@@ -236,6 +246,9 @@ pub fn verify_evaluation(
             st.deployment_date,
         ));
     }
+    if st.not_before != request.not_before {
+        return Err(mismatch("not_before", request.not_before, st.not_before));
+    }
     let nonce = fe("request nonce", &request.nonce)?;
     if st.nonce != nonce {
         return Err(mismatch("nonce", &request.nonce, &p.nonce));
@@ -251,6 +264,7 @@ pub fn verify_evaluation(
         suite_version: suite.version,
         evals: suite.evals.len(),
         deployment_date: st.deployment_date,
+        not_before: st.not_before,
         model_commitment: fr_to_hex(&st.model_commitment),
     })
 }

@@ -193,6 +193,7 @@ fn strict_policy() -> (Policy, VerifiedSubmission) {
         max_total_cap_tpp: Some(50_000_000),
         evaluated_suite: None,
         max_deployment_tier: None,
+        max_evaluation_age_days: None,
     };
     let text = format!(
         r#"{{ "version": 2, "policy_version": 3,
@@ -368,6 +369,56 @@ fn the_report_round_trips_and_reads_as_a_decision() {
     assert!(h.contains("rule validated-end-user: met"), "{h}");
 }
 
+/// The test registry with the lifecycle entries: two evaluators and suite
+/// FRONTIER-2026 v1 (of three evals).
+fn lifecycle_registry() -> zkcc_circuits::registry::Registry {
+    let keys: Vec<_> = (0..2u8)
+        .map(|i| zkcc_circuits::eddsa::SecretKey::from_seed([0x40 + i; 32]))
+        .collect();
+    let mut file = zkcc_circuits::evaluation::fixtures::registry(3, &keys).file;
+    file.policy_version = POLICY_VERSION;
+    zkcc_circuits::registry::Registry::from_file(file).unwrap()
+}
+
+const LIFECYCLE_POLICY: &str = r#"{ "version": 2, "policy_version": 3,
+    "tier_limits": [ { "tier": 1, "max_quota_chips": 100000 } ],
+    "rules": [
+      { "id": "fleet", "require": { "min_facilities": 1, "min_ledger_chips": 1 },
+        "grants": { "access": "fleet", "quota_chips": 1000 } },
+      { "id": "frontier-lab",
+        "require": { "min_facilities": 1, "min_ledger_chips": 1,
+                     "evaluated_suite": "FRONTIER-2026", "max_deployment_tier": 1,
+                     "max_evaluation_age_days": 365 },
+        "grants": { "access": "frontier-lab", "quota_chips": 50000 } } ] }"#;
+
+fn lifecycle_claims() -> (
+    zkcc_verifier::lifecycle::VerifiedEvaluation,
+    zkcc_verifier::lifecycle::VerifiedJurisdiction,
+) {
+    use zkcc_verifier::lifecycle::{VerifiedEvaluation, VerifiedJurisdiction};
+    (
+        VerifiedEvaluation {
+            importer: "ACME-DC".into(),
+            suite: "FRONTIER-2026".into(),
+            suite_version: 1,
+            evals: 3,
+            deployment_date: 20261201,
+            not_before: 20251215,
+            model_commitment: "0x11".into(),
+        },
+        VerifiedJurisdiction {
+            importer: "ACME-DC".into(),
+            deployment: "CHAT-EU-1".into(),
+            model_commitment: "0x11".into(),
+            epoch: 7,
+            max_tier: 1,
+        },
+    )
+}
+
+/// Decision date of the lifecycle tests.
+const TODAY: u64 = 20261205;
+
 /// AI lifecycle requirements: a rule that requires an evaluated model and a
 /// deployment of it in tier ≤ 1 is met only with both claims, for this
 /// importer, naming the same model commitment; the report lists them.
@@ -375,37 +426,16 @@ fn the_report_round_trips_and_reads_as_a_decision() {
 fn lifecycle_requirements_need_both_claims_tied_by_the_model_commitment() {
     use zkcc_verifier::access::{decide_with, LifecycleFacts};
     use zkcc_verifier::lifecycle::{VerifiedEvaluation, VerifiedJurisdiction};
-    let text = r#"{ "version": 2, "policy_version": 3,
-        "tier_limits": [ { "tier": 1, "max_quota_chips": 100000 } ],
-        "rules": [
-          { "id": "fleet", "require": { "min_facilities": 1, "min_ledger_chips": 1 },
-            "grants": { "access": "fleet", "quota_chips": 1000 } },
-          { "id": "frontier-lab",
-            "require": { "min_facilities": 1, "min_ledger_chips": 1,
-                         "evaluated_suite": "FRONTIER-2026", "max_deployment_tier": 1 },
-            "grants": { "access": "frontier-lab", "quota_chips": 50000 } } ] }"#;
-    let p = Policy::from_json(text).unwrap();
+    let p = Policy::from_json(LIFECYCLE_POLICY).unwrap();
+    let reg = lifecycle_registry();
     let f = facts(strict_rules());
-    let eval = VerifiedEvaluation {
-        importer: "ACME-DC".into(),
-        suite: "FRONTIER-2026".into(),
-        suite_version: 1,
-        evals: 3,
-        deployment_date: 20261201,
-        model_commitment: "0x11".into(),
-    };
-    let dep = VerifiedJurisdiction {
-        importer: "ACME-DC".into(),
-        deployment: "CHAT-EU-1".into(),
-        model_commitment: "0x11".into(),
-        epoch: 7,
-        max_tier: 1,
-    };
+    let (eval, dep) = lifecycle_claims();
     let both = LifecycleFacts {
+        decision_date: TODAY,
         evaluations: vec![eval.clone()],
         jurisdictions: vec![dep.clone()],
     };
-    let r = decide_with(&p, registry(), &f, &both).unwrap();
+    let r = decide_with(&p, &reg, &f, &both).unwrap();
     assert_eq!(r.decision.rule.as_deref(), Some("frontier-lab"));
     assert_eq!(r.decision.quota_chips, 50000);
     assert!(r.human().contains("proven (evaluation): model 0x11"));
@@ -414,12 +444,12 @@ fn lifecycle_requirements_need_both_claims_tied_by_the_model_commitment() {
         .contains("proven (jurisdiction): deployment CHAT-EU-1"));
     assert!(r.to_json().contains("\"lifecycle\""));
     // Without lifecycle claims the report is as before (no lifecycle key).
-    let r = decide_with(&p, registry(), &f, &LifecycleFacts::default()).unwrap();
+    let r = decide_with(&p, &reg, &f, &LifecycleFacts::default()).unwrap();
     assert_eq!(r.decision.rule.as_deref(), Some("fleet"));
     assert!(!r.to_json().contains("\"lifecycle\""));
 
     let fails = |l: LifecycleFacts, why: &str| {
-        let r = decide_with(&p, registry(), &f, &l).unwrap();
+        let r = decide_with(&p, &reg, &f, &l).unwrap();
         assert_eq!(r.decision.rule.as_deref(), Some("fleet"), "{why}");
         assert!(
             r.rules[1].why.iter().any(|w| w.contains(why)),
@@ -430,37 +460,37 @@ fn lifecycle_requirements_need_both_claims_tied_by_the_model_commitment() {
     // Only one of the two.
     fails(
         LifecycleFacts {
-            evaluations: vec![eval.clone()],
             jurisdictions: vec![],
+            ..both.clone()
         },
         "no deployment of an evaluated model",
     );
     fails(
         LifecycleFacts {
             evaluations: vec![],
-            jurisdictions: vec![dep.clone()],
+            ..both.clone()
         },
         "no model proven to pass suite FRONTIER-2026",
     );
     // A deployment of another model.
     fails(
         LifecycleFacts {
-            evaluations: vec![eval.clone()],
             jurisdictions: vec![VerifiedJurisdiction {
                 model_commitment: "0x12".into(),
                 ..dep.clone()
             }],
+            ..both.clone()
         },
         "no deployment of an evaluated model",
     );
     // Stores allowed up to tier 2 only.
     fails(
         LifecycleFacts {
-            evaluations: vec![eval.clone()],
             jurisdictions: vec![VerifiedJurisdiction {
                 max_tier: 2,
                 ..dep.clone()
             }],
+            ..both.clone()
         },
         "tier ≤ 1",
     );
@@ -471,7 +501,7 @@ fn lifecycle_requirements_need_both_claims_tied_by_the_model_commitment() {
                 suite: "OTHER".into(),
                 ..eval.clone()
             }],
-            jurisdictions: vec![dep.clone()],
+            ..both.clone()
         },
         "no model proven to pass suite FRONTIER-2026",
     );
@@ -485,7 +515,133 @@ fn lifecycle_requirements_need_both_claims_tied_by_the_model_commitment() {
                 importer: "OTHER-DC".into(),
                 ..dep
             }],
+            ..both
         },
         "no model proven to pass suite FRONTIER-2026",
     );
+}
+
+/// Stale lifecycle claims earn nothing: a jurisdiction proof of an earlier
+/// epoch, an evaluation of another suite version than the registry's, an
+/// evaluation whose results may be older than the rule's window at the
+/// decision date (or no decision date at all). Each alone turns the
+/// honest pair's grant into the fleet rule's; the reasons say why.
+#[test]
+fn stale_lifecycle_claims_are_set_aside() {
+    use zkcc_verifier::access::{decide_with, LifecycleFacts};
+    use zkcc_verifier::lifecycle::{VerifiedEvaluation, VerifiedJurisdiction};
+    let p = Policy::from_json(LIFECYCLE_POLICY).unwrap();
+    let reg = lifecycle_registry();
+    let f = facts(strict_rules());
+    let (eval, dep) = lifecycle_claims();
+    let honest = LifecycleFacts {
+        decision_date: TODAY,
+        evaluations: vec![eval.clone()],
+        jurisdictions: vec![dep.clone()],
+    };
+    let decide = |l: &LifecycleFacts| decide_with(&p, &reg, &f, l).unwrap();
+    assert_eq!(
+        decide(&honest).decision.rule.as_deref(),
+        Some("frontier-lab")
+    );
+    // Exactly 365 days: 2025-12-05 → 2026-12-05 is inside.
+    let edge = LifecycleFacts {
+        evaluations: vec![VerifiedEvaluation {
+            not_before: 20251205,
+            ..eval.clone()
+        }],
+        ..honest.clone()
+    };
+    assert_eq!(decide(&edge).decision.rule.as_deref(), Some("frontier-lab"));
+
+    let stale = |l: LifecycleFacts, rule_why: &str, reason: Option<&str>| {
+        let r = decide(&l);
+        assert_eq!(r.decision.rule.as_deref(), Some("fleet"), "{rule_why}");
+        assert!(
+            r.rules[1].why.iter().any(|w| w.contains(rule_why)),
+            "{:?}",
+            r.rules[1].why
+        );
+        if let Some(reason) = reason {
+            assert!(
+                r.reasons.iter().any(|w| w.contains(reason)),
+                "{:?}",
+                r.reasons
+            );
+        }
+    };
+    // A jurisdiction proof of epoch 6 for a decision on epoch 7.
+    stale(
+        LifecycleFacts {
+            jurisdictions: vec![VerifiedJurisdiction {
+                epoch: 6,
+                ..dep.clone()
+            }],
+            ..honest.clone()
+        },
+        "in epoch 7",
+        Some("it is for epoch 6, the decision for epoch 7"),
+    );
+    // An evaluation of suite version 2 (the registry lists v1).
+    stale(
+        LifecycleFacts {
+            evaluations: vec![VerifiedEvaluation {
+                suite_version: 2,
+                ..eval.clone()
+            }],
+            ..honest.clone()
+        },
+        "no model proven to pass suite FRONTIER-2026",
+        Some("it passed suite FRONTIER-2026 v2, the registry lists v1"),
+    );
+    // Results possibly 366 days old at the decision date.
+    stale(
+        LifecycleFacts {
+            evaluations: vec![VerifiedEvaluation {
+                not_before: 20251204,
+                ..eval.clone()
+            }],
+            ..honest.clone()
+        },
+        "no model proven to pass suite FRONTIER-2026 with results at most 365 days old on 20261205",
+        None,
+    );
+    // The same honest pair judged two years later.
+    stale(
+        LifecycleFacts {
+            decision_date: 20281205,
+            ..honest.clone()
+        },
+        "at most 365 days old on 20281205",
+        None,
+    );
+    // No decision date: no evaluation can be judged fresh.
+    stale(
+        LifecycleFacts {
+            decision_date: 0,
+            ..honest
+        },
+        "no model proven to pass suite FRONTIER-2026",
+        None,
+    );
+}
+
+/// A rule that requires a lifecycle claim must say how old an evaluation
+/// may be.
+#[test]
+fn a_lifecycle_rule_without_an_age_window_is_refused() {
+    for require in [
+        r#""evaluated_suite": "FRONTIER-2026""#,
+        r#""max_deployment_tier": 1"#,
+    ] {
+        let text = format!(
+            r#"{{ "version": 2, "policy_version": 3,
+            "tier_limits": [ {{ "tier": 1, "max_quota_chips": 100000 }} ],
+            "rules": [ {{ "id": "lab",
+                "require": {{ "min_facilities": 1, "min_ledger_chips": 1, {require} }},
+                "grants": {{ "access": "lab", "quota_chips": 5 }} }} ] }}"#
+        );
+        let e = Policy::from_json(&text).unwrap_err();
+        assert!(e.to_string().contains("max_evaluation_age_days"), "{e}");
+    }
 }

@@ -10,9 +10,11 @@
 //! Per eval slot: the eval's `(id, threshold, direction)` (direction boolean)
 //! absorbed in the suite chain; `score`, `date`, `threshold` in 32 bits;
 //! `(1 − 2·direction)·(threshold − score)` in 32 bits (the score on the right
-//! side); `deployment − date` in 32 bits; the evaluator's key (prime-order
-//! subgroup, not the identity), leaf and path equal to the evaluator root;
-//! the signature on `Poseidon(TAG, hi, lo, id, score, date)`.
+//! side); `deployment − date` and `date − not_before` in 32 bits (the date in
+//! the request's window); the evaluator's key (prime-order subgroup, not the
+//! identity), leaf and path equal to the evaluator root; the signature on
+//! `Poseidon(TAG, SH, hi, lo, id, score, date)` (the public suite hash: a
+//! result signed for another suite version does not verify).
 //!
 //! Cost: [`EVAL_COST`] per eval slot, [`FIXED_COST`] once (pinned by
 //! `circuits/tests/evaluation.rs`).
@@ -35,11 +37,11 @@ use ark_r1cs_std::{
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
 /// Constraints per eval slot: suite chain Poseidon(4) 297, direction 1,
-/// range checks 5 × 33 (score, date, threshold, side, days), side product 1,
-/// evaluator leaf Poseidon(3) 261, path 972 and root equality 1, result
-/// message Poseidon(6) 351 (a constant tag folds one S-box), signature with
-/// key and nonce allocation 5,933.
-pub const EVAL_COST: usize = 7_982;
+/// range checks 6 × 33 (score, date, threshold, side, days to deployment,
+/// days since not-before), side product 1, evaluator leaf Poseidon(3) 261,
+/// path 972 and root equality 1, result message Poseidon(7) 378 (a constant
+/// tag folds one S-box), signature with key and nonce allocation 5,933.
+pub const EVAL_COST: usize = 8_042;
 /// Constraints once per circuit: registry root from its opening (lifecycle
 /// 258, parameters 321, root 294), digest limbs 2 × 129, model commitment
 /// 318, suite start 291, the equalities with the public root, commitment and
@@ -74,6 +76,7 @@ impl EvaluationCircuit {
                 suite_hash: z,
                 model_commitment: z,
                 deployment_date: 0,
+                not_before: 0,
                 importer: z,
                 nonce: z,
             },
@@ -155,6 +158,8 @@ pub struct EvaluationVars {
     pub side_bits: Vec<Vec<Boolean<Fr>>>,
     /// Per slot: the bits of `deployment − date`.
     pub days_bits: Vec<Vec<Boolean<Fr>>>,
+    /// Per slot: the bits of `date − not_before`.
+    pub age_bits: Vec<Vec<Boolean<Fr>>>,
     /// Per slot: the evaluator root computed from its leaf and path.
     pub evaluator_roots: Vec<FpVar<Fr>>,
     /// The evaluator-tree root of the opening.
@@ -192,6 +197,7 @@ pub fn synthesize(
     let suite_hash = FpVar::new_input(cs.clone(), || Ok(st.suite_hash))?;
     let model_commitment = FpVar::new_input(cs.clone(), || Ok(st.model_commitment))?;
     let deployment = FpVar::new_input(cs.clone(), || Ok(Fr::from(st.deployment_date)))?;
+    let not_before = FpVar::new_input(cs.clone(), || Ok(Fr::from(st.not_before)))?;
     let importer = FpVar::new_input(cs.clone(), || Ok(st.importer))?;
     let nonce = FpVar::new_input(cs.clone(), || Ok(st.nonce))?;
 
@@ -238,6 +244,7 @@ pub fn synthesize(
             suite_hash.clone(),
             model_commitment,
             deployment.clone(),
+            not_before.clone(),
             importer,
             nonce.clone(),
         ],
@@ -264,7 +271,7 @@ pub fn synthesize(
             FpVar::from(dir.clone()),
         ])?;
 
-        // The score on the right side, dated before deployment.
+        // The score on the right side, dated in [not_before, deployment].
         let score = wit(Fr::from(r.score))?;
         let date = wit(Fr::from(r.date))?;
         enforce_bits(&score, VALUE_BITS)?;
@@ -275,6 +282,7 @@ pub fn synthesize(
         let side = &gap - flipped.double()?;
         let side_bits = enforce_bits(&side, VALUE_BITS)?;
         let days_bits = enforce_bits(&(&deployment - &date), VALUE_BITS)?;
+        let age_bits = enforce_bits(&(&date - &not_before), VALUE_BITS)?;
 
         // The evaluator, accredited.
         let ev_id = wit(r.evaluator.id)?;
@@ -286,6 +294,7 @@ pub fn synthesize(
         // The signed result.
         let msg = hash(&[
             FpVar::constant(tags::result()),
+            suite_hash.clone(),
             hi.clone(),
             lo.clone(),
             eval_id,
@@ -301,6 +310,7 @@ pub fn synthesize(
         vars.dates.push(date);
         vars.side_bits.push(side_bits);
         vars.days_bits.push(days_bits);
+        vars.age_bits.push(age_bits);
         vars.evaluator_roots.push(root);
     }
     s_acc.enforce_equal(&suite_hash)?;

@@ -11,6 +11,13 @@ use crate::registry::{AuditorJson, Registry};
 pub const IMPORTER: &str = crate::shard::fixtures::IMPORTER;
 /// Deployment date of the fixtures.
 pub const DEPLOYMENT: u64 = 20261201;
+/// Not-before date of the fixtures (results at most a year old).
+pub const NOT_BEFORE: u64 = 20251201;
+/// The fixtures' date window.
+pub const WINDOW: DateWindow = DateWindow {
+    not_before: NOT_BEFORE,
+    deployment: DEPLOYMENT,
+};
 /// The suite id.
 pub const SUITE: &str = "FRONTIER-2026";
 /// The suite's evals: (id, threshold, direction), and the honest score.
@@ -99,6 +106,7 @@ impl EvalFixture {
                 suite_hash: Fr::from(0u64),
                 model_commitment: Fr::from(0u64),
                 deployment_date: DEPLOYMENT,
+                not_before: NOT_BEFORE,
                 importer: encode_label(IMPORTER).expect("label"),
                 nonce: Fr::from(0xabcdef_u64),
             },
@@ -132,7 +140,7 @@ impl EvalFixture {
             &f.suite,
             &f.digest,
             f.blinding,
-            DEPLOYMENT,
+            WINDOW,
             &signed,
         )
         .expect("honest results");
@@ -152,6 +160,7 @@ impl EvalFixture {
         SignedResultJson::sign(
             &self.evaluators[key],
             &format!("EVAL-{key}"),
+            &self.suite,
             digest,
             EVALS[eval].0,
             score,
@@ -161,8 +170,8 @@ impl EvalFixture {
     }
 
     /// A witness result signed by `key` (any key; its registry path is
-    /// accredited evaluator `path_of`'s) for `eval_id`, `digest`, `score`,
-    /// `date`.
+    /// accredited evaluator `path_of`'s) for the fixture's suite, `eval_id`,
+    /// `digest`, `score`, `date`.
     pub fn result(
         &self,
         key: &SecretKey,
@@ -183,7 +192,14 @@ impl EvalFixture {
             date,
             evaluator,
             evaluator_path: self.registry.evaluator_tree.path(path_of),
-            signature: key.sign(result_message(hi, lo, eval_id, score, date)),
+            signature: key.sign(result_message(
+                suite_hash(&self.suite),
+                hi,
+                lo,
+                eval_id,
+                score,
+                date,
+            )),
         }
     }
 
@@ -200,6 +216,7 @@ impl EvalFixture {
                 w.blinding,
             ),
             deployment_date: DEPLOYMENT,
+            not_before: NOT_BEFORE,
             importer: self.statement.importer,
             nonce: self.nonce,
         }

@@ -3,15 +3,17 @@
 //! *"The model committed as `MC` by importer `X` has, for every eval of the
 //! agency's suite `SH`, a result signed by an evaluator accredited in the
 //! registry `root`, for that model's weights digest, with a score on the right
-//! side of the eval's threshold, dated on or before the deployment date `d`."*
-//! Public inputs, in order ([`EvaluationStatement::public_inputs`]): `root`,
-//! `SH`, `MC`, `d`, `X`, `nonce`. The weights digest, the scores, the dates and
-//! which evaluators signed stay private.
+//! side of the eval's threshold, signed for that suite (its hash `SH`, so for
+//! this version of it), dated on or after the not-before date `nb` and on or
+//! before the deployment date `d`."* Public inputs, in order
+//! ([`EvaluationStatement::public_inputs`]): `root`, `SH`, `MC`, `d`, `nb`,
+//! `X`, `nonce`. The weights digest, the scores, the dates and which
+//! evaluators signed stay private.
 //!
 //! ```text
 //! digest         = SHA-256(weights file)  = hi ‖ lo   (two 128-bit limbs, big-endian)
 //! MC             = Poseidon(TAG_MODEL, X, hi, lo, blinding)
-//! result message = Poseidon(TAG_RESULT, hi, lo, eval_id, score, date)     (signed by the evaluator)
+//! result message = Poseidon(TAG_RESULT, SH, hi, lo, eval_id, score, date)   (signed by the evaluator)
 //! suite hash     s_0 = Poseidon(TAG_SUITE, suite_id, version, n)
 //!                s_i = Poseidon(s_{i-1}, eval_id_i, threshold_i, direction_i)    SH = s_n
 //! ```
@@ -21,6 +23,13 @@
 //! the calendar order). The suite is public (it is the agency's, in its
 //! registry); the circuit recomputes `SH` from the suite it checks against,
 //! so the eval ids, thresholds and directions cannot be changed.
+//!
+//! **No stale results.** The evaluator signs `SH`: a result is for one suite
+//! *version*, and a new version (a changed threshold, an added eval) needs new
+//! results. Every date lies in `[nb, d]`: the agency's request sets `nb`
+//! (how old a result it accepts), and its access policy counts an evaluation
+//! only while `nb` is within the rule's `max_evaluation_age_days` of the
+//! decision date (`verifier/src/access.rs`).
 //!
 //! A circuit has one eval slot per eval of the suite: a suite of `n` evals
 //! is proven with the circuit `evaluation-n`.
@@ -39,11 +48,12 @@ use sha2::{Digest, Sha256};
 pub mod constraints;
 
 /// Names of the public inputs, in order.
-pub const PUBLIC_INPUT_NAMES: [&str; 6] = [
+pub const PUBLIC_INPUT_NAMES: [&str; 7] = [
     "registry_root",
     "suite_hash",
     "model_commitment",
     "deployment_date",
+    "not_before",
     "importer",
     "nonce",
 ];
@@ -65,7 +75,7 @@ pub mod tags {
     }
     /// An evaluator's signed result.
     pub fn result() -> Fr {
-        Fr::from_be_bytes_mod_order(b"zkcc eval result v1")
+        Fr::from_be_bytes_mod_order(b"zkcc eval result v2")
     }
     /// An evaluation suite.
     pub fn suite() -> Fr {
@@ -255,10 +265,12 @@ pub fn model_commitment(importer: Fr, hi: Fr, lo: Fr, blinding: Fr) -> Fr {
     poseidon::hash(&[tags::model(), importer, hi, lo, blinding])
 }
 
-/// The message an evaluator signs for one result.
-pub fn result_message(hi: Fr, lo: Fr, eval_id: Fr, score: u64, date: u64) -> Fr {
+/// The message an evaluator signs for one result of the suite hashed `sh`
+/// ([`suite_hash`]).
+pub fn result_message(sh: Fr, hi: Fr, lo: Fr, eval_id: Fr, score: u64, date: u64) -> Fr {
     poseidon::hash(&[
         tags::result(),
+        sh,
         hi,
         lo,
         eval_id,
@@ -286,6 +298,18 @@ pub fn check_date(d: u64) -> Result<(), EvaluationError> {
     Ok(())
 }
 
+/// Days from 1970-01-01 to the `YYYYMMDD` date `d` (checked with
+/// [`check_date`]): what a policy's age in days is measured in.
+pub fn day_number(d: u64) -> Result<u64, EvaluationError> {
+    check_date(d)?;
+    let (y, m, day) = (d / 10_000, (d / 100) % 100, d % 100);
+    let leaps_before = |y: u64| (y - 1) / 4 - (y - 1) / 100 + (y - 1) / 400;
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    const BEFORE: [u64; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+    let month_days = BEFORE[(m - 1) as usize] + u64::from(leap && m > 2);
+    Ok(365 * (y - 1970) + leaps_before(y) - leaps_before(1970) + month_days + day - 1)
+}
+
 /// The public statement of a model-evaluation proof.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EvaluationStatement {
@@ -295,8 +319,10 @@ pub struct EvaluationStatement {
     pub suite_hash: Fr,
     /// The model commitment `MC`.
     pub model_commitment: Fr,
-    /// Deployment date, `YYYYMMDD`.
+    /// Deployment date, `YYYYMMDD`: no result dated after it.
     pub deployment_date: u64,
+    /// Not-before date, `YYYYMMDD`: no result dated before it.
+    pub not_before: u64,
     /// The importer `X` (encoded label).
     pub importer: Fr,
     /// The agency's nonce.
@@ -311,6 +337,7 @@ impl EvaluationStatement {
             self.suite_hash,
             self.model_commitment,
             Fr::from(self.deployment_date),
+            Fr::from(self.not_before),
             self.importer,
             self.nonce,
         ]
@@ -378,12 +405,17 @@ pub fn check_native(
     if suite_hash(&w.suite) != st.suite_hash {
         return Err(ClaimError::SuiteMismatch);
     }
-    if st.deployment_date >= 1 << VALUE_BITS {
-        return Err(ClaimError::OutOfRange {
-            what: "deployment date".into(),
-            value: st.deployment_date.to_string(),
-            bits: VALUE_BITS as u32,
-        });
+    for (what, d) in [
+        ("deployment date", st.deployment_date),
+        ("not-before date", st.not_before),
+    ] {
+        if d >= 1 << VALUE_BITS {
+            return Err(ClaimError::OutOfRange {
+                what: what.into(),
+                value: d.to_string(),
+                bits: VALUE_BITS as u32,
+            });
+        }
     }
     for (what, limb) in [
         ("digest high limb", w.digest_hi),
@@ -438,7 +470,21 @@ pub fn check_native(
                 deployment: st.deployment_date,
             });
         }
-        let msg = result_message(w.digest_hi, w.digest_lo, spec.id, r.score, r.date);
+        if r.date < st.not_before {
+            return Err(ClaimError::BeforeNotBefore {
+                slot: i,
+                date: r.date,
+                not_before: st.not_before,
+            });
+        }
+        let msg = result_message(
+            st.suite_hash,
+            w.digest_hi,
+            w.digest_lo,
+            spec.id,
+            r.score,
+            r.date,
+        );
         eddsa::verify(&r.evaluator.key, msg, &r.signature).map_err(|e| {
             ClaimError::BadSignature {
                 slot: i,
@@ -457,6 +503,12 @@ pub struct SignedResultJson {
     pub evaluator: String,
     /// The evaluator's public key.
     pub public_key: PointJson,
+    /// The suite the result is for (informative).
+    pub suite: String,
+    /// Its version (informative).
+    pub suite_version: u64,
+    /// The suite's hash [`suite_hash`], 0x-hex: what the evaluator signs.
+    pub suite_hash: String,
     /// SHA-256 of the weights file, 64 hex digits.
     pub model_digest: String,
     /// Eval id.
@@ -482,10 +534,11 @@ pub fn parse_digest(s: &str) -> Result<[u8; 32], EvaluationError> {
 }
 
 impl SignedResultJson {
-    /// Signs a result (the evaluator's side).
+    /// Signs a result of an eval of `suite` (the evaluator's side).
     pub fn sign(
         key: &eddsa::SecretKey,
         evaluator: &str,
+        suite: &Suite,
         digest: &[u8; 32],
         eval: &str,
         score: u64,
@@ -505,10 +558,22 @@ impl SignedResultJson {
                 "score {score} must be below 2^{VALUE_BITS}"
             )));
         }
+        let suite_id = decode_label(&suite.id)
+            .ok_or_else(|| EvaluationError::Invalid("the suite id is not a label".into()))?;
+        if !suite.evals.iter().any(|e| e.id == eval_id) {
+            return Err(EvaluationError::Invalid(format!(
+                "suite {suite_id} v{} has no eval {eval:?}",
+                suite.version
+            )));
+        }
+        let sh = suite_hash(suite);
         let (hi, lo) = digest_limbs(digest);
-        let sig = key.sign(result_message(hi, lo, eval_id, score, date));
+        let sig = key.sign(result_message(sh, hi, lo, eval_id, score, date));
         Ok(Self {
             evaluator: evaluator.to_string(),
+            suite: suite_id,
+            suite_version: suite.version,
+            suite_hash: crate::encoding::fr_to_hex(&sh),
             public_key: PointJson::from_point(&key.public()),
             model_digest: hex::encode(digest),
             eval: eval.to_string(),
@@ -518,51 +583,72 @@ impl SignedResultJson {
         })
     }
 
-    /// Decodes the result (no signature or accreditation check: the claim's
-    /// check does that).
-    pub fn decode(&self) -> Result<([u8; 32], Fr, Signature), EvaluationError> {
+    /// Decodes the result: `(digest, eval id, suite hash, signature)` (no
+    /// signature or accreditation check: the claim's check does that).
+    pub fn decode(&self) -> Result<([u8; 32], Fr, Fr, Signature), EvaluationError> {
         let enc = |what: &str, source| EvaluationError::Encoding {
             what: what.into(),
             source,
         };
         let digest = parse_digest(&self.model_digest)?;
         let eval_id = encode_label(&self.eval).map_err(|e| enc("eval id", e))?;
+        let sh =
+            crate::encoding::fr_from_hex(&self.suite_hash).map_err(|e| enc("suite hash", e))?;
         let sig = self
             .signature
             .to_signature()
             .map_err(|e| enc("signature", e))?;
-        Ok((digest, eval_id, sig))
+        Ok((digest, eval_id, sh, sig))
+    }
+}
+
+/// The dates a result must fall in: `[not_before, deployment]`, both
+/// `YYYYMMDD`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateWindow {
+    /// No result dated before it.
+    pub not_before: u64,
+    /// No result dated after it (the deployment date).
+    pub deployment: u64,
+}
+
+impl DateWindow {
+    /// Whether `date` lies in the window.
+    pub fn contains(&self, date: u64) -> bool {
+        (self.not_before..=self.deployment).contains(&date)
     }
 }
 
 /// Builds the witness from the importer's signed results: for each eval of
-/// the suite, the first result that is for this model, for that eval, signed
-/// by an accredited evaluator with a valid signature, on the right side of the
-/// threshold and dated on or before `deployment_date`. Fails naming the first
-/// eval with no such result.
+/// the suite, the first result that is for this model, for this suite
+/// version, for that eval, signed by an accredited evaluator with a valid
+/// signature, on the right side of the threshold and dated within `window`.
+/// Fails naming the first eval with no such result.
 pub fn assemble(
     registry: &crate::registry::Registry,
     suite: &Suite,
     digest: &[u8; 32],
     blinding: Fr,
-    deployment_date: u64,
+    window: DateWindow,
     results: &[SignedResultJson],
 ) -> Result<EvaluationWitness, ClaimError> {
     let (hi, lo) = digest_limbs(digest);
+    let sh = suite_hash(suite);
     let mut out = Vec::with_capacity(suite.evals.len());
     for (i, spec) in suite.evals.iter().enumerate() {
         let found = results.iter().find_map(|r| {
-            let (d, eval_id, signature) = r.decode().ok()?;
+            let (d, eval_id, r_sh, signature) = r.decode().ok()?;
             let index = registry.evaluator_index(&r.evaluator)?;
             let evaluator = registry.evaluators[index];
             let ok = d == *digest
+                && r_sh == sh
                 && eval_id == spec.id
                 && r.score < 1 << VALUE_BITS
-                && r.date <= deployment_date
+                && window.contains(r.date)
                 && spec.direction.holds(r.score, spec.threshold)
                 && eddsa::verify(
                     &evaluator.key,
-                    result_message(hi, lo, eval_id, r.score, r.date),
+                    result_message(sh, hi, lo, eval_id, r.score, r.date),
                     &signature,
                 )
                 .is_ok();
@@ -577,7 +663,7 @@ pub fn assemble(
         });
         match found {
             Some(r) => out.push(r),
-            None => return Err(explain(registry, spec, i, digest, deployment_date, results)),
+            None => return Err(explain(registry, spec, sh, i, digest, window, results)),
         }
     }
     Ok(EvaluationWitness {
@@ -591,24 +677,25 @@ pub fn assemble(
 }
 
 /// Why no result serves eval `slot`: the first result for that eval, checked
-/// in the order of the claim (model, accreditation, side, date, signature);
-/// [`ClaimError::MissingEval`] if there is none.
+/// in the order of the claim (model, suite version, accreditation, side,
+/// dates, signature); [`ClaimError::MissingEval`] if there is none.
 fn explain(
     registry: &crate::registry::Registry,
     spec: &EvalSpec,
+    sh: Fr,
     slot: usize,
     digest: &[u8; 32],
-    deployment_date: u64,
+    window: DateWindow,
     results: &[SignedResultJson],
 ) -> ClaimError {
     let missing = ClaimError::MissingEval {
         slot,
         eval: decode_label(&spec.id).unwrap_or_default(),
     };
-    let Some((r, (d, _, _))) = results
+    let Some((r, (d, _, r_sh, _))) = results
         .iter()
         .filter_map(|r| r.decode().ok().map(|x| (r, x)))
-        .find(|(_, (_, id, _))| *id == spec.id)
+        .find(|(_, (_, id, _, _))| *id == spec.id)
     else {
         return missing;
     };
@@ -619,6 +706,13 @@ fn explain(
                 "the result of {} is signed for another model digest",
                 r.evaluator
             ),
+        };
+    }
+    if r_sh != sh {
+        return ClaimError::ResultForAnotherSuite {
+            slot,
+            suite: r.suite.clone(),
+            version: r.suite_version,
         };
     }
     if registry.evaluator_index(&r.evaluator).is_none()
@@ -637,11 +731,18 @@ fn explain(
             direction: spec.direction.words(),
         };
     }
-    if r.date > deployment_date {
+    if r.date > window.deployment {
         return ClaimError::AfterDeployment {
             slot,
             date: r.date,
-            deployment: deployment_date,
+            deployment: window.deployment,
+        };
+    }
+    if r.date < window.not_before {
+        return ClaimError::BeforeNotBefore {
+            slot,
+            date: r.date,
+            not_before: window.not_before,
         };
     }
     ClaimError::BadSignature {

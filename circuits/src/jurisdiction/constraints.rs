@@ -2,8 +2,9 @@
 //! statement; this file lists the constraints in the order they are built.
 //!
 //! Global: the registry root from its three parts; the auditor's key (prime
-//! order, not the identity), leaf and path equal to the auditor root; the
-//! attestation message `Poseidon(TAG, D, MC, e, count, acc)` and its
+//! order, not the identity), leaf and path equal to the auditor root;
+//! `count · count⁻¹ = 1` (at least one store: `count ≤ S < p` cannot wrap);
+//! the attestation message `Poseidon(TAG, X, D, MC, e, count, acc)` and its
 //! signature; `nonce²` binds the nonce.
 //!
 //! Per store slot (`u` = used): `u` and `encrypted` boolean; the facility
@@ -23,6 +24,7 @@ use crate::poseidon::constraints::hash;
 use crate::range::enforce_bits;
 use crate::registry::{AUDITOR_DEPTH, FACILITY_DEPTH};
 use ark_bn254::Fr;
+use ark_ff::Field;
 use ark_r1cs_std::{
     alloc::AllocVar,
     boolean::Boolean,
@@ -38,9 +40,9 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, Synthesis
 /// test).
 pub const STORE_COST: usize = 3_168;
 /// Constraints once per circuit: registry root, auditor key, leaf and path
-/// (about 1,530), attestation message Poseidon(6), the signature (5,933) and
-/// `nonce²` (pinned by the test).
-pub const FIXED_COST: usize = 7_811;
+/// (about 1,530), `count · count⁻¹ = 1` (1), attestation message
+/// Poseidon(7), the signature (5,933) and `nonce²` (pinned by the test).
+pub const FIXED_COST: usize = 7_839;
 
 /// Constraints of the jurisdiction circuit of `capacity` store slots.
 pub fn cost(capacity: usize) -> usize {
@@ -119,6 +121,8 @@ pub struct JurisdictionVars {
     pub tier_bits: Vec<Vec<Boolean<Fr>>>,
     /// Per slot: the chain after the slot.
     pub chain: Vec<FpVar<Fr>>,
+    /// The witnessed inverse of the store count.
+    pub count_inverse: Option<FpVar<Fr>>,
 }
 
 impl ConstraintSynthesizer<Fr> for JurisdictionCircuit {
@@ -222,6 +226,12 @@ pub fn synthesize(
         vars.chain.push(acc.clone());
     }
 
+    // At least one store: count · inv = 1 (no inverse exists for 0).
+    let used = w.stores.iter().filter(|s| s.used).count() as u64;
+    let inv = wit(Fr::from(used).inverse().unwrap_or_default())?;
+    count.mul_equals(&inv, &one)?;
+    vars.count_inverse = Some(inv);
+
     // The auditor and its attestation of the whole list.
     let key = alloc_subgroup_point(cs.clone(), w.auditor.key)?;
     let aud_leaf = hash(&[wit(w.auditor.id)?, key.x.clone(), key.y.clone()])?;
@@ -230,6 +240,7 @@ pub fn synthesize(
         .enforce_equal(&aud_root)?;
     let msg = hash(&[
         FpVar::constant(tags::deployment()),
+        importer,
         deployment,
         model_commitment,
         epoch,

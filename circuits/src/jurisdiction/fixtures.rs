@@ -44,6 +44,8 @@ pub struct Deployment {
     pub stores: Vec<Store>,
     /// The deployment id the auditor signs (honestly `id`).
     pub signed_id: String,
+    /// The operator the auditor signs for (honestly the fixtures' importer).
+    pub signed_importer: String,
     /// The model commitment the auditor signs (honestly `model_commitment`).
     pub signed_model: Fr,
     /// The epoch the auditor signs.
@@ -86,6 +88,7 @@ impl Deployment {
                 },
             ],
             signed_id: "CHAT-EU-1".into(),
+            signed_importer: crate::shard::fixtures::IMPORTER.into(),
             signed_model: model,
             signed_epoch: EPOCH,
             signer_path: 1,
@@ -117,6 +120,7 @@ impl Deployment {
         slots.resize(CAPACITY, StoreSlot::padding());
         let records: Vec<StoreRecord> = slots.iter().filter(|s| s.used).map(|s| s.record).collect();
         let msg = attestation_message(
+            label(&self.signed_importer),
             label(&self.signed_id),
             self.signed_model,
             self.signed_epoch,

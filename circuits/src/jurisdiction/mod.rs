@@ -7,7 +7,9 @@
 //! `root` operated by `X` in a country of tier at most `t`."* Public inputs,
 //! in order ([`JurisdictionStatement::public_inputs`]): `root`, `X`, `D`,
 //! `MC`, `e`, `t`, `nonce`. Which facilities, which keys and how many stores
-//! stay private (up to the circuit's capacity `S`).
+//! stay private (up to the circuit's capacity `S`); that there is at least
+//! one is proven: a deployment with no store would otherwise prove "every
+//! store is in an allowed jurisdiction" about nothing.
 //!
 //! ## The auditor's attestation
 //! The auditor inspects the deployment (it checks that the served weights
@@ -16,11 +18,13 @@
 //! ```text
 //! store record  = (store_id, facility_id, encrypted, key_fingerprint)
 //! acc_0 = 0,  acc_i = Poseidon(acc_{i-1}, store_id, facility_id, encrypted, key_fingerprint)
-//! M = Poseidon(TAG_DEPLOYMENT, D, MC, e, count, acc_count)
+//! M = Poseidon(TAG_DEPLOYMENT, X, D, MC, e, count, acc_count)
 //! ```
 //! One signature over the list (not one per store) is what makes the claim
 //! *complete*: a store left out changes `count` and the chain, and the
-//! signature no longer verifies. `encrypted` is what the auditor found (0 or
+//! signature no longer verifies. The operator `X` is in the message: an
+//! attestation of one operator's deployment cannot serve another operator.
+//! The auditor signs no empty list, and the circuit requires `count ≠ 0`. `encrypted` is what the auditor found (0 or
 //! 1); the circuit requires 1 for every store.
 //!
 //! ## Slots
@@ -63,7 +67,7 @@ pub mod tags {
     use ark_ff::PrimeField;
     /// The auditor's deployment attestation.
     pub fn deployment() -> Fr {
-        Fr::from_be_bytes_mod_order(b"zkcc deployment attestation v1")
+        Fr::from_be_bytes_mod_order(b"zkcc deployment attestation v2")
     }
 }
 
@@ -91,8 +95,10 @@ pub fn store_step(acc: Fr, r: &StoreRecord) -> Fr {
     ])
 }
 
-/// The message the auditor signs for a deployment's store list.
+/// The message the auditor signs for operator `importer`'s deployment's store
+/// list.
 pub fn attestation_message(
+    importer: Fr,
     deployment: Fr,
     model_commitment: Fr,
     epoch: u64,
@@ -101,6 +107,7 @@ pub fn attestation_message(
     let acc = stores.iter().fold(Fr::zero(), store_step);
     poseidon::hash(&[
         tags::deployment(),
+        importer,
         deployment,
         model_commitment,
         Fr::from(epoch),
@@ -228,6 +235,9 @@ pub fn check_native(
     if registry_root(w.facilities_root, w.auditors_root, w.params_digest) != st.registry_root {
         return Err(ClaimError::RegistryRootMismatch);
     }
+    if w.stores.iter().all(|s| !s.used) {
+        return Err(ClaimError::NoStores);
+    }
     if st.max_tier >= 1 << TIER_BITS {
         return Err(ClaimError::OutOfRange {
             what: "max_tier".into(),
@@ -271,7 +281,13 @@ pub fn check_native(
     if w.attested_deployment != st.deployment {
         return Err(ClaimError::WrongDeployment);
     }
-    let msg = attestation_message(st.deployment, st.model_commitment, st.epoch, &w.records());
+    let msg = attestation_message(
+        st.importer,
+        st.deployment,
+        st.model_commitment,
+        st.epoch,
+        &w.records(),
+    );
     eddsa::verify(&w.auditor.key, msg, &w.signature).map_err(|e| ClaimError::BadSignature {
         slot: 0,
         reason: e.to_string(),

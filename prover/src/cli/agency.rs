@@ -55,9 +55,13 @@ pub enum AgencyCmd {
         /// Suite id (from the registry).
         #[arg(long)]
         suite: String,
-        /// Deployment date, YYYYMMDD.
+        /// Deployment date, YYYYMMDD: no result dated after it.
         #[arg(long)]
         deployment_date: u64,
+        /// Not-before date, YYYYMMDD: no result dated before it (the oldest
+        /// result the agency accepts).
+        #[arg(long)]
+        not_before: u64,
         /// Request file to write (send it to the lab).
         #[arg(long)]
         out: PathBuf,
@@ -207,12 +211,20 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
             importer,
             suite,
             deployment_date,
+            not_before,
             out,
         } => {
             let r = load_registry(&registry)?;
             encode_label(&importer)?;
-            zkcc_circuits::evaluation::check_date(deployment_date)
-                .map_err(|e| ProverError::Inventory(e.to_string()))?;
+            for d in [deployment_date, not_before] {
+                zkcc_circuits::evaluation::check_date(d)
+                    .map_err(|e| ProverError::Inventory(e.to_string()))?;
+            }
+            if not_before > deployment_date {
+                return Err(ProverError::Inventory(format!(
+                    "--not-before {not_before} is after --deployment-date {deployment_date}"
+                )));
+            }
             if r.suite(&suite).is_none() {
                 return Err(ProverError::Inventory(format!(
                     "the registry has no suite {suite:?}"
@@ -223,12 +235,13 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
                 importer,
                 suite,
                 deployment_date,
+                not_before,
                 nonce: fr_to_hex(&ark_bn254::Fr::rand(&mut OsRng)),
             };
             write_json(&out, &req)?;
             println!(
-                "evaluation request for {}: suite {}, deployment {}, nonce {}",
-                req.importer, req.suite, req.deployment_date, req.nonce
+                "evaluation request for {}: suite {}, results dated {} to {}, nonce {}",
+                req.importer, req.suite, req.not_before, req.deployment_date, req.nonce
             );
             Ok(())
         }
@@ -251,8 +264,8 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
             let b = EvaluationBundle::from_json(&read_text(&bundle)?)?;
             let v = verify_evaluation(&zkcc_verifier::batch::PreparedKey::new(&vk), &r, &req, &b)?;
             println!(
-                "ACCEPTED: model {} of {} passed every eval of suite {} v{} ({} evals), results signed by accredited evaluators on or before {}",
-                v.model_commitment, v.importer, v.suite, v.suite_version, v.evals, v.deployment_date
+                "ACCEPTED: model {} of {} passed every eval of suite {} v{} ({} evals), results signed for it by accredited evaluators between {} and {}",
+                v.model_commitment, v.importer, v.suite, v.suite_version, v.evals, v.not_before, v.deployment_date
             );
             if let Some(out) = report {
                 write_json(&out, &v)?;

@@ -21,11 +21,17 @@ pub enum EvaluatorCmd {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Sign one result: (model digest, eval id, score, date).
+    /// Sign one result: (suite version, model digest, eval id, score, date).
     Sign {
         /// Secret key file.
         #[arg(long)]
         key: PathBuf,
+        /// The agency's registry (the suite is taken from it).
+        #[arg(long)]
+        registry: PathBuf,
+        /// Suite id: the result is signed for the version the registry lists.
+        #[arg(long)]
+        suite: String,
         /// The model's SHA-256 weights digest (64 hex digits)…
         #[arg(long, conflicts_with = "weights", required_unless_present = "weights")]
         model_digest: Option<String>,
@@ -70,6 +76,8 @@ pub fn run(c: EvaluatorCmd) -> Result<(), ProverError> {
         }
         EvaluatorCmd::Sign {
             key,
+            registry,
+            suite,
             model_digest,
             weights,
             eval,
@@ -89,11 +97,15 @@ pub fn run(c: EvaluatorCmd) -> Result<(), ProverError> {
                     ))
                 }
             };
-            let r = sign_result(&k, &digest, &eval, score, date)?;
+            let reg = super::load_registry(&registry)?;
+            let s = reg.suite(&suite).ok_or_else(|| {
+                ProverError::Inventory(format!("the registry has no suite {suite:?}"))
+            })?;
+            let r = sign_result(&k, s, &digest, &eval, score, date)?;
             write_json(&out, &r)?;
             println!(
-                "{} signed {eval} = {score} on {date} for model {}",
-                k.id, r.model_digest
+                "{} signed {eval} = {score} on {date} for suite {} v{} and model {}",
+                k.id, r.suite, r.suite_version, r.model_digest
             );
             Ok(())
         }

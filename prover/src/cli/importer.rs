@@ -235,10 +235,11 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
             let b = b?;
             write_json(&out, &b)?;
             println!(
-                "proved that model {} passed suite {} (v{}, {n} evals) before {} in {:.2} s: {}",
+                "proved that model {} passed suite {} (v{}, {n} evals) between {} and {} in {:.2} s: {}",
                 b.public_inputs.model_commitment,
                 req.suite,
                 b.public_inputs.suite_version,
+                req.not_before,
                 req.deployment_date,
                 t.as_secs_f64(),
                 out.display()
