@@ -1,8 +1,7 @@
 //! The agency's verification of a submission of the accountable statement:
 //! the honest multi-shard case, and each way a submission can be wrong,
 //! each rejected with its exact reason (variant, fields, shard index).
-#[path = "common/fleet.rs"]
-mod fleet_env;
+use crate::fleet_env;
 
 use ark_bn254::Fr;
 use ark_ff::UniformRand;

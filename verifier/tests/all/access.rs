@@ -1,8 +1,7 @@
 //! The access policy of the accountable statement: verified facts in, a
 //! decision out. No proofs here: the facts are those a verified submission
 //! carries (`tests/fleet.rs` decides on real ones).
-#[path = "common/fleet.rs"]
-mod fleet_env;
+use crate::fleet_env;
 
 use ark_bn254::Fr;
 use fleet_env::{registry, registry_v, strict_rules, POLICY_VERSION};

@@ -1,6 +1,6 @@
 //! One test per known Groth16 pitfall: each hostile input is rejected with
 //! the right typed error, before or at the pairing check.
-mod common;
+use crate::common;
 
 use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G2Affine};
 use ark_ec::short_weierstrass::SWCurveConfig;

@@ -2,7 +2,7 @@
 //! fuzz target. They are plain Groth16 objects, valid whatever later changes
 //! the circuit: the verifier only does the maths. Regenerate with
 //! `cargo test -p zkcc-verifier --test golden -- --ignored`.
-mod common;
+use crate::common;
 
 use common::*;
 use zkcc_verifier::fuzzing::{GOLDEN_BUNDLE, GOLDEN_VK};
@@ -34,7 +34,7 @@ fn golden_files_are_consistent() {
     verify_bundle(&vk, &b, &expect(&st)).unwrap();
     // The golden registry is the one the golden statement names.
     let reg =
-        zkcc_circuits::registry::Registry::from_json(include_str!("data/registry.json")).unwrap();
+        zkcc_circuits::registry::Registry::from_json(include_str!("../data/registry.json")).unwrap();
     assert_eq!(
         reg.root, st.registry_root,
         "regenerate tests/data/registry.json"
@@ -223,7 +223,7 @@ fn regenerate_fuzz_seeds() {
     );
 
     // policy.
-    let policy = include_str!("data/policy.json");
+    let policy = include_str!("../data/policy.json");
     put("policy", "valid", policy.as_bytes());
     put(
         "policy",

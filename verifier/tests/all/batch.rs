@@ -1,6 +1,6 @@
 //! Batch verification against one-by-one verification: the same verdict,
 //! and the same bad proofs named, under seeded random tampering.
-mod common;
+use crate::common;
 
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup};

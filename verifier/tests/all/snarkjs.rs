@@ -5,7 +5,7 @@
 //! The snarkjs half needs node and `tests/js/install.sh`. Locally it is
 //! skipped, loudly, when either is missing; CI sets `ZKCC_REQUIRE_SNARKJS=1`
 //! (see `.ci/test`), so there it fails instead.
-mod common;
+use crate::common;
 
 use ark_bn254::Fr;
 use common::*;

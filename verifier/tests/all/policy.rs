@@ -1,6 +1,6 @@
 //! The decision: verified claims of one importer and epoch, bound to one
 //! commitment, through the agency's policy.
-mod common;
+use crate::common;
 
 use ark_bn254::Fr;
 use common::*;
@@ -8,7 +8,7 @@ use zkcc_verifier::policy::{decide, ClaimFacts, Outcome, Policy, RejectedClaim};
 use zkcc_verifier::{verify_bundle, VerifyError};
 
 fn policy() -> Policy {
-    Policy::from_json(include_str!("data/policy.json")).unwrap()
+    Policy::from_json(include_str!("../data/policy.json")).unwrap()
 }
 
 fn cluster(cap: u64) -> ClaimFacts {
@@ -127,7 +127,7 @@ fn claims_must_bind_to_one_commitment_and_epoch() {
 
 /// The golden policy with one edit, as JSON text.
 fn edited(edit: impl FnOnce(&mut serde_json::Value)) -> String {
-    let mut v: serde_json::Value = serde_json::from_str(include_str!("data/policy.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(include_str!("../data/policy.json")).unwrap();
     edit(&mut v);
     v.to_string()
 }
@@ -252,13 +252,13 @@ fn policy_country_code_not_alpha_2() {
 
 #[test]
 fn policy_country_listed_twice() {
-    let text = include_str!("data/policy.json").replace("\"KP\": 3", "\"KP\": 3, \"FR\": 3");
+    let text = include_str!("../data/policy.json").replace("\"KP\": 3", "\"KP\": 3, \"FR\": 3");
     assert_eq!(refused_at(&text), "policy: key \"FR\" appears twice");
 }
 
 #[test]
 fn policy_tier_listed_twice() {
-    let text = include_str!("data/policy.json").replace(
+    let text = include_str!("../data/policy.json").replace(
         "\"3\": { \"max_quota_chips\": 0 }",
         "\"3\": { \"max_quota_chips\": 0 }, \"1\": { \"max_quota_chips\": 5 }",
     );
@@ -304,7 +304,7 @@ fn policy_negative_quota() {
 
 #[test]
 fn policy_quota_overflowing_64_bits() {
-    let text = include_str!("data/policy.json").replace(
+    let text = include_str!("../data/policy.json").replace(
         "\"max_quota_chips\": 100000",
         "\"max_quota_chips\": 18446744073709551616",
     );
@@ -314,7 +314,7 @@ fn policy_quota_overflowing_64_bits() {
     );
     // A fractional or exponent quota is not a number of chips either.
     let text =
-        include_str!("data/policy.json").replace("\"quota_chips\": 5000", "\"quota_chips\": 5e3");
+        include_str!("../data/policy.json").replace("\"quota_chips\": 5000", "\"quota_chips\": 5e3");
     assert_eq!(
         refused_at(&text),
         "policy: invalid type: floating point `5000.0`, expected u64"

@@ -1,0 +1,12 @@
+//! The circuits crate's integration tests, one binary (one link of arkworks
+//! instead of one per file): `cargo test -p zkcc-circuits --test all <module>::`.
+
+mod cluster;
+mod evaluation;
+mod gadget_properties;
+mod jurisdiction;
+mod ledger;
+mod registry;
+mod relayout;
+mod statement;
+mod statement_hostile;
