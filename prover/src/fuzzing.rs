@@ -1,6 +1,6 @@
 //! Bodies of the fuzz targets for the ceremony's untrusted files (`fuzz/`
 //! targets `ptau`, `zkey`, `r1cs`, `wtns`). They live here so that
-//! `cargo test -p zkcc-prover --test fuzz_corpus` replays the saved corpus on
+//! `cargo test -p zkcc-prover --test all fuzz_corpus::` replays the saved corpus on
 //! stable Rust. Each must return normally on any input: a panic is a bug.
 //! Where a parser has an encoder, the body also checks the round trip
 //! (parse → encode → parse gives the same value).

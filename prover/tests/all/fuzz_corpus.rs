@@ -3,7 +3,7 @@
 //! of `zkcc_prover::fuzzing`, then seeded mutations of every corpus file
 //! (byte flips, truncations, overwritten length and count fields): no input
 //! may panic. The seeds are regenerated with
-//! `cargo test -p zkcc-prover --test fuzz_corpus -- --ignored`.
+//! `cargo test -p zkcc-prover --test all fuzz_corpus:: -- --ignored`.
 use ark_bn254::Fr;
 use rand::{Rng, SeedableRng};
 use std::path::{Path, PathBuf};

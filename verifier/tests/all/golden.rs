@@ -1,7 +1,7 @@
 //! The golden key and bundle (`tests/data/`): the fixed key of the `verify`
 //! fuzz target. They are plain Groth16 objects, valid whatever later changes
 //! the circuit: the verifier only does the maths. Regenerate with
-//! `cargo test -p zkcc-verifier --test golden -- --ignored`.
+//! `cargo test -p zkcc-verifier --test all golden:: -- --ignored`.
 use crate::common;
 
 use common::*;
@@ -42,7 +42,7 @@ fn golden_files_are_consistent() {
 }
 
 /// Seeds of the fuzz corpora: valid and near-valid inputs per target.
-/// Regenerate with `cargo test -p zkcc-verifier --test golden -- --ignored`.
+/// Regenerate with `cargo test -p zkcc-verifier --test all golden:: -- --ignored`.
 #[test]
 #[ignore = "writes fuzz/corpus/"]
 fn regenerate_fuzz_seeds() {
