@@ -214,9 +214,10 @@ fn beacon_to(z: Moving<'_>, hash: &[u8], exp: u8, name: Option<&str>) -> Res<()>
         )));
     }
     let mut rng = beacon_rng(hash, exp as u32);
+    // The beacon's secret is public by design (anyone recomputes it from the
+    // hash), but it is wiped as a contributor's is.
     let x = Secret::new(rng.fr());
     let g1_s = rng.g1();
-    drop(rng);
     apply(z, x, g1_s, name, Some((exp, hash.to_vec())))
 }
 
