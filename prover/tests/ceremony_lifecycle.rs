@@ -142,7 +142,10 @@ fn ceremony(d: &Path, circuit: &str) -> String {
         ],
     );
     assert!(
-        v.contains("OK") && v.contains("2 contributions") && v.contains("(beacon)"),
+        v.contains("OK")
+            && v.contains("2 contributions (1 with a secret)")
+            && v.contains("sound only if the 1 contributor listed below was honest")
+            && v.contains("contribution #2 beacon (beacon: public randomness"),
         "{v}"
     );
     let out = ok(
