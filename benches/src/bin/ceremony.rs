@@ -8,7 +8,9 @@
 //!   with a random τ, α, β: a *timing fixture* for `zkcc ceremony init` at
 //!   large powers (snarkjs takes more than 13 min to contribute at 2^20 and
 //!   hours to prepare), never a ceremony — its maker knows τ. zkcc's reader
-//!   checks every section of it as it checks a real file.
+//!   checks every section of it as it checks a real file; being no published
+//!   file, it is refused unless `zkcc ceremony init|verify|finalize` is given
+//!   `--dev-unpublished-ptau` (development mode, with a warning).
 //! * `ceremony scale LOG` — a contribution's rescaling of `2^LOG` G1 points,
 //!   projective per point (before issue 11) against batch-affine lockstep.
 //! * `ceremony verify INIT KEY` — a key's transcript checked against its
@@ -170,7 +172,7 @@ fn ptau(power: u32, out: &str, prepared: bool) {
     let bytes = write_sections(b"ptau", 1, &sections);
     std::fs::write(out, &bytes).expect("write the .ptau");
     println!(
-        "{out}: {} phase-1 file of power {power} with a random τ (timing fixture, not a ceremony), {} MB, made in {:.1} s",
+        "{out}: {} phase-1 file of power {power} with a random τ (timing fixture, not a ceremony: zkcc takes it only with --dev-unpublished-ptau), {} MB, made in {:.1} s",
         if prepared { "prepared" } else { "raw" },
         bytes.len() >> 20,
         t0.elapsed().as_secs_f64()

@@ -121,20 +121,39 @@ const BATCH: usize = 1024;
 /// field and takes the projective path ([`mul_recoded`]) if any addition
 /// would clash (or if the chain does not end at `k`). The identity stays the
 /// identity. Blocks run in parallel (rayon).
+///
+/// `k` may be a contribution's secret: its recoding and chain (which spell
+/// `k` out) are overwritten before this returns.
 pub fn scale_in_place<P: GLVConfig<ScalarField = Fr>>(ps: &mut [Affine<P>], k: &Fr) {
-    let r = recode::<P>(k);
+    let mut r = recode::<P>(k);
     match &r {
         Recoded::Zero => ps.par_iter_mut().for_each(|p| *p = Affine::zero()),
         Recoded::One => {}
         Recoded::MinusOne => ps.par_iter_mut().for_each(|p| *p = -*p),
         Recoded::Glv { .. } => match Chain::of::<P>(k, &r) {
-            Some(chain) => ps
-                .par_chunks_mut(BATCH)
-                .for_each(|block| chain.run(block, &r)),
+            Some(mut chain) => {
+                ps.par_chunks_mut(BATCH)
+                    .for_each(|block| chain.run(block, &r));
+                chain.wipe();
+            }
             None => ps
                 .par_chunks_mut(BATCH)
                 .for_each(|block| projective_block(block, &r)),
         },
+    }
+    r.wipe();
+}
+
+impl Recoded {
+    /// Overwrites the digits (volatile writes): they spell the scalar out.
+    pub fn wipe(&mut self) {
+        use zeroize::Zeroize;
+        if let Recoded::Glv { neg1, d1, neg2, d2 } = self {
+            neg1.zeroize();
+            neg2.zeroize();
+            d1.zeroize();
+            d2.zeroize();
+        }
     }
 }
 
@@ -148,9 +167,10 @@ fn projective_block<P: GLVConfig<ScalarField = Fr>>(block: &mut [Affine<P>], r: 
 
 /// One step of a [`Chain`]; table entries `0..8` are `±(2i+1)·P`, `8..16`
 /// their endomorphic images (`±λ(2i+1)·P`), as in [`mul_recoded`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum Op {
     /// The accumulator doubles.
+    #[default]
     Double,
     /// The accumulator starts as table entry `.0`, negated if `.1`.
     Set(usize, bool),
@@ -167,7 +187,18 @@ struct Chain {
     neg2: bool,
 }
 
+/// What a wiped chain's steps become ([`Chain::wipe`]).
+impl zeroize::DefaultIsZeroes for Op {}
+
 impl Chain {
+    /// Overwrites the steps (volatile writes): they spell the scalar out.
+    fn wipe(&mut self) {
+        use zeroize::Zeroize;
+        self.ops.zeroize();
+        self.neg1.zeroize();
+        self.neg2.zeroize();
+    }
+
     /// The chain of `r = recode(k)`, `None` if an addition would meet equal
     /// or opposite points or the chain does not compute `k`.
     fn of<P: GLVConfig<ScalarField = Fr>>(k: &Fr, r: &Recoded) -> Option<Self> {
@@ -214,7 +245,11 @@ impl Chain {
                 }
             }
         }
-        (c == Some(*k)).then_some(Self { ops, neg1, neg2 })
+        let ok = c == Some(*k);
+        if let Some(c) = c.as_mut() {
+            super::secret::wipe_fr(c);
+        }
+        ok.then_some(Self { ops, neg1, neg2 })
     }
 
     /// Runs the chain over a block in place (the projective path if a

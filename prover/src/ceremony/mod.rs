@@ -7,6 +7,9 @@
 //!   as `snarkjs zkey new` does, and contributions, the beacon and the
 //!   verification of the whole transcript follow snarkjs's rules
 //!   ([`phase2`]), so that snarkjs and zkcc can take turns on one ceremony.
+//! * [`trust`] enforces what the keys' soundness rests on: a phase-1 file
+//!   whose BLAKE2b-512 is a published one (or an explicit development mode),
+//!   and at least one secret (non-beacon) contribution in phase 2.
 //! * [`export`] writes the circuit as an iden3 `.r1cs` and a witness as
 //!   `.wtns`, and turns a final `.zkey` into zkcc's key files.
 //!
@@ -20,7 +23,9 @@ pub mod ffrng;
 pub mod gfft;
 pub mod phase2;
 pub mod ptau;
+pub mod secret;
 pub mod subgroup;
+pub mod trust;
 pub mod zkey;
 
 /// Why a ceremony file or step was refused.
@@ -59,6 +64,22 @@ pub enum CeremonyError {
     /// The key's points do not follow from the transcript.
     #[error("the key does not follow from its transcript: {0}")]
     BadKey(String),
+    /// The phase-1 file is not one of the published files pinned in
+    /// [`trust::PUBLISHED_PTAU`] (and development mode was not asked for).
+    #[error("phase-1 file with BLAKE2b-512 {blake2b} is not a published powers-of-tau file: use a published Hermez/PSE file (powersOfTau28_hez_final_NN.ptau, listed with its BLAKE2b-512 in snarkjs's README; zkcc pins those hashes), or, for development only, pass --dev-unpublished-ptau (library: Phase1Source::DevelopmentOnly)")]
+    UnpublishedPhase1 {
+        /// The file's BLAKE2b-512, hex.
+        blake2b: String,
+    },
+    /// The phase-1 file has no contribution record (outside development mode).
+    #[error("the phase-1 file has no contribution record: nothing shows who made it; use a published file, or, for development only, pass --dev-unpublished-ptau")]
+    Phase1WithoutContributions,
+    /// The phase-2 transcript has no secret contribution: `δ` is public.
+    #[error("the key has no secret contribution ({beacons} beacon(s) only): its δ is the generator or follows from the beacon's public hash, so anyone could forge proofs; at least one participant must add a contribution (`zkcc ceremony contribute` or `snarkjs zkey contribute`) before the beacon")]
+    NoSecretContribution {
+        /// How many (beacon) contributions the transcript has.
+        beacons: usize,
+    },
     /// Anything else.
     #[error("{0}")]
     Other(String),
@@ -75,10 +96,16 @@ fn checking_rng() -> rand::rngs::StdRng {
     rand::rngs::StdRng::from_entropy()
 }
 
-/// Reads and verifies a phase-1 file.
-pub fn load_ptau(path: &Path) -> crate::Result<ptau::Ptau> {
+/// Reads a phase-1 file, refuses it unless it is a published one (or
+/// `source` is [`trust::Phase1Source::DevelopmentOnly`]), and verifies it
+/// and its contribution records ([`trust::Phase1Bytes::load`]).
+pub fn load_ptau(path: &Path, source: trust::Phase1Source) -> crate::Result<trust::Phase1> {
     let bytes = crate::error::read(path)?;
-    Ok(ptau::Ptau::read_verified(&bytes, &mut checking_rng())?)
+    Ok(trust::Phase1::from_bytes(
+        &bytes,
+        source,
+        &mut checking_rng(),
+    )?)
 }
 
 /// Reads a `.zkey` (every point checked).
@@ -172,7 +199,8 @@ pub fn progress_bar(what: &str) -> indicatif::ProgressBar {
 }
 
 /// The initial phase-2 key of a zkcc circuit.
-pub fn init(circuit: &Circuit, ptau: &ptau::Ptau) -> crate::Result<zkey::Zkey> {
+pub fn init(circuit: &Circuit, phase1: &trust::Phase1) -> crate::Result<zkey::Zkey> {
+    let ptau = phase1.ptau();
     let t = std::time::Instant::now();
     let r1cs = keys::r1cs_of(circuit)?;
     tracing::info!(seconds = t.elapsed().as_secs_f64(), "circuit synthesized");
@@ -182,48 +210,117 @@ pub fn init(circuit: &Circuit, ptau: &ptau::Ptau) -> crate::Result<zkey::Zkey> {
     Ok(z)
 }
 
-/// Verifies a `.zkey`'s whole transcript for a zkcc circuit and phase-1 file.
+/// Verifies a `.zkey`'s whole transcript for a zkcc circuit and phase-1
+/// file. A transcript without a secret (non-beacon) contribution is refused
+/// first ([`CeremonyError::NoSecretContribution`]): its `δ` is public.
 pub fn verify(
     circuit: &Circuit,
-    ptau: &ptau::Ptau,
+    phase1: &trust::Phase1,
     z: &zkey::Zkey,
 ) -> crate::Result<phase2::Verified> {
+    trust::require_secret_contribution(&z.contributions)?;
     let r1cs = keys::r1cs_of(circuit)?;
     let pb = progress_bar("rebuilding the initial key");
     Ok(with_big_stacks(|| {
-        phase2::verify_with(z, ptau, &r1cs, &mut checking_rng(), &pb)
+        phase2::verify_with(z, phase1, &r1cs, &mut checking_rng(), &pb)
     })??)
 }
 
 /// Verifies the final `.zkey` of a circuit's ceremony and writes zkcc's key
-/// files from it (the manifest records the circuit hash and contributions).
+/// files from it (the manifest records the circuit hash, the contributions
+/// and where phase 1 comes from). Refuses, before anything else, a
+/// transcript without a secret (non-beacon) contribution.
 pub fn finalize(
     dir: &Path,
     circuit: &Circuit,
-    ptau: &ptau::Ptau,
+    phase1: &trust::Phase1,
     z: zkey::Zkey,
 ) -> crate::Result<(KeyManifest, phase2::Verified)> {
-    if z.contributions.is_empty() {
-        return Err(
-            CeremonyError::Other("the key has no contribution: contribute first".into()).into(),
-        );
-    }
+    trust::require_secret_contribution(&z.contributions)?;
     let r1cs = keys::r1cs_of(circuit)?;
     let pb = progress_bar("rebuilding the initial key");
-    let v = with_big_stacks(|| phase2::verify_with(&z, ptau, &r1cs, &mut checking_rng(), &pb))??;
+    let v = with_big_stacks(|| phase2::verify_with(&z, phase1, &r1cs, &mut checking_rng(), &pb))??;
     let last = v
         .contributions
         .last()
         .map(|c| hex::encode(&c.0[..16]))
         .unwrap_or_default();
     let how = format!(
-        "multi-party ceremony (snarkjs-compatible phase 2, phase-1 power {}): circuit hash {}, {} contributions, last {}",
-        ptau.power,
+        "multi-party ceremony (snarkjs-compatible phase 2, phase-1 power {}, {}): circuit hash {}, {} contributions ({} secret), last {}",
+        phase1.ptau().power,
+        phase1.describe(),
         hex::encode(&v.cs_hash[..16]),
         v.contributions.len(),
+        v.secret_contributions(),
         last
     );
     let pk = export::prover_key(z, r1cs)?;
     let m = keys::write_keys(dir, circuit, pk, &how)?;
     Ok((m, v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trust::{Phase1, Phase1Source};
+    use super::*;
+    use ark_bn254::Fr;
+    use rand::SeedableRng;
+
+    /// `verify` and `finalize` (the library calls the CLI makes) refuse a key
+    /// with no contribution and a key with a beacon only, writing nothing;
+    /// after one contribution and the beacon both pass, and the manifest says
+    /// where phase 1 came from (here: an unpublished development file).
+    #[test]
+    fn verify_and_finalize_require_a_secret_contribution() {
+        let circuit = Circuit::parse("request-1x1").unwrap();
+        let bytes = ptau::Ptau::insecure_from_secrets(
+            11,
+            Fr::from(31u64),
+            Fr::from(41u64),
+            Fr::from(59u64),
+            true,
+        )
+        .unwrap()
+        .to_bytes();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(4);
+        // The fixture is not published: refused unless development mode is asked for.
+        assert!(matches!(
+            Phase1::from_bytes(&bytes, Phase1Source::Published, &mut rng),
+            Err(CeremonyError::UnpublishedPhase1 { .. })
+        ));
+        let p1 = Phase1::from_bytes(&bytes, Phase1Source::DevelopmentOnly, &mut rng).unwrap();
+        let z0 = init(&circuit, &p1).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let no_secret = |r: crate::Result<_>, beacons: usize| match r {
+            Err(crate::ProverError::Ceremony(CeremonyError::NoSecretContribution {
+                beacons: b,
+            })) => assert_eq!(b, beacons),
+            Err(e) => panic!("wrong error: {e}"),
+            Ok(_) => panic!("accepted a key without a secret contribution"),
+        };
+        no_secret(verify(&circuit, &p1, &z0).map(|_| ()), 0);
+        no_secret(
+            finalize(tmp.path(), &circuit, &p1, z0.clone()).map(|_| ()),
+            0,
+        );
+        let b = phase2::beacon(z0.clone(), &[5; 8], 10, None).unwrap();
+        no_secret(verify(&circuit, &p1, &b).map(|_| ()), 1);
+        no_secret(finalize(tmp.path(), &circuit, &p1, b).map(|_| ()), 1);
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+
+        let z1 = phase2::contribute(z0, Some("lab"), &mut rng).unwrap();
+        let z2 = phase2::beacon(z1, &[5; 8], 10, Some("beacon")).unwrap();
+        let v = verify(&circuit, &p1, &z2).unwrap();
+        assert_eq!(v.secret_contributions(), 1);
+        let (m, v) = finalize(tmp.path(), &circuit, &p1, z2.clone()).unwrap();
+        assert!(v
+            .trust_statement()
+            .contains(&hex::encode(z2.contributions[0].hash())));
+        assert!(
+            m.setup.contains("2 contributions (1 secret)")
+                && m.setup.contains("UNPUBLISHED DEVELOPMENT phase-1 file"),
+            "{}",
+            m.setup
+        );
+    }
 }

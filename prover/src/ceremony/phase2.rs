@@ -14,9 +14,19 @@
 //! change), each contribution (transcript hash, proof of knowledge, `δ`
 //! moving by the proven secret, beacon recomputed), the final `δ`, and that
 //! `L` and `H` moved by exactly `δ` (pairings over random combinations).
+//! It takes the phase-1 file as a [`Phase1`] (published, or accepted in an
+//! explicit development mode) and refuses, before anything else, a
+//! transcript without a secret contribution
+//! ([`super::trust::require_secret_contribution`]).
+//!
+//! A contribution's secret, its inverse and the proof's random `s` are held
+//! in [`Secret`]s, overwritten once used (as is the beacon's, though its
+//! randomness is public by design).
 use super::binfile::g1_uncompressed;
 use super::ffrng::{beacon_rng, hash_to_g2};
-use super::ptau::{pairing_eq, Ptau};
+use super::ptau::pairing_eq;
+use super::secret::Secret;
+use super::trust::{require_secret_contribution, Phase1};
 use super::zkey::{Contribution, PassThrough, Zkey};
 use super::CeremonyError;
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine};
@@ -80,28 +90,34 @@ impl<'a, 'b> From<&'a mut PassThrough<'b>> for Moving<'a> {
 }
 
 /// Applies the secret `x` in place: `δ·x`, `L/x`, `H/x`, the proof of
-/// knowledge and the transcript entry (no copy of the key).
+/// knowledge and the transcript entry (no copy of the key). `x` and its
+/// inverse are overwritten when this returns.
 fn apply(
     z: Moving<'_>,
-    x: Fr,
+    x: Secret,
     g1_s: G1Affine,
     name: Option<&str>,
     beacon: Option<(u8, Vec<u8>)>,
 ) -> Res<()> {
-    let xinv = x
-        .inverse()
-        .ok_or_else(|| CeremonyError::Other("zero contribution secret".into()))?;
-    let g1_sx = (g1_s * x).into_affine();
+    let xinv = Secret::new(
+        x.expose()
+            .inverse()
+            .ok_or_else(|| CeremonyError::Other("zero contribution secret".into()))?,
+    );
+    let x_ = x.expose();
+    let g1_sx = (g1_s * x_).into_affine();
     let mut h = transcript_of(z.cs_hash, z.contributions);
     h.update(g1_uncompressed(&g1_s));
     h.update(g1_uncompressed(&g1_sx));
     let transcript: [u8; 64] = h.finalize().into();
-    let g2_spx = (hash_to_g2(&transcript) * x).into_affine();
-    *z.delta_g1 = (*z.delta_g1 * x).into_affine();
-    *z.delta_g2 = (*z.delta_g2 * x).into_affine();
+    let g2_spx = (hash_to_g2(&transcript) * x_).into_affine();
+    *z.delta_g1 = (*z.delta_g1 * x_).into_affine();
+    *z.delta_g2 = (*z.delta_g2 * x_).into_affine();
+    drop(x);
     let t = std::time::Instant::now();
-    super::gfft::scale_in_place(z.l, &xinv);
-    super::gfft::scale_in_place(z.h, &xinv);
+    super::gfft::scale_in_place(z.l, xinv.expose());
+    super::gfft::scale_in_place(z.h, xinv.expose());
+    drop(xinv);
     tracing::info!(
         seconds = t.elapsed().as_secs_f64(),
         points = z.l.len() + z.h.len(),
@@ -134,8 +150,9 @@ fn truncate_name(n: &str) -> String {
 /// which no one can verify).
 pub const MAX_BEACON_EXP: u8 = 32;
 
-/// A contribution with fresh randomness from `rng` (the secret is dropped
-/// when this returns: "toxic waste" never leaves the function). Takes the key
+/// A contribution with fresh randomness from `rng` (the secret is
+/// overwritten when this returns: "toxic waste" never leaves the function
+/// and is never written anywhere). Takes the key
 /// by value and changes it in place.
 pub fn contribute<R: RngCore + rand::CryptoRng>(
     mut z: Zkey,
@@ -162,11 +179,13 @@ fn contribute_to<R: RngCore + rand::CryptoRng>(
     name: Option<&str>,
     rng: &mut R,
 ) -> Res<()> {
-    let mut x = Fr::rand(rng);
-    while x.is_zero() {
-        x = Fr::rand(rng);
+    let mut x = Secret::new(Fr::rand(rng));
+    while x.expose().is_zero() {
+        x = Secret::new(Fr::rand(rng));
     }
-    let g1_s = (G1Affine::generator() * Fr::rand(rng)).into_affine();
+    let s = Secret::new(Fr::rand(rng));
+    let g1_s = (G1Affine::generator() * s.expose()).into_affine();
+    drop(s);
     apply(z, x, g1_s, name, None)
 }
 
@@ -195,7 +214,9 @@ fn beacon_to(z: Moving<'_>, hash: &[u8], exp: u8, name: Option<&str>) -> Res<()>
         )));
     }
     let mut rng = beacon_rng(hash, exp as u32);
-    let x = rng.fr();
+    // The beacon's secret is public by design (anyone recomputes it from the
+    // hash), but it is wiped as a contributor's is.
+    let x = Secret::new(rng.fr());
     let g1_s = rng.g1();
     apply(z, x, g1_s, name, Some((exp, hash.to_vec())))
 }
@@ -205,24 +226,62 @@ fn beacon_to(z: Moving<'_>, hash: &[u8], exp: u8, name: Option<&str>) -> Res<()>
 pub struct Verified {
     /// The circuit hash.
     pub cs_hash: [u8; 64],
-    /// Each contribution's hash (what a contributor noted) and name.
+    /// Each contribution's hash (what a contributor noted), name, and
+    /// whether it is a beacon.
     pub contributions: Vec<([u8; 64], Option<String>, bool)>,
 }
 
+impl Verified {
+    /// How many contributions had a secret (not beacons): the contributors
+    /// the keys' soundness rests on.
+    pub fn secret_contributions(&self) -> usize {
+        self.contributions.iter().filter(|c| !c.2).count()
+    }
+
+    /// The trust statement `verify` and `finalize` print: the keys are sound
+    /// if at least one listed contributor was honest, then every
+    /// contribution's hash and name, beacons marked as such.
+    pub fn trust_statement(&self) -> String {
+        let n = self.secret_contributions();
+        let mut s = if n == 1 {
+            "sound only if the 1 contributor listed below was honest and destroyed its secret: find your contribution hash in this list".to_string()
+        } else {
+            format!("sound if at least one of the {n} contributors listed below was honest and destroyed its secret: find your contribution hash in this list")
+        };
+        for (i, (h, name, beacon)) in self.contributions.iter().enumerate() {
+            s.push_str(&format!(
+                "\n  contribution #{} {}{}: {}",
+                i + 1,
+                name.as_deref().unwrap_or(""),
+                if *beacon {
+                    " (beacon: public randomness, not a contributor)"
+                } else {
+                    ""
+                },
+                hex::encode(h)
+            ));
+        }
+        s
+    }
+}
+
 /// Verifies a key's whole phase-2 transcript against the phase-1 file and the
-/// circuit (see the module docs); the first failure is named.
-pub fn verify<R: RngCore>(z: &Zkey, ptau: &Ptau, r1cs: &R1cs, rng: &mut R) -> Res<Verified> {
-    verify_with(z, ptau, r1cs, rng, &indicatif::ProgressBar::hidden())
+/// circuit (see the module docs); the first failure is named. A transcript
+/// without a secret contribution is refused first.
+pub fn verify<R: RngCore>(z: &Zkey, phase1: &Phase1, r1cs: &R1cs, rng: &mut R) -> Res<Verified> {
+    verify_with(z, phase1, r1cs, rng, &indicatif::ProgressBar::hidden())
 }
 
 /// [`verify`], reporting the progress of rebuilding the initial key.
 pub fn verify_with<R: RngCore>(
     z: &Zkey,
-    ptau: &Ptau,
+    phase1: &Phase1,
     r1cs: &R1cs,
     rng: &mut R,
     progress: &indicatif::ProgressBar,
 ) -> Res<Verified> {
+    require_secret_contribution(&z.contributions)?;
+    let ptau = phase1.ptau();
     let ni = r1cs.num_instance as usize;
     let domain = (r1cs.num_constraints() + ni).next_power_of_two().max(2);
     if (
@@ -246,8 +305,10 @@ pub fn verify_with<R: RngCore>(
     verify_against(z, &init, rng)
 }
 
-/// [`verify`] with the initial key already built.
+/// [`verify`] with the initial key already built (it also refuses a
+/// transcript without a secret contribution).
 pub fn verify_against<R: RngCore>(z: &Zkey, init: &Zkey, rng: &mut R) -> Res<Verified> {
+    require_secret_contribution(&z.contributions)?;
     let wrong = |m: &str| CeremonyError::WrongCircuit(m.to_string());
     if (z.n_vars, z.n_public, z.domain_size) != (init.n_vars, init.n_public, init.domain_size) {
         return Err(wrong(&format!(
@@ -410,6 +471,60 @@ mod tests {
         assert_eq!(v.contributions.len(), 2);
         // The old key is untouched: the pass-through read borrows it.
         assert_eq!(Zkey::read(&b0).unwrap(), z0);
+    }
+
+    /// A key nobody contributed to is refused: no contribution (δ = γ, the
+    /// generator), or a beacon only (δ from a public hash), with the typed
+    /// error; one contribution and a beacon pass, and the trust statement
+    /// names one contributor and lists every hash, the beacon marked.
+    #[test]
+    fn a_transcript_without_a_secret_contribution_is_refused() {
+        let z0 = initial();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(8);
+        let err = verify_against(&z0, &z0, &mut rng).unwrap_err();
+        assert!(
+            matches!(err, CeremonyError::NoSecretContribution { beacons: 0 }),
+            "{err}"
+        );
+        assert!(err.to_string().starts_with(
+            "the key has no secret contribution (0 beacon(s) only): its δ is the generator"
+        ));
+        let b = beacon(z0.clone(), &[7; 32], 10, Some("b")).unwrap();
+        let err = verify_against(&b, &z0, &mut rng).unwrap_err();
+        assert!(
+            matches!(err, CeremonyError::NoSecretContribution { beacons: 1 }),
+            "{err}"
+        );
+        // Two beacons are no better than one.
+        let bb = beacon(b, &[8; 32], 10, None).unwrap();
+        assert!(matches!(
+            verify_against(&bb, &z0, &mut rng),
+            Err(CeremonyError::NoSecretContribution { beacons: 2 })
+        ));
+        let z1 = contribute(z0.clone(), Some("lab"), &mut rng).unwrap();
+        let z2 = beacon(z1, &[7; 32], 10, Some("b")).unwrap();
+        let v = verify_against(&z2, &z0, &mut rng).unwrap();
+        assert_eq!(v.secret_contributions(), 1);
+        let t = v.trust_statement();
+        assert!(t.starts_with("sound only if the 1 contributor listed below was honest and destroyed its secret: find your contribution hash in this list"), "{t}");
+        let (h1, h2) = (z2.contributions[0].hash(), z2.contributions[1].hash());
+        assert!(
+            t.contains(&format!("contribution #1 lab: {}", hex::encode(h1))),
+            "{t}"
+        );
+        assert!(
+            t.contains(&format!(
+                "contribution #2 b (beacon: public randomness, not a contributor): {}",
+                hex::encode(h2)
+            )),
+            "{t}"
+        );
+        // Two contributors: "at least one of the 2".
+        let z3 = contribute(z2, None, &mut rng).unwrap();
+        let v = verify_against(&z3, &z0, &mut rng).unwrap();
+        assert!(v
+            .trust_statement()
+            .starts_with("sound if at least one of the 2 contributors listed below was honest"));
     }
 
     /// What a contributor checks and what it leaves to `verify`: a point off

@@ -4,6 +4,7 @@ use clap::Subcommand;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use zkcc_engine::prove::assignment_of;
+use zkcc_prover::ceremony::trust::{Phase1, Phase1Bytes, Phase1Source};
 use zkcc_prover::ceremony::{self, export, phase2};
 use zkcc_prover::error::{read_json, write};
 use zkcc_prover::keys::{self, Circuit};
@@ -25,9 +26,14 @@ pub enum CeremonyCmd {
         /// Circuit: shard-FxM, request-SxF, evaluation-N or jurisdiction-S.
         #[arg(long)]
         circuit: String,
-        /// Phase-1 powers of tau (snarkjs .ptau, raw or prepared).
+        /// Phase-1 powers of tau (snarkjs .ptau, raw or prepared): a published Hermez/PSE file.
         #[arg(long)]
         ptau: PathBuf,
+        /// DEVELOPMENT ONLY: accept a phase-1 file that is not one of the
+        /// published Hermez/PSE files (a test file from `snarkjs powersoftau
+        /// new`, a fixture): whoever made it may know τ and forge proofs.
+        #[arg(long)]
+        dev_unpublished_ptau: bool,
         /// Output .zkey (no contribution yet).
         #[arg(long)]
         out: PathBuf,
@@ -76,9 +82,14 @@ pub enum CeremonyCmd {
         /// Circuit: shard-FxM, request-SxF, evaluation-N or jurisdiction-S.
         #[arg(long)]
         circuit: String,
-        /// Phase-1 powers of tau.
+        /// Phase-1 powers of tau: a published Hermez/PSE file.
         #[arg(long)]
         ptau: PathBuf,
+        /// DEVELOPMENT ONLY: accept a phase-1 file that is not one of the
+        /// published Hermez/PSE files (a test file from `snarkjs powersoftau
+        /// new`, a fixture): whoever made it may know τ and forge proofs.
+        #[arg(long)]
+        dev_unpublished_ptau: bool,
         /// The .zkey.
         #[arg(long)]
         zkey: PathBuf,
@@ -138,9 +149,14 @@ pub enum CeremonyCmd {
         /// Circuit: shard-FxM, request-SxF, evaluation-N or jurisdiction-S.
         #[arg(long)]
         circuit: String,
-        /// Phase-1 powers of tau.
+        /// Phase-1 powers of tau: a published Hermez/PSE file.
         #[arg(long)]
         ptau: PathBuf,
+        /// DEVELOPMENT ONLY: accept a phase-1 file that is not one of the
+        /// published Hermez/PSE files (a test file from `snarkjs powersoftau
+        /// new`, a fixture): whoever made it may know τ and forge proofs.
+        #[arg(long)]
+        dev_unpublished_ptau: bool,
         /// The final .zkey.
         #[arg(long)]
         zkey: PathBuf,
@@ -151,27 +167,39 @@ pub enum CeremonyCmd {
 }
 
 /// Reads a phase-1 file, prints its BLAKE2b-512 (of the whole file, as
-/// `b2sum` prints it and as public ceremonies publish it: compare the two),
-/// then parses and verifies it.
-fn load_ptau(path: &std::path::Path) -> Result<ceremony::ptau::Ptau, ProverError> {
-    use blake2::{Blake2b512, Digest};
+/// `b2sum` prints it and as public ceremonies publish it), refuses it unless
+/// it is one of the published files zkcc pins (or `dev` is set: a loud
+/// warning then), then parses and verifies it and its contribution records.
+fn load_ptau(path: &Path, dev: bool) -> Result<Phase1, ProverError> {
     let bytes = zkcc_prover::error::read(path)?;
-    let h = Blake2b512::digest(&bytes);
+    let file = Phase1Bytes::new(&bytes);
     println!(
-        "phase-1 file {}: BLAKE2b-512 {} (compare with the published hash)",
+        "phase-1 file {}: BLAKE2b-512 {}",
         path.display(),
-        hex::encode(h)
+        hex::encode(file.blake2b())
     );
+    let source = if dev {
+        Phase1Source::DevelopmentOnly
+    } else {
+        Phase1Source::Published
+    };
     // The random combinations come from a CSPRNG seeded once from the OS:
     // one getrandom per scalar was most of a 2^20 check.
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_entropy();
-    let p = ceremony::ptau::Ptau::read_verified(&bytes, &mut rng)?;
-    let t = ceremony::ptau::Ptau::read_transcript(&bytes)?;
-    p.verify_transcript(&t)?;
-    if t.is_empty() {
-        println!("WARNING: the phase-1 file has no contribution record: nothing shows who made it (a development file?)");
+    let p = file.load(source, &mut rng)?;
+    match p.published() {
+        Some(f) => println!("  the published {} (power {})", f.file, f.power),
+        None => eprintln!(
+            "\n**********\nWARNING: DEVELOPMENT ONLY (--dev-unpublished-ptau): {} is not a published \
+             powers-of-tau file. Whoever made it may know τ and can then forge proofs for every \
+             key built on it. Never use these keys for anything but development.\n**********\n",
+            path.display()
+        ),
     }
-    for (i, c) in t.iter().enumerate() {
+    if p.transcript().is_empty() {
+        eprintln!("WARNING: the phase-1 file has no contribution record: nothing shows who made it (development mode only)");
+    }
+    for (i, c) in p.transcript().iter().enumerate() {
         println!(
             "  phase-1 contribution #{} {}{}: proofs of knowledge verified, next challenge {}",
             i + 1,
@@ -183,17 +211,11 @@ fn load_ptau(path: &std::path::Path) -> Result<ceremony::ptau::Ptau, ProverError
     Ok(p)
 }
 
+/// The circuit hash and the trust statement: who the keys' soundness rests
+/// on, with every contribution's hash.
 fn print_verified(v: &phase2::Verified) {
     println!("circuit hash {}", hex::encode(v.cs_hash));
-    for (i, (h, name, beacon)) in v.contributions.iter().enumerate() {
-        println!(
-            "  contribution #{} {}{}: {}",
-            i + 1,
-            name.as_deref().unwrap_or(""),
-            if *beacon { " (beacon)" } else { "" },
-            hex::encode(h)
-        );
-    }
+    println!("{}", v.trust_statement());
 }
 
 /// The inputs of `ceremony wtns`, as given on the command line; which ones a
@@ -468,17 +490,22 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             );
             Ok(())
         }
-        CeremonyCmd::Init { circuit, ptau, out } => {
+        CeremonyCmd::Init {
+            circuit,
+            ptau,
+            dev_unpublished_ptau,
+            out,
+        } => {
             let c = Circuit::parse(&circuit)?;
             let t = Instant::now();
-            let p = load_ptau(&ptau)?;
+            let p = load_ptau(&ptau, dev_unpublished_ptau)?;
             let t_ptau = t.elapsed();
             let t = Instant::now();
             let z = ceremony::init(&c, &p)?;
             write(&out, &z.to_bytes())?;
             println!(
                 "{}: initial key, domain {}, phase-1 power {} (read and checked in {:.1} s), built in {:.1} s -> {}",
-                c.name(), z.domain_size, p.power, t_ptau.as_secs_f64(), t.elapsed().as_secs_f64(), out.display()
+                c.name(), z.domain_size, p.ptau().power, t_ptau.as_secs_f64(), t.elapsed().as_secs_f64(), out.display()
             );
             println!("circuit hash {}", hex::encode(z.cs_hash));
             Ok(())
@@ -523,30 +550,33 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
         CeremonyCmd::Verify {
             circuit,
             ptau,
+            dev_unpublished_ptau,
             zkey,
         } => {
             let c = Circuit::parse(&circuit)?;
-            let p = load_ptau(&ptau)?;
+            let p = load_ptau(&ptau, dev_unpublished_ptau)?;
             let z = ceremony::load_zkey(&zkey)?;
             let v = ceremony::verify(&c, &p, &z)?;
-            print_verified(&v);
             println!(
-                "OK: {} follows from {} and {} through {} contributions",
+                "OK: {} follows from {} and {} through {} contributions ({} with a secret)",
                 zkey.display(),
                 ptau.display(),
                 c.name(),
-                v.contributions.len()
+                v.contributions.len(),
+                v.secret_contributions()
             );
+            print_verified(&v);
             Ok(())
         }
         CeremonyCmd::Finalize {
             circuit,
             ptau,
+            dev_unpublished_ptau,
             zkey,
             out,
         } => {
             let c = Circuit::parse(&circuit)?;
-            let p = load_ptau(&ptau)?;
+            let p = load_ptau(&ptau, dev_unpublished_ptau)?;
             let z = ceremony::load_zkey(&zkey)?;
             let (m, v) = ceremony::finalize(&out, &c, &p, z)?;
             print_verified(&v);

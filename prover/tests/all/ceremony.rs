@@ -9,6 +9,7 @@ use rand::SeedableRng;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use zkcc_prover::ceremony::ptau::Ptau;
+use zkcc_prover::ceremony::trust::{Phase1, Phase1Source};
 use zkcc_prover::ceremony::CeremonyError;
 
 /// The snarkjs CLI, if installed.
@@ -302,7 +303,14 @@ fn phase2_interop_with_snarkjs_both_ways() {
     let dir = tmp("phase2");
     let (raw, prepared) = phase1(&cli, &dir, 5);
     let mut rng = rand::rngs::StdRng::seed_from_u64(2);
-    let ptau = Ptau::read_verified(&std::fs::read(&prepared).unwrap(), &mut rng).unwrap();
+    // snarkjs's test phase 1 is not a published file: development mode, explicitly.
+    let phase1 = Phase1::from_bytes(
+        &std::fs::read(&prepared).unwrap(),
+        Phase1Source::DevelopmentOnly,
+        &mut rng,
+    )
+    .unwrap();
+    let ptau = phase1.ptau();
     let ptau_raw = Ptau::read_verified(&std::fs::read(&raw).unwrap(), &mut rng).unwrap();
     let extra = 6;
     let r1cs = tiny::r1cs(extra);
@@ -310,7 +318,7 @@ fn phase2_interop_with_snarkjs_both_ways() {
     let s = |p: &str| dir.join(p).to_string_lossy().into_owned();
 
     // Init: from the prepared file, and by group FFTs from the raw one: the same key.
-    let z0 = Zkey::new_initial(&ptau, &r1cs).unwrap();
+    let z0 = Zkey::new_initial(ptau, &r1cs).unwrap();
     assert_eq!(
         Zkey::new_initial(&ptau_raw, &r1cs).unwrap(),
         z0,
@@ -374,8 +382,8 @@ fn phase2_interop_with_snarkjs_both_ways() {
         ],
     );
     let z2 = Zkey::read(&std::fs::read(dir.join("z2.zkey")).unwrap()).unwrap();
-    let v =
-        phase2::verify(&z2, &ptau, &r1cs, &mut rng).expect("zkcc verifies snarkjs's contribution");
+    let v = phase2::verify(&z2, &phase1, &r1cs, &mut rng)
+        .expect("zkcc verifies snarkjs's contribution");
     assert_eq!(v.contributions.len(), 2);
     // snarkjs's beacon, verified by zkcc; zkcc's beacon, verified by snarkjs.
     let bh = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
@@ -393,7 +401,7 @@ fn phase2_interop_with_snarkjs_both_ways() {
         ],
     );
     let z3s = Zkey::read(&std::fs::read(dir.join("z3s.zkey")).unwrap()).unwrap();
-    phase2::verify(&z3s, &ptau, &r1cs, &mut rng).expect("zkcc verifies snarkjs's beacon");
+    phase2::verify(&z3s, &phase1, &r1cs, &mut rng).expect("zkcc verifies snarkjs's beacon");
     let z3 = phase2::beacon(
         z2.clone(),
         &hex::decode(bh).unwrap(),
@@ -414,7 +422,7 @@ fn phase2_interop_with_snarkjs_both_ways() {
             &s("final.zkey"),
         ],
     );
-    let v = phase2::verify(&z3, &ptau, &r1cs, &mut rng).unwrap();
+    let v = phase2::verify(&z3, &phase1, &r1cs, &mut rng).unwrap();
     assert_eq!(v.contributions.len(), 3);
 
     // Prove with zkcc's tuned prover on the final key: the odd-coset reduction verifies, libsnark's does not.
@@ -472,48 +480,48 @@ fn phase2_interop_with_snarkjs_both_ways() {
     // Tamperings, each refused with its reason.
     let mut t1 = z3.clone();
     t1.contributions[0].g2_spx = t1.contributions[1].g2_spx;
-    let err = phase2::verify(&t1, &ptau, &r1cs, &mut rng).unwrap_err();
+    let err = phase2::verify(&t1, &phase1, &r1cs, &mut rng).unwrap_err();
     assert!(
         matches!(&err, CeremonyError::BadContribution { index: 0, reason } if reason.contains("proof of knowledge")),
         "{err}"
     );
     let mut t2 = z3.clone();
     t2.l[1] = t2.l[0];
-    let err = phase2::verify(&t2, &ptau, &r1cs, &mut rng).unwrap_err();
+    let err = phase2::verify(&t2, &phase1, &r1cs, &mut rng).unwrap_err();
     assert!(
         matches!(&err, CeremonyError::BadKey(m) if m.contains("L (section 8)")),
         "{err}"
     );
     let mut t2h = z3.clone();
     t2h.h[0] = t2h.h[1];
-    let err = phase2::verify(&t2h, &ptau, &r1cs, &mut rng).unwrap_err();
+    let err = phase2::verify(&t2h, &phase1, &r1cs, &mut rng).unwrap_err();
     assert!(
         matches!(&err, CeremonyError::BadKey(m) if m.contains("H (section 9)")),
         "{err}"
     );
     let mut t2a = z3.clone();
     t2a.a[3] = t2a.a[4];
-    let err = phase2::verify(&t2a, &ptau, &r1cs, &mut rng).unwrap_err();
+    let err = phase2::verify(&t2a, &phase1, &r1cs, &mut rng).unwrap_err();
     assert!(
         matches!(&err, CeremonyError::BadKey(m) if m.contains("A (section 5)")),
         "{err}"
     );
     let mut t3 = z3.clone();
     t3.contributions.remove(1);
-    let err = phase2::verify(&t3, &ptau, &r1cs, &mut rng).unwrap_err();
+    let err = phase2::verify(&t3, &phase1, &r1cs, &mut rng).unwrap_err();
     assert!(
         matches!(&err, CeremonyError::BadContribution { index: 1, reason } if reason.contains("transcript")),
         "{err}"
     );
     let mut t4 = z3.clone();
     t4.contributions.pop();
-    let err = phase2::verify(&t4, &ptau, &r1cs, &mut rng).unwrap_err();
+    let err = phase2::verify(&t4, &phase1, &r1cs, &mut rng).unwrap_err();
     assert!(
         matches!(&err, CeremonyError::BadKey(m) if m.contains("δ·G1")),
         "{err}"
     );
     let other = tiny::r1cs(extra + 1);
-    let err = phase2::verify(&z3, &ptau, &other, &mut rng).unwrap_err();
+    let err = phase2::verify(&z3, &phase1, &other, &mut rng).unwrap_err();
     assert!(matches!(&err, CeremonyError::WrongCircuit(_)), "{err}");
     assert!(matches!(
         export::prover_key(z3.clone(), other),
@@ -604,7 +612,8 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         "--out",
         &s("req.r1cs"),
     ]);
-    zkcc_ok(&[
+    // snarkjs's test phase 1 is no published file: refused, with what to do…
+    let (ok, out) = zkcc(&[
         "ceremony",
         "init",
         "--circuit",
@@ -614,7 +623,40 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         "--out",
         &s("r0.zkey"),
     ]);
-    zkcc_ok(&[
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("is not a published powers-of-tau file")
+            && out.contains("--dev-unpublished-ptau"),
+        "{out}"
+    );
+    assert!(!dir.join("r0.zkey").exists());
+    // … and accepted in development mode, with the warning.
+    let out = zkcc_ok(&[
+        "ceremony",
+        "init",
+        "--circuit",
+        circuit,
+        "--ptau",
+        &s("pot_final.ptau"),
+        "--dev-unpublished-ptau",
+        "--out",
+        &s("r0.zkey"),
+    ]);
+    assert!(out.contains("WARNING: DEVELOPMENT ONLY"), "{out}");
+    // No contribution yet: verify refuses (δ would be the generator).
+    let (ok, out) = zkcc(&[
+        "ceremony",
+        "verify",
+        "--circuit",
+        circuit,
+        "--ptau",
+        &s("pot_final.ptau"),
+        "--dev-unpublished-ptau",
+        "--zkey",
+        &s("r0.zkey"),
+    ]);
+    assert!(!ok && out.contains("no secret contribution"), "{out}");
+    let out = zkcc_ok(&[
         "ceremony",
         "contribute",
         "--in",
@@ -624,6 +666,12 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         "--name",
         "importer",
     ]);
+    let importer_hash = out
+        .lines()
+        .find_map(|l| l.strip_prefix("contribution hash (note it, publish it) "))
+        .expect("contribute prints the contribution hash")
+        .trim()
+        .to_string();
     snarkjs_ok(
         &cli,
         &dir,
@@ -656,13 +704,24 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         circuit,
         "--ptau",
         &s("pot_final.ptau"),
+        "--dev-unpublished-ptau",
         "--zkey",
         &s("final.zkey"),
     ]);
     assert!(
-        out.contains("OK") && out.contains("3 contributions"),
+        out.contains("OK") && out.contains("3 contributions (2 with a secret)"),
         "{out}"
     );
+    // The trust statement, and the importer finds its hash in the list.
+    assert!(
+        out.contains("sound if at least one of the 2 contributors listed below was honest and destroyed its secret: find your contribution hash in this list"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("contribution #1 importer: {importer_hash}")),
+        "{out}"
+    );
+    assert!(out.contains("contribution #3 beacon (beacon"), "{out}");
     // The raw (unprepared) phase-1 file serves as well.
     zkcc_ok(&[
         "ceremony",
@@ -671,6 +730,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         circuit,
         "--ptau",
         &s("pot_beacon.ptau"),
+        "--dev-unpublished-ptau",
         "--zkey",
         &s("final.zkey"),
     ]);
@@ -692,6 +752,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         circuit,
         "--ptau",
         &s("pot_final.ptau"),
+        "--dev-unpublished-ptau",
         "--zkey",
         &s("final.zkey"),
         "--out",
@@ -802,9 +863,14 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
     // CLI's own refusal once).
     use zkcc_prover::ceremony::{phase2, zkey::Zkey};
     let fin = std::fs::read(dir.join("final.zkey")).unwrap();
-    let ptau = Ptau::read(&std::fs::read(dir.join("pot_final.ptau")).unwrap()).unwrap();
+    let phase1 = Phase1::from_bytes(
+        &std::fs::read(dir.join("pot_final.ptau")).unwrap(),
+        Phase1Source::DevelopmentOnly,
+        &mut rng,
+    )
+    .unwrap();
     let r1cs = keys::r1cs_of(&rc).unwrap();
-    let init = Zkey::new_initial(&ptau, &r1cs).unwrap();
+    let init = Zkey::new_initial(phase1.ptau(), &r1cs).unwrap();
     let verify = |bytes: &[u8]| {
         phase2::verify_against(&Zkey::read(bytes).unwrap(), &init, &mut rng.clone())
             .map(|_| ())
@@ -824,6 +890,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         circuit,
         "--ptau",
         &s("pot_final.ptau"),
+        "--dev-unpublished-ptau",
         "--zkey",
         &s("t_l.zkey"),
     ]);
@@ -860,7 +927,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         entries: 2,
     }))
     .unwrap();
-    let err = phase2::verify(&Zkey::read(&fin).unwrap(), &ptau, &other, &mut rng)
+    let err = phase2::verify(&Zkey::read(&fin).unwrap(), &phase1, &other, &mut rng)
         .unwrap_err()
         .to_string();
     expect(err, "not for this circuit");

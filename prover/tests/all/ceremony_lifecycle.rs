@@ -75,12 +75,13 @@ fn ceremony(d: &Path, circuit: &str) -> String {
             circuit,
             "--ptau",
             "pot.ptau",
+            "--dev-unpublished-ptau",
             "--out",
             &f("0.zkey"),
         ],
     );
     assert!(out.contains("circuit hash"), "{out}");
-    // No contribution yet: finalize refuses.
+    // No contribution yet: finalize refuses (δ would be the generator).
     fails(
         d,
         &[
@@ -90,12 +91,13 @@ fn ceremony(d: &Path, circuit: &str) -> String {
             circuit,
             "--ptau",
             "pot.ptau",
+            "--dev-unpublished-ptau",
             "--zkey",
             &f("0.zkey"),
             "--out",
             "keys",
         ],
-        "no contribution",
+        "no secret contribution (0 beacon(s) only)",
     );
     ok(
         d,
@@ -134,12 +136,16 @@ fn ceremony(d: &Path, circuit: &str) -> String {
             circuit,
             "--ptau",
             "pot.ptau",
+            "--dev-unpublished-ptau",
             "--zkey",
             &f("final.zkey"),
         ],
     );
     assert!(
-        v.contains("OK") && v.contains("2 contributions") && v.contains("(beacon)"),
+        v.contains("OK")
+            && v.contains("2 contributions (1 with a secret)")
+            && v.contains("sound only if the 1 contributor listed below was honest")
+            && v.contains("contribution #2 beacon (beacon: public randomness"),
         "{v}"
     );
     let out = ok(
@@ -151,6 +157,7 @@ fn ceremony(d: &Path, circuit: &str) -> String {
             circuit,
             "--ptau",
             "pot.ptau",
+            "--dev-unpublished-ptau",
             "--zkey",
             &f("final.zkey"),
             "--out",
@@ -201,6 +208,7 @@ fn lifecycle_circuits_through_a_zkcc_ceremony() {
             "evaluation-3",
             "--ptau",
             "pot14.ptau",
+            "--dev-unpublished-ptau",
             "--out",
             "x.zkey",
         ],
@@ -234,6 +242,7 @@ fn lifecycle_circuits_through_a_zkcc_ceremony() {
             "jurisdiction-2",
             "--ptau",
             "pot.ptau",
+            "--dev-unpublished-ptau",
             "--zkey",
             "evaluation-3.final.zkey",
         ],
@@ -248,6 +257,7 @@ fn lifecycle_circuits_through_a_zkcc_ceremony() {
             "evaluation-2",
             "--ptau",
             "pot.ptau",
+            "--dev-unpublished-ptau",
             "--zkey",
             "evaluation-3.final.zkey",
             "--out",
@@ -531,7 +541,12 @@ fn insecure_fixture_key_is_the_initial_key_of_the_same_secrets() {
 }
 
 /// `ceremony init` and `verify` print the phase-1 file's BLAKE2b-512 (what
-/// `b2sum` prints, what public ceremonies publish), before checking it.
+/// `b2sum` prints, what public ceremonies publish), before checking it; an
+/// unpublished file (this known-τ fixture) is refused without
+/// `--dev-unpublished-ptau`, with the error that says what to do, and
+/// accepted with it under a loud warning; `verify` and `finalize` refuse a
+/// key with no contribution or a beacon only, and print the trust statement
+/// with every contribution's hash once a contributor has taken part.
 #[test]
 fn ceremony_prints_the_phase1_files_blake2b() {
     use blake2::{Blake2b512, Digest};
@@ -543,9 +558,8 @@ fn ceremony_prints_the_phase1_files_blake2b() {
             .to_bytes();
     std::fs::write(d.join("p.ptau"), &p).unwrap();
     let h = hex::encode(Blake2b512::digest(&p));
-    let out = ok(
-        d,
-        &[
+    let init = |dev: bool, out: &str| {
+        let mut a = vec![
             "ceremony",
             "init",
             "--circuit",
@@ -553,10 +567,131 @@ fn ceremony_prints_the_phase1_files_blake2b() {
             "--ptau",
             "p.ptau",
             "--out",
-            "r0.zkey",
+        ];
+        a.push(out);
+        if dev {
+            a.push("--dev-unpublished-ptau");
+        }
+        zkcc(d, &a)
+    };
+    // Without the development flag: refused, hash shown first, nothing written.
+    let out = init(false, "r0.zkey");
+    assert!(!out.status.success());
+    let t = text(&out);
+    assert!(t.contains(&format!("BLAKE2b-512 {h}")), "{t}");
+    let want = format!(
+        "error: ceremony: phase-1 file with BLAKE2b-512 {h} is not a published powers-of-tau file: use a \
+         published Hermez/PSE file (powersOfTau28_hez_final_NN.ptau, listed with its BLAKE2b-512 \
+         in snarkjs's README; zkcc pins those hashes), or, for development only, pass \
+         --dev-unpublished-ptau (library: Phase1Source::DevelopmentOnly)"
+    );
+    assert!(t.contains(&want), "{t}");
+    assert!(!d.join("r0.zkey").exists());
+    // With it: accepted, with the warning.
+    let out = init(true, "r0.zkey");
+    assert!(out.status.success(), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains(&format!("BLAKE2b-512 {h}")), "{t}");
+    assert!(
+        t.contains("WARNING: DEVELOPMENT ONLY (--dev-unpublished-ptau): p.ptau is not a published powers-of-tau file"),
+        "{t}"
+    );
+    assert!(
+        t.contains("WARNING: the phase-1 file has no contribution record"),
+        "{t}"
+    );
+    let check = |cmd: &str, key: &str| {
+        let mut a = vec![
+            "ceremony",
+            cmd,
+            "--circuit",
+            "request-1x1",
+            "--ptau",
+            "p.ptau",
+            "--dev-unpublished-ptau",
+            "--zkey",
+            key,
+        ];
+        if cmd == "finalize" {
+            a.extend(["--out", "keys"]);
+        }
+        zkcc(d, &a)
+    };
+    // No contribution, then a beacon only: verify and finalize refuse.
+    ok(
+        d,
+        &[
+            "ceremony", "beacon", "--in", "r0.zkey", "--out", "b.zkey", "--hash", "abcd",
         ],
     );
-    assert!(out.contains(&format!("BLAKE2b-512 {h}")), "{out}");
+    for (key, beacons) in [("r0.zkey", 0), ("b.zkey", 1)] {
+        for cmd in ["verify", "finalize"] {
+            let out = check(cmd, key);
+            let t = text(&out);
+            assert!(!out.status.success(), "{cmd} {key}: {t}");
+            assert!(
+                t.contains(&format!(
+                    "error: ceremony: the key has no secret contribution ({beacons} beacon(s) only)"
+                )),
+                "{cmd} {key}: {t}"
+            );
+            assert!(!t.contains("OK"), "{t}");
+        }
+    }
+    assert!(!d.join("keys").exists());
+    // One contribution and the beacon: both pass and list the hash.
+    let c = ok(
+        d,
+        &[
+            "ceremony",
+            "contribute",
+            "--in",
+            "r0.zkey",
+            "--out",
+            "r1.zkey",
+            "--name",
+            "lab",
+        ],
+    );
+    let hash = c
+        .lines()
+        .find_map(|l| l.strip_prefix("contribution hash (note it, publish it) "))
+        .expect("contribute prints its hash")
+        .trim()
+        .to_string();
+    ok(
+        d,
+        &[
+            "ceremony", "beacon", "--in", "r1.zkey", "--out", "f.zkey", "--hash", "abcd", "--name",
+            "coin",
+        ],
+    );
+    for cmd in ["verify", "finalize"] {
+        let out = check(cmd, "f.zkey");
+        let t = text(&out);
+        assert!(out.status.success(), "{cmd}: {t}");
+        assert!(
+            t.contains("sound only if the 1 contributor listed below was honest and destroyed its secret: find your contribution hash in this list"),
+            "{cmd}: {t}"
+        );
+        assert!(
+            t.contains(&format!("contribution #1 lab: {hash}")),
+            "{cmd}: {t}"
+        );
+        assert!(
+            t.contains("contribution #2 coin (beacon: public randomness, not a contributor): "),
+            "{cmd}: {t}"
+        );
+        assert!(t.contains("WARNING: DEVELOPMENT ONLY"), "{cmd}: {t}");
+    }
+    let c = Circuit::parse("request-1x1").unwrap();
+    let (_, m) = keys::load_proving_key_of(&d.join("keys"), &c).unwrap();
+    assert!(
+        m.setup.contains("UNPUBLISHED DEVELOPMENT phase-1 file"),
+        "{}",
+        m.setup
+    );
+    // verify without the flag: refused as init was.
     let out = zkcc(
         d,
         &[
@@ -567,14 +702,11 @@ fn ceremony_prints_the_phase1_files_blake2b() {
             "--ptau",
             "p.ptau",
             "--zkey",
-            "r0.zkey",
+            "f.zkey",
         ],
     );
-    assert!(
-        text(&out).contains(&format!("BLAKE2b-512 {h}")),
-        "{}",
-        text(&out)
-    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains(&want), "{}", text(&out));
     // A broken file still shows its hash, then the refusal.
     let mut broken = p.clone();
     let n = broken.len();
@@ -590,6 +722,7 @@ fn ceremony_prints_the_phase1_files_blake2b() {
             "request-1x1",
             "--ptau",
             "b.ptau",
+            "--dev-unpublished-ptau",
             "--out",
             "x.zkey",
         ],

@@ -195,6 +195,7 @@ fn phase1_transcript_from_snarkjs_verifies_and_tamperings_are_named() {
             "request-1x1",
             "--ptau",
             "pf.ptau",
+            "--dev-unpublished-ptau",
             "--out",
             "r0.zkey",
         ])

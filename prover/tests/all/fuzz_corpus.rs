@@ -279,7 +279,14 @@ fn regenerate_ceremony_fuzz_seeds() {
     let mut crng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
     let z1 = phase2::contribute(z0.clone(), Some("seed"), &mut crng).unwrap();
     let z2 = phase2::beacon(z1.clone(), &[1, 2, 3, 4], 10, Some("beacon")).unwrap();
-    phase2::verify(&z2, &prep3, &r1cs, &mut rng).unwrap();
+    // A fixture of known τ: development mode, explicitly.
+    let dev = zkcc_prover::ceremony::trust::Phase1::from_bytes(
+        &prep3.to_bytes(),
+        zkcc_prover::ceremony::trust::Phase1Source::DevelopmentOnly,
+        &mut rng,
+    )
+    .unwrap();
+    phase2::verify(&z2, &dev, &r1cs, &mut rng).unwrap();
     let zb = z2.to_bytes();
     put("zkey", "initial", &z0.to_bytes());
     put("zkey", "contributed", &z1.to_bytes());
