@@ -17,7 +17,6 @@ pub mod demo;
 pub mod demo_lifecycle;
 pub mod error;
 pub mod fleet;
-pub mod fuzzing;
 pub mod inventory;
 pub mod keys;
 pub mod lifecycle;

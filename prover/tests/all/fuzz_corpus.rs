@@ -1,13 +1,13 @@
 //! The ceremony parsers' fuzz targets on stable Rust: the saved corpus
 //! (`fuzz/corpus/{ptau,zkey,r1cs,wtns}/*`) replayed through the target bodies
-//! of `zkcc_prover::fuzzing`, then seeded mutations of every corpus file
+//! of `zkcc_ceremony::fuzzing`, then seeded mutations of every corpus file
 //! (byte flips, truncations, overwritten length and count fields): no input
 //! may panic. The seeds are regenerated with
 //! `cargo test -p zkcc-prover --test all fuzz_corpus:: -- --ignored`.
 use ark_bn254::Fr;
 use rand::{Rng, SeedableRng};
 use std::path::{Path, PathBuf};
-use zkcc_prover::fuzzing::{Target, TARGETS};
+use zkcc_ceremony::fuzzing::{Target, TARGETS};
 
 fn corpus_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus")

@@ -423,13 +423,18 @@ fn same_ratio(a: G1Affine, b: G1Affine, c: G2Affine, d: G2Affine) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ceremony::binfile::SectionFile;
-    use crate::keys::{self, Circuit};
+    use crate::binfile::SectionFile;
     use rand::SeedableRng;
+    use zkcc_circuits::request::constraints::RequestCircuit;
+    use zkcc_circuits::request::RequestShape;
 
     /// A small initial key (the insecure fixture, known secrets).
     fn initial() -> Zkey {
-        let r1cs = keys::r1cs_of(&Circuit::parse("request-1x1").unwrap()).unwrap();
+        let r1cs = zkcc_engine::setup::r1cs_of(RequestCircuit::for_setup(RequestShape {
+            shards: 1,
+            entries: 1,
+        }))
+        .unwrap();
         Zkey::insecure_initial_from_secrets(
             &r1cs,
             11,

@@ -4,9 +4,9 @@
 //! stable Rust. Each must return normally on any input: a panic is a bug.
 //! Where a parser has an encoder, the body also checks the round trip
 //! (parse → encode → parse gives the same value).
-use crate::ceremony::export::{read_wtns, wtns_bytes, R1csFile};
-use crate::ceremony::ptau::Ptau;
-use crate::ceremony::zkey::Zkey;
+use crate::export::{read_wtns, wtns_bytes, R1csFile};
+use crate::ptau::Ptau;
+use crate::zkey::Zkey;
 use ark_bn254::Fr;
 use rand::SeedableRng;
 
@@ -50,10 +50,10 @@ pub fn ptau(data: &[u8]) {
 /// Target `zkey`: parse a phase-2 key (every point checked); if it parses,
 /// its encoding parses back to the same key, and the key checked against
 /// itself as its own initial key returns. The contributor's read
-/// ([`crate::ceremony::zkey::PassThrough`]) never panics either, accepts
+/// ([`crate::zkey::PassThrough`]) never panics either, accepts
 /// whatever the full read accepts and writes the same bytes back.
 pub fn zkey(data: &[u8]) {
-    let pass = crate::ceremony::zkey::PassThrough::read(data);
+    let pass = crate::zkey::PassThrough::read(data);
     let Ok(z) = Zkey::read(data) else { return };
     let pass = pass.expect("the contributor's read refuses a key the full read accepts");
     assert!(
@@ -71,8 +71,7 @@ pub fn zkey(data: &[u8]) {
     {
         return;
     }
-    let _ =
-        crate::ceremony::phase2::verify_against(&z, &z, &mut rand::rngs::StdRng::seed_from_u64(0));
+    let _ = crate::phase2::verify_against(&z, &z, &mut rand::rngs::StdRng::seed_from_u64(0));
 }
 
 /// Target `r1cs`: parse an iden3 `.r1cs`; if it parses (and is small), check
