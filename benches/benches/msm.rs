@@ -1,4 +1,4 @@
-//! MSM alone on seeded random inputs: `zkcc_prover::msm::msm` against
+//! MSM alone on seeded random inputs: `zkcc_engine::msm::msm` against
 //! `ark-ec`'s `msm_bigint`, one group per curve and scalar kind, IDs
 //! `msm-<curve>-<kind>/random/<log2 n>` and `.../<log2 n>-stock`.
 //!
@@ -44,7 +44,7 @@ fn bench(c: &mut Criterion) {
             let mut g = c.benchmark_group(format!("msm-g1-{kind}"));
             g.sample_size(10).warm_up_time(Duration::from_secs(1));
             g.bench_function(BenchmarkId::new("random", k), |b| {
-                b.iter(|| zkcc_prover::msm::msm(&g1, &s))
+                b.iter(|| zkcc_engine::msm::msm(&g1, &s))
             });
             g.bench_function(BenchmarkId::new("random", format!("{k}-stock")), |b| {
                 b.iter(|| G1Projective::msm_bigint(&g1, &s))
@@ -54,7 +54,7 @@ fn bench(c: &mut Criterion) {
             g.sample_size(10).warm_up_time(Duration::from_secs(1));
             let s2 = &s[..n / 4];
             g.bench_function(BenchmarkId::new("random", k - 2), |b| {
-                b.iter(|| zkcc_prover::msm::msm(&g2, s2))
+                b.iter(|| zkcc_engine::msm::msm(&g2, s2))
             });
             g.bench_function(
                 BenchmarkId::new("random", format!("{}-stock", k - 2)),

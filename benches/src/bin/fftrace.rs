@@ -1,7 +1,7 @@
 //! `cargo run --release -p zkcc-benches --bin fftrace -- LOG [RUNS]`
 //!
 //! The prover's quotient stage on a domain of `2^LOG` random evaluations:
-//! zkcc's FFTs ([`zkcc_prover::fft`]) against `ark-poly`'s, for both
+//! zkcc's FFTs ([`zkcc_engine::fft`]) against `ark-poly`'s, for both
 //! reductions (libsnark's seven FFTs, as `zkcc setup` keys need, and
 //! snarkjs's six on the odd coset, as ceremony keys need), interleaved, median
 //! of RUNS (default 5), wall and CPU seconds. The two results are compared
@@ -12,7 +12,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::time::Instant;
 use zkcc_benches::{cpu_seconds as cpu, median};
-use zkcc_prover::prove::{quotient_on, quotient_with_ark_poly, Reduction};
+use zkcc_engine::prove::{quotient_on, quotient_with_ark_poly, Reduction};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

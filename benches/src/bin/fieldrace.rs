@@ -286,7 +286,7 @@ fn main() {
         let mut w = a;
         let own = ns(inv_n, || {
             for _ in 0..inv_n {
-                w = zkcc_prover::inv::fq_inverse(&w).expect("nonzero") + Fq::one();
+                w = zkcc_engine::inv::fq_inverse(&w).expect("nonzero") + Fq::one();
             }
         });
         assert_eq!(black_box(z), w, "divsteps inversion disagrees with ark-ff");

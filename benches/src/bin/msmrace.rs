@@ -61,10 +61,10 @@ fn glv_experiment(g1: &[ark_bn254::G1Affine], full: &[<Fr as PrimeField>::BigInt
     let mut t = (Vec::new(), Vec::new());
     for _ in 0..3 {
         let c = cpu_s();
-        let x = zkcc_prover::msm::msm(&bases, &ks).into_affine();
+        let x = zkcc_engine::msm::msm(&bases, &ks).into_affine();
         t.0.push(cpu_s() - c);
         let c = cpu_s();
-        let y = zkcc_prover::msm::msm(g1, full).into_affine();
+        let y = zkcc_engine::msm::msm(g1, full).into_affine();
         t.1.push(cpu_s() - c);
         assert_eq!(x, y);
         let _ = x.is_zero();
@@ -104,7 +104,7 @@ fn main() {
         // Profiling aid: only zkcc's MSM, uniform scalars.
         for _ in 0..runs {
             let (t, c) = (Instant::now(), cpu_s());
-            let _ = std::hint::black_box(zkcc_prover::msm::msm(&g1, &full));
+            let _ = std::hint::black_box(zkcc_engine::msm::msm(&g1, &full));
             println!(
                 "zkcc G1 uniform: {:.3} s, {:.2} CPU-s",
                 t.elapsed().as_secs_f64(),
@@ -116,7 +116,7 @@ fn main() {
     race(
         "G1 uniform",
         runs,
-        || zkcc_prover::msm::msm(&g1, &full).into_affine(),
+        || zkcc_engine::msm::msm(&g1, &full).into_affine(),
         || G1Projective::msm_bigint(&g1, &full).into_affine(),
     );
     glv_experiment(&g1, &full);
@@ -124,14 +124,14 @@ fn main() {
     race(
         "G1 witness mix",
         runs,
-        || zkcc_prover::msm::msm(&g1, &wit).into_affine(),
+        || zkcc_engine::msm::msm(&g1, &wit).into_affine(),
         || G1Projective::msm_bigint(&g1, &wit).into_affine(),
     );
     let w2 = &wit[..n / 4];
     race(
         "G2 witness mix",
         runs,
-        || zkcc_prover::msm::msm(&g2, w2).into_affine(),
+        || zkcc_engine::msm::msm(&g2, w2).into_affine(),
         || G2Projective::msm_bigint(&g2, w2).into_affine(),
     );
 }

@@ -16,9 +16,10 @@ use std::time::Instant;
 use zkcc_benches::median;
 use zkcc_circuits::request::constraints::RequestCircuit;
 use zkcc_circuits::shard::constraints::ShardCircuit;
+use zkcc_engine::mem;
+use zkcc_engine::prove::{prove_assignment, ProverKey};
+use zkcc_prover::claims::{request_assignment, shard_assignment};
 use zkcc_prover::keys::{setup_keys_of, Circuit};
-use zkcc_prover::mem;
-use zkcc_prover::prove::{prove_assignment, request_assignment, shard_assignment, ProverKey};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
