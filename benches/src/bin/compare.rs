@@ -309,7 +309,7 @@ fn main() {
             stock.get(k).copied().unwrap_or(0.0),
             tuned.get(k).copied().unwrap_or(0.0),
         );
-        let ratio = if t > 0.0 {
+        let ratio = if s > 0.0 && t > 0.0 {
             format!("{:.2}x", s / t)
         } else {
             "-".into()
