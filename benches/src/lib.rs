@@ -156,8 +156,9 @@ pub fn scalar_mix(z: &[Fr]) -> [f64; 4] {
 
 /// Seeded MSM scalars: uniform, or (`witness`) a Groth16 witness's mix —
 /// 13% zero, 6% one, 1% 32-bit, 80% uniform. That mix was measured on the
-/// witness of the retired cluster circuit and has not been re-measured on the
-/// shard: `compare` prints the mix of the circuit it runs ([`scalar_mix`]).
+/// witness of the retired cluster circuit. `compare` prints the mix of the
+/// circuit it runs ([`scalar_mix`]): on `shard-1x8`, 10.4% zero, 5.1% one,
+/// 0.3% other below 2^32, 84.1% wider; on `shard-8x128`, to be measured.
 pub fn msm_scalars(
     rng: &mut rand_chacha::ChaCha20Rng,
     n: usize,
