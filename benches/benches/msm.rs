@@ -3,8 +3,8 @@
 //! `msm-<curve>-<kind>/random/<log2 n>` and `.../<log2 n>-stock`.
 //!
 //! Kinds: `full` (uniform scalars, like the `H` query) and `witness`
-//! (the mix of a Groth16 witness: 13% zero, 6% one, 1% small, 80% full, as
-//! measured on the cluster circuit). Sizes: `ZKCC_BENCH_MSM_LOG=14,16`
+//! (the mix of a Groth16 witness: 13% zero, 6% one, 1% small, 80% full;
+//! `zkcc_benches::msm_scalars` says where that mix comes from). Sizes: `ZKCC_BENCH_MSM_LOG=14,16`
 //! (default), e.g. `=20` for 2^20 points.
 //! Run: `cargo bench -p zkcc-benches --bench msm`.
 use ark_bn254::{G1Projective, G2Projective};

@@ -1,8 +1,13 @@
-//! `cargo run --release -p zkcc-benches --bin compare -- [CHIPS] [RUNS] [FACILITIES]`
+//! `cargo run --release -p zkcc-benches --bin compare -- [CIRCUIT] [RUNS]`
+//! (e.g. `compare -- shard-8x128 3`; CIRCUIT is `shard-FxM`, default
+//! `shard-8x128`, or `request-SxF`; RUNS defaults to 5)
 //!
-//! Prints stock `ark-groth16` against zkcc's tuned prover on the same cluster
-//! circuit, key and machine: setup, whole-proof median of RUNS runs (default
-//! 5), the time of each prover stage run alone, and peak memory. Stock and
+//! Prints stock `ark-groth16` against zkcc's tuned prover on the same live
+//! circuit (a full shard, or a request: [`zkcc_benches::LiveCircuit`]), key
+//! and machine: setup, whole-proof median of RUNS runs, the time of each
+//! prover stage run alone (the tuned witness is the native check and the
+//! assignment, the shard's computed in parallel across facility slots), the
+//! witness's scalar mix, and peak memory per constraint. Stock and
 //! tuned proofs alternate in one child process, so that both see the same
 //! machine load; setup, one stock proof and one tuned proof each also run in a
 //! child process of their own, whose peak resident memory (`VmHWM`, including
@@ -21,11 +26,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
-use zkcc_benches::full_fixture;
-use zkcc_circuits::cluster::constraints::ClusterCircuit;
-use zkcc_circuits::cluster::ClusterShape;
+use zkcc_benches::LiveCircuit;
 use zkcc_engine::mem;
 use zkcc_engine::prove::{self, ProverKey};
+use zkcc_prover::keys::Circuit;
 
 type Report = BTreeMap<String, f64>;
 
@@ -38,13 +42,8 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-fn circuit(chips: usize, facilities: usize) -> ClusterCircuit {
-    let f = full_fixture(chips, facilities);
-    ClusterCircuit {
-        shape: f.shape,
-        statement: f.statement,
-        witness: Some(f.witness),
-    }
+fn circuit(c: &Circuit) -> LiveCircuit {
+    LiveCircuit::of(c).expect("a shard or request circuit")
 }
 
 fn emit(r: &Report) {
@@ -54,11 +53,11 @@ fn emit(r: &Report) {
     println!("peak_bytes={}", mem::peak_bytes().unwrap_or(0));
 }
 
-fn child_setup(dir: &Path, shape: ClusterShape) {
+fn child_setup(dir: &Path, c: &Circuit) {
     let mut r = Report::new();
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let t = Instant::now();
-    let (pk, r1cs) = zkcc_prover::keys::setup_keys(&shape, &mut rng).expect("setup");
+    let (pk, r1cs) = zkcc_prover::keys::setup_keys_of(c, &mut rng).expect("setup");
     r.insert("setup_s".into(), secs(t));
     r.insert("constraints".into(), r1cs.num_constraints() as f64);
     r.insert("variables".into(), r1cs.num_variables() as f64);
@@ -99,36 +98,36 @@ fn load_tuned(dir: &Path) -> ProverKey {
 }
 
 /// One stock proof after loading the stock key: the peak memory of stock proving.
-fn child_peak_stock(dir: &Path, shape: ClusterShape) {
+fn child_peak_stock(dir: &Path, circ: &Circuit) {
     let mut r = Report::new();
     let t = Instant::now();
     let pk = load_stock(dir);
     r.insert("load_s".into(), secs(t));
-    let c = circuit(shape.chips, shape.facilities);
+    let c = circuit(circ);
     let mut rng = ChaCha20Rng::seed_from_u64(2);
     let _ = std::hint::black_box(Groth16::<Bn254>::prove(&pk, c, &mut rng).unwrap());
     emit(&r);
 }
 
 /// One tuned proof after loading the tuned key: the peak memory of tuned proving.
-fn child_peak_tuned(dir: &Path, shape: ClusterShape) {
+fn child_peak_tuned(dir: &Path, circ: &Circuit) {
     let mut r = Report::new();
     let t = Instant::now();
     let pk = load_tuned(dir);
     r.insert("load_s".into(), secs(t));
-    let c = circuit(shape.chips, shape.facilities);
+    let c = circuit(circ);
     let mut rng = ChaCha20Rng::seed_from_u64(3);
-    let _ = std::hint::black_box(prove::prove(&pk, c, &mut rng).unwrap());
+    let _ = std::hint::black_box(prove::prove(&pk, || c.assignment(), &mut rng).unwrap());
     emit(&r);
 }
 
 /// Stock and tuned, interleaved in one process (so that both see the same
 /// machine load): whole proofs, then every stage alone.
-fn child_race(dir: &Path, shape: ClusterShape, runs: usize) {
+fn child_race(dir: &Path, circ: &Circuit, runs: usize) {
     let mut r = Report::new();
     let stock = load_stock(dir);
     let tuned = load_tuned(dir);
-    let c = circuit(shape.chips, shape.facilities);
+    let c = circuit(circ);
     let mut rng = ChaCha20Rng::seed_from_u64(4);
     let (mut ts, mut tt, mut outside) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
@@ -136,7 +135,7 @@ fn child_race(dir: &Path, shape: ClusterShape, runs: usize) {
         let _ = std::hint::black_box(Groth16::<Bn254>::prove(&stock, c.clone(), &mut rng).unwrap());
         ts.push(secs(t));
         let t = Instant::now();
-        let (proof, tm) = prove::prove_timed(&tuned, c.clone(), &mut rng).unwrap();
+        let (proof, tm) = prove::prove_timed(&tuned, || c.assignment(), &mut rng).unwrap();
         let total = secs(t);
         tt.push(total);
         outside.push((tm.witness + tm.check).as_secs_f64() / total);
@@ -151,8 +150,13 @@ fn child_race(dir: &Path, shape: ClusterShape, runs: usize) {
     let cs = zkcc_benches::stock_constraint_system(&c);
     r.insert("stock.stage_witness_s".into(), secs(t));
     let t = Instant::now();
-    let z = prove::assignment_checked(&c).unwrap();
+    let z = c.assignment().unwrap();
     r.insert("tuned.stage_witness_s".into(), secs(t));
+    let [zero, one, small, wide] = zkcc_benches::scalar_mix(&z);
+    r.insert("mix_zero".into(), zero);
+    r.insert("mix_one".into(), one);
+    r.insert("mix_small".into(), small);
+    r.insert("mix_wide".into(), wide);
     let t = Instant::now();
     let (a, b) = prove::evaluate_checked(&tuned, &z).unwrap();
     r.insert("tuned.stage_check_s".into(), secs(t));
@@ -207,22 +211,14 @@ fn child_race(dir: &Path, shape: ClusterShape, runs: usize) {
     emit(&r);
 }
 
-fn run_child(
-    exe: &Path,
-    role: &str,
-    dir: &Path,
-    chips: usize,
-    runs: usize,
-    facilities: usize,
-) -> Report {
+fn run_child(exe: &Path, role: &str, dir: &Path, c: &Circuit, runs: usize) -> Report {
     let out = Command::new(exe)
         .args([
             "--child",
             role,
             &dir.display().to_string(),
-            &chips.to_string(),
+            &c.name(),
             &runs.to_string(),
-            &facilities.to_string(),
         ])
         .output()
         .expect("spawn child");
@@ -241,29 +237,40 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--child") {
         let dir = PathBuf::from(&args[3]);
-        let chips: usize = args[4].parse().unwrap();
+        let c = Circuit::parse(&args[4]).unwrap();
         let runs: usize = args[5].parse().unwrap();
-        let facilities: usize = args[6].parse().unwrap();
-        let shape = ClusterShape { chips, facilities };
         match args[2].as_str() {
-            "setup" => child_setup(&dir, shape),
-            "peak-stock" => child_peak_stock(&dir, shape),
-            "peak-tuned" => child_peak_tuned(&dir, shape),
-            "race" => child_race(&dir, shape, runs),
+            "setup" => child_setup(&dir, &c),
+            "peak-stock" => child_peak_stock(&dir, &c),
+            "peak-tuned" => child_peak_tuned(&dir, &c),
+            "race" => child_race(&dir, &c, runs),
             other => panic!("unknown role {other}"),
         }
         return;
     }
-    let chips: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(64);
-    let runs: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5);
-    let facilities: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(8);
+    let name = args.get(1).map_or("shard-8x128", String::as_str);
+    let c = match LiveCircuit::parse(name) {
+        Ok(live) => live.circuit(),
+        Err(e) => {
+            eprintln!("compare: {e}\nusage: compare [shard-FxM | request-SxF] [RUNS]");
+            std::process::exit(2)
+        }
+    };
+    let runs: usize = match args.get(2).map(|s| s.parse::<usize>()) {
+        None => 5,
+        Some(Ok(n)) if n > 0 => n,
+        Some(_) => {
+            eprintln!("compare: RUNS must be a positive number");
+            std::process::exit(2)
+        }
+    };
     let exe = std::env::current_exe().unwrap();
     let dir = std::env::temp_dir().join(format!("zkcc-compare-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let setup = run_child(&exe, "setup", &dir, chips, runs, facilities);
-    let peak_stock = run_child(&exe, "peak-stock", &dir, chips, runs, facilities);
-    let peak_tuned = run_child(&exe, "peak-tuned", &dir, chips, runs, facilities);
-    let race = run_child(&exe, "race", &dir, chips, runs, facilities);
+    let setup = run_child(&exe, "setup", &dir, &c, runs);
+    let peak_stock = run_child(&exe, "peak-stock", &dir, &c, runs);
+    let peak_tuned = run_child(&exe, "peak-tuned", &dir, &c, runs);
+    let race = run_child(&exe, "race", &dir, &c, runs);
     let pick = |prefix: &str, peak: &Report| -> Report {
         let mut m: Report = race
             .iter()
@@ -278,7 +285,12 @@ fn main() {
 
     let n = setup["constraints"];
     let threads = rayon::current_num_threads();
-    println!("cluster-{chips}x{facilities}: {n} constraints, {} variables, {} non-zeros in A, B, C; {threads} threads", setup["variables"], setup["nnz"]);
+    println!(
+        "{}: {n} constraints, {} variables, {} non-zeros in A, B, C; {threads} threads",
+        c.name(),
+        setup["variables"],
+        setup["nnz"]
+    );
     println!(
         "setup: {:.1} s, peak {} ({:.2} KB/constraint); key files: stock {}, tuned {}",
         setup["setup_s"],
@@ -297,7 +309,7 @@ fn main() {
             stock.get(k).copied().unwrap_or(0.0),
             tuned.get(k).copied().unwrap_or(0.0),
         );
-        let ratio = if t > 0.0 {
+        let ratio = if s > 0.0 && t > 0.0 {
             format!("{:.2}x", s / t)
         } else {
             "-".into()
@@ -339,6 +351,13 @@ fn main() {
     println!(
         "tuned: witness + check = {:.1}% of the proof (the rest is FFTs and MSMs)",
         100.0 * tuned["outside_msm_fft_share"]
+    );
+    println!(
+        "witness scalar mix: {:.1}% zero, {:.1}% one, {:.1}% other < 2^32, {:.1}% wider",
+        100.0 * race["mix_zero"],
+        100.0 * race["mix_one"],
+        100.0 * race["mix_small"],
+        100.0 * race["mix_wide"]
     );
     println!("peak memory while proving (incl. the key): stock {} = {:.2} KB/constraint, tuned {} = {:.2} KB/constraint",
         mem::human(stock["peak_bytes"] as u64), stock["peak_bytes"] / n / 1e3, mem::human(tuned["peak_bytes"] as u64), tuned["peak_bytes"] / n / 1e3);

@@ -3,8 +3,8 @@
 //! One MSM at a time on seeded random inputs, zkcc's `msm::msm` and
 //! `ark-ec`'s `msm_bigint` interleaved (so both see the same machine load):
 //! G1 with uniform scalars (the `H` query), G1 with a Groth16 witness mix
-//! (13% zero, 6% one, 1% 32-bit, 80% uniform, as measured on the cluster
-//! circuit), and G2 with the witness mix over `2^LOG / 4` points (the `B`
+//! (13% zero, 6% one, 1% 32-bit, 80% uniform: [`zkcc_benches::msm_scalars`],
+//! which says where that mix comes from), and G2 with the witness mix over `2^LOG / 4` points (the `B`
 //! query in G2 is about that size). Prints the median times and ratios.
 use ark_bn254::{Fr, G1Projective, G2Projective};
 use ark_ec::{CurveGroup, VariableBaseMSM};

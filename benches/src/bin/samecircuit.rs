@@ -1,21 +1,24 @@
-//! `cargo run --release -p zkcc-benches --bin samecircuit -- [CHIPS] [RUNS] [FACILITIES] [DIR]`
+//! `cargo run --release -p zkcc-benches --bin samecircuit -- [CIRCUIT] [RUNS] [DIR]`
+//! (defaults `shard-8x128 3 target/samecircuit`; CIRCUIT is `shard-FxM` or
+//! `request-SxF`)
 //!
 //! zkcc's prover against snarkjs (`groth16 prove`, from npm: run
 //! `verifier/tests/js/install.sh` first) on the same circuit, the same key
 //! and the same witness, in one run on one machine:
 //!
-//! 1. the cluster circuit of CHIPS chips in FACILITIES facilities (default
-//!    1,024 × 8, as in `compare`), its honest assignment, written as
-//!    `DIR/cluster.wtns` (iden3 witness);
+//! 1. the live circuit CIRCUIT (a full shard, every facility slot holding a
+//!    full chunk, or a request: [`zkcc_benches::LiveCircuit`]), its honest
+//!    assignment (native check, then the witness), written as
+//!    `DIR/CIRCUIT.wtns` (iden3 witness);
 //! 2. an initial `.zkey` for it from random τ, α, β
 //!    ([`Zkey::insecure_initial_from_secrets`]: an INSECURE timing fixture,
 //!    its maker knows the secrets; a real ceremony's final key has the same
-//!    format, sizes and proving cost), written as `DIR/cluster.zkey`;
+//!    format, sizes and proving cost), written as `DIR/CIRCUIT.zkey`;
 //! 3. zkcc reads the `.zkey` once, every point checked (timed), and writes
 //!    its own key files from it (`DIR/keys`, as `zkcc ceremony finalize`
 //!    does);
-//! 4. RUNS times each, alternating: `node snarkjs groth16 prove cluster.zkey
-//!    cluster.wtns proof.json public.json` (whole process), and zkcc loading
+//! 4. RUNS times each, alternating: `node snarkjs groth16 prove CIRCUIT.zkey
+//!    CIRCUIT.wtns proof.json public.json` (whole process), and zkcc loading
 //!    its key files and the same `.wtns` and proving with its tuned prover
 //!    (the key's snarkjs `H` points select the odd-coset reduction, 6 FFTs,
 //!    as snarkjs does);
@@ -23,9 +26,22 @@
 //!    verifying key and the witness's public inputs (a run whose proof fails
 //!    is an error, not a time).
 //!
-//! With rapidsnark installed, the same files give its time:
-//! `prover DIR/cluster.zkey DIR/cluster.wtns proof.json public.json`.
-//! DIR defaults to `target/samecircuit`; the files are kept.
+//! DIR defaults to `target/samecircuit`; the files are kept, so any other
+//! prover of this file family (`.zkey` + iden3 `.wtns`) can be timed on the
+//! very same circuit, key and witness afterwards. For a rapidsnark-style
+//! prover (`prover circuit.zkey witness.wtns proof.json public.json`), which
+//! this bench does not vendor or build:
+//!
+//! ```text
+//! cd target/samecircuit
+//! /usr/bin/time -v prover shard-8x128.zkey shard-8x128.wtns proof.json public.json
+//! node ../../verifier/tests/js/node_modules/snarkjs/build/cli.cjs zkey export verificationkey shard-8x128.zkey vk.json
+//! node ../../verifier/tests/js/node_modules/snarkjs/build/cli.cjs groth16 verify vk.json public.json proof.json
+//! ```
+//!
+//! (`Elapsed (wall clock)` and `Maximum resident set size` are its time and
+//! peak memory; the last two lines check that its proof verifies under the
+//! key.)
 use ark_bn254::{Bn254, Fr};
 use ark_ff::UniformRand;
 use ark_groth16::Groth16;
@@ -33,12 +49,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 use zkcc_benches::{
-    children_cpu_seconds as children_cpu, cpu_seconds as self_cpu, full_fixture, median,
+    children_cpu_seconds as children_cpu, cpu_seconds as self_cpu, median, LiveCircuit,
 };
-use zkcc_circuits::cluster::constraints::ClusterCircuit;
+use zkcc_engine::{mem, prove};
 use zkcc_prover::ceremony::export;
 use zkcc_prover::ceremony::zkey::Zkey;
-use zkcc_prover::{keys, mem, prove};
+use zkcc_prover::keys;
 
 fn die(msg: impl std::fmt::Display) -> ! {
     eprintln!("samecircuit: {msg}");
@@ -67,30 +83,22 @@ fn snarkjs_cli() -> PathBuf {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let chips: usize = arg(&args, 0, 1024);
+    let live = LiveCircuit::parse(args.first().map_or("shard-8x128", String::as_str))
+        .unwrap_or_else(|e| die(e));
     let runs: usize = arg(&args, 1, 3).max(1);
-    let facilities: usize = arg(&args, 2, 8);
     let dir = args
-        .get(3)
+        .get(2)
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/samecircuit"));
-    if facilities == 0 || chips < facilities {
-        die("need at least one chip per facility");
-    }
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| die(format!("{}: {e}", dir.display())));
     let cli = snarkjs_cli();
 
     // 1. Circuit, assignment, .wtns.
-    let f = full_fixture(chips, facilities);
-    let shape = f.shape;
-    let circuit = ClusterCircuit {
-        shape,
-        statement: f.statement,
-        witness: Some(f.witness),
-    };
-    let z = prove::assignment_checked(&circuit).unwrap_or_else(|e| die(e));
-    let r1cs = keys::r1cs(&shape).unwrap_or_else(|e| die(e));
-    let wtns = dir.join("cluster.wtns");
+    let circ = live.circuit();
+    let name = circ.name();
+    let z = live.assignment().unwrap_or_else(|e| die(e));
+    let r1cs = keys::r1cs_of(&circ).unwrap_or_else(|e| die(e));
+    let wtns = dir.join(format!("{name}.wtns"));
     std::fs::write(&wtns, export::wtns_bytes(&z)).unwrap_or_else(|e| die(e));
     let ni = r1cs.num_instance as usize;
     let public = z[1..ni].to_vec();
@@ -109,12 +117,12 @@ fn main() {
     let fixture =
         Zkey::insecure_initial_from_secrets(&r1cs, domain.trailing_zeros(), tau, alpha, beta)
             .unwrap_or_else(|e| die(e));
-    let zkey = dir.join("cluster.zkey");
+    let zkey = dir.join(format!("{name}.zkey"));
     let key_bytes = fixture.to_bytes();
     std::fs::write(&zkey, &key_bytes).unwrap_or_else(|e| die(e));
     drop(fixture);
     println!(
-        "cluster-{chips}x{facilities}: {} constraints, {} variables, domain 2^{}; key {} MB (INSECURE fixture, made in {:.0} s), witness {} MB; {} rayon threads",
+        "{name}: {} constraints, {} variables, domain 2^{}; key {} MB (INSECURE fixture, made in {:.0} s), witness {} MB; {} rayon threads",
         r1cs.num_constraints(),
         r1cs.num_variables(),
         domain.trailing_zeros(),
@@ -138,7 +146,6 @@ fn main() {
     let import = t.elapsed().as_secs_f64();
     let import_cpu = self_cpu() - c0;
     let keydir = dir.join("keys");
-    let circ = keys::Circuit::Cluster(shape);
     keys::write_keys(
         &keydir,
         &circ,

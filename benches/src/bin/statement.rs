@@ -17,7 +17,8 @@ use zkcc_benches::median;
 use zkcc_circuits::request::constraints::RequestCircuit;
 use zkcc_circuits::shard::constraints::ShardCircuit;
 use zkcc_engine::mem;
-use zkcc_engine::prove::{prove_assignment, request_assignment, shard_assignment, ProverKey};
+use zkcc_engine::prove::{prove_assignment, ProverKey};
+use zkcc_prover::claims::{request_assignment, shard_assignment};
 use zkcc_prover::keys::{setup_keys_of, Circuit};
 
 fn main() {
