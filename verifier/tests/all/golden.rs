@@ -33,8 +33,8 @@ fn golden_files_are_consistent() {
     let st = b.statement().unwrap();
     verify_bundle(&vk, &b, &expect(&st)).unwrap();
     // The golden registry is the one the golden statement names.
-    let reg =
-        zkcc_circuits::registry::Registry::from_json(include_str!("../data/registry.json")).unwrap();
+    let reg = zkcc_circuits::registry::Registry::from_json(include_str!("../data/registry.json"))
+        .unwrap();
     assert_eq!(
         reg.root, st.registry_root,
         "regenerate tests/data/registry.json"

@@ -127,7 +127,8 @@ fn claims_must_bind_to_one_commitment_and_epoch() {
 
 /// The golden policy with one edit, as JSON text.
 fn edited(edit: impl FnOnce(&mut serde_json::Value)) -> String {
-    let mut v: serde_json::Value = serde_json::from_str(include_str!("../data/policy.json")).unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_str(include_str!("../data/policy.json")).unwrap();
     edit(&mut v);
     v.to_string()
 }
@@ -313,8 +314,8 @@ fn policy_quota_overflowing_64_bits() {
         "policy: invalid type: floating point `1.8446744073709552e+19`, expected u64"
     );
     // A fractional or exponent quota is not a number of chips either.
-    let text =
-        include_str!("../data/policy.json").replace("\"quota_chips\": 5000", "\"quota_chips\": 5e3");
+    let text = include_str!("../data/policy.json")
+        .replace("\"quota_chips\": 5000", "\"quota_chips\": 5e3");
     assert_eq!(
         refused_at(&text),
         "policy: invalid type: floating point `5000.0`, expected u64"
