@@ -105,6 +105,27 @@ pub fn write_with(
     path: &std::path::Path,
     f: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
 ) -> Result<()> {
+    write_mode(path, 0o644, f)
+}
+
+/// [`write_json`] for a file that holds a secret (signing-key seeds,
+/// commitment blindings): created `0600` (owner only) from the start, so the
+/// secret is never readable by others, not even in the temporary file.
+pub fn write_secret_json<T: serde::Serialize>(path: &std::path::Path, value: &T) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value).expect("our types serialize");
+    text.push('\n');
+    let res = write_mode(path, 0o600, |w| {
+        std::io::Write::write_all(w, text.as_bytes())
+    });
+    zeroize::Zeroize::zeroize(&mut text);
+    res
+}
+
+fn write_mode(
+    path: &std::path::Path,
+    mode: u32,
+    f: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<()> {
     let io = |source| ProverError::Io {
         path: path.display().to_string(),
         source,
@@ -119,7 +140,14 @@ pub fn write_with(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let res = std::fs::File::create(&tmp)
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    let res = open
+        .open(&tmp)
         .and_then(|file| {
             let mut w = std::io::BufWriter::with_capacity(8 << 20, file);
             f(&mut w)?;

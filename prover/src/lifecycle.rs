@@ -36,6 +36,13 @@ pub struct ModelSecret {
     pub commitment: String,
 }
 
+impl Drop for ModelSecret {
+    /// The blinding is wiped when the secret goes (`zeroize`).
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.blinding);
+    }
+}
+
 /// SHA-256 of a file, streamed.
 pub fn digest_file(path: &Path) -> Result<[u8; 32]> {
     let f = std::fs::File::open(path).map_err(|source| ProverError::Io {

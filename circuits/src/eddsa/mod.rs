@@ -37,6 +37,14 @@ pub struct SecretKey {
     scalar: Scalar,
 }
 
+impl Drop for SecretKey {
+    /// The seed and the scalar are wiped when the key goes (`zeroize`).
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.seed);
+        zeroize::Zeroize::zeroize(&mut (self.scalar.0).0);
+    }
+}
+
 impl std::fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SecretKey(..)")

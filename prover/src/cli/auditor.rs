@@ -5,7 +5,7 @@ use clap::Subcommand;
 use rand::rngs::OsRng;
 use std::path::PathBuf;
 use zkcc_circuits::eddsa::{PointJson, SecretKey};
-use zkcc_prover::error::{read_json, write_json};
+use zkcc_prover::error::{read_json, write_json, write_secret_json};
 use zkcc_prover::fleet::{attest, FleetInventory};
 use zkcc_prover::inventory::AuditorKeyFile;
 use zkcc_prover::ProverError;
@@ -73,7 +73,7 @@ pub fn run(c: AuditorCmd) -> Result<(), ProverError> {
         AuditorCmd::Keygen { id, out } => {
             zkcc_circuits::encoding::encode_label(&id)?;
             let sk = SecretKey::generate(&mut OsRng);
-            write_json(
+            write_secret_json(
                 &out,
                 &AuditorKeyFile {
                     version: 1,

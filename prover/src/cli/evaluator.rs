@@ -5,7 +5,7 @@ use rand::rngs::OsRng;
 use std::path::PathBuf;
 use zkcc_circuits::eddsa::{PointJson, SecretKey};
 use zkcc_circuits::evaluation::parse_digest;
-use zkcc_prover::error::{read_json, write_json};
+use zkcc_prover::error::{read_json, write_json, write_secret_json};
 use zkcc_prover::inventory::AuditorKeyFile;
 use zkcc_prover::lifecycle::{digest_file, sign_result};
 use zkcc_prover::ProverError;
@@ -58,7 +58,7 @@ pub fn run(c: EvaluatorCmd) -> Result<(), ProverError> {
         EvaluatorCmd::Keygen { id, out } => {
             zkcc_circuits::encoding::encode_label(&id)?;
             let sk = SecretKey::generate(&mut OsRng);
-            write_json(
+            write_secret_json(
                 &out,
                 &AuditorKeyFile {
                     version: 1,

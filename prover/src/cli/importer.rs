@@ -6,7 +6,7 @@ use rand::rngs::OsRng;
 use std::path::PathBuf;
 use zkcc_circuits::encoding::fr_from_hex;
 use zkcc_prover::demo::timed;
-use zkcc_prover::error::{read_json, write, write_json};
+use zkcc_prover::error::{read_json, write, write_json, write_secret_json};
 use zkcc_prover::fleet::{self, FleetInventory, FleetSecret};
 use zkcc_prover::keys::{self, Circuit};
 use zkcc_prover::ProverError;
@@ -142,7 +142,7 @@ pub fn model(c: ModelCmd) -> Result<(), ProverError> {
         } => {
             let digest = zkcc_prover::lifecycle::digest_file(&weights)?;
             let s = zkcc_prover::lifecycle::commit_model(&importer, &digest, &mut OsRng)?;
-            write_json(&out, &s)?;
+            write_secret_json(&out, &s)?;
             println!(
                 "model digest {} (give it to the evaluators)",
                 s.model_digest
@@ -164,7 +164,7 @@ pub fn commit(a: CommitArgs) -> Result<(), ProverError> {
         return Err(ProverError::Keys("--circuit takes shard-FxM".into()));
     };
     let secret = fleet::commit(&r, &inv, &shape, &mut OsRng)?;
-    write_json(&a.out, &secret)?;
+    write_secret_json(&a.out, &secret)?;
     println!(
         "{} ({} shards of {}; secret in {})",
         secret.commitment,

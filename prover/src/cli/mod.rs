@@ -9,7 +9,7 @@ mod importer;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use zkcc_circuits::registry::Registry;
-use zkcc_prover::error::{read, write, write_json};
+use zkcc_prover::error::{read, write, write_json, write_secret_json};
 use zkcc_prover::keys::Circuit;
 use zkcc_prover::{demo, sample, ProverError};
 
@@ -147,7 +147,7 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
             let mut s = sample::generate_with(seed, &sample::groups_for(chips), chunk);
             if lifecycle {
                 for k in sample::add_lifecycle(&mut s.registry, seed) {
-                    write_json(
+                    write_secret_json(
                         &out.join("evaluators").join(format!("{}.key.json", k.id)),
                         &k,
                     )?;
@@ -162,7 +162,7 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
                 zkcc_verifier::access::SAMPLE_ACCESS_POLICY.as_bytes(),
             )?;
             for k in &s.auditor_keys {
-                write_json(&out.join("auditors").join(format!("{}.key.json", k.id)), k)?;
+                write_secret_json(&out.join("auditors").join(format!("{}.key.json", k.id)), k)?;
             }
             println!(
                 "wrote {}/registry.json, shipments.json, inventory.json ({} chips of {}, {} chunk attestations, unsigned),",

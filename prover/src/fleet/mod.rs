@@ -283,6 +283,14 @@ pub struct ShardSecret {
     pub output_blinding: String,
 }
 
+impl Drop for ShardSecret {
+    /// The blindings are wiped when the secret goes (`zeroize`).
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.blinding);
+        zeroize::Zeroize::zeroize(&mut self.output_blinding);
+    }
+}
+
 /// Everything derived from the inventory, the secret and the registry.
 pub struct Fleet {
     /// Encoded importer.

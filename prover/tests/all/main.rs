@@ -11,4 +11,5 @@ mod end_to_end;
 mod fuzz_corpus;
 mod lifecycle;
 mod plan;
+mod secrets;
 mod tuned;

@@ -1,0 +1,110 @@
+//! Files that hold secrets are created `0600`: signing-key seeds (auditors,
+//! evaluators, the sample's keys), the importer's commitment blindings and a
+//! model's commitment blinding. Public outputs stay readable.
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+fn ok(dir: &Path, args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_zkcc"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("zkcc runs");
+    assert!(
+        out.status.success(),
+        "zkcc {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn mode(p: &Path) -> u32 {
+    std::fs::metadata(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[test]
+fn secret_files_are_owner_only_and_public_ones_are_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ok(
+        d,
+        &[
+            "auditor",
+            "keygen",
+            "--id",
+            "AUDIT-X-1",
+            "--out",
+            "a.key.json",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "evaluator",
+            "keygen",
+            "--id",
+            "EVAL-X-1",
+            "--out",
+            "e.key.json",
+        ],
+    );
+    ok(d, &["sample", "--out", "w", "--lifecycle"]);
+    std::fs::write(d.join("weights.bin"), b"not really a model").unwrap();
+    ok(
+        d,
+        &[
+            "model",
+            "commit",
+            "--weights",
+            "weights.bin",
+            "--importer",
+            "ACME-DC",
+            "--out",
+            "model.secret.json",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "commit",
+            "--registry",
+            "w/registry.json",
+            "--inventory",
+            "w/inventory.json",
+            "--circuit",
+            "shard-8x128",
+            "--out",
+            "secret.json",
+        ],
+    );
+    let secrets = [
+        "a.key.json",
+        "e.key.json",
+        "model.secret.json",
+        "secret.json",
+    ]
+    .map(|f| d.join(f))
+    .into_iter()
+    .chain(
+        std::fs::read_dir(d.join("w/auditors"))
+            .unwrap()
+            .map(|e| e.unwrap().path()),
+    )
+    .chain(
+        std::fs::read_dir(d.join("w/evaluators"))
+            .unwrap()
+            .map(|e| e.unwrap().path()),
+    );
+    let mut n = 0;
+    for p in secrets {
+        assert_eq!(mode(&p), 0o600, "{}", p.display());
+        n += 1;
+    }
+    assert!(n >= 6, "{n} secret files");
+    // Public files are not made owner-only.
+    assert_ne!(mode(&d.join("w/registry.json")), 0o600);
+}
