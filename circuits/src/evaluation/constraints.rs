@@ -8,7 +8,8 @@
 //! `nonce²` binds the nonce.
 //!
 //! Per eval slot: the eval's `(id, threshold, direction)` (direction boolean)
-//! absorbed in the suite chain; `score`, `date`, `threshold` in 32 bits;
+//! absorbed in the suite chain; the eval id the result names equal to the
+//! eval's (as in the native check); `score`, `date`, `threshold` in 32 bits;
 //! `(1 − 2·direction)·(threshold − score)` in 32 bits (the score on the right
 //! side); `deployment − date` and `date − not_before` in 32 bits (the date in
 //! the request's window); the evaluator's key (prime-order subgroup, not the
@@ -37,11 +38,12 @@ use ark_r1cs_std::{
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
 /// Constraints per eval slot: suite chain Poseidon(4) 297, direction 1,
+/// the result's eval id 1,
 /// range checks 6 × 33 (score, date, threshold, side, days to deployment,
 /// days since not-before), side product 1, evaluator leaf Poseidon(3) 261,
 /// path 972 and root equality 1, result message Poseidon(7) 378 (a constant
 /// tag folds one S-box), signature with key and nonce allocation 5,933.
-pub const EVAL_COST: usize = 8_042;
+pub const EVAL_COST: usize = 8_043;
 /// Constraints once per circuit: registry root from its opening (lifecycle
 /// 258, parameters 321, root 294), digest limbs 2 × 129, model commitment
 /// 318, suite start 291, the equalities with the public root, commitment and
@@ -146,6 +148,8 @@ pub struct EvaluationVars {
     pub inputs: Vec<FpVar<Fr>>,
     /// The digest limbs.
     pub limbs: Vec<FpVar<Fr>>,
+    /// Per slot: the eval id the result names.
+    pub result_ids: Vec<FpVar<Fr>>,
     /// Per slot: the direction flag.
     pub directions: Vec<Boolean<Fr>>,
     /// Per slot: the threshold.
@@ -271,6 +275,10 @@ pub fn synthesize(
             FpVar::from(dir.clone()),
         ])?;
 
+        // The result is for this eval.
+        let result_id = wit(r.eval_id)?;
+        result_id.enforce_equal(&eval_id)?;
+
         // The score on the right side, dated in [not_before, deployment].
         let score = wit(Fr::from(r.score))?;
         let date = wit(Fr::from(r.date))?;
@@ -304,6 +312,7 @@ pub fn synthesize(
         let sig = SignatureVar::new_witness(cs.clone(), &r.signature)?;
         verify(&key, &msg, &sig, &Boolean::TRUE)?;
 
+        vars.result_ids.push(result_id);
         vars.directions.push(dir);
         vars.thresholds.push(threshold);
         vars.scores.push(score);

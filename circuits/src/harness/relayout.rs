@@ -12,7 +12,10 @@
 //! a prover restates the public values that are *outputs* (the shard's `D_s`,
 //! the request's facility count) while every *binding* value (`X`, `e`, `C`,
 //! `C_s`, the registry root, the ledger digest, the rules, the nonce) stays the
-//! honest one. [`search`] applies each [`Transform`] to the honest witness,
+//! honest one. The lifecycle claims ([`evaluation`], [`jurisdiction`]) have no
+//! public output: every public input is binding, and their outputs are what
+//! the proof is about (the evals passed; the attested stores and their
+//! facilities). [`search`] applies each [`Transform`] to the honest witness,
 //! runs the native check and the full assignment that synthesis produces for
 //! the transformed witness against every constraint row, for every
 //! statement the prover could publish, and classifies the result:
@@ -405,6 +408,140 @@ pub mod request {
         fn circuit(&self, st: &RequestStatement, w: &RequestWitness) -> Result<(), CircuitRefusal> {
             check_circuit(RequestCircuit {
                 shape: self.0,
+                statement: *st,
+                witness: Some(w.clone()),
+            })
+        }
+    }
+}
+
+/// The model-evaluation claim ([`crate::evaluation`]).
+///
+/// **Outputs.** The claim has no public output beyond its statement: what a
+/// verifier learns, and what the access policy reads, is that *every* eval of
+/// the suite hashed `SH` was passed by the model committed as `MC`, with
+/// results dated in `[nb, d]`. The search's output is therefore the list of
+/// evals passed, `(id, threshold, direction)` in suite order: a witness that
+/// the claim accepted with another list under the same `SH` (an eval left
+/// out, a threshold relaxed, an eval passed twice in place of another) would
+/// be a forgery.
+///
+/// **Binding inputs.** All of them: `root`, `SH`, `MC`, `d`, `nb`, `X` and
+/// the nonce are the agency's (registry, suite, request) or the importer's
+/// earlier commitment, and the verifier matches each against the request
+/// (`verifier/src/lifecycle.rs`). No public value is recomputed from the
+/// witness, so [`Claim::restate`] returns the honest statement alone.
+pub mod evaluation {
+    use super::{check_circuit, CircuitRefusal, Claim};
+    use crate::error::ClaimError;
+    use crate::evaluation::constraints::EvaluationCircuit;
+    use crate::evaluation::{check_native, EvalSpec, EvaluationStatement, EvaluationWitness};
+
+    /// The evaluation claim for suites of `.0` evals.
+    pub struct EvaluationClaim(pub usize);
+
+    impl Claim for EvaluationClaim {
+        type Statement = EvaluationStatement;
+        type Witness = EvaluationWitness;
+        type Output = Vec<EvalSpec>;
+
+        fn native(
+            &self,
+            st: &EvaluationStatement,
+            w: &EvaluationWitness,
+        ) -> Result<Vec<EvalSpec>, ClaimError> {
+            check_native(self.0, st, w)?;
+            Ok(w.suite.evals.clone())
+        }
+
+        fn restate(
+            &self,
+            honest: &EvaluationStatement,
+            _w: &EvaluationWitness,
+        ) -> Vec<EvaluationStatement> {
+            vec![*honest]
+        }
+
+        fn circuit(
+            &self,
+            st: &EvaluationStatement,
+            w: &EvaluationWitness,
+        ) -> Result<(), CircuitRefusal> {
+            check_circuit(EvaluationCircuit {
+                evals: self.0,
+                statement: *st,
+                witness: Some(w.clone()),
+            })
+        }
+    }
+}
+
+/// The deployment-jurisdiction claim ([`crate::jurisdiction`]).
+///
+/// **Outputs.** The claim publishes none: how many stores a deployment has
+/// and which facilities hold them stay private, and the verifier learns that
+/// there is at least one store and that every store of the attested list is
+/// in a facility of `X` of tier at most `t`. What the proof is *about* is the
+/// list the auditor signed: the search's output is the used slots' stores in
+/// chain order, each with the registry facility that holds it (so its length
+/// is the store count). A witness accepted with another list — a store left
+/// out, counted twice, moved to another facility, or the stores reordered —
+/// under the same binding inputs would be a forgery.
+///
+/// **Binding inputs.** All of them: `root`, `X`, `D`, `MC`, `e`, `t` and the
+/// nonce come from the registry, the request and the evaluation proof, and
+/// the verifier matches each against the request. The store count, the only
+/// small number a prover chooses, is private (bound by the signed message),
+/// so [`Claim::restate`] returns the honest statement alone.
+pub mod jurisdiction {
+    use super::{check_circuit, CircuitRefusal, Claim};
+    use crate::error::ClaimError;
+    use crate::jurisdiction::constraints::JurisdictionCircuit;
+    use crate::jurisdiction::{
+        check_native, JurisdictionStatement, JurisdictionWitness, StoreRecord,
+    };
+    use crate::registry::FacilityLeaf;
+
+    /// The jurisdiction claim of `.0` store slots.
+    pub struct JurisdictionClaim(pub usize);
+
+    /// What a jurisdiction proof is about: the attested stores, in order,
+    /// with their facilities.
+    pub type AttestedStores = Vec<(StoreRecord, FacilityLeaf)>;
+
+    impl Claim for JurisdictionClaim {
+        type Statement = JurisdictionStatement;
+        type Witness = JurisdictionWitness;
+        type Output = AttestedStores;
+
+        fn native(
+            &self,
+            st: &JurisdictionStatement,
+            w: &JurisdictionWitness,
+        ) -> Result<AttestedStores, ClaimError> {
+            check_native(self.0, st, w)?;
+            Ok(w.stores
+                .iter()
+                .filter(|s| s.used)
+                .map(|s| (s.record, s.facility))
+                .collect())
+        }
+
+        fn restate(
+            &self,
+            honest: &JurisdictionStatement,
+            _w: &JurisdictionWitness,
+        ) -> Vec<JurisdictionStatement> {
+            vec![*honest]
+        }
+
+        fn circuit(
+            &self,
+            st: &JurisdictionStatement,
+            w: &JurisdictionWitness,
+        ) -> Result<(), CircuitRefusal> {
+            check_circuit(JurisdictionCircuit {
+                capacity: self.0,
                 statement: *st,
                 witness: Some(w.clone()),
             })

@@ -4,15 +4,20 @@
 //! Global: the registry root from its three parts; the auditor's key (prime
 //! order, not the identity), leaf and path equal to the auditor root;
 //! `count · count⁻¹ = 1` (at least one store: `count ≤ S < p` cannot wrap);
+//! the attested deployment and epoch (witness fields) equal to `D` and `e`;
 //! the attestation message `Poseidon(TAG, X, D, MC, e, count, acc)` and its
 //! signature; `nonce²` binds the nonce.
 //!
 //! Per store slot (`u` = used): `u` and `encrypted` boolean; the facility
 //! leaf (8 fields) and its path, equal to the facility root when used;
-//! `u·(operator − X) = 0`; `max_tier − tier` in 8 bits (an unused slot holds
-//! the zero leaf, tier 0); `u·(1 − encrypted) = 0`; the chain
+//! `u·(facility_id − leaf id) = 0` (the attested record names the slot's
+//! facility); `u·(operator − X) = 0`; `u·(max_tier − tier)` in 8 bits;
+//! `u·(1 − encrypted) = 0`; the chain
 //! `acc ← u ? Poseidon(acc, store_id, facility_id, encrypted, key_fp) : acc`;
-//! `count += u`.
+//! `count += u`. Every check of a slot is conditional on `u`: what an unused
+//! slot holds is never read, as in the native check (the re-layout search,
+//! `circuits/tests/relayout.rs`, fills unused slots with every registry
+//! facility).
 //!
 //! Cost: [`STORE_COST`] per store slot, [`FIXED_COST`] once (pinned by
 //! `circuits/tests/jurisdiction.rs`).
@@ -35,14 +40,15 @@ use ark_r1cs_std::{
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
 /// Constraints per store slot: flags 2, facility leaf Poseidon(8) 402, path
-/// 2,430 and its conditional root equality 1, operator 1, tier range check
-/// 9, encryption 1, chain Poseidon(5) 321 and its selection 1 (pinned by the
-/// test).
-pub const STORE_COST: usize = 3_168;
+/// 2,430 and its conditional root equality 1, the record's facility id 1,
+/// operator 1, `u·(max_tier − tier)` 1 and its range check 9, encryption 1,
+/// chain Poseidon(5) 321 and its selection 1 (pinned by the test).
+pub const STORE_COST: usize = 3_170;
 /// Constraints once per circuit: registry root, auditor key, leaf and path
-/// (about 1,530), `count · count⁻¹ = 1` (1), attestation message
-/// Poseidon(7), the signature (5,933) and `nonce²` (pinned by the test).
-pub const FIXED_COST: usize = 7_839;
+/// (about 1,530), `count · count⁻¹ = 1` (1), the attested deployment and
+/// epoch (2), attestation message Poseidon(7), the signature (5,933) and
+/// `nonce²` (pinned by the test).
+pub const FIXED_COST: usize = 7_841;
 
 /// Constraints of the jurisdiction circuit of `capacity` store slots.
 pub fn cost(capacity: usize) -> usize {
@@ -113,16 +119,20 @@ pub struct JurisdictionVars {
     pub used: Vec<Boolean<Fr>>,
     /// Per slot: encrypted flag.
     pub encrypted: Vec<Boolean<Fr>>,
+    /// Per slot: the facility id the attested record names.
+    pub facility_ids: Vec<FpVar<Fr>>,
     /// Per slot: the facility's operator field.
     pub operators: Vec<FpVar<Fr>>,
     /// Per slot: the facility's tier field.
     pub tiers: Vec<FpVar<Fr>>,
-    /// Per slot: the bits of `max_tier − tier`.
+    /// Per slot: the bits of `u·(max_tier − tier)`.
     pub tier_bits: Vec<Vec<Boolean<Fr>>>,
     /// Per slot: the chain after the slot.
     pub chain: Vec<FpVar<Fr>>,
     /// The witnessed inverse of the store count.
     pub count_inverse: Option<FpVar<Fr>>,
+    /// The deployment and the epoch the attestation names (witnessed).
+    pub attested: Vec<FpVar<Fr>>,
 }
 
 impl ConstraintSynthesizer<Fr> for JurisdictionCircuit {
@@ -206,13 +216,16 @@ pub fn synthesize(
         MerklePathVar::new_witness(cs.clone(), &s.facility_path)?
             .root(&leaf)?
             .conditional_enforce_equal(&fac_root, &u)?;
+        // The attested record names the slot's facility.
+        let facility_id = wit(s.record.facility_id)?;
+        (&facility_id - &id).mul_equals(&uf, &FpVar::zero())?;
         (&operator - &importer).mul_equals(&uf, &FpVar::zero())?;
-        let tier_bits = enforce_bits(&(&max_tier - &tier), TIER_BITS)?;
+        let tier_bits = enforce_bits(&(&uf * (&max_tier - &tier)), TIER_BITS)?;
         (&one - FpVar::from(enc.clone())).mul_equals(&uf, &FpVar::zero())?;
         let next = hash(&[
             acc.clone(),
             wit(s.record.store_id)?,
-            id,
+            facility_id.clone(),
             FpVar::from(enc.clone()),
             wit(s.record.key_fingerprint)?,
         ])?;
@@ -220,6 +233,7 @@ pub fn synthesize(
         count += &uf;
         vars.used.push(u);
         vars.encrypted.push(enc);
+        vars.facility_ids.push(facility_id);
         vars.operators.push(operator);
         vars.tiers.push(tier);
         vars.tier_bits.push(tier_bits);
@@ -231,6 +245,13 @@ pub fn synthesize(
     let inv = wit(Fr::from(used).inverse().unwrap_or_default())?;
     count.mul_equals(&inv, &one)?;
     vars.count_inverse = Some(inv);
+
+    // The attestation names the statement's deployment and epoch.
+    let attested_deployment = wit(w.attested_deployment)?;
+    attested_deployment.enforce_equal(&deployment)?;
+    let attested_epoch = wit(Fr::from(w.attested_epoch))?;
+    attested_epoch.enforce_equal(&epoch)?;
+    vars.attested = vec![attested_deployment, attested_epoch];
 
     // The auditor and its attestation of the whole list.
     let key = alloc_subgroup_point(cs.clone(), w.auditor.key)?;

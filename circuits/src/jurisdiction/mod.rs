@@ -31,7 +31,9 @@
 //! `S` store slots, each used or not (`u`); the chain absorbs the used slots
 //! in order and `count = Σ u`. A used slot's facility must be in the
 //! registry, operated by `X`, of tier ≤ `t` (the tier the registry computed
-//! from its country table, in the facility leaf).
+//! from its country table, in the facility leaf), and its record must name
+//! that facility. What an unused slot holds is not read, here or in the
+//! circuit.
 use crate::eddsa::{self, Signature};
 use crate::error::ClaimError;
 use crate::merkle::MerklePath;

@@ -94,8 +94,8 @@ fn costs_are_pinned_and_the_formula_holds() {
     );
     assert_eq!(digest, PINNED_MATRICES, "update the pin and the keys");
 }
-const PINNED_CONSTRAINTS: usize = 17_343;
-const PINNED_MATRICES: &str = "78a3dc8909a2919de7c069e8f05f7174bb7339bfcb4894b745355351ff85ce39";
+const PINNED_CONSTRAINTS: usize = 17_351;
+const PINNED_MATRICES: &str = "2efd539405eeda7571f42b0560b1b8fe2d9f848a856bbef299d7739bb45c810f";
 
 // ---------------------------------------------------------------------------
 // Tampering, one change each.
@@ -288,13 +288,13 @@ fn no_unexplained_free_variables() {
 }
 
 /// A store in a tier-3 country, honestly attested: only the recomposition of
-/// `max_tier − tier` fails (it would need −1 in 8 bits).
+/// `u·(max_tier − tier)` fails (it would need −1 in 8 bits).
 #[test]
 fn a_disallowed_country_fails_only_at_the_tier_range_check() {
     let (st, w) = with(|d| d.stores[1].facility = 4).build();
     let (snap, vars) = snap(&st, &w);
     let b = &vars.tier_bits[1];
-    let target = row_with(&snap, &[bv(&b[0]), bv(&b[7]), fp(&vars.tiers[1])]);
+    let target = row_with(&snap, &[bv(&b[0]), bv(&b[7])]);
     assert_eq!(snap.failing_rows(&[]), vec![target]);
 }
 
@@ -338,5 +338,93 @@ fn hostile_flags_fail_at_their_booleanity_rows() {
             .check(&snap.propagate(&[(v, Fr::from(2u64))]))
             .unwrap_err();
         assert_eq!(err.row, snap.first_row_of(v).unwrap());
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Found by the re-layout search (`circuits/tests/relayout.rs`): witness
+// fields the native check read and the circuit did not, and an unused slot's
+// tier that the circuit read and the native check did not.
+
+/// The record of a used slot names another facility of `X` than the slot's
+/// leaf, the auditor's signature unchanged (over the leaf's id). Natively:
+/// the record's facility is not the slot's. The circuit chained the leaf's
+/// id and accepted; it now chains the record's and requires
+/// `u·(facility_id − id) = 0`.
+#[test]
+fn a_record_naming_another_facility_than_its_slot_fails() {
+    let d = Deployment::standard();
+    let (st, mut w) = d.build();
+    w.stores[0].record.facility_id = d.registry.facilities[1].id;
+    assert_eq!(
+        check_native(CAPACITY, &st, &w),
+        Err(ClaimError::FacilityNotInRegistry { slot: 0 })
+    );
+    assert!(!sat(&st, &w));
+    // The attestation re-signed over what the records name: only the row
+    // `u·(facility_id − id) = 0` fails.
+    w.signature = d.signer.sign(jurisdiction::attestation_message(
+        st.importer,
+        st.deployment,
+        st.model_commitment,
+        st.epoch,
+        &w.records(),
+    ));
+    assert_eq!(
+        check_native(CAPACITY, &st, &w),
+        Err(ClaimError::FacilityNotInRegistry { slot: 0 })
+    );
+    let (snap, vars) = snap(&st, &w);
+    let target = row_with(&snap, &[fp(&vars.facility_ids[0]), bv(&vars.used[0])]);
+    assert_eq!(snap.failing_rows(&[]), vec![target]);
+}
+
+/// The witness names another epoch or deployment than the statement, the
+/// signature being over the statement's: refused natively, and in the
+/// circuit (which used only the public values) by the equalities of the
+/// attested fields, and only by them.
+#[test]
+fn attested_fields_relabelled_fail_only_at_their_equality_rows() {
+    let (st, honest) = Deployment::standard().build();
+    let mut w = honest.clone();
+    w.attested_epoch = EPOCH + 1;
+    assert_eq!(
+        check_native(CAPACITY, &st, &w),
+        Err(ClaimError::WrongEpoch {
+            slot: 0,
+            found: EPOCH + 1,
+            expected: EPOCH
+        })
+    );
+    let (snap1, vars) = snap(&st, &w);
+    let target = row_with(&snap1, &[fp(&vars.attested[1]), fp(&vars.inputs[4])]);
+    assert_eq!(snap1.failing_rows(&[]), vec![target]);
+    let mut w = honest;
+    w.attested_deployment += Fr::from(1u64);
+    assert_eq!(
+        check_native(CAPACITY, &st, &w),
+        Err(ClaimError::WrongDeployment)
+    );
+    let (snap2, vars) = snap(&st, &w);
+    let target = row_with(&snap2, &[fp(&vars.attested[0]), fp(&vars.inputs[2])]);
+    assert_eq!(snap2.failing_rows(&[]), vec![target]);
+}
+
+/// What an unused slot holds is not read: a slot holding, unused, the tier-3
+/// facility KP-PYO-05 (or another operator's) is accepted by both. The
+/// circuit range-checked `max_tier − tier` in every slot and refused what the
+/// native check accepted; it now checks `u·(max_tier − tier)`.
+#[test]
+fn an_unused_slot_holding_a_disallowed_facility_is_not_read() {
+    let d = Deployment::standard();
+    let (st, honest) = d.build();
+    assert!(!honest.stores[2].used);
+    for fac in [4, 5] {
+        let mut w = honest.clone();
+        w.stores[2].facility = d.registry.facilities[fac];
+        w.stores[2].facility_path = d.registry.facility_tree.path(fac);
+        w.stores[2].record.facility_id = d.registry.facilities[fac].id;
+        check_native(CAPACITY, &st, &w).unwrap();
+        assert!(sat(&st, &w), "facility {fac}");
     }
 }

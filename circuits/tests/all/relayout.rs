@@ -441,3 +441,467 @@ fn request_relayouts_are_refused_or_change_nothing() {
     report.assert_clean().unwrap();
     assert!(report.tried() > 20, "{report}");
 }
+
+// ---------------------------------------------------------------------------
+// The AI-lifecycle claims.
+
+use ark_ff::Field;
+use zkcc_circuits::evaluation::fixtures::{EvalFixture, EVALS};
+use zkcc_circuits::evaluation::{EvaluationWitness, Suite};
+use zkcc_circuits::harness::relayout::evaluation::EvaluationClaim;
+use zkcc_circuits::harness::relayout::jurisdiction::JurisdictionClaim;
+use zkcc_circuits::jurisdiction::fixtures::{Deployment, Store};
+use zkcc_circuits::jurisdiction::{JurisdictionWitness, StoreSlot};
+use zkcc_circuits::Fr;
+
+/// Eval slots of the evaluation searches.
+const EVAL_N: usize = 3;
+
+/// Every permutation of `0..n` (n ≤ 4), the identity first.
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![vec![]];
+    }
+    let mut out = Vec::new();
+    for p in permutations(n - 1) {
+        for at in (0..=p.len()).rev() {
+            let mut q = p.clone();
+            q.insert(at, n - 1);
+            out.push(q);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every whole-witness transformation of an honest evaluation witness: which
+/// slot holds which result, which result serves an eval, the private copy of
+/// the suite, the digest's split into limbs.
+fn evaluation_transforms(f: &EvalFixture) -> Vec<Transform<EvaluationWitness>> {
+    let w = &f.witness;
+    let n = w.results.len();
+    let mut out = Vec::new();
+    // 1. The results permuted over the eval slots (the suite kept), and the
+    // suite permuted with them (each result still beside its eval).
+    for p in permutations(n).into_iter().skip(1) {
+        let mut t = w.clone();
+        t.results = p.iter().map(|&i| w.results[i].clone()).collect();
+        out.push(Transform::new(format!("results permuted {p:?}"), t.clone()));
+        t.suite.evals = p.iter().map(|&i| w.suite.evals[i]).collect();
+        out.push(Transform::new(
+            format!("suite and results permuted {p:?}"),
+            t,
+        ));
+    }
+    for (a, &(_, threshold, dir, score)) in EVALS[..n].iter().enumerate() {
+        for b in 0..n {
+            if a == b {
+                continue;
+            }
+            // 2. Two results for one eval: eval a's result also in eval b's
+            // slot, as signed, or relabelled with eval b's id.
+            let mut t = w.clone();
+            t.results[b] = w.results[a].clone();
+            out.push(Transform::new(
+                format!("eval {a}'s result also in slot {b}"),
+                t.clone(),
+            ));
+            t.results[b].eval_id = w.suite.evals[b].id;
+            out.push(Transform::new(
+                format!("eval {a}'s result in slot {b}, relabelled"),
+                t,
+            ));
+            // 3. Slot a's result relabelled with eval b's id (nothing else).
+            let mut t = w.clone();
+            t.results[a].eval_id = w.suite.evals[b].id;
+            out.push(Transform::new(
+                format!("slot {a}'s result relabelled as eval {b}"),
+                t,
+            ));
+            // 4. Eval a passed twice in the private suite copy, in place of b.
+            let mut t = w.clone();
+            t.suite.evals[b] = w.suite.evals[a];
+            t.results[b] = w.results[a].clone();
+            out.push(Transform::new(
+                format!("suite copy: eval {a} in place of eval {b}"),
+                t,
+            ));
+            // 5. The evaluators of two results swapped (leaf and path).
+            let mut t = w.clone();
+            t.results[a].evaluator = w.results[b].evaluator;
+            t.results[a].evaluator_path = w.results[b].evaluator_path.clone();
+            if t != *w {
+                out.push(Transform::new(
+                    format!("slot {a} names slot {b}'s evaluator"),
+                    t,
+                ));
+            }
+        }
+        // 6. Another result the importer holds for the same eval: by the
+        // other evaluator, another passing score and date (harmless); one
+        // unit on the wrong side; for another model.
+        let other = (a + 1) % 2;
+        let passing = if dir.holds(score.saturating_sub(1), threshold) {
+            score.saturating_sub(1)
+        } else {
+            score + 1
+        };
+        let failing = if dir.flag() {
+            threshold - 1
+        } else {
+            threshold + 1
+        };
+        let spec = w.suite.evals[a].id;
+        for (what, key, digest, s) in [
+            ("another passing result", other, f.digest, passing),
+            ("a failing result", other, f.digest, failing),
+            ("a result for another model", other, [7u8; 32], score),
+        ] {
+            let mut t = w.clone();
+            t.results[a] = f.result(&f.evaluators[key], key, &digest, spec, s, 20261115);
+            out.push(Transform::new(format!("slot {a}: {what}"), t));
+        }
+        // 7. The private suite copy relaxed: threshold, direction.
+        let mut t = w.clone();
+        let e = &mut t.suite.evals[a];
+        e.threshold = if e.direction.flag() {
+            e.threshold - 1
+        } else {
+            e.threshold + 1
+        };
+        out.push(Transform::new(format!("suite copy: eval {a} relaxed"), t));
+        let mut t = w.clone();
+        t.suite.evals[a].direction = if w.suite.evals[a].direction.flag() {
+            zkcc_circuits::evaluation::Direction::AtMost
+        } else {
+            zkcc_circuits::evaluation::Direction::AtLeast
+        };
+        out.push(Transform::new(format!("suite copy: eval {a} flipped"), t));
+    }
+    // 8. The list shortened or extended (another circuit's shape), the suite
+    // version changed.
+    let mut t = w.clone();
+    t.suite.evals.pop();
+    t.results.pop();
+    out.push(Transform::new("last eval and result dropped", t));
+    let mut t = w.clone();
+    t.suite.evals.push(w.suite.evals[0]);
+    t.results.push(w.results[0].clone());
+    out.push(Transform::new("eval 0 and its result appended", t));
+    let mut t = w.clone();
+    t.suite = Suite {
+        version: w.suite.version + 1,
+        ..w.suite.clone()
+    };
+    out.push(Transform::new("suite copy: another version", t));
+    // 9. The digest split otherwise: hi − 1, lo + 2^128.
+    let mut t = w.clone();
+    t.digest_hi -= Fr::from(1u64);
+    t.digest_lo += Fr::from(2u64).pow([128]);
+    out.push(Transform::new(
+        "digest limbs carried (hi − 1, lo + 2^128)",
+        t,
+    ));
+    out
+}
+
+#[test]
+fn evaluation_relayouts_are_refused_or_change_nothing() {
+    let f = EvalFixture::standard(EVAL_N);
+    let ts = evaluation_transforms(&f);
+    let report = search(&EvaluationClaim(EVAL_N), &f.statement, &f.witness, ts).unwrap();
+    println!("evaluation: {report}");
+    report.assert_clean().unwrap();
+    assert!(report.tried() > 40, "{report}");
+    // Another passing result for an eval is a harmless choice: the search
+    // can tell "unchanged" from "refused".
+    assert!(report.unchanged() > 0, "{report}");
+    assert_eq!(
+        report.verdict("slot 1: another passing result"),
+        Some(&Verdict::Unchanged)
+    );
+    // Refused for the right reasons: a result in another eval's slot names
+    // the wrong eval (natively) and fails the row binding its eval id, or its
+    // signature; a changed suite copy no longer hashes to `SH`.
+    for (name, slot) in [
+        ("results permuted [1, 0, 2]", 0),
+        ("slot 0's result relabelled as eval 1", 0),
+        ("eval 2's result also in slot 1", 1),
+    ] {
+        match report.verdict(name) {
+            Some(Verdict::Refused {
+                native: ClaimError::MissingEval { slot: s, .. },
+                circuit: CircuitRefusal::Row(_),
+            }) => assert_eq!(*s, slot, "{name}"),
+            v => panic!("{name}: {v:?}"),
+        }
+    }
+    for name in [
+        "suite and results permuted [1, 0, 2]",
+        "suite copy: eval 0 relaxed",
+        "suite copy: eval 0 in place of eval 1",
+    ] {
+        assert!(
+            matches!(
+                report.verdict(name),
+                Some(Verdict::Refused {
+                    native: ClaimError::SuiteMismatch,
+                    circuit: CircuitRefusal::Row(_),
+                })
+            ),
+            "{name}: {:?}",
+            report.verdict(name)
+        );
+    }
+}
+
+/// Capacity of the jurisdiction searches (two or more unused slots).
+const JCAP: usize = 4;
+
+/// The deployment's honest statement and witness, at capacity [`JCAP`].
+fn deployment(
+    d: &Deployment,
+) -> (
+    zkcc_circuits::jurisdiction::JurisdictionStatement,
+    JurisdictionWitness,
+) {
+    let (st, mut w) = d.build();
+    w.stores.resize(JCAP, StoreSlot::padding());
+    (st, w)
+}
+
+/// A used slot holding store `id` in registry facility `fac`.
+fn store_slot(d: &Deployment, fac: usize, id: &str, key: u64) -> StoreSlot {
+    let facility = d.registry.facilities[fac];
+    StoreSlot {
+        used: true,
+        record: zkcc_circuits::jurisdiction::StoreRecord {
+            store_id: zkcc_circuits::encoding::encode_label(id).unwrap(),
+            facility_id: facility.id,
+            encrypted: true,
+            key_fingerprint: Fr::from(key),
+        },
+        facility,
+        facility_path: d.registry.facility_tree.path(fac),
+    }
+}
+
+/// Every whole-witness transformation of an honest jurisdiction witness:
+/// which slot holds which store, which slots are used, what unused slots
+/// hold, which facility a store is placed in, the attested fields.
+fn jurisdiction_transforms(
+    d: &Deployment,
+    w: &JurisdictionWitness,
+) -> Vec<Transform<JurisdictionWitness>> {
+    let m = w.stores.len();
+    let used: Vec<usize> = (0..m).filter(|&i| w.stores[i].used).collect();
+    let unused: Vec<usize> = (0..m).filter(|&i| !w.stores[i].used).collect();
+    let facilities = d.registry.facilities.len();
+    let mut out = Vec::new();
+    // 1. Every layout of the used stores over the slots, their order kept
+    // (harmless), and every permutation of them in place.
+    for bits in 0..(1usize << m) {
+        if bits.count_ones() as usize != used.len() {
+            continue;
+        }
+        let mut t = w.clone();
+        let mut it = used.iter();
+        for i in 0..m {
+            t.stores[i] = if bits >> i & 1 == 1 {
+                w.stores[*it.next().unwrap()].clone()
+            } else {
+                StoreSlot::padding()
+            };
+        }
+        if t != *w {
+            out.push(Transform::new(
+                format!("stores at slots {}", set(bits, m)),
+                t,
+            ));
+        }
+    }
+    for p in permutations(used.len()).into_iter().skip(1) {
+        let mut t = w.clone();
+        for (k, &i) in used.iter().enumerate() {
+            t.stores[i] = w.stores[used[p[k]]].clone();
+        }
+        if t != *w {
+            out.push(Transform::new(format!("stores permuted {p:?}"), t));
+        }
+    }
+    for &i in &used {
+        // 2. Marked unused: the list shortened.
+        let mut t = w.clone();
+        t.stores[i].used = false;
+        out.push(Transform::new(format!("slot {i} marked unused"), t));
+        // 3. Copied (split) into an unused slot, used or not.
+        for &k in &unused {
+            for flag in [true, false] {
+                let mut t = w.clone();
+                t.stores[k] = StoreSlot {
+                    used: flag,
+                    ..w.stores[i].clone()
+                };
+                out.push(Transform::new(
+                    format!("slot {i} copied into slot {k} (used: {flag})"),
+                    t,
+                ));
+            }
+        }
+        // 4. Moved to another registry facility (leaf, path and record);
+        // only the leaf and path; only the record's facility id.
+        for fac in 0..facilities {
+            if d.registry.facilities[fac] == w.stores[i].facility {
+                continue;
+            }
+            let moved = store_slot(d, fac, "x", 0);
+            let mut t = w.clone();
+            t.stores[i].facility = moved.facility;
+            t.stores[i].facility_path = moved.facility_path.clone();
+            out.push(Transform::new(
+                format!("slot {i}: leaf and path of facility {fac}"),
+                t.clone(),
+            ));
+            t.stores[i].record.facility_id = moved.record.facility_id;
+            out.push(Transform::new(
+                format!("slot {i}: moved to facility {fac}"),
+                t,
+            ));
+            let mut t = w.clone();
+            t.stores[i].record.facility_id = moved.record.facility_id;
+            out.push(Transform::new(
+                format!("slot {i}: record names facility {fac}"),
+                t,
+            ));
+        }
+        // 5. Not encrypted; another key fingerprint.
+        let mut t = w.clone();
+        t.stores[i].record.encrypted = false;
+        out.push(Transform::new(format!("slot {i}: not encrypted"), t));
+        let mut t = w.clone();
+        t.stores[i].record.key_fingerprint += Fr::from(1u64);
+        out.push(Transform::new(format!("slot {i}: another key"), t));
+    }
+    // 6. Merge: two used stores of one facility into one slot (the second
+    // dropped, or its slot reused as padding).
+    for (x, &i) in used.iter().enumerate() {
+        for &k in &used[x + 1..] {
+            if w.stores[i].facility == w.stores[k].facility {
+                let mut t = w.clone();
+                t.stores[k] = StoreSlot::padding();
+                out.push(Transform::new(format!("slots {i} and {k} merged"), t));
+            }
+        }
+    }
+    for &k in &unused {
+        // 7. The list extended: a new store of an allowed facility of `X`.
+        let mut t = w.clone();
+        t.stores[k] = store_slot(d, 1, "NEW-STORE", 5);
+        out.push(Transform::new(
+            format!("slot {k}: a new store, used"),
+            t.clone(),
+        ));
+        // 8. Unused slots holding anything: that store unused, each registry
+        // facility (another operator's, a disallowed tier's), padding marked
+        // used, a padding record encrypted.
+        t.stores[k].used = false;
+        out.push(Transform::new(format!("slot {k}: a new store, unused"), t));
+        for fac in 0..facilities {
+            let mut t = w.clone();
+            t.stores[k] = StoreSlot {
+                used: false,
+                ..store_slot(d, fac, "IDLE", 1)
+            };
+            out.push(Transform::new(
+                format!("slot {k}: holds facility {fac}, unused"),
+                t,
+            ));
+        }
+        let mut t = w.clone();
+        t.stores[k].used = true;
+        out.push(Transform::new(format!("slot {k}: padding marked used"), t));
+        let mut t = w.clone();
+        t.stores[k].record.encrypted = true;
+        out.push(Transform::new(format!("slot {k}: padding encrypted"), t));
+    }
+    // 9. The attestation's own fields and the auditor.
+    let mut t = w.clone();
+    t.attested_epoch += 1;
+    out.push(Transform::new("attested epoch relabelled", t));
+    let mut t = w.clone();
+    t.attested_deployment += Fr::from(1u64);
+    out.push(Transform::new("attested deployment relabelled", t));
+    let mut t = w.clone();
+    t.auditor = d.registry.auditors[0];
+    t.auditor_path = d.registry.auditor_tree.path(0);
+    out.push(Transform::new("the other auditor named", t));
+    out
+}
+
+#[test]
+fn jurisdiction_relayouts_are_refused_or_change_nothing() {
+    let standard = Deployment::standard();
+    // Three stores, two of them in one facility (for merges).
+    let mut three = Deployment::standard();
+    three.stores.insert(
+        1,
+        Store {
+            id: "LOGS-2".into(),
+            facility: 0,
+            encrypted: true,
+            key_fingerprint: 0xfeed,
+        },
+    );
+    let mut total = (0, 0, 0);
+    for (name, d) in [("standard", standard), ("three stores", three)] {
+        let (st, w) = deployment(&d);
+        let ts = jurisdiction_transforms(&d, &w);
+        let report = search(&JurisdictionClaim(JCAP), &st, &w, ts).unwrap();
+        println!("jurisdiction, {name}: {report}");
+        report
+            .assert_clean()
+            .unwrap_or_else(|e| panic!("{name}:\n{e}"));
+        assert!(report.unchanged() > 0, "{name}: {report}");
+        // Refused for the right reasons: a reordered, shortened or extended
+        // list no longer verifies under the auditor's signature; a record
+        // naming another facility than its slot fails its own check.
+        let swapped = if w.records().len() == 2 {
+            "stores permuted [1, 0]"
+        } else {
+            "stores permuted [1, 0, 2]"
+        };
+        for t in [
+            swapped,
+            "slot 0 marked unused",
+            "slot 0 copied into slot 3 (used: true)",
+            "slot 3: a new store, used",
+        ] {
+            assert!(
+                matches!(
+                    report.verdict(t),
+                    Some(Verdict::Refused {
+                        native: ClaimError::BadSignature { .. } | ClaimError::NoStores,
+                        circuit: CircuitRefusal::Row(_),
+                    })
+                ),
+                "{name}, {t}: {:?}",
+                report.verdict(t)
+            );
+        }
+        assert!(
+            matches!(
+                report.verdict("slot 0: record names facility 1"),
+                Some(Verdict::Refused {
+                    native: ClaimError::FacilityNotInRegistry { slot: 0 },
+                    circuit: CircuitRefusal::Row(_),
+                })
+            ),
+            "{name}"
+        );
+        total.0 += report.tried();
+        total.1 += report.refused();
+        total.2 += report.unchanged();
+    }
+    println!("jurisdiction: {total:?} (tried, refused, unchanged)");
+    assert!(total.0 > 100, "{total:?}");
+}

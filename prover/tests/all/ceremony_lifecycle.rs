@@ -177,7 +177,7 @@ fn ceremony(d: &Path, circuit: &str) -> String {
 fn lifecycle_circuits_through_a_zkcc_ceremony() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    // Phase 1: power 15 fits evaluation-3 (25,870 constraints) and jurisdiction-2.
+    // Phase 1: power 15 fits evaluation-3 (25,873 constraints) and jurisdiction-2.
     let mut rng = rand::rngs::StdRng::seed_from_u64(12);
     use ark_ff::UniformRand;
     let p = Ptau::insecure_from_secrets(
