@@ -398,6 +398,47 @@ fn an_uncertainty_that_pushes_a_chip_out_fails() {
     assert!(!shard_sat(&f, s));
 }
 
+/// An attestation signed by an auditor the registry does not list: the
+/// signature is valid under the auditor's own key, the shard's commitment and
+/// output are recomputed for it (a consistent cheating prover), and only the
+/// auditor's registry membership is left to refuse it — natively
+/// (`AuditorNotAccredited`) and in the circuit.
+#[test]
+fn an_unaccredited_auditor_fails() {
+    use zkcc_circuits::eddsa::SecretKey;
+    use zkcc_circuits::ledger::challenges;
+    use zkcc_circuits::registry::AuditorLeaf;
+    use zkcc_circuits::shard::{attestation_message, output_commitment, shard_commitment};
+    let mut f = fleet();
+    let rogue = SecretKey::from_seed([77; 32]);
+    let (st, w) = &mut f.shards[0];
+    let slot = &mut w.facilities[1];
+    slot.auditor = AuditorLeaf {
+        id: slot.auditor.id,
+        key: rogue.public(),
+    };
+    let msg = attestation_message(
+        slot.facility.id,
+        slot.attestation_epoch,
+        slot.chunk,
+        slot.chunks,
+        slot.digest(),
+    );
+    slot.signature = rogue.sign(msg);
+    st.shard_commitment = shard_commitment(st.importer, st.epoch, w);
+    let (g, b) = challenges(st.commitment, st.ledger_digest, st.importer, st.epoch);
+    let out = w.output(g, b);
+    st.output = output_commitment(
+        st.commitment,
+        st.importer,
+        st.epoch,
+        &out.entries,
+        out.product,
+        out.blinding,
+    );
+    shard_rejected(&f, 0, ClaimError::AuditorNotAccredited { slot: 1 });
+}
+
 #[test]
 fn an_unregistered_facility_fails() {
     let mut f = fleet();
