@@ -8,12 +8,13 @@
 //! feature). The verifier builds this crate with `default-features = false` and
 //! so sees only the native code and the statement encodings.
 //!
-//! The cluster claim (see [`cluster`]) is the headline circuit.
+//! The headline claim is the accountable statement: a [`shard`] proof per
+//! shard of an importer's inventory and one [`request`] proof over them (see
+//! [`statement`]).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![doc = include_str!("../../docs/circuits.md")]
 
-pub mod cluster;
 pub mod eddsa;
 pub mod encoding;
 pub mod error;

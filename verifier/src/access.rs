@@ -48,7 +48,6 @@
 //! and must still never earn access.
 use crate::error::VerifyError;
 use crate::fleet::VerifiedSubmission;
-pub use crate::policy::{Decision, Outcome};
 use crate::submission::{RequestFile, RulesJson};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -66,8 +65,8 @@ pub const ACCESS_REPORT_VERSION: u32 = 2;
 ///
 /// * `attested-fleet` — any tier: at least one facility and one ledger chip
 ///   (every ledger chip located exactly once in an authorized facility), under
-///   a proven cluster cap of at most 5,000 chips per facility: 5,000 chips;
-/// * `validated-end-user` — tier-1 home countries: the same, with a cluster
+///   a proven facility cap of at most 5,000 chips: 5,000 chips;
+/// * `validated-end-user` — tier-1 home countries: the same, with a facility
 ///   cap of at most 50,000 chips, and the diffusion rule's distribution proven
 ///   at least as strictly as home ≥ 50 %, any other country ≤ 25 %, outside
 ///   tier 1 ≤ 10 %, and no ledger chip in a country above tier 2: 100,000 chips.
@@ -93,6 +92,31 @@ pub const SAMPLE_ACCESS_POLICY: &str = r#"{
   ]
 }
 "#;
+
+/// Grant or deny.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Some quota is granted.
+    Grant,
+    /// Nothing is granted.
+    Deny,
+}
+
+/// The decision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    /// Grant or deny.
+    pub outcome: Outcome,
+    /// Access level granted (`none` on denial).
+    pub access: String,
+    /// Quota granted, chips (0 on denial).
+    pub quota_chips: u64,
+    /// The rule that decided, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
 
 /// The access policy file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,7 +265,8 @@ impl Policy {
         if self.version != ACCESS_POLICY_VERSION {
             return bad(format!(
                 "format version {} is not supported by the access policy (expected \
-                 {ACCESS_POLICY_VERSION}; version 1 is the cluster claim's policy)",
+                 {ACCESS_POLICY_VERSION}; version 1 was the retired policy over single \
+                 bundles)",
                 self.version
             ));
         }

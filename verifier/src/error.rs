@@ -105,14 +105,11 @@ pub enum VerifyError {
     /// agency chose.
     #[error("bundle claims circuit shape {bundle}, the agency verifies shape {expected}")]
     WrongShape {
-        /// The shape the bundle names (`<chips>x<facilities>`).
+        /// The shape the bundle names (`FxM` for a shard, `SxF` for a request).
         bundle: String,
         /// The shape of the key the agency chose.
         expected: String,
     },
-    /// Claims handed to one decision do not describe the same inventory.
-    #[error("claims do not bind to one inventory: {0}")]
-    Binding(String),
     /// Shard `index` of a submission (in the order of `C`) is at fault;
     /// `source` says how.
     #[error("shard {index}: {source}")]

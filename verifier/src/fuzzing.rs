@@ -3,37 +3,78 @@
 //! `tests/fuzz_corpus.rs`). Each must return normally on any input: a panic is
 //! a bug. Where a parser has an encoder, the body also checks the round trip
 //! (parse → encode → parse gives the same value), and the `verify` target
-//! checks batch verification against one-by-one verification.
-use crate::batch::{BatchItem, PreparedKey};
-use crate::bundle::{parse_proof, ProofBundle};
-use crate::keys::load_verifying_key;
-use crate::policy::{decide, ClaimFacts, Policy, RejectedClaim};
-use crate::{check_bundle, snarkjs, verify_bundle_with, Expectations, VerifyError};
-use ark_bn254::Fr;
+//! checks the batched verification of a submission against one-by-one
+//! verification of its proofs.
+//!
+//! The fixed inputs (the `GOLDEN_*` files, `tests/data/`) are a small
+//! submission of the accountable statement — two shard proofs of shape 3×4
+//! and a request proof of shape 3×3, from a development setup — with the
+//! agency's registry, ledger and request it answers. Regenerate them with
+//! `cargo test -p zkcc-verifier --test golden -- --ignored`.
+use crate::access::{self, Policy};
+use crate::batch::BatchItem;
+use crate::bundle::parse_proof;
+use crate::fleet::{check_submission, verify_submission, FleetKeys, VerifiedSubmission};
+use crate::keys::load_verifying_key_for;
+use crate::snarkjs;
+use crate::submission::{RequestFile, Submission};
+use crate::VerifyError;
 use ark_serialize::CanonicalSerialize;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::sync::OnceLock;
-use zkcc_circuits::cluster::PUBLIC_INPUT_NAMES;
+use zkcc_circuits::ledger::Ledger;
+use zkcc_circuits::registry::Registry;
+use zkcc_circuits::request::{self, RequestShape};
+use zkcc_circuits::shard::{self, ShardShape};
 
-/// A verifying key of the cluster claim (shape 4×1) from a development setup,
-/// and a bundle proven under it: the fixed key of the `verify` target.
-pub const GOLDEN_VK: &[u8] = include_bytes!("../tests/data/cluster-4x1.vk");
-/// The bundle that verifies under [`GOLDEN_VK`].
-pub const GOLDEN_BUNDLE: &str = include_str!("../tests/data/cluster-4x1.bundle.json");
+/// The shard circuit's verifying key (shape [`GOLDEN_SHARD_SHAPE`]) from a
+/// development setup.
+pub const GOLDEN_SHARD_VK: &[u8] = include_bytes!("../tests/data/shard-3x4.vk");
+/// The request circuit's verifying key (shape [`GOLDEN_REQUEST_SHAPE`]).
+pub const GOLDEN_REQUEST_VK: &[u8] = include_bytes!("../tests/data/request-3x3.vk");
+/// The shape of [`GOLDEN_SHARD_VK`].
+pub const GOLDEN_SHARD_SHAPE: ShardShape = ShardShape {
+    facilities: 3,
+    slot_chips: 4,
+};
+/// The shape of [`GOLDEN_REQUEST_VK`].
+pub const GOLDEN_REQUEST_SHAPE: RequestShape = RequestShape {
+    shards: 3,
+    entries: 3,
+};
+/// The agency's registry of the golden submission.
+pub const GOLDEN_REGISTRY: &str = include_str!("../tests/data/registry.json");
+/// The agency's ledger for the golden submission's importer.
+pub const GOLDEN_LEDGER: &str = include_str!("../tests/data/ledger.json");
+/// The agency's request the golden submission answers.
+pub const GOLDEN_REQUEST: &str = include_str!("../tests/data/request.json");
+/// A submission that verifies under the golden keys, registry, ledger and
+/// request: the fixed input of the `verify` target's comparison.
+pub const GOLDEN_SUBMISSION: &str = include_str!("../tests/data/submission.json");
 
-/// Target `bundle`: parse a proof bundle, its statement and its proof.
+/// Target `bundle`: parse a submission, and the statement and proof of
+/// every shard and request bundle in it.
 pub fn bundle(data: &[u8]) {
-    if let Some(b) = json_round_trip(data, ProofBundle::from_json, ProofBundle::to_json, "bundle") {
-        let _ = b.statement();
-        let _ = b.proof();
+    if let Some(s) = json_round_trip(
+        data,
+        Submission::from_json,
+        Submission::to_json,
+        "submission",
+    ) {
+        for b in &s.shards {
+            let _ = b.statement();
+            let _ = b.proof();
+        }
+        let _ = s.request.statement();
+        let _ = s.request.proof();
     }
 }
 
 /// Target `registry`: parse and validate a registry.
 pub fn registry(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = zkcc_circuits::registry::Registry::from_json(text);
+        let _ = Registry::from_json(text);
     }
 }
 
@@ -48,13 +89,23 @@ pub fn proof_bytes(data: &[u8]) {
     }
 }
 
-/// Target `verifying_key`: deserialize and sanity-check a verifying key;
-/// one that loads re-serializes to the same bytes.
+/// The public-input counts of the claims a key may be for: the shard
+/// claim's and the request claim's.
+const INPUT_COUNTS: [usize; 2] = [
+    shard::PUBLIC_INPUT_NAMES.len(),
+    request::PUBLIC_INPUT_NAMES.len(),
+];
+
+/// Target `verifying_key`: deserialize and sanity-check a verifying key of
+/// the shard or the request claim; one that loads re-serializes to the same
+/// bytes.
 pub fn verifying_key(data: &[u8]) {
-    if let Ok(vk) = load_verifying_key(data) {
-        let mut out = Vec::new();
-        let _ = vk.serialize_compressed(&mut out);
-        assert_eq!(out, data, "verifying key encoding is not canonical");
+    for n in INPUT_COUNTS {
+        if let Ok(vk) = load_verifying_key_for(data, n) {
+            let mut out = Vec::new();
+            let _ = vk.serialize_compressed(&mut out);
+            assert_eq!(out, data, "verifying key encoding is not canonical");
+        }
     }
 }
 
@@ -72,14 +123,17 @@ fn json_round_trip<T: PartialEq + std::fmt::Debug, E>(
     Some(value)
 }
 
-/// Target `snarkjs_vk`: import `verification_key.json`; export round-trips.
+/// Target `snarkjs_vk`: import `verification_key.json` as a key of the shard
+/// or the request claim; export round-trips.
 pub fn snarkjs_vk(data: &[u8]) {
-    json_round_trip(
-        data,
-        |t| snarkjs::parse_vk(t, PUBLIC_INPUT_NAMES.len()),
-        |vk| snarkjs::to_json_pretty(&snarkjs::vk_to_json(vk)),
-        "snarkjs key",
-    );
+    for n in INPUT_COUNTS {
+        json_round_trip(
+            data,
+            |t| snarkjs::parse_vk(t, n),
+            |vk| snarkjs::to_json_pretty(&snarkjs::vk_to_json(vk)),
+            "snarkjs key",
+        );
+    }
 }
 
 /// Target `snarkjs_proof`: import `proof.json`; export round-trips.
@@ -92,8 +146,9 @@ pub fn snarkjs_proof(data: &[u8]) {
     );
 }
 
-/// Target `snarkjs_public`: import `public.json` and read it as a cluster
-/// statement; export round-trips.
+/// Target `snarkjs_public`: import `public.json` and read it as a shard and
+/// as a request statement; export round-trips, and so does a statement read
+/// (its public inputs are the file's).
 pub fn snarkjs_public(data: &[u8]) {
     if let Some(x) = json_round_trip(
         data,
@@ -101,123 +156,135 @@ pub fn snarkjs_public(data: &[u8]) {
         |x| snarkjs::to_json_pretty(&snarkjs::public_to_json(x)),
         "snarkjs public",
     ) {
-        let _ = snarkjs::cluster_statement(&x);
-    }
-}
-
-/// Target `policy`: parse a policy and decide with it for a fixed set of
-/// claims (one verified cluster claim, one rejected claim).
-pub fn policy(data: &[u8]) {
-    if let Ok(text) = std::str::from_utf8(data) {
-        if let Ok(p) = Policy::from_json(text) {
-            let facts = ClaimFacts {
-                claim: "cluster".into(),
-                circuit_id: "00".into(),
-                commitment: Fr::from(1u64),
-                epoch: 7,
-                cap: Some(5000),
-            };
-            let rejected = RejectedClaim {
-                claim: "compute_cap".into(),
-                reason: "proof does not verify".into(),
-            };
-            for country in ["FR", "SG", "ZZ"] {
-                let report = decide(
-                    &p,
-                    "importer",
-                    country,
-                    7,
-                    std::slice::from_ref(&facts),
-                    std::slice::from_ref(&rejected),
-                );
-                let report = report.unwrap_or_else(|e| panic!("binding holds, yet: {e}"));
-                let limit = p
-                    .tiers
-                    .get(&report.country_tier.to_string())
-                    .map(|t| t.max_quota_chips)
-                    .unwrap_or(0);
-                assert!(
-                    report.decision.quota_chips <= limit,
-                    "quota above the tier limit"
-                );
-                let _ = report.human();
-                let _ = report.to_json();
-            }
+        if let Ok(st) = snarkjs::shard_statement(&x) {
+            assert_eq!(st.public_inputs(), x, "shard statement round trip");
+        }
+        if let Ok(st) = snarkjs::request_statement(&x) {
+            assert_eq!(st.public_inputs(), x, "request statement round trip");
         }
     }
 }
 
-/// Target `verify`: the input is a proof bundle, verified against the fixed
-/// key [`GOLDEN_VK`] and the expectations of [`GOLDEN_BUNDLE`]. When its
-/// checks pass, batch verification of `[golden, input]` must agree with
-/// verifying the input alone.
+/// Target `policy`: parse an access policy and decide with it for the facts
+/// of the golden submission, and for a rejected submission; a grant never
+/// exceeds the tier's limit, and a rejection is always a denial.
+pub fn policy(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(p) = Policy::from_json(text) else {
+        return;
+    };
+    let g = golden();
+    // A policy of another version is refused, never decided under.
+    if let Ok(report) = access::decide(&p, &g.registry, &g.facts) {
+        let limit = p.limit_of(report.tier).unwrap_or(0);
+        assert!(
+            report.decision.quota_chips <= limit,
+            "quota above the tier limit"
+        );
+        let _ = report.human();
+        let _ = report.to_json();
+    }
+    if let Ok(report) = access::rejected(&p, &g.registry, &g.request, &VerifyError::ProofRejected) {
+        assert_eq!(report.decision.outcome, access::Outcome::Deny);
+        assert_eq!(report.decision.quota_chips, 0);
+    }
+}
+
+/// Target `verify`: the input is a submission, verified against the golden
+/// keys, registry, ledger and request. When its native checks pass, the
+/// batched verification of its shard proofs must agree with verifying each
+/// proof alone: the same verdict, the same shard named.
 pub fn verify(data: &[u8]) {
     let g = golden();
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(b) = ProofBundle::from_json(text) else {
+    let Ok(sub) = Submission::from_json(text) else {
         return;
     };
-    let single = verify_bundle_with(&g.key, &b, &g.expect);
-    if let Ok((claim, proof)) = check_bundle(g.key.vk(), &b, &g.expect) {
-        let items = [
-            g.item.clone(),
-            BatchItem {
-                inputs: claim.statement.public_inputs(),
-                proof,
-            },
-        ];
-        let batch = g.key.verify_batch(&items, &mut StdRng::seed_from_u64(0));
-        match (&single, &batch) {
-            (Ok(_), Ok(())) => {}
-            (Err(VerifyError::ProofRejected), Err(VerifyError::BatchRejected { bad }))
-                if bad == &[1] => {}
-            other => panic!("single and batch verification disagree: {other:?}"),
-        }
+    let Ok(checked) = check_submission(&g.keys, &g.registry, &g.ledger, &g.request, &sub) else {
+        return;
+    };
+    let alone = |key: &crate::batch::PreparedKey, item: &BatchItem| {
+        key.verify(&item.inputs, &item.proof).is_ok()
+    };
+    let expected = match checked
+        .shards
+        .iter()
+        .position(|item| !alone(&g.keys.shard, item))
+    {
+        Some(index) => Err(Some(index)),
+        None if !alone(&g.keys.request, &checked.request) => Err(None),
+        None => Ok(()),
+    };
+    let batched = verify_submission(
+        &g.keys,
+        &g.registry,
+        &g.ledger,
+        &g.request,
+        &sub,
+        &mut StdRng::seed_from_u64(0),
+    );
+    match (&expected, &batched) {
+        (Ok(()), Ok(_)) => {}
+        (Err(None), Err(VerifyError::ProofRejected)) => {}
+        (Err(Some(i)), Err(VerifyError::Shard { index, source }))
+            if index == i && matches!(**source, VerifyError::ProofRejected) => {}
+        other => panic!("batched and one-by-one verification disagree: {other:?}"),
     }
 }
 
-/// The fixed key of the `verify` target, prepared once per process (loading
-/// and preparing it costs a pairing and several subgroup checks, more than
-/// most inputs), with the golden bundle's expectations and batch item.
+/// The golden files, parsed and prepared once per process (loading and
+/// preparing the keys costs pairings and subgroup checks, more than most
+/// inputs), with the facts of the golden submission.
 struct Golden {
-    key: PreparedKey,
-    expect: Expectations,
-    item: BatchItem,
+    keys: FleetKeys,
+    registry: Registry,
+    ledger: Ledger,
+    request: RequestFile,
+    facts: VerifiedSubmission,
 }
 
 fn golden() -> &'static Golden {
     static GOLDEN: OnceLock<Golden> = OnceLock::new();
     GOLDEN.get_or_init(|| {
-        let (Ok(vk), Ok(bundle)) = (
-            load_verifying_key(GOLDEN_VK),
-            ProofBundle::from_json(GOLDEN_BUNDLE),
+        let (Ok(shard_vk), Ok(request_vk)) = (
+            load_verifying_key_for(GOLDEN_SHARD_VK, shard::PUBLIC_INPUT_NAMES.len()),
+            load_verifying_key_for(GOLDEN_REQUEST_VK, request::PUBLIC_INPUT_NAMES.len()),
         ) else {
-            panic!("golden files are valid");
+            panic!("golden keys are valid");
         };
-        let Ok(st) = bundle.statement() else {
-            panic!("golden statement is valid")
+        let Ok(keys) = FleetKeys::new(
+            &shard_vk,
+            GOLDEN_SHARD_SHAPE,
+            &request_vk,
+            GOLDEN_REQUEST_SHAPE,
+        ) else {
+            panic!("golden keys fit their shapes");
         };
-        let expect = Expectations {
-            registry_root: st.registry_root,
-            epoch: st.epoch,
-            nonce: st.nonce,
+        let Ok(registry) = Registry::from_json(GOLDEN_REGISTRY) else {
+            panic!("golden registry is valid");
         };
-        let key = PreparedKey::new(&vk);
-        let Ok(claim) = verify_bundle_with(&key, &bundle, &expect) else {
-            panic!("golden bundle verifies")
+        let Ok(ledger) = Ledger::from_json(GOLDEN_LEDGER, &registry) else {
+            panic!("golden ledger is valid");
         };
-        let Ok(proof) = bundle.proof() else {
-            panic!("golden proof parses")
+        let Ok(request) = serde_json::from_str::<RequestFile>(GOLDEN_REQUEST) else {
+            panic!("golden request is valid");
+        };
+        let Ok(sub) = Submission::from_json(GOLDEN_SUBMISSION) else {
+            panic!("golden submission parses");
+        };
+        let Ok(checked) = check_submission(&keys, &registry, &ledger, &request, &sub) else {
+            panic!("golden submission passes the native checks");
         };
         Golden {
-            key,
-            expect,
-            item: BatchItem {
-                inputs: claim.statement.public_inputs(),
-                proof,
-            },
+            keys,
+            registry,
+            ledger,
+            request,
+            facts: checked.facts,
         }
     })
 }

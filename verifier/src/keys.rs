@@ -5,7 +5,6 @@ use ark_ec::AffineRepr;
 use ark_groth16::VerifyingKey;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use sha2::{Digest, Sha256};
-use zkcc_circuits::cluster::PUBLIC_INPUT_NAMES;
 
 /// The circuit id: hex SHA-256 of the compressed verifying key.
 pub fn circuit_id(vk: &VerifyingKey<Bn254>) -> String {
@@ -17,14 +16,9 @@ pub fn circuit_id(vk: &VerifyingKey<Bn254>) -> String {
 
 /// Deserializes a compressed verifying key with full validation (points on
 /// the curve, in the prime-order subgroups, canonical coordinates, no trailing
-/// bytes) and checks that it is fit for the cluster claim: no identity points,
-/// `γ ≠ δ`, and one base per public input plus one.
-pub fn load_verifying_key(bytes: &[u8]) -> Result<VerifyingKey<Bn254>, VerifyError> {
-    load_verifying_key_for(bytes, PUBLIC_INPUT_NAMES.len())
-}
-
-/// [`load_verifying_key`] for a claim with `n_inputs` public inputs (7 for
-/// the shard claim, 16 for the request claim: their `PUBLIC_INPUT_NAMES`).
+/// bytes) and checks that it is fit for a claim with `n_inputs` public inputs
+/// ([`check_verifying_key_for`]): 7 for the shard claim, 16 for the request
+/// claim (their `PUBLIC_INPUT_NAMES`).
 pub fn load_verifying_key_for(
     bytes: &[u8],
     n_inputs: usize,
@@ -41,12 +35,6 @@ pub fn load_verifying_key_for(
     }
     check_verifying_key_for(&vk, n_inputs)?;
     Ok(vk)
-}
-
-/// The sanity checks of [`load_verifying_key`], for a key already in memory
-/// (the cluster claim's five public inputs).
-pub fn check_verifying_key(vk: &VerifyingKey<Bn254>) -> Result<(), VerifyError> {
-    check_verifying_key_for(vk, PUBLIC_INPUT_NAMES.len())
 }
 
 /// The sanity checks for a key of a claim with `n_inputs` public inputs: no

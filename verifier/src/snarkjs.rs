@@ -30,7 +30,8 @@ use ark_groth16::{Proof, VerifyingKey};
 use ark_serialize::Valid;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
-use zkcc_circuits::cluster::{ClusterStatement, PUBLIC_INPUT_NAMES};
+use zkcc_circuits::request::{self, RequestStatement, Rules};
+use zkcc_circuits::shard::{self, ShardStatement};
 
 /// A G1 point as snarkjs writes it.
 pub type G1Json = [String; 3];
@@ -284,19 +285,13 @@ pub fn public_to_json(inputs: &[Fr]) -> Vec<String> {
     inputs.iter().map(|x| x.to_string()).collect()
 }
 
-/// Imports public inputs: canonical decimals below r.
+/// Imports public inputs: canonical decimals below r (an error names the
+/// input by its index; [`shard_statement`] and [`request_statement`] then
+/// read them as a claim's statement).
 pub fn public_from_json(j: &[String]) -> Result<Vec<Fr>, VerifyError> {
     j.iter()
         .enumerate()
-        .map(|(i, s)| {
-            decimal::<Fr>("public.json", &format!("input {i}"), s).map_err(|e| match e {
-                VerifyError::Snarkjs { reason, .. } => VerifyError::PublicInput {
-                    name: PUBLIC_INPUT_NAMES.get(i).copied().unwrap_or("extra input"),
-                    reason,
-                },
-                other => other,
-            })
-        })
+        .map(|(i, s)| decimal::<Fr>("public.json", &format!("input {i}"), s))
         .collect()
 }
 
@@ -320,36 +315,88 @@ pub fn parse_public(text: &str) -> Result<Vec<Fr>, VerifyError> {
     public_from_json(&j)
 }
 
-/// The cluster statement named by the five public inputs of `public.json`
-/// (`cap` and `epoch` must fit in 64 bits).
-pub fn cluster_statement(inputs: &[Fr]) -> Result<ClusterStatement, VerifyError> {
-    if inputs.len() != PUBLIC_INPUT_NAMES.len() {
+/// Checks that `public.json` holds `names.len()` inputs, the count of
+/// `claim`'s public inputs.
+fn input_count(inputs: &[Fr], names: &[&str], claim: &str) -> Result<(), VerifyError> {
+    if inputs.len() != names.len() {
         return Err(err(
             "public.json",
             format!(
-                "{} inputs, the cluster claim has {}",
+                "{} inputs, the {claim} claim has {}",
                 inputs.len(),
-                PUBLIC_INPUT_NAMES.len()
+                names.len()
             ),
         ));
     }
-    let small = |i: usize| -> Result<u64, VerifyError> {
-        let b = inputs[i].into_bigint();
-        if b.0[1..].iter().any(|&l| l != 0) {
-            return Err(VerifyError::PublicInput {
-                name: PUBLIC_INPUT_NAMES[i],
-                reason: "does not fit in 64 bits".into(),
-            });
-        }
-        Ok(b.0[0])
-    };
-    Ok(ClusterStatement {
-        commitment: inputs[0],
+    Ok(())
+}
+
+/// Input `i` as a 64-bit number (named by `names[i]` when it does not fit).
+fn small(inputs: &[Fr], names: &[&'static str], i: usize) -> Result<u64, VerifyError> {
+    let b = inputs[i].into_bigint();
+    if b.0[1..].iter().any(|&l| l != 0) {
+        return Err(VerifyError::PublicInput {
+            name: names[i],
+            reason: "does not fit in 64 bits".into(),
+        });
+    }
+    Ok(b.0[0])
+}
+
+/// The shard statement named by the seven public inputs of `public.json`,
+/// in the order of [`shard::PUBLIC_INPUT_NAMES`] (`epoch` must fit in 64
+/// bits).
+pub fn shard_statement(inputs: &[Fr]) -> Result<ShardStatement, VerifyError> {
+    let names = &shard::PUBLIC_INPUT_NAMES;
+    input_count(inputs, names, "shard")?;
+    let st = ShardStatement {
+        importer: inputs[0],
         registry_root: inputs[1],
-        cap: small(2)?,
-        epoch: small(3)?,
-        nonce: inputs[4],
-    })
+        epoch: small(inputs, names, 2)?,
+        commitment: inputs[3],
+        shard_commitment: inputs[4],
+        output: inputs[5],
+        ledger_digest: inputs[6],
+    };
+    // The order above is the circuit's: checked, not assumed.
+    debug_assert_eq!(st.public_inputs(), inputs);
+    Ok(st)
+}
+
+/// The request statement named by the sixteen public inputs of
+/// `public.json`, in the order of [`request::PUBLIC_INPUT_NAMES`]: the
+/// epoch, the nine rule parameters and `facilities` must fit in 64 bits, and
+/// the rules must be ones the circuit's range checks admit.
+pub fn request_statement(inputs: &[Fr]) -> Result<RequestStatement, VerifyError> {
+    let names = &request::PUBLIC_INPUT_NAMES;
+    input_count(inputs, names, "request")?;
+    let n = |i| small(inputs, names, i);
+    let rules = Rules {
+        facility_cap_chips: n(6)?,
+        facility_cap_tpp: n(7)?,
+        home_country: n(8)?,
+        home_min_bp: n(9)?,
+        other_max_bp: n(10)?,
+        outside_tier1_max_bp: n(11)?,
+        max_tier: n(12)?,
+        total_cap_chips: n(13)?,
+        total_cap_tpp: n(14)?,
+    };
+    rules
+        .validate()
+        .map_err(|reason| err("public.json", format!("rules: {reason}")))?;
+    let st = RequestStatement {
+        importer: inputs[0],
+        epoch: n(1)?,
+        commitment: inputs[2],
+        shards_digest: inputs[3],
+        ledger_product: inputs[4],
+        nonce: inputs[5],
+        rules,
+        facilities: n(15)?,
+    };
+    debug_assert_eq!(st.public_inputs(), inputs);
+    Ok(st)
 }
 
 /// Pretty JSON of any of the three files.

@@ -18,7 +18,7 @@
 //! ```
 //! Shards are listed in the order of the fleet commitment `C`. Proof bytes are
 //! malleable: a submission is identified by its statements, never its proofs.
-use crate::bundle::parse_proof;
+use crate::bundle::parse_proof_hex;
 use crate::error::VerifyError;
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::Proof;
@@ -29,7 +29,9 @@ use zkcc_circuits::request::{RequestShape, RequestStatement, Rules};
 use zkcc_circuits::shard::{ShardShape, ShardStatement};
 
 /// Format version of submissions, bundles and requests of the accountable
-/// statement. Version 1 bundles are the retired cluster claim.
+/// statement. Version 1 was the retired claim about an inventory the
+/// importer chose, which proved nothing about the agency's ledger: it is
+/// refused with a message saying so.
 pub const SUBMISSION_VERSION: u32 = 2;
 
 /// The agency's rules, as JSON (the home country as its ISO code).
@@ -231,8 +233,9 @@ fn proof_hex(proof: &Proof<Bn254>) -> String {
 fn check_kind(version: u32, claim: &str, expected: &str) -> Result<(), VerifyError> {
     if version == 1 {
         return Err(VerifyError::Unsupported(
-            "version 1 bundles are the retired cluster claim, which proves nothing about the \
-             agency's ledger; prove the accountable statement (zkcc prove) instead"
+            "version 1 bundles (the retired claim about an inventory the importer chose) prove \
+             nothing about the agency's ledger; prove the accountable statement (zkcc prove) \
+             instead"
                 .into(),
         ));
     }
@@ -293,9 +296,7 @@ impl ShardBundle {
 
     /// The proof, deserialized with full validation.
     pub fn proof(&self) -> Result<Proof<Bn254>, VerifyError> {
-        let bytes = hex::decode(&self.proof)
-            .map_err(|e| VerifyError::ProofEncoding(format!("not hex: {e}")))?;
-        parse_proof(&bytes)
+        parse_proof_hex(&self.proof)
     }
 }
 
@@ -345,9 +346,60 @@ impl RequestBundle {
 
     /// The proof, deserialized with full validation.
     pub fn proof(&self) -> Result<Proof<Bn254>, VerifyError> {
-        let bytes = hex::decode(&self.proof)
-            .map_err(|e| VerifyError::ProofEncoding(format!("not hex: {e}")))?;
-        parse_proof(&bytes)
+        parse_proof_hex(&self.proof)
+    }
+}
+
+/// One shard or request bundle on its own (as `zkcc-verify snarkjs-export`
+/// reads it), told apart by its `claim`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Bundle {
+    /// A shard proof.
+    Shard(ShardBundle),
+    /// A request proof.
+    Request(RequestBundle),
+}
+
+impl Bundle {
+    /// Parses a bundle: a version-1 file is refused as the retired claim's,
+    /// a claim kind other than `shard` or `request` as unsupported.
+    pub fn from_json(text: &str) -> Result<Self, VerifyError> {
+        let v: serde_json::Value = serde_json::from_str(text)?;
+        if v.get("version").and_then(|x| x.as_u64()) == Some(1) {
+            check_kind(1, "", "")?;
+        }
+        match v.get("claim").and_then(|x| x.as_str()) {
+            Some("shard") => Ok(Self::Shard(serde_json::from_value(v)?)),
+            Some("request") => Ok(Self::Request(serde_json::from_value(v)?)),
+            other => Err(VerifyError::Unsupported(format!(
+                "claim kind {other:?} where a \"shard\" or \"request\" bundle was expected"
+            ))),
+        }
+    }
+
+    /// The number of public inputs of its claim.
+    pub fn input_count(&self) -> usize {
+        match self {
+            Self::Shard(_) => zkcc_circuits::shard::PUBLIC_INPUT_NAMES.len(),
+            Self::Request(_) => zkcc_circuits::request::PUBLIC_INPUT_NAMES.len(),
+        }
+    }
+
+    /// Its statement's public inputs, every field checked as
+    /// [`ShardBundle::statement`] and [`RequestBundle::statement`] do.
+    pub fn public_inputs(&self) -> Result<Vec<Fr>, VerifyError> {
+        match self {
+            Self::Shard(b) => Ok(b.statement()?.public_inputs()),
+            Self::Request(b) => Ok(b.statement()?.public_inputs()),
+        }
+    }
+
+    /// The proof, deserialized with full validation.
+    pub fn proof(&self) -> Result<Proof<Bn254>, VerifyError> {
+        match self {
+            Self::Shard(b) => b.proof(),
+            Self::Request(b) => b.proof(),
+        }
     }
 }
 

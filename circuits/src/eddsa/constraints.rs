@@ -420,8 +420,9 @@ mod tests {
 
     /// Free variables of one verification. Enabled, on a valid signature:
     /// only `enabled` itself, which a flip to 0 cannot hurt since the
-    /// equation holds anyway (the caller must bind `enabled`: the cluster
-    /// circuit ties it to `Σ used = Σ s`). Disabled (the generator as key and
+    /// equation holds anyway (the caller must bind `enabled`: the shard
+    /// circuit passes its facility slot's `used` flag, which the shard
+    /// commitment absorbs). Disabled (the generator as key and
     /// `R = O, S = 0`): none — not even `enabled`, which the dummy signature
     /// does not satisfy.
     #[test]

@@ -191,10 +191,36 @@ mod tests {
         inside.is_satisfied().unwrap();
     }
 
+    /// Uncertainty is a 16-bit value. With a 100 km fence, `radius − 2^16`
+    /// still fits the radius check, so the only thing that refuses `2^16` is
+    /// the 16-bit bound — natively (the `uncertainty_m >= 2^16` check) and in
+    /// the gadget (the recomposition row of the uncertainty's range check,
+    /// after Δlat's and Δlon's 25 rows each and its own 16 booleanity rows:
+    /// the only row violated), while `2^16 − 1` passes both.
+    #[test]
+    fn uncertainty_of_2_to_the_16_fails_only_at_its_range_check() {
+        let f = Fence::new(48_850_000, 2_350_000, 100_000);
+        let max = (1i64 << UNC_BITS) - 1;
+        f.check(f.lat, f.lon, max as u64).unwrap();
+        let (snap, _) = snapshot(&f, f.lat, f.lon, max);
+        snap.is_satisfied().unwrap();
+        assert_eq!(
+            f.check(f.lat, f.lon, 1 << UNC_BITS),
+            Err(crate::geofence::GeofenceError::Uncertainty {
+                uncertainty_m: 1 << UNC_BITS,
+                radius_m: 100_000
+            })
+        );
+        let (snap, rows) = snapshot(&f, f.lat, f.lon, max + 1);
+        let delta_rows = DELTA_BITS as usize + 1;
+        let unc_recompose = rows.rows.start + 2 * delta_rows + UNC_BITS as usize;
+        assert_eq!(snap.failing_rows(&[]), vec![unc_recompose]);
+    }
+
     /// Free variables of the gadget alone: none, except the fence's
     /// longitude scale for a chip on the centre's meridian (`Δlon = 0`), whose
     /// only row is `x = Δlon · lon_scale` — harmless, any scale gives `x = 0`.
-    /// (In the cluster circuit the scale is also bound by the registry leaf.)
+    /// (In the shard circuit the scale is also bound by the registry leaf.)
     #[test]
     fn hostile_no_free_variables() {
         let f = Fence::new(48_850_000, 2_350_000, 1_000);

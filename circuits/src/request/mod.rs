@@ -26,7 +26,7 @@
 //! `[run_count ≠ 0]`; [`ledger_facilities`] is the same count for a witness.
 //!
 //! ## Rules (all public inputs, versioned by the agency)
-//! * cluster cap: every facility's ledger chips `≤ facility_cap_chips` and
+//! * facility cap: every facility's ledger chips `≤ facility_cap_chips` and
 //!   TPP `≤ facility_cap_tpp`;
 //! * distribution: TPP in `home_country` `≥ home_min_bp` basis points of the
 //!   total; in any other single country `≤ other_max_bp`; outside tier 1

@@ -1,7 +1,6 @@
 //! The circuits crate's integration tests, one binary (one link of arkworks
 //! instead of one per file): `cargo test -p zkcc-circuits --test all <module>::`.
 
-mod cluster;
 mod evaluation;
 mod gadget_properties;
 mod jurisdiction;

@@ -366,6 +366,79 @@ fn a_chip_one_unit_outside_its_fence_fails() {
     assert!(shard_sat(&f, s));
 }
 
+/// A chip on the last point of its fence for uncertainty 30: one metre more
+/// of uncertainty (31, same position, re-signed) pushes it out, natively and
+/// in the shard circuit.
+#[test]
+fn an_uncertainty_that_pushes_a_chip_out_fails() {
+    let base = fleet();
+    let fence = base.registry.facilities[2].fence;
+    let mut k = 0;
+    while fence.check(fence.lat + k + 1, fence.lon, 30).is_ok() {
+        k += 1;
+    }
+    let at = |unc: u64| {
+        with_plan(&base, |p| {
+            let (s, j) = find(p, 2, 0);
+            let r = &mut p.shards[s][j].chips[0].record;
+            r.lat = fence.lat + k;
+            r.lon = fence.lon;
+            r.uncertainty_m = unc;
+        })
+    };
+    let (s, j) = find(&base.plan, 2, 0);
+    let f = at(30);
+    shard::check_native(&SHAPE, &f.shards[s].0, &f.shards[s].1).unwrap();
+    assert!(shard_sat(&f, s), "the last point inside is accepted");
+    let f = at(31);
+    match shard::check_native(&SHAPE, &f.shards[s].0, &f.shards[s].1).unwrap_err() {
+        ClaimError::OutsideGeofence { slot, .. } => assert_eq!(slot, j * SHAPE.slot_chips),
+        e => panic!("{e}"),
+    }
+    assert!(!shard_sat(&f, s));
+}
+
+/// An attestation signed by an auditor the registry does not list: the
+/// signature is valid under the auditor's own key, the shard's commitment and
+/// output are recomputed for it (a consistent cheating prover), and only the
+/// auditor's registry membership is left to refuse it — natively
+/// (`AuditorNotAccredited`) and in the circuit.
+#[test]
+fn an_unaccredited_auditor_fails() {
+    use zkcc_circuits::eddsa::SecretKey;
+    use zkcc_circuits::ledger::challenges;
+    use zkcc_circuits::registry::AuditorLeaf;
+    use zkcc_circuits::shard::{attestation_message, output_commitment, shard_commitment};
+    let mut f = fleet();
+    let rogue = SecretKey::from_seed([77; 32]);
+    let (st, w) = &mut f.shards[0];
+    let slot = &mut w.facilities[1];
+    slot.auditor = AuditorLeaf {
+        id: slot.auditor.id,
+        key: rogue.public(),
+    };
+    let msg = attestation_message(
+        slot.facility.id,
+        slot.attestation_epoch,
+        slot.chunk,
+        slot.chunks,
+        slot.digest(),
+    );
+    slot.signature = rogue.sign(msg);
+    st.shard_commitment = shard_commitment(st.importer, st.epoch, w);
+    let (g, b) = challenges(st.commitment, st.ledger_digest, st.importer, st.epoch);
+    let out = w.output(g, b);
+    st.output = output_commitment(
+        st.commitment,
+        st.importer,
+        st.epoch,
+        &out.entries,
+        out.product,
+        out.blinding,
+    );
+    shard_rejected(&f, 0, ClaimError::AuditorNotAccredited { slot: 1 });
+}
+
 #[test]
 fn an_unregistered_facility_fails() {
     let mut f = fleet();

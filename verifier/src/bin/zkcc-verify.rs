@@ -1,21 +1,15 @@
 //! `zkcc-verify`: the agency's standalone verifier, built from this crate alone.
 //!
 //! ```text
-//! # verify one bundle, or many in one batch
-//! zkcc-verify --vk keys/cluster-1024x8.vk --registry registry.json \
-//!             --epoch 7 --nonce 0x… bundle.json [more.json …]
-//! # … and end in a decision under the agency's policy
-//! zkcc-verify --vk … --registry … --epoch 7 --nonce 0x… \
-//!             --policy policy.json --country FR --report report.json bundle.json
-//! # snarkjs interop
-//! zkcc-verify snarkjs-export --vk key.vk --bundle bundle.json --out dir/
-//! zkcc-verify snarkjs-verify --vk-json dir/verification_key.json \
-//!             --proof dir/proof.json --public dir/public.json
-//! zkcc-verify snarkjs-import --vk-json dir/verification_key.json --out key.vk
 //! # the accountable statement: a submission (shard proofs + request proof)
 //! zkcc-verify submission --shard-vk keys/shard-8x128.vk --request-vk keys/request-16x8.vk \
 //!             --registry registry.json --ledger ledger.json --request request.json \
 //!             [--policy access-policy.json --report report.json] submission.json
+//! # snarkjs interop, for one shard or request bundle (7 or 16 public inputs)
+//! zkcc-verify snarkjs-export --vk keys/request-16x8.vk --bundle request-bundle.json --out dir/
+//! zkcc-verify snarkjs-verify --vk-json dir/verification_key.json \
+//!             --proof dir/proof.json --public dir/public.json --inputs 16
+//! zkcc-verify snarkjs-import --vk-json dir/verification_key.json --inputs 16 --out key.vk
 //! ```
 //! Exit codes: 0 accepted (with a policy: granted), 1 rejected (the reason is
 //! printed; with a policy: denied), 2 usage or I/O error.
@@ -24,51 +18,20 @@ use clap::{Parser, Subcommand};
 use rand::rngs::OsRng;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use zkcc_circuits::cluster::PUBLIC_INPUT_NAMES;
-use zkcc_circuits::encoding::fr_from_hex;
 use zkcc_circuits::registry::Registry;
 use zkcc_verifier::batch::PreparedKey;
-use zkcc_verifier::policy::{decide, ClaimFacts, Outcome, Policy, RejectedClaim};
-use zkcc_verifier::{
-    files, keys::load_verifying_key, snarkjs, verify_bundles, Expectations, ProofBundle,
-    VerifiedClaim, VerifyError,
-};
+use zkcc_verifier::keys::load_verifying_key_for;
+use zkcc_verifier::submission::Bundle;
+use zkcc_verifier::{files, snarkjs, VerifyError};
 
 #[derive(Parser)]
 #[command(
     name = "zkcc-verify",
-    about = "Verify zkcc proof bundles against the agency's registry and request, and decide under its policy",
-    args_conflicts_with_subcommands = true,
-    subcommand_negates_reqs = true
+    about = "Verify zkcc submissions against the agency's keys, registry, ledger and request, and decide under its access policy"
 )]
 struct Args {
     #[command(subcommand)]
-    cmd: Option<Cmd>,
-    /// Verifying key file (compressed arkworks encoding).
-    #[arg(long, required = true)]
-    vk: Option<PathBuf>,
-    /// The agency's registry (JSON).
-    #[arg(long, required = true)]
-    registry: Option<PathBuf>,
-    /// The epoch the agency is auditing.
-    #[arg(long, required = true)]
-    epoch: Option<u64>,
-    /// The nonce the agency issued for this request (0x-hex field element).
-    #[arg(long, required = true)]
-    nonce: Option<String>,
-    /// The agency's policy (JSON): end in a decision.
-    #[arg(long, requires = "country")]
-    policy: Option<PathBuf>,
-    /// The importer's country (ISO 3166-1 alpha-2), for the policy.
-    #[arg(long, requires = "policy")]
-    country: Option<String>,
-    /// Write the decision's JSON report here.
-    #[arg(long, requires = "policy")]
-    report: Option<PathBuf>,
-    /// The proof bundles (JSON), all of one importer; several are verified
-    /// in one batch.
-    #[arg(required = true)]
-    bundles: Vec<PathBuf>,
+    cmd: Cmd,
 }
 
 #[derive(Subcommand)]
@@ -78,12 +41,13 @@ enum Cmd {
     /// request proof) against the agency's keys, registry, ledger and
     /// request; with --policy, decide under the access policy.
     Submission(SubmissionArgs),
-    /// Write a bundle and its key as snarkjs's verification_key.json, proof.json, public.json.
+    /// Write a shard or request bundle and its key as snarkjs's
+    /// verification_key.json, proof.json, public.json.
     SnarkjsExport {
-        /// Verifying key file (compressed arkworks encoding).
+        /// Verifying key file (compressed arkworks encoding) of the bundle's claim.
         #[arg(long)]
         vk: PathBuf,
-        /// The bundle.
+        /// The bundle (JSON: one shard or request bundle of a submission).
         #[arg(long)]
         bundle: PathBuf,
         /// Output directory.
@@ -101,8 +65,9 @@ enum Cmd {
         /// public.json.
         #[arg(long)]
         public: PathBuf,
-        /// Number of public inputs the claim has.
-        #[arg(long, default_value_t = PUBLIC_INPUT_NAMES.len())]
+        /// Number of public inputs the claim has (7 for a shard proof, 16 for
+        /// a request proof).
+        #[arg(long)]
         inputs: usize,
     },
     /// Convert a snarkjs verification_key.json into a zkcc key file.
@@ -113,8 +78,9 @@ enum Cmd {
         /// Output key file.
         #[arg(long)]
         out: PathBuf,
-        /// Number of public inputs the claim has.
-        #[arg(long, default_value_t = PUBLIC_INPUT_NAMES.len())]
+        /// Number of public inputs the claim has (7 for a shard proof, 16 for
+        /// a request proof).
+        #[arg(long)]
         inputs: usize,
     },
 }
@@ -132,18 +98,19 @@ fn write(p: &Path, data: &[u8]) -> Result<(), String> {
 /// The outcome of a run: accepted (0) or rejected (1); `Err` is exit 2.
 type Run = Result<bool, String>;
 
-fn snarkjs_cmd(cmd: Cmd) -> Run {
+fn run_cmd(cmd: Cmd) -> Run {
     match cmd {
         Cmd::Submission(a) => submission_cmd(a),
         Cmd::SnarkjsExport { vk, bundle, out } => {
-            let key = load_verifying_key(
+            let b = Bundle::from_json(&read_text(&bundle)?)
+                .map_err(|e| format!("{}: {e}", bundle.display()))?;
+            let key = load_verifying_key_for(
                 &std::fs::read(&vk).map_err(|e| format!("{}: {e}", vk.display()))?,
+                b.input_count(),
             )
             .map_err(|e| format!("{}: {e}", vk.display()))?;
-            let b = ProofBundle::from_json(&read_text(&bundle)?)
-                .map_err(|e| format!("{}: {e}", bundle.display()))?;
-            let st = b
-                .statement()
+            let inputs = b
+                .public_inputs()
                 .map_err(|e| format!("{}: {e}", bundle.display()))?;
             let proof = b
                 .proof()
@@ -159,7 +126,7 @@ fn snarkjs_cmd(cmd: Cmd) -> Run {
                 ),
                 (
                     out.join("public.json"),
-                    snarkjs::to_json_pretty(&snarkjs::public_to_json(&st.public_inputs())),
+                    snarkjs::to_json_pretty(&snarkjs::public_to_json(&inputs)),
                 ),
             ];
             // Everything is checked before the directory is made; the three
@@ -243,113 +210,8 @@ fn snarkjs_cmd(cmd: Cmd) -> Run {
     }
 }
 
-fn verify_cmd(args: Args) -> Run {
-    let (Some(vk_path), Some(registry_path), Some(epoch), Some(nonce)) =
-        (args.vk, args.registry, args.epoch, args.nonce)
-    else {
-        return Err("--vk, --registry, --epoch and --nonce are required".into());
-    };
-    let vk_bytes = std::fs::read(&vk_path).map_err(|e| format!("{}: {e}", vk_path.display()))?;
-    let vk = load_verifying_key(&vk_bytes).map_err(|e| format!("{}: {e}", vk_path.display()))?;
-    let registry = Registry::from_json(&read_text(&registry_path)?)
-        .map_err(|e| format!("{}: {e}", registry_path.display()))?;
-    let nonce = fr_from_hex(&nonce).map_err(|e| format!("--nonce: {e}"))?;
-    let policy = match &args.policy {
-        Some(p) => {
-            let policy =
-                Policy::from_json(&read_text(p)?).map_err(|e| format!("{}: {e}", p.display()))?;
-            // The agency's own files must agree before anything is decided.
-            policy
-                .check_registry_version(registry.file.policy_version)
-                .map_err(|e| format!("{}: {e}", p.display()))?;
-            Some(policy)
-        }
-        None => None,
-    };
-    let expect = Expectations {
-        registry_root: registry.root,
-        epoch,
-        nonce,
-    };
-
-    // Parse every bundle; verify the parsed ones in one batch.
-    let mut parsed = Vec::new();
-    let mut results: Vec<(String, Result<VerifiedClaim, VerifyError>)> = Vec::new();
-    let mut slots = Vec::new();
-    for path in &args.bundles {
-        let name = path.display().to_string();
-        // An unreadable file is an I/O error (exit 2), not a rejection.
-        let text = read_text(path)?;
-        match ProofBundle::from_json(&text) {
-            Ok(b) => {
-                slots.push(results.len());
-                results.push((name, Err(VerifyError::ProofRejected)));
-                parsed.push(b);
-            }
-            Err(e) => results.push((name, Err(e))),
-        }
-    }
-    for (slot, r) in slots
-        .into_iter()
-        .zip(verify_bundles(&vk, &parsed, &expect, &mut OsRng))
-    {
-        results[slot].1 = r;
-    }
-
-    let mut verified = Vec::new();
-    let mut rejected = Vec::new();
-    for (name, r) in &results {
-        match r {
-            Ok(claim) => {
-                println!(
-                    "ACCEPTED: {name}: {} holds at most {} active chips, all attested inside authorized facilities, epoch {} (commitment {})",
-                    claim.importer,
-                    claim.statement.cap,
-                    claim.statement.epoch,
-                    claim.commitment_hex()
-                );
-                verified.push(claim.clone());
-            }
-            Err(e) => {
-                println!("REJECTED: {name}: {e}");
-                rejected.push(RejectedClaim {
-                    claim: name.clone(),
-                    reason: e.to_string(),
-                });
-            }
-        }
-    }
-    let Some(policy) = policy else {
-        return Ok(rejected.is_empty());
-    };
-    let country = args.country.unwrap_or_default();
-    let importer = verified
-        .first()
-        .map(|c| c.importer.clone())
-        .or_else(|| parsed.first().map(|b| b.importer.clone()))
-        .unwrap_or_default();
-    let facts: Vec<ClaimFacts> = verified.iter().map(ClaimFacts::from).collect();
-    let report = match decide(&policy, &importer, &country, epoch, &facts, &rejected) {
-        Ok(r) => r,
-        Err(e) => {
-            println!("REJECTED: {e}");
-            return Ok(false);
-        }
-    };
-    print!("{}", report.human());
-    if let Some(p) = &args.report {
-        write(p, report.to_json().as_bytes())?;
-        println!("report: {}", p.display());
-    }
-    Ok(report.decision.outcome == Outcome::Grant)
-}
-
 fn main() -> ExitCode {
-    let mut args = Args::parse();
-    let run = match args.cmd.take() {
-        Some(cmd) => snarkjs_cmd(cmd),
-        None => verify_cmd(args),
-    };
+    let run = run_cmd(Args::parse().cmd);
     match run {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
@@ -459,7 +321,6 @@ fn submission_cmd(a: SubmissionArgs) -> Run {
     use zkcc_circuits::shard::ShardShape;
     use zkcc_verifier::access;
     use zkcc_verifier::fleet::{verify_submission, FleetKeys};
-    use zkcc_verifier::keys::load_verifying_key_for;
     use zkcc_verifier::submission::{RequestFile, Submission};
 
     // The agency's own files: any problem is exit 2.

@@ -9,8 +9,10 @@ use ark_groth16::Proof;
 use common::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use zkcc_circuits::shard::fixtures::IMPORTER;
 use zkcc_verifier::batch::{verify_batch, BatchItem, PreparedKey};
-use zkcc_verifier::{verify_bundles, VerifyError};
+use zkcc_verifier::submission::RequestBundle;
+use zkcc_verifier::VerifyError;
 
 /// Which items fail on their own.
 fn single_verdicts(pk: &PreparedKey, items: &[BatchItem]) -> Vec<usize> {
@@ -213,63 +215,68 @@ fn wrong_input_count_is_named() {
         pk.verify_batch(&items, &mut rng),
         Err(VerifyError::BatchInputCount {
             index: 2,
-            expected: 5,
-            found: 4
+            expected: N_INPUTS,
+            found: 15
         })
     ));
 }
 
-/// Bundles through the batch path: each gets its own verdict.
+/// Request bundles through the batch path: a bundle whose statement or
+/// proof does not parse is refused on its own, the rest are batched, and the
+/// one bad proof among them is named.
 #[test]
-fn verify_bundles_gives_one_verdict_per_bundle() {
+fn bundles_through_the_batch_path_get_one_verdict_each() {
     let e = env();
     let mut rng = StdRng::seed_from_u64(8);
-    // All for the statement of fixture 0 (the agency's request), re-randomized.
-    let st = e.fixtures[0].statement;
+    let st = e.statement(0);
+    let id = zkcc_verifier::keys::circuit_id(&e.vk);
     let mut bundles: Vec<_> = (0..5)
         .map(|_| {
             let p = ark_groth16::Groth16::<Bn254>::rerandomize_proof(&e.vk, &e.proofs[0], &mut rng);
-            zkcc_verifier::ProofBundle::new(
-                "ACME-DC",
-                zkcc_verifier::keys::circuit_id(&e.vk),
-                SHAPE,
-                &st,
-                &p,
-            )
+            RequestBundle::new(IMPORTER, id.clone(), SHAPE, &st, &p)
         })
         .collect();
-    bundles[1].public_inputs.epoch = 8; // statement mismatch
+    bundles[1].public_inputs.nonce = "0x".into(); // statement encoding
     let bad = Proof::<Bn254> {
         a: (e.proofs[0].a + G1Affine::generator()).into_affine(),
         ..e.proofs[0].clone()
     };
-    bundles[3] = zkcc_verifier::ProofBundle::new(
-        "ACME-DC",
-        zkcc_verifier::keys::circuit_id(&e.vk),
-        SHAPE,
-        &st,
-        &bad,
-    );
-    bundles[4].proof = "00".into(); // encoding
-    let r = verify_bundles(&e.vk, &bundles, &expect(&st), &mut rng);
-    assert!(r[0].is_ok() && r[2].is_ok());
-    let reason = |i: usize| match &r[i] {
-        Err(e) => e.to_string(),
-        Ok(_) => panic!("bundle {i} verified"),
-    };
+    bundles[3] = RequestBundle::new(IMPORTER, id, SHAPE, &st, &bad);
+    bundles[4].proof = "00".into(); // proof encoding
+    let mut items = Vec::new();
+    let mut verdicts: Vec<Result<(), VerifyError>> = Vec::new();
+    let mut at = Vec::new();
+    for (i, b) in bundles.iter().enumerate() {
+        match b.statement().and_then(|st| Ok((st, b.proof()?))) {
+            Ok((st, proof)) => {
+                items.push(BatchItem {
+                    inputs: st.public_inputs(),
+                    proof,
+                });
+                at.push(i);
+                verdicts.push(Ok(()));
+            }
+            Err(e) => verdicts.push(Err(e)),
+        }
+    }
+    assert_eq!(at, [0, 2, 3]);
+    match PreparedKey::new(&e.vk).verify_batch(&items, &mut rng) {
+        Err(VerifyError::BatchRejected { bad }) => {
+            for k in bad {
+                verdicts[at[k]] = Err(VerifyError::ProofRejected);
+            }
+        }
+        other => panic!("the batch must be rejected: {other:?}"),
+    }
+    assert!(verdicts[0].is_ok() && verdicts[2].is_ok());
     assert!(matches!(
-        r[1],
-        Err(VerifyError::StatementMismatch { field: "epoch", .. })
+        verdicts[1],
+        Err(VerifyError::PublicInput { name: "nonce", .. })
     ));
-    assert_eq!(
-        reason(1),
-        format!("statement epoch is 8, the agency expects {}", st.epoch)
-    );
-    assert!(matches!(r[3], Err(VerifyError::ProofRejected)));
-    assert!(matches!(r[4], Err(VerifyError::ProofEncoding(_))));
-    assert_eq!(
-        reason(4),
-        "proof encoding invalid: I/O error: Error { kind: UnexpectedEof, message: \"failed to fill whole buffer\" }"
+    assert!(matches!(verdicts[3], Err(VerifyError::ProofRejected)));
+    assert_reason(
+        verdicts[4].as_ref().unwrap_err(),
+        "proof encoding invalid: I/O error: Error { kind: UnexpectedEof, message: \"failed to fill whole buffer\" }",
     );
 }
 

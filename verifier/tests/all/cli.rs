@@ -1,20 +1,25 @@
-//! `zkcc-verify` as the agency runs it: the built binary on the golden key,
-//! bundle, registry and policy (`tests/data/`) and on files written here.
-//! Exit codes: 0 accepted (granted), 1 rejected (denied) with the reason on
-//! stdout, 2 bad input with the reason on stderr — and a failed run leaves
-//! no output file half-written and clobbers none. `.ci/test` runs these
-//! tests a second time on the standalone build (see [`binary`]).
+//! `zkcc-verify` as the agency runs it: the built binary on the golden
+//! submission, keys, registry, ledger and request (`tests/data/`, see
+//! `tests/golden.rs`) and on files written here. Exit codes: 0 accepted
+//! (granted), 1 rejected (denied) with the reason on stdout, 2 bad input with
+//! the reason on stderr — and a failed run leaves no output file
+//! half-written and clobbers none. `.ci/test` runs these tests a second time
+//! on the standalone build (see [`binary`]).
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tempfile::TempDir;
-use zkcc_verifier::policy::{Outcome, Report};
-use zkcc_verifier::ProofBundle;
+use zkcc_verifier::access::{Outcome, Report, SAMPLE_ACCESS_POLICY};
+use zkcc_verifier::submission::Submission;
 
-/// The golden statement: epoch 7, this nonce, the golden registry.
-const EPOCH: &str = "7";
-const NONCE: &str = "0x19499279d839b49714a19b5844abd54c7ee092b4700b6d459d10e43d7b57004d";
-const COMMITMENT: &str = "0x2016185e499ad8f79ff1f8cbbab6923e8d8186b863d4eb9e5a0ca8c9df3226bc";
-const CIRCUIT_ID: &str = "0c3c1c7de2415348ed30b62e9e1575fef08b4cd590922024d13a9e61a83766ea";
+/// The golden files, and their names in a scratch directory.
+const GOLDEN_NAMES: [(&str, &str); 6] = [
+    ("shard-3x4.vk", "shard-3x4.vk"),
+    ("request-3x3.vk", "request-3x3.vk"),
+    ("registry.json", "registry.json"),
+    ("ledger.json", "ledger.json"),
+    ("request.json", "request.json"),
+    ("submission.json", "submission.json"),
+];
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -52,47 +57,38 @@ fn zkcc_verify(dir: &Path, args: &[&str]) -> Out {
     }
 }
 
-/// A scratch directory holding copies of the golden files under short names
-/// (`key.vk`, `bundle.json`, `registry.json`, `policy.json`).
+/// A scratch directory holding copies of the golden files and the sample
+/// access policy (`access-policy.json`).
 fn scratch() -> TempDir {
     let t = tempfile::tempdir().unwrap();
-    for (from, to) in [
-        ("cluster-4x1.vk", "key.vk"),
-        ("cluster-4x1.bundle.json", "bundle.json"),
-        ("registry.json", "registry.json"),
-        ("policy.json", "policy.json"),
-    ] {
+    for (from, to) in GOLDEN_NAMES {
         std::fs::copy(data(from), t.path().join(to)).unwrap();
     }
+    std::fs::write(t.path().join("access-policy.json"), SAMPLE_ACCESS_POLICY).unwrap();
     t
 }
 
-/// `zkcc-verify --vk key.vk --registry registry.json --epoch E --nonce N`,
-/// then `rest`.
-fn verify<'a>(epoch: &'a str, nonce: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+/// `zkcc-verify submission` with the agency's golden files, then `rest`.
+fn submission<'a>(rest: &[&'a str]) -> Vec<&'a str> {
     let mut v = vec![
-        "--vk",
-        "key.vk",
+        "submission",
+        "--shard-vk",
+        "shard-3x4.vk",
+        "--request-vk",
+        "request-3x3.vk",
         "--registry",
         "registry.json",
-        "--epoch",
-        epoch,
-        "--nonce",
-        nonce,
+        "--ledger",
+        "ledger.json",
+        "--request",
+        "request.json",
     ];
     v.extend_from_slice(rest);
     v
 }
 
-fn golden_bundle() -> ProofBundle {
-    ProofBundle::from_json(&std::fs::read_to_string(data("cluster-4x1.bundle.json")).unwrap())
-        .unwrap()
-}
-
-fn accepted_line(name: &str) -> String {
-    format!(
-        "ACCEPTED: {name}: ACME-DC holds at most 1 active chips, all attested inside authorized facilities, epoch 7 (commitment {COMMITMENT})\n"
-    )
+fn golden_submission() -> Submission {
+    Submission::from_json(&std::fs::read_to_string(data("submission.json")).unwrap()).unwrap()
 }
 
 fn assert_exit(o: &Out, code: i32) {
@@ -115,100 +111,109 @@ fn listing(dir: &Path) -> Vec<String> {
     v
 }
 
-#[test]
-fn golden_bundle_is_accepted() {
-    let t = scratch();
-    let o = zkcc_verify(t.path(), &verify(EPOCH, NONCE, &["bundle.json"]));
-    assert_exit(&o, 0);
-    assert_eq!(o.stdout, accepted_line("bundle.json"));
-    assert_eq!(o.stderr, "");
+fn report(d: &Path, name: &str) -> Report {
+    serde_json::from_str(&std::fs::read_to_string(d.join(name)).unwrap()).unwrap()
 }
 
 #[test]
-fn rejected_bundles_exit_1_with_the_reason() {
+fn golden_submission_is_accepted_and_granted() {
     let t = scratch();
     let d = t.path();
-    let golden = golden_bundle();
-    // Tampered proof: A negated (the sign flag of its compressed encoding),
-    // still a valid point, so the pairing check is what fails.
-    let mut b = golden.clone();
-    let mut bytes = hex::decode(&b.proof).unwrap();
-    bytes[31] ^= 0x80;
-    b.proof = hex::encode(bytes);
-    std::fs::write(d.join("tampered.json"), b.to_json()).unwrap();
-    let o = zkcc_verify(d, &verify(EPOCH, NONCE, &["tampered.json"]));
-    assert_exit(&o, 1);
-    assert_eq!(
-        o.stdout,
-        "REJECTED: tampered.json: proof does not verify for this statement\n"
-    );
-    // Another cap in the statement: the proof no longer proves it.
-    let mut b = golden.clone();
-    b.public_inputs.cap = 2;
-    std::fs::write(d.join("cap.json"), b.to_json()).unwrap();
-    let o = zkcc_verify(d, &verify(EPOCH, NONCE, &["cap.json"]));
-    assert_exit(&o, 1);
-    assert_eq!(
-        o.stdout,
-        "REJECTED: cap.json: proof does not verify for this statement\n"
-    );
-    // Proof bytes that are not a proof.
-    let mut b = golden.clone();
-    b.proof.truncate(200);
-    std::fs::write(d.join("short.json"), b.to_json()).unwrap();
-    let o = zkcc_verify(d, &verify(EPOCH, NONCE, &["short.json"]));
-    assert_exit(&o, 1);
+    let sub = golden_submission();
+    let o = zkcc_verify(d, &submission(&["submission.json"]));
+    assert_exit(&o, 0);
     assert!(
-        o.stdout
-            .starts_with("REJECTED: short.json: proof encoding invalid: "),
+        o.stdout.starts_with(&format!(
+            "ACCEPTED: submission.json: ACME-DC (epoch 7): all 8 ledger chips located exactly \
+             once in 3 attested facilities (2 shards, commitment {}); rules proven: ",
+            sub.commitment
+        )),
         "{}",
         o.stdout
     );
-    // The agency issued another nonce; it audits another epoch.
-    let other = format!("0x{}1", "0".repeat(63));
-    let o = zkcc_verify(d, &verify(EPOCH, &other, &["bundle.json"]));
-    assert_exit(&o, 1);
-    assert_eq!(
-        o.stdout,
-        format!("REJECTED: bundle.json: statement nonce is {NONCE}, the agency expects {other}\n")
+    assert_eq!(o.stdout.lines().count(), 1);
+    assert_eq!(o.stderr, "");
+    // With the access policy: granted, and the report written.
+    let o = zkcc_verify(
+        d,
+        &submission(&[
+            "--policy",
+            "access-policy.json",
+            "--report",
+            "report.json",
+            "submission.json",
+        ]),
     );
-    let o = zkcc_verify(d, &verify("8", NONCE, &["bundle.json"]));
+    assert_exit(&o, 0);
+    assert!(o.stdout.contains("DECISION: GRANT ACME-DC"), "{}", o.stdout);
+    assert!(o.stdout.ends_with("report: report.json\n"), "{}", o.stdout);
+    let r = report(d, "report.json");
+    assert_eq!(r.decision.outcome, Outcome::Grant);
+    assert_eq!(r.decision.rule.as_deref(), Some("validated-end-user"));
+    assert_eq!(r.decision.quota_chips, 100_000);
+}
+
+#[test]
+fn rejected_submissions_exit_1_with_the_reason() {
+    let t = scratch();
+    let d = t.path();
+    let write = |name: &str, s: &Submission| std::fs::write(d.join(name), s.to_json()).unwrap();
+    // Shard 0's proof under shard 1's statement: shard 1 is named.
+    let mut s = golden_submission();
+    s.shards[1].proof = s.shards[0].proof.clone();
+    write("swapped.json", &s);
+    let o = zkcc_verify(d, &submission(&["swapped.json"]));
     assert_exit(&o, 1);
     assert_eq!(
         o.stdout,
-        "REJECTED: bundle.json: statement epoch is 7, the agency expects 8\n"
+        "REJECTED: swapped.json: shard 1: proof does not verify for this statement\n"
     );
-    // A bundle made for another key.
-    let mut b = golden.clone();
-    b.circuit_id = "00".repeat(32);
-    std::fs::write(d.join("circuit.json"), b.to_json()).unwrap();
-    let o = zkcc_verify(d, &verify(EPOCH, NONCE, &["circuit.json"]));
+    // An answer to another nonce.
+    let mut s = golden_submission();
+    s.request.public_inputs.nonce = "0x01".into();
+    write("nonce.json", &s);
+    let o = zkcc_verify(d, &submission(&["nonce.json"]));
     assert_exit(&o, 1);
-    assert_eq!(
-        o.stdout,
-        format!(
-            "REJECTED: circuit.json: bundle is for circuit {}, the verifying key is circuit {CIRCUIT_ID}\n",
-            "00".repeat(32)
-        )
+    assert!(
+        o.stdout
+            .starts_with("REJECTED: nonce.json: statement nonce is 0x"),
+        "{}",
+        o.stdout
     );
-    // A submission that is not a bundle is the importer's to fix: rejected
-    // (exit 1, with the parser's reason), not a usage error.
-    std::fs::write(d.join("garbage.json"), "not json").unwrap();
-    let o = zkcc_verify(d, &verify(EPOCH, NONCE, &["garbage.json"]));
+    // A version-1 file (the retired claim) is refused with a message.
+    std::fs::write(
+        d.join("v1.json"),
+        r#"{ "version": 1, "claim": "old", "importer": "ACME-DC" }"#,
+    )
+    .unwrap();
+    let o = zkcc_verify(d, &submission(&["v1.json"]));
     assert_exit(&o, 1);
-    assert_eq!(
-        o.stdout,
-        "REJECTED: garbage.json: bundle is not valid JSON of the bundle format: expected ident at line 1 column 2\n"
+    assert!(
+        o.stdout.starts_with(
+            "REJECTED: v1.json: unsupported bundle: version 1 bundles (the retired claim"
+        ),
+        "{}",
+        o.stdout
     );
-    // In a batch, the good bundle is still accepted, the run is rejected.
-    let o = zkcc_verify(d, &verify(EPOCH, NONCE, &["bundle.json", "tampered.json"]));
+    // With the policy: a denial, and the report says why.
+    let o = zkcc_verify(
+        d,
+        &submission(&[
+            "--policy",
+            "access-policy.json",
+            "--report",
+            "report.json",
+            "swapped.json",
+        ]),
+    );
     assert_exit(&o, 1);
-    assert_eq!(
-        o.stdout,
-        format!(
-            "{}REJECTED: tampered.json: proof does not verify for this statement\n",
-            accepted_line("bundle.json")
-        )
+    assert!(o.stdout.contains("DECISION: DENY ACME-DC"), "{}", o.stdout);
+    let r = report(d, "report.json");
+    assert_eq!(r.decision.outcome, Outcome::Deny);
+    assert_eq!(r.decision.quota_chips, 0);
+    assert!(
+        r.rejected.as_deref().unwrap_or("").contains("shard 1"),
+        "{r:?}"
     );
 }
 
@@ -216,55 +221,92 @@ fn rejected_bundles_exit_1_with_the_reason() {
 fn bad_input_exits_2_with_a_message() {
     let t = scratch();
     let d = t.path();
-    let stderr_is = |args: Vec<&str>, want: &str| {
-        let o = zkcc_verify(d, &args);
-        assert_exit(&o, 2);
-        assert_eq!(o.stderr, want, "{args:?}");
-        assert_eq!(o.stdout, "", "{args:?}");
-    };
-    stderr_is(
-        verify(EPOCH, NONCE, &["missing.json"]),
-        "error: missing.json: No such file or directory (os error 2)\n",
-    );
-    std::fs::write(d.join("notjson.json"), "registry?").unwrap();
-    stderr_is(
-        vec![
-            "--vk",
-            "key.vk",
-            "--registry",
-            "notjson.json",
-            "--epoch",
-            EPOCH,
-            "--nonce",
-            NONCE,
-            "bundle.json",
-        ],
-        "error: notjson.json: registry is not valid JSON of the registry format: expected value at line 1 column 1\n",
-    );
-    let o = zkcc_verify(d, &verify(EPOCH, "0xzz", &["bundle.json"]));
-    assert_exit(&o, 2);
-    assert!(o.stderr.starts_with("error: --nonce: "), "{}", o.stderr);
-    // A nonce ≥ r is not silently reduced.
-    let o = zkcc_verify(
-        d,
-        &verify(EPOCH, &format!("0x{}", "f".repeat(64)), &["bundle.json"]),
-    );
-    assert_exit(&o, 2);
-    assert!(o.stderr.starts_with("error: --nonce: "), "{}", o.stderr);
-    // A truncated key.
-    let vk = std::fs::read(d.join("key.vk")).unwrap();
-    std::fs::write(d.join("key.vk"), &vk[..vk.len() - 1]).unwrap();
-    let o = zkcc_verify(d, &verify(EPOCH, NONCE, &["bundle.json"]));
+    // No subcommand: the single-bundle mode of the retired claim is gone.
+    let o = zkcc_verify(d, &["--vk", "request-3x3.vk", "submission.json"]);
     assert_exit(&o, 2);
     assert!(
         o.stderr
-            .starts_with("error: key.vk: verifying key encoding invalid: "),
+            .starts_with("error: unexpected argument '--vk' found"),
         "{}",
         o.stderr
     );
-    std::fs::write(d.join("key.vk"), &vk).unwrap();
+    let o = zkcc_verify(d, &[]);
+    assert_exit(&o, 2);
+    assert!(
+        // (clap names the binary by its file name: CI's standalone copy differs)
+        o.stderr.contains("Usage: zkcc-verify") && o.stderr.contains(" <COMMAND>"),
+        "{}",
+        o.stderr
+    );
+    // The agency's own files.
+    let o = zkcc_verify(d, &submission(&["missing.json"]));
+    assert_exit(&o, 2);
+    assert_eq!(
+        o.stderr,
+        "error: missing.json: No such file or directory (os error 2)\n"
+    );
+    std::fs::write(d.join("notjson.json"), "registry?").unwrap();
+    let mut args = submission(&["submission.json"]);
+    args[6] = "notjson.json";
+    let o = zkcc_verify(d, &args);
+    assert_exit(&o, 2);
+    assert_eq!(
+        o.stderr,
+        "error: notjson.json: registry is not valid JSON of the registry format: expected value at line 1 column 1\n"
+    );
+    // A truncated key.
+    let vk = std::fs::read(d.join("request-3x3.vk")).unwrap();
+    std::fs::write(d.join("request-3x3.vk"), &vk[..vk.len() - 1]).unwrap();
+    let o = zkcc_verify(d, &submission(&["submission.json"]));
+    assert_exit(&o, 2);
+    assert!(
+        o.stderr
+            .starts_with("error: request-3x3.vk: verifying key encoding invalid: "),
+        "{}",
+        o.stderr
+    );
+    std::fs::write(d.join("request-3x3.vk"), &vk).unwrap();
+    // The shard key where the request key belongs: the wrong input count.
+    let mut args = submission(&["--request-shape", "3x3", "submission.json"]);
+    args[4] = "shard-3x4.vk";
+    let o = zkcc_verify(d, &args);
+    assert_exit(&o, 2);
+    assert_eq!(
+        o.stderr,
+        "error: shard-3x4.vk: verifying key has 7 public inputs, the claim has 16\n"
+    );
+    // A policy the registry does not commit to: refused before anything is
+    // verified; an existing report is kept.
+    std::fs::write(d.join("report.json"), "previous").unwrap();
+    std::fs::write(
+        d.join("policy4.json"),
+        SAMPLE_ACCESS_POLICY.replacen("\"policy_version\": 3", "\"policy_version\": 4", 1),
+    )
+    .unwrap();
+    let o = zkcc_verify(
+        d,
+        &submission(&[
+            "--policy",
+            "policy4.json",
+            "--report",
+            "report.json",
+            "submission.json",
+        ]),
+    );
+    assert_exit(&o, 2);
+    assert!(
+        o.stderr
+            .contains("policy version 4 is not the registry's policy version 3"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(o.stdout, "");
+    assert_eq!(
+        std::fs::read_to_string(d.join("report.json")).unwrap(),
+        "previous"
+    );
     // Flags.
-    let o = zkcc_verify(d, &verify(EPOCH, NONCE, &["--frobnicate", "bundle.json"]));
+    let o = zkcc_verify(d, &submission(&["--frobnicate", "submission.json"]));
     assert_exit(&o, 2);
     assert!(
         o.stderr
@@ -272,19 +314,11 @@ fn bad_input_exits_2_with_a_message() {
         "{}",
         o.stderr
     );
-    let o = zkcc_verify(d, &["--vk", "key.vk", "bundle.json"]);
+    let o = zkcc_verify(d, &["submission", "submission.json"]);
     assert_exit(&o, 2);
     assert!(
         o.stderr
             .starts_with("error: the following required arguments were not provided:"),
-        "{}",
-        o.stderr
-    );
-    let o = zkcc_verify(d, &verify("seven", NONCE, &["bundle.json"]));
-    assert_exit(&o, 2);
-    assert!(
-        o.stderr
-            .starts_with("error: invalid value 'seven' for '--epoch <EPOCH>'"),
         "{}",
         o.stderr
     );
@@ -294,28 +328,32 @@ fn bad_input_exits_2_with_a_message() {
 fn snarkjs_verbs_round_trip() {
     let t = scratch();
     let d = t.path();
-    let o = zkcc_verify(
-        d,
-        &[
-            "snarkjs-export",
-            "--vk",
-            "key.vk",
-            "--bundle",
-            "bundle.json",
-            "--out",
-            "sj",
-        ],
-    );
-    assert_exit(&o, 0);
-    assert_eq!(
-        o.stdout,
-        "wrote sj/verification_key.json, proof.json, public.json\n"
-    );
-    assert_eq!(
-        listing(&d.join("sj")),
-        ["proof.json", "public.json", "verification_key.json"]
-    );
-    let sj_verify = |dir: &str| {
+    let sub = golden_submission();
+    std::fs::write(
+        d.join("request-bundle.json"),
+        serde_json::to_string_pretty(&sub.request).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("shard-bundle.json"),
+        serde_json::to_string_pretty(&sub.shards[0]).unwrap(),
+    )
+    .unwrap();
+    let export = |vk: &str, bundle: &str, out: &str| {
+        zkcc_verify(
+            d,
+            &[
+                "snarkjs-export",
+                "--vk",
+                vk,
+                "--bundle",
+                bundle,
+                "--out",
+                out,
+            ],
+        )
+    };
+    let sj_verify = |dir: &str, inputs: &str| {
         zkcc_verify(
             d,
             &[
@@ -326,12 +364,36 @@ fn snarkjs_verbs_round_trip() {
                 &format!("{dir}/proof.json"),
                 "--public",
                 &format!("{dir}/public.json"),
+                "--inputs",
+                inputs,
             ],
         )
     };
-    let o = sj_verify("sj");
+    let o = export("request-3x3.vk", "request-bundle.json", "sj");
+    assert_exit(&o, 0);
+    assert_eq!(
+        o.stdout,
+        "wrote sj/verification_key.json, proof.json, public.json\n"
+    );
+    assert_eq!(
+        listing(&d.join("sj")),
+        ["proof.json", "public.json", "verification_key.json"]
+    );
+    let o = sj_verify("sj", "16");
     assert_exit(&o, 0);
     assert_eq!(o.stdout, "ACCEPTED: the snarkjs proof verifies\n");
+    // A shard bundle exports under the shard key.
+    let o = export("shard-3x4.vk", "shard-bundle.json", "sj-shard");
+    assert_exit(&o, 0);
+    assert_exit(&sj_verify("sj-shard", "7"), 0);
+    // …and not under the request key.
+    let o = export("request-3x3.vk", "shard-bundle.json", "sj-wrong");
+    assert_exit(&o, 2);
+    assert_eq!(
+        o.stderr,
+        "error: request-3x3.vk: verifying key has 16 public inputs, the claim has 7\n"
+    );
+    assert!(!d.join("sj-wrong").exists());
     // Import gives back the very key file.
     let o = zkcc_verify(
         d,
@@ -339,6 +401,8 @@ fn snarkjs_verbs_round_trip() {
             "snarkjs-import",
             "--vk-json",
             "sj/verification_key.json",
+            "--inputs",
+            "16",
             "--out",
             "back.vk",
         ],
@@ -346,11 +410,11 @@ fn snarkjs_verbs_round_trip() {
     assert_exit(&o, 0);
     assert_eq!(
         o.stdout,
-        format!("wrote back.vk (circuit id {CIRCUIT_ID})\n")
+        format!("wrote back.vk (circuit id {})\n", sub.request.circuit_id)
     );
     assert_eq!(
         std::fs::read(d.join("back.vk")).unwrap(),
-        std::fs::read(data("cluster-4x1.vk")).unwrap()
+        std::fs::read(data("request-3x3.vk")).unwrap()
     );
     // Another nonce in public.json: rejected, exit 1.
     std::fs::create_dir(d.join("bad")).unwrap();
@@ -359,31 +423,39 @@ fn snarkjs_verbs_round_trip() {
     }
     let mut public: Vec<String> =
         serde_json::from_str(&std::fs::read_to_string(d.join("sj/public.json")).unwrap()).unwrap();
-    public[4] = "1".into();
+    public[5] = "1".into();
     std::fs::write(
         d.join("bad/public.json"),
         serde_json::to_string(&public).unwrap(),
     )
     .unwrap();
-    let o = sj_verify("bad");
+    let o = sj_verify("bad", "16");
     assert_exit(&o, 1);
     assert_eq!(
         o.stdout,
         "REJECTED: proof does not verify for this statement\n"
     );
     // A public input ≥ r is malformed, not reduced.
-    public[4] =
+    public[5] =
         "21888242871839275222246405745257275088548364400416034343698204186575808495617".into();
     std::fs::write(
         d.join("bad/public.json"),
         serde_json::to_string(&public).unwrap(),
     )
     .unwrap();
-    let o = sj_verify("bad");
+    let o = sj_verify("bad", "16");
     assert_exit(&o, 1);
     assert_eq!(
         o.stdout,
-        "REJECTED: public input nonce: input 4: 21888242871839275222246405745257275088548364400416034343698204186575808495617 is not below the field modulus\n"
+        "REJECTED: snarkjs public.json: input 5: 21888242871839275222246405745257275088548364400416034343698204186575808495617 is not below the field modulus\n"
+    );
+    // The input count is the agency's to give: a key for 16 inputs is not
+    // one for 7.
+    let o = sj_verify("sj", "7");
+    assert_exit(&o, 1);
+    assert_eq!(
+        o.stdout,
+        "REJECTED: verifying key has 16 public inputs, the claim has 7\n"
     );
 }
 
@@ -391,13 +463,18 @@ fn snarkjs_verbs_round_trip() {
 fn snarkjs_failures_write_nothing_and_clobber_nothing() {
     let t = scratch();
     let d = t.path();
+    std::fs::write(
+        d.join("bundle.json"),
+        serde_json::to_string_pretty(&golden_submission().request).unwrap(),
+    )
+    .unwrap();
     let export = |bundle: &str, out: &str| {
         zkcc_verify(
             d,
             &[
                 "snarkjs-export",
                 "--vk",
-                "key.vk",
+                "request-3x3.vk",
                 "--bundle",
                 bundle,
                 "--out",
@@ -415,9 +492,9 @@ fn snarkjs_failures_write_nothing_and_clobber_nothing() {
     );
     assert!(!d.join("sj").exists());
     // A bad proof in the bundle: the same.
-    let mut b = golden_bundle();
+    let mut b = golden_submission().request;
     b.proof.truncate(10);
-    std::fs::write(d.join("short.json"), b.to_json()).unwrap();
+    std::fs::write(d.join("short.json"), serde_json::to_string(&b).unwrap()).unwrap();
     let o = export("short.json", "sj");
     assert_exit(&o, 2);
     assert!(
@@ -463,6 +540,8 @@ fn snarkjs_failures_write_nothing_and_clobber_nothing() {
             "snarkjs-import",
             "--vk-json",
             "sj/verification_key.json",
+            "--inputs",
+            "16",
             "--out",
             "existing.vk",
         ],
@@ -488,217 +567,20 @@ fn snarkjs_failures_write_nothing_and_clobber_nothing() {
     assert!(!d.join("sj2").exists());
     // And nothing but the files this test wrote is left behind (no
     // temporary files).
-    assert_eq!(
-        listing(d),
-        [
-            "bundle.json",
-            "existing.vk",
-            "garbage.json",
-            "key.vk",
-            "old",
-            "policy.json",
-            "registry.json",
-            "short.json",
-            "sj"
-        ]
-    );
+    let mut want = vec![
+        "access-policy.json",
+        "bundle.json",
+        "existing.vk",
+        "garbage.json",
+        "old",
+        "short.json",
+        "sj",
+    ];
+    want.extend(GOLDEN_NAMES.map(|(_, to)| to));
+    want.sort();
+    assert_eq!(listing(d), want);
     assert_eq!(
         listing(&d.join("sj")),
         ["proof.json", "public.json", "verification_key.json"]
     );
-}
-
-fn report(d: &Path, name: &str) -> Report {
-    serde_json::from_str(&std::fs::read_to_string(d.join(name)).unwrap()).unwrap()
-}
-
-#[test]
-fn policy_decisions_and_reports() {
-    let t = scratch();
-    let d = t.path();
-    let decide = |country: &'static str, bundle: &'static str, report: &'static str| {
-        zkcc_verify(
-            d,
-            &verify(
-                EPOCH,
-                NONCE,
-                &[
-                    "--policy",
-                    "policy.json",
-                    "--country",
-                    country,
-                    "--report",
-                    report,
-                    bundle,
-                ],
-            ),
-        )
-    };
-    // Tier 1, cap 1: the large rule wins.
-    let o = decide("FR", "bundle.json", "fr.json");
-    assert_exit(&o, 0);
-    assert!(
-        o.stdout.contains(
-            "DECISION: GRANT ACME-DC — quota 50000 chips, access \"attested-cluster-large\" (rule cluster-large)\n"
-        ),
-        "{}",
-        o.stdout
-    );
-    assert!(o.stdout.ends_with("report: fr.json\n"), "{}", o.stdout);
-    let r = report(d, "fr.json");
-    assert_eq!(
-        (
-            r.decision.outcome,
-            r.decision.quota_chips,
-            r.decision.access.as_str(),
-            r.decision.rule.as_deref()
-        ),
-        (
-            Outcome::Grant,
-            50000,
-            "attested-cluster-large",
-            Some("cluster-large")
-        )
-    );
-    assert_eq!(
-        (
-            r.importer.as_str(),
-            r.country.as_str(),
-            r.country_tier,
-            r.epoch
-        ),
-        ("ACME-DC", "FR", 1, 7)
-    );
-    assert_eq!((r.report_version, r.policy_version), (1, 1));
-    assert_eq!(r.commitment.as_deref(), Some(COMMITMENT));
-    assert_eq!(r.claims_verified.len(), 1);
-    assert_eq!(
-        (
-            r.claims_verified[0].claim.as_str(),
-            r.claims_verified[0].circuit_id.as_str(),
-            r.claims_verified[0].cap
-        ),
-        ("cluster", CIRCUIT_ID, Some(1))
-    );
-    assert!(r.claims_rejected.is_empty());
-    // Tier 3 (embargoed): denied, exit 1, and the report says so.
-    let o = decide("KP", "bundle.json", "kp.json");
-    assert_exit(&o, 1);
-    assert!(
-        o.stdout.contains("DECISION: DENY ACME-DC — no quota\n"),
-        "{}",
-        o.stdout
-    );
-    let r = report(d, "kp.json");
-    assert_eq!(
-        (r.decision.outcome, r.decision.quota_chips, r.country_tier),
-        (Outcome::Deny, 0, 3)
-    );
-    assert_eq!(
-        r.reasons.last().map(String::as_str),
-        Some("quota is 0: denied")
-    );
-    // A rejected bundle: denied, its reason in the report.
-    let mut b = golden_bundle();
-    b.public_inputs.cap = 2;
-    std::fs::write(d.join("cap.json"), b.to_json()).unwrap();
-    let o = decide("FR", "cap.json", "rejected.json");
-    assert_exit(&o, 1);
-    let r = report(d, "rejected.json");
-    assert_eq!(r.decision.outcome, Outcome::Deny);
-    assert!(r.commitment.is_none());
-    assert_eq!(r.claims_rejected.len(), 1);
-    assert_eq!(
-        (
-            r.claims_rejected[0].claim.as_str(),
-            r.claims_rejected[0].reason.as_str()
-        ),
-        ("cap.json", "proof does not verify for this statement")
-    );
-}
-
-#[test]
-fn refused_decisions_write_no_report_and_keep_the_old_one() {
-    let t = scratch();
-    let d = t.path();
-    std::fs::write(d.join("report.json"), "previous report").unwrap();
-    let run = |policy: &str, report: &str| {
-        zkcc_verify(
-            d,
-            &verify(
-                EPOCH,
-                NONCE,
-                &[
-                    "--policy",
-                    policy,
-                    "--country",
-                    "FR",
-                    "--report",
-                    report,
-                    "bundle.json",
-                ],
-            ),
-        )
-    };
-    // A policy whose version is not the registry's: refused before anything
-    // is verified.
-    let mut p: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("policy.json")).unwrap()).unwrap();
-    p["policy_version"] = 2.into();
-    std::fs::write(d.join("v2.json"), p.to_string()).unwrap();
-    let o = run("v2.json", "report.json");
-    assert_exit(&o, 2);
-    assert_eq!(
-        o.stderr,
-        "error: v2.json: policy version 2 is not the registry's policy version 1: no decision under a policy the registry does not commit to\n"
-    );
-    assert_eq!(o.stdout, "");
-    // A malformed policy.
-    p["policy_version"] = (-1).into();
-    std::fs::write(d.join("neg.json"), p.to_string()).unwrap();
-    let o = run("neg.json", "report.json");
-    assert_exit(&o, 2);
-    assert!(
-        o.stderr
-            .starts_with("error: neg.json: policy: invalid value: integer `-1`, expected u64"),
-        "{}",
-        o.stderr
-    );
-    // A report that cannot be written (its directory does not exist): the
-    // decision is printed, the run fails, nothing is created.
-    let o = run("policy.json", "no/such/dir/report.json");
-    assert_exit(&o, 2);
-    assert!(
-        o.stderr.starts_with("error: no/such/dir/report.json: "),
-        "{}",
-        o.stderr
-    );
-    assert!(!d.join("no").exists());
-    // A directory in the way of the report.
-    std::fs::create_dir(d.join("dir.json")).unwrap();
-    let o = run("policy.json", "dir.json");
-    assert_exit(&o, 2);
-    assert_eq!(o.stderr, "error: dir.json: dir.json is a directory\n");
-    // The earlier report survived all of it, and no temporary is left.
-    assert_eq!(
-        std::fs::read_to_string(d.join("report.json")).unwrap(),
-        "previous report"
-    );
-    assert_eq!(
-        listing(d),
-        [
-            "bundle.json",
-            "dir.json",
-            "key.vk",
-            "neg.json",
-            "policy.json",
-            "registry.json",
-            "report.json",
-            "v2.json"
-        ]
-    );
-    // The same run with a good policy replaces it whole.
-    let o = run("policy.json", "report.json");
-    assert_exit(&o, 0);
-    assert_eq!(report(d, "report.json").decision.outcome, Outcome::Grant);
 }

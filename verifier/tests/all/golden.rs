@@ -1,48 +1,128 @@
-//! The golden key and bundle (`tests/data/`): the fixed key of the `verify`
-//! fuzz target. They are plain Groth16 objects, valid whatever later changes
-//! the circuit: the verifier only does the maths. Regenerate with
-//! `cargo test -p zkcc-verifier --test all golden:: -- --ignored`.
-use crate::common;
+//! The golden files (`tests/data/`): a small submission of the accountable
+//! statement (two shard proofs of shape 3×4, a request proof of shape 3×3)
+//! with the development keys it verifies under and the agency's registry,
+//! ledger and request. They are the fixed inputs of the `verify` and
+//! `policy` fuzz targets and of the CLI tests (`tests/cli.rs`). Plain
+//! Groth16 objects: valid whatever later changes the circuits, since the
+//! verifier only does the maths. Regenerate with
+//! `cargo test -p zkcc-verifier --test all golden:: -- --ignored`
+//! (the files first, then the fuzz seeds built from them).
+use crate::fleet_env;
 
-use common::*;
-use zkcc_verifier::fuzzing::{GOLDEN_BUNDLE, GOLDEN_VK};
-use zkcc_verifier::keys::{circuit_id, load_verifying_key};
-use zkcc_verifier::{verify_bundle, ProofBundle};
+use fleet_env::*;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use zkcc_circuits::ledger::Ledger;
+use zkcc_circuits::registry::Registry;
+use zkcc_circuits::{request, shard};
+use zkcc_verifier::fleet::{verify_submission, FleetKeys};
+use zkcc_verifier::fuzzing::{
+    GOLDEN_LEDGER, GOLDEN_REGISTRY, GOLDEN_REQUEST, GOLDEN_REQUEST_SHAPE, GOLDEN_REQUEST_VK,
+    GOLDEN_SHARD_SHAPE, GOLDEN_SHARD_VK, GOLDEN_SUBMISSION,
+};
+use zkcc_verifier::keys::load_verifying_key_for;
+use zkcc_verifier::submission::{RequestFile, Submission};
+
+fn data_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
 
 #[test]
 #[ignore = "writes tests/data/"]
 fn regenerate_golden_files() {
-    let e = env();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let mut vk = Vec::new();
-    ark_serialize::CanonicalSerialize::serialize_compressed(&e.vk, &mut vk).unwrap();
-    std::fs::write(dir.join("cluster-4x1.vk"), vk).unwrap();
-    std::fs::write(dir.join("cluster-4x1.bundle.json"), bundle(0).to_json()).unwrap();
-    // The registry the bundle's statement names (for the CLI test).
-    let reg = &e.fixtures[0].registry;
-    let mut text = serde_json::to_string_pretty(&reg.file).unwrap();
-    text.push('\n');
-    std::fs::write(dir.join("registry.json"), text).unwrap();
+    use ark_serialize::CanonicalSerialize;
+    assert_eq!((SHAPE, RSHAPE), (GOLDEN_SHARD_SHAPE, GOLDEN_REQUEST_SHAPE));
+    let k = keys();
+    let p = honest();
+    let dir = data_dir();
+    let key = |vk: &ark_groth16::VerifyingKey<ark_bn254::Bn254>| {
+        let mut b = Vec::new();
+        vk.serialize_compressed(&mut b).unwrap();
+        b
+    };
+    let text = |mut t: String| {
+        t.push('\n');
+        t
+    };
+    let w = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).unwrap();
+    w("shard-3x4.vk", &key(&k.shard_vk));
+    w("request-3x3.vk", &key(&k.request_vk));
+    w(
+        "registry.json",
+        text(serde_json::to_string_pretty(&p.registry.file).unwrap()).as_bytes(),
+    );
+    w(
+        "ledger.json",
+        text(serde_json::to_string_pretty(&p.ledger.to_file(&p.registry)).unwrap()).as_bytes(),
+    );
+    w(
+        "request.json",
+        text(serde_json::to_string_pretty(&p.request).unwrap()).as_bytes(),
+    );
+    w("submission.json", text(p.submission.to_json()).as_bytes());
+}
+
+/// The golden files, parsed.
+struct Golden {
+    keys: FleetKeys,
+    registry: Registry,
+    ledger: Ledger,
+    request: RequestFile,
+    submission: Submission,
+}
+
+fn golden() -> Golden {
+    let shard_vk =
+        load_verifying_key_for(GOLDEN_SHARD_VK, shard::PUBLIC_INPUT_NAMES.len()).unwrap();
+    let request_vk =
+        load_verifying_key_for(GOLDEN_REQUEST_VK, request::PUBLIC_INPUT_NAMES.len()).unwrap();
+    let registry = Registry::from_json(GOLDEN_REGISTRY).unwrap();
+    let ledger = Ledger::from_json(GOLDEN_LEDGER, &registry).unwrap();
+    Golden {
+        keys: FleetKeys::new(
+            &shard_vk,
+            GOLDEN_SHARD_SHAPE,
+            &request_vk,
+            GOLDEN_REQUEST_SHAPE,
+        )
+        .unwrap(),
+        registry,
+        ledger,
+        request: serde_json::from_str(GOLDEN_REQUEST).unwrap(),
+        submission: Submission::from_json(GOLDEN_SUBMISSION).unwrap(),
+    }
 }
 
 #[test]
 fn golden_files_are_consistent() {
-    let vk = load_verifying_key(GOLDEN_VK).unwrap();
-    let b = ProofBundle::from_json(GOLDEN_BUNDLE).unwrap();
-    assert_eq!(b.circuit_id, circuit_id(&vk));
-    let st = b.statement().unwrap();
-    verify_bundle(&vk, &b, &expect(&st)).unwrap();
-    // The golden registry is the one the golden statement names.
-    let reg = zkcc_circuits::registry::Registry::from_json(include_str!("../data/registry.json"))
-        .unwrap();
-    assert_eq!(
-        reg.root, st.registry_root,
-        "regenerate tests/data/registry.json"
-    );
+    let g = golden();
+    let v = verify_submission(
+        &g.keys,
+        &g.registry,
+        &g.ledger,
+        &g.request,
+        &g.submission,
+        &mut StdRng::seed_from_u64(1),
+    )
+    .unwrap();
+    assert_eq!(v.importer, g.request.importer);
+    assert_eq!(v.shards, 2);
+    assert_eq!(v.ledger_chips, 8);
+    assert_eq!(v.facilities, 3);
+    // Every bundle names the golden keys.
+    assert!(g
+        .submission
+        .shards
+        .iter()
+        .all(|b| b.circuit_id == g.keys.shard_id));
+    assert_eq!(g.submission.request.circuit_id, g.keys.request_id);
+    // The golden registry carries the sample access policy's version.
+    assert_eq!(g.registry.file.policy_version, POLICY_VERSION);
 }
 
-/// Seeds of the fuzz corpora: valid and near-valid inputs per target.
-/// Regenerate with `cargo test -p zkcc-verifier --test all golden:: -- --ignored`.
+/// Seeds of the fuzz corpora: valid and near-valid inputs per target, built
+/// from the golden files. Regenerate with
+/// `cargo test -p zkcc-verifier --test all golden:: -- --ignored`.
 #[test]
 #[ignore = "writes fuzz/corpus/"]
 fn regenerate_fuzz_seeds() {
@@ -51,9 +131,9 @@ fn regenerate_fuzz_seeds() {
     use ark_ff::{BigInteger, PrimeField};
     use ark_groth16::{Groth16, Proof, VerifyingKey};
     use ark_serialize::CanonicalSerialize;
-    use rand::rngs::StdRng;
-    use rand::SeedableRng;
+    use zkcc_verifier::access::SAMPLE_ACCESS_POLICY;
     use zkcc_verifier::snarkjs;
+    use zkcc_verifier::submission::RequestBundle;
 
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
     let put = |target: &str, name: &str, data: &[u8]| {
@@ -67,28 +147,38 @@ fn regenerate_fuzz_seeds() {
         v
     };
     let mut rng = StdRng::seed_from_u64(9);
-    let vk = load_verifying_key(GOLDEN_VK).unwrap();
-    let golden = ProofBundle::from_json(GOLDEN_BUNDLE).unwrap();
-    let st = golden.statement().unwrap();
-    let proof = golden.proof().unwrap();
+    let g = golden();
+    let request_vk =
+        load_verifying_key_for(GOLDEN_REQUEST_VK, request::PUBLIC_INPUT_NAMES.len()).unwrap();
+    let shard_vk =
+        load_verifying_key_for(GOLDEN_SHARD_VK, shard::PUBLIC_INPUT_NAMES.len()).unwrap();
+    let golden_sub = g.submission.clone();
+    let rb = &golden_sub.request;
+    let st = rb.statement().unwrap();
+    let proof = rb.proof().unwrap();
     let plus_r = |x: &Fr| {
         let mut b = x.into_bigint();
         b.add_with_carry(&Fr::MODULUS);
         b
     };
+    let with_request = |b: RequestBundle| {
+        let mut s = golden_sub.clone();
+        s.request = b;
+        s
+    };
 
-    // bundle and verify: the golden bundle and near misses.
-    let rerand = Groth16::<Bn254>::rerandomize_proof(&vk, &proof, &mut rng);
-    let mut variants: Vec<(&str, ProofBundle)> = vec![("valid", golden.clone())];
+    // bundle and verify: the golden submission and near misses.
+    let mut variants: Vec<(&str, Submission)> = vec![("valid", golden_sub.clone())];
+    let rerand = Groth16::<Bn254>::rerandomize_proof(&request_vk, &proof, &mut rng);
     variants.push((
         "rerandomized",
-        ProofBundle::new(
-            &golden.importer,
-            golden.circuit_id.clone(),
-            golden.shape,
+        with_request(RequestBundle::new(
+            &rb.public_inputs.importer,
+            rb.circuit_id.clone(),
+            rb.shape,
             &st,
             &rerand,
-        ),
+        )),
     ));
     let neg_a = Proof {
         a: -proof.a,
@@ -96,35 +186,43 @@ fn regenerate_fuzz_seeds() {
     };
     variants.push((
         "neg-a",
-        ProofBundle::new(
-            &golden.importer,
-            golden.circuit_id.clone(),
-            golden.shape,
+        with_request(RequestBundle::new(
+            &rb.public_inputs.importer,
+            rb.circuit_id.clone(),
+            rb.shape,
             &st,
             &neg_a,
-        ),
+        )),
     ));
-    let mut b = golden.clone();
-    b.public_inputs.cap += 1;
-    variants.push(("cap-plus-one", b));
-    let mut b = golden.clone();
-    b.public_inputs.nonce = format!("0x{}", hex::encode(plus_r(&st.nonce).to_bytes_be()));
-    variants.push(("nonce-plus-r", b));
-    let mut b = golden.clone();
-    b.public_inputs.epoch = 8;
-    variants.push(("epoch-8", b));
-    let mut b = golden.clone();
-    b.proof.truncate(200);
-    variants.push(("short-proof", b));
-    for (name, b) in &variants {
-        put("bundle", name, b.to_json().as_bytes());
-        put("verify", name, b.to_json().as_bytes());
+    let mut s = golden_sub.clone();
+    s.shards[1].proof = s.shards[0].proof.clone();
+    variants.push(("shard-proof-swapped", s));
+    let mut s = golden_sub.clone();
+    s.request.public_inputs.facilities += 1;
+    variants.push(("facilities-plus-one", s));
+    let mut s = golden_sub.clone();
+    s.request.public_inputs.nonce = format!("0x{}", hex::encode(plus_r(&st.nonce).to_bytes_be()));
+    variants.push(("nonce-plus-r", s));
+    let mut s = golden_sub.clone();
+    s.epoch += 1;
+    for b in &mut s.shards {
+        b.public_inputs.epoch += 1;
+    }
+    s.request.public_inputs.epoch += 1;
+    variants.push(("epoch-plus-one", s));
+    let mut s = golden_sub.clone();
+    s.request.proof.truncate(200);
+    variants.push(("short-proof", s));
+    let mut s = golden_sub.clone();
+    s.shards.swap(0, 1);
+    variants.push(("shards-swapped", s));
+    for (name, s) in &variants {
+        put("bundle", name, s.to_json().as_bytes());
+        put("verify", name, s.to_json().as_bytes());
     }
 
-    // registry: the fixture registry and near misses.
-    let reg = zkcc_circuits::cluster::fixtures::Fixture::new(SHAPE, &[1], 1)
-        .registry
-        .file;
+    // registry: the golden registry and near misses.
+    let reg = g.registry.file.clone();
     put(
         "registry",
         "valid",
@@ -160,13 +258,14 @@ fn regenerate_fuzz_seeds() {
     t.push(0);
     put("proof_bytes", "trailing", &t);
     let vbytes = |k: &VerifyingKey<Bn254>| ser(&|v| k.serialize_compressed(v).unwrap());
-    put("verifying_key", "valid", &vbytes(&vk));
+    put("verifying_key", "valid", &vbytes(&request_vk));
+    put("verifying_key", "valid-shard", &vbytes(&shard_vk));
     put(
         "verifying_key",
         "gamma-eq-delta",
         &vbytes(&VerifyingKey {
-            delta_g2: vk.gamma_g2,
-            ..vk.clone()
+            delta_g2: request_vk.gamma_g2,
+            ..request_vk.clone()
         }),
     );
     put(
@@ -174,29 +273,34 @@ fn regenerate_fuzz_seeds() {
         "identity-beta",
         &vbytes(&VerifyingKey {
             beta_g2: G2Affine::zero(),
-            ..vk.clone()
+            ..request_vk.clone()
         }),
     );
-    let mut short = vk.clone();
+    let mut short = request_vk.clone();
     short.gamma_abc_g1.pop();
-    put("verifying_key", "four-inputs", &vbytes(&short));
+    put("verifying_key", "fifteen-inputs", &vbytes(&short));
 
     // snarkjs files.
     let j = |x: &dyn erased::Ser| x.json();
     put(
         "snarkjs_vk",
         "valid",
-        j(&snarkjs::vk_to_json(&vk)).as_bytes(),
+        j(&snarkjs::vk_to_json(&request_vk)).as_bytes(),
     );
-    let mut k = snarkjs::vk_to_json(&vk);
-    k.n_public = 4;
-    put("snarkjs_vk", "npublic-4", j(&k).as_bytes());
+    put(
+        "snarkjs_vk",
+        "valid-shard",
+        j(&snarkjs::vk_to_json(&shard_vk)).as_bytes(),
+    );
+    let mut k = snarkjs::vk_to_json(&request_vk);
+    k.n_public = 15;
+    put("snarkjs_vk", "npublic-15", j(&k).as_bytes());
     put(
         "snarkjs_vk",
         "gamma-eq-delta",
         j(&snarkjs::vk_to_json(&VerifyingKey {
-            delta_g2: vk.gamma_g2,
-            ..vk.clone()
+            delta_g2: request_vk.gamma_g2,
+            ..request_vk.clone()
         }))
         .as_bytes(),
     );
@@ -213,22 +317,40 @@ fn regenerate_fuzz_seeds() {
     put("snarkjs_proof", "infinity", j(&p).as_bytes());
     let public = snarkjs::public_to_json(&st.public_inputs());
     put("snarkjs_public", "valid", j(&public).as_bytes());
+    let shard_public =
+        snarkjs::public_to_json(&golden_sub.shards[0].statement().unwrap().public_inputs());
+    put("snarkjs_public", "valid-shard", j(&shard_public).as_bytes());
     let mut x = public.clone();
-    x[0] = plus_r(&st.commitment).to_string();
+    x[2] = plus_r(&st.commitment).to_string();
     put("snarkjs_public", "plus-r", j(&x).as_bytes());
     put(
         "snarkjs_public",
-        "four",
-        j(&public[..4].to_vec()).as_bytes(),
+        "fifteen",
+        j(&public[..15].to_vec()).as_bytes(),
     );
 
-    // policy.
-    let policy = include_str!("../data/policy.json");
-    put("policy", "valid", policy.as_bytes());
+    // policy: the sample access policy and near misses.
+    put("policy", "valid", SAMPLE_ACCESS_POLICY.as_bytes());
     put(
         "policy",
-        "unknown-claim",
-        policy.replace("\"distribution\"", "\"distrib\"").as_bytes(),
+        "min-facilities-0",
+        SAMPLE_ACCESS_POLICY
+            .replacen("\"min_facilities\": 1", "\"min_facilities\": 0", 1)
+            .as_bytes(),
+    );
+    put(
+        "policy",
+        "tier-limited-twice",
+        SAMPLE_ACCESS_POLICY
+            .replacen("\"tier\": 2,", "\"tier\": 1,", 1)
+            .as_bytes(),
+    );
+    put(
+        "policy",
+        "another-version",
+        SAMPLE_ACCESS_POLICY
+            .replacen("\"policy_version\": 3", "\"policy_version\": 4", 1)
+            .as_bytes(),
     );
 }
 

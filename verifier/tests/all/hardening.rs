@@ -11,10 +11,24 @@ use ark_serialize::{CanonicalSerialize, Compress};
 use common::*;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
+use zkcc_circuits::shard::fixtures::IMPORTER;
 use zkcc_verifier::batch::PreparedKey;
 use zkcc_verifier::bundle::{parse_proof, parse_proof_uncompressed};
-use zkcc_verifier::keys::{check_verifying_key, circuit_id, load_verifying_key};
-use zkcc_verifier::{snarkjs, verify_bundle, ProofBundle, VerifyError};
+use zkcc_verifier::keys::{check_verifying_key_for, circuit_id, load_verifying_key_for};
+use zkcc_verifier::submission::{Bundle, RequestBundle, Submission};
+use zkcc_verifier::{snarkjs, VerifyError};
+
+/// [`load_verifying_key_for`] for the request claim.
+fn load_verifying_key(bytes: &[u8]) -> Result<VerifyingKey<Bn254>, VerifyError> {
+    load_verifying_key_for(bytes, N_INPUTS)
+}
+
+/// A request bundle's own checks and its proof, against `vk`.
+fn verify_bundle(vk: &VerifyingKey<Bn254>, b: &RequestBundle) -> Result<(), VerifyError> {
+    let st = b.statement()?;
+    let proof = b.proof()?;
+    PreparedKey::new(vk).verify(&st.public_inputs(), &proof)
+}
 
 fn vk_bytes(vk: &VerifyingKey<Bn254>) -> Vec<u8> {
     let mut b = Vec::new();
@@ -49,9 +63,9 @@ fn off_subgroup_g2() -> G2Affine {
 fn honest_bundle_verifies() {
     let e = env();
     let b = bundle(0);
-    let claim = verify_bundle(&e.vk, &b, &expect(&e.fixtures[0].statement)).unwrap();
-    assert_eq!(claim.statement, e.fixtures[0].statement);
-    assert_eq!(claim.circuit_id, circuit_id(&e.vk));
+    assert_eq!(b.statement().unwrap(), e.statement(0));
+    assert_eq!(b.circuit_id, circuit_id(&e.vk));
+    verify_bundle(&e.vk, &b).unwrap();
 }
 
 /// Re-randomization turns a valid proof into different bytes that still
@@ -65,13 +79,14 @@ fn rerandomized_proof_verifies() {
         proof_bytes(&p2, Compress::Yes),
         proof_bytes(&e.proofs[0], Compress::Yes)
     );
-    let st = &e.fixtures[0].statement;
-    let b2 = ProofBundle::new("ACME-DC", circuit_id(&e.vk), SHAPE, st, &p2);
-    let c1 = verify_bundle(&e.vk, &bundle(0), &expect(st)).unwrap();
-    let c2 = verify_bundle(&e.vk, &b2, &expect(st)).unwrap();
+    let st = e.statement(0);
+    let b2 = RequestBundle::new(IMPORTER, circuit_id(&e.vk), SHAPE, &st, &p2);
+    verify_bundle(&e.vk, &bundle(0)).unwrap();
+    verify_bundle(&e.vk, &b2).unwrap();
     assert_eq!(
-        c1, c2,
-        "the verified claim does not depend on the proof bytes"
+        b2.statement().unwrap(),
+        bundle(0).statement().unwrap(),
+        "the statement does not depend on the proof bytes"
     );
 }
 
@@ -79,14 +94,6 @@ fn plus_r_hex(x: &Fr) -> String {
     let mut b = x.into_bigint();
     assert!(!b.add_with_carry(&Fr::MODULUS));
     format!("0x{}", hex::encode(b.to_bytes_be()))
-}
-
-fn st_field(st: &zkcc_circuits::cluster::ClusterStatement, name: &str) -> Fr {
-    match name {
-        "commitment" => st.commitment,
-        "registry_root" => st.registry_root,
-        _ => st.nonce,
-    }
 }
 
 fn plus_r_decimal(x: &Fr) -> String {
@@ -100,24 +107,30 @@ fn plus_r_decimal(x: &Fr) -> String {
 #[test]
 fn public_input_plus_r_is_rejected_at_parsing() {
     let e = env();
-    let st = e.fixtures[0].statement;
-    for name in ["commitment", "registry_root", "nonce"] {
+    let st = e.statement(0);
+    for (name, x) in [
+        ("commitment", st.commitment),
+        ("shards_digest", st.shards_digest),
+        ("ledger_product", st.ledger_product),
+        ("nonce", st.nonce),
+    ] {
         let mut b = bundle(0);
         let p = &mut b.public_inputs;
-        match name {
-            "commitment" => p.commitment = plus_r_hex(&st.commitment),
-            "registry_root" => p.registry_root = plus_r_hex(&st.registry_root),
-            _ => p.nonce = plus_r_hex(&st.nonce),
-        }
-        let err = verify_bundle(&e.vk, &b, &expect(&st)).unwrap_err();
+        let field = match name {
+            "commitment" => &mut p.commitment,
+            "shards_digest" => &mut p.shards_digest,
+            "ledger_product" => &mut p.ledger_product,
+            _ => &mut p.nonce,
+        };
+        *field = plus_r_hex(&x);
+        let err = verify_bundle(&e.vk, &b).unwrap_err();
         assert!(
             matches!(err, VerifyError::PublicInput { name: n, .. } if n == name),
             "{name}: {err}"
         );
-        let hex = plus_r_hex(&st_field(&st, name));
         assert_reason(
             &err,
-            &format!("public input {name}: field element {hex} is not canonical: it is not below the BN254 scalar field modulus"),
+            &format!("public input {name}: field element {} is not canonical: it is not below the BN254 scalar field modulus", plus_r_hex(&x)),
         );
     }
     // The same through snarkjs's public.json, for every input.
@@ -129,8 +142,7 @@ fn public_input_plus_r_is_rejected_at_parsing() {
         assert_reason(
             &err,
             &format!(
-                "public input {}: input {j}: {} is not below the field modulus",
-                zkcc_circuits::cluster::PUBLIC_INPUT_NAMES[j],
+                "snarkjs public.json: input {j}: {} is not below the field modulus",
                 json[j]
             ),
         );
@@ -140,7 +152,7 @@ fn public_input_plus_r_is_rejected_at_parsing() {
     assert_reason(
         &snarkjs::public_from_json(&[plus_r_decimal(&Fr::zero())]).unwrap_err(),
         &format!(
-            "public input commitment: input 0: {} is not below the field modulus",
+            "snarkjs public.json: input 0: {} is not below the field modulus",
             Fr::MODULUS
         ),
     );
@@ -175,7 +187,7 @@ fn off_subgroup_g2_point_as_b_is_rejected() {
 
     let mut b = bundle(0);
     b.proof = hex::encode(proof_bytes(&bad, Compress::Yes));
-    let err = verify_bundle(&e.vk, &b, &expect(&e.fixtures[0].statement)).unwrap_err();
+    let err = verify_bundle(&e.vk, &b).unwrap_err();
     assert_reason(
         &err,
         "proof encoding invalid: the input buffer contained invalid data",
@@ -293,7 +305,7 @@ fn gamma_equal_delta_key_is_rejected() {
         ..e.vk.clone()
     };
     // The forgery works against an unchecked key…
-    let st = e.fixtures[1].statement;
+    let st = e.statement(1);
     let pk = PreparedKey::new(&vk);
     let ic = vk.gamma_abc_g1[0].into_group()
         + vk.gamma_abc_g1[1..]
@@ -311,9 +323,9 @@ fn gamma_equal_delta_key_is_rejected() {
     let err = load_verifying_key(&vk_bytes(&vk)).unwrap_err();
     let gd = "verifying key rejected: γ = δ: proofs for any statement could be forged";
     assert_reason(&err, gd);
-    assert_reason(&check_verifying_key(&vk).unwrap_err(), gd);
+    assert_reason(&check_verifying_key_for(&vk, N_INPUTS).unwrap_err(), gd);
     let j = snarkjs::vk_to_json(&vk);
-    assert_reason(&snarkjs::vk_from_json(&j, 5).unwrap_err(), gd);
+    assert_reason(&snarkjs::vk_from_json(&j, N_INPUTS).unwrap_err(), gd);
 }
 
 #[test]
@@ -326,11 +338,11 @@ fn wrong_number_of_inputs_is_rejected() {
     let mut short = e.vk.clone();
     short.gamma_abc_g1.pop();
     let err = load_verifying_key(&vk_bytes(&short)).unwrap_err();
-    assert_eq!(err.to_string(), count(4, 5).to_string());
+    assert_eq!(err.to_string(), count(15, 16).to_string());
     // The message names the key's count first, then the claim's.
     assert_eq!(
         err.to_string(),
-        "verifying key has 4 public inputs, the claim has 5"
+        "verifying key has 15 public inputs, the claim has 16"
     );
     let mut long = e.vk.clone();
     long.gamma_abc_g1.push(long.gamma_abc_g1[1]);
@@ -339,29 +351,29 @@ fn wrong_number_of_inputs_is_rejected() {
         matches!(
             err,
             VerifyError::KeyInputCount {
-                key_inputs: 6,
-                claim_inputs: 5
+                key_inputs: 17,
+                claim_inputs: 16
             }
         ),
         "{err}"
     );
-    // Verifying with too few or too many inputs: the key has 5.
+    // Verifying with too few or too many inputs: the key has 16.
     let pk = PreparedKey::new(&e.vk);
-    let inputs = e.fixtures[0].statement.public_inputs();
-    let err = pk.verify(&inputs[..4], &e.proofs[0]).unwrap_err();
+    let inputs = e.statement(0).public_inputs();
+    let err = pk.verify(&inputs[..15], &e.proofs[0]).unwrap_err();
     assert!(
         matches!(
             err,
             VerifyError::KeyInputCount {
-                key_inputs: 5,
-                claim_inputs: 4
+                key_inputs: 16,
+                claim_inputs: 15
             }
         ),
         "{err}"
     );
     assert_eq!(
         err.to_string(),
-        "verifying key has 5 public inputs, the claim has 4"
+        "verifying key has 16 public inputs, the claim has 15"
     );
     let mut more = inputs.clone();
     more.push(Fr::zero());
@@ -370,89 +382,55 @@ fn wrong_number_of_inputs_is_rejected() {
         matches!(
             err,
             VerifyError::KeyInputCount {
-                key_inputs: 5,
-                claim_inputs: 6
+                key_inputs: 16,
+                claim_inputs: 17
             }
         ),
         "{err}"
     );
-    // A snarkjs key for 4 inputs (nPublic and IC agreeing) under a 5-input claim.
+    // A snarkjs key for 15 inputs (nPublic and IC agreeing) under a 16-input claim.
     let j = snarkjs::vk_to_json(&short);
-    let err = snarkjs::vk_from_json(&j, 5).unwrap_err();
+    let err = snarkjs::vk_from_json(&j, N_INPUTS).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "verifying key has 4 public inputs, the claim has 5"
+        "verifying key has 15 public inputs, the claim has 16"
     );
     // A snarkjs key whose nPublic disagrees with its own IC is malformed.
     let mut j = snarkjs::vk_to_json(&e.vk);
-    j.n_public = 4;
-    let err = snarkjs::vk_from_json(&j, 5).unwrap_err();
+    j.n_public = 15;
+    let err = snarkjs::vk_from_json(&j, N_INPUTS).unwrap_err();
     assert!(
         matches!(
             err,
             VerifyError::Snarkjs {
                 file: "verification_key.json",
                 ref reason
-            } if reason == "nPublic is 4 but IC has 6 bases (5 inputs)"
+            } if reason == "nPublic is 15 but IC has 17 bases (16 inputs)"
         ),
         "{err}"
     );
 }
 
-/// A valid proof replayed under another nonce, epoch or registry is rejected
-/// by the statement check; rewriting the bundle's statement to match breaks
-/// the proof.
+/// A valid proof replayed under another nonce or epoch: the importer
+/// rewrites the bundle's statement to the new request, and the proof no
+/// longer verifies (every public input is bound). The agency's comparison of
+/// the statement with its own request is `fleet`'s (tests/fleet.rs).
 #[test]
 fn proof_replayed_under_another_nonce_or_epoch_is_rejected() {
     let e = env();
-    let st = e.fixtures[0].statement;
-    let b = bundle(0);
-    use zkcc_circuits::encoding::fr_to_hex;
-    let mut other = expect(&st);
-    other.nonce += Fr::from(1u64);
-    assert_reason(
-        &verify_bundle(&e.vk, &b, &other).unwrap_err(),
-        &format!(
-            "statement nonce is {}, the agency expects {}",
-            fr_to_hex(&st.nonce),
-            fr_to_hex(&other.nonce)
-        ),
-    );
-    let mut other = expect(&st);
-    other.epoch += 1;
-    assert_reason(
-        &verify_bundle(&e.vk, &b, &other).unwrap_err(),
-        &format!(
-            "statement epoch is {}, the agency expects {}",
-            st.epoch,
-            st.epoch + 1
-        ),
-    );
-    let mut other = expect(&st);
-    other.registry_root += Fr::from(1u64);
-    assert_reason(
-        &verify_bundle(&e.vk, &b, &other).unwrap_err(),
-        &format!(
-            "statement registry_root is {}, the agency expects {}",
-            fr_to_hex(&st.registry_root),
-            fr_to_hex(&other.registry_root)
-        ),
-    );
-
-    // The importer rewrites the statement to the new request: the proof no
-    // longer verifies (every public input is bound).
+    let st = e.statement(0);
     let mut st2 = st;
     st2.nonce += Fr::from(1u64);
-    let b2 = ProofBundle::new("ACME-DC", circuit_id(&e.vk), SHAPE, &st2, &e.proofs[0]);
+    let b2 = RequestBundle::new(IMPORTER, circuit_id(&e.vk), SHAPE, &st2, &e.proofs[0]);
     assert!(matches!(
-        verify_bundle(&e.vk, &b2, &expect(&st2)),
+        verify_bundle(&e.vk, &b2),
         Err(VerifyError::ProofRejected)
     ));
     let mut st3 = st;
-    st3.epoch = 8;
-    let b3 = ProofBundle::new("ACME-DC", circuit_id(&e.vk), SHAPE, &st3, &e.proofs[0]);
+    st3.epoch += 1;
+    let b3 = RequestBundle::new(IMPORTER, circuit_id(&e.vk), SHAPE, &st3, &e.proofs[0]);
     assert!(matches!(
-        verify_bundle(&e.vk, &b3, &expect(&st3)),
+        verify_bundle(&e.vk, &b3),
         Err(VerifyError::ProofRejected)
     ));
 }
@@ -461,7 +439,7 @@ fn proof_replayed_under_another_nonce_or_epoch_is_rejected() {
 fn every_public_input_is_bound() {
     let e = env();
     let pk = PreparedKey::new(&e.vk);
-    let inputs = e.fixtures[0].statement.public_inputs();
+    let inputs = e.statement(0).public_inputs();
     pk.verify(&inputs, &e.proofs[0]).unwrap();
     for j in 0..inputs.len() {
         assert!(
@@ -475,30 +453,35 @@ fn every_public_input_is_bound() {
 }
 
 #[test]
-fn bundle_for_another_key_or_format_is_rejected() {
+fn bundle_of_another_format_is_rejected() {
     let e = env();
-    let st = e.fixtures[0].statement;
     let mut b = bundle(0);
-    b.circuit_id = "00".repeat(32);
+    b.version = 3;
     assert_reason(
-        &verify_bundle(&e.vk, &b, &expect(&st)).unwrap_err(),
-        &format!(
-            "bundle is for circuit {}, the verifying key is circuit {}",
-            "00".repeat(32),
-            circuit_id(&e.vk)
-        ),
+        &verify_bundle(&e.vk, &b).unwrap_err(),
+        "unsupported bundle: version 3 (expected 2)",
     );
     let mut b = bundle(0);
-    b.version = 2;
+    b.claim = "shard".into();
     assert_reason(
-        &verify_bundle(&e.vk, &b, &expect(&st)).unwrap_err(),
-        "unsupported bundle: bundle version 2 (expected 1)",
+        &verify_bundle(&e.vk, &b).unwrap_err(),
+        "unsupported bundle: claim kind \"shard\" where a \"request\" proof was expected",
     );
-    let mut b = bundle(0);
-    b.claim = "compute_cap".into();
+    // A version-1 file: the retired claim, refused with a message saying so.
+    let mut v: serde_json::Value =
+        serde_json::from_str(&serde_json::to_string(&bundle(0)).unwrap()).unwrap();
+    v["version"] = 1.into();
+    let err = Bundle::from_json(&v.to_string()).unwrap_err();
+    assert!(
+        matches!(&err, VerifyError::Unsupported(m) if m.starts_with("version 1 bundles (the retired claim")),
+        "{err}"
+    );
+    // Another claim kind on its own.
+    v["version"] = 2.into();
+    v["claim"] = "evaluation".into();
     assert_reason(
-        &verify_bundle(&e.vk, &b, &expect(&st)).unwrap_err(),
-        "unsupported bundle: claim kind \"compute_cap\"",
+        &Bundle::from_json(&v.to_string()).unwrap_err(),
+        "unsupported bundle: claim kind Some(\"evaluation\") where a \"shard\" or \"request\" bundle was expected",
     );
     // Trailing bytes, truncation, bad hex.
     let good = proof_bytes(&e.proofs[0], Compress::Yes);
@@ -515,18 +498,19 @@ fn bundle_for_another_key_or_format_is_rejected() {
     let mut b = bundle(0);
     b.proof = "zz".into();
     assert_reason(
-        &verify_bundle(&e.vk, &b, &expect(&st)).unwrap_err(),
+        &verify_bundle(&e.vk, &b).unwrap_err(),
         "proof encoding invalid: not hex: Invalid character 'z' at position 0",
     );
     // Unknown fields and bad JSON are typed errors too.
     assert_reason(
-        &ProofBundle::from_json("{").unwrap_err(),
+        &Submission::from_json("{").unwrap_err(),
         "bundle is not valid JSON of the bundle format: EOF while parsing an object at line 1 column 1",
     );
-    let mut v: serde_json::Value = serde_json::from_str(&bundle(0).to_json()).unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_str(&serde_json::to_string(&bundle(0)).unwrap()).unwrap();
     v["extra"] = 1.into();
     assert_reason(
-        &ProofBundle::from_json(&v.to_string()).unwrap_err(),
-        "bundle is not valid JSON of the bundle format: unknown field `extra`, expected one of `version`, `claim`, `importer`, `circuit_id`, `shape`, `public_inputs`, `proof` at line 1 column 106",
+        &Bundle::from_json(&v.to_string()).unwrap_err(),
+        "bundle is not valid JSON of the bundle format: unknown field `extra`, expected one of `version`, `claim`, `circuit_id`, `shape`, `public_inputs`, `proof`",
     );
 }

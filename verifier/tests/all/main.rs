@@ -14,5 +14,4 @@ mod fleet;
 mod fuzz_corpus;
 mod golden;
 mod hardening;
-mod policy;
 mod snarkjs;

@@ -17,22 +17,29 @@ use zkcc_verifier::{snarkjs, VerifyError};
 #[test]
 fn export_import_round_trip() {
     let e = env();
-    let st = e.fixtures[0].statement;
+    let st = e.statement(0);
     let vk_text = snarkjs::to_json_pretty(&snarkjs::vk_to_json(&e.vk));
     let proof_text = snarkjs::to_json_pretty(&snarkjs::proof_to_json(&e.proofs[0]));
     let public_text = snarkjs::to_json_pretty(&snarkjs::public_to_json(&st.public_inputs()));
-    let vk = snarkjs::parse_vk(&vk_text, 5).unwrap();
+    let vk = snarkjs::parse_vk(&vk_text, N_INPUTS).unwrap();
     let proof = snarkjs::parse_proof(&proof_text).unwrap();
     let inputs = snarkjs::parse_public(&public_text).unwrap();
     assert_eq!(vk, e.vk);
     assert_eq!(proof, e.proofs[0]);
     assert_eq!(inputs, st.public_inputs());
-    assert_eq!(snarkjs::cluster_statement(&inputs).unwrap(), st);
+    assert_eq!(snarkjs::request_statement(&inputs).unwrap(), st);
+    // A shard proof's public.json reads back as its statement too.
+    let shard = e.fleets[0].shards[0].0;
+    let shard_inputs = snarkjs::parse_public(&snarkjs::to_json_pretty(&snarkjs::public_to_json(
+        &shard.public_inputs(),
+    )))
+    .unwrap();
+    assert_eq!(snarkjs::shard_statement(&shard_inputs).unwrap(), shard);
     PreparedKey::new(&vk).verify(&inputs, &proof).unwrap();
     // snarkjs's own key files carry vk_alphabeta_12: accepted and ignored.
     let mut v: serde_json::Value = serde_json::from_str(&vk_text).unwrap();
     v["vk_alphabeta_12"] = serde_json::json!([[["1", "2"]]]);
-    assert_eq!(snarkjs::parse_vk(&v.to_string(), 5).unwrap(), e.vk);
+    assert_eq!(snarkjs::parse_vk(&v.to_string(), N_INPUTS).unwrap(), e.vk);
     // Layout: G1 [x, y, "1"]; G2 [[x.c0, x.c1], [y.c0, y.c1], ["1", "0"]].
     let j = snarkjs::vk_to_json(&e.vk);
     assert_eq!(j.vk_alpha_1[2], "1");
@@ -46,7 +53,7 @@ fn export_import_round_trip() {
             j.protocol.as_str(),
             j.curve.as_str()
         ),
-        (5, 6, "groth16", "bn128")
+        (16, 17, "groth16", "bn128")
     );
 }
 
@@ -113,17 +120,38 @@ fn malformed_snarkjs_files_are_rejected() {
         "snarkjs public.json: invalid type: integer `2`, expected a string at line 1 column 7",
     );
     assert_reason(
-        &snarkjs::cluster_statement(&[Fr::from(1u64); 4]).unwrap_err(),
-        "snarkjs public.json: 4 inputs, the cluster claim has 5",
+        &snarkjs::request_statement(&[Fr::from(1u64); 7]).unwrap_err(),
+        "snarkjs public.json: 7 inputs, the request claim has 16",
     );
-    let mut big = vec![Fr::from(1u64); 5];
-    big[2] = Fr::from(u64::MAX) + Fr::from(1u64);
-    let err = snarkjs::cluster_statement(&big).unwrap_err();
+    assert_reason(
+        &snarkjs::shard_statement(&[Fr::from(1u64); 16]).unwrap_err(),
+        "snarkjs public.json: 16 inputs, the shard claim has 7",
+    );
+    let honest = e.statement(0).public_inputs();
+    let mut big = honest.clone();
+    big[7] = Fr::from(u64::MAX) + Fr::from(1u64);
+    let err = snarkjs::request_statement(&big).unwrap_err();
     assert!(
-        matches!(err, VerifyError::PublicInput { name: "cap", .. }),
+        matches!(
+            err,
+            VerifyError::PublicInput {
+                name: "facility_cap_tpp",
+                ..
+            }
+        ),
         "{err}"
     );
-    assert_reason(&err, "public input cap: does not fit in 64 bits");
+    assert_reason(
+        &err,
+        "public input facility_cap_tpp: does not fit in 64 bits",
+    );
+    // Rules the circuit's range checks would not admit: a share over 100 %.
+    let mut over = honest;
+    over[9] = Fr::from(10_001u64);
+    assert_reason(
+        &snarkjs::request_statement(&over).unwrap_err(),
+        "snarkjs public.json: rules: home_min_bp = 10001 exceeds 10000 basis points",
+    );
 }
 
 /// The snarkjs CLI, if installed.
@@ -235,7 +263,7 @@ fn write_files(
 fn snarkjs_accepts_zkcc_proofs_and_rejects_tampered_ones() {
     let Some(cli) = snarkjs_cli() else { return };
     let e = env();
-    let st = e.fixtures[1].statement;
+    let st = e.statement(1);
     let root = std::env::temp_dir().join(format!("zkcc-snarkjs-{}", std::process::id()));
     let vk = snarkjs::vk_to_json(&e.vk);
     let proof = snarkjs::proof_to_json(&e.proofs[1]);
@@ -247,7 +275,7 @@ fn snarkjs_accepts_zkcc_proofs_and_rejects_tampered_ones() {
     // zkcc verifies the very files it handed to snarkjs.
     let read = |n: &str| std::fs::read_to_string(ok.join(n)).unwrap();
     let (vk2, p2, x2) = (
-        snarkjs::parse_vk(&read("verification_key.json"), 5).unwrap(),
+        snarkjs::parse_vk(&read("verification_key.json"), N_INPUTS).unwrap(),
         snarkjs::parse_proof(&read("proof.json")).unwrap(),
         snarkjs::parse_public(&read("public.json")).unwrap(),
     );
@@ -255,7 +283,7 @@ fn snarkjs_accepts_zkcc_proofs_and_rejects_tampered_ones() {
 
     // Tampered: another nonce; another proof's A; a proof of another statement.
     let mut bad_public = public.clone();
-    bad_public[4] = (st.nonce + Fr::from(1u64)).to_string();
+    bad_public[5] = (st.nonce + Fr::from(1u64)).to_string();
     let d = root.join("nonce");
     write_files(&d, &vk, &proof, &bad_public);
     assert_snarkjs(&cli, &d, false, "a proof under another nonce");

@@ -1,6 +1,8 @@
-//! Shared test setup: a development key for the small cluster shape and
-//! honest proofs of a few statements. Proving lives only in tests: the
-//! verifier crate itself never links the circuits' `r1cs` code.
+//! Shared test setup: a development key of a small request circuit and
+//! honest request proofs of a few statements (the standard fixture fleet,
+//! with different blindings). Proving lives only in tests: the verifier crate
+//! itself never links the circuits' `r1cs` code. Verification cost does not
+//! depend on the circuit's size, only on its public inputs (16 here).
 #![allow(dead_code)]
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::{Groth16, Proof, ProvingKey, VerifyingKey};
@@ -8,18 +10,26 @@ use ark_snark::SNARK;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::sync::OnceLock;
-use zkcc_circuits::cluster::constraints::ClusterCircuit;
-use zkcc_circuits::cluster::fixtures::Fixture;
-use zkcc_circuits::cluster::{ClusterShape, ClusterStatement};
+use zkcc_circuits::request::constraints::RequestCircuit;
+use zkcc_circuits::request::{self, RequestShape, RequestStatement};
+use zkcc_circuits::shard::fixtures::{Fleet, IMPORTER};
+use zkcc_circuits::shard::ShardShape;
 use zkcc_verifier::batch::BatchItem;
 use zkcc_verifier::keys::circuit_id;
-use zkcc_verifier::{Expectations, ProofBundle};
+use zkcc_verifier::submission::RequestBundle;
 
-/// Small shape: verification cost does not depend on it.
-pub const SHAPE: ClusterShape = ClusterShape {
-    chips: 4,
-    facilities: 1,
+/// Shard shape of the fixture fleets (their request opens two such shards).
+pub const SHARD_SHAPE: ShardShape = ShardShape {
+    facilities: 3,
+    slot_chips: 4,
 };
+/// The request circuit's shape.
+pub const SHAPE: RequestShape = RequestShape {
+    shards: 2,
+    entries: 3,
+};
+/// Public inputs of the request claim.
+pub const N_INPUTS: usize = request::PUBLIC_INPUT_NAMES.len();
 
 /// Keys and a few honest statements with their proofs.
 pub struct Env {
@@ -27,10 +37,17 @@ pub struct Env {
     pub pk: ProvingKey<Bn254>,
     /// Verifying key.
     pub vk: VerifyingKey<Bn254>,
-    /// Honest fixtures (different blindings and nonces).
-    pub fixtures: Vec<Fixture>,
-    /// One honest proof per fixture.
+    /// Honest fleets (different blindings, hence different statements).
+    pub fleets: Vec<Fleet>,
+    /// One honest request proof per fleet.
     pub proofs: Vec<Proof<Bn254>>,
+}
+
+impl Env {
+    /// The request statement of fleet `i`.
+    pub fn statement(&self, i: usize) -> RequestStatement {
+        self.fleets[i].request.0
+    }
 }
 
 /// The shared environment (set up once per test binary).
@@ -39,50 +56,43 @@ pub fn env() -> &'static Env {
     ENV.get_or_init(|| {
         let mut rng = StdRng::seed_from_u64(42);
         let (pk, vk) =
-            Groth16::<Bn254>::circuit_specific_setup(ClusterCircuit::for_setup(SHAPE), &mut rng)
+            Groth16::<Bn254>::circuit_specific_setup(RequestCircuit::for_setup(SHAPE), &mut rng)
                 .unwrap();
-        let fixtures: Vec<Fixture> = (0..4)
-            .map(|i| Fixture::new(SHAPE, &[1 + (i as usize % 3)], 1000 + i))
+        let fleets: Vec<Fleet> = (0..4)
+            .map(|i| Fleet::standard(SHARD_SHAPE, SHAPE, 1000 + i))
             .collect();
-        let proofs = fixtures.iter().map(|f| prove(&pk, f, &mut rng)).collect();
+        let proofs = fleets.iter().map(|f| prove(&pk, f, &mut rng)).collect();
         Env {
             pk,
             vk,
-            fixtures,
+            fleets,
             proofs,
         }
     })
 }
 
-/// Proves a fixture.
-pub fn prove(pk: &ProvingKey<Bn254>, f: &Fixture, rng: &mut StdRng) -> Proof<Bn254> {
-    let c = ClusterCircuit {
-        shape: f.shape,
-        statement: f.statement,
-        witness: Some(f.witness.clone()),
+/// Proves a fleet's request (checked natively first).
+pub fn prove(pk: &ProvingKey<Bn254>, f: &Fleet, rng: &mut StdRng) -> Proof<Bn254> {
+    let (st, w) = &f.request;
+    request::check_native(&SHAPE, st, w).unwrap();
+    let c = RequestCircuit {
+        shape: SHAPE,
+        statement: *st,
+        witness: Some(w.clone()),
     };
     Groth16::<Bn254>::prove(pk, c, rng).unwrap()
 }
 
-/// The bundle of fixture `i`.
-pub fn bundle(i: usize) -> ProofBundle {
+/// The request bundle of fleet `i`.
+pub fn bundle(i: usize) -> RequestBundle {
     let e = env();
-    ProofBundle::new(
-        "ACME-DC",
+    RequestBundle::new(
+        IMPORTER,
         circuit_id(&e.vk),
         SHAPE,
-        &e.fixtures[i].statement,
+        &e.statement(i),
         &e.proofs[i],
     )
-}
-
-/// What the agency expects for a statement.
-pub fn expect(st: &ClusterStatement) -> Expectations {
-    Expectations {
-        registry_root: st.registry_root,
-        epoch: st.epoch,
-        nonce: st.nonce,
-    }
 }
 
 /// `n` valid batch items: the honest proofs, re-randomized (distinct proofs,
@@ -93,7 +103,7 @@ pub fn items(n: usize, rng: &mut StdRng) -> Vec<BatchItem> {
         .map(|k| {
             let i = k % e.proofs.len();
             BatchItem {
-                inputs: e.fixtures[i].statement.public_inputs(),
+                inputs: e.statement(i).public_inputs(),
                 proof: Groth16::<Bn254>::rerandomize_proof(&e.vk, &e.proofs[i], rng),
             }
         })
