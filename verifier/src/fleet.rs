@@ -89,6 +89,24 @@ impl FleetKeys {
                 "a shape with no shard, facility or chip slot".into(),
             ));
         }
+        // The request opens every facility slot of every shard: one entry per
+        // slot, or an entry (and the rules on it) would be left unchecked.
+        if request_shape.entries != shard_shape.facilities {
+            return Err(VerifyError::KeyInvalid(format!(
+                "the request circuit {} opens {} entries per shard, the shard circuit {} has {} facility slots",
+                request_shape.name(),
+                request_shape.entries,
+                shard_shape.name(),
+                shard_shape.facilities
+            )));
+        }
+        if shard_shape.slot_chips > shard::MAX_SLOT_CHIPS {
+            return Err(VerifyError::KeyInvalid(format!(
+                "shard circuit {}: more than {} chip slots per facility slot (the mark mask must fit a field element)",
+                shard_shape.name(),
+                shard::MAX_SLOT_CHIPS
+            )));
+        }
         Ok(Self {
             shard: PreparedKey::new(shard_vk),
             shard_id: circuit_id(shard_vk),

@@ -704,3 +704,41 @@ fn a_home_country_other_than_the_registry_s_is_refused() {
     // The listed importer's own rules pass.
     check_home_country(reg, IMPORTER, &strict_rules()).unwrap();
 }
+
+/// The agency's keys must describe circuits that fit together: a request
+/// that opens fewer (or more) entries per shard than the shard has facility
+/// slots would leave entries, and the rules on them, unchecked; a shard of
+/// more than 248 chip slots per facility slot would overflow its mark mask.
+#[test]
+fn key_shapes_that_do_not_fit_together_are_refused() {
+    use zkcc_circuits::request::RequestShape;
+    use zkcc_circuits::shard::ShardShape;
+    use zkcc_verifier::fleet::FleetKeys;
+    let k = fleet_env::keys();
+    let other = RequestShape {
+        shards: fleet_env::RSHAPE.shards,
+        entries: fleet_env::SHAPE.facilities + 1,
+    };
+    match FleetKeys::new(&k.shard_vk, fleet_env::SHAPE, &k.request_vk, other) {
+        Err(VerifyError::KeyInvalid(m)) => assert_eq!(
+            m,
+            "the request circuit 3x4 opens 4 entries per shard, the shard circuit 3x4 has 3 facility slots"
+        ),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    let wide = ShardShape {
+        facilities: fleet_env::SHAPE.facilities,
+        slot_chips: 249,
+    };
+    match FleetKeys::new(&k.shard_vk, wide, &k.request_vk, fleet_env::RSHAPE) {
+        Err(VerifyError::KeyInvalid(m)) => assert!(m.contains("more than 248 chip slots"), "{m}"),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    assert!(FleetKeys::new(
+        &k.shard_vk,
+        fleet_env::SHAPE,
+        &k.request_vk,
+        fleet_env::RSHAPE
+    )
+    .is_ok());
+}
