@@ -7,126 +7,20 @@
 //! where they fail.
 use rand::SeedableRng;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use zkcc_prover::ceremony::ptau::Ptau;
 use zkcc_prover::ceremony::trust::{Phase1, Phase1Source};
 use zkcc_prover::ceremony::CeremonyError;
-
-/// The snarkjs CLI, if installed.
-pub fn snarkjs_cli() -> Option<PathBuf> {
-    let js =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../verifier/tests/js/node_modules/snarkjs");
-    let node = Command::new("node")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    let cli = ["build/cli.cjs", "cli.js"]
-        .iter()
-        .map(|p| js.join(p))
-        .find(|p| p.exists());
-    match (node, cli) {
-        (true, Some(cli)) => Some(cli),
-        _ => {
-            let msg = "node or snarkjs missing: run verifier/tests/js/install.sh";
-            if std::env::var("ZKCC_REQUIRE_SNARKJS").as_deref() == Ok("1") {
-                panic!("{msg} (ZKCC_REQUIRE_SNARKJS=1)");
-            }
-            eprintln!("\n**********\nSKIPPING the snarkjs ceremony test: {msg}\n**********\n");
-            None
-        }
-    }
-}
-
-/// Runs `snarkjs args…` in `dir`; returns (success, stdout + stderr).
-pub fn snarkjs(cli: &Path, dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new("node")
-        .arg(cli)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run node");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success() && !text.contains("[ERROR]"), text)
-}
-
-/// Runs snarkjs and panics with its output on failure.
-pub fn snarkjs_ok(cli: &Path, dir: &Path, args: &[&str]) -> String {
-    let (ok, text) = snarkjs(cli, dir, args);
-    assert!(ok, "snarkjs {args:?} failed:\n{text}");
-    text
-}
-
-/// A phase-1 ceremony of `power` by snarkjs: two contributions, a beacon,
-/// then `prepare phase2`. Returns (raw, prepared) file names in `dir`.
-pub fn phase1(cli: &Path, dir: &Path, power: u32) -> (PathBuf, PathBuf) {
-    let p = power.to_string();
-    snarkjs_ok(cli, dir, &["powersoftau", "new", "bn128", &p, "pot0.ptau"]);
-    snarkjs_ok(
-        cli,
-        dir,
-        &[
-            "powersoftau",
-            "contribute",
-            "pot0.ptau",
-            "pot1.ptau",
-            "--name=first",
-            "-e=entropy one",
-        ],
-    );
-    snarkjs_ok(
-        cli,
-        dir,
-        &[
-            "powersoftau",
-            "contribute",
-            "pot1.ptau",
-            "pot2.ptau",
-            "--name=second",
-            "-e=entropy two",
-        ],
-    );
-    snarkjs_ok(
-        cli,
-        dir,
-        &[
-            "powersoftau",
-            "beacon",
-            "pot2.ptau",
-            "pot_beacon.ptau",
-            "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-            "10",
-            "-n=final beacon",
-        ],
-    );
-    snarkjs_ok(
-        cli,
-        dir,
-        &[
-            "powersoftau",
-            "prepare",
-            "phase2",
-            "pot_beacon.ptau",
-            "pot_final.ptau",
-        ],
-    );
-    (dir.join("pot_beacon.ptau"), dir.join("pot_final.ptau"))
-}
+use zkcc_test_support::snarkjs::{self, phase1};
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("zkcc-ceremony-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
+    snarkjs::fresh_dir("ceremony", name)
 }
 
 #[test]
 fn ptau_from_snarkjs_reads_and_verifies_and_broken_powers_are_named() {
-    let Some(cli) = snarkjs_cli() else { return };
+    let Some(cli) = snarkjs::cli("the snarkjs ceremony test") else {
+        return;
+    };
     let dir = tmp("ptau");
     let (raw, prepared) = phase1(&cli, &dir, 6);
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
@@ -299,7 +193,9 @@ fn phase2_interop_with_snarkjs_both_ways() {
     use ark_bn254::Fr;
     use zkcc_engine::prove::{prove_assignment, prove_assignment_with, Reduction};
     use zkcc_prover::ceremony::{export, phase2, zkey::Zkey};
-    let Some(cli) = snarkjs_cli() else { return };
+    let Some(cli) = snarkjs::cli("the snarkjs ceremony test") else {
+        return;
+    };
     let dir = tmp("phase2");
     let (raw, prepared) = phase1(&cli, &dir, 5);
     let mut rng = rand::rngs::StdRng::seed_from_u64(2);
@@ -339,7 +235,7 @@ fn phase2_interop_with_snarkjs_both_ways() {
     // A beacon too long to verify is refused.
     assert!(phase2::beacon(z0.clone(), b"x", 40, None).is_err());
     // snarkjs builds the same initial key from our .r1cs (same sections, same circuit hash).
-    snarkjs_ok(
+    snarkjs::ok(
         &cli,
         &dir,
         &[
@@ -354,7 +250,7 @@ fn phase2_interop_with_snarkjs_both_ways() {
         Zkey::read(&std::fs::read(dir.join("snark0.zkey")).unwrap()).unwrap(),
         z0
     );
-    snarkjs_ok(
+    snarkjs::ok(
         &cli,
         &dir,
         &[
@@ -369,7 +265,7 @@ fn phase2_interop_with_snarkjs_both_ways() {
     // zkcc contributes, snarkjs contributes on top, zkcc verifies both.
     let z1 = phase2::contribute(z0.clone(), Some("zkcc"), &mut rng).unwrap();
     std::fs::write(dir.join("z1.zkey"), z1.to_bytes()).unwrap();
-    snarkjs_ok(
+    snarkjs::ok(
         &cli,
         &dir,
         &[
@@ -387,7 +283,7 @@ fn phase2_interop_with_snarkjs_both_ways() {
     assert_eq!(v.contributions.len(), 2);
     // snarkjs's beacon, verified by zkcc; zkcc's beacon, verified by snarkjs.
     let bh = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-    snarkjs_ok(
+    snarkjs::ok(
         &cli,
         &dir,
         &[
@@ -411,7 +307,7 @@ fn phase2_interop_with_snarkjs_both_ways() {
     .unwrap();
     assert!(z3 == z3s, "zkcc's beacon is not snarkjs's beacon");
     std::fs::write(dir.join("final.zkey"), z3.to_bytes()).unwrap();
-    snarkjs_ok(
+    snarkjs::ok(
         &cli,
         &dir,
         &[
@@ -453,7 +349,7 @@ fn phase2_interop_with_snarkjs_both_ways() {
 
     // snarkjs proves with zkcc's .zkey and .wtns; zkcc's verifier accepts.
     std::fs::write(dir.join("w.wtns"), export::wtns_bytes(&z)).unwrap();
-    snarkjs_ok(
+    snarkjs::ok(
         &cli,
         &dir,
         &[
@@ -529,7 +425,7 @@ fn phase2_interop_with_snarkjs_both_ways() {
     ));
     // snarkjs refuses the tampered key too.
     std::fs::write(dir.join("t2.zkey"), t2.to_bytes()).unwrap();
-    let (ok, _) = snarkjs(
+    let (ok, _) = snarkjs::run(
         &cli,
         &dir,
         &[
@@ -546,18 +442,8 @@ fn phase2_interop_with_snarkjs_both_ways() {
 
 /// Runs the `zkcc` binary; returns (success, stdout + stderr).
 fn zkcc(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_zkcc"))
-        .args(args)
-        .output()
-        .expect("run zkcc");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    let out = crate::run::zkcc(Path::new("."), args);
+    (out.status.success(), crate::run::text(&out))
 }
 
 fn zkcc_ok(args: &[&str]) -> String {
@@ -586,9 +472,11 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
     use zkcc_prover::fleet::{self, attest, commit, ledger_from_shipments, open};
     use zkcc_prover::keys::{self, Circuit};
     use zkcc_verifier::batch::PreparedKey;
-    use zkcc_verifier::submission::{RequestFile, RulesJson};
+    use zkcc_verifier::submission::RequestFile;
 
-    let Some(cli) = snarkjs_cli() else { return };
+    let Some(cli) = snarkjs::cli("the snarkjs ceremony test") else {
+        return;
+    };
     let dir = tmp("e2e");
     let s = |p: &str| dir.join(p).to_string_lossy().into_owned();
     let t0 = std::time::Instant::now();
@@ -672,7 +560,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         .expect("contribute prints the contribution hash")
         .trim()
         .to_string();
-    snarkjs_ok(
+    snarkjs::ok(
         &cli,
         &dir,
         &[
@@ -734,7 +622,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         "--zkey",
         &s("final.zkey"),
     ]);
-    snarkjs_ok(
+    snarkjs::ok(
         &cli,
         &dir,
         &[
@@ -786,17 +674,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         manifest.setup
     );
     assert_eq!(pk.reduction().unwrap(), Reduction::OddCoset);
-    let rules = RulesJson {
-        facility_cap_chips: 100,
-        facility_cap_tpp: 10_000_000,
-        home_country: "FR".into(),
-        home_min_bp: 0,
-        other_max_bp: 10_000,
-        outside_tier1_max_bp: 10_000,
-        max_tier: 2,
-        total_cap_chips: 1_000,
-        total_cap_tpp: 100_000_000,
-    };
+    let rules = zkcc_test_support::fixtures::loose_rules();
     let request = RequestFile {
         version: 2,
         importer: inv.importer.clone(),
@@ -835,7 +713,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
     })
     .unwrap();
     std::fs::write(dir.join("req.wtns"), export::wtns_bytes(&z)).unwrap();
-    snarkjs_ok(
+    snarkjs::ok(
         &cli,
         &dir,
         &[
@@ -932,7 +810,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         .to_string();
     expect(err, "not for this circuit");
     // snarkjs refuses the changed point as well.
-    let (ok, _) = snarkjs(
+    let (ok, _) = snarkjs::run(
         &cli,
         &dir,
         &[

@@ -1,34 +1,9 @@
 //! The `zkcc` command line as its users run it: every role of the accountable
 //! statement, exit codes, errors, nothing half-written.
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn zkcc(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkcc"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("zkcc runs")
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = zkcc(dir, args);
-    assert!(
-        out.status.success(),
-        "zkcc {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use crate::run::{ok, text, zkcc};
 
 const SHARD: &str = "shard-3x4";
 const REQUEST: &str = "request-3x3";
