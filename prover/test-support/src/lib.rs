@@ -8,6 +8,7 @@
 //! - [`snarkjs`]: find the snarkjs that `verifier/tests/js/install.sh`
 //!   installs (skipped loudly without it, a failure under
 //!   `ZKCC_REQUIRE_SNARKJS=1`), run it, make a phase-1 ceremony with it.
+//! - [`iden3`]: find and tamper with sections of iden3 binary files.
 //! - [`fixtures`]: small shapes and rules the tests prove with.
 //! - [`lifecycle`]: the AI lifecycle's command-line steps that several
 //!   tests walk through (model commitment, signed results, requests).
@@ -17,5 +18,6 @@
 
 pub mod cli;
 pub mod fixtures;
+pub mod iden3;
 pub mod lifecycle;
 pub mod snarkjs;

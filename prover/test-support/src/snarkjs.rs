@@ -1,7 +1,10 @@
 //! snarkjs, as `verifier/tests/js/install.sh` installs it: found, run, and a
 //! phase-1 ceremony made with it.
+use ark_bn254::{Bn254, Fr};
+use ark_groth16::Proof;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use zkcc_verifier::snarkjs::{parse_proof, parse_public};
 
 /// Where install.sh puts snarkjs, from the workspace root.
 const MODULE: &str = "verifier/tests/js/node_modules/snarkjs";
@@ -111,4 +114,36 @@ pub fn fresh_dir(prefix: &str, name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("temp dir");
     d
+}
+
+/// `zkey verify r1cs ptau zkey`, for [`ok`] or [`run`] (a tampered key).
+pub fn zkey_verify_args<'a>(r1cs: &'a str, ptau: &'a str, zkey: &'a str) -> [&'a str; 5] {
+    ["zkey", "verify", r1cs, ptau, zkey]
+}
+
+/// `zkey contribute from to --name=name -e=entropy` in `dir`, asserted.
+pub fn zkey_contribute(cli: &Path, dir: &Path, from: &str, to: &str, name: &str, entropy: &str) {
+    let name = format!("--name={name}");
+    let entropy = format!("-e={entropy}");
+    ok(cli, dir, &["zkey", "contribute", from, to, &name, &entropy]);
+}
+
+/// `groth16 prove zkey wtns proof.json public` in `dir`, asserted; the
+/// proof and public inputs as zkcc's verifier parses them.
+pub fn groth16_prove(
+    cli: &Path,
+    dir: &Path,
+    zkey: &str,
+    wtns: &str,
+    public: &str,
+) -> (Proof<Bn254>, Vec<Fr>) {
+    ok(
+        cli,
+        dir,
+        &["groth16", "prove", zkey, wtns, "proof.json", public],
+    );
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).expect("snarkjs wrote it");
+    let proof = parse_proof(&read("proof.json")).expect("snarkjs's proof.json parses");
+    let public = parse_public(&read(public)).expect("snarkjs's public file parses");
+    (proof, public)
 }

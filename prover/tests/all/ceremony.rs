@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use zkcc_prover::ceremony::ptau::Ptau;
 use zkcc_prover::ceremony::trust::{Phase1, Phase1Source};
 use zkcc_prover::ceremony::CeremonyError;
+use zkcc_test_support::iden3::{section, swap_point};
 use zkcc_test_support::snarkjs::{self, phase1};
 
 fn tmp(name: &str) -> PathBuf {
@@ -49,29 +50,26 @@ fn ptau_from_snarkjs_reads_and_verifies_and_broken_powers_are_named() {
     q.check_fits(64).expect("2^6 fits");
 
     // A broken power: τ^5·G1 replaced by τ^4·G1 (a valid point, wrong power).
-    let broken = swap_point(&raw_bytes, 2, 5, 4, 64);
-    let err = Ptau::read_verified(&broken, &mut rng).unwrap_err();
-    assert!(
-        matches!(&err, CeremonyError::BrokenPowers(m) if m.contains("tauG1")),
-        "{err}"
-    );
+    let mut broken =
+        |bytes: &[u8], ty: u32, i: usize, j: usize, size: usize| match Ptau::read_verified(
+            &swap_point(bytes, ty, i, j, size),
+            &mut rng,
+        )
+        .unwrap_err()
+        {
+            CeremonyError::BrokenPowers(m) => m,
+            err => panic!("not BrokenPowers: {err}"),
+        };
+    let m = broken(&raw_bytes, 2, 5, 4, 64);
+    assert!(m.contains("tauG1"), "{m}");
     // A broken G2 power and a broken α series.
-    let err = Ptau::read_verified(&swap_point(&raw_bytes, 3, 7, 3, 128), &mut rng).unwrap_err();
-    assert!(
-        matches!(&err, CeremonyError::BrokenPowers(m) if m.contains("tauG2")),
-        "{err}"
-    );
-    let err = Ptau::read_verified(&swap_point(&raw_bytes, 4, 2, 1, 64), &mut rng).unwrap_err();
-    assert!(
-        matches!(&err, CeremonyError::BrokenPowers(m) if m.contains("alphaTauG1")),
-        "{err}"
-    );
+    let m = broken(&raw_bytes, 3, 7, 3, 128);
+    assert!(m.contains("tauG2"), "{m}");
+    let m = broken(&raw_bytes, 4, 2, 1, 64);
+    assert!(m.contains("alphaTauG1"), "{m}");
     // A broken Lagrange point in a prepared file.
-    let err = Ptau::read_verified(&swap_point(&prep_bytes, 12, 40, 41, 64), &mut rng).unwrap_err();
-    assert!(
-        matches!(&err, CeremonyError::BrokenPowers(m) if m.contains("section 12")),
-        "{err}"
-    );
+    let m = broken(&prep_bytes, 12, 40, 41, 64);
+    assert!(m.contains("section 12"), "{m}");
     // A point off the curve: one byte flipped.
     let mut off = raw_bytes.clone();
     let (pos, _) = section(&off, 2);
@@ -87,30 +85,6 @@ fn ptau_from_snarkjs_reads_and_verifies_and_broken_powers_are_named() {
         Err(CeremonyError::Format(..))
     ));
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// Byte offset and length of section `ty` of an iden3 section file.
-pub fn section(b: &[u8], ty: u32) -> (usize, usize) {
-    let n = u32::from_le_bytes(b[8..12].try_into().unwrap());
-    let mut pos = 12;
-    for _ in 0..n {
-        let t = u32::from_le_bytes(b[pos..pos + 4].try_into().unwrap());
-        let l = u64::from_le_bytes(b[pos + 4..pos + 12].try_into().unwrap()) as usize;
-        if t == ty {
-            return (pos + 12, l);
-        }
-        pos += 12 + l;
-    }
-    panic!("no section {ty}");
-}
-
-/// A copy of `b` with point `i` of section `ty` replaced by point `j`.
-pub fn swap_point(b: &[u8], ty: u32, i: usize, j: usize, size: usize) -> Vec<u8> {
-    let mut out = b.to_vec();
-    let (pos, _) = section(b, ty);
-    let src = b[pos + j * size..pos + (j + 1) * size].to_vec();
-    out[pos + i * size..pos + (i + 1) * size].copy_from_slice(&src);
-    out
 }
 
 mod tiny {
@@ -253,30 +227,13 @@ fn phase2_interop_with_snarkjs_both_ways() {
     snarkjs::ok(
         &cli,
         &dir,
-        &[
-            "zkey",
-            "verify",
-            &s("tiny.r1cs"),
-            &s("pot_final.ptau"),
-            &s("z0.zkey"),
-        ],
+        &snarkjs::zkey_verify_args("tiny.r1cs", "pot_final.ptau", "z0.zkey"),
     );
 
     // zkcc contributes, snarkjs contributes on top, zkcc verifies both.
     let z1 = phase2::contribute(z0.clone(), Some("zkcc"), &mut rng).unwrap();
     std::fs::write(dir.join("z1.zkey"), z1.to_bytes()).unwrap();
-    snarkjs::ok(
-        &cli,
-        &dir,
-        &[
-            "zkey",
-            "contribute",
-            &s("z1.zkey"),
-            &s("z2.zkey"),
-            "--name=snarkjs",
-            "-e=more entropy",
-        ],
-    );
+    snarkjs::zkey_contribute(&cli, &dir, "z1.zkey", "z2.zkey", "snarkjs", "more entropy");
     let z2 = Zkey::read(&std::fs::read(dir.join("z2.zkey")).unwrap()).unwrap();
     let v = phase2::verify(&z2, &phase1, &r1cs, &mut rng)
         .expect("zkcc verifies snarkjs's contribution");
@@ -310,13 +267,7 @@ fn phase2_interop_with_snarkjs_both_ways() {
     snarkjs::ok(
         &cli,
         &dir,
-        &[
-            "zkey",
-            "verify",
-            &s("tiny.r1cs"),
-            &s("pot_final.ptau"),
-            &s("final.zkey"),
-        ],
+        &snarkjs::zkey_verify_args("tiny.r1cs", "pot_final.ptau", "final.zkey"),
     );
     let v = phase2::verify(&z3, &phase1, &r1cs, &mut rng).unwrap();
     assert_eq!(v.contributions.len(), 3);
@@ -349,73 +300,41 @@ fn phase2_interop_with_snarkjs_both_ways() {
 
     // snarkjs proves with zkcc's .zkey and .wtns; zkcc's verifier accepts.
     std::fs::write(dir.join("w.wtns"), export::wtns_bytes(&z)).unwrap();
-    snarkjs::ok(
-        &cli,
-        &dir,
-        &[
-            "groth16",
-            "prove",
-            &s("final.zkey"),
-            &s("w.wtns"),
-            &s("proof.json"),
-            &s("public.json"),
-        ],
-    );
-    let sp = zkcc_verifier::snarkjs::parse_proof(
-        &std::fs::read_to_string(dir.join("proof.json")).unwrap(),
-    )
-    .unwrap();
-    let pubs = zkcc_verifier::snarkjs::parse_public(
-        &std::fs::read_to_string(dir.join("public.json")).unwrap(),
-    )
-    .unwrap();
+    let (sp, pubs) = snarkjs::groth16_prove(&cli, &dir, "final.zkey", "w.wtns", "public.json");
     assert_eq!(pubs, z[1..3].to_vec());
     key.verify(&pubs, &sp)
         .expect("snarkjs's proof on zkcc's key verifies in zkcc");
 
     // Tamperings, each refused with its reason.
-    let mut t1 = z3.clone();
-    t1.contributions[0].g2_spx = t1.contributions[1].g2_spx;
-    let err = phase2::verify(&t1, &phase1, &r1cs, &mut rng).unwrap_err();
+    let mut refused = |edit: fn(&mut Zkey)| {
+        let mut t = z3.clone();
+        edit(&mut t);
+        let err = phase2::verify(&t, &phase1, &r1cs, &mut rng).unwrap_err();
+        (t, err)
+    };
+    let bad_key = |err: &CeremonyError, what: &str| matches!(err, CeremonyError::BadKey(m) if m.contains(what));
+    let (_, err) = refused(|t| t.contributions[0].g2_spx = t.contributions[1].g2_spx);
     assert!(
         matches!(&err, CeremonyError::BadContribution { index: 0, reason } if reason.contains("proof of knowledge")),
         "{err}"
     );
-    let mut t2 = z3.clone();
-    t2.l[1] = t2.l[0];
-    let err = phase2::verify(&t2, &phase1, &r1cs, &mut rng).unwrap_err();
-    assert!(
-        matches!(&err, CeremonyError::BadKey(m) if m.contains("L (section 8)")),
-        "{err}"
-    );
-    let mut t2h = z3.clone();
-    t2h.h[0] = t2h.h[1];
-    let err = phase2::verify(&t2h, &phase1, &r1cs, &mut rng).unwrap_err();
-    assert!(
-        matches!(&err, CeremonyError::BadKey(m) if m.contains("H (section 9)")),
-        "{err}"
-    );
-    let mut t2a = z3.clone();
-    t2a.a[3] = t2a.a[4];
-    let err = phase2::verify(&t2a, &phase1, &r1cs, &mut rng).unwrap_err();
-    assert!(
-        matches!(&err, CeremonyError::BadKey(m) if m.contains("A (section 5)")),
-        "{err}"
-    );
-    let mut t3 = z3.clone();
-    t3.contributions.remove(1);
-    let err = phase2::verify(&t3, &phase1, &r1cs, &mut rng).unwrap_err();
+    let (t2, err) = refused(|t| t.l[1] = t.l[0]);
+    assert!(bad_key(&err, "L (section 8)"), "{err}");
+    let (_, err) = refused(|t| t.h[0] = t.h[1]);
+    assert!(bad_key(&err, "H (section 9)"), "{err}");
+    let (_, err) = refused(|t| t.a[3] = t.a[4]);
+    assert!(bad_key(&err, "A (section 5)"), "{err}");
+    let (_, err) = refused(|t| {
+        t.contributions.remove(1);
+    });
     assert!(
         matches!(&err, CeremonyError::BadContribution { index: 1, reason } if reason.contains("transcript")),
         "{err}"
     );
-    let mut t4 = z3.clone();
-    t4.contributions.pop();
-    let err = phase2::verify(&t4, &phase1, &r1cs, &mut rng).unwrap_err();
-    assert!(
-        matches!(&err, CeremonyError::BadKey(m) if m.contains("δ·G1")),
-        "{err}"
-    );
+    let (_, err) = refused(|t| {
+        t.contributions.pop();
+    });
+    assert!(bad_key(&err, "δ·G1"), "{err}");
     let other = tiny::r1cs(extra + 1);
     let err = phase2::verify(&z3, &phase1, &other, &mut rng).unwrap_err();
     assert!(matches!(&err, CeremonyError::WrongCircuit(_)), "{err}");
@@ -428,13 +347,7 @@ fn phase2_interop_with_snarkjs_both_ways() {
     let (ok, _) = snarkjs::run(
         &cli,
         &dir,
-        &[
-            "zkey",
-            "verify",
-            &s("tiny.r1cs"),
-            &s("pot_final.ptau"),
-            &s("t2.zkey"),
-        ],
+        &snarkjs::zkey_verify_args("tiny.r1cs", "pot_final.ptau", "t2.zkey"),
     );
     assert!(!ok, "snarkjs accepted a tampered L");
     let _ = std::fs::remove_dir_all(&dir);
@@ -560,18 +473,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         .expect("contribute prints the contribution hash")
         .trim()
         .to_string();
-    snarkjs::ok(
-        &cli,
-        &dir,
-        &[
-            "zkey",
-            "contribute",
-            &s("r1.zkey"),
-            &s("r2.zkey"),
-            "--name=agency",
-            "-e=agency entropy",
-        ],
-    );
+    snarkjs::zkey_contribute(&cli, &dir, "r1.zkey", "r2.zkey", "agency", "agency entropy");
     let bh = "00aa11bb22cc33dd44ee55ff66007711882299aa";
     zkcc_ok(&[
         "ceremony",
@@ -625,13 +527,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
     snarkjs::ok(
         &cli,
         &dir,
-        &[
-            "zkey",
-            "verify",
-            &s("req.r1cs"),
-            &s("pot_final.ptau"),
-            &s("final.zkey"),
-        ],
+        &snarkjs::zkey_verify_args("req.r1cs", "pot_final.ptau", "final.zkey"),
     );
     zkcc_ok(&[
         "ceremony",
@@ -713,26 +609,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
     })
     .unwrap();
     std::fs::write(dir.join("req.wtns"), export::wtns_bytes(&z)).unwrap();
-    snarkjs::ok(
-        &cli,
-        &dir,
-        &[
-            "groth16",
-            "prove",
-            &s("final.zkey"),
-            &s("req.wtns"),
-            &s("proof.json"),
-            &s("public.json"),
-        ],
-    );
-    let sp = zkcc_verifier::snarkjs::parse_proof(
-        &std::fs::read_to_string(dir.join("proof.json")).unwrap(),
-    )
-    .unwrap();
-    let pubs = zkcc_verifier::snarkjs::parse_public(
-        &std::fs::read_to_string(dir.join("public.json")).unwrap(),
-    )
-    .unwrap();
+    let (sp, pubs) = snarkjs::groth16_prove(&cli, &dir, "final.zkey", "req.wtns", "public.json");
     assert_eq!(pubs, st2.public_inputs());
     vk.verify(&pubs, &sp)
         .expect("snarkjs's proof with zkcc's key verifies in zkcc");
@@ -813,13 +690,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
     let (ok, _) = snarkjs::run(
         &cli,
         &dir,
-        &[
-            "zkey",
-            "verify",
-            &s("req.r1cs"),
-            &s("pot_final.ptau"),
-            &s("t_l.zkey"),
-        ],
+        &snarkjs::zkey_verify_args("req.r1cs", "pot_final.ptau", "t_l.zkey"),
     );
     assert!(!ok);
     let _ = std::fs::remove_dir_all(&dir);

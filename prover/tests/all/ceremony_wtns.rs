@@ -617,27 +617,7 @@ fn snarkjs_proves_and_zkcc_verifies(cli: &Path, d: &Path, circuit: &str, wtns: &
     .unwrap();
     std::fs::write(d.join("fixture.zkey"), z.to_bytes()).unwrap();
     let pk = export::prover_key(z, r1cs).unwrap();
-    let (proved, out) = snarkjs::run(
-        cli,
-        d,
-        &[
-            "groth16",
-            "prove",
-            "fixture.zkey",
-            wtns,
-            "proof.json",
-            "spublic.json",
-        ],
-    );
-    assert!(proved, "snarkjs groth16 prove: {out}");
-    let proof = zkcc_verifier::snarkjs::parse_proof(
-        &std::fs::read_to_string(d.join("proof.json")).unwrap(),
-    )
-    .unwrap();
-    let spubs = zkcc_verifier::snarkjs::parse_public(
-        &std::fs::read_to_string(d.join("spublic.json")).unwrap(),
-    )
-    .unwrap();
+    let (proof, spubs) = snarkjs::groth16_prove(cli, d, "fixture.zkey", wtns, "spublic.json");
     assert_eq!(spubs, pubs);
     let key = zkcc_verifier::batch::PreparedKey::new(&pk.vk);
     key.verify(pubs, &proof)
