@@ -9,11 +9,17 @@ pub const SHAPE: ShardShape = ShardShape {
     slot_chips: 4,
 };
 
+/// [`SHAPE`]'s circuit name.
+pub const SHARD: &str = "shard-3x4";
+
 /// The standard small request: 3 shards of 3 entries.
 pub const RSHAPE: RequestShape = RequestShape {
     shards: 3,
     entries: 3,
 };
+
+/// [`RSHAPE`]'s circuit name.
+pub const REQUEST: &str = "request-3x3";
 
 /// Rules that the sample fleet obeys with room to spare: caps far above
 /// it, home country FR with no minimum share, tier up to 2.

@@ -10,6 +10,8 @@
 //!   `ZKCC_REQUIRE_SNARKJS=1`), run it, make a phase-1 ceremony with it.
 //! - [`iden3`]: find and tamper with sections of iden3 binary files.
 //! - [`fixtures`]: small shapes and rules the tests prove with.
+//! - [`fleet`]: the accountable statement's command-line steps (sample,
+//!   ledger, commitment, attestations).
 //! - [`lifecycle`]: the AI lifecycle's command-line steps that several
 //!   tests walk through (model commitment, signed results, requests).
 //!
@@ -18,6 +20,7 @@
 
 pub mod cli;
 pub mod fixtures;
+pub mod fleet;
 pub mod iden3;
 pub mod lifecycle;
 pub mod snarkjs;

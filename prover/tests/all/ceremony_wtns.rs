@@ -11,6 +11,8 @@ use zkcc_prover::ceremony::export::{read_wtns, R1csFile};
 use zkcc_prover::ceremony::CeremonyError;
 use zkcc_test_support::snarkjs;
 
+use zkcc_test_support::fixtures::{REQUEST, SHARD};
+use zkcc_test_support::fleet;
 use zkcc_test_support::lifecycle::{self, RESULTS};
 
 use crate::run::{fails, ok, ZKCC};
@@ -19,47 +21,13 @@ fn args(v: &[String]) -> Vec<&str> {
     v.iter().map(|s| s.as_str()).collect()
 }
 
-const SHARD: &str = "shard-3x4";
-const REQUEST: &str = "request-3x3";
-
 #[test]
 fn the_importers_witness_as_wtns_satisfies_the_exported_r1cs() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    ok(
-        d,
-        &["sample", "--out", "w", "--chips", "12", "--chunk", "4"],
-    );
-    let l = ok(
-        d,
-        &[
-            "agency",
-            "ledger",
-            "--registry",
-            "w/registry.json",
-            "--shipments",
-            "w/shipments.json",
-            "--importer",
-            "ACME-DC",
-            "--out",
-            "w/ledger.json",
-        ],
-    );
-    let digest = l.trim().rsplit(' ').next().unwrap().to_string();
-    ok(
-        d,
-        &[
-            "commit",
-            "--registry",
-            "w/registry.json",
-            "--inventory",
-            "w/inventory.json",
-            "--circuit",
-            SHARD,
-            "--out",
-            "w/secret.json",
-        ],
-    );
+    fleet::sample(&ZKCC, d);
+    let (_, digest) = fleet::ledger(&ZKCC, d);
+    fleet::commit(&ZKCC, d, SHARD, "w/secret.json");
     ok(
         d,
         &[
@@ -106,22 +74,7 @@ fn the_importers_witness_as_wtns_satisfies_the_exported_r1cs() {
         "not signed",
     );
     assert!(!d.join("s0.wtns").exists());
-    for id in ["AUDIT-EU-01", "AUDIT-ME-02"] {
-        let key = format!("w/auditors/{id}.key.json");
-        ok(
-            d,
-            &[
-                "auditor",
-                "attest",
-                "--key",
-                &key,
-                "--registry",
-                "w/registry.json",
-                "--inventory",
-                "w/inventory.json",
-            ],
-        );
-    }
+    fleet::attest(&ZKCC, d);
 
     // The request proof's witness.
     ok(
@@ -165,12 +118,7 @@ fn the_importers_witness_as_wtns_satisfies_the_exported_r1cs() {
     assert!(r1cs.public_of(&z).contains(&nonce));
 
     // Any changed value breaks a constraint; a changed file is refused or fails the check.
-    for k in [1, z.len() / 2, z.len() - 1] {
-        let mut t = z.clone();
-        t[k] += ark_bn254::Fr::from(1u64);
-        let err = r1cs.check(&t).unwrap_err().to_string();
-        assert!(err.contains("is not satisfied"), "value {k}: {err}");
-    }
+    every_change_breaks(&r1cs, &z, "req.wtns");
     let mut t = z.clone();
     t[0] = ark_bn254::Fr::from(2u64);
     assert!(r1cs
@@ -212,41 +160,18 @@ fn the_importers_witness_as_wtns_satisfies_the_exported_r1cs() {
     }
 
     // Refusals, each with its reason.
-    fails(
-        d,
-        &args(&wtns(SHARD, &["--shard", "2"], "x.wtns")),
-        "has 2 shards",
-    );
-    fails(
-        d,
-        &args(&wtns("shard-3x5", &["--shard", "0"], "x.wtns")),
-        "committed for 3x4",
-    );
-    fails(
-        d,
-        &args(&wtns(REQUEST, &["--shard", "0"], "x.wtns")),
-        "request-SxF takes --request",
-    );
-    fails(
-        d,
-        &args(&wtns(SHARD, &["--request", "req.json"], "x.wtns")),
-        "shard-FxM takes --shard",
-    );
-    fails(
-        d,
-        &args(&wtns("request-1x3", &["--request", "req.json"], "x.wtns")),
-        "do not fit",
-    );
-    fails(
-        d,
-        &args(&wtns("evaluation-3", &["--shard", "0"], "x.wtns")),
-        "evaluation-N takes --request --secret RESULTS, not --inventory --ledger-digest --shard",
-    );
-    fails(
-        d,
-        &args(&wtns("cluster-4x2", &["--shard", "0"], "x.wtns")),
-        "\"cluster-4x2\" is not a circuit name like shard-8x128, request-16x8 or evaluation-3",
-    );
+    let refusals: [(&str, &[&str], &str); 7] = [
+        (SHARD, &["--shard", "2"], "has 2 shards"),
+        ("shard-3x5", &["--shard", "0"], "committed for 3x4"),
+        (REQUEST, &["--shard", "0"], "request-SxF takes --request"),
+        (SHARD, &["--request", "req.json"], "shard-FxM takes --shard"),
+        ("request-1x3", &["--request", "req.json"], "do not fit"),
+        ("evaluation-3", &["--shard", "0"], "evaluation-N takes --request --secret RESULTS, not --inventory --ledger-digest --shard"),
+        ("cluster-4x2", &["--shard", "0"], "\"cluster-4x2\" is not a circuit name like shard-8x128, request-16x8 or evaluation-3"),
+    ];
+    for (circuit, which, reason) in refusals {
+        fails(d, &args(&wtns(circuit, which, "x.wtns")), reason);
+    }
     assert!(!d.join("x.wtns").exists());
 
     // snarkjs agrees (optional unless ZKCC_REQUIRE_SNARKJS=1).
@@ -264,6 +189,17 @@ fn the_importers_witness_as_wtns_satisfies_the_exported_r1cs() {
         .unwrap();
         let (accepted, out) = snarkjs::wtns_check(&cli, d, "req.r1cs", "bad.wtns");
         assert!(!accepted, "snarkjs accepted a broken witness: {out}");
+    }
+}
+
+/// One value of `z` changed (the first after the constant, the middle one,
+/// the last) breaks a constraint of `r1cs`.
+fn every_change_breaks(r1cs: &R1csFile, z: &[Fr], what: &str) {
+    for k in [1, z.len() / 2, z.len() - 1] {
+        let mut t = z.to_vec();
+        t[k] += Fr::from(1u64);
+        let err = r1cs.check(&t).unwrap_err().to_string();
+        assert!(err.contains("is not satisfied"), "{what}, value {k}: {err}");
     }
 }
 
@@ -293,12 +229,7 @@ fn check_written(d: &Path, file: &str, public: &str, r1cs: &R1csFile, want: &[Fr
         serde_json::from_str(&std::fs::read_to_string(d.join(public)).unwrap()).unwrap();
     assert_eq!(json, zkcc_verifier::snarkjs::public_to_json(pubs));
     // One changed value anywhere breaks a constraint.
-    for k in [1, z.len() / 2, z.len() - 1] {
-        let mut t = z.clone();
-        t[k] += Fr::from(1u64);
-        let err = r1cs.check(&t).unwrap_err().to_string();
-        assert!(err.contains("is not satisfied"), "{file}, value {k}: {err}");
-    }
+    every_change_breaks(r1cs, &z, file);
 }
 
 use ark_bn254::Fr;
