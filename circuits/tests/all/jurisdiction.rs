@@ -1,14 +1,13 @@
 //! The deployment-jurisdiction claim: honest and tampered, native check and
 //! circuit both; every public input bound; hostile assignments.
-use ark_ff::{BigInteger, PrimeField};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, Variable};
-use sha2::{Digest, Sha256};
 use zkcc_circuits::error::ClaimError;
 use zkcc_circuits::harness::{var_of_bool, var_of_fp, Explained, Snapshot};
 use zkcc_circuits::jurisdiction::constraints::{self as jc, JurisdictionCircuit};
 use zkcc_circuits::jurisdiction::fixtures::{Deployment, Store, CAPACITY, EPOCH, MAX_TIER};
 use zkcc_circuits::jurisdiction::{self, check_native, JurisdictionStatement, JurisdictionWitness};
 use zkcc_circuits::Fr;
+use zkcc_test_support::pins;
 
 fn circuit(st: &JurisdictionStatement, w: &JurisdictionWitness) -> JurisdictionCircuit {
     JurisdictionCircuit {
@@ -54,45 +53,21 @@ fn honest_deployments_pass_both_at_every_fill() {
     }
 }
 
-fn count(cap: usize) -> usize {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    JurisdictionCircuit::for_setup(cap)
-        .generate_constraints(cs.clone())
-        .unwrap();
-    cs.num_constraints()
-}
-
 #[test]
 fn costs_are_pinned_and_the_formula_holds() {
     for cap in 1..=3 {
-        assert_eq!(count(cap), jc::cost(cap), "jurisdiction-{cap}");
+        assert_eq!(
+            pins::constraints(JurisdictionCircuit::for_setup(cap)),
+            jc::cost(cap),
+            "jurisdiction-{cap}"
+        );
     }
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    JurisdictionCircuit::for_setup(CAPACITY)
-        .generate_constraints(cs.clone())
-        .unwrap();
-    cs.finalize();
-    let n = cs.num_constraints();
-    let mut h = Sha256::new();
-    for (label, ms) in &cs.to_matrices().unwrap() {
-        h.update(label.as_bytes());
-        for m in ms {
-            for row in m {
-                for (coeff, col) in row {
-                    h.update(coeff.into_bigint().to_bytes_le());
-                    h.update((*col as u64).to_le_bytes());
-                }
-                h.update(b"|");
-            }
-        }
-    }
-    let digest = hex::encode(h.finalize());
-    println!("jurisdiction-{CAPACITY}: {n} constraints, matrices {digest}");
-    assert_eq!(
-        n, PINNED_CONSTRAINTS,
-        "update the pin, the README and the keys"
+    pins::assert_pinned(
+        &format!("jurisdiction-{CAPACITY}"),
+        JurisdictionCircuit::for_setup(CAPACITY),
+        PINNED_CONSTRAINTS,
+        PINNED_MATRICES,
     );
-    assert_eq!(digest, PINNED_MATRICES, "update the pin and the keys");
 }
 const PINNED_CONSTRAINTS: usize = 17_343;
 const PINNED_MATRICES: &str = "78a3dc8909a2919de7c069e8f05f7174bb7339bfcb4894b745355351ff85ce39";

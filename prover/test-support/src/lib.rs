@@ -12,6 +12,7 @@
 //! - [`fixtures`]: small shapes and rules the tests prove with.
 //! - [`fleet`]: the accountable statement's command-line steps (sample,
 //!   ledger, commitment, attestations).
+//! - [`pins`]: a circuit's constraint count and matrices hash, pinned.
 //! - [`lifecycle`]: the AI lifecycle's command-line steps that several
 //!   tests walk through (model commitment, signed results, requests).
 //!
@@ -23,4 +24,5 @@ pub mod fixtures;
 pub mod fleet;
 pub mod iden3;
 pub mod lifecycle;
+pub mod pins;
 pub mod snarkjs;
