@@ -1,14 +1,16 @@
 //! The model-evaluation claim: honest and tampered, native check and circuit
 //! both; every public input bound; hostile assignments to the matrices.
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, Variable};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use zkcc_circuits::error::ClaimError;
 use zkcc_circuits::evaluation::constraints::{self as ec, EvaluationCircuit};
 use zkcc_circuits::evaluation::fixtures::{EvalFixture, DEPLOYMENT, EVALS, NOT_BEFORE, WINDOW};
 use zkcc_circuits::evaluation::{
     self, assemble, check_native, EvaluationStatement, EvaluationWitness,
 };
-use zkcc_circuits::harness::{var_of_bool, var_of_fp, Explained, Snapshot};
+use zkcc_circuits::harness::{Explained, Snapshot};
 use zkcc_circuits::Fr;
+use zkcc_test_support::groth16;
+use zkcc_test_support::hostile::{bv, fp, row_with};
 use zkcc_test_support::pins;
 
 const N: usize = 3;
@@ -382,40 +384,20 @@ fn a_relaxed_suite_or_another_model_commitment_or_registry_fails() {
 
 #[test]
 fn proves_and_verifies_and_binds_every_input() {
-    use ark_bn254::Bn254;
-    use ark_groth16::Groth16;
-    use ark_snark::SNARK;
     let f = EvalFixture::standard(2);
-    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(12);
-    let (pk, vk) =
-        Groth16::<Bn254>::circuit_specific_setup(EvaluationCircuit::for_setup(2), &mut rng)
-            .unwrap();
-    let proof = Groth16::<Bn254>::prove(&pk, circuit(&f.statement, &f.witness), &mut rng).unwrap();
-    let pvk = Groth16::<Bn254>::process_vk(&vk).unwrap();
     let inputs = f.statement.public_inputs();
     assert_eq!(inputs.len(), evaluation::PUBLIC_INPUT_NAMES.len());
-    assert!(Groth16::<Bn254>::verify_with_processed_vk(&pvk, &inputs, &proof).unwrap());
-    for i in 0..inputs.len() {
-        let mut bad = inputs.clone();
-        bad[i] += Fr::from(1u64);
-        assert!(
-            !Groth16::<Bn254>::verify_with_processed_vk(&pvk, &bad, &proof).unwrap(),
-            "public input {} changed must fail",
-            evaluation::PUBLIC_INPUT_NAMES[i]
-        );
-    }
+    groth16::round_trip_binds_every_input(
+        EvaluationCircuit::for_setup(2),
+        circuit(&f.statement, &f.witness),
+        &inputs,
+        &evaluation::PUBLIC_INPUT_NAMES,
+        12,
+    );
 }
 
 // ---------------------------------------------------------------------------
 // Hostile assignments.
-
-fn fp(x: &ark_r1cs_std::fields::fp::FpVar<Fr>) -> Variable {
-    var_of_fp(x).expect("a variable")
-}
-
-fn bv(b: &ark_r1cs_std::boolean::Boolean<Fr>) -> Variable {
-    var_of_bool(b).expect("a variable")
-}
 
 /// The fixture's witness with result `slot` replaced by one that `key`
 /// (with evaluator `path_of`'s registry path) signs for `score` on `date`,
@@ -442,20 +424,6 @@ fn only_the_recomposition_fails(
 ) {
     let target = row_with(snap, &[bv(&bits[0]), bv(&bits[31]), fp(value)]);
     assert_eq!(snap.failing_rows(&[]), vec![target]);
-}
-
-/// The unique row whose support holds all of `vars`.
-fn row_with(snap: &Snapshot, vars: &[Variable]) -> usize {
-    let rows: Vec<usize> = snap
-        .rows_of(vars[0])
-        .into_iter()
-        .filter(|&r| {
-            let s = snap.support(r);
-            vars.iter().all(|v| s.contains(v))
-        })
-        .collect();
-    assert_eq!(rows.len(), 1, "rows holding {vars:?}: {rows:?}");
-    rows[0]
 }
 
 #[test]

@@ -1,12 +1,14 @@
 //! The deployment-jurisdiction claim: honest and tampered, native check and
 //! circuit both; every public input bound; hostile assignments.
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, Variable};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use zkcc_circuits::error::ClaimError;
-use zkcc_circuits::harness::{var_of_bool, var_of_fp, Explained, Snapshot};
+use zkcc_circuits::harness::{Explained, Snapshot};
 use zkcc_circuits::jurisdiction::constraints::{self as jc, JurisdictionCircuit};
 use zkcc_circuits::jurisdiction::fixtures::{Deployment, Store, CAPACITY, EPOCH, MAX_TIER};
 use zkcc_circuits::jurisdiction::{self, check_native, JurisdictionStatement, JurisdictionWitness};
 use zkcc_circuits::Fr;
+use zkcc_test_support::groth16;
+use zkcc_test_support::hostile::{bv, fp, row_with};
 use zkcc_test_support::pins;
 
 fn circuit(st: &JurisdictionStatement, w: &JurisdictionWitness) -> JurisdictionCircuit {
@@ -196,30 +198,16 @@ fn another_operator_unaccredited_auditor_or_registry_fails() {
 
 #[test]
 fn proves_and_verifies_and_binds_every_input() {
-    use ark_bn254::Bn254;
-    use ark_groth16::Groth16;
-    use ark_snark::SNARK;
     let (st, w) = Deployment::standard().build();
-    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(13);
-    let (pk, vk) = Groth16::<Bn254>::circuit_specific_setup(
-        JurisdictionCircuit::for_setup(CAPACITY),
-        &mut rng,
-    )
-    .unwrap();
-    let proof = Groth16::<Bn254>::prove(&pk, circuit(&st, &w), &mut rng).unwrap();
-    let pvk = Groth16::<Bn254>::process_vk(&vk).unwrap();
     let inputs = st.public_inputs();
     assert_eq!(inputs.len(), jurisdiction::PUBLIC_INPUT_NAMES.len());
-    assert!(Groth16::<Bn254>::verify_with_processed_vk(&pvk, &inputs, &proof).unwrap());
-    for i in 0..inputs.len() {
-        let mut bad = inputs.clone();
-        bad[i] += Fr::from(1u64);
-        assert!(
-            !Groth16::<Bn254>::verify_with_processed_vk(&pvk, &bad, &proof).unwrap(),
-            "public input {} changed must fail",
-            jurisdiction::PUBLIC_INPUT_NAMES[i]
-        );
-    }
+    groth16::round_trip_binds_every_input(
+        JurisdictionCircuit::for_setup(CAPACITY),
+        circuit(&st, &w),
+        &inputs,
+        &jurisdiction::PUBLIC_INPUT_NAMES,
+        13,
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -229,27 +217,6 @@ fn snap(st: &JurisdictionStatement, w: &JurisdictionWitness) -> (Snapshot, jc::J
     let cs = ConstraintSystem::<Fr>::new_ref();
     let vars = jc::synthesize(circuit(st, w), cs.clone()).unwrap();
     (Snapshot::of(&cs).unwrap(), vars)
-}
-
-fn fp(x: &ark_r1cs_std::fields::fp::FpVar<Fr>) -> Variable {
-    var_of_fp(x).expect("a variable")
-}
-
-fn bv(b: &ark_r1cs_std::boolean::Boolean<Fr>) -> Variable {
-    var_of_bool(b).expect("a variable")
-}
-
-fn row_with(snap: &Snapshot, vars: &[Variable]) -> usize {
-    let rows: Vec<usize> = snap
-        .rows_of(vars[0])
-        .into_iter()
-        .filter(|&r| {
-            let s = snap.support(r);
-            vars.iter().all(|v| s.contains(v))
-        })
-        .collect();
-    assert_eq!(rows.len(), 1, "rows holding {vars:?}: {rows:?}");
-    rows[0]
 }
 
 #[test]

@@ -12,6 +12,8 @@
 //! - [`fixtures`]: small shapes and rules the tests prove with.
 //! - [`fleet`]: the accountable statement's command-line steps (sample,
 //!   ledger, commitment, attestations).
+//! - [`groth16`]: a real proof, and every public input bound.
+//! - [`hostile`]: variables and rows of a constraint-system snapshot.
 //! - [`pins`]: a circuit's constraint count and matrices hash, pinned.
 //! - [`lifecycle`]: the AI lifecycle's command-line steps that several
 //!   tests walk through (model commitment, signed results, requests).
@@ -22,6 +24,8 @@
 pub mod cli;
 pub mod fixtures;
 pub mod fleet;
+pub mod groth16;
+pub mod hostile;
 pub mod iden3;
 pub mod lifecycle;
 pub mod pins;
