@@ -399,6 +399,20 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         t0.elapsed().as_secs_f64()
     );
     let circuit = "request-1x1";
+    // `zkcc ceremony verify` of `zkey` on phase 1 `ptau` (development mode).
+    let zkcc_verify = |ptau: &str, zkey: &str| {
+        zkcc(&[
+            "ceremony",
+            "verify",
+            "--circuit",
+            circuit,
+            "--ptau",
+            &s(ptau),
+            "--dev-unpublished-ptau",
+            "--zkey",
+            &s(zkey),
+        ])
+    };
     let rshape = RequestShape {
         shards: 1,
         entries: 1,
@@ -445,17 +459,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
     ]);
     assert!(out.contains("WARNING: DEVELOPMENT ONLY"), "{out}");
     // No contribution yet: verify refuses (δ would be the generator).
-    let (ok, out) = zkcc(&[
-        "ceremony",
-        "verify",
-        "--circuit",
-        circuit,
-        "--ptau",
-        &s("pot_final.ptau"),
-        "--dev-unpublished-ptau",
-        "--zkey",
-        &s("r0.zkey"),
-    ]);
+    let (ok, out) = zkcc_verify("pot_final.ptau", "r0.zkey");
     assert!(!ok && out.contains("no secret contribution"), "{out}");
     let out = zkcc_ok(&[
         "ceremony",
@@ -487,17 +491,8 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         "--name",
         "beacon",
     ]);
-    let out = zkcc_ok(&[
-        "ceremony",
-        "verify",
-        "--circuit",
-        circuit,
-        "--ptau",
-        &s("pot_final.ptau"),
-        "--dev-unpublished-ptau",
-        "--zkey",
-        &s("final.zkey"),
-    ]);
+    let (ok, out) = zkcc_verify("pot_final.ptau", "final.zkey");
+    assert!(ok, "zkcc ceremony verify failed:\n{out}");
     assert!(
         out.contains("OK") && out.contains("3 contributions (2 with a secret)"),
         "{out}"
@@ -513,17 +508,8 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
     );
     assert!(out.contains("contribution #3 beacon (beacon"), "{out}");
     // The raw (unprepared) phase-1 file serves as well.
-    zkcc_ok(&[
-        "ceremony",
-        "verify",
-        "--circuit",
-        circuit,
-        "--ptau",
-        &s("pot_beacon.ptau"),
-        "--dev-unpublished-ptau",
-        "--zkey",
-        &s("final.zkey"),
-    ]);
+    let (ok, out) = zkcc_verify("pot_beacon.ptau", "final.zkey");
+    assert!(ok, "zkcc ceremony verify failed:\n{out}");
     snarkjs::ok(
         &cli,
         &dir,
@@ -638,17 +624,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
     // A key point changed after the contributions (L[0] := L[1]).
     let t_l = swap_point(&fin, 8, 0, 1, 64);
     std::fs::write(dir.join("t_l.zkey"), &t_l).unwrap();
-    let (ok, out) = zkcc(&[
-        "ceremony",
-        "verify",
-        "--circuit",
-        circuit,
-        "--ptau",
-        &s("pot_final.ptau"),
-        "--dev-unpublished-ptau",
-        "--zkey",
-        &s("t_l.zkey"),
-    ]);
+    let (ok, out) = zkcc_verify("pot_final.ptau", "t_l.zkey");
     assert!(!ok && out.contains("L (section 8)"), "{out}");
     expect(verify(&swap_point(&fin, 9, 3, 2, 64)), "H (section 9)");
     expect(verify(&swap_point(&fin, 5, 3, 2, 64)), "A (section 5)");

@@ -17,6 +17,24 @@ use zkcc_test_support::lifecycle::{self, RESULTS};
 
 use crate::run::{fails, ok, text, zkcc, ZKCC};
 
+/// `zkcc ceremony finalize` of `zkey` for `circuit` on `pot.ptau`
+/// (development mode), keys into `keys/`.
+fn finalize<'a>(circuit: &'a str, zkey: &'a str) -> [&'a str; 11] {
+    [
+        "ceremony",
+        "finalize",
+        "--circuit",
+        circuit,
+        "--ptau",
+        "pot.ptau",
+        "--dev-unpublished-ptau",
+        "--zkey",
+        zkey,
+        "--out",
+        "keys",
+    ]
+}
+
 /// The phase-2 ceremony of `circuit` on the command line, keys into `keys/`.
 /// Returns the output of `ceremony verify`.
 fn ceremony(d: &Path, circuit: &str) -> String {
@@ -55,19 +73,7 @@ fn ceremony(d: &Path, circuit: &str) -> String {
     // No contribution yet: finalize refuses (δ would be the generator).
     fails(
         d,
-        &[
-            "ceremony",
-            "finalize",
-            "--circuit",
-            circuit,
-            "--ptau",
-            "pot.ptau",
-            "--dev-unpublished-ptau",
-            "--zkey",
-            &f("0.zkey"),
-            "--out",
-            "keys",
-        ],
+        &finalize(circuit, &f("0.zkey")),
         "no secret contribution (0 beacon(s) only)",
     );
     ok(
@@ -119,22 +125,7 @@ fn ceremony(d: &Path, circuit: &str) -> String {
             && v.contains("contribution #2 beacon (beacon: public randomness"),
         "{v}"
     );
-    let out = ok(
-        d,
-        &[
-            "ceremony",
-            "finalize",
-            "--circuit",
-            circuit,
-            "--ptau",
-            "pot.ptau",
-            "--dev-unpublished-ptau",
-            "--zkey",
-            &f("final.zkey"),
-            "--out",
-            "keys",
-        ],
-    );
+    let out = ok(d, &finalize(circuit, &f("final.zkey")));
     assert!(out.contains(&format!("{circuit}: keys in keys")), "{out}");
     let (pk, m) = keys::load_proving_key_of(&d.join("keys"), &c).unwrap();
     assert!(m.setup.contains("multi-party ceremony"), "{}", m.setup);
