@@ -33,6 +33,8 @@ fn the_importers_witness_as_wtns_satisfies_the_exported_r1cs() {
         &[
             "agency",
             "request",
+            "--registry",
+            "w/registry.json",
             "--importer",
             "ACME-DC",
             "--epoch",
