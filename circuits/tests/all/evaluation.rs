@@ -1,16 +1,17 @@
 //! The model-evaluation claim: honest and tampered, native check and circuit
 //! both; every public input bound; hostile assignments to the matrices.
-use ark_ff::{BigInteger, PrimeField};
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, Variable};
-use sha2::{Digest, Sha256};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use zkcc_circuits::error::ClaimError;
 use zkcc_circuits::evaluation::constraints::{self as ec, EvaluationCircuit};
 use zkcc_circuits::evaluation::fixtures::{EvalFixture, DEPLOYMENT, EVALS, NOT_BEFORE, WINDOW};
 use zkcc_circuits::evaluation::{
     self, assemble, check_native, EvaluationStatement, EvaluationWitness,
 };
-use zkcc_circuits::harness::{var_of_bool, var_of_fp, Explained, Snapshot};
+use zkcc_circuits::harness::{Explained, Snapshot};
 use zkcc_circuits::Fr;
+use zkcc_test_support::groth16;
+use zkcc_test_support::hostile::{bv, fp, row_with};
+use zkcc_test_support::pins;
 
 const N: usize = 3;
 
@@ -38,6 +39,21 @@ fn snap(st: &EvaluationStatement, w: &EvaluationWitness) -> (Snapshot, ec::Evalu
     (Snapshot::of(&cs).unwrap(), vars)
 }
 
+/// Replaces result `slot` of `w` by one that `key` (with evaluator
+/// `path_of`'s registry path) signs for `score` on `date`.
+fn resign(
+    f: &EvalFixture,
+    w: &mut EvaluationWitness,
+    slot: usize,
+    key: &zkcc_circuits::eddsa::SecretKey,
+    path_of: usize,
+    score: u64,
+    date: u64,
+) {
+    let id = f.suite.evals[slot].id;
+    w.results[slot] = f.result(key, path_of, &f.digest, id, score, date);
+}
+
 /// A tampered witness (statement recomputed to fit it): the native check
 /// fails with `expected` and the circuit is unsatisfied.
 fn rejected(f: &EvalFixture, w: &EvaluationWitness, expected: ClaimError) {
@@ -60,45 +76,21 @@ fn honest_results_pass_both_at_every_suite_size() {
     }
 }
 
-fn count(n: usize) -> usize {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    EvaluationCircuit::for_setup(n)
-        .generate_constraints(cs.clone())
-        .unwrap();
-    cs.num_constraints()
-}
-
 #[test]
 fn costs_are_pinned_and_the_formula_holds() {
     for n in 1..=3 {
-        assert_eq!(count(n), ec::cost(n), "evaluation-{n}");
+        assert_eq!(
+            pins::constraints(EvaluationCircuit::for_setup(n)),
+            ec::cost(n),
+            "evaluation-{n}"
+        );
     }
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    EvaluationCircuit::for_setup(N)
-        .generate_constraints(cs.clone())
-        .unwrap();
-    cs.finalize();
-    let n = cs.num_constraints();
-    let mut h = Sha256::new();
-    for (label, ms) in &cs.to_matrices().unwrap() {
-        h.update(label.as_bytes());
-        for m in ms {
-            for row in m {
-                for (coeff, col) in row {
-                    h.update(coeff.into_bigint().to_bytes_le());
-                    h.update((*col as u64).to_le_bytes());
-                }
-                h.update(b"|");
-            }
-        }
-    }
-    let digest = hex::encode(h.finalize());
-    println!("evaluation-{N}: {n} constraints, matrices {digest}");
-    assert_eq!(
-        n, PINNED_CONSTRAINTS,
-        "update the pin, the README and the keys"
+    pins::assert_pinned(
+        &format!("evaluation-{N}"),
+        EvaluationCircuit::for_setup(N),
+        PINNED_CONSTRAINTS,
+        PINNED_MATRICES,
     );
-    assert_eq!(digest, PINNED_MATRICES, "update the pin and the keys");
 }
 const PINNED_CONSTRAINTS: usize = 25_873;
 const PINNED_MATRICES: &str = "2873ee77dead7cbdb1469017f6a1eff23d97c534b10e1d1d1d8b38f2f39f7a7e";
@@ -145,20 +137,12 @@ fn a_missing_eval_fails() {
 #[test]
 fn a_score_one_unit_on_the_wrong_side_fails_in_either_direction() {
     let f = fixture();
-    let d = f.digest;
     // Eval 1: at most 200 (honest 200, exactly on the threshold); eval 2: at least 9,500.
     for (slot, score, threshold, direction) in
         [(1, 201, 200, "at most"), (2, 9_499, 9_500, "at least")]
     {
         let mut w = f.witness.clone();
-        w.results[slot] = f.result(
-            &f.evaluators[0],
-            0,
-            &d,
-            f.suite.evals[slot].id,
-            score,
-            20261101,
-        );
+        resign(&f, &mut w, slot, &f.evaluators[0], 0, score, 20261101);
         rejected(
             &f,
             &w,
@@ -176,14 +160,7 @@ fn a_score_one_unit_on_the_wrong_side_fails_in_either_direction() {
 fn a_result_dated_one_day_after_deployment_fails() {
     let f = fixture();
     let mut w = f.witness.clone();
-    w.results[0] = f.result(
-        &f.evaluators[0],
-        0,
-        &f.digest,
-        f.suite.evals[0].id,
-        120,
-        20261202,
-    );
+    resign(&f, &mut w, 0, &f.evaluators[0], 0, 120, 20261202);
     rejected(
         &f,
         &w,
@@ -194,14 +171,7 @@ fn a_result_dated_one_day_after_deployment_fails() {
         },
     );
     // On the day itself it holds.
-    w.results[0] = f.result(
-        &f.evaluators[0],
-        0,
-        &f.digest,
-        f.suite.evals[0].id,
-        120,
-        DEPLOYMENT,
-    );
+    resign(&f, &mut w, 0, &f.evaluators[0], 0, 120, DEPLOYMENT);
     check_native(N, &f.statement_for(&w), &w).unwrap();
     assert!(sat(&f.statement_for(&w), &w));
 }
@@ -211,14 +181,7 @@ fn a_result_dated_one_day_before_the_not_before_date_fails() {
     let f = fixture();
     let mut w = f.witness.clone();
     // 2025-11-30, the day before NOT_BEFORE (2025-12-01).
-    w.results[1] = f.result(
-        &f.evaluators[0],
-        0,
-        &f.digest,
-        f.suite.evals[1].id,
-        150,
-        20251130,
-    );
+    resign(&f, &mut w, 1, &f.evaluators[0], 0, 150, 20251130);
     rejected(
         &f,
         &w,
@@ -249,14 +212,7 @@ fn a_result_dated_one_day_before_the_not_before_date_fails() {
         })
     );
     // On the day itself it holds.
-    w.results[1] = f.result(
-        &f.evaluators[0],
-        0,
-        &f.digest,
-        f.suite.evals[1].id,
-        150,
-        NOT_BEFORE,
-    );
+    resign(&f, &mut w, 1, &f.evaluators[0], 0, 150, NOT_BEFORE);
     check_native(N, &f.statement_for(&w), &w).unwrap();
     assert!(sat(&f.statement_for(&w), &w));
 }
@@ -334,14 +290,7 @@ fn a_result_signed_for_another_suite_version_fails() {
 fn a_signature_by_an_unaccredited_evaluator_fails() {
     let f = fixture();
     let mut w = f.witness.clone();
-    w.results[2] = f.result(
-        &f.unaccredited,
-        1,
-        &f.digest,
-        f.suite.evals[2].id,
-        9_600,
-        20261101,
-    );
+    resign(&f, &mut w, 2, &f.unaccredited, 1, 9_600, 20261101);
     rejected(&f, &w, ClaimError::EvaluatorNotAccredited { slot: 2 });
     // Nor does assembling pick it.
     let signed = zkcc_circuits::evaluation::SignedResultJson::sign(
@@ -405,14 +354,7 @@ fn a_relaxed_suite_or_another_model_commitment_or_registry_fails() {
     // The prover checks against a suite whose threshold it relaxed.
     let mut w = f.witness.clone();
     w.suite.evals[1].threshold = 250;
-    w.results[1] = f.result(
-        &f.evaluators[0],
-        0,
-        &f.digest,
-        f.suite.evals[1].id,
-        240,
-        20261101,
-    );
+    resign(&f, &mut w, 1, &f.evaluators[0], 0, 240, 20261101);
     let st = EvaluationStatement {
         suite_hash: f.statement.suite_hash,
         ..f.statement_for(&w)
@@ -442,53 +384,46 @@ fn a_relaxed_suite_or_another_model_commitment_or_registry_fails() {
 
 #[test]
 fn proves_and_verifies_and_binds_every_input() {
-    use ark_bn254::Bn254;
-    use ark_groth16::Groth16;
-    use ark_snark::SNARK;
     let f = EvalFixture::standard(2);
-    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(12);
-    let (pk, vk) =
-        Groth16::<Bn254>::circuit_specific_setup(EvaluationCircuit::for_setup(2), &mut rng)
-            .unwrap();
-    let proof = Groth16::<Bn254>::prove(&pk, circuit(&f.statement, &f.witness), &mut rng).unwrap();
-    let pvk = Groth16::<Bn254>::process_vk(&vk).unwrap();
     let inputs = f.statement.public_inputs();
     assert_eq!(inputs.len(), evaluation::PUBLIC_INPUT_NAMES.len());
-    assert!(Groth16::<Bn254>::verify_with_processed_vk(&pvk, &inputs, &proof).unwrap());
-    for i in 0..inputs.len() {
-        let mut bad = inputs.clone();
-        bad[i] += Fr::from(1u64);
-        assert!(
-            !Groth16::<Bn254>::verify_with_processed_vk(&pvk, &bad, &proof).unwrap(),
-            "public input {} changed must fail",
-            evaluation::PUBLIC_INPUT_NAMES[i]
-        );
-    }
+    groth16::round_trip_binds_every_input(
+        EvaluationCircuit::for_setup(2),
+        circuit(&f.statement, &f.witness),
+        &inputs,
+        &evaluation::PUBLIC_INPUT_NAMES,
+        12,
+    );
 }
 
 // ---------------------------------------------------------------------------
 // Hostile assignments.
 
-fn fp(x: &ark_r1cs_std::fields::fp::FpVar<Fr>) -> Variable {
-    var_of_fp(x).expect("a variable")
+/// The fixture's witness with result `slot` replaced by one that `key`
+/// (with evaluator `path_of`'s registry path) signs for `score` on `date`,
+/// the statement recomputed to fit: its snapshot and variables.
+fn resigned(
+    f: &EvalFixture,
+    slot: usize,
+    key: &zkcc_circuits::eddsa::SecretKey,
+    path_of: usize,
+    score: u64,
+    date: u64,
+) -> (Snapshot, ec::EvaluationVars) {
+    let mut w = f.witness.clone();
+    resign(f, &mut w, slot, key, path_of, score, date);
+    snap(&f.statement_for(&w), &w)
 }
 
-fn bv(b: &ark_r1cs_std::boolean::Boolean<Fr>) -> Variable {
-    var_of_bool(b).expect("a variable")
-}
-
-/// The unique row whose support holds all of `vars`.
-fn row_with(snap: &Snapshot, vars: &[Variable]) -> usize {
-    let rows: Vec<usize> = snap
-        .rows_of(vars[0])
-        .into_iter()
-        .filter(|&r| {
-            let s = snap.support(r);
-            vars.iter().all(|v| s.contains(v))
-        })
-        .collect();
-    assert_eq!(rows.len(), 1, "rows holding {vars:?}: {rows:?}");
-    rows[0]
+/// The only failing row is the one recomposing the 32 `bits` (a range
+/// check) next to `value`.
+fn only_the_recomposition_fails(
+    snap: &Snapshot,
+    bits: &[ark_r1cs_std::boolean::Boolean<Fr>],
+    value: &ark_r1cs_std::fields::fp::FpVar<Fr>,
+) {
+    let target = row_with(snap, &[bv(&bits[0]), bv(&bits[31]), fp(value)]);
+    assert_eq!(snap.failing_rows(&[]), vec![target]);
 }
 
 #[test]
@@ -506,22 +441,8 @@ fn no_unexplained_free_variables() {
 fn a_score_past_its_threshold_fails_only_at_the_side_range_check() {
     let f = fixture();
     for (slot, score) in [(1usize, 201u64), (2, 9_499)] {
-        let mut w = f.witness.clone();
-        w.results[slot] = f.result(
-            &f.evaluators[0],
-            0,
-            &f.digest,
-            f.suite.evals[slot].id,
-            score,
-            20261101,
-        );
-        let (snap, vars) = snap(&f.statement_for(&w), &w);
-        let bits = &vars.side_bits[slot];
-        let target = row_with(
-            &snap,
-            &[bv(&bits[0]), bv(&bits[31]), fp(&vars.scores[slot])],
-        );
-        assert_eq!(snap.failing_rows(&[]), vec![target], "slot {slot}");
+        let (snap, vars) = resigned(&f, slot, &f.evaluators[0], 0, score, 20261101);
+        only_the_recomposition_fails(&snap, &vars.side_bits[slot], &vars.scores[slot]);
     }
 }
 
@@ -530,19 +451,8 @@ fn a_score_past_its_threshold_fails_only_at_the_side_range_check() {
 #[test]
 fn a_late_result_fails_only_at_the_date_range_check() {
     let f = fixture();
-    let mut w = f.witness.clone();
-    w.results[0] = f.result(
-        &f.evaluators[1],
-        1,
-        &f.digest,
-        f.suite.evals[0].id,
-        120,
-        20261202,
-    );
-    let (snap, vars) = snap(&f.statement_for(&w), &w);
-    let bits = &vars.days_bits[0];
-    let target = row_with(&snap, &[bv(&bits[0]), bv(&bits[31]), fp(&vars.dates[0])]);
-    assert_eq!(snap.failing_rows(&[]), vec![target]);
+    let (snap, vars) = resigned(&f, 0, &f.evaluators[1], 1, 120, 20261202);
+    only_the_recomposition_fails(&snap, &vars.days_bits[0], &vars.dates[0]);
 }
 
 /// A result dated the day before the not-before date: only the
@@ -551,19 +461,8 @@ fn a_late_result_fails_only_at_the_date_range_check() {
 #[test]
 fn an_old_result_fails_only_at_the_not_before_range_check() {
     let f = fixture();
-    let mut w = f.witness.clone();
-    w.results[2] = f.result(
-        &f.evaluators[1],
-        1,
-        &f.digest,
-        f.suite.evals[2].id,
-        9_500,
-        20251130,
-    );
-    let (snap, vars) = snap(&f.statement_for(&w), &w);
-    let bits = &vars.age_bits[2];
-    let target = row_with(&snap, &[bv(&bits[0]), bv(&bits[31]), fp(&vars.dates[2])]);
-    assert_eq!(snap.failing_rows(&[]), vec![target]);
+    let (snap, vars) = resigned(&f, 2, &f.evaluators[1], 1, 9_500, 20251130);
+    only_the_recomposition_fails(&snap, &vars.age_bits[2], &vars.dates[2]);
 }
 
 /// An unaccredited key with an accredited evaluator's path: only the
@@ -571,16 +470,7 @@ fn an_old_result_fails_only_at_the_not_before_range_check() {
 #[test]
 fn an_unaccredited_evaluator_fails_only_at_the_evaluator_root() {
     let f = fixture();
-    let mut w = f.witness.clone();
-    w.results[1] = f.result(
-        &f.unaccredited,
-        0,
-        &f.digest,
-        f.suite.evals[1].id,
-        150,
-        20261101,
-    );
-    let (snap, vars) = snap(&f.statement_for(&w), &w);
+    let (snap, vars) = resigned(&f, 1, &f.unaccredited, 0, 150, 20261101);
     // The recomputed root is a linear combination (Poseidon's last MDS
     // layer): the failing row is the one equality row holding the opening's
     // evaluator root and not slot 0's or slot 2's.

@@ -1,14 +1,15 @@
 //! The deployment-jurisdiction claim: honest and tampered, native check and
 //! circuit both; every public input bound; hostile assignments.
-use ark_ff::{BigInteger, PrimeField};
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, Variable};
-use sha2::{Digest, Sha256};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use zkcc_circuits::error::ClaimError;
-use zkcc_circuits::harness::{var_of_bool, var_of_fp, Explained, Snapshot};
+use zkcc_circuits::harness::{Explained, Snapshot};
 use zkcc_circuits::jurisdiction::constraints::{self as jc, JurisdictionCircuit};
 use zkcc_circuits::jurisdiction::fixtures::{Deployment, Store, CAPACITY, EPOCH, MAX_TIER};
 use zkcc_circuits::jurisdiction::{self, check_native, JurisdictionStatement, JurisdictionWitness};
 use zkcc_circuits::Fr;
+use zkcc_test_support::groth16;
+use zkcc_test_support::hostile::{bv, fp, row_with};
+use zkcc_test_support::pins;
 
 fn circuit(st: &JurisdictionStatement, w: &JurisdictionWitness) -> JurisdictionCircuit {
     JurisdictionCircuit {
@@ -54,45 +55,21 @@ fn honest_deployments_pass_both_at_every_fill() {
     }
 }
 
-fn count(cap: usize) -> usize {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    JurisdictionCircuit::for_setup(cap)
-        .generate_constraints(cs.clone())
-        .unwrap();
-    cs.num_constraints()
-}
-
 #[test]
 fn costs_are_pinned_and_the_formula_holds() {
     for cap in 1..=3 {
-        assert_eq!(count(cap), jc::cost(cap), "jurisdiction-{cap}");
+        assert_eq!(
+            pins::constraints(JurisdictionCircuit::for_setup(cap)),
+            jc::cost(cap),
+            "jurisdiction-{cap}"
+        );
     }
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    JurisdictionCircuit::for_setup(CAPACITY)
-        .generate_constraints(cs.clone())
-        .unwrap();
-    cs.finalize();
-    let n = cs.num_constraints();
-    let mut h = Sha256::new();
-    for (label, ms) in &cs.to_matrices().unwrap() {
-        h.update(label.as_bytes());
-        for m in ms {
-            for row in m {
-                for (coeff, col) in row {
-                    h.update(coeff.into_bigint().to_bytes_le());
-                    h.update((*col as u64).to_le_bytes());
-                }
-                h.update(b"|");
-            }
-        }
-    }
-    let digest = hex::encode(h.finalize());
-    println!("jurisdiction-{CAPACITY}: {n} constraints, matrices {digest}");
-    assert_eq!(
-        n, PINNED_CONSTRAINTS,
-        "update the pin, the README and the keys"
+    pins::assert_pinned(
+        &format!("jurisdiction-{CAPACITY}"),
+        JurisdictionCircuit::for_setup(CAPACITY),
+        PINNED_CONSTRAINTS,
+        PINNED_MATRICES,
     );
-    assert_eq!(digest, PINNED_MATRICES, "update the pin and the keys");
 }
 const PINNED_CONSTRAINTS: usize = 17_351;
 const PINNED_MATRICES: &str = "2efd539405eeda7571f42b0560b1b8fe2d9f848a856bbef299d7739bb45c810f";
@@ -221,30 +198,16 @@ fn another_operator_unaccredited_auditor_or_registry_fails() {
 
 #[test]
 fn proves_and_verifies_and_binds_every_input() {
-    use ark_bn254::Bn254;
-    use ark_groth16::Groth16;
-    use ark_snark::SNARK;
     let (st, w) = Deployment::standard().build();
-    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(13);
-    let (pk, vk) = Groth16::<Bn254>::circuit_specific_setup(
-        JurisdictionCircuit::for_setup(CAPACITY),
-        &mut rng,
-    )
-    .unwrap();
-    let proof = Groth16::<Bn254>::prove(&pk, circuit(&st, &w), &mut rng).unwrap();
-    let pvk = Groth16::<Bn254>::process_vk(&vk).unwrap();
     let inputs = st.public_inputs();
     assert_eq!(inputs.len(), jurisdiction::PUBLIC_INPUT_NAMES.len());
-    assert!(Groth16::<Bn254>::verify_with_processed_vk(&pvk, &inputs, &proof).unwrap());
-    for i in 0..inputs.len() {
-        let mut bad = inputs.clone();
-        bad[i] += Fr::from(1u64);
-        assert!(
-            !Groth16::<Bn254>::verify_with_processed_vk(&pvk, &bad, &proof).unwrap(),
-            "public input {} changed must fail",
-            jurisdiction::PUBLIC_INPUT_NAMES[i]
-        );
-    }
+    groth16::round_trip_binds_every_input(
+        JurisdictionCircuit::for_setup(CAPACITY),
+        circuit(&st, &w),
+        &inputs,
+        &jurisdiction::PUBLIC_INPUT_NAMES,
+        13,
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -254,27 +217,6 @@ fn snap(st: &JurisdictionStatement, w: &JurisdictionWitness) -> (Snapshot, jc::J
     let cs = ConstraintSystem::<Fr>::new_ref();
     let vars = jc::synthesize(circuit(st, w), cs.clone()).unwrap();
     (Snapshot::of(&cs).unwrap(), vars)
-}
-
-fn fp(x: &ark_r1cs_std::fields::fp::FpVar<Fr>) -> Variable {
-    var_of_fp(x).expect("a variable")
-}
-
-fn bv(b: &ark_r1cs_std::boolean::Boolean<Fr>) -> Variable {
-    var_of_bool(b).expect("a variable")
-}
-
-fn row_with(snap: &Snapshot, vars: &[Variable]) -> usize {
-    let rows: Vec<usize> = snap
-        .rows_of(vars[0])
-        .into_iter()
-        .filter(|&r| {
-            let s = snap.support(r);
-            vars.iter().all(|v| s.contains(v))
-        })
-        .collect();
-    assert_eq!(rows.len(), 1, "rows holding {vars:?}: {rows:?}");
-    rows[0]
 }
 
 #[test]

@@ -7,14 +7,7 @@ use zkcc_circuits::shard::fixtures::Fleet;
 use zkcc_circuits::shard::{self, ShardShape};
 use zkcc_circuits::Fr;
 
-const SHAPE: ShardShape = ShardShape {
-    facilities: 3,
-    slot_chips: 4,
-};
-const RSHAPE: RequestShape = RequestShape {
-    shards: 3,
-    entries: 3,
-};
+use zkcc_test_support::fixtures::{RSHAPE, SHAPE};
 
 fn sat<C: ConstraintSynthesizer<Fr>>(c: C) -> (bool, usize) {
     let cs = ConstraintSystem::<Fr>::new_ref();
@@ -633,23 +626,8 @@ fn a_shard_or_chunk_used_twice_fails() {
 // Groth16: the honest multi-shard case proves and verifies; every public
 // input changed in turn (the nonce among them: a replay) fails.
 
-fn groth16_round_trip<C: ConstraintSynthesizer<Fr> + Clone>(setup: C, prove: C, inputs: Vec<Fr>) {
-    use ark_bn254::Bn254;
-    use ark_groth16::Groth16;
-    use ark_snark::SNARK;
-    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(11);
-    let (pk, vk) = Groth16::<Bn254>::circuit_specific_setup(setup, &mut rng).unwrap();
-    let proof = Groth16::<Bn254>::prove(&pk, prove, &mut rng).unwrap();
-    let pvk = Groth16::<Bn254>::process_vk(&vk).unwrap();
-    assert!(Groth16::<Bn254>::verify_with_processed_vk(&pvk, &inputs, &proof).unwrap());
-    for i in 0..inputs.len() {
-        let mut bad = inputs.clone();
-        bad[i] += Fr::from(1u64);
-        assert!(
-            !Groth16::<Bn254>::verify_with_processed_vk(&pvk, &bad, &proof).unwrap(),
-            "public input {i} changed must fail"
-        );
-    }
+fn groth16_round_trip<C: ConstraintSynthesizer<Fr>>(setup: C, prove: C, inputs: Vec<Fr>) {
+    zkcc_test_support::groth16::round_trip_binds_every_input(setup, prove, &inputs, &[], 11);
 }
 
 #[test]

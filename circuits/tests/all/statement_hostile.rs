@@ -6,25 +6,19 @@
 //! every free witness variable accounted for.
 use ark_ff::{One, Zero};
 use ark_relations::gr1cs::{ConstraintSystem, Variable};
-use zkcc_circuits::harness::{var_of_bool, var_of_fp, Explained, Snapshot};
+use zkcc_circuits::harness::{Explained, Snapshot};
 use zkcc_circuits::ledger::challenges;
+use zkcc_circuits::request;
 use zkcc_circuits::request::constraints::{self as rc, RequestCircuit};
-use zkcc_circuits::request::{self, RequestShape};
 use zkcc_circuits::shard::constraints::{self as sc, ShardCircuit};
 use zkcc_circuits::shard::fixtures::{chip_in, Fleet, Plan};
 use zkcc_circuits::shard::{
-    self, output_commitment, shard_commitment, ShardShape, ShardStatement, ShardWitness,
+    self, output_commitment, shard_commitment, ShardStatement, ShardWitness,
 };
 use zkcc_circuits::Fr;
+use zkcc_test_support::hostile::{bv, fp, row_with};
 
-const SHAPE: ShardShape = ShardShape {
-    facilities: 3,
-    slot_chips: 4,
-};
-const RSHAPE: RequestShape = RequestShape {
-    shards: 3,
-    entries: 3,
-};
+use zkcc_test_support::fixtures::{RSHAPE, SHAPE};
 
 fn fleet() -> Fleet {
     Fleet::standard(SHAPE, RSHAPE, 1)
@@ -57,28 +51,6 @@ fn request_snap(f: &Fleet) -> (Snapshot, rc::RequestVars) {
     )
     .unwrap();
     (Snapshot::of(&cs).unwrap(), vars)
-}
-
-fn fp(x: &ark_r1cs_std::fields::fp::FpVar<Fr>) -> Variable {
-    var_of_fp(x).expect("a variable")
-}
-
-fn bv(b: &ark_r1cs_std::boolean::Boolean<Fr>) -> Variable {
-    var_of_bool(b).expect("a variable")
-}
-
-/// The unique row whose support holds all of `vars`.
-fn row_with(snap: &Snapshot, vars: &[Variable]) -> usize {
-    let rows: Vec<usize> = snap
-        .rows_of(vars[0])
-        .into_iter()
-        .filter(|&r| {
-            let s = snap.support(r);
-            vars.iter().all(|v| s.contains(v))
-        })
-        .collect();
-    assert_eq!(rows.len(), 1, "rows holding {vars:?}: {rows:?}");
-    rows[0]
 }
 
 /// The public statement a prover would publish for a (possibly malformed)

@@ -116,6 +116,10 @@ pub fn u32_at(b: &[u8], pos: usize) -> u32 {
     u32::from_le_bytes(w)
 }
 
+/// A contribution's (type, name, beacon (exponent, hash)), as
+/// [`Reader::contribution_params`] reads them.
+pub type ContributionParams = (u32, Option<String>, Option<(u8, Vec<u8>)>);
+
 /// A little-endian reader over a section, with named errors on truncation.
 pub struct Reader<'a> {
     kind: &'static str,
@@ -149,6 +153,44 @@ impl<'a> Reader<'a> {
     /// The next `u32`.
     pub fn u32(&mut self) -> Res<u32> {
         Ok(u32_at(self.take(4)?, 0))
+    }
+    /// A contribution's type and parameters as snarkjs writes them in both
+    /// phases' transcripts: a `u32` type, then a `u32` length and parameters
+    /// of strictly increasing tag (1 name, 2 beacon exponent, 3 beacon hash).
+    /// A beacon (type 1) carries both beacon parameters, a plain
+    /// contribution (type 0) neither; anything else is refused, naming `what`.
+    pub fn contribution_params(&mut self, what: &str) -> Res<ContributionParams> {
+        let kind = self.u32()?;
+        let plen = self.u32()? as usize;
+        let mut p = Reader::new(self.kind, "contribution parameters", self.take(plen)?);
+        let bad = |m: String| CeremonyError::Format(self.kind, format!("{what}: {m}"));
+        let (mut name, mut exp, mut hash) = (None, None, None);
+        let mut last = 0u8;
+        while !p.done() {
+            let ty = p.take(1)?[0];
+            if ty <= last {
+                return Err(bad("parameters out of order".into()));
+            }
+            last = ty;
+            match ty {
+                1 => {
+                    let len = p.take(1)?[0] as usize;
+                    name = Some(String::from_utf8_lossy(p.take(len)?).into_owned());
+                }
+                2 => exp = Some(p.take(1)?[0]),
+                3 => {
+                    let len = p.take(1)?[0] as usize;
+                    hash = Some(p.take(len)?.to_vec());
+                }
+                _ => return Err(bad(format!("unknown parameter {ty}"))),
+            }
+        }
+        let beacon = match (kind, exp, hash) {
+            (0, None, None) => None,
+            (1, Some(e), Some(h)) => Some((e, h)),
+            _ => return Err(bad(format!("type {kind} with the wrong parameters"))),
+        };
+        Ok((kind, name, beacon))
     }
     /// Whether every byte has been read.
     pub fn done(&self) -> bool {

@@ -498,48 +498,7 @@ impl Ptau {
             let partial_hash = r.take(216)?.to_vec();
             let mut next_challenge = [0u8; 64];
             next_challenge.copy_from_slice(r.take(64)?);
-            let kind = r.u32()?;
-            let plen = r.u32()? as usize;
-            let mut p = Reader::new(KIND, "contribution parameters", r.take(plen)?);
-            let (mut name, mut exp, mut hash) = (None, None, None);
-            let mut last = 0u8;
-            while !p.done() {
-                let ty = p.take(1)?[0];
-                if ty <= last {
-                    return Err(CeremonyError::Format(
-                        KIND,
-                        format!("{what}: parameters out of order"),
-                    ));
-                }
-                last = ty;
-                match ty {
-                    1 => {
-                        let len = p.take(1)?[0] as usize;
-                        name = Some(String::from_utf8_lossy(p.take(len)?).into_owned());
-                    }
-                    2 => exp = Some(p.take(1)?[0]),
-                    3 => {
-                        let len = p.take(1)?[0] as usize;
-                        hash = Some(p.take(len)?.to_vec());
-                    }
-                    _ => {
-                        return Err(CeremonyError::Format(
-                            KIND,
-                            format!("{what}: unknown parameter {ty}"),
-                        ))
-                    }
-                }
-            }
-            let beacon = match (kind, exp, hash) {
-                (0, None, None) => None,
-                (1, Some(e), Some(h)) => Some((e, h)),
-                _ => {
-                    return Err(CeremonyError::Format(
-                        KIND,
-                        format!("{what}: type {kind} with the wrong parameters"),
-                    ))
-                }
-            };
+            let (_, name, beacon) = r.contribution_params(&what)?;
             out.push(Phase1Contribution {
                 tau_g1,
                 tau_g2,

@@ -871,48 +871,7 @@ fn read_contributions(b: &[u8]) -> Res<([u8; 64], Vec<Contribution>)> {
         let g2_spx = read_g2s(r.take(128)?, 1, KIND, &what)?[0];
         let mut transcript = [0u8; 64];
         transcript.copy_from_slice(r.take(64)?);
-        let kind = r.u32()?;
-        let plen = r.u32()? as usize;
-        let mut p = Reader::new(KIND, "contribution parameters", r.take(plen)?);
-        let (mut name, mut exp, mut bh) = (None, None, None);
-        let mut last = 0u8;
-        while !p.done() {
-            let ty = p.take(1)?[0];
-            if ty <= last {
-                return Err(CeremonyError::Format(
-                    KIND,
-                    format!("{what}: parameters out of order"),
-                ));
-            }
-            last = ty;
-            match ty {
-                1 => {
-                    let len = p.take(1)?[0] as usize;
-                    name = Some(String::from_utf8_lossy(p.take(len)?).into_owned());
-                }
-                2 => exp = Some(p.take(1)?[0]),
-                3 => {
-                    let len = p.take(1)?[0] as usize;
-                    bh = Some(p.take(len)?.to_vec());
-                }
-                _ => {
-                    return Err(CeremonyError::Format(
-                        KIND,
-                        format!("{what}: unknown parameter {ty}"),
-                    ))
-                }
-            }
-        }
-        let beacon = match (kind, exp, bh) {
-            (0, None, None) => None,
-            (1, Some(e), Some(h)) => Some((e, h)),
-            _ => {
-                return Err(CeremonyError::Format(
-                    KIND,
-                    format!("{what}: type {kind} with the wrong parameters"),
-                ))
-            }
-        };
+        let (kind, name, beacon) = r.contribution_params(&what)?;
         contributions.push(Contribution {
             delta_after,
             g1_s,

@@ -3,7 +3,7 @@
 use super::load_registry;
 use clap::Subcommand;
 use rand::rngs::OsRng;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use zkcc_circuits::eddsa::{PointJson, SecretKey};
 use zkcc_prover::error::{read_json, write_json, write_secret_json};
 use zkcc_prover::fleet::{attest, FleetInventory};
@@ -70,25 +70,7 @@ pub fn run(c: AuditorCmd) -> Result<(), ProverError> {
             );
             Ok(())
         }
-        AuditorCmd::Keygen { id, out } => {
-            zkcc_circuits::encoding::encode_label(&id)?;
-            let sk = SecretKey::generate(&mut OsRng);
-            write_secret_json(
-                &out,
-                &AuditorKeyFile {
-                    version: 1,
-                    id: id.clone(),
-                    seed: hex::encode(sk.seed()),
-                },
-            )?;
-            let entry =
-                serde_json::json!({ "id": id, "public_key": PointJson::from_point(&sk.public()) });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&entry).unwrap_or_default()
-            );
-            Ok(())
-        }
+        AuditorCmd::Keygen { id, out } => keygen(&id, &out),
         AuditorCmd::Attest {
             key,
             registry,
@@ -107,4 +89,24 @@ pub fn run(c: AuditorCmd) -> Result<(), ProverError> {
             Ok(())
         }
     }
+}
+
+/// A signing key for `id` (an auditor's or an evaluator's: the same file
+/// format) written to `out`; prints the public key as the registry's
+/// `{ "id", "public_key" }` entry.
+pub fn keygen(id: &str, out: &Path) -> Result<(), ProverError> {
+    zkcc_circuits::encoding::encode_label(id)?;
+    let sk = SecretKey::generate(&mut OsRng);
+    let file = AuditorKeyFile {
+        version: 1,
+        id: id.to_string(),
+        seed: hex::encode(sk.seed()),
+    };
+    write_secret_json(out, &file)?;
+    let entry = serde_json::json!({ "id": id, "public_key": PointJson::from_point(&sk.public()) });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&entry).unwrap_or_default()
+    );
+    Ok(())
 }

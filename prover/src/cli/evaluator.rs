@@ -1,11 +1,9 @@
 //! The evaluator's commands: a signing key, and signing an evaluation result
 //! for a model's weights digest.
 use clap::Subcommand;
-use rand::rngs::OsRng;
 use std::path::PathBuf;
-use zkcc_circuits::eddsa::{PointJson, SecretKey};
 use zkcc_circuits::evaluation::parse_digest;
-use zkcc_prover::error::{read_json, write_json, write_secret_json};
+use zkcc_prover::error::{read_json, write_json};
 use zkcc_prover::inventory::AuditorKeyFile;
 use zkcc_prover::lifecycle::{digest_file, sign_result};
 use zkcc_prover::ProverError;
@@ -55,25 +53,7 @@ pub enum EvaluatorCmd {
 
 pub fn run(c: EvaluatorCmd) -> Result<(), ProverError> {
     match c {
-        EvaluatorCmd::Keygen { id, out } => {
-            zkcc_circuits::encoding::encode_label(&id)?;
-            let sk = SecretKey::generate(&mut OsRng);
-            write_secret_json(
-                &out,
-                &AuditorKeyFile {
-                    version: 1,
-                    id: id.clone(),
-                    seed: hex::encode(sk.seed()),
-                },
-            )?;
-            let entry =
-                serde_json::json!({ "id": id, "public_key": PointJson::from_point(&sk.public()) });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&entry).unwrap_or_default()
-            );
-            Ok(())
-        }
+        EvaluatorCmd::Keygen { id, out } => super::auditor::keygen(&id, &out),
         EvaluatorCmd::Sign {
             key,
             registry,

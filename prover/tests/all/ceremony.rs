@@ -7,126 +7,21 @@
 //! where they fail.
 use rand::SeedableRng;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use zkcc_prover::ceremony::ptau::Ptau;
 use zkcc_prover::ceremony::trust::{Phase1, Phase1Source};
 use zkcc_prover::ceremony::CeremonyError;
-
-/// The snarkjs CLI, if installed.
-pub fn snarkjs_cli() -> Option<PathBuf> {
-    let js =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../verifier/tests/js/node_modules/snarkjs");
-    let node = Command::new("node")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    let cli = ["build/cli.cjs", "cli.js"]
-        .iter()
-        .map(|p| js.join(p))
-        .find(|p| p.exists());
-    match (node, cli) {
-        (true, Some(cli)) => Some(cli),
-        _ => {
-            let msg = "node or snarkjs missing: run verifier/tests/js/install.sh";
-            if std::env::var("ZKCC_REQUIRE_SNARKJS").as_deref() == Ok("1") {
-                panic!("{msg} (ZKCC_REQUIRE_SNARKJS=1)");
-            }
-            eprintln!("\n**********\nSKIPPING the snarkjs ceremony test: {msg}\n**********\n");
-            None
-        }
-    }
-}
-
-/// Runs `snarkjs args…` in `dir`; returns (success, stdout + stderr).
-pub fn snarkjs(cli: &Path, dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new("node")
-        .arg(cli)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run node");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success() && !text.contains("[ERROR]"), text)
-}
-
-/// Runs snarkjs and panics with its output on failure.
-pub fn snarkjs_ok(cli: &Path, dir: &Path, args: &[&str]) -> String {
-    let (ok, text) = snarkjs(cli, dir, args);
-    assert!(ok, "snarkjs {args:?} failed:\n{text}");
-    text
-}
-
-/// A phase-1 ceremony of `power` by snarkjs: two contributions, a beacon,
-/// then `prepare phase2`. Returns (raw, prepared) file names in `dir`.
-pub fn phase1(cli: &Path, dir: &Path, power: u32) -> (PathBuf, PathBuf) {
-    let p = power.to_string();
-    snarkjs_ok(cli, dir, &["powersoftau", "new", "bn128", &p, "pot0.ptau"]);
-    snarkjs_ok(
-        cli,
-        dir,
-        &[
-            "powersoftau",
-            "contribute",
-            "pot0.ptau",
-            "pot1.ptau",
-            "--name=first",
-            "-e=entropy one",
-        ],
-    );
-    snarkjs_ok(
-        cli,
-        dir,
-        &[
-            "powersoftau",
-            "contribute",
-            "pot1.ptau",
-            "pot2.ptau",
-            "--name=second",
-            "-e=entropy two",
-        ],
-    );
-    snarkjs_ok(
-        cli,
-        dir,
-        &[
-            "powersoftau",
-            "beacon",
-            "pot2.ptau",
-            "pot_beacon.ptau",
-            "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-            "10",
-            "-n=final beacon",
-        ],
-    );
-    snarkjs_ok(
-        cli,
-        dir,
-        &[
-            "powersoftau",
-            "prepare",
-            "phase2",
-            "pot_beacon.ptau",
-            "pot_final.ptau",
-        ],
-    );
-    (dir.join("pot_beacon.ptau"), dir.join("pot_final.ptau"))
-}
+use zkcc_test_support::iden3::{section, swap_point};
+use zkcc_test_support::snarkjs::{self, phase1};
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("zkcc-ceremony-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
+    snarkjs::fresh_dir("ceremony", name)
 }
 
 #[test]
 fn ptau_from_snarkjs_reads_and_verifies_and_broken_powers_are_named() {
-    let Some(cli) = snarkjs_cli() else { return };
+    let Some(cli) = snarkjs::cli("the snarkjs ceremony test") else {
+        return;
+    };
     let dir = tmp("ptau");
     let (raw, prepared) = phase1(&cli, &dir, 6);
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
@@ -155,29 +50,26 @@ fn ptau_from_snarkjs_reads_and_verifies_and_broken_powers_are_named() {
     q.check_fits(64).expect("2^6 fits");
 
     // A broken power: τ^5·G1 replaced by τ^4·G1 (a valid point, wrong power).
-    let broken = swap_point(&raw_bytes, 2, 5, 4, 64);
-    let err = Ptau::read_verified(&broken, &mut rng).unwrap_err();
-    assert!(
-        matches!(&err, CeremonyError::BrokenPowers(m) if m.contains("tauG1")),
-        "{err}"
-    );
+    let mut broken =
+        |bytes: &[u8], ty: u32, i: usize, j: usize, size: usize| match Ptau::read_verified(
+            &swap_point(bytes, ty, i, j, size),
+            &mut rng,
+        )
+        .unwrap_err()
+        {
+            CeremonyError::BrokenPowers(m) => m,
+            err => panic!("not BrokenPowers: {err}"),
+        };
+    let m = broken(&raw_bytes, 2, 5, 4, 64);
+    assert!(m.contains("tauG1"), "{m}");
     // A broken G2 power and a broken α series.
-    let err = Ptau::read_verified(&swap_point(&raw_bytes, 3, 7, 3, 128), &mut rng).unwrap_err();
-    assert!(
-        matches!(&err, CeremonyError::BrokenPowers(m) if m.contains("tauG2")),
-        "{err}"
-    );
-    let err = Ptau::read_verified(&swap_point(&raw_bytes, 4, 2, 1, 64), &mut rng).unwrap_err();
-    assert!(
-        matches!(&err, CeremonyError::BrokenPowers(m) if m.contains("alphaTauG1")),
-        "{err}"
-    );
+    let m = broken(&raw_bytes, 3, 7, 3, 128);
+    assert!(m.contains("tauG2"), "{m}");
+    let m = broken(&raw_bytes, 4, 2, 1, 64);
+    assert!(m.contains("alphaTauG1"), "{m}");
     // A broken Lagrange point in a prepared file.
-    let err = Ptau::read_verified(&swap_point(&prep_bytes, 12, 40, 41, 64), &mut rng).unwrap_err();
-    assert!(
-        matches!(&err, CeremonyError::BrokenPowers(m) if m.contains("section 12")),
-        "{err}"
-    );
+    let m = broken(&prep_bytes, 12, 40, 41, 64);
+    assert!(m.contains("section 12"), "{m}");
     // A point off the curve: one byte flipped.
     let mut off = raw_bytes.clone();
     let (pos, _) = section(&off, 2);
@@ -193,30 +85,6 @@ fn ptau_from_snarkjs_reads_and_verifies_and_broken_powers_are_named() {
         Err(CeremonyError::Format(..))
     ));
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// Byte offset and length of section `ty` of an iden3 section file.
-pub fn section(b: &[u8], ty: u32) -> (usize, usize) {
-    let n = u32::from_le_bytes(b[8..12].try_into().unwrap());
-    let mut pos = 12;
-    for _ in 0..n {
-        let t = u32::from_le_bytes(b[pos..pos + 4].try_into().unwrap());
-        let l = u64::from_le_bytes(b[pos + 4..pos + 12].try_into().unwrap()) as usize;
-        if t == ty {
-            return (pos + 12, l);
-        }
-        pos += 12 + l;
-    }
-    panic!("no section {ty}");
-}
-
-/// A copy of `b` with point `i` of section `ty` replaced by point `j`.
-pub fn swap_point(b: &[u8], ty: u32, i: usize, j: usize, size: usize) -> Vec<u8> {
-    let mut out = b.to_vec();
-    let (pos, _) = section(b, ty);
-    let src = b[pos + j * size..pos + (j + 1) * size].to_vec();
-    out[pos + i * size..pos + (i + 1) * size].copy_from_slice(&src);
-    out
 }
 
 mod tiny {
@@ -299,7 +167,9 @@ fn phase2_interop_with_snarkjs_both_ways() {
     use ark_bn254::Fr;
     use zkcc_engine::prove::{prove_assignment, prove_assignment_with, Reduction};
     use zkcc_prover::ceremony::{export, phase2, zkey::Zkey};
-    let Some(cli) = snarkjs_cli() else { return };
+    let Some(cli) = snarkjs::cli("the snarkjs ceremony test") else {
+        return;
+    };
     let dir = tmp("phase2");
     let (raw, prepared) = phase1(&cli, &dir, 5);
     let mut rng = rand::rngs::StdRng::seed_from_u64(2);
@@ -339,7 +209,7 @@ fn phase2_interop_with_snarkjs_both_ways() {
     // A beacon too long to verify is refused.
     assert!(phase2::beacon(z0.clone(), b"x", 40, None).is_err());
     // snarkjs builds the same initial key from our .r1cs (same sections, same circuit hash).
-    snarkjs_ok(
+    snarkjs::ok(
         &cli,
         &dir,
         &[
@@ -354,40 +224,23 @@ fn phase2_interop_with_snarkjs_both_ways() {
         Zkey::read(&std::fs::read(dir.join("snark0.zkey")).unwrap()).unwrap(),
         z0
     );
-    snarkjs_ok(
+    snarkjs::ok(
         &cli,
         &dir,
-        &[
-            "zkey",
-            "verify",
-            &s("tiny.r1cs"),
-            &s("pot_final.ptau"),
-            &s("z0.zkey"),
-        ],
+        &snarkjs::zkey_verify_args("tiny.r1cs", "pot_final.ptau", "z0.zkey"),
     );
 
     // zkcc contributes, snarkjs contributes on top, zkcc verifies both.
     let z1 = phase2::contribute(z0.clone(), Some("zkcc"), &mut rng).unwrap();
     std::fs::write(dir.join("z1.zkey"), z1.to_bytes()).unwrap();
-    snarkjs_ok(
-        &cli,
-        &dir,
-        &[
-            "zkey",
-            "contribute",
-            &s("z1.zkey"),
-            &s("z2.zkey"),
-            "--name=snarkjs",
-            "-e=more entropy",
-        ],
-    );
+    snarkjs::zkey_contribute(&cli, &dir, "z1.zkey", "z2.zkey", "snarkjs", "more entropy");
     let z2 = Zkey::read(&std::fs::read(dir.join("z2.zkey")).unwrap()).unwrap();
     let v = phase2::verify(&z2, &phase1, &r1cs, &mut rng)
         .expect("zkcc verifies snarkjs's contribution");
     assert_eq!(v.contributions.len(), 2);
     // snarkjs's beacon, verified by zkcc; zkcc's beacon, verified by snarkjs.
     let bh = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-    snarkjs_ok(
+    snarkjs::ok(
         &cli,
         &dir,
         &[
@@ -411,16 +264,10 @@ fn phase2_interop_with_snarkjs_both_ways() {
     .unwrap();
     assert!(z3 == z3s, "zkcc's beacon is not snarkjs's beacon");
     std::fs::write(dir.join("final.zkey"), z3.to_bytes()).unwrap();
-    snarkjs_ok(
+    snarkjs::ok(
         &cli,
         &dir,
-        &[
-            "zkey",
-            "verify",
-            &s("tiny.r1cs"),
-            &s("pot_final.ptau"),
-            &s("final.zkey"),
-        ],
+        &snarkjs::zkey_verify_args("tiny.r1cs", "pot_final.ptau", "final.zkey"),
     );
     let v = phase2::verify(&z3, &phase1, &r1cs, &mut rng).unwrap();
     assert_eq!(v.contributions.len(), 3);
@@ -453,73 +300,41 @@ fn phase2_interop_with_snarkjs_both_ways() {
 
     // snarkjs proves with zkcc's .zkey and .wtns; zkcc's verifier accepts.
     std::fs::write(dir.join("w.wtns"), export::wtns_bytes(&z)).unwrap();
-    snarkjs_ok(
-        &cli,
-        &dir,
-        &[
-            "groth16",
-            "prove",
-            &s("final.zkey"),
-            &s("w.wtns"),
-            &s("proof.json"),
-            &s("public.json"),
-        ],
-    );
-    let sp = zkcc_verifier::snarkjs::parse_proof(
-        &std::fs::read_to_string(dir.join("proof.json")).unwrap(),
-    )
-    .unwrap();
-    let pubs = zkcc_verifier::snarkjs::parse_public(
-        &std::fs::read_to_string(dir.join("public.json")).unwrap(),
-    )
-    .unwrap();
+    let (sp, pubs) = snarkjs::groth16_prove(&cli, &dir, "final.zkey", "w.wtns", "public.json");
     assert_eq!(pubs, z[1..3].to_vec());
     key.verify(&pubs, &sp)
         .expect("snarkjs's proof on zkcc's key verifies in zkcc");
 
     // Tamperings, each refused with its reason.
-    let mut t1 = z3.clone();
-    t1.contributions[0].g2_spx = t1.contributions[1].g2_spx;
-    let err = phase2::verify(&t1, &phase1, &r1cs, &mut rng).unwrap_err();
+    let mut refused = |edit: fn(&mut Zkey)| {
+        let mut t = z3.clone();
+        edit(&mut t);
+        let err = phase2::verify(&t, &phase1, &r1cs, &mut rng).unwrap_err();
+        (t, err)
+    };
+    let bad_key = |err: &CeremonyError, what: &str| matches!(err, CeremonyError::BadKey(m) if m.contains(what));
+    let (_, err) = refused(|t| t.contributions[0].g2_spx = t.contributions[1].g2_spx);
     assert!(
         matches!(&err, CeremonyError::BadContribution { index: 0, reason } if reason.contains("proof of knowledge")),
         "{err}"
     );
-    let mut t2 = z3.clone();
-    t2.l[1] = t2.l[0];
-    let err = phase2::verify(&t2, &phase1, &r1cs, &mut rng).unwrap_err();
-    assert!(
-        matches!(&err, CeremonyError::BadKey(m) if m.contains("L (section 8)")),
-        "{err}"
-    );
-    let mut t2h = z3.clone();
-    t2h.h[0] = t2h.h[1];
-    let err = phase2::verify(&t2h, &phase1, &r1cs, &mut rng).unwrap_err();
-    assert!(
-        matches!(&err, CeremonyError::BadKey(m) if m.contains("H (section 9)")),
-        "{err}"
-    );
-    let mut t2a = z3.clone();
-    t2a.a[3] = t2a.a[4];
-    let err = phase2::verify(&t2a, &phase1, &r1cs, &mut rng).unwrap_err();
-    assert!(
-        matches!(&err, CeremonyError::BadKey(m) if m.contains("A (section 5)")),
-        "{err}"
-    );
-    let mut t3 = z3.clone();
-    t3.contributions.remove(1);
-    let err = phase2::verify(&t3, &phase1, &r1cs, &mut rng).unwrap_err();
+    let (t2, err) = refused(|t| t.l[1] = t.l[0]);
+    assert!(bad_key(&err, "L (section 8)"), "{err}");
+    let (_, err) = refused(|t| t.h[0] = t.h[1]);
+    assert!(bad_key(&err, "H (section 9)"), "{err}");
+    let (_, err) = refused(|t| t.a[3] = t.a[4]);
+    assert!(bad_key(&err, "A (section 5)"), "{err}");
+    let (_, err) = refused(|t| {
+        t.contributions.remove(1);
+    });
     assert!(
         matches!(&err, CeremonyError::BadContribution { index: 1, reason } if reason.contains("transcript")),
         "{err}"
     );
-    let mut t4 = z3.clone();
-    t4.contributions.pop();
-    let err = phase2::verify(&t4, &phase1, &r1cs, &mut rng).unwrap_err();
-    assert!(
-        matches!(&err, CeremonyError::BadKey(m) if m.contains("δ·G1")),
-        "{err}"
-    );
+    let (_, err) = refused(|t| {
+        t.contributions.pop();
+    });
+    assert!(bad_key(&err, "δ·G1"), "{err}");
     let other = tiny::r1cs(extra + 1);
     let err = phase2::verify(&z3, &phase1, &other, &mut rng).unwrap_err();
     assert!(matches!(&err, CeremonyError::WrongCircuit(_)), "{err}");
@@ -529,16 +344,10 @@ fn phase2_interop_with_snarkjs_both_ways() {
     ));
     // snarkjs refuses the tampered key too.
     std::fs::write(dir.join("t2.zkey"), t2.to_bytes()).unwrap();
-    let (ok, _) = snarkjs(
+    let (ok, _) = snarkjs::run(
         &cli,
         &dir,
-        &[
-            "zkey",
-            "verify",
-            &s("tiny.r1cs"),
-            &s("pot_final.ptau"),
-            &s("t2.zkey"),
-        ],
+        &snarkjs::zkey_verify_args("tiny.r1cs", "pot_final.ptau", "t2.zkey"),
     );
     assert!(!ok, "snarkjs accepted a tampered L");
     let _ = std::fs::remove_dir_all(&dir);
@@ -546,18 +355,8 @@ fn phase2_interop_with_snarkjs_both_ways() {
 
 /// Runs the `zkcc` binary; returns (success, stdout + stderr).
 fn zkcc(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_zkcc"))
-        .args(args)
-        .output()
-        .expect("run zkcc");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    let out = crate::run::zkcc(Path::new("."), args);
+    (out.status.success(), crate::run::text(&out))
 }
 
 fn zkcc_ok(args: &[&str]) -> String {
@@ -586,9 +385,11 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
     use zkcc_prover::fleet::{self, attest, commit, ledger_from_shipments, open};
     use zkcc_prover::keys::{self, Circuit};
     use zkcc_verifier::batch::PreparedKey;
-    use zkcc_verifier::submission::{RequestFile, RulesJson};
+    use zkcc_verifier::submission::RequestFile;
 
-    let Some(cli) = snarkjs_cli() else { return };
+    let Some(cli) = snarkjs::cli("the snarkjs ceremony test") else {
+        return;
+    };
     let dir = tmp("e2e");
     let s = |p: &str| dir.join(p).to_string_lossy().into_owned();
     let t0 = std::time::Instant::now();
@@ -598,6 +399,20 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         t0.elapsed().as_secs_f64()
     );
     let circuit = "request-1x1";
+    // `zkcc ceremony verify` of `zkey` on phase 1 `ptau` (development mode).
+    let zkcc_verify = |ptau: &str, zkey: &str| {
+        zkcc(&[
+            "ceremony",
+            "verify",
+            "--circuit",
+            circuit,
+            "--ptau",
+            &s(ptau),
+            "--dev-unpublished-ptau",
+            "--zkey",
+            &s(zkey),
+        ])
+    };
     let rshape = RequestShape {
         shards: 1,
         entries: 1,
@@ -644,17 +459,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
     ]);
     assert!(out.contains("WARNING: DEVELOPMENT ONLY"), "{out}");
     // No contribution yet: verify refuses (δ would be the generator).
-    let (ok, out) = zkcc(&[
-        "ceremony",
-        "verify",
-        "--circuit",
-        circuit,
-        "--ptau",
-        &s("pot_final.ptau"),
-        "--dev-unpublished-ptau",
-        "--zkey",
-        &s("r0.zkey"),
-    ]);
+    let (ok, out) = zkcc_verify("pot_final.ptau", "r0.zkey");
     assert!(!ok && out.contains("no secret contribution"), "{out}");
     let out = zkcc_ok(&[
         "ceremony",
@@ -672,18 +477,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         .expect("contribute prints the contribution hash")
         .trim()
         .to_string();
-    snarkjs_ok(
-        &cli,
-        &dir,
-        &[
-            "zkey",
-            "contribute",
-            &s("r1.zkey"),
-            &s("r2.zkey"),
-            "--name=agency",
-            "-e=agency entropy",
-        ],
-    );
+    snarkjs::zkey_contribute(&cli, &dir, "r1.zkey", "r2.zkey", "agency", "agency entropy");
     let bh = "00aa11bb22cc33dd44ee55ff66007711882299aa";
     zkcc_ok(&[
         "ceremony",
@@ -697,17 +491,8 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         "--name",
         "beacon",
     ]);
-    let out = zkcc_ok(&[
-        "ceremony",
-        "verify",
-        "--circuit",
-        circuit,
-        "--ptau",
-        &s("pot_final.ptau"),
-        "--dev-unpublished-ptau",
-        "--zkey",
-        &s("final.zkey"),
-    ]);
+    let (ok, out) = zkcc_verify("pot_final.ptau", "final.zkey");
+    assert!(ok, "zkcc ceremony verify failed:\n{out}");
     assert!(
         out.contains("OK") && out.contains("3 contributions (2 with a secret)"),
         "{out}"
@@ -723,27 +508,12 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
     );
     assert!(out.contains("contribution #3 beacon (beacon"), "{out}");
     // The raw (unprepared) phase-1 file serves as well.
-    zkcc_ok(&[
-        "ceremony",
-        "verify",
-        "--circuit",
-        circuit,
-        "--ptau",
-        &s("pot_beacon.ptau"),
-        "--dev-unpublished-ptau",
-        "--zkey",
-        &s("final.zkey"),
-    ]);
-    snarkjs_ok(
+    let (ok, out) = zkcc_verify("pot_beacon.ptau", "final.zkey");
+    assert!(ok, "zkcc ceremony verify failed:\n{out}");
+    snarkjs::ok(
         &cli,
         &dir,
-        &[
-            "zkey",
-            "verify",
-            &s("req.r1cs"),
-            &s("pot_final.ptau"),
-            &s("final.zkey"),
-        ],
+        &snarkjs::zkey_verify_args("req.r1cs", "pot_final.ptau", "final.zkey"),
     );
     zkcc_ok(&[
         "ceremony",
@@ -786,17 +556,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         manifest.setup
     );
     assert_eq!(pk.reduction().unwrap(), Reduction::OddCoset);
-    let rules = RulesJson {
-        facility_cap_chips: 100,
-        facility_cap_tpp: 10_000_000,
-        home_country: "FR".into(),
-        home_min_bp: 0,
-        other_max_bp: 10_000,
-        outside_tier1_max_bp: 10_000,
-        max_tier: 2,
-        total_cap_chips: 1_000,
-        total_cap_tpp: 100_000_000,
-    };
+    let rules = zkcc_test_support::fixtures::loose_rules();
     let request = RequestFile {
         version: 2,
         importer: inv.importer.clone(),
@@ -835,26 +595,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
     })
     .unwrap();
     std::fs::write(dir.join("req.wtns"), export::wtns_bytes(&z)).unwrap();
-    snarkjs_ok(
-        &cli,
-        &dir,
-        &[
-            "groth16",
-            "prove",
-            &s("final.zkey"),
-            &s("req.wtns"),
-            &s("proof.json"),
-            &s("public.json"),
-        ],
-    );
-    let sp = zkcc_verifier::snarkjs::parse_proof(
-        &std::fs::read_to_string(dir.join("proof.json")).unwrap(),
-    )
-    .unwrap();
-    let pubs = zkcc_verifier::snarkjs::parse_public(
-        &std::fs::read_to_string(dir.join("public.json")).unwrap(),
-    )
-    .unwrap();
+    let (sp, pubs) = snarkjs::groth16_prove(&cli, &dir, "final.zkey", "req.wtns", "public.json");
     assert_eq!(pubs, st2.public_inputs());
     vk.verify(&pubs, &sp)
         .expect("snarkjs's proof with zkcc's key verifies in zkcc");
@@ -883,17 +624,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
     // A key point changed after the contributions (L[0] := L[1]).
     let t_l = swap_point(&fin, 8, 0, 1, 64);
     std::fs::write(dir.join("t_l.zkey"), &t_l).unwrap();
-    let (ok, out) = zkcc(&[
-        "ceremony",
-        "verify",
-        "--circuit",
-        circuit,
-        "--ptau",
-        &s("pot_final.ptau"),
-        "--dev-unpublished-ptau",
-        "--zkey",
-        &s("t_l.zkey"),
-    ]);
+    let (ok, out) = zkcc_verify("pot_final.ptau", "t_l.zkey");
     assert!(!ok && out.contains("L (section 8)"), "{out}");
     expect(verify(&swap_point(&fin, 9, 3, 2, 64)), "H (section 9)");
     expect(verify(&swap_point(&fin, 5, 3, 2, 64)), "A (section 5)");
@@ -932,16 +663,10 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         .to_string();
     expect(err, "not for this circuit");
     // snarkjs refuses the changed point as well.
-    let (ok, _) = snarkjs(
+    let (ok, _) = snarkjs::run(
         &cli,
         &dir,
-        &[
-            "zkey",
-            "verify",
-            &s("req.r1cs"),
-            &s("pot_final.ptau"),
-            &s("t_l.zkey"),
-        ],
+        &snarkjs::zkey_verify_args("req.r1cs", "pot_final.ptau", "t_l.zkey"),
     );
     assert!(!ok);
     let _ = std::fs::remove_dir_all(&dir);

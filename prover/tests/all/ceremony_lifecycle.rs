@@ -9,41 +9,30 @@
 use ark_bn254::Fr;
 use rand::SeedableRng;
 use std::path::Path;
-use std::process::{Command, Output};
 use zkcc_engine::prove::Reduction;
 use zkcc_prover::ceremony::ptau::Ptau;
 use zkcc_prover::keys::{self, Circuit};
 
-fn zkcc(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkcc"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("zkcc runs")
-}
+use zkcc_test_support::lifecycle::{self, RESULTS};
 
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use crate::run::{fails, ok, text, zkcc, ZKCC};
 
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = zkcc(dir, args);
-    assert!(out.status.success(), "zkcc {args:?} failed: {}", text(&out));
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(dir: &Path, args: &[&str], needle: &str) {
-    let out = zkcc(dir, args);
-    let all = text(&out);
-    assert!(!out.status.success(), "{args:?} succeeded: {all}");
-    assert!(
-        all.contains(needle),
-        "{args:?}: expected {needle:?} in {all}"
-    );
+/// `zkcc ceremony finalize` of `zkey` for `circuit` on `pot.ptau`
+/// (development mode), keys into `keys/`.
+fn finalize<'a>(circuit: &'a str, zkey: &'a str) -> [&'a str; 11] {
+    [
+        "ceremony",
+        "finalize",
+        "--circuit",
+        circuit,
+        "--ptau",
+        "pot.ptau",
+        "--dev-unpublished-ptau",
+        "--zkey",
+        zkey,
+        "--out",
+        "keys",
+    ]
 }
 
 /// The phase-2 ceremony of `circuit` on the command line, keys into `keys/`.
@@ -84,19 +73,7 @@ fn ceremony(d: &Path, circuit: &str) -> String {
     // No contribution yet: finalize refuses (δ would be the generator).
     fails(
         d,
-        &[
-            "ceremony",
-            "finalize",
-            "--circuit",
-            circuit,
-            "--ptau",
-            "pot.ptau",
-            "--dev-unpublished-ptau",
-            "--zkey",
-            &f("0.zkey"),
-            "--out",
-            "keys",
-        ],
+        &finalize(circuit, &f("0.zkey")),
         "no secret contribution (0 beacon(s) only)",
     );
     ok(
@@ -148,22 +125,7 @@ fn ceremony(d: &Path, circuit: &str) -> String {
             && v.contains("contribution #2 beacon (beacon: public randomness"),
         "{v}"
     );
-    let out = ok(
-        d,
-        &[
-            "ceremony",
-            "finalize",
-            "--circuit",
-            circuit,
-            "--ptau",
-            "pot.ptau",
-            "--dev-unpublished-ptau",
-            "--zkey",
-            &f("final.zkey"),
-            "--out",
-            "keys",
-        ],
-    );
+    let out = ok(d, &finalize(circuit, &f("final.zkey")));
     assert!(out.contains(&format!("{circuit}: keys in keys")), "{out}");
     let (pk, m) = keys::load_proving_key_of(&d.join("keys"), &c).unwrap();
     assert!(m.setup.contains("multi-party ceremony"), "{}", m.setup);
@@ -215,20 +177,7 @@ fn lifecycle_circuits_through_a_zkcc_ceremony() {
         "too small",
     );
 
-    ok(
-        d,
-        &[
-            "sample",
-            "--out",
-            "w",
-            "--chips",
-            "12",
-            "--chunk",
-            "4",
-            "--lifecycle",
-        ],
-    );
-    std::fs::write(d.join("w/model.bin"), vec![7u8; 4096]).unwrap();
+    lifecycle::sample(&ZKCC, d);
 
     // Model evaluation: the ceremony, then the lab proves and the agency verifies.
     let v = ceremony(d, "evaluation-3");
@@ -266,92 +215,12 @@ fn lifecycle_circuits_through_a_zkcc_ceremony() {
         "not for this circuit",
     );
     assert!(!d.join("keys/evaluation-2.manifest.json").exists());
-    let c = ok(
-        d,
-        &[
-            "model",
-            "commit",
-            "--weights",
-            "w/model.bin",
-            "--importer",
-            "ACME-DC",
-            "--out",
-            "w/model.secret.json",
-        ],
-    );
-    let mc = c
-        .lines()
-        .nth(1)
-        .and_then(|l| l.split_whitespace().nth(1))
-        .unwrap()
-        .to_string();
-    let a = "w/evaluators/EVAL-LAB-A.key.json";
-    let b = "w/evaluators/EVAL-LAB-B.key.json";
-    for (key, eval, score, date, out) in [
-        (a, "CYBER-UPLIFT", "100", "20261101", "w/r1.json"),
-        (b, "BIO-UPLIFT", "2000", "20261102", "w/r2.json"),
-        (a, "REFUSAL-HARMFUL", "9600", "20261103", "w/r3.json"),
-    ] {
-        ok(
-            d,
-            &[
-                "evaluator",
-                "sign",
-                "--key",
-                key,
-                "--registry",
-                "w/registry.json",
-                "--suite",
-                "FRONTIER-2026",
-                "--eval",
-                eval,
-                "--score",
-                score,
-                "--date",
-                date,
-                "--weights",
-                "w/model.bin",
-                "--out",
-                out,
-            ],
-        );
-    }
+    let (_, mc) = lifecycle::commit_model(&ZKCC, d, &[7u8; 4096]);
+    lifecycle::sign_results(&ZKCC, d);
+    lifecycle::eval_request(&ZKCC, d, "w/ereq.json");
     ok(
         d,
-        &[
-            "agency",
-            "eval-request",
-            "--registry",
-            "w/registry.json",
-            "--importer",
-            "ACME-DC",
-            "--suite",
-            "FRONTIER-2026",
-            "--deployment-date",
-            "20261201",
-            "--not-before",
-            "20251201",
-            "--out",
-            "w/ereq.json",
-        ],
-    );
-    ok(
-        d,
-        &[
-            "prove",
-            "evaluation",
-            "--registry",
-            "w/registry.json",
-            "--secret",
-            "w/model.secret.json",
-            "--request",
-            "w/ereq.json",
-            "--out",
-            "w/eval.json",
-            "w/r1.json",
-            "w/r2.json",
-            "w/r3.json",
-        ],
+        &lifecycle::prove_evaluation_args("w/eval.json", &RESULTS),
     );
     let out = ok(
         d,
@@ -376,78 +245,11 @@ fn lifecycle_circuits_through_a_zkcc_ceremony() {
 
     // Deployment jurisdiction.
     ceremony(d, "jurisdiction-2");
-    let dep = serde_json::json!({
-        "version": 1, "importer": "ACME-DC", "deployment": "CHAT-EU-1",
-        "model_commitment": mc, "epoch": 202611,
-        "stores": [
-            { "id": "LOGS-1", "kind": "logs", "facility": "FR-SACLAY-01",
-              "encrypted": true, "key_fingerprint": "0x1111" },
-            { "id": "OUT-1", "kind": "outputs", "facility": "NL-AMSTERDAM-03",
-              "encrypted": true, "key_fingerprint": "0x2222" } ] });
-    std::fs::write(d.join("w/deployment.json"), dep.to_string()).unwrap();
-    ok(
-        d,
-        &[
-            "auditor",
-            "attest-deployment",
-            "--key",
-            "w/auditors/AUDIT-EU-01.key.json",
-            "--registry",
-            "w/registry.json",
-            "--deployment",
-            "w/deployment.json",
-        ],
-    );
-    ok(
-        d,
-        &[
-            "agency",
-            "jurisdiction-request",
-            "--importer",
-            "ACME-DC",
-            "--deployment",
-            "CHAT-EU-1",
-            "--model-commitment",
-            &mc,
-            "--epoch",
-            "202611",
-            "--max-tier",
-            "1",
-            "--out",
-            "w/jreq.json",
-        ],
-    );
-    ok(
-        d,
-        &[
-            "prove",
-            "jurisdiction",
-            "--circuit",
-            "jurisdiction-2",
-            "--registry",
-            "w/registry.json",
-            "--deployment",
-            "w/deployment.json",
-            "--request",
-            "w/jreq.json",
-            "--out",
-            "w/jur.json",
-        ],
-    );
-    let out = ok(
-        d,
-        &[
-            "agency",
-            "verify-jurisdiction",
-            "--circuit",
-            "jurisdiction-2",
-            "--registry",
-            "w/registry.json",
-            "--request",
-            "w/jreq.json",
-            "w/jur.json",
-        ],
-    );
+    lifecycle::write_deployment(d, &mc);
+    ok(d, &lifecycle::attest_args("w/deployment.json"));
+    lifecycle::jurisdiction_request(&ZKCC, d, &mc, "w/jreq.json");
+    lifecycle::prove_jurisdiction(&ZKCC, d);
+    let out = ok(d, &lifecycle::verify_jurisdiction_args("w/jreq.json"));
     assert!(out.starts_with("ACCEPTED"), "{out}");
 
     // A proof from keys of a *different* ceremony of the same circuit is refused:

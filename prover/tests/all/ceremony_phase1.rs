@@ -3,55 +3,18 @@
 //! of knowledge, beacons, the chain of first points; tamperings refused with
 //! the contribution named. Skipped without snarkjs unless
 //! `ZKCC_REQUIRE_SNARKJS=1`.
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use zkcc_prover::ceremony::ptau::Ptau;
-
-fn snarkjs_cli() -> Option<PathBuf> {
-    let js =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../verifier/tests/js/node_modules/snarkjs");
-    let node = Command::new("node")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    let cli = js.join("build/cli.cjs");
-    if node && cli.exists() {
-        return Some(cli);
-    }
-    let msg = "node or snarkjs missing: run verifier/tests/js/install.sh";
-    if std::env::var("ZKCC_REQUIRE_SNARKJS").as_deref() == Ok("1") {
-        panic!("{msg} (ZKCC_REQUIRE_SNARKJS=1)");
-    }
-    eprintln!("\n**********\nSKIPPING the phase-1 transcript test: {msg}\n**********\n");
-    None
-}
-
-fn snarkjs_ok(cli: &Path, dir: &Path, args: &[&str]) {
-    let out = Command::new("node")
-        .arg(cli)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run node");
-    let t = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success() && !t.contains("[ERROR]"),
-        "snarkjs {args:?}: {t}"
-    );
-}
+use zkcc_test_support::snarkjs;
 
 #[test]
 fn phase1_transcript_from_snarkjs_verifies_and_tamperings_are_named() {
-    let Some(cli) = snarkjs_cli() else { return };
+    let Some(cli) = snarkjs::cli("the phase-1 transcript test") else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    snarkjs_ok(&cli, d, &["powersoftau", "new", "bn128", "4", "p0.ptau"]);
-    snarkjs_ok(
+    snarkjs::ok(&cli, d, &["powersoftau", "new", "bn128", "4", "p0.ptau"]);
+    snarkjs::ok(
         &cli,
         d,
         &[
@@ -63,7 +26,7 @@ fn phase1_transcript_from_snarkjs_verifies_and_tamperings_are_named() {
             "-e=one",
         ],
     );
-    snarkjs_ok(
+    snarkjs::ok(
         &cli,
         d,
         &[
@@ -75,7 +38,7 @@ fn phase1_transcript_from_snarkjs_verifies_and_tamperings_are_named() {
             "-e=two",
         ],
     );
-    snarkjs_ok(
+    snarkjs::ok(
         &cli,
         d,
         &[
@@ -88,7 +51,7 @@ fn phase1_transcript_from_snarkjs_verifies_and_tamperings_are_named() {
             "-n=the beacon",
         ],
     );
-    snarkjs_ok(
+    snarkjs::ok(
         &cli,
         d,
         &["powersoftau", "prepare", "phase2", "p3.ptau", "pf.ptau"],
@@ -186,9 +149,9 @@ fn phase1_transcript_from_snarkjs_verifies_and_tamperings_are_named() {
     assert!(e.contains("not the last contribution's"), "{e}");
 
     // The CLI prints the verified transcript and refuses a broken one.
-    let out = Command::new(env!("CARGO_BIN_EXE_zkcc"))
-        .current_dir(d)
-        .args([
+    let out = crate::run::zkcc(
+        d,
+        &[
             "ceremony",
             "init",
             "--circuit",
@@ -198,11 +161,9 @@ fn phase1_transcript_from_snarkjs_verifies_and_tamperings_are_named() {
             "--dev-unpublished-ptau",
             "--out",
             "r0.zkey",
-        ])
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+        ],
+    );
+    let text = crate::run::text(&out);
     if out.status.success() {
         assert!(
             text.contains("phase-1 contribution #3 the beacon (beacon)"),

@@ -6,134 +6,35 @@
 //! `ZKCC_REQUIRE_SNARKJS=1`). The lifecycle circuits (`evaluation-N`,
 //! `jurisdiction-S`) too, and snarkjs proves a jurisdiction claim from its
 //! witness with a ceremony-format key that zkcc's verifier then accepts.
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 use zkcc_prover::ceremony::export::{read_wtns, R1csFile};
 use zkcc_prover::ceremony::CeremonyError;
+use zkcc_test_support::snarkjs;
 
-fn zkcc(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkcc"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("zkcc runs")
-}
+use zkcc_test_support::fixtures::{REQUEST, SHARD};
+use zkcc_test_support::fleet;
+use zkcc_test_support::lifecycle::{self, RESULTS};
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = zkcc(dir, args);
-    assert!(out.status.success(), "zkcc {args:?} failed: {}", text(&out));
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(dir: &Path, args: &[&str], needle: &str) {
-    let out = zkcc(dir, args);
-    assert!(!out.status.success(), "{args:?} succeeded: {}", text(&out));
-    assert!(
-        text(&out).contains(needle),
-        "{args:?}: expected {needle:?} in {}",
-        text(&out)
-    );
-}
-
-/// The snarkjs CLI if installed (see `tests/ceremony.rs`).
-fn snarkjs_cli() -> Option<PathBuf> {
-    let js =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../verifier/tests/js/node_modules/snarkjs");
-    let node = Command::new("node")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    let cli = ["build/cli.cjs", "cli.js"]
-        .iter()
-        .map(|p| js.join(p))
-        .find(|p| p.exists());
-    match (node, cli) {
-        (true, Some(cli)) => Some(cli),
-        _ => {
-            let msg = "node or snarkjs missing: run verifier/tests/js/install.sh";
-            if std::env::var("ZKCC_REQUIRE_SNARKJS").as_deref() == Ok("1") {
-                panic!("{msg} (ZKCC_REQUIRE_SNARKJS=1)");
-            }
-            eprintln!("\n**********\nSKIPPING snarkjs wtns check: {msg}\n**********\n");
-            None
-        }
-    }
-}
-
-/// `snarkjs wtns check r1cs wtns` in `dir`: (accepted, output).
-fn snarkjs_wtns_check(cli: &Path, dir: &Path, r1cs: &str, wtns: &str) -> (bool, String) {
-    let out = Command::new("node")
-        .arg(cli)
-        .args(["wtns", "check", r1cs, wtns])
-        .current_dir(dir)
-        .output()
-        .expect("run node");
-    let t = text(&out);
-    (
-        out.status.success() && !t.contains("[ERROR]") && t.contains("WITNESS IS CORRECT"),
-        t,
-    )
-}
+use crate::run::{fails, ok, ZKCC};
 
 fn args(v: &[String]) -> Vec<&str> {
     v.iter().map(|s| s.as_str()).collect()
 }
 
-const SHARD: &str = "shard-3x4";
-const REQUEST: &str = "request-3x3";
-
 #[test]
 fn the_importers_witness_as_wtns_satisfies_the_exported_r1cs() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    ok(
-        d,
-        &["sample", "--out", "w", "--chips", "12", "--chunk", "4"],
-    );
-    let l = ok(
-        d,
-        &[
-            "agency",
-            "ledger",
-            "--registry",
-            "w/registry.json",
-            "--shipments",
-            "w/shipments.json",
-            "--importer",
-            "ACME-DC",
-            "--out",
-            "w/ledger.json",
-        ],
-    );
-    let digest = l.trim().rsplit(' ').next().unwrap().to_string();
-    ok(
-        d,
-        &[
-            "commit",
-            "--registry",
-            "w/registry.json",
-            "--inventory",
-            "w/inventory.json",
-            "--circuit",
-            SHARD,
-            "--out",
-            "w/secret.json",
-        ],
-    );
+    fleet::sample(&ZKCC, d);
+    let (_, digest) = fleet::ledger(&ZKCC, d);
+    fleet::commit(&ZKCC, d, SHARD, "w/secret.json");
     ok(
         d,
         &[
             "agency",
             "request",
+            "--registry",
+            "w/registry.json",
             "--importer",
             "ACME-DC",
             "--epoch",
@@ -175,22 +76,7 @@ fn the_importers_witness_as_wtns_satisfies_the_exported_r1cs() {
         "not signed",
     );
     assert!(!d.join("s0.wtns").exists());
-    for id in ["AUDIT-EU-01", "AUDIT-ME-02"] {
-        let key = format!("w/auditors/{id}.key.json");
-        ok(
-            d,
-            &[
-                "auditor",
-                "attest",
-                "--key",
-                &key,
-                "--registry",
-                "w/registry.json",
-                "--inventory",
-                "w/inventory.json",
-            ],
-        );
-    }
+    fleet::attest(&ZKCC, d);
 
     // The request proof's witness.
     ok(
@@ -234,12 +120,7 @@ fn the_importers_witness_as_wtns_satisfies_the_exported_r1cs() {
     assert!(r1cs.public_of(&z).contains(&nonce));
 
     // Any changed value breaks a constraint; a changed file is refused or fails the check.
-    for k in [1, z.len() / 2, z.len() - 1] {
-        let mut t = z.clone();
-        t[k] += ark_bn254::Fr::from(1u64);
-        let err = r1cs.check(&t).unwrap_err().to_string();
-        assert!(err.contains("is not satisfied"), "value {k}: {err}");
-    }
+    every_change_breaks(&r1cs, &z, "req.wtns");
     let mut t = z.clone();
     t[0] = ark_bn254::Fr::from(2u64);
     assert!(r1cs
@@ -281,48 +162,25 @@ fn the_importers_witness_as_wtns_satisfies_the_exported_r1cs() {
     }
 
     // Refusals, each with its reason.
-    fails(
-        d,
-        &args(&wtns(SHARD, &["--shard", "2"], "x.wtns")),
-        "has 2 shards",
-    );
-    fails(
-        d,
-        &args(&wtns("shard-3x5", &["--shard", "0"], "x.wtns")),
-        "committed for 3x4",
-    );
-    fails(
-        d,
-        &args(&wtns(REQUEST, &["--shard", "0"], "x.wtns")),
-        "request-SxF takes --request",
-    );
-    fails(
-        d,
-        &args(&wtns(SHARD, &["--request", "req.json"], "x.wtns")),
-        "shard-FxM takes --shard",
-    );
-    fails(
-        d,
-        &args(&wtns("request-1x3", &["--request", "req.json"], "x.wtns")),
-        "do not fit",
-    );
-    fails(
-        d,
-        &args(&wtns("evaluation-3", &["--shard", "0"], "x.wtns")),
-        "evaluation-N takes --request --secret RESULTS, not --inventory --ledger-digest --shard",
-    );
-    fails(
-        d,
-        &args(&wtns("cluster-4x2", &["--shard", "0"], "x.wtns")),
-        "\"cluster-4x2\" is not a circuit name like shard-8x128, request-16x8 or evaluation-3",
-    );
+    let refusals: [(&str, &[&str], &str); 7] = [
+        (SHARD, &["--shard", "2"], "has 2 shards"),
+        ("shard-3x5", &["--shard", "0"], "committed for 3x4"),
+        (REQUEST, &["--shard", "0"], "request-SxF takes --request"),
+        (SHARD, &["--request", "req.json"], "shard-FxM takes --shard"),
+        ("request-1x3", &["--request", "req.json"], "do not fit"),
+        ("evaluation-3", &["--shard", "0"], "evaluation-N takes --request --secret RESULTS, not --inventory --ledger-digest --shard"),
+        ("cluster-4x2", &["--shard", "0"], "\"cluster-4x2\" is not a circuit name like shard-8x128, request-16x8 or evaluation-3"),
+    ];
+    for (circuit, which, reason) in refusals {
+        fails(d, &args(&wtns(circuit, which, "x.wtns")), reason);
+    }
     assert!(!d.join("x.wtns").exists());
 
     // snarkjs agrees (optional unless ZKCC_REQUIRE_SNARKJS=1).
-    if let Some(cli) = snarkjs_cli() {
-        let (accepted, out) = snarkjs_wtns_check(&cli, d, "req.r1cs", "req.wtns");
+    if let Some(cli) = snarkjs::cli("the snarkjs wtns check") {
+        let (accepted, out) = snarkjs::wtns_check(&cli, d, "req.r1cs", "req.wtns");
         assert!(accepted, "snarkjs wtns check refused: {out}");
-        let (accepted, out) = snarkjs_wtns_check(&cli, d, "shard.r1cs", "s1.wtns");
+        let (accepted, out) = snarkjs::wtns_check(&cli, d, "shard.r1cs", "s1.wtns");
         assert!(accepted, "snarkjs wtns check refused: {out}");
         let mut bad = z.clone();
         bad[z.len() - 1] += ark_bn254::Fr::from(1u64);
@@ -331,8 +189,19 @@ fn the_importers_witness_as_wtns_satisfies_the_exported_r1cs() {
             zkcc_prover::ceremony::export::wtns_bytes(&bad),
         )
         .unwrap();
-        let (accepted, out) = snarkjs_wtns_check(&cli, d, "req.r1cs", "bad.wtns");
+        let (accepted, out) = snarkjs::wtns_check(&cli, d, "req.r1cs", "bad.wtns");
         assert!(!accepted, "snarkjs accepted a broken witness: {out}");
+    }
+}
+
+/// One value of `z` changed (the first after the constant, the middle one,
+/// the last) breaks a constraint of `r1cs`.
+fn every_change_breaks(r1cs: &R1csFile, z: &[Fr], what: &str) {
+    for k in [1, z.len() / 2, z.len() - 1] {
+        let mut t = z.to_vec();
+        t[k] += Fr::from(1u64);
+        let err = r1cs.check(&t).unwrap_err().to_string();
+        assert!(err.contains("is not satisfied"), "{what}, value {k}: {err}");
     }
 }
 
@@ -362,12 +231,7 @@ fn check_written(d: &Path, file: &str, public: &str, r1cs: &R1csFile, want: &[Fr
         serde_json::from_str(&std::fs::read_to_string(d.join(public)).unwrap()).unwrap();
     assert_eq!(json, zkcc_verifier::snarkjs::public_to_json(pubs));
     // One changed value anywhere breaks a constraint.
-    for k in [1, z.len() / 2, z.len() - 1] {
-        let mut t = z.clone();
-        t[k] += Fr::from(1u64);
-        let err = r1cs.check(&t).unwrap_err().to_string();
-        assert!(err.contains("is not satisfied"), "{file}, value {k}: {err}");
-    }
+    every_change_breaks(r1cs, &z, file);
 }
 
 use ark_bn254::Fr;
@@ -384,90 +248,8 @@ fn lifecycle_witnesses_as_wtns_satisfy_the_exported_r1cs() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     let json = |f: &str| std::fs::read_to_string(d.join(f)).unwrap();
-    ok(
-        d,
-        &[
-            "sample",
-            "--out",
-            "w",
-            "--chips",
-            "12",
-            "--chunk",
-            "4",
-            "--lifecycle",
-        ],
-    );
+    let mc = lifecycle::evaluation_inputs(&ZKCC, d, &[7u8; 4096]);
     let registry = zkcc_circuits::registry::Registry::from_json(&json("w/registry.json")).unwrap();
-    std::fs::write(d.join("w/model.bin"), vec![7u8; 4096]).unwrap();
-    let c = ok(
-        d,
-        &[
-            "model",
-            "commit",
-            "--weights",
-            "w/model.bin",
-            "--importer",
-            "ACME-DC",
-            "--out",
-            "w/model.secret.json",
-        ],
-    );
-    let mc = c
-        .lines()
-        .nth(1)
-        .and_then(|l| l.split_whitespace().nth(1))
-        .unwrap()
-        .to_string();
-    let a = "w/evaluators/EVAL-LAB-A.key.json";
-    let b = "w/evaluators/EVAL-LAB-B.key.json";
-    for (key, eval, score, date, out) in [
-        (a, "CYBER-UPLIFT", "100", "20261101", "w/r1.json"),
-        (b, "BIO-UPLIFT", "2000", "20261102", "w/r2.json"),
-        (a, "REFUSAL-HARMFUL", "9600", "20261103", "w/r3.json"),
-    ] {
-        ok(
-            d,
-            &[
-                "evaluator",
-                "sign",
-                "--key",
-                key,
-                "--registry",
-                "w/registry.json",
-                "--suite",
-                "FRONTIER-2026",
-                "--eval",
-                eval,
-                "--score",
-                score,
-                "--date",
-                date,
-                "--weights",
-                "w/model.bin",
-                "--out",
-                out,
-            ],
-        );
-    }
-    ok(
-        d,
-        &[
-            "agency",
-            "eval-request",
-            "--registry",
-            "w/registry.json",
-            "--importer",
-            "ACME-DC",
-            "--suite",
-            "FRONTIER-2026",
-            "--deployment-date",
-            "20261201",
-            "--not-before",
-            "20251201",
-            "--out",
-            "w/ereq.json",
-        ],
-    );
 
     // Model evaluation: the written witness is the library's assignment.
     let ewtns = |circuit: &str, secret: &str, req: &str, results: &[&str], out: &str| {
@@ -493,7 +275,7 @@ fn lifecycle_witnesses_as_wtns_satisfy_the_exported_r1cs() {
         a.extend(results.iter().map(|s| s.to_string()));
         a
     };
-    let results = ["w/r1.json", "w/r2.json", "w/r3.json"];
+    let results = RESULTS;
     let out = ok(
         d,
         &args(&ewtns(
@@ -611,34 +393,8 @@ fn lifecycle_witnesses_as_wtns_satisfy_the_exported_r1cs() {
     );
 
     // Deployment jurisdiction.
-    let dep = serde_json::json!({
-        "version": 1, "importer": "ACME-DC", "deployment": "CHAT-EU-1",
-        "model_commitment": mc, "epoch": 202611,
-        "stores": [
-            { "id": "LOGS-1", "kind": "logs", "facility": "FR-SACLAY-01",
-              "encrypted": true, "key_fingerprint": "0x1111" },
-            { "id": "OUT-1", "kind": "outputs", "facility": "NL-AMSTERDAM-03",
-              "encrypted": true, "key_fingerprint": "0x2222" } ] });
-    std::fs::write(d.join("w/deployment.json"), dep.to_string()).unwrap();
-    ok(
-        d,
-        &[
-            "agency",
-            "jurisdiction-request",
-            "--importer",
-            "ACME-DC",
-            "--deployment",
-            "CHAT-EU-1",
-            "--model-commitment",
-            &mc,
-            "--epoch",
-            "202611",
-            "--max-tier",
-            "1",
-            "--out",
-            "w/jreq.json",
-        ],
-    );
+    lifecycle::write_deployment(d, &mc);
+    lifecycle::jurisdiction_request(&ZKCC, d, &mc, "w/jreq.json");
     let jwtns = |circuit: &str, dep: &str, req: &str, out: &str| -> Vec<String> {
         [
             "ceremony",
@@ -671,19 +427,7 @@ fn lifecycle_witnesses_as_wtns_satisfy_the_exported_r1cs() {
         )),
         "not attested",
     );
-    ok(
-        d,
-        &[
-            "auditor",
-            "attest-deployment",
-            "--key",
-            "w/auditors/AUDIT-EU-01.key.json",
-            "--registry",
-            "w/registry.json",
-            "--deployment",
-            "w/deployment.json",
-        ],
-    );
+    ok(d, &lifecycle::attest_args("w/deployment.json"));
     let out = ok(
         d,
         &args(&jwtns(
@@ -763,9 +507,11 @@ fn lifecycle_witnesses_as_wtns_satisfy_the_exported_r1cs() {
     // snarkjs agrees (optional unless ZKCC_REQUIRE_SNARKJS=1), and proves the
     // jurisdiction claim from the witness with a ceremony-format key (made
     // from known secrets: a fixture, not a ceremony) that zkcc verifies.
-    let Some(cli) = snarkjs_cli() else { return };
+    let Some(cli) = snarkjs::cli("the snarkjs wtns check") else {
+        return;
+    };
     for (r1cs, wtns) in [("eval.r1cs", "eval.wtns"), ("jur.r1cs", "jur.wtns")] {
-        let (accepted, out) = snarkjs_wtns_check(&cli, d, r1cs, wtns);
+        let (accepted, out) = snarkjs::wtns_check(&cli, d, r1cs, wtns);
         assert!(accepted, "snarkjs wtns check refused {wtns}: {out}");
     }
     for (r1cs, z, bad) in [
@@ -775,7 +521,7 @@ fn lifecycle_witnesses_as_wtns_satisfy_the_exported_r1cs() {
         let mut t = z.clone();
         t[z.len() / 2] += Fr::from(1u64);
         std::fs::write(d.join(bad), zkcc_prover::ceremony::export::wtns_bytes(&t)).unwrap();
-        let (accepted, out) = snarkjs_wtns_check(&cli, d, r1cs, bad);
+        let (accepted, out) = snarkjs::wtns_check(&cli, d, r1cs, bad);
         assert!(!accepted, "snarkjs accepted a broken {bad}: {out}");
     }
     snarkjs_proves_and_zkcc_verifies(&cli, d, JURISDICTION, "jur.wtns", &jpubs);
@@ -804,32 +550,7 @@ fn snarkjs_proves_and_zkcc_verifies(cli: &Path, d: &Path, circuit: &str, wtns: &
     .unwrap();
     std::fs::write(d.join("fixture.zkey"), z.to_bytes()).unwrap();
     let pk = export::prover_key(z, r1cs).unwrap();
-    let out = Command::new("node")
-        .arg(cli)
-        .args([
-            "groth16",
-            "prove",
-            "fixture.zkey",
-            wtns,
-            "proof.json",
-            "spublic.json",
-        ])
-        .current_dir(d)
-        .output()
-        .expect("run node");
-    assert!(
-        out.status.success(),
-        "snarkjs groth16 prove: {}",
-        text(&out)
-    );
-    let proof = zkcc_verifier::snarkjs::parse_proof(
-        &std::fs::read_to_string(d.join("proof.json")).unwrap(),
-    )
-    .unwrap();
-    let spubs = zkcc_verifier::snarkjs::parse_public(
-        &std::fs::read_to_string(d.join("spublic.json")).unwrap(),
-    )
-    .unwrap();
+    let (proof, spubs) = snarkjs::groth16_prove(cli, d, "fixture.zkey", wtns, "spublic.json");
     assert_eq!(spubs, pubs);
     let key = zkcc_verifier::batch::PreparedKey::new(&pk.vk);
     key.verify(pubs, &proof)

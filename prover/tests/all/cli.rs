@@ -1,84 +1,28 @@
 //! The `zkcc` command line as its users run it: every role of the accountable
 //! statement, exit codes, errors, nothing half-written.
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn zkcc(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkcc"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("zkcc runs")
-}
+use zkcc_test_support::fixtures::{REQUEST, SHARD};
+use zkcc_test_support::fleet;
 
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = zkcc(dir, args);
-    assert!(
-        out.status.success(),
-        "zkcc {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-const SHARD: &str = "shard-3x4";
-const REQUEST: &str = "request-3x3";
+use crate::run::{ok, text, zkcc, ZKCC};
 
 #[test]
 fn every_role_through_the_cli() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    ok(
-        d,
-        &["sample", "--out", "w", "--chips", "12", "--chunk", "4"],
-    );
+    fleet::sample(&ZKCC, d);
     let root = ok(d, &["registry", "w/registry.json"]);
     assert!(root.trim().starts_with("0x") && root.trim().len() == 66);
 
     // Agency: the importer's ledger (returned chips and other consignees out).
-    let l = ok(
-        d,
-        &[
-            "agency",
-            "ledger",
-            "--registry",
-            "w/registry.json",
-            "--shipments",
-            "w/shipments.json",
-            "--importer",
-            "ACME-DC",
-            "--out",
-            "w/ledger.json",
-        ],
-    );
+    let (l, digest) = fleet::ledger(&ZKCC, d);
     assert!(l.starts_with("ACME-DC: 12 chips"), "{l}");
-    let digest = l.trim().rsplit(' ').next().unwrap().to_string();
     assert!(digest.starts_with("0x"));
 
     // Importer: commit (attestations still unsigned), setup, prove.
-    let c = ok(
-        d,
-        &[
-            "commit",
-            "--registry",
-            "w/registry.json",
-            "--inventory",
-            "w/inventory.json",
-            "--circuit",
-            SHARD,
-            "--out",
-            "w/secret.json",
-        ],
-    );
+    let c = fleet::commit(&ZKCC, d, SHARD, "w/secret.json");
     assert!(c.contains("2 shards of 3x4"), "{c}");
     let setup = zkcc(d, &["setup", "--circuit", SHARD, "--out", "keys"]);
     assert!(setup.status.success());
@@ -114,21 +58,7 @@ fn every_role_through_the_cli() {
     );
 
     // Auditors sign their chunks.
-    for id in ["AUDIT-EU-01", "AUDIT-ME-02"] {
-        let key = format!("w/auditors/{id}.key.json");
-        let a = ok(
-            d,
-            &[
-                "auditor",
-                "attest",
-                "--key",
-                &key,
-                "--registry",
-                "w/registry.json",
-                "--inventory",
-                "w/inventory.json",
-            ],
-        );
+    for a in fleet::attest(&ZKCC, d) {
         assert!(a.contains("signed"), "{a}");
     }
     assert!(shards(d).status.success());
@@ -154,7 +84,7 @@ fn every_role_through_the_cli() {
         )
     };
     req(d, "w/rules.json", "req.json");
-    let answer = |d: &Path, request: &str, out: &str| {
+    let answer_with = |d: &Path, digest: &str, request: &str, out: &str| {
         zkcc(
             d,
             &[
@@ -171,7 +101,7 @@ fn every_role_through_the_cli() {
                 "--secret",
                 "w/secret.json",
                 "--ledger-digest",
-                &digest,
+                digest,
                 "--request",
                 request,
                 "--shards",
@@ -181,6 +111,7 @@ fn every_role_through_the_cli() {
             ],
         )
     };
+    let answer = |d: &Path, request: &str, out: &str| answer_with(d, &digest, request, out);
     let out = answer(d, "req.json", "submission.json");
     assert!(out.status.success(), "{}", text(&out));
 
@@ -250,31 +181,7 @@ fn every_role_through_the_cli() {
     assert!(text(&out).contains("missing.json"));
     std::fs::write(d.join("bad.json"), "{\"version\": 1}").unwrap();
     let before = std::fs::read(d.join("submission.json")).unwrap();
-    let out = zkcc(
-        d,
-        &[
-            "prove",
-            "request",
-            "--keys",
-            "keys",
-            "--circuit",
-            REQUEST,
-            "--registry",
-            "w/registry.json",
-            "--inventory",
-            "w/inventory.json",
-            "--secret",
-            "w/secret.json",
-            "--ledger-digest",
-            "0xnope",
-            "--request",
-            "req.json",
-            "--shards",
-            "shards.json",
-            "--out",
-            "submission.json",
-        ],
-    );
+    let out = answer_with(d, "0xnope", "req.json", "submission.json");
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(std::fs::read(d.join("submission.json")).unwrap(), before);
     let out = zkcc(d, &["setup", "--circuit", "shard-3", "--out", "keys"]);
@@ -295,10 +202,7 @@ fn code_and_stderr(out: &Output) -> (Option<i32>, String) {
 fn bad_input_exits_2_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    ok(
-        d,
-        &["sample", "--out", "w", "--chips", "12", "--chunk", "4"],
-    );
+    fleet::sample(&ZKCC, d);
     let inventory = std::fs::read(d.join("w/inventory.json")).unwrap();
 
     // auditor keygen: an id that is not a label; an output path in the way.
@@ -450,20 +354,7 @@ fn bad_input_exits_2_and_writes_nothing() {
         err.starts_with("error: secret.json: expected value"),
         "{err}"
     );
-    ok(
-        d,
-        &[
-            "commit",
-            "--registry",
-            "w/registry.json",
-            "--inventory",
-            "w/inventory.json",
-            "--circuit",
-            SHARD,
-            "--out",
-            "secret.json",
-        ],
-    );
+    fleet::commit(&ZKCC, d, SHARD, "secret.json");
     let (code, err) = code_and_stderr(&prove("0xnope"));
     assert_eq!(code, Some(2));
     assert!(

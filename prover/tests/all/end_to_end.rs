@@ -6,36 +6,12 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkcc_circuits::encoding::{encode_label, fr_to_hex};
 use zkcc_circuits::registry::Registry;
-use zkcc_circuits::request::RequestShape;
-use zkcc_circuits::shard::ShardShape;
 use zkcc_prover::fleet::{self, attest, commit, ledger_from_shipments, open};
 use zkcc_prover::keys::{self, Circuit};
 use zkcc_prover::{sample, ProverError};
+use zkcc_test_support::fixtures::{loose_rules as rules, RSHAPE, SHAPE};
 use zkcc_verifier::batch::PreparedKey;
-use zkcc_verifier::submission::{RequestFile, RulesJson};
-
-const SHAPE: ShardShape = ShardShape {
-    facilities: 3,
-    slot_chips: 4,
-};
-const RSHAPE: RequestShape = RequestShape {
-    shards: 3,
-    entries: 3,
-};
-
-fn rules() -> RulesJson {
-    RulesJson {
-        facility_cap_chips: 100,
-        facility_cap_tpp: 10_000_000,
-        home_country: "FR".into(),
-        home_min_bp: 0,
-        other_max_bp: 10_000,
-        outside_tier1_max_bp: 10_000,
-        max_tier: 2,
-        total_cap_chips: 1_000,
-        total_cap_tpp: 100_000_000,
-    }
-}
+use zkcc_verifier::submission::RequestFile;
 
 #[test]
 fn sample_fleet_proves_and_verifies_and_tampering_is_caught() {

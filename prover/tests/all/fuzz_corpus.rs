@@ -8,6 +8,7 @@ use ark_bn254::Fr;
 use rand::{Rng, SeedableRng};
 use std::path::{Path, PathBuf};
 use zkcc_ceremony::fuzzing::{Target, TARGETS};
+use zkcc_test_support::iden3::section;
 
 fn corpus_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus")
@@ -200,21 +201,6 @@ fn tiny() -> (zkcc_engine::r1cs::R1cs, Vec<Fr>) {
     (r1cs, vec![Fr::from(1u64), x * y, wv * wv, x, y, wv])
 }
 
-/// Byte offset of section `ty` in an iden3 section file.
-fn section(b: &[u8], ty: u32) -> usize {
-    let n = u32::from_le_bytes(b[8..12].try_into().unwrap());
-    let mut pos = 12;
-    for _ in 0..n {
-        let t = u32::from_le_bytes(b[pos..pos + 4].try_into().unwrap());
-        let l = u64::from_le_bytes(b[pos + 4..pos + 12].try_into().unwrap()) as usize;
-        if t == ty {
-            return pos + 12;
-        }
-        pos += 12 + l;
-    }
-    panic!("no section {ty}");
-}
-
 /// The seeds: tiny valid files made by zkcc's own code, and near misses.
 #[test]
 #[ignore = "writes fuzz/corpus/"]
@@ -257,18 +243,18 @@ fn regenerate_ceremony_fuzz_seeds() {
     put("ptau", "prepared-2", &pb);
     put("ptau", "truncated", &rb[..rb.len() - 7]);
     let mut broken = rb.clone(); // τ^3·G1 := τ^2·G1: valid points, a broken power
-    let s2 = section(&rb, 2);
+    let s2 = section(&rb, 2).0;
     broken.copy_within(s2 + 2 * 64..s2 + 3 * 64, s2 + 3 * 64);
     put("ptau", "broken-power", &broken);
     let mut off = rb.clone(); // a point off the curve
     off[s2 + 64 + 5] ^= 1;
     put("ptau", "off-curve", &off);
     let mut big = rb.clone(); // header power 20, sections of power 2
-    let s1 = section(&rb, 1);
+    let s1 = section(&rb, 1).0;
     big[s1 + 36..s1 + 40].copy_from_slice(&20u32.to_le_bytes());
     put("ptau", "power-mismatch", &big);
     let mut lag = pb.clone(); // a broken Lagrange point
-    let s12 = section(&pb, 12);
+    let s12 = section(&pb, 12).0;
     lag.copy_within(s12..s12 + 64, s12 + 3 * 64);
     put("ptau", "broken-lagrange", &lag);
 
@@ -293,12 +279,12 @@ fn regenerate_ceremony_fuzz_seeds() {
     put("zkey", "beacon", &zb);
     put("zkey", "truncated", &zb[..zb.len() - 1]);
     let mut cnt = zb.clone(); // coefficient count off by one
-    let s4 = section(&zb, 4);
+    let s4 = section(&zb, 4).0;
     let nc = u32::from_le_bytes(cnt[s4..s4 + 4].try_into().unwrap());
     cnt[s4..s4 + 4].copy_from_slice(&(nc + 1).to_le_bytes());
     put("zkey", "coefficient-count", &cnt);
     let mut l = zb.clone(); // L[0] := L[1]
-    let s8 = section(&zb, 8);
+    let s8 = section(&zb, 8).0;
     l.copy_within(s8 + 64..s8 + 128, s8);
     put("zkey", "tampered-l", &l);
     let mut pok = z2.clone(); // a contribution without a valid proof of knowledge
@@ -311,7 +297,7 @@ fn regenerate_ceremony_fuzz_seeds() {
     put("r1cs", "tiny", &rb);
     put("r1cs", "truncated", &rb[..rb.len() - 3]);
     let mut wire = rb.clone(); // the first term's wire out of range
-    let s2 = section(&rb, 2);
+    let s2 = section(&rb, 2).0;
     wire[s2 + 4..s2 + 8].copy_from_slice(&99u32.to_le_bytes());
     put("r1cs", "wire-out-of-range", &wire);
     let mut nc = rb.clone(); // a coefficient ≥ r
@@ -320,7 +306,7 @@ fn regenerate_ceremony_fuzz_seeds() {
     }
     put("r1cs", "non-canonical", &nc);
     let mut many = rb.clone(); // the header claims 2^32 − 1 wires
-    let s1 = section(&rb, 1);
+    let s1 = section(&rb, 1).0;
     many[s1 + 36..s1 + 40].copy_from_slice(&u32::MAX.to_le_bytes());
     put("r1cs", "many-wires", &many);
 

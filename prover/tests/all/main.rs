@@ -1,6 +1,30 @@
 //! The application's integration tests, one binary (one link of arkworks
 //! instead of one per file): `cargo test -p zkcc-prover --test all <module>::`.
 
+/// The package's `zkcc` binary under the support crate's runner, as free
+/// functions so that each module reads `ok(d, &[…])`.
+mod run {
+    use std::path::Path;
+    use std::process::Output;
+    pub use zkcc_test_support::cli::text;
+    use zkcc_test_support::cli::Cli;
+
+    pub const ZKCC: Cli = Cli::new(env!("CARGO_BIN_EXE_zkcc"));
+
+    pub fn zkcc(dir: &Path, args: &[&str]) -> Output {
+        ZKCC.run(dir, args)
+    }
+    pub fn ok(dir: &Path, args: &[&str]) -> String {
+        ZKCC.ok(dir, args)
+    }
+    pub fn fails(dir: &Path, args: &[&str], needle: &str) {
+        ZKCC.fails(dir, args, needle)
+    }
+    pub fn fails_with(dir: &Path, args: &[&str], code: i32, needle: &str) {
+        ZKCC.fails_with(dir, args, code, needle)
+    }
+}
+
 mod ceremony;
 mod ceremony_lifecycle;
 mod ceremony_phase1;

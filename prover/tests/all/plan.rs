@@ -16,9 +16,10 @@ use zkcc_prover::fleet::plan::{write_plan, Plan, PlanManifest, ShardFile, ShardO
 use zkcc_prover::fleet::{attest, ledger_from_shipments, FleetInventory};
 use zkcc_prover::keys::{self, Circuit};
 use zkcc_prover::sample;
+use zkcc_test_support::fixtures::loose_rules;
 use zkcc_verifier::batch::PreparedKey;
 use zkcc_verifier::fleet::{verify_submission, FleetKeys};
-use zkcc_verifier::submission::{RequestFile, RulesJson, ShardBundle};
+use zkcc_verifier::submission::{RequestFile, ShardBundle};
 use zkcc_verifier::VerifyError;
 
 const SHAPE: ShardShape = ShardShape {
@@ -51,17 +52,7 @@ fn world() -> World {
         importer: inv.importer.clone(),
         epoch: inv.epoch,
         nonce: fr_to_hex(&Fr::from(1234u64)),
-        rules: RulesJson {
-            facility_cap_chips: 100,
-            facility_cap_tpp: 10_000_000,
-            home_country: "FR".into(),
-            home_min_bp: 0,
-            other_max_bp: 10_000,
-            outside_tier1_max_bp: 10_000,
-            max_tier: 2,
-            total_cap_chips: 1_000,
-            total_cap_tpp: 100_000_000,
-        },
+        rules: loose_rules(),
     };
     World {
         registry,

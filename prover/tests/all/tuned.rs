@@ -15,15 +15,7 @@ use zkcc_engine::prove::{self, ProverKey};
 use zkcc_prover::claims::shard_assignment;
 use zkcc_prover::keys::{setup_keys_of, setup_prover_key_of, Circuit};
 use zkcc_prover::{witness, ProverError};
-
-const SHAPE: ShardShape = ShardShape {
-    facilities: 3,
-    slot_chips: 4,
-};
-const RSHAPE: RequestShape = RequestShape {
-    shards: 3,
-    entries: 3,
-};
+use zkcc_test_support::fixtures::{RSHAPE, SHAPE};
 
 fn fleet(seed: u64) -> Fleet {
     Fleet::standard(SHAPE, RSHAPE, seed)

@@ -1,0 +1,63 @@
+//! Running a command-line binary in a directory and asserting how it ends.
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// A command-line binary under test, named by its path.
+#[derive(Clone, Copy, Debug)]
+pub struct Cli {
+    bin: &'static str,
+}
+
+/// stdout followed by stderr, lossily decoded.
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+impl Cli {
+    /// The binary at `bin` (a test passes `env!("CARGO_BIN_EXE_<name>")`).
+    pub const fn new(bin: &'static str) -> Self {
+        Cli { bin }
+    }
+
+    /// Runs the binary with `args` in `dir`.
+    pub fn run(&self, dir: &Path, args: &[&str]) -> Output {
+        Command::new(self.bin)
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{} does not run: {e}", self.bin))
+    }
+
+    /// Runs it, asserts success, returns stdout.
+    pub fn ok(&self, dir: &Path, args: &[&str]) -> String {
+        let out = self.run(dir, args);
+        assert!(out.status.success(), "{args:?} failed: {}", text(&out));
+        String::from_utf8(out.stdout).expect("stdout is UTF-8")
+    }
+
+    /// Runs it, asserts failure with `needle` in stdout or stderr.
+    pub fn fails(&self, dir: &Path, args: &[&str], needle: &str) {
+        let out = self.run(dir, args);
+        let all = text(&out);
+        assert!(!out.status.success(), "{args:?} succeeded: {all}");
+        assert!(
+            all.contains(needle),
+            "{args:?}: expected {needle:?} in {all}"
+        );
+    }
+
+    /// Runs it, asserts exit code `code` with `needle` in stdout or stderr.
+    pub fn fails_with(&self, dir: &Path, args: &[&str], code: i32, needle: &str) {
+        let out = self.run(dir, args);
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {all}");
+        assert!(
+            all.contains(needle),
+            "{args:?}: expected {needle:?} in {all}"
+        );
+    }
+}

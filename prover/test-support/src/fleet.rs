@@ -1,0 +1,82 @@
+//! The accountable statement on the `zkcc` command line, step by step, as
+//! several tests walk it: a sample fleet in `w/`, the agency's ledger, the
+//! importer's commitment, the auditors' attestations. Each step asserts
+//! that the command succeeded.
+use crate::cli::Cli;
+use std::path::Path;
+
+/// `zkcc sample` of 12 chips in chunks of 4 into `w/`.
+pub fn sample(cli: &Cli, d: &Path) {
+    cli.ok(
+        d,
+        &["sample", "--out", "w", "--chips", "12", "--chunk", "4"],
+    );
+}
+
+/// The agency's ledger of ACME-DC from the sample's shipments
+/// (`w/ledger.json`). Returns (stdout, the ledger digest).
+pub fn ledger(cli: &Cli, d: &Path) -> (String, String) {
+    let out = cli.ok(
+        d,
+        &[
+            "agency",
+            "ledger",
+            "--registry",
+            "w/registry.json",
+            "--shipments",
+            "w/shipments.json",
+            "--importer",
+            "ACME-DC",
+            "--out",
+            "w/ledger.json",
+        ],
+    );
+    let digest = out
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    (out, digest)
+}
+
+/// The importer's commitment to the sample inventory for shard `circuit`,
+/// its secret to `out`. Returns stdout.
+pub fn commit(cli: &Cli, d: &Path, circuit: &str, out: &str) -> String {
+    cli.ok(
+        d,
+        &[
+            "commit",
+            "--registry",
+            "w/registry.json",
+            "--inventory",
+            "w/inventory.json",
+            "--circuit",
+            circuit,
+            "--out",
+            out,
+        ],
+    )
+}
+
+/// Both sample auditors sign their chunks of the inventory. Returns their
+/// outputs.
+pub fn attest(cli: &Cli, d: &Path) -> Vec<String> {
+    ["AUDIT-EU-01", "AUDIT-ME-02"]
+        .iter()
+        .map(|id| {
+            let key = format!("w/auditors/{id}.key.json");
+            let args = [
+                "auditor",
+                "attest",
+                "--key",
+                &key,
+                "--registry",
+                "w/registry.json",
+                "--inventory",
+                "w/inventory.json",
+            ];
+            cli.ok(d, &args)
+        })
+        .collect()
+}
