@@ -1,7 +1,7 @@
 //! Batch vs one-by-one verification of 64 request proofs (zkcc's single
 //! verifier and stock ark-groth16's, both with the key prepared once), in
 //! one group so the ratios come from one run:
-//! `cargo bench -p zkcc-verifier --bench batch`.
+//! `cargo bench -p zkcc-benches --bench batch`.
 //!
 //! The circuit is a small request circuit (2 shard slots × 3 entries):
 //! verification cost does not depend on its size, only on the number of
