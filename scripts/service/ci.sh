@@ -9,7 +9,8 @@ bash scripts/service/install.sh
 eval "$(bash scripts/postgres/start.sh)"
 trap 'bash scripts/postgres/stop.sh "$ZKCC_PG_DIR"' EXIT
 # The load test spawns the real `zkcc agency serve`.
-cargo build -p zkcc-prover --bin zkcc
+# The test profile: the artifacts the tests build anyway (target/debug).
+cargo build --profile test -p zkcc-prover --bin zkcc
 export ZKCC_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/zkcc"
 export ZKCC_REQUIRE_PG=1 ZKCC_REQUIRE_CHROMIUM=1 ZKCC_REQUIRE_BIN=1
 cargo test -p zkcc-agency --test all -- --nocapture
