@@ -159,7 +159,10 @@ pub fn check_row(row: &AuditRow, expected: i64, prev: &str) -> Result<()> {
     if row.seq != expected {
         return Err(AgencyError::Chain {
             seq: expected,
-            what: format!("row {expected} is missing (removed): the next row is {}", row.seq),
+            what: format!(
+                "row {expected} is missing (removed): the next row is {}",
+                row.seq
+            ),
         });
     }
     if row_hash(row.seq, row.at, &row.kind, &row.event, &row.prev_hash) != row.hash {

@@ -102,10 +102,12 @@ pub fn bearer(header: Option<&str>) -> Result<&str> {
 /// The party a token belongs to.
 pub async fn authenticate(pool: &AnyPool, token: &str) -> Result<Party> {
     let h = token_hash(token);
-    let row = sqlx::query("SELECT id, role, token_sha256, public_key FROM parties WHERE token_sha256 = $1")
-        .bind(&h)
-        .fetch_optional(pool)
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, role, token_sha256, public_key FROM parties WHERE token_sha256 = $1",
+    )
+    .bind(&h)
+    .fetch_optional(pool)
+    .await?;
     let row = row.ok_or_else(|| AgencyError::Unauthenticated("unknown token".into()))?;
     let stored = db::text(&row, "token_sha256")?;
     if !bool::from(stored.as_bytes().ct_eq(h.as_bytes())) {
@@ -136,7 +138,9 @@ pub fn parse_public_key(hex_key: &str) -> Result<VerifyingKey> {
     let k = VerifyingKey::from_bytes(&b)
         .map_err(|e| AgencyError::Invalid(format!("public key: {e}")))?;
     if k.is_weak() {
-        return Err(AgencyError::Invalid("public key: a weak (small-order) key".into()));
+        return Err(AgencyError::Invalid(
+            "public key: a weak (small-order) key".into(),
+        ));
     }
     Ok(k)
 }
@@ -149,5 +153,10 @@ pub fn check_signature(public_key: &str, message: &[u8], signature_hex: &str) ->
         .and_then(|v| v.try_into().ok())
         .ok_or_else(|| AgencyError::Invalid("signature: not 64 bytes of hex".into()))?;
     k.verify_strict(message, &Signature::from_bytes(&s))
-        .map_err(|_| AgencyError::Forbidden("the shipment record's signature does not verify under the exporter's enrolled key".into()))
+        .map_err(|_| {
+            AgencyError::Forbidden(
+                "the shipment record's signature does not verify under the exporter's enrolled key"
+                    .into(),
+            )
+        })
 }

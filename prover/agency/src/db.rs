@@ -8,11 +8,8 @@ use sqlx::{AnyPool, Row};
 use std::borrow::Cow;
 
 /// The migrations, in order (version, description, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "service",
-    include_str!("../migrations/0001_service.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "service", include_str!("../migrations/0001_service.sql"))];
 
 /// The database URL for `--db`: a `postgres://` or `postgresql://` URL as
 /// given, a `sqlite:` URL as given, anything else a SQLite file path
@@ -38,13 +35,23 @@ pub async fn connect(db: &str, max_connections: u32) -> Result<AnyPool> {
     let url = url_of(db);
     let sqlite = !is_postgres(&url);
     let pool = AnyPoolOptions::new()
-        .max_connections(if sqlite { max_connections.min(4) } else { max_connections })
+        .max_connections(if sqlite {
+            max_connections.min(4)
+        } else {
+            max_connections
+        })
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 if sqlite {
-                    sqlx::query("PRAGMA journal_mode=WAL").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA busy_timeout=10000").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA synchronous=FULL").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA journal_mode=WAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA busy_timeout=10000")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA synchronous=FULL")
+                        .execute(&mut *conn)
+                        .await?;
                 }
                 Ok(())
             })

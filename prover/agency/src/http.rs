@@ -25,11 +25,16 @@ pub const TIMEOUT: Duration = Duration::from_secs(60);
 
 impl IntoResponse for AgencyError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if status.is_server_error() {
             tracing::error!("{self}");
         }
-        (status, Json(json!({"error": self.kind(), "reason": self.to_string()}))).into_response()
+        (
+            status,
+            Json(json!({"error": self.kind(), "reason": self.to_string()})),
+        )
+            .into_response()
     }
 }
 
@@ -58,7 +63,10 @@ pub fn router(agency: Agency) -> Router {
         .route("/officers", get(officers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            TIMEOUT,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(agency)
 }
@@ -77,11 +85,7 @@ async fn enrol(State(a): State<Agency>, h: HeaderMap, body: String) -> R<Respons
     Ok((StatusCode::CREATED, Json(json!({"id": id, "token": token}))).into_response())
 }
 
-async fn shipment(
-    State(a): State<Agency>,
-    h: HeaderMap,
-    body: String,
-) -> R<Response> {
+async fn shipment(State(a): State<Agency>, h: HeaderMap, body: String) -> R<Response> {
     let by = caller(&a, &h).await?;
     let s: SignedShipment = parse(&body)?;
     let seq = a.post_shipment(&by, s).await?;
@@ -94,14 +98,14 @@ async fn list_requests(
     Query(q): Query<HashMap<String, String>>,
 ) -> R<Response> {
     let by = caller(&a, &h).await?;
-    Ok(Json(a.requests(&by, q.get("importer").map(String::as_str)).await?).into_response())
+    Ok(Json(
+        a.requests(&by, q.get("importer").map(String::as_str))
+            .await?,
+    )
+    .into_response())
 }
 
-async fn create_request(
-    State(a): State<Agency>,
-    h: HeaderMap,
-    body: String,
-) -> R<Response> {
+async fn create_request(State(a): State<Agency>, h: HeaderMap, body: String) -> R<Response> {
     let by = caller(&a, &h).await?;
     let n: NewRequest = parse(&body)?;
     Ok((StatusCode::CREATED, Json(a.create_request(&by, n).await?)).into_response())

@@ -53,7 +53,13 @@ pub async fn render(a: &Agency) -> Result<String> {
                 zkcc_circuits::encoding::fr_to_hex(&l.digest)
             )
             .map_err(w)?,
-            Err(e) => write!(h, "<tr><td>{}</td><td colspan=3>{}</td></tr>", esc(&imp), esc(&e.to_string())).map_err(w)?,
+            Err(e) => write!(
+                h,
+                "<tr><td>{}</td><td colspan=3>{}</td></tr>",
+                esc(&imp),
+                esc(&e.to_string())
+            )
+            .map_err(w)?,
         }
     }
     h.push_str("</table><h2>Open requests</h2><table id=\"requests\"><tr><th>id</th><th>importer</th><th>epoch</th><th>nonce</th><th>expires (unix)</th></tr>");

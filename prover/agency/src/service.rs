@@ -292,8 +292,12 @@ impl Agency {
                 .bind(db::now())
                 .execute(&mut *tx)
                 .await?;
-                audit::append(&mut tx, "party.enrolled", &json!({"id": "officer", "role": "officer"}))
-                    .await?;
+                audit::append(
+                    &mut tx,
+                    "party.enrolled",
+                    &json!({"id": "officer", "role": "officer"}),
+                )
+                .await?;
             }
             Some(r) if db::text(&r, "token_sha256")? != h => {
                 sqlx::query("UPDATE parties SET token_sha256 = $1 WHERE id = 'officer'")
@@ -312,8 +316,8 @@ impl Agency {
     /// when they differ from the last ones recorded.
     async fn record_config(&self) -> Result<()> {
         let i = &self.inner;
-        let policy = serde_json::to_value(&*i.policy)
-            .map_err(|e| AgencyError::Internal(e.to_string()))?;
+        let policy =
+            serde_json::to_value(&*i.policy).map_err(|e| AgencyError::Internal(e.to_string()))?;
         let ev = json!({
             "registry_root": fr_to_hex(&i.registry.root),
             "policy_version": i.policy.policy_version,
@@ -323,11 +327,10 @@ impl Agency {
         });
         let _w = i.write.lock().await;
         let mut tx = i.pool.begin().await?;
-        let last = sqlx::query(
-            "SELECT event FROM audit WHERE kind = 'config' ORDER BY seq DESC LIMIT 1",
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
+        let last =
+            sqlx::query("SELECT event FROM audit WHERE kind = 'config' ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?;
         let same = match &last {
             Some(r) => db::text(r, "event")? == audit::canonical(&ev),
             None => false,
@@ -535,7 +538,10 @@ impl Agency {
             nonce: fr_to_hex(&ark_bn254::Fr::rand(&mut rand::rngs::OsRng)),
             rules,
         };
-        let ttl = n.ttl_seconds.unwrap_or(self.inner.default_ttl).clamp(1, 366 * 86_400);
+        let ttl = n
+            .ttl_seconds
+            .unwrap_or(self.inner.default_ttl)
+            .clamp(1, 366 * 86_400);
         let id = random_id();
         let now = db::now();
         let view = RequestView {
@@ -887,9 +893,10 @@ impl Agency {
                         }
                     }
                     "request.created" => {
-                        if let (Some(id), Ok(r)) =
-                            (ev["id"].as_str(), serde_json::from_value(ev["request"].clone()))
-                        {
+                        if let (Some(id), Ok(r)) = (
+                            ev["id"].as_str(),
+                            serde_json::from_value(ev["request"].clone()),
+                        ) {
                             by_request.insert(id.to_string(), r);
                         }
                     }
@@ -961,7 +968,9 @@ async fn intake_check(
             .fetch_optional(&mut *tx)
             .await?
     else {
-        return Ok(Err(AgencyError::NotFound(format!("no request {request_id}"))));
+        return Ok(Err(AgencyError::NotFound(format!(
+            "no request {request_id}"
+        ))));
     };
     if db::text(&row, "importer")? != by.id {
         return Ok(Err(AgencyError::Forbidden(format!(
@@ -1017,7 +1026,14 @@ fn judge(
     body: &str,
 ) -> Result<(&'static str, Report)> {
     let verified = Submission::from_json(body).and_then(|sub| {
-        verify_submission(keys, registry, ledger, request, &sub, &mut rand::rngs::OsRng)
+        verify_submission(
+            keys,
+            registry,
+            ledger,
+            request,
+            &sub,
+            &mut rand::rngs::OsRng,
+        )
     });
     Ok(match verified {
         Ok(v) => ("accepted", access::decide(policy, registry, &v)?),
@@ -1025,7 +1041,11 @@ fn judge(
     })
 }
 
-fn ledger_of(registry: &Registry, importer: &str, held: BTreeMap<String, String>) -> Result<Ledger> {
+fn ledger_of(
+    registry: &Registry,
+    importer: &str,
+    held: BTreeMap<String, String>,
+) -> Result<Ledger> {
     let mut records = Vec::with_capacity(held.len());
     for (serial, model) in held {
         let tpp = registry

@@ -87,10 +87,7 @@ pub fn audit(c: AuditCmd) -> Result<(), ProverError> {
     match c {
         AuditCmd::Verify { db } => {
             let s = zkcc_agency::audit_verify(&db).map_err(service)?;
-            println!(
-                "audit chain verified: {} rows, head {}",
-                s.rows, s.head
-            );
+            println!("audit chain verified: {} rows, head {}", s.rows, s.head);
             Ok(())
         }
     }

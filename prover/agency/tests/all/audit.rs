@@ -23,11 +23,13 @@ async fn audit_verify_names_the_row_altered_removed_or_reordered() {
         let row = |seq: i64| {
             let pool = pool.clone();
             async move {
-                let r = sqlx::query("SELECT event, hash, prev_hash, at, kind FROM audit WHERE seq = $1")
-                    .bind(seq)
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap();
+                let r = sqlx::query(
+                    "SELECT event, hash, prev_hash, at, kind FROM audit WHERE seq = $1",
+                )
+                .bind(seq)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
                 use sqlx::Row;
                 (
                     r.get::<String, _>("event"),
@@ -40,7 +42,11 @@ async fn audit_verify_names_the_row_altered_removed_or_reordered() {
         };
         let (event5, ..) = row(5).await;
         sqlx::query("UPDATE audit SET event = $1 WHERE seq = 5")
-            .bind(event5.replace("exporter", "exp0rter").replace("importer", "imp0rter"))
+            .bind(
+                event5
+                    .replace("exporter", "exp0rter")
+                    .replace("importer", "imp0rter"),
+            )
             .execute(&pool)
             .await
             .unwrap();

@@ -8,7 +8,12 @@ use std::process::Command;
 
 fn chromium() -> Option<String> {
     for c in ["chromium", "chromium-browser", "google-chrome"] {
-        if Command::new(c).arg("--version").output().map(|o| o.status.success()).unwrap_or(false) {
+        if Command::new(c)
+            .arg("--version")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+        {
             return Some(c.into());
         }
     }
@@ -39,28 +44,53 @@ async fn chromium_sees_the_decision_on_the_officers_page() {
     // Without a session: refused.
     let (s, _) = srv.get("/officers", &srv.officer).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, v) = srv.post("/v1/page-sessions", Some(&imp), &serde_json::json!({})).await;
-    assert_eq!(s, StatusCode::FORBIDDEN, "an importer asks for the page: {v}");
-    let (s, v) = srv.post("/v1/page-sessions", Some(&srv.officer), &serde_json::json!({})).await;
+    let (s, v) = srv
+        .post("/v1/page-sessions", Some(&imp), &serde_json::json!({}))
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "an importer asks for the page: {v}"
+    );
+    let (s, v) = srv
+        .post(
+            "/v1/page-sessions",
+            Some(&srv.officer),
+            &serde_json::json!({}),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let url = format!("{}{}", srv.base, v["url"].as_str().unwrap());
 
     let out = tokio::task::spawn_blocking(move || {
         Command::new(browser)
-            .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", &url])
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--dump-dom",
+                &url,
+            ])
             .output()
             .unwrap()
     })
     .await
     .unwrap();
     let dom = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(dom.contains("Export-control agency"), "{dom}");
     assert!(dom.contains(&sid), "the submission is listed: {dom}");
     assert!(dom.contains("GRANT"), "the decision: {dom}");
     assert!(dom.contains("13 ledger chips"), "the proven facts: {dom}");
     assert!(dom.contains(&open), "the open request: {dom}");
-    assert!(dom.contains("Audit chain: <b>verified</b>"), "the chain: {dom}");
+    assert!(
+        dom.contains("Audit chain: <b>verified</b>"),
+        "the chain: {dom}"
+    );
     let digest = zkcc_circuits::encoding::fr_to_hex(&fixture().ledger.digest);
     assert!(dom.contains(&digest), "the ledger digest: {dom}");
 }

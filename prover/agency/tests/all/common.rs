@@ -214,7 +214,10 @@ pub async fn fresh_pg(url: &str, tag: &str) -> String {
     // postgres://user@host:port/db?params -> the same with db = name
     let (head, tail) = url.split_once("://").unwrap();
     let (authority, rest) = tail.split_once('/').unwrap_or((tail, ""));
-    let params = rest.split_once('?').map(|(_, p)| format!("?{p}")).unwrap_or_default();
+    let params = rest
+        .split_once('?')
+        .map(|(_, p)| format!("?{p}"))
+        .unwrap_or_default();
     format!("{head}://{authority}/{name}{params}")
 }
 
@@ -230,7 +233,9 @@ pub struct Server {
 pub async fn start(db: &str) -> Server {
     let f = fixture();
     let token_file = tempfile::tempdir().unwrap().keep().join("officer.token");
-    let agency = Agency::open(f.config(db, token_file.clone())).await.unwrap();
+    let agency = Agency::open(f.config(db, token_file.clone()))
+        .await
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(zkcc_agency::serve(
@@ -271,16 +276,33 @@ pub async fn call(
     let resp = r.send().await.unwrap();
     let status = resp.status();
     let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 impl Server {
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
-        call(&self.http, reqwest::Method::GET, &format!("{}{path}", self.base), Some(token), None).await
+        call(
+            &self.http,
+            reqwest::Method::GET,
+            &format!("{}{path}", self.base),
+            Some(token),
+            None,
+        )
+        .await
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
-        call(&self.http, reqwest::Method::POST, &format!("{}{path}", self.base), token, Some(body)).await
+        call(
+            &self.http,
+            reqwest::Method::POST,
+            &format!("{}{path}", self.base),
+            token,
+            Some(body),
+        )
+        .await
     }
 
     /// Posts a raw submission body.
@@ -291,7 +313,11 @@ impl Server {
     /// Enrols a party; returns its token.
     pub async fn enrol(&self, id: &str, role: &str, public_key: Option<String>) -> String {
         let (s, v) = self
-            .post("/v1/parties", Some(&self.officer), &json!({"id": id, "role": role, "public_key": public_key}))
+            .post(
+                "/v1/parties",
+                Some(&self.officer),
+                &json!({"id": id, "role": role, "public_key": public_key}),
+            )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         v["token"].as_str().unwrap().to_string()
@@ -304,16 +330,28 @@ impl Server {
         let mut exp = Vec::new();
         for (id, key) in &f.exporters {
             exp.push(
-                self.enrol(id, "exporter", Some(hex::encode(key.verifying_key().to_bytes())))
-                    .await,
+                self.enrol(
+                    id,
+                    "exporter",
+                    Some(hex::encode(key.verifying_key().to_bytes())),
+                )
+                .await,
             );
         }
         let imp = self.enrol(IMPORTER, "importer", None).await;
         let other = self.enrol(OTHER, "importer", None).await;
         for r in &f.shipments {
-            let i = f.exporters.iter().position(|(e, _)| *e == r.exporter).unwrap();
+            let i = f
+                .exporters
+                .iter()
+                .position(|(e, _)| *e == r.exporter)
+                .unwrap();
             let (s, v) = self
-                .post("/v1/shipments", Some(&exp[i]), &serde_json::to_value(f.signed(r)).unwrap())
+                .post(
+                    "/v1/shipments",
+                    Some(&exp[i]),
+                    &serde_json::to_value(f.signed(r)).unwrap(),
+                )
                 .await;
             assert_eq!(s, StatusCode::CREATED, "{v}");
         }
@@ -364,7 +402,14 @@ pub async fn submit(
 
 pub async fn wait_decided(http: &reqwest::Client, base: &str, id: &str, token: &str) -> Value {
     for _ in 0..600 {
-        let (s, v) = call(http, reqwest::Method::GET, &format!("{base}/v1/submissions/{id}"), Some(token), None).await;
+        let (s, v) = call(
+            http,
+            reqwest::Method::GET,
+            &format!("{base}/v1/submissions/{id}"),
+            Some(token),
+            None,
+        )
+        .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         if v["status"] != "pending" {
             return v;

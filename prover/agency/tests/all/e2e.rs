@@ -27,8 +27,13 @@ async fn end_to_end(db: &str) {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["digest"], fr_to_hex(&f.ledger.digest));
     assert_eq!(v["chips"], 13);
-    let (s, v) = srv.get(&format!("/v1/ledger/{IMPORTER}"), &srv.officer).await;
-    assert_eq!((s, &v["digest"]), (StatusCode::OK, &json!(fr_to_hex(&f.ledger.digest))));
+    let (s, v) = srv
+        .get(&format!("/v1/ledger/{IMPORTER}"), &srv.officer)
+        .await;
+    assert_eq!(
+        (s, &v["digest"]),
+        (StatusCode::OK, &json!(fr_to_hex(&f.ledger.digest)))
+    );
 
     // Forbidden paths.
     let (s, _) = srv.get("/v1/ledger", "zkcc_not-a-token").await;
@@ -43,9 +48,17 @@ async fn end_to_end(db: &str) {
     assert_eq!(s, StatusCode::FORBIDDEN, "an exporter reads requests: {v}");
     let new_req = json!({"importer": IMPORTER, "epoch": f.fleet.epoch, "rules": common::rules()});
     let (s, v) = srv.post("/v1/requests", Some(&imp), &new_req).await;
-    assert_eq!(s, StatusCode::FORBIDDEN, "an importer issues a request: {v}");
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "an importer issues a request: {v}"
+    );
     let (s, v) = srv
-        .post("/v1/parties", Some(&imp), &json!({"id": "EVIL", "role": "officer"}))
+        .post(
+            "/v1/parties",
+            Some(&imp),
+            &json!({"id": "EVIL", "role": "officer"}),
+        )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "an importer enrols: {v}");
     let chip = ShipmentRecord {
@@ -57,7 +70,11 @@ async fn end_to_end(db: &str) {
     };
     let signed = serde_json::to_value(f.signed(&chip)).unwrap();
     let (s, v) = srv.post("/v1/shipments", Some(&imp), &signed).await;
-    assert_eq!(s, StatusCode::FORBIDDEN, "an importer posts a shipment: {v}");
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "an importer posts a shipment: {v}"
+    );
     if exp.len() > 1 {
         let (s, v) = srv.post("/v1/shipments", Some(&exp[1]), &signed).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "in another exporter's name: {v}");
@@ -65,16 +82,32 @@ async fn end_to_end(db: &str) {
     let mut forged = f.signed(&chip);
     forged.record.serial = "SVC-NEW-2".into();
     let (s, v) = srv
-        .post("/v1/shipments", Some(&exp[0]), &serde_json::to_value(&forged).unwrap())
+        .post(
+            "/v1/shipments",
+            Some(&exp[0]),
+            &serde_json::to_value(&forged).unwrap(),
+        )
         .await;
-    assert_eq!(s, StatusCode::FORBIDDEN, "a record its signature does not cover: {v}");
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "a record its signature does not cover: {v}"
+    );
     assert!(v["reason"].as_str().unwrap().contains("signature"), "{v}");
     let held = f
         .shipments
         .iter()
-        .find(|r| !f.shipments.iter().any(|x| x.returned && x.serial == r.serial))
+        .find(|r| {
+            !f.shipments
+                .iter()
+                .any(|x| x.returned && x.serial == r.serial)
+        })
         .unwrap();
-    let by = f.exporters.iter().position(|(e, _)| *e == held.exporter).unwrap();
+    let by = f
+        .exporters
+        .iter()
+        .position(|(e, _)| *e == held.exporter)
+        .unwrap();
     let dup = serde_json::to_value(f.signed(held)).unwrap();
     let (s, v) = srv.post("/v1/shipments", Some(&exp[by]), &dup).await;
     assert_eq!(s, StatusCode::CONFLICT, "a chip already in a ledger: {v}");
@@ -84,10 +117,20 @@ async fn end_to_end(db: &str) {
     let (r2, _) = srv.request(OTHER, 600).await;
     let (s, v) = srv.get("/v1/requests", &imp).await;
     assert_eq!(s, StatusCode::OK);
-    let ids: Vec<&str> = v.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, [r1.as_str()]);
     let (_, v) = srv.get("/v1/requests", &other).await;
-    let ids: Vec<&str> = v.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, [r2.as_str()]);
     assert_eq!(req1.rules.home_country, "FR", "the registry's home country");
 
@@ -104,13 +147,20 @@ async fn end_to_end(db: &str) {
     let (s, _) = srv.get(&format!("/v1/submissions/{sid}"), &other).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "another importer's submission");
     let (s, v) = srv.get("/v1/requests", &imp).await;
-    assert_eq!((s, v.as_array().unwrap().len()), (StatusCode::OK, 0), "closed: {v}");
+    assert_eq!(
+        (s, v.as_array().unwrap().len()),
+        (StatusCode::OK, 0),
+        "closed: {v}"
+    );
 
     // Replay: the same submission again.
     let (s, v) = srv.submit(&r1, &imp, &body).await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     assert_eq!(v["kind"], "replay");
-    assert!(v["reason"].as_str().unwrap().contains("already answered"), "{v}");
+    assert!(
+        v["reason"].as_str().unwrap().contains("already answered"),
+        "{v}"
+    );
     let replay_id = v["submission_id"].as_str().unwrap().to_string();
     // Another importer's request.
     let (s, v) = srv.submit(&r2, &imp, &body).await;
@@ -125,10 +175,15 @@ async fn end_to_end(db: &str) {
     let (r4, _) = srv.request(IMPORTER, 600).await;
     let (s, v) = srv.submit(&r4, &imp, &body).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{v}");
-    let wrong = srv.decided(v["submission_id"].as_str().unwrap(), &imp).await;
+    let wrong = srv
+        .decided(v["submission_id"].as_str().unwrap(), &imp)
+        .await;
     assert_eq!(wrong["verdict"], "rejected", "{wrong}");
     assert_eq!(wrong["outcome"], "deny", "{wrong}");
-    assert!(wrong["reason"].as_str().unwrap().contains("nonce"), "{wrong}");
+    assert!(
+        wrong["reason"].as_str().unwrap().contains("nonce"),
+        "{wrong}"
+    );
 
     // Late.
     let (r3, req3) = srv.request(IMPORTER, 1).await;
@@ -139,7 +194,9 @@ async fn end_to_end(db: &str) {
     assert_eq!(v["kind"], "late");
 
     // Every refusal is recorded with its reason.
-    let (s, v) = srv.get(&format!("/v1/submissions/{replay_id}"), &srv.officer).await;
+    let (s, v) = srv
+        .get(&format!("/v1/submissions/{replay_id}"), &srv.officer)
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["status"], "refused");
     assert!(v["reason"].as_str().unwrap().contains("single-use"), "{v}");

@@ -36,7 +36,11 @@ fn zkcc_bin() -> Option<PathBuf> {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Starts `zkcc agency serve`; returns once it listens.
@@ -48,7 +52,12 @@ fn spawn(bin: &Path, db: &str, port: u16, dir: &Path, log: &str) -> Child {
         .arg(&f.registry_path)
         .arg("--keys")
         .arg(&f.dir)
-        .args(["--shard-circuit", "shard-3x4", "--request-circuit", "request-3x3"])
+        .args([
+            "--shard-circuit",
+            "shard-3x4",
+            "--request-circuit",
+            "request-3x3",
+        ])
         .args(["--listen", &format!("127.0.0.1:{port}"), "--workers", "2"])
         .arg("--officer-token-file")
         .arg(dir.join("officer.token"))
@@ -58,7 +67,9 @@ fn spawn(bin: &Path, db: &str, port: u16, dir: &Path, log: &str) -> Child {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     assert!(
         line.contains("listening on"),
         "the service did not start: {line:?}; {}",
@@ -96,7 +107,10 @@ async fn fifty_importers_sigkill_and_restart_lose_nothing_decide_nothing_twice()
         eprintln!("no zkcc binary (cargo build -p zkcc-prover --bin zkcc): load test skipped");
         return;
     };
-    let n: usize = std::env::var("ZKCC_LOAD_N").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
+    let n: usize = std::env::var("ZKCC_LOAD_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200);
     for db in common::databases("load").await {
         eprintln!("load on {db}");
         load(&bin, &db, n).await;
@@ -125,7 +139,9 @@ async fn load(bin: &Path, db: &str, n: usize) {
         jobs.push((id, req));
     }
     let jobs: Vec<(String, String)> = tokio::task::block_in_place(|| {
-        jobs.into_iter().map(|(id, req)| (id, f.submission(&req))).collect()
+        jobs.into_iter()
+            .map(|(id, req)| (id, f.submission(&req)))
+            .collect()
     });
     eprintln!("{n} request proofs in {:.1} s", t.elapsed().as_secs_f64());
 
@@ -141,7 +157,9 @@ async fn load(bin: &Path, db: &str, n: usize) {
             let http = common::client();
             let mut k = 0usize;
             loop {
-                let Some((rid, body)) = queue.lock().unwrap().pop() else { break };
+                let Some((rid, body)) = queue.lock().unwrap().pop() else {
+                    break;
+                };
                 k += 1;
                 let t0 = Instant::now();
                 let mut sid = None;
@@ -201,7 +219,9 @@ async fn load(bin: &Path, db: &str, n: usize) {
                     else {
                         continue;
                     };
-                    let Ok(v) = resp.json::<serde_json::Value>().await else { continue };
+                    let Ok(v) = resp.json::<serde_json::Value>().await else {
+                        continue;
+                    };
                     if v["status"] == "decided" {
                         decided = true;
                         break;
@@ -240,11 +260,18 @@ async fn load(bin: &Path, db: &str, n: usize) {
         let pool = pool.clone();
         async move {
             use sqlx::Row;
-            sqlx::query(sql).fetch_one(&pool).await.unwrap().get::<i64, _>(0)
+            sqlx::query(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .get::<i64, _>(0)
         }
     };
     let t = tally.lock().unwrap();
-    assert_eq!(count("SELECT COUNT(*) FROM submissions WHERE status = 'pending'").await, 0);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM submissions WHERE status = 'pending'").await,
+        0
+    );
     assert_eq!(
         count("SELECT COUNT(*) FROM submissions s LEFT JOIN decisions d ON d.submission_id = s.id WHERE s.status = 'decided' AND d.submission_id IS NULL").await,
         0,
@@ -253,17 +280,32 @@ async fn load(bin: &Path, db: &str, n: usize) {
     let decided = count("SELECT COUNT(*) FROM submissions WHERE status = 'decided'").await;
     assert_eq!(count("SELECT COUNT(*) FROM decisions").await, decided);
     assert_eq!(decided as usize, n, "every request answered exactly once");
-    assert_eq!(count("SELECT COUNT(DISTINCT request_id) FROM decisions").await as usize, n);
-    assert_eq!(count("SELECT COUNT(*) FROM decisions WHERE verdict <> 'accepted'").await, 0);
-    assert_eq!(count("SELECT COUNT(*) FROM requests WHERE status <> 'closed'").await, 0);
+    assert_eq!(
+        count("SELECT COUNT(DISTINCT request_id) FROM decisions").await as usize,
+        n
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM decisions WHERE verdict <> 'accepted'").await,
+        0
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM requests WHERE status <> 'closed'").await,
+        0
+    );
     assert_eq!(
         count("SELECT COUNT(*) FROM submissions WHERE status = 'refused' AND (reason IS NULL OR reason = '')").await,
         0,
         "a refusal without its reason"
     );
     let refused = count("SELECT COUNT(*) FROM submissions WHERE status = 'refused'").await as usize;
-    assert!(refused >= t.replays_refused + t.committed_before_crash, "{refused}");
-    assert_eq!(count("SELECT COUNT(*) FROM audit WHERE kind = 'decision'").await as usize, n);
+    assert!(
+        refused >= t.replays_refused + t.committed_before_crash,
+        "{refused}"
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM audit WHERE kind = 'decision'").await as usize,
+        n
+    );
     assert_eq!(t.accepted.len() + t.committed_before_crash, n);
     for (_, sid) in &t.accepted {
         let r = sqlx::query("SELECT COUNT(*) FROM decisions WHERE submission_id = $1")
@@ -272,19 +314,34 @@ async fn load(bin: &Path, db: &str, n: usize) {
             .await
             .unwrap();
         use sqlx::Row;
-        assert_eq!(r.get::<i64, _>(0), 1, "submission {sid}: exactly one decision");
+        assert_eq!(
+            r.get::<i64, _>(0),
+            1,
+            "submission {sid}: exactly one decision"
+        );
     }
     let out = Command::new(bin)
         .args(["agency", "audit", "verify", "--db", db])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains("audit chain verified"), "{text}");
     let requeued = std::fs::read_to_string(dir.join("serve-2.log")).unwrap_or_default();
-    let requeued = requeued.lines().find(|l| l.contains("re-queued")).unwrap_or("none re-queued");
+    let requeued = requeued
+        .lines()
+        .find(|l| l.contains("re-queued"))
+        .unwrap_or("none re-queued");
     let (mut intake, mut decide) = (t.intake.clone(), t.decide.clone());
-    let backend = if zkcc_agency::db::is_postgres(db) { "PostgreSQL" } else { "SQLite" };
+    let backend = if zkcc_agency::db::is_postgres(db) {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     println!(
         "LOAD {backend}: {n} submissions from {CLIENTS} clients in {:.1} s ({:.1}/s decided, through a SIGKILL after {killed_at} posts and a restart); \
          intake p50 {:.0} ms p99 {:.0} ms; submit-to-decision p50 {:.0} ms p99 {:.0} ms (polled every 200 ms); \
