@@ -155,12 +155,14 @@ async fn load(bin: &Path, db: &str, n: usize) {
         let (base, imp) = (srv.base.clone(), imp.clone());
         tasks.push(tokio::spawn(async move {
             let http = common::client();
-            let mut k = 0usize;
             loop {
-                let Some((rid, body)) = queue.lock().unwrap().pop() else {
+                let (job, left) = {
+                    let mut q = queue.lock().unwrap();
+                    (q.pop(), q.len())
+                };
+                let Some((rid, body)) = job else {
                     break;
                 };
-                k += 1;
                 let t0 = Instant::now();
                 let mut sid = None;
                 let mut failed_once = false;
@@ -194,8 +196,8 @@ async fn load(bin: &Path, db: &str, n: usize) {
                 let intake = t0.elapsed();
                 posted.fetch_add(1, Ordering::SeqCst);
                 let Some(sid) = sid else { continue };
-                // Every tenth: the same submission again, refused as a replay.
-                if k % 10 == 0 {
+                // One in ten: the same submission again, refused as a replay.
+                if left % 10 == 0 {
                     if let Ok(resp) = http
                         .post(format!("{base}/v1/requests/{rid}/submissions"))
                         .bearer_auth(&imp)
