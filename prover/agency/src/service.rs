@@ -625,66 +625,52 @@ impl Agency {
         let mut tx = self.inner.pool.begin().await?;
         let checked = intake_check(&mut tx, by, request_id, body).await?;
         let now = db::now();
-        let reply = match checked {
-            Ok(()) => {
-                sqlx::query(
-                    "INSERT INTO blobs (sha256, body) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
-                )
-                .bind(&body_sha)
-                .bind(body)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO submissions (id, request_id, importer, body_sha256, status, reason, received_at) VALUES ($1, $2, $3, $4, 'pending', NULL, $5)",
-                )
-                .bind(&sid)
-                .bind(request_id)
-                .bind(&by.id)
-                .bind(&body_sha)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                audit::append(
-                    &mut tx,
-                    "submission.received",
-                    &json!({"id": sid, "request_id": request_id, "importer": by.id, "body_sha256": body_sha}),
-                )
-                .await?;
-                SubmitReply {
-                    submission_id: sid.clone(),
-                    status: "pending".into(),
-                    kind: None,
-                    reason: None,
-                    http: 202,
-                }
-            }
-            Err(e) => {
-                let reason = e.to_string();
-                sqlx::query(
-                    "INSERT INTO submissions (id, request_id, importer, body_sha256, status, reason, received_at) VALUES ($1, $2, $3, $4, 'refused', $5, $6)",
-                )
-                .bind(&sid)
-                .bind(request_id)
-                .bind(&by.id)
-                .bind(&body_sha)
-                .bind(&reason)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                audit::append(
-                    &mut tx,
-                    "submission.refused",
-                    &json!({"id": sid, "request_id": request_id, "importer": by.id, "body_sha256": body_sha, "kind": e.kind(), "reason": reason}),
-                )
-                .await?;
-                SubmitReply {
-                    submission_id: sid.clone(),
-                    status: "refused".into(),
-                    kind: Some(e.kind().into()),
-                    reason: Some(reason),
-                    http: e.status(),
-                }
-            }
+        let refusal = checked.err();
+        if refusal.is_none() {
+            sqlx::query(
+                "INSERT INTO blobs (sha256, body) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
+            )
+            .bind(&body_sha)
+            .bind(body)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let reason = refusal.as_ref().map(|e| e.to_string());
+        let status = if refusal.is_none() {
+            "pending"
+        } else {
+            "refused"
+        };
+        sqlx::query(
+            "INSERT INTO submissions (id, request_id, importer, body_sha256, status, reason, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&sid)
+        .bind(request_id)
+        .bind(&by.id)
+        .bind(&body_sha)
+        .bind(status)
+        .bind(reason.clone())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let kind = refusal.as_ref().map(|e| e.kind().to_string());
+        let mut event = json!({"id": sid, "request_id": request_id, "importer": by.id, "body_sha256": body_sha});
+        if let Some(k) = &kind {
+            event["kind"] = json!(k);
+            event["reason"] = json!(reason);
+        }
+        let event_kind = if refusal.is_none() {
+            "submission.received"
+        } else {
+            "submission.refused"
+        };
+        audit::append(&mut tx, event_kind, &event).await?;
+        let reply = SubmitReply {
+            submission_id: sid.clone(),
+            status: status.into(),
+            kind,
+            reason,
+            http: refusal.as_ref().map(|e| e.status()).unwrap_or(202),
         };
         tx.commit().await?;
         drop(_w);

@@ -63,34 +63,30 @@ async fn audit_verify_names_the_row_altered_removed_or_reordered() {
 
         // Reordered: rows 6 and 7 swap places (each keeps its own hash).
         let (a, b) = (row(6).await, row(7).await);
-        for (seq, r) in [(6i64, &b), (7, &a)] {
-            sqlx::query("UPDATE audit SET event = $1, hash = $2, prev_hash = $3, at = $4, kind = $5 WHERE seq = $6")
-                .bind(&r.0)
-                .bind(&r.1)
-                .bind(&r.2)
-                .bind(r.3)
-                .bind(&r.4)
-                .bind(seq)
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
+        // Writes a whole row's contents at `seq`.
+        let put = |seq: i64, r: &(String, String, String, i64, String)| {
+            let (pool, r) = (pool.clone(), r.clone());
+            async move {
+                sqlx::query("UPDATE audit SET event = $1, hash = $2, prev_hash = $3, at = $4, kind = $5 WHERE seq = $6")
+                    .bind(r.0)
+                    .bind(r.1)
+                    .bind(r.2)
+                    .bind(r.3)
+                    .bind(r.4)
+                    .bind(seq)
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+        };
+        put(6, &b).await;
+        put(7, &a).await;
         match verify(db.clone()).await {
             Err(AgencyError::Chain { seq: 6, .. }) => {}
             other => panic!("reordered rows 6, 7: {other:?}"),
         }
-        for (seq, r) in [(6i64, &a), (7, &b)] {
-            sqlx::query("UPDATE audit SET event = $1, hash = $2, prev_hash = $3, at = $4, kind = $5 WHERE seq = $6")
-                .bind(&r.0)
-                .bind(&r.1)
-                .bind(&r.2)
-                .bind(r.3)
-                .bind(&r.4)
-                .bind(seq)
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
+        put(6, &a).await;
+        put(7, &b).await;
         assert_eq!(verify(db.clone()).await.unwrap(), ok, "restored");
 
         // Altered and re-hashed: the next row no longer follows it.
