@@ -269,7 +269,7 @@ async fn load(bin: &Path, db: &str, n: usize) {
                 .get::<i64, _>(0)
         }
     };
-    let t = tally.lock().unwrap();
+    let t = std::mem::take(&mut *tally.lock().unwrap());
     assert_eq!(
         count("SELECT COUNT(*) FROM submissions WHERE status = 'pending'").await,
         0
