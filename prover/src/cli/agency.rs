@@ -119,6 +119,11 @@ pub enum AgencyCmd {
         /// The lab's evaluation bundle.
         bundle: PathBuf,
     },
+    /// Run the agency's service: HTTP API, database, audit trail, officers' page.
+    Serve(super::serve::ServeArgs),
+    /// The service's audit trail.
+    #[command(subcommand)]
+    Audit(super::serve::AuditCmd),
 }
 
 #[derive(Args)]
@@ -152,6 +157,8 @@ pub struct VerifyArgs {
 
 pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
     match c {
+        AgencyCmd::Serve(a) => super::serve::serve(a),
+        AgencyCmd::Audit(c) => super::serve::audit(c),
         AgencyCmd::JurisdictionRequest {
             importer,
             deployment,

@@ -5,6 +5,7 @@ mod ceremony;
 mod evaluator;
 mod fleet;
 mod importer;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,133 @@
+//! # zkcc-agency
+//!
+//! The export-control agency's service: `zkcc agency serve`. Exporters post
+//! signed shipment records (the importers' ledgers grow), officers issue
+//! requests (the registry's rules, a fresh nonce, an expiry), importers fetch
+//! their open requests and their ledger digest and post submissions; each
+//! submission is verified by the fleet verification
+//! ([`zkcc_verifier::fleet::verify_submission`]) on a bounded worker pool and
+//! decided under the access policy ([`zkcc_verifier::access::decide`]), the
+//! request closed in the same transaction as the verdict. Every event is
+//! appended to a hash-chained audit log ([`audit`]); officers read a
+//! server-rendered page ([`page`]).
+//!
+//! ## Storage
+//! sqlx's `Any` driver: one code path for an embedded SQLite file (WAL
+//! journal, the default) and PostgreSQL (a `postgres://` URL). The
+//! migrations are plain, portable SQL under `prover/agency/migrations/`,
+//! embedded in the binary and applied at start; queries are built at run
+//! time (no database is needed to compile). Writes go through one writer
+//! lock: the audit chain is a sequence, and SQLite has one writer anyway.
+//!
+//! ## Who may do what, and why this scheme
+//! Parties authenticate with **bearer tokens** (RFC 6750) issued at
+//! enrolment: 256 random bits, shown once, stored as SHA-256 (a copy of the
+//! database authenticates nobody), compared in constant time. Bearer tokens
+//! are what every HTTP client and proxy understands, need no PKI for the
+//! agency's few hundred parties, and are revoked by deleting one row; the
+//! transport's confidentiality is the deployment's TLS terminator (the
+//! service listens on loopback). The officer's token is created at first
+//! start (`--officer-token-file`, mode 0600); officers enrol the others.
+//! Exporters' shipment records are **additionally signed with Ed25519**
+//! (RFC 8032, strict verification) under the key they were enrolled with:
+//! a ledger is what every proof is measured against, so each record in the
+//! log is non-repudiable — the agency can show which exporter reported which
+//! chip, and nobody holding only the database can forge one.
+//!
+//! | caller | may |
+//! | --- | --- |
+//! | officer | enrol parties, issue requests, read everything, the page |
+//! | exporter | post shipment records in its own name, signed |
+//! | importer | read its own open requests and ledger digest, submit for its own requests, read its own submissions |
+//!
+//! ## Single use, crash safety
+//! A submission answers one open, unexpired request of its importer. Intake
+//! checks and commits the submission row and its bytes (or a refusal with
+//! its reason: unknown request, another importer's, already answered,
+//! expired, malformed) in one transaction, then queues it. Workers verify
+//! on the blocking pool behind a semaphore; the decision, the submission's
+//! state, the request's closing and the audit events commit in one
+//! transaction, skipped if the submission is no longer pending. At start,
+//! pending submissions are queued again: a crash at any point loses no
+//! submission and decides none twice.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod page;
+pub mod service;
+
+pub use error::{AgencyError, Result};
+pub use service::{Agency, Config};
+
+/// Serves the API and the page on `listener` until `shutdown` resolves.
+pub async fn serve(
+    agency: Agency,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    axum::serve(listener, http::router(agency))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| AgencyError::Internal(format!("server: {e}")))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| AgencyError::Internal(format!("tokio runtime: {e}")))
+}
+
+/// `zkcc agency serve`: opens the service and serves on `listen` until
+/// Ctrl-C or SIGTERM; prints `listening on http://ADDR` once bound.
+pub fn run(config: Config, listen: std::net::SocketAddr) -> Result<()> {
+    runtime()?.block_on(async move {
+        let agency = Agency::open(config).await?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| AgencyError::Config(format!("cannot listen on {listen}: {e}")))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| AgencyError::Config(e.to_string()))?;
+        println!("zkcc agency: listening on http://{addr}");
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        serve(agency, listener, shutdown_signal()).await
+    })
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `zkcc agency audit verify`: re-walks the audit chain of the database
+/// `db` (a SQLite path or a `postgres://` URL).
+pub fn audit_verify(db: &str) -> Result<audit::ChainState> {
+    runtime()?.block_on(async move {
+        let pool = db::connect(db, 2).await?;
+        audit::verify_chain(&pool).await
+    })
+}

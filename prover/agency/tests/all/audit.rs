@@ -1,0 +1,118 @@
+//! `zkcc agency audit verify` (the library call it makes) names the first
+//! row altered, removed or reordered, on every database.
+use crate::common::{self, start, IMPORTER};
+use zkcc_agency::AgencyError;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_names_the_row_altered_removed_or_reordered() {
+    for db in common::databases("audit").await {
+        eprintln!("audit on {db}");
+        let srv = start(&db).await;
+        srv.populate().await;
+        srv.request(IMPORTER, 600).await;
+        let pool = srv.agency.as_ref().unwrap().pool().clone();
+        let verify = |db: String| async move {
+            tokio::task::spawn_blocking(move || zkcc_agency::audit_verify(&db))
+                .await
+                .unwrap()
+        };
+        let ok = verify(db.clone()).await.unwrap();
+        assert!(ok.rows > 10, "{ok:?}");
+
+        // Altered: one row's event changed (its hash left as it was).
+        let row = |seq: i64| {
+            let pool = pool.clone();
+            async move {
+                let r = sqlx::query(
+                    "SELECT event, hash, prev_hash, at, kind FROM audit WHERE seq = $1",
+                )
+                .bind(seq)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+                use sqlx::Row;
+                (
+                    r.get::<String, _>("event"),
+                    r.get::<String, _>("hash"),
+                    r.get::<String, _>("prev_hash"),
+                    r.get::<i64, _>("at"),
+                    r.get::<String, _>("kind"),
+                )
+            }
+        };
+        let (event5, ..) = row(5).await;
+        sqlx::query("UPDATE audit SET event = $1 WHERE seq = 5")
+            .bind(
+                event5
+                    .replace("exporter", "exp0rter")
+                    .replace("importer", "imp0rter"),
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+        match verify(db.clone()).await {
+            Err(AgencyError::Chain { seq: 5, what }) => assert!(what.contains("altered"), "{what}"),
+            other => panic!("altered row 5: {other:?}"),
+        }
+        sqlx::query("UPDATE audit SET event = $1 WHERE seq = 5")
+            .bind(&event5)
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert_eq!(verify(db.clone()).await.unwrap(), ok, "restored");
+
+        // Reordered: rows 6 and 7 swap places (each keeps its own hash).
+        let (a, b) = (row(6).await, row(7).await);
+        // Writes a whole row's contents at `seq`.
+        let put = |seq: i64, r: &(String, String, String, i64, String)| {
+            let (pool, r) = (pool.clone(), r.clone());
+            async move {
+                sqlx::query("UPDATE audit SET event = $1, hash = $2, prev_hash = $3, at = $4, kind = $5 WHERE seq = $6")
+                    .bind(r.0)
+                    .bind(r.1)
+                    .bind(r.2)
+                    .bind(r.3)
+                    .bind(r.4)
+                    .bind(seq)
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+        };
+        put(6, &b).await;
+        put(7, &a).await;
+        match verify(db.clone()).await {
+            Err(AgencyError::Chain { seq: 6, .. }) => {}
+            other => panic!("reordered rows 6, 7: {other:?}"),
+        }
+        put(6, &a).await;
+        put(7, &b).await;
+        assert_eq!(verify(db.clone()).await.unwrap(), ok, "restored");
+
+        // Altered and re-hashed: the next row no longer follows it.
+        let (event3, ..) = row(3).await;
+        let (_, _, prev3, at3, kind3) = row(3).await;
+        let forged = event3.replace("exporter", "exp0rter");
+        let h = zkcc_agency::audit::row_hash(3, at3, &kind3, &forged, &prev3);
+        sqlx::query("UPDATE audit SET event = $1, hash = $2 WHERE seq = 3")
+            .bind(&forged)
+            .bind(&h)
+            .execute(&pool)
+            .await
+            .unwrap();
+        match verify(db.clone()).await {
+            Err(AgencyError::Chain { seq: 4, what }) => assert!(what.contains("row 3"), "{what}"),
+            other => panic!("re-hashed row 3: {other:?}"),
+        }
+
+        // Removed.
+        sqlx::query("DELETE FROM audit WHERE seq = 2")
+            .execute(&pool)
+            .await
+            .unwrap();
+        match verify(db.clone()).await {
+            Err(AgencyError::Chain { seq: 2, what }) => assert!(what.contains("missing"), "{what}"),
+            other => panic!("removed row 2: {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! The officers' page in a real browser: headless Chromium (Debian's
+//! `chromium`) loads it from a running server and sees the decision, the
+//! proven facts and the audit chain's state. Skipped when Chromium is not
+//! installed, unless `ZKCC_REQUIRE_CHROMIUM=1`.
+use crate::common::{self, fixture, start, IMPORTER};
+use reqwest::StatusCode;
+use std::process::Command;
+
+fn chromium() -> Option<String> {
+    for c in ["chromium", "chromium-browser", "google-chrome"] {
+        if Command::new(c)
+            .arg("--version")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+        {
+            return Some(c.into());
+        }
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_sees_the_decision_on_the_officers_page() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var("ZKCC_REQUIRE_CHROMIUM").as_deref() != Ok("1"),
+            "ZKCC_REQUIRE_CHROMIUM=1 but no chromium on PATH (scripts/service/install.sh)"
+        );
+        eprintln!("chromium not installed: the officers' page test is skipped");
+        return;
+    };
+    let db = common::databases("page").await.remove(0);
+    let srv = start(&db).await;
+    let (_, imp, _) = srv.populate().await;
+    let (rid, req) = srv.request(IMPORTER, 600).await;
+    let body = tokio::task::block_in_place(|| fixture().submission(&req));
+    let (s, v) = srv.submit(&rid, &imp, &body).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let sid = v["submission_id"].as_str().unwrap().to_string();
+    assert_eq!(srv.decided(&sid, &imp).await["outcome"], "grant");
+    let (open, _) = srv.request(IMPORTER, 600).await;
+
+    // Without a session: refused.
+    let (s, _) = srv.get("/officers", &srv.officer).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, v) = srv
+        .post("/v1/page-sessions", Some(&imp), &serde_json::json!({}))
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "an importer asks for the page: {v}"
+    );
+    let (s, v) = srv
+        .post(
+            "/v1/page-sessions",
+            Some(&srv.officer),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let url = format!("{}{}", srv.base, v["url"].as_str().unwrap());
+
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--dump-dom",
+                &url,
+            ])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dom.contains("Export-control agency"), "{dom}");
+    assert!(dom.contains(&sid), "the submission is listed: {dom}");
+    assert!(dom.contains("GRANT"), "the decision: {dom}");
+    assert!(dom.contains("13 ledger chips"), "the proven facts: {dom}");
+    assert!(dom.contains(&open), "the open request: {dom}");
+    assert!(
+        dom.contains("Audit chain: <b>verified</b>"),
+        "the chain: {dom}"
+    );
+    let digest = zkcc_circuits::encoding::fr_to_hex(&fixture().ledger.digest);
+    assert!(dom.contains(&digest), "the ledger digest: {dom}");
+}

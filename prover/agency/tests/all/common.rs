@@ -1,0 +1,420 @@
+//! Shared scaffolding: one proven sample fleet (shard-3x4 / request-3x3,
+//! shard proofs made once, a request proof per request), the databases to
+//! run against, an in-process server and an HTTP client.
+use ed25519_dalek::{Signer, SigningKey};
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+use zkcc_agency::service::{ShipmentRecord, SignedShipment};
+use zkcc_agency::{Agency, Config};
+use zkcc_circuits::ledger::Ledger;
+use zkcc_circuits::registry::Registry;
+use zkcc_engine::prove::ProverKey;
+use zkcc_prover::fleet::{self, Fleet, FleetSecret};
+use zkcc_prover::keys::{self, Circuit};
+use zkcc_prover::sample;
+use zkcc_test_support::fixtures::{loose_rules, RSHAPE, SHAPE};
+use zkcc_verifier::access::{Policy, SAMPLE_ACCESS_POLICY};
+use zkcc_verifier::fleet::FleetKeys;
+use zkcc_verifier::submission::{RequestFile, ShardBundle, Submission, SUBMISSION_VERSION};
+
+pub const IMPORTER: &str = "ACME-DC";
+pub const OTHER: &str = "OTHER-DC";
+
+/// The sample fleet, its keys and its shard proofs, made once per test run.
+pub struct Fixture {
+    pub dir: PathBuf,
+    pub registry: Registry,
+    pub registry_path: PathBuf,
+    pub ledger: Ledger,
+    /// Every shipment record to post, in order (a returned chip: shipped, then returned).
+    pub shipments: Vec<ShipmentRecord>,
+    pub exporters: Vec<(String, SigningKey)>,
+    pub fleet: Fleet,
+    pub secret: FleetSecret,
+    pub shards: Vec<ShardBundle>,
+    pub rpk: ProverKey,
+    pub keys: FleetKeys,
+    rng: Mutex<ChaCha20Rng>,
+}
+
+static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+
+/// The fixture (made by the first test that asks).
+pub fn fixture() -> &'static Fixture {
+    FIXTURE.get_or_init(make_fixture)
+}
+
+fn make_fixture() -> Fixture {
+    let mut rng = ChaCha20Rng::seed_from_u64(26);
+    let dir = tempfile::tempdir().unwrap().keep();
+    // FR 6 chips (2 chunks), DE 3, AE 4: three countries, two shards.
+    let s = sample::generate_with(9, &[(0, 6), (1, 3), (3, 4)], SHAPE.slot_chips);
+    let registry = Registry::from_file(s.registry.clone()).unwrap();
+    let registry_path = dir.join("registry.json");
+    std::fs::write(&registry_path, serde_json::to_string(&s.registry).unwrap()).unwrap();
+    let mut inv = s.inventory.clone();
+    assert_eq!(inv.importer, IMPORTER);
+    for k in &s.auditor_keys[..2] {
+        fleet::attest(&registry, &mut inv, k, None).unwrap();
+    }
+    let ledger = fleet::ledger_from_shipments(&registry, &s.shipments, IMPORTER).unwrap();
+    let secret = fleet::commit(&registry, &inv, &SHAPE, &mut rng).unwrap();
+    let fleet = fleet::open(&registry, &inv, &secret).unwrap();
+    let (sc, rc) = (Circuit::Shard(SHAPE), Circuit::Request(RSHAPE));
+    keys::setup_circuit(&dir, &sc, &mut rng).unwrap();
+    keys::setup_circuit(&dir, &rc, &mut rng).unwrap();
+    let (spk, _) = keys::load_proving_key_of(&dir, &sc).unwrap();
+    let (rpk, _) = keys::load_proving_key_of(&dir, &rc).unwrap();
+    let shards =
+        fleet::prove_shards(&spk, &fleet, &registry, IMPORTER, ledger.digest, &mut rng).unwrap();
+    let keys = FleetKeys::new(
+        &keys::load_verifying_key_of(&dir, &sc).unwrap(),
+        SHAPE,
+        &keys::load_verifying_key_of(&dir, &rc).unwrap(),
+        RSHAPE,
+    )
+    .unwrap();
+    let mut exporters: Vec<(String, SigningKey)> = Vec::new();
+    let mut shipments = Vec::new();
+    for sh in &s.shipments.shipments {
+        if !exporters.iter().any(|(e, _)| *e == sh.exporter) {
+            let mut seed = [0u8; 32];
+            seed[..sh.exporter.len().min(32)]
+                .copy_from_slice(&sh.exporter.as_bytes()[..sh.exporter.len().min(32)]);
+            exporters.push((sh.exporter.clone(), SigningKey::from_bytes(&seed)));
+        }
+        let rec = ShipmentRecord {
+            exporter: sh.exporter.clone(),
+            serial: sh.serial.clone(),
+            model: sh.model.clone(),
+            consignee: sh.consignee.clone(),
+            returned: false,
+        };
+        shipments.push(rec.clone());
+        if sh.returned {
+            shipments.push(ShipmentRecord {
+                returned: true,
+                ..rec
+            });
+        }
+    }
+    Fixture {
+        dir,
+        registry,
+        registry_path,
+        ledger,
+        shipments,
+        exporters,
+        fleet,
+        secret,
+        shards,
+        rpk,
+        keys,
+        rng: Mutex::new(rng),
+    }
+}
+
+impl Fixture {
+    /// The importer's submission answering `request` (one request proof).
+    pub fn submission(&self, request: &RequestFile) -> String {
+        let mut rng = ChaCha20Rng::from_rng(&mut *self.rng.lock().unwrap()).unwrap();
+        let rb = fleet::prove_request(
+            &self.rpk,
+            &RSHAPE,
+            &self.fleet,
+            IMPORTER,
+            self.ledger.digest,
+            request,
+            &mut rng,
+        )
+        .unwrap();
+        Submission {
+            version: SUBMISSION_VERSION,
+            importer: IMPORTER.into(),
+            epoch: request.epoch,
+            commitment: self.secret.commitment.clone(),
+            shards: self.shards.clone(),
+            request: rb,
+        }
+        .to_json()
+    }
+
+    /// A signed shipment.
+    pub fn signed(&self, r: &ShipmentRecord) -> SignedShipment {
+        let key = &self
+            .exporters
+            .iter()
+            .find(|(e, _)| *e == r.exporter)
+            .expect("an exporter of the sample")
+            .1;
+        SignedShipment {
+            record: r.clone(),
+            signature: hex::encode(key.sign(&r.message()).to_bytes()),
+        }
+    }
+
+    pub fn config(&self, db: &str, token_file: PathBuf) -> Config {
+        Config {
+            db: db.into(),
+            registry: self.registry.clone(),
+            policy: Policy::from_json(SAMPLE_ACCESS_POLICY).unwrap(),
+            keys: self.keys.clone(),
+            workers: 2,
+            officer_token_file: token_file,
+            default_ttl_secs: 3600,
+        }
+    }
+}
+
+/// The rules of the fixture's requests (the home country left to the registry).
+pub fn rules() -> Value {
+    let mut v = serde_json::to_value(loose_rules()).unwrap();
+    v.as_object_mut().unwrap().remove("home_country");
+    v
+}
+
+/// The databases to run against: a fresh SQLite file always; a fresh
+/// PostgreSQL database when `ZKCC_PG_URL` is set (required with
+/// `ZKCC_REQUIRE_PG=1`).
+pub async fn databases(tag: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let mut out = vec![dir.join(format!("{tag}.db")).display().to_string()];
+    match std::env::var("ZKCC_PG_URL") {
+        Ok(url) if !url.is_empty() => out.push(fresh_pg(&url, tag).await),
+        _ => {
+            assert!(
+                std::env::var("ZKCC_REQUIRE_PG").as_deref() != Ok("1"),
+                "ZKCC_REQUIRE_PG=1 but ZKCC_PG_URL is not set"
+            );
+            eprintln!("{tag}: ZKCC_PG_URL not set: SQLite only");
+        }
+    }
+    out
+}
+
+/// A new, empty database on the PostgreSQL server of `url`.
+pub async fn fresh_pg(url: &str, tag: &str) -> String {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let name = format!(
+        "zkcc_{}_{}",
+        tag.replace('-', "_"),
+        hex::encode(rand::random::<[u8; 6]>())
+    );
+    let mut c = sqlx::AnyConnection::connect(url).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    // postgres://user@host:port/db?params -> the same with db = name
+    let (head, tail) = url.split_once("://").unwrap();
+    let (authority, rest) = tail.split_once('/').unwrap_or((tail, ""));
+    let params = rest
+        .split_once('?')
+        .map(|(_, p)| format!("?{p}"))
+        .unwrap_or_default();
+    format!("{head}://{authority}/{name}{params}")
+}
+
+/// A server running in this process.
+pub struct Server {
+    pub base: String,
+    pub officer: String,
+    /// The in-process service (`None` for a spawned binary).
+    pub agency: Option<Agency>,
+    pub http: reqwest::Client,
+}
+
+pub async fn start(db: &str) -> Server {
+    let f = fixture();
+    let token_file = tempfile::tempdir().unwrap().keep().join("officer.token");
+    let agency = Agency::open(f.config(db, token_file.clone()))
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(zkcc_agency::serve(
+        agency.clone(),
+        listener,
+        std::future::pending(),
+    ));
+    Server {
+        base,
+        officer: std::fs::read_to_string(&token_file).unwrap(),
+        agency: Some(agency),
+        http: client(),
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// One call: (status, JSON body).
+pub async fn call(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> (StatusCode, Value) {
+    let mut r = http.request(method, url);
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        r = r.json(b);
+    }
+    let resp = r.send().await.unwrap();
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+impl Server {
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        call(
+            &self.http,
+            reqwest::Method::GET,
+            &format!("{}{path}", self.base),
+            Some(token),
+            None,
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
+        call(
+            &self.http,
+            reqwest::Method::POST,
+            &format!("{}{path}", self.base),
+            token,
+            Some(body),
+        )
+        .await
+    }
+
+    /// Posts a raw submission body.
+    pub async fn submit(&self, request_id: &str, token: &str, body: &str) -> (StatusCode, Value) {
+        submit(&self.http, &self.base, request_id, token, body).await
+    }
+
+    /// Enrols a party; returns its token.
+    pub async fn enrol(&self, id: &str, role: &str, public_key: Option<String>) -> String {
+        let (s, v) = self
+            .post(
+                "/v1/parties",
+                Some(&self.officer),
+                &json!({"id": id, "role": role, "public_key": public_key}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v["token"].as_str().unwrap().to_string()
+    }
+
+    /// Enrols the sample's exporters and importers, posts every shipment;
+    /// returns (exporter tokens, importer token, other importer's token).
+    pub async fn populate(&self) -> (Vec<String>, String, String) {
+        let f = fixture();
+        let mut exp = Vec::new();
+        for (id, key) in &f.exporters {
+            exp.push(
+                self.enrol(
+                    id,
+                    "exporter",
+                    Some(hex::encode(key.verifying_key().to_bytes())),
+                )
+                .await,
+            );
+        }
+        let imp = self.enrol(IMPORTER, "importer", None).await;
+        let other = self.enrol(OTHER, "importer", None).await;
+        for r in &f.shipments {
+            let i = f
+                .exporters
+                .iter()
+                .position(|(e, _)| *e == r.exporter)
+                .unwrap();
+            let (s, v) = self
+                .post(
+                    "/v1/shipments",
+                    Some(&exp[i]),
+                    &serde_json::to_value(f.signed(r)).unwrap(),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+        }
+        (exp, imp, other)
+    }
+
+    /// Issues a request to `importer`; returns (id, request file).
+    pub async fn request(&self, importer: &str, ttl: u64) -> (String, RequestFile) {
+        let f = fixture();
+        let (s, v) = self
+            .post(
+                "/v1/requests",
+                Some(&self.officer),
+                &json!({"importer": importer, "epoch": f.fleet.epoch, "rules": rules(), "ttl_seconds": ttl}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        (
+            v["id"].as_str().unwrap().to_string(),
+            serde_json::from_value(v["request"].clone()).unwrap(),
+        )
+    }
+
+    /// Polls a submission until it is no longer pending (bounded).
+    pub async fn decided(&self, id: &str, token: &str) -> Value {
+        wait_decided(&self.http, &self.base, id, token).await
+    }
+}
+
+pub async fn submit(
+    http: &reqwest::Client,
+    base: &str,
+    request_id: &str,
+    token: &str,
+    body: &str,
+) -> (StatusCode, Value) {
+    let resp = http
+        .post(format!("{base}/v1/requests/{request_id}/submissions"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+pub async fn wait_decided(http: &reqwest::Client, base: &str, id: &str, token: &str) -> Value {
+    for _ in 0..600 {
+        let (s, v) = call(
+            http,
+            reqwest::Method::GET,
+            &format!("{base}/v1/submissions/{id}"),
+            Some(token),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        if v["status"] != "pending" {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("submission {id} still pending after 60 s");
+}
