@@ -9,8 +9,8 @@ bash scripts/service/install.sh
 eval "$(bash scripts/postgres/start.sh)"
 trap 'bash scripts/postgres/stop.sh "$ZKCC_PG_DIR"' EXIT
 # The load test spawns the real `zkcc agency serve`.
-# The test profile: the artifacts the tests build anyway (target/debug).
-cargo build --profile test -p zkcc-prover --bin zkcc
-export ZKCC_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/zkcc"
+# The release profile, as .ci/test builds it.
+cargo build --release -p zkcc-prover --bin zkcc
+export ZKCC_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/zkcc"
 export ZKCC_REQUIRE_PG=1 ZKCC_REQUIRE_CHROMIUM=1 ZKCC_REQUIRE_BIN=1
-cargo test -p zkcc-agency --test all -- --nocapture
+cargo test --release -p zkcc-agency --test all -- --nocapture
