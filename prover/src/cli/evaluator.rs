@@ -18,6 +18,9 @@ pub enum EvaluatorCmd {
         /// Secret key file to write.
         #[arg(long)]
         out: PathBuf,
+        /// Replace an existing key (moved aside to `<out>.old-<time>`).
+        #[arg(long)]
+        force: bool,
     },
     /// Sign one result: (suite version, model digest, eval id, score, date).
     Sign {
@@ -53,7 +56,7 @@ pub enum EvaluatorCmd {
 
 pub fn run(c: EvaluatorCmd) -> Result<(), ProverError> {
     match c {
-        EvaluatorCmd::Keygen { id, out } => super::auditor::keygen(&id, &out),
+        EvaluatorCmd::Keygen { id, out, force } => super::auditor::keygen(&id, &out, force),
         EvaluatorCmd::Sign {
             key,
             registry,
@@ -65,6 +68,7 @@ pub fn run(c: EvaluatorCmd) -> Result<(), ProverError> {
             date,
             out,
         } => {
+            super::out_file(&out)?;
             let k: AuditorKeyFile = read_json(&key)?;
             let digest = match (model_digest, weights) {
                 (Some(d), _) => {
