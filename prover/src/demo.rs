@@ -125,7 +125,10 @@ pub fn run_scenario(
     write_json(&dir.join("registry.json"), &s.registry)?;
     write_json(&dir.join("shipments.json"), &s.shipments)?;
     for k in &s.auditor_keys {
-        crate::error::write_secret_json(&dir.join("auditors").join(format!("{}.key.json", k.id)), k)?;
+        crate::error::write_secret_json(
+            &dir.join("auditors").join(format!("{}.key.json", k.id)),
+            k,
+        )?;
     }
     let registry = Registry::from_file(s.registry.clone())?;
     let importer = s.inventory.importer.clone();

@@ -375,13 +375,13 @@ pub fn verify(a: VerifyArgs) -> Result<(), ProverError> {
         source,
     })?;
     let ledger = Ledger::from_reader(file, &registry)
-        .map_err(|e| ProverError::Inventory(format!("{}: {e}", a.ledger.display())))?;
+        .map_err(|e| ProverError::Usage(format!("{}: {e}", a.ledger.display())))?;
     let req: RequestFile = read_json(&a.request)?;
     let policy = match &a.policy {
         Some(p) => {
             let policy = Policy::from_json(&read_text(p)?)
                 .and_then(|policy| policy.check_registry(&registry).map(|()| policy))
-                .map_err(|e| ProverError::Keys(format!("{}: {e}", p.display())))?;
+                .map_err(|e| ProverError::Usage(format!("{}: {e}", p.display())))?;
             Some(policy)
         }
         None => None,
@@ -412,7 +412,7 @@ pub fn verify(a: VerifyArgs) -> Result<(), ProverError> {
         &text,
         &mut OsRng,
     )
-    .map_err(|e| ProverError::Keys(format!("policy: {e}")))?;
+    .map_err(|e| ProverError::Usage(e.to_string()))?;
     print!("{}", v.text);
     if let (Some(r), Some(out)) = (&v.report, &a.report) {
         write(out, r.to_json().as_bytes())?;

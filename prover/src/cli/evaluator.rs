@@ -85,6 +85,20 @@ pub fn run(c: EvaluatorCmd) -> Result<(), ProverError> {
             let s = reg.suite(&suite).ok_or_else(|| {
                 ProverError::Inventory(format!("the registry has no suite {suite:?}"))
             })?;
+            let id = zkcc_circuits::encoding::encode_label(&eval)?;
+            if !s.evals.iter().any(|e| e.id == id) {
+                let names: Vec<&str> = reg
+                    .file
+                    .eval_suites
+                    .iter()
+                    .filter(|j| j.id == suite)
+                    .flat_map(|j| j.evals.iter().map(|e| e.id.as_str()))
+                    .collect();
+                return Err(ProverError::Usage(format!(
+                    "suite {suite} has no eval {eval:?} (its evals: {})",
+                    names.join(", ")
+                )));
+            }
             let r = sign_result(&k, s, &digest, &eval, score, date)?;
             write_json(&out, &r)?;
             println!(

@@ -174,7 +174,11 @@ pub fn model(c: ModelCmd) -> Result<(), ProverError> {
             if let (Some(d), Some(p)) = (&mut dep, &deployment) {
                 d.model_commitment = s.commitment.clone();
                 write_json(p, d)?;
-                println!("deployment {} now serves this model: {}", d.deployment, p.display());
+                println!(
+                    "deployment {} now serves this model: {}",
+                    d.deployment,
+                    p.display()
+                );
             }
             println!(
                 "model digest {} (give it to the evaluators)",
@@ -229,6 +233,42 @@ fn move_aside_proofs(
     Ok(())
 }
 
+/// Before a request proof: the shard bundles must be for the ledger digest
+/// the agency sent, and each must verify under the shard key, so that the
+/// importer learns of a wrong digest or a broken shard now, not from the
+/// agency's rejection.
+fn check_shards(
+    dir: &Path,
+    fleet: &fleet::Fleet,
+    bundles: &[ShardBundle],
+    digest: ark_bn254::Fr,
+    file: &Path,
+) -> Result<(), ProverError> {
+    let vk = keys::load_verifying_key_of(dir, &Circuit::Shard(fleet.shape))?;
+    let key = zkcc_verifier::batch::PreparedKey::new(&vk);
+    for (i, b) in bundles.iter().enumerate() {
+        let bad = |why: String| {
+            ProverError::Inventory(format!(
+                "{}: shard {i}: {why} (prove the shards again: zkcc prove shards)",
+                file.display()
+            ))
+        };
+        let st = b.statement().map_err(|e| bad(e.to_string()))?;
+        if st.ledger_digest != digest {
+            return Err(ProverError::Inventory(format!(
+                "{}: shard {i} was proven for ledger digest {}, not --ledger-digest {}: ask the agency which ledger it holds, or prove the shards again for this digest",
+                file.display(),
+                b.public_inputs.ledger_digest,
+                zkcc_circuits::encoding::fr_to_hex(&digest)
+            )));
+        }
+        let proof = b.proof().map_err(|e| bad(e.to_string()))?;
+        key.verify(&st.public_inputs(), &proof)
+            .map_err(|e| bad(e.to_string()))?;
+    }
+    Ok(())
+}
+
 pub fn commit(a: CommitArgs) -> Result<(), ProverError> {
     let r = load_registry(&a.registry)?;
     let inv: FleetInventory = read_json(&a.inventory)?;
@@ -236,6 +276,8 @@ pub fn commit(a: CommitArgs) -> Result<(), ProverError> {
         return Err(ProverError::Keys("--circuit takes shard-FxM".into()));
     };
     out_file(&a.out)?;
+    // The inventory is checked first (a bad one is reported as such).
+    let secret = fleet::commit(&r, &inv, &shape, &mut OsRng)?;
     let old: Option<FleetSecret> = match a.out.exists() {
         true if !a.force => {
             return Err(ProverError::Usage(format!(
@@ -246,7 +288,6 @@ pub fn commit(a: CommitArgs) -> Result<(), ProverError> {
         true => read_json(&a.out).ok(),
         false => None,
     };
-    let secret = fleet::commit(&r, &inv, &shape, &mut OsRng)?;
     if let Some(aside) = guard_secret(&a.out, a.force)? {
         move_aside_proofs(&a.out, old.as_ref(), &aside)?;
     }
@@ -396,6 +437,7 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
                     fleet.witnesses.len()
                 )));
             }
+            check_shards(&dir, &fleet, &shard_bundles, digest, &shards)?;
             let (pk, _) = keys::load_proving_key_of(&dir, &Circuit::Request(shape))?;
             let (b, t) = timed("proving the request", || {
                 fleet::prove_request(&pk, &shape, &fleet, &inv.importer, digest, &req, &mut OsRng)

@@ -129,15 +129,13 @@ fn bounded<const MIN: usize, const MAX: usize>(t: &str) -> Result<usize, String>
 
 /// Loads and validates a registry file.
 pub fn load_registry(path: &Path) -> Result<Registry, ProverError> {
-    let text = String::from_utf8(read(path)?)
-        .map_err(|e| ProverError::Inventory(format!("{}: {e}", path.display())))?;
-    Registry::from_json(&text).map_err(ProverError::from)
+    Registry::from_json(&read_text(path)?).map_err(ProverError::from)
 }
 
 /// Reads a file as UTF-8 text.
 pub fn read_text(path: &Path) -> Result<String, ProverError> {
     String::from_utf8(read(path)?)
-        .map_err(|e| ProverError::Inventory(format!("{}: not UTF-8 text: {e}", path.display())))
+        .map_err(|e| ProverError::Usage(format!("{}: not UTF-8 text: {e}", path.display())))
 }
 
 /// Refuses an output file whose directory does not exist: a typo in a path
@@ -172,6 +170,12 @@ pub fn out_dir(path: &Path) -> Result<(), ProverError> {
 /// unless `force`; with `force`, moves it aside to `<path>.old-<unix
 /// seconds>` (never deleted) and says so. Returns the old file's new name.
 pub fn guard_secret(path: &Path, force: bool) -> Result<Option<PathBuf>, ProverError> {
+    if path.is_dir() {
+        return Err(ProverError::Usage(format!(
+            "{}: is a directory, not a file to write",
+            path.display()
+        )));
+    }
     if !path.exists() {
         return Ok(None);
     }

@@ -206,7 +206,7 @@ fn sbatch(args: &[String], script: &Path) -> Result<String> {
 /// commands instead and returns `None`.
 pub fn submit(plan: &Plan, missing: &[usize], o: &SlurmOptions) -> Result<Option<Jobs>> {
     if o.cpus == 0 {
-        return Err(ProverError::Slurm(
+        return Err(ProverError::Usage(
             "--cpus 0: a task needs at least one CPU".into(),
         ));
     }
@@ -280,7 +280,7 @@ impl Status {
 pub fn status(plan: &Plan) -> Result<Status> {
     let path = plan.dir.join("slurm").join("jobs.json");
     if !path.exists() {
-        return Err(ProverError::Slurm(format!(
+        return Err(ProverError::Usage(format!(
             "no jobs submitted for the plan {} yet ({} does not exist): run zkcc slurm submit --plan {} first",
             plan.dir.display(),
             path.display(),

@@ -141,7 +141,7 @@ fn run_cmd(cmd: Cmd) -> Run {
             let b = Bundle::from_json(&read_text(&bundle)?)
                 .map_err(|e| format!("{}: {e}", bundle.display()))?;
             let key = load_verifying_key_for(&read_bytes(&vk)?, b.input_count())
-            .map_err(|e| format!("{}: {e}", vk.display()))?;
+                .map_err(|e| format!("{}: {e}", vk.display()))?;
             let inputs = b
                 .public_inputs()
                 .map_err(|e| format!("{}: {e}", bundle.display()))?;
@@ -360,13 +360,8 @@ fn submission_cmd(a: SubmissionArgs) -> Run {
         &a.request_vk,
         zkcc_circuits::request::PUBLIC_INPUT_NAMES.len(),
     )?;
-    let keys = FleetKeys::new(
-        &shard_vk,
-        shard_shape,
-        &request_vk,
-        request_shape,
-    )
-    .map_err(|e| format!("keys: {e}"))?;
+    let keys = FleetKeys::new(&shard_vk, shard_shape, &request_vk, request_shape)
+        .map_err(|e| format!("keys: {e}"))?;
     let registry = Registry::from_json(&read_text(&a.registry)?)
         .map_err(|e| format!("{}: {e}", a.registry.display()))?;
     // Streamed: a ledger of a million chips is read record by record.
