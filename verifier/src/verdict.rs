@@ -16,6 +16,16 @@ use rand::{CryptoRng, RngCore};
 use zkcc_circuits::ledger::Ledger;
 use zkcc_circuits::registry::Registry;
 
+/// The exit codes of `zkcc` and `zkcc-verify`, as their `--help` shows them.
+pub const EXIT_CODES: &str = "Exit codes:
+  0  success; accepted (with --policy: and granted)
+  1  rejected: a submission or bundle does not verify, the claim does not hold, access denied
+  2  usage or configuration: a bad argument, a file that does not exist, one of the agency's
+     own files (policy, registry, keys, ledger, request) of the wrong format or content,
+     a refused overwrite; no verdict is printed
+  3  I/O or internal: a file that exists cannot be read or written, the proof system or
+     Slurm failed";
+
 /// The agency's configuration, every file already loaded and checked.
 pub struct Agency<'a> {
     /// Verifying keys and shapes.

@@ -330,11 +330,22 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
             out_file(&out)?;
             let r = load_registry(&registry)?;
             encode_label(&importer)?;
+            let rules_path = rules.display().to_string();
             let rules: RulesJson = zkcc_prover::agency::request_rules(
                 &r,
                 &importer,
                 read_json::<serde_json::Value>(&rules)?,
-            )?;
+            )
+            .map_err(|e| {
+                // Labelled by the file, not by where the check lives.
+                let why = match e {
+                    ProverError::Verify(zkcc_verifier::VerifyError::Unsupported(m))
+                    | ProverError::Inventory(m) => m,
+                    ProverError::Verify(v) => v.to_string(),
+                    e => return e,
+                };
+                ProverError::Usage(format!("{rules_path}: {why}"))
+            })?;
             let req = RequestFile {
                 version: SUBMISSION_VERSION,
                 importer,

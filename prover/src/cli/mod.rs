@@ -14,8 +14,17 @@ use zkcc_prover::error::{read, write, write_json, write_secret_json};
 use zkcc_prover::keys::Circuit;
 use zkcc_prover::{demo, sample, ProverError};
 
+/// The exit-code contract, shown by `--help` (the same in `zkcc-verify`).
+pub const EXIT_CODES: &str = zkcc_verifier::verdict::EXIT_CODES;
+
 #[derive(Parser)]
-#[command(name = "zkcc", version, about = "Zero-knowledge compliance claims about AI chips", long_about = None)]
+#[command(
+    name = "zkcc",
+    version,
+    about = "Zero-knowledge compliance claims about AI chips",
+    long_about = None,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     #[command(subcommand)]
     cmd: Cmd,

@@ -133,6 +133,14 @@ fn both_binaries_keep_one_exit_code_contract() {
     let t = scratch();
     let d = t.path();
     // 0: accepted; with the policy, granted.
+    // Both document the contract in --help.
+    for o in [zkcc(d, &["--help"]), verify_bin(d, &["--help"])] {
+        assert!(
+            text(&o).contains(zkcc_verifier::verdict::EXIT_CODES),
+            "{}",
+            text(&o)
+        );
+    }
     let (out, err) = agree(&both(d, &[], "submission.json"), 0);
     assert!(
         out.starts_with("ACCEPTED: submission.json: ACME-DC (epoch 7)"),
@@ -473,6 +481,27 @@ fn secrets_are_never_replaced_silently() {
         2,
         "invalid value '0' for '--cpus <CPUS>'",
     );
+    // --dry-run: the scripts and the sbatch commands, exit 0.
+    ok(d, &["setup", "--circuit", SHARD, "--out", "keys"]);
+    let out = ok(
+        d,
+        &[
+            "slurm",
+            "submit",
+            "--plan",
+            "plan",
+            "--registry",
+            "w/registry.json",
+            "--request",
+            "req.json",
+            "--dry-run",
+        ],
+    );
+    assert!(out.starts_with("sbatch --parsable --array=0-1 "), "{out}");
+    assert!(
+        out.contains("dry run: nothing submitted (2 of 2 shards missing); scripts in plan/slurm"),
+        "{out}"
+    );
 }
 
 /// An interrupted `setup` leaves no temporary key file behind: SIGTERM while
@@ -515,4 +544,96 @@ fn an_interrupted_setup_leaves_no_temporary_file() {
     // place a moment before the signal arrived): no temporary file remains.
     assert_eq!(out.status.code(), Some(143), "{}", text(&out));
     assert_eq!(names_starting(&keys, "."), Vec::<String>::new());
+}
+
+/// Messages that say what is wrong, labelled by the file or argument.
+#[test]
+fn messages_name_the_file_or_argument() {
+    use crate::run::{fails_with, ok};
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let beacon = |hash: &'static str, exp: &'static str| {
+        vec![
+            "ceremony",
+            "beacon",
+            "--in",
+            "none.zkey",
+            "--out",
+            "f.zkey",
+            "--hash",
+            hash,
+            "--iterations-exp",
+            exp,
+        ]
+    };
+    fails_with(
+        d,
+        &beacon("0xzz", "10"),
+        2,
+        "error: --hash \"0xzz\": not hex",
+    );
+    // `0x…` is taken like every other hex argument: the error is the file.
+    fails_with(d, &beacon("0xabcd", "10"), 2, "none.zkey");
+    fails_with(d, &beacon("abcd", "33"), 2, "33 is not in 10..=32");
+
+    ok(
+        d,
+        &[
+            "sample",
+            "--out",
+            "w",
+            "--chips",
+            "12",
+            "--chunk",
+            "4",
+            "--lifecycle",
+        ],
+    );
+    let digest = "ab".repeat(32);
+    fails_with(
+        d,
+        &[
+            "evaluator",
+            "sign",
+            "--key",
+            "w/evaluators/EVAL-LAB-A.key.json",
+            "--registry",
+            "w/registry.json",
+            "--suite",
+            "FRONTIER-2026",
+            "--model-digest",
+            &digest,
+            "--eval",
+            "NOPE",
+            "--score",
+            "1",
+            "--date",
+            "20261101",
+            "--out",
+            "r.json",
+        ],
+        2,
+        "error: suite FRONTIER-2026 has no eval \"NOPE\" (its evals: CYBER-UPLIFT, BIO-UPLIFT, REFUSAL-HARMFUL)",
+    );
+    std::fs::write(d.join("bad-rules.json"), "{\"facility_cap_chips\": \"x\"}").unwrap();
+    fails_with(
+        d,
+        &[
+            "agency",
+            "request",
+            "--registry",
+            "w/registry.json",
+            "--importer",
+            "ACME-DC",
+            "--epoch",
+            "202611",
+            "--rules",
+            "bad-rules.json",
+            "--out",
+            "req.json",
+        ],
+        2,
+        "error: bad-rules.json: rules: invalid type",
+    );
+    assert!(!d.join("req.json").exists());
 }

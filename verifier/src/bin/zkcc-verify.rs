@@ -32,7 +32,8 @@ use zkcc_verifier::{files, snarkjs, VerifyError};
 #[derive(Parser)]
 #[command(
     name = "zkcc-verify",
-    about = "Verify zkcc submissions against the agency's keys, registry, ledger and request, and decide under its access policy"
+    about = "Verify zkcc submissions against the agency's keys, registry, ledger and request, and decide under its access policy",
+    after_help = zkcc_verifier::verdict::EXIT_CODES
 )]
 struct Args {
     #[command(subcommand)]
