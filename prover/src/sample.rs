@@ -303,20 +303,6 @@ pub fn add_lifecycle(registry: &mut RegistryFile, seed: u64) -> Vec<AuditorKeyFi
     keys
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn groups_add_up() {
-        for total in [0usize, 1, 4, 5, 12, 999, 1000, 1001, 5000] {
-            let g = groups_for(total);
-            assert_eq!(g.iter().map(|x| x.1).sum::<usize>(), total, "{total}");
-        }
-        assert_eq!(groups_for(1000), SAMPLE_GROUPS.to_vec());
-    }
-}
-
 /// The sample deployment `CHAT-EU-1` of [`SAMPLE_IMPORTER`] for `epoch`:
 /// three stores (prompt logs, outputs) in the sample's EU facilities, each
 /// encrypted under an operator key (its fingerprint a field element, 0x-hex),
@@ -359,4 +345,18 @@ pub fn write_lifecycle_files(dir: &std::path::Path, seed: u64) -> crate::error::
         &dir.join("deployment.json"),
         &sample_deployment("", SAMPLE_EPOCH),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_add_up() {
+        for total in [0usize, 1, 4, 5, 12, 999, 1000, 1001, 5000] {
+            let g = groups_for(total);
+            assert_eq!(g.iter().map(|x| x.1).sum::<usize>(), total, "{total}");
+        }
+        assert_eq!(groups_for(1000), SAMPLE_GROUPS.to_vec());
+    }
 }

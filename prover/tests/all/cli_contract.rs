@@ -464,9 +464,8 @@ fn secrets_are_never_replaced_silently() {
         2,
         "run zkcc slurm submit --plan plan first",
     );
-    fails_with(
-        d,
-        &[
+    let submit = |last: &[&'static str]| {
+        let mut v = vec![
             "slurm",
             "submit",
             "--plan",
@@ -475,28 +474,19 @@ fn secrets_are_never_replaced_silently() {
             "w/registry.json",
             "--request",
             "req.json",
-            "--cpus",
-            "0",
-        ],
+        ];
+        v.extend_from_slice(last);
+        v
+    };
+    fails_with(
+        d,
+        &submit(&["--cpus", "0"]),
         2,
         "invalid value '0' for '--cpus <CPUS>'",
     );
     // --dry-run: the scripts and the sbatch commands, exit 0.
     ok(d, &["setup", "--circuit", SHARD, "--out", "keys"]);
-    let out = ok(
-        d,
-        &[
-            "slurm",
-            "submit",
-            "--plan",
-            "plan",
-            "--registry",
-            "w/registry.json",
-            "--request",
-            "req.json",
-            "--dry-run",
-        ],
-    );
+    let out = ok(d, &submit(&["--dry-run"]));
     assert!(out.starts_with("sbatch --parsable --array=0-1 "), "{out}");
     assert!(
         out.contains("dry run: nothing submitted (2 of 2 shards missing); scripts in plan/slurm"),
@@ -549,7 +539,7 @@ fn an_interrupted_setup_leaves_no_temporary_file() {
 /// Messages that say what is wrong, labelled by the file or argument.
 #[test]
 fn messages_name_the_file_or_argument() {
-    use crate::run::{fails_with, ok};
+    use crate::run::fails_with;
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     let beacon = |hash: &'static str, exp: &'static str| {
@@ -576,19 +566,7 @@ fn messages_name_the_file_or_argument() {
     fails_with(d, &beacon("0xabcd", "10"), 2, "none.zkey");
     fails_with(d, &beacon("abcd", "33"), 2, "33 is not in 10..=32");
 
-    ok(
-        d,
-        &[
-            "sample",
-            "--out",
-            "w",
-            "--chips",
-            "12",
-            "--chunk",
-            "4",
-            "--lifecycle",
-        ],
-    );
+    zkcc_test_support::lifecycle::sample(&crate::run::ZKCC, d);
     let digest = "ab".repeat(32);
     fails_with(
         d,
