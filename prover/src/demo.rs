@@ -125,7 +125,10 @@ pub fn run_scenario(
     write_json(&dir.join("registry.json"), &s.registry)?;
     write_json(&dir.join("shipments.json"), &s.shipments)?;
     for k in &s.auditor_keys {
-        write_json(&dir.join("auditors").join(format!("{}.key.json", k.id)), k)?;
+        crate::error::write_secret_json(
+            &dir.join("auditors").join(format!("{}.key.json", k.id)),
+            k,
+        )?;
     }
     let registry = Registry::from_file(s.registry.clone())?;
     let importer = s.inventory.importer.clone();
@@ -170,7 +173,7 @@ pub fn run_scenario(
 
     // 3. Importer commits.
     let secret = commit(&registry, &inv, &shard, &mut rng)?;
-    write_json(&dir.join("commitment.secret.json"), &secret)?;
+    crate::error::write_secret_json(&dir.join("commitment.secret.json"), &secret)?;
     println!("3. importer  commits to {} chips ({marked} marked as ledger chips) in {} facilities: {} chunks in {} shards of {};",
         inv.chips.len(), inv.chips.iter().map(|c| &c.facility).collect::<BTreeSet<_>>().len(),
         inv.attestations.len(), secret.shards.len(), shard.name());

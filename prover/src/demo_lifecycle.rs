@@ -13,7 +13,7 @@ use crate::inventory::AuditorKeyFile;
 use crate::keys::{self, Circuit};
 use crate::lifecycle::{
     attest_deployment, commit_model, digest_file, jurisdiction_claim, prove_evaluation,
-    prove_jurisdiction, sign_result, DeploymentFile, StoreJson,
+    prove_jurisdiction, sign_result,
 };
 use crate::sample::{sample_suite, SAMPLE_SUITE};
 use ark_bn254::Fr;
@@ -103,7 +103,7 @@ pub fn run(
         .ok_or_else(|| ProverError::Backend(format!("the registry has no suite {SAMPLE_SUITE}")))?
         .clone();
     for k in evaluator_keys {
-        write_json(
+        crate::error::write_secret_json(
             &dir.join("evaluators").join(format!("{}.key.json", k.id)),
             k,
         )?;
@@ -129,7 +129,7 @@ pub fn run(
     drop(bytes);
     let digest = digest_file(&weights)?;
     let secret = commit_model(importer, &digest, rng)?;
-    write_json(&dir.join("model.secret.json"), &secret)?;
+    crate::error::write_secret_json(&dir.join("model.secret.json"), &secret)?;
     println!(
         "9. lab       {importer} commits to its model (8 MiB weights, SHA-256 {}…): MC = {}",
         &secret.model_digest[..16],
@@ -204,26 +204,8 @@ pub fn run(
     );
 
     // The deployment: an auditor attests its stores.
-    let store = |id: &str, kind: &str, facility: &str, fp: u64| StoreJson {
-        id: id.into(),
-        kind: kind.into(),
-        facility: facility.into(),
-        encrypted: true,
-        key_fingerprint: fr_to_hex(&Fr::from(fp)),
-    };
-    let mut dep = DeploymentFile {
-        version: 1,
-        importer: importer.into(),
-        deployment: "CHAT-EU-1".into(),
-        model_commitment: secret.commitment.clone(),
-        epoch,
-        stores: vec![
-            store("PROMPT-LOGS-1", "logs", "FR-SACLAY-01", 0x005a_c1a7),
-            store("OUTPUTS-1", "outputs", "NL-AMSTERDAM-03", 0x00a3_57e7),
-            store("PROMPT-LOGS-2", "logs", "DE-FRANKFURT-02", 0x00f7_a0c2),
-        ],
-        attestation: None,
-    };
+    let mut dep = crate::sample::sample_deployment(&secret.commitment, epoch);
+    dep.importer = importer.into();
     attest_deployment(registry, &mut dep, auditor)?;
     write_json(&dir.join("deployment.json"), &dep)?;
     println!(

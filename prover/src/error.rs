@@ -48,6 +48,18 @@ pub enum ProverError {
     /// The agency's policy denied access.
     #[error("DENIED: {0}")]
     Denied(String),
+    /// The importer's submission or bundle was rejected (exit 1): the file
+    /// and the reason, printed as `REJECTED: <file>: <reason>`.
+    #[error("{0}")]
+    Rejected(String),
+    /// A bad argument or a refused action (an output directory that does
+    /// not exist, a secret that would be replaced): exit 2.
+    #[error("{0}")]
+    Usage(String),
+    /// A verdict was printed and it is not a success (rejected, or denied
+    /// under the policy): exit 1, nothing more to print.
+    #[error("not accepted")]
+    Verdict,
     /// Slurm refused a job or is not reachable.
     #[error("slurm: {0}")]
     Slurm(String),
@@ -68,6 +80,30 @@ impl From<zkcc_engine::EngineError> for ProverError {
 impl From<ark_relations::gr1cs::SynthesisError> for ProverError {
     fn from(e: ark_relations::gr1cs::SynthesisError) -> Self {
         ProverError::Backend(e.to_string())
+    }
+}
+
+impl ProverError {
+    /// The exit code of the command-line tools (the same in `zkcc-verify`):
+    /// 1 the claim does not hold, a submission is rejected or access denied;
+    /// 2 usage or configuration: a file that does not exist, a file of the
+    /// wrong format or content (the
+    /// agency's policy, registry, keys, ledger or request; the importer's
+    /// inventory), an argument out of range, a refused overwrite;
+    /// 3 I/O or internal: a file that exists cannot be read or written
+    /// (permissions, disk full, a directory in the way), the proof system or
+    /// Slurm failed.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Claim(_)
+            | Self::Unsatisfied(_)
+            | Self::Denied(_)
+            | Self::Rejected(_)
+            | Self::Verdict => 1,
+            Self::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 2,
+            Self::Io { .. } | Self::Backend(_) | Self::Slurm(_) => 3,
+            _ => 2,
+        }
     }
 }
 
@@ -121,6 +157,28 @@ pub fn write_secret_json<T: serde::Serialize>(path: &std::path::Path, value: &T)
     res
 }
 
+/// Temporary files being written now (see [`remove_temp_files`]).
+static TEMPS: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn track_temp(tmp: &std::path::Path, on: bool) {
+    let mut t = TEMPS.lock().unwrap_or_else(|e| e.into_inner());
+    if on {
+        t.push(tmp.to_path_buf());
+    } else {
+        t.retain(|p| p != tmp);
+    }
+}
+
+/// Removes every temporary file a [`write`] in progress has made (for a
+/// signal handler: an interrupted `zkcc setup` leaves no `.tmp` file behind).
+/// Returns how many were removed.
+pub fn remove_temp_files() -> usize {
+    let mut t = TEMPS.lock().unwrap_or_else(|e| e.into_inner());
+    t.drain(..)
+        .filter(|p| std::fs::remove_file(p).is_ok())
+        .count()
+}
+
 fn write_mode(
     path: &std::path::Path,
     mode: u32,
@@ -140,6 +198,7 @@ fn write_mode(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    track_temp(&tmp, true);
     let mut open = std::fs::OpenOptions::new();
     open.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -157,6 +216,7 @@ fn write_mode(
     if res.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
+    track_temp(&tmp, false);
     res.map_err(io)
 }
 

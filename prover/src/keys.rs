@@ -45,6 +45,18 @@ pub enum Circuit {
     Jurisdiction(usize),
 }
 
+/// Peak memory per constraint assumed by [`Circuit::memory_estimate`].
+pub const BYTES_PER_CONSTRAINT: u64 = 2048;
+
+/// Memory available to a new allocation, from `/proc/meminfo`'s
+/// `MemAvailable` (`None` where there is no such file).
+pub fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb.saturating_mul(1024))
+}
+
 impl Circuit {
     /// Claim kind: `shard`, `request`, `evaluation` or `jurisdiction`.
     pub fn claim(&self) -> &'static str {
@@ -77,44 +89,75 @@ impl Circuit {
         }
     }
     /// Parses `shard-8x128`, `request-16x8`, `evaluation-3` or `jurisdiction-4`.
+    /// Every dimension is bounded (see [`ShardShape::parse`],
+    /// [`RequestShape::parse`]), so no name can overflow or ask for an
+    /// absurd allocation; [`Circuit::check_memory`] then compares the size
+    /// with the machine.
     pub fn parse(s: &str) -> Result<Self> {
-        let err = || {
-            ProverError::Keys(format!(
-                "{s:?} is not a circuit name like shard-8x128, request-16x8 or evaluation-3"
+        let bad = |why: String| {
+            ProverError::Usage(format!(
+                "{s:?} is not a circuit name like shard-8x128, request-16x8 or evaluation-3{why}"
             ))
         };
-        let (claim, shape) = s.split_once('-').ok_or_else(err)?;
-        if claim == "evaluation" {
-            return match shape.parse::<usize>() {
-                Ok(n) if (1..=zkcc_circuits::evaluation::MAX_EVALS).contains(&n) => {
-                    Ok(Self::Evaluation(n))
-                }
-                _ => Err(err()),
-            };
-        }
-        if claim == "jurisdiction" {
-            return match shape.parse::<usize>() {
-                Ok(n) if (1..=zkcc_circuits::jurisdiction::MAX_STORES).contains(&n) => {
-                    Ok(Self::Jurisdiction(n))
-                }
-                _ => Err(err()),
-            };
-        }
-        let (a, b) = shape.split_once('x').ok_or_else(err)?;
-        let (a, b): (usize, usize) = (a.parse().map_err(|_| err())?, b.parse().map_err(|_| err())?);
-        if a == 0 || b == 0 {
-            return Err(err());
-        }
+        let (claim, shape) = s.split_once('-').ok_or_else(|| bad(String::new()))?;
+        let count = |max: usize| match shape.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) && shape.bytes().all(|c| c.is_ascii_digit()) => Ok(n),
+            _ => Err(bad(format!(": {claim}-N takes N from 1 to {max}"))),
+        };
         match claim {
-            "shard" if b <= zkcc_circuits::shard::MAX_SLOT_CHIPS => Ok(Self::Shard(ShardShape {
-                facilities: a,
-                slot_chips: b,
-            })),
-            "request" => Ok(Self::Request(RequestShape {
-                shards: a,
-                entries: b,
-            })),
-            _ => Err(err()),
+            "evaluation" => Ok(Self::Evaluation(count(
+                zkcc_circuits::evaluation::MAX_EVALS,
+            )?)),
+            "jurisdiction" => Ok(Self::Jurisdiction(count(
+                zkcc_circuits::jurisdiction::MAX_STORES,
+            )?)),
+            "shard" => Ok(Self::Shard(
+                ShardShape::parse(shape).map_err(|e| bad(format!(": {e}")))?,
+            )),
+            "request" => Ok(Self::Request(
+                RequestShape::parse(shape).map_err(|e| bad(format!(": {e}")))?,
+            )),
+            _ => Err(bad(String::new())),
+        }
+    }
+    /// Constraints of the circuit, from the pinned cost formulas (no
+    /// synthesis; the bounds of [`Circuit::parse`] keep them from overflowing).
+    pub fn constraints(&self) -> u64 {
+        (match self {
+            Self::Shard(s) => zkcc_circuits::shard::constraints::cost(s),
+            Self::Request(s) => zkcc_circuits::request::constraints::cost(s),
+            Self::Evaluation(n) => zkcc_circuits::evaluation::constraints::cost(*n),
+            Self::Jurisdiction(n) => zkcc_circuits::jurisdiction::constraints::cost(*n),
+        }) as u64
+    }
+    /// Estimated peak memory of setup or a proof, in bytes: the measured
+    /// 1.5 KB per constraint of a `shard-8x128` proof (`benches/RESULTS.md`)
+    /// rounded up to 2 KiB, plus 64 MiB for the process.
+    pub fn memory_estimate(&self) -> u64 {
+        self.constraints()
+            .saturating_mul(BYTES_PER_CONSTRAINT)
+            .saturating_add(64 << 20)
+    }
+    /// Refuses, up front and with the estimate, a circuit whose setup or
+    /// proof cannot fit in `available` bytes of memory, or whose domain is
+    /// larger than BN254's (2^28).
+    pub fn check_memory(&self, available: Option<u64>) -> Result<()> {
+        let n = self.constraints();
+        if n >= 1 << 28 {
+            return Err(ProverError::Usage(format!(
+                "{} has about {n} constraints: more than BN254's largest domain (2^28) holds; choose a smaller shape",
+                self.name()
+            )));
+        }
+        let need = self.memory_estimate();
+        match available {
+            Some(have) if need > have => Err(ProverError::Usage(format!(
+                "{} has about {n} constraints and needs about {:.1} GB of memory; this machine has {:.1} GB available; choose a smaller shape",
+                self.name(),
+                need as f64 / 1e9,
+                have as f64 / 1e9
+            ))),
+            _ => Ok(()),
         }
     }
     fn synthesize(&self, cs: ark_relations::gr1cs::ConstraintSystemRef<Fr>) -> Result<()> {

@@ -6,17 +6,20 @@
 //! `setup`, `sample`, `demo` for everyone. The commands live in `cli/`, one
 //! file per role; this file parses and dispatches.
 //!
-//! Exit codes: 0 success (with a policy: granted); 1 the claim does not hold,
-//! a proof was rejected or access denied; 2 bad input, missing files or usage
-//! errors.
+//! Exit codes (the same in `zkcc-verify`; README "Exit codes"): 0 success,
+//! accepted, granted; 1 rejected: the claim does not hold, a submission or
+//! bundle is rejected, access denied; 2 usage or configuration: a bad
+//! argument, a file of the wrong format or content, a refused overwrite;
+//! 3 I/O or internal: a file cannot be read or written, the proof system or
+//! Slurm failed.
 mod cli;
 
 use clap::Parser;
 use std::process::ExitCode;
 use zkcc_prover::ProverError;
-use zkcc_verifier::VerifyError;
 
 fn main() -> ExitCode {
+    cli::signals::install();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
@@ -24,26 +27,12 @@ fn main() -> ExitCode {
     match cli::run(cli::Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let code = match &e {
-                ProverError::Claim(_) | ProverError::Unsatisfied(_) | ProverError::Denied(_) => 1,
-                ProverError::Verify(v)
-                    if !matches!(
-                        v,
-                        VerifyError::BundleJson(_)
-                            | VerifyError::KeyEncoding(_)
-                            | VerifyError::Unsupported(_)
-                    ) =>
-                {
-                    1
-                }
-                _ => 2,
-            };
-            if code == 1 && matches!(e, ProverError::Verify(_)) {
-                println!("REJECTED: {e}");
-            } else if code == 1 {
-                println!("{e}");
-            } else {
-                eprintln!("error: {e}");
+            let code = e.exit_code();
+            match &e {
+                ProverError::Verdict => {}
+                ProverError::Rejected(_) => println!("REJECTED: {e}"),
+                _ if code == 1 => println!("{e}"),
+                _ => eprintln!("error: {e}"),
             }
             ExitCode::from(code)
         }

@@ -303,6 +303,50 @@ pub fn add_lifecycle(registry: &mut RegistryFile, seed: u64) -> Vec<AuditorKeyFi
     keys
 }
 
+/// The sample deployment `CHAT-EU-1` of [`SAMPLE_IMPORTER`] for `epoch`:
+/// three stores (prompt logs, outputs) in the sample's EU facilities, each
+/// encrypted under an operator key (its fingerprint a field element, 0x-hex),
+/// unsigned. `model_commitment` is the served model's `MC` (`zkcc model
+/// commit --deployment` fills it in).
+pub fn sample_deployment(model_commitment: &str, epoch: u64) -> crate::lifecycle::DeploymentFile {
+    use crate::lifecycle::{DeploymentFile, StoreJson};
+    let store = |id: &str, kind: &str, facility: &str, fp: u64| StoreJson {
+        id: id.into(),
+        kind: kind.into(),
+        facility: facility.into(),
+        encrypted: true,
+        key_fingerprint: zkcc_circuits::encoding::fr_to_hex(&ark_bn254::Fr::from(fp)),
+    };
+    DeploymentFile {
+        version: 1,
+        importer: SAMPLE_IMPORTER.into(),
+        deployment: "CHAT-EU-1".into(),
+        model_commitment: model_commitment.into(),
+        epoch,
+        stores: vec![
+            store("PROMPT-LOGS-1", "logs", "FR-SACLAY-01", 0x005a_c1a7),
+            store("OUTPUTS-1", "outputs", "NL-AMSTERDAM-03", 0x00a3_57e7),
+            store("PROMPT-LOGS-2", "logs", "DE-FRANKFURT-02", 0x00f7_a0c2),
+        ],
+        attestation: None,
+    }
+}
+
+/// The lab's files of the lifecycle walk-through, in `dir`:
+/// `model.safetensors` (64 KiB of seeded bytes standing in for weights) and
+/// `deployment.json` ([`sample_deployment`] for [`SAMPLE_EPOCH`], its model
+/// commitment empty until `zkcc model commit --deployment` sets it).
+pub fn write_lifecycle_files(dir: &std::path::Path, seed: u64) -> crate::error::Result<()> {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed ^ 0x7765_6967);
+    let mut weights = vec![0u8; 64 << 10];
+    rng.fill(&mut weights[..]);
+    crate::error::write(&dir.join("model.safetensors"), &weights)?;
+    crate::error::write_json(
+        &dir.join("deployment.json"),
+        &sample_deployment("", SAMPLE_EPOCH),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

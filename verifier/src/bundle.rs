@@ -30,6 +30,17 @@ pub fn parse_proof_hex(hex_text: &str) -> Result<Proof<Bn254>, VerifyError> {
 }
 
 fn parse_proof_with(bytes: &[u8], compress: Compress) -> Result<Proof<Bn254>, VerifyError> {
+    // A (G1), B (G2), C (G1) on BN254: 32 + 64 + 32 bytes compressed.
+    let size = match compress {
+        Compress::Yes => 128,
+        Compress::No => 256,
+    };
+    if bytes.len() < size {
+        return Err(VerifyError::ProofEncoding(format!(
+            "{} bytes, a Groth16 proof is {size}",
+            bytes.len()
+        )));
+    }
     let mut reader = bytes;
     let proof = Proof::<Bn254>::deserialize_with_mode(&mut reader, compress, Validate::Yes)
         .map_err(|e| VerifyError::ProofEncoding(e.to_string()))?;

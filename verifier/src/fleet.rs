@@ -475,7 +475,10 @@ pub fn check_submission(
             fr_to_hex(&rst.commitment),
         ));
     }
-    let request_proof = rb.proof()?;
+    let request_proof = rb.proof().map_err(|e| match e {
+        VerifyError::ProofEncoding(m) => VerifyError::ProofEncoding(format!("request proof: {m}")),
+        e => e,
+    })?;
 
     // 5. The inventory: C is the chain of exactly these shards, in order.
     let shard_cs: Vec<Fr> = statements.iter().map(|s| s.shard_commitment).collect();

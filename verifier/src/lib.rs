@@ -50,5 +50,6 @@ pub mod par;
 pub mod snarkjs;
 pub mod submission;
 pub mod transcript;
+pub mod verdict;
 
 pub use error::VerifyError;

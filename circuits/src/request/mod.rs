@@ -206,10 +206,23 @@ pub struct RequestShape {
     pub entries: usize,
 }
 
+/// Largest shard slots a request shape may name (a bound on input).
+pub const MAX_SHARDS: usize = 1 << 16;
+
 impl RequestShape {
     /// A short name, `S x F`, e.g. `16x8`.
     pub fn name(&self) -> String {
         format!("{}x{}", self.shards, self.entries)
+    }
+    /// Parses `SxF` (`16x8`): `S` in `1..=`[`MAX_SHARDS`], `F` in
+    /// `1..=`[`crate::shard::MAX_FACILITIES`].
+    pub fn parse(t: &str) -> Result<Self, String> {
+        let [shards, entries] = crate::shard::parse_dims(
+            t,
+            ["S (shard slots)", "F (entries per shard)"],
+            [MAX_SHARDS, crate::shard::MAX_FACILITIES],
+        )?;
+        Ok(Self { shards, entries })
     }
 }
 

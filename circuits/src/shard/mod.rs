@@ -71,6 +71,35 @@ pub const LAT_OFFSET: i64 = 1 << 27;
 pub const LON_OFFSET: i64 = 1 << 28;
 /// Largest chip slots per facility slot (one mask element per facility slot).
 pub const MAX_SLOT_CHIPS: usize = 248;
+/// Largest facility slots per shard a shape may name (a bound on input, far
+/// above any shard worth proving: `shard-1024x248` is 127 M constraints).
+pub const MAX_FACILITIES: usize = 1024;
+
+/// Parses `AxB` into two dimensions in `1..=max_a` and `1..=max_b`: digits
+/// only, no overflow, the bound named in the error. Shared by the shapes.
+pub fn parse_dims(t: &str, names: [&str; 2], max: [usize; 2]) -> Result<[usize; 2], String> {
+    let (a, b) = t
+        .split_once('x')
+        .ok_or_else(|| format!("{t:?}: expected {}x{}, e.g. 8x128", names[0], names[1]))?;
+    let mut out = [0; 2];
+    for (i, d) in [a, b].into_iter().enumerate() {
+        let n = if !d.is_empty() && d.len() <= 20 && d.bytes().all(|c| c.is_ascii_digit()) {
+            d.parse::<usize>().ok()
+        } else {
+            None
+        };
+        out[i] = match n {
+            Some(n) if (1..=max[i]).contains(&n) => n,
+            _ => {
+                return Err(format!(
+                    "{t:?}: {} must be a number from 1 to {}, not {d:?}",
+                    names[i], max[i]
+                ))
+            }
+        };
+    }
+    Ok(out)
+}
 
 /// Capacity of one shard circuit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -85,6 +114,19 @@ impl ShardShape {
     /// A short name, `F x M`, e.g. `8x128`.
     pub fn name(&self) -> String {
         format!("{}x{}", self.facilities, self.slot_chips)
+    }
+    /// Parses `FxM` (`8x128`): `F` in `1..=`[`MAX_FACILITIES`], `M` in
+    /// `1..=`[`MAX_SLOT_CHIPS`].
+    pub fn parse(t: &str) -> Result<Self, String> {
+        let [facilities, slot_chips] = parse_dims(
+            t,
+            ["F (facility slots)", "M (chips per slot)"],
+            [MAX_FACILITIES, MAX_SLOT_CHIPS],
+        )?;
+        Ok(Self {
+            facilities,
+            slot_chips,
+        })
     }
     /// Chip slots `N = F·M`.
     pub fn chips(&self) -> usize {

@@ -1,6 +1,6 @@
 //! The agency's commands: build an importer's ledger, issue a request,
 //! verify a submission and decide.
-use super::{load_registry, read_text};
+use super::{load_registry, out_file, read_text};
 use ark_std::UniformRand;
 use clap::{Args, Subcommand};
 use rand::rngs::OsRng;
@@ -11,7 +11,7 @@ use zkcc_prover::error::{read_json, write, write_json};
 use zkcc_prover::fleet::{ledger_from_shipments, ShipmentsFile};
 use zkcc_prover::keys::Circuit;
 use zkcc_prover::ProverError;
-use zkcc_verifier::submission::{RequestFile, RulesJson, Submission, SUBMISSION_VERSION};
+use zkcc_verifier::submission::{RequestFile, RulesJson, SUBMISSION_VERSION};
 
 #[derive(Subcommand)]
 pub enum AgencyCmd {
@@ -151,8 +151,25 @@ pub struct VerifyArgs {
     /// Write the decision's JSON report here.
     #[arg(long, requires = "policy")]
     report: Option<PathBuf>,
+    /// A verified model-evaluation claim (the `--report` of `zkcc agency
+    /// verify-evaluation`) that the policy's rules may require; repeatable.
+    #[arg(long, requires = "policy")]
+    evaluation_claim: Vec<PathBuf>,
+    /// A verified deployment-jurisdiction claim (the `--report` of `zkcc
+    /// agency verify-jurisdiction`); repeatable.
+    #[arg(long, requires = "policy")]
+    jurisdiction_claim: Vec<PathBuf>,
+    /// The decision date, YYYYMMDD: what an evaluation's age is measured
+    /// from (required for an evaluation claim to count).
+    #[arg(long, requires = "policy")]
+    decision_date: Option<u64>,
     /// The importer's submission.
     submission: PathBuf,
+}
+
+/// A bundle the agency rejects: `REJECTED: <file>: <reason>`, exit 1.
+fn rejected(file: &std::path::Path, e: zkcc_verifier::VerifyError) -> ProverError {
+    ProverError::Rejected(format!("{}: {e}", file.display()))
 }
 
 pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
@@ -167,6 +184,7 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
             max_tier,
             out,
         } => {
+            out_file(&out)?;
             encode_label(&importer)?;
             encode_label(&deployment)?;
             zkcc_circuits::encoding::fr_from_hex(&model_commitment)?;
@@ -194,6 +212,7 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
             report,
             bundle,
         } => {
+            report.as_deref().map(out_file).transpose()?;
             use zkcc_verifier::lifecycle::{
                 verify_jurisdiction, JurisdictionBundle, JurisdictionRequest,
             };
@@ -201,9 +220,12 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
             let req: JurisdictionRequest = read_json(&request)?;
             let c = Circuit::parse(&circuit)?;
             let vk = zkcc_prover::keys::load_verifying_key_of(&keys, &c)?;
-            let b = JurisdictionBundle::from_json(&read_text(&bundle)?)?;
-            let v =
-                verify_jurisdiction(&zkcc_verifier::batch::PreparedKey::new(&vk), &r, &req, &b)?;
+            let text = read_text(&bundle)?;
+            let v = JurisdictionBundle::from_json(&text)
+                .and_then(|b| {
+                    verify_jurisdiction(&zkcc_verifier::batch::PreparedKey::new(&vk), &r, &req, &b)
+                })
+                .map_err(|e| rejected(&bundle, e))?;
             println!(
                 "ACCEPTED: every prompt-log and output store of deployment {} of {} (model {}) is attested for epoch {}, encrypted at rest, in its own facilities in countries of tier <= {}",
                 v.deployment, v.importer, v.model_commitment, v.epoch, v.max_tier
@@ -221,6 +243,7 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
             not_before,
             out,
         } => {
+            out_file(&out)?;
             let r = load_registry(&registry)?;
             encode_label(&importer)?;
             for d in [deployment_date, not_before] {
@@ -259,6 +282,7 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
             report,
             bundle,
         } => {
+            report.as_deref().map(out_file).transpose()?;
             use zkcc_verifier::lifecycle::{
                 verify_evaluation, EvaluationBundle, EvaluationRequest,
             };
@@ -268,8 +292,12 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
                 ProverError::Inventory(format!("the registry has no suite {:?}", req.suite))
             })?;
             let vk = zkcc_prover::keys::load_verifying_key_of(&keys, &Circuit::Evaluation(n))?;
-            let b = EvaluationBundle::from_json(&read_text(&bundle)?)?;
-            let v = verify_evaluation(&zkcc_verifier::batch::PreparedKey::new(&vk), &r, &req, &b)?;
+            let text = read_text(&bundle)?;
+            let v = EvaluationBundle::from_json(&text)
+                .and_then(|b| {
+                    verify_evaluation(&zkcc_verifier::batch::PreparedKey::new(&vk), &r, &req, &b)
+                })
+                .map_err(|e| rejected(&bundle, e))?;
             println!(
                 "ACCEPTED: model {} of {} passed every eval of suite {} v{} ({} evals), results signed for it by accredited evaluators between {} and {}",
                 v.model_commitment, v.importer, v.suite, v.suite_version, v.evals, v.not_before, v.deployment_date
@@ -285,6 +313,7 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
             importer,
             out,
         } => {
+            out_file(&out)?;
             let r = load_registry(&registry)?;
             let s: ShipmentsFile = read_json(&shipments)?;
             let l = ledger_from_shipments(&r, &s, &importer)?;
@@ -305,13 +334,25 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
             rules,
             out,
         } => {
+            out_file(&out)?;
             let r = load_registry(&registry)?;
             encode_label(&importer)?;
+            let rules_path = rules.display().to_string();
             let rules: RulesJson = zkcc_prover::agency::request_rules(
                 &r,
                 &importer,
                 read_json::<serde_json::Value>(&rules)?,
-            )?;
+            )
+            .map_err(|e| {
+                // Labelled by the file, not by where the check lives.
+                let why = match e {
+                    ProverError::Verify(zkcc_verifier::VerifyError::Unsupported(m))
+                    | ProverError::Inventory(m) => m,
+                    ProverError::Verify(v) => v.to_string(),
+                    e => return e,
+                };
+                ProverError::Usage(format!("{rules_path}: {why}"))
+            })?;
             let req = RequestFile {
                 version: SUBMISSION_VERSION,
                 importer,
@@ -330,52 +371,74 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
 }
 
 pub fn verify(a: VerifyArgs) -> Result<(), ProverError> {
+    use zkcc_verifier::access::{LifecycleFacts, Policy};
+    // The agency's own files first: a problem with any of them is a
+    // configuration error (exit 2), found before any verdict is printed.
+    a.report.as_deref().map(out_file).transpose()?;
     let registry = load_registry(&a.registry)?;
+    let sc = Circuit::parse(&a.shard_circuit)?;
+    let rc = Circuit::parse(&a.request_circuit)?;
+    let (Circuit::Shard(ss), Circuit::Request(rs)) = (sc, rc) else {
+        return Err(ProverError::Keys(
+            "--shard-circuit takes shard-FxM and --request-circuit request-SxF".into(),
+        ));
+    };
+    let svk = zkcc_prover::keys::load_verifying_key_of(&a.keys, &sc)?;
+    let rvk = zkcc_prover::keys::load_verifying_key_of(&a.keys, &rc)?;
+    let keys = zkcc_verifier::fleet::FleetKeys::new(&svk, ss, &rvk, rs)
+        .map_err(|e| ProverError::Keys(e.to_string()))?;
     // Streamed: a ledger of a million chips is read record by record.
     let file = std::fs::File::open(&a.ledger).map_err(|source| ProverError::Io {
         path: a.ledger.display().to_string(),
         source,
     })?;
     let ledger = Ledger::from_reader(file, &registry)
-        .map_err(|e| ProverError::Inventory(format!("{}: {e}", a.ledger.display())))?;
+        .map_err(|e| ProverError::Usage(format!("{}: {e}", a.ledger.display())))?;
     let req: RequestFile = read_json(&a.request)?;
-    let sub = Submission::from_json(&read_text(&a.submission)?)?;
-    let sc = Circuit::parse(&a.shard_circuit)?;
-    let rc = Circuit::parse(&a.request_circuit)?;
-    let svk = zkcc_prover::keys::load_verifying_key_of(&a.keys, &sc)?;
-    let rvk = zkcc_prover::keys::load_verifying_key_of(&a.keys, &rc)?;
-    let (Circuit::Shard(ss), Circuit::Request(rs)) = (sc, rc) else {
-        return Err(ProverError::Keys(
-            "--shard-circuit takes shard-FxM and --request-circuit request-SxF".into(),
-        ));
+    let policy = match &a.policy {
+        Some(p) => {
+            let policy = Policy::from_json(&read_text(p)?)
+                .and_then(|policy| policy.check_registry(&registry).map(|()| policy))
+                .map_err(|e| ProverError::Usage(format!("{}: {e}", p.display())))?;
+            Some(policy)
+        }
+        None => None,
     };
-    let keys = zkcc_verifier::fleet::FleetKeys::new(&svk, ss, &rvk, rs)?;
-    let v =
-        zkcc_verifier::fleet::verify_submission(&keys, &registry, &ledger, &req, &sub, &mut OsRng)?;
-    println!(
-        "ACCEPTED: every one of the {} ledger chips of {} is located exactly once in {} attested facilities it operates,",
-        v.ledger_chips, v.importer, v.facilities
-    );
-    println!(
-        "          and the request's rules hold (epoch {}, {} shards, commitment {})",
-        v.epoch,
-        v.shards,
-        fr_to_hex(&v.commitment)
-    );
-    if let Some(p) = a.policy {
-        use zkcc_verifier::access::{decide, Outcome, Policy};
-        let policy = Policy::from_json(&read_text(&p)?)?;
-        let r = decide(&policy, &registry, &v)?;
-        print!("{}", r.human());
-        if let Some(out) = a.report {
-            write(&out, r.to_json().as_bytes())?;
-        }
-        if r.decision.outcome != Outcome::Grant {
-            return Err(ProverError::Denied(format!(
-                "{} is denied access",
-                v.importer
-            )));
-        }
+    let mut lifecycle = LifecycleFacts {
+        decision_date: a.decision_date.unwrap_or(0),
+        ..Default::default()
+    };
+    for p in &a.evaluation_claim {
+        lifecycle.evaluations.push(read_json(p)?);
     }
-    Ok(())
+    for p in &a.jurisdiction_claim {
+        lifecycle.jurisdictions.push(read_json(p)?);
+    }
+    let agency = zkcc_verifier::verdict::Agency {
+        keys: &keys,
+        registry: &registry,
+        ledger: &ledger,
+        request: &req,
+        policy: policy.as_ref(),
+        lifecycle: &lifecycle,
+    };
+    // The importer's submission: a problem with it is a rejection (exit 1).
+    let text = read_text(&a.submission)?;
+    let v = zkcc_verifier::verdict::judge(
+        &agency,
+        &a.submission.display().to_string(),
+        &text,
+        &mut OsRng,
+    )
+    .map_err(|e| ProverError::Usage(e.to_string()))?;
+    print!("{}", v.text);
+    if let (Some(r), Some(out)) = (&v.report, &a.report) {
+        write(out, r.to_json().as_bytes())?;
+        println!("report: {}", out.display());
+    }
+    if v.ok {
+        Ok(())
+    } else {
+        Err(ProverError::Verdict)
+    }
 }

@@ -20,6 +20,10 @@ pub enum AuditorCmd {
         /// Secret key file to write.
         #[arg(long)]
         out: PathBuf,
+        /// Replace an existing key (moved aside to `<out>.old-<time>`; the
+        /// registry still lists the old public key until the agency updates it).
+        #[arg(long)]
+        force: bool,
     },
     /// Sign the chunk attestations of an inventory that name this auditor.
     Attest {
@@ -70,7 +74,7 @@ pub fn run(c: AuditorCmd) -> Result<(), ProverError> {
             );
             Ok(())
         }
-        AuditorCmd::Keygen { id, out } => keygen(&id, &out),
+        AuditorCmd::Keygen { id, out, force } => keygen(&id, &out, force),
         AuditorCmd::Attest {
             key,
             registry,
@@ -94,8 +98,10 @@ pub fn run(c: AuditorCmd) -> Result<(), ProverError> {
 /// A signing key for `id` (an auditor's or an evaluator's: the same file
 /// format) written to `out`; prints the public key as the registry's
 /// `{ "id", "public_key" }` entry.
-pub fn keygen(id: &str, out: &Path) -> Result<(), ProverError> {
+pub fn keygen(id: &str, out: &Path, force: bool) -> Result<(), ProverError> {
     zkcc_circuits::encoding::encode_label(id)?;
+    super::out_file(out)?;
+    super::guard_secret(out, force)?;
     let sk = SecretKey::generate(&mut OsRng);
     let file = AuditorKeyFile {
         version: 1,

@@ -67,11 +67,12 @@ pub enum CeremonyCmd {
         /// The new .zkey.
         #[arg(long)]
         out: PathBuf,
-        /// Beacon hash, hex (e.g. a future block hash announced in advance).
+        /// Beacon hash, hex with or without `0x` (e.g. a future block hash
+        /// announced in advance).
         #[arg(long)]
         hash: String,
-        /// Iterations exponent (10..=63).
-        #[arg(long, default_value_t = 10)]
+        /// Iterations exponent: 2^N rounds of SHA-256 over the hash (10 to 32).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u8).range(10..=32))]
         iterations_exp: u8,
         /// Name in the transcript.
         #[arg(long)]
@@ -536,7 +537,15 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             iterations_exp,
             name,
         } => {
-            let bh = hex::decode(&hash).map_err(|e| ProverError::Keys(format!("--hash: {e}")))?;
+            let digits = hash
+                .strip_prefix("0x")
+                .or_else(|| hash.strip_prefix("0X"))
+                .unwrap_or(&hash);
+            let bh = hex::decode(digits)
+                .map_err(|e| ProverError::Usage(format!("--hash {hash:?}: not hex: {e}")))?;
+            if bh.is_empty() {
+                return Err(ProverError::Usage("--hash: empty".into()));
+            }
             let (c, k) = ceremony::contribute_file(
                 &input,
                 &out,

@@ -18,6 +18,9 @@ pub enum EvaluatorCmd {
         /// Secret key file to write.
         #[arg(long)]
         out: PathBuf,
+        /// Replace an existing key (moved aside to `<out>.old-<time>`).
+        #[arg(long)]
+        force: bool,
     },
     /// Sign one result: (suite version, model digest, eval id, score, date).
     Sign {
@@ -53,7 +56,7 @@ pub enum EvaluatorCmd {
 
 pub fn run(c: EvaluatorCmd) -> Result<(), ProverError> {
     match c {
-        EvaluatorCmd::Keygen { id, out } => super::auditor::keygen(&id, &out),
+        EvaluatorCmd::Keygen { id, out, force } => super::auditor::keygen(&id, &out, force),
         EvaluatorCmd::Sign {
             key,
             registry,
@@ -65,6 +68,7 @@ pub fn run(c: EvaluatorCmd) -> Result<(), ProverError> {
             date,
             out,
         } => {
+            super::out_file(&out)?;
             let k: AuditorKeyFile = read_json(&key)?;
             let digest = match (model_digest, weights) {
                 (Some(d), _) => {
@@ -81,6 +85,20 @@ pub fn run(c: EvaluatorCmd) -> Result<(), ProverError> {
             let s = reg.suite(&suite).ok_or_else(|| {
                 ProverError::Inventory(format!("the registry has no suite {suite:?}"))
             })?;
+            let id = zkcc_circuits::encoding::encode_label(&eval)?;
+            if !s.evals.iter().any(|e| e.id == id) {
+                let names: Vec<&str> = reg
+                    .file
+                    .eval_suites
+                    .iter()
+                    .filter(|j| j.id == suite)
+                    .flat_map(|j| j.evals.iter().map(|e| e.id.as_str()))
+                    .collect();
+                return Err(ProverError::Usage(format!(
+                    "suite {suite} has no eval {eval:?} (its evals: {})",
+                    names.join(", ")
+                )));
+            }
             let r = sign_result(&k, s, &digest, &eval, score, date)?;
             write_json(&out, &r)?;
             println!(

@@ -92,8 +92,8 @@ pub enum SlurmCmd {
         /// Submission the request job writes.
         #[arg(long, default_value = "submission.json")]
         out: PathBuf,
-        /// Threads (Slurm CPUs) per task.
-        #[arg(long, default_value_t = 2)]
+        /// Threads (Slurm CPUs) per task (at least 1).
+        #[arg(long, default_value_t = 2, value_parser = super::bounded::<1, 4096>)]
         cpus: usize,
         /// Attempts per shard task before it fails.
         #[arg(long, default_value_t = 3)]
@@ -144,6 +144,7 @@ pub fn shard(c: ShardCmd) -> Result<(), ProverError> {
             ledger_digest,
             out,
         } => {
+            super::out_dir(&out)?;
             let r = load_registry(&registry)?;
             let inv: FleetInventory = read_json(&inventory)?;
             let Circuit::Shard(shape) = Circuit::parse(&circuit)? else {
@@ -204,6 +205,7 @@ pub fn shard(c: ShardCmd) -> Result<(), ProverError> {
             request,
             out,
         } => {
+            super::out_file(&out)?;
             let r = load_registry(&registry)?;
             let p = Plan::load(&plan, &r)?;
             let req: RequestFile = read_json(&request)?;
@@ -252,6 +254,7 @@ pub fn slurm(c: SlurmCmd) -> Result<(), ProverError> {
                     source,
                 })?,
             };
+            let o_registry = registry.clone();
             let o = SlurmOptions {
                 zkcc,
                 keys: dir,
@@ -264,7 +267,15 @@ pub fn slurm(c: SlurmCmd) -> Result<(), ProverError> {
                 partition,
                 dry_run,
             };
-            let jobs = slurm::submit(&p, &missing, &o)?;
+            let Some(jobs) = slurm::submit(&p, &missing, &o)? else {
+                println!(
+                    "dry run: nothing submitted ({} of {} shards missing); scripts in {}/slurm",
+                    missing.len(),
+                    p.len(),
+                    plan.display()
+                );
+                return Ok(());
+            };
             match &jobs.array {
                 Some(a) => println!(
                     "submitted job array {a} ({} of {} shards: --array={}) and request job {} (afterok:{a})",
@@ -279,8 +290,9 @@ pub fn slurm(c: SlurmCmd) -> Result<(), ProverError> {
                 ),
             }
             println!(
-                "follow with: zkcc slurm status --plan {} --registry …",
-                plan.display()
+                "follow with: zkcc slurm status --plan {} --registry {}",
+                plan.display(),
+                o_registry.display()
             );
             Ok(())
         }

@@ -1,9 +1,9 @@
 //! The importer's commands: commit to the inventory for an epoch, prove the
 //! shards once, answer each request with a light proof.
-use super::load_registry;
+use super::{guard_secret, load_registry, out_file};
 use clap::{Args, Subcommand};
 use rand::rngs::OsRng;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use zkcc_circuits::encoding::fr_from_hex;
 use zkcc_prover::demo::timed;
 use zkcc_prover::error::{read_json, write, write_json, write_secret_json};
@@ -24,6 +24,11 @@ pub struct CommitArgs {
     /// Where to write the commitment secret.
     #[arg(long)]
     out: PathBuf,
+    /// Replace an existing secret: it is moved aside (`<out>.old-<time>`), and
+    /// so are the proven `shards.json` and `submission.json` beside it that
+    /// belong to it (they could never be used with the new secret).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Subcommand)]
@@ -130,6 +135,13 @@ pub enum ModelCmd {
         /// Secret to write.
         #[arg(long)]
         out: PathBuf,
+        /// An unsigned deployment file serving this model: its
+        /// `model_commitment` is set to the new commitment.
+        #[arg(long)]
+        deployment: Option<PathBuf>,
+        /// Replace an existing secret (moved aside to `<out>.old-<time>`).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -139,10 +151,35 @@ pub fn model(c: ModelCmd) -> Result<(), ProverError> {
             weights,
             importer,
             out,
+            deployment,
+            force,
         } => {
+            out_file(&out)?;
+            let mut dep = match &deployment {
+                Some(p) => Some(read_json::<zkcc_prover::lifecycle::DeploymentFile>(p)?),
+                None => None,
+            };
+            if let Some(d) = &dep {
+                if d.attestation.is_some() {
+                    return Err(ProverError::Usage(format!(
+                        "{}: already attested; a signed deployment keeps the model it was signed for",
+                        deployment.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+                    )));
+                }
+            }
             let digest = zkcc_prover::lifecycle::digest_file(&weights)?;
             let s = zkcc_prover::lifecycle::commit_model(&importer, &digest, &mut OsRng)?;
+            guard_secret(&out, force)?;
             write_secret_json(&out, &s)?;
+            if let (Some(d), Some(p)) = (&mut dep, &deployment) {
+                d.model_commitment = s.commitment.clone();
+                write_json(p, d)?;
+                println!(
+                    "deployment {} now serves this model: {}",
+                    d.deployment,
+                    p.display()
+                );
+            }
             println!(
                 "model digest {} (give it to the evaluators)",
                 s.model_digest
@@ -157,13 +194,103 @@ pub fn model(c: ModelCmd) -> Result<(), ProverError> {
     }
 }
 
+/// After `commit --force` moved the old secret to `aside`: moves the proven
+/// `shards.json` and `submission.json` beside it that hold its commitment
+/// (or that cannot be read: nothing proves they do not) aside as well.
+fn move_aside_proofs(
+    secret: &Path,
+    old: Option<&FleetSecret>,
+    aside: &Path,
+) -> Result<(), ProverError> {
+    let dir = secret
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let suffix = aside
+        .to_string_lossy()
+        .rsplit_once(".old-")
+        .map(|(_, t)| t.to_string())
+        .unwrap_or_default();
+    for name in ["shards.json", "submission.json"] {
+        let p = dir.join(name);
+        let Ok(text) = std::fs::read_to_string(&p) else {
+            continue;
+        };
+        let stale = old.is_none_or(|o| text.contains(&o.commitment));
+        if stale {
+            let to = dir.join(format!("{name}.old-{suffix}"));
+            std::fs::rename(&p, &to).map_err(|source| ProverError::Io {
+                path: p.display().to_string(),
+                source,
+            })?;
+            eprintln!(
+                "moved {} aside to {}: it was proven with the replaced secret",
+                p.display(),
+                to.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Before a request proof: the shard bundles must be for the ledger digest
+/// the agency sent, and each must verify under the shard key, so that the
+/// importer learns of a wrong digest or a broken shard now, not from the
+/// agency's rejection.
+fn check_shards(
+    dir: &Path,
+    fleet: &fleet::Fleet,
+    bundles: &[ShardBundle],
+    digest: ark_bn254::Fr,
+    file: &Path,
+) -> Result<(), ProverError> {
+    let vk = keys::load_verifying_key_of(dir, &Circuit::Shard(fleet.shape))?;
+    let key = zkcc_verifier::batch::PreparedKey::new(&vk);
+    for (i, b) in bundles.iter().enumerate() {
+        let bad = |why: String| {
+            ProverError::Inventory(format!(
+                "{}: shard {i}: {why} (prove the shards again: zkcc prove shards)",
+                file.display()
+            ))
+        };
+        let st = b.statement().map_err(|e| bad(e.to_string()))?;
+        if st.ledger_digest != digest {
+            return Err(ProverError::Inventory(format!(
+                "{}: shard {i} was proven for ledger digest {}, not --ledger-digest {}: ask the agency which ledger it holds, or prove the shards again for this digest",
+                file.display(),
+                b.public_inputs.ledger_digest,
+                zkcc_circuits::encoding::fr_to_hex(&digest)
+            )));
+        }
+        let proof = b.proof().map_err(|e| bad(e.to_string()))?;
+        key.verify(&st.public_inputs(), &proof)
+            .map_err(|e| bad(e.to_string()))?;
+    }
+    Ok(())
+}
+
 pub fn commit(a: CommitArgs) -> Result<(), ProverError> {
     let r = load_registry(&a.registry)?;
     let inv: FleetInventory = read_json(&a.inventory)?;
     let Circuit::Shard(shape) = Circuit::parse(&a.circuit)? else {
         return Err(ProverError::Keys("--circuit takes shard-FxM".into()));
     };
+    out_file(&a.out)?;
+    // The inventory is checked first (a bad one is reported as such).
     let secret = fleet::commit(&r, &inv, &shape, &mut OsRng)?;
+    let old: Option<FleetSecret> = match a.out.exists() {
+        true if !a.force => {
+            return Err(ProverError::Usage(format!(
+                "{}: a commitment secret is already there; refusing to replace it, which would orphan the shards proven with it (give --force to move it and its proven files aside)",
+                a.out.display()
+            )))
+        }
+        true => read_json(&a.out).ok(),
+        false => None,
+    };
+    if let Some(aside) = guard_secret(&a.out, a.force)? {
+        move_aside_proofs(&a.out, old.as_ref(), &aside)?;
+    }
     write_secret_json(&a.out, &secret)?;
     println!(
         "{} ({} shards of {}; secret in {})",
@@ -186,6 +313,7 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
             out,
         } => {
             let r = load_registry(&registry)?;
+            out_file(&out)?;
             let d: zkcc_prover::lifecycle::DeploymentFile = read_json(&deployment)?;
             let req: zkcc_verifier::lifecycle::JurisdictionRequest = read_json(&request)?;
             let c = Circuit::parse(&circuit)?;
@@ -217,6 +345,7 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
             out,
             results,
         } => {
+            out_file(&out)?;
             use zkcc_prover::lifecycle::{prove_evaluation, ModelSecret};
             let r = load_registry(&registry)?;
             let secret: ModelSecret = read_json(&secret)?;
@@ -255,6 +384,7 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
             out,
         } => {
             let r = load_registry(&registry)?;
+            out_file(&out)?;
             let inv: FleetInventory = read_json(&inventory)?;
             let secret: FleetSecret = read_json(&secret)?;
             let digest = fr_from_hex(&ledger_digest)?;
@@ -286,6 +416,7 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
             out,
         } => {
             let r = load_registry(&registry)?;
+            out_file(&out)?;
             let inv: FleetInventory = read_json(&inventory)?;
             let secret: FleetSecret = read_json(&secret)?;
             let digest = fr_from_hex(&ledger_digest)?;
@@ -306,6 +437,7 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
                     fleet.witnesses.len()
                 )));
             }
+            check_shards(&dir, &fleet, &shard_bundles, digest, &shards)?;
             let (pk, _) = keys::load_proving_key_of(&dir, &Circuit::Request(shape))?;
             let (b, t) = timed("proving the request", || {
                 fleet::prove_request(&pk, &shape, &fleet, &inv.importer, digest, &req, &mut OsRng)

@@ -6,6 +6,7 @@ mod evaluator;
 mod fleet;
 mod importer;
 mod serve;
+pub mod signals;
 
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -14,8 +15,17 @@ use zkcc_prover::error::{read, write, write_json, write_secret_json};
 use zkcc_prover::keys::Circuit;
 use zkcc_prover::{demo, sample, ProverError};
 
+/// The exit-code contract, shown by `--help` (the same in `zkcc-verify`).
+pub const EXIT_CODES: &str = zkcc_verifier::verdict::EXIT_CODES;
+
 #[derive(Parser)]
-#[command(name = "zkcc", version, about = "Zero-knowledge compliance claims about AI chips", long_about = None)]
+#[command(
+    name = "zkcc",
+    version,
+    about = "Zero-knowledge compliance claims about AI chips",
+    long_about = None,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -51,16 +61,22 @@ enum Cmd {
         /// Seed.
         #[arg(long, default_value_t = 2026)]
         seed: u64,
-        /// Number of chips in the inventory.
-        #[arg(long, default_value_t = 1000)]
+        /// Number of chips in the inventory (1 to 1000000).
+        #[arg(long, default_value_t = 1000, value_parser = bounded::<1, MAX_SAMPLE_CHIPS>)]
         chips: usize,
-        /// Chips per attested chunk (the shard circuit's facility slot size).
-        #[arg(long, default_value_t = sample::SAMPLE_CHUNK)]
+        /// Chips per attested chunk (the shard circuit's facility slot size, 1 to 248).
+        #[arg(long, default_value_t = sample::SAMPLE_CHUNK, value_parser = bounded::<1, {zkcc_circuits::shard::MAX_SLOT_CHIPS}>)]
         chunk: usize,
         /// Also accredit two evaluators and publish the evaluation suite
-        /// FRONTIER-2026 in the registry (evaluator keys in evaluators/).
+        /// FRONTIER-2026 in the registry (evaluator keys in evaluators/),
+        /// and write the lab's files: model.safetensors (a stand-in weights
+        /// file) and deployment.json (an unsigned deployment).
         #[arg(long)]
         lifecycle: bool,
+        /// Replace a sample already in the directory (its auditor and
+        /// evaluator keys are moved aside, not deleted).
+        #[arg(long)]
+        force: bool,
     },
     /// Agency: print the root of a registry (validating it).
     Registry {
@@ -95,7 +111,11 @@ enum Cmd {
     Ceremony(ceremony::CeremonyCmd),
     /// DEVELOPMENT SHORTCUT ONLY: a single-party setup (whoever runs it can forge proofs; production keys: `zkcc ceremony`).
     Setup {
-        /// Circuit: shard-FxM (F facility slots of M chips), request-SxF, evaluation-N or jurisdiction-S.
+        /// Circuit: shard-FxM (F facility slots, 1 to 1024, of M chips, 1 to
+        /// 248), request-SxF (S shard slots, 1 to 65536, of F entries, 1 to
+        /// 1024), evaluation-N (1 to 64) or jurisdiction-S (1 to 256). A
+        /// circuit that will not fit in memory (about 2 KiB per constraint) is
+        /// refused up front.
         #[arg(long)]
         circuit: String,
         /// Key directory.
@@ -106,17 +126,97 @@ enum Cmd {
     Verify(agency::VerifyArgs),
 }
 
+/// Largest `sample --chips`.
+pub const MAX_SAMPLE_CHIPS: usize = 1_000_000;
+
+/// A clap value parser for an integer in `MIN..=MAX`.
+fn bounded<const MIN: usize, const MAX: usize>(t: &str) -> Result<usize, String> {
+    match t.parse::<usize>() {
+        Ok(n) if (MIN..=MAX).contains(&n) => Ok(n),
+        _ => Err(format!("expected a number from {MIN} to {MAX}")),
+    }
+}
+
 /// Loads and validates a registry file.
 pub fn load_registry(path: &Path) -> Result<Registry, ProverError> {
-    let text = String::from_utf8(read(path)?)
-        .map_err(|e| ProverError::Inventory(format!("{}: {e}", path.display())))?;
-    Registry::from_json(&text).map_err(ProverError::from)
+    Registry::from_json(&read_text(path)?).map_err(ProverError::from)
 }
 
 /// Reads a file as UTF-8 text.
 pub fn read_text(path: &Path) -> Result<String, ProverError> {
     String::from_utf8(read(path)?)
-        .map_err(|e| ProverError::Inventory(format!("{}: not UTF-8 text: {e}", path.display())))
+        .map_err(|e| ProverError::Usage(format!("{}: not UTF-8 text: {e}", path.display())))
+}
+
+/// Refuses an output file whose directory does not exist: a typo in a path
+/// must not make a tree of directories. (Commands whose job is to make a
+/// directory, `sample --out`, `setup --out`, `shard plan --out`, `demo
+/// --dir`, take it through [`out_dir`].)
+pub fn out_file(path: &Path) -> Result<(), ProverError> {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() && !d.is_dir() => Err(ProverError::Usage(format!(
+            "{}: the directory {} does not exist (create it first: mkdir -p {})",
+            path.display(),
+            d.display(),
+            d.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// For a command that makes the directory `path`: refuses a path that names
+/// a file, or whose parent directory does not exist.
+pub fn out_dir(path: &Path) -> Result<(), ProverError> {
+    if path.exists() && !path.is_dir() {
+        return Err(ProverError::Usage(format!(
+            "{}: exists and is not a directory",
+            path.display()
+        )));
+    }
+    out_file(path)
+}
+
+/// Before a secret is written to `path`: refuses to replace an existing one
+/// unless `force`; with `force`, moves it aside to `<path>.old-<unix
+/// seconds>` (never deleted) and says so. Returns the old file's new name.
+pub fn guard_secret(path: &Path, force: bool) -> Result<Option<PathBuf>, ProverError> {
+    if path.is_dir() {
+        return Err(ProverError::Usage(format!(
+            "{}: is a directory, not a file to write",
+            path.display()
+        )));
+    }
+    if !path.exists() {
+        return Ok(None);
+    }
+    if !force {
+        return Err(ProverError::Usage(format!(
+            "{}: a secret is already there; refusing to replace it (give --force to move it aside and write a new one)",
+            path.display()
+        )));
+    }
+    let aside = aside_name(path);
+    std::fs::rename(path, &aside).map_err(|source| ProverError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    eprintln!(
+        "moved the old secret {} aside to {}",
+        path.display(),
+        aside.display()
+    );
+    Ok(Some(aside))
+}
+
+/// `<path>.old-<unix seconds>`, the name a replaced file is moved to.
+pub fn aside_name(path: &Path) -> PathBuf {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".old-{t}"));
+    PathBuf::from(name)
 }
 
 /// Runs one command.
@@ -136,6 +236,10 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
                     "--shard takes shard-FxM and --request takes request-SxF".into(),
                 ));
             };
+            for c in [Circuit::Shard(s), Circuit::Request(r)] {
+                c.check_memory(zkcc_prover::keys::available_memory())?;
+            }
+            out_dir(&dir)?;
             demo::run_scenario(&dir, s, r, seed, scenario == "lifecycle")
         }
         Cmd::Sample {
@@ -144,15 +248,42 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
             chips,
             chunk,
             lifecycle,
+            force,
         } => {
+            out_dir(&out)?;
             let mut s = sample::generate_with(seed, &sample::groups_for(chips), chunk);
-            if lifecycle {
-                for k in sample::add_lifecycle(&mut s.registry, seed) {
-                    write_secret_json(
-                        &out.join("evaluators").join(format!("{}.key.json", k.id)),
-                        &k,
-                    )?;
+            let evaluator_keys = if lifecycle {
+                sample::add_lifecycle(&mut s.registry, seed)
+            } else {
+                Vec::new()
+            };
+            let key_path = |dir: &str, id: &str| out.join(dir).join(format!("{id}.key.json"));
+            let secrets: Vec<_> = s
+                .auditor_keys
+                .iter()
+                .map(|k| (key_path("auditors", &k.id), k))
+                .chain(
+                    evaluator_keys
+                        .iter()
+                        .map(|k| (key_path("evaluators", &k.id), k)),
+                )
+                .collect();
+            // Every check before the first write.
+            if !force {
+                if let Some((p, _)) = secrets.iter().find(|(p, _)| p.exists()) {
+                    return Err(ProverError::Usage(format!(
+                        "{}: a sample is already there (its key {} exists); give --force to replace it (old keys are moved aside)",
+                        out.display(),
+                        p.display()
+                    )));
                 }
+            }
+            for (p, k) in &secrets {
+                guard_secret(p, true)?;
+                write_secret_json(p, k)?;
+            }
+            if lifecycle {
+                sample::write_lifecycle_files(&out, seed)?;
             }
             write_json(&out.join("registry.json"), &s.registry)?;
             write_json(&out.join("shipments.json"), &s.shipments)?;
@@ -162,9 +293,6 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
                 &out.join("policy.json"),
                 zkcc_verifier::access::SAMPLE_ACCESS_POLICY.as_bytes(),
             )?;
-            for k in &s.auditor_keys {
-                write_secret_json(&out.join("auditors").join(format!("{}.key.json", k.id)), k)?;
-            }
             println!(
                 "wrote {}/registry.json, shipments.json, inventory.json ({} chips of {}, {} chunk attestations, unsigned),",
                 out.display(),
@@ -193,6 +321,8 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
         Cmd::Slurm(c) => fleet::slurm(c),
         Cmd::Setup { circuit, out } => {
             let c = Circuit::parse(&circuit)?;
+            c.check_memory(zkcc_prover::keys::available_memory())?;
+            out_dir(&out)?;
             eprintln!("WARNING: single-party setup, DEVELOPMENT ONLY (a development shortcut) — whoever runs it can forge proofs; production keys come from `zkcc ceremony`.");
             let (m, t) = demo::timed(&format!("setup of {}", c.name()), || {
                 zkcc_prover::keys::setup_circuit(&out, &c, &mut rand::rngs::OsRng)

@@ -171,7 +171,7 @@ pub fn write_plan<R: rand::RngCore + rand::CryptoRng>(
                 attestations,
             },
         };
-        write_json(&dir.join(shard_file_name(s)), &file)?;
+        crate::error::write_secret_json(&dir.join(shard_file_name(s)), &file)?;
         entries.push(PlanEntry {
             index: s,
             file: shard_file_name(s),

@@ -202,8 +202,14 @@ fn sbatch(args: &[String], script: &Path) -> Result<String> {
 
 /// Writes the scripts and submits the shards still missing (`missing`) as one
 /// array, then the request job depending on it. Returns the jobs (also
-/// written to `plan/slurm/jobs.json`).
-pub fn submit(plan: &Plan, missing: &[usize], o: &SlurmOptions) -> Result<Jobs> {
+/// written to `plan/slurm/jobs.json`); with `dry_run`, prints the `sbatch`
+/// commands instead and returns `None`.
+pub fn submit(plan: &Plan, missing: &[usize], o: &SlurmOptions) -> Result<Option<Jobs>> {
+    if o.cpus == 0 {
+        return Err(ProverError::Usage(
+            "--cpus 0: a task needs at least one CPU".into(),
+        ));
+    }
     let sdir = plan.dir.join("slurm");
     std::fs::create_dir_all(sdir.join("logs")).map_err(|source| ProverError::Io {
         path: sdir.display().to_string(),
@@ -215,12 +221,16 @@ pub fn submit(plan: &Plan, missing: &[usize], o: &SlurmOptions) -> Result<Jobs> 
     write(&rp, request_script.as_bytes())?;
     let array_args = vec![format!("--array={}", array_spec(missing))];
     if o.dry_run {
-        println!("sbatch --parsable {} {}", array_args[0], sp.display());
-        println!(
-            "sbatch --parsable --dependency=afterok:<array job> {}",
-            rp.display()
-        );
-        return Err(ProverError::Slurm("dry run: nothing submitted".into()));
+        if missing.is_empty() {
+            println!("sbatch --parsable {}", rp.display());
+        } else {
+            println!("sbatch --parsable {} {}", array_args[0], sp.display());
+            println!(
+                "sbatch --parsable --dependency=afterok:<array job> {}",
+                rp.display()
+            );
+        }
+        return Ok(None);
     }
     let array = if missing.is_empty() {
         None
@@ -240,7 +250,7 @@ pub fn submit(plan: &Plan, missing: &[usize], o: &SlurmOptions) -> Result<Jobs> 
         submitted_at: now(),
     };
     write_json(&sdir.join("jobs.json"), &jobs)?;
-    Ok(jobs)
+    Ok(Some(jobs))
 }
 
 /// The state of a plan's Slurm jobs.
@@ -268,7 +278,16 @@ impl Status {
 /// Reads `plan/slurm/jobs.json`, asks `squeue` about those jobs and counts
 /// the bundles written.
 pub fn status(plan: &Plan) -> Result<Status> {
-    let jobs: Jobs = read_json(&plan.dir.join("slurm").join("jobs.json"))?;
+    let path = plan.dir.join("slurm").join("jobs.json");
+    if !path.exists() {
+        return Err(ProverError::Usage(format!(
+            "no jobs submitted for the plan {} yet ({} does not exist): run zkcc slurm submit --plan {} first",
+            plan.dir.display(),
+            path.display(),
+            plan.dir.display()
+        )));
+    }
+    let jobs: Jobs = read_json(&path)?;
     let mut ids: Vec<&str> = jobs.array.iter().map(String::as_str).collect();
     ids.push(&jobs.request);
     let out = Command::new("squeue")

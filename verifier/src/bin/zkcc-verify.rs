@@ -11,8 +11,13 @@
 //!             --proof dir/proof.json --public dir/public.json --inputs 16
 //! zkcc-verify snarkjs-import --vk-json dir/verification_key.json --inputs 16 --out key.vk
 //! ```
-//! Exit codes: 0 accepted (with a policy: granted), 1 rejected (the reason is
-//! printed; with a policy: denied), 2 usage or I/O error.
+//! Exit codes, the same as `zkcc`'s (README "Exit codes"): 0 accepted (with a
+//! policy: granted); 1 rejected, the reason printed (with a policy: denied);
+//! 2 usage or configuration: a bad argument, or one of the agency's own files
+//! (keys, registry, ledger, request, policy) of the wrong format or content,
+//! found before any verdict is printed, or a file that does not exist;
+//! 3 I/O: a file that exists cannot be read or written. A closed stdout (`| head`) ends the run quietly (SIGPIPE's
+//! default action, restored first thing in `main`).
 use ark_serialize::CanonicalSerialize;
 use clap::{Parser, Subcommand};
 use rand::rngs::OsRng;
@@ -27,7 +32,8 @@ use zkcc_verifier::{files, snarkjs, VerifyError};
 #[derive(Parser)]
 #[command(
     name = "zkcc-verify",
-    about = "Verify zkcc submissions against the agency's keys, registry, ledger and request, and decide under its access policy"
+    about = "Verify zkcc submissions against the agency's keys, registry, ledger and request, and decide under its access policy",
+    after_help = zkcc_verifier::verdict::EXIT_CODES
 )]
 struct Args {
     #[command(subcommand)]
@@ -85,18 +91,49 @@ enum Cmd {
     },
 }
 
-fn read_text(p: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
-    String::from_utf8(bytes).map_err(|e| format!("{}: {e}", p.display()))
+/// Why a run stopped before a verdict: its message and exit code (2 usage
+/// or configuration, 3 I/O).
+#[derive(Debug)]
+struct Fail {
+    code: u8,
+    msg: String,
+}
+
+impl From<String> for Fail {
+    fn from(msg: String) -> Self {
+        Fail { code: 2, msg }
+    }
+}
+
+/// An I/O failure on `p`: exit 2 for a file that does not exist (a usage
+/// error), 3 for one that cannot be read or written.
+fn io_fail(p: &Path, e: std::io::Error) -> Fail {
+    Fail {
+        code: if e.kind() == std::io::ErrorKind::NotFound {
+            2
+        } else {
+            3
+        },
+        msg: format!("{}: {e}", p.display()),
+    }
+}
+
+fn read_bytes(p: &Path) -> Result<Vec<u8>, Fail> {
+    std::fs::read(p).map_err(|e| io_fail(p, e))
+}
+
+fn read_text(p: &Path) -> Result<String, Fail> {
+    String::from_utf8(read_bytes(p)?)
+        .map_err(|e| Fail::from(format!("{}: not UTF-8 text: {e}", p.display())))
 }
 
 /// Writes a file atomically: a failed run never leaves it half-written.
-fn write(p: &Path, data: &[u8]) -> Result<(), String> {
-    files::write_atomic(p, data).map_err(|e| format!("{}: {e}", p.display()))
+fn write(p: &Path, data: &[u8]) -> Result<(), Fail> {
+    files::write_atomic(p, data).map_err(|e| io_fail(p, e))
 }
 
-/// The outcome of a run: accepted (0) or rejected (1); `Err` is exit 2.
-type Run = Result<bool, String>;
+/// The outcome of a run: accepted (0) or rejected (1); `Err` is exit 2 or 3.
+type Run = Result<bool, Fail>;
 
 fn run_cmd(cmd: Cmd) -> Run {
     match cmd {
@@ -104,11 +141,8 @@ fn run_cmd(cmd: Cmd) -> Run {
         Cmd::SnarkjsExport { vk, bundle, out } => {
             let b = Bundle::from_json(&read_text(&bundle)?)
                 .map_err(|e| format!("{}: {e}", bundle.display()))?;
-            let key = load_verifying_key_for(
-                &std::fs::read(&vk).map_err(|e| format!("{}: {e}", vk.display()))?,
-                b.input_count(),
-            )
-            .map_err(|e| format!("{}: {e}", vk.display()))?;
+            let key = load_verifying_key_for(&read_bytes(&vk)?, b.input_count())
+                .map_err(|e| format!("{}: {e}", vk.display()))?;
             let inputs = b
                 .public_inputs()
                 .map_err(|e| format!("{}: {e}", bundle.display()))?;
@@ -133,7 +167,9 @@ fn run_cmd(cmd: Cmd) -> Run {
             // files are written all or none, and a directory this run made
             // is removed again if they cannot be.
             let made = !out.exists();
-            std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+            std::fs::create_dir(&out)
+                .or_else(|e| if out.is_dir() { Ok(()) } else { Err(e) })
+                .map_err(|e| io_fail(&out, e))?;
             let files: Vec<(&Path, &[u8])> = texts
                 .iter()
                 .map(|(p, t)| (p.as_path(), t.as_bytes()))
@@ -142,7 +178,7 @@ fn run_cmd(cmd: Cmd) -> Run {
                 if made {
                     let _ = std::fs::remove_dir(&out);
                 }
-                return Err(format!("{}: {e}", out.display()));
+                return Err(io_fail(&out, e));
             }
             println!(
                 "wrote {}/verification_key.json, proof.json, public.json",
@@ -160,20 +196,20 @@ fn run_cmd(cmd: Cmd) -> Run {
                 let vk = snarkjs::parse_vk(
                     &read_text(&vk_json).map_err(|e| VerifyError::Snarkjs {
                         file: "verification_key.json",
-                        reason: e,
+                        reason: e.msg,
                     })?,
                     inputs,
                 )?;
                 let p = snarkjs::parse_proof(&read_text(&proof).map_err(|e| {
                     VerifyError::Snarkjs {
                         file: "proof.json",
-                        reason: e,
+                        reason: e.msg,
                     }
                 })?)?;
                 let x = snarkjs::parse_public(&read_text(&public).map_err(|e| {
                     VerifyError::Snarkjs {
                         file: "public.json",
-                        reason: e,
+                        reason: e.msg,
                     }
                 })?)?;
                 PreparedKey::new(&vk).verify(&x, &p)
@@ -211,13 +247,19 @@ fn run_cmd(cmd: Cmd) -> Run {
 }
 
 fn main() -> ExitCode {
+    // SAFETY: restores the default action of SIGPIPE (Rust ignores it), so a
+    // closed stdout ends the run quietly instead of a panic in `println!`;
+    // called before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let run = run_cmd(Args::parse().cmd);
     match run {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
+            eprintln!("error: {}", e.msg);
+            ExitCode::from(e.code)
         }
     }
 }
@@ -262,57 +304,31 @@ struct SubmissionArgs {
     submission: PathBuf,
 }
 
-/// `AxB` from `--…-shape`, or from a key file named `<claim>-AxB.vk`.
-fn shape_arg(given: &Option<String>, key: &Path, flag: &str) -> Result<(usize, usize), String> {
-    let parse = |t: &str| -> Option<(usize, usize)> {
-        let (a, b) = t.split_once('x')?;
-        let (a, b) = (a.parse().ok()?, b.parse().ok()?);
-        (a > 0 && b > 0).then_some((a, b))
-    };
+/// The shape text from `--…-shape`, or from a key file named
+/// `<claim>-AxB.vk`, parsed (with its bounds) by `parse`.
+fn shape_arg<T>(
+    given: &Option<String>,
+    key: &Path,
+    flag: &str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<T, String> {
     match given {
-        Some(t) => parse(t).ok_or_else(|| format!("{flag} {t:?}: expected AxB, e.g. 8x128")),
-        None => key
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .and_then(|s| s.rsplit_once('-'))
-            .and_then(|(_, t)| parse(t))
-            .ok_or_else(|| {
-                format!(
-                    "{flag} is required: the name of {} does not end in -AxB",
-                    key.display()
-                )
-            }),
+        Some(t) => parse(t).map_err(|e| format!("{flag}: {e}")),
+        None => {
+            let t = key
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .and_then(|s| s.rsplit_once('-'))
+                .map(|(_, t)| t)
+                .ok_or_else(|| {
+                    format!(
+                        "{flag} is required: the name of {} does not end in -AxB",
+                        key.display()
+                    )
+                })?;
+            parse(t).map_err(|e| format!("{} (the shape from its name): {e}", key.display()))
+        }
     }
-}
-
-/// Writes a file atomically: a temporary file beside it, flushed, then
-/// renamed over it. A failed run leaves no half-written report.
-fn write_report_atomic(path: &Path, data: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let err = |e: std::io::Error| format!("{}: {e}", path.display());
-    let name = path
-        .file_name()
-        .ok_or_else(|| format!("{}: not a file name", path.display()))?;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let staged = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = staged {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(err(e));
-    }
-    Ok(())
 }
 
 fn submission_cmd(a: SubmissionArgs) -> Run {
@@ -320,40 +336,38 @@ fn submission_cmd(a: SubmissionArgs) -> Run {
     use zkcc_circuits::request::RequestShape;
     use zkcc_circuits::shard::ShardShape;
     use zkcc_verifier::access;
-    use zkcc_verifier::fleet::{verify_submission, FleetKeys};
-    use zkcc_verifier::submission::{RequestFile, Submission};
+    use zkcc_verifier::fleet::FleetKeys;
+    use zkcc_verifier::submission::RequestFile;
 
     // The agency's own files: any problem is exit 2.
-    let (f, m) = shape_arg(&a.shard_shape, &a.shard_vk, "--shard-shape")?;
-    let (sh, e) = shape_arg(&a.request_shape, &a.request_vk, "--request-shape")?;
-    let load = |p: &Path, n: usize| {
-        let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
-        load_verifying_key_for(&bytes, n).map_err(|e| format!("{}: {e}", p.display()))
+    let shard_shape = shape_arg(
+        &a.shard_shape,
+        &a.shard_vk,
+        "--shard-shape",
+        ShardShape::parse,
+    )?;
+    let request_shape = shape_arg(
+        &a.request_shape,
+        &a.request_vk,
+        "--request-shape",
+        RequestShape::parse,
+    )?;
+    let load = |p: &Path, n: usize| -> Result<_, Fail> {
+        let bytes = read_bytes(p)?;
+        Ok(load_verifying_key_for(&bytes, n).map_err(|e| format!("{}: {e}", p.display()))?)
     };
     let shard_vk = load(&a.shard_vk, zkcc_circuits::shard::PUBLIC_INPUT_NAMES.len())?;
     let request_vk = load(
         &a.request_vk,
         zkcc_circuits::request::PUBLIC_INPUT_NAMES.len(),
     )?;
-    let keys = FleetKeys::new(
-        &shard_vk,
-        ShardShape {
-            facilities: f,
-            slot_chips: m,
-        },
-        &request_vk,
-        RequestShape {
-            shards: sh,
-            entries: e,
-        },
-    )
-    .map_err(|e| format!("keys: {e}"))?;
+    let keys = FleetKeys::new(&shard_vk, shard_shape, &request_vk, request_shape)
+        .map_err(|e| format!("keys: {e}"))?;
     let registry = Registry::from_json(&read_text(&a.registry)?)
         .map_err(|e| format!("{}: {e}", a.registry.display()))?;
     // Streamed: a ledger of a million chips is read record by record.
-    let ledger = std::fs::File::open(&a.ledger)
-        .map_err(|e| e.to_string())
-        .and_then(|f| Ledger::from_reader(f, &registry).map_err(|e| e.to_string()))
+    let ledger_file = std::fs::File::open(&a.ledger).map_err(|e| io_fail(&a.ledger, e))?;
+    let ledger = Ledger::from_reader(ledger_file, &registry)
         .map_err(|e| format!("{}: {e}", a.ledger.display()))?;
     let request: RequestFile = serde_json::from_str(&read_text(&a.request)?)
         .map_err(|e| format!("{}: {e}", a.request.display()))?;
@@ -370,56 +384,24 @@ fn submission_cmd(a: SubmissionArgs) -> Run {
         None => None,
     };
 
+    let lifecycle = zkcc_verifier::access::LifecycleFacts::default();
+    let agency = zkcc_verifier::verdict::Agency {
+        keys: &keys,
+        registry: &registry,
+        ledger: &ledger,
+        request: &request,
+        policy: policy.as_ref(),
+        lifecycle: &lifecycle,
+    };
     // The importer's submission: a problem with it is a rejection (exit 1).
     let text = read_text(&a.submission)?;
-    let name = a.submission.display();
-    let verified = Submission::from_json(&text)
-        .and_then(|sub| verify_submission(&keys, &registry, &ledger, &request, &sub, &mut OsRng));
-    let report = match (&verified, &policy) {
-        (Ok(v), _) => {
-            let r = v.rules_json();
-            println!(
-                "ACCEPTED: {name}: {} (epoch {}): all {} ledger chips located exactly once in {} \
-                 attested facilities ({} shards, commitment {}); rules proven: per facility ≤ {} \
-                 chips / ≤ {} TPP, home {} ≥ {} bp, other ≤ {} bp, outside tier 1 ≤ {} bp, \
-                 tier ≤ {}, totals ≤ {} chips / ≤ {} TPP",
-                v.importer,
-                v.epoch,
-                v.ledger_chips,
-                v.facilities,
-                v.shards,
-                v.commitment_hex(),
-                r.facility_cap_chips,
-                r.facility_cap_tpp,
-                r.home_country,
-                r.home_min_bp,
-                r.other_max_bp,
-                r.outside_tier1_max_bp,
-                r.max_tier,
-                r.total_cap_chips,
-                r.total_cap_tpp
-            );
-            match &policy {
-                Some(p) => Some(access::decide(p, &registry, v).map_err(|e| e.to_string())?),
-                None => None,
-            }
-        }
-        (Err(e), Some(p)) => {
-            println!("REJECTED: {name}: {e}");
-            Some(access::rejected(p, &registry, &request, e).map_err(|e| e.to_string())?)
-        }
-        (Err(e), None) => {
-            println!("REJECTED: {name}: {e}");
-            None
-        }
-    };
-    let Some(report) = report else {
-        return Ok(verified.is_ok());
-    };
-    print!("{}", report.human());
-    if let Some(p) = &a.report {
-        write_report_atomic(p, report.to_json().as_bytes())?;
+    let name = a.submission.display().to_string();
+    let v = zkcc_verifier::verdict::judge(&agency, &name, &text, &mut OsRng)
+        .map_err(|e| e.to_string())?;
+    print!("{}", v.text);
+    if let (Some(r), Some(p)) = (&v.report, &a.report) {
+        write(p, r.to_json().as_bytes())?;
         println!("report: {}", p.display());
     }
-    Ok(report.decision.outcome == access::Outcome::Grant)
+    Ok(v.ok)
 }

@@ -2,7 +2,7 @@
 //! submission, keys, registry, ledger and request (`tests/data/`, see
 //! `tests/golden.rs`) and on files written here. Exit codes: 0 accepted
 //! (granted), 1 rejected (denied) with the reason on stdout, 2 bad input with
-//! the reason on stderr — and a failed run leaves no output file
+//! the reason on stderr, 3 a file that cannot be written — and a failed run leaves no output file
 //! half-written and clobbers none. `.ci/test` runs these tests a second time
 //! on the standalone build (see [`binary`]).
 use std::path::{Path, PathBuf};
@@ -510,7 +510,7 @@ fn snarkjs_failures_write_nothing_and_clobber_nothing() {
     std::fs::write(d.join("old/verification_key.json"), "old key").unwrap();
     std::fs::write(d.join("old/proof.json"), "old proof").unwrap();
     let o = export("bundle.json", "old");
-    assert_exit(&o, 2);
+    assert_exit(&o, 3); // I/O: the file exists but cannot be written
     assert_eq!(o.stderr, "error: old: old/public.json is a directory\n");
     assert_eq!(
         std::fs::read_to_string(d.join("old/verification_key.json")).unwrap(),

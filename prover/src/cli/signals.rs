@@ -1,0 +1,50 @@
+//! Signals: a closed pipe ends `zkcc` quietly, an interrupt leaves no
+//! temporary file.
+//!
+//! * `SIGPIPE` goes back to its default action. Rust ignores it, so
+//!   `zkcc … | head` made `println!` panic (`failed printing to stdout`,
+//!   exit 101) once `head` had exited. With the default, the process ends
+//!   silently the moment the reader is gone, as `cat` does; the shell sees
+//!   141 (128 + SIGPIPE), which a pipeline without `pipefail` ignores. This
+//!   covers every line printed, clap's help included, where a checked
+//!   `writeln!` would have to replace each `println!`.
+//! * `SIGINT` and `SIGTERM` are blocked in every thread and taken by one
+//!   thread with `sigwait`, which removes the temporary files of the writes
+//!   in progress ([`zkcc_prover::error::remove_temp_files`]) and exits with
+//!   128 + the signal, as the default action would have. Outside a signal
+//!   handler, so it may take locks and allocate.
+
+/// Installs both; call first thing in `main`, before any thread is started
+/// (threads inherit the signal mask).
+pub fn install() {
+    // SAFETY: plain libc calls on a process-local signal state, made before
+    // any other thread exists; the set is initialised by sigemptyset.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        if libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) != 0 {
+            return;
+        }
+        let set_copy = set;
+        let spawned = std::thread::Builder::new()
+            .name("zkcc-signals".into())
+            .spawn(move || {
+                let mut sig: libc::c_int = 0;
+                // SAFETY: `set_copy` is a valid, initialised signal set.
+                if libc::sigwait(&set_copy, &mut sig) == 0 {
+                    let n = zkcc_prover::error::remove_temp_files();
+                    if n > 0 {
+                        eprintln!("interrupted: removed {n} unfinished temporary file(s)");
+                    }
+                    std::process::exit(128 + sig);
+                }
+            });
+        if spawned.is_err() {
+            // No thread to take them: let the signals act as before.
+            libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! The agency's verdict on a submission, printed the same by `zkcc verify`
+//! and `zkcc-verify submission`.
+//!
+//! The agency's own files (keys, registry, ledger, request, policy) are
+//! loaded and checked by the caller *before* [`judge`] runs: a broken one is
+//! a configuration error (exit 2) and no verdict is printed. [`judge`] then
+//! reads the importer's submission: a submission that does not parse or
+//! does not verify is a rejection (`REJECTED: <file>: <reason>`, exit 1);
+//! one that verifies is `ACCEPTED: …`, and with a policy the decision
+//! follows (granted exit 0, denied exit 1).
+use crate::access::{self, LifecycleFacts, Outcome, Policy, Report};
+use crate::fleet::{verify_submission, FleetKeys};
+use crate::submission::{RequestFile, Submission};
+use crate::VerifyError;
+use rand::{CryptoRng, RngCore};
+use zkcc_circuits::ledger::Ledger;
+use zkcc_circuits::registry::Registry;
+
+/// The exit codes of `zkcc` and `zkcc-verify`, as their `--help` shows them.
+pub const EXIT_CODES: &str = "Exit codes:
+  0  success; accepted (with --policy: and granted)
+  1  rejected: a submission or bundle does not verify, the claim does not hold, access denied
+  2  usage or configuration: a bad argument, a file that does not exist, one of the agency's
+     own files (policy, registry, keys, ledger, request) of the wrong format or content,
+     a refused overwrite; no verdict is printed
+  3  I/O or internal: a file that exists cannot be read or written, the proof system or
+     Slurm failed";
+
+/// The agency's configuration, every file already loaded and checked.
+pub struct Agency<'a> {
+    /// Verifying keys and shapes.
+    pub keys: &'a FleetKeys,
+    /// The registry.
+    pub registry: &'a Registry,
+    /// The importer's ledger.
+    pub ledger: &'a Ledger,
+    /// The request the agency issued.
+    pub request: &'a RequestFile,
+    /// The access policy, already checked against the registry.
+    pub policy: Option<&'a Policy>,
+    /// Verified lifecycle claims the policy's rules may require.
+    pub lifecycle: &'a LifecycleFacts,
+}
+
+/// What [`judge`] decided: the lines to print, the report (with a policy)
+/// and whether the run succeeds (accepted, and granted under a policy).
+pub struct Verdict {
+    /// `ACCEPTED: …` or `REJECTED: …`, then the decision, one line each.
+    pub text: String,
+    /// The decision report, with a policy.
+    pub report: Option<Report>,
+    /// Exit 0 (`true`) or 1.
+    pub ok: bool,
+}
+
+/// Verifies the submission `text` (from the file `name`) for `agency`.
+/// `Err` only for a decision the policy cannot make (a configuration error).
+pub fn judge<R: RngCore + CryptoRng>(
+    agency: &Agency,
+    name: &str,
+    text: &str,
+    rng: &mut R,
+) -> Result<Verdict, VerifyError> {
+    let verified = Submission::from_json(text).and_then(|sub| {
+        verify_submission(
+            agency.keys,
+            agency.registry,
+            agency.ledger,
+            agency.request,
+            &sub,
+            rng,
+        )
+    });
+    let (mut text, report) = match &verified {
+        Ok(v) => {
+            let r = v.rules_json();
+            let line = format!(
+                "ACCEPTED: {name}: {} (epoch {}): all {} ledger chips located exactly once in {} \
+                 attested facilities ({} shards, commitment {}); rules proven: per facility ≤ {} \
+                 chips / ≤ {} TPP, home {} ≥ {} bp, other ≤ {} bp, outside tier 1 ≤ {} bp, \
+                 tier ≤ {}, totals ≤ {} chips / ≤ {} TPP\n",
+                v.importer,
+                v.epoch,
+                v.ledger_chips,
+                v.facilities,
+                v.shards,
+                v.commitment_hex(),
+                r.facility_cap_chips,
+                r.facility_cap_tpp,
+                r.home_country,
+                r.home_min_bp,
+                r.other_max_bp,
+                r.outside_tier1_max_bp,
+                r.max_tier,
+                r.total_cap_chips,
+                r.total_cap_tpp
+            );
+            let report = match agency.policy {
+                Some(p) => Some(access::decide_with(
+                    p,
+                    agency.registry,
+                    v,
+                    agency.lifecycle,
+                )?),
+                None => None,
+            };
+            (line, report)
+        }
+        Err(e) => {
+            let line = format!("REJECTED: {name}: {e}\n");
+            let report = match agency.policy {
+                Some(p) => Some(access::rejected(p, agency.registry, agency.request, e)?),
+                None => None,
+            };
+            (line, report)
+        }
+    };
+    let ok = match &report {
+        Some(r) => {
+            text.push_str(&r.human());
+            r.decision.outcome == Outcome::Grant
+        }
+        None => verified.is_ok(),
+    };
+    Ok(Verdict { text, report, ok })
+}
