@@ -39,11 +39,7 @@ fn bench(c: &mut Criterion) {
         .map(|i| {
             let f = Fleet::standard(shard_shape, shape, 500 + i as u64);
             let (statement, witness) = f.request;
-            let circuit = RequestCircuit {
-                shape,
-                statement,
-                witness: Some(witness),
-            };
+            let circuit = RequestCircuit::with_witness(shape, statement, witness);
             BatchItem {
                 inputs: statement.public_inputs(),
                 proof: Groth16::<Bn254>::prove(&pk, circuit, &mut rng).expect("prove"),

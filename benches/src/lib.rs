@@ -53,11 +53,9 @@ impl LiveCircuit {
                 };
                 let f = full_fleet(shape, request);
                 let (statement, witness) = f.shards[0].clone();
-                Ok(Self::Shard(ShardCircuit {
-                    shape,
-                    statement,
-                    witness: Some(witness),
-                }))
+                Ok(Self::Shard(ShardCircuit::with_witness(
+                    shape, statement, witness,
+                )))
             }
             Circuit::Request(shape) => {
                 let shard = ShardShape {
@@ -66,11 +64,9 @@ impl LiveCircuit {
                 };
                 let f = full_fleet(shard, shape);
                 let (statement, witness) = f.request;
-                Ok(Self::Request(RequestCircuit {
-                    shape,
-                    statement,
-                    witness: Some(witness),
-                }))
+                Ok(Self::Request(RequestCircuit::with_witness(
+                    shape, statement, witness,
+                )))
             }
             other => Err(format!(
                 "{}: the prover benches take shard-FxM or request-SxF",
@@ -313,4 +309,17 @@ mod tests {
             assert!((got - want).abs() < 1e-12, "{m:?}");
         }
     }
+}
+
+/// Random non-zero `(τ, α, β)` for an insecure timing-fixture key (its maker
+/// knows them: never a ceremony).
+pub fn random_secrets() -> (Fr, Fr, Fr) {
+    let mut rng = rand::thread_rng();
+    let mut nonzero = || loop {
+        let x = <Fr as ark_std::UniformRand>::rand(&mut rng);
+        if x != Fr::from(0u64) {
+            return x;
+        }
+    };
+    (nonzero(), nonzero(), nonzero())
 }

@@ -400,6 +400,31 @@ fn enc<T>(what: impl Into<String>, r: Result<T, EncodingError>) -> Result<T, Reg
     })
 }
 
+/// `id` (of a `kind` of entry) encoded, and not in `seen` before (then in it).
+fn first_id(kind: &str, id: &str, seen: &mut HashSet<String>) -> Result<Fr, RegistryError> {
+    let encoded = enc(format!("{kind} {id:?} id"), encode_label(id))?;
+    if !seen.insert(id.to_string()) {
+        return Err(RegistryError::Invalid(format!(
+            "{kind} {id:?} appears twice"
+        )));
+    }
+    Ok(encoded)
+}
+
+/// The leaves of a list of signers (auditors or evaluators, named `kind` in
+/// errors): each id encoded and given once, each key a valid point.
+fn signer_leaves(kind: &str, signers: &[AuditorJson]) -> Result<Vec<AuditorLeaf>, RegistryError> {
+    let mut seen = HashSet::new();
+    let mut leaves = Vec::with_capacity(signers.len());
+    for a in signers {
+        let id = first_id(kind, &a.id, &mut seen)?;
+        let key = enc(format!("{kind} {:?} key", a.id), a.public_key.to_point())?;
+        enc(format!("{kind} {:?} key", a.id), validate_point(&key))?;
+        leaves.push(AuditorLeaf { id, key });
+    }
+    Ok(leaves)
+}
+
 impl Registry {
     /// Parses and validates a registry file.
     pub fn from_json(text: &str) -> Result<Self, RegistryError> {
@@ -451,10 +476,7 @@ impl Registry {
         let mut seen = HashSet::new();
         let mut facilities = Vec::with_capacity(file.facilities.len());
         for f in &file.facilities {
-            let id = enc(format!("facility {:?} id", f.id), encode_label(&f.id))?;
-            if !seen.insert(f.id.clone()) {
-                return invalid(format!("facility {:?} appears twice", f.id));
-            }
+            let id = first_id("facility", &f.id, &mut seen)?;
             let operator = enc(
                 format!("facility {:?} operator", f.id),
                 encode_label(&f.operator),
@@ -498,28 +520,8 @@ impl Registry {
                 fence,
             });
         }
-        let mut seen = HashSet::new();
-        let mut auditors = Vec::with_capacity(file.auditors.len());
-        for a in &file.auditors {
-            let id = enc(format!("auditor {:?} id", a.id), encode_label(&a.id))?;
-            if !seen.insert(a.id.clone()) {
-                return invalid(format!("auditor {:?} appears twice", a.id));
-            }
-            let key = enc(format!("auditor {:?} key", a.id), a.public_key.to_point())?;
-            enc(format!("auditor {:?} key", a.id), validate_point(&key))?;
-            auditors.push(AuditorLeaf { id, key });
-        }
-        let mut seen = HashSet::new();
-        let mut evaluators = Vec::with_capacity(file.evaluators.len());
-        for a in &file.evaluators {
-            let id = enc(format!("evaluator {:?} id", a.id), encode_label(&a.id))?;
-            if !seen.insert(a.id.clone()) {
-                return invalid(format!("evaluator {:?} appears twice", a.id));
-            }
-            let key = enc(format!("evaluator {:?} key", a.id), a.public_key.to_point())?;
-            enc(format!("evaluator {:?} key", a.id), validate_point(&key))?;
-            evaluators.push(EvaluatorLeaf { id, key });
-        }
+        let auditors = signer_leaves("auditor", &file.auditors)?;
+        let evaluators = signer_leaves("evaluator", &file.evaluators)?;
         let mut seen = HashSet::new();
         let mut suites = Vec::with_capacity(file.eval_suites.len());
         for s in &file.eval_suites {
@@ -540,10 +542,7 @@ impl Registry {
         let mut seen = HashSet::new();
         let mut importer_leaves = Vec::with_capacity(file.importers.len());
         for i in &file.importers {
-            let id = enc(format!("importer {:?} id", i.id), encode_label(&i.id))?;
-            if !seen.insert(i.id.clone()) {
-                return invalid(format!("importer {:?} appears twice", i.id));
-            }
+            let id = first_id("importer", &i.id, &mut seen)?;
             let home = enc(
                 format!("importer {:?} home country", i.id),
                 encode_country(&i.home_country),
@@ -570,47 +569,31 @@ impl Registry {
             model_leaves.push(poseidon::hash(&[name, Fr::from(m.tpp)]));
             models.push((name, m.tpp));
         }
-        let facility_tree = MerkleTree::new(
+        let tree = |depth: usize, leaves: Vec<Fr>| {
+            MerkleTree::new(depth, &leaves).map_err(|e| RegistryError::Invalid(e.to_string()))
+        };
+        let facility_tree = tree(
             FACILITY_DEPTH,
-            &facilities
-                .iter()
-                .map(FacilityLeaf::hash)
-                .collect::<Vec<_>>(),
-        )
-        .map_err(|e| RegistryError::Invalid(e.to_string()))?;
-        let auditor_tree = MerkleTree::new(
+            facilities.iter().map(FacilityLeaf::hash).collect(),
+        )?;
+        let auditor_tree = tree(
             AUDITOR_DEPTH,
-            &auditors.iter().map(AuditorLeaf::hash).collect::<Vec<_>>(),
-        )
-        .map_err(|e| RegistryError::Invalid(e.to_string()))?;
-        let model_tree = MerkleTree::new(MODEL_DEPTH, &model_leaves)
-            .map_err(|e| RegistryError::Invalid(e.to_string()))?;
-        let tier_tree = MerkleTree::new(TIER_DEPTH, &tier_leaves)
-            .map_err(|e| RegistryError::Invalid(e.to_string()))?;
-        let evaluator_tree = MerkleTree::new(
+            auditors.iter().map(AuditorLeaf::hash).collect(),
+        )?;
+        let model_tree = tree(MODEL_DEPTH, model_leaves)?;
+        let tier_tree = tree(TIER_DEPTH, tier_leaves)?;
+        let evaluator_tree = tree(
             EVALUATOR_DEPTH,
-            &evaluators
-                .iter()
-                .map(EvaluatorLeaf::hash)
-                .collect::<Vec<_>>(),
-        )
-        .map_err(|e| RegistryError::Invalid(e.to_string()))?;
-        let suite_tree = MerkleTree::new(
+            evaluators.iter().map(EvaluatorLeaf::hash).collect(),
+        )?;
+        let suite_tree = tree(
             SUITE_DEPTH,
-            &suites
-                .iter()
-                .map(crate::evaluation::suite_hash)
-                .collect::<Vec<_>>(),
-        )
-        .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+            suites.iter().map(crate::evaluation::suite_hash).collect(),
+        )?;
         let importers_root = if importer_leaves.is_empty() {
             None
         } else {
-            Some(
-                MerkleTree::new(IMPORTER_DEPTH, &importer_leaves)
-                    .map_err(|e| RegistryError::Invalid(e.to_string()))?
-                    .root(),
-            )
+            Some(tree(IMPORTER_DEPTH, importer_leaves)?.root())
         };
         let tables_root = countries_root(tier_tree.root(), importers_root);
         let opening = RegistryOpening {

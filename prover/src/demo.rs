@@ -80,7 +80,12 @@ pub fn sample_rules() -> RulesJson {
     }
 }
 
-fn must_fail<T>(what: &str, r: std::result::Result<T, impl std::fmt::Display>) -> Result<()> {
+/// Prints why `r` failed, as a check that must fail does; an error if it
+/// was accepted.
+pub(crate) fn must_fail<T>(
+    what: &str,
+    r: std::result::Result<T, impl std::fmt::Display>,
+) -> Result<()> {
     match r {
         Err(e) => {
             println!("  - {what}: {e}");
@@ -226,26 +231,14 @@ pub fn run_scenario(
     );
 
     // 6. Agency sends a request; importer answers with a light proof.
-    let req = RequestFile {
-        version: SUBMISSION_VERSION,
-        importer: importer.clone(),
-        epoch: inv.epoch,
-        nonce: fr_to_hex(&Fr::rand(&mut rng)),
-        rules: sample_rules(),
-    };
+    let req = RequestFile::new(&importer, inv.epoch, &Fr::rand(&mut rng), sample_rules());
     write_json(&dir.join("request.json"), &req)?;
     let (rpk, _) = keys::load_proving_key_of(&keys_dir, &rc)?;
-    let (rb, t_request) = timed("proving the request", || {
-        fleet::prove_request(
-            &rpk,
-            &request,
-            &fleet,
-            &importer,
-            ledger.digest,
-            &req,
-            &mut rng,
-        )
-    });
+    // The importer's request proof for rules `req`.
+    let prove_request = |req: &RequestFile, rng: &mut ChaCha20Rng| {
+        fleet::prove_request(&rpk, &request, &fleet, &importer, ledger.digest, req, rng)
+    };
+    let (rb, t_request) = timed("proving the request", || prove_request(&req, &mut rng));
     let rb = rb?;
     let sub = Submission {
         version: SUBMISSION_VERSION,
@@ -388,15 +381,7 @@ pub fn run_scenario(
     tight.rules.facility_cap_chips = 300;
     must_fail(
         "the importer asked to prove ≤ 300 ledger chips per facility",
-        fleet::prove_request(
-            &rpk,
-            &request,
-            &fleet,
-            &importer,
-            ledger.digest,
-            &tight,
-            &mut rng,
-        ),
+        prove_request(&tight, &mut rng),
     )?;
     // Nobody Ltd: no ledger, no facility — a valid but empty statement.
     let nobody = crate::agency::nobody_ltd(&keys_dir, &sc, &rc, &registry, &req, &mut rng)?;

@@ -7,7 +7,7 @@
 //! tier-1 facilities, naming the evaluated model; the agency verifies both
 //! and decides under a policy whose best rule requires them. Then the checks
 //! that must fail.
-use crate::demo::{secs, timed};
+use crate::demo::{must_fail, secs, timed};
 use crate::error::{write, write_json, ProverError, Result};
 use crate::inventory::AuditorKeyFile;
 use crate::keys::{self, Circuit};
@@ -22,6 +22,7 @@ use rand::RngCore;
 use rand_chacha::ChaCha20Rng;
 use std::path::Path;
 use zkcc_circuits::encoding::fr_to_hex;
+use zkcc_circuits::evaluation::{SignedResultJson, Suite};
 use zkcc_circuits::registry::Registry;
 use zkcc_verifier::access::{decide_with, LifecycleFacts, Policy};
 use zkcc_verifier::batch::PreparedKey;
@@ -31,36 +32,28 @@ use zkcc_verifier::lifecycle::{
     LIFECYCLE_VERSION,
 };
 
-/// The lifecycle demo's policy: the sample policy's two rules, and a third,
-/// `evaluated-frontier-lab`, that requires on top of the attested fleet's
-/// facts a model proven to pass `FRONTIER-2026` with results at most a year
-/// old at the decision date and a deployment of that model keeping its logs
-/// and outputs in tier 1 in the decision's epoch: 20,000 chips.
-pub const LIFECYCLE_POLICY: &str = r#"{
-  "version": 2,
-  "policy_version": 3,
-  "tier_limits": [
-    { "tier": 1, "max_quota_chips": 100000 },
-    { "tier": 2, "max_quota_chips": 20000 },
-    { "tier": 3, "max_quota_chips": 0 }
-  ],
-  "rules": [
-    { "id": "attested-fleet",
-      "require": { "min_facilities": 1, "min_ledger_chips": 1, "max_facility_cap_chips": 5000 },
-      "grants": { "access": "attested-fleet", "quota_chips": 5000 } },
-    { "id": "validated-end-user", "tiers": [1],
-      "require": { "min_facilities": 1, "min_ledger_chips": 1, "max_facility_cap_chips": 50000,
-                   "min_home_bp": 5000, "max_other_bp": 2500, "max_outside_tier1_bp": 1000,
-                   "max_tier": 2 },
-      "grants": { "access": "validated-end-user", "quota_chips": 100000 } },
-    { "id": "evaluated-frontier-lab", "tiers": [1],
-      "require": { "min_facilities": 1, "min_ledger_chips": 1, "max_facility_cap_chips": 5000,
-                   "evaluated_suite": "FRONTIER-2026", "max_deployment_tier": 1,
-                   "max_evaluation_age_days": 365 },
-      "grants": { "access": "evaluated-frontier-lab", "quota_chips": 20000 } }
-  ]
+/// The rule the lifecycle demo adds to the sample access policy
+/// ([`zkcc_verifier::access::SAMPLE_ACCESS_POLICY`]), `evaluated-frontier-lab`:
+/// on top of the attested fleet's facts, a model proven to pass
+/// `FRONTIER-2026` with results at most a year old at the decision date and a
+/// deployment of that model keeping its logs and outputs in tier 1 in the
+/// decision's epoch: 20,000 chips.
+pub const LIFECYCLE_RULE: &str = r#"{ "id": "evaluated-frontier-lab", "tiers": [1],
+  "require": { "min_facilities": 1, "min_ledger_chips": 1, "max_facility_cap_chips": 5000,
+               "evaluated_suite": "FRONTIER-2026", "max_deployment_tier": 1,
+               "max_evaluation_age_days": 365 },
+  "grants": { "access": "evaluated-frontier-lab", "quota_chips": 20000 } }"#;
+
+/// The lifecycle demo's policy: the sample policy's two rules and
+/// [`LIFECYCLE_RULE`], validated.
+pub fn lifecycle_policy() -> Result<Policy> {
+    let mut policy = Policy::from_json(zkcc_verifier::access::SAMPLE_ACCESS_POLICY)?;
+    let rule = serde_json::from_str(LIFECYCLE_RULE)
+        .map_err(|e| ProverError::Backend(format!("the lifecycle rule: {e}")))?;
+    policy.rules.push(rule);
+    policy.validate()?;
+    Ok(policy)
 }
-"#;
 
 /// The deployment date of the demo (YYYYMMDD), also the decision date.
 pub const DEPLOYMENT_DATE: u64 = 20261201;
@@ -69,18 +62,6 @@ pub const DEPLOYMENT_DATE: u64 = 20261201;
 pub const NOT_BEFORE: u64 = 20251201;
 /// Store slots of the demo's jurisdiction circuit.
 pub const STORE_SLOTS: usize = 4;
-
-fn must_fail<T>(what: &str, r: std::result::Result<T, impl std::fmt::Display>) -> Result<()> {
-    match r {
-        Err(e) => {
-            println!("  - {what}: {e}");
-            Ok(())
-        }
-        Ok(_) => Err(ProverError::Backend(format!(
-            "{what}: accepted, but must fail"
-        ))),
-    }
-}
 
 /// Runs the lifecycle scenario. `registry` holds the evaluators and the
 /// suite ([`crate::sample::add_lifecycle`]); `facts` is the verified fleet
@@ -250,7 +231,7 @@ pub fn run(
         "14. agency   verifies both proofs against its registry and requests: ACCEPTED ({})",
         secs(t_verify)
     );
-    let policy = Policy::from_json(LIFECYCLE_POLICY)?;
+    let policy = lifecycle_policy()?;
     let lifecycle = LifecycleFacts {
         decision_date: DEPLOYMENT_DATE,
         evaluations: vec![ev],
@@ -264,7 +245,7 @@ pub fn run(
     )?;
     write(
         &dir.join("lifecycle.policy.json"),
-        LIFECYCLE_POLICY.as_bytes(),
+        policy.to_json().as_bytes(),
     )?;
     if report.decision.rule.as_deref() != Some("evaluated-frontier-lab") {
         return Err(ProverError::Backend(
@@ -274,92 +255,59 @@ pub fn run(
 
     // What must fail.
     println!("\nLifecycle checks that must fail:");
-    let mut late = results.clone();
-    late[2] = sign_result(
-        &evaluator_keys[0],
+    // `results` with the result of eval `i` signed anew by `key`, for suite
+    // `suite_enc` and model digest `digest`, with `score` and `date`.
+    let resigned = |i: usize,
+                    key: &AuditorKeyFile,
+                    suite_enc: &Suite,
+                    digest: &[u8; 32],
+                    score: u64,
+                    date: u64|
+     -> Result<Vec<SignedResultJson>> {
+        let mut r = results.clone();
+        r[i] = sign_result(key, suite_enc, digest, &suite.evals[i].id, score, date)?;
+        Ok(r)
+    };
+    let mut refused = |what: &str, results: Vec<SignedResultJson>| {
+        must_fail(
+            what,
+            prove_evaluation(&epk, registry, &ereq, &secret, &results, rng),
+        )
+    };
+    let ev = &evaluator_keys;
+    let late = resigned(
+        2,
+        &ev[0],
         &suite_enc,
         &digest,
-        &suite.evals[2].id,
         scores[2],
         DEPLOYMENT_DATE + 1,
     )?;
-    must_fail(
-        "the safety result dated one day after deployment",
-        prove_evaluation(&epk, registry, &ereq, &secret, &late, rng),
-    )?;
-    let mut low = results.clone();
-    low[2] = sign_result(
-        &evaluator_keys[1],
-        &suite_enc,
-        &digest,
-        &suite.evals[2].id,
-        9_499,
-        20261110,
-    )?;
-    must_fail(
-        "a safety score one unit below its threshold",
-        prove_evaluation(&epk, registry, &ereq, &secret, &low, rng),
-    )?;
+    refused("the safety result dated one day after deployment", late)?;
+    let low = resigned(2, &ev[1], &suite_enc, &digest, 9_499, 20261110)?;
+    refused("a safety score one unit below its threshold", low)?;
     let rogue = AuditorKeyFile {
         version: 1,
         id: "EVAL-LAB-A".into(),
         seed: hex::encode([0x42u8; 32]),
     };
-    let mut forged = results.clone();
-    forged[0] = sign_result(
-        &rogue,
-        &suite_enc,
-        &digest,
-        &suite.evals[0].id,
-        100,
-        20261101,
-    )?;
-    must_fail(
-        "a result signed by an unaccredited key",
-        prove_evaluation(&epk, registry, &ereq, &secret, &forged, rng),
-    )?;
+    let forged = resigned(0, &rogue, &suite_enc, &digest, 100, 20261101)?;
+    refused("a result signed by an unaccredited key", forged)?;
     let mut other = digest;
     other[0] ^= 1;
-    let mut wrong_model = results.clone();
-    wrong_model[1] = sign_result(
-        &evaluator_keys[1],
-        &suite_enc,
-        &other,
-        &suite.evals[1].id,
-        1_500,
-        20261101,
-    )?;
-    must_fail(
-        "a result signed for another model's digest",
-        prove_evaluation(&epk, registry, &ereq, &secret, &wrong_model, rng),
-    )?;
-    let mut old = results.clone();
-    old[0] = sign_result(
-        &evaluator_keys[0],
-        &suite_enc,
-        &digest,
-        &suite.evals[0].id,
-        scores[0],
-        NOT_BEFORE - 1,
-    )?;
-    must_fail(
+    let wrong_model = resigned(1, &ev[1], &suite_enc, &other, 1_500, 20261101)?;
+    refused("a result signed for another model's digest", wrong_model)?;
+    let old = resigned(0, &ev[0], &suite_enc, &digest, scores[0], NOT_BEFORE - 1)?;
+    refused(
         "a result dated the day before the request's not-before date",
-        prove_evaluation(&epk, registry, &ereq, &secret, &old, rng),
+        old,
     )?;
     let mut v2 = suite_enc.clone();
     v2.version += 1;
-    let mut other_version = results.clone();
-    other_version[1] = sign_result(
-        &evaluator_keys[1],
-        &v2,
-        &digest,
-        &suite.evals[1].id,
-        scores[1],
-        20261110,
-    )?;
-    must_fail(
+    let other_version = resigned(1, &ev[1], &v2, &digest, scores[1], 20261110)?;
+    refused(
         "a result signed for another version of the suite",
-        prove_evaluation(&epk, registry, &ereq, &secret, &other_version, rng),
+        other_version,
     )?;
     let mut replay = ereq.clone();
     replay.nonce = fr_to_hex(&Fr::rand(rng));
@@ -493,5 +441,26 @@ fn short(x: &str) -> String {
         format!("{}…", &x[..18])
     } else {
         x.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lifecycle_policy_is_the_sample_policy_and_the_lifecycle_rule() {
+        let p = lifecycle_policy().unwrap();
+        let sample = Policy::from_json(zkcc_verifier::access::SAMPLE_ACCESS_POLICY).unwrap();
+        assert_eq!(p.rules.len(), sample.rules.len() + 1);
+        assert_eq!(p.rules[..sample.rules.len()], sample.rules[..]);
+        let rule = &p.rules[sample.rules.len()];
+        assert_eq!(rule.id, "evaluated-frontier-lab");
+        assert_eq!(rule.grants.quota_chips, 20_000);
+        assert_eq!(
+            rule.require.evaluated_suite.as_deref(),
+            Some("FRONTIER-2026")
+        );
+        assert_eq!(Policy::from_json(&p.to_json()).unwrap(), p);
     }
 }

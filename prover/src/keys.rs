@@ -173,23 +173,17 @@ impl Circuit {
         &self,
         rng: &mut R,
     ) -> Result<ProvingKey<Bn254>> {
+        fn setup<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>, R: rand::RngCore>(
+            c: C,
+            rng: &mut R,
+        ) -> std::result::Result<ProvingKey<Bn254>, ark_relations::gr1cs::SynthesisError> {
+            Groth16::<Bn254>::generate_random_parameters_with_reduction(c, rng)
+        }
         let r = match *self {
-            Self::Shard(s) => Groth16::<Bn254>::generate_random_parameters_with_reduction(
-                ShardCircuit::for_setup(s),
-                rng,
-            ),
-            Self::Request(s) => Groth16::<Bn254>::generate_random_parameters_with_reduction(
-                RequestCircuit::for_setup(s),
-                rng,
-            ),
-            Self::Evaluation(n) => Groth16::<Bn254>::generate_random_parameters_with_reduction(
-                EvaluationCircuit::for_setup(n),
-                rng,
-            ),
-            Self::Jurisdiction(n) => Groth16::<Bn254>::generate_random_parameters_with_reduction(
-                JurisdictionCircuit::for_setup(n),
-                rng,
-            ),
+            Self::Shard(s) => setup(ShardCircuit::for_setup(s), rng),
+            Self::Request(s) => setup(RequestCircuit::for_setup(s), rng),
+            Self::Evaluation(n) => setup(EvaluationCircuit::for_setup(n), rng),
+            Self::Jurisdiction(n) => setup(JurisdictionCircuit::for_setup(n), rng),
         };
         r.map_err(|e| ProverError::Backend(e.to_string()))
     }

@@ -3,6 +3,7 @@
 //! an evaluation result, prove the model-evaluation claim for the agency's
 //! request. The claim itself is [`zkcc_circuits::evaluation`]; the agency's
 //! verification is [`zkcc_verifier::lifecycle`].
+use crate::claims::prove_one;
 use crate::error::{ProverError, Result};
 use crate::inventory::AuditorKeyFile;
 use ark_bn254::Fr;
@@ -15,7 +16,7 @@ use zkcc_circuits::evaluation::{
     parse_digest, DateWindow, EvaluationStatement, SignedResultJson, Suite,
 };
 use zkcc_circuits::registry::Registry;
-use zkcc_engine::prove::{assignment_of, prove_assignments, ProverKey};
+use zkcc_engine::prove::{assignment_of, ProverKey};
 use zkcc_verifier::lifecycle::{
     EvaluationBundle, EvaluationRequest, JurisdictionBundle, JurisdictionRequest,
 };
@@ -157,14 +158,8 @@ pub fn prove_evaluation<R: rand::RngCore + rand::CryptoRng>(
     let suite = registry
         .suite(&request.suite)
         .ok_or_else(|| inv("no suite"))?;
-    let z = assignment_of(EvaluationCircuit {
-        evals: n,
-        statement: st,
-        witness: Some(w),
-    });
-    let proof = prove_assignments(pk, vec![z], rng)
-        .pop()
-        .ok_or_else(|| ProverError::Backend("no proof".into()))??;
+    let z = assignment_of(EvaluationCircuit::with_witness(n, st, w));
+    let proof = prove_one(pk, z.map_err(ProverError::from), rng)?;
     Ok(EvaluationBundle::new(
         &request.importer,
         &request.suite,
@@ -361,14 +356,8 @@ pub fn prove_jurisdiction<R: rand::RngCore + rand::CryptoRng>(
 ) -> Result<JurisdictionBundle> {
     use zkcc_circuits::jurisdiction::constraints::JurisdictionCircuit;
     let (st, w) = jurisdiction_claim(registry, request, d, capacity)?;
-    let z = assignment_of(JurisdictionCircuit {
-        capacity,
-        statement: st,
-        witness: Some(w),
-    });
-    let proof = prove_assignments(pk, vec![z], rng)
-        .pop()
-        .ok_or_else(|| ProverError::Backend("no proof".into()))??;
+    let z = assignment_of(JurisdictionCircuit::with_witness(capacity, st, w));
+    let proof = prove_one(pk, z.map_err(ProverError::from), rng)?;
     Ok(JurisdictionBundle::new(
         &request.importer,
         &request.deployment,

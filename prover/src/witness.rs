@@ -32,7 +32,7 @@ use ark_r1cs_std::{
     GR1CSVar,
 };
 use ark_relations::gr1cs::{
-    ConstraintSystem, ConstraintSystemRef, OptimizationGoal, SynthesisMode,
+    ConstraintSystem, ConstraintSystemRef, OptimizationGoal, SynthesisError, SynthesisMode,
 };
 use rayon::prelude::*;
 use zkcc_circuits::ledger::term;
@@ -50,6 +50,16 @@ fn prove_cs() -> ConstraintSystemRef<Fr> {
         generate_lc_assignments: false,
     });
     cs
+}
+
+/// `xs` allocated as witnesses of `cs`, in order.
+fn witnesses(
+    cs: &ConstraintSystemRef<Fr>,
+    xs: &[Fr],
+) -> std::result::Result<Vec<FpVar<Fr>>, SynthesisError> {
+    xs.iter()
+        .map(|x| FpVar::new_witness(cs.clone(), || Ok(*x)))
+        .collect()
 }
 
 fn witness_of(cs: &ConstraintSystemRef<Fr>) -> Result<Vec<Fr>> {
@@ -146,10 +156,7 @@ pub fn shard_assignment(circuit: &ShardCircuit) -> Result<Vec<Fr>> {
         .map(|(j, f)| -> Result<Vec<Fr>> {
             let cs = prove_cs();
             let wit = |x: Fr| FpVar::new_witness(cs.clone(), || Ok(x));
-            let g: Vec<FpVar<Fr>> = globals
-                .iter()
-                .map(|x| wit(*x))
-                .collect::<std::result::Result<_, _>>()?;
+            let g = witnesses(&cs, &globals)?;
             let (product, s, o) = carries[j];
             let carried = if j == 0 {
                 // The whole circuit's first slot reads constants.
@@ -180,10 +187,7 @@ pub fn shard_assignment(circuit: &ShardCircuit) -> Result<Vec<Fr>> {
     // 4. Suffix.
     let cs = prove_cs();
     let wit = |x: Fr| FpVar::new_witness(cs.clone(), || Ok(x));
-    let ins: Vec<FpVar<Fr>> = inputs
-        .iter()
-        .map(|x| wit(*x))
-        .collect::<std::result::Result<_, _>>()?;
+    let ins = witnesses(&cs, &inputs)?;
     let (product, s, o) = *carries.last().expect("non-empty");
     let (s, product, o) = (wit(s)?, wit(product)?, wit(o)?);
     let skip = cs.num_witness_variables();

@@ -183,6 +183,63 @@ fn mismatch(field: &'static str, expected: impl ToString, found: impl ToString) 
     }
 }
 
+/// The shape of a circuit, named in errors.
+trait Shape: PartialEq {
+    fn name(&self) -> String;
+}
+
+impl Shape for ShardShape {
+    fn name(&self) -> String {
+        ShardShape::name(self)
+    }
+}
+
+impl Shape for RequestShape {
+    fn name(&self) -> String {
+        RequestShape::name(self)
+    }
+}
+
+/// A bundle proven for circuit `circuit_id` of `shape` matches the agency's
+/// key (`key_id`, `key_shape`).
+fn check_key<S: Shape>(
+    circuit_id: &str,
+    key_id: &str,
+    shape: &S,
+    key_shape: &S,
+) -> Result<(), VerifyError> {
+    if circuit_id != key_id {
+        return Err(VerifyError::WrongCircuit {
+            bundle: circuit_id.to_string(),
+            key: key_id.to_string(),
+        });
+    }
+    if shape != key_shape {
+        return Err(VerifyError::WrongShape {
+            bundle: shape.name(),
+            expected: key_shape.name(),
+        });
+    }
+    Ok(())
+}
+
+/// A bundle's stated importer (as text, and encoded in its statement) and
+/// its statement's epoch are the request's (`x` the request's importer,
+/// encoded).
+fn check_importer_and_epoch(
+    request: &RequestFile,
+    x: Fr,
+    (importer, st_importer, st_epoch): (&str, Fr, u64),
+) -> Result<(), VerifyError> {
+    if importer != request.importer || st_importer != x {
+        return Err(mismatch("importer", &request.importer, importer));
+    }
+    if st_epoch != request.epoch {
+        return Err(mismatch("epoch", request.epoch, st_epoch));
+    }
+    Ok(())
+}
+
 fn fleet(check: &'static str, detail: impl Into<String>) -> VerifyError {
     VerifyError::Fleet {
         check,
@@ -252,53 +309,28 @@ pub fn check_home_country(
 fn check_rules(expected: &Rules, found: &Rules) -> Result<(), VerifyError> {
     let e = RulesJson::from_rules(expected);
     let f = RulesJson::from_rules(found);
-    let fields: [(&'static str, String, String); 9] = [
-        (
-            "rules.facility_cap_chips",
-            e.facility_cap_chips.to_string(),
-            f.facility_cap_chips.to_string(),
-        ),
-        (
-            "rules.facility_cap_tpp",
-            e.facility_cap_tpp.to_string(),
-            f.facility_cap_tpp.to_string(),
-        ),
-        (
-            "rules.home_country",
-            e.home_country.clone(),
-            f.home_country.clone(),
-        ),
-        (
-            "rules.home_min_bp",
-            e.home_min_bp.to_string(),
-            f.home_min_bp.to_string(),
-        ),
-        (
-            "rules.other_max_bp",
-            e.other_max_bp.to_string(),
-            f.other_max_bp.to_string(),
-        ),
-        (
-            "rules.outside_tier1_max_bp",
-            e.outside_tier1_max_bp.to_string(),
-            f.outside_tier1_max_bp.to_string(),
-        ),
-        (
-            "rules.max_tier",
-            e.max_tier.to_string(),
-            f.max_tier.to_string(),
-        ),
-        (
-            "rules.total_cap_chips",
-            e.total_cap_chips.to_string(),
-            f.total_cap_chips.to_string(),
-        ),
-        (
-            "rules.total_cap_tpp",
-            e.total_cap_tpp.to_string(),
-            f.total_cap_tpp.to_string(),
-        ),
-    ];
+    // (`rules.<field>`, expected, found) for each named field, as text.
+    macro_rules! fields {
+        ($e:ident, $f:ident; $($field:ident),+) => {
+            [$((
+                concat!("rules.", stringify!($field)),
+                $e.$field.to_string(),
+                $f.$field.to_string(),
+            )),+]
+        };
+    }
+    let fields = fields!(
+        e, f;
+        facility_cap_chips,
+        facility_cap_tpp,
+        home_country,
+        home_min_bp,
+        other_max_bp,
+        outside_tier1_max_bp,
+        max_tier,
+        total_cap_chips,
+        total_cap_tpp
+    );
     for (name, exp, got) in fields {
         if exp != got {
             return Err(mismatch(name, exp, got));
@@ -376,28 +408,9 @@ pub fn check_submission(
         let proof = proofs.next().unwrap_or_else(|| b.proof());
         let st = (|| -> Result<(ShardStatement, Proof<Bn254>), VerifyError> {
             let st = b.statement()?;
-            if b.circuit_id != keys.shard_id {
-                return Err(VerifyError::WrongCircuit {
-                    bundle: b.circuit_id.clone(),
-                    key: keys.shard_id.clone(),
-                });
-            }
-            if b.shape != keys.shard_shape {
-                return Err(VerifyError::WrongShape {
-                    bundle: b.shape.name(),
-                    expected: keys.shard_shape.name(),
-                });
-            }
-            if b.public_inputs.importer != request.importer || st.importer != x {
-                return Err(mismatch(
-                    "importer",
-                    &request.importer,
-                    &b.public_inputs.importer,
-                ));
-            }
-            if st.epoch != epoch {
-                return Err(mismatch("epoch", epoch, st.epoch));
-            }
+            check_key(&b.circuit_id, &keys.shard_id, &b.shape, &keys.shard_shape)?;
+            let stated = (&b.public_inputs.importer[..], st.importer, st.epoch);
+            check_importer_and_epoch(request, x, stated)?;
             if st.registry_root != registry.root {
                 return Err(mismatch(
                     "registry_root",
@@ -441,28 +454,14 @@ pub fn check_submission(
     // 4. The request proof: kind, key, shape, and the agency's request.
     let rb = &sub.request;
     let rst: RequestStatement = rb.statement()?;
-    if rb.circuit_id != keys.request_id {
-        return Err(VerifyError::WrongCircuit {
-            bundle: rb.circuit_id.clone(),
-            key: keys.request_id.clone(),
-        });
-    }
-    if rb.shape != keys.request_shape {
-        return Err(VerifyError::WrongShape {
-            bundle: rb.shape.name(),
-            expected: keys.request_shape.name(),
-        });
-    }
-    if rb.public_inputs.importer != request.importer || rst.importer != x {
-        return Err(mismatch(
-            "importer",
-            &request.importer,
-            &rb.public_inputs.importer,
-        ));
-    }
-    if rst.epoch != epoch {
-        return Err(mismatch("epoch", epoch, rst.epoch));
-    }
+    check_key(
+        &rb.circuit_id,
+        &keys.request_id,
+        &rb.shape,
+        &keys.request_shape,
+    )?;
+    let stated = (&rb.public_inputs.importer[..], rst.importer, rst.epoch);
+    check_importer_and_epoch(request, x, stated)?;
     if rst.nonce != nonce {
         return Err(mismatch("nonce", fr_to_hex(&nonce), fr_to_hex(&rst.nonce)));
     }

@@ -113,6 +113,20 @@ pub struct RequestFile {
     pub rules: RulesJson,
 }
 
+impl RequestFile {
+    /// A request of this format version to `importer` for `epoch`, with
+    /// `nonce` and `rules`.
+    pub fn new(importer: &str, epoch: u64, nonce: &Fr, rules: RulesJson) -> Self {
+        Self {
+            version: SUBMISSION_VERSION,
+            importer: importer.into(),
+            epoch,
+            nonce: fr_to_hex(nonce),
+            rules,
+        }
+    }
+}
+
 /// Public inputs of a shard proof.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

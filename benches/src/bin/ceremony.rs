@@ -26,7 +26,9 @@
 //!   *insecure timing fixture* (known secrets) for `ceremony contribute`,
 //!   `beacon` and a same-circuit comparison with snarkjs; never a ceremony.
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::scalar_mul::glv::GLVConfig;
 use ark_ec::scalar_mul::BatchMulPreprocessing;
+use ark_ec::short_weierstrass::{Affine, Projective};
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
 use ark_ff::{BigInteger, Field, One, PrimeField, UniformRand};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
@@ -44,17 +46,6 @@ fn usage() -> ! {
 
 fn fft(log: u32) {
     let n = 1usize << log;
-    let mut rng = rand::thread_rng();
-    let g1: Vec<G1Affine> = G1Projective::normalize_batch(
-        &(0..n)
-            .map(|_| G1Projective::rand(&mut rng))
-            .collect::<Vec<_>>(),
-    );
-    let g2: Vec<G2Affine> = G2Projective::normalize_batch(
-        &(0..n)
-            .map(|_| G2Projective::rand(&mut rng))
-            .collect::<Vec<_>>(),
-    );
     let d = Radix2EvaluationDomain::<Fr>::new(n).expect("domain");
     println!(
         "inverse FFT of 2^{log} points, {} threads ({} scalar multiplications in zkcc's)",
@@ -62,26 +53,33 @@ fn fft(log: u32) {
         gfft::work(n)
     );
     println!("| group | ark-poly | zkcc | ratio |\n|---|---:|---:|---:|");
-    let t = Instant::now();
-    let a1 = G1Projective::normalize_batch(
-        &d.ifft(&g1.iter().map(|p| p.into_group()).collect::<Vec<_>>()),
+    fft_row::<ark_bn254::g1::Config>("G1", &d);
+    fft_row::<ark_bn254::g2::Config>("G2", &d);
+}
+
+/// One row of [`fft`]: the inverse FFT of random points of `group`, ark-poly's
+/// and zkcc's, timed and compared.
+fn fft_row<P: GLVConfig<ScalarField = Fr>>(group: &str, d: &Radix2EvaluationDomain<Fr>) {
+    let n = d.size();
+    let mut rng = rand::thread_rng();
+    let points: Vec<Affine<P>> = Projective::normalize_batch(
+        &(0..n)
+            .map(|_| Projective::<P>::rand(&mut rng))
+            .collect::<Vec<_>>(),
     );
-    let ark1 = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let z1 = gfft::lagrange(&g1, n, &|_| {}).expect("fft");
-    let ours1 = t.elapsed().as_secs_f64();
-    assert_eq!(a1, z1, "G1 results differ");
-    println!("| G1 | {ark1:.2} s | {ours1:.2} s | {:.2}× |", ark1 / ours1);
-    let t = Instant::now();
-    let a2 = G2Projective::normalize_batch(
-        &d.ifft(&g2.iter().map(|p| p.into_group()).collect::<Vec<_>>()),
+    let ark = Projective::normalize_batch(
+        &d.ifft(&points.iter().map(|p| p.into_group()).collect::<Vec<_>>()),
     );
-    let ark2 = t.elapsed().as_secs_f64();
+    let t_ark = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let z2 = gfft::lagrange(&g2, n, &|_| {}).expect("fft");
-    let ours2 = t.elapsed().as_secs_f64();
-    assert_eq!(a2, z2, "G2 results differ");
-    println!("| G2 | {ark2:.2} s | {ours2:.2} s | {:.2}× |", ark2 / ours2);
+    let ours = gfft::lagrange(&points, n, &|_| {}).expect("fft");
+    let t_ours = t.elapsed().as_secs_f64();
+    assert_eq!(ark, ours, "{group} results differ");
+    println!(
+        "| {group} | {t_ark:.2} s | {t_ours:.2} s | {:.2}× |",
+        t_ark / t_ours
+    );
 }
 
 /// `L_i(x)` over the domain of size `m`, for `x` not in the domain, and, with
@@ -192,14 +190,7 @@ fn zkey(circuit: &str, out: &str) {
     let m = (r1cs.num_constraints() + r1cs.num_instance as usize)
         .next_power_of_two()
         .max(2);
-    let mut rng = rand::thread_rng();
-    let mut nonzero = || loop {
-        let x = Fr::rand(&mut rng);
-        if x != Fr::from(0u64) {
-            return x;
-        }
-    };
-    let (tau, alpha, beta) = (nonzero(), nonzero(), nonzero());
+    let (tau, alpha, beta) = zkcc_benches::random_secrets();
     let z = Zkey::insecure_initial_from_secrets(&r1cs, m.trailing_zeros(), tau, alpha, beta)
         .expect("fixture key");
     let bytes = z.to_bytes();

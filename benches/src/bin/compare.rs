@@ -97,28 +97,33 @@ fn load_tuned(dir: &Path) -> ProverKey {
     pk
 }
 
-/// One stock proof after loading the stock key: the peak memory of stock proving.
-fn child_peak_stock(dir: &Path, circ: &Circuit) {
+/// One proof (`prove`) after loading a key (`load`), the load timed: the
+/// peak memory of proving.
+fn child_peak<K>(dir: &Path, load: fn(&Path) -> K, prove: impl FnOnce(&K)) {
     let mut r = Report::new();
     let t = Instant::now();
-    let pk = load_stock(dir);
+    let pk = load(dir);
     r.insert("load_s".into(), secs(t));
-    let c = circuit(circ);
-    let mut rng = ChaCha20Rng::seed_from_u64(2);
-    let _ = std::hint::black_box(Groth16::<Bn254>::prove(&pk, c, &mut rng).unwrap());
+    prove(&pk);
     emit(&r);
+}
+
+/// One stock proof after loading the stock key: the peak memory of stock proving.
+fn child_peak_stock(dir: &Path, circ: &Circuit) {
+    child_peak(dir, load_stock, |pk| {
+        let c = circuit(circ);
+        let mut rng = ChaCha20Rng::seed_from_u64(2);
+        let _ = std::hint::black_box(Groth16::<Bn254>::prove(pk, c, &mut rng).unwrap());
+    });
 }
 
 /// One tuned proof after loading the tuned key: the peak memory of tuned proving.
 fn child_peak_tuned(dir: &Path, circ: &Circuit) {
-    let mut r = Report::new();
-    let t = Instant::now();
-    let pk = load_tuned(dir);
-    r.insert("load_s".into(), secs(t));
-    let c = circuit(circ);
-    let mut rng = ChaCha20Rng::seed_from_u64(3);
-    let _ = std::hint::black_box(prove::prove(&pk, || c.assignment(), &mut rng).unwrap());
-    emit(&r);
+    child_peak(dir, load_tuned, |pk| {
+        let c = circuit(circ);
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let _ = std::hint::black_box(prove::prove(pk, || c.assignment(), &mut rng).unwrap());
+    });
 }
 
 /// Stock and tuned, interleaved in one process (so that both see the same

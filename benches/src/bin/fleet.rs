@@ -21,7 +21,6 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::time::Instant;
 use zkcc_benches::{full_fleet, median};
-use zkcc_circuits::encoding::fr_to_hex;
 use zkcc_circuits::ledger::{Ledger, LedgerFile, LedgerRecordJson, LEDGER_VERSION};
 use zkcc_circuits::registry::Registry;
 use zkcc_circuits::request::RequestShape;
@@ -72,23 +71,18 @@ fn verify(shards: usize) {
     let bundles = fleet::prove_shards(&spk, &fl, &registry, &inv.importer, ledger.digest, &mut rng)
         .expect("shards");
     let prove_s = t.elapsed().as_secs_f64();
-    let request = RequestFile {
-        version: 2,
-        importer: inv.importer.clone(),
-        epoch: inv.epoch,
-        nonce: fr_to_hex(&ark_bn254::Fr::from(99u64)),
-        rules: RulesJson {
-            facility_cap_chips: 1 << 30,
-            facility_cap_tpp: 1 << 50,
-            home_country: "FR".into(),
-            home_min_bp: 0,
-            other_max_bp: 10_000,
-            outside_tier1_max_bp: 10_000,
-            max_tier: 3,
-            total_cap_chips: 1 << 30,
-            total_cap_tpp: 1 << 50,
-        },
+    let rules = RulesJson {
+        facility_cap_chips: 1 << 30,
+        facility_cap_tpp: 1 << 50,
+        home_country: "FR".into(),
+        home_min_bp: 0,
+        other_max_bp: 10_000,
+        outside_tier1_max_bp: 10_000,
+        max_tier: 3,
+        total_cap_chips: 1 << 30,
+        total_cap_tpp: 1 << 50,
     };
+    let request = RequestFile::new(&inv.importer, inv.epoch, &ark_bn254::Fr::from(99u64), rules);
     let t = Instant::now();
     let rb = fleet::prove_request(
         &rpk,
@@ -152,11 +146,7 @@ fn prove(c: &str) {
     };
     let fl = full_fleet(shape, rshape);
     let (st, w) = fl.shards[0].clone();
-    let circuit = ShardCircuit {
-        shape,
-        statement: st,
-        witness: Some(w),
-    };
+    let circuit = ShardCircuit::with_witness(shape, st, w);
     let (pk, setup_s) = prover_key(&Circuit::Shard(shape), &mut rng);
     let constraints = pk.r1cs.num_constraints();
     let mut times = vec![];

@@ -107,13 +107,7 @@ fn main() {
     let domain = (r1cs.num_constraints() + ni).next_power_of_two().max(2);
     let t = Instant::now();
     let mut rng = rand::thread_rng();
-    let mut nonzero = || loop {
-        let x = Fr::rand(&mut rng);
-        if x != Fr::from(0u64) {
-            return x;
-        }
-    };
-    let (tau, alpha, beta) = (nonzero(), nonzero(), nonzero());
+    let (tau, alpha, beta) = zkcc_benches::random_secrets();
     let fixture =
         Zkey::insecure_initial_from_secrets(&r1cs, domain.trailing_zeros(), tau, alpha, beta)
             .unwrap_or_else(|e| die(e));

@@ -40,16 +40,8 @@ fn main() {
     let fleet = zkcc_benches::full_fleet(ss, rs);
     let (sst, sw) = fleet.shards[0].clone();
     let (rst, rw) = fleet.request.clone();
-    let shard_circuit = ShardCircuit {
-        shape: ss,
-        statement: sst,
-        witness: Some(sw),
-    };
-    let request_circuit = RequestCircuit {
-        shape: rs,
-        statement: rst,
-        witness: Some(rw),
-    };
+    let shard_circuit = ShardCircuit::with_witness(ss, sst, sw);
+    let request_circuit = RequestCircuit::with_witness(rs, rst, rw);
     let mut rng = ChaCha20Rng::seed_from_u64(1);
 
     let mut rows = Vec::new();

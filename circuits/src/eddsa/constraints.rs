@@ -219,19 +219,25 @@ mod tests {
         );
     }
 
-    #[test]
-    fn s_plus_order_fails_only_on_the_range_check() {
-        // Find a signature whose S + l still fits in 251 bits, so the only
-        // thing that can reject it is the S < l check.
-        let sk = SecretKey::from_seed([5u8; 32]);
-        let (msg, sig) = (0u64..)
+    /// The first message (0, 1, 2, …) whose signature under `sk` has an `S`
+    /// such that `S + l` still fits in [`S_BITS`] bits.
+    fn signature_with_s_plus_l_in_range(sk: &SecretKey) -> (Fr, Signature) {
+        (0u64..)
             .map(|i| (Fr::from(i), sk.sign(Fr::from(i))))
             .find(|(_, s)| {
                 let mut t = s.s;
                 t.add_with_carry(&Scalar::MODULUS);
                 !t.to_bits_le()[S_BITS..].iter().any(|b| *b)
             })
-            .unwrap();
+            .unwrap()
+    }
+
+    #[test]
+    fn s_plus_order_fails_only_on_the_range_check() {
+        // Find a signature whose S + l still fits in 251 bits, so the only
+        // thing that can reject it is the S < l check.
+        let sk = SecretKey::from_seed([5u8; 32]);
+        let (msg, sig) = signature_with_s_plus_l_in_range(&sk);
         let mut s = sig.s;
         s.add_with_carry(&Scalar::MODULUS);
         let malleated = Signature { r: sig.r, s };
@@ -372,14 +378,7 @@ mod tests {
     #[test]
     fn hostile_s_plus_l_bits_fail_in_the_comparison() {
         let sk = SecretKey::from_seed([5u8; 32]);
-        let (msg, sig) = (0u64..)
-            .map(|i| (Fr::from(i), sk.sign(Fr::from(i))))
-            .find(|(_, s)| {
-                let mut t = s.s;
-                t.add_with_carry(&Scalar::MODULUS);
-                !t.to_bits_le()[S_BITS..].iter().any(|b| *b)
-            })
-            .unwrap();
+        let (msg, sig) = signature_with_s_plus_l_in_range(&sk);
         let rec = record(sk.public(), msg, &sig, true);
         rec.snap.is_satisfied().unwrap();
         let mut s = sig.s;

@@ -68,6 +68,19 @@ pub struct EvaluationCircuit {
 }
 
 impl EvaluationCircuit {
+    /// The circuit a prover synthesizes: `statement` with its `witness`.
+    pub fn with_witness(
+        evals: usize,
+        statement: EvaluationStatement,
+        witness: EvaluationWitness,
+    ) -> Self {
+        Self {
+            evals,
+            statement,
+            witness: Some(witness),
+        }
+    }
+
     /// The circuit used at setup: constraints only.
     pub fn for_setup(evals: usize) -> Self {
         let z = Fr::from(0u64);

@@ -56,17 +56,23 @@ mod tests {
     use super::*;
     use crate::encoding::fr_from_i64;
     use ark_r1cs_std::alloc::AllocVar;
-    use ark_relations::gr1cs::ConstraintSystem;
+    use ark_relations::gr1cs::{ConstraintSystem, ConstraintSystemRef};
 
-    fn circuit_accepts(f: &Fence, lat: i64, lon: i64, unc: i64) -> bool {
-        let cs = ConstraintSystem::<Fr>::new_ref();
+    /// The fence's four values as witnesses of `cs`.
+    fn fence_var(cs: &ConstraintSystemRef<Fr>, f: &Fence) -> FenceVar {
         let w = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v)).unwrap();
-        let fv = FenceVar {
+        FenceVar {
             lat: w(fr_from_i64(f.lat)),
             lon: w(fr_from_i64(f.lon)),
             radius_m: w(Fr::from(f.radius_m)),
             lon_scale: w(Fr::from(f.lon_scale)),
-        };
+        }
+    }
+
+    fn circuit_accepts(f: &Fence, lat: i64, lon: i64, unc: i64) -> bool {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let w = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v)).unwrap();
+        let fv = fence_var(&cs, f);
         enforce_inside(
             &fv,
             &w(fr_from_i64(lat)),
@@ -117,12 +123,7 @@ mod tests {
         let f = Fence::new(0, 0, 1_000);
         let cs = ConstraintSystem::<Fr>::new_ref();
         let w = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v)).unwrap();
-        let fv = FenceVar {
-            lat: w(Fr::from(0u64)),
-            lon: w(Fr::from(0u64)),
-            radius_m: w(Fr::from(1000u64)),
-            lon_scale: w(Fr::from(f.lon_scale)),
-        };
+        let fv = fence_var(&cs, &f);
         let huge = -Fr::from(2u64).inverse_or_zero();
         enforce_inside(&fv, &w(huge), &w(Fr::from(0u64)), &w(Fr::from(0u64))).unwrap();
         assert!(!cs.is_satisfied().unwrap());
@@ -136,12 +137,7 @@ mod tests {
     fn snapshot(f: &Fence, lat: i64, lon: i64, unc: i64) -> (Snapshot, RowRange) {
         let cs = ConstraintSystem::<Fr>::new_ref();
         let w = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v)).unwrap();
-        let fv = FenceVar {
-            lat: w(fr_from_i64(f.lat)),
-            lon: w(fr_from_i64(f.lon)),
-            radius_m: w(Fr::from(f.radius_m)),
-            lon_scale: w(Fr::from(f.lon_scale)),
-        };
+        let fv = fence_var(&cs, f);
         let (lat, lon, unc) = (
             w(fr_from_i64(lat)),
             w(fr_from_i64(lon)),

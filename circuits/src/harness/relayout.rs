@@ -323,9 +323,7 @@ pub mod shard {
     use crate::error::ClaimError;
     use crate::ledger::challenges;
     use crate::shard::constraints::ShardCircuit;
-    use crate::shard::{
-        check_native, output_commitment, ShardEntry, ShardShape, ShardStatement, ShardWitness,
-    };
+    use crate::shard::{check_native, ShardEntry, ShardShape, ShardStatement, ShardWitness};
     use ark_bn254::Fr;
 
     /// The shard claim of one shape.
@@ -353,23 +351,12 @@ pub mod shard {
                 honest.epoch,
             );
             let out = w.output(gamma, beta);
-            let output = output_commitment(
-                honest.commitment,
-                honest.importer,
-                honest.epoch,
-                &out.entries,
-                out.product,
-                out.blinding,
-            );
+            let output = out.commitment(honest.commitment, honest.importer, honest.epoch);
             vec![ShardStatement { output, ..*honest }]
         }
 
         fn circuit(&self, st: &ShardStatement, w: &ShardWitness) -> Result<(), CircuitRefusal> {
-            check_circuit(ShardCircuit {
-                shape: self.0,
-                statement: *st,
-                witness: Some(w.clone()),
-            })
+            check_circuit(ShardCircuit::with_witness(self.0, *st, w.clone()))
         }
     }
 }
@@ -406,11 +393,7 @@ pub mod request {
         }
 
         fn circuit(&self, st: &RequestStatement, w: &RequestWitness) -> Result<(), CircuitRefusal> {
-            check_circuit(RequestCircuit {
-                shape: self.0,
-                statement: *st,
-                witness: Some(w.clone()),
-            })
+            check_circuit(RequestCircuit::with_witness(self.0, *st, w.clone()))
         }
     }
 }
@@ -467,11 +450,7 @@ pub mod evaluation {
             st: &EvaluationStatement,
             w: &EvaluationWitness,
         ) -> Result<(), CircuitRefusal> {
-            check_circuit(EvaluationCircuit {
-                evals: self.0,
-                statement: *st,
-                witness: Some(w.clone()),
-            })
+            check_circuit(EvaluationCircuit::with_witness(self.0, *st, w.clone()))
         }
     }
 }
@@ -540,11 +519,7 @@ pub mod jurisdiction {
             st: &JurisdictionStatement,
             w: &JurisdictionWitness,
         ) -> Result<(), CircuitRefusal> {
-            check_circuit(JurisdictionCircuit {
-                capacity: self.0,
-                statement: *st,
-                witness: Some(w.clone()),
-            })
+            check_circuit(JurisdictionCircuit::with_witness(self.0, *st, w.clone()))
         }
     }
 }

@@ -68,6 +68,19 @@ pub struct JurisdictionCircuit {
 }
 
 impl JurisdictionCircuit {
+    /// The circuit a prover synthesizes: `statement` with its `witness`.
+    pub fn with_witness(
+        capacity: usize,
+        statement: JurisdictionStatement,
+        witness: JurisdictionWitness,
+    ) -> Self {
+        Self {
+            capacity,
+            statement,
+            witness: Some(witness),
+        }
+    }
+
     /// The circuit used at setup: constraints only.
     pub fn for_setup(capacity: usize) -> Self {
         let z = Fr::from(0u64);

@@ -78,6 +78,19 @@ pub struct RequestCircuit {
 }
 
 impl RequestCircuit {
+    /// The circuit a prover synthesizes: `statement` with its `witness`.
+    pub fn with_witness(
+        shape: RequestShape,
+        statement: RequestStatement,
+        witness: RequestWitness,
+    ) -> Self {
+        Self {
+            shape,
+            statement,
+            witness: Some(witness),
+        }
+    }
+
     /// The circuit used at setup: constraints only.
     pub fn for_setup(shape: RequestShape) -> Self {
         let z = Fr::zero();

@@ -240,6 +240,18 @@ pub struct ShardOpening {
 }
 
 impl ShardOpening {
+    /// `D_s`: [`output_commitment`] of this opening for the shard of
+    /// `commitment`, `importer`, `epoch`.
+    pub fn commitment(&self, commitment: Fr, importer: Fr, epoch: u64) -> Fr {
+        let Self {
+            entries,
+            product,
+            blinding,
+            ..
+        } = self;
+        output_commitment(commitment, importer, epoch, entries, *product, *blinding)
+    }
+
     /// An unused shard slot.
     pub fn padding(f: usize) -> Self {
         Self {
@@ -321,6 +333,20 @@ pub struct Totals {
     pub outside_tier1_tpp: u128,
 }
 
+/// A facility run ends at `p`, its last entry: it counts if it holds a
+/// ledger chip (`fac_chips > 0`), and it must end at its last chunk; `which`
+/// names the run in the error ("the last", "entry 3: the previous").
+fn end_run(t: &mut Totals, p: &ShardEntry, fac_chips: u64, which: &str) -> Result<(), ClaimError> {
+    t.facilities += u64::from(fac_chips > 0);
+    if p.chunk + 1 != p.chunks {
+        return Err(ClaimError::Rule {
+            rule: "chunks",
+            detail: format!("{which} facility ends at chunk {} of {}", p.chunk, p.chunks),
+        });
+    }
+    Ok(())
+}
+
 /// The executable specification of the request claim.
 pub fn check_native(
     shape: &RequestShape,
@@ -347,14 +373,7 @@ pub fn check_native(
             }
             continue;
         }
-        outputs.push(output_commitment(
-            st.commitment,
-            st.importer,
-            st.epoch,
-            &s.entries,
-            s.product,
-            s.blinding,
-        ));
+        outputs.push(s.commitment(st.commitment, st.importer, st.epoch));
         product *= s.product;
     }
     if shards_digest(&outputs) != st.shards_digest {
@@ -406,17 +425,7 @@ pub fn check_native(
         };
         if new_facility {
             if let Some(p) = prev {
-                // The previous run ends: it counts if it holds a ledger chip.
-                t.facilities += u64::from(fac_chips > 0);
-                if p.chunk + 1 != p.chunks {
-                    return rule(
-                        "chunks",
-                        format!(
-                            "entry {i}: the previous facility ends at chunk {} of {}",
-                            p.chunk, p.chunks
-                        ),
-                    );
-                }
+                end_run(&mut t, p, fac_chips, &format!("entry {i}: the previous"))?;
             }
             if e.chunk != 0 {
                 return rule(
@@ -481,16 +490,7 @@ pub fn check_native(
         prev = Some(e);
     }
     if let Some(p) = prev {
-        t.facilities += u64::from(fac_chips > 0);
-        if p.chunk + 1 != p.chunks {
-            return rule(
-                "chunks",
-                format!(
-                    "the last facility ends at chunk {} of {}",
-                    p.chunk, p.chunks
-                ),
-            );
-        }
+        end_run(&mut t, p, fac_chips, "the last")?;
     }
     for (c, sum) in &per_country {
         if *c != r.home_country && BP as u128 * sum > r.other_max_bp as u128 * t.tpp {

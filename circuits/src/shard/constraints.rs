@@ -79,6 +79,19 @@ pub struct ShardCircuit {
 }
 
 impl ShardCircuit {
+    /// The circuit a prover synthesizes: `statement` with its `witness`.
+    pub fn with_witness(
+        shape: ShardShape,
+        statement: ShardStatement,
+        witness: ShardWitness,
+    ) -> Self {
+        Self {
+            shape,
+            statement,
+            witness: Some(witness),
+        }
+    }
+
     /// The circuit used at setup: constraints only.
     pub fn for_setup(shape: ShardShape) -> Self {
         let z = Fr::from(0u64);

@@ -285,38 +285,16 @@ impl Fleet {
             let mut slots: Vec<FacilitySlot> = chunks
                 .iter()
                 .map(|c| {
-                    let leaf = registry.facilities[c.facility];
-                    let mut chips: Vec<ChipSlot> = c
-                        .chips
-                        .iter()
-                        .map(|p| ChipSlot {
-                            active: true,
-                            ledger: p.ledger,
-                            record: p.record,
-                        })
-                        .collect();
-                    chips.resize(
+                    let mut slot = FacilitySlot::attested(
+                        &registry,
+                        (c.facility, c.auditor),
+                        (c.epoch, c.chunk, c.chunks),
+                        c.chips.iter().map(|p| (p.record, p.ledger)),
                         shape.slot_chips,
-                        ChipSlot {
-                            active: false,
-                            ledger: false,
-                            record: ChipRecord::filler(&leaf),
-                        },
+                        FacilitySlot::padding(0).signature,
                     );
-                    let mut slot = FacilitySlot {
-                        used: true,
-                        facility: leaf,
-                        facility_path: registry.facility_tree.path(c.facility),
-                        auditor: registry.auditors[c.auditor],
-                        auditor_path: registry.auditor_tree.path(c.auditor),
-                        attestation_epoch: c.epoch,
-                        chunk: c.chunk,
-                        chunks: c.chunks,
-                        signature: FacilitySlot::padding(0).signature,
-                        chips,
-                    };
-                    let msg =
-                        attestation_message(leaf.id, c.epoch, c.chunk, c.chunks, slot.digest());
+                    let id = slot.facility.id;
+                    let msg = attestation_message(id, c.epoch, c.chunk, c.chunks, slot.digest());
                     slot.signature = auditor_keys[c.auditor].sign(msg);
                     slot
                 })
@@ -342,14 +320,7 @@ impl Fleet {
         let mut outputs = Vec::new();
         for (w, c_s) in witnesses.into_iter().zip(&shard_cs) {
             let out = w.output(gamma, beta);
-            let d = output_commitment(
-                commitment,
-                importer,
-                EPOCH,
-                &out.entries,
-                out.product,
-                out.blinding,
-            );
+            let d = out.commitment(commitment, importer, EPOCH);
             outputs.push(d);
             openings.push(ShardOpening {
                 used: true,

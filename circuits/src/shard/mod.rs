@@ -42,7 +42,9 @@ use crate::error::ClaimError;
 use crate::ledger::{challenges, term};
 use crate::merkle::MerklePath;
 use crate::poseidon;
-use crate::registry::{registry_root, AuditorLeaf, FacilityLeaf, AUDITOR_DEPTH, FACILITY_DEPTH};
+use crate::registry::{
+    registry_root, AuditorLeaf, FacilityLeaf, Registry, AUDITOR_DEPTH, FACILITY_DEPTH,
+};
 use ark_bn254::Fr;
 use ark_ed_on_bn254::EdwardsAffine;
 use ark_ff::{BigInteger256, One, Zero};
@@ -302,6 +304,49 @@ pub struct FacilitySlot {
 }
 
 impl FacilitySlot {
+    /// A used slot: chunk `chunk` of `chunks` of the registry's facility
+    /// (index) `facility`, attested for `epoch` by its auditor (index)
+    /// `auditor` with `signature`; its chips (record, on the ledger) active,
+    /// padded to `slot_chips` with inactive fillers.
+    pub fn attested(
+        registry: &Registry,
+        (facility, auditor): (usize, usize),
+        (epoch, chunk, chunks): (u64, u64, u64),
+        chips: impl IntoIterator<Item = (ChipRecord, bool)>,
+        slot_chips: usize,
+        signature: Signature,
+    ) -> Self {
+        let leaf = registry.facilities[facility];
+        let mut chips: Vec<ChipSlot> = chips
+            .into_iter()
+            .map(|(record, ledger)| ChipSlot {
+                active: true,
+                ledger,
+                record,
+            })
+            .collect();
+        chips.resize(
+            slot_chips,
+            ChipSlot {
+                active: false,
+                ledger: false,
+                record: ChipRecord::filler(&leaf),
+            },
+        );
+        Self {
+            used: true,
+            facility: leaf,
+            facility_path: registry.facility_tree.path(facility),
+            auditor: registry.auditors[auditor],
+            auditor_path: registry.auditor_tree.path(auditor),
+            attestation_epoch: epoch,
+            chunk,
+            chunks,
+            signature,
+            chips,
+        }
+    }
+
     /// An unused slot of `m` chip slots: well-formed dummies.
     pub fn padding(m: usize) -> Self {
         let facility = FacilityLeaf::zero();
@@ -488,6 +533,21 @@ pub struct ShardOutput {
     pub blinding: Fr,
 }
 
+impl ShardOutput {
+    /// `D_s`: [`output_commitment`] of this opening for the shard of
+    /// `commitment`, `importer`, `epoch`.
+    pub fn commitment(&self, commitment: Fr, importer: Fr, epoch: u64) -> Fr {
+        output_commitment(
+            commitment,
+            importer,
+            epoch,
+            &self.entries,
+            self.product,
+            self.blinding,
+        )
+    }
+}
+
 impl ShardWitness {
     /// The opening of `D_s` for challenges `(γ, β)`.
     pub fn output(&self, gamma: Fr, beta: Fr) -> ShardOutput {
@@ -603,15 +663,7 @@ pub fn check_native(
     }
     let (gamma, beta) = challenges(st.commitment, st.ledger_digest, st.importer, st.epoch);
     let out = w.output(gamma, beta);
-    let d = output_commitment(
-        st.commitment,
-        st.importer,
-        st.epoch,
-        &out.entries,
-        out.product,
-        out.blinding,
-    );
-    if d != st.output {
+    if out.commitment(st.commitment, st.importer, st.epoch) != st.output {
         return Err(ClaimError::OutputMismatch);
     }
     Ok(out)

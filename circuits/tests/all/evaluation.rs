@@ -20,11 +20,7 @@ fn fixture() -> EvalFixture {
 }
 
 fn circuit(st: &EvaluationStatement, w: &EvaluationWitness) -> EvaluationCircuit {
-    EvaluationCircuit {
-        evals: w.suite.evals.len(),
-        statement: *st,
-        witness: Some(w.clone()),
-    }
+    EvaluationCircuit::with_witness(w.suite.evals.len(), *st, w.clone())
 }
 
 fn sat(st: &EvaluationStatement, w: &EvaluationWitness) -> bool {
@@ -56,6 +52,12 @@ fn resign(
 
 /// A tampered witness (statement recomputed to fit it): the native check
 /// fails with `expected` and the circuit is unsatisfied.
+/// `w` (with its statement) passes the native check and satisfies the circuit.
+fn holds(f: &EvalFixture, w: &EvaluationWitness) {
+    check_native(N, &f.statement_for(w), w).unwrap();
+    assert!(sat(&f.statement_for(w), w));
+}
+
 fn rejected(f: &EvalFixture, w: &EvaluationWitness, expected: ClaimError) {
     let st = f.statement_for(w);
     assert_eq!(check_native(N, &st, w), Err(expected));
@@ -78,18 +80,12 @@ fn honest_results_pass_both_at_every_suite_size() {
 
 #[test]
 fn costs_are_pinned_and_the_formula_holds() {
-    for n in 1..=3 {
-        assert_eq!(
-            pins::constraints(EvaluationCircuit::for_setup(n)),
-            ec::cost(n),
-            "evaluation-{n}"
-        );
-    }
-    pins::assert_pinned(
-        &format!("evaluation-{N}"),
-        EvaluationCircuit::for_setup(N),
-        PINNED_CONSTRAINTS,
-        PINNED_MATRICES,
+    pins::assert_formula_and_pinned(
+        "evaluation",
+        EvaluationCircuit::for_setup,
+        ec::cost,
+        N,
+        (PINNED_CONSTRAINTS, PINNED_MATRICES),
     );
 }
 const PINNED_CONSTRAINTS: usize = 25_873;
@@ -172,8 +168,7 @@ fn a_result_dated_one_day_after_deployment_fails() {
     );
     // On the day itself it holds.
     resign(&f, &mut w, 0, &f.evaluators[0], 0, 120, DEPLOYMENT);
-    check_native(N, &f.statement_for(&w), &w).unwrap();
-    assert!(sat(&f.statement_for(&w), &w));
+    holds(&f, &w);
 }
 
 #[test]
@@ -213,8 +208,7 @@ fn a_result_dated_one_day_before_the_not_before_date_fails() {
     );
     // On the day itself it holds.
     resign(&f, &mut w, 1, &f.evaluators[0], 0, 150, NOT_BEFORE);
-    check_native(N, &f.statement_for(&w), &w).unwrap();
-    assert!(sat(&f.statement_for(&w), &w));
+    holds(&f, &w);
 }
 
 /// A result signed for version 2 of the suite (same eval ids, thresholds

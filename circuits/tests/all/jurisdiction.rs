@@ -12,11 +12,7 @@ use zkcc_test_support::hostile::{bv, fp, row_with};
 use zkcc_test_support::pins;
 
 fn circuit(st: &JurisdictionStatement, w: &JurisdictionWitness) -> JurisdictionCircuit {
-    JurisdictionCircuit {
-        capacity: CAPACITY,
-        statement: *st,
-        witness: Some(w.clone()),
-    }
+    JurisdictionCircuit::with_witness(CAPACITY, *st, w.clone())
 }
 
 fn sat(st: &JurisdictionStatement, w: &JurisdictionWitness) -> bool {
@@ -57,18 +53,12 @@ fn honest_deployments_pass_both_at_every_fill() {
 
 #[test]
 fn costs_are_pinned_and_the_formula_holds() {
-    for cap in 1..=3 {
-        assert_eq!(
-            pins::constraints(JurisdictionCircuit::for_setup(cap)),
-            jc::cost(cap),
-            "jurisdiction-{cap}"
-        );
-    }
-    pins::assert_pinned(
-        &format!("jurisdiction-{CAPACITY}"),
-        JurisdictionCircuit::for_setup(CAPACITY),
-        PINNED_CONSTRAINTS,
-        PINNED_MATRICES,
+    pins::assert_formula_and_pinned(
+        "jurisdiction",
+        JurisdictionCircuit::for_setup,
+        jc::cost,
+        CAPACITY,
+        (PINNED_CONSTRAINTS, PINNED_MATRICES),
     );
 }
 const PINNED_CONSTRAINTS: usize = 17_351;

@@ -13,18 +13,11 @@ use zkcc_circuits::error::ClaimError;
 use zkcc_circuits::harness::relayout::request::RequestClaim;
 use zkcc_circuits::harness::relayout::shard::ShardClaim;
 use zkcc_circuits::harness::relayout::{search, CircuitRefusal, Report, Transform, Verdict};
-use zkcc_circuits::request::{RequestShape, RequestWitness};
+use zkcc_circuits::request::RequestWitness;
 use zkcc_circuits::shard::fixtures::{chip_in, Fleet};
-use zkcc_circuits::shard::{ChipRecord, ChipSlot, FacilitySlot, ShardShape, ShardWitness};
+use zkcc_circuits::shard::{ChipRecord, ChipSlot, FacilitySlot, ShardWitness};
 
-const SHAPE: ShardShape = ShardShape {
-    facilities: 3,
-    slot_chips: 4,
-};
-const RSHAPE: RequestShape = RequestShape {
-    shards: 3,
-    entries: 3,
-};
+use zkcc_test_support::fixtures::{RSHAPE, SHAPE};
 
 fn fleet() -> Fleet {
     Fleet::standard(SHAPE, RSHAPE, 1)

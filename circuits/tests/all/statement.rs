@@ -21,22 +21,14 @@ fn honest_fleet_satisfies_everything() {
     assert_eq!(f.shards.len(), 2);
     for (st, w) in &f.shards {
         shard::check_native(&SHAPE, st, w).unwrap();
-        let (ok, n) = sat(ShardCircuit {
-            shape: SHAPE,
-            statement: *st,
-            witness: Some(w.clone()),
-        });
+        let (ok, n) = sat(ShardCircuit::with_witness(SHAPE, *st, w.clone()));
         println!("shard constraints {n}");
         assert!(ok);
     }
     let (st, w) = &f.request;
     let t = request::check_native(&RSHAPE, st, w).unwrap();
     assert_eq!(t.facilities, 4);
-    let (ok, n) = sat(RequestCircuit {
-        shape: RSHAPE,
-        statement: *st,
-        witness: Some(w.clone()),
-    });
+    let (ok, n) = sat(RequestCircuit::with_witness(RSHAPE, *st, w.clone()));
     println!("request constraints {n}");
     assert!(ok);
 }
@@ -122,7 +114,7 @@ fn matrices_are_pinned() {
 // reason and leaving the circuit unsatisfied.
 
 use zkcc_circuits::error::ClaimError;
-use zkcc_circuits::ledger::{chip_ident, encode_serial, serial_of};
+use zkcc_circuits::ledger::{chip_ident, encode_serial, serial_of, Ledger};
 use zkcc_circuits::request::Rules;
 use zkcc_circuits::shard::fixtures::{chip_in, home, Plan, EPOCH, MODELS};
 
@@ -132,22 +124,12 @@ fn fleet() -> Fleet {
 
 fn shard_sat(f: &Fleet, s: usize) -> bool {
     let (st, w) = &f.shards[s];
-    sat(ShardCircuit {
-        shape: SHAPE,
-        statement: *st,
-        witness: Some(w.clone()),
-    })
-    .0
+    sat(ShardCircuit::with_witness(SHAPE, *st, w.clone())).0
 }
 
 fn request_sat(f: &Fleet) -> bool {
     let (st, w) = &f.request;
-    sat(RequestCircuit {
-        shape: RSHAPE,
-        statement: *st,
-        witness: Some(w.clone()),
-    })
-    .0
+    sat(RequestCircuit::with_witness(RSHAPE, *st, w.clone())).0
 }
 
 /// Every shard holds (native and circuit); the request fails natively with
@@ -401,7 +383,7 @@ fn an_unaccredited_auditor_fails() {
     use zkcc_circuits::eddsa::SecretKey;
     use zkcc_circuits::ledger::challenges;
     use zkcc_circuits::registry::AuditorLeaf;
-    use zkcc_circuits::shard::{attestation_message, output_commitment, shard_commitment};
+    use zkcc_circuits::shard::{attestation_message, shard_commitment};
     let mut f = fleet();
     let rogue = SecretKey::from_seed([77; 32]);
     let (st, w) = &mut f.shards[0];
@@ -421,14 +403,7 @@ fn an_unaccredited_auditor_fails() {
     st.shard_commitment = shard_commitment(st.importer, st.epoch, w);
     let (g, b) = challenges(st.commitment, st.ledger_digest, st.importer, st.epoch);
     let out = w.output(g, b);
-    st.output = output_commitment(
-        st.commitment,
-        st.importer,
-        st.epoch,
-        &out.entries,
-        out.product,
-        out.blinding,
-    );
+    st.output = out.commitment(st.commitment, st.importer, st.epoch);
     shard_rejected(&f, 0, ClaimError::AuditorNotAccredited { slot: 1 });
 }
 
@@ -461,9 +436,8 @@ fn the_importer_changed_fails() {
     shard_rejected(&f, 0, ClaimError::OperatorMismatch { slot: 0 });
 }
 
-#[test]
-fn a_chip_in_a_blocked_tier_country_fails() {
-    let base = fleet();
+/// A plan with a ledger chip in KP (tier 3), and its ledger.
+pub(crate) fn blocked_tier_plan(base: &Fleet) -> (Plan, Ledger) {
     let mut plan = Plan::new(
         &base.registry,
         &[(0, 2, 0), (4, 1, 0)],
@@ -473,6 +447,13 @@ fn a_chip_in_a_blocked_tier_country_fails() {
     );
     plan.shards.truncate(RSHAPE.shards);
     let ledger = plan.ledger(&base.registry);
+    (plan, ledger)
+}
+
+#[test]
+fn a_chip_in_a_blocked_tier_country_fails() {
+    let base = fleet();
+    let (plan, ledger) = blocked_tier_plan(&base);
     let ok = base.rebuild(
         plan.clone(),
         ledger.clone(),
@@ -606,16 +587,7 @@ fn a_shard_or_chunk_used_twice_fails() {
         .shards
         .iter()
         .filter(|s| s.used)
-        .map(|s| {
-            shard::output_commitment(
-                st.commitment,
-                st.importer,
-                st.epoch,
-                &s.entries,
-                s.product,
-                s.blinding,
-            )
-        })
+        .map(|s| s.commitment(st.commitment, st.importer, st.epoch))
         .collect();
     st.shards_digest = request::shards_digest(&outs);
     st.ledger_product *= w.shards[1].product;
@@ -636,21 +608,13 @@ fn shard_and_request_prove_and_verify_and_bind_every_input() {
     let (st, w) = &f.shards[1];
     groth16_round_trip(
         ShardCircuit::for_setup(SHAPE),
-        ShardCircuit {
-            shape: SHAPE,
-            statement: *st,
-            witness: Some(w.clone()),
-        },
+        ShardCircuit::with_witness(SHAPE, *st, w.clone()),
         st.public_inputs(),
     );
     let (st, w) = &f.request;
     groth16_round_trip(
         RequestCircuit::for_setup(RSHAPE),
-        RequestCircuit {
-            shape: RSHAPE,
-            statement: *st,
-            witness: Some(w.clone()),
-        },
+        RequestCircuit::with_witness(RSHAPE, *st, w.clone()),
         st.public_inputs(),
     );
 }

@@ -27,11 +27,7 @@ fn fleet() -> Fleet {
 fn shard_snap(st: &ShardStatement, w: &ShardWitness) -> (Snapshot, sc::ShardVars) {
     let cs = ConstraintSystem::<Fr>::new_ref();
     let vars = sc::synthesize(
-        ShardCircuit {
-            shape: SHAPE,
-            statement: *st,
-            witness: Some(w.clone()),
-        },
+        ShardCircuit::with_witness(SHAPE, *st, w.clone()),
         cs.clone(),
     )
     .unwrap();
@@ -42,11 +38,7 @@ fn request_snap(f: &Fleet) -> (Snapshot, rc::RequestVars) {
     let (st, w) = &f.request;
     let cs = ConstraintSystem::<Fr>::new_ref();
     let vars = rc::synthesize(
-        RequestCircuit {
-            shape: RSHAPE,
-            statement: *st,
-            witness: Some(w.clone()),
-        },
+        RequestCircuit::with_witness(RSHAPE, *st, w.clone()),
         cs.clone(),
     )
     .unwrap();
@@ -60,14 +52,7 @@ fn restate(st: &ShardStatement, w: &ShardWitness) -> ShardStatement {
     let out = w.output(g, b);
     ShardStatement {
         shard_commitment: shard_commitment(st.importer, st.epoch, w),
-        output: output_commitment(
-            st.commitment,
-            st.importer,
-            st.epoch,
-            &out.entries,
-            out.product,
-            out.blinding,
-        ),
+        output: out.commitment(st.commitment, st.importer, st.epoch),
         ..*st
     }
 }
@@ -360,15 +345,7 @@ fn a_forged_tier_flag_fails_at_its_range_check() {
     // KP (tier 3) with a ledger chip, max tier 3 so the honest flag is 0 and
     // the proof holds; then max tier 2 with the flag forged to 0.
     let base = fleet();
-    let mut plan = Plan::new(
-        &base.registry,
-        &[(0, 2, 0), (4, 1, 0)],
-        SHAPE.slot_chips,
-        SHAPE.facilities,
-        5,
-    );
-    plan.shards.truncate(RSHAPE.shards);
-    let ledger = plan.ledger(&base.registry);
+    let (plan, ledger) = crate::statement::blocked_tier_plan(&base);
     let rules = zkcc_circuits::request::Rules {
         max_tier: 2,
         ..zkcc_circuits::request::Rules::permissive(zkcc_circuits::shard::fixtures::home())

@@ -63,29 +63,30 @@ struct Moving<'a> {
     h: &'a mut [G1Affine],
 }
 
+/// A [`Moving`] of the fields of the same names of `$z` (a [`Zkey`] or a
+/// [`PassThrough`]).
+macro_rules! moving_of {
+    ($z:ident) => {
+        Moving {
+            cs_hash: &$z.cs_hash,
+            contributions: &mut $z.contributions,
+            delta_g1: &mut $z.delta_g1,
+            delta_g2: &mut $z.delta_g2,
+            l: &mut $z.l,
+            h: &mut $z.h,
+        }
+    };
+}
+
 impl<'a> From<&'a mut Zkey> for Moving<'a> {
     fn from(z: &'a mut Zkey) -> Self {
-        Self {
-            cs_hash: &z.cs_hash,
-            contributions: &mut z.contributions,
-            delta_g1: &mut z.delta_g1,
-            delta_g2: &mut z.delta_g2,
-            l: &mut z.l,
-            h: &mut z.h,
-        }
+        moving_of!(z)
     }
 }
 
 impl<'a, 'b> From<&'a mut PassThrough<'b>> for Moving<'a> {
     fn from(z: &'a mut PassThrough<'b>) -> Self {
-        Self {
-            cs_hash: &z.cs_hash,
-            contributions: &mut z.contributions,
-            delta_g1: &mut z.delta_g1,
-            delta_g2: &mut z.delta_g2,
-            l: &mut z.l,
-            h: &mut z.h,
-        }
+        moving_of!(z)
     }
 }
 

@@ -334,13 +334,17 @@ mod tests {
         out
     }
 
+    /// Every size of [`SIZES`] on both paths.
+    fn every_size_and_path() -> impl Iterator<Item = (usize, Domain)> {
+        SIZES
+            .into_iter()
+            .flat_map(|n| both_paths(n).into_iter().map(move |d| (n, d)))
+    }
+
     #[test]
     fn inverse_and_forward_match_ark_poly() {
         let mut rng = ChaCha20Rng::seed_from_u64(2);
-        for (n, d) in SIZES
-            .into_iter()
-            .flat_map(|n| both_paths(n).into_iter().map(move |d| (n, d)))
-        {
+        for (n, d) in every_size_and_path() {
             let ark = Radix2EvaluationDomain::<Fr>::new(n).unwrap();
             let x: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
             // Inverse: ark's ifft times n, in bit-reversed order.
@@ -363,10 +367,7 @@ mod tests {
     #[test]
     fn to_coset_matches_ark_poly() {
         let mut rng = ChaCha20Rng::seed_from_u64(3);
-        for (n, d) in SIZES
-            .into_iter()
-            .flat_map(|n| both_paths(n).into_iter().map(move |d| (n, d)))
-        {
+        for (n, d) in every_size_and_path() {
             let ark = Radix2EvaluationDomain::<Fr>::new(n).unwrap();
             let g = Fr::rand(&mut rng);
             let coset = ark.get_coset(g).unwrap();

@@ -704,19 +704,25 @@ mod tests {
     use rand::SeedableRng;
     use rand_chacha::ChaCha20Rng;
 
-    fn edges() -> Vec<Fq> {
-        let mut top = P64;
+    /// Edge values of the field of `C`: 0, ±1, ±2, 2^64 − 1 and the
+    /// largest representation (limbs p − 1).
+    fn edge_values<C: MontConfig<4>>() -> Vec<ark_ff::Fp256<ark_ff::MontBackend<C, 4>>> {
+        let mut top = C::MODULUS.0;
         top[0] -= 1;
+        let one = ark_ff::Fp256::<ark_ff::MontBackend<C, 4>>::one();
         vec![
-            Fq::zero(),
-            Fq::one(),
-            -Fq::one(),
-            Fq::one().double(),
-            -Fq::one().double(),
-            Fq::from(u64::MAX),
-            // The largest representation: limbs p − 1.
-            Fq::new_unchecked(BigInt(top)),
+            ark_ff::Fp256::zero(),
+            one,
+            -one,
+            one.double(),
+            -one.double(),
+            ark_ff::Fp256::from(u64::MAX),
+            ark_ff::Fp256::new_unchecked(BigInt(top)),
         ]
+    }
+
+    fn edges() -> Vec<Fq> {
+        edge_values::<FqConfig>()
     }
 
     fn lanes_of(xs: &[Fq]) -> Lanes {
@@ -739,17 +745,7 @@ mod tests {
     }
 
     fn fr_edges() -> Vec<Fr> {
-        let mut top = <FrConfig as MontConfig<4>>::MODULUS.0;
-        top[0] -= 1;
-        vec![
-            Fr::zero(),
-            Fr::one(),
-            -Fr::one(),
-            Fr::one().double(),
-            -Fr::one().double(),
-            Fr::from(u64::MAX),
-            Fr::new_unchecked(BigInt(top)),
-        ]
+        edge_values::<FrConfig>()
     }
 
     /// Every kernel over `Fr` against `ark-ff`, on runs of every length

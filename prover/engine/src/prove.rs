@@ -416,19 +416,9 @@ pub fn quotient_with_ark_poly(
 }
 
 /// The five MSMs and the proof, from a checked assignment and its quotient
-/// evaluations (the FFTs run concurrently with the witness MSMs).
+/// evaluations (the FFTs run concurrently with the witness MSMs), with
+/// reduction `red` (the key's own: [`ProverKey::reduction`]).
 fn prove_from_evaluations(
-    pk: &ProverKey,
-    z: &[Fr],
-    a: Vec<Fr>,
-    b: Vec<Fr>,
-    r: Fr,
-    s: Fr,
-) -> Res<Proof<Bn254>> {
-    prove_from_evaluations_with(pk, pk.reduction()?, z, a, b, r, s)
-}
-
-fn prove_from_evaluations_with(
     pk: &ProverKey,
     red: Reduction,
     z: &[Fr],
@@ -472,14 +462,14 @@ pub fn prove_assignment_with(
     s: Fr,
 ) -> Res<Proof<Bn254>> {
     let (a, b) = evaluate_checked(pk, z)?;
-    prove_from_evaluations_with(pk, red, z, a, b, r, s)
+    prove_from_evaluations(pk, red, z, a, b, r, s)
 }
 
 /// Proves from a full assignment `z = (1, inputs, witness)` with blinding
 /// `r`, `s`. Refuses an assignment that does not satisfy every row.
 pub fn prove_assignment(pk: &ProverKey, z: &[Fr], r: Fr, s: Fr) -> Res<Proof<Bn254>> {
     let (a, b) = evaluate_checked(pk, z)?;
-    prove_from_evaluations(pk, z, a, b, r, s)
+    prove_from_evaluations(pk, pk.reduction()?, z, a, b, r, s)
 }
 
 /// Proves with the tuned prover from a witness generator (the claim's native
@@ -500,7 +490,7 @@ pub fn prove_timed<E: From<EngineError>, R: rand::RngCore + rand::CryptoRng>(
     t.check = start.elapsed();
     let (r, s) = (Fr::rand(rng), Fr::rand(rng));
     let start = Instant::now();
-    let proof = prove_from_evaluations(pk, &z, a, b, r, s)?;
+    let proof = prove_from_evaluations(pk, pk.reduction()?, &z, a, b, r, s)?;
     t.msm_and_fft = start.elapsed();
     Ok((proof, t))
 }

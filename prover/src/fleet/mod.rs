@@ -24,8 +24,8 @@ use zkcc_circuits::request::{
     shards_digest, RequestShape, RequestStatement, RequestWitness, Rules, ShardOpening,
 };
 use zkcc_circuits::shard::{
-    attestation_message, chunk_digest, fleet_commitment, output_commitment, shard_commitment,
-    ChipRecord, ChipSlot, FacilitySlot, ShardShape, ShardStatement, ShardWitness,
+    attestation_message, chunk_digest, fleet_commitment, shard_commitment, ChipRecord,
+    FacilitySlot, ShardShape, ShardStatement, ShardWitness,
 };
 
 /// Inventory format version of the accountable statement.
@@ -319,42 +319,20 @@ pub(crate) fn shard_witness(
             .iter()
             .find(|c| c.attestation == i)
             .ok_or_else(|| ProverError::Inventory(format!("no attestation {i}")))?;
-        let leaf = registry.facilities[c.facility];
-        let mut chips: Vec<ChipSlot> = c
-            .chips
-            .iter()
-            .map(|(r, l)| ChipSlot {
-                active: true,
-                ledger: *l,
-                record: *r,
-            })
-            .collect();
-        chips.resize(
-            shape.slot_chips,
-            ChipSlot {
-                active: false,
-                ledger: false,
-                record: ChipRecord::filler(&leaf),
-            },
-        );
         let signature = c.signature.ok_or_else(|| {
             ProverError::Inventory(format!(
                 "the attestation of {} chunk {} is not signed (zkcc auditor attest)",
                 registry.file.facilities[c.facility].id, c.chunk
             ))
         })?;
-        slots.push(FacilitySlot {
-            used: true,
-            facility: leaf,
-            facility_path: registry.facility_tree.path(c.facility),
-            auditor: registry.auditors[c.auditor],
-            auditor_path: registry.auditor_tree.path(c.auditor),
-            attestation_epoch: c.epoch,
-            chunk: c.chunk,
-            chunks: c.chunks,
+        slots.push(FacilitySlot::attested(
+            registry,
+            (c.facility, c.auditor),
+            (c.epoch, c.chunk, c.chunks),
+            c.chips.iter().copied(),
+            shape.slot_chips,
             signature,
-            chips,
-        });
+        ));
     }
     slots.resize(shape.facilities, FacilitySlot::padding(shape.slot_chips));
     Ok(ShardWitness {
@@ -533,14 +511,7 @@ pub fn shard_statement(
         epoch,
         commitment,
         shard_commitment: shard_commitment(importer, epoch, w),
-        output: output_commitment(
-            commitment,
-            importer,
-            epoch,
-            &out.entries,
-            out.product,
-            out.blinding,
-        ),
+        output: out.commitment(commitment, importer, epoch),
         ledger_digest,
     }
 }
@@ -578,9 +549,7 @@ pub fn request_statement(
     let mut outputs = Vec::with_capacity(openings.len());
     let mut product = Fr::from(1u64);
     for o in &openings {
-        outputs.push(output_commitment(
-            commitment, importer, epoch, &o.entries, o.product, o.blinding,
-        ));
+        outputs.push(o.commitment(commitment, importer, epoch));
         product *= o.product;
     }
     openings.resize(shape.shards, ShardOpening::padding(shape.entries));
@@ -733,11 +702,7 @@ pub fn prove_shards<R: rand::RngCore + rand::CryptoRng>(
     let circuits: Vec<ShardCircuit> = statements
         .iter()
         .zip(&fleet.witnesses)
-        .map(|(st, w)| ShardCircuit {
-            shape: fleet.shape,
-            statement: *st,
-            witness: Some(w.clone()),
-        })
+        .map(|(st, w)| ShardCircuit::with_witness(fleet.shape, *st, w.clone()))
         .collect();
     let assignments: Vec<Result<Vec<Fr>>> = circuits
         .par_iter()
@@ -781,15 +746,9 @@ pub fn prove_request<R: rand::RngCore + rand::CryptoRng>(
     let rules = request.rules.to_rules()?;
     let nonce = fr_from_hex(&request.nonce)?;
     let (st, w) = fleet.request(ledger_digest, shape, nonce, rules)?;
-    let circuit = RequestCircuit {
-        shape: *shape,
-        statement: st,
-        witness: Some(w),
-    };
+    let circuit = RequestCircuit::with_witness(*shape, st, w);
     let z = crate::claims::request_assignment(&circuit)?;
-    let proof = zkcc_engine::prove::prove_assignments::<ProverError, _>(pk, vec![Ok(z)], rng)
-        .pop()
-        .ok_or_else(|| ProverError::Backend("no proof".into()))??;
+    let proof = crate::claims::prove_one(pk, Ok(z), rng)?;
     Ok(zkcc_verifier::submission::RequestBundle::new(
         importer,
         zkcc_verifier::keys::circuit_id(&pk.vk),

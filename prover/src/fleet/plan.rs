@@ -361,11 +361,8 @@ impl Plan {
             return Ok(ShardOutcome::Skipped);
         }
         let t0 = Instant::now();
-        let circuit = zkcc_circuits::shard::constraints::ShardCircuit {
-            shape: self.shape,
-            statement: st,
-            witness: Some(w),
-        };
+        let circuit =
+            zkcc_circuits::shard::constraints::ShardCircuit::with_witness(self.shape, st, w);
         let z = crate::claims::shard_assignment(&circuit)?;
         fault_kill_once();
         let proof = zkcc_engine::prove::prove_assignments::<ProverError, _>(pk, vec![Ok(z)], rng)
@@ -442,15 +439,10 @@ impl Plan {
             rules,
             openings,
         )?;
-        let circuit = zkcc_circuits::request::constraints::RequestCircuit {
-            shape: *shape,
-            statement: st,
-            witness: Some(w),
-        };
+        let circuit =
+            zkcc_circuits::request::constraints::RequestCircuit::with_witness(*shape, st, w);
         let z = crate::claims::request_assignment(&circuit)?;
-        let proof = zkcc_engine::prove::prove_assignments::<ProverError, _>(pk, vec![Ok(z)], rng)
-            .pop()
-            .ok_or_else(|| ProverError::Backend("no proof".into()))??;
+        let proof = crate::claims::prove_one(pk, Ok(z), rng)?;
         Ok(Submission {
             version: SUBMISSION_VERSION,
             importer: self.manifest.importer.clone(),

@@ -17,6 +17,16 @@ pub fn text(out: &Output) -> String {
     )
 }
 
+/// The hash that `zkcc ceremony contribute` printed in `out` (its line
+/// "contribution hash (note it, publish it) …").
+pub fn contribution_hash(out: &str) -> String {
+    out.lines()
+        .find_map(|l| l.strip_prefix("contribution hash (note it, publish it) "))
+        .expect("contribute prints the contribution hash")
+        .trim()
+        .to_string()
+}
+
 impl Cli {
     /// The binary at `bin` (a test passes `env!("CARGO_BIN_EXE_<name>")`).
     pub const fn new(bin: &'static str) -> Self {

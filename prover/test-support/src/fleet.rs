@@ -40,6 +40,28 @@ pub fn ledger(cli: &Cli, d: &Path) -> (String, String) {
     (out, digest)
 }
 
+/// The agency's request to ACME-DC for epoch 202611 with the rules file
+/// `rules`, written to `out`. Returns stdout.
+pub fn request(cli: &Cli, d: &Path, rules: &str, out: &str) -> String {
+    cli.ok(
+        d,
+        &[
+            "agency",
+            "request",
+            "--registry",
+            "w/registry.json",
+            "--importer",
+            "ACME-DC",
+            "--epoch",
+            "202611",
+            "--rules",
+            rules,
+            "--out",
+            out,
+        ],
+    )
+}
+
 /// The importer's commitment to the sample inventory for shard `circuit`,
 /// its secret to `out`. Returns stdout.
 pub fn commit(cli: &Cli, d: &Path, circuit: &str, out: &str) -> String {

@@ -11,7 +11,7 @@
 //! - [`iden3`]: find and tamper with sections of iden3 binary files.
 //! - [`fixtures`]: small shapes and rules the tests prove with.
 //! - [`fleet`]: the accountable statement's command-line steps (sample,
-//!   ledger, commitment, attestations).
+//!   ledger, request, commitment, attestations).
 //! - [`groth16`]: a real proof, and every public input bound.
 //! - [`hostile`]: variables and rows of a constraint-system snapshot.
 //! - [`pins`]: a circuit's constraint count and matrices hash, pinned.

@@ -52,3 +52,19 @@ pub fn assert_pinned(
     assert_eq!(n, constraints, "update the pin, the README and the keys");
     assert_eq!(d, digest, "update the pin and the keys");
 }
+
+/// For a claim whose circuits are sized by one number (`kind-<size>`): the
+/// cost formula `cost` matches the real count of `for_setup(size)` at sizes
+/// 1 to 3, and the circuit at `size` has the pinned count and matrices.
+pub fn assert_formula_and_pinned<C: ConstraintSynthesizer<Fr>>(
+    kind: &str,
+    for_setup: impl Fn(usize) -> C,
+    cost: impl Fn(usize) -> usize,
+    size: usize,
+    pins: (usize, &str),
+) {
+    for n in 1..=3 {
+        assert_eq!(constraints(for_setup(n)), cost(n), "{kind}-{n}");
+    }
+    assert_pinned(&format!("{kind}-{size}"), for_setup(size), pins.0, pins.1);
+}

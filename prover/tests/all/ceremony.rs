@@ -17,13 +17,20 @@ fn tmp(name: &str) -> PathBuf {
     snarkjs::fresh_dir("ceremony", name)
 }
 
+/// With snarkjs (else `None`, the test skipped): its CLI, a fresh directory
+/// `name` and a snarkjs phase 1 of `power` made there (raw and prepared).
+fn with_phase1(name: &str, power: u32) -> Option<(PathBuf, PathBuf, PathBuf, PathBuf)> {
+    let cli = snarkjs::cli("the snarkjs ceremony test")?;
+    let dir = tmp(name);
+    let (raw, prepared) = phase1(&cli, &dir, power);
+    Some((cli, dir, raw, prepared))
+}
+
 #[test]
 fn ptau_from_snarkjs_reads_and_verifies_and_broken_powers_are_named() {
-    let Some(cli) = snarkjs::cli("the snarkjs ceremony test") else {
+    let Some((_, dir, raw, prepared)) = with_phase1("ptau", 6) else {
         return;
     };
-    let dir = tmp("ptau");
-    let (raw, prepared) = phase1(&cli, &dir, 6);
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     let raw_bytes = std::fs::read(&raw).unwrap();
     let p = Ptau::read_verified(&raw_bytes, &mut rng).expect("raw ptau verifies");
@@ -167,11 +174,9 @@ fn phase2_interop_with_snarkjs_both_ways() {
     use ark_bn254::Fr;
     use zkcc_engine::prove::{prove_assignment, prove_assignment_with, Reduction};
     use zkcc_prover::ceremony::{export, phase2, zkey::Zkey};
-    let Some(cli) = snarkjs::cli("the snarkjs ceremony test") else {
+    let Some((cli, dir, raw, prepared)) = with_phase1("phase2", 5) else {
         return;
     };
-    let dir = tmp("phase2");
-    let (raw, prepared) = phase1(&cli, &dir, 5);
     let mut rng = rand::rngs::StdRng::seed_from_u64(2);
     // snarkjs's test phase 1 is not a published file: development mode, explicitly.
     let phase1 = Phase1::from_bytes(
@@ -376,7 +381,6 @@ fn zkcc_ok(args: &[&str]) -> String {
 fn ceremony_end_to_end_on_a_zkcc_circuit() {
     use ark_bn254::Fr;
     use rand_chacha::ChaCha20Rng;
-    use zkcc_circuits::encoding::fr_to_hex;
     use zkcc_circuits::registry::Registry;
     use zkcc_circuits::request::constraints::RequestCircuit;
     use zkcc_circuits::request::RequestShape;
@@ -433,16 +437,16 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         &s("req.r1cs"),
     ]);
     // A test phase 1 is no published file: refused, with what to do…
-    let (ok, out) = zkcc(&[
+    let (ptau, r0) = (s("pot_final.ptau"), s("r0.zkey"));
+    let init = [
         "ceremony",
         "init",
         "--circuit",
         circuit,
         "--ptau",
-        &s("pot_final.ptau"),
-        "--out",
-        &s("r0.zkey"),
-    ]);
+        ptau.as_str(),
+    ];
+    let (ok, out) = zkcc(&[&init[..], &["--out", r0.as_str()]].concat());
     assert!(!ok, "{out}");
     assert!(
         out.contains("is not a published powers-of-tau file")
@@ -451,17 +455,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
     );
     assert!(!dir.join("r0.zkey").exists());
     // … and accepted in development mode, with the warning.
-    let out = zkcc_ok(&[
-        "ceremony",
-        "init",
-        "--circuit",
-        circuit,
-        "--ptau",
-        &s("pot_final.ptau"),
-        "--dev-unpublished-ptau",
-        "--out",
-        &s("r0.zkey"),
-    ]);
+    let out = zkcc_ok(&[&init[..], &["--dev-unpublished-ptau", "--out", r0.as_str()]].concat());
     assert!(out.contains("WARNING: DEVELOPMENT ONLY"), "{out}");
     // No contribution yet: verify refuses (δ would be the generator).
     let (ok, out) = zkcc_verify("pot_final.ptau", "r0.zkey");
@@ -476,12 +470,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         "--name",
         "importer",
     ]);
-    let importer_hash = out
-        .lines()
-        .find_map(|l| l.strip_prefix("contribution hash (note it, publish it) "))
-        .expect("contribute prints the contribution hash")
-        .trim()
-        .to_string();
+    let importer_hash = zkcc_test_support::cli::contribution_hash(&out);
     snarkjs::zkey_contribute(&cli, &dir, "r1.zkey", "r2.zkey", "agency", "agency entropy");
     let bh = "00aa11bb22cc33dd44ee55ff66007711882299aa";
     zkcc_ok(&[
@@ -562,13 +551,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
     );
     assert_eq!(pk.reduction().unwrap(), Reduction::OddCoset);
     let rules = zkcc_test_support::fixtures::loose_rules();
-    let request = RequestFile {
-        version: 2,
-        importer: inv.importer.clone(),
-        epoch: inv.epoch,
-        nonce: fr_to_hex(&Fr::from(77u64)),
-        rules: rules.clone(),
-    };
+    let request = RequestFile::new(&inv.importer, inv.epoch, &Fr::from(77u64), rules.clone());
     let rb = fleet::prove_request(
         &pk,
         &rshape,
@@ -593,12 +576,8 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
             rules.to_rules().unwrap(),
         )
         .unwrap();
-    let z = zkcc_prover::claims::request_assignment(&RequestCircuit {
-        shape: rshape,
-        statement: st2,
-        witness: Some(w),
-    })
-    .unwrap();
+    let z = zkcc_prover::claims::request_assignment(&RequestCircuit::with_witness(rshape, st2, w))
+        .unwrap();
     std::fs::write(dir.join("req.wtns"), export::wtns_bytes(&z)).unwrap();
     let (sp, pubs) = snarkjs::groth16_prove(&cli, &dir, "final.zkey", "req.wtns", "public.json");
     assert_eq!(pubs, st2.public_inputs());

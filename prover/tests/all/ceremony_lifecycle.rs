@@ -17,22 +17,39 @@ use zkcc_test_support::lifecycle::{self, RESULTS};
 
 use crate::run::{fails, ok, text, zkcc, ZKCC};
 
-/// `zkcc ceremony finalize` of `zkey` for `circuit` on `pot.ptau`
-/// (development mode), keys into `keys/`.
-fn finalize<'a>(circuit: &'a str, zkey: &'a str) -> [&'a str; 11] {
-    [
+/// `zkcc ceremony VERB` for `circuit` on the phase-1 file `ptau`
+/// (development mode), then `flag` `file` (`--zkey` or `--out`).
+fn on_ptau<'a>(
+    verb: &'a str,
+    circuit: &'a str,
+    ptau: &'a str,
+    flag: &'a str,
+    file: &'a str,
+) -> Vec<&'a str> {
+    vec![
         "ceremony",
-        "finalize",
+        verb,
         "--circuit",
         circuit,
         "--ptau",
-        "pot.ptau",
+        ptau,
         "--dev-unpublished-ptau",
-        "--zkey",
-        zkey,
-        "--out",
-        "keys",
+        flag,
+        file,
     ]
+}
+
+/// `zkcc ceremony VERB` of `zkey` for `circuit` on `pot.ptau`.
+fn on_pot<'a>(verb: &'a str, circuit: &'a str, zkey: &'a str) -> Vec<&'a str> {
+    on_ptau(verb, circuit, "pot.ptau", "--zkey", zkey)
+}
+
+/// `zkcc ceremony finalize` of `zkey` for `circuit` on `pot.ptau`
+/// (development mode), keys into `keys/`.
+fn finalize<'a>(circuit: &'a str, zkey: &'a str) -> Vec<&'a str> {
+    let mut args = on_pot("finalize", circuit, zkey);
+    args.extend(["--out", "keys"]);
+    args
 }
 
 /// The phase-2 ceremony of `circuit` on the command line, keys into `keys/`.
@@ -55,20 +72,8 @@ fn ceremony(d: &Path, circuit: &str) -> String {
     assert!(out.contains(&format!("{n} constraints")), "{out}");
     let r1cs = std::fs::read(d.join(f("r1cs"))).unwrap();
     assert_eq!(&r1cs[..4], b"r1cs");
-    let out = ok(
-        d,
-        &[
-            "ceremony",
-            "init",
-            "--circuit",
-            circuit,
-            "--ptau",
-            "pot.ptau",
-            "--dev-unpublished-ptau",
-            "--out",
-            &f("0.zkey"),
-        ],
-    );
+    let zkey0 = f("0.zkey");
+    let out = ok(d, &on_ptau("init", circuit, "pot.ptau", "--out", &zkey0));
     assert!(out.contains("circuit hash"), "{out}");
     // No contribution yet: finalize refuses (δ would be the generator).
     fails(
@@ -104,20 +109,7 @@ fn ceremony(d: &Path, circuit: &str) -> String {
             "beacon",
         ],
     );
-    let v = ok(
-        d,
-        &[
-            "ceremony",
-            "verify",
-            "--circuit",
-            circuit,
-            "--ptau",
-            "pot.ptau",
-            "--dev-unpublished-ptau",
-            "--zkey",
-            &f("final.zkey"),
-        ],
-    );
+    let v = ok(d, &on_pot("verify", circuit, &f("final.zkey")));
     assert!(
         v.contains("OK")
             && v.contains("2 contributions (1 with a secret)")
@@ -163,17 +155,7 @@ fn lifecycle_circuits_through_a_zkcc_ceremony() {
     std::fs::write(d.join("pot14.ptau"), small.to_bytes()).unwrap();
     fails(
         d,
-        &[
-            "ceremony",
-            "init",
-            "--circuit",
-            "evaluation-3",
-            "--ptau",
-            "pot14.ptau",
-            "--dev-unpublished-ptau",
-            "--out",
-            "x.zkey",
-        ],
+        &on_ptau("init", "evaluation-3", "pot14.ptau", "--out", "x.zkey"),
         "too small",
     );
 
@@ -182,38 +164,13 @@ fn lifecycle_circuits_through_a_zkcc_ceremony() {
     // Model evaluation: the ceremony, then the lab proves and the agency verifies.
     let v = ceremony(d, "evaluation-3");
     // A key for another circuit is refused by verify and finalize.
+    let other = "evaluation-3.final.zkey";
     fails(
         d,
-        &[
-            "ceremony",
-            "verify",
-            "--circuit",
-            "jurisdiction-2",
-            "--ptau",
-            "pot.ptau",
-            "--dev-unpublished-ptau",
-            "--zkey",
-            "evaluation-3.final.zkey",
-        ],
+        &on_pot("verify", "jurisdiction-2", other),
         "not for this circuit",
     );
-    fails(
-        d,
-        &[
-            "ceremony",
-            "finalize",
-            "--circuit",
-            "evaluation-2",
-            "--ptau",
-            "pot.ptau",
-            "--dev-unpublished-ptau",
-            "--zkey",
-            "evaluation-3.final.zkey",
-            "--out",
-            "keys",
-        ],
-        "not for this circuit",
-    );
+    fails(d, &finalize("evaluation-2", other), "not for this circuit");
     assert!(!d.join("keys/evaluation-2.manifest.json").exists());
     let (_, mc) = lifecycle::commit_model(&ZKCC, d, &[7u8; 4096]);
     lifecycle::sign_results(&ZKCC, d);
@@ -455,12 +412,7 @@ fn ceremony_prints_the_phase1_files_blake2b() {
             "lab",
         ],
     );
-    let hash = c
-        .lines()
-        .find_map(|l| l.strip_prefix("contribution hash (note it, publish it) "))
-        .expect("contribute prints its hash")
-        .trim()
-        .to_string();
+    let hash = zkcc_test_support::cli::contribution_hash(&c);
     ok(
         d,
         &[

@@ -86,63 +86,45 @@ fn phase1_transcript_from_snarkjs_verifies_and_tamperings_are_named() {
     let err = |p: &Ptau, t: &[zkcc_prover::ceremony::ptau::Phase1Contribution]| {
         p.verify_transcript(t).unwrap_err().to_string()
     };
+    // The transcript `t` refused for `p3`, the error containing `needle`.
+    let refused = |t: &[zkcc_prover::ceremony::ptau::Phase1Contribution], needle: &str| {
+        let e = err(&p3, t);
+        assert!(e.contains(needle), "{e}");
+    };
     // A contribution removed: the next one's proofs no longer match its challenge.
     let mut t = t3.clone();
     t.remove(1);
-    let e = err(&p3, &t);
-    assert!(e.contains("contribution #2"), "{e}");
+    refused(&t, "contribution #2");
     // A proof of knowledge replaced by another contribution's.
     let mut t = t3.clone();
     t[0].keys[0].g2_spx = t[1].keys[0].g2_spx;
-    let e = err(&p3, &t);
-    assert!(
-        e.contains("contribution #1: no valid proof of knowledge of τ"),
-        "{e}"
-    );
+    refused(&t, "contribution #1: no valid proof of knowledge of τ");
     let mut t = t3.clone();
     t[1].keys[2] = t[0].keys[2];
-    let e = err(&p3, &t);
-    assert!(
-        e.contains("contribution #2: no valid proof of knowledge of β"),
-        "{e}"
-    );
+    refused(&t, "contribution #2: no valid proof of knowledge of β");
     // A point of the chain moved without a proof.
     let mut t = t3.clone();
     t[1].alpha_g1 = t[0].alpha_g1;
-    let e = err(&p3, &t);
-    assert!(e.contains("contribution #2: α·G1 does not follow"), "{e}");
+    refused(&t, "contribution #2: α·G1 does not follow");
     // A beacon with another hash.
     let mut t = t3.clone();
     t[2].beacon = Some((10, vec![1, 2, 3]));
-    let e = err(&p3, &t);
-    assert!(
-        e.contains("contribution #3: the beacon does not recompute"),
-        "{e}"
-    );
+    refused(&t, "contribution #3: the beacon does not recompute");
     // Another challenge handed on.
     let mut t = t3.clone();
     t[0].next_challenge[5] ^= 1;
-    let e = err(&p3, &t);
-    assert!(e.contains("contribution #2"), "{e}");
+    refused(&t, "contribution #2");
     // The last challenge is the hash of the response and the file's points.
     let mut t = t3.clone();
     t[2].next_challenge[0] ^= 1;
-    let e = err(&p3, &t);
-    assert!(
-        e.contains("contribution #3: the challenge it handed on"),
-        "{e}"
-    );
+    refused(&t, "contribution #3: the challenge it handed on");
     let mut t = t3.clone();
     t[2].partial_hash[130] ^= 1;
-    let e = err(&p3, &t);
-    assert!(
-        e.contains("contribution #3: the challenge it handed on"),
-        "{e}"
-    );
+    refused(&t, "contribution #3: the challenge it handed on");
     let mut t = t3.clone();
     t[2].partial_hash[200..208].copy_from_slice(&999u64.to_le_bytes());
     assert!(t[2].response_hash().is_none());
-    assert!(err(&p3, &t).contains("malformed saved hash state"));
+    refused(&t, "malformed saved hash state");
     // The file's points are not the transcript's last.
     let (p2, _) = read("p2.ptau");
     let e = err(&p2, &t3);

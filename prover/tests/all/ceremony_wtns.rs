@@ -21,6 +21,23 @@ fn args(v: &[String]) -> Vec<&str> {
     v.iter().map(|s| s.as_str()).collect()
 }
 
+/// `zkcc ceremony wtns --circuit CIRCUIT --registry w/registry.json`, then
+/// `rest`.
+fn wtns_args(circuit: &str, rest: &[&str]) -> Vec<String> {
+    [
+        "ceremony",
+        "wtns",
+        "--circuit",
+        circuit,
+        "--registry",
+        "w/registry.json",
+    ]
+    .iter()
+    .chain(rest)
+    .map(|s| s.to_string())
+    .collect()
+}
+
 #[test]
 fn the_importers_witness_as_wtns_satisfies_the_exported_r1cs() {
     let tmp = tempfile::tempdir().unwrap();
@@ -28,43 +45,21 @@ fn the_importers_witness_as_wtns_satisfies_the_exported_r1cs() {
     fleet::sample(&ZKCC, d);
     let (_, digest) = fleet::ledger(&ZKCC, d);
     fleet::commit(&ZKCC, d, SHARD, "w/secret.json");
-    ok(
-        d,
-        &[
-            "agency",
-            "request",
-            "--registry",
-            "w/registry.json",
-            "--importer",
-            "ACME-DC",
-            "--epoch",
-            "202611",
-            "--rules",
-            "w/rules.json",
-            "--out",
-            "req.json",
-        ],
-    );
+    fleet::request(&ZKCC, d, "w/rules.json", "req.json");
     let wtns = |circuit: &str, which: &[&str], out: &str| -> Vec<String> {
-        let mut a: Vec<String> = [
-            "ceremony",
-            "wtns",
-            "--circuit",
+        let mut a = wtns_args(
             circuit,
-            "--registry",
-            "w/registry.json",
-            "--inventory",
-            "w/inventory.json",
-            "--secret",
-            "w/secret.json",
-            "--ledger-digest",
-            &digest,
-            "--out",
-            out,
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+            &[
+                "--inventory",
+                "w/inventory.json",
+                "--secret",
+                "w/secret.json",
+                "--ledger-digest",
+                &digest,
+                "--out",
+                out,
+            ],
+        );
         a.extend(which.iter().map(|s| s.to_string()));
         a
     };
@@ -253,25 +248,19 @@ fn lifecycle_witnesses_as_wtns_satisfy_the_exported_r1cs() {
 
     // Model evaluation: the written witness is the library's assignment.
     let ewtns = |circuit: &str, secret: &str, req: &str, results: &[&str], out: &str| {
-        let mut a: Vec<String> = [
-            "ceremony",
-            "wtns",
-            "--circuit",
+        let mut a = wtns_args(
             circuit,
-            "--registry",
-            "w/registry.json",
-            "--secret",
-            secret,
-            "--request",
-            req,
-            "--out",
-            out,
-            "--public",
-            "epublic.json",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+            &[
+                "--secret",
+                secret,
+                "--request",
+                req,
+                "--out",
+                out,
+                "--public",
+                "epublic.json",
+            ],
+        );
         a.extend(results.iter().map(|s| s.to_string()));
         a
     };
@@ -299,12 +288,7 @@ fn lifecycle_witnesses_as_wtns_satisfy_the_exported_r1cs() {
     .unwrap();
     assert_eq!(n, 3);
     let epubs = st.public_inputs();
-    let want = assignment_of(EvaluationCircuit {
-        evals: n,
-        statement: st,
-        witness: Some(w),
-    })
-    .unwrap();
+    let want = assignment_of(EvaluationCircuit::with_witness(n, st, w)).unwrap();
     let er1cs = exported_r1cs(d, EVALUATION, "eval.r1cs");
     check_written(d, "eval.wtns", "epublic.json", &er1cs, &want, &epubs);
 
@@ -396,25 +380,19 @@ fn lifecycle_witnesses_as_wtns_satisfy_the_exported_r1cs() {
     lifecycle::write_deployment(d, &mc);
     lifecycle::jurisdiction_request(&ZKCC, d, &mc, "w/jreq.json");
     let jwtns = |circuit: &str, dep: &str, req: &str, out: &str| -> Vec<String> {
-        [
-            "ceremony",
-            "wtns",
-            "--circuit",
+        wtns_args(
             circuit,
-            "--registry",
-            "w/registry.json",
-            "--deployment",
-            dep,
-            "--request",
-            req,
-            "--out",
-            out,
-            "--public",
-            "jpublic.json",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+            &[
+                "--deployment",
+                dep,
+                "--request",
+                req,
+                "--out",
+                out,
+                "--public",
+                "jpublic.json",
+            ],
+        )
     };
     // Not attested yet.
     fails(
@@ -447,12 +425,7 @@ fn lifecycle_witnesses_as_wtns_satisfy_the_exported_r1cs() {
     )
     .unwrap();
     let jpubs = st.public_inputs();
-    let want = assignment_of(JurisdictionCircuit {
-        capacity: 2,
-        statement: st,
-        witness: Some(w),
-    })
-    .unwrap();
+    let want = assignment_of(JurisdictionCircuit::with_witness(2, st, w)).unwrap();
     let jr1cs = exported_r1cs(d, JURISDICTION, "jur.r1cs");
     check_written(d, "jur.wtns", "jpublic.json", &jr1cs, &want, &jpubs);
     // The evaluation circuit's r1cs does not take the jurisdiction witness.
@@ -466,28 +439,19 @@ fn lifecycle_witnesses_as_wtns_satisfy_the_exported_r1cs() {
         "2 stores do not fit jurisdiction-1",
     );
     // A store moved to another facility after the audit: the attestation no longer covers it.
+    // The deployment file written to `path`, then refused with `needle`.
+    let refused = |dep: &DeploymentFile, path: &str, needle: &str| {
+        std::fs::write(d.join(path), serde_json::to_string(dep).unwrap()).unwrap();
+        fails(d, &args(&j(JURISDICTION, path, "w/jreq.json")), needle);
+    };
     let mut moved = dfile.clone();
     moved.stores[1].facility = "FR-SACLAY-01".into();
-    std::fs::write(
-        d.join("w/dep-moved.json"),
-        serde_json::to_string(&moved).unwrap(),
-    )
-    .unwrap();
-    fails(
-        d,
-        &args(&j(JURISDICTION, "w/dep-moved.json", "w/jreq.json")),
-        "attestation signature invalid",
-    );
+    refused(&moved, "w/dep-moved.json", "attestation signature invalid");
     let mut other = dfile.clone();
     other.deployment = "CHAT-US-9".into();
-    std::fs::write(
-        d.join("w/dep-other.json"),
-        serde_json::to_string(&other).unwrap(),
-    )
-    .unwrap();
-    fails(
-        d,
-        &args(&j(JURISDICTION, "w/dep-other.json", "w/jreq.json")),
+    refused(
+        &other,
+        "w/dep-other.json",
         "the request is for ACME-DC deployment CHAT-EU-1, the file is ACME-DC deployment CHAT-US-9",
     );
     fails(

@@ -4,7 +4,7 @@
 use ark_bn254::Fr;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use zkcc_circuits::encoding::{encode_label, fr_to_hex};
+use zkcc_circuits::encoding::encode_label;
 use zkcc_circuits::registry::Registry;
 use zkcc_prover::fleet::{self, attest, commit, ledger_from_shipments, open};
 use zkcc_prover::keys::{self, Circuit};
@@ -78,13 +78,7 @@ fn sample_fleet_proves_and_verifies_and_tampering_is_caught() {
         &mut rng,
     )
     .unwrap();
-    let request = RequestFile {
-        version: 2,
-        importer: inv.importer.clone(),
-        epoch: inv.epoch,
-        nonce: fr_to_hex(&Fr::from(77u64)),
-        rules: rules(),
-    };
+    let request = RequestFile::new(&inv.importer, inv.epoch, &Fr::from(77u64), rules());
     let rb = fleet::prove_request(
         &rpk,
         &RSHAPE,

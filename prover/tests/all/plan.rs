@@ -6,7 +6,6 @@ use ark_bn254::Fr;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::path::Path;
-use zkcc_circuits::encoding::fr_to_hex;
 use zkcc_circuits::ledger::Ledger;
 use zkcc_circuits::registry::Registry;
 use zkcc_circuits::request::RequestShape;
@@ -47,13 +46,7 @@ fn world() -> World {
         attest(&registry, &mut inv, k, None).unwrap();
     }
     let ledger = ledger_from_shipments(&registry, &s.shipments, &inv.importer).unwrap();
-    let request = RequestFile {
-        version: 2,
-        importer: inv.importer.clone(),
-        epoch: inv.epoch,
-        nonce: fr_to_hex(&Fr::from(1234u64)),
-        rules: loose_rules(),
-    };
+    let request = RequestFile::new(&inv.importer, inv.epoch, &Fr::from(1234u64), loose_rules());
     World {
         registry,
         inv,

@@ -1,22 +1,10 @@
 //! Files that hold secrets are created `0600`: signing-key seeds (auditors,
 //! evaluators, the sample's keys), the importer's commitment blindings and a
 //! model's commitment blinding. Public outputs stay readable.
+use crate::run::{ok, ZKCC};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Command;
-
-fn ok(dir: &Path, args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_zkcc"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("zkcc runs");
-    assert!(
-        out.status.success(),
-        "zkcc {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use zkcc_test_support::fleet::commit;
 
 fn mode(p: &Path) -> u32 {
     std::fs::metadata(p)
@@ -67,20 +55,7 @@ fn secret_files_are_owner_only_and_public_ones_are_not() {
             "model.secret.json",
         ],
     );
-    ok(
-        d,
-        &[
-            "commit",
-            "--registry",
-            "w/registry.json",
-            "--inventory",
-            "w/inventory.json",
-            "--circuit",
-            "shard-8x128",
-            "--out",
-            "secret.json",
-        ],
-    );
+    commit(&ZKCC, d, "shard-8x128", "secret.json");
     let secrets = [
         "a.key.json",
         "e.key.json",

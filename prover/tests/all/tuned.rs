@@ -24,11 +24,7 @@ fn fleet(seed: u64) -> Fleet {
 fn circuits(f: &Fleet) -> Vec<ShardCircuit> {
     f.shards
         .iter()
-        .map(|(st, w)| ShardCircuit {
-            shape: f.shape,
-            statement: *st,
-            witness: Some(w.clone()),
-        })
+        .map(|(st, w)| ShardCircuit::with_witness(f.shape, *st, w.clone()))
         .collect()
 }
 

@@ -418,6 +418,33 @@ fn lifecycle_claims() -> (
 /// Decision date of the lifecycle tests.
 const TODAY: u64 = 20261205;
 
+/// The lifecycle policy, registry, fleet facts (strict rules) and the
+/// honest pair of lifecycle claims, alone and as decided on [`TODAY`].
+struct Lifecycle {
+    p: Policy,
+    reg: zkcc_circuits::registry::Registry,
+    f: VerifiedSubmission,
+    eval: zkcc_verifier::lifecycle::VerifiedEvaluation,
+    dep: zkcc_verifier::lifecycle::VerifiedJurisdiction,
+    honest: zkcc_verifier::access::LifecycleFacts,
+}
+
+fn lifecycle() -> Lifecycle {
+    let (eval, dep) = lifecycle_claims();
+    Lifecycle {
+        p: Policy::from_json(LIFECYCLE_POLICY).unwrap(),
+        reg: lifecycle_registry(),
+        f: facts(strict_rules()),
+        honest: zkcc_verifier::access::LifecycleFacts {
+            decision_date: TODAY,
+            evaluations: vec![eval.clone()],
+            jurisdictions: vec![dep.clone()],
+        },
+        eval,
+        dep,
+    }
+}
+
 /// AI lifecycle requirements: a rule that requires an evaluated model and a
 /// deployment of it in tier ≤ 1 is met only with both claims, for this
 /// importer, naming the same model commitment; the report lists them.
@@ -425,15 +452,14 @@ const TODAY: u64 = 20261205;
 fn lifecycle_requirements_need_both_claims_tied_by_the_model_commitment() {
     use zkcc_verifier::access::{decide_with, LifecycleFacts};
     use zkcc_verifier::lifecycle::{VerifiedEvaluation, VerifiedJurisdiction};
-    let p = Policy::from_json(LIFECYCLE_POLICY).unwrap();
-    let reg = lifecycle_registry();
-    let f = facts(strict_rules());
-    let (eval, dep) = lifecycle_claims();
-    let both = LifecycleFacts {
-        decision_date: TODAY,
-        evaluations: vec![eval.clone()],
-        jurisdictions: vec![dep.clone()],
-    };
+    let Lifecycle {
+        p,
+        reg,
+        f,
+        eval,
+        dep,
+        honest: both,
+    } = lifecycle();
     let r = decide_with(&p, &reg, &f, &both).unwrap();
     assert_eq!(r.decision.rule.as_deref(), Some("frontier-lab"));
     assert_eq!(r.decision.quota_chips, 50000);
@@ -529,15 +555,14 @@ fn lifecycle_requirements_need_both_claims_tied_by_the_model_commitment() {
 fn stale_lifecycle_claims_are_set_aside() {
     use zkcc_verifier::access::{decide_with, LifecycleFacts};
     use zkcc_verifier::lifecycle::{VerifiedEvaluation, VerifiedJurisdiction};
-    let p = Policy::from_json(LIFECYCLE_POLICY).unwrap();
-    let reg = lifecycle_registry();
-    let f = facts(strict_rules());
-    let (eval, dep) = lifecycle_claims();
-    let honest = LifecycleFacts {
-        decision_date: TODAY,
-        evaluations: vec![eval.clone()],
-        jurisdictions: vec![dep.clone()],
-    };
+    let Lifecycle {
+        p,
+        reg,
+        f,
+        eval,
+        dep,
+        honest,
+    } = lifecycle();
     let decide = |l: &LifecycleFacts| decide_with(&p, &reg, &f, l).unwrap();
     assert_eq!(
         decide(&honest).decision.rule.as_deref(),

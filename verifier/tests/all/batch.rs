@@ -101,11 +101,15 @@ fn tamper_kind(
     }
 }
 
+/// The environment's prepared key and a generator seeded with `seed`.
+fn key_and_rng(seed: u64) -> (PreparedKey, StdRng) {
+    (PreparedKey::new(&env().vk), StdRng::seed_from_u64(seed))
+}
+
 #[test]
 fn valid_batches_of_every_size_accept() {
     let e = env();
-    let pk = PreparedKey::new(&e.vk);
-    let mut rng = StdRng::seed_from_u64(7);
+    let (pk, mut rng) = key_and_rng(7);
     for n in [0, 1, 2, 3, 16, 64] {
         let items = items(n, &mut rng);
         pk.verify_batch(&items, &mut rng)
@@ -118,9 +122,7 @@ fn valid_batches_of_every_size_accept() {
 /// every batch, and the batch names exactly the proofs that fail alone.
 #[test]
 fn batch_agrees_with_single_under_random_tampering() {
-    let e = env();
-    let pk = PreparedKey::new(&e.vk);
-    let mut rng = StdRng::seed_from_u64(2024);
+    let (pk, mut rng) = key_and_rng(2024);
     let mut rejected_batches = 0;
     for round in 0..40 {
         let n = rng.gen_range(1..=12);
@@ -156,9 +158,7 @@ fn batch_agrees_with_single_under_random_tampering() {
 /// batch names exactly that proof, as one-by-one verification does.
 #[test]
 fn every_tampering_kind_is_named() {
-    let e = env();
-    let pk = PreparedKey::new(&e.vk);
-    let mut rng = StdRng::seed_from_u64(11);
+    let (pk, mut rng) = key_and_rng(11);
     for kind in 0..KINDS {
         let mut items = items(6, &mut rng);
         let other = items[3].clone();
@@ -172,9 +172,7 @@ fn every_tampering_kind_is_named() {
 /// caught: the coefficients are random, not 1.
 #[test]
 fn cancelling_tamperings_are_caught() {
-    let e = env();
-    let pk = PreparedKey::new(&e.vk);
-    let mut rng = StdRng::seed_from_u64(3);
+    let (pk, mut rng) = key_and_rng(3);
     let mut items = items(8, &mut rng);
     // Same statement at 0 and 4 (items cycle over 4 fixtures).
     let p = G1Projective::rand(&mut rng);
@@ -191,9 +189,7 @@ fn cancelling_tamperings_are_caught() {
 
 #[test]
 fn every_proof_bad_is_named() {
-    let e = env();
-    let pk = PreparedKey::new(&e.vk);
-    let mut rng = StdRng::seed_from_u64(5);
+    let (pk, mut rng) = key_and_rng(5);
     let mut items = items(9, &mut rng);
     for it in items.iter_mut() {
         it.inputs[3] += Fr::from(1u64);
@@ -206,9 +202,7 @@ fn every_proof_bad_is_named() {
 
 #[test]
 fn wrong_input_count_is_named() {
-    let e = env();
-    let pk = PreparedKey::new(&e.vk);
-    let mut rng = StdRng::seed_from_u64(6);
+    let (pk, mut rng) = key_and_rng(6);
     let mut items = items(4, &mut rng);
     items[2].inputs.pop();
     assert!(matches!(
@@ -286,9 +280,7 @@ fn bundles_through_the_batch_path_get_one_verdict_each() {
 /// out the same batch accepts.
 #[test]
 fn threaded_batches_name_bad_proofs_in_every_chunk() {
-    let e = env();
-    let pk = PreparedKey::new(&e.vk);
-    let mut rng = StdRng::seed_from_u64(99);
+    let (pk, mut rng) = key_and_rng(99);
     let n = 70;
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     assert!(

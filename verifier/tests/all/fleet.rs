@@ -595,28 +595,13 @@ mod cli {
         let (code, _, err) = run(d, &["--shard-vk", &p(d, "shard.vk"), &sub]);
         assert_eq!(code, 2);
         assert!(err.contains("--shard-shape is required"), "{err}");
-        let (code, out, _) = run(
-            d,
-            &[
-                "--shard-vk",
-                &p(d, "shard.vk"),
-                "--shard-shape",
-                "3x4",
-                &sub,
-            ],
-        );
+        let shard_vk = p(d, "shard.vk");
+        let with_shape =
+            |shape: &str| run(d, &["--shard-vk", &shard_vk, "--shard-shape", shape, &sub]);
+        let (code, out, _) = with_shape("3x4");
         assert_eq!(code, 0, "{out}");
         // The agency's shape, not the bundle's: another shape is a rejection.
-        let (code, out, _) = run(
-            d,
-            &[
-                "--shard-vk",
-                &p(d, "shard.vk"),
-                "--shard-shape",
-                "3x8",
-                &sub,
-            ],
-        );
+        let (code, out, _) = with_shape("3x8");
         assert_eq!(code, 1, "{out}");
         assert!(out.contains("shape"), "{out}");
         // No temporary file left behind.

@@ -455,16 +455,18 @@ fn every_public_input_is_bound() {
 #[test]
 fn bundle_of_another_format_is_rejected() {
     let e = env();
-    let mut b = bundle(0);
-    b.version = 3;
-    assert_reason(
-        &verify_bundle(&e.vk, &b).unwrap_err(),
+    // Bundle 0 with `edit` made: refused, the reason `why`.
+    let refused = |edit: fn(&mut RequestBundle), why: &str| {
+        let mut b = bundle(0);
+        edit(&mut b);
+        assert_reason(&verify_bundle(&e.vk, &b).unwrap_err(), why);
+    };
+    refused(
+        |b| b.version = 3,
         "unsupported bundle: version 3 (expected 2)",
     );
-    let mut b = bundle(0);
-    b.claim = "shard".into();
-    assert_reason(
-        &verify_bundle(&e.vk, &b).unwrap_err(),
+    refused(
+        |b| b.claim = "shard".into(),
         "unsupported bundle: claim kind \"shard\" where a \"request\" proof was expected",
     );
     // A version-1 file: the retired claim, refused with a message saying so.
@@ -495,10 +497,8 @@ fn bundle_of_another_format_is_rejected() {
         &parse_proof(&good[..127]).unwrap_err(),
         "proof encoding invalid: 127 bytes, a Groth16 proof is 128",
     );
-    let mut b = bundle(0);
-    b.proof = "zz".into();
-    assert_reason(
-        &verify_bundle(&e.vk, &b).unwrap_err(),
+    refused(
+        |b| b.proof = "zz".into(),
         "proof encoding invalid: not hex: Invalid character 'z' at position 0",
     );
     // Unknown fields and bad JSON are typed errors too.

@@ -22,8 +22,8 @@ use zkcc_circuits::request::{
 use zkcc_circuits::shard::constraints::ShardCircuit;
 use zkcc_circuits::shard::fixtures::{self, home, Fleet, Plan, EPOCH, IMPORTER};
 use zkcc_circuits::shard::{
-    self, fleet_commitment, output_commitment, shard_commitment, FacilitySlot, ShardShape,
-    ShardStatement, ShardWitness,
+    self, fleet_commitment, output_commitment, shard_commitment, FacilitySlot, ShardStatement,
+    ShardWitness,
 };
 use zkcc_verifier::fleet::FleetKeys;
 use zkcc_verifier::keys::circuit_id;
@@ -31,11 +31,8 @@ use zkcc_verifier::submission::{
     RequestBundle, RequestFile, RulesJson, ShardBundle, Submission, SUBMISSION_VERSION,
 };
 
-/// Shard circuit shape (facility slots × chip slots).
-pub const SHAPE: ShardShape = ShardShape {
-    facilities: 3,
-    slot_chips: 4,
-};
+/// Shard circuit shape (facility slots × chip slots): the fixture fleets'.
+pub use crate::common::SHARD_SHAPE as SHAPE;
 /// Request circuit shape (shard slots × entries).
 pub const RSHAPE: RequestShape = RequestShape {
     shards: 3,
@@ -181,34 +178,25 @@ pub fn prove(
         .iter()
         .map(|(st, w)| {
             shard::check_native(&SHAPE, st, w).unwrap();
-            let c = ShardCircuit {
-                shape: SHAPE,
-                statement: *st,
-                witness: Some(w.clone()),
-            };
+            let c = ShardCircuit::with_witness(SHAPE, *st, w.clone());
             let proof = Groth16::<Bn254>::prove(&k.shard_pk, c, &mut rng).unwrap();
             ShardBundle::new(importer, shard_id.clone(), SHAPE, st, &proof)
         })
         .collect();
     let (st, w) = request;
     request::check_native(&RSHAPE, st, w).unwrap();
-    let c = RequestCircuit {
-        shape: RSHAPE,
-        statement: *st,
-        witness: Some(w.clone()),
-    };
+    let c = RequestCircuit::with_witness(RSHAPE, *st, w.clone());
     let proof = Groth16::<Bn254>::prove(&k.request_pk, c, &mut rng).unwrap();
     let rb = RequestBundle::new(importer, circuit_id(&k.request_vk), RSHAPE, st, &proof);
     Proven {
         registry: registry.clone(),
         ledger: ledger.clone(),
-        request: RequestFile {
-            version: SUBMISSION_VERSION,
-            importer: importer.into(),
-            epoch: st.epoch,
-            nonce: fr_to_hex(&st.nonce),
-            rules: RulesJson::from_rules(&st.rules),
-        },
+        request: RequestFile::new(
+            importer,
+            st.epoch,
+            &st.nonce,
+            RulesJson::from_rules(&st.rules),
+        ),
         submission: Submission {
             version: SUBMISSION_VERSION,
             importer: importer.into(),
@@ -245,11 +233,7 @@ pub fn other_fleet_shard() -> &'static ShardBundle {
         let (st, w) = &f.shards[1];
         let k = keys();
         let mut rng = StdRng::seed_from_u64(200);
-        let c = ShardCircuit {
-            shape: SHAPE,
-            statement: *st,
-            witness: Some(w.clone()),
-        };
+        let c = ShardCircuit::with_witness(SHAPE, *st, w.clone());
         let proof = Groth16::<Bn254>::prove(&k.shard_pk, c, &mut rng).unwrap();
         ShardBundle::new(IMPORTER, circuit_id(&k.shard_vk), SHAPE, st, &proof)
     })

@@ -75,11 +75,7 @@ pub fn env() -> &'static Env {
 pub fn prove(pk: &ProvingKey<Bn254>, f: &Fleet, rng: &mut StdRng) -> Proof<Bn254> {
     let (st, w) = &f.request;
     request::check_native(&SHAPE, st, w).unwrap();
-    let c = RequestCircuit {
-        shape: SHAPE,
-        statement: *st,
-        witness: Some(w.clone()),
-    };
+    let c = RequestCircuit::with_witness(SHAPE, *st, w.clone());
     Groth16::<Bn254>::prove(pk, c, rng).unwrap()
 }
 
