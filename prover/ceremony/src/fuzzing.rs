@@ -21,8 +21,9 @@ use crate::binfile::{g1_unchecked, g2_unchecked, push_g1, push_g2, SectionFile};
 use crate::export::{read_wtns, wtns_bytes, R1csFile};
 use crate::ptau::Ptau;
 use crate::zkey::Zkey;
-use ark_bn254::{Fq, Fq2, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::{CurveGroup, PrimeGroup};
+use ark_bn254::{Fq, Fq2, Fr};
+use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
+use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInteger, PrimeField};
 use rand::SeedableRng;
 
@@ -36,17 +37,7 @@ const MAX_CHECKED_WIRES: u32 = 1 << 16;
 pub fn ptau(data: &[u8]) {
     let Ok(p) = Ptau::read(data) else { return };
     let q = Ptau::read(&p.to_bytes()).expect("a parsed .ptau re-encodes to a parsable one");
-    assert!(
-        q.power == p.power
-            && q.ceremony_power == p.ceremony_power
-            && q.tau_g1 == p.tau_g1
-            && q.tau_g2 == p.tau_g2
-            && q.alpha_tau_g1 == p.alpha_tau_g1
-            && q.beta_tau_g1 == p.beta_tau_g1
-            && q.beta_g2 == p.beta_g2
-            && q.lagrange.is_some() == p.lagrange.is_some(),
-        "a .ptau round trip changed the file"
-    );
+    assert!(same_series(&p, &q), "a .ptau round trip changed the file");
     let _ = p.check_fits(1 << p.power);
     let _ = p.check_fits(2 << p.power);
     let _ = p.verify(&mut rand::rngs::StdRng::seed_from_u64(0));
@@ -123,25 +114,22 @@ pub fn ptau_parse(data: &[u8]) {
     }
     let Ok(p) = Ptau::parse(data) else { return };
     let q = Ptau::parse(&p.to_bytes()).expect("a parsed .ptau re-encodes to a parsable one");
-    assert!(
-        q.power == p.power
-            && q.ceremony_power == p.ceremony_power
-            && q.tau_g1 == p.tau_g1
-            && q.tau_g2 == p.tau_g2
-            && q.alpha_tau_g1 == p.alpha_tau_g1
-            && q.beta_tau_g1 == p.beta_tau_g1
-            && q.beta_g2 == p.beta_g2
-            && q.lagrange.as_ref().map(|l| (&l.tau_g1, &l.tau_g2))
-                == p.lagrange.as_ref().map(|l| (&l.tau_g1, &l.tau_g2))
-            && q.lagrange
-                .as_ref()
-                .map(|l| (&l.alpha_tau_g1, &l.beta_tau_g1))
-                == p.lagrange
-                    .as_ref()
-                    .map(|l| (&l.alpha_tau_g1, &l.beta_tau_g1)),
-        "a .ptau round trip changed the file"
-    );
+    assert!(same_series(&p, &q), "a .ptau round trip changed the file");
     let _ = p.check_fits(1 << p.power);
+}
+
+/// Whether two phase-1 files hold the same series (the transcript aside).
+fn same_series(p: &Ptau, q: &Ptau) -> bool {
+    let lagrange = |p: &Ptau| {
+        p.lagrange.as_ref().map(|l| {
+            let g1 = [&l.tau_g1, &l.alpha_tau_g1, &l.beta_tau_g1];
+            (g1.map(|s| s.clone()), l.tau_g2.clone())
+        })
+    };
+    (p.power, p.ceremony_power, &p.tau_g1, &p.tau_g2, p.beta_g2)
+        == (q.power, q.ceremony_power, &q.tau_g1, &q.tau_g2, q.beta_g2)
+        && (&p.alpha_tau_g1, &p.beta_tau_g1) == (&q.alpha_tau_g1, &q.beta_tau_g1)
+        && lagrange(p) == lagrange(q)
 }
 
 /// Target `zkey_parse`: [`Zkey::parse`] alone (no curve or subgroup check);
@@ -215,21 +203,21 @@ pub fn ptau_slots(file: &[u8]) -> Result<Vec<(usize, Slot)>, crate::CeremonyErro
     let n_records = Ptau::parse_transcript(file)?.len();
     let f = SectionFile::parse(file, b"ptau", "ptau")?;
     let mut slots = Vec::new();
-    for (ty, slot) in [
-        (2, Slot::G1),
-        (3, Slot::G2),
-        (4, Slot::G1),
-        (5, Slot::G1),
-        (6, Slot::G2),
-        (12, Slot::G1),
-        (13, Slot::G2),
-        (14, Slot::G1),
-        (15, Slot::G1),
-    ] {
+    use Slot::{G1, G2};
+    let arrays = [
+        (2, G1),
+        (3, G2),
+        (4, G1),
+        (5, G1),
+        (6, G2),
+        (12, G1),
+        (13, G2),
+        (14, G1),
+    ];
+    for (ty, slot) in arrays.into_iter().chain([(15, G1)]) {
         array_slots(&f, ty, slot, &mut slots);
     }
     if let Some(&[(start, len)]) = f.sections.get(&7).map(Vec::as_slice) {
-        use Slot::{G1, G2};
         let layout = [G1, G2, G1, G1, G2, G1, G1, G1, G1, G1, G1, G2, G2, G2];
         record_slots(
             file,
@@ -251,9 +239,10 @@ pub fn zkey_slots(file: &[u8]) -> Result<Vec<(usize, Slot)>, crate::CeremonyErro
     let z = Zkey::parse(file)?;
     let f = SectionFile::parse(file, b"zkey", "zkey")?;
     let mut slots = Vec::new();
+    use Slot::{G1, G2};
     if let Some(&[(start, _)]) = f.sections.get(&2).map(Vec::as_slice) {
         let mut at = start + 4 + 32 + 4 + 32 + 12;
-        for slot in [Slot::G1, Slot::G1, Slot::G2, Slot::G2, Slot::G1, Slot::G2] {
+        for slot in [G1, G1, G2, G2, G1, G2] {
             slots.push((at, slot));
             at += slot.len();
         }
@@ -261,18 +250,10 @@ pub fn zkey_slots(file: &[u8]) -> Result<Vec<(usize, Slot)>, crate::CeremonyErro
     if let Some(&[(start, _)]) = f.sections.get(&4).map(Vec::as_slice) {
         slots.extend((0..z.coeffs.len()).map(|i| (start + 4 + 44 * i + 12, Slot::Fr)));
     }
-    for (ty, slot) in [
-        (3, Slot::G1),
-        (5, Slot::G1),
-        (6, Slot::G1),
-        (7, Slot::G2),
-        (8, Slot::G1),
-        (9, Slot::G1),
-    ] {
+    for (ty, slot) in [(3, G1), (5, G1), (6, G1), (7, G2), (8, G1), (9, G1)] {
         array_slots(&f, ty, slot, &mut slots);
     }
     if let Some(&[(start, len)]) = f.sections.get(&10).map(Vec::as_slice) {
-        use Slot::{G1, G2};
         let n = z.contributions.len();
         record_slots(
             file,
@@ -355,6 +336,8 @@ pub fn apply_ops(file: &[u8], slots: &[(usize, Slot)], ops: &[u8]) -> Vec<u8> {
             continue;
         }
         let same = other.len() == len;
+        let mine = &out[at..at + len];
+        let theirs = (other == slot).then(|| &out[other_at..other_at + len]);
         let bytes = match (op[0] % 9, slot) {
             (0, _) => {
                 out[at..at + 32].copy_from_slice(payload);
@@ -383,57 +366,18 @@ pub fn apply_ops(file: &[u8], slots: &[(usize, Slot)], ops: &[u8]) -> Vec<u8> {
                 v.into_bigint().to_bytes_le()
             }
             (kind, Slot::G1) => {
-                let Some(p) = g1_unchecked(&out[at..at + 64]) else {
-                    continue;
-                };
-                let q = (other == Slot::G1)
-                    .then(|| g1_unchecked(&out[other_at..other_at + 64]))
-                    .flatten();
-                let r: G1Affine = match kind {
-                    1 => (G1Projective::generator() * k).into_affine(),
-                    2 => match q {
-                        Some(q) => (p + q).into_affine(),
-                        None => continue,
-                    },
-                    3 => -p,
-                    7 => (p * k).into_affine(),
-                    8 => match point_from_x(Fq::from_le_bytes_mod_order(payload)) {
-                        Some(r) => r,
-                        None => continue,
-                    },
-                    _ => continue,
-                };
-                let mut b = Vec::with_capacity(64);
-                push_g1(&mut b, &r);
-                b
+                let x = Fq::from_le_bytes_mod_order(payload);
+                match point_op(kind, mine, theirs, k, x, g1_unchecked, push_g1) {
+                    Some(b) => b,
+                    None => continue,
+                }
             }
             (kind, Slot::G2) => {
-                let Some(p) = g2_unchecked(&out[at..at + 128]) else {
-                    continue;
-                };
-                let q = (other == Slot::G2)
-                    .then(|| g2_unchecked(&out[other_at..other_at + 128]))
-                    .flatten();
-                let r: G2Affine = match kind {
-                    1 => (G2Projective::generator() * k).into_affine(),
-                    2 => match q {
-                        Some(q) => (p + q).into_affine(),
-                        None => continue,
-                    },
-                    3 => -p,
-                    7 => (p * k).into_affine(),
-                    8 => {
-                        let x = Fq2::new(Fq::from_le_bytes_mod_order(payload), Fq::from(op[0]));
-                        match point_from_x(x) {
-                            Some(r) => r,
-                            None => continue,
-                        }
-                    }
-                    _ => continue,
-                };
-                let mut b = Vec::with_capacity(128);
-                push_g2(&mut b, &r);
-                b
+                let x = Fq2::new(Fq::from_le_bytes_mod_order(payload), Fq::from(op[0]));
+                match point_op(kind, mine, theirs, k, x, g2_unchecked, push_g2) {
+                    Some(b) => b,
+                    None => continue,
+                }
             }
         };
         out[at..at + len].copy_from_slice(&bytes);
@@ -441,16 +385,39 @@ pub fn apply_ops(file: &[u8], slots: &[(usize, Slot)], ops: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Operation `kind` (2, 3, 7, 8 or 1 of [`apply_ops`]) on the point `mine`
+/// (`theirs` the other slot's, if in the same group), its result encoded;
+/// `None` if a point does not decode or the operation does nothing.
+fn point_op<P: SWCurveConfig<ScalarField = Fr>>(
+    kind: u8,
+    mine: &[u8],
+    theirs: Option<&[u8]>,
+    k: Fr,
+    x: P::BaseField,
+    decode: fn(&[u8]) -> Option<Affine<P>>,
+    encode: fn(&mut Vec<u8>, &Affine<P>),
+) -> Option<Vec<u8>> {
+    let p = decode(mine)?;
+    let r = match kind {
+        1 => (Affine::<P>::generator() * k).into_affine(),
+        2 => (p + decode(theirs?)?).into_affine(),
+        3 => -p,
+        7 => (p * k).into_affine(),
+        8 => point_from_x(x)?,
+        _ => return None,
+    };
+    let mut b = Vec::with_capacity(mine.len());
+    encode(&mut b, &r);
+    Some(b)
+}
+
 /// A point on the curve with `x` or, if `x³ + b` is not a square, one of the
 /// next few `x` (not multiplied by the cofactor: on BN254's G2, almost
 /// surely outside the subgroup).
-fn point_from_x<P: ark_ec::short_weierstrass::SWCurveConfig>(
-    mut x: P::BaseField,
-) -> Option<ark_ec::short_weierstrass::Affine<P>> {
+fn point_from_x<P: SWCurveConfig>(mut x: P::BaseField) -> Option<Affine<P>> {
     use ark_ff::One;
     for _ in 0..16 {
-        if let Some(p) = ark_ec::short_weierstrass::Affine::<P>::get_point_from_x_unchecked(x, true)
-        {
+        if let Some(p) = Affine::<P>::get_point_from_x_unchecked(x, true) {
             return Some(p);
         }
         x += P::BaseField::one();

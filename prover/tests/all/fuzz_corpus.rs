@@ -355,12 +355,7 @@ fn parse_and_checks_split_as_the_full_read() {
     // A point off the curve parses, and the checks name it as `read` does.
     let off = seed("ptau", "seed-off-curve");
     let p = Ptau::parse(&off).unwrap();
-    let e = p.check_points().unwrap_err();
-    assert!(
-        matches!(&e, CeremonyError::BadPoint("ptau", w) if w == "tauG1[1]"),
-        "{e}"
-    );
-    assert_eq!(Ptau::read(&off).unwrap_err().to_string(), e.to_string());
+    refused_at(p.check_points(), Ptau::read(&off), "ptau", "tauG1[1]");
 
     // ptau power 1: slots tauG1[0..3], tauG2[0..2], alphaTauG1[0..2], …
     let raw = seed("ptau", "seed-raw-1");
@@ -382,12 +377,8 @@ fn parse_and_checks_split_as_the_full_read() {
     ));
     // A G2 point from an x (kind 8) is off the subgroup: the checks refuse it.
     let m = apply_ops(&raw, &slots, &with_ops(&[(8, 3, 0, 5)], &[])[1..]);
-    assert!(Ptau::parse(&m).is_ok());
-    let e = Ptau::read(&m).unwrap_err();
-    assert!(
-        matches!(&e, CeremonyError::BadPoint("ptau", w) if w == "tauG2[0]"),
-        "{e}"
-    );
+    let p = Ptau::parse(&m).unwrap();
+    refused_at(p.check_points(), Ptau::read(&m), "ptau", "tauG2[0]");
 
     // The snarkjs file: its contribution record's points are slots, and a
     // negated proof-of-knowledge point breaks the transcript.
@@ -414,37 +405,33 @@ fn parse_and_checks_split_as_the_full_read() {
     assert!(err(&z, &z).contains("L (section 8)"), "{}", err(&z, &z));
     assert_eq!(slots[4].1, Slot::G1); // delta1
     assert_eq!(slots[6].1, Slot::Fr); // the first coefficient
-    let m = Zkey::read(&apply_ops(
-        &zb,
-        &slots,
-        &with_ops(&[(7, 4, 0, 3)], &[])[1..],
-    ))
-    .unwrap();
-    assert!(
-        err(&m, &m).contains("δ·G1 is not the last"),
-        "{}",
-        err(&m, &m)
-    );
-    let m = Zkey::read(&apply_ops(
-        &zb,
-        &slots,
-        &with_ops(&[(8, 6, 0, 1)], &[])[1..],
-    ))
-    .unwrap();
-    assert!(
-        err(&m, &z).contains("coefficients (section 4)"),
-        "{}",
-        err(&m, &z)
-    );
+    let mutated = |op| Zkey::read(&apply_ops(&zb, &slots, &with_ops(&[op], &[])[1..])).unwrap();
+    let m = mutated((7, 4, 0, 3));
+    let e = err(&m, &m);
+    assert!(e.contains("δ·G1 is not the last"), "{e}");
+    let e = err(&mutated((8, 6, 0, 1)), &z);
+    assert!(e.contains("coefficients (section 4)"), "{e}");
     // An off-curve G1 in the header: parsed, refused by the checks.
     let m = apply_ops(&zb, &slots, &with_ops(&[(0, 0, 0, 7)], &[])[1..]);
     let z = Zkey::parse(&m).unwrap();
-    let e = z.check_points().unwrap_err();
+    refused_at(z.check_points(), Zkey::read(&m), "zkey", "alpha1[0]");
+}
+
+/// The checks alone (`check`) refuse point `what` of a `kind` file, and the
+/// full read (`read`) with the same message.
+fn refused_at<T>(
+    check: Result<(), zkcc_prover::ceremony::CeremonyError>,
+    read: Result<T, zkcc_prover::ceremony::CeremonyError>,
+    kind: &str,
+    what: &str,
+) {
+    use zkcc_prover::ceremony::CeremonyError;
+    let e = check.unwrap_err();
     assert!(
-        matches!(&e, CeremonyError::BadPoint("zkey", w) if w == "alpha1[0]"),
+        matches!(&e, CeremonyError::BadPoint(k, w) if *k == kind && w == what),
         "{e}"
     );
-    assert_eq!(Zkey::read(&m).unwrap_err().to_string(), e.to_string());
+    assert_eq!(read.err().map(|r| r.to_string()), Some(e.to_string()));
 }
 
 /// The split targets' seeds, from the saved seeds of `ptau` and `zkey`: the
@@ -454,7 +441,7 @@ fn parse_and_checks_split_as_the_full_read() {
 #[test]
 #[ignore = "writes fuzz/corpus/"]
 fn regenerate_split_target_seeds() {
-    use zkcc_ceremony::fuzzing::{ptau_slots, zkey_slots};
+    use zkcc_ceremony::fuzzing::{ptau_slots, zkey_slots, Slot};
     let root = corpus_root();
     for (from, to) in [("ptau", "ptau_parse"), ("zkey", "zkey_parse")] {
         std::fs::create_dir_all(root.join(to)).unwrap();
@@ -471,49 +458,39 @@ fn regenerate_split_target_seeds() {
         std::fs::write(dir.join(format!("seed-{name}")), data).unwrap();
     };
     let seed = |t: &str, n: &str| std::fs::read(root.join(t).join(format!("seed-{n}"))).unwrap();
-    for base in [
-        "raw-1",
-        "prepared-1",
-        "snarkjs-beacon-2",
-        "snarkjs-prepared-2",
-    ] {
-        let f = seed("ptau", base);
-        let last = (ptau_slots(&f).unwrap().len() - 1) as u16;
-        put("ptau_checks", base, &with_ops(&[], &f));
-        put(
-            "ptau_checks",
-            &format!("{base}-tau-doubled"),
-            &with_ops(&[(7, 1, 0, 2)], &f),
-        );
-        put(
-            "ptau_checks",
-            &format!("{base}-g2-off-subgroup"),
-            &with_ops(&[(8, 3, 0, 5)], &f),
-        );
-        put(
-            "ptau_checks",
-            &format!("{base}-last-negated"),
-            &with_ops(&[(3, last, 0, 0)], &f),
-        );
-    }
-    for base in ["initial", "contributed", "beacon"] {
-        let f = seed("zkey", base);
-        let last = (zkey_slots(&f).unwrap().len() - 1) as u16;
-        put("zkey_checks", base, &with_ops(&[], &f));
-        put(
-            "zkey_checks",
-            &format!("{base}-delta-tripled"),
-            &with_ops(&[(7, 4, 0, 3)], &f),
-        );
-        put(
-            "zkey_checks",
-            &format!("{base}-coefficient-2"),
-            &with_ops(&[(8, 6, 0, 1)], &f),
-        );
-        put(
-            "zkey_checks",
-            &format!("{base}-last-negated"),
-            &with_ops(&[(3, last, 0, 0)], &f),
-        );
+    type Slots = fn(&[u8]) -> Result<Vec<(usize, Slot)>, zkcc_prover::ceremony::CeremonyError>;
+    let targets: [(&str, Slots, &[&str], [(&str, u8, u16, u64); 2]); 2] = [
+        (
+            "ptau",
+            ptau_slots,
+            &[
+                "raw-1",
+                "prepared-1",
+                "snarkjs-beacon-2",
+                "snarkjs-prepared-2",
+            ],
+            [("tau-doubled", 7, 1, 2), ("g2-off-subgroup", 8, 3, 5)],
+        ),
+        (
+            "zkey",
+            zkey_slots,
+            &["initial", "contributed", "beacon"],
+            [("delta-tripled", 7, 4, 3), ("coefficient-2", 8, 6, 1)],
+        ),
+    ];
+    for (from, slots, bases, ops) in targets {
+        let to = format!("{from}_checks");
+        for base in bases {
+            let f = seed(from, base);
+            let end = (slots(&f).unwrap().len() - 1) as u16;
+            put(&to, base, &with_ops(&[], &f));
+            for (what, kind, slot, k) in ops.into_iter().chain([("last-negated", 3, end, 0)]) {
+                put(
+                    &to,
+                    &format!("{base}-{what}"),
+                    &with_ops(&[(kind, slot, 0, k)], &f),
+                );
+            }
+        }
     }
 }
