@@ -459,7 +459,8 @@ fn regenerate_split_target_seeds() {
     };
     let seed = |t: &str, n: &str| std::fs::read(root.join(t).join(format!("seed-{n}"))).unwrap();
     type Slots = fn(&[u8]) -> Result<Vec<(usize, Slot)>, zkcc_prover::ceremony::CeremonyError>;
-    let targets: [(&str, Slots, &[&str], [(&str, u8, u16, u64); 2]); 2] = [
+    type Ops = [(&'static str, u8, u16, u64); 2]; // (name, kind, slot, k)
+    let targets: [(&str, Slots, &[&str], Ops); 2] = [
         (
             "ptau",
             ptau_slots,
