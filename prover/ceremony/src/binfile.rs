@@ -315,35 +315,60 @@ fn valid<P: AffineRepr>(p: &P) -> bool {
     p.check().is_ok()
 }
 
+/// Below this many points a section is parsed and checked on the calling
+/// thread: a thread pool costs more than it saves on a few points (and a
+/// fuzzer's inputs are all small).
+const PARALLEL_FROM: usize = 1024;
+
 /// Reads `n` G1 points from LEM bytes, in parallel, checking each (canonical,
-/// on the curve, in the subgroup). `what` names the section in errors.
+/// on the curve, in the subgroup): [`parse_g1s`] then [`check_g1s`]. `what`
+/// names the section in errors.
 pub fn read_g1s(b: &[u8], n: usize, kind: &'static str, what: &str) -> Res<Vec<G1Affine>> {
-    read_points(b, n, G1_BYTES, kind, what, g1_unchecked, valid)
+    let ps = parse_g1s(b, n, kind, what)?;
+    check_g1s(&ps, kind, what)?;
+    Ok(ps)
 }
 
 /// Reads `n` G2 points from LEM bytes, checked (see [`read_g1s`]).
 pub fn read_g2s(b: &[u8], n: usize, kind: &'static str, what: &str) -> Res<Vec<G2Affine>> {
-    read_points(
-        b,
-        n,
-        G2_BYTES,
-        kind,
-        what,
-        g2_unchecked,
-        super::subgroup::valid_g2,
-    )
+    let ps = parse_g2s(b, n, kind, what)?;
+    check_g2s(&ps, kind, what)?;
+    Ok(ps)
 }
 
-fn read_points<P: AffineRepr + Send>(
+/// Parses `n` G1 points from LEM bytes: the structure only (enough bytes,
+/// canonical coordinates), no curve or subgroup check — [`check_g1s`] does
+/// those. A non-canonical point is named as [`read_g1s`] names it.
+pub fn parse_g1s(b: &[u8], n: usize, kind: &'static str, what: &str) -> Res<Vec<G1Affine>> {
+    parse_points(b, n, G1_BYTES, kind, what, g1_unchecked)
+}
+
+/// Parses `n` G2 points from LEM bytes, unchecked (see [`parse_g1s`]).
+pub fn parse_g2s(b: &[u8], n: usize, kind: &'static str, what: &str) -> Res<Vec<G2Affine>> {
+    parse_points(b, n, G2_BYTES, kind, what, g2_unchecked)
+}
+
+/// Checks parsed G1 points (on the curve; G1's cofactor is 1), naming the
+/// first that fails `{what}[i]`, as [`read_g1s`] does.
+pub fn check_g1s(ps: &[G1Affine], kind: &'static str, what: &str) -> Res<()> {
+    check_points(ps, kind, what, valid)
+}
+
+/// Checks parsed G2 points (on the curve, in the order-`r` subgroup), naming
+/// the first that fails (see [`check_g1s`]).
+pub fn check_g2s(ps: &[G2Affine], kind: &'static str, what: &str) -> Res<()> {
+    check_points(ps, kind, what, super::subgroup::valid_g2)
+}
+
+fn parse_points<P: AffineRepr + Send>(
     b: &[u8],
     n: usize,
     size: usize,
     kind: &'static str,
     what: &str,
     parse: fn(&[u8]) -> Option<P>,
-    check: fn(&P) -> bool,
 ) -> Res<Vec<P>> {
-    if b.len() < n * size {
+    let Some(body) = n.checked_mul(size).and_then(|len| b.get(..len)) else {
         return Err(CeremonyError::Format(
             kind,
             format!(
@@ -352,15 +377,33 @@ fn read_points<P: AffineRepr + Send>(
                 b.len() / size
             ),
         ));
-    }
-    let pts: Vec<Option<P>> = b[..n * size]
-        .par_chunks(size)
-        .map(|c| parse(c).filter(check))
-        .collect();
+    };
+    let pts: Vec<Option<P>> = if n < PARALLEL_FROM {
+        body.chunks(size).map(parse).collect()
+    } else {
+        body.par_chunks(size).map(parse).collect()
+    };
     pts.into_iter()
         .enumerate()
         .map(|(i, p)| p.ok_or_else(|| CeremonyError::BadPoint(kind, format!("{what}[{i}]"))))
         .collect()
+}
+
+fn check_points<P: AffineRepr + Send + Sync>(
+    ps: &[P],
+    kind: &'static str,
+    what: &str,
+    check: fn(&P) -> bool,
+) -> Res<()> {
+    let bad = if ps.len() < PARALLEL_FROM {
+        ps.iter().position(|p| !check(p))
+    } else {
+        ps.par_iter().position_first(|p| !check(p))
+    };
+    match bad {
+        Some(i) => Err(CeremonyError::BadPoint(kind, format!("{what}[{i}]"))),
+        None => Ok(()),
+    }
 }
 
 fn fq_be(x: &Fq) -> Vec<u8> {

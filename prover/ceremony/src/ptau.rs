@@ -9,12 +9,16 @@
 //! the domain `2^(power+1)`, from the `2^(power+1) − 1` powers and a zero.
 //!
 //! [`Ptau::read`] checks every point (canonical coordinates, on the curve, in
-//! the subgroup); [`Ptau::verify`] checks that the series are powers of one
+//! the subgroup): it is [`Ptau::parse`] (the structure: header, sections,
+//! lengths, canonical coordinates) then [`Ptau::check_points`] (on the curve,
+//! in the subgroup), split so that each can be fuzzed at its own speed
+//! (`fuzz/` targets `ptau_parse` and `ptau_checks`); [`Ptau::verify`] checks that the series are powers of one
 //! `τ` with one `α` and one `β` — pairings over random linear combinations of
 //! successive powers — and that the Lagrange sections are the same points in
 //! the Lagrange basis (a random polynomial evaluated both ways).
 use super::binfile::{
-    g1s_bytes, g2s_bytes, read_g1s, read_g2s, write_sections, Reader, SectionFile,
+    check_g1s, check_g2s, g1s_bytes, g2s_bytes, parse_g1s, parse_g2s, write_sections, Reader,
+    SectionFile,
 };
 use super::CeremonyError;
 use ark_bn254::{Bn254, Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
@@ -65,8 +69,20 @@ pub struct Ptau {
 const KIND: &str = "ptau";
 
 impl Ptau {
-    /// Parses a `.ptau` file, checking every point it reads.
+    /// Parses a `.ptau` file, checking every point it reads:
+    /// [`Ptau::parse`] then [`Ptau::check_points`].
     pub fn read(bytes: &[u8]) -> Res<Self> {
+        let p = Self::parse(bytes)?;
+        p.check_points()?;
+        Ok(p)
+    }
+
+    /// Parses a `.ptau` file's structure — header, sections, their lengths,
+    /// canonical coordinates — *without* checking that the points lie on the
+    /// curve and in the subgroup: only [`Ptau::read`]'s first half, for
+    /// fuzzing the parser apart from the point checks. Nothing may use the
+    /// points before [`Ptau::check_points`] passes.
+    pub fn parse(bytes: &[u8]) -> Res<Self> {
         let f = SectionFile::parse(bytes, b"ptau", KIND)?;
         if f.version != 1 {
             return Err(CeremonyError::Format(
@@ -113,33 +129,33 @@ impl Ptau {
             }
             Ok(s)
         };
-        let tau_g1 = read_g1s(sized(2, 2 * n - 1, 64, "tauG1")?, 2 * n - 1, KIND, "tauG1")?;
-        let tau_g2 = read_g2s(sized(3, n, 128, "tauG2")?, n, KIND, "tauG2")?;
-        let alpha_tau_g1 = read_g1s(sized(4, n, 64, "alphaTauG1")?, n, KIND, "alphaTauG1")?;
-        let beta_tau_g1 = read_g1s(sized(5, n, 64, "betaTauG1")?, n, KIND, "betaTauG1")?;
-        let beta_g2 = read_g2s(sized(6, 1, 128, "betaG2")?, 1, KIND, "betaG2")?[0];
+        let tau_g1 = parse_g1s(sized(2, 2 * n - 1, 64, "tauG1")?, 2 * n - 1, KIND, "tauG1")?;
+        let tau_g2 = parse_g2s(sized(3, n, 128, "tauG2")?, n, KIND, "tauG2")?;
+        let alpha_tau_g1 = parse_g1s(sized(4, n, 64, "alphaTauG1")?, n, KIND, "alphaTauG1")?;
+        let beta_tau_g1 = parse_g1s(sized(5, n, 64, "betaTauG1")?, n, KIND, "betaTauG1")?;
+        let beta_g2 = parse_g2s(sized(6, 1, 128, "betaG2")?, 1, KIND, "betaG2")?[0];
         let lagrange = if f.optional(12)?.is_some() {
             let (m, m1) = (2 * n - 1, 4 * n - 1);
             Some(LagrangeSections {
-                tau_g1: read_g1s(
+                tau_g1: parse_g1s(
                     sized(12, m1, 64, "lagrange tauG1")?,
                     m1,
                     KIND,
                     "lagrange tauG1",
                 )?,
-                tau_g2: read_g2s(
+                tau_g2: parse_g2s(
                     sized(13, m, 128, "lagrange tauG2")?,
                     m,
                     KIND,
                     "lagrange tauG2",
                 )?,
-                alpha_tau_g1: read_g1s(
+                alpha_tau_g1: parse_g1s(
                     sized(14, m, 64, "lagrange alphaTauG1")?,
                     m,
                     KIND,
                     "lagrange alphaTauG1",
                 )?,
-                beta_tau_g1: read_g1s(
+                beta_tau_g1: parse_g1s(
                     sized(15, m, 64, "lagrange betaTauG1")?,
                     m,
                     KIND,
@@ -159,6 +175,24 @@ impl Ptau {
             beta_g2,
             lagrange,
         })
+    }
+
+    /// The checks [`Ptau::parse`] leaves out: every point on the curve and in
+    /// the subgroup, the first that fails named as [`Ptau::read`] names it
+    /// (section by section, in the file's order).
+    pub fn check_points(&self) -> Res<()> {
+        check_g1s(&self.tau_g1, KIND, "tauG1")?;
+        check_g2s(&self.tau_g2, KIND, "tauG2")?;
+        check_g1s(&self.alpha_tau_g1, KIND, "alphaTauG1")?;
+        check_g1s(&self.beta_tau_g1, KIND, "betaTauG1")?;
+        check_g2s(&[self.beta_g2], KIND, "betaG2")?;
+        if let Some(l) = &self.lagrange {
+            check_g1s(&l.tau_g1, KIND, "lagrange tauG1")?;
+            check_g2s(&l.tau_g2, KIND, "lagrange tauG2")?;
+            check_g1s(&l.alpha_tau_g1, KIND, "lagrange alphaTauG1")?;
+            check_g1s(&l.beta_tau_g1, KIND, "lagrange betaTauG1")?;
+        }
+        Ok(())
     }
 
     /// The file's bytes in snarkjs's layout: sections 1–6, section 7 with no
@@ -443,6 +477,28 @@ pub struct Phase1Contribution {
 }
 
 impl Phase1Contribution {
+    /// Every point of the record on the curve and in the subgroup; `index`
+    /// (from 0) names the record as [`Ptau::read_transcript`] does.
+    pub fn check_points(&self, index: usize) -> Res<()> {
+        let what = format!("phase-1 contribution {}", index + 1);
+        let g1 = |p: &G1Affine| check_g1s(std::slice::from_ref(p), KIND, &what);
+        let g2 = |p: &G2Affine| check_g2s(std::slice::from_ref(p), KIND, &what);
+        // In the record's order.
+        g1(&self.tau_g1)?;
+        g2(&self.tau_g2)?;
+        g1(&self.alpha_g1)?;
+        g1(&self.beta_g1)?;
+        g2(&self.beta_g2)?;
+        for k in &self.keys {
+            g1(&k.g1_s)?;
+            g1(&k.g1_sx)?;
+        }
+        for k in &self.keys {
+            g2(&k.g2_spx)?;
+        }
+        Ok(())
+    }
+
     /// The contribution's response hash: its saved partial hash finished
     /// with its public key (the nine points, uncompressed), as snarkjs
     /// prints it. `None` if the saved state is malformed.
@@ -465,8 +521,20 @@ pub const MAX_PHASE1_BEACON_EXP: u8 = 32;
 
 impl Ptau {
     /// Reads the contribution records (section 7) of a `.ptau`, every point
-    /// checked. A file without section 7 has no records.
+    /// checked: [`Ptau::parse_transcript`], then each record's
+    /// [`Phase1Contribution::check_points`]. A file without section 7 has no
+    /// records.
     pub fn read_transcript(bytes: &[u8]) -> Res<Vec<Phase1Contribution>> {
+        let t = Self::parse_transcript(bytes)?;
+        for (i, c) in t.iter().enumerate() {
+            c.check_points(i)?;
+        }
+        Ok(t)
+    }
+
+    /// The contribution records (section 7) parsed, points *not* checked
+    /// (see [`Ptau::parse`]).
+    pub fn parse_transcript(bytes: &[u8]) -> Res<Vec<Phase1Contribution>> {
         let f = SectionFile::parse(bytes, b"ptau", KIND)?;
         let Some(s) = f.optional(7)? else {
             return Ok(Vec::new());
@@ -476,10 +544,11 @@ impl Ptau {
         let mut out = Vec::new();
         for i in 0..n {
             let what = format!("phase-1 contribution {}", i + 1);
-            let g1 =
-                |r: &mut Reader| -> Res<G1Affine> { Ok(read_g1s(r.take(64)?, 1, KIND, &what)?[0]) };
+            let g1 = |r: &mut Reader| -> Res<G1Affine> {
+                Ok(parse_g1s(r.take(64)?, 1, KIND, &what)?[0])
+            };
             let g2 = |r: &mut Reader| -> Res<G2Affine> {
-                Ok(read_g2s(r.take(128)?, 1, KIND, &what)?[0])
+                Ok(parse_g2s(r.take(128)?, 1, KIND, &what)?[0])
             };
             let (tau_g1, tau_g2, alpha_g1, beta_g1, beta_g2) = (
                 g1(&mut r)?,

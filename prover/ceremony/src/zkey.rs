@@ -12,13 +12,18 @@
 //! the quotient on that odd coset); 10 the transcript: the circuit hash and
 //! the contributions.
 //!
+//! [`Zkey::read`] is [`Zkey::parse`] (the structure: sections, sizes,
+//! coefficient ranges, canonical field elements) then [`Zkey::check_points`]
+//! (every point on the curve and in the subgroup), split so that each can be
+//! fuzzed at its own speed (`fuzz/` targets `zkey_parse` and `zkey_checks`).
+//!
 //! The circuit hash (`csHash`) is BLAKE2b-512 over the header points and
 //! every point section in snarkjs's order (IC, H as `τ^i·Z(τ)`, L, A, B1, B2),
 //! each section prefixed by its point count (big-endian `u32`), points in the
 //! uncompressed form.
 use super::binfile::{
-    g1_uncompressed, g1s_bytes, g2_uncompressed, g2s_bytes, push_g1, push_g2, read_g1s, read_g2s,
-    write_sections, Reader, SectionFile,
+    check_g1s, check_g2s, g1_uncompressed, g1s_bytes, g2_uncompressed, g2s_bytes, parse_g1s,
+    parse_g2s, push_g1, push_g2, read_g1s, write_sections, Reader, SectionFile,
 };
 use super::columns::{self, Series};
 use super::gfft;
@@ -132,8 +137,20 @@ fn r_value() -> Fr {
 }
 
 impl Zkey {
-    /// Parses a `.zkey`, checking every point.
+    /// Parses a `.zkey`, checking every point: [`Zkey::parse`] then
+    /// [`Zkey::check_points`].
     pub fn read(bytes: &[u8]) -> Res<Self> {
+        let z = Self::parse(bytes)?;
+        z.check_points()?;
+        Ok(z)
+    }
+
+    /// Parses a `.zkey`'s structure — sections, sizes, coefficient ranges,
+    /// canonical field elements — *without* checking that the points lie on
+    /// the curve and in the subgroup: only [`Zkey::read`]'s first half, for
+    /// fuzzing the parser apart from the point checks. Nothing may use the
+    /// points before [`Zkey::check_points`] passes.
+    pub fn parse(bytes: &[u8]) -> Res<Self> {
         let f = SectionFile::parse(bytes, b"zkey", KIND)?;
         let Header {
             n_vars,
@@ -145,10 +162,10 @@ impl Zkey {
             gamma_g2,
             delta_g1,
             delta_g2,
-        } = Header::read(&f)?;
+        } = Header::parse(&f)?;
         let (nv, np, n) = (n_vars as usize, n_public as usize, domain_size as usize);
         let exact = |ty, count, size, name: &str| exact_section(&f, ty, count, size, name);
-        let ic = read_g1s(exact(3, np + 1, 64, "IC")?, np + 1, KIND, "IC")?;
+        let ic = parse_g1s(exact(3, np + 1, 64, "IC")?, np + 1, KIND, "IC")?;
         let mut r = Reader::new(KIND, "coefficients (section 4)", f.section(4)?);
         let nc = r.u32()? as usize;
         if f.section(4)?.len() != 4 + 44 * nc {
@@ -180,12 +197,12 @@ impl Zkey {
             });
         }
         r.finish()?;
-        let a = read_g1s(exact(5, nv, 64, "A")?, nv, KIND, "A")?;
-        let b1 = read_g1s(exact(6, nv, 64, "B1")?, nv, KIND, "B1")?;
-        let b2 = read_g2s(exact(7, nv, 128, "B2")?, nv, KIND, "B2")?;
-        let l = read_g1s(exact(8, nv - np - 1, 64, "L (C)")?, nv - np - 1, KIND, "L")?;
-        let h = read_g1s(exact(9, n, 64, "H")?, n, KIND, "H")?;
-        let (cs_hash, contributions) = read_contributions(f.section(10)?)?;
+        let a = parse_g1s(exact(5, nv, 64, "A")?, nv, KIND, "A")?;
+        let b1 = parse_g1s(exact(6, nv, 64, "B1")?, nv, KIND, "B1")?;
+        let b2 = parse_g2s(exact(7, nv, 128, "B2")?, nv, KIND, "B2")?;
+        let l = parse_g1s(exact(8, nv - np - 1, 64, "L (C)")?, nv - np - 1, KIND, "L")?;
+        let h = parse_g1s(exact(9, n, 64, "H")?, n, KIND, "H")?;
+        let (cs_hash, contributions) = parse_contributions(f.section(10)?)?;
         Ok(Self {
             n_vars,
             n_public,
@@ -206,6 +223,24 @@ impl Zkey {
             cs_hash,
             contributions,
         })
+    }
+
+    /// The checks [`Zkey::parse`] leaves out: every point on the curve and
+    /// in the subgroup, the first that fails named as [`Zkey::read`] names it
+    /// (in the file's order: header, `IC`, `A`, `B1`, `B2`, `L`, `H`, the
+    /// contributions).
+    pub fn check_points(&self) -> Res<()> {
+        Header::check(
+            [self.alpha_g1, self.beta_g1, self.delta_g1],
+            [self.beta_g2, self.gamma_g2, self.delta_g2],
+        )?;
+        check_g1s(&self.ic, KIND, "IC")?;
+        check_g1s(&self.a, KIND, "A")?;
+        check_g1s(&self.b1, KIND, "B1")?;
+        check_g2s(&self.b2, KIND, "B2")?;
+        check_g1s(&self.l, KIND, "L")?;
+        check_g1s(&self.h, KIND, "H")?;
+        check_contributions(&self.contributions)
     }
 
     /// The `.zkey` bytes (sections in numeric order).
@@ -631,7 +666,8 @@ impl<'a> PassThrough<'a> {
             "L",
         )?;
         let h = read_g1s(exact_section(&f, 9, n, 64, "H")?, n, KIND, "H")?;
-        let (cs_hash, contributions) = read_contributions(f.section(10)?)?;
+        let (cs_hash, contributions) = parse_contributions(f.section(10)?)?;
+        check_contributions(&contributions)?;
         Ok(Self {
             n_vars: hd.n_vars,
             n_public: hd.n_public,
@@ -748,7 +784,7 @@ fn exact_section<'a>(
     Ok(s)
 }
 
-/// Section 2 of a `.zkey`, points checked.
+/// Section 2 of a `.zkey`.
 struct Header {
     n_vars: u32,
     n_public: u32,
@@ -765,8 +801,34 @@ struct Header {
 const HEADER_BEFORE_DELTA: usize = 4 + 32 + 4 + 32 + 12 + 64 + 64 + 128 + 128;
 
 impl Header {
-    /// Checks the version and protocol (sections 1 and 2).
+    /// Sections 1 and 2, every point checked: [`Header::parse`] then
+    /// [`Header::check`].
     fn read(f: &SectionFile<'_>) -> Res<Self> {
+        let h = Self::parse(f)?;
+        Self::check(
+            [h.alpha_g1, h.beta_g1, h.delta_g1],
+            [h.beta_g2, h.gamma_g2, h.delta_g2],
+        )?;
+        Ok(h)
+    }
+
+    /// The header's points on the curve and in the subgroup (`α`, `β`, `δ`
+    /// in G1; `β`, `γ`, `δ` in G2), named as in the file; the first failing
+    /// in the file's order is named.
+    fn check(g1s: [G1Affine; 3], g2s: [G2Affine; 3]) -> Res<()> {
+        let [alpha1, beta1, delta1] = g1s;
+        let [beta2, gamma2, delta2] = g2s;
+        check_g1s(&[alpha1], KIND, "alpha1")?;
+        check_g1s(&[beta1], KIND, "beta1")?;
+        check_g2s(&[beta2], KIND, "beta2")?;
+        check_g2s(&[gamma2], KIND, "gamma2")?;
+        check_g1s(&[delta1], KIND, "delta1")?;
+        check_g2s(&[delta2], KIND, "delta2")
+    }
+
+    /// Checks the version and protocol and parses the header (sections 1
+    /// and 2), points unchecked.
+    fn parse(f: &SectionFile<'_>) -> Res<Self> {
         if f.version != 1 {
             return Err(CeremonyError::Format(
                 KIND,
@@ -801,10 +863,10 @@ impl Header {
             ));
         }
         let g1 = |r: &mut Reader, w: &str| -> Res<G1Affine> {
-            Ok(read_g1s(r.take(64)?, 1, KIND, w)?[0])
+            Ok(parse_g1s(r.take(64)?, 1, KIND, w)?[0])
         };
         let g2 = |r: &mut Reader, w: &str| -> Res<G2Affine> {
-            Ok(read_g2s(r.take(128)?, 1, KIND, w)?[0])
+            Ok(parse_g2s(r.take(128)?, 1, KIND, w)?[0])
         };
         let alpha_g1 = g1(&mut r, "alpha1")?;
         let beta_g1 = g1(&mut r, "beta1")?;
@@ -856,8 +918,22 @@ fn mpc_bytes(cs_hash: &[u8; 64], contributions: &[Contribution]) -> Vec<u8> {
     mpc
 }
 
-/// Section 10: the circuit hash and the contributions (points checked).
-fn read_contributions(b: &[u8]) -> Res<([u8; 64], Vec<Contribution>)> {
+/// Every point of the contributions on the curve and in the subgroup, the
+/// first failing named as [`parse_contributions`] names the record.
+fn check_contributions(contributions: &[Contribution]) -> Res<()> {
+    for (i, c) in contributions.iter().enumerate() {
+        let what = format!("contribution {i}");
+        for p in [c.delta_after, c.g1_s, c.g1_sx] {
+            check_g1s(&[p], KIND, &what)?;
+        }
+        check_g2s(&[c.g2_spx], KIND, &what)?;
+    }
+    Ok(())
+}
+
+/// Section 10: the circuit hash and the contributions (points unchecked:
+/// [`check_contributions`]).
+fn parse_contributions(b: &[u8]) -> Res<([u8; 64], Vec<Contribution>)> {
     let mut r = Reader::new(KIND, "contributions (section 10)", b);
     let mut cs_hash = [0u8; 64];
     cs_hash.copy_from_slice(r.take(64)?);
@@ -865,10 +941,10 @@ fn read_contributions(b: &[u8]) -> Res<([u8; 64], Vec<Contribution>)> {
     let mut contributions = Vec::new();
     for i in 0..k {
         let what = format!("contribution {i}");
-        let delta_after = read_g1s(r.take(64)?, 1, KIND, &what)?[0];
-        let g1_s = read_g1s(r.take(64)?, 1, KIND, &what)?[0];
-        let g1_sx = read_g1s(r.take(64)?, 1, KIND, &what)?[0];
-        let g2_spx = read_g2s(r.take(128)?, 1, KIND, &what)?[0];
+        let delta_after = parse_g1s(r.take(64)?, 1, KIND, &what)?[0];
+        let g1_s = parse_g1s(r.take(64)?, 1, KIND, &what)?[0];
+        let g1_sx = parse_g1s(r.take(64)?, 1, KIND, &what)?[0];
+        let g2_spx = parse_g2s(r.take(128)?, 1, KIND, &what)?[0];
         let mut transcript = [0u8; 64];
         transcript.copy_from_slice(r.take(64)?);
         let (kind, name, beacon) = r.contribution_params(&what)?;

@@ -324,3 +324,174 @@ fn regenerate_ceremony_fuzz_seeds() {
     put("wtns", "version-1", &ver);
     put("wtns", "empty-assignment", &wtns_bytes(&[]));
 }
+
+/// A checks-target input: `ops` (each `(kind, slot, other, payload scalar)`)
+/// before `file`.
+fn with_ops(ops: &[(u8, u16, u16, u64)], file: &[u8]) -> Vec<u8> {
+    use zkcc_ceremony::fuzzing::OP_BYTES;
+    let mut out = vec![ops.len() as u8];
+    for &(kind, slot, other, k) in ops {
+        let mut op = vec![kind];
+        op.extend(slot.to_le_bytes());
+        op.extend(other.to_le_bytes());
+        op.extend(k.to_le_bytes());
+        op.resize(OP_BYTES, 0);
+        out.extend(op);
+    }
+    out.extend_from_slice(file);
+    out
+}
+
+/// The split of the readers: a parse that accepts what the checks refuse,
+/// the checks naming the point as the full read does, and the checks
+/// targets' operations reaching the cryptographic checks.
+#[test]
+fn parse_and_checks_split_as_the_full_read() {
+    use zkcc_ceremony::fuzzing::{apply_ops, ptau_slots, split_ops, zkey_slots};
+    use zkcc_prover::ceremony::{ptau::Ptau, zkey::Zkey, CeremonyError};
+    let seed = |t: &str, n: &str| std::fs::read(corpus_root().join(t).join(n)).unwrap();
+    let rng = || rand::rngs::StdRng::seed_from_u64(0);
+
+    // A point off the curve parses, and the checks name it as `read` does.
+    let off = seed("ptau", "seed-off-curve");
+    let p = Ptau::parse(&off).unwrap();
+    refused_at(p.check_points(), Ptau::read(&off), "ptau", "tauG1[1]");
+
+    // ptau power 1: slots tauG1[0..3], tauG2[0..2], alphaTauG1[0..2], …
+    let raw = seed("ptau", "seed-raw-1");
+    let slots = ptau_slots(&raw).unwrap();
+    assert_eq!(slots.len(), 3 + 2 + 2 + 2 + 1);
+    // The identity operation (1·G on the generator) gives the file back.
+    assert_eq!(
+        apply_ops(&raw, &slots, &with_ops(&[(1, 0, 0, 1)], &[])[1..]),
+        raw
+    );
+    // τ·G1 doubled: every point valid, the powers broken.
+    let input = with_ops(&[(7, 1, 0, 2)], &raw);
+    let (ops, file) = split_ops(&input).unwrap();
+    let m = apply_ops(file, &slots, ops);
+    let p = Ptau::read(&m).unwrap();
+    assert!(matches!(
+        p.verify(&mut rng()),
+        Err(CeremonyError::BrokenPowers(_))
+    ));
+    // A G2 point from an x (kind 8) is off the subgroup: the checks refuse it.
+    let m = apply_ops(&raw, &slots, &with_ops(&[(8, 3, 0, 5)], &[])[1..]);
+    let p = Ptau::parse(&m).unwrap();
+    refused_at(p.check_points(), Ptau::read(&m), "ptau", "tauG2[0]");
+
+    // The snarkjs file: its contribution record's points are slots, and a
+    // negated proof-of-knowledge point breaks the transcript.
+    let sj = seed("ptau", "seed-snarkjs-beacon-2");
+    let slots = ptau_slots(&sj).unwrap();
+    let p = Ptau::read(&sj).unwrap();
+    let t = Ptau::read_transcript(&sj).unwrap();
+    p.verify_transcript(&t).unwrap();
+    let last = (slots.len() - 1) as u16; // the last record's last g2_spx
+    let m = apply_ops(&sj, &slots, &with_ops(&[(3, last, 0, 0)], &[])[1..]);
+    let t = Ptau::read_transcript(&m).unwrap();
+    assert!(Ptau::read(&m).unwrap().verify_transcript(&t).is_err());
+
+    // zkey: the `zkey` body checks the key against itself as its own
+    // initial key, which the beacon's key passes up to `L` (its δ is not 1);
+    // δ·G1 tripled fails earlier, a changed coefficient against the key it
+    // came from.
+    use zkcc_ceremony::fuzzing::Slot;
+    use zkcc_prover::ceremony::phase2::verify_against;
+    let zb = seed("zkey", "seed-beacon");
+    let slots = zkey_slots(&zb).unwrap();
+    let z = Zkey::read(&zb).unwrap();
+    let err = |a: &Zkey, b: &Zkey| verify_against(a, b, &mut rng()).unwrap_err().to_string();
+    assert!(err(&z, &z).contains("L (section 8)"), "{}", err(&z, &z));
+    assert_eq!(slots[4].1, Slot::G1); // delta1
+    assert_eq!(slots[6].1, Slot::Fr); // the first coefficient
+    let mutated = |op| Zkey::read(&apply_ops(&zb, &slots, &with_ops(&[op], &[])[1..])).unwrap();
+    let m = mutated((7, 4, 0, 3));
+    let e = err(&m, &m);
+    assert!(e.contains("δ·G1 is not the last"), "{e}");
+    let e = err(&mutated((8, 6, 0, 1)), &z);
+    assert!(e.contains("coefficients (section 4)"), "{e}");
+    // An off-curve G1 in the header: parsed, refused by the checks.
+    let m = apply_ops(&zb, &slots, &with_ops(&[(0, 0, 0, 7)], &[])[1..]);
+    let z = Zkey::parse(&m).unwrap();
+    refused_at(z.check_points(), Zkey::read(&m), "zkey", "alpha1[0]");
+}
+
+/// The checks alone (`check`) refuse point `what` of a `kind` file, and the
+/// full read (`read`) with the same message.
+fn refused_at<T>(
+    check: Result<(), zkcc_prover::ceremony::CeremonyError>,
+    read: Result<T, zkcc_prover::ceremony::CeremonyError>,
+    kind: &str,
+    what: &str,
+) {
+    use zkcc_prover::ceremony::CeremonyError;
+    let e = check.unwrap_err();
+    assert!(
+        matches!(&e, CeremonyError::BadPoint(k, w) if *k == kind && w == what),
+        "{e}"
+    );
+    assert_eq!(read.err().map(|r| r.to_string()), Some(e.to_string()));
+}
+
+/// The split targets' seeds, from the saved seeds of `ptau` and `zkey`: the
+/// `*_parse` targets take the same files; the `*_checks` targets take the
+/// valid ones with no operation, and a few with operations that reach the
+/// pairing and transcript checks.
+#[test]
+#[ignore = "writes fuzz/corpus/"]
+fn regenerate_split_target_seeds() {
+    use zkcc_ceremony::fuzzing::{ptau_slots, zkey_slots, Slot};
+    let root = corpus_root();
+    for (from, to) in [("ptau", "ptau_parse"), ("zkey", "zkey_parse")] {
+        std::fs::create_dir_all(root.join(to)).unwrap();
+        for (p, b) in corpus(from) {
+            let name = p.file_name().unwrap().to_str().unwrap().to_string();
+            if name.starts_with("seed-") {
+                std::fs::write(root.join(to).join(name), b).unwrap();
+            }
+        }
+    }
+    let put = |target: &str, name: &str, data: &[u8]| {
+        let dir = root.join(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("seed-{name}")), data).unwrap();
+    };
+    let seed = |t: &str, n: &str| std::fs::read(root.join(t).join(format!("seed-{n}"))).unwrap();
+    type Slots = fn(&[u8]) -> Result<Vec<(usize, Slot)>, zkcc_prover::ceremony::CeremonyError>;
+    type Ops = [(&'static str, u8, u16, u64); 2]; // (name, kind, slot, k)
+    let targets: [(&str, Slots, &[&str], Ops); 2] = [
+        (
+            "ptau",
+            ptau_slots,
+            &[
+                "raw-1",
+                "prepared-1",
+                "snarkjs-beacon-2",
+                "snarkjs-prepared-2",
+            ],
+            [("tau-doubled", 7, 1, 2), ("g2-off-subgroup", 8, 3, 5)],
+        ),
+        (
+            "zkey",
+            zkey_slots,
+            &["initial", "contributed", "beacon"],
+            [("delta-tripled", 7, 4, 3), ("coefficient-2", 8, 6, 1)],
+        ),
+    ];
+    for (from, slots, bases, ops) in targets {
+        let to = format!("{from}_checks");
+        for base in bases {
+            let f = seed(from, base);
+            let end = (slots(&f).unwrap().len() - 1) as u16;
+            put(&to, base, &with_ops(&[], &f));
+            for (what, kind, slot, k) in ops.into_iter().chain([("last-negated", 3, end, 0)]) {
+                put(
+                    &to,
+                    &format!("{base}-{what}"),
+                    &with_ops(&[(kind, slot, 0, k)], &f),
+                );
+            }
+        }
+    }
+}
