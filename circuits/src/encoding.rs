@@ -76,6 +76,17 @@ pub fn encode_country(code: &str) -> Result<u64, EncodingError> {
     Ok(256 * b[0] as u64 + b[1] as u64)
 }
 
+/// The ISO 3166-1 alpha-2 code of an integer made by [`encode_country`]
+/// (`"FR"`), for messages; anything else as its number.
+pub fn decode_country(code: u64) -> String {
+    let (c0, c1) = (code / 256, code % 256);
+    let letter = |c: u64| (c < 128 && (c as u8).is_ascii_uppercase()).then_some(c as u8 as char);
+    match (letter(c0), letter(c1)) {
+        (Some(a), Some(b)) => format!("{a}{b}"),
+        _ => code.to_string(),
+    }
+}
+
 /// Serde adapter: a field element as canonical hex text.
 pub mod serde_fr {
     use super::*;
@@ -95,6 +106,16 @@ pub mod serde_fr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn countries_decode_for_messages() {
+        for c in ["FR", "US", "ZZ", "AA"] {
+            assert_eq!(decode_country(encode_country(c).unwrap()), c);
+        }
+        assert_eq!(decode_country(18002), "FR");
+        assert_eq!(decode_country(7), "7");
+        assert_eq!(decode_country(256 * 97 + 65), (256 * 97 + 65).to_string());
+    }
     use ark_ff::{Field, One, Zero};
 
     #[test]

@@ -87,9 +87,14 @@ pub enum ClaimError {
         expected: u64,
     },
     /// An attestation signature does not verify.
-    #[error("facility slot {slot}: attestation signature invalid: {reason}")]
+    #[error("{place} {slot}: {what} signature invalid: {reason}")]
     BadSignature {
-        /// The offending facility slot.
+        /// What the slot is: `"facility slot"` (shard), `"eval slot"`
+        /// (evaluation), `"deployment slot"` (jurisdiction).
+        place: &'static str,
+        /// Whose signature: `"attestation"`, `"evaluator's result"`.
+        what: &'static str,
+        /// The offending slot.
         slot: usize,
         /// Why the signature was rejected.
         reason: String,

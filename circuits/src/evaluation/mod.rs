@@ -487,6 +487,8 @@ pub fn check_native(
         );
         eddsa::verify(&r.evaluator.key, msg, &r.signature).map_err(|e| {
             ClaimError::BadSignature {
+                place: "eval slot",
+                what: "evaluator's result",
                 slot: i,
                 reason: e.to_string(),
             }
@@ -701,6 +703,8 @@ fn explain(
     };
     if d != *digest {
         return ClaimError::BadSignature {
+            place: "eval slot",
+            what: "evaluator's result",
             slot,
             reason: format!(
                 "the result of {} is signed for another model digest",
@@ -746,6 +750,8 @@ fn explain(
         };
     }
     ClaimError::BadSignature {
+        place: "eval slot",
+        what: "evaluator's result",
         slot,
         reason: format!(
             "the result of {} does not verify under its registry key",

@@ -291,6 +291,8 @@ pub fn check_native(
         &w.records(),
     );
     eddsa::verify(&w.auditor.key, msg, &w.signature).map_err(|e| ClaimError::BadSignature {
+        place: "deployment slot",
+        what: "attestation",
         slot: 0,
         reason: e.to_string(),
     })

@@ -411,6 +411,13 @@ pub fn check_native(
     let (mut fac_chips, mut fac_tpp) = (0u64, 0u128);
     for &(i, e) in &used {
         let tpp = tpp_of(i, e)?;
+        // Messages name the facility (registry index and country), and the
+        // entry where it helps to find the chunk.
+        let fac = format!(
+            "facility #{} in {}",
+            e.facility_index,
+            crate::encoding::decode_country(e.country)
+        );
         let new_facility = match prev {
             None => true,
             Some(p) => {
@@ -430,7 +437,7 @@ pub fn check_native(
             if e.chunk != 0 {
                 return rule(
                     "chunks",
-                    format!("entry {i}: a facility starts at chunk {}", e.chunk),
+                    format!("{fac} (entry {i}): starts at chunk {}", e.chunk),
                 );
             }
             fac_chips = 0;
@@ -452,7 +459,7 @@ pub fn check_native(
             return rule(
                 "facility cap",
                 format!(
-                    "entry {i}: a facility holds {fac_chips} ledger chips, the cap is {}",
+                    "{fac} (entry {i}): it holds {fac_chips} ledger chips, the cap is {}",
                     r.facility_cap_chips
                 ),
             );
@@ -461,7 +468,7 @@ pub fn check_native(
             return rule(
                 "facility cap",
                 format!(
-                    "entry {i}: a facility holds TPP {fac_tpp}, the cap is {}",
+                    "{fac} (entry {i}): it holds TPP {fac_tpp}, the cap is {}",
                     r.facility_cap_tpp
                 ),
             );
@@ -474,7 +481,7 @@ pub fn check_native(
             return rule(
                 "tier exclusion",
                 format!(
-                    "entry {i}: {} ledger chips in a tier-{} country (max {})",
+                    "{fac} (entry {i}): {} ledger chips in a tier-{} country (max {})",
                     e.count, e.tier, r.max_tier
                 ),
             );
@@ -497,8 +504,10 @@ pub fn check_native(
             return rule(
                 "distribution",
                 format!(
-                    "country {c}: TPP {sum} of {} exceeds {} bp",
-                    t.tpp, r.other_max_bp
+                    "country {}: TPP {sum} of {} exceeds {} bp",
+                    crate::encoding::decode_country(*c),
+                    t.tpp,
+                    r.other_max_bp
                 ),
             );
         }

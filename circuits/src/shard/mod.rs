@@ -654,6 +654,8 @@ pub fn check_native(
         }
         let msg = attestation_message(f.facility.id, st.epoch, f.chunk, f.chunks, f.digest());
         eddsa::verify(&f.auditor.key, msg, &f.signature).map_err(|e| ClaimError::BadSignature {
+            place: "facility slot",
+            what: "attestation",
             slot: j,
             reason: e.to_string(),
         })?;

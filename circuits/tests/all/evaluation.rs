@@ -123,10 +123,13 @@ fn a_missing_eval_fails() {
     // The same with the eval id relabelled: the signature is for eval 0.
     w.results[1].eval_id = f.suite.evals[1].id;
     let st = f.statement_for(&w);
-    assert!(matches!(
-        check_native(N, &st, &w),
-        Err(ClaimError::BadSignature { slot: 1, .. })
-    ));
+    let e = check_native(N, &st, &w).unwrap_err();
+    assert!(matches!(e, ClaimError::BadSignature { slot: 1, .. }), "{e}");
+    // Said as what it is: an evaluator's result, not a facility's attestation.
+    assert!(
+        e.to_string().starts_with("eval slot 1: evaluator's result signature invalid"),
+        "{e}"
+    );
     assert!(!sat(&st, &w));
 }
 
