@@ -39,6 +39,27 @@ pub fn timed<T>(msg: &str, f: impl FnOnce() -> T) -> (T, Duration) {
     (out, d)
 }
 
+/// Runs `f` under a progress bar of `total` steps labelled `msg` (`f` calls
+/// the function it is given with the number of steps done): the count, the
+/// elapsed time and an estimate of what is left. Drawn on standard error
+/// only when it is a terminal (indicatif hides it otherwise).
+pub fn counted<T>(msg: &str, total: usize, f: impl FnOnce(&dyn Fn(usize)) -> T) -> (T, Duration) {
+    let pb = ProgressBar::new(total as u64);
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {msg} {pos}/{len} [{elapsed} elapsed, ~{eta} left]",
+        )
+        .expect("valid template"),
+    );
+    pb.set_message(msg.to_string());
+    pb.enable_steady_tick(Duration::from_millis(120));
+    let t = Instant::now();
+    let out = f(&|k| pb.set_position(k as u64));
+    let d = t.elapsed();
+    pb.finish_and_clear();
+    (out, d)
+}
+
 /// Formats a duration for the report.
 pub fn secs(d: Duration) -> String {
     if d.as_secs_f64() >= 1.0 {
@@ -214,8 +235,16 @@ pub fn run_scenario(
         keys::load_proving_key_of(&keys_dir, &sc)
     });
     let (spk, _) = spk?;
-    let (shards, t_shards) = timed("proving the shards", || {
-        fleet::prove_shards(&spk, &fleet, &registry, &importer, ledger.digest, &mut rng)
+    let (shards, t_shards) = counted("proving shard", fleet.witnesses.len(), |done| {
+        fleet::prove_shards_counted(
+            &spk,
+            &fleet,
+            &registry,
+            &importer,
+            ledger.digest,
+            &mut rng,
+            done,
+        )
     });
     let shards = shards?;
     let peak_shards = zkcc_engine::mem::peak_bytes();

@@ -553,6 +553,17 @@ pub fn prove_assignments<E: From<EngineError>, R: rand::RngCore + rand::CryptoRn
     assignments: Vec<Result<Vec<Fr>, E>>,
     rng: &mut R,
 ) -> Vec<Result<Proof<Bn254>, E>> {
+    prove_assignments_counted(pk, assignments, rng, &|_| ())
+}
+
+/// [`prove_assignments`], calling `done(k)` after the `k`-th proof (1-based),
+/// for a caller's progress display.
+pub fn prove_assignments_counted<E: From<EngineError>, R: rand::RngCore + rand::CryptoRng>(
+    pk: &ProverKey,
+    assignments: Vec<Result<Vec<Fr>, E>>,
+    rng: &mut R,
+    done: &dyn Fn(usize),
+) -> Vec<Result<Proof<Bn254>, E>> {
     let blinds: Vec<(Fr, Fr)> = assignments
         .iter()
         .map(|_| (Fr::rand(rng), Fr::rand(rng)))
@@ -560,7 +571,12 @@ pub fn prove_assignments<E: From<EngineError>, R: rand::RngCore + rand::CryptoRn
     assignments
         .into_iter()
         .zip(blinds)
-        .map(|(z, (r, s))| Ok(prove_assignment(pk, &z?, r, s)?))
+        .enumerate()
+        .map(|(k, (z, (r, s)))| {
+            let p = prove_assignment(pk, &z?, r, s)?;
+            done(k + 1);
+            Ok(p)
+        })
         .collect()
 }
 

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use rand::rngs::OsRng;
 use std::path::{Path, PathBuf};
 use zkcc_circuits::encoding::fr_from_hex;
-use zkcc_prover::demo::timed;
+use zkcc_prover::demo::{counted, timed};
 use zkcc_prover::error::{read_json, write, write_json, write_secret_json};
 use zkcc_prover::fleet::{self, FleetInventory, FleetSecret};
 use zkcc_prover::keys::{self, Circuit};
@@ -390,8 +390,16 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
             let digest = fr_from_hex(&ledger_digest)?;
             let fleet = fleet::open(&r, &inv, &secret)?;
             let (pk, _) = keys::load_proving_key_of(&dir, &Circuit::Shard(fleet.shape))?;
-            let (b, t) = timed("proving the shards", || {
-                fleet::prove_shards(&pk, &fleet, &r, &inv.importer, digest, &mut OsRng)
+            let (b, t) = counted("proving shard", fleet.witnesses.len(), |done| {
+                fleet::prove_shards_counted(
+                    &pk,
+                    &fleet,
+                    &r,
+                    &inv.importer,
+                    digest,
+                    &mut OsRng,
+                    done,
+                )
             });
             let b = b?;
             write_json(&out, &b)?;

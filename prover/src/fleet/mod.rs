@@ -696,6 +696,20 @@ pub fn prove_shards<R: rand::RngCore + rand::CryptoRng>(
     ledger_digest: Fr,
     rng: &mut R,
 ) -> Result<Vec<zkcc_verifier::submission::ShardBundle>> {
+    prove_shards_counted(pk, fleet, registry, importer, ledger_digest, rng, &|_| ())
+}
+
+/// [`prove_shards`], calling `done(k)` once the `k`-th of the fleet's shards
+/// is proven (for a progress display).
+pub fn prove_shards_counted<R: rand::RngCore + rand::CryptoRng>(
+    pk: &zkcc_engine::prove::ProverKey,
+    fleet: &Fleet,
+    registry: &Registry,
+    importer: &str,
+    ledger_digest: Fr,
+    rng: &mut R,
+    done: &dyn Fn(usize),
+) -> Result<Vec<zkcc_verifier::submission::ShardBundle>> {
     use rayon::prelude::*;
     use zkcc_circuits::shard::constraints::ShardCircuit;
     let statements = fleet.shard_statements(registry, ledger_digest);
@@ -709,7 +723,7 @@ pub fn prove_shards<R: rand::RngCore + rand::CryptoRng>(
         .map(crate::claims::shard_assignment)
         .collect();
     let id = zkcc_verifier::keys::circuit_id(&pk.vk);
-    zkcc_engine::prove::prove_assignments(pk, assignments, rng)
+    zkcc_engine::prove::prove_assignments_counted(pk, assignments, rng, done)
         .into_iter()
         .zip(&statements)
         .enumerate()

@@ -61,7 +61,17 @@ fn every_role_through_the_cli() {
     for a in fleet::attest(&ZKCC, d) {
         assert!(a.contains("signed"), "{a}");
     }
-    assert!(shards(d).status.success());
+    let out = shards(d);
+    assert!(out.status.success(), "{}", text(&out));
+    // Standard error is a pipe here: the progress bar stays quiet (no
+    // carriage returns, no bar), the result is one line on standard output.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains('\r') && !err.contains("proving shard"), "{err:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("proved 2 shards for epoch"),
+        "{}",
+        text(&out)
+    );
 
     // Agency: a request; importer: a light proof answering it.
     let req = |d: &Path, rules: &str, out: &str| {
