@@ -50,6 +50,22 @@ fn resign(
     w.results[slot] = f.result(key, path_of, &f.digest, id, score, date);
 }
 
+/// Honest results for `slots`, signed by evaluator 0 on 2026-11-01.
+fn signed_results(f: &EvalFixture, slots: &[usize]) -> Vec<evaluation::SignedResultJson> {
+    slots
+        .iter()
+        .map(|&i| f.signed(0, &f.digest, i, EVALS[i].3, 20261101))
+        .collect()
+}
+
+/// Assembles the fixture's claim from `signed`.
+fn assemble_from(
+    f: &EvalFixture,
+    signed: &[evaluation::SignedResultJson],
+) -> Result<EvaluationWitness, ClaimError> {
+    assemble(&f.registry, &f.suite, &f.digest, f.blinding, WINDOW, signed)
+}
+
 /// A tampered witness (statement recomputed to fit it): the native check
 /// fails with `expected` and the circuit is unsatisfied.
 /// `w` (with its statement) passes the native check and satisfies the circuit.
@@ -98,12 +114,9 @@ const PINNED_MATRICES: &str = "2873ee77dead7cbdb1469017f6a1eff23d97c534b10e1d1d1
 fn a_missing_eval_fails() {
     let f = fixture();
     // The importer has no result for eval 1: assembling names it.
-    let only: Vec<_> = [0, 2]
-        .iter()
-        .map(|&i| f.signed(0, &f.digest, i, EVALS[i].3, 20261101))
-        .collect();
+    let only = signed_results(&f, &[0, 2]);
     assert_eq!(
-        assemble(&f.registry, &f.suite, &f.digest, f.blinding, WINDOW, &only),
+        assemble_from(&f, &only),
         Err(ClaimError::MissingEval {
             slot: 1,
             eval: "BIO-UPLIFT".into()
@@ -190,19 +203,10 @@ fn a_result_dated_one_day_before_the_not_before_date_fails() {
         },
     );
     // Assembling skips it and says why.
-    let mut signed: Vec<_> = (0..N)
-        .map(|i| f.signed(0, &f.digest, i, EVALS[i].3, 20261101))
-        .collect();
+    let mut signed = signed_results(&f, &[0, 1, 2]);
     signed[1] = f.signed(0, &f.digest, 1, 150, 20251130);
     assert_eq!(
-        assemble(
-            &f.registry,
-            &f.suite,
-            &f.digest,
-            f.blinding,
-            WINDOW,
-            &signed
-        ),
+        assemble_from(&f, &signed),
         Err(ClaimError::BeforeNotBefore {
             slot: 1,
             date: 20251130,
@@ -252,19 +256,10 @@ fn a_result_signed_for_another_suite_version_fails() {
     ));
     assert!(!sat(&st, &w));
     // Assembling names the version.
-    let mut signed: Vec<_> = (0..N)
-        .map(|i| f.signed(0, &f.digest, i, EVALS[i].3, 20261101))
-        .collect();
+    let mut signed = signed_results(&f, &[0, 1, 2]);
     signed[0] = signed_v2.clone();
     assert_eq!(
-        assemble(
-            &f.registry,
-            &f.suite,
-            &f.digest,
-            f.blinding,
-            WINDOW,
-            &signed
-        ),
+        assemble_from(&f, &signed),
         Err(ClaimError::ResultForAnotherSuite {
             slot: 0,
             suite: "FRONTIER-2026".into(),
@@ -300,12 +295,10 @@ fn a_signature_by_an_unaccredited_evaluator_fails() {
         20261101,
     )
     .unwrap();
-    let mut all: Vec<_> = (0..2)
-        .map(|i| f.signed(0, &f.digest, i, EVALS[i].3, 20261101))
-        .collect();
+    let mut all = signed_results(&f, &[0, 1]);
     all.push(signed);
     assert!(matches!(
-        assemble(&f.registry, &f.suite, &f.digest, f.blinding, WINDOW, &all),
+        assemble_from(&f, &all),
         Err(ClaimError::EvaluatorNotAccredited { slot: 2 })
     ));
 }

@@ -371,28 +371,26 @@ fn addm<M: Prime>(a: &V, b: &V) -> V {
     reduce_once::<M>(carry(std::array::from_fn(|j| _mm512_add_epi64(a[j], b[j]))))
 }
 
-/// `a·b` in `Fq` (Montgomery, reduced).
-#[cfg(target_arch = "x86_64")]
-#[inline]
-#[target_feature(enable = "avx512f,avx512ifma")]
-fn mul(a: &V, b: &V) -> V {
-    mulm::<Q>(a, b)
+/// The `Fq` instances of the generic field operations (`name = generic;`).
+macro_rules! fq_ops {
+    ($($(#[$doc:meta])* $name:ident = $generic:ident;)*) => {$(
+        $(#[$doc])*
+        #[cfg(target_arch = "x86_64")]
+        #[inline]
+        #[target_feature(enable = "avx512f,avx512ifma")]
+        fn $name(a: &V, b: &V) -> V {
+            $generic::<Q>(a, b)
+        }
+    )*};
 }
 
-/// `a − b` in `Fq`.
-#[cfg(target_arch = "x86_64")]
-#[inline]
-#[target_feature(enable = "avx512f,avx512ifma")]
-fn sub(a: &V, b: &V) -> V {
-    subm::<Q>(a, b)
-}
-
-/// `a + b` in `Fq`.
-#[cfg(target_arch = "x86_64")]
-#[inline]
-#[target_feature(enable = "avx512f,avx512ifma")]
-fn add(a: &V, b: &V) -> V {
-    addm::<Q>(a, b)
+fq_ops! {
+    /// `a·b` in `Fq` (Montgomery, reduced).
+    mul = mulm;
+    /// `a − b` in `Fq`.
+    sub = subm;
+    /// `a + b` in `Fq`.
+    add = addm;
 }
 
 /// An element of `Fq` (`D = 1`, second entry unused) or `Fq2` (`D = 2`).
@@ -611,6 +609,21 @@ fn mul8(x: &mut [Fr], s: &[Fr]) {
     }
 }
 
+/// The index vectors of [`fr_load`]'s and [`fr_store`]'s transposes (over
+/// the 16 words of two vectors): limbs 0 and 1, then limbs 2 and 3, of four
+/// 4-limb elements; the first, then the second 256-bit halves of the two.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn shuffles() -> [__m512i; 4] {
+    [
+        _mm512_setr_epi64(0, 4, 8, 12, 1, 5, 9, 13),
+        _mm512_setr_epi64(2, 6, 10, 14, 3, 7, 11, 15),
+        _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11),
+        _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15),
+    ]
+}
+
 /// Eight `Fr` (the first eight of `x`, or reversed: lane `k` holds
 /// `x[7 − k]`) limb-sliced: a transpose of their 64-bit limbs by two rounds
 /// of two-source permutations, then the cut into 52-bit limbs.
@@ -626,14 +639,7 @@ fn fr_load(x: &[Fr], rev: bool) -> V {
     // SAFETY: `buf` holds four 64-byte rows; unaligned loads.
     let r: [__m512i; 4] =
         std::array::from_fn(|i| unsafe { _mm512_loadu_si512(buf[8 * i..].as_ptr().cast()) });
-    let (even, odd) = (
-        _mm512_setr_epi64(0, 4, 8, 12, 1, 5, 9, 13),
-        _mm512_setr_epi64(2, 6, 10, 14, 3, 7, 11, 15),
-    );
-    let (first, second) = (
-        _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11),
-        _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15),
-    );
+    let [even, odd, first, second] = shuffles();
     // Limbs 0 and 1 (2 and 3) of elements 0–3, then of 4–7.
     let ab01 = _mm512_permutex2var_epi64(r[0], even, r[1]);
     let ab23 = _mm512_permutex2var_epi64(r[0], odd, r[1]);
@@ -665,14 +671,7 @@ fn fr_store(v: &V, x: &mut [Fr]) {
     let y1 = or(_mm512_srli_epi64(v[1], 12), _mm512_slli_epi64(v[2], 40));
     let y2 = or(_mm512_srli_epi64(v[2], 24), _mm512_slli_epi64(v[3], 28));
     let y3 = or(_mm512_srli_epi64(v[3], 36), _mm512_slli_epi64(v[4], 16));
-    let (even, odd) = (
-        _mm512_setr_epi64(0, 4, 8, 12, 1, 5, 9, 13),
-        _mm512_setr_epi64(2, 6, 10, 14, 3, 7, 11, 15),
-    );
-    let (first, second) = (
-        _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11),
-        _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15),
-    );
+    let [even, odd, first, second] = shuffles();
     let ab01 = _mm512_permutex2var_epi64(y0, first, y1);
     let cd01 = _mm512_permutex2var_epi64(y0, second, y1);
     let ab23 = _mm512_permutex2var_epi64(y2, first, y3);

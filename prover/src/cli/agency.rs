@@ -128,15 +128,8 @@ pub enum AgencyCmd {
 
 #[derive(Args)]
 pub struct VerifyArgs {
-    /// Key directory.
-    #[arg(long, default_value = "keys")]
-    keys: PathBuf,
-    /// The shard circuit the agency accepts.
-    #[arg(long, default_value = "shard-8x128")]
-    shard_circuit: String,
-    /// The request circuit the agency accepts.
-    #[arg(long, default_value = "request-16x8")]
-    request_circuit: String,
+    #[command(flatten)]
+    keys: super::serve::FleetKeyArgs,
     #[arg(long)]
     registry: PathBuf,
     /// The agency's ledger for the importer.
@@ -170,6 +163,24 @@ pub struct VerifyArgs {
 /// A bundle the agency rejects: `REJECTED: <file>: <reason>`, exit 1.
 fn rejected(file: &std::path::Path, e: zkcc_verifier::VerifyError) -> ProverError {
     ProverError::Rejected(format!("{}: {e}", file.display()))
+}
+
+/// Reads a claim bundle and verifies it with `verify`; a bundle that does not
+/// parse or verify is rejected (exit 1).
+fn verified<V>(
+    bundle: &std::path::Path,
+    verify: impl FnOnce(&str) -> Result<V, zkcc_verifier::VerifyError>,
+) -> Result<V, ProverError> {
+    let text = read_text(bundle)?;
+    verify(&text).map_err(|e| rejected(bundle, e))
+}
+
+/// Writes a verified claim to `--report`, when one was given.
+fn write_report(report: Option<PathBuf>, claim: &impl serde::Serialize) -> Result<(), ProverError> {
+    match report {
+        Some(out) => write_json(&out, claim),
+        None => Ok(()),
+    }
 }
 
 pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
@@ -220,20 +231,16 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
             let req: JurisdictionRequest = read_json(&request)?;
             let c = Circuit::parse(&circuit)?;
             let vk = zkcc_prover::keys::load_verifying_key_of(&keys, &c)?;
-            let text = read_text(&bundle)?;
-            let v = JurisdictionBundle::from_json(&text)
-                .and_then(|b| {
-                    verify_jurisdiction(&zkcc_verifier::batch::PreparedKey::new(&vk), &r, &req, &b)
-                })
-                .map_err(|e| rejected(&bundle, e))?;
+            let pvk = zkcc_verifier::batch::PreparedKey::new(&vk);
+            let v = verified(&bundle, |text| {
+                JurisdictionBundle::from_json(text)
+                    .and_then(|b| verify_jurisdiction(&pvk, &r, &req, &b))
+            })?;
             println!(
                 "ACCEPTED: every prompt-log and output store of deployment {} of {} (model {}) is attested for epoch {}, encrypted at rest, in its own facilities in countries of tier <= {}",
                 v.deployment, v.importer, v.model_commitment, v.epoch, v.max_tier
             );
-            if let Some(out) = report {
-                write_json(&out, &v)?;
-            }
-            Ok(())
+            write_report(report, &v)
         }
         AgencyCmd::EvalRequest {
             registry,
@@ -292,20 +299,16 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
                 ProverError::Inventory(format!("the registry has no suite {:?}", req.suite))
             })?;
             let vk = zkcc_prover::keys::load_verifying_key_of(&keys, &Circuit::Evaluation(n))?;
-            let text = read_text(&bundle)?;
-            let v = EvaluationBundle::from_json(&text)
-                .and_then(|b| {
-                    verify_evaluation(&zkcc_verifier::batch::PreparedKey::new(&vk), &r, &req, &b)
-                })
-                .map_err(|e| rejected(&bundle, e))?;
+            let pvk = zkcc_verifier::batch::PreparedKey::new(&vk);
+            let v = verified(&bundle, |text| {
+                EvaluationBundle::from_json(text)
+                    .and_then(|b| verify_evaluation(&pvk, &r, &req, &b))
+            })?;
             println!(
                 "ACCEPTED: model {} of {} passed every eval of suite {} v{} ({} evals), results signed for it by accredited evaluators between {} and {}",
                 v.model_commitment, v.importer, v.suite, v.suite_version, v.evals, v.not_before, v.deployment_date
             );
-            if let Some(out) = report {
-                write_json(&out, &v)?;
-            }
-            Ok(())
+            write_report(report, &v)
         }
         AgencyCmd::Ledger {
             registry,
@@ -376,17 +379,7 @@ pub fn verify(a: VerifyArgs) -> Result<(), ProverError> {
     // configuration error (exit 2), found before any verdict is printed.
     a.report.as_deref().map(out_file).transpose()?;
     let registry = load_registry(&a.registry)?;
-    let sc = Circuit::parse(&a.shard_circuit)?;
-    let rc = Circuit::parse(&a.request_circuit)?;
-    let (Circuit::Shard(ss), Circuit::Request(rs)) = (sc, rc) else {
-        return Err(ProverError::Keys(
-            "--shard-circuit takes shard-FxM and --request-circuit request-SxF".into(),
-        ));
-    };
-    let svk = zkcc_prover::keys::load_verifying_key_of(&a.keys, &sc)?;
-    let rvk = zkcc_prover::keys::load_verifying_key_of(&a.keys, &rc)?;
-    let keys = zkcc_verifier::fleet::FleetKeys::new(&svk, ss, &rvk, rs)
-        .map_err(|e| ProverError::Keys(e.to_string()))?;
+    let keys = a.keys.load()?;
     // Streamed: a ledger of a million chips is read record by record.
     let file = std::fs::File::open(&a.ledger).map_err(|source| ProverError::Io {
         path: a.ledger.display().to_string(),

@@ -8,6 +8,39 @@ use zkcc_prover::keys::Circuit;
 use zkcc_prover::ProverError;
 use zkcc_verifier::access::{Policy, SAMPLE_ACCESS_POLICY};
 
+/// The verifying keys the agency accepts submissions under: `--keys`,
+/// `--shard-circuit`, `--request-circuit` (`agency serve` and `agency verify`).
+#[derive(Args)]
+pub struct FleetKeyArgs {
+    /// Key directory.
+    #[arg(long, default_value = "keys")]
+    keys: PathBuf,
+    /// The shard circuit the agency accepts.
+    #[arg(long, default_value = "shard-8x128")]
+    shard_circuit: String,
+    /// The request circuit the agency accepts.
+    #[arg(long, default_value = "request-16x8")]
+    request_circuit: String,
+}
+
+impl FleetKeyArgs {
+    /// Loads the shard and request verifying keys and checks them (a circuit
+    /// of the wrong kind or a key of the wrong input count: [`ProverError::Keys`]).
+    pub fn load(&self) -> Result<zkcc_verifier::fleet::FleetKeys, ProverError> {
+        let sc = Circuit::parse(&self.shard_circuit)?;
+        let rc = Circuit::parse(&self.request_circuit)?;
+        let (Circuit::Shard(ss), Circuit::Request(rs)) = (sc, rc) else {
+            return Err(ProverError::Keys(
+                "--shard-circuit takes shard-FxM and --request-circuit request-SxF".into(),
+            ));
+        };
+        let svk = zkcc_prover::keys::load_verifying_key_of(&self.keys, &sc)?;
+        let rvk = zkcc_prover::keys::load_verifying_key_of(&self.keys, &rc)?;
+        zkcc_verifier::fleet::FleetKeys::new(&svk, ss, &rvk, rs)
+            .map_err(|e| ProverError::Keys(e.to_string()))
+    }
+}
+
 #[derive(Args)]
 pub struct ServeArgs {
     /// The database: a SQLite file (created if missing) or a postgres:// URL.
@@ -18,15 +51,8 @@ pub struct ServeArgs {
     /// The access policy (JSON); default: the sample policy.
     #[arg(long)]
     policy: Option<PathBuf>,
-    /// Key directory.
-    #[arg(long, default_value = "keys")]
-    keys: PathBuf,
-    /// The shard circuit the agency accepts.
-    #[arg(long, default_value = "shard-8x128")]
-    shard_circuit: String,
-    /// The request circuit the agency accepts.
-    #[arg(long, default_value = "request-16x8")]
-    request_circuit: String,
+    #[command(flatten)]
+    keys: FleetKeyArgs,
     /// Address to listen on (loopback: put TLS in front for other hosts).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -61,16 +87,7 @@ pub fn serve(a: ServeArgs) -> Result<(), ProverError> {
         Some(p) => Policy::from_json(&read_text(p)?)?,
         None => Policy::from_json(SAMPLE_ACCESS_POLICY)?,
     };
-    let sc = Circuit::parse(&a.shard_circuit)?;
-    let rc = Circuit::parse(&a.request_circuit)?;
-    let svk = zkcc_prover::keys::load_verifying_key_of(&a.keys, &sc)?;
-    let rvk = zkcc_prover::keys::load_verifying_key_of(&a.keys, &rc)?;
-    let (Circuit::Shard(ss), Circuit::Request(rs)) = (sc, rc) else {
-        return Err(ProverError::Keys(
-            "--shard-circuit takes shard-FxM and --request-circuit request-SxF".into(),
-        ));
-    };
-    let keys = zkcc_verifier::fleet::FleetKeys::new(&svk, ss, &rvk, rs)?;
+    let keys = a.keys.load()?;
     let config = zkcc_agency::Config {
         db: a.db,
         registry,

@@ -13,24 +13,45 @@ pub fn sample(cli: &Cli, d: &Path) {
     );
 }
 
+/// `zkcc agency ledger` of ACME-DC from the sample's shipments into `out`.
+pub fn ledger_args(out: &str) -> [&str; 10] {
+    [
+        "agency",
+        "ledger",
+        "--registry",
+        "w/registry.json",
+        "--shipments",
+        "w/shipments.json",
+        "--importer",
+        "ACME-DC",
+        "--out",
+        out,
+    ]
+}
+
+/// `zkcc agency request` to ACME-DC for epoch 202611 with the rules file
+/// `rules`, written to `out`.
+pub fn request_args<'a>(rules: &'a str, out: &'a str) -> [&'a str; 12] {
+    [
+        "agency",
+        "request",
+        "--registry",
+        "w/registry.json",
+        "--importer",
+        "ACME-DC",
+        "--epoch",
+        "202611",
+        "--rules",
+        rules,
+        "--out",
+        out,
+    ]
+}
+
 /// The agency's ledger of ACME-DC from the sample's shipments
 /// (`w/ledger.json`). Returns (stdout, the ledger digest).
 pub fn ledger(cli: &Cli, d: &Path) -> (String, String) {
-    let out = cli.ok(
-        d,
-        &[
-            "agency",
-            "ledger",
-            "--registry",
-            "w/registry.json",
-            "--shipments",
-            "w/shipments.json",
-            "--importer",
-            "ACME-DC",
-            "--out",
-            "w/ledger.json",
-        ],
-    );
+    let out = cli.ok(d, &ledger_args("w/ledger.json"));
     let digest = out
         .trim()
         .rsplit(' ')
@@ -43,23 +64,7 @@ pub fn ledger(cli: &Cli, d: &Path) -> (String, String) {
 /// The agency's request to ACME-DC for epoch 202611 with the rules file
 /// `rules`, written to `out`. Returns stdout.
 pub fn request(cli: &Cli, d: &Path, rules: &str, out: &str) -> String {
-    cli.ok(
-        d,
-        &[
-            "agency",
-            "request",
-            "--registry",
-            "w/registry.json",
-            "--importer",
-            "ACME-DC",
-            "--epoch",
-            "202611",
-            "--rules",
-            rules,
-            "--out",
-            out,
-        ],
-    )
+    cli.ok(d, &request_args(rules, out))
 }
 
 /// The importer's commitment to the sample inventory for shard `circuit`,

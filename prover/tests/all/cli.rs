@@ -74,25 +74,7 @@ fn every_role_through_the_cli() {
     );
 
     // Agency: a request; importer: a light proof answering it.
-    let req = |d: &Path, rules: &str, out: &str| {
-        ok(
-            d,
-            &[
-                "agency",
-                "request",
-                "--registry",
-                "w/registry.json",
-                "--importer",
-                "ACME-DC",
-                "--epoch",
-                "202611",
-                "--rules",
-                rules,
-                "--out",
-                out,
-            ],
-        )
-    };
+    let req = |d: &Path, rules: &str, out: &str| fleet::request(&ZKCC, d, rules, out);
     req(d, "w/rules.json", "req.json");
     let answer_with = |d: &Path, digest: &str, request: &str, out: &str| {
         zkcc(

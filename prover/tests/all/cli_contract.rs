@@ -10,6 +10,7 @@
 //! | 3 | I/O or internal: a file that exists cannot be read or written, the proof system or Slurm failed |
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use zkcc_test_support::fleet;
 
 use crate::run::{text, zkcc};
 
@@ -324,7 +325,6 @@ fn names_starting(dir: &Path, prefix: &str) -> Vec<String> {
 fn secrets_are_never_replaced_silently() {
     use crate::run::{fails_with, ok};
     use zkcc_test_support::fixtures::SHARD;
-    use zkcc_test_support::fleet;
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     fleet::sample(&crate::run::ZKCC, d);
@@ -405,18 +405,7 @@ fn secrets_are_never_replaced_silently() {
     // An output in a directory that does not exist: refused, nothing made.
     fails_with(
         d,
-        &[
-            "agency",
-            "ledger",
-            "--registry",
-            "w/registry.json",
-            "--shipments",
-            "w/shipments.json",
-            "--importer",
-            "ACME-DC",
-            "--out",
-            "typo/ledger.json",
-        ],
+        &fleet::ledger_args("typo/ledger.json"),
         2,
         "error: typo/ledger.json: the directory typo does not exist (create it first: mkdir -p typo)",
     );
@@ -596,20 +585,7 @@ fn messages_name_the_file_or_argument() {
     std::fs::write(d.join("bad-rules.json"), "{\"facility_cap_chips\": \"x\"}").unwrap();
     fails_with(
         d,
-        &[
-            "agency",
-            "request",
-            "--registry",
-            "w/registry.json",
-            "--importer",
-            "ACME-DC",
-            "--epoch",
-            "202611",
-            "--rules",
-            "bad-rules.json",
-            "--out",
-            "req.json",
-        ],
+        &fleet::request_args("bad-rules.json", "req.json"),
         2,
         "error: bad-rules.json: rules: invalid type",
     );

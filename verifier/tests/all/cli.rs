@@ -101,6 +101,14 @@ fn assert_exit(o: &Out, code: i32) {
     );
 }
 
+/// Asserts the exit code and the whole of the stream that speaks for it:
+/// stdout for 0 and 1, stderr for 2 and 3.
+fn assert_says(o: &Out, code: i32, text: &str) {
+    assert_exit(o, code);
+    let said = if code < 2 { &o.stdout } else { &o.stderr };
+    assert_eq!(said, text);
+}
+
 /// The names in a directory, sorted.
 fn listing(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
@@ -109,6 +117,57 @@ fn listing(dir: &Path) -> Vec<String> {
         .collect();
     v.sort();
     v
+}
+
+/// `zkcc-verify submission` on `bundle` under the access policy file
+/// `policy`, the report to `report.json`.
+fn with_policy(d: &Path, policy: &str, bundle: &str) -> Out {
+    zkcc_verify(
+        d,
+        &submission(&["--policy", policy, "--report", "report.json", bundle]),
+    )
+}
+
+/// `zkcc-verify snarkjs-export` of `bundle` under `vk` into directory `out`.
+fn export(d: &Path, vk: &str, bundle: &str, out: &str) -> Out {
+    zkcc_verify(
+        d,
+        &[
+            "snarkjs-export",
+            "--vk",
+            vk,
+            "--bundle",
+            bundle,
+            "--out",
+            out,
+        ],
+    )
+}
+
+/// `zkcc-verify snarkjs-import` of `vk_json` (16 inputs) into `out`.
+fn import(d: &Path, vk_json: &str, out: &str) -> Out {
+    zkcc_verify(
+        d,
+        &[
+            "snarkjs-import",
+            "--vk-json",
+            vk_json,
+            "--inputs",
+            "16",
+            "--out",
+            out,
+        ],
+    )
+}
+
+/// Writes `value` as pretty JSON to `path`.
+fn write_json(path: &Path, value: &impl serde::Serialize) {
+    std::fs::write(path, serde_json::to_string_pretty(value).unwrap()).unwrap();
+}
+
+/// Asserts that `text` (a run's stdout or stderr) starts with `prefix`.
+fn assert_starts(text: &str, prefix: &str) {
+    assert!(text.starts_with(prefix), "{text}");
 }
 
 fn report(d: &Path, name: &str) -> Report {
@@ -134,16 +193,7 @@ fn golden_submission_is_accepted_and_granted() {
     assert_eq!(o.stdout.lines().count(), 1);
     assert_eq!(o.stderr, "");
     // With the access policy: granted, and the report written.
-    let o = zkcc_verify(
-        d,
-        &submission(&[
-            "--policy",
-            "access-policy.json",
-            "--report",
-            "report.json",
-            "submission.json",
-        ]),
-    );
+    let o = with_policy(d, "access-policy.json", "submission.json");
     assert_exit(&o, 0);
     assert!(o.stdout.contains("DECISION: GRANT ACME-DC"), "{}", o.stdout);
     assert!(o.stdout.ends_with("report: report.json\n"), "{}", o.stdout);
@@ -163,10 +213,10 @@ fn rejected_submissions_exit_1_with_the_reason() {
     s.shards[1].proof = s.shards[0].proof.clone();
     write("swapped.json", &s);
     let o = zkcc_verify(d, &submission(&["swapped.json"]));
-    assert_exit(&o, 1);
-    assert_eq!(
-        o.stdout,
-        "REJECTED: swapped.json: shard 1: proof does not verify for this statement\n"
+    assert_says(
+        &o,
+        1,
+        "REJECTED: swapped.json: shard 1: proof does not verify for this statement\n",
     );
     // An answer to another nonce.
     let mut s = golden_submission();
@@ -174,12 +224,7 @@ fn rejected_submissions_exit_1_with_the_reason() {
     write("nonce.json", &s);
     let o = zkcc_verify(d, &submission(&["nonce.json"]));
     assert_exit(&o, 1);
-    assert!(
-        o.stdout
-            .starts_with("REJECTED: nonce.json: statement nonce is 0x"),
-        "{}",
-        o.stdout
-    );
+    assert_starts(&o.stdout, "REJECTED: nonce.json: statement nonce is 0x");
     // A version-1 file (the retired claim) is refused with a message.
     std::fs::write(
         d.join("v1.json"),
@@ -196,16 +241,7 @@ fn rejected_submissions_exit_1_with_the_reason() {
         o.stdout
     );
     // With the policy: a denial, and the report says why.
-    let o = zkcc_verify(
-        d,
-        &submission(&[
-            "--policy",
-            "access-policy.json",
-            "--report",
-            "report.json",
-            "swapped.json",
-        ]),
-    );
+    let o = with_policy(d, "access-policy.json", "swapped.json");
     assert_exit(&o, 1);
     assert!(o.stdout.contains("DECISION: DENY ACME-DC"), "{}", o.stdout);
     let r = report(d, "report.json");
@@ -224,12 +260,7 @@ fn bad_input_exits_2_with_a_message() {
     // No subcommand: the single-bundle mode of the retired claim is gone.
     let o = zkcc_verify(d, &["--vk", "request-3x3.vk", "submission.json"]);
     assert_exit(&o, 2);
-    assert!(
-        o.stderr
-            .starts_with("error: unexpected argument '--vk' found"),
-        "{}",
-        o.stderr
-    );
+    assert_starts(&o.stderr, "error: unexpected argument '--vk' found");
     let o = zkcc_verify(d, &[]);
     assert_exit(&o, 2);
     assert!(
@@ -240,40 +271,34 @@ fn bad_input_exits_2_with_a_message() {
     );
     // The agency's own files.
     let o = zkcc_verify(d, &submission(&["missing.json"]));
-    assert_exit(&o, 2);
-    assert_eq!(
-        o.stderr,
-        "error: missing.json: No such file or directory (os error 2)\n"
+    assert_says(
+        &o,
+        2,
+        "error: missing.json: No such file or directory (os error 2)\n",
     );
     std::fs::write(d.join("notjson.json"), "registry?").unwrap();
     let mut args = submission(&["submission.json"]);
     args[6] = "notjson.json";
     let o = zkcc_verify(d, &args);
-    assert_exit(&o, 2);
-    assert_eq!(
-        o.stderr,
-        "error: notjson.json: registry is not valid JSON of the registry format: expected value at line 1 column 1\n"
-    );
+    assert_says(&o, 2, "error: notjson.json: registry is not valid JSON of the registry format: expected value at line 1 column 1\n");
     // A truncated key.
     let vk = std::fs::read(d.join("request-3x3.vk")).unwrap();
     std::fs::write(d.join("request-3x3.vk"), &vk[..vk.len() - 1]).unwrap();
     let o = zkcc_verify(d, &submission(&["submission.json"]));
     assert_exit(&o, 2);
-    assert!(
-        o.stderr
-            .starts_with("error: request-3x3.vk: verifying key encoding invalid: "),
-        "{}",
-        o.stderr
+    assert_starts(
+        &o.stderr,
+        "error: request-3x3.vk: verifying key encoding invalid: ",
     );
     std::fs::write(d.join("request-3x3.vk"), &vk).unwrap();
     // The shard key where the request key belongs: the wrong input count.
     let mut args = submission(&["--request-shape", "3x3", "submission.json"]);
     args[4] = "shard-3x4.vk";
     let o = zkcc_verify(d, &args);
-    assert_exit(&o, 2);
-    assert_eq!(
-        o.stderr,
-        "error: shard-3x4.vk: verifying key has 7 public inputs, the claim has 16\n"
+    assert_says(
+        &o,
+        2,
+        "error: shard-3x4.vk: verifying key has 7 public inputs, the claim has 16\n",
     );
     // A policy the registry does not commit to: refused before anything is
     // verified; an existing report is kept.
@@ -283,16 +308,7 @@ fn bad_input_exits_2_with_a_message() {
         SAMPLE_ACCESS_POLICY.replacen("\"policy_version\": 3", "\"policy_version\": 4", 1),
     )
     .unwrap();
-    let o = zkcc_verify(
-        d,
-        &submission(&[
-            "--policy",
-            "policy4.json",
-            "--report",
-            "report.json",
-            "submission.json",
-        ]),
-    );
+    let o = with_policy(d, "policy4.json", "submission.json");
     assert_exit(&o, 2);
     assert!(
         o.stderr
@@ -308,19 +324,12 @@ fn bad_input_exits_2_with_a_message() {
     // Flags.
     let o = zkcc_verify(d, &submission(&["--frobnicate", "submission.json"]));
     assert_exit(&o, 2);
-    assert!(
-        o.stderr
-            .starts_with("error: unexpected argument '--frobnicate' found"),
-        "{}",
-        o.stderr
-    );
+    assert_starts(&o.stderr, "error: unexpected argument '--frobnicate' found");
     let o = zkcc_verify(d, &["submission", "submission.json"]);
     assert_exit(&o, 2);
-    assert!(
-        o.stderr
-            .starts_with("error: the following required arguments were not provided:"),
-        "{}",
-        o.stderr
+    assert_starts(
+        &o.stderr,
+        "error: the following required arguments were not provided:",
     );
 }
 
@@ -329,30 +338,9 @@ fn snarkjs_verbs_round_trip() {
     let t = scratch();
     let d = t.path();
     let sub = golden_submission();
-    std::fs::write(
-        d.join("request-bundle.json"),
-        serde_json::to_string_pretty(&sub.request).unwrap(),
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("shard-bundle.json"),
-        serde_json::to_string_pretty(&sub.shards[0]).unwrap(),
-    )
-    .unwrap();
-    let export = |vk: &str, bundle: &str, out: &str| {
-        zkcc_verify(
-            d,
-            &[
-                "snarkjs-export",
-                "--vk",
-                vk,
-                "--bundle",
-                bundle,
-                "--out",
-                out,
-            ],
-        )
-    };
+    write_json(&d.join("request-bundle.json"), &sub.request);
+    write_json(&d.join("shard-bundle.json"), &sub.shards[0]);
+    let export = |vk: &str, bundle: &str, out: &str| export(d, vk, bundle, out);
     let sj_verify = |dir: &str, inputs: &str| {
         zkcc_verify(
             d,
@@ -370,47 +358,35 @@ fn snarkjs_verbs_round_trip() {
         )
     };
     let o = export("request-3x3.vk", "request-bundle.json", "sj");
-    assert_exit(&o, 0);
-    assert_eq!(
-        o.stdout,
-        "wrote sj/verification_key.json, proof.json, public.json\n"
+    assert_says(
+        &o,
+        0,
+        "wrote sj/verification_key.json, proof.json, public.json\n",
     );
     assert_eq!(
         listing(&d.join("sj")),
         ["proof.json", "public.json", "verification_key.json"]
     );
     let o = sj_verify("sj", "16");
-    assert_exit(&o, 0);
-    assert_eq!(o.stdout, "ACCEPTED: the snarkjs proof verifies\n");
+    assert_says(&o, 0, "ACCEPTED: the snarkjs proof verifies\n");
     // A shard bundle exports under the shard key.
     let o = export("shard-3x4.vk", "shard-bundle.json", "sj-shard");
     assert_exit(&o, 0);
     assert_exit(&sj_verify("sj-shard", "7"), 0);
     // …and not under the request key.
     let o = export("request-3x3.vk", "shard-bundle.json", "sj-wrong");
-    assert_exit(&o, 2);
-    assert_eq!(
-        o.stderr,
-        "error: request-3x3.vk: verifying key has 16 public inputs, the claim has 7\n"
+    assert_says(
+        &o,
+        2,
+        "error: request-3x3.vk: verifying key has 16 public inputs, the claim has 7\n",
     );
     assert!(!d.join("sj-wrong").exists());
     // Import gives back the very key file.
-    let o = zkcc_verify(
-        d,
-        &[
-            "snarkjs-import",
-            "--vk-json",
-            "sj/verification_key.json",
-            "--inputs",
-            "16",
-            "--out",
-            "back.vk",
-        ],
-    );
-    assert_exit(&o, 0);
-    assert_eq!(
-        o.stdout,
-        format!("wrote back.vk (circuit id {})\n", sub.request.circuit_id)
+    let o = import(d, "sj/verification_key.json", "back.vk");
+    assert_says(
+        &o,
+        0,
+        &format!("wrote back.vk (circuit id {})\n", sub.request.circuit_id),
     );
     assert_eq!(
         std::fs::read(d.join("back.vk")).unwrap(),
@@ -424,38 +400,26 @@ fn snarkjs_verbs_round_trip() {
     let mut public: Vec<String> =
         serde_json::from_str(&std::fs::read_to_string(d.join("sj/public.json")).unwrap()).unwrap();
     public[5] = "1".into();
-    std::fs::write(
-        d.join("bad/public.json"),
-        serde_json::to_string(&public).unwrap(),
-    )
-    .unwrap();
+    write_json(&d.join("bad/public.json"), &public);
     let o = sj_verify("bad", "16");
-    assert_exit(&o, 1);
-    assert_eq!(
-        o.stdout,
-        "REJECTED: proof does not verify for this statement\n"
+    assert_says(
+        &o,
+        1,
+        "REJECTED: proof does not verify for this statement\n",
     );
     // A public input ≥ r is malformed, not reduced.
     public[5] =
         "21888242871839275222246405745257275088548364400416034343698204186575808495617".into();
-    std::fs::write(
-        d.join("bad/public.json"),
-        serde_json::to_string(&public).unwrap(),
-    )
-    .unwrap();
+    write_json(&d.join("bad/public.json"), &public);
     let o = sj_verify("bad", "16");
-    assert_exit(&o, 1);
-    assert_eq!(
-        o.stdout,
-        "REJECTED: snarkjs public.json: input 5: 21888242871839275222246405745257275088548364400416034343698204186575808495617 is not below the field modulus\n"
-    );
+    assert_says(&o, 1, "REJECTED: snarkjs public.json: input 5: 21888242871839275222246405745257275088548364400416034343698204186575808495617 is not below the field modulus\n");
     // The input count is the agency's to give: a key for 16 inputs is not
     // one for 7.
     let o = sj_verify("sj", "7");
-    assert_exit(&o, 1);
-    assert_eq!(
-        o.stdout,
-        "REJECTED: verifying key has 16 public inputs, the claim has 7\n"
+    assert_says(
+        &o,
+        1,
+        "REJECTED: verifying key has 16 public inputs, the claim has 7\n",
     );
 }
 
@@ -463,46 +427,20 @@ fn snarkjs_verbs_round_trip() {
 fn snarkjs_failures_write_nothing_and_clobber_nothing() {
     let t = scratch();
     let d = t.path();
-    std::fs::write(
-        d.join("bundle.json"),
-        serde_json::to_string_pretty(&golden_submission().request).unwrap(),
-    )
-    .unwrap();
-    let export = |bundle: &str, out: &str| {
-        zkcc_verify(
-            d,
-            &[
-                "snarkjs-export",
-                "--vk",
-                "request-3x3.vk",
-                "--bundle",
-                bundle,
-                "--out",
-                out,
-            ],
-        )
-    };
+    write_json(&d.join("bundle.json"), &golden_submission().request);
+    let export = |bundle: &str, out: &str| export(d, "request-3x3.vk", bundle, out);
     // A bundle that does not parse: no directory is made.
     std::fs::write(d.join("garbage.json"), "{").unwrap();
     let o = export("garbage.json", "sj");
-    assert_exit(&o, 2);
-    assert_eq!(
-        o.stderr,
-        "error: garbage.json: bundle is not valid JSON of the bundle format: EOF while parsing an object at line 1 column 1\n"
-    );
+    assert_says(&o, 2, "error: garbage.json: bundle is not valid JSON of the bundle format: EOF while parsing an object at line 1 column 1\n");
     assert!(!d.join("sj").exists());
     // A bad proof in the bundle: the same.
     let mut b = golden_submission().request;
     b.proof.truncate(10);
-    std::fs::write(d.join("short.json"), serde_json::to_string(&b).unwrap()).unwrap();
+    write_json(&d.join("short.json"), &b);
     let o = export("short.json", "sj");
     assert_exit(&o, 2);
-    assert!(
-        o.stderr
-            .starts_with("error: short.json: proof encoding invalid: "),
-        "{}",
-        o.stderr
-    );
+    assert_starts(&o.stderr, "error: short.json: proof encoding invalid: ");
     assert!(!d.join("sj").exists());
     // An existing export whose public.json cannot be replaced (a directory
     // is in the way): the other two files keep their old contents.
@@ -534,24 +472,11 @@ fn snarkjs_failures_write_nothing_and_clobber_nothing() {
     )
     .unwrap();
     std::fs::write(d.join("existing.vk"), "precious").unwrap();
-    let o = zkcc_verify(
-        d,
-        &[
-            "snarkjs-import",
-            "--vk-json",
-            "sj/verification_key.json",
-            "--inputs",
-            "16",
-            "--out",
-            "existing.vk",
-        ],
-    );
+    let o = import(d, "sj/verification_key.json", "existing.vk");
     assert_exit(&o, 2);
-    assert!(
-        o.stderr
-            .starts_with("error: sj/verification_key.json: snarkjs verification_key.json: "),
-        "{}",
-        o.stderr
+    assert_starts(
+        &o.stderr,
+        "error: sj/verification_key.json: snarkjs verification_key.json: ",
     );
     assert_eq!(
         std::fs::read_to_string(d.join("existing.vk")).unwrap(),
@@ -559,10 +484,10 @@ fn snarkjs_failures_write_nothing_and_clobber_nothing() {
     );
     // Missing input files are exit 2 for import and export alike.
     let o = export("missing.json", "sj2");
-    assert_exit(&o, 2);
-    assert_eq!(
-        o.stderr,
-        "error: missing.json: No such file or directory (os error 2)\n"
+    assert_says(
+        &o,
+        2,
+        "error: missing.json: No such file or directory (os error 2)\n",
     );
     assert!(!d.join("sj2").exists());
     // And nothing but the files this test wrote is left behind (no

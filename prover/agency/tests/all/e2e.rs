@@ -117,20 +117,10 @@ async fn end_to_end(db: &str) {
     let (r2, _) = srv.request(OTHER, 600).await;
     let (s, v) = srv.get("/v1/requests", &imp).await;
     assert_eq!(s, StatusCode::OK);
-    let ids: Vec<&str> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect();
+    let ids = request_ids(&v);
     assert_eq!(ids, [r1.as_str()]);
     let (_, v) = srv.get("/v1/requests", &other).await;
-    let ids: Vec<&str> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect();
+    let ids = request_ids(&v);
     assert_eq!(ids, [r2.as_str()]);
     assert_eq!(req1.rules.home_country, "FR", "the registry's home country");
 
@@ -208,4 +198,13 @@ async fn end_to_end(db: &str) {
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
     let (logged, now) = srv.agency.as_ref().unwrap().reverify(&sid).await.unwrap();
     assert_eq!((logged.as_str(), now.as_str()), ("grant", "grant"));
+}
+
+/// The ids of a `GET /v1/requests` answer, in order.
+fn request_ids(v: &serde_json::Value) -> Vec<&str> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect()
 }
