@@ -413,7 +413,10 @@ impl Agency {
             .public_key
             .as_deref()
             .ok_or_else(|| AgencyError::Forbidden(format!("{} has no enrolled key", by.id)))?;
-        auth::check_signature(key, &r.message(), &s.signature)?;
+        // One spelling per signature (lower-case hex): the UNIQUE column then
+        // refuses a re-cased copy of a record already taken.
+        let signature = s.signature.to_ascii_lowercase();
+        auth::check_signature(key, &r.message(), &signature)?;
         zkcc_circuits::ledger::encode_serial(&r.serial)
             .map_err(|e| AgencyError::Invalid(format!("serial: {e}")))?;
         encode_label(&r.consignee).map_err(|e| AgencyError::Invalid(format!("consignee: {e}")))?;
@@ -426,7 +429,7 @@ impl Agency {
         let _w = self.inner.write.lock().await;
         let mut tx = self.inner.pool.begin().await?;
         let last = sqlx::query(
-            "SELECT consignee, returned FROM shipments WHERE serial = $1 ORDER BY seq DESC LIMIT 1",
+            "SELECT consignee, returned, exporter, model FROM shipments WHERE serial = $1 ORDER BY seq DESC LIMIT 1",
         )
         .bind(&r.serial)
         .fetch_optional(&mut *tx)
@@ -435,6 +438,19 @@ impl Agency {
             Some(row) if db::int(row, "returned")? == 0 => Some(db::text(row, "consignee")?),
             _ => None,
         };
+        // A chip leaves a ledger only on the word of the exporter that
+        // shipped it, for the model it shipped: another exporter's signed
+        // "return" would otherwise take any chip out of any importer's
+        // ledger (and out of what its proofs must locate).
+        if let (Some(row), Some(_), true) = (&last, &held_by, r.returned) {
+            let (shipper, model) = (db::text(row, "exporter")?, db::text(row, "model")?);
+            if shipper != r.exporter || model != r.model {
+                return Err(AgencyError::Forbidden(format!(
+                    "chip {} was shipped by {shipper} as {model}: only that exporter may report its return, for that model",
+                    r.serial
+                )));
+            }
+        }
         match (&held_by, r.returned) {
             (Some(h), false) => {
                 return Err(AgencyError::Replay(format!(
@@ -462,7 +478,7 @@ impl Agency {
         .bind(&r.model)
         .bind(r.returned as i64)
         .bind(&record)
-        .bind(&s.signature)
+        .bind(&signature)
         .bind(db::now())
         .execute(&mut *tx)
         .await?;

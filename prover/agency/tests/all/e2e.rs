@@ -111,6 +111,37 @@ async fn end_to_end(db: &str) {
     let dup = serde_json::to_value(f.signed(held)).unwrap();
     let (s, v) = srv.post("/v1/shipments", Some(&exp[by]), &dup).await;
     assert_eq!(s, StatusCode::CONFLICT, "a chip already in a ledger: {v}");
+    // Another exporter's signed "return" of a chip it did not ship is refused,
+    // and the chip stays in the ledger.
+    {
+        let other_exp = (0..exp.len())
+            .find(|&i| i != by)
+            .expect("the sample has two exporters (NVIDIA, AMD)");
+        let ret = ShipmentRecord {
+            exporter: f.exporters[other_exp].0.clone(),
+            returned: true,
+            ..held.clone()
+        };
+        let signed = serde_json::to_value(f.signed(&ret)).unwrap();
+        let (s, v) = srv
+            .post("/v1/shipments", Some(&exp[other_exp]), &signed)
+            .await;
+        assert_eq!(
+            s,
+            StatusCode::FORBIDDEN,
+            "another exporter returns a chip: {v}"
+        );
+        assert!(
+            v["reason"].as_str().unwrap().contains("only that exporter"),
+            "{v}"
+        );
+        let (s, v) = srv.post("/v1/shipments", Some(&exp[by]), &dup).await;
+        assert_eq!(
+            s,
+            StatusCode::CONFLICT,
+            "the chip is still in the ledger: {v}"
+        );
+    }
 
     // Requests: each importer sees only its own.
     let (r1, req1) = srv.request(IMPORTER, 600).await;
