@@ -140,7 +140,8 @@ fn a_missing_eval_fails() {
     assert!(matches!(e, ClaimError::BadSignature { slot: 1, .. }), "{e}");
     // Said as what it is: an evaluator's result, not a facility's attestation.
     assert!(
-        e.to_string().starts_with("eval slot 1: evaluator's result signature invalid"),
+        e.to_string()
+            .starts_with("eval slot 1: evaluator's result signature invalid"),
         "{e}"
     );
     assert!(!sat(&st, &w));

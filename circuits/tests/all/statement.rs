@@ -512,7 +512,12 @@ fn distribution_rules_fail_one_basis_point_past_the_limit() {
     );
     // The country by its code, as the registry writes it.
     let code = msg.split("country ").nth(1).unwrap_or_default();
-    assert!(code.len() > 2 && code.as_bytes()[..2].iter().all(u8::is_ascii_uppercase) && code.as_bytes()[2] == b':', "{msg}");
+    assert!(
+        code.len() > 2
+            && code.as_bytes()[..2].iter().all(u8::is_ascii_uppercase)
+            && code.as_bytes()[2] == b':',
+        "{msg}"
+    );
     // Outside tier 1.
     let o1 = (10_000 * t.outside_tier1_tpp).div_ceil(t.tpp) as u64;
     request_holds(&with_rules(&base, |r| r.outside_tier1_max_bp = o1));
@@ -534,7 +539,10 @@ fn a_facility_one_chip_over_the_cluster_cap_fails_across_chunks() {
     assert!(msg.contains("6 ledger chips"), "{msg}");
     // The message names the facility (registry index and country), not only
     // the request entry.
-    assert!(msg.contains("facility #") && msg.contains(" in FR (entry "), "{msg}");
+    assert!(
+        msg.contains("facility #") && msg.contains(" in FR (entry "),
+        "{msg}"
+    );
 }
 
 #[test]

@@ -66,7 +66,10 @@ fn every_role_through_the_cli() {
     // Standard error is a pipe here: the progress bar stays quiet (no
     // carriage returns, no bar), the result is one line on standard output.
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!err.contains('\r') && !err.contains("proving shard"), "{err:?}");
+    assert!(
+        !err.contains('\r') && !err.contains("proving shard"),
+        "{err:?}"
+    );
     assert!(
         String::from_utf8_lossy(&out.stdout).starts_with("proved 2 shards for epoch"),
         "{}",
