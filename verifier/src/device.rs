@@ -80,15 +80,9 @@ pub enum DeviceError {
     },
 }
 
-/// A vendor's certificate authority, as the agency accepts it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VendorCa {
-    /// Vendor id (1–31 printable ASCII).
-    pub id: String,
-    /// The CA's P-384 public key, `0x` + compressed SEC1 hex.
-    pub public_key: String,
-}
+/// A vendor's certificate authority, as the agency's registry lists it
+/// (`device_vendors`).
+pub use zkcc_circuits::registry::VendorCaJson as VendorCa;
 
 /// The vendor's certificate of one chip's device key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
