@@ -45,19 +45,30 @@ use ark_r1cs_std::{
 };
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
-/// Constraints per chip slot: booleans, mark and layout 4, the chain step
-/// 297 + 1, the entry 1.
-pub const CHIP_COST: usize = 303;
-/// Constraints per block of [`BATCH_BLOCK`] entries of the batch digest.
-pub const BLOCK_COST: usize = 469;
-/// Constraints per facility slot besides its chips and blocks: used flag 1,
-/// commitment chain 354 + select 1, `h` 2, landmark leaf and key, path 1,458,
-/// coverage leaf and path 3,156, range checks 33 + 65 + 1, message 354,
-/// signature.
-pub const FACILITY_COST: usize = 11_683;
+/// Constraints per chip slot: the booleans, the mark and the layout, the
+/// attestation chain step and its select, the entry.
+pub const CHIP_COST: usize = 306;
+/// Constraints per block of [`BATCH_BLOCK`] entries of the batch digest
+/// (one Poseidon of eleven inputs).
+pub const BLOCK_COST: usize = 435;
+/// Constraints per facility slot besides its chips and blocks: the used flag,
+/// the commitment chain and its select, `h`, the landmark leaf, key and path
+/// (depth 6), the coverage leaf and path (depth 12), the two range checks,
+/// the message, the signature.
+pub const FACILITY_COST: usize = 11_732;
 /// Constraints once: the registry root (the country tables, both parameter
 /// digests and their select, the root) and `C_s`.
-pub const FIXED_COST: usize = 1_689;
+pub const FIXED_COST: usize = 1_582;
+
+/// The budget of the delay evidence, constraints per chip slot (counted as
+/// the shard's [`crate::shard::constraints::CHIP_COST`] is: what one more
+/// chip slot costs, its share of the batch blocks included).
+pub const CHIP_BUDGET: f64 = 400.0;
+
+/// What one more chip slot costs: [`CHIP_COST`] and a tenth of a block.
+pub fn marginal_cost_per_chip() -> f64 {
+    CHIP_COST as f64 + BLOCK_COST as f64 / BATCH_BLOCK as f64
+}
 
 /// Constraints of the delay circuit of `shape`.
 pub fn cost(shape: &ShardShape) -> usize {
@@ -66,8 +77,8 @@ pub fn cost(shape: &ShardShape) -> usize {
         + shape.facilities * (FACILITY_COST + shape.slot_chips * CHIP_COST + blocks * BLOCK_COST)
 }
 
-/// Constraints per chip slot, all included: the chip's own and its share of
-/// its slot's blocks and facility slot (the budget of the delay evidence).
+/// Constraints per chip slot, all included: the chip's own, its share of its
+/// slot's blocks and of its facility slot (not of the fixed part).
 pub fn cost_per_chip(shape: &ShardShape) -> f64 {
     (cost(shape) - FIXED_COST) as f64 / shape.chips() as f64
 }
@@ -176,6 +187,12 @@ pub struct DelayVars {
     pub max_rtt: Vec<FpVar<Fr>>,
     /// Per facility slot: the landmark's accepted distance.
     pub max_distance: Vec<FpVar<Fr>>,
+    /// The registry's landmark root (a witness opened from the root).
+    pub landmarks_root: Option<FpVar<Fr>>,
+    /// The registry's coverage root (a witness opened from the root).
+    pub coverage_root: Option<FpVar<Fr>>,
+    /// Per facility slot: the inverse hint of its ledger-chip count.
+    pub inverses: Vec<FpVar<Fr>>,
     /// `C_s` as computed from the witness.
     pub shard_commitment: Option<FpVar<Fr>>,
 }
@@ -249,6 +266,8 @@ pub fn synthesize(
             shard_commitment.clone(),
             day.clone(),
         ],
+        landmarks_root: Some(landmarks_root.clone()),
+        coverage_root: Some(coverage_root.clone()),
         ..Default::default()
     };
     let c_light = Fr::from(super::SPEED_OF_LIGHT_M_PER_S);
@@ -360,6 +379,7 @@ pub fn synthesize(
         vars.entries.push(entries);
         vars.max_rtt.push(max_rtt);
         vars.max_distance.push(max_distance);
+        vars.inverses.push(inv);
     }
 
     // C_s, as the shard circuit computes it.

@@ -9,7 +9,7 @@ use super::*;
 use crate::eddsa::{PointJson, SecretKey};
 use crate::registry::{LandmarkJson, Registry, VendorCaJson};
 use crate::shard::fixtures::{registry, Fleet, Plan, EPOCH};
-use crate::shard::{ShardShape, ShardStatement};
+use crate::shard::{ShardShape, ShardWitness};
 
 /// Landmarks: (id, country, lat µdeg, lon µdeg, accepted distance m).
 /// `LM-PAR` covers the Paris, Frankfurt and Lyon facilities; `LM-IAD`
@@ -99,38 +99,7 @@ impl DelayFleet {
         let batches = fleet
             .shards
             .iter()
-            .map(|(_, w)| {
-                w.facilities
-                    .iter()
-                    .map(|f| {
-                        if !f.chips.iter().any(|c| c.ledger) {
-                            return None;
-                        }
-                        let fi = f.facility_path.index as usize;
-                        let li = fleet
-                            .registry
-                            .coverage
-                            .iter()
-                            .find(|p| p.0 == fi)
-                            .expect("every fixture facility with chips is covered")
-                            .1;
-                        let bound = rtt_bound_ns(fleet.registry.landmarks[li].max_distance_m);
-                        let entries = Batch::request(f)
-                            .into_iter()
-                            .enumerate()
-                            .map(|(i, e)| {
-                                let rtt = if e.is_zero() {
-                                    0
-                                } else {
-                                    (bound / 4 + 97 * i as u64) as u32
-                                };
-                                (e, rtt)
-                            })
-                            .collect();
-                        Some((li, Batch { entries }))
-                    })
-                    .collect()
-            })
+            .map(|(_, w)| batches_for(&fleet.registry, w))
             .collect();
         let mut d = Self {
             fleet,
@@ -147,40 +116,12 @@ impl DelayFleet {
     /// witnesses.
     pub fn sign(&mut self) {
         let reg = &self.fleet.registry;
-        let opening = DelayRegistry::of(reg).expect("the registry lists landmarks");
         self.proofs = self
             .fleet
             .shards
             .iter()
             .zip(&self.batches)
-            .map(|((st, w), batches): (&(ShardStatement, ShardWitness), _)| {
-                let evidence = w
-                    .facilities
-                    .iter()
-                    .zip(batches)
-                    .map(|(f, b)| match b {
-                        None => SlotEvidence::none(),
-                        Some((li, batch)) => {
-                            let lm = reg.landmarks[*li];
-                            let sig = self.landmark_keys[*li].sign(batch.message(lm.id, self.day));
-                            SlotEvidence::new(
-                                reg,
-                                (f.facility_path.index as usize, *li),
-                                self.day,
-                                batch,
-                                sig,
-                            )
-                            .unwrap_or_else(|| {
-                                // Not covered: the landmark's paths, an empty coverage path.
-                                let mut e = SlotEvidence::new(reg, (0, 0), self.day, batch, sig)
-                                    .expect("facility 0 is covered by landmark 0");
-                                e.landmark = lm;
-                                e.landmark_path = reg.landmark_tree.path(*li);
-                                e
-                            })
-                        }
-                    })
-                    .collect();
+            .map(|((st, w), batches)| {
                 (
                     DelayStatement {
                         importer: st.importer,
@@ -191,11 +132,80 @@ impl DelayFleet {
                     },
                     DelayWitness {
                         shard: w.clone(),
-                        registry: opening,
-                        evidence,
+                        registry: DelayRegistry::of(reg).expect("the registry lists landmarks"),
+                        evidence: evidence_for(reg, &self.landmark_keys, w, batches, self.day),
                     },
                 )
             })
             .collect();
     }
+
+    /// The honest evidence of any shard witness (e.g. a re-laid-out one): the
+    /// batches the landmarks would sign for it, signed for [`Self::day`].
+    pub fn evidence_of(&self, w: &ShardWitness) -> Vec<SlotEvidence> {
+        let reg = &self.fleet.registry;
+        evidence_for(reg, &self.landmark_keys, w, &batches_for(reg, w), self.day)
+    }
+}
+
+/// The batches the landmarks measure for a shard: for each facility slot with
+/// a ledger chip, the first landmark covering its facility (or landmark 0
+/// when none does), each ledger chip at a quarter of the bound plus 97 ns per
+/// position.
+pub fn batches_for(reg: &Registry, w: &ShardWitness) -> Vec<Option<(usize, Batch)>> {
+    w.facilities
+        .iter()
+        .map(|f| {
+            if !f.chips.iter().any(|c| c.ledger) {
+                return None;
+            }
+            let fi = f.facility_path.index as usize;
+            let li = reg.coverage.iter().find(|p| p.0 == fi).map_or(0, |p| p.1);
+            let bound = rtt_bound_ns(reg.landmarks[li].max_distance_m);
+            let entries = Batch::request(f)
+                .into_iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let rtt = if e.is_zero() {
+                        0
+                    } else {
+                        (bound / 4 + 97 * i as u64) as u32
+                    };
+                    (e, rtt)
+                })
+                .collect();
+            Some((li, Batch { entries }))
+        })
+        .collect()
+}
+
+/// The evidence of a shard's slots: each batch signed by its landmark for
+/// `day`; a slot whose facility the landmark does not cover gets the
+/// landmark's own leaf and path and a coverage path that cannot verify.
+pub fn evidence_for(
+    reg: &Registry,
+    keys: &[SecretKey],
+    w: &ShardWitness,
+    batches: &[Option<(usize, Batch)>],
+    day: u64,
+) -> Vec<SlotEvidence> {
+    w.facilities
+        .iter()
+        .zip(batches)
+        .map(|(f, b)| match b {
+            None => SlotEvidence::none(),
+            Some((li, batch)) => {
+                let lm = reg.landmarks[*li];
+                let sig = keys[*li].sign(batch.message(lm.id, day));
+                SlotEvidence::new(reg, (f.facility_path.index as usize, *li), day, batch, sig)
+                    .unwrap_or_else(|| {
+                        let mut e = SlotEvidence::new(reg, (0, 0), day, batch, sig)
+                            .expect("facility 0 is covered by landmark 0");
+                        e.landmark = lm;
+                        e.landmark_path = reg.landmark_tree.path(*li);
+                        e
+                    })
+            }
+        })
+        .collect()
 }
