@@ -276,6 +276,7 @@ pub fn run_scenario(
         commitment: secret.commitment.clone(),
         shards,
         request: rb,
+        delay: vec![],
     };
     write(&dir.join("submission.json"), sub.to_json().as_bytes())?;
     let r = &req.rules;
@@ -399,6 +400,7 @@ pub fn run_scenario(
         commitment: d_secret.commitment.clone(),
         shards: d_shards,
         request: d_req,
+        delay: vec![],
         ..sub.clone()
     };
     must_fail(

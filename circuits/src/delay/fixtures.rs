@@ -83,7 +83,7 @@ impl DelayFleet {
         let plan = Plan::new(&reg, &sizes, m, shape.facilities, seed);
         let ledger = plan.ledger(&reg);
         let request_shape = crate::request::RequestShape {
-            shards: plan.shards.len().max(1),
+            shards: plan.shards.len().max(3),
             entries: shape.facilities,
         };
         let fleet = Fleet::build(

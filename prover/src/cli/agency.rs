@@ -362,6 +362,7 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
                 epoch,
                 nonce: fr_to_hex(&ark_bn254::Fr::rand(&mut OsRng)),
                 rules,
+                delay: None,
             };
             write_json(&out, &req)?;
             println!(

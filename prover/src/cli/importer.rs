@@ -457,6 +457,7 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
                 commitment: secret.commitment.clone(),
                 shards: shard_bundles,
                 request: b?,
+                delay: vec![],
             };
             write(&out, sub.to_json().as_bytes())?;
             println!(
