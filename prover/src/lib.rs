@@ -13,6 +13,7 @@
 pub mod agency;
 pub mod ceremony;
 pub mod claims;
+pub mod delay;
 pub mod demo;
 pub mod demo_lifecycle;
 pub mod error;
