@@ -20,6 +20,7 @@ pub mod error;
 pub mod fleet;
 pub mod inventory;
 pub mod keys;
+pub mod landmark;
 pub mod lifecycle;
 pub mod sample;
 pub mod witness;

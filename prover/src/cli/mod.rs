@@ -5,6 +5,7 @@ mod ceremony;
 mod evaluator;
 mod fleet;
 mod importer;
+mod landmark;
 mod serve;
 pub mod signals;
 
@@ -124,6 +125,15 @@ enum Cmd {
     },
     /// Agency: verify a submission against its keys, registry, ledger and request; decide.
     Verify(agency::VerifyArgs),
+    /// Delay evidence: a landmark's key and server; the importer's batch request.
+    #[command(subcommand)]
+    Landmark(landmark::LandmarkCmd),
+    /// A chip's device key (a file standing in for the hardware key) and its agent.
+    #[command(subcommand)]
+    Chip(landmark::ChipCmd),
+    /// A chip vendor's certificate authority key.
+    #[command(subcommand)]
+    Vendor(landmark::VendorCmd),
 }
 
 /// Largest `sample --chips`.
@@ -340,5 +350,8 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
         }
         Cmd::Ceremony(c) => ceremony::run(c),
         Cmd::Verify(a) => agency::verify(a),
+        Cmd::Landmark(c) => landmark::landmark(c),
+        Cmd::Chip(c) => landmark::chip(c),
+        Cmd::Vendor(c) => landmark::vendor(c),
     }
 }
