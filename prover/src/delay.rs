@@ -11,6 +11,7 @@
 //! shard proofs located, in the same facilities.
 use crate::error::{ProverError, Result};
 use crate::fleet::Fleet;
+use crate::landmark::{BatchFile, ChipRef};
 use ark_bn254::Fr;
 use ark_ff::{BigInteger, PrimeField};
 use zkcc_circuits::delay::constraints::DelayCircuit;
@@ -19,16 +20,6 @@ use zkcc_circuits::eddsa::Signature;
 use zkcc_circuits::ledger::{serial_of, MODEL_SHIFT};
 use zkcc_circuits::registry::Registry;
 use zkcc_verifier::submission::DelayBundle;
-
-/// A chip a landmark is asked to measure.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChipRef {
-    /// Serial number.
-    pub serial: String,
-    /// Model (a registry model name).
-    pub model: String,
-}
 
 /// What one facility slot of one shard asks of a landmark.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -246,4 +237,55 @@ pub fn prove_delay<R: rand::RngCore + rand::CryptoRng>(
             Ok(DelayBundle::new(importer, id.clone(), fleet.shape, st, &p))
         })
         .collect()
+}
+
+/// Matches the landmarks' batch files to the fleet's slots (a batch belongs
+/// to the one slot whose ledger chips it lists, in slot order), each verified
+/// natively first ([`BatchFile::verify`]). A file that matches no slot, or a
+/// slot matched twice, is named.
+pub fn match_batches(
+    fleet: &Fleet,
+    registry: &Registry,
+    files: &[(String, BatchFile)],
+) -> Result<Vec<SignedBatch>> {
+    let requests = slot_requests(fleet, registry)?;
+    let mut out: Vec<SignedBatch> = Vec::with_capacity(files.len());
+    for (name, f) in files {
+        let batch = f
+            .verify(registry)
+            .map_err(|e| ProverError::Inventory(format!("{name}: {e}")))?;
+        let idents: Vec<Fr> = batch.entries.iter().map(|e| e.0).collect();
+        let r = requests
+            .iter()
+            .find(|r| Batch::request(&fleet.witnesses[r.shard].facilities[r.slot]) == idents)
+            .ok_or_else(|| {
+                ProverError::Inventory(format!(
+                    "{name}: its chips are not the ledger chips of any facility slot of this commitment, in slot order"
+                ))
+            })?;
+        if out.iter().any(|b| b.shard == r.shard && b.slot == r.slot) {
+            return Err(ProverError::Inventory(format!(
+                "{name}: a second batch for shard {} slot {}",
+                r.shard, r.slot
+            )));
+        }
+        let signature = f
+            .signature
+            .to_signature()
+            .map_err(|e| ProverError::Inventory(format!("{name}: signature: {e}")))?;
+        out.push(SignedBatch {
+            shard: r.shard,
+            slot: r.slot,
+            landmark: registry.landmark_index(&f.landmark).ok_or_else(|| {
+                ProverError::Inventory(format!(
+                    "{name}: landmark {} is not in the registry",
+                    f.landmark
+                ))
+            })?,
+            day: f.day,
+            batch,
+            signature,
+        });
+    }
+    Ok(out)
 }

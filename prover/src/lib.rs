@@ -16,6 +16,7 @@ pub mod claims;
 pub mod delay;
 pub mod demo;
 pub mod demo_lifecycle;
+pub mod demo_location;
 pub mod error;
 pub mod fleet;
 pub mod inventory;

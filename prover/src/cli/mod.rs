@@ -35,11 +35,13 @@ pub struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Run every role end to end on the built-in sample and print a report
-    /// (`zkcc demo lifecycle`: then the AI lifecycle claims too).
+    /// (`zkcc demo lifecycle`: then the AI lifecycle claims too; `zkcc demo
+    /// location`: then the chips' own location evidence, over loopback TCP).
     Demo {
-        /// `fleet` (the accountable statement and its checks) or `lifecycle`
-        /// (the fleet, then model evaluation and deployment jurisdiction).
-        #[arg(default_value = "fleet", value_parser = ["fleet", "lifecycle"])]
+        /// `fleet` (the accountable statement and its checks), `lifecycle`
+        /// (the fleet, then model evaluation and deployment jurisdiction) or
+        /// `location` (the fleet, then landmarks, chip agents and delay proofs).
+        #[arg(default_value = "fleet", value_parser = ["fleet", "lifecycle", "location"])]
         scenario: String,
         /// Working directory for the files the demo writes.
         #[arg(long, default_value = "zkcc-demo")]
@@ -250,7 +252,7 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
                 c.check_memory(zkcc_prover::keys::available_memory())?;
             }
             out_dir(&dir)?;
-            demo::run_scenario(&dir, s, r, seed, scenario == "lifecycle")
+            demo::run_scenario(&dir, s, r, seed, &scenario)
         }
         Cmd::Sample {
             out,
