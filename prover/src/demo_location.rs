@@ -324,13 +324,14 @@ pub fn run(
     Ok(())
 }
 
-/// The location demo's policy: the sample's, with validated end users
-/// granted more when every ledger chip answered a landmark in time.
+/// The location demo's policy: the sample's, and an attested fleet whose
+/// every ledger chip also answered a landmark in time is granted four times
+/// as much.
 pub const LOCATION_POLICY: &str = r#"{
   "version": 2,
   "policy_version": 3,
   "tier_limits": [
-    { "tier": 1, "max_quota_chips": 150000 },
+    { "tier": 1, "max_quota_chips": 100000 },
     { "tier": 2, "max_quota_chips": 20000 },
     { "tier": 3, "max_quota_chips": 0 }
   ],
@@ -338,16 +339,15 @@ pub const LOCATION_POLICY: &str = r#"{
     { "id": "attested-fleet",
       "require": { "min_facilities": 1, "min_ledger_chips": 1, "max_facility_cap_chips": 5000 },
       "grants": { "access": "attested-fleet", "quota_chips": 5000 } },
+    { "id": "located-daily",
+      "require": { "min_facilities": 1, "min_ledger_chips": 1, "max_facility_cap_chips": 5000,
+                   "delay_evidence": true },
+      "grants": { "access": "attested-fleet, located daily", "quota_chips": 20000 } },
     { "id": "validated-end-user", "tiers": [1],
       "require": { "min_facilities": 1, "min_ledger_chips": 1, "max_facility_cap_chips": 50000,
                    "min_home_bp": 5000, "max_other_bp": 2500, "max_outside_tier1_bp": 1000,
                    "max_tier": 2 },
-      "grants": { "access": "validated-end-user", "quota_chips": 100000 } },
-    { "id": "located-daily", "tiers": [1],
-      "require": { "min_facilities": 1, "min_ledger_chips": 1, "max_facility_cap_chips": 50000,
-                   "min_home_bp": 5000, "max_other_bp": 2500, "max_outside_tier1_bp": 1000,
-                   "max_tier": 2, "delay_evidence": true },
-      "grants": { "access": "validated-end-user, located daily", "quota_chips": 150000 } }
+      "grants": { "access": "validated-end-user", "quota_chips": 100000 } }
   ]
 }
 "#;
