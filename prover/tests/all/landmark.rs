@@ -169,6 +169,29 @@ async fn wait_connected(lm: &Landmark, serial: &str, want: bool) {
     panic!("chip {serial} connected: expected {want}");
 }
 
+/// An honest chip `serial` connected through `via` (relays to the landmark
+/// adding [`DIVERTED`] each way): its measurement is refused as too slow,
+/// at 8,000 km or more.
+async fn too_slow(w: &World, lm: &Landmark, via: SocketAddr, serial: &str) -> LandmarkError {
+    let (k, c) = w.chip(serial);
+    honest(via, k, &c).await;
+    let err = lm.batch(&[chip_ref(serial)]).await.unwrap_err();
+    let LandmarkError::TooSlow {
+        ms,
+        km,
+        accepted_km,
+        ..
+    } = &err
+    else {
+        panic!("{err}")
+    };
+    assert!(
+        *ms >= 54.0 && *km >= 8_000.0 && *accepted_km == 500.0,
+        "{err}"
+    );
+    err
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_near_chip_passes_and_its_batch_verifies() {
     let w = World::new();
@@ -240,23 +263,8 @@ async fn a_near_chip_passes_and_its_batch_verifies() {
 async fn a_diverted_chip_is_too_slow() {
     let w = World::new();
     let (lm, addr) = w.landmark(Limits::default()).await;
-    let (k, c) = w.chip("SN-FAR");
     let far = relay(addr, delay(DIVERTED), delay(DIVERTED)).await;
-    honest(far, k, &c).await;
-    let err = lm.batch(&[chip_ref("SN-FAR")]).await.unwrap_err();
-    let LandmarkError::TooSlow {
-        ms,
-        km,
-        accepted_km,
-        ..
-    } = &err
-    else {
-        panic!("{err}")
-    };
-    assert!(
-        *ms >= 54.0 && *km >= 8_000.0 && *accepted_km == 500.0,
-        "{err}"
-    );
+    let err = too_slow(&w, &lm, far, "SN-FAR").await;
     let msg = err.to_string();
     assert!(
         msg.starts_with("chip SN-FAR: too slow: ") && msg.contains("the landmark accepts 500 km"),
@@ -290,15 +298,9 @@ async fn a_relay_fails_the_signature_or_the_bound() {
         Err(LandmarkError::NotConnected(s)) if s == "SN-RELAYED"
     ));
     // A near proxy that forwards to the chip 8,000 km away.
-    let (k, c) = w.chip("SN-FAR-RELAYED");
     let near = relay(addr, delay(Duration::ZERO), delay(Duration::ZERO)).await;
     let far = relay(near, delay(DIVERTED), delay(DIVERTED)).await;
-    honest(far, k, &c).await;
-    let err = lm.batch(&[chip_ref("SN-FAR-RELAYED")]).await.unwrap_err();
-    assert!(
-        matches!(&err, LandmarkError::TooSlow { km, .. } if *km >= 8_000.0),
-        "{err}"
-    );
+    too_slow(&w, &lm, far, "SN-FAR-RELAYED").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -439,11 +441,7 @@ async fn everything_is_bounded() {
     );
     wait_connected(&lm, "SN-SILENT", false).await;
 
-    let raw = || async {
-        let s = TcpStream::connect(addr).await.unwrap();
-        let (r, w) = s.into_split();
-        (BufReader::new(r), w)
-    };
+    let raw = || async { wire::connect(addr, Duration::from_secs(5)).await.unwrap() };
     let reply = |mut r: BufReader<OwnedReadHalf>| async move {
         wire::recv(&mut r, 1 << 16, Duration::from_secs(5)).await
     };
