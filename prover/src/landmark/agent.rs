@@ -6,7 +6,7 @@ use p384::ecdsa::SigningKey;
 use std::time::Duration;
 use tokio::io::BufReader;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::{TcpStream, ToSocketAddrs};
+use tokio::net::ToSocketAddrs;
 use zkcc_verifier::device::{self, DeviceCert, NONCE_LEN};
 
 /// Longest line the agent reads (a challenge is about 150 bytes).
@@ -54,14 +54,9 @@ impl<A: Answerer> Agent<A> {
         cert: &DeviceCert,
         answerer: A,
     ) -> Result<Self, LandmarkError> {
-        let stream = tokio::time::timeout(HANDSHAKE, TcpStream::connect(addr))
-            .await
-            .map_err(|_| LandmarkError::Network("connect: timed out".into()))?
-            .map_err(|e| LandmarkError::network("connect", e))?;
-        let _ = stream.set_nodelay(true);
-        let (rd, wr) = stream.into_split();
+        let (rd, wr) = wire::connect(addr, HANDSHAKE).await?;
         let mut a = Self {
-            rd: BufReader::new(rd),
+            rd,
             wr,
             answerer,
             answered: 0,

@@ -3,8 +3,7 @@
 use super::wire::{self, Msg};
 use super::{BatchFile, ChipRef, LandmarkError};
 use std::time::Duration;
-use tokio::io::BufReader;
-use tokio::net::{TcpStream, ToSocketAddrs};
+use tokio::net::ToSocketAddrs;
 
 /// Longest batch reply, bytes (a full slot's file is about 30 KiB).
 const MAX_REPLY: usize = 1 << 20;
@@ -16,12 +15,7 @@ pub async fn request_batch(
     entries: Vec<Option<ChipRef>>,
     wait: Duration,
 ) -> Result<BatchFile, LandmarkError> {
-    let stream = tokio::time::timeout(wait, TcpStream::connect(addr))
-        .await
-        .map_err(|_| LandmarkError::Network("connect: timed out".into()))?
-        .map_err(|e| LandmarkError::network("connect", e))?;
-    let (rd, mut wr) = stream.into_split();
-    let mut rd = BufReader::new(rd);
+    let (mut rd, mut wr) = wire::connect(addr, wait).await?;
     wire::send(&mut wr, &Msg::Batch { entries }).await?;
     match wire::recv(&mut rd, MAX_REPLY, wait).await? {
         Msg::Signed { batch } => Ok(batch),

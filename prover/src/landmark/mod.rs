@@ -43,8 +43,14 @@
 //! no answer comes within [`Limits::answer_timeout`], or its smallest round
 //! trip exceeds the bound of the landmark's accepted distance ("too slow:
 //! X ms allows Y km, the landmark accepts Z km"). One failing chip fails the
-//! batch, naming it. A batch lists at most `MAX_SLOT_CHIPS` positions, a
-//! serial at most once.
+//! batch, naming it, and a chip whose answer failed (or never came) is
+//! disconnected: it must say hello again. A batch lists at most
+//! `MAX_SLOT_CHIPS` positions, a serial at most once.
+//!
+//! The hello's challenge is a proof of possession: a peer that shows a
+//! genuine certificate (certificates are public) without holding its key is
+//! refused, so it can neither be measured nor displace the connected chip.
+//! A chip that says hello again, with its key, replaces its old connection.
 //!
 //! Everything is bounded: line length, open connections
 //! ([`Limits::max_connections`], further ones are closed at once), the wait

@@ -308,20 +308,23 @@ impl Landmark {
             }
             chip.jobs.clone()
         };
-        let (tx, rx) = oneshot::channel();
-        jobs.send(tx)
-            .await
-            .map_err(|_| LandmarkError::NotConnected(serial.to_string()))?;
-        // The chip's task bounds every try; this bounds a stalled queue.
+        // The chip's task bounds every try; this bounds a queue stalled
+        // behind other requests' measurements of the same chip.
         let wait = self.limits.answer_timeout * (self.limits.tries + 1) + Duration::from_secs(1);
-        match tokio::time::timeout(wait, rx).await {
-            Err(_) => Err(LandmarkError::Silent {
+        let run = async {
+            let (tx, rx) = oneshot::channel();
+            jobs.send(tx)
+                .await
+                .map_err(|_| LandmarkError::NotConnected(serial.to_string()))?;
+            rx.await
+                .map_err(|_| LandmarkError::NotConnected(serial.to_string()))?
+        };
+        tokio::time::timeout(wait, run).await.unwrap_or_else(|_| {
+            Err(LandmarkError::Silent {
                 serial: serial.to_string(),
                 ms: wait.as_millis(),
-            }),
-            Ok(Err(_)) => Err(LandmarkError::NotConnected(serial.to_string())),
-            Ok(Ok(r)) => r,
-        }
+            })
+        })
     }
 
     /// Measures the listed chips of a slot, in order, and signs the batch.

@@ -4,6 +4,8 @@ use super::{BatchFile, ChipRef, LandmarkError};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
 use zkcc_verifier::device::{DeviceCert, NONCE_LEN};
 
 /// One protocol message: one JSON object on one line, tagged by `"type"`.
@@ -62,6 +64,21 @@ pub fn parse_nonce(s: &str) -> Option<[u8; NONCE_LEN]> {
 /// `0x` + hex of a nonce.
 pub fn nonce_hex(n: &[u8; NONCE_LEN]) -> String {
     format!("0x{}", hex::encode(n))
+}
+
+/// Connects to `addr` within `wait`, without Nagle's delay (it would
+/// lengthen round trips); the connection's buffered reader and writer.
+pub async fn connect(
+    addr: impl tokio::net::ToSocketAddrs,
+    wait: Duration,
+) -> Result<(BufReader<OwnedReadHalf>, OwnedWriteHalf), LandmarkError> {
+    let stream = tokio::time::timeout(wait, TcpStream::connect(addr))
+        .await
+        .map_err(|_| LandmarkError::Network("connect: timed out".into()))?
+        .map_err(|e| LandmarkError::network("connect", e))?;
+    let _ = stream.set_nodelay(true);
+    let (rd, wr) = stream.into_split();
+    Ok((BufReader::new(rd), wr))
 }
 
 /// Writes one message as one line.
