@@ -363,7 +363,7 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
             let requests = zkcc_prover::delay::slot_requests(&fleet, &r)?;
             for q in &requests {
                 let path = out_dir.join(format!("s{}-f{}.entries.json", q.shard, q.slot));
-                write_json(&path, &q.entries)?;
+                write_json(&path, &serde_json::json!({ "entries": q.entries }))?;
                 let lms: Vec<&str> = q
                     .landmarks
                     .iter()
