@@ -416,7 +416,61 @@ impl P384KeyFile {
         }
         hex::decode(&self.secret)
             .ok()
+            .filter(|b| b.len() == 48)
             .and_then(|b| SigningKey::from_slice(&b).ok())
             .ok_or_else(|| ProverError::Keys(format!("key {}: not a P-384 secret key", self.id)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::OsRng;
+
+    #[test]
+    fn key_files_hold_their_kind_only() {
+        let k = SigningKey::random(&mut OsRng);
+        let f = P384KeyFile::new(KIND_DEVICE, "SN-1", &k);
+        assert_eq!(f.signing_key(KIND_DEVICE).unwrap(), k);
+        assert!(matches!(
+            f.signing_key(KIND_VENDOR),
+            Err(ProverError::Keys(_))
+        ));
+        for bad in [
+            "",
+            "zz",
+            &"00".repeat(48),
+            &"ff".repeat(48),
+            &"01".repeat(47),
+        ] {
+            let mut g = f.clone();
+            g.secret = bad.into();
+            assert!(
+                matches!(g.signing_key(KIND_DEVICE), Err(ProverError::Keys(_))),
+                "{bad}"
+            );
+        }
+        let mut g = f.clone();
+        g.version = 2;
+        assert!(g.signing_key(KIND_DEVICE).is_err());
+    }
+
+    #[test]
+    fn errors_keep_the_exit_code_contract() {
+        let code = |e: LandmarkError| ProverError::from(e).exit_code();
+        assert_eq!(code(LandmarkError::NotConnected("SN".into())), 1);
+        assert_eq!(code(LandmarkError::Refused("no".into())), 1);
+        assert_eq!(code(LandmarkError::Config("id".into())), 2);
+        assert_eq!(code(LandmarkError::Network("reset".into())), 3);
+        let slow = LandmarkError::TooSlow {
+            serial: "SN-9".into(),
+            ms: 54.0,
+            km: 8094.6,
+            accepted_km: 500.0,
+        };
+        assert_eq!(
+            slow.to_string(),
+            "chip SN-9: too slow: 54.000 ms allows 8095 km, the landmark accepts 500 km"
+        );
     }
 }

@@ -549,6 +549,24 @@ fn spawn(dir: &std::path::Path, args: &[&str]) -> (Running, String) {
     (running, line)
 }
 
+/// `zkcc chip keygen` of `serial` into the directory `serial`.
+fn chip_keygen(serial: &str) -> [&str; 12] {
+    [
+        "chip",
+        "keygen",
+        "--vendor-key",
+        "ca.key",
+        "--vendor",
+        "NV",
+        "--serial",
+        serial,
+        "--model",
+        MODEL,
+        "--out-dir",
+        serial,
+    ]
+}
+
 #[test]
 fn the_commands_run_end_to_end() {
     let t = tempfile::tempdir().unwrap();
@@ -557,43 +575,9 @@ fn the_commands_run_end_to_end() {
     let vendor: VendorCaJson = serde_json::from_str(&vendor).unwrap();
     assert_eq!(vendor.id, "NV");
     for serial in ["SN-E2E-1", "SN-E2E-2"] {
-        ok(
-            d,
-            &[
-                "chip",
-                "keygen",
-                "--vendor-key",
-                "ca.key",
-                "--vendor",
-                "NV",
-                "--serial",
-                serial,
-                "--model",
-                MODEL,
-                "--out-dir",
-                serial,
-            ],
-        );
+        ok(d, &chip_keygen(serial));
     }
-    fails_with(
-        d,
-        &[
-            "chip",
-            "keygen",
-            "--vendor-key",
-            "ca.key",
-            "--vendor",
-            "NV",
-            "--serial",
-            "SN-E2E-1",
-            "--model",
-            MODEL,
-            "--out-dir",
-            "SN-E2E-1",
-        ],
-        2,
-        "refusing to replace",
-    );
+    fails_with(d, &chip_keygen("SN-E2E-1"), 2, "refusing to replace");
     #[cfg(unix)]
     for f in ["ca.key", "SN-E2E-1/device.key"] {
         use std::os::unix::fs::PermissionsExt;
