@@ -92,13 +92,13 @@ pub enum AgencyCmd {
         /// Circuit jurisdiction-S.
         #[arg(long, default_value = "jurisdiction-4")]
         circuit: String,
-        /// The operator's jurisdiction bundle, and the agency's files.
+        // The operator's jurisdiction bundle, and the agency's files.
         #[command(flatten)]
         claim: ClaimArgs,
     },
     /// Verify a model-evaluation proof against the registry and the request.
     VerifyEvaluation {
-        /// The lab's evaluation bundle, and the agency's files.
+        // The lab's evaluation bundle, and the agency's files.
         #[command(flatten)]
         claim: ClaimArgs,
     },
@@ -146,7 +146,8 @@ pub struct ClaimArgs {
     /// Write the verified claim (JSON) here.
     #[arg(long)]
     report: Option<PathBuf>,
-    /// The bundle to verify.
+    /// The bundle to verify: the lab's evaluation bundle, or the operator's
+    /// jurisdiction bundle.
     bundle: PathBuf,
 }
 

@@ -13,8 +13,8 @@ pub enum EvaluatorCmd {
     Keygen(super::args::KeygenArgs),
     /// Sign one result: (suite version, model digest, eval id, score, date).
     Sign {
-        /// The evaluator's key, and the agency's registry (the suite is
-        /// taken from it).
+        // The evaluator's key, and the agency's registry (the suite is
+        // taken from it).
         #[command(flatten)]
         signer: super::args::SignerArgs,
         /// Suite id: the result is signed for the version the registry lists.
