@@ -601,7 +601,7 @@ fn signer_leaves(kind: &str, signers: &[AuditorJson]) -> Result<Vec<AuditorLeaf>
 fn landmark_leaves(
     file: &RegistryFile,
     facilities: &[FacilityLeaf],
-) -> Result<(Vec<LandmarkLeaf>, Vec<(usize, usize)>), RegistryError> {
+) -> Result<(Vec<LandmarkLeaf>, Coverage), RegistryError> {
     let invalid = |s: String| Err(RegistryError::Invalid(s));
     if file.landmarks.len() > 1 << LANDMARK_DEPTH {
         return invalid(format!(
@@ -676,6 +676,9 @@ fn landmark_leaves(
     }
     Ok((leaves, coverage))
 }
+
+/// Facility–landmark pairs `(facility index, landmark index)`, sorted.
+type Coverage = Vec<(usize, usize)>;
 
 impl Registry {
     /// Parses and validates a registry file.

@@ -326,6 +326,16 @@ impl Policy {
         Ok(())
     }
 
+    /// Parses and validates a policy file ([`Policy::from_json`]) and refuses
+    /// it unless it is the one `registry` commits to
+    /// ([`Policy::check_registry`]): the agency's `--policy` in `zkcc verify`
+    /// and `zkcc-verify submission`.
+    pub fn from_json_for(text: &str, registry: &Registry) -> Result<Self, VerifyError> {
+        let p = Self::from_json(text)?;
+        p.check_registry(registry)?;
+        Ok(p)
+    }
+
     /// Refuses a policy other than the one the registry commits to.
     pub fn check_registry(&self, registry: &Registry) -> Result<(), VerifyError> {
         if self.policy_version != registry.file.policy_version {

@@ -26,6 +26,28 @@ pub const EXIT_CODES: &str = "Exit codes:
   3  I/O or internal: a file that exists cannot be read or written, the proof system or
      Slurm failed";
 
+/// The agency's own files for a verdict, as `zkcc verify` and `zkcc-verify
+/// submission` take them: `--registry`, `--ledger`, `--request`, `--policy`,
+/// `--report`. Each binary loads them its own way (a broken one is exit 2).
+#[derive(clap::Args, Clone, Debug)]
+pub struct AgencyFileArgs {
+    /// The agency's registry (JSON).
+    #[arg(long)]
+    pub registry: std::path::PathBuf,
+    /// The agency's shipment ledger for the importer (JSON).
+    #[arg(long)]
+    pub ledger: std::path::PathBuf,
+    /// The agency's request (JSON: importer, epoch, nonce, rules).
+    #[arg(long)]
+    pub request: std::path::PathBuf,
+    /// The agency's access policy (JSON, version 2): end in a decision.
+    #[arg(long)]
+    pub policy: Option<std::path::PathBuf>,
+    /// Write the decision's JSON report here (atomically).
+    #[arg(long, requires = "policy")]
+    pub report: Option<std::path::PathBuf>,
+}
+
 /// The agency's configuration, every file already loaded and checked.
 pub struct Agency<'a> {
     /// Verifying keys and shapes.

@@ -81,30 +81,9 @@ mod ifma {
     use super::{INV, P};
     use std::arch::x86_64::*;
 
-    pub const MASK: u64 = (1 << 52) - 1;
+    pub use zkcc_engine::ifma::{to52, to64, MASK};
     /// Eight field elements, limb `j` of lane `k` in `v[j][k]`.
     pub type Vec8 = [__m512i; 5];
-
-    /// `x` (four 64-bit limbs) as five 52-bit limbs.
-    pub fn to52(x: &[u64; 4]) -> [u64; 5] {
-        [
-            x[0] & MASK,
-            (x[0] >> 52 | x[1] << 12) & MASK,
-            (x[1] >> 40 | x[2] << 24) & MASK,
-            (x[2] >> 28 | x[3] << 36) & MASK,
-            x[3] >> 16,
-        ]
-    }
-
-    /// Five normalized 52-bit limbs (below `2^256`) as four 64-bit ones.
-    pub fn to64(l: &[u64; 5]) -> [u64; 4] {
-        [
-            l[0] | l[1] << 52,
-            l[1] >> 12 | l[2] << 40,
-            l[2] >> 24 | l[3] << 28,
-            l[3] >> 36 | l[4] << 16,
-        ]
-    }
 
     pub fn pack(xs: &[[u64; 4]; 8]) -> Vec8 {
         let l: Vec<[u64; 5]> = xs.iter().map(to52).collect();
@@ -148,13 +127,7 @@ mod ifma {
     #[target_feature(enable = "avx512f,avx512ifma")]
     pub fn mul(a: &Vec8, b: &Vec8, c: &Consts) -> Vec8 {
         let z = _mm512_setzero_si512();
-        let mut t = [z; 10];
-        for i in 0..5 {
-            for j in 0..5 {
-                t[i + j] = _mm512_madd52lo_epu64(t[i + j], a[i], b[j]);
-                t[i + j + 1] = _mm512_madd52hi_epu64(t[i + j + 1], a[i], b[j]);
-            }
-        }
+        let mut t = zkcc_engine::ifma::wide_product(a, b);
         for i in 0..5 {
             let m = _mm512_madd52lo_epu64(z, t[i], c.pinv);
             for j in 0..5 {

@@ -48,7 +48,8 @@ use ark_ff::{BigInt, MontConfig, One};
 use std::arch::x86_64::*;
 
 const P64: [u64; 4] = <FqConfig as MontConfig<4>>::MODULUS.0;
-const MASK: u64 = (1 << 52) - 1;
+/// The low 52 bits: one limb of the IFMA representation.
+pub const MASK: u64 = (1 << 52) - 1;
 
 /// A 254-bit prime the vector arithmetic reduces by, as `ark-ff` has it:
 /// `Fq` (the curves' coordinates) or `Fr` (the FFTs' scalars).
@@ -99,7 +100,7 @@ impl Ifma {
 
 /// Four 64-bit limbs as five 52-bit ones.
 #[inline(always)]
-const fn to52(x: &[u64; 4]) -> [u64; 5] {
+pub const fn to52(x: &[u64; 4]) -> [u64; 5] {
     [
         x[0] & MASK,
         (x[0] >> 52 | x[1] << 12) & MASK,
@@ -111,7 +112,7 @@ const fn to52(x: &[u64; 4]) -> [u64; 5] {
 
 /// Five normalized 52-bit limbs of a value below `2^256` as four 64-bit ones.
 #[inline(always)]
-fn to64(l: &[u64; 5]) -> [u64; 4] {
+pub fn to64(l: &[u64; 5]) -> [u64; 4] {
     [
         l[0] | l[1] << 52,
         l[1] >> 12 | l[2] << 40,
@@ -319,6 +320,29 @@ fn subm<M: Prime>(a: &V, b: &V) -> V {
     }))
 }
 
+/// The schoolbook product of two values of five 52-bit limbs, limb-sliced
+/// across eight lanes: limb `k` of the result sums the low halves of
+/// `a_i·b_j` for `i + j = k` and the high halves for `i + j = k − 1` (ten
+/// limbs, not carried). The first step of every Montgomery product here, and
+/// of the `fieldrace` bench's.
+///
+/// # Safety
+///
+/// The CPU must have AVX-512F and AVX-512 IFMA ([`Ifma::detect`] checks).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+pub fn wide_product(a: &[__m512i; 5], b: &[__m512i; 5]) -> [__m512i; 10] {
+    let mut t = [_mm512_setzero_si512(); 10];
+    for i in 0..5 {
+        for j in 0..5 {
+            t[i + j] = _mm512_madd52lo_epu64(t[i + j], a[i], b[j]);
+            t[i + j + 1] = _mm512_madd52hi_epu64(t[i + j + 1], a[i], b[j]);
+        }
+    }
+    t
+}
+
 /// `a·b·2^−256 mod p` for reduced inputs (`ark-ff`'s Montgomery product),
 /// reduced.
 #[cfg(target_arch = "x86_64")]
@@ -329,13 +353,7 @@ fn mulm<M: Prime>(a: &V, b: &V) -> V {
     let p = splat(&M::P);
     let pinv = _mm512_set1_epi64(M::INV as i64);
     let mask = _mm512_set1_epi64(MASK as i64);
-    let mut t = [z; 10];
-    for i in 0..5 {
-        for j in 0..5 {
-            t[i + j] = _mm512_madd52lo_epu64(t[i + j], a[i], b[j]);
-            t[i + j + 1] = _mm512_madd52hi_epu64(t[i + j + 1], a[i], b[j]);
-        }
-    }
+    let mut t = wide_product(a, b);
     // Four rounds clear 52 bits each (t ≡ 0 mod 2^208), the fifth 48 more.
     for i in 0..5 {
         let mut m = _mm512_madd52lo_epu64(z, t[i], pinv);

@@ -1,5 +1,6 @@
 //! The agency's commands: build an importer's ledger, issue a request,
 //! verify a submission and decide.
+use super::args::{KeyDirArg, RegistryArg};
 use super::{load_registry, out_file, read_text};
 use ark_std::UniformRand;
 use clap::{Args, Subcommand};
@@ -7,10 +8,12 @@ use rand::rngs::OsRng;
 use std::path::PathBuf;
 use zkcc_circuits::encoding::{encode_label, fr_to_hex};
 use zkcc_circuits::ledger::Ledger;
+use zkcc_circuits::registry::Registry;
 use zkcc_prover::error::{read_json, write, write_json};
 use zkcc_prover::fleet::{ledger_from_shipments, ShipmentsFile};
 use zkcc_prover::keys::Circuit;
 use zkcc_prover::ProverError;
+use zkcc_verifier::batch::PreparedKey;
 use zkcc_verifier::submission::{RequestFile, RulesJson, SUBMISSION_VERSION};
 
 #[derive(Subcommand)]
@@ -90,38 +93,18 @@ pub enum AgencyCmd {
     },
     /// Verify a deployment-jurisdiction proof against the registry and the request.
     VerifyJurisdiction {
-        /// Key directory.
-        #[arg(long, default_value = "keys")]
-        keys: PathBuf,
         /// Circuit jurisdiction-S.
         #[arg(long, default_value = "jurisdiction-4")]
         circuit: String,
-        #[arg(long)]
-        registry: PathBuf,
-        /// The jurisdiction request the agency issued.
-        #[arg(long)]
-        request: PathBuf,
-        /// Write the verified claim (JSON) here.
-        #[arg(long)]
-        report: Option<PathBuf>,
-        /// The operator's jurisdiction bundle.
-        bundle: PathBuf,
+        // The operator's jurisdiction bundle, and the agency's files.
+        #[command(flatten)]
+        claim: ClaimArgs,
     },
     /// Verify a model-evaluation proof against the registry and the request.
     VerifyEvaluation {
-        /// Key directory.
-        #[arg(long, default_value = "keys")]
-        keys: PathBuf,
-        #[arg(long)]
-        registry: PathBuf,
-        /// The evaluation request the agency issued.
-        #[arg(long)]
-        request: PathBuf,
-        /// Write the verified claim (JSON) here.
-        #[arg(long)]
-        report: Option<PathBuf>,
-        /// The lab's evaluation bundle.
-        bundle: PathBuf,
+        // The lab's evaluation bundle, and the agency's files.
+        #[command(flatten)]
+        claim: ClaimArgs,
     },
     /// Run the agency's service: HTTP API, database, audit trail, officers' page.
     Serve(super::serve::ServeArgs),
@@ -134,20 +117,8 @@ pub enum AgencyCmd {
 pub struct VerifyArgs {
     #[command(flatten)]
     keys: super::serve::FleetKeyArgs,
-    #[arg(long)]
-    registry: PathBuf,
-    /// The agency's ledger for the importer.
-    #[arg(long)]
-    ledger: PathBuf,
-    /// The request the agency issued.
-    #[arg(long)]
-    request: PathBuf,
-    /// The agency's access policy (JSON): end in a decision.
-    #[arg(long)]
-    policy: Option<PathBuf>,
-    /// Write the decision's JSON report here.
-    #[arg(long, requires = "policy")]
-    report: Option<PathBuf>,
+    #[command(flatten)]
+    files: zkcc_verifier::verdict::AgencyFileArgs,
     /// A verified model-evaluation claim (the `--report` of `zkcc agency
     /// verify-evaluation`) that the policy's rules may require; repeatable.
     #[arg(long, requires = "policy")]
@@ -164,27 +135,74 @@ pub struct VerifyArgs {
     submission: PathBuf,
 }
 
+/// A lifecycle claim to verify (`verify-evaluation`, `verify-jurisdiction`):
+/// the keys, the registry, the request the agency issued, where to write the
+/// verified claim, and the bundle.
+#[derive(Args)]
+pub struct ClaimArgs {
+    #[command(flatten)]
+    keys: KeyDirArg,
+    #[command(flatten)]
+    registry: RegistryArg,
+    /// The request the agency issued.
+    #[arg(long)]
+    request: PathBuf,
+    /// Write the verified claim (JSON) here.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// The bundle to verify: the lab's evaluation bundle, or the operator's
+    /// jurisdiction bundle.
+    bundle: PathBuf,
+}
+
+impl ClaimArgs {
+    /// Checks `--report`'s directory, loads the registry and the request.
+    fn open<R: serde::de::DeserializeOwned>(&self) -> Result<(Registry, R), ProverError> {
+        self.report.as_deref().map(out_file).transpose()?;
+        Ok((self.registry.load()?, read_json(&self.request)?))
+    }
+
+    /// Verifies the bundle with `verify`, under the key of circuit `c`; a
+    /// bundle that does not parse or verify is rejected (exit 1).
+    fn verify<V: serde::Serialize>(
+        &self,
+        c: &Circuit,
+        verify: impl FnOnce(&PreparedKey, &str) -> Result<V, zkcc_verifier::VerifyError>,
+    ) -> Result<V, ProverError> {
+        let vk = zkcc_prover::keys::load_verifying_key_of(&self.keys.keys, c)?;
+        let pvk = PreparedKey::new(&vk);
+        let text = read_text(&self.bundle)?;
+        verify(&pvk, &text).map_err(|e| rejected(&self.bundle, e))
+    }
+
+    /// Writes a verified claim to `--report`, when one was given.
+    fn write_report(&self, claim: &impl serde::Serialize) -> Result<(), ProverError> {
+        match &self.report {
+            Some(out) => write_json(out, claim),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A fresh request nonce (0x-hex field element, from the OS).
+fn fresh_nonce() -> String {
+    fr_to_hex(&ark_bn254::Fr::rand(&mut OsRng))
+}
+
+/// Writes a request to `out` and prints `summary` of it.
+fn issue(
+    out: &std::path::Path,
+    req: &impl serde::Serialize,
+    summary: String,
+) -> Result<(), ProverError> {
+    write_json(out, req)?;
+    println!("{summary}");
+    Ok(())
+}
+
 /// A bundle the agency rejects: `REJECTED: <file>: <reason>`, exit 1.
 fn rejected(file: &std::path::Path, e: zkcc_verifier::VerifyError) -> ProverError {
     ProverError::Rejected(format!("{}: {e}", file.display()))
-}
-
-/// Reads a claim bundle and verifies it with `verify`; a bundle that does not
-/// parse or verify is rejected (exit 1).
-fn verified<V>(
-    bundle: &std::path::Path,
-    verify: impl FnOnce(&str) -> Result<V, zkcc_verifier::VerifyError>,
-) -> Result<V, ProverError> {
-    let text = read_text(bundle)?;
-    verify(&text).map_err(|e| rejected(bundle, e))
-}
-
-/// Writes a verified claim to `--report`, when one was given.
-fn write_report(report: Option<PathBuf>, claim: &impl serde::Serialize) -> Result<(), ProverError> {
-    match report {
-        Some(out) => write_json(&out, claim),
-        None => Ok(()),
-    }
 }
 
 pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
@@ -210,41 +228,28 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
                 model_commitment,
                 epoch,
                 max_tier,
-                nonce: fr_to_hex(&ark_bn254::Fr::rand(&mut OsRng)),
+                nonce: fresh_nonce(),
             };
-            write_json(&out, &req)?;
-            println!(
+            let summary = format!(
                 "jurisdiction request for {} deployment {}: epoch {}, tiers <= {}, nonce {}",
                 req.importer, req.deployment, req.epoch, req.max_tier, req.nonce
             );
-            Ok(())
+            issue(&out, &req, summary)
         }
-        AgencyCmd::VerifyJurisdiction {
-            keys,
-            circuit,
-            registry,
-            request,
-            report,
-            bundle,
-        } => {
-            report.as_deref().map(out_file).transpose()?;
+        AgencyCmd::VerifyJurisdiction { circuit, claim } => {
             use zkcc_verifier::lifecycle::{
                 verify_jurisdiction, JurisdictionBundle, JurisdictionRequest,
             };
-            let r = load_registry(&registry)?;
-            let req: JurisdictionRequest = read_json(&request)?;
-            let c = Circuit::parse(&circuit)?;
-            let vk = zkcc_prover::keys::load_verifying_key_of(&keys, &c)?;
-            let pvk = zkcc_verifier::batch::PreparedKey::new(&vk);
-            let v = verified(&bundle, |text| {
+            let (r, req): (_, JurisdictionRequest) = claim.open()?;
+            let v = claim.verify(&Circuit::parse(&circuit)?, |pvk, text| {
                 JurisdictionBundle::from_json(text)
-                    .and_then(|b| verify_jurisdiction(&pvk, &r, &req, &b))
+                    .and_then(|b| verify_jurisdiction(pvk, &r, &req, &b))
             })?;
             println!(
                 "ACCEPTED: every prompt-log and output store of deployment {} of {} (model {}) is attested for epoch {}, encrypted at rest, in its own facilities in countries of tier <= {}",
                 v.deployment, v.importer, v.model_commitment, v.epoch, v.max_tier
             );
-            write_report(report, &v)
+            claim.write_report(&v)
         }
         AgencyCmd::EvalRequest {
             registry,
@@ -277,42 +282,30 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
                 suite,
                 deployment_date,
                 not_before,
-                nonce: fr_to_hex(&ark_bn254::Fr::rand(&mut OsRng)),
+                nonce: fresh_nonce(),
             };
-            write_json(&out, &req)?;
-            println!(
+            let summary = format!(
                 "evaluation request for {}: suite {}, results dated {} to {}, nonce {}",
                 req.importer, req.suite, req.not_before, req.deployment_date, req.nonce
             );
-            Ok(())
+            issue(&out, &req, summary)
         }
-        AgencyCmd::VerifyEvaluation {
-            keys,
-            registry,
-            request,
-            report,
-            bundle,
-        } => {
-            report.as_deref().map(out_file).transpose()?;
+        AgencyCmd::VerifyEvaluation { claim } => {
             use zkcc_verifier::lifecycle::{
                 verify_evaluation, EvaluationBundle, EvaluationRequest,
             };
-            let r = load_registry(&registry)?;
-            let req: EvaluationRequest = read_json(&request)?;
+            let (r, req): (_, EvaluationRequest) = claim.open()?;
             let n = r.suite(&req.suite).map(|s| s.evals.len()).ok_or_else(|| {
                 ProverError::Inventory(format!("the registry has no suite {:?}", req.suite))
             })?;
-            let vk = zkcc_prover::keys::load_verifying_key_of(&keys, &Circuit::Evaluation(n))?;
-            let pvk = zkcc_verifier::batch::PreparedKey::new(&vk);
-            let v = verified(&bundle, |text| {
-                EvaluationBundle::from_json(text)
-                    .and_then(|b| verify_evaluation(&pvk, &r, &req, &b))
+            let v = claim.verify(&Circuit::Evaluation(n), |pvk, text| {
+                EvaluationBundle::from_json(text).and_then(|b| verify_evaluation(pvk, &r, &req, &b))
             })?;
             println!(
                 "ACCEPTED: model {} of {} passed every eval of suite {} v{} ({} evals), results signed for it by accredited evaluators between {} and {}",
                 v.model_commitment, v.importer, v.suite, v.suite_version, v.evals, v.not_before, v.deployment_date
             );
-            write_report(report, &v)
+            claim.write_report(&v)
         }
         AgencyCmd::Ledger {
             registry,
@@ -365,16 +358,15 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
                 version: SUBMISSION_VERSION,
                 importer,
                 epoch,
-                nonce: fr_to_hex(&ark_bn254::Fr::rand(&mut OsRng)),
+                nonce: fresh_nonce(),
                 rules,
                 delay: delay_days.as_deref().map(parse_days).transpose()?,
             };
-            write_json(&out, &req)?;
-            println!(
+            let summary = format!(
                 "request for {} (home country {}) epoch {}: nonce {}",
                 req.importer, req.rules.home_country, req.epoch, req.nonce
             );
-            Ok(())
+            issue(&out, &req, summary)
         }
     }
 }
@@ -401,21 +393,20 @@ pub fn verify(a: VerifyArgs) -> Result<(), ProverError> {
     use zkcc_verifier::access::{LifecycleFacts, Policy};
     // The agency's own files first: a problem with any of them is a
     // configuration error (exit 2), found before any verdict is printed.
-    a.report.as_deref().map(out_file).transpose()?;
-    let registry = load_registry(&a.registry)?;
+    a.files.report.as_deref().map(out_file).transpose()?;
+    let registry = load_registry(&a.files.registry)?;
     let keys = a.keys.load()?;
     // Streamed: a ledger of a million chips is read record by record.
-    let file = std::fs::File::open(&a.ledger).map_err(|source| ProverError::Io {
-        path: a.ledger.display().to_string(),
+    let file = std::fs::File::open(&a.files.ledger).map_err(|source| ProverError::Io {
+        path: a.files.ledger.display().to_string(),
         source,
     })?;
     let ledger = Ledger::from_reader(file, &registry)
-        .map_err(|e| ProverError::Usage(format!("{}: {e}", a.ledger.display())))?;
-    let req: RequestFile = read_json(&a.request)?;
-    let policy = match &a.policy {
+        .map_err(|e| ProverError::Usage(format!("{}: {e}", a.files.ledger.display())))?;
+    let req: RequestFile = read_json(&a.files.request)?;
+    let policy = match &a.files.policy {
         Some(p) => {
-            let policy = Policy::from_json(&read_text(p)?)
-                .and_then(|policy| policy.check_registry(&registry).map(|()| policy))
+            let policy = Policy::from_json_for(&read_text(p)?, &registry)
                 .map_err(|e| ProverError::Usage(format!("{}: {e}", p.display())))?;
             Some(policy)
         }
@@ -449,7 +440,7 @@ pub fn verify(a: VerifyArgs) -> Result<(), ProverError> {
     )
     .map_err(|e| ProverError::Usage(e.to_string()))?;
     print!("{}", v.text);
-    if let (Some(r), Some(out)) = (&v.report, &a.report) {
+    if let (Some(r), Some(out)) = (&v.report, &a.files.report) {
         write(out, r.to_json().as_bytes())?;
         println!("report: {}", out.display());
     }

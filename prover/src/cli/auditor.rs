@@ -1,6 +1,5 @@
 //! The auditor's commands: a signing key, and signing the chunk attestations
 //! it measured.
-use super::load_registry;
 use clap::Subcommand;
 use rand::rngs::OsRng;
 use std::path::{Path, PathBuf};
@@ -13,25 +12,11 @@ use zkcc_prover::ProverError;
 #[derive(Subcommand)]
 pub enum AuditorCmd {
     /// Generate a signing key; prints the public key for the agency's registry.
-    Keygen {
-        /// Auditor id.
-        #[arg(long)]
-        id: String,
-        /// Secret key file to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// Replace an existing key (moved aside to `<out>.old-<time>`; the
-        /// registry still lists the old public key until the agency updates it).
-        #[arg(long)]
-        force: bool,
-    },
+    Keygen(super::args::KeygenArgs),
     /// Sign the chunk attestations of an inventory that name this auditor.
     Attest {
-        /// Secret key file.
-        #[arg(long)]
-        key: PathBuf,
-        #[arg(long)]
-        registry: PathBuf,
+        #[command(flatten)]
+        signer: super::args::SignerArgs,
         /// Inventory file, updated in place.
         #[arg(long)]
         inventory: PathBuf,
@@ -41,11 +26,8 @@ pub enum AuditorCmd {
     },
     /// Sign a deployment's whole store list (facility, encryption, key fingerprint) for its epoch.
     AttestDeployment {
-        /// Secret key file.
-        #[arg(long)]
-        key: PathBuf,
-        #[arg(long)]
-        registry: PathBuf,
+        #[command(flatten)]
+        signer: super::args::SignerArgs,
         /// Deployment file, updated in place.
         #[arg(long)]
         deployment: PathBuf,
@@ -54,13 +36,8 @@ pub enum AuditorCmd {
 
 pub fn run(c: AuditorCmd) -> Result<(), ProverError> {
     match c {
-        AuditorCmd::AttestDeployment {
-            key,
-            registry,
-            deployment,
-        } => {
-            let r = load_registry(&registry)?;
-            let k: AuditorKeyFile = read_json(&key)?;
+        AuditorCmd::AttestDeployment { signer, deployment } => {
+            let (r, k) = signer.load()?;
             let mut d: zkcc_prover::lifecycle::DeploymentFile = read_json(&deployment)?;
             zkcc_prover::lifecycle::attest_deployment(&r, &mut d, &k)?;
             write_json(&deployment, &d)?;
@@ -74,15 +51,13 @@ pub fn run(c: AuditorCmd) -> Result<(), ProverError> {
             );
             Ok(())
         }
-        AuditorCmd::Keygen { id, out, force } => keygen(&id, &out, force),
+        AuditorCmd::Keygen(a) => a.run(),
         AuditorCmd::Attest {
-            key,
-            registry,
+            signer,
             inventory,
             facility,
         } => {
-            let r = load_registry(&registry)?;
-            let k: AuditorKeyFile = read_json(&key)?;
+            let (r, k) = signer.load()?;
             let mut inv: FleetInventory = read_json(&inventory)?;
             let n = attest(&r, &mut inv, &k, facility.as_deref())?;
             write_json(&inventory, &inv)?;

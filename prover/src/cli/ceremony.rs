@@ -1,6 +1,6 @@
 //! `zkcc ceremony`: the multi-party setup (phase 2 over a snarkjs phase-1
 //! file), for the agency, auditors and importers alike.
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use zkcc_engine::prove::assignment_of;
@@ -23,17 +23,8 @@ pub enum CeremonyCmd {
     },
     /// Coordinator: the circuit's initial key from a phase-1 file (.ptau, checked first).
     Init {
-        /// Circuit: shard-FxM, request-SxF, evaluation-N or jurisdiction-S.
-        #[arg(long)]
-        circuit: String,
-        /// Phase-1 powers of tau (snarkjs .ptau, raw or prepared): a published Hermez/PSE file.
-        #[arg(long)]
-        ptau: PathBuf,
-        /// DEVELOPMENT ONLY: accept a phase-1 file that is not one of the
-        /// published Hermez/PSE files (a test file from `snarkjs powersoftau
-        /// new`, a fixture): whoever made it may know τ and forge proofs.
-        #[arg(long)]
-        dev_unpublished_ptau: bool,
+        #[command(flatten)]
+        phase1: CircuitPhase1Args,
         /// Output .zkey (no contribution yet).
         #[arg(long)]
         out: PathBuf,
@@ -80,17 +71,8 @@ pub enum CeremonyCmd {
     },
     /// Anyone: verify a .zkey's whole transcript against the circuit and the phase-1 file.
     Verify {
-        /// Circuit: shard-FxM, request-SxF, evaluation-N or jurisdiction-S.
-        #[arg(long)]
-        circuit: String,
-        /// Phase-1 powers of tau: a published Hermez/PSE file.
-        #[arg(long)]
-        ptau: PathBuf,
-        /// DEVELOPMENT ONLY: accept a phase-1 file that is not one of the
-        /// published Hermez/PSE files (a test file from `snarkjs powersoftau
-        /// new`, a fixture): whoever made it may know τ and forge proofs.
-        #[arg(long)]
-        dev_unpublished_ptau: bool,
+        #[command(flatten)]
+        phase1: CircuitPhase1Args,
         /// The .zkey.
         #[arg(long)]
         zkey: PathBuf,
@@ -147,17 +129,8 @@ pub enum CeremonyCmd {
     },
     /// Coordinator: verify the final .zkey and write zkcc's key files from it.
     Finalize {
-        /// Circuit: shard-FxM, request-SxF, evaluation-N or jurisdiction-S.
-        #[arg(long)]
-        circuit: String,
-        /// Phase-1 powers of tau: a published Hermez/PSE file.
-        #[arg(long)]
-        ptau: PathBuf,
-        /// DEVELOPMENT ONLY: accept a phase-1 file that is not one of the
-        /// published Hermez/PSE files (a test file from `snarkjs powersoftau
-        /// new`, a fixture): whoever made it may know τ and forge proofs.
-        #[arg(long)]
-        dev_unpublished_ptau: bool,
+        #[command(flatten)]
+        phase1: CircuitPhase1Args,
         /// The final .zkey.
         #[arg(long)]
         zkey: PathBuf,
@@ -165,6 +138,31 @@ pub enum CeremonyCmd {
         #[arg(long, default_value = "keys")]
         out: PathBuf,
     },
+}
+
+/// `--circuit`, `--ptau`, `--dev-unpublished-ptau`: a circuit and the phase-1
+/// file its keys come from (`ceremony init`, `verify`, `finalize`).
+#[derive(Args)]
+pub struct CircuitPhase1Args {
+    /// Circuit: shard-FxM, request-SxF, evaluation-N or jurisdiction-S.
+    #[arg(long)]
+    circuit: String,
+    /// Phase-1 powers of tau (snarkjs .ptau, raw or prepared): a published Hermez/PSE file.
+    #[arg(long)]
+    ptau: PathBuf,
+    /// DEVELOPMENT ONLY: accept a phase-1 file that is not one of the
+    /// published Hermez/PSE files (a test file from `snarkjs powersoftau
+    /// new`, a fixture): whoever made it may know τ and forge proofs.
+    #[arg(long)]
+    dev_unpublished_ptau: bool,
+}
+
+impl CircuitPhase1Args {
+    /// Parses the circuit, then reads and checks the phase-1 file ([`load_ptau`]).
+    fn load(&self) -> Result<(Circuit, Phase1), ProverError> {
+        let c = Circuit::parse(&self.circuit)?;
+        Ok((c, load_ptau(&self.ptau, self.dev_unpublished_ptau)?))
+    }
 }
 
 /// Reads a phase-1 file, prints its BLAKE2b-512 (of the whole file, as
@@ -498,15 +496,9 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             );
             Ok(())
         }
-        CeremonyCmd::Init {
-            circuit,
-            ptau,
-            dev_unpublished_ptau,
-            out,
-        } => {
-            let c = Circuit::parse(&circuit)?;
+        CeremonyCmd::Init { phase1, out } => {
             let t = Instant::now();
-            let p = load_ptau(&ptau, dev_unpublished_ptau)?;
+            let (c, p) = phase1.load()?;
             let t_ptau = t.elapsed();
             let t = Instant::now();
             let z = ceremony::init(&c, &p)?;
@@ -563,20 +555,14 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             println!("contribution hash {}", hex::encode(c.hash()));
             Ok(())
         }
-        CeremonyCmd::Verify {
-            circuit,
-            ptau,
-            dev_unpublished_ptau,
-            zkey,
-        } => {
-            let c = Circuit::parse(&circuit)?;
-            let p = load_ptau(&ptau, dev_unpublished_ptau)?;
+        CeremonyCmd::Verify { phase1, zkey } => {
+            let (c, p) = phase1.load()?;
             let z = ceremony::load_zkey(&zkey)?;
             let v = ceremony::verify(&c, &p, &z)?;
             println!(
                 "OK: {} follows from {} and {} through {} contributions ({} with a secret)",
                 zkey.display(),
-                ptau.display(),
+                phase1.ptau.display(),
                 c.name(),
                 v.contributions.len(),
                 v.secret_contributions()
@@ -584,15 +570,8 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             print_verified(&v);
             Ok(())
         }
-        CeremonyCmd::Finalize {
-            circuit,
-            ptau,
-            dev_unpublished_ptau,
-            zkey,
-            out,
-        } => {
-            let c = Circuit::parse(&circuit)?;
-            let p = load_ptau(&ptau, dev_unpublished_ptau)?;
+        CeremonyCmd::Finalize { phase1, zkey, out } => {
+            let (c, p) = phase1.load()?;
             let z = ceremony::load_zkey(&zkey)?;
             let (m, v) = ceremony::finalize(&out, &c, &p, z)?;
             print_verified(&v);

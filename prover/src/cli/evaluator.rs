@@ -3,33 +3,20 @@
 use clap::Subcommand;
 use std::path::PathBuf;
 use zkcc_circuits::evaluation::parse_digest;
-use zkcc_prover::error::{read_json, write_json};
-use zkcc_prover::inventory::AuditorKeyFile;
+use zkcc_prover::error::write_json;
 use zkcc_prover::lifecycle::{digest_file, sign_result};
 use zkcc_prover::ProverError;
 
 #[derive(Subcommand)]
 pub enum EvaluatorCmd {
     /// Generate a signing key; prints the public key for the agency's registry (`evaluators`).
-    Keygen {
-        /// Evaluator id.
-        #[arg(long)]
-        id: String,
-        /// Secret key file to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// Replace an existing key (moved aside to `<out>.old-<time>`).
-        #[arg(long)]
-        force: bool,
-    },
+    Keygen(super::args::KeygenArgs),
     /// Sign one result: (suite version, model digest, eval id, score, date).
     Sign {
-        /// Secret key file.
-        #[arg(long)]
-        key: PathBuf,
-        /// The agency's registry (the suite is taken from it).
-        #[arg(long)]
-        registry: PathBuf,
+        // The evaluator's key, and the agency's registry (the suite is
+        // taken from it).
+        #[command(flatten)]
+        signer: super::args::SignerArgs,
         /// Suite id: the result is signed for the version the registry lists.
         #[arg(long)]
         suite: String,
@@ -56,10 +43,9 @@ pub enum EvaluatorCmd {
 
 pub fn run(c: EvaluatorCmd) -> Result<(), ProverError> {
     match c {
-        EvaluatorCmd::Keygen { id, out, force } => super::auditor::keygen(&id, &out, force),
+        EvaluatorCmd::Keygen(a) => a.run(),
         EvaluatorCmd::Sign {
-            key,
-            registry,
+            signer,
             suite,
             model_digest,
             weights,
@@ -69,7 +55,7 @@ pub fn run(c: EvaluatorCmd) -> Result<(), ProverError> {
             out,
         } => {
             super::out_file(&out)?;
-            let k: AuditorKeyFile = read_json(&key)?;
+            let (reg, k) = signer.load()?;
             let digest = match (model_digest, weights) {
                 (Some(d), _) => {
                     parse_digest(&d).map_err(|e| ProverError::Inventory(e.to_string()))?
@@ -81,7 +67,6 @@ pub fn run(c: EvaluatorCmd) -> Result<(), ProverError> {
                     ))
                 }
             };
-            let reg = super::load_registry(&registry)?;
             let s = reg.suite(&suite).ok_or_else(|| {
                 ProverError::Inventory(format!("the registry has no suite {suite:?}"))
             })?;

@@ -1,16 +1,16 @@
 //! The importer's commands for large fleets: a plan on disk, shards proven one
 //! task at a time (by hand, in a loop, or as a Slurm job array), the request
 //! proof from the bundles.
-use super::load_registry;
-use clap::Subcommand;
+use super::args::{KeyDirArg, RegistryArg, ShardInputArgs};
+use clap::{Args, Subcommand};
 use rand::rngs::OsRng;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use zkcc_circuits::encoding::fr_from_hex;
+use zkcc_circuits::registry::Registry;
 use zkcc_prover::error::{read_json, write, ProverError};
 use zkcc_prover::fleet::plan::{write_plan, Plan, ShardOutcome};
 use zkcc_prover::fleet::slurm::{self, SlurmOptions};
-use zkcc_prover::fleet::FleetInventory;
 use zkcc_prover::keys::{self, Circuit};
 use zkcc_verifier::batch::PreparedKey;
 use zkcc_verifier::submission::RequestFile;
@@ -20,13 +20,8 @@ pub enum ShardCmd {
     /// Commit to an inventory and split it into shards: writes DIR/manifest.json
     /// (public: C, every C_s) and DIR/shards/NNNN.json (private, one per shard).
     Plan {
-        #[arg(long)]
-        registry: PathBuf,
-        #[arg(long)]
-        inventory: PathBuf,
-        /// Shard circuit.
-        #[arg(long, default_value = "shard-8x128")]
-        circuit: String,
+        #[command(flatten)]
+        input: ShardInputArgs,
         /// Digest of the agency's ledger for this importer (from the agency).
         #[arg(long)]
         ledger_digest: String,
@@ -37,13 +32,10 @@ pub enum ShardCmd {
     /// Prove one shard of a plan (--index, or $SLURM_ARRAY_TASK_ID), or every
     /// shard still missing; shards whose bundle already verifies are skipped.
     Prove {
-        #[arg(long)]
-        plan: PathBuf,
-        /// Key directory.
-        #[arg(long, default_value = "keys")]
-        keys: PathBuf,
-        #[arg(long)]
-        registry: PathBuf,
+        #[command(flatten)]
+        plan: PlanArgs,
+        #[command(flatten)]
+        keys: KeyDirArg,
         /// The shard to prove (defaults to $SLURM_ARRAY_TASK_ID; without
         /// either, every missing shard in turn).
         #[arg(long)]
@@ -51,13 +43,10 @@ pub enum ShardCmd {
     },
     /// Answer the agency's request over every bundle of a plan; writes the submission.
     Request {
-        #[arg(long)]
-        plan: PathBuf,
-        /// Key directory.
-        #[arg(long, default_value = "keys")]
-        keys: PathBuf,
-        #[arg(long)]
-        registry: PathBuf,
+        #[command(flatten)]
+        plan: PlanArgs,
+        #[command(flatten)]
+        keys: KeyDirArg,
         /// Request circuit.
         #[arg(long, default_value = "request-16x8")]
         circuit: String,
@@ -74,15 +63,14 @@ pub enum ShardCmd {
 pub enum SlurmCmd {
     /// Submit a plan to Slurm: a job array over the shards still missing and a
     /// request-proof job depending on it (afterok).
+    ///
+    /// The plan, the key directory and the registry must be on storage the
+    /// compute nodes share.
     Submit {
-        #[arg(long)]
-        plan: PathBuf,
-        /// Key directory, on storage the compute nodes share.
-        #[arg(long, default_value = "keys")]
-        keys: PathBuf,
-        /// Registry, on shared storage.
-        #[arg(long)]
-        registry: PathBuf,
+        #[command(flatten)]
+        plan: PlanArgs,
+        #[command(flatten)]
+        keys: KeyDirArg,
         /// The agency's request.
         #[arg(long)]
         request: PathBuf,
@@ -110,10 +98,8 @@ pub enum SlurmCmd {
     },
     /// Progress of a plan's jobs: the queue, bundles written, the submission.
     Status {
-        #[arg(long)]
-        plan: PathBuf,
-        #[arg(long)]
-        registry: PathBuf,
+        #[command(flatten)]
+        plan: PlanArgs,
         /// Wait until the jobs have left the queue; fail if no submission was written.
         #[arg(long)]
         wait: bool,
@@ -121,6 +107,26 @@ pub enum SlurmCmd {
         #[arg(long, default_value_t = 3600)]
         timeout: u64,
     },
+}
+
+/// `--plan DIR` and `--registry`: a plan on disk and the registry it was
+/// made under.
+#[derive(Args)]
+pub struct PlanArgs {
+    /// Plan directory (from `zkcc shard plan`).
+    #[arg(long)]
+    plan: PathBuf,
+    #[command(flatten)]
+    registry: RegistryArg,
+}
+
+impl PlanArgs {
+    /// Loads the registry, then the plan against it.
+    fn load(&self) -> Result<(Registry, Plan), ProverError> {
+        let r = self.registry.load()?;
+        let p = Plan::load(&self.plan, &r)?;
+        Ok((r, p))
+    }
 }
 
 fn task_index(index: Option<usize>) -> Result<Option<usize>, ProverError> {
@@ -138,18 +144,12 @@ fn task_index(index: Option<usize>) -> Result<Option<usize>, ProverError> {
 pub fn shard(c: ShardCmd) -> Result<(), ProverError> {
     match c {
         ShardCmd::Plan {
-            registry,
-            inventory,
-            circuit,
+            input,
             ledger_digest,
             out,
         } => {
             super::out_dir(&out)?;
-            let r = load_registry(&registry)?;
-            let inv: FleetInventory = read_json(&inventory)?;
-            let Circuit::Shard(shape) = Circuit::parse(&circuit)? else {
-                return Err(ProverError::Keys("--circuit takes shard-FxM".into()));
-            };
+            let (r, inv, shape) = input.load()?;
             let m = write_plan(
                 &out,
                 &r,
@@ -172,12 +172,10 @@ pub fn shard(c: ShardCmd) -> Result<(), ProverError> {
         }
         ShardCmd::Prove {
             plan,
-            keys: dir,
-            registry,
+            keys: KeyDirArg { keys: dir },
             index,
         } => {
-            let r = load_registry(&registry)?;
-            let p = Plan::load(&plan, &r)?;
+            let (r, p) = plan.load()?;
             let (pk, _) = keys::load_proving_key_of(&dir, &p.circuit())?;
             let todo = match task_index(index)? {
                 Some(s) => vec![s],
@@ -199,15 +197,13 @@ pub fn shard(c: ShardCmd) -> Result<(), ProverError> {
         }
         ShardCmd::Request {
             plan,
-            keys: dir,
-            registry,
+            keys: KeyDirArg { keys: dir },
             circuit,
             request,
             out,
         } => {
             super::out_file(&out)?;
-            let r = load_registry(&registry)?;
-            let p = Plan::load(&plan, &r)?;
+            let (r, p) = plan.load()?;
             let req: RequestFile = read_json(&request)?;
             let Circuit::Request(shape) = Circuit::parse(&circuit)? else {
                 return Err(ProverError::Keys("--circuit takes request-SxF".into()));
@@ -231,9 +227,8 @@ pub fn shard(c: ShardCmd) -> Result<(), ProverError> {
 pub fn slurm(c: SlurmCmd) -> Result<(), ProverError> {
     match c {
         SlurmCmd::Submit {
-            plan,
-            keys: dir,
-            registry,
+            plan: PlanArgs { plan, registry },
+            keys: KeyDirArg { keys: dir },
             request,
             request_circuit,
             out,
@@ -243,7 +238,7 @@ pub fn slurm(c: SlurmCmd) -> Result<(), ProverError> {
             zkcc,
             dry_run,
         } => {
-            let r = load_registry(&registry)?;
+            let r = registry.load()?;
             let p = Plan::load(&plan, &r)?;
             let vk = keys::load_verifying_key_of(&dir, &p.circuit())?;
             let missing = p.missing(&r, &PreparedKey::new(&vk))?;
@@ -254,11 +249,11 @@ pub fn slurm(c: SlurmCmd) -> Result<(), ProverError> {
                     source,
                 })?,
             };
-            let o_registry = registry.clone();
+            let o_registry = registry.registry.clone();
             let o = SlurmOptions {
                 zkcc,
                 keys: dir,
-                registry,
+                registry: registry.registry,
                 request,
                 request_circuit,
                 out,
@@ -297,13 +292,12 @@ pub fn slurm(c: SlurmCmd) -> Result<(), ProverError> {
             Ok(())
         }
         SlurmCmd::Status {
-            plan,
-            registry,
+            plan: args,
             wait,
             timeout,
         } => {
-            let r = load_registry(&registry)?;
-            let p = Plan::load(&plan, &r)?;
+            let (_, p) = args.load()?;
+            let plan = args.plan;
             let t0 = Instant::now();
             let mut last = String::new();
             loop {

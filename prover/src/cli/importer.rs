@@ -1,26 +1,21 @@
 //! The importer's commands: commit to the inventory for an epoch, prove the
 //! shards once, answer each request with a light proof.
-use super::{guard_secret, load_registry, out_file};
+use super::args::{Committed, CommittedArgs, KeyDirArg, RegistryArg, ShardInputArgs};
+use super::{guard_secret, out_file};
 use clap::{Args, Subcommand};
 use rand::rngs::OsRng;
 use std::path::{Path, PathBuf};
-use zkcc_circuits::encoding::fr_from_hex;
 use zkcc_prover::demo::{counted, timed};
 use zkcc_prover::error::{read_json, write, write_json, write_secret_json};
-use zkcc_prover::fleet::{self, FleetInventory, FleetSecret};
+use zkcc_prover::fleet::{self, FleetSecret};
 use zkcc_prover::keys::{self, Circuit};
 use zkcc_prover::ProverError;
 use zkcc_verifier::submission::{RequestFile, ShardBundle, Submission, SUBMISSION_VERSION};
 
 #[derive(Args)]
 pub struct CommitArgs {
-    #[arg(long)]
-    registry: PathBuf,
-    #[arg(long)]
-    inventory: PathBuf,
-    /// Shard circuit the plan is for.
-    #[arg(long, default_value = "shard-8x128")]
-    circuit: String,
+    #[command(flatten)]
+    input: ShardInputArgs,
     /// Where to write the commitment secret.
     #[arg(long)]
     out: PathBuf,
@@ -35,39 +30,23 @@ pub struct CommitArgs {
 pub enum ProveCmd {
     /// Prove every shard of the committed inventory (once per epoch).
     Shards {
-        /// Key directory.
-        #[arg(long, default_value = "keys")]
-        keys: PathBuf,
-        #[arg(long)]
-        registry: PathBuf,
-        #[arg(long)]
-        inventory: PathBuf,
-        /// Commitment secret from `zkcc commit`.
-        #[arg(long)]
-        secret: PathBuf,
-        /// Digest of the agency's ledger for this importer (from the agency).
-        #[arg(long)]
-        ledger_digest: String,
+        #[command(flatten)]
+        keys: KeyDirArg,
+        #[command(flatten)]
+        committed: CommittedArgs,
         /// Shard bundles to write.
         #[arg(long, default_value = "shards.json")]
         out: PathBuf,
     },
     /// Answer an agency request with a light proof over the shards; writes the submission.
     Request {
-        /// Key directory.
-        #[arg(long, default_value = "keys")]
-        keys: PathBuf,
+        #[command(flatten)]
+        keys: KeyDirArg,
         /// Request circuit.
         #[arg(long, default_value = "request-16x8")]
         circuit: String,
-        #[arg(long)]
-        registry: PathBuf,
-        #[arg(long)]
-        inventory: PathBuf,
-        #[arg(long)]
-        secret: PathBuf,
-        #[arg(long)]
-        ledger_digest: String,
+        #[command(flatten)]
+        committed: CommittedArgs,
         /// The agency's request.
         #[arg(long)]
         request: PathBuf,
@@ -119,12 +98,13 @@ pub enum ProveCmd {
         batches: Vec<PathBuf>,
     },
     /// Prove the model-evaluation claim for the agency's evaluation request.
+    ///
+    /// The keys are those of circuit evaluation-N, N the suite's length.
     Evaluation {
-        /// Key directory (circuit evaluation-N, N the suite's length).
-        #[arg(long, default_value = "keys")]
-        keys: PathBuf,
-        #[arg(long)]
-        registry: PathBuf,
+        #[command(flatten)]
+        keys: KeyDirArg,
+        #[command(flatten)]
+        registry: RegistryArg,
         /// Model secret from `zkcc model commit`.
         #[arg(long)]
         secret: PathBuf,
@@ -140,14 +120,13 @@ pub enum ProveCmd {
     },
     /// Prove the deployment-jurisdiction claim for the agency's request.
     Jurisdiction {
-        /// Key directory.
-        #[arg(long, default_value = "keys")]
-        keys: PathBuf,
+        #[command(flatten)]
+        keys: KeyDirArg,
         /// Circuit jurisdiction-S (S store slots).
         #[arg(long, default_value = "jurisdiction-4")]
         circuit: String,
-        #[arg(long)]
-        registry: PathBuf,
+        #[command(flatten)]
+        registry: RegistryArg,
         /// The attested deployment file.
         #[arg(long)]
         deployment: PathBuf,
@@ -310,11 +289,7 @@ fn check_shards(
 }
 
 pub fn commit(a: CommitArgs) -> Result<(), ProverError> {
-    let r = load_registry(&a.registry)?;
-    let inv: FleetInventory = read_json(&a.inventory)?;
-    let Circuit::Shard(shape) = Circuit::parse(&a.circuit)? else {
-        return Err(ProverError::Keys("--circuit takes shard-FxM".into()));
-    };
+    let (r, inv, shape) = a.input.load()?;
     out_file(&a.out)?;
     // The inventory is checked first (a bad one is reported as such).
     let secret = fleet::commit(&r, &inv, &shape, &mut OsRng)?;
@@ -426,14 +401,14 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
             Ok(())
         }
         ProveCmd::Jurisdiction {
-            keys: dir,
+            keys: KeyDirArg { keys: dir },
             circuit,
             registry,
             deployment,
             request,
             out,
         } => {
-            let r = load_registry(&registry)?;
+            let r = registry.load()?;
             out_file(&out)?;
             let d: zkcc_prover::lifecycle::DeploymentFile = read_json(&deployment)?;
             let req: zkcc_verifier::lifecycle::JurisdictionRequest = read_json(&request)?;
@@ -459,7 +434,7 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
             Ok(())
         }
         ProveCmd::Evaluation {
-            keys: dir,
+            keys: KeyDirArg { keys: dir },
             registry,
             secret,
             request,
@@ -468,7 +443,7 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
         } => {
             out_file(&out)?;
             use zkcc_prover::lifecycle::{prove_evaluation, ModelSecret};
-            let r = load_registry(&registry)?;
+            let r = registry.load()?;
             let secret: ModelSecret = read_json(&secret)?;
             let req: zkcc_verifier::lifecycle::EvaluationRequest = read_json(&request)?;
             let results = results
@@ -497,19 +472,18 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
             Ok(())
         }
         ProveCmd::Shards {
-            keys: dir,
-            registry,
-            inventory,
-            secret,
-            ledger_digest,
+            keys: KeyDirArg { keys: dir },
+            committed,
             out,
         } => {
-            let r = load_registry(&registry)?;
             out_file(&out)?;
-            let inv: FleetInventory = read_json(&inventory)?;
-            let secret: FleetSecret = read_json(&secret)?;
-            let digest = fr_from_hex(&ledger_digest)?;
-            let fleet = fleet::open(&r, &inv, &secret)?;
+            let Committed {
+                registry: r,
+                inventory: inv,
+                digest,
+                fleet,
+                ..
+            } = committed.open()?;
             let (pk, _) = keys::load_proving_key_of(&dir, &Circuit::Shard(fleet.shape))?;
             let (b, t) = counted("proving shard", fleet.witnesses.len(), |done| {
                 fleet::prove_shards_counted(
@@ -534,28 +508,27 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
             Ok(())
         }
         ProveCmd::Request {
-            keys: dir,
+            keys: KeyDirArg { keys: dir },
             circuit,
-            registry,
-            inventory,
-            secret,
-            ledger_digest,
+            committed,
             request,
             shards,
             delay,
             out,
         } => {
-            let r = load_registry(&registry)?;
             out_file(&out)?;
-            let inv: FleetInventory = read_json(&inventory)?;
-            let secret: FleetSecret = read_json(&secret)?;
-            let digest = fr_from_hex(&ledger_digest)?;
+            let Committed {
+                inventory: inv,
+                secret,
+                digest,
+                fleet,
+                ..
+            } = committed.open()?;
             let req: RequestFile = read_json(&request)?;
             let shard_bundles: Vec<ShardBundle> = read_json(&shards)?;
             let Circuit::Request(shape) = Circuit::parse(&circuit)? else {
                 return Err(ProverError::Keys("--circuit takes request-SxF".into()));
             };
-            let fleet = fleet::open(&r, &inv, &secret)?;
             if shard_bundles.len() != fleet.witnesses.len()
                 || shard_bundles
                     .iter()

@@ -1,5 +1,6 @@
 //! The `zkcc` command line: the subcommands, cut by role.
 mod agency;
+mod args;
 mod auditor;
 mod ceremony;
 mod evaluator;

@@ -67,23 +67,58 @@ pub fn request(cli: &Cli, d: &Path, rules: &str, out: &str) -> String {
     cli.ok(d, &request_args(rules, out))
 }
 
+/// `--registry w/registry.json --inventory INVENTORY --circuit CIRCUIT`: an
+/// inventory to commit to and its shard circuit (`commit`, `shard plan`).
+pub fn shard_input_args<'a>(inventory: &'a str, circuit: &'a str) -> [&'a str; 6] {
+    [
+        "--registry",
+        "w/registry.json",
+        "--inventory",
+        inventory,
+        "--circuit",
+        circuit,
+    ]
+}
+
+/// `zkcc commit` of `inventory` for shard `circuit`, its secret to `out`.
+pub fn commit_args<'a>(inventory: &'a str, circuit: &'a str, out: &'a str) -> Vec<&'a str> {
+    let mut a = vec!["commit"];
+    a.extend(shard_input_args(inventory, circuit));
+    a.extend(["--out", out]);
+    a
+}
+
+/// `--inventory w/inventory.json --secret SECRET --ledger-digest DIGEST`: the
+/// sample inventory as committed with `secret`, for the ledger `digest`.
+pub fn committed_args<'a>(secret: &'a str, digest: &'a str) -> [&'a str; 6] {
+    [
+        "--inventory",
+        "w/inventory.json",
+        "--secret",
+        secret,
+        "--ledger-digest",
+        digest,
+    ]
+}
+
 /// The importer's commitment to the sample inventory for shard `circuit`,
 /// its secret to `out`. Returns stdout.
 pub fn commit(cli: &Cli, d: &Path, circuit: &str, out: &str) -> String {
-    cli.ok(
-        d,
-        &[
-            "commit",
-            "--registry",
-            "w/registry.json",
-            "--inventory",
-            "w/inventory.json",
-            "--circuit",
-            circuit,
-            "--out",
-            out,
-        ],
-    )
+    cli.ok(d, &commit_args("w/inventory.json", circuit, out))
+}
+
+/// `zkcc auditor attest` of the sample inventory with the key file `key`.
+pub fn attest_args(key: &str) -> [&str; 8] {
+    [
+        "auditor",
+        "attest",
+        "--key",
+        key,
+        "--registry",
+        "w/registry.json",
+        "--inventory",
+        "w/inventory.json",
+    ]
 }
 
 /// Both sample auditors sign their chunks of the inventory. Returns their
@@ -93,17 +128,7 @@ pub fn attest(cli: &Cli, d: &Path) -> Vec<String> {
         .iter()
         .map(|id| {
             let key = format!("w/auditors/{id}.key.json");
-            let args = [
-                "auditor",
-                "attest",
-                "--key",
-                &key,
-                "--registry",
-                "w/registry.json",
-                "--inventory",
-                "w/inventory.json",
-            ];
-            cli.ok(d, &args)
+            cli.ok(d, &attest_args(&key))
         })
         .collect()
 }

@@ -243,3 +243,17 @@ pub fn verify_jurisdiction_args(request: &str) -> Vec<&str> {
         "w/jur.json",
     ]
 }
+
+/// `zkcc agency verify-evaluation` of `bundle` against the sample registry
+/// and the evaluation request `request`.
+pub fn verify_evaluation_args<'a>(request: &'a str, bundle: &'a str) -> Vec<&'a str> {
+    vec![
+        "agency",
+        "verify-evaluation",
+        "--registry",
+        REGISTRY,
+        "--request",
+        request,
+        bundle,
+    ]
+}

@@ -181,15 +181,7 @@ fn lifecycle_circuits_through_a_zkcc_ceremony() {
     );
     let out = ok(
         d,
-        &[
-            "agency",
-            "verify-evaluation",
-            "--registry",
-            "w/registry.json",
-            "--request",
-            "w/ereq.json",
-            "w/eval.json",
-        ],
+        &lifecycle::verify_evaluation_args("w/ereq.json", "w/eval.json"),
     );
     assert!(out.starts_with("ACCEPTED") && out.contains(&mc), "{out}");
     // The bundle names the ceremony key's circuit id.

@@ -47,19 +47,8 @@ fn the_importers_witness_as_wtns_satisfies_the_exported_r1cs() {
     fleet::commit(&ZKCC, d, SHARD, "w/secret.json");
     fleet::request(&ZKCC, d, "w/rules.json", "req.json");
     let wtns = |circuit: &str, which: &[&str], out: &str| -> Vec<String> {
-        let mut a = wtns_args(
-            circuit,
-            &[
-                "--inventory",
-                "w/inventory.json",
-                "--secret",
-                "w/secret.json",
-                "--ledger-digest",
-                &digest,
-                "--out",
-                out,
-            ],
-        );
+        let committed = fleet::committed_args("w/secret.json", &digest);
+        let mut a = wtns_args(circuit, &[&committed[..], &["--out", out]].concat());
         a.extend(which.iter().map(|s| s.to_string()));
         a
     };

@@ -8,6 +8,24 @@ use zkcc_test_support::fleet;
 
 use crate::run::{ok, text, zkcc, ZKCC};
 
+/// `zkcc prove shards` of the sample inventory committed with `secret`,
+/// under the keys in `keys`, into `shards.json`.
+fn prove_shards(d: &Path, keys: &str, secret: &str, digest: &str) -> Output {
+    let head = [
+        "prove",
+        "shards",
+        "--keys",
+        keys,
+        "--registry",
+        "w/registry.json",
+    ];
+    let committed = fleet::committed_args(secret, digest);
+    zkcc(
+        d,
+        &[&head[..], &committed, &["--out", "shards.json"]].concat(),
+    )
+}
+
 #[test]
 fn every_role_through_the_cli() {
     let tmp = tempfile::tempdir().unwrap();
@@ -28,27 +46,7 @@ fn every_role_through_the_cli() {
     assert!(setup.status.success());
     assert!(String::from_utf8_lossy(&setup.stderr).contains("DEVELOPMENT ONLY"));
     ok(d, &["setup", "--circuit", REQUEST, "--out", "keys"]);
-    let shards = |d: &Path| {
-        zkcc(
-            d,
-            &[
-                "prove",
-                "shards",
-                "--keys",
-                "keys",
-                "--registry",
-                "w/registry.json",
-                "--inventory",
-                "w/inventory.json",
-                "--secret",
-                "w/secret.json",
-                "--ledger-digest",
-                &digest,
-                "--out",
-                "shards.json",
-            ],
-        )
-    };
+    let shards = |d: &Path| prove_shards(d, "keys", "w/secret.json", &digest);
     let out = shards(d);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("not signed"));
@@ -80,31 +78,19 @@ fn every_role_through_the_cli() {
     let req = |d: &Path, rules: &str, out: &str| fleet::request(&ZKCC, d, rules, out);
     req(d, "w/rules.json", "req.json");
     let answer_with = |d: &Path, digest: &str, request: &str, out: &str| {
-        zkcc(
-            d,
-            &[
-                "prove",
-                "request",
-                "--keys",
-                "keys",
-                "--circuit",
-                REQUEST,
-                "--registry",
-                "w/registry.json",
-                "--inventory",
-                "w/inventory.json",
-                "--secret",
-                "w/secret.json",
-                "--ledger-digest",
-                digest,
-                "--request",
-                request,
-                "--shards",
-                "shards.json",
-                "--out",
-                out,
-            ],
-        )
+        let head = ["prove", "request", "--keys", "keys", "--circuit", REQUEST];
+        let committed = fleet::committed_args("w/secret.json", digest);
+        let tail = [
+            "--registry",
+            "w/registry.json",
+            "--request",
+            request,
+            "--shards",
+            "shards.json",
+            "--out",
+            out,
+        ];
+        zkcc(d, &[&head[..], &committed, &tail].concat())
     };
     let answer = |d: &Path, request: &str, out: &str| answer_with(d, &digest, request, out);
     let out = answer(d, "req.json", "submission.json");
@@ -231,21 +217,7 @@ fn bad_input_exits_2_and_writes_nothing() {
 
     // auditor attest: a key the registry does not accredit, a missing key, a
     // corrupt key file: the inventory is left as it was.
-    let attest = |key: &str| {
-        zkcc(
-            d,
-            &[
-                "auditor",
-                "attest",
-                "--key",
-                key,
-                "--registry",
-                "w/registry.json",
-                "--inventory",
-                "w/inventory.json",
-            ],
-        )
-    };
+    let attest = |key: &str| zkcc(d, &fleet::attest_args(key));
     assert_eq!(
         code_and_stderr(&attest("k.json")),
         (
@@ -279,22 +251,7 @@ fn bad_input_exits_2_and_writes_nothing() {
     // commit: a missing inventory, an inventory of the old format; an existing
     // secret is not clobbered.
     std::fs::write(d.join("secret.json"), "earlier secret").unwrap();
-    let commit = |inv: &str| {
-        zkcc(
-            d,
-            &[
-                "commit",
-                "--registry",
-                "w/registry.json",
-                "--inventory",
-                inv,
-                "--circuit",
-                SHARD,
-                "--out",
-                "secret.json",
-            ],
-        )
-    };
+    let commit = |inv: &str| zkcc(d, &fleet::commit_args(inv, SHARD, "secret.json"));
     assert_eq!(
         code_and_stderr(&commit("w/none.json")),
         (
@@ -324,27 +281,7 @@ fn bad_input_exits_2_and_writes_nothing() {
 
     // prove shards: a secret that is not one, missing keys, a bad digest; no
     // shards file is written.
-    let prove = |digest: &str| {
-        zkcc(
-            d,
-            &[
-                "prove",
-                "shards",
-                "--keys",
-                "nokeys",
-                "--registry",
-                "w/registry.json",
-                "--inventory",
-                "w/inventory.json",
-                "--secret",
-                "secret.json",
-                "--ledger-digest",
-                digest,
-                "--out",
-                "shards.json",
-            ],
-        )
-    };
+    let prove = |digest: &str| prove_shards(d, "nokeys", "secret.json", digest);
     let (code, err) = code_and_stderr(&prove("0x1"));
     assert_eq!(code, Some(2));
     assert!(

@@ -372,17 +372,7 @@ fn secrets_are_never_replaced_silently() {
         format!("[{{\"commitment\": \"{c}\"}}]"),
     )
     .unwrap();
-    let commit = [
-        "commit",
-        "--registry",
-        "w/registry.json",
-        "--inventory",
-        "w/inventory.json",
-        "--circuit",
-        SHARD,
-        "--out",
-        "w/secret.json",
-    ];
+    let commit = fleet::commit_args("w/inventory.json", SHARD, "w/secret.json");
     fails_with(
         d,
         &commit,
@@ -423,23 +413,9 @@ fn secrets_are_never_replaced_silently() {
     for a in fleet::attest(&crate::run::ZKCC, d) {
         assert!(a.contains("signed"), "{a}");
     }
-    ok(
-        d,
-        &[
-            "shard",
-            "plan",
-            "--registry",
-            "w/registry.json",
-            "--inventory",
-            "w/inventory.json",
-            "--circuit",
-            SHARD,
-            "--ledger-digest",
-            &digest,
-            "--out",
-            "plan",
-        ],
-    );
+    let input = fleet::shard_input_args("w/inventory.json", SHARD);
+    let plan = ["--ledger-digest", &digest, "--out", "plan"];
+    ok(d, &[&["shard", "plan"][..], &input, &plan].concat());
     fails_with(
         d,
         &[

@@ -61,20 +61,9 @@ fn evaluation_and_jurisdiction_through_the_cli() {
         &lifecycle::prove_evaluation_args("w/eval.json", &RESULTS),
     );
     assert!(p.contains("passed suite FRONTIER-2026"), "{p}");
-    let v = ok(
-        d,
-        &[
-            "agency",
-            "verify-evaluation",
-            "--registry",
-            "w/registry.json",
-            "--request",
-            "w/ereq.json",
-            "--report",
-            "w/eval.report.json",
-            "w/eval.json",
-        ],
-    );
+    let mut verify = lifecycle::verify_evaluation_args("w/ereq.json", "w/eval.json");
+    verify.extend(["--report", "w/eval.report.json"]);
+    let v = ok(d, &verify);
     assert!(v.starts_with("ACCEPTED"), "{v}");
     assert!(v.contains(&mc), "{v}");
     // The late result alone cannot serve; a new request refuses the old proof.
@@ -96,15 +85,7 @@ fn evaluation_and_jurisdiction_through_the_cli() {
     lifecycle::eval_request(&ZKCC, d, "w/ereq2.json");
     fails(
         d,
-        &[
-            "agency",
-            "verify-evaluation",
-            "--registry",
-            "w/registry.json",
-            "--request",
-            "w/ereq2.json",
-            "w/eval.json",
-        ],
+        &lifecycle::verify_evaluation_args("w/ereq2.json", "w/eval.json"),
         1,
         "nonce",
     );

@@ -289,21 +289,8 @@ struct SubmissionArgs {
     /// the key file's name (`request-SxF.vk`).
     #[arg(long)]
     request_shape: Option<String>,
-    /// The agency's registry (JSON).
-    #[arg(long)]
-    registry: PathBuf,
-    /// The agency's shipment ledger for the importer (JSON).
-    #[arg(long)]
-    ledger: PathBuf,
-    /// The agency's request (JSON: importer, epoch, nonce, rules).
-    #[arg(long)]
-    request: PathBuf,
-    /// The agency's access policy (JSON, version 2): end in a decision.
-    #[arg(long)]
-    policy: Option<PathBuf>,
-    /// Write the decision's JSON report here (atomically).
-    #[arg(long, requires = "policy")]
-    report: Option<PathBuf>,
+    #[command(flatten)]
+    files: zkcc_verifier::verdict::AgencyFileArgs,
     /// The importer's submission (JSON).
     submission: PathBuf,
 }
@@ -371,21 +358,19 @@ fn submission_cmd(a: SubmissionArgs) -> Run {
         let vk = load(p, zkcc_circuits::delay::PUBLIC_INPUT_NAMES.len())?;
         keys = keys.with_delay(&vk).map_err(|e| format!("keys: {e}"))?;
     }
-    let registry = Registry::from_json(&read_text(&a.registry)?)
-        .map_err(|e| format!("{}: {e}", a.registry.display()))?;
+    let registry = Registry::from_json(&read_text(&a.files.registry)?)
+        .map_err(|e| format!("{}: {e}", a.files.registry.display()))?;
     // Streamed: a ledger of a million chips is read record by record.
-    let ledger_file = std::fs::File::open(&a.ledger).map_err(|e| io_fail(&a.ledger, e))?;
+    let ledger_file =
+        std::fs::File::open(&a.files.ledger).map_err(|e| io_fail(&a.files.ledger, e))?;
     let ledger = Ledger::from_reader(ledger_file, &registry)
-        .map_err(|e| format!("{}: {e}", a.ledger.display()))?;
-    let request: RequestFile = serde_json::from_str(&read_text(&a.request)?)
-        .map_err(|e| format!("{}: {e}", a.request.display()))?;
-    let policy = match &a.policy {
+        .map_err(|e| format!("{}: {e}", a.files.ledger.display()))?;
+    let request: RequestFile = serde_json::from_str(&read_text(&a.files.request)?)
+        .map_err(|e| format!("{}: {e}", a.files.request.display()))?;
+    let policy = match &a.files.policy {
         Some(p) => {
-            let policy = access::Policy::from_json(&read_text(p)?)
-                .map_err(|e| format!("{}: {e}", p.display()))?;
             // Refused before anything is verified.
-            policy
-                .check_registry(&registry)
+            let policy = access::Policy::from_json_for(&read_text(p)?, &registry)
                 .map_err(|e| format!("{}: {e}", p.display()))?;
             Some(policy)
         }
@@ -407,7 +392,7 @@ fn submission_cmd(a: SubmissionArgs) -> Run {
     let v = zkcc_verifier::verdict::judge(&agency, &name, &text, &mut OsRng)
         .map_err(|e| e.to_string())?;
     print!("{}", v.text);
-    if let (Some(r), Some(p)) = (&v.report, &a.report) {
+    if let (Some(r), Some(p)) = (&v.report, &a.files.report) {
         write(p, r.to_json().as_bytes())?;
         println!("report: {}", p.display());
     }

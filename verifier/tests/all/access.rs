@@ -171,6 +171,14 @@ fn a_policy_version_other_than_the_registry_s_is_refused() {
     };
     let e = rejected(&p, &reg, &req, &VerifyError::ProofRejected).unwrap_err();
     assert!(matches!(e, VerifyError::PolicyVersion { .. }), "{e}");
+    // The binaries' `--policy` loader refuses it up front, and takes it
+    // under the registry of its version.
+    let e = Policy::from_json_for(SAMPLE_ACCESS_POLICY, &reg).unwrap_err();
+    assert!(matches!(e, VerifyError::PolicyVersion { .. }), "{e}");
+    assert_eq!(
+        Policy::from_json_for(SAMPLE_ACCESS_POLICY, registry()).unwrap(),
+        p
+    );
     // With the registry's version: a denial that says why.
     let r = rejected(&p, registry(), &req, &VerifyError::ProofRejected).unwrap();
     assert_eq!(r.decision.outcome, Outcome::Deny);
