@@ -1,13 +1,13 @@
 //! The importer's commands: commit to the inventory for an epoch, prove the
 //! shards once, answer each request with a light proof.
 use super::args::{Committed, CommittedArgs, KeyDirArg, RegistryArg, ShardInputArgs};
-use super::{guard_secret, out_file};
+use super::{guard_secret, load_registry, out_file};
 use clap::{Args, Subcommand};
 use rand::rngs::OsRng;
 use std::path::{Path, PathBuf};
 use zkcc_prover::demo::{counted, timed};
 use zkcc_prover::error::{read_json, write, write_json, write_secret_json};
-use zkcc_prover::fleet::{self, FleetSecret};
+use zkcc_prover::fleet::{self, FleetInventory, FleetSecret};
 use zkcc_prover::keys::{self, Circuit};
 use zkcc_prover::ProverError;
 use zkcc_verifier::submission::{RequestFile, ShardBundle, Submission, SUBMISSION_VERSION};
