@@ -64,16 +64,79 @@ pub mod service;
 pub use error::{AgencyError, Result};
 pub use service::{Agency, Config};
 
-/// Serves the API and the page on `listener` until `shutdown` resolves.
+/// Serves the API and the page on `listener` until `shutdown` resolves,
+/// within the default [`http::Limits`].
 pub async fn serve(
     agency: Agency,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    axum::serve(listener, http::router(agency))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| AgencyError::Internal(format!("server: {e}")))
+    serve_with(agency, listener, http::Limits::default(), shutdown).await
+}
+
+/// Serves within `limits`: at most `max_connections` connections at once
+/// (the next waits in the kernel's backlog), each given `header_timeout` to
+/// send a request head; on `shutdown`, stops accepting and lets open
+/// connections finish (at most 10 s).
+pub async fn serve_with(
+    agency: Agency,
+    listener: tokio::net::TcpListener,
+    limits: http::Limits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let app = http::router_with(agency, limits);
+    let max = limits.max_connections.clamp(1, 1 << 20);
+    let conns = std::sync::Arc::new(tokio::sync::Semaphore::new(max));
+    let (close_tx, close_rx) = tokio::sync::watch::channel(());
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = conns.clone().acquire_owned() => p.map_err(|e| AgencyError::Internal(e.to_string()))?,
+            _ = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            r = listener.accept() => match r {
+                Ok((s, _)) => s,
+                Err(e) => {
+                    // Out of descriptors and the like: wait, do not spin.
+                    tracing::warn!("accept: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let svc = hyper_util::service::TowerToHyperService::new(app.clone());
+        let mut closing = close_rx.clone();
+        tokio::spawn(async move {
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_timeout)
+                .serve_connection(TokioIo::new(stream), svc);
+            tokio::pin!(conn);
+            tokio::select! {
+                r = conn.as_mut() => {
+                    if let Err(e) = r {
+                        tracing::debug!("connection: {e}");
+                    }
+                }
+                _ = closing.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+            drop(permit);
+        });
+    }
+    drop(close_rx);
+    let _ = close_tx.send(());
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        conns.acquire_many(max as u32),
+    )
+    .await;
+    Ok(())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -124,10 +187,14 @@ async fn shutdown_signal() {
 }
 
 /// `zkcc agency audit verify`: re-walks the audit chain of the database
-/// `db` (a SQLite path or a `postgres://` URL).
-pub fn audit_verify(db: &str) -> Result<audit::ChainState> {
+/// `db` (a SQLite path or a `postgres://` URL), opened read-only (a missing
+/// SQLite file is refused, not created), checks it against `anchors` and
+/// cross-checks it against the state tables.
+pub fn audit_verify(db: &str, anchors: &audit::Anchors) -> Result<audit::ChainState> {
     runtime()?.block_on(async move {
-        let pool = db::connect(db, 2).await?;
-        audit::verify_chain(&pool).await
+        let pool = db::connect_read_only(db).await?;
+        let r = audit::verify_with(&pool, anchors).await;
+        pool.close().await;
+        r
     })
 }

@@ -61,6 +61,10 @@ fn spawn(bin: &Path, db: &str, port: u16, dir: &Path, log: &str) -> Child {
         .args(["--listen", &format!("127.0.0.1:{port}"), "--workers", "2"])
         .arg("--officer-token-file")
         .arg(dir.join("officer.token"))
+        .arg("--audit-key-file")
+        .arg(dir.join("audit-head.key"))
+        .arg("--audit-head-file")
+        .arg(dir.join("audit-head.json"))
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(stderr)
@@ -126,6 +130,8 @@ async fn load(bin: &Path, db: &str, n: usize) {
     let srv = Server {
         base: format!("http://127.0.0.1:{port}"),
         officer: std::fs::read_to_string(dir.join("officer.token")).unwrap(),
+        dir: dir.clone(),
+        faults: Default::default(),
         agency: None,
         http: common::client(),
     };
@@ -323,7 +329,10 @@ async fn load(bin: &Path, db: &str, n: usize) {
         );
     }
     let out = Command::new(bin)
-        .args(["agency", "audit", "verify", "--db", db])
+        .args(["agency", "audit", "verify", "--db", db, "--signed-head"])
+        .arg(dir.join("audit-head.json"))
+        .arg("--audit-key-file")
+        .arg(dir.join("audit-head.key"))
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

@@ -7,4 +7,5 @@ mod audit;
 mod browser;
 mod common;
 mod e2e;
+mod hardening;
 mod load;
