@@ -29,7 +29,6 @@ pub const OTHER: &str = "OTHER-DC";
 pub struct Fixture {
     pub dir: PathBuf,
     pub registry: Registry,
-    pub registry_path: PathBuf,
     pub ledger: Ledger,
     /// Every shipment record to post, in order (a returned chip: shipped, then returned).
     pub shipments: Vec<ShipmentRecord>,
@@ -55,8 +54,6 @@ fn make_fixture() -> Fixture {
     // FR 6 chips (2 chunks), DE 3, AE 4: three countries, two shards.
     let s = sample::generate_with(9, &[(0, 6), (1, 3), (3, 4)], SHAPE.slot_chips);
     let registry = Registry::from_file(s.registry.clone()).unwrap();
-    let registry_path = dir.join("registry.json");
-    std::fs::write(&registry_path, serde_json::to_string(&s.registry).unwrap()).unwrap();
     let mut inv = s.inventory.clone();
     assert_eq!(inv.importer, IMPORTER);
     for k in &s.auditor_keys[..2] {
@@ -115,7 +112,6 @@ fn make_fixture() -> Fixture {
     Fixture {
         dir,
         registry,
-        registry_path,
         ledger,
         shipments,
         exporters,
