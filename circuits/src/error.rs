@@ -120,6 +120,14 @@ pub enum ClaimError {
         /// What failed, with the numbers.
         detail: String,
     },
+    /// A facility slot's delay evidence does not hold (see `crate::delay`).
+    #[error("facility slot {slot}: delay evidence: {reason}")]
+    Delay {
+        /// The offending facility slot.
+        slot: usize,
+        /// What failed.
+        reason: String,
+    },
     /// The commitment opened from the witness differs from the public one.
     #[error("inventory commitment does not match the public commitment")]
     CommitmentMismatch,

@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 #![doc = include_str!("../../docs/circuits.md")]
 
+pub mod delay;
 pub mod eddsa;
 pub mod encoding;
 pub mod error;
@@ -66,6 +67,11 @@ pub mod domain {
     /// `H(IMPORTERS, tiers_root, importers_root)`.
     pub fn importers() -> Fr {
         tag(b"zkcc importers registry v1")
+    }
+    /// Tag of the registry's country tables when it lists landmarks:
+    /// `H(LANDMARKS, tiers_root, importers_root, landmarks_root, coverage_root, vendors_digest)`.
+    pub fn landmarks() -> Fr {
+        tag(b"zkcc landmarks registry v1")
     }
     /// Tag of the inventory commitment: `H(COMMITMENT, epoch, acc, blinding)`.
     pub fn commitment() -> Fr {

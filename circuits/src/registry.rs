@@ -11,8 +11,13 @@
 //! evaluator leaf = Poseidon(id, A.x, A.y)         (accredited evaluation labs)
 //! suite leaf     = evaluation::suite_hash(suite)   (the agency's evaluation suites)
 //! lifecycle_root = Poseidon(LIFECYCLE_TAG, evaluators_root, suites_root)
-//! countries_root = tiers_root                                              (no importers)
-//! countries_root = Poseidon(IMPORTERS_TAG, tiers_root, importers_root)     (otherwise)
+//! landmark leaf  = Poseidon(id, country, lat, lon, max_distance_m, A.x, A.y)  (delay-evidence servers)
+//! coverage leaf  = Poseidon(facility_id, landmark_id)   (every pair whose facility lies within the landmark's distance)
+//! vendors_digest = SHA-256(canonical list of device vendors' CA keys) mod r
+//! countries_root = tiers_root                                              (no importers, no landmarks)
+//! countries_root = Poseidon(IMPORTERS_TAG, tiers_root, importers_root)     (importers, no landmarks)
+//! countries_root = Poseidon(LANDMARKS_TAG, tiers_root, importers_root or 0,
+//!                           landmarks_root, coverage_root, vendors_digest)  (landmarks)
 //! params_digest = Poseidon(policy_version, models_root, countries_root, default_tier)                  (no evaluators, no suites)
 //! params_digest = Poseidon(policy_version, models_root, countries_root, default_tier, lifecycle_root)  (otherwise)
 //! registry_root = Poseidon(REGISTRY_TAG, facilities_root, auditors_root, params_digest)
@@ -24,6 +29,16 @@
 //! keeps its root (`countries_root` is then the tier tree's root, a Poseidon of
 //! arity 2; with importers it is one of arity 3); no circuit opens the country
 //! tables, so the importer section changes no circuit.
+//!
+//! The **landmark** section (delay evidence, see [`crate::delay`]) lists the
+//! agency's landmark servers (surveyed position, country, EdDSA key, the
+//! largest distance it accepts from one) and the device vendors whose CA
+//! keys certify chips' device keys. The agency derives the *coverage* table
+//! from it: the pairs (facility, landmark) such that the whole facility fence
+//! lies within the landmark's distance (great-circle distance on a sphere of
+//! the equatorial radius, plus 0.5 %, plus the fence radius — so a pair is
+//! never listed that is out of range on the real ellipsoid). Only the delay
+//! circuit opens this section; a registry without landmarks keeps its root.
 //!
 //! The importer section names each importer's **home country**: the agency's
 //! request takes `rules.home_country` from it, and the agency's verifier
@@ -67,6 +82,12 @@ pub const IMPORTER_DEPTH: usize = 10;
 pub const MAX_TIER: u8 = 15;
 /// The registry file format version this code reads and writes.
 pub const FORMAT_VERSION: u32 = 2;
+/// Depth of the landmark tree (64 landmarks).
+pub const LANDMARK_DEPTH: usize = 6;
+/// Depth of the coverage tree (4,096 facility–landmark pairs).
+pub const COVERAGE_DEPTH: usize = 12;
+/// Largest distance a landmark may accept, metres (20,000 km: half the Earth's circumference).
+pub const MAX_LANDMARK_DISTANCE_M: u64 = 20_000_000;
 /// Largest geofence radius accepted, metres.
 pub const MAX_RADIUS_M: u64 = 100_000;
 
@@ -97,6 +118,12 @@ pub struct RegistryFile {
     /// Importers and their home countries; absent in older files.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub importers: Vec<ImporterJson>,
+    /// The agency's landmark servers (delay evidence); absent in older files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub landmarks: Vec<LandmarkJson>,
+    /// Device vendors' CA keys (chips' device certificates); absent in older files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub device_vendors: Vec<VendorCaJson>,
 }
 
 /// An importer and its home country, as the agency registers it.
@@ -173,6 +200,138 @@ pub struct AuditorJson {
 }
 
 pub use crate::evaluation::{Direction, EvalJson, EvalSuiteJson};
+
+/// A landmark server of the agency (delay evidence).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LandmarkJson {
+    /// Landmark id (1–31 printable ASCII).
+    pub id: String,
+    /// ISO 3166-1 alpha-2 code of the country it stands in.
+    pub country: String,
+    /// Surveyed latitude, µdeg.
+    pub lat_udeg: i64,
+    /// Surveyed longitude, µdeg.
+    pub lon_udeg: i64,
+    /// The largest distance the agency accepts a chip at from this landmark,
+    /// metres (`1..=`[`MAX_LANDMARK_DISTANCE_M`]): a chip answers within
+    /// the round trip `2·max_distance_m / c`.
+    pub max_distance_m: u64,
+    /// EdDSA public key on Baby Jubjub (signs the batch attestations).
+    pub public_key: PointJson,
+}
+
+/// A device vendor's certificate authority (ECDSA P-384, see
+/// `zkcc_verifier::device`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorCaJson {
+    /// Vendor id (1–31 printable ASCII).
+    pub id: String,
+    /// The CA's public key, `0x` + compressed SEC1 hex (49 bytes; checked on
+    /// the curve by the verifier).
+    pub public_key: String,
+}
+
+/// A landmark as committed in the registry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LandmarkLeaf {
+    /// Encoded id.
+    pub id: Fr,
+    /// Encoded country.
+    pub country: u64,
+    /// Latitude, µdeg.
+    pub lat: i64,
+    /// Longitude, µdeg.
+    pub lon: i64,
+    /// Accepted distance, metres.
+    pub max_distance_m: u64,
+    /// Public key.
+    pub key: EdwardsAffine,
+}
+
+impl LandmarkLeaf {
+    /// The seven hashed fields.
+    pub fn fields(&self) -> [Fr; 7] {
+        [
+            self.id,
+            Fr::from(self.country),
+            fr_from_i64(self.lat),
+            fr_from_i64(self.lon),
+            Fr::from(self.max_distance_m),
+            self.key.x,
+            self.key.y,
+        ]
+    }
+    /// The leaf hash.
+    pub fn hash(&self) -> Fr {
+        poseidon::hash(&self.fields())
+    }
+}
+
+/// A coverage leaf: `Poseidon(facility_id, landmark_id)`.
+pub fn coverage_leaf(facility_id: Fr, landmark_id: Fr) -> Fr {
+    poseidon::hash(&[facility_id, landmark_id])
+}
+
+/// Equatorial Earth radius, metres (the largest radius of the ellipsoid).
+pub const EARTH_RADIUS_M: f64 = 6_378_137.0;
+
+/// Great-circle distance between two points (µdeg), metres, on a sphere of
+/// [`EARTH_RADIUS_M`], widened by 0.5 % (an upper bound of the ellipsoidal
+/// distance).
+pub fn distance_upper_bound_m(a: (i64, i64), b: (i64, i64)) -> f64 {
+    let rad = |u: i64| (u as f64) * 1e-6 * std::f64::consts::PI / 180.0;
+    let (la, lo, lb, lob) = (rad(a.0), rad(a.1), rad(b.0), rad(b.1));
+    let h =
+        ((lb - la) / 2.0).sin().powi(2) + la.cos() * lb.cos() * ((lob - lo) / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin() * 1.005
+}
+
+/// The canonical digest of the vendors' CA list (SHA-256 of
+/// `id ‖ 0x00 ‖ key ‖ 0x0a` per vendor, in file order, mod r).
+pub fn vendors_digest(vendors: &[VendorCaJson]) -> Fr {
+    use ark_ff::PrimeField;
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"zkcc device vendors v1\n");
+    for v in vendors {
+        h.update(v.id.as_bytes());
+        h.update([0]);
+        h.update(v.public_key.as_bytes());
+        h.update([b'\n']);
+    }
+    Fr::from_be_bytes_mod_order(&h.finalize())
+}
+
+/// The landmark section of the registry, as the delay circuit opens it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LandmarkSection {
+    /// Root of the tier tree.
+    pub tiers_root: Fr,
+    /// Root of the importer tree (0 without importers).
+    pub importers_root: Fr,
+    /// Root of the landmark tree.
+    pub landmarks_root: Fr,
+    /// Root of the coverage tree.
+    pub coverage_root: Fr,
+    /// [`vendors_digest`].
+    pub vendors_digest: Fr,
+}
+
+impl LandmarkSection {
+    /// The country-table slot of the parameter digest in its landmark form.
+    pub fn countries_root(&self) -> Fr {
+        poseidon::hash(&[
+            domain::landmarks(),
+            self.tiers_root,
+            self.importers_root,
+            self.landmarks_root,
+            self.coverage_root,
+            self.vendors_digest,
+        ])
+    }
+}
 
 /// A chip model.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -389,6 +548,16 @@ pub struct Registry {
     pub tier_tree_root: Fr,
     /// Root of the importer → home country tree (`None` without importers).
     pub importers_root: Option<Fr>,
+    /// Landmark leaves, in file order.
+    pub landmarks: Vec<LandmarkLeaf>,
+    /// The landmark tree.
+    pub landmark_tree: MerkleTree,
+    /// The coverage pairs `(facility index, landmark index)`, sorted; their tree.
+    pub coverage: Vec<(usize, usize)>,
+    /// The coverage tree (leaves in [`Registry::coverage`] order).
+    pub coverage_tree: MerkleTree,
+    /// The landmark section (`None` without landmarks).
+    pub landmark_section: Option<LandmarkSection>,
     /// The registry root.
     pub root: Fr,
 }
@@ -423,6 +592,89 @@ fn signer_leaves(kind: &str, signers: &[AuditorJson]) -> Result<Vec<AuditorLeaf>
         leaves.push(AuditorLeaf { id, key });
     }
     Ok(leaves)
+}
+
+/// The landmark leaves and the coverage pairs of a registry file, validated:
+/// ids once, countries in the tier table's encoding, positions in range,
+/// distances `1..=MAX_LANDMARK_DISTANCE_M`, keys valid points; vendors' ids
+/// once and keys of the right form (the curve check is the verifier's).
+fn landmark_leaves(
+    file: &RegistryFile,
+    facilities: &[FacilityLeaf],
+) -> Result<(Vec<LandmarkLeaf>, Vec<(usize, usize)>), RegistryError> {
+    let invalid = |s: String| Err(RegistryError::Invalid(s));
+    if file.landmarks.len() > 1 << LANDMARK_DEPTH {
+        return invalid(format!(
+            "at most {} landmarks fit the registry tree",
+            1 << LANDMARK_DEPTH
+        ));
+    }
+    let mut seen = HashSet::new();
+    let mut leaves = Vec::with_capacity(file.landmarks.len());
+    for l in &file.landmarks {
+        let id = first_id("landmark", &l.id, &mut seen)?;
+        let country = enc(
+            format!("landmark {:?} country", l.id),
+            encode_country(&l.country),
+        )?;
+        if l.lat_udeg.abs() > 90_000_000 || l.lon_udeg.abs() > 180_000_000 {
+            return invalid(format!("landmark {:?}: position out of range", l.id));
+        }
+        if !(1..=MAX_LANDMARK_DISTANCE_M).contains(&l.max_distance_m) {
+            return invalid(format!(
+                "landmark {:?}: max_distance_m must be 1..={MAX_LANDMARK_DISTANCE_M}",
+                l.id
+            ));
+        }
+        let key = enc(format!("landmark {:?} key", l.id), l.public_key.to_point())?;
+        enc(format!("landmark {:?} key", l.id), validate_point(&key))?;
+        leaves.push(LandmarkLeaf {
+            id,
+            country,
+            lat: l.lat_udeg,
+            lon: l.lon_udeg,
+            max_distance_m: l.max_distance_m,
+            key,
+        });
+    }
+    let mut seen = HashSet::new();
+    for v in &file.device_vendors {
+        enc(format!("device vendor {:?} id", v.id), encode_label(&v.id))?;
+        if !seen.insert(v.id.clone()) {
+            return invalid(format!("device vendor {:?} appears twice", v.id));
+        }
+        let ok = v.public_key.strip_prefix("0x").is_some_and(|h| {
+            h.len() == 98
+                && h.bytes().all(|b| b.is_ascii_hexdigit())
+                && matches!(&h[..2], "02" | "03")
+        });
+        if !ok {
+            return invalid(format!(
+                "device vendor {:?}: public_key must be 0x + a compressed P-384 point (98 hex digits)",
+                v.id
+            ));
+        }
+    }
+    if !file.device_vendors.is_empty() && leaves.is_empty() {
+        return invalid("device_vendors without landmarks: nothing would check device keys".into());
+    }
+    let mut coverage = Vec::new();
+    for (fi, f) in facilities.iter().enumerate() {
+        for (li, l) in leaves.iter().enumerate() {
+            let d = distance_upper_bound_m((f.fence.lat, f.fence.lon), (l.lat, l.lon));
+            if d + f.fence.radius_m as f64 <= l.max_distance_m as f64 {
+                coverage.push((fi, li));
+            }
+        }
+    }
+    if coverage.len() > 1 << COVERAGE_DEPTH {
+        return invalid(format!(
+            "{} facility–landmark pairs exceed the coverage tree ({})",
+            coverage.len(),
+            1 << COVERAGE_DEPTH
+        ));
+    }
+    Ok((leaves, coverage))
 }
 
 impl Registry {
@@ -595,7 +847,29 @@ impl Registry {
         } else {
             Some(tree(IMPORTER_DEPTH, importer_leaves)?.root())
         };
-        let tables_root = countries_root(tier_tree.root(), importers_root);
+        let (landmarks, coverage) = landmark_leaves(&file, &facilities)?;
+        let landmark_tree = tree(
+            LANDMARK_DEPTH,
+            landmarks.iter().map(LandmarkLeaf::hash).collect(),
+        )?;
+        let coverage_tree = tree(
+            COVERAGE_DEPTH,
+            coverage
+                .iter()
+                .map(|&(f, l)| coverage_leaf(facilities[f].id, landmarks[l].id))
+                .collect(),
+        )?;
+        let landmark_section = (!landmarks.is_empty()).then(|| LandmarkSection {
+            tiers_root: tier_tree.root(),
+            importers_root: importers_root.unwrap_or(Fr::from(0u64)),
+            landmarks_root: landmark_tree.root(),
+            coverage_root: coverage_tree.root(),
+            vendors_digest: vendors_digest(&file.device_vendors),
+        });
+        let tables_root = match &landmark_section {
+            Some(l) => l.countries_root(),
+            None => countries_root(tier_tree.root(), importers_root),
+        };
         let opening = RegistryOpening {
             facilities_root: facility_tree.root(),
             auditors_root: auditor_tree.root(),
@@ -631,8 +905,24 @@ impl Registry {
             models,
             tier_tree_root: tier_tree.root(),
             importers_root,
+            landmarks,
+            landmark_tree,
+            coverage,
+            coverage_tree,
+            landmark_section,
             root,
         })
+    }
+
+    /// Index of a landmark by id.
+    pub fn landmark_index(&self, id: &str) -> Option<usize> {
+        self.file.landmarks.iter().position(|l| l.id == id)
+    }
+
+    /// Index in the coverage tree of the pair (facility, landmark), if the
+    /// facility lies within the landmark's distance.
+    pub fn coverage_index(&self, facility: usize, landmark: usize) -> Option<usize> {
+        self.coverage.binary_search(&(facility, landmark)).ok()
     }
 
     /// Index of a chip model by name.

@@ -111,6 +111,7 @@ pub fn nobody_ltd<R: rand::RngCore + rand::CryptoRng>(
         commitment: secret.commitment,
         shards: vec![],
         request: rb,
+        delay: vec![],
     };
     match verify_and_decide(
         keys_dir, shard, request, registry, &ledger, &nreq, &sub, rng,

@@ -40,3 +40,10 @@ pub fn request_assignment(c: &RequestCircuit) -> Result<Vec<Fr>> {
     zkcc_circuits::request::check_native(&c.shape, &c.statement, w)?;
     Ok(assignment_of(c.clone())?)
 }
+
+/// The native check of a delay statement, then its assignment.
+pub fn delay_assignment(c: &zkcc_circuits::delay::constraints::DelayCircuit) -> Result<Vec<Fr>> {
+    let w = witness(&c.witness)?;
+    zkcc_circuits::delay::check_native(&c.shape, &c.statement, w)?;
+    Ok(assignment_of(c.clone())?)
+}

@@ -121,20 +121,23 @@ pub(crate) fn must_fail<T>(
 /// Runs the demo in `dir` and prints the report. Returns an error on any
 /// failure, including a check that should have failed and did not.
 pub fn run(dir: &Path, shard: ShardShape, request: RequestShape, seed: u64) -> Result<()> {
-    run_scenario(dir, shard, request, seed, false)
+    run_scenario(dir, shard, request, seed, "fleet")
 }
 
-/// Runs the demo; with `lifecycle`, the registry also accredits evaluators
-/// and publishes a suite, and after the fleet's decision the AI lifecycle
-/// scenario runs ([`crate::demo_lifecycle`]) in place of the fleet's checks
-/// that must fail.
+/// Runs the demo's `scenario`: `fleet`; `lifecycle` (the registry also
+/// accredits evaluators and publishes a suite, and after the fleet's decision
+/// the AI lifecycle scenario runs, [`crate::demo_lifecycle`], in place of the
+/// fleet's checks that must fail); or `location` (the registry also lists
+/// landmarks and a device vendor, and after the fleet's decision the chips'
+/// own location evidence runs, [`crate::demo_location`]).
 pub fn run_scenario(
     dir: &Path,
     shard: ShardShape,
     request: RequestShape,
     seed: u64,
-    lifecycle: bool,
+    scenario: &str,
 ) -> Result<()> {
+    let lifecycle = scenario == "lifecycle";
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     println!(
         "zkcc demo: the accountable statement on the built-in sample (working directory {})\n",
@@ -148,6 +151,8 @@ pub fn run_scenario(
     } else {
         vec![]
     };
+    let location = (scenario == "location")
+        .then(|| crate::demo_location::add_landmarks(&mut s.registry, seed));
     write_json(&dir.join("registry.json"), &s.registry)?;
     write_json(&dir.join("shipments.json"), &s.shipments)?;
     for k in &s.auditor_keys {
@@ -276,6 +281,7 @@ pub fn run_scenario(
         commitment: secret.commitment.clone(),
         shards,
         request: rb,
+        delay: vec![],
     };
     write(&dir.join("submission.json"), sub.to_json().as_bytes())?;
     let r = &req.rules;
@@ -299,6 +305,11 @@ pub fn run_scenario(
     print!("{}", outcome.report);
     write(&dir.join("report.json"), outcome.report_json.as_bytes())?;
 
+    if let Some(lk) = &location {
+        return crate::demo_location::run(
+            dir, &registry, lk, &fleet, &importer, &ledger, &sub, &request, &mut rng,
+        );
+    }
     if lifecycle {
         let svk = keys::load_verifying_key_of(&keys_dir, &sc)?;
         let rvk = keys::load_verifying_key_of(&keys_dir, &rc)?;
@@ -399,6 +410,7 @@ pub fn run_scenario(
         commitment: d_secret.commitment.clone(),
         shards: d_shards,
         request: d_req,
+        delay: vec![],
         ..sub.clone()
     };
     must_fail(

@@ -1,7 +1,7 @@
 //! Setup and key files.
 //!
 //! For a circuit `<claim>-<shape>` (`shard-8x128`, `request-16x8`,
-//! `evaluation-3`, `jurisdiction-4`), a key directory holds:
+//! `delay-8x128`, `evaluation-3`, `jurisdiction-4`), a key directory holds:
 //! * `<claim>-<shape>.vk` — the verifying key, compressed (what the agency publishes);
 //! * `<claim>-<shape>.pk` — the tuned prover's key ([`ProverKey`]: the Groth16
 //!   proving key without its identity bases, and the circuit's R1CS matrices),
@@ -24,6 +24,7 @@ use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use zkcc_circuits::delay::constraints::DelayCircuit;
 use zkcc_circuits::evaluation::constraints::EvaluationCircuit;
 use zkcc_circuits::jurisdiction::constraints::JurisdictionCircuit;
 use zkcc_circuits::request::constraints::RequestCircuit;
@@ -43,6 +44,8 @@ pub enum Circuit {
     Evaluation(usize),
     /// The deployment-jurisdiction claim with this many store slots.
     Jurisdiction(usize),
+    /// A delay proof of a shard of this shape (delay evidence).
+    Delay(ShardShape),
 }
 
 /// Peak memory per constraint assumed by [`Circuit::memory_estimate`].
@@ -65,12 +68,13 @@ impl Circuit {
             Self::Request(_) => "request",
             Self::Evaluation(_) => "evaluation",
             Self::Jurisdiction(_) => "jurisdiction",
+            Self::Delay(_) => "delay",
         }
     }
     /// Shape name (`8x128`).
     pub fn shape_name(&self) -> String {
         match self {
-            Self::Shard(s) => s.name(),
+            Self::Shard(s) | Self::Delay(s) => s.name(),
             Self::Request(s) => s.name(),
             Self::Evaluation(n) | Self::Jurisdiction(n) => n.to_string(),
         }
@@ -86,9 +90,11 @@ impl Circuit {
             Self::Request(_) => zkcc_circuits::request::PUBLIC_INPUT_NAMES.len(),
             Self::Evaluation(_) => zkcc_circuits::evaluation::PUBLIC_INPUT_NAMES.len(),
             Self::Jurisdiction(_) => zkcc_circuits::jurisdiction::PUBLIC_INPUT_NAMES.len(),
+            Self::Delay(_) => zkcc_circuits::delay::PUBLIC_INPUT_NAMES.len(),
         }
     }
-    /// Parses `shard-8x128`, `request-16x8`, `evaluation-3` or `jurisdiction-4`.
+    /// Parses `shard-8x128`, `request-16x8`, `delay-8x128`, `evaluation-3` or
+    /// `jurisdiction-4`.
     /// Every dimension is bounded (see [`ShardShape::parse`],
     /// [`RequestShape::parse`]), so no name can overflow or ask for an
     /// absurd allocation; [`Circuit::check_memory`] then compares the size
@@ -114,6 +120,9 @@ impl Circuit {
             "shard" => Ok(Self::Shard(
                 ShardShape::parse(shape).map_err(|e| bad(format!(": {e}")))?,
             )),
+            "delay" => Ok(Self::Delay(
+                ShardShape::parse(shape).map_err(|e| bad(format!(": {e}")))?,
+            )),
             "request" => Ok(Self::Request(
                 RequestShape::parse(shape).map_err(|e| bad(format!(": {e}")))?,
             )),
@@ -128,6 +137,7 @@ impl Circuit {
             Self::Request(s) => zkcc_circuits::request::constraints::cost(s),
             Self::Evaluation(n) => zkcc_circuits::evaluation::constraints::cost(*n),
             Self::Jurisdiction(n) => zkcc_circuits::jurisdiction::constraints::cost(*n),
+            Self::Delay(s) => zkcc_circuits::delay::constraints::cost(s),
         }) as u64
     }
     /// Estimated peak memory of setup or a proof, in bytes: the measured
@@ -166,6 +176,7 @@ impl Circuit {
             Self::Request(s) => RequestCircuit::for_setup(s).generate_constraints(cs)?,
             Self::Evaluation(n) => EvaluationCircuit::for_setup(n).generate_constraints(cs)?,
             Self::Jurisdiction(n) => JurisdictionCircuit::for_setup(n).generate_constraints(cs)?,
+            Self::Delay(s) => DelayCircuit::for_setup(s).generate_constraints(cs)?,
         }
         Ok(())
     }
@@ -184,6 +195,7 @@ impl Circuit {
             Self::Request(s) => setup(RequestCircuit::for_setup(s), rng),
             Self::Evaluation(n) => setup(EvaluationCircuit::for_setup(n), rng),
             Self::Jurisdiction(n) => setup(JurisdictionCircuit::for_setup(n), rng),
+            Self::Delay(s) => setup(DelayCircuit::for_setup(s), rng),
         };
         r.map_err(|e| ProverError::Backend(e.to_string()))
     }
@@ -247,6 +259,7 @@ pub fn r1cs_of(circuit: &Circuit) -> Result<R1cs> {
         Circuit::Request(s) => zkcc_engine::setup::r1cs_of(RequestCircuit::for_setup(s))?,
         Circuit::Evaluation(n) => zkcc_engine::setup::r1cs_of(EvaluationCircuit::for_setup(n))?,
         Circuit::Jurisdiction(n) => zkcc_engine::setup::r1cs_of(JurisdictionCircuit::for_setup(n))?,
+        Circuit::Delay(s) => zkcc_engine::setup::r1cs_of(DelayCircuit::for_setup(s))?,
     })
 }
 

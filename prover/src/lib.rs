@@ -13,12 +13,15 @@
 pub mod agency;
 pub mod ceremony;
 pub mod claims;
+pub mod delay;
 pub mod demo;
 pub mod demo_lifecycle;
+pub mod demo_location;
 pub mod error;
 pub mod fleet;
 pub mod inventory;
 pub mod keys;
+pub mod landmark;
 pub mod lifecycle;
 pub mod sample;
 pub mod witness;

@@ -156,6 +156,8 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)], chunk: usize) -> Samp
             ImporterJson::new(SAMPLE_IMPORTER, "FR"),
             ImporterJson::new("OTHER-DC", "US"),
         ],
+        landmarks: vec![],
+        device_vendors: vec![],
     };
     let mut chips = Vec::new();
     let mut attestations = Vec::new();

@@ -191,6 +191,11 @@ pub struct Requirements {
     /// Proven total TPP cap, at most.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_total_cap_tpp: Option<u64>,
+    /// Delay evidence: every ledger chip proven to have answered an
+    /// accredited landmark within its accepted distance, on a day the
+    /// agency's request accepted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delay_evidence: bool,
     /// AI lifecycle: a model of the importer proven to pass this suite of
     /// the registry (a verified evaluation claim).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -438,6 +443,15 @@ impl Requirements {
                 self.min_ledger_chips,
             ),
         ];
+        if self.delay_evidence {
+            out.push(match f.delay_day {
+                Some(d) => (
+                    true,
+                    format!("every ledger chip answered a covering landmark in time on day {d}"),
+                ),
+                None => (false, "no delay evidence proven".into()),
+            });
+        }
         let mut max = |name: &str, proven: u64, bound: Option<u64>| {
             if let Some(b) = bound {
                 out.push(at_most(name, proven, b));

@@ -45,6 +45,7 @@ use ark_ff::Zero;
 use ark_groth16::{Proof, VerifyingKey};
 use rand::{CryptoRng, RngCore};
 use std::collections::HashMap;
+use zkcc_circuits::delay;
 use zkcc_circuits::encoding::{encode_label, fr_from_hex, fr_to_hex};
 use zkcc_circuits::ledger::{self, Ledger};
 use zkcc_circuits::registry::Registry;
@@ -70,6 +71,9 @@ pub struct FleetKeys {
     /// The request circuit's shape: at most `request_shape.shards` shards per
     /// submission.
     pub request_shape: RequestShape,
+    /// The delay circuit's key and id (of the shard shape), when the agency
+    /// asks for delay evidence ([`FleetKeys::with_delay`]).
+    pub delay: Option<(PreparedKey, String)>,
 }
 
 impl FleetKeys {
@@ -114,7 +118,16 @@ impl FleetKeys {
             request: PreparedKey::new(request_vk),
             request_id: circuit_id(request_vk),
             request_shape,
+            delay: None,
         })
+    }
+
+    /// The keys with the delay circuit's key (of the shard shape; checked:
+    /// five public inputs).
+    pub fn with_delay(mut self, delay_vk: &VerifyingKey<Bn254>) -> Result<Self, VerifyError> {
+        check_verifying_key_for(delay_vk, delay::PUBLIC_INPUT_NAMES.len())?;
+        self.delay = Some((PreparedKey::new(delay_vk), circuit_id(delay_vk)));
+        Ok(self)
     }
 }
 
@@ -149,6 +162,10 @@ pub struct VerifiedSubmission {
     pub shard_circuit_id: String,
     /// The request circuit's id.
     pub request_circuit_id: String,
+    /// The day of the delay evidence, when the request asked for it: every
+    /// ledger chip answered, that day, an accredited landmark whose accepted
+    /// distance covers its facility, within the round trip it allows.
+    pub delay_day: Option<u64>,
 }
 
 impl VerifiedSubmission {
@@ -173,6 +190,8 @@ pub struct CheckedSubmission {
     pub shards: Vec<BatchItem>,
     /// The request proof.
     pub request: BatchItem,
+    /// One delay proof per shard (when the request asked for them).
+    pub delay: Vec<BatchItem>,
 }
 
 fn mismatch(field: &'static str, expected: impl ToString, found: impl ToString) -> VerifyError {
@@ -529,6 +548,10 @@ pub fn check_submission(
         ));
     }
 
+    // 8. Delay evidence, when the request asks for it: one proof per shard,
+    //    re-opening exactly that shard's C_s, for a day in the window.
+    let delay = check_delay(keys, registry, request, x, sub, &shard_cs)?;
+
     Ok(CheckedSubmission {
         facts: VerifiedSubmission {
             importer: request.importer.clone(),
@@ -544,13 +567,117 @@ pub fn check_submission(
             ledger_digest: ledger.digest,
             shard_circuit_id: keys.shard_id.clone(),
             request_circuit_id: keys.request_id.clone(),
+            delay_day: delay.as_ref().map(|d| d.0),
         },
         shards: items,
         request: BatchItem {
             inputs: rst.public_inputs(),
             proof: request_proof,
         },
+        delay: delay.map(|d| d.1).unwrap_or_default(),
     })
+}
+
+/// The delay section of a submission against the agency's request: `None`
+/// when the request asks for no delay evidence (and the submission carries
+/// none), otherwise the day and one batch item per shard.
+fn check_delay(
+    keys: &FleetKeys,
+    registry: &Registry,
+    request: &RequestFile,
+    x: Fr,
+    sub: &Submission,
+    shard_cs: &[Fr],
+) -> Result<Option<(u64, Vec<BatchItem>)>, VerifyError> {
+    let Some(window) = request.delay else {
+        if !sub.delay.is_empty() {
+            return Err(fleet(
+                "delay_unrequested",
+                format!(
+                    "{} delay proofs, the agency's request asks for no delay evidence",
+                    sub.delay.len()
+                ),
+            ));
+        }
+        return Ok(None);
+    };
+    let Some((key, key_id)) = &keys.delay else {
+        return Err(VerifyError::KeyInvalid(
+            "the agency's request asks for delay evidence, and no delay circuit key is loaded"
+                .into(),
+        ));
+    };
+    if registry.landmark_section.is_none() {
+        return Err(VerifyError::KeyInvalid(
+            "the agency's request asks for delay evidence, and its registry lists no landmark"
+                .into(),
+        ));
+    }
+    if sub.delay.len() != shard_cs.len() {
+        return Err(fleet(
+            "delay_count",
+            format!(
+                "{} delay proofs for {} shards: the request asks for one per shard",
+                sub.delay.len(),
+                shard_cs.len()
+            ),
+        ));
+    }
+    let mut items = Vec::with_capacity(sub.delay.len());
+    let mut day = None;
+    for (i, (b, c_s)) in sub.delay.iter().zip(shard_cs).enumerate() {
+        let at = |e: VerifyError| VerifyError::Fleet {
+            check: "delay_proof",
+            detail: format!("delay proof {i}: {e}"),
+        };
+        let st = b.statement().map_err(at)?;
+        check_key(&b.circuit_id, key_id, &b.shape, &keys.shard_shape).map_err(at)?;
+        check_importer_and_epoch(
+            request,
+            x,
+            (&b.public_inputs.importer[..], st.importer, st.epoch),
+        )
+        .map_err(at)?;
+        if st.registry_root != registry.root {
+            return Err(at(mismatch(
+                "registry_root",
+                fr_to_hex(&registry.root),
+                fr_to_hex(&st.registry_root),
+            )));
+        }
+        if st.shard_commitment != *c_s {
+            return Err(at(mismatch(
+                "shard_commitment",
+                fr_to_hex(c_s),
+                fr_to_hex(&st.shard_commitment),
+            )));
+        }
+        if !(window.earliest_day..=window.latest_day).contains(&st.day) {
+            return Err(at(VerifyError::Fleet {
+                check: "delay_day",
+                detail: format!(
+                    "evidence of day {}, the request accepts days {} to {}",
+                    st.day, window.earliest_day, window.latest_day
+                ),
+            }));
+        }
+        if *day.get_or_insert(st.day) != st.day {
+            return Err(at(VerifyError::Fleet {
+                check: "delay_day",
+                detail: format!(
+                    "evidence of day {}, the first delay proof's is of day {}",
+                    st.day,
+                    day.unwrap_or_default()
+                ),
+            }));
+        }
+        items.push(BatchItem {
+            inputs: st.public_inputs(),
+            proof: b.proof().map_err(at)?,
+        });
+    }
+    let _ = key;
+    Ok(day.map(|d| (d, items)))
 }
 
 /// Verifies an importer's submission against the agency's keys, registry,
@@ -581,5 +708,22 @@ pub fn verify_submission<R: RngCore + CryptoRng>(
     }
     keys.request
         .verify(&checked.request.inputs, &checked.request.proof)?;
+    if let Some((key, _)) = &keys.delay {
+        if !checked.delay.is_empty() {
+            match key.verify_batch(&checked.delay, rng) {
+                Ok(()) => {}
+                Err(VerifyError::BatchRejected { bad }) => {
+                    return Err(VerifyError::Fleet {
+                        check: "delay_proof",
+                        detail: format!(
+                            "delay proof {} does not verify",
+                            bad.first().copied().unwrap_or(0)
+                        ),
+                    })
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
     Ok(checked.facts)
 }

@@ -39,6 +39,7 @@
 pub mod access;
 pub mod batch;
 pub mod bundle;
+pub mod device;
 pub mod error;
 pub mod files;
 pub mod fleet;

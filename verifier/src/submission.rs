@@ -24,6 +24,7 @@ use ark_bn254::{Bn254, Fr};
 use ark_groth16::Proof;
 use ark_serialize::CanonicalSerialize;
 use serde::{Deserialize, Serialize};
+use zkcc_circuits::delay::DelayStatement;
 use zkcc_circuits::encoding::{encode_country, encode_label, fr_from_hex, fr_to_hex};
 use zkcc_circuits::request::{RequestShape, RequestStatement, Rules};
 use zkcc_circuits::shard::{ShardShape, ShardStatement};
@@ -111,6 +112,20 @@ pub struct RequestFile {
     pub nonce: String,
     /// The rules to prove.
     pub rules: RulesJson,
+    /// The delay evidence the agency asks for, if any: one delay proof per
+    /// shard, for a day in this window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<DelayWindow>,
+}
+
+/// The days (since 1970-01-01, UTC) a request accepts delay evidence for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DelayWindow {
+    /// The earliest day accepted.
+    pub earliest_day: u64,
+    /// The latest day accepted.
+    pub latest_day: u64,
 }
 
 impl RequestFile {
@@ -123,6 +138,7 @@ impl RequestFile {
             epoch,
             nonce: fr_to_hex(nonce),
             rules,
+            delay: None,
         }
     }
 }
@@ -205,6 +221,84 @@ pub struct RequestBundle {
     pub proof: String,
 }
 
+/// Public inputs of a delay proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DelayInputsJson {
+    /// Importer id (label).
+    pub importer: String,
+    /// Registry root.
+    pub registry_root: String,
+    /// The inventory's epoch.
+    pub epoch: u64,
+    /// The shard commitment `C_s` it re-opens.
+    pub shard_commitment: String,
+    /// The day of the evidence (days since 1970-01-01, UTC).
+    pub day: u64,
+}
+
+/// A delay proof of one shard.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DelayBundle {
+    /// [`SUBMISSION_VERSION`].
+    pub version: u32,
+    /// `"delay"`.
+    pub claim: String,
+    /// Circuit id.
+    pub circuit_id: String,
+    /// Circuit capacity (the shard's).
+    pub shape: ShardShape,
+    /// Public inputs.
+    pub public_inputs: DelayInputsJson,
+    /// Hex of the compressed proof.
+    pub proof: String,
+}
+
+impl DelayBundle {
+    /// Builds a bundle.
+    pub fn new(
+        importer: &str,
+        circuit_id: String,
+        shape: ShardShape,
+        st: &DelayStatement,
+        proof: &Proof<Bn254>,
+    ) -> Self {
+        Self {
+            version: SUBMISSION_VERSION,
+            claim: "delay".into(),
+            circuit_id,
+            shape,
+            public_inputs: DelayInputsJson {
+                importer: importer.into(),
+                registry_root: fr_to_hex(&st.registry_root),
+                epoch: st.epoch,
+                shard_commitment: fr_to_hex(&st.shard_commitment),
+                day: st.day,
+            },
+            proof: proof_hex(proof),
+        }
+    }
+
+    /// The statement, every field checked canonical.
+    pub fn statement(&self) -> Result<DelayStatement, VerifyError> {
+        check_kind(self.version, &self.claim, "delay")?;
+        let p = &self.public_inputs;
+        Ok(DelayStatement {
+            importer: label("importer", &p.importer)?,
+            registry_root: fe("registry_root", &p.registry_root)?,
+            epoch: p.epoch,
+            shard_commitment: fe("shard_commitment", &p.shard_commitment)?,
+            day: p.day,
+        })
+    }
+
+    /// The proof, deserialized with full validation.
+    pub fn proof(&self) -> Result<Proof<Bn254>, VerifyError> {
+        parse_proof_hex(&self.proof)
+    }
+}
+
 /// What the importer hands in for one request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -221,6 +315,10 @@ pub struct Submission {
     pub shards: Vec<ShardBundle>,
     /// The request proof.
     pub request: RequestBundle,
+    /// Delay proofs, one per shard in the order of `shards`, when the
+    /// request asks for delay evidence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delay: Vec<DelayBundle>,
 }
 
 fn fe(name: &'static str, s: &str) -> Result<Fr, VerifyError> {

@@ -102,6 +102,7 @@ fn verify(shards: usize) {
         commitment: secret.commitment.clone(),
         shards: bundles,
         request: rb,
+        delay: vec![],
     };
     let json = sub.to_json();
     let keys = FleetKeys::new(&spk.vk, shape, &rpk.vk, rshape).expect("keys");

@@ -361,6 +361,58 @@ pub mod shard {
     }
 }
 
+/// The delay claim ([`crate::delay`]): it has no public output (every public
+/// input binds); what it proves is which chips carry evidence and where —
+/// the multiset of `(facility id, chunk, chip identity)` of the marked chips,
+/// with the landmark that measured each — so that a re-layout accepted with
+/// another such multiset under the same `C_s` is a finding.
+pub mod delay {
+    use super::{check_circuit, CircuitRefusal, Claim};
+    use crate::delay::constraints::DelayCircuit;
+    use crate::delay::{check_native, DelayStatement, DelayWitness};
+    use crate::error::ClaimError;
+    use crate::shard::ShardShape;
+    use ark_bn254::Fr;
+
+    /// The delay claim of one shape.
+    pub struct DelayClaim(pub ShardShape);
+
+    /// `(facility id, chunk, chip identity, landmark id)` of every marked chip, sorted.
+    pub type Evidenced = Vec<(Fr, u64, Fr, Fr)>;
+
+    impl Claim for DelayClaim {
+        type Statement = DelayStatement;
+        type Witness = DelayWitness;
+        type Output = Evidenced;
+
+        fn native(&self, st: &DelayStatement, w: &DelayWitness) -> Result<Evidenced, ClaimError> {
+            check_native(&self.0, st, w)?;
+            let mut out: Evidenced = w
+                .shard
+                .facilities
+                .iter()
+                .zip(&w.evidence)
+                .flat_map(|(f, e)| {
+                    f.chips
+                        .iter()
+                        .filter(|c| c.ledger)
+                        .map(move |c| (f.facility.id, f.chunk, c.record.ident, e.landmark.id))
+                })
+                .collect();
+            out.sort();
+            Ok(out)
+        }
+
+        fn restate(&self, honest: &DelayStatement, _w: &DelayWitness) -> Vec<DelayStatement> {
+            vec![*honest]
+        }
+
+        fn circuit(&self, st: &DelayStatement, w: &DelayWitness) -> Result<(), CircuitRefusal> {
+            check_circuit(DelayCircuit::with_witness(self.0, *st, w.clone()))
+        }
+    }
+}
+
 /// The request claim ([`crate::request`]): its output is the facility count,
 /// which the prover may claim to be any number up to the entries it opens;
 /// every other public input is the honest one.

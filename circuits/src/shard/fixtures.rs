@@ -77,6 +77,8 @@ pub fn registry(auditor_keys: &[SecretKey]) -> Registry {
             ImporterJson::new(IMPORTER, "FR"),
             ImporterJson::new(OTHER, "DE"),
         ],
+        landmarks: vec![],
+        device_vendors: vec![],
     };
     Registry::from_file(file).expect("fixture registry is valid")
 }

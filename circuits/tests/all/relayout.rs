@@ -89,7 +89,7 @@ fn set(bits: usize, m: usize) -> String {
 
 /// Every whole-witness transformation of one shard witness that the search
 /// tries (see the module docs).
-fn shard_transforms(f: &Fleet, w: &ShardWitness) -> Vec<Transform<ShardWitness>> {
+pub(crate) fn shard_transforms(f: &Fleet, w: &ShardWitness) -> Vec<Transform<ShardWitness>> {
     let m = SHAPE.slot_chips;
     let mut out = Vec::new();
     let used: Vec<usize> = (0..w.facilities.len())

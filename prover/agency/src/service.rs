@@ -682,6 +682,7 @@ impl Agency {
             epoch: n.epoch,
             nonce: fr_to_hex(&ark_bn254::Fr::rand(&mut rand::rngs::OsRng)),
             rules,
+            delay: None,
         };
         let ttl = n
             .ttl_seconds

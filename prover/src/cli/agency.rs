@@ -42,6 +42,10 @@ pub enum AgencyCmd {
         /// Rules (JSON; `home_country` may be left out: the registry's is used).
         #[arg(long)]
         rules: PathBuf,
+        /// Also ask for delay evidence (one delay proof per shard) of a day
+        /// in FIRST..LAST (days since 1970-01-01, UTC; `date +%s` / 86400).
+        #[arg(long, value_name = "FIRST..LAST")]
+        delay_days: Option<String>,
         /// Request file to write (send it to the importer).
         #[arg(long)]
         out: PathBuf,
@@ -335,6 +339,7 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
             importer,
             epoch,
             rules,
+            delay_days,
             out,
         } => {
             out_file(&out)?;
@@ -362,6 +367,7 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
                 epoch,
                 nonce: fr_to_hex(&ark_bn254::Fr::rand(&mut OsRng)),
                 rules,
+                delay: delay_days.as_deref().map(parse_days).transpose()?,
             };
             write_json(&out, &req)?;
             println!(
@@ -371,6 +377,24 @@ pub fn run(c: AgencyCmd) -> Result<(), ProverError> {
             Ok(())
         }
     }
+}
+
+/// `FIRST..LAST` (days since 1970-01-01, UTC), `FIRST ≤ LAST`.
+fn parse_days(s: &str) -> Result<zkcc_verifier::submission::DelayWindow, ProverError> {
+    let bad = || {
+        ProverError::Usage(format!(
+            "--delay-days {s:?}: expected FIRST..LAST, two day numbers (days since 1970-01-01) with FIRST <= LAST"
+        ))
+    };
+    let (a, b) = s.split_once("..").ok_or_else(bad)?;
+    let (a, b): (u64, u64) = (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
+    if a > b {
+        return Err(bad());
+    }
+    Ok(zkcc_verifier::submission::DelayWindow {
+        earliest_day: a,
+        latest_day: b,
+    })
 }
 
 pub fn verify(a: VerifyArgs) -> Result<(), ProverError> {

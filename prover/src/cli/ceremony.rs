@@ -269,6 +269,7 @@ fn family(c: &Circuit) -> &'static str {
         Circuit::Request(_) => "request-SxF",
         Circuit::Evaluation(_) => "evaluation-N",
         Circuit::Jurisdiction(_) => "jurisdiction-S",
+        Circuit::Delay(_) => "delay-FxM",
     }
 }
 
@@ -291,6 +292,12 @@ fn assignment(
     let bad = |m: String| ProverError::Inventory(m);
     let (z, n_public) = match c {
         Circuit::Request(_) | Circuit::Shard(_) => fleet_assignment(&c, &r, i)?,
+        Circuit::Delay(_) => {
+            return Err(bad(format!(
+                "{}: exporting a delay proof's witness for snarkjs is not supported (its keys and proofs are zkcc's own)",
+                c.name()
+            )))
+        }
         Circuit::Evaluation(n) => {
             use zkcc_circuits::evaluation::constraints::EvaluationCircuit;
             use zkcc_prover::lifecycle::{evaluation_claim, ModelSecret};

@@ -74,9 +74,49 @@ pub enum ProveCmd {
         /// Shard bundles from `zkcc prove shards`.
         #[arg(long, default_value = "shards.json")]
         shards: PathBuf,
+        /// Delay proofs from `zkcc prove delay`, when the request asks for
+        /// delay evidence.
+        #[arg(long)]
+        delay: Option<PathBuf>,
         /// Submission to write.
         #[arg(long, default_value = "submission.json")]
         out: PathBuf,
+    },
+    /// Write, for every facility slot holding a ledger chip, the chips a
+    /// landmark must measure (`s<S>-f<J>.entries.json`, for `zkcc landmark
+    /// batch`), and name the landmarks that cover each slot's facility.
+    DelaySlots {
+        #[arg(long)]
+        registry: PathBuf,
+        #[arg(long)]
+        inventory: PathBuf,
+        #[arg(long)]
+        secret: PathBuf,
+        /// Directory to write the entry files to (must exist).
+        #[arg(long)]
+        out_dir: PathBuf,
+    },
+    /// Prove the delay evidence of every shard from the landmarks' signed
+    /// batches (one per slot holding a ledger chip).
+    Delay {
+        /// Key directory (circuit delay-FxM of the shard shape).
+        #[arg(long, default_value = "keys")]
+        keys: PathBuf,
+        #[arg(long)]
+        registry: PathBuf,
+        #[arg(long)]
+        inventory: PathBuf,
+        #[arg(long)]
+        secret: PathBuf,
+        /// The day the batches are signed for (days since 1970-01-01, UTC).
+        #[arg(long)]
+        day: u64,
+        /// Delay proofs to write.
+        #[arg(long, default_value = "delay.json")]
+        out: PathBuf,
+        /// The landmarks' batch files.
+        #[arg(required = true)]
+        batches: Vec<PathBuf>,
     },
     /// Prove the model-evaluation claim for the agency's evaluation request.
     Evaluation {
@@ -304,6 +344,87 @@ pub fn commit(a: CommitArgs) -> Result<(), ProverError> {
 
 pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
     match c {
+        ProveCmd::DelaySlots {
+            registry,
+            inventory,
+            secret,
+            out_dir,
+        } => {
+            let r = load_registry(&registry)?;
+            let inv: FleetInventory = read_json(&inventory)?;
+            let secret: FleetSecret = read_json(&secret)?;
+            let fleet = fleet::open(&r, &inv, &secret)?;
+            if !out_dir.is_dir() {
+                return Err(ProverError::Usage(format!(
+                    "{}: not a directory (create it first)",
+                    out_dir.display()
+                )));
+            }
+            let requests = zkcc_prover::delay::slot_requests(&fleet, &r)?;
+            for q in &requests {
+                let path = out_dir.join(format!("s{}-f{}.entries.json", q.shard, q.slot));
+                write_json(&path, &serde_json::json!({ "entries": q.entries }))?;
+                let lms: Vec<&str> = q
+                    .landmarks
+                    .iter()
+                    .map(|&l| r.file.landmarks[l].id.as_str())
+                    .collect();
+                println!(
+                    "{}: {} ledger chips of {} — landmarks covering it: {}",
+                    path.display(),
+                    q.entries.iter().flatten().count(),
+                    r.file.facilities[q.facility].id,
+                    if lms.is_empty() {
+                        "none".to_string()
+                    } else {
+                        lms.join(", ")
+                    }
+                );
+            }
+            Ok(())
+        }
+        ProveCmd::Delay {
+            keys: dir,
+            registry,
+            inventory,
+            secret,
+            day,
+            out,
+            batches,
+        } => {
+            let r = load_registry(&registry)?;
+            out_file(&out)?;
+            let inv: FleetInventory = read_json(&inventory)?;
+            let secret: FleetSecret = read_json(&secret)?;
+            let fleet = fleet::open(&r, &inv, &secret)?;
+            let files = batches
+                .iter()
+                .map(|p| Ok((p.display().to_string(), read_json(p)?)))
+                .collect::<Result<Vec<_>, ProverError>>()?;
+            let signed = zkcc_prover::delay::match_batches(&fleet, &r, &files)?;
+            let (pk, _) = keys::load_proving_key_of(&dir, &Circuit::Delay(fleet.shape))?;
+            let (b, t) = timed("proving the delay evidence", || {
+                zkcc_prover::delay::prove_delay(
+                    &pk,
+                    &fleet,
+                    &r,
+                    &inv.importer,
+                    day,
+                    &signed,
+                    &mut OsRng,
+                )
+            });
+            let b = b?;
+            write_json(&out, &b)?;
+            println!(
+                "proved the delay evidence of day {day} for {} shards ({} slots measured) in {:.1} s: {}",
+                b.len(),
+                signed.len(),
+                t.as_secs_f64(),
+                out.display()
+            );
+            Ok(())
+        }
         ProveCmd::Jurisdiction {
             keys: dir,
             circuit,
@@ -421,6 +542,7 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
             ledger_digest,
             request,
             shards,
+            delay,
             out,
         } => {
             let r = load_registry(&registry)?;
@@ -457,7 +579,16 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
                 commitment: secret.commitment.clone(),
                 shards: shard_bundles,
                 request: b?,
+                delay: match &delay {
+                    Some(p) => read_json(p)?,
+                    None => vec![],
+                },
             };
+            if req.delay.is_some() && sub.delay.is_empty() {
+                return Err(ProverError::Inventory(
+                    "the request asks for delay evidence: prove it (zkcc prove delay) and pass --delay".into(),
+                ));
+            }
             write(&out, sub.to_json().as_bytes())?;
             println!(
                 "proved the request (nonce {}) in {:.2} s: {}",

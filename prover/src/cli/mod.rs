@@ -5,6 +5,7 @@ mod ceremony;
 mod evaluator;
 mod fleet;
 mod importer;
+mod landmark;
 mod serve;
 pub mod signals;
 
@@ -34,11 +35,13 @@ pub struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Run every role end to end on the built-in sample and print a report
-    /// (`zkcc demo lifecycle`: then the AI lifecycle claims too).
+    /// (`zkcc demo lifecycle`: then the AI lifecycle claims too; `zkcc demo
+    /// location`: then the chips' own location evidence, over loopback TCP).
     Demo {
-        /// `fleet` (the accountable statement and its checks) or `lifecycle`
-        /// (the fleet, then model evaluation and deployment jurisdiction).
-        #[arg(default_value = "fleet", value_parser = ["fleet", "lifecycle"])]
+        /// `fleet` (the accountable statement and its checks), `lifecycle`
+        /// (the fleet, then model evaluation and deployment jurisdiction) or
+        /// `location` (the fleet, then landmarks, chip agents and delay proofs).
+        #[arg(default_value = "fleet", value_parser = ["fleet", "lifecycle", "location"])]
         scenario: String,
         /// Working directory for the files the demo writes.
         #[arg(long, default_value = "zkcc-demo")]
@@ -124,6 +127,15 @@ enum Cmd {
     },
     /// Agency: verify a submission against its keys, registry, ledger and request; decide.
     Verify(agency::VerifyArgs),
+    /// Delay evidence: a landmark's key and server; the importer's batch request.
+    #[command(subcommand)]
+    Landmark(landmark::LandmarkCmd),
+    /// A chip's device key (a file standing in for the hardware key) and its agent.
+    #[command(subcommand)]
+    Chip(landmark::ChipCmd),
+    /// A chip vendor's certificate authority key.
+    #[command(subcommand)]
+    Vendor(landmark::VendorCmd),
 }
 
 /// Largest `sample --chips`.
@@ -240,7 +252,7 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
                 c.check_memory(zkcc_prover::keys::available_memory())?;
             }
             out_dir(&dir)?;
-            demo::run_scenario(&dir, s, r, seed, scenario == "lifecycle")
+            demo::run_scenario(&dir, s, r, seed, &scenario)
         }
         Cmd::Sample {
             out,
@@ -340,5 +352,8 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
         }
         Cmd::Ceremony(c) => ceremony::run(c),
         Cmd::Verify(a) => agency::verify(a),
+        Cmd::Landmark(c) => landmark::landmark(c),
+        Cmd::Chip(c) => landmark::chip(c),
+        Cmd::Vendor(c) => landmark::vendor(c),
     }
 }

@@ -36,7 +36,16 @@ impl FleetKeyArgs {
         };
         let svk = zkcc_prover::keys::load_verifying_key_of(&self.keys, &sc)?;
         let rvk = zkcc_prover::keys::load_verifying_key_of(&self.keys, &rc)?;
-        zkcc_verifier::fleet::FleetKeys::new(&svk, ss, &rvk, rs)
+        let keys = zkcc_verifier::fleet::FleetKeys::new(&svk, ss, &rvk, rs)
+            .map_err(|e| ProverError::Keys(e.to_string()))?;
+        // The delay circuit of the shard shape, when the agency set it up
+        // (requests asking for delay evidence need it).
+        let dc = Circuit::Delay(ss);
+        if !zkcc_prover::keys::KeyPaths::of(&self.keys, &dc).vk.exists() {
+            return Ok(keys);
+        }
+        let dvk = zkcc_prover::keys::load_verifying_key_of(&self.keys, &dc)?;
+        keys.with_delay(&dvk)
             .map_err(|e| ProverError::Keys(e.to_string()))
     }
 }

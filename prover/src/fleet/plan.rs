@@ -456,6 +456,7 @@ impl Plan {
                 &st,
                 &proof,
             ),
+            delay: vec![],
         })
     }
 }

@@ -35,6 +35,7 @@ mod cli_fuzz;
 mod cli_lifecycle;
 mod end_to_end;
 mod fuzz_corpus;
+mod landmark;
 mod lifecycle;
 mod plan;
 mod readme;

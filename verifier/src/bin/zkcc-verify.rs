@@ -277,6 +277,10 @@ struct SubmissionArgs {
     /// The agency's request verifying key.
     #[arg(long)]
     request_vk: PathBuf,
+    /// The delay circuit's verifying key (of the shard shape), for requests
+    /// that ask for delay evidence.
+    #[arg(long)]
+    delay_vk: Option<PathBuf>,
     /// The shard key's shape `FxM` (facility slots x chip slots); by default
     /// from the key file's name (`shard-FxM.vk`).
     #[arg(long)]
@@ -361,8 +365,12 @@ fn submission_cmd(a: SubmissionArgs) -> Run {
         &a.request_vk,
         zkcc_circuits::request::PUBLIC_INPUT_NAMES.len(),
     )?;
-    let keys = FleetKeys::new(&shard_vk, shard_shape, &request_vk, request_shape)
+    let mut keys = FleetKeys::new(&shard_vk, shard_shape, &request_vk, request_shape)
         .map_err(|e| format!("keys: {e}"))?;
+    if let Some(p) = &a.delay_vk {
+        let vk = load(p, zkcc_circuits::delay::PUBLIC_INPUT_NAMES.len())?;
+        keys = keys.with_delay(&vk).map_err(|e| format!("keys: {e}"))?;
+    }
     let registry = Registry::from_json(&read_text(&a.registry)?)
         .map_err(|e| format!("{}: {e}", a.registry.display()))?;
     // Streamed: a ledger of a million chips is read record by record.

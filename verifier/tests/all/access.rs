@@ -30,6 +30,7 @@ fn facts(rules: Rules) -> VerifiedSubmission {
         ledger_digest: Fr::from(9u64),
         shard_circuit_id: "s".into(),
         request_circuit_id: "r".into(),
+        delay_day: None,
     }
 }
 
@@ -166,6 +167,7 @@ fn a_policy_version_other_than_the_registry_s_is_refused() {
         epoch: 7,
         nonce: "0x05".into(),
         rules: RulesJson::from_rules(&strict_rules()),
+        delay: None,
     };
     let e = rejected(&p, &reg, &req, &VerifyError::ProofRejected).unwrap_err();
     assert!(matches!(e, VerifyError::PolicyVersion { .. }), "{e}");
@@ -193,6 +195,7 @@ fn strict_policy() -> (Policy, VerifiedSubmission) {
         evaluated_suite: None,
         max_deployment_tier: None,
         max_evaluation_age_days: None,
+        delay_evidence: false,
     };
     let text = format!(
         r#"{{ "version": 2, "policy_version": 3,

@@ -10,6 +10,7 @@ mod fleet_env;
 mod access;
 mod batch;
 mod cli;
+mod delay;
 mod fleet;
 mod fuzz_corpus;
 mod golden;

@@ -204,6 +204,7 @@ pub fn prove(
             commitment: fr_to_hex(&st.commitment),
             shards: bundles,
             request: rb,
+            delay: vec![],
         },
     }
 }

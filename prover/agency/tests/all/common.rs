@@ -145,6 +145,7 @@ impl Fixture {
             commitment: self.secret.commitment.clone(),
             shards: self.shards.clone(),
             request: rb,
+            delay: vec![],
         }
         .to_json()
     }

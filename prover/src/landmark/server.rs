@@ -1,0 +1,358 @@
+//! The landmark server: registers chip agents, measures them on request,
+//! signs batches (protocol in [`crate::landmark`]).
+use super::wire::{self, Msg};
+use super::{ident_of, BatchFile, ChipRef, LandmarkError, Limits, MeasuredChip};
+use p384::ecdsa::VerifyingKey;
+use rand::RngCore;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot, Semaphore};
+use zkcc_circuits::delay::{distance_bound_m, rtt_bound_ns, rtt_within};
+use zkcc_circuits::eddsa::SecretKey;
+use zkcc_circuits::registry::Registry;
+use zkcc_circuits::shard::MAX_SLOT_CHIPS;
+use zkcc_verifier::device::{check_answer, DeviceCert, NONCE_LEN};
+
+type Reply = oneshot::Sender<Result<u32, LandmarkError>>;
+
+/// A registered chip: its connection's id, certified model, and the queue of
+/// measurements its connection task runs.
+struct Chip {
+    conn: u64,
+    model: String,
+    jobs: mpsc::Sender<Reply>,
+}
+
+/// A landmark of the registry, with its signing key, for one day.
+pub struct Landmark {
+    registry: Registry,
+    index: usize,
+    id: String,
+    key: SecretKey,
+    day: u64,
+    limits: Limits,
+    chips: Mutex<HashMap<String, Chip>>,
+    next_conn: AtomicU64,
+}
+
+/// One connection's reading and writing halves.
+struct Conn {
+    rd: BufReader<OwnedReadHalf>,
+    wr: OwnedWriteHalf,
+}
+
+impl Landmark {
+    /// The registry's landmark `id`, signing with `key` (which must be the
+    /// registry's key of it) for `day`.
+    pub fn new(
+        registry: Registry,
+        id: &str,
+        key: SecretKey,
+        day: u64,
+        limits: Limits,
+    ) -> Result<Arc<Self>, LandmarkError> {
+        limits.check()?;
+        let index = registry.landmark_index(id).ok_or_else(|| {
+            LandmarkError::Config(format!("{id:?} is not a landmark of the registry"))
+        })?;
+        if registry.landmarks[index].key != key.public() {
+            return Err(LandmarkError::Config(format!(
+                "the key is not the one the registry lists for landmark {id}"
+            )));
+        }
+        if registry.file.device_vendors.is_empty() {
+            return Err(LandmarkError::Config(
+                "the registry lists no device vendors: no chip could be certified".into(),
+            ));
+        }
+        Ok(Arc::new(Self {
+            registry,
+            index,
+            id: id.to_string(),
+            key,
+            day,
+            limits,
+            chips: Mutex::new(HashMap::new()),
+            next_conn: AtomicU64::new(0),
+        }))
+    }
+
+    /// The largest distance the registry accepts from this landmark, m.
+    pub fn max_distance_m(&self) -> u64 {
+        self.registry.landmarks[self.index].max_distance_m
+    }
+
+    /// The longest round trip this landmark accepts, ns.
+    pub fn bound_ns(&self) -> u64 {
+        rtt_bound_ns(self.max_distance_m())
+    }
+
+    /// The day its challenges and batches are for.
+    pub fn day(&self) -> u64 {
+        self.day
+    }
+
+    /// Serials of the chips connected now, sorted.
+    pub fn connected(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.lock().keys().cloned().collect();
+        v.sort();
+        v
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Chip>> {
+        self.chips.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Accepts connections forever (at most [`Limits::max_connections`] at
+    /// once; more are closed at once).
+    pub async fn serve(self: Arc<Self>, listener: TcpListener) {
+        let permits = Arc::new(Semaphore::new(self.limits.max_connections));
+        loop {
+            let (stream, _) = match listener.accept().await {
+                Ok(s) => s,
+                Err(_) => {
+                    // Out of descriptors or a reset before accept: back off.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            };
+            let Ok(permit) = permits.clone().try_acquire_owned() else {
+                drop(stream);
+                continue;
+            };
+            let me = self.clone();
+            tokio::spawn(async move {
+                me.connection(stream).await;
+                drop(permit);
+            });
+        }
+    }
+
+    async fn connection(self: Arc<Self>, stream: TcpStream) {
+        let _ = stream.set_nodelay(true);
+        let (rd, wr) = stream.into_split();
+        let mut c = Conn {
+            rd: BufReader::new(rd),
+            wr,
+        };
+        let first = wire::recv(&mut c.rd, self.limits.max_line, self.limits.hello_timeout).await;
+        let reply = match first {
+            Ok(Msg::Hello { cert }) => return self.chip(cert, c).await,
+            Ok(Msg::Batch { entries }) => match self.batch(&entries).await {
+                Ok(batch) => Msg::Signed { batch },
+                Err(e) => Msg::Refused {
+                    reason: e.to_string(),
+                },
+            },
+            Ok(_) => Msg::Refused {
+                reason: "expected hello or batch".into(),
+            },
+            Err(e) => Msg::Refused {
+                reason: e.to_string(),
+            },
+        };
+        let _ = wire::send(&mut c.wr, &reply).await;
+        let _ = c.wr.shutdown().await;
+    }
+
+    /// A chip agent's connection: hello checks, then measurements on request
+    /// until it closes, sends anything unasked, or fails a measurement.
+    async fn chip(self: Arc<Self>, cert: DeviceCert, mut c: Conn) {
+        let serial = cert.serial.clone();
+        let key = match self.admit(&cert, &mut c).await {
+            Ok(k) => k,
+            Err(e) => {
+                let reason = format!("hello of chip {serial}: {e}");
+                let _ = wire::send(&mut c.wr, &Msg::Refused { reason }).await;
+                let _ = c.wr.shutdown().await;
+                return;
+            }
+        };
+        let conn = self.next_conn.fetch_add(1, Ordering::Relaxed);
+        let (tx, mut rx) = mpsc::channel::<Reply>(16);
+        // Registered before the welcome, so that a welcomed chip can be
+        // measured at once. A chip that reconnects replaces its old
+        // connection (whose queue then closes, ending its task).
+        self.lock().insert(
+            serial.clone(),
+            Chip {
+                conn,
+                model: cert.model.clone(),
+                jobs: tx,
+            },
+        );
+        let welcome = Msg::Welcome {
+            landmark: self.id.clone(),
+            day: self.day,
+        };
+        let mut open = wire::send(&mut c.wr, &welcome).await.is_ok();
+        while open {
+            tokio::select! {
+                job = rx.recv() => {
+                    let Some(reply) = job else { break };
+                    let r = self.measure_conn(&mut c, &serial, &key).await;
+                    // Too slow is an honest, complete measurement; anything
+                    // else leaves the connection in doubt.
+                    let keep = matches!(r, Ok(_) | Err(LandmarkError::TooSlow { .. }));
+                    let _ = reply.send(r);
+                    open = keep;
+                }
+                // An idle agent sends nothing: data or the end of the stream closes it.
+                _ = c.rd.fill_buf() => open = false,
+            }
+        }
+        let mut chips = self.lock();
+        if chips.get(&serial).map(|ch| ch.conn) == Some(conn) {
+            chips.remove(&serial);
+        }
+    }
+
+    /// The hello checks: certificate under the registry's vendors, a registry
+    /// model, then proof that the peer holds the certified key.
+    async fn admit(&self, cert: &DeviceCert, c: &mut Conn) -> Result<VerifyingKey, LandmarkError> {
+        let key = cert.verify(&self.registry.file.device_vendors)?;
+        ident_of(&self.registry, &cert.serial, &cert.model)?;
+        self.challenge(c, &cert.serial, &key).await?;
+        Ok(key)
+    }
+
+    /// One challenge: a fresh nonce, timed from before the write to the
+    /// answer's line read; the answer checked under `key`.
+    async fn challenge(
+        &self,
+        c: &mut Conn,
+        serial: &str,
+        key: &VerifyingKey,
+    ) -> Result<Duration, LandmarkError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let mut line = serde_json::to_vec(&Msg::Challenge {
+            landmark: self.id.clone(),
+            day: self.day,
+            nonce: wire::nonce_hex(&nonce),
+        })
+        .expect("messages serialize");
+        line.push(b'\n');
+        let wait = self.limits.answer_timeout;
+        let start = Instant::now();
+        c.wr.write_all(&line)
+            .await
+            .map_err(|e| LandmarkError::network("write", e))?;
+        let got =
+            tokio::time::timeout(wait, wire::read_line(&mut c.rd, self.limits.max_line)).await;
+        let rtt = start.elapsed();
+        let line = match got {
+            Err(_) => {
+                return Err(LandmarkError::Silent {
+                    serial: serial.to_string(),
+                    ms: wait.as_millis(),
+                })
+            }
+            Ok(r) => r?.ok_or_else(|| {
+                LandmarkError::Protocol(format!("chip {serial} closed the connection"))
+            })?,
+        };
+        match wire::parse(&line)? {
+            Msg::Answer { signature } => {
+                check_answer(key, serial, &self.id, self.day, &nonce, &signature)?;
+                Ok(rtt)
+            }
+            _ => Err(LandmarkError::Protocol(format!(
+                "chip {serial}: expected an answer"
+            ))),
+        }
+    }
+
+    /// [`Limits::tries`] challenges; the smallest round trip, within the bound.
+    async fn measure_conn(
+        &self,
+        c: &mut Conn,
+        serial: &str,
+        key: &VerifyingKey,
+    ) -> Result<u32, LandmarkError> {
+        let mut best = Duration::MAX;
+        for _ in 0..self.limits.tries {
+            best = best.min(self.challenge(c, serial, key).await?);
+        }
+        // answer_timeout ≤ 4 s < 2^32 ns; a measured round trip is never 0.
+        let ns = u32::try_from(best.as_nanos()).unwrap_or(u32::MAX).max(1);
+        if !rtt_within(ns as u64, self.max_distance_m()) {
+            return Err(LandmarkError::TooSlow {
+                serial: serial.to_string(),
+                ms: ns as f64 / 1e6,
+                km: distance_bound_m(ns as u64) / 1e3,
+                accepted_km: self.max_distance_m() as f64 / 1e3,
+            });
+        }
+        Ok(ns)
+    }
+
+    /// Measures the connected chip `serial`, certified as `model`: its
+    /// smallest round trip over [`Limits::tries`] challenges, ns.
+    pub async fn measure(&self, serial: &str, model: &str) -> Result<u32, LandmarkError> {
+        let jobs = {
+            let chips = self.lock();
+            let chip = chips
+                .get(serial)
+                .ok_or_else(|| LandmarkError::NotConnected(serial.to_string()))?;
+            if chip.model != model {
+                return Err(LandmarkError::Request(format!(
+                    "chip {serial}: certified as model {}, asked for as {model}",
+                    chip.model
+                )));
+            }
+            chip.jobs.clone()
+        };
+        // The chip's task bounds every try; this bounds a queue stalled
+        // behind other requests' measurements of the same chip.
+        let wait = self.limits.answer_timeout * (self.limits.tries + 1) + Duration::from_secs(1);
+        let run = async {
+            let (tx, rx) = oneshot::channel();
+            jobs.send(tx)
+                .await
+                .map_err(|_| LandmarkError::NotConnected(serial.to_string()))?;
+            rx.await
+                .map_err(|_| LandmarkError::NotConnected(serial.to_string()))?
+        };
+        tokio::time::timeout(wait, run).await.unwrap_or_else(|_| {
+            Err(LandmarkError::Silent {
+                serial: serial.to_string(),
+                ms: wait.as_millis(),
+            })
+        })
+    }
+
+    /// Measures the listed chips of a slot, in order, and signs the batch.
+    pub async fn batch(&self, entries: &[Option<ChipRef>]) -> Result<BatchFile, LandmarkError> {
+        if entries.len() > MAX_SLOT_CHIPS {
+            return Err(LandmarkError::Request(format!(
+                "{} entries: a slot holds at most {MAX_SLOT_CHIPS}",
+                entries.len()
+            )));
+        }
+        let mut seen = HashSet::new();
+        if let Some(c) = entries.iter().flatten().find(|c| !seen.insert(&c.serial)) {
+            return Err(LandmarkError::Request(format!(
+                "chip {} is listed twice",
+                c.serial
+            )));
+        }
+        let mut measured = Vec::with_capacity(entries.len());
+        for e in entries {
+            measured.push(match e {
+                None => None,
+                Some(c) => Some(MeasuredChip {
+                    serial: c.serial.clone(),
+                    model: c.model.clone(),
+                    rtt_ns: self.measure(&c.serial, &c.model).await?,
+                }),
+            });
+        }
+        BatchFile::sign(&self.registry, self.index, &self.key, self.day, measured)
+    }
+}
