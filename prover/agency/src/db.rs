@@ -15,6 +15,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "hardening",
         include_str!("../migrations/0002_hardening.sql"),
     ),
+    (
+        3,
+        "device keys",
+        include_str!("../migrations/0003_device_keys.sql"),
+    ),
 ];
 
 /// The database URL for `--db`: a `postgres://` or `postgresql://` URL as

@@ -133,6 +133,12 @@ pub struct ShipmentRecord {
     /// (`GET /v1/shipments/last-seq`). Signed with the record, so an old
     /// record posted again is refused as a replay.
     pub seq: u64,
+    /// The vendor's certificate of the chip's device identity key (ECDSA
+    /// P-384, [`zkcc_verifier::device`]), signed with the record; checked at
+    /// intake against the registry's device vendors. Optional; absent from
+    /// the signed bytes when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<zkcc_verifier::device::DeviceCert>,
 }
 
 impl ShipmentRecord {
@@ -197,6 +203,19 @@ pub struct RequestView {
     pub closed_by: Option<String>,
 }
 
+/// A ledger chip's certified device key.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DeviceEntry {
+    /// Chip serial.
+    pub serial: String,
+    /// Chip model.
+    pub model: String,
+    /// The device public key (`0x` + compressed SEC1 hex).
+    pub device_key: String,
+    /// The vendor's certificate of it.
+    pub certificate: zkcc_verifier::device::DeviceCert,
+}
+
 /// An importer's ledger as the API shows it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LedgerView {
@@ -208,6 +227,9 @@ pub struct LedgerView {
     pub tpp: u64,
     /// The digest its proofs must name.
     pub digest: String,
+    /// The ledger chips whose device keys were certified in their shipment
+    /// records (for the importer's own view and for landmarks).
+    pub devices: Vec<DeviceEntry>,
 }
 
 /// A submission's state.
@@ -521,6 +543,7 @@ impl Agency {
                 r.model
             )));
         }
+        let device = self.check_device(r)?;
         let _w = self.inner.write.lock().await;
         let mut tx = self.inner.pool.begin().await?;
         // Replay: the exporter's records are taken in order, each once, in
@@ -581,7 +604,7 @@ impl Agency {
         let seq = next_seq(&mut tx, "shipments").await?;
         let record = audit::canonical(&json!(r));
         sqlx::query(
-            "INSERT INTO shipments (seq, exporter, consignee, serial, model, returned, record, signature, created_at, exporter_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO shipments (seq, exporter, consignee, serial, model, returned, record, signature, created_at, exporter_seq, device_key, device_cert) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(seq)
         .bind(&r.exporter)
@@ -593,6 +616,8 @@ impl Agency {
         .bind(&signature)
         .bind(db::now())
         .bind(r.seq as i64)
+        .bind(device.as_ref().map(|(k, _)| k.clone()))
+        .bind(device.as_ref().map(|(_, c)| c.clone()))
         .execute(&mut *tx)
         .await?;
         audit::append(
@@ -603,6 +628,65 @@ impl Agency {
         .await?;
         self.commit(tx).await?;
         Ok(seq)
+    }
+
+    /// A shipment's device certificate, checked: it names the record's chip
+    /// and model and verifies under one of the registry's device vendors.
+    /// Returns the device key and the certificate's JSON.
+    fn check_device(&self, r: &ShipmentRecord) -> Result<Option<(String, String)>> {
+        let Some(cert) = &r.device else {
+            return Ok(None);
+        };
+        if r.returned {
+            return Err(AgencyError::Invalid(
+                "a return carries no device certificate".into(),
+            ));
+        }
+        if cert.serial != r.serial || cert.model != r.model {
+            return Err(AgencyError::Invalid(format!(
+                "the device certificate is of chip {} ({}), the record of {} ({})",
+                cert.serial, cert.model, r.serial, r.model
+            )));
+        }
+        let key = cert
+            .verify(&self.inner.registry.file.device_vendors)
+            .map_err(|e| AgencyError::Forbidden(e.to_string()))?;
+        let json = serde_json::to_string(cert).map_err(|e| AgencyError::Internal(e.to_string()))?;
+        Ok(Some((zkcc_verifier::device::key_hex(&key), json)))
+    }
+
+    /// The device keys of the chips in `importer`'s ledger that have one
+    /// (each with its vendor's certificate, for landmarks to check again).
+    pub async fn ledger_devices(&self, importer: &str) -> Result<Vec<DeviceEntry>> {
+        let rows = sqlx::query(
+            "SELECT serial, model, returned, device_key, device_cert FROM shipments WHERE consignee = $1 ORDER BY seq",
+        )
+        .bind(importer)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        let mut held: BTreeMap<String, Option<DeviceEntry>> = BTreeMap::new();
+        for r in &rows {
+            let serial = db::text(r, "serial")?;
+            if db::int(r, "returned")? != 0 {
+                held.remove(&serial);
+                continue;
+            }
+            let entry = match (
+                db::opt_text(r, "device_key")?,
+                db::opt_text(r, "device_cert")?,
+            ) {
+                (Some(device_key), Some(cert)) => Some(DeviceEntry {
+                    serial: serial.clone(),
+                    model: db::text(r, "model")?,
+                    device_key,
+                    certificate: serde_json::from_str(&cert)
+                        .map_err(|e| AgencyError::Internal(format!("stored certificate: {e}")))?,
+                }),
+                _ => None,
+            };
+            held.insert(serial, entry);
+        }
+        Ok(held.into_values().flatten().collect())
     }
 
     /// The last shipment record of `exporter` the service took (0: none):
@@ -655,6 +739,7 @@ impl Agency {
             chips: l.len(),
             tpp: l.total_tpp(),
             digest: fr_to_hex(&l.digest),
+            devices: self.ledger_devices(who).await?,
         })
     }
 

@@ -99,6 +99,7 @@ fn make_fixture() -> Fixture {
             consignee: sh.consignee.clone(),
             returned: false,
             seq: next(&sh.exporter),
+            device: None,
         };
         shipments.push(rec.clone());
         if sh.returned {
@@ -248,9 +249,19 @@ pub async fn start(db: &str) -> Server {
 
 /// A server in this process within `limits`.
 pub async fn start_with(db: &str, limits: zkcc_agency::http::Limits) -> Server {
+    start_custom(db, limits, |_| {}).await
+}
+
+/// A server in this process, its configuration edited by `edit`.
+pub async fn start_custom(
+    db: &str,
+    limits: zkcc_agency::http::Limits,
+    edit: impl FnOnce(&mut Config),
+) -> Server {
     let f = fixture();
     let dir = tempfile::tempdir().unwrap().keep();
-    let config = f.config(db, &dir);
+    let mut config = f.config(db, &dir);
+    edit(&mut config);
     let faults = config.faults.clone();
     let agency = Agency::open(config).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

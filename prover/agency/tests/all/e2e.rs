@@ -68,6 +68,7 @@ async fn end_to_end(db: &str) {
         consignee: IMPORTER.into(),
         returned: false,
         seq: srv.next_seq(&exp[0]).await,
+        device: None,
     };
     let signed = serde_json::to_value(f.signed(&chip)).unwrap();
     let (s, v) = srv.post("/v1/shipments", Some(&imp), &signed).await;

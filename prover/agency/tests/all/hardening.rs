@@ -22,6 +22,7 @@ async fn new_chip(srv: &common::Server, exp: &str, serial: &str) -> ShipmentReco
         consignee: IMPORTER.into(),
         returned: false,
         seq: srv.next_seq(exp).await,
+        device: None,
     }
 }
 

@@ -200,6 +200,7 @@ impl Importer {
             commitment: self.secret.commitment.clone(),
             shards: self.shards.clone(),
             request: rb,
+            delay: vec![],
         }
         .to_json()
     }
@@ -250,6 +251,7 @@ async fn populate_many(srv: &Server) -> Vec<String> {
                     consignee: imp.id.clone(),
                     returned: ret,
                     seq: *seq,
+                    device: None,
                 };
                 let signed = SignedShipment {
                     signature: hex::encode(
