@@ -39,6 +39,13 @@
 //! ledger, so an old signed record posted again (a "ship" after its
 //! "return") is refused as a replay (409).
 //!
+//! A shipment record may also carry the vendor's certificate of the chip's
+//! device identity key (ECDSA P-384, [`zkcc_verifier::device`]), signed with
+//! the record; intake checks it against the registry's device vendors and
+//! keeps the key with the chip's ledger entry. The importer sees its own
+//! chips' keys (`GET /v1/ledger`); officers download any importer's
+//! (`GET /v1/ledger/{importer}`, the export landmarks are given).
+//!
 //! The caller is authenticated from the headers by middleware, before any
 //! handler reads a body ([`http`]); bodies are bounded per route, and the
 //! server bounds concurrent requests, connections, request-head time and
