@@ -129,26 +129,15 @@ impl Fixture {
     /// The importer's submission answering `request` (one request proof).
     pub fn submission(&self, request: &RequestFile) -> String {
         let mut rng = ChaCha20Rng::from_rng(&mut *self.rng.lock().unwrap()).unwrap();
-        let rb = fleet::prove_request(
-            &self.rpk,
-            &RSHAPE,
-            &self.fleet,
+        prove_submission(
             IMPORTER,
-            self.ledger.digest,
+            &self.fleet,
+            &self.secret,
+            &self.shards,
+            &self.ledger,
             request,
             &mut rng,
         )
-        .unwrap();
-        Submission {
-            version: SUBMISSION_VERSION,
-            importer: IMPORTER.into(),
-            epoch: request.epoch,
-            commitment: self.secret.commitment.clone(),
-            shards: self.shards.clone(),
-            request: rb,
-            delay: vec![],
-        }
-        .to_json()
     }
 
     /// A signed shipment.
@@ -178,6 +167,39 @@ impl Fixture {
         c.sweep_interval = Duration::from_secs(1);
         c
     }
+}
+
+/// `importer`'s submission answering `request`: its shard proofs and a new
+/// request proof.
+pub fn prove_submission(
+    importer: &str,
+    fleet: &Fleet,
+    secret: &FleetSecret,
+    shards: &[ShardBundle],
+    ledger: &Ledger,
+    request: &RequestFile,
+    rng: &mut ChaCha20Rng,
+) -> String {
+    let rb = fleet::prove_request(
+        &fixture().rpk,
+        &RSHAPE,
+        fleet,
+        importer,
+        ledger.digest,
+        request,
+        rng,
+    )
+    .unwrap();
+    Submission {
+        version: SUBMISSION_VERSION,
+        importer: importer.into(),
+        epoch: request.epoch,
+        commitment: secret.commitment.clone(),
+        shards: shards.to_vec(),
+        request: rb,
+        delay: vec![],
+    }
+    .to_json()
 }
 
 /// The rules of the fixture's requests (the home country left to the registry).

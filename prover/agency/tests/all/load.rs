@@ -31,8 +31,8 @@ use zkcc_circuits::registry::{FacilityJson, ImporterJson, Registry};
 use zkcc_prover::fleet::{self, Fleet, FleetSecret};
 use zkcc_prover::keys::{self, Circuit};
 use zkcc_prover::sample;
-use zkcc_test_support::fixtures::{RSHAPE, SHAPE};
-use zkcc_verifier::submission::{RequestFile, ShardBundle, Submission, SUBMISSION_VERSION};
+use zkcc_test_support::fixtures::SHAPE;
+use zkcc_verifier::submission::{RequestFile, ShardBundle};
 
 const CLIENTS: usize = 50;
 
@@ -183,26 +183,15 @@ fn many() -> &'static Many {
 impl Importer {
     /// Its submission answering `request`.
     fn submission(&self, request: &RequestFile, rng: &mut ChaCha20Rng) -> String {
-        let rb = fleet::prove_request(
-            &fixture().rpk,
-            &RSHAPE,
-            &self.fleet,
+        common::prove_submission(
             &self.id,
-            self.ledger.digest,
+            &self.fleet,
+            &self.secret,
+            &self.shards,
+            &self.ledger,
             request,
             rng,
         )
-        .unwrap();
-        Submission {
-            version: SUBMISSION_VERSION,
-            importer: self.id.clone(),
-            epoch: request.epoch,
-            commitment: self.secret.commitment.clone(),
-            shards: self.shards.clone(),
-            request: rb,
-            delay: vec![],
-        }
-        .to_json()
     }
 }
 
