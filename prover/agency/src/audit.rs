@@ -9,14 +9,26 @@
 //! removed (a gap in `seq`) or reordered (its `prev_hash` is not the hash of
 //! the row before it). Appends happen inside the transaction of the change
 //! they record, under the service's single writer, so the log and the state
-//! never disagree. Truncating the newest rows is the one change a chain
-//! alone cannot show: the officers' page prints the head hash for officers
-//! to anchor elsewhere.
+//! never disagree.
+//!
+//! Truncating the newest rows, or rewriting a row and re-hashing every row
+//! after it, leaves a chain that verifies on its own. Two anchors outside
+//! the database catch both: after every change the service signs the new
+//! head (`rows`, `hash`) with an Ed25519 key kept in a file outside the
+//! database (mode 0600) and writes it to the signed-head file
+//! ([`SignedHead`]); and an officer may copy the head hash anywhere and
+//! later demand it (`--expect-head`). [`verify_with`] refuses a chain
+//! shorter than its signed head (truncated) or whose row at the signed
+//! head's position has another hash (rewritten), and one that does not hold
+//! the expected head. It also cross-checks the chain against the state
+//! tables: every decision, shipment, request and submission row has its
+//! event, and every such event its row.
 use crate::db;
 use crate::error::{AgencyError, Result};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, AnyPool};
+use std::collections::HashSet;
 
 /// `prev_hash` of the first row.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -183,22 +195,278 @@ pub fn check_row(row: &AuditRow, expected: i64, prev: &str) -> Result<()> {
     Ok(())
 }
 
-/// Re-walks the whole chain, page by page.
+/// Re-walks the whole chain, page by page, and cross-checks it against the
+/// state tables (no anchors: [`verify_with`]).
 pub async fn verify_chain(pool: &AnyPool) -> Result<ChainState> {
+    verify_with(pool, &Anchors::default()).await
+}
+
+/// What the chain must agree with beyond itself.
+#[derive(Clone, Debug, Default)]
+pub struct Anchors {
+    /// A signed head and the public key it must verify under.
+    pub signed_head: Option<(SignedHead, ed25519_dalek::VerifyingKey)>,
+    /// A head hash recorded earlier: some row of the chain must have it.
+    pub expect_head: Option<String>,
+}
+
+/// Re-walks the chain, checks it against `anchors` and the state tables.
+pub async fn verify_with(pool: &AnyPool, anchors: &Anchors) -> Result<ChainState> {
+    if let Some((h, key)) = &anchors.signed_head {
+        h.verify(key)?;
+    }
     let mut prev = GENESIS.to_string();
     let mut last = 0i64;
+    let mut seen = Seen::default();
+    let mut expected_found = anchors.expect_head.is_none();
+    let mut at_signed: Option<String> = None;
+    let signed_rows = anchors.signed_head.as_ref().map(|(h, _)| h.rows);
     loop {
         let page = rows_after(pool, last).await?;
         if page.is_empty() {
-            return Ok(ChainState {
-                rows: last,
-                head: prev,
-            });
+            break;
         }
         for row in page {
             check_row(&row, last + 1, &prev)?;
+            seen.note(&row)?;
+            if anchors.expect_head.as_deref() == Some(row.hash.as_str()) {
+                expected_found = true;
+            }
+            if signed_rows == Some(row.seq) {
+                at_signed = Some(row.hash.clone());
+            }
             last = row.seq;
             prev = row.hash;
         }
+    }
+    if let Some((h, _)) = &anchors.signed_head {
+        if h.rows == 0 && h.head != GENESIS {
+            return Err(AgencyError::Chain {
+                seq: 0,
+                what: "the signed head names no rows but a hash".into(),
+            });
+        }
+        if last < h.rows {
+            return Err(AgencyError::Chain {
+                seq: last + 1,
+                what: format!(
+                    "truncated: the signed head names {} rows, the chain has {last}",
+                    h.rows
+                ),
+            });
+        }
+        if h.rows > 0 && at_signed.as_deref() != Some(h.head.as_str()) {
+            return Err(AgencyError::Chain {
+                seq: h.rows,
+                what: format!(
+                    "rewritten: row {}'s hash is not the signed head {}",
+                    h.rows, h.head
+                ),
+            });
+        }
+    }
+    if !expected_found {
+        return Err(AgencyError::Chain {
+            seq: last + 1,
+            what: format!(
+                "the expected head {} is in no row: the chain was truncated or rewritten",
+                anchors.expect_head.as_deref().unwrap_or_default()
+            ),
+        });
+    }
+    seen.cross_check(pool).await?;
+    Ok(ChainState {
+        rows: last,
+        head: prev,
+    })
+}
+
+/// The state rows the chain's events name.
+#[derive(Default)]
+struct Seen {
+    decisions: HashSet<String>,
+    shipments: HashSet<i64>,
+    requests: HashSet<String>,
+    submissions: HashSet<String>,
+}
+
+impl Seen {
+    fn note(&mut self, row: &AuditRow) -> Result<()> {
+        let kind = row.kind.as_str();
+        if !matches!(
+            kind,
+            "decision"
+                | "shipment"
+                | "request.created"
+                | "submission.received"
+                | "submission.refused"
+        ) {
+            return Ok(());
+        }
+        let ev: Value = serde_json::from_str(&row.event).map_err(|e| AgencyError::Chain {
+            seq: row.seq,
+            what: format!("its event is not JSON: {e}"),
+        })?;
+        let s = |k: &str| ev[k].as_str().unwrap_or_default().to_string();
+        match kind {
+            "decision" => self.decisions.insert(s("submission_id")),
+            "shipment" => self.shipments.insert(ev["seq"].as_i64().unwrap_or(-1)),
+            "request.created" => self.requests.insert(s("id")),
+            _ => self.submissions.insert(s("id")),
+        };
+        Ok(())
+    }
+
+    async fn cross_check(&self, pool: &AnyPool) -> Result<()> {
+        let ids = |sql: &'static str| async move {
+            let rows = sqlx::query(sql).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| db::text(r, "id"))
+                .collect::<Result<HashSet<String>>>()
+        };
+        let shipments: HashSet<i64> = sqlx::query("SELECT seq FROM shipments")
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| db::int(r, "seq"))
+            .collect::<Result<_>>()?;
+        let tables = [
+            (
+                "decision",
+                ids("SELECT submission_id AS id FROM decisions").await?,
+                &self.decisions,
+            ),
+            (
+                "request",
+                ids("SELECT id FROM requests").await?,
+                &self.requests,
+            ),
+            (
+                "submission",
+                ids("SELECT id FROM submissions").await?,
+                &self.submissions,
+            ),
+        ];
+        for (what, rows, events) in tables {
+            if let Some(id) = rows.difference(events).min() {
+                return Err(AgencyError::Mismatch(format!(
+                    "{what} {id} is in the {what}s table but the audit chain holds no event of it"
+                )));
+            }
+            if let Some(id) = events.difference(&rows).min() {
+                return Err(AgencyError::Mismatch(format!(
+                    "the audit chain records {what} {id}, which the {what}s table no longer holds"
+                )));
+            }
+        }
+        if let Some(seq) = shipments.difference(&self.shipments).min() {
+            return Err(AgencyError::Mismatch(format!(
+                "shipment {seq} is in the shipments table but the audit chain holds no event of it"
+            )));
+        }
+        if let Some(seq) = self.shipments.difference(&shipments).min() {
+            return Err(AgencyError::Mismatch(format!(
+                "the audit chain records shipment {seq}, which the shipments table no longer holds"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Domain separation of signed heads.
+pub const HEAD_DOMAIN: &str = "zkcc audit head v1";
+
+/// The chain's head, signed by the service after every change.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedHead {
+    /// Rows in the chain.
+    pub rows: i64,
+    /// The hash of row `rows` ([`GENESIS`] if none).
+    pub head: String,
+    /// The signing key (Ed25519, hex): informative; verify under a key you
+    /// hold.
+    pub public_key: String,
+    /// Ed25519 signature of [`SignedHead::message`], hex.
+    pub signature: String,
+}
+
+impl SignedHead {
+    /// The bytes signed.
+    pub fn message(rows: i64, head: &str) -> Vec<u8> {
+        format!("{HEAD_DOMAIN}\n{rows}\n{head}").into_bytes()
+    }
+
+    /// Signs a head.
+    pub fn sign(key: &ed25519_dalek::SigningKey, rows: i64, head: &str) -> Self {
+        use ed25519_dalek::Signer;
+        SignedHead {
+            rows,
+            head: head.to_string(),
+            public_key: hex::encode(key.verifying_key().to_bytes()),
+            signature: hex::encode(key.sign(&Self::message(rows, head)).to_bytes()),
+        }
+    }
+
+    /// Checks the signature under `key` (strict RFC 8032).
+    pub fn verify(&self, key: &ed25519_dalek::VerifyingKey) -> Result<()> {
+        let sig: [u8; 64] = hex::decode(&self.signature)
+            .ok()
+            .and_then(|v| v.try_into().ok())
+            .ok_or_else(|| {
+                AgencyError::Invalid("signed head: signature not 64 bytes of hex".into())
+            })?;
+        key.verify_strict(
+            &Self::message(self.rows, &self.head),
+            &ed25519_dalek::Signature::from_bytes(&sig),
+        )
+        .map_err(|_| AgencyError::Chain {
+            seq: self.rows,
+            what: "the signed head's signature does not verify under the audit key".into(),
+        })
+    }
+
+    /// Writes it (a temporary file renamed over the old one).
+    pub fn write(&self, path: &std::path::Path) -> Result<()> {
+        let tmp = path.with_extension("tmp");
+        let text =
+            serde_json::to_string_pretty(self).map_err(|e| AgencyError::Internal(e.to_string()))?;
+        std::fs::write(&tmp, text)
+            .and_then(|()| std::fs::rename(&tmp, path))
+            .map_err(|e| AgencyError::Config(format!("{}: {e}", path.display())))
+    }
+
+    /// Reads a signed-head file.
+    pub fn read(path: &std::path::Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| AgencyError::Config(format!("{}: {e}", path.display())))?;
+        serde_json::from_str(&text)
+            .map_err(|e| AgencyError::Config(format!("{}: {e}", path.display())))
+    }
+}
+
+/// The audit head key in `path` (64 hex digits of seed), created (mode
+/// 0600) if the file does not exist.
+pub fn load_or_create_key(path: &std::path::Path) -> Result<ed25519_dalek::SigningKey> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => {
+            let seed: [u8; 32] = hex::decode(t.trim())
+                .ok()
+                .and_then(|v| v.try_into().ok())
+                .ok_or_else(|| {
+                    AgencyError::Config(format!(
+                        "{}: not an audit key (64 hex digits)",
+                        path.display()
+                    ))
+                })?;
+            Ok(ed25519_dalek::SigningKey::from_bytes(&seed))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut seed = [0u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+            db::write_private(path, &hex::encode(seed))?;
+            Ok(ed25519_dalek::SigningKey::from_bytes(&seed))
+        }
+        Err(e) => Err(AgencyError::Config(format!("{}: {e}", path.display()))),
     }
 }

@@ -8,8 +8,19 @@ use sqlx::{AnyPool, Row};
 use std::borrow::Cow;
 
 /// The migrations, in order (version, description, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "service", include_str!("../migrations/0001_service.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "service", include_str!("../migrations/0001_service.sql")),
+    (
+        2,
+        "hardening",
+        include_str!("../migrations/0002_hardening.sql"),
+    ),
+    (
+        3,
+        "device keys",
+        include_str!("../migrations/0003_device_keys.sql"),
+    ),
+];
 
 /// The database URL for `--db`: a `postgres://` or `postgresql://` URL as
 /// given, a `sqlite:` URL as given, anything else a SQLite file path
@@ -105,4 +116,130 @@ pub fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+/// Writes a secret file readable by its owner only (refuses to overwrite).
+pub(crate) fn write_private(path: &std::path::Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let mut f = o
+        .open(path)
+        .map_err(|e| AgencyError::Config(format!("{}: {e}", path.display())))?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| AgencyError::Config(format!("{}: {e}", path.display())))
+}
+
+/// The SQLite file of `db` (`None` for PostgreSQL or an in-memory database).
+pub fn sqlite_path(db: &str) -> Option<std::path::PathBuf> {
+    if is_postgres(db) {
+        return None;
+    }
+    let p = match db.strip_prefix("sqlite:") {
+        Some(rest) => rest
+            .trim_start_matches("//")
+            .split('?')
+            .next()
+            .unwrap_or(""),
+        None => db,
+    };
+    (!p.is_empty() && p != ":memory:").then(|| std::path::PathBuf::from(p))
+}
+
+/// Opens `db` to read only, without migrating it: a SQLite file that does
+/// not exist is refused (not created), and PostgreSQL sessions are
+/// read-only.
+pub async fn connect_read_only(db: &str) -> Result<AnyPool> {
+    sqlx::any::install_default_drivers();
+    let url = match sqlite_path(db) {
+        Some(p) => {
+            if !p.is_file() {
+                return Err(AgencyError::Config(format!(
+                    "no database file {}: nothing to verify",
+                    p.display()
+                )));
+            }
+            format!("sqlite://{}?mode=ro", p.display())
+        }
+        None if is_postgres(db) => db.to_string(),
+        None => return Err(AgencyError::Config(format!("{db}: not a database file"))),
+    };
+    let pg = is_postgres(&url);
+    AnyPoolOptions::new()
+        .max_connections(2)
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if pg {
+                    sqlx::query("SET default_transaction_read_only = on")
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await
+        .map_err(|e| AgencyError::Config(format!("cannot open database {db}: {e}")))
+}
+
+/// The advisory lock key of `zkcc agency serve` on PostgreSQL.
+pub const PG_LOCK_KEY: i64 = 0x7a6b_6363_6167;
+
+/// One service per database: held for the life of the service. SQLite: an
+/// exclusive lock on `DB.lock` beside the database file (released by the
+/// kernel when the process dies); PostgreSQL: a session advisory lock on a
+/// connection of its own (released when the session ends).
+pub enum InstanceLock {
+    /// The locked file.
+    File(std::fs::File),
+    /// The session holding the advisory lock.
+    Postgres(Box<tokio::sync::Mutex<sqlx::AnyConnection>>),
+    /// An in-memory database: nothing to share.
+    None,
+}
+
+impl InstanceLock {
+    /// Takes the lock, or says which service holds it.
+    pub async fn take(db: &str) -> Result<Self> {
+        if is_postgres(db) {
+            use sqlx::Connection;
+            sqlx::any::install_default_drivers();
+            let mut c = sqlx::AnyConnection::connect(db)
+                .await
+                .map_err(|e| AgencyError::Config(format!("cannot open database {db}: {e}")))?;
+            let r = sqlx::query("SELECT CAST(pg_try_advisory_lock($1) AS INTEGER) AS ok")
+                .bind(PG_LOCK_KEY)
+                .fetch_one(&mut c)
+                .await?;
+            if r.try_get::<i32, _>("ok")? != 1 {
+                return Err(AgencyError::Config(format!(
+                    "another zkcc agency service holds this database (PostgreSQL advisory lock {PG_LOCK_KEY}): one service per database"
+                )));
+            }
+            return Ok(InstanceLock::Postgres(Box::new(tokio::sync::Mutex::new(c))));
+        }
+        let Some(path) = sqlite_path(db) else {
+            return Ok(InstanceLock::None);
+        };
+        let lock_path = std::path::PathBuf::from(format!("{}.lock", path.display()));
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| AgencyError::Config(format!("{}: {e}", lock_path.display())))?;
+        match f.try_lock() {
+            Ok(()) => Ok(InstanceLock::File(f)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(AgencyError::Config(format!(
+                "another zkcc agency service holds this database ({} is locked): one service per database",
+                lock_path.display()
+            ))),
+            Err(std::fs::TryLockError::Error(e)) => Err(AgencyError::Config(format!(
+                "{}: {e}",
+                lock_path.display()
+            ))),
+        }
+    }
 }

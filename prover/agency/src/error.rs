@@ -40,6 +40,9 @@ pub enum AgencyError {
         /// What is wrong with it.
         what: String,
     },
+    /// The audit chain verifies but disagrees with the state tables.
+    #[error("audit chain and state disagree: {0}")]
+    Mismatch(String),
     /// The service's configuration (files, keys, URLs).
     #[error("configuration: {0}")]
     Config(String),
@@ -72,6 +75,7 @@ impl AgencyError {
             Self::Replay(_) => "replay",
             Self::Late(_) => "late",
             Self::Chain { .. } => "chain",
+            Self::Mismatch(_) => "mismatch",
             _ => "internal",
         }
     }

@@ -8,7 +8,8 @@
 //! ([`zkcc_verifier::fleet::verify_submission`]) on a bounded worker pool and
 //! decided under the access policy ([`zkcc_verifier::access::decide`]), the
 //! request closed in the same transaction as the verdict. Every event is
-//! appended to a hash-chained audit log ([`audit`]); officers read a
+//! appended to a hash-chained audit log ([`audit`]) whose head the service
+//! signs after every change (a key outside the database); officers read a
 //! server-rendered page ([`page`]).
 //!
 //! ## Storage
@@ -32,7 +33,23 @@
 //! (RFC 8032, strict verification) under the key they were enrolled with:
 //! a ledger is what every proof is measured against, so each record in the
 //! log is non-repudiable — the agency can show which exporter reported which
-//! chip, and nobody holding only the database can forge one.
+//! chip, and nobody holding only the database can forge one. Each record
+//! carries the exporter's own sequence number (`seq`, inside the signature);
+//! the service takes exactly `last + 1`, in the transaction that changes the
+//! ledger, so an old signed record posted again (a "ship" after its
+//! "return") is refused as a replay (409).
+//!
+//! A shipment record may also carry the vendor's certificate of the chip's
+//! device identity key (ECDSA P-384, [`zkcc_verifier::device`]), signed with
+//! the record; intake checks it against the registry's device vendors and
+//! keeps the key with the chip's ledger entry. The importer sees its own
+//! chips' keys (`GET /v1/ledger`); officers download any importer's
+//! (`GET /v1/ledger/{importer}`, the export landmarks are given).
+//!
+//! The caller is authenticated from the headers by middleware, before any
+//! handler reads a body ([`http`]); bodies are bounded per route, and the
+//! server bounds concurrent requests, connections, request-head time and
+//! request time ([`http::Limits`], [`serve_with`]).
 //!
 //! | caller | may |
 //! | --- | --- |
@@ -41,15 +58,46 @@
 //! | importer | read its own open requests and ledger digest, submit for its own requests, read its own submissions |
 //!
 //! ## Single use, crash safety
-//! A submission answers one open, unexpired request of its importer. Intake
-//! checks and commits the submission row and its bytes (or a refusal with
-//! its reason: unknown request, another importer's, already answered,
-//! expired, malformed) in one transaction, then queues it. Workers verify
-//! on the blocking pool behind a semaphore; the decision, the submission's
-//! state, the request's closing and the audit events commit in one
-//! transaction, skipped if the submission is no longer pending. At start,
-//! pending submissions are queued again: a crash at any point loses no
-//! submission and decides none twice.
+//! A submission answers one open, unexpired request of its importer. Its
+//! body is parsed before the writer lock is taken; intake then checks and
+//! commits the submission row and its bytes (or a refusal with its reason:
+//! unknown request, another importer's, already answered, expired,
+//! malformed) in one transaction, then queues it. Workers verify on the
+//! blocking pool behind a semaphore; the decision, the submission's state,
+//! the request's closing and the audit events commit in one transaction,
+//! skipped if the submission is no longer pending. A decision that fails
+//! (the database, a worker) is retried with exponential backoff
+//! ([`service::DECIDE_ATTEMPTS`] attempts), and a periodic sweep
+//! (`--sweep-secs`) queues every pending submission no worker holds; at
+//! start, pending submissions are queued again: a crash or a failure at any
+//! point loses no submission and decides none twice.
+//!
+//! ## The ledger of a decision
+//! A submission is verified against the importer's ledger **as it stood at
+//! intake**: intake records `ledger_seq` (the shipments taken before it) and
+//! the worker rebuilds the ledger from exactly those shipments; the decision
+//! records its digest and size. The importer proves against the digest it
+//! fetched just before submitting, so this is the ledger its proofs name; a
+//! shipment that arrives while the submission waits for a worker no longer
+//! fails a valid proof and uses up the request. (Pinning the ledger when the
+//! request is issued was the alternative; it would make a request answer for
+//! a ledger the importer may never have fetched, and a chip shipped between
+//! issue and answer would be missing from what is proven.)
+//!
+//! ## One service per database
+//! At start the service takes an exclusive lock — SQLite: `DB.lock` beside
+//! the database file, released by the kernel when the process dies;
+//! PostgreSQL: a session advisory lock ([`db::PG_LOCK_KEY`]) on a connection
+//! of its own — and a second service on the same database refuses to start
+//! with a clear message. The writer lock and the audit chain's sequence
+//! assume one writer process.
+//!
+//! ## The officers' page
+//! No key that opens the page is ever in a URL: an officer's bearer token
+//! buys a single-use, one-minute login link (`POST /v1/page-sessions`);
+//! `/officers/login?ticket=…` exchanges it for an `HttpOnly`,
+//! `SameSite=Strict` session cookie scoped to `/officers` and redirects; the
+//! page is served with `Cache-Control: no-store`.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -64,16 +112,79 @@ pub mod service;
 pub use error::{AgencyError, Result};
 pub use service::{Agency, Config};
 
-/// Serves the API and the page on `listener` until `shutdown` resolves.
+/// Serves the API and the page on `listener` until `shutdown` resolves,
+/// within the default [`http::Limits`].
 pub async fn serve(
     agency: Agency,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    axum::serve(listener, http::router(agency))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| AgencyError::Internal(format!("server: {e}")))
+    serve_with(agency, listener, http::Limits::default(), shutdown).await
+}
+
+/// Serves within `limits`: at most `max_connections` connections at once
+/// (the next waits in the kernel's backlog), each given `header_timeout` to
+/// send a request head; on `shutdown`, stops accepting and lets open
+/// connections finish (at most 10 s).
+pub async fn serve_with(
+    agency: Agency,
+    listener: tokio::net::TcpListener,
+    limits: http::Limits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let app = http::router_with(agency, limits);
+    let max = limits.max_connections.clamp(1, 1 << 20);
+    let conns = std::sync::Arc::new(tokio::sync::Semaphore::new(max));
+    let (close_tx, close_rx) = tokio::sync::watch::channel(());
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = conns.clone().acquire_owned() => p.map_err(|e| AgencyError::Internal(e.to_string()))?,
+            _ = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            r = listener.accept() => match r {
+                Ok((s, _)) => s,
+                Err(e) => {
+                    // Out of descriptors and the like: wait, do not spin.
+                    tracing::warn!("accept: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let svc = hyper_util::service::TowerToHyperService::new(app.clone());
+        let mut closing = close_rx.clone();
+        tokio::spawn(async move {
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_timeout)
+                .serve_connection(TokioIo::new(stream), svc);
+            tokio::pin!(conn);
+            tokio::select! {
+                r = conn.as_mut() => {
+                    if let Err(e) = r {
+                        tracing::debug!("connection: {e}");
+                    }
+                }
+                _ = closing.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+            drop(permit);
+        });
+    }
+    drop(close_rx);
+    let _ = close_tx.send(());
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        conns.acquire_many(max as u32),
+    )
+    .await;
+    Ok(())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -124,10 +235,14 @@ async fn shutdown_signal() {
 }
 
 /// `zkcc agency audit verify`: re-walks the audit chain of the database
-/// `db` (a SQLite path or a `postgres://` URL).
-pub fn audit_verify(db: &str) -> Result<audit::ChainState> {
+/// `db` (a SQLite path or a `postgres://` URL), opened read-only (a missing
+/// SQLite file is refused, not created), checks it against `anchors` and
+/// cross-checks it against the state tables.
+pub fn audit_verify(db: &str, anchors: &audit::Anchors) -> Result<audit::ChainState> {
     runtime()?.block_on(async move {
-        let pool = db::connect(db, 2).await?;
-        audit::verify_chain(&pool).await
+        let pool = db::connect_read_only(db).await?;
+        let r = audit::verify_with(&pool, anchors).await;
+        pool.close().await;
+        r
     })
 }

@@ -8,7 +8,7 @@ use crate::error::{AgencyError, Result};
 use ark_std::UniformRand;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use sqlx::{AnyConnection, AnyPool};
+use sqlx::{AnyConnection, AnyPool, Row};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -37,7 +37,58 @@ pub struct Config {
     pub officer_token_file: PathBuf,
     /// Validity of a request when the officer names none, seconds.
     pub default_ttl_secs: u64,
+    /// The Ed25519 key that signs the audit chain's head: read if the file
+    /// exists, else created (mode 0600). Keep it outside the database.
+    pub audit_key_file: PathBuf,
+    /// Where the signed head is written after every change
+    /// ([`audit::SignedHead`]; `zkcc agency audit verify --signed-head`).
+    pub audit_head_file: PathBuf,
+    /// How often pending submissions are swept up again (a decision that
+    /// failed all its retries is tried again then).
+    pub sweep_interval: std::time::Duration,
+    /// Fault injection for tests (none by default).
+    pub faults: Arc<Faults>,
 }
+
+impl Config {
+    /// A configuration with the defaults of `zkcc agency serve`: the officer's
+    /// token, the audit key and the signed head in `dir`, 2 workers, requests
+    /// valid for a day, a sweep every 30 s.
+    pub fn new(
+        db: &str,
+        registry: Registry,
+        policy: Policy,
+        keys: FleetKeys,
+        dir: &std::path::Path,
+    ) -> Self {
+        Config {
+            db: db.into(),
+            registry,
+            policy,
+            keys,
+            workers: 2,
+            officer_token_file: dir.join("officer.token"),
+            default_ttl_secs: 86_400,
+            audit_key_file: dir.join("audit-head.key"),
+            audit_head_file: dir.join("audit-head.json"),
+            sweep_interval: std::time::Duration::from_secs(30),
+            faults: Arc::default(),
+        }
+    }
+}
+
+/// Faults a test injects into the service.
+#[derive(Debug, Default)]
+pub struct Faults {
+    /// Fail this many decisions after verification, before their
+    /// transaction (as a database error would).
+    pub fail_decides: std::sync::atomic::AtomicU64,
+    /// Decisions failed so far by injection.
+    pub injected: std::sync::atomic::AtomicU64,
+}
+
+/// Attempts of one decision before it is left to the sweep.
+pub const DECIDE_ATTEMPTS: u32 = 4;
 
 /// The running service: cheap to clone, shared by every handler and worker.
 #[derive(Clone)]
@@ -53,7 +104,13 @@ struct Inner {
     write: Mutex<()>,
     queue: mpsc::UnboundedSender<String>,
     sessions: std::sync::Mutex<HashMap<String, i64>>,
+    tickets: std::sync::Mutex<HashMap<String, i64>>,
+    inflight: std::sync::Mutex<std::collections::HashSet<String>>,
     default_ttl: u64,
+    head_key: ed25519_dalek::SigningKey,
+    head_file: PathBuf,
+    faults: Arc<Faults>,
+    _lock: db::InstanceLock,
 }
 
 /// A shipment as the exporter signs it.
@@ -71,6 +128,17 @@ pub struct ShipmentRecord {
     /// `true`: the chip was returned or retired and leaves the ledger.
     #[serde(default)]
     pub returned: bool,
+    /// The exporter's own sequence number of this record: 1 for its first,
+    /// then each record one more than the last the service took
+    /// (`GET /v1/shipments/last-seq`). Signed with the record, so an old
+    /// record posted again is refused as a replay.
+    pub seq: u64,
+    /// The vendor's certificate of the chip's device identity key (ECDSA
+    /// P-384, [`zkcc_verifier::device`]), signed with the record; checked at
+    /// intake against the registry's device vendors. Optional; absent from
+    /// the signed bytes when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<zkcc_verifier::device::DeviceCert>,
 }
 
 impl ShipmentRecord {
@@ -135,6 +203,19 @@ pub struct RequestView {
     pub closed_by: Option<String>,
 }
 
+/// A ledger chip's certified device key.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DeviceEntry {
+    /// Chip serial.
+    pub serial: String,
+    /// Chip model.
+    pub model: String,
+    /// The device public key (`0x` + compressed SEC1 hex).
+    pub device_key: String,
+    /// The vendor's certificate of it.
+    pub certificate: zkcc_verifier::device::DeviceCert,
+}
+
 /// An importer's ledger as the API shows it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LedgerView {
@@ -146,6 +227,9 @@ pub struct LedgerView {
     pub tpp: u64,
     /// The digest its proofs must name.
     pub digest: String,
+    /// The ledger chips whose device keys were certified in their shipment
+    /// records (for the importer's own view and for landmarks).
+    pub devices: Vec<DeviceEntry>,
 }
 
 /// A submission's state.
@@ -224,6 +308,8 @@ impl Agency {
     pub async fn open(config: Config) -> Result<Self> {
         config.policy.check_registry(&config.registry)?;
         let workers = config.workers.max(1);
+        let lock = db::InstanceLock::take(&config.db).await?;
+        let head_key = audit::load_or_create_key(&config.audit_key_file)?;
         let pool = db::connect(&config.db, (workers as u32 + 4).max(8)).await?;
         let (tx, rx) = mpsc::unbounded_channel();
         let agency = Agency {
@@ -235,7 +321,13 @@ impl Agency {
                 write: Mutex::new(()),
                 queue: tx,
                 sessions: std::sync::Mutex::new(HashMap::new()),
+                tickets: std::sync::Mutex::new(HashMap::new()),
+                inflight: std::sync::Mutex::new(Default::default()),
                 default_ttl: config.default_ttl_secs.max(1),
+                head_key,
+                head_file: config.audit_head_file,
+                faults: config.faults,
+                _lock: lock,
             }),
         };
         agency.bootstrap_officer(&config.officer_token_file).await?;
@@ -252,7 +344,32 @@ impl Agency {
             tracing::info!("{} pending submissions re-queued", pending.len());
         }
         tokio::spawn(agency.clone().dispatch(rx, workers));
+        tokio::spawn(agency.clone().sweep(config.sweep_interval));
         Ok(agency)
+    }
+
+    /// Commits a write and signs the chain's new head (the caller still
+    /// holds the writer lock, so heads are signed in order). A head that
+    /// cannot be written is logged: the change itself is committed.
+    async fn commit(&self, tx: sqlx::Transaction<'_, sqlx::Any>) -> Result<()> {
+        tx.commit().await?;
+        let i = &self.inner;
+        let head = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&i.pool)
+            .await?;
+        let (rows, hash) = match head {
+            Some(r) => (db::int(&r, "seq")?, db::text(&r, "hash")?),
+            None => (0, audit::GENESIS.to_string()),
+        };
+        if let Err(e) = audit::SignedHead::sign(&i.head_key, rows, &hash).write(&i.head_file) {
+            tracing::error!("signed audit head not written: {e}");
+        }
+        Ok(())
+    }
+
+    /// The public key that signs the audit chain's head, hex.
+    pub fn head_public_key(&self) -> String {
+        hex::encode(self.inner.head_key.verifying_key().to_bytes())
     }
 
     /// The database.
@@ -270,7 +387,7 @@ impl Agency {
             Ok(t) => t.trim().to_string(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let t = auth::new_token();
-                write_private(file, &t)?;
+                db::write_private(file, &t)?;
                 t
             }
             Err(e) => {
@@ -308,7 +425,7 @@ impl Agency {
             }
             Some(_) => {}
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -338,7 +455,7 @@ impl Agency {
         if !same {
             audit::append(&mut tx, "config", &ev).await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -394,7 +511,7 @@ impl Agency {
             &json!({"id": e.id, "role": e.role.as_str(), "public_key": e.public_key, "by": by.id}),
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(token)
     }
 
@@ -426,8 +543,26 @@ impl Agency {
                 r.model
             )));
         }
+        let device = self.check_device(r)?;
         let _w = self.inner.write.lock().await;
         let mut tx = self.inner.pool.begin().await?;
+        // Replay: the exporter's records are taken in order, each once, in
+        // the same transaction as the ledger change.
+        let last_seq = last_exporter_seq(&mut tx, &r.exporter).await?;
+        if r.seq <= last_seq {
+            return Err(AgencyError::Replay(format!(
+                "shipment record {} of {} replayed: its records up to {last_seq} were already taken (each once, in order)",
+                r.seq, r.exporter
+            )));
+        }
+        if r.seq != last_seq + 1 {
+            return Err(AgencyError::Invalid(format!(
+                "shipment record {} of {} is out of order: the next one is {}",
+                r.seq,
+                r.exporter,
+                last_seq + 1
+            )));
+        }
         let last = sqlx::query(
             "SELECT consignee, returned, exporter, model FROM shipments WHERE serial = $1 ORDER BY seq DESC LIMIT 1",
         )
@@ -469,7 +604,7 @@ impl Agency {
         let seq = next_seq(&mut tx, "shipments").await?;
         let record = audit::canonical(&json!(r));
         sqlx::query(
-            "INSERT INTO shipments (seq, exporter, consignee, serial, model, returned, record, signature, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO shipments (seq, exporter, consignee, serial, model, returned, record, signature, created_at, exporter_seq, device_key, device_cert) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(seq)
         .bind(&r.exporter)
@@ -480,6 +615,9 @@ impl Agency {
         .bind(&record)
         .bind(&signature)
         .bind(db::now())
+        .bind(r.seq as i64)
+        .bind(device.as_ref().map(|(k, _)| k.clone()))
+        .bind(device.as_ref().map(|(_, c)| c.clone()))
         .execute(&mut *tx)
         .await?;
         audit::append(
@@ -488,16 +626,91 @@ impl Agency {
             &json!({"seq": seq, "record": r, "signature": s.signature}),
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(seq)
+    }
+
+    /// A shipment's device certificate, checked: it names the record's chip
+    /// and model and verifies under one of the registry's device vendors.
+    /// Returns the device key and the certificate's JSON.
+    fn check_device(&self, r: &ShipmentRecord) -> Result<Option<(String, String)>> {
+        let Some(cert) = &r.device else {
+            return Ok(None);
+        };
+        if r.returned {
+            return Err(AgencyError::Invalid(
+                "a return carries no device certificate".into(),
+            ));
+        }
+        if cert.serial != r.serial || cert.model != r.model {
+            return Err(AgencyError::Invalid(format!(
+                "the device certificate is of chip {} ({}), the record of {} ({})",
+                cert.serial, cert.model, r.serial, r.model
+            )));
+        }
+        let key = cert
+            .verify(&self.inner.registry.file.device_vendors)
+            .map_err(|e| AgencyError::Forbidden(e.to_string()))?;
+        let json = serde_json::to_string(cert).map_err(|e| AgencyError::Internal(e.to_string()))?;
+        Ok(Some((zkcc_verifier::device::key_hex(&key), json)))
+    }
+
+    /// The device keys of the chips in `importer`'s ledger that have one
+    /// (each with its vendor's certificate, for landmarks to check again).
+    pub async fn ledger_devices(&self, importer: &str) -> Result<Vec<DeviceEntry>> {
+        let rows = sqlx::query(
+            "SELECT serial, model, returned, device_key, device_cert FROM shipments WHERE consignee = $1 ORDER BY seq",
+        )
+        .bind(importer)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        let mut held: BTreeMap<String, Option<DeviceEntry>> = BTreeMap::new();
+        for r in &rows {
+            let serial = db::text(r, "serial")?;
+            if db::int(r, "returned")? != 0 {
+                held.remove(&serial);
+                continue;
+            }
+            let entry = match (
+                db::opt_text(r, "device_key")?,
+                db::opt_text(r, "device_cert")?,
+            ) {
+                (Some(device_key), Some(cert)) => Some(DeviceEntry {
+                    serial: serial.clone(),
+                    model: db::text(r, "model")?,
+                    device_key,
+                    certificate: serde_json::from_str(&cert)
+                        .map_err(|e| AgencyError::Internal(format!("stored certificate: {e}")))?,
+                }),
+                _ => None,
+            };
+            held.insert(serial, entry);
+        }
+        Ok(held.into_values().flatten().collect())
+    }
+
+    /// The last shipment record of `exporter` the service took (0: none):
+    /// its next record carries this plus one.
+    pub async fn last_shipment_seq(&self, by: &Party) -> Result<u64> {
+        by.require(Role::Exporter)?;
+        let mut c = self.inner.pool.acquire().await?;
+        last_exporter_seq(&mut c, &by.id).await
     }
 
     /// An importer's ledger, from the shipments recorded so far.
     pub async fn ledger(&self, importer: &str) -> Result<Ledger> {
+        self.ledger_at(importer, i64::MAX).await
+    }
+
+    /// An importer's ledger from the shipments up to `upto` (the shipments
+    /// table's `seq`): the ledger a submission taken at that point is
+    /// measured against.
+    pub async fn ledger_at(&self, importer: &str, upto: i64) -> Result<Ledger> {
         let rows = sqlx::query(
-            "SELECT serial, model, returned FROM shipments WHERE consignee = $1 ORDER BY seq",
+            "SELECT serial, model, returned FROM shipments WHERE consignee = $1 AND seq <= $2 ORDER BY seq",
         )
         .bind(importer)
+        .bind(upto)
         .fetch_all(&self.inner.pool)
         .await?;
         let mut held = BTreeMap::new();
@@ -526,6 +739,7 @@ impl Agency {
             chips: l.len(),
             tpp: l.total_tpp(),
             digest: fr_to_hex(&l.digest),
+            devices: self.ledger_devices(who).await?,
         })
     }
 
@@ -590,7 +804,7 @@ impl Agency {
             &json!({"id": id, "request": view.request, "expires_at": view.expires_at, "by": by.id}),
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(view)
     }
 
@@ -638,9 +852,21 @@ impl Agency {
         by.require(Role::Importer)?;
         let sid = random_id();
         let body_sha = sha256_hex(body.as_bytes());
+        // Parsed before the writer lock is taken: a large or malformed body
+        // holds up nobody else's write.
+        let parsed = Submission::from_json(body).map_err(|e| e.to_string());
         let _w = self.inner.write.lock().await;
         let mut tx = self.inner.pool.begin().await?;
-        let checked = intake_check(&mut tx, by, request_id, body).await?;
+        let checked = intake_check(&mut tx, by, request_id, &parsed).await?;
+        drop(parsed);
+        // The ledger the submission is measured against: the shipments
+        // taken before it (see the crate docs, "The ledger of a decision").
+        let ledger_seq = {
+            let r = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS m FROM shipments")
+                .fetch_one(&mut *tx)
+                .await?;
+            db::int(&r, "m")?
+        };
         let now = db::now();
         let refusal = checked.err();
         if refusal.is_none() {
@@ -659,7 +885,7 @@ impl Agency {
             "refused"
         };
         sqlx::query(
-            "INSERT INTO submissions (id, request_id, importer, body_sha256, status, reason, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO submissions (id, request_id, importer, body_sha256, status, reason, received_at, ledger_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&sid)
         .bind(request_id)
@@ -668,10 +894,11 @@ impl Agency {
         .bind(status)
         .bind(reason.clone())
         .bind(now)
+        .bind(ledger_seq)
         .execute(&mut *tx)
         .await?;
         let kind = refusal.as_ref().map(|e| e.kind().to_string());
-        let mut event = json!({"id": sid, "request_id": request_id, "importer": by.id, "body_sha256": body_sha});
+        let mut event = json!({"id": sid, "request_id": request_id, "importer": by.id, "body_sha256": body_sha, "ledger_seq": ledger_seq});
         if let Some(k) = &kind {
             event["kind"] = json!(k);
             event["reason"] = json!(reason);
@@ -689,7 +916,7 @@ impl Agency {
             reason,
             http: refusal.as_ref().map(|e| e.status()).unwrap_or(202),
         };
-        tx.commit().await?;
+        self.commit(tx).await?;
         drop(_w);
         if reply.status == "pending" {
             let _ = self.inner.queue.send(sid);
@@ -733,19 +960,36 @@ impl Agency {
         rows.iter().map(|r| db::text(r, "id")).collect()
     }
 
-    /// A page session for an officer: a URL query key valid for `ttl` seconds.
-    pub fn page_session(&self, by: &Party, ttl: i64) -> Result<String> {
+    /// A login ticket for the officers' page: single-use, valid for
+    /// [`TICKET_SECS`], exchanged at `/officers/login?ticket=…` for a
+    /// session cookie (so no key that still opens the page is ever in a URL).
+    pub fn page_ticket(&self, by: &Party) -> Result<String> {
         by.require(Role::Officer)?;
-        let key = auth::new_token();
-        let mut s = self
-            .inner
-            .sessions
-            .lock()
-            .map_err(|_| AgencyError::Internal("session table poisoned".into()))?;
-        let now = db::now();
-        s.retain(|_, exp| *exp > now);
-        s.insert(auth::token_hash(&key), now + ttl);
-        Ok(key)
+        remember(&self.inner.tickets, TICKET_SECS)
+    }
+
+    /// Redeems a login ticket (once) for a page session key, valid for `ttl`
+    /// seconds.
+    pub fn redeem_ticket(&self, ticket: &str, ttl: i64) -> Result<String> {
+        let live = {
+            let mut t = self
+                .inner
+                .tickets
+                .lock()
+                .map_err(|_| AgencyError::Internal("ticket table poisoned".into()))?;
+            matches!(t.remove(&auth::token_hash(ticket)), Some(exp) if exp > db::now())
+        };
+        if !live {
+            return Err(AgencyError::Unauthenticated(
+                "no such login ticket (each is used once, within a minute): ask for one with POST /v1/page-sessions".into(),
+            ));
+        }
+        self.page_session(ttl)
+    }
+
+    /// A page session key valid for `ttl` seconds (the cookie's value).
+    pub fn page_session(&self, ttl: i64) -> Result<String> {
+        remember(&self.inner.sessions, ttl)
     }
 
     /// Whether `key` is a live page session.
@@ -758,7 +1002,7 @@ impl Agency {
         match s.get(&auth::token_hash(key)) {
             Some(exp) if *exp > db::now() => Ok(()),
             _ => Err(AgencyError::Unauthenticated(
-                "no live officer session: ask for one with POST /v1/page-sessions".into(),
+                "no live officer session: log in with a ticket from POST /v1/page-sessions".into(),
             )),
         }
     }
@@ -774,16 +1018,102 @@ impl Agency {
     async fn dispatch(self, mut rx: mpsc::UnboundedReceiver<String>, workers: usize) {
         let sem = Arc::new(Semaphore::new(workers));
         while let Some(id) = rx.recv().await {
+            if !self.inflight(&id, true) {
+                continue; // already being decided (queued again by the sweep)
+            }
             let Ok(permit) = sem.clone().acquire_owned().await else {
                 return;
             };
-            let me = self.clone();
+            let (me, sem) = (self.clone(), sem.clone());
             tokio::spawn(async move {
-                if let Err(e) = me.decide(&id).await {
-                    tracing::error!("submission {id}: {e}");
-                }
-                drop(permit);
+                me.decide_with_retry(&id, permit, &sem).await;
+                me.inflight(&id, false);
             });
+        }
+    }
+
+    /// Marks `id` in flight (`true`: returns whether it was not already) or
+    /// done.
+    fn inflight(&self, id: &str, start: bool) -> bool {
+        let Ok(mut s) = self.inner.inflight.lock() else {
+            return false;
+        };
+        if start {
+            s.insert(id.to_string())
+        } else {
+            s.remove(id)
+        }
+    }
+
+    /// [`Agency::decide`], retried with exponential backoff (100 ms, 200 ms,
+    /// 400 ms, …; the worker slot released while waiting); a submission
+    /// still undecided after [`DECIDE_ATTEMPTS`] is left pending for the
+    /// sweep.
+    async fn decide_with_retry(
+        &self,
+        id: &str,
+        mut permit: tokio::sync::OwnedSemaphorePermit,
+        sem: &Arc<Semaphore>,
+    ) {
+        for attempt in 1..=DECIDE_ATTEMPTS {
+            match self.decide(id).await {
+                Ok(()) => return,
+                Err(e @ AgencyError::NotFound(_)) => {
+                    tracing::error!("submission {id}: {e}");
+                    return;
+                }
+                Err(e) if attempt == DECIDE_ATTEMPTS => {
+                    tracing::error!(
+                        "submission {id}: {e}; left pending after {attempt} attempts, for the sweep"
+                    );
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!("submission {id}: attempt {attempt} failed: {e}; retrying");
+                    drop(permit);
+                    tokio::time::sleep(std::time::Duration::from_millis(
+                        100 << (attempt - 1).min(6),
+                    ))
+                    .await;
+                    permit = match sem.clone().acquire_owned().await {
+                        Ok(p) => p,
+                        Err(_) => return,
+                    };
+                }
+            }
+        }
+    }
+
+    /// Every `interval`, queues the pending submissions no worker holds.
+    async fn sweep(self, interval: std::time::Duration) {
+        let interval = interval.max(std::time::Duration::from_millis(100));
+        loop {
+            tokio::time::sleep(interval).await;
+            let pending = match sqlx::query(
+                "SELECT id FROM submissions WHERE status = 'pending' ORDER BY received_at, id",
+            )
+            .fetch_all(&self.inner.pool)
+            .await
+            {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::warn!("sweep: {e}");
+                    continue;
+                }
+            };
+            for r in &pending {
+                if let Ok(id) = db::text(r, "id") {
+                    let held = self
+                        .inner
+                        .inflight
+                        .lock()
+                        .map(|s| s.contains(&id))
+                        .unwrap_or(true);
+                    if !held && self.inner.queue.send(id).is_err() {
+                        return;
+                    }
+                }
+            }
         }
     }
 
@@ -794,7 +1124,7 @@ impl Agency {
     pub async fn decide(&self, id: &str) -> Result<()> {
         let i = &self.inner;
         let row = sqlx::query(
-            "SELECT s.request_id, s.importer, s.status, s.body_sha256, r.body AS request, b.body AS submission FROM submissions s JOIN requests r ON r.id = s.request_id JOIN blobs b ON b.sha256 = s.body_sha256 WHERE s.id = $1",
+            "SELECT s.request_id, s.importer, s.status, s.body_sha256, s.ledger_seq, r.body AS request, b.body AS submission FROM submissions s JOIN requests r ON r.id = s.request_id JOIN blobs b ON b.sha256 = s.body_sha256 WHERE s.id = $1",
         )
         .bind(id)
         .fetch_optional(&i.pool)
@@ -808,7 +1138,12 @@ impl Agency {
         let request: RequestFile = serde_json::from_str(&db::text(&row, "request")?)
             .map_err(|e| AgencyError::Internal(format!("stored request: {e}")))?;
         let body = db::text(&row, "submission")?;
-        let ledger = self.ledger(&importer).await?;
+        // The ledger as it was at intake (a row from before migration 2: now).
+        let ledger_seq = row
+            .try_get::<Option<i64>, _>("ledger_seq")?
+            .unwrap_or(i64::MAX);
+        let ledger = self.ledger_at(&importer, ledger_seq).await?;
+        let (ledger_digest, ledger_chips) = (fr_to_hex(&ledger.digest), ledger.len() as i64);
         let (keys, registry, policy) = (i.keys.clone(), i.registry.clone(), i.policy.clone());
         let (verdict, report) = tokio::task::spawn_blocking(move || {
             judge(&keys, &registry, &policy, &ledger, &request, &body)
@@ -821,6 +1156,19 @@ impl Agency {
         };
         let report_json =
             serde_json::to_value(&report).map_err(|e| AgencyError::Internal(e.to_string()))?;
+        {
+            use std::sync::atomic::Ordering::SeqCst;
+            let f = &i.faults;
+            if f.fail_decides
+                .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                f.injected.fetch_add(1, SeqCst);
+                return Err(AgencyError::Internal(
+                    "injected fault before the decision's transaction".into(),
+                ));
+            }
+        }
         let _w = i.write.lock().await;
         let mut tx = i.pool.begin().await?;
         let status = sqlx::query("SELECT status FROM submissions WHERE id = $1")
@@ -842,8 +1190,10 @@ impl Agency {
         .bind(db::now())
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE submissions SET status = 'decided', reason = $1 WHERE id = $2")
+        sqlx::query("UPDATE submissions SET status = 'decided', reason = $1, ledger_digest = $2, ledger_chips = $3 WHERE id = $4")
             .bind(report.rejected.clone())
+            .bind(&ledger_digest)
+            .bind(ledger_chips)
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -855,7 +1205,7 @@ impl Agency {
         audit::append(
             &mut tx,
             "verdict",
-            &json!({"submission_id": id, "request_id": request_id, "verdict": verdict, "reason": report.rejected, "facts": report.facts}),
+            &json!({"submission_id": id, "request_id": request_id, "verdict": verdict, "reason": report.rejected, "facts": report.facts, "ledger_seq": ledger_seq, "ledger_digest": ledger_digest, "ledger_chips": ledger_chips}),
         )
         .await?;
         audit::append(
@@ -864,7 +1214,7 @@ impl Agency {
             &json!({"submission_id": id, "importer": importer, "outcome": outcome, "report": report_json}),
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -963,7 +1313,7 @@ async fn intake_check(
     tx: &mut AnyConnection,
     by: &Party,
     request_id: &str,
-    body: &str,
+    parsed: &std::result::Result<Submission, String>,
 ) -> Result<Result<()>> {
     let Some(row) =
         sqlx::query("SELECT importer, status, expires_at, closed_by FROM requests WHERE id = $1")
@@ -1005,7 +1355,7 @@ async fn intake_check(
             "request {request_id} expired at {expires} (unix seconds); the submission came at {now}"
         ))));
     }
-    let sub = match Submission::from_json(body) {
+    let sub = match parsed {
         Ok(s) => s,
         Err(e) => return Ok(Err(AgencyError::Invalid(format!("submission: {e}")))),
     };
@@ -1068,6 +1418,31 @@ fn ledger_of(
     .map_err(|e| AgencyError::Invalid(format!("ledger of {importer}: {e}")))
 }
 
+/// Validity of a page login ticket, seconds.
+pub const TICKET_SECS: i64 = 60;
+
+/// A fresh key remembered (by its hash) in `table` for `ttl` seconds.
+fn remember(table: &std::sync::Mutex<HashMap<String, i64>>, ttl: i64) -> Result<String> {
+    let key = auth::new_token();
+    let mut s = table
+        .lock()
+        .map_err(|_| AgencyError::Internal("session table poisoned".into()))?;
+    let now = db::now();
+    s.retain(|_, exp| *exp > now);
+    s.insert(auth::token_hash(&key), now + ttl);
+    Ok(key)
+}
+
+async fn last_exporter_seq(tx: &mut AnyConnection, exporter: &str) -> Result<u64> {
+    let r = sqlx::query(
+        "SELECT COALESCE(MAX(exporter_seq), 0) AS m FROM shipments WHERE exporter = $1",
+    )
+    .bind(exporter)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(db::int(&r, "m")?.max(0) as u64)
+}
+
 async fn next_seq(tx: &mut AnyConnection, table: &str) -> Result<i64> {
     let r = sqlx::query(&format!("SELECT COALESCE(MAX(seq), 0) AS m FROM {table}"))
         .fetch_one(&mut *tx)
@@ -1099,18 +1474,4 @@ fn submission_view(r: &sqlx::any::AnyRow) -> Result<SubmissionView> {
         report: db::opt_text(r, "report")?.and_then(|s| serde_json::from_str(&s).ok()),
         received_at: db::int(r, "received_at")?,
     })
-}
-
-/// Writes a secret file readable by its owner only.
-fn write_private(path: &std::path::Path, text: &str) -> Result<()> {
-    use std::io::Write;
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    let mut f = o
-        .open(path)
-        .map_err(|e| AgencyError::Config(format!("{}: {e}", path.display())))?;
-    f.write_all(text.as_bytes())
-        .map_err(|e| AgencyError::Config(format!("{}: {e}", path.display())))
 }

@@ -74,20 +74,55 @@ pub struct ServeArgs {
     /// Validity of a request when the officer names none, seconds.
     #[arg(long, default_value_t = 86_400)]
     request_ttl: u64,
+    /// The Ed25519 key that signs the audit chain's head: read, or created
+    /// (0600) at first start. Keep it off the database's host or at least
+    /// out of the database.
+    #[arg(long, default_value = "audit-head.key")]
+    audit_key_file: PathBuf,
+    /// Where the signed audit head is written after every change.
+    #[arg(long, default_value = "audit-head.json")]
+    audit_head_file: PathBuf,
+    /// Seconds between sweeps of pending submissions (retries of failed
+    /// decisions).
+    #[arg(long, default_value_t = 30)]
+    sweep_secs: u64,
 }
 
 #[derive(Subcommand)]
 pub enum AuditCmd {
     /// Re-walk the hash-chained audit log; name the first row altered, removed or reordered.
+    ///
+    /// The database is opened read-only (a missing SQLite file is refused,
+    /// exit 2); the chain is cross-checked against the state tables. With
+    /// `--signed-head` (and the audit key) a truncated or re-hashed chain is
+    /// caught; `--expect-head` demands a head hash recorded earlier. Exit 1:
+    /// the chain is broken or disagrees.
     Verify {
         /// The database: a SQLite file or a postgres:// URL.
         #[arg(long)]
         db: String,
+        /// The signed head the service wrote (its --audit-head-file).
+        #[arg(long)]
+        signed_head: Option<PathBuf>,
+        /// The service's audit key file (its public half checks the signed head).
+        #[arg(long, conflicts_with = "head_public_key")]
+        audit_key_file: Option<PathBuf>,
+        /// The audit key's public half (hex), instead of the key file.
+        #[arg(long)]
+        head_public_key: Option<String>,
+        /// A head hash recorded earlier: some row must have it.
+        #[arg(long)]
+        expect_head: Option<String>,
     },
 }
 
 fn service(e: zkcc_agency::AgencyError) -> ProverError {
-    ProverError::Backend(format!("agency service: {e}"))
+    use zkcc_agency::AgencyError as E;
+    match e {
+        E::Config(_) | E::Invalid(_) => ProverError::Usage(format!("agency service: {e}")),
+        E::Chain { .. } | E::Mismatch(_) => ProverError::Rejected(format!("audit: {e}")),
+        _ => ProverError::Backend(format!("agency service: {e}")),
+    }
 }
 
 pub fn serve(a: ServeArgs) -> Result<(), ProverError> {
@@ -97,23 +132,74 @@ pub fn serve(a: ServeArgs) -> Result<(), ProverError> {
         None => Policy::from_json(SAMPLE_ACCESS_POLICY)?,
     };
     let keys = a.keys.load()?;
-    let config = zkcc_agency::Config {
-        db: a.db,
-        registry,
-        policy,
-        keys,
-        workers: a.workers,
-        officer_token_file: a.officer_token_file,
-        default_ttl_secs: a.request_ttl,
-    };
+    let mut config =
+        zkcc_agency::Config::new(&a.db, registry, policy, keys, std::path::Path::new("."));
+    config.workers = a.workers;
+    config.officer_token_file = a.officer_token_file;
+    config.default_ttl_secs = a.request_ttl;
+    config.audit_key_file = a.audit_key_file;
+    config.audit_head_file = a.audit_head_file;
+    config.sweep_interval = std::time::Duration::from_secs(a.sweep_secs.max(1));
     zkcc_agency::run(config, a.listen).map_err(service)
 }
 
 pub fn audit(c: AuditCmd) -> Result<(), ProverError> {
     match c {
-        AuditCmd::Verify { db } => {
-            let s = zkcc_agency::audit_verify(&db).map_err(service)?;
-            println!("audit chain verified: {} rows, head {}", s.rows, s.head);
+        AuditCmd::Verify {
+            db,
+            signed_head,
+            audit_key_file,
+            head_public_key,
+            expect_head,
+        } => {
+            use zkcc_agency::audit;
+            let signed_head = match signed_head {
+                None => None,
+                Some(p) => {
+                    let key = match (audit_key_file, head_public_key) {
+                        (Some(f), None) => {
+                            if !f.is_file() {
+                                return Err(ProverError::Usage(format!(
+                                    "no audit key file {}",
+                                    f.display()
+                                )));
+                            }
+                            audit::load_or_create_key(&f)
+                                .map_err(service)?
+                                .verifying_key()
+                        }
+                        (None, Some(h)) => {
+                            zkcc_agency::auth::parse_public_key(&h).map_err(service)?
+                        }
+                        _ => {
+                            return Err(ProverError::Usage(
+                                "--signed-head needs --audit-key-file or --head-public-key".into(),
+                            ))
+                        }
+                    };
+                    Some((audit::SignedHead::read(&p).map_err(service)?, key))
+                }
+            };
+            let anchors = audit::Anchors {
+                signed_head,
+                expect_head: expect_head.map(|h| h.to_ascii_lowercase()),
+            };
+            let s = zkcc_agency::audit_verify(&db, &anchors).map_err(service)?;
+            println!(
+                "audit chain verified: {} rows, head {}{}{}",
+                s.rows,
+                s.head,
+                if anchors.signed_head.is_some() {
+                    "; matches its signed head"
+                } else {
+                    ""
+                },
+                if anchors.expect_head.is_some() {
+                    "; holds the expected head"
+                } else {
+                    ""
+                },
+            );
             Ok(())
         }
     }

@@ -12,7 +12,7 @@ async fn audit_verify_names_the_row_altered_removed_or_reordered() {
         srv.request(IMPORTER, 600).await;
         let pool = srv.agency.as_ref().unwrap().pool().clone();
         let verify = |db: String| async move {
-            tokio::task::spawn_blocking(move || zkcc_agency::audit_verify(&db))
+            tokio::task::spawn_blocking(move || zkcc_agency::audit_verify(&db, &Default::default()))
                 .await
                 .unwrap()
         };
@@ -113,6 +113,140 @@ async fn audit_verify_names_the_row_altered_removed_or_reordered() {
         match verify(db.clone()).await {
             Err(AgencyError::Chain { seq: 2, what }) => assert!(what.contains("missing"), "{what}"),
             other => panic!("removed row 2: {other:?}"),
+        }
+    }
+}
+
+async fn anchored(
+    db: &str,
+    anchors: zkcc_agency::audit::Anchors,
+) -> Result<zkcc_agency::audit::ChainState, AgencyError> {
+    let db = db.to_string();
+    tokio::task::spawn_blocking(move || zkcc_agency::audit_verify(&db, &anchors))
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_signed_head_catches_truncation_and_rehashing_and_the_state_is_cross_checked() {
+    use zkcc_agency::audit::{self, Anchors, SignedHead};
+    // A mistyped path: refused, and not created.
+    let missing = tempfile::tempdir().unwrap().keep().join("typo.db");
+    match anchored(&missing.display().to_string(), Anchors::default()).await {
+        Err(AgencyError::Config(m)) => assert!(m.contains("no database file"), "{m}"),
+        other => panic!("a missing database: {other:?}"),
+    }
+    assert!(
+        !missing.exists(),
+        "audit verify created {}",
+        missing.display()
+    );
+
+    for db in common::databases("anchor").await {
+        let srv = start(&db).await;
+        srv.populate().await;
+        srv.request(IMPORTER, 600).await;
+        let pool = srv.agency.as_ref().unwrap().pool().clone();
+        let key = audit::load_or_create_key(&srv.dir.join("audit-head.key"))
+            .unwrap()
+            .verifying_key();
+        let head = SignedHead::read(&srv.dir.join("audit-head.json")).unwrap();
+        let signed = || Anchors {
+            signed_head: Some((head.clone(), key)),
+            expect_head: None,
+        };
+        let ok = anchored(&db, signed()).await.unwrap();
+        assert_eq!((ok.rows, &ok.head), (head.rows, &head.head));
+        // Another key's signature is refused.
+        let other = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        let forged = SignedHead::sign(&other, head.rows, &head.head);
+        assert!(matches!(
+            anchored(
+                &db,
+                Anchors {
+                    signed_head: Some((forged, key)),
+                    expect_head: None
+                }
+            )
+            .await,
+            Err(AgencyError::Chain { .. })
+        ));
+
+        // Rewritten and re-hashed from row 3 on: the chain alone verifies,
+        // the signed head and the expected head do not.
+        let rows = audit::rows_after(&pool, 0).await.unwrap();
+        let mut prev = rows[1].hash.clone();
+        for r in &rows[2..] {
+            let event = if r.seq == 3 {
+                r.event.replace("exporter", "exp0rter")
+            } else {
+                r.event.clone()
+            };
+            let h = audit::row_hash(r.seq, r.at, &r.kind, &event, &prev);
+            sqlx::query("UPDATE audit SET event = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
+                .bind(&event)
+                .bind(&prev)
+                .bind(&h)
+                .bind(r.seq)
+                .execute(&pool)
+                .await
+                .unwrap();
+            prev = h;
+        }
+        anchored(&db, Anchors::default())
+            .await
+            .expect("re-hashed: the chain alone verifies");
+        match anchored(&db, signed()).await {
+            Err(AgencyError::Chain { what, .. }) => assert!(what.contains("rewritten"), "{what}"),
+            other => panic!("re-hashed: {other:?}"),
+        }
+        let expect = Anchors {
+            signed_head: None,
+            expect_head: Some(head.head.clone()),
+        };
+        assert!(matches!(
+            anchored(&db, expect).await,
+            Err(AgencyError::Chain { .. })
+        ));
+        // Restored, then the newest rows truncated.
+        for r in &rows {
+            sqlx::query("UPDATE audit SET event = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
+                .bind(&r.event)
+                .bind(&r.prev_hash)
+                .bind(&r.hash)
+                .bind(r.seq)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        anchored(&db, signed()).await.expect("restored");
+        let newest = rows.last().unwrap().clone();
+        sqlx::query("DELETE FROM audit WHERE seq = $1")
+            .bind(newest.seq)
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM requests")
+            .execute(&pool)
+            .await
+            .unwrap();
+        match anchored(&db, signed()).await {
+            Err(AgencyError::Chain { what, .. }) => assert!(what.contains("truncated"), "{what}"),
+            other => panic!("truncated: {other:?}"),
+        }
+        anchored(&db, Anchors::default())
+            .await
+            .expect("truncated: the chain alone verifies");
+
+        // The state cross-checked: a decision with no event.
+        sqlx::query("INSERT INTO decisions (submission_id, request_id, importer, verdict, outcome, report, decided_at) VALUES ('forged', 'r', $1, 'accepted', 'grant', '{}', 0)")
+            .bind(IMPORTER)
+            .execute(&pool)
+            .await
+            .unwrap();
+        match anchored(&db, Anchors::default()).await {
+            Err(AgencyError::Mismatch(m)) => assert!(m.contains("decision forged"), "{m}"),
+            other => panic!("a decision without its event: {other:?}"),
         }
     }
 }

@@ -42,8 +42,13 @@ async fn chromium_sees_the_decision_on_the_officers_page() {
     let (open, _) = srv.request(IMPORTER, 600).await;
 
     // Without a session: refused.
-    let (s, _) = srv.get("/officers", &srv.officer).await;
-    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let r = srv
+        .http
+        .get(format!("{}/officers", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let (s, v) = srv
         .post("/v1/page-sessions", Some(&imp), &serde_json::json!({}))
         .await;
@@ -60,8 +65,12 @@ async fn chromium_sees_the_decision_on_the_officers_page() {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
+    // A single-use login link: Chromium follows it to the page with the
+    // session cookie it was given (no page key left in any URL).
     let url = format!("{}{}", srv.base, v["url"].as_str().unwrap());
+    assert!(url.contains("/officers/login?ticket="), "{url}");
 
+    let used = url.clone();
     let out = tokio::task::spawn_blocking(move || {
         Command::new(browser)
             .args([
@@ -93,4 +102,7 @@ async fn chromium_sees_the_decision_on_the_officers_page() {
     );
     let digest = zkcc_circuits::encoding::fr_to_hex(&fixture().ledger.digest);
     assert!(dom.contains(&digest), "the ledger digest: {dom}");
+    // The link was used up.
+    let r = srv.http.get(&used).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }

@@ -29,7 +29,6 @@ pub const OTHER: &str = "OTHER-DC";
 pub struct Fixture {
     pub dir: PathBuf,
     pub registry: Registry,
-    pub registry_path: PathBuf,
     pub ledger: Ledger,
     /// Every shipment record to post, in order (a returned chip: shipped, then returned).
     pub shipments: Vec<ShipmentRecord>,
@@ -55,8 +54,6 @@ fn make_fixture() -> Fixture {
     // FR 6 chips (2 chunks), DE 3, AE 4: three countries, two shards.
     let s = sample::generate_with(9, &[(0, 6), (1, 3), (3, 4)], SHAPE.slot_chips);
     let registry = Registry::from_file(s.registry.clone()).unwrap();
-    let registry_path = dir.join("registry.json");
-    std::fs::write(&registry_path, serde_json::to_string(&s.registry).unwrap()).unwrap();
     let mut inv = s.inventory.clone();
     assert_eq!(inv.importer, IMPORTER);
     for k in &s.auditor_keys[..2] {
@@ -81,6 +78,13 @@ fn make_fixture() -> Fixture {
     .unwrap();
     let mut exporters: Vec<(String, SigningKey)> = Vec::new();
     let mut shipments = Vec::new();
+    // Each exporter numbers its records 1, 2, 3, …
+    let mut seqs: std::collections::HashMap<String, u64> = Default::default();
+    let mut next = |e: &str| {
+        let n = seqs.entry(e.to_string()).or_insert(0);
+        *n += 1;
+        *n
+    };
     for sh in &s.shipments.shipments {
         if !exporters.iter().any(|(e, _)| *e == sh.exporter) {
             let mut seed = [0u8; 32];
@@ -94,11 +98,14 @@ fn make_fixture() -> Fixture {
             model: sh.model.clone(),
             consignee: sh.consignee.clone(),
             returned: false,
+            seq: next(&sh.exporter),
+            device: None,
         };
         shipments.push(rec.clone());
         if sh.returned {
             shipments.push(ShipmentRecord {
                 returned: true,
+                seq: next(&sh.exporter),
                 ..rec
             });
         }
@@ -106,7 +113,6 @@ fn make_fixture() -> Fixture {
     Fixture {
         dir,
         registry,
-        registry_path,
         ledger,
         shipments,
         exporters,
@@ -123,26 +129,15 @@ impl Fixture {
     /// The importer's submission answering `request` (one request proof).
     pub fn submission(&self, request: &RequestFile) -> String {
         let mut rng = ChaCha20Rng::from_rng(&mut *self.rng.lock().unwrap()).unwrap();
-        let rb = fleet::prove_request(
-            &self.rpk,
-            &RSHAPE,
-            &self.fleet,
+        prove_submission(
             IMPORTER,
-            self.ledger.digest,
+            &self.fleet,
+            &self.secret,
+            &self.shards,
+            &self.ledger,
             request,
             &mut rng,
         )
-        .unwrap();
-        Submission {
-            version: SUBMISSION_VERSION,
-            importer: IMPORTER.into(),
-            epoch: request.epoch,
-            commitment: self.secret.commitment.clone(),
-            shards: self.shards.clone(),
-            request: rb,
-            delay: vec![],
-        }
-        .to_json()
     }
 
     /// A signed shipment.
@@ -159,17 +154,52 @@ impl Fixture {
         }
     }
 
-    pub fn config(&self, db: &str, token_file: PathBuf) -> Config {
-        Config {
-            db: db.into(),
-            registry: self.registry.clone(),
-            policy: Policy::from_json(SAMPLE_ACCESS_POLICY).unwrap(),
-            keys: self.keys.clone(),
-            workers: 2,
-            officer_token_file: token_file,
-            default_ttl_secs: 3600,
-        }
+    /// The service's configuration: its files in `dir`, a sweep every second.
+    pub fn config(&self, db: &str, dir: &std::path::Path) -> Config {
+        let mut c = Config::new(
+            db,
+            self.registry.clone(),
+            Policy::from_json(SAMPLE_ACCESS_POLICY).unwrap(),
+            self.keys.clone(),
+            dir,
+        );
+        c.default_ttl_secs = 3600;
+        c.sweep_interval = Duration::from_secs(1);
+        c
     }
+}
+
+/// `importer`'s submission answering `request`: its shard proofs and a new
+/// request proof.
+pub fn prove_submission(
+    importer: &str,
+    fleet: &Fleet,
+    secret: &FleetSecret,
+    shards: &[ShardBundle],
+    ledger: &Ledger,
+    request: &RequestFile,
+    rng: &mut ChaCha20Rng,
+) -> String {
+    let rb = fleet::prove_request(
+        &fixture().rpk,
+        &RSHAPE,
+        fleet,
+        importer,
+        ledger.digest,
+        request,
+        rng,
+    )
+    .unwrap();
+    Submission {
+        version: SUBMISSION_VERSION,
+        importer: importer.into(),
+        epoch: request.epoch,
+        commitment: secret.commitment.clone(),
+        shards: shards.to_vec(),
+        request: rb,
+        delay: vec![],
+    }
+    .to_json()
 }
 
 /// The rules of the fixture's requests (the home country left to the registry).
@@ -226,27 +256,49 @@ pub async fn fresh_pg(url: &str, tag: &str) -> String {
 pub struct Server {
     pub base: String,
     pub officer: String,
+    /// The service's files (officer token, audit key, signed head).
+    pub dir: PathBuf,
+    /// Its injected faults (in-process only).
+    pub faults: std::sync::Arc<zkcc_agency::service::Faults>,
     /// The in-process service (`None` for a spawned binary).
     pub agency: Option<Agency>,
     pub http: reqwest::Client,
 }
 
 pub async fn start(db: &str) -> Server {
+    start_with(db, zkcc_agency::http::Limits::default()).await
+}
+
+/// A server in this process within `limits`.
+pub async fn start_with(db: &str, limits: zkcc_agency::http::Limits) -> Server {
+    start_custom(db, limits, |_| {}).await
+}
+
+/// A server in this process, its configuration edited by `edit`.
+pub async fn start_custom(
+    db: &str,
+    limits: zkcc_agency::http::Limits,
+    edit: impl FnOnce(&mut Config),
+) -> Server {
     let f = fixture();
-    let token_file = tempfile::tempdir().unwrap().keep().join("officer.token");
-    let agency = Agency::open(f.config(db, token_file.clone()))
-        .await
-        .unwrap();
+    let dir = tempfile::tempdir().unwrap().keep();
+    let mut config = f.config(db, &dir);
+    edit(&mut config);
+    let faults = config.faults.clone();
+    let agency = Agency::open(config).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(zkcc_agency::serve(
+    tokio::spawn(zkcc_agency::serve_with(
         agency.clone(),
         listener,
+        limits,
         std::future::pending(),
     ));
     Server {
         base,
-        officer: std::fs::read_to_string(&token_file).unwrap(),
+        officer: std::fs::read_to_string(dir.join("officer.token")).unwrap(),
+        dir,
+        faults,
         agency: Some(agency),
         http: client(),
     }
@@ -357,6 +409,19 @@ impl Server {
             assert_eq!(s, StatusCode::CREATED, "{v}");
         }
         (exp, imp, other)
+    }
+
+    /// The next sequence number of the exporter of `token`.
+    pub async fn next_seq(&self, token: &str) -> u64 {
+        let (s, v) = self.get("/v1/shipments/last-seq", token).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["last_seq"].as_u64().unwrap() + 1
+    }
+
+    /// Posts a shipment record signed by its exporter.
+    pub async fn ship(&self, token: &str, r: &ShipmentRecord) -> (StatusCode, Value) {
+        let body = serde_json::to_value(fixture().signed(r)).unwrap();
+        self.post("/v1/shipments", Some(token), &body).await
     }
 
     /// Issues a request to `importer`; returns (id, request file).

@@ -67,6 +67,8 @@ async fn end_to_end(db: &str) {
         model: f.shipments[0].model.clone(),
         consignee: IMPORTER.into(),
         returned: false,
+        seq: srv.next_seq(&exp[0]).await,
+        device: None,
     };
     let signed = serde_json::to_value(f.signed(&chip)).unwrap();
     let (s, v) = srv.post("/v1/shipments", Some(&imp), &signed).await;
@@ -108,9 +110,21 @@ async fn end_to_end(db: &str) {
         .iter()
         .position(|(e, _)| *e == held.exporter)
         .unwrap();
-    let dup = serde_json::to_value(f.signed(held)).unwrap();
+    // The held chip shipped again (a fresh record, the next number).
+    let again = ShipmentRecord {
+        seq: srv.next_seq(&exp[by]).await,
+        ..held.clone()
+    };
+    let dup = serde_json::to_value(f.signed(&again)).unwrap();
     let (s, v) = srv.post("/v1/shipments", Some(&exp[by]), &dup).await;
     assert_eq!(s, StatusCode::CONFLICT, "a chip already in a ledger: {v}");
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("already in the ledger"),
+        "{v}"
+    );
     // Another exporter's signed "return" of a chip it did not ship is refused,
     // and the chip stays in the ledger.
     {
@@ -120,6 +134,7 @@ async fn end_to_end(db: &str) {
         let ret = ShipmentRecord {
             exporter: f.exporters[other_exp].0.clone(),
             returned: true,
+            seq: srv.next_seq(&exp[other_exp]).await,
             ..held.clone()
         };
         let signed = serde_json::to_value(f.signed(&ret)).unwrap();

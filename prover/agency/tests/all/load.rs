@@ -1,22 +1,38 @@
-//! Under load and a crash: the `zkcc agency serve` binary, 50 concurrent
-//! importer clients posting a few hundred real submissions (one request
-//! proof each, made before the load starts), SIGKILL mid-load, a restart on
-//! the same database; then every accepted submission has exactly one
-//! decision, every refused one its reason, every request one decision, and
-//! the audit chain verifies. Prints the throughput and latency figures.
+//! Under load and a crash: the `zkcc agency serve` binary, 50 distinct
+//! importers (each enrolled, with its own facility, inventory, ledger,
+//! commitment and shard proof, and its own requests) submitting a few
+//! hundred real submissions concurrently (one request proof each, made
+//! before the load starts), SIGKILL mid-load, a restart on the same
+//! database; then every accepted submission has exactly one decision, every
+//! refused one its reason, every request one decision, and the audit chain
+//! verifies against its signed head. Prints the throughput and latency
+//! figures.
 //!
 //! The binary: `ZKCC_BIN`, else `zkcc` beside this test's target directory
 //! (`cargo build -p zkcc-prover --bin zkcc` first). Without it the test is
 //! skipped, unless `ZKCC_REQUIRE_BIN=1`. `ZKCC_LOAD_N` sets the number of
 //! submissions (default 200).
-use crate::common::{self, fixture, Server, IMPORTER};
+use crate::common::{self, fixture, Server};
+use ed25519_dalek::{Signer, SigningKey};
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
 use reqwest::StatusCode;
+use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use zkcc_agency::service::{ShipmentRecord, SignedShipment};
+use zkcc_circuits::ledger::Ledger;
+use zkcc_circuits::registry::{FacilityJson, ImporterJson, Registry};
+use zkcc_prover::fleet::{self, Fleet, FleetSecret};
+use zkcc_prover::keys::{self, Circuit};
+use zkcc_prover::sample;
+use zkcc_test_support::fixtures::SHAPE;
+use zkcc_verifier::submission::{RequestFile, ShardBundle};
 
 const CLIENTS: usize = 50;
 
@@ -44,12 +60,223 @@ fn free_port() -> u16 {
 }
 
 /// Starts `zkcc agency serve`; returns once it listens.
+/// One importer of the load: its own facility, chips, ledger and proofs.
+struct Importer {
+    id: String,
+    ledger: Ledger,
+    fleet: Fleet,
+    secret: FleetSecret,
+    shards: Vec<ShardBundle>,
+    /// Its chips' shipment records (exporter, serial, model, returned).
+    shipments: Vec<(String, String, String, bool)>,
+}
+
+/// The load's registry (the sample's, plus a facility and an importer entry
+/// per load importer) and its importers.
+struct Many {
+    registry_path: PathBuf,
+    importers: Vec<Importer>,
+}
+
+static MANY: OnceLock<Many> = OnceLock::new();
+
+/// The importers' ids: `LOAD-00` …
+fn many() -> &'static Many {
+    MANY.get_or_init(|| {
+        let f = fixture();
+        let mut rng = ChaCha20Rng::seed_from_u64(2650);
+        // One facility of ACME-DC with 4 chips: one shard each.
+        let s = sample::generate_with(9, &[(0, 4)], SHAPE.slot_chips);
+        let mut file = s.registry.clone();
+        let base = file.facilities[0].clone();
+        let home = file
+            .importers
+            .iter()
+            .find(|i| i.id == s.inventory.importer)
+            .map(|i| i.home_country.clone())
+            .unwrap();
+        let ids: Vec<String> = (0..CLIENTS).map(|i| format!("LOAD-{i:02}")).collect();
+        for (i, id) in ids.iter().enumerate() {
+            file.facilities.push(FacilityJson {
+                id: format!("LF-{i:02}"),
+                operator: id.clone(),
+                ..base.clone()
+            });
+            file.importers.push(ImporterJson::new(id, &home));
+        }
+        let registry = Registry::from_file(file.clone()).unwrap();
+        let registry_path = f.dir.join("registry-load.json");
+        std::fs::write(&registry_path, serde_json::to_string(&file).unwrap()).unwrap();
+        let (spk, _) = keys::load_proving_key_of(&f.dir, &Circuit::Shard(SHAPE)).unwrap();
+        let t = Instant::now();
+        let importers = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let rename = |serial: &str| format!("{serial}-{i:02}");
+                let mut inv = s.inventory.clone();
+                inv.importer = id.clone();
+                for c in &mut inv.chips {
+                    c.serial = rename(&c.serial);
+                    c.facility = format!("LF-{i:02}");
+                }
+                for a in &mut inv.attestations {
+                    a.facility = format!("LF-{i:02}");
+                    a.signature = None;
+                    for m in &mut a.measurements {
+                        m.serial = rename(&m.serial);
+                    }
+                }
+                // Each chunk by the auditor the sample named for it.
+                let signed: usize = s
+                    .auditor_keys
+                    .iter()
+                    .map(|k| fleet::attest(&registry, &mut inv, k, None).unwrap_or(0))
+                    .sum();
+                assert_eq!(signed, inv.attestations.len());
+                let mut shipped = s.shipments.clone();
+                shipped
+                    .shipments
+                    .retain(|x| x.consignee == s.inventory.importer);
+                for x in &mut shipped.shipments {
+                    x.serial = rename(&x.serial);
+                    x.consignee = id.clone();
+                }
+                let ledger = fleet::ledger_from_shipments(&registry, &shipped, id).unwrap();
+                let secret = fleet::commit(&registry, &inv, &SHAPE, &mut rng).unwrap();
+                let fleet = fleet::open(&registry, &inv, &secret).unwrap();
+                let shards =
+                    fleet::prove_shards(&spk, &fleet, &registry, id, ledger.digest, &mut rng)
+                        .unwrap();
+                Importer {
+                    id: id.clone(),
+                    ledger,
+                    fleet,
+                    secret,
+                    shards,
+                    shipments: shipped
+                        .shipments
+                        .iter()
+                        .map(|x| {
+                            (
+                                x.exporter.clone(),
+                                x.serial.clone(),
+                                x.model.clone(),
+                                x.returned,
+                            )
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        eprintln!(
+            "{CLIENTS} load importers (commitments, shard proofs) in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+        Many {
+            registry_path,
+            importers,
+        }
+    })
+}
+
+impl Importer {
+    /// Its submission answering `request`.
+    fn submission(&self, request: &RequestFile, rng: &mut ChaCha20Rng) -> String {
+        common::prove_submission(
+            &self.id,
+            &self.fleet,
+            &self.secret,
+            &self.shards,
+            &self.ledger,
+            request,
+            rng,
+        )
+    }
+}
+
+/// The sample's exporter keys (as the fixture derives them).
+fn exporter_key(id: &str) -> SigningKey {
+    fixture()
+        .exporters
+        .iter()
+        .find(|(e, _)| e == id)
+        .map(|(_, k)| k.clone())
+        .unwrap()
+}
+
+/// Enrols the exporters and the load importers, posts every importer's
+/// shipments (each exporter's records numbered in order); returns the
+/// importers' tokens.
+async fn populate_many(srv: &Server) -> Vec<String> {
+    let m = many();
+    let mut exp_tokens = std::collections::HashMap::new();
+    let mut seqs = std::collections::HashMap::<String, u64>::new();
+    for (id, key) in &fixture().exporters {
+        let t = srv
+            .enrol(
+                id,
+                "exporter",
+                Some(hex::encode(key.verifying_key().to_bytes())),
+            )
+            .await;
+        exp_tokens.insert(id.clone(), t);
+    }
+    let mut tokens = Vec::new();
+    for imp in &m.importers {
+        tokens.push(srv.enrol(&imp.id, "importer", None).await);
+        for (exporter, serial, model, returned) in &imp.shipments {
+            let mut recs = vec![false];
+            if *returned {
+                recs.push(true);
+            }
+            for ret in recs {
+                let seq = seqs.entry(exporter.clone()).or_insert(0);
+                *seq += 1;
+                let record = ShipmentRecord {
+                    exporter: exporter.clone(),
+                    serial: serial.clone(),
+                    model: model.clone(),
+                    consignee: imp.id.clone(),
+                    returned: ret,
+                    seq: *seq,
+                    device: None,
+                };
+                let signed = SignedShipment {
+                    signature: hex::encode(
+                        exporter_key(exporter).sign(&record.message()).to_bytes(),
+                    ),
+                    record,
+                };
+                let (s, v) = srv
+                    .post(
+                        "/v1/shipments",
+                        Some(&exp_tokens[exporter]),
+                        &serde_json::to_value(&signed).unwrap(),
+                    )
+                    .await;
+                assert_eq!(s, StatusCode::CREATED, "{v}");
+            }
+        }
+        let (s, v) = srv
+            .get(&format!("/v1/ledger/{}", imp.id), &srv.officer)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(
+            v["digest"],
+            zkcc_circuits::encoding::fr_to_hex(&imp.ledger.digest),
+            "{v}"
+        );
+    }
+    tokens
+}
+
 fn spawn(bin: &Path, db: &str, port: u16, dir: &Path, log: &str) -> Child {
     let f = fixture();
     let stderr = std::fs::File::create(dir.join(log)).unwrap();
     let mut child = Command::new(bin)
         .args(["agency", "serve", "--db", db, "--registry"])
-        .arg(&f.registry_path)
+        .arg(&many().registry_path)
         .arg("--keys")
         .arg(&f.dir)
         .args([
@@ -61,6 +288,10 @@ fn spawn(bin: &Path, db: &str, port: u16, dir: &Path, log: &str) -> Child {
         .args(["--listen", &format!("127.0.0.1:{port}"), "--workers", "2"])
         .arg("--officer-token-file")
         .arg(dir.join("officer.token"))
+        .arg("--audit-key-file")
+        .arg(dir.join("audit-head.key"))
+        .arg("--audit-head-file")
+        .arg(dir.join("audit-head.json"))
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(stderr)
@@ -118,7 +349,7 @@ async fn fifty_importers_sigkill_and_restart_lose_nothing_decide_nothing_twice()
 }
 
 async fn load(bin: &Path, db: &str, n: usize) {
-    let f = fixture();
+    let m = tokio::task::block_in_place(many);
     let dir = tempfile::tempdir().unwrap().keep();
     let port = free_port();
     let child = tokio::task::block_in_place(|| spawn(bin, db, port, &dir, "serve-1.log"));
@@ -126,33 +357,46 @@ async fn load(bin: &Path, db: &str, n: usize) {
     let srv = Server {
         base: format!("http://127.0.0.1:{port}"),
         officer: std::fs::read_to_string(dir.join("officer.token")).unwrap(),
+        dir: dir.clone(),
+        faults: Default::default(),
         agency: None,
         http: common::client(),
     };
-    let (_, imp, _) = srv.populate().await;
+    let tokens = populate_many(&srv).await;
 
-    // Requests and their proofs, before the load.
+    // Requests (each importer its own) and their proofs, before the load.
     let t = Instant::now();
-    let mut jobs = Vec::with_capacity(n);
-    for _ in 0..n {
-        let (id, req) = srv.request(IMPORTER, 3600).await;
-        jobs.push((id, req));
+    let mut reqs = Vec::with_capacity(n);
+    for j in 0..n {
+        let imp = &m.importers[j % CLIENTS];
+        let (s, v) = srv
+            .post(
+                "/v1/requests",
+                Some(&srv.officer),
+                &json!({"importer": imp.id, "epoch": imp.fleet.epoch, "rules": common::rules(), "ttl_seconds": 3600}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let req: RequestFile = serde_json::from_value(v["request"].clone()).unwrap();
+        reqs.push((j % CLIENTS, v["id"].as_str().unwrap().to_string(), req));
     }
-    let jobs: Vec<(String, String)> = tokio::task::block_in_place(|| {
-        jobs.into_iter()
-            .map(|(id, req)| (id, f.submission(&req)))
-            .collect()
+    let mut queues: Vec<Vec<(String, String)>> = vec![Vec::new(); CLIENTS];
+    tokio::task::block_in_place(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(2651);
+        for (c, id, req) in reqs {
+            queues[c].push((id, m.importers[c].submission(&req, &mut rng)));
+        }
     });
     eprintln!("{n} request proofs in {:.1} s", t.elapsed().as_secs_f64());
 
-    let queue = Arc::new(Mutex::new(jobs));
     let posted = Arc::new(AtomicUsize::new(0));
     let tally = Arc::new(Mutex::new(Tally::default()));
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for c in 0..CLIENTS {
-        let (queue, posted, tally) = (queue.clone(), posted.clone(), tally.clone());
-        let (base, imp) = (srv.base.clone(), imp.clone());
+    for (c, queue) in queues.into_iter().enumerate() {
+        let queue = Arc::new(Mutex::new(queue));
+        let (posted, tally) = (posted.clone(), tally.clone());
+        let (base, imp) = (srv.base.clone(), tokens[c].clone());
         tasks.push(tokio::spawn(async move {
             let http = common::client();
             loop {
@@ -323,7 +567,10 @@ async fn load(bin: &Path, db: &str, n: usize) {
         );
     }
     let out = Command::new(bin)
-        .args(["agency", "audit", "verify", "--db", db])
+        .args(["agency", "audit", "verify", "--db", db, "--signed-head"])
+        .arg(dir.join("audit-head.json"))
+        .arg("--audit-key-file")
+        .arg(dir.join("audit-head.key"))
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -333,6 +580,21 @@ async fn load(bin: &Path, db: &str, n: usize) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("audit chain verified"), "{text}");
+    // A mistyped database path: exit 2, nothing created.
+    let typo = dir.join("typo.db");
+    let out = Command::new(bin)
+        .args(["agency", "audit", "verify", "--db"])
+        .arg(&typo)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no database file"));
+    assert!(!typo.exists(), "audit verify created {}", typo.display());
     let requeued = std::fs::read_to_string(dir.join("serve-2.log")).unwrap_or_default();
     let requeued = requeued
         .lines()
@@ -345,7 +607,7 @@ async fn load(bin: &Path, db: &str, n: usize) {
         "SQLite"
     };
     println!(
-        "LOAD {backend}: {n} submissions from {CLIENTS} clients in {:.1} s ({:.1}/s decided, through a SIGKILL after {killed_at} posts and a restart); \
+        "LOAD {backend}: {n} submissions from {CLIENTS} importers in {:.1} s ({:.1}/s decided, through a SIGKILL after {killed_at} posts and a restart); \
          intake p50 {:.0} ms p99 {:.0} ms; submit-to-decision p50 {:.0} ms p99 {:.0} ms (polled every 200 ms); \
          {} replays refused, {} committed before the crash, {} retries; restart: {requeued}",
         elapsed.as_secs_f64(),

@@ -6,5 +6,7 @@
 mod audit;
 mod browser;
 mod common;
+mod device;
 mod e2e;
+mod hardening;
 mod load;

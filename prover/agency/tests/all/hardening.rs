@@ -1,0 +1,298 @@
+//! The forging review's findings, each refused: a replayed shipment record,
+//! a decision measured against a ledger that moved after intake, a decision
+//! that failed once (retried, then swept), an unauthenticated large body, a
+//! malformed submission, the page key in a URL, two services on one
+//! database.
+use crate::common::{self, fixture, start, start_with, IMPORTER};
+use reqwest::StatusCode;
+use serde_json::json;
+use std::sync::atomic::Ordering::SeqCst;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use zkcc_agency::service::{ShipmentRecord, DECIDE_ATTEMPTS};
+use zkcc_agency::AgencyError;
+
+/// A chip shipped to the importer by exporter 0 under its next number.
+async fn new_chip(srv: &common::Server, exp: &str, serial: &str) -> ShipmentRecord {
+    let f = fixture();
+    ShipmentRecord {
+        exporter: f.exporters[0].0.clone(),
+        serial: serial.into(),
+        model: f.shipments[0].model.clone(),
+        consignee: IMPORTER.into(),
+        returned: false,
+        seq: srv.next_seq(exp).await,
+        device: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_signed_shipment_record_posted_again_is_refused() {
+    for db in common::databases("replay").await {
+        let srv = start(&db).await;
+        let (exp, imp, _) = srv.populate().await;
+        let ship = new_chip(&srv, &exp[0], "SVC-REPLAY-1").await;
+        let (s, v) = srv.ship(&exp[0], &ship).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let ret = ShipmentRecord {
+            returned: true,
+            seq: ship.seq + 1,
+            ..ship.clone()
+        };
+        let (s, v) = srv.ship(&exp[0], &ret).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        // The "ship" again, after its "return": a replay.
+        let (s, v) = srv.ship(&exp[0], &ship).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+        assert_eq!(v["error"], "replay", "{v}");
+        assert!(v["reason"].as_str().unwrap().contains("replayed"), "{v}");
+        let (_, l) = srv.get("/v1/ledger", &imp).await;
+        assert_eq!(l["chips"], 13, "the chip stays returned: {l}");
+        // A number skipped: out of order.
+        let gap = ShipmentRecord {
+            serial: "SVC-REPLAY-2".into(),
+            seq: ship.seq + 5,
+            ..ship.clone()
+        };
+        let (s, v) = srv.ship(&exp[0], &gap).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+        assert!(
+            v["reason"].as_str().unwrap().contains("out of order"),
+            "{v}"
+        );
+        assert_eq!(srv.next_seq(&exp[0]).await, ship.seq + 2);
+    }
+}
+
+/// Waits (bounded) until `cond` holds.
+async fn until(what: &str, mut cond: impl FnMut() -> bool) {
+    for _ in 0..300 {
+        if cond() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_uses_the_ledger_of_intake_and_a_failed_decision_is_retried_then_swept() {
+    let db = common::databases("pinned").await.remove(0);
+    let f = fixture();
+    let srv = start(&db).await;
+    let (exp, imp, _) = srv.populate().await;
+
+    // Retried: two failures, then decided without a restart.
+    let (rid, req) = srv.request(IMPORTER, 600).await;
+    let body = tokio::task::block_in_place(|| f.submission(&req));
+    srv.faults.fail_decides.store(2, SeqCst);
+    let (s, v) = srv.submit(&rid, &imp, &body).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let d = srv
+        .decided(v["submission_id"].as_str().unwrap(), &imp)
+        .await;
+    assert_eq!(d["outcome"], "grant", "{d}");
+    assert_eq!(srv.faults.injected.load(SeqCst), 2);
+
+    // Failing past its retries, a shipment to the importer arrives meanwhile;
+    // the sweep decides it later, against the ledger it was submitted for.
+    let (rid, req) = srv.request(IMPORTER, 600).await;
+    let body = tokio::task::block_in_place(|| f.submission(&req));
+    srv.faults.fail_decides.store(1000, SeqCst);
+    let (s, v) = srv.submit(&rid, &imp, &body).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let sid = v["submission_id"].as_str().unwrap().to_string();
+    let chip = new_chip(&srv, &exp[0], "SVC-LATE-1").await;
+    let (s, v) = srv.ship(&exp[0], &chip).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let faults = srv.faults.clone();
+    until("the retries to run out", || {
+        faults.injected.load(SeqCst) >= 2 + u64::from(DECIDE_ATTEMPTS)
+    })
+    .await;
+    let (_, v) = srv.get(&format!("/v1/submissions/{sid}"), &imp).await;
+    assert_eq!(v["status"], "pending", "left for the sweep: {v}");
+    srv.faults.fail_decides.store(0, SeqCst);
+    let d = srv.decided(&sid, &imp).await;
+    assert_eq!(d["verdict"], "accepted", "{d}");
+    assert_eq!(d["outcome"], "grant", "{d}");
+    assert_eq!(d["report"]["facts"]["ledger_chips"], 13, "{d}");
+    let (_, l) = srv.get("/v1/ledger", &imp).await;
+    assert_eq!(l["chips"], 14, "the ledger moved on: {l}");
+    // A submission taken now is measured against the 14-chip ledger: the
+    // proofs made for 13 chips are rejected.
+    let (rid, req) = srv.request(IMPORTER, 600).await;
+    let body = tokio::task::block_in_place(|| f.submission(&req));
+    let (_, v) = srv.submit(&rid, &imp, &body).await;
+    let d = srv
+        .decided(v["submission_id"].as_str().unwrap(), &imp)
+        .await;
+    assert_eq!(d["verdict"], "rejected", "{d}");
+}
+
+/// Sends raw bytes and reads the answer (bounded by `wait`).
+async fn raw(base: &str, head: &str, body: &[u8], wait: Duration) -> (String, Duration) {
+    let addr = base.trim_start_matches("http://");
+    let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let t = Instant::now();
+    c.write_all(head.as_bytes()).await.unwrap();
+    let _ = c.write_all(body).await;
+    let mut got = Vec::new();
+    let _ = tokio::time::timeout(wait, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match c.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    got.extend_from_slice(&buf[..n]);
+                    if got.windows(4).any(|w| w == b"\r\n\r\n") {
+                        break;
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    (String::from_utf8_lossy(&got).into_owned(), t.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unauthenticated_bodies_are_not_read_and_bodies_are_bounded_per_route() {
+    let db = common::databases("limits").await.remove(0);
+    let limits = zkcc_agency::http::Limits {
+        header_timeout: Duration::from_secs(1),
+        ..Default::default()
+    };
+    let srv = start_with(&db, limits).await;
+    let (exp, imp, _) = srv.populate().await;
+    // 8 MiB announced, 64 KiB sent: refused at once, the rest never asked for.
+    let head = "POST /v1/requests/x/submissions HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 8388608\r\n\r\n";
+    let (answer, took) = raw(
+        &srv.base,
+        head,
+        &vec![b'['; 64 << 10],
+        Duration::from_secs(5),
+    )
+    .await;
+    assert!(
+        answer.starts_with("HTTP/1.1 401"),
+        "{answer:?} after {took:?}"
+    );
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    // A wrong token: the same.
+    let head = "POST /v1/shipments HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer zkcc_nope\r\nContent-Length: 8388608\r\n\r\n";
+    let (answer, _) = raw(&srv.base, head, b"{", Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer:?}");
+    // Authenticated, over the route's bound: 413 before reading.
+    let head = format!("POST /v1/shipments HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer {}\r\nContent-Length: 1048576\r\n\r\n", exp[0]);
+    let (answer, took) = raw(&srv.base, &head, b"{", Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer:?}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    // A submission may be larger than a shipment (1 MiB of junk: read, refused as malformed).
+    let (rid, _) = srv.request(IMPORTER, 600).await;
+    let junk = format!("{{\"x\":\"{}\"}}", "a".repeat(1 << 20));
+    let (s, v) = srv.submit(&rid, &imp, &junk).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["kind"], "invalid", "{v}");
+    assert!(v["reason"].as_str().unwrap().contains("submission"), "{v}");
+    let (_, v) = srv
+        .get(
+            &format!("/v1/submissions/{}", v["submission_id"].as_str().unwrap()),
+            &imp,
+        )
+        .await;
+    assert_eq!(v["status"], "refused", "recorded with its reason: {v}");
+    // The request is still open: a malformed body answers nothing.
+    let (_, open) = srv.get("/v1/requests", &imp).await;
+    assert_eq!(open.as_array().unwrap().len(), 1, "{open}");
+    // A request head never finished: the connection is closed.
+    let (answer, took) = raw(
+        &srv.base,
+        "GET /healthz HTTP/1.1\r\nHost: a\r\n",
+        b"",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert!(took < Duration::from_secs(4), "{answer:?} after {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_officers_page_takes_a_single_use_ticket_for_an_http_only_cookie() {
+    let db = common::databases("cookie").await.remove(0);
+    let srv = start(&db).await;
+    let (_, imp, _) = srv.populate().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let (s, v) = srv.post("/v1/page-sessions", Some(&imp), &json!({})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "an importer: {v}");
+    let (s, v) = srv
+        .post("/v1/page-sessions", Some(&srv.officer), &json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let url = format!("{}{}", srv.base, v["url"].as_str().unwrap());
+    let ticket = url.split("ticket=").nth(1).unwrap().to_string();
+    // The ticket is not a page key.
+    let r = http
+        .get(format!("{}/officers?session={ticket}", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = http.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/officers");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/officers"] {
+        assert!(cookie.contains(attr), "{cookie}");
+    }
+    let pair = cookie.split(';').next().unwrap().to_string();
+    let r = http
+        .get(format!("{}/officers", srv.base))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert!(r.text().await.unwrap().contains("Export-control agency"));
+    // Single use.
+    let r = http.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // A bearer header opens it too; an importer's does not.
+    let page = |bearer: Option<&str>, cookie: Option<&str>| {
+        let mut r = http.get(format!("{}/officers", srv.base));
+        if let Some(t) = bearer {
+            r = r.bearer_auth(t);
+        }
+        if let Some(c) = cookie {
+            r = r.header("cookie", c);
+        }
+        async move { r.send().await.unwrap().status() }
+    };
+    assert_eq!(page(Some(&srv.officer), None).await, StatusCode::OK);
+    assert_eq!(page(Some(&imp), None).await, StatusCode::FORBIDDEN);
+    assert_eq!(
+        page(None, Some("zkcc_officer=zkcc_forged")).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_service_on_the_same_database_does_not_start() {
+    for db in common::databases("twice").await {
+        let srv = start(&db).await;
+        let dir = tempfile::tempdir().unwrap().keep();
+        let second = zkcc_agency::Agency::open(fixture().config(&db, &dir)).await;
+        match second {
+            Err(AgencyError::Config(m)) => {
+                assert!(m.contains("another zkcc agency service"), "{m}")
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("a second service started on {db}"),
+        }
+        drop(srv);
+    }
+}
