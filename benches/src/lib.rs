@@ -10,6 +10,8 @@ use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, OptimizationGoal, SynthesisError,
     SynthesisMode,
 };
+use zkcc_circuits::delay::constraints::DelayCircuit;
+use zkcc_circuits::delay::{DelayRegistry, DelayStatement, DelayWitness};
 use zkcc_circuits::request::constraints::RequestCircuit;
 use zkcc_circuits::request::{RequestShape, Rules};
 use zkcc_circuits::shard::constraints::ShardCircuit;
@@ -33,10 +35,12 @@ pub enum LiveCircuit {
     Shard(ShardCircuit),
     /// A request circuit.
     Request(RequestCircuit),
+    /// A delay circuit (the day's evidence of a full shard: [`full_delay`]).
+    Delay(DelayCircuit),
 }
 
 impl LiveCircuit {
-    /// The honest circuit named `shard-FxM` or `request-SxF`.
+    /// The honest circuit named `shard-FxM`, `request-SxF` or `delay-FxM`.
     pub fn parse(name: &str) -> Result<Self, String> {
         let c = Circuit::parse(name).map_err(|e| e.to_string())?;
         Self::of(&c)
@@ -68,8 +72,14 @@ impl LiveCircuit {
                     shape, statement, witness,
                 )))
             }
+            Circuit::Delay(shape) => {
+                let (statement, witness) = full_delay(shape);
+                Ok(Self::Delay(DelayCircuit::with_witness(
+                    shape, statement, witness,
+                )))
+            }
             other => Err(format!(
-                "{}: the prover benches take shard-FxM or request-SxF",
+                "{}: the prover benches take shard-FxM, request-SxF or delay-FxM",
                 other.name()
             )),
         }
@@ -80,6 +90,7 @@ impl LiveCircuit {
         match self {
             Self::Shard(c) => Circuit::Shard(c.shape),
             Self::Request(c) => Circuit::Request(c.shape),
+            Self::Delay(c) => Circuit::Delay(c.shape),
         }
     }
 
@@ -89,6 +100,7 @@ impl LiveCircuit {
         match self {
             Self::Shard(c) => zkcc_prover::claims::shard_assignment(c),
             Self::Request(c) => zkcc_prover::claims::request_assignment(c),
+            Self::Delay(c) => zkcc_prover::claims::delay_assignment(c),
         }
     }
 
@@ -97,6 +109,7 @@ impl LiveCircuit {
         match self {
             Self::Shard(c) => c.statement.public_inputs(),
             Self::Request(c) => c.statement.public_inputs(),
+            Self::Delay(c) => c.statement.public_inputs(),
         }
     }
 }
@@ -106,6 +119,7 @@ impl ConstraintSynthesizer<Fr> for LiveCircuit {
         match self {
             Self::Shard(c) => c.generate_constraints(cs),
             Self::Request(c) => c.generate_constraints(cs),
+            Self::Delay(c) => c.generate_constraints(cs),
         }
     }
 }
@@ -208,10 +222,59 @@ pub fn median(mut v: Vec<f64>) -> f64 {
 
 /// A fleet whose first shard fills every facility slot with a full chunk.
 pub fn full_fleet(shape: ShardShape, request: RequestShape) -> Fleet {
-    let keys: Vec<_> = (0..2u8)
-        .map(|i| zkcc_circuits::eddsa::SecretKey::from_seed([i + 1; 32]))
-        .collect();
+    let keys = auditor_keys();
     let reg = registry(&keys);
+    fill(reg, keys, shape, request)
+}
+
+/// The delay statement and witness of [`full_fleet`]'s shard (on the
+/// registry with landmarks): every slot holding ledger chips is measured by
+/// the first landmark covering its facility, so every slot's evidence is in
+/// the circuit, the daily proof's honest worst case.
+pub fn full_delay(shape: ShardShape) -> (DelayStatement, DelayWitness) {
+    use zkcc_circuits::delay::fixtures::{
+        batches_for, evidence_for, landmark_keys, registry_with_landmarks, DAY,
+    };
+    let keys = auditor_keys();
+    let lks = landmark_keys();
+    let reg = registry_with_landmarks(&keys, &lks);
+    let request = RequestShape {
+        shards: 1,
+        entries: shape.facilities,
+    };
+    let f = fill(reg, keys, shape, request);
+    let (st, w) = f.shards[0].clone();
+    let batches = batches_for(&f.registry, &w);
+    (
+        DelayStatement {
+            importer: st.importer,
+            registry_root: st.registry_root,
+            epoch: zkcc_circuits::shard::fixtures::EPOCH,
+            shard_commitment: st.shard_commitment,
+            day: DAY,
+        },
+        DelayWitness {
+            registry: DelayRegistry::of(&f.registry).expect("the registry lists landmarks"),
+            evidence: evidence_for(&f.registry, &lks, &w, &batches, DAY),
+            shard: w,
+        },
+    )
+}
+
+/// The fixtures' two auditors.
+fn auditor_keys() -> Vec<zkcc_circuits::eddsa::SecretKey> {
+    (0..2u8)
+        .map(|i| zkcc_circuits::eddsa::SecretKey::from_seed([i + 1; 32]))
+        .collect()
+}
+
+/// A fleet on `reg` whose first shard fills every facility slot.
+fn fill(
+    reg: zkcc_circuits::registry::Registry,
+    keys: Vec<zkcc_circuits::eddsa::SecretKey>,
+    shape: ShardShape,
+    request: RequestShape,
+) -> Fleet {
     let m = shape.slot_chips;
     // Four facilities of the importer, each in F/4 (at least 1) full chunks; 1 in 40 chips unmarked.
     let per = shape.facilities.div_ceil(4) * m;
@@ -242,7 +305,7 @@ mod tests {
     /// with the statement's public inputs; a benched shard is full.
     #[test]
     fn live_circuits_are_honest_and_full() {
-        for name in ["shard-2x4", "request-2x1"] {
+        for name in ["shard-2x4", "request-2x1", "delay-2x4"] {
             let live = LiveCircuit::parse(name).unwrap();
             assert_eq!(live.circuit().name(), name);
             let z = live.assignment().unwrap();
@@ -289,7 +352,7 @@ mod tests {
         assert!(LiveCircuit::parse("evaluation-3")
             .err()
             .unwrap()
-            .contains("shard-FxM or request-SxF"));
+            .contains("shard-FxM, request-SxF or delay-FxM"));
     }
 
     /// The mix counts each value in its one class.
