@@ -15,15 +15,14 @@
 //! bundles do not verify yet.
 use super::plan::Plan;
 use crate::error::{read_json, write, write_json, ProverError, Result};
-use crate::keys::Circuit;
+use crate::keys::{Circuit, BYTES_PER_CONSTRAINT};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Peak memory of the tuned prover per constraint, with margin (measured
-/// 1.5 KB/constraint including the key; see benches/RESULTS.md).
-const BYTES_PER_CONSTRAINT: u64 = 2048;
-/// Fixed memory per task: the process, the registry, the shard file.
+/// Fixed memory per task: the process, the registry, the shard file (more
+/// than the 64 MiB that [`crate::keys::Circuit::check_memory`] adds: Slurm
+/// kills a task over its `--mem`, so its request keeps a margin).
 const BASE_MEM_MB: u64 = 256;
 
 /// Everything a submission needs besides the plan.
