@@ -320,8 +320,40 @@ pub fn run(
         "  - a relay near {} answering without the device key: {relay}",
         registry.file.landmarks[li].id
     );
-    println!("  - LM-SHANGHAI covers none of {importer}'s facilities: a batch of it for a Paris slot fails the coverage path");
+    let foreign = foreign_landmark(fleet, registry, lk, day, &signed)?;
+    println!("  - {foreign}");
     Ok(())
+}
+
+/// The first slot's chips measured and signed by LM-SHANGHAI, which covers
+/// none of the importer's facilities: the delay claim's check refuses it
+/// before anything is proven (and the circuit's coverage path would not
+/// open: `circuits/tests/all/delay.rs`). What it was refused for.
+fn foreign_landmark(
+    fleet: &Fleet,
+    registry: &Registry,
+    lk: &LocationKeys,
+    day: u64,
+    signed: &[crate::delay::SignedBatch],
+) -> Result<String> {
+    let far = registry
+        .landmark_index("LM-SHANGHAI")
+        .ok_or_else(|| ProverError::Inventory("the demo registry lists no LM-SHANGHAI".into()))?;
+    let mut forged = signed.to_vec();
+    let b = forged
+        .first_mut()
+        .ok_or_else(|| ProverError::Inventory("no signed batch to forge".into()))?;
+    let key = SecretKey::from_seed(lk.landmarks[far].seed());
+    b.landmark = far;
+    b.signature = key.sign(b.batch.message(registry.landmarks[far].id, day));
+    match crate::delay::delay_claims(fleet, registry, day, &forged) {
+        Err(e) => Ok(format!(
+            "a batch of LM-SHANGHAI (which covers none of the importer's facilities), signed honestly: refused: {e}"
+        )),
+        Ok(_) => Err(ProverError::Inventory(
+            "a batch of a landmark that covers none of the facilities was accepted".into(),
+        )),
+    }
 }
 
 /// The location demo's policy: the sample's, and an attested fleet whose
