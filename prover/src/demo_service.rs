@@ -215,7 +215,7 @@ pub fn run(f: &FleetSide, rng: &mut ChaCha20Rng) -> Result<()> {
     };
     let chain = zkcc_agency::audit_verify(&db, &anchors).map_err(svc)?;
     println!(
-        "13. auditor  audit chain verified: {} rows, head {}…; matches its signed head: {}",
+        "13. agency   zkcc agency audit verify: audit chain verified: {} rows, head {}…; matches its signed head: {}",
         chain.rows,
         &chain.head[..16.min(chain.head.len())],
         secs(t.elapsed())
@@ -228,7 +228,7 @@ pub fn run(f: &FleetSide, rng: &mut ChaCha20Rng) -> Result<()> {
         f.dir.display()
     );
     println!(
-        "                   shards.json, request.json, submission.json, keys/, service/{{agency.db, officer.token, audit-head.*}}}}"
+        "                   shards.json, keys/, service/{{agency.db, officer.token, audit-head.key, audit-head.json}}}}"
     );
     Ok(())
 }
