@@ -306,8 +306,7 @@ fn agency_steps(
     );
 
     // 9. The officer's request; the importer fetches it.
-    let rules =
-        serde_json::to_value(sample_rules()).map_err(|e| fail(format!("rules: {e}")))?;
+    let rules = serde_json::to_value(sample_rules()).map_err(|e| fail(format!("rules: {e}")))?;
     let created = rt
         .block_on(officer.create_request(&NewRequest {
             importer: f.importer.into(),

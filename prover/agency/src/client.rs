@@ -126,8 +126,7 @@ impl Client {
         if status != want {
             return Err(remote(status, &v));
         }
-        serde_json::from_value(v)
-            .map_err(|e| transport(format!("{path}: unexpected answer: {e}")))
+        serde_json::from_value(v).map_err(|e| transport(format!("{path}: unexpected answer: {e}")))
     }
 
     fn json(v: &impl serde::Serialize) -> Result<Option<String>> {
@@ -141,7 +140,12 @@ impl Client {
     pub async fn enrol(&self, id: &str, role: Role, public_key: Option<&str>) -> Result<String> {
         let body = json!({"id": id, "role": role, "public_key": public_key});
         let v: Value = self
-            .expect(reqwest::Method::POST, "/v1/parties", Self::json(&body)?, 201)
+            .expect(
+                reqwest::Method::POST,
+                "/v1/parties",
+                Self::json(&body)?,
+                201,
+            )
             .await?;
         v["token"]
             .as_str()

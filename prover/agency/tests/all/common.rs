@@ -5,7 +5,7 @@ use ed25519_dalek::{Signer, SigningKey};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -338,7 +338,11 @@ impl Server {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
-        answer(self.party(token).call(reqwest::Method::GET, path, None).await)
+        answer(
+            self.party(token)
+                .call(reqwest::Method::GET, path, None)
+                .await,
+        )
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
