@@ -121,7 +121,7 @@ pub(crate) fn must_fail<T>(
 /// Runs the demo in `dir` and prints the report. Returns an error on any
 /// failure, including a check that should have failed and did not.
 pub fn run(dir: &Path, shard: ShardShape, request: RequestShape, seed: u64) -> Result<()> {
-    run_scenario(dir, shard, request, seed, "fleet")
+    run_scenario(dir, shard, request, seed, "fleet", 1000)
 }
 
 /// Runs the demo's `scenario`: `fleet`; `lifecycle` (the registry also
@@ -129,13 +129,17 @@ pub fn run(dir: &Path, shard: ShardShape, request: RequestShape, seed: u64) -> R
 /// the AI lifecycle scenario runs, [`crate::demo_lifecycle`], in place of the
 /// fleet's checks that must fail); or `location` (the registry also lists
 /// landmarks and a device vendor, and after the fleet's decision the chips'
-/// own location evidence runs, [`crate::demo_location`]).
+/// own location evidence runs, [`crate::demo_location`]); or `service` (after
+/// the shard proofs, the agency's steps run through HTTP against a service
+/// started here, [`crate::demo_service`]). The sample has `chips` chips in
+/// the proportions of [`sample::SAMPLE_GROUPS`] (1,000: exactly those).
 pub fn run_scenario(
     dir: &Path,
     shard: ShardShape,
     request: RequestShape,
     seed: u64,
     scenario: &str,
+    chips: usize,
 ) -> Result<()> {
     let lifecycle = scenario == "lifecycle";
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
@@ -145,7 +149,7 @@ pub fn run_scenario(
     );
 
     // 1. Agency: registry, ledger.
-    let mut s = sample::generate_with(seed, &sample::SAMPLE_GROUPS, shard.slot_chips);
+    let mut s = sample::generate_with(seed, &sample::groups_for(chips), shard.slot_chips);
     let evaluator_keys = if lifecycle {
         sample::add_lifecycle(&mut s.registry, seed)
     } else {
@@ -263,6 +267,26 @@ pub fn run_scenario(
         secs(t_shards / shards.len().max(1) as u32),
         secs(t_load)
     );
+
+    if scenario == "service" {
+        return crate::demo_service::run(
+            &crate::demo_service::FleetSide {
+                dir,
+                seed,
+                registry: &registry,
+                shipments: &s.shipments,
+                ledger: &ledger,
+                keys_dir: &keys_dir,
+                shard: sc,
+                request: rc,
+                importer: &importer,
+                fleet: &fleet,
+                commitment: &secret.commitment,
+                shards: &shards,
+            },
+            &mut rng,
+        );
+    }
 
     // 6. Agency sends a request; importer answers with a light proof.
     let req = RequestFile::new(&importer, inv.epoch, &Fr::rand(&mut rng), sample_rules());

@@ -17,6 +17,7 @@ pub mod delay;
 pub mod demo;
 pub mod demo_lifecycle;
 pub mod demo_location;
+pub mod demo_service;
 pub mod error;
 pub mod fleet;
 pub mod inventory;

@@ -49,6 +49,22 @@ pub enum AgencyError {
     /// A worker task died.
     #[error("internal: {0}")]
     Internal(String),
+    /// The service answered a [`crate::client::Client`] call with an error:
+    /// its status, and the `{"error": kind, "reason": …}` it sent.
+    #[error("HTTP {status} ({kind}): {reason}")]
+    Remote {
+        /// The HTTP status.
+        status: u16,
+        /// The error's kind as the service named it.
+        kind: String,
+        /// Why, as the service said.
+        reason: String,
+    },
+    /// A [`crate::client::Client`] call did not get an answer it can read:
+    /// the service is unreachable, the answer is not the expected JSON, or
+    /// a wait ran out.
+    #[error("client: {0}")]
+    Transport(String),
 }
 
 impl AgencyError {
@@ -61,6 +77,7 @@ impl AgencyError {
             Self::Invalid(_) | Self::Verify(_) => 400,
             Self::Replay(_) => 409,
             Self::Late(_) => 410,
+            Self::Remote { status, .. } => *status,
             _ => 500,
         }
     }
@@ -76,6 +93,8 @@ impl AgencyError {
             Self::Late(_) => "late",
             Self::Chain { .. } => "chain",
             Self::Mismatch(_) => "mismatch",
+            Self::Remote { .. } => "remote",
+            Self::Transport(_) => "transport",
             _ => "internal",
         }
     }

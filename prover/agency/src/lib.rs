@@ -98,11 +98,19 @@
 //! `/officers/login?ticket=…` exchanges it for an `HttpOnly`,
 //! `SameSite=Strict` session cookie scoped to `/officers` and redirects; the
 //! page is served with `Cache-Control: no-store`.
+//!
+//! ## A client
+//! [`client::Client`] calls the API typed, one method per call (enrol, post
+//! a shipment, issue a request, read open requests and the ledger, submit,
+//! poll a submission until decided, open the officers' page): `zkcc demo
+//! service` runs the demo's agency steps through it against a service it
+//! starts, and the tests drive the service with it.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod audit;
 pub mod auth;
+pub mod client;
 pub mod db;
 pub mod error;
 pub mod http;

@@ -37,12 +37,15 @@ pub struct Cli {
 enum Cmd {
     /// Run every role end to end on the built-in sample and print a report
     /// (`zkcc demo lifecycle`: then the AI lifecycle claims too; `zkcc demo
-    /// location`: then the chips' own location evidence, over loopback TCP).
+    /// location`: then the chips' own location evidence, over loopback TCP;
+    /// `zkcc demo service`: the agency's steps against its HTTP service).
     Demo {
         /// `fleet` (the accountable statement and its checks), `lifecycle`
         /// (the fleet, then model evaluation and deployment jurisdiction) or
-        /// `location` (the fleet, then landmarks, chip agents and delay proofs).
-        #[arg(default_value = "fleet", value_parser = ["fleet", "lifecycle", "location"])]
+        /// `location` (the fleet, then landmarks, chip agents and delay
+        /// proofs) or `service` (the fleet's proofs, then the agency's steps
+        /// through HTTP against a `zkcc agency serve` service the demo starts).
+        #[arg(default_value = "fleet", value_parser = ["fleet", "lifecycle", "location", "service"])]
         scenario: String,
         /// Working directory for the files the demo writes.
         #[arg(long, default_value = "zkcc-demo")]
@@ -56,6 +59,11 @@ enum Cmd {
         /// Seed of the sample data and of the demo's randomness.
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+        /// Chips in the sample importer's inventory, spread over its five
+        /// facilities in the sample's proportions (5 to 1000000; small
+        /// numbers with small shapes make a quick run, as the tests do).
+        #[arg(long, default_value_t = 1000, value_parser = bounded::<5, MAX_SAMPLE_CHIPS>)]
+        chips: usize,
     },
     /// Write a realistic sample: registry, shipments, auditor keys, inventory (unsigned), rules.
     Sample {
@@ -241,6 +249,7 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
             shard,
             request,
             seed,
+            chips,
         } => {
             let (Circuit::Shard(s), Circuit::Request(r)) =
                 (Circuit::parse(&shard)?, Circuit::parse(&request)?)
@@ -253,7 +262,7 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
                 c.check_memory(zkcc_prover::keys::available_memory())?;
             }
             out_dir(&dir)?;
-            demo::run_scenario(&dir, s, r, seed, &scenario)
+            demo::run_scenario(&dir, s, r, seed, &scenario, chips)
         }
         Cmd::Sample {
             out,

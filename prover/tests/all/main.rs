@@ -33,6 +33,7 @@ mod cli;
 mod cli_contract;
 mod cli_fuzz;
 mod cli_lifecycle;
+mod demo_service;
 mod end_to_end;
 mod fuzz_corpus;
 mod landmark;

@@ -5,11 +5,13 @@ use ed25519_dalek::{Signer, SigningKey};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
-use zkcc_agency::service::{ShipmentRecord, SignedShipment};
+use zkcc_agency::auth::Role;
+use zkcc_agency::client::Client;
+use zkcc_agency::service::{NewRequest, ShipmentRecord, SignedShipment};
 use zkcc_agency::{Agency, Config};
 use zkcc_circuits::ledger::Ledger;
 use zkcc_circuits::registry::Registry;
@@ -263,6 +265,8 @@ pub struct Server {
     /// The in-process service (`None` for a spawned binary).
     pub agency: Option<Agency>,
     pub http: reqwest::Client,
+    /// The officer's client ([`Server::party`] for the others).
+    pub api: Client,
 }
 
 pub async fn start(db: &str) -> Server {
@@ -294,14 +298,10 @@ pub async fn start_custom(
         limits,
         std::future::pending(),
     ));
-    Server {
-        base,
-        officer: std::fs::read_to_string(dir.join("officer.token")).unwrap(),
-        dir,
-        faults,
-        agency: Some(agency),
-        http: client(),
-    }
+    let mut srv = Server::at(&base, &dir);
+    srv.faults = faults;
+    srv.agency = Some(agency);
+    srv
 }
 
 pub fn client() -> reqwest::Client {
@@ -311,69 +311,68 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
-/// One call: (status, JSON body).
-pub async fn call(
-    http: &reqwest::Client,
-    method: reqwest::Method,
-    url: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> (StatusCode, Value) {
-    let mut r = http.request(method, url);
-    if let Some(t) = token {
-        r = r.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        r = r.json(b);
-    }
-    let resp = r.send().await.unwrap();
-    let status = resp.status();
-    let text = resp.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+/// A status and body from the client, the status as reqwest's.
+fn answer(r: zkcc_agency::Result<(u16, Value)>) -> (StatusCode, Value) {
+    let (s, v) = r.unwrap();
+    (StatusCode::from_u16(s).unwrap(), v)
 }
 
 impl Server {
+    /// The server at `base` whose files (the officer's token) are in `dir`.
+    pub fn at(base: &str, dir: &std::path::Path) -> Server {
+        let officer = std::fs::read_to_string(dir.join("officer.token")).unwrap();
+        Server {
+            base: base.into(),
+            api: Client::new(base, &officer).unwrap(),
+            officer,
+            dir: dir.into(),
+            faults: Default::default(),
+            agency: None,
+            http: client(),
+        }
+    }
+
+    /// The client of the party of `token`.
+    pub fn party(&self, token: &str) -> Client {
+        self.api.with_token(token)
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
-        call(
-            &self.http,
-            reqwest::Method::GET,
-            &format!("{}{path}", self.base),
-            Some(token),
-            None,
+        answer(
+            self.party(token)
+                .call(reqwest::Method::GET, path, None)
+                .await,
         )
-        .await
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
-        call(
-            &self.http,
-            reqwest::Method::POST,
-            &format!("{}{path}", self.base),
-            token,
-            Some(body),
+        let c = match token {
+            Some(t) => self.party(t),
+            None => Client::anonymous(&self.base).unwrap(),
+        };
+        answer(
+            c.call(reqwest::Method::POST, path, Some(body.to_string()))
+                .await,
         )
-        .await
     }
 
     /// Posts a raw submission body.
     pub async fn submit(&self, request_id: &str, token: &str, body: &str) -> (StatusCode, Value) {
-        submit(&self.http, &self.base, request_id, token, body).await
+        let path = format!("/v1/requests/{request_id}/submissions");
+        answer(
+            self.party(token)
+                .call(reqwest::Method::POST, &path, Some(body.to_string()))
+                .await,
+        )
     }
 
     /// Enrols a party; returns its token.
     pub async fn enrol(&self, id: &str, role: &str, public_key: Option<String>) -> String {
-        let (s, v) = self
-            .post(
-                "/v1/parties",
-                Some(&self.officer),
-                &json!({"id": id, "role": role, "public_key": public_key}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-        v["token"].as_str().unwrap().to_string()
+        let role = Role::parse(role).unwrap();
+        self.api
+            .enrol(id, role, public_key.as_deref())
+            .await
+            .unwrap_or_else(|e| panic!("enrol {id}: {e}"))
     }
 
     /// Enrols the sample's exporters and importers, posts every shipment;
@@ -399,23 +398,17 @@ impl Server {
                 .iter()
                 .position(|(e, _)| *e == r.exporter)
                 .unwrap();
-            let (s, v) = self
-                .post(
-                    "/v1/shipments",
-                    Some(&exp[i]),
-                    &serde_json::to_value(f.signed(r)).unwrap(),
-                )
-                .await;
-            assert_eq!(s, StatusCode::CREATED, "{v}");
+            self.party(&exp[i])
+                .post_shipment(&f.signed(r))
+                .await
+                .unwrap_or_else(|e| panic!("shipment {}: {e}", r.serial));
         }
         (exp, imp, other)
     }
 
     /// The next sequence number of the exporter of `token`.
     pub async fn next_seq(&self, token: &str) -> u64 {
-        let (s, v) = self.get("/v1/shipments/last-seq", token).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        v["last_seq"].as_u64().unwrap() + 1
+        self.party(token).last_seq().await.unwrap() + 1
     }
 
     /// Posts a shipment record signed by its exporter.
@@ -426,61 +419,26 @@ impl Server {
 
     /// Issues a request to `importer`; returns (id, request file).
     pub async fn request(&self, importer: &str, ttl: u64) -> (String, RequestFile) {
-        let f = fixture();
-        let (s, v) = self
-            .post(
-                "/v1/requests",
-                Some(&self.officer),
-                &json!({"importer": importer, "epoch": f.fleet.epoch, "rules": rules(), "ttl_seconds": ttl}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-        (
-            v["id"].as_str().unwrap().to_string(),
-            serde_json::from_value(v["request"].clone()).unwrap(),
-        )
+        let v = self
+            .api
+            .create_request(&NewRequest {
+                importer: importer.into(),
+                epoch: fixture().fleet.epoch,
+                rules: rules(),
+                ttl_seconds: Some(ttl),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("request to {importer}: {e}"));
+        (v.id, v.request)
     }
 
-    /// Polls a submission until it is no longer pending (bounded).
+    /// Polls a submission until it is no longer pending (at most 60 s).
     pub async fn decided(&self, id: &str, token: &str) -> Value {
-        wait_decided(&self.http, &self.base, id, token).await
+        let v = self
+            .party(token)
+            .wait(id, Duration::from_secs(60))
+            .await
+            .unwrap();
+        serde_json::to_value(v).unwrap()
     }
-}
-
-pub async fn submit(
-    http: &reqwest::Client,
-    base: &str,
-    request_id: &str,
-    token: &str,
-    body: &str,
-) -> (StatusCode, Value) {
-    let resp = http
-        .post(format!("{base}/v1/requests/{request_id}/submissions"))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-pub async fn wait_decided(http: &reqwest::Client, base: &str, id: &str, token: &str) -> Value {
-    for _ in 0..600 {
-        let (s, v) = call(
-            http,
-            reqwest::Method::GET,
-            &format!("{base}/v1/submissions/{id}"),
-            Some(token),
-            None,
-        )
-        .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        if v["status"] != "pending" {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("submission {id} still pending after 60 s");
 }

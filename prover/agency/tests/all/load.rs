@@ -17,7 +17,6 @@ use ed25519_dalek::{Signer, SigningKey};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use reqwest::StatusCode;
-use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -25,7 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use zkcc_agency::service::{ShipmentRecord, SignedShipment};
+use zkcc_agency::service::{NewRequest, ShipmentRecord, SignedShipment};
 use zkcc_circuits::ledger::Ledger;
 use zkcc_circuits::registry::{FacilityJson, ImporterJson, Registry};
 use zkcc_prover::fleet::{self, Fleet, FleetSecret};
@@ -248,24 +247,16 @@ async fn populate_many(srv: &Server) -> Vec<String> {
                     ),
                     record,
                 };
-                let (s, v) = srv
-                    .post(
-                        "/v1/shipments",
-                        Some(&exp_tokens[exporter]),
-                        &serde_json::to_value(&signed).unwrap(),
-                    )
-                    .await;
-                assert_eq!(s, StatusCode::CREATED, "{v}");
+                srv.party(&exp_tokens[exporter])
+                    .post_shipment(&signed)
+                    .await
+                    .unwrap_or_else(|e| panic!("shipment {serial}: {e}"));
             }
         }
-        let (s, v) = srv
-            .get(&format!("/v1/ledger/{}", imp.id), &srv.officer)
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
+        let v = srv.api.ledger_of(&imp.id).await.unwrap();
         assert_eq!(
-            v["digest"],
-            zkcc_circuits::encoding::fr_to_hex(&imp.ledger.digest),
-            "{v}"
+            v.digest,
+            zkcc_circuits::encoding::fr_to_hex(&imp.ledger.digest)
         );
     }
     tokens
@@ -354,14 +345,7 @@ async fn load(bin: &Path, db: &str, n: usize) {
     let port = free_port();
     let child = tokio::task::block_in_place(|| spawn(bin, db, port, &dir, "serve-1.log"));
     let child = Arc::new(Mutex::new(child));
-    let srv = Server {
-        base: format!("http://127.0.0.1:{port}"),
-        officer: std::fs::read_to_string(dir.join("officer.token")).unwrap(),
-        dir: dir.clone(),
-        faults: Default::default(),
-        agency: None,
-        http: common::client(),
-    };
+    let srv = Server::at(&format!("http://127.0.0.1:{port}"), &dir);
     let tokens = populate_many(&srv).await;
 
     // Requests (each importer its own) and their proofs, before the load.
@@ -369,16 +353,17 @@ async fn load(bin: &Path, db: &str, n: usize) {
     let mut reqs = Vec::with_capacity(n);
     for j in 0..n {
         let imp = &m.importers[j % CLIENTS];
-        let (s, v) = srv
-            .post(
-                "/v1/requests",
-                Some(&srv.officer),
-                &json!({"importer": imp.id, "epoch": imp.fleet.epoch, "rules": common::rules(), "ttl_seconds": 3600}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-        let req: RequestFile = serde_json::from_value(v["request"].clone()).unwrap();
-        reqs.push((j % CLIENTS, v["id"].as_str().unwrap().to_string(), req));
+        let v = srv
+            .api
+            .create_request(&NewRequest {
+                importer: imp.id.clone(),
+                epoch: imp.fleet.epoch,
+                rules: common::rules(),
+                ttl_seconds: Some(3600),
+            })
+            .await
+            .unwrap();
+        reqs.push((j % CLIENTS, v.id, v.request));
     }
     let mut queues: Vec<Vec<(String, String)>> = vec![Vec::new(); CLIENTS];
     tokio::task::block_in_place(|| {
