@@ -13,7 +13,7 @@
 //! lifecycle_root = Poseidon(LIFECYCLE_TAG, evaluators_root, suites_root)
 //! landmark leaf  = Poseidon(id, country, lat, lon, max_distance_m, A.x, A.y)  (delay-evidence servers)
 //! coverage leaf  = Poseidon(facility_id, landmark_id)   (every pair whose facility lies within the landmark's distance)
-//! vendors_digest = SHA-256(canonical list of device vendors' CA keys) mod r
+//! vendors_digest = SHA-256(canonical list of device vendors' CA keys and models) mod r
 //! countries_root = tiers_root                                              (no importers, no landmarks)
 //! countries_root = Poseidon(IMPORTERS_TAG, tiers_root, importers_root)     (importers, no landmarks)
 //! countries_root = Poseidon(LANDMARKS_TAG, tiers_root, importers_root or 0,
@@ -36,8 +36,10 @@
 //! keys certify chips' device keys. The agency derives the *coverage* table
 //! from it: the pairs (facility, landmark) such that the whole facility fence
 //! lies within the landmark's distance (great-circle distance on a sphere of
-//! the equatorial radius, plus 0.5 %, plus the fence radius — so a pair is
-//! never listed that is out of range on the real ellipsoid). Only the delay
+//! the equatorial radius, plus 0.5 %, plus the fence's extent — its radius,
+//! stretched where the projected fence reaches towards the equator
+//! ([`fence_extent_upper_bound_m`]) — so a pair is never listed that is out
+//! of range on the real ellipsoid). Only the delay
 //! circuit opens this section; a registry without landmarks keeps its root.
 //!
 //! The importer section names each importer's **home country**: the agency's
@@ -231,6 +233,10 @@ pub struct VendorCaJson {
     /// The CA's public key, `0x` + compressed SEC1 hex (49 bytes; checked on
     /// the curve by the verifier).
     pub public_key: String,
+    /// The registry's chip models this vendor makes: its CA's certificate of
+    /// any other model is refused, and no model is listed under two vendors,
+    /// so one vendor's CA cannot certify a stand-in key for another's chip.
+    pub models: Vec<String>,
 }
 
 /// A landmark as committed in the registry.
@@ -277,6 +283,28 @@ pub fn coverage_leaf(facility_id: Fr, landmark_id: Fr) -> Fr {
 /// Equatorial Earth radius, metres (the largest radius of the ellipsoid).
 pub const EARTH_RADIUS_M: f64 = 6_378_137.0;
 
+/// Smallest radius of curvature of the ellipsoid (the meridian's at the
+/// equator), metres: a fence's radius spans the most latitude on it.
+const EARTH_MIN_RADIUS_M: f64 = 6_335_439.0;
+
+/// How far from its centre a point the geofence accepts can lie, metres (an
+/// upper bound). The shard circuit's fence is a disc in the projection at
+/// the centre (`lon_scale = cos(centre latitude)`), so on its equator side,
+/// where a degree of longitude is longer, it reaches up to
+/// `cos(edge)/cos(centre)` times farther east–west than its radius; 2 % more
+/// covers the projection's fixed-point scales and the ellipsoid's flattening.
+/// A fence reaching a pole has no bound (infinity): no landmark covers it.
+pub fn fence_extent_upper_bound_m(lat_udeg: i64, radius_m: u64) -> f64 {
+    let deg = std::f64::consts::PI / 180.0;
+    let centre = (lat_udeg.unsigned_abs() as f64) * 1e-6 * deg;
+    let span = radius_m as f64 / EARTH_MIN_RADIUS_M;
+    if centre + span >= std::f64::consts::FRAC_PI_2 {
+        return f64::INFINITY;
+    }
+    let edge = (centre - span).max(0.0);
+    radius_m as f64 * (edge.cos() / centre.cos()).max(1.0) * 1.02
+}
+
 /// Great-circle distance between two points (µdeg), metres, on a sphere of
 /// [`EARTH_RADIUS_M`], widened by 0.5 % (an upper bound of the ellipsoidal
 /// distance).
@@ -289,16 +317,21 @@ pub fn distance_upper_bound_m(a: (i64, i64), b: (i64, i64)) -> f64 {
 }
 
 /// The canonical digest of the vendors' CA list (SHA-256 of
-/// `id ‖ 0x00 ‖ key ‖ 0x0a` per vendor, in file order, mod r).
+/// `id ‖ 0x00 ‖ key ‖ (0x00 ‖ model)* ‖ 0x0a` per vendor, in file order, mod r;
+/// labels are printable ASCII, so the separators are unambiguous).
 pub fn vendors_digest(vendors: &[VendorCaJson]) -> Fr {
     use ark_ff::PrimeField;
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    h.update(b"zkcc device vendors v1\n");
+    h.update(b"zkcc device vendors v2\n");
     for v in vendors {
         h.update(v.id.as_bytes());
         h.update([0]);
         h.update(v.public_key.as_bytes());
+        for m in &v.models {
+            h.update([0]);
+            h.update(m.as_bytes());
+        }
         h.update([b'\n']);
     }
     Fr::from_be_bytes_mod_order(&h.finalize())
@@ -638,6 +671,7 @@ fn landmark_leaves(
         });
     }
     let mut seen = HashSet::new();
+    let mut made_by = HashSet::new();
     for v in &file.device_vendors {
         enc(format!("device vendor {:?} id", v.id), encode_label(&v.id))?;
         if !seen.insert(v.id.clone()) {
@@ -654,6 +688,25 @@ fn landmark_leaves(
                 v.id
             ));
         }
+        if v.models.is_empty() {
+            return invalid(format!(
+                "device vendor {:?} lists no models: its CA could certify none",
+                v.id
+            ));
+        }
+        for m in &v.models {
+            if !file.chip_models.iter().any(|c| &c.name == m) {
+                return invalid(format!(
+                    "device vendor {:?}: model {m:?} is not a chip model of the registry",
+                    v.id
+                ));
+            }
+            if !made_by.insert(m.clone()) {
+                return invalid(format!(
+                    "model {m:?} is listed under two device vendors (or twice): one vendor certifies a model"
+                ));
+            }
+        }
     }
     if !file.device_vendors.is_empty() && leaves.is_empty() {
         return invalid("device_vendors without landmarks: nothing would check device keys".into());
@@ -662,7 +715,9 @@ fn landmark_leaves(
     for (fi, f) in facilities.iter().enumerate() {
         for (li, l) in leaves.iter().enumerate() {
             let d = distance_upper_bound_m((f.fence.lat, f.fence.lon), (l.lat, l.lon));
-            if d + f.fence.radius_m as f64 <= l.max_distance_m as f64 {
+            if d + fence_extent_upper_bound_m(f.fence.lat, f.fence.radius_m)
+                <= l.max_distance_m as f64
+            {
                 coverage.push((fi, li));
             }
         }

@@ -16,7 +16,7 @@ use crate::fleet::Fleet;
 use crate::keys::{self, Circuit};
 use crate::landmark::agent::Agent;
 use crate::landmark::server::Landmark;
-use crate::landmark::{client, BatchFile, ChipRef, Limits};
+use crate::landmark::{client, BatchFile, ChipRef, Limits, OwnerKey};
 use ark_ff::UniformRand;
 use p384::ecdsa::SigningKey;
 use rand::SeedableRng;
@@ -49,6 +49,9 @@ pub struct LocationKeys {
     pub landmarks: Vec<SecretKey>,
     /// The vendor's CA key.
     pub vendor: SigningKey,
+    /// The importer's owner key: its chips' agents register its digest, its
+    /// batch requests present it.
+    pub owner: OwnerKey,
 }
 
 fn p384_key(rng: &mut ChaCha20Rng) -> SigningKey {
@@ -84,8 +87,15 @@ pub fn add_landmarks(file: &mut RegistryFile, seed: u64) -> LocationKeys {
     file.device_vendors = vec![VendorCaJson {
         id: VENDOR.into(),
         public_key: key_hex(vendor.verifying_key()),
+        models: file.chip_models.iter().map(|m| m.name.clone()).collect(),
     }];
-    LocationKeys { landmarks, vendor }
+    let mut owner = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rng, &mut owner);
+    LocationKeys {
+        landmarks,
+        vendor,
+        owner: OwnerKey::from_bytes(owner),
+    }
 }
 
 /// A TCP relay on loopback that delays every chunk by `each_way` in each
@@ -393,7 +403,7 @@ async fn start_landmark(
 ) -> Result<std::net::SocketAddr> {
     let id = &registry.file.landmarks[li].id;
     let key = SecretKey::from_seed(lk.landmarks[li].seed());
-    let lm = Landmark::new(registry.clone(), id, key, day, Limits::default())?;
+    let lm = Landmark::new(registry.clone(), id, key, Some(day), Limits::default())?;
     let listener = TcpListener::bind("127.0.0.1:0").await.map_err(io)?;
     let addr = listener.local_addr().map_err(io)?;
     tokio::spawn(Arc::clone(&lm).serve(listener));
@@ -427,11 +437,11 @@ async fn measure_all(
         };
         for c in r.entries.iter().flatten() {
             let (key, cert) = &devices[&c.serial];
-            let agent = Agent::connect(addr, cert, key.clone()).await?;
+            let agent = Agent::connect(addr, cert, lk.owner.digest(), key.clone()).await?;
             tokio::spawn(agent.serve());
         }
         let entries: Vec<Option<ChipRef>> = r.entries.clone();
-        out.push(client::request_batch(addr, entries, Duration::from_secs(120)).await?);
+        out.push(client::request_batch(addr, &lk.owner, entries, Duration::from_secs(120)).await?);
     }
     Ok(out)
 }
@@ -450,11 +460,19 @@ async fn diverted_chip(
     let far = delay_relay(addr, Duration::from_micros(26_700)).await?;
     for (i, c) in r.entries.iter().flatten().enumerate() {
         let (key, cert) = &devices[&c.serial];
-        let agent = Agent::connect(if i == 0 { far } else { addr }, cert, key.clone()).await?;
+        let agent = Agent::connect(
+            if i == 0 { far } else { addr },
+            cert,
+            lk.owner.digest(),
+            key.clone(),
+        )
+        .await?;
         tokio::spawn(agent.serve());
     }
     Ok(
-        match client::request_batch(addr, r.entries.clone(), Duration::from_secs(120)).await {
+        match client::request_batch(addr, &lk.owner, r.entries.clone(), Duration::from_secs(120))
+            .await
+        {
             Ok(_) => {
                 return Err(ProverError::Inventory(
                     "a diverted chip was measured in time".into(),
@@ -483,12 +501,14 @@ async fn keyless_relay(
         .ok_or_else(|| ProverError::Inventory("a slot without ledger chips".into()))?;
     let (_, cert) = &devices[&c.serial];
     let impostor = p384_key(&mut ChaCha20Rng::seed_from_u64(99));
-    Ok(match Agent::connect(addr, cert, impostor).await {
-        Ok(_) => {
-            return Err(ProverError::Inventory(
-                "a relay without the device key was welcomed".into(),
-            ))
-        }
-        Err(e) => e.to_string(),
-    })
+    Ok(
+        match Agent::connect(addr, cert, lk.owner.digest(), impostor).await {
+            Ok(_) => {
+                return Err(ProverError::Inventory(
+                    "a relay without the device key was welcomed".into(),
+                ))
+            }
+            Err(e) => e.to_string(),
+        },
+    )
 }

@@ -9,14 +9,18 @@
 //! ```text
 //! cert message      = "zkcc device cert v1" ‖ lv(vendor) ‖ lv(serial) ‖ lv(model) ‖ device key (SEC1, 49 bytes)
 //! challenge message = "zkcc landmark challenge v1" ‖ lv(landmark) ‖ day (u64, big-endian) ‖ nonce (32 bytes)
-//! lv(s)             = one length byte ‖ the bytes of s          (s is 1–31 printable ASCII)
+//! lv(s)             = one length byte ‖ the bytes of s          (s is 1–31 printable ASCII; a serial may hold spaces)
 //! ```
 //!
-//! An exporter's shipment record carries the certificate; the agency checks it
-//! against the vendor CA keys it accepts and records the device key in the
-//! ledger; a landmark checks it before it times a chip, then checks the chip's
-//! answer to its fresh nonce with that key. The one trust assumption this adds
-//! is the hardware's: **the device key cannot leave the chip.** In the tests and
+//! An exporter's shipment record carries the certificate; the agency's service
+//! checks it against the registry's vendor CAs and keeps it with the ledger
+//! entry; a landmark checks it before it times a chip, then checks the chip's
+//! answer to its fresh nonce with that key. A vendor's CA certifies only the
+//! models the registry lists under it, and a model has one vendor. The trust
+//! assumptions this adds: **the device key cannot leave the chip**, and **a
+//! vendor's CA certifies one key per chip it made** (a landmark does not hold
+//! the ledger's recorded key, so a second certificate for the same chip from
+//! its own vendor would be accepted). In the tests and
 //! the demo a key file stands in for the hardware, which gives no such
 //! guarantee.
 //!
@@ -66,6 +70,16 @@ pub enum DeviceError {
         /// The vendor named.
         vendor: String,
     },
+    /// The vendor's CA certifies a model the registry does not list under it.
+    #[error("device certificate of chip {serial}: vendor {vendor:?} does not make model {model:?} (the registry lists the models each vendor's CA may certify)")]
+    NotVendorsModel {
+        /// The chip.
+        serial: String,
+        /// The vendor named.
+        vendor: String,
+        /// The model certified.
+        model: String,
+    },
     /// The vendor's signature does not verify.
     #[error("device certificate of chip {serial}: the vendor's signature does not verify")]
     CertInvalid {
@@ -101,7 +115,10 @@ pub struct DeviceCert {
 }
 
 fn label(what: &'static str, s: &str) -> Result<(), DeviceError> {
-    if (1..=31).contains(&s.len()) && s.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+    // A serial takes what a ledger serial takes (`encode_serial`: the space
+    // too); the length byte keeps the message unambiguous either way.
+    let low = if what == "serial" { 0x20 } else { 0x21 };
+    if (1..=31).contains(&s.len()) && s.bytes().all(|b| (low..=0x7e).contains(&b)) {
         Ok(())
     } else {
         Err(DeviceError::BadLabel {
@@ -194,6 +211,13 @@ impl DeviceCert {
                 serial: self.serial.clone(),
                 vendor: self.vendor.clone(),
             })?;
+        if !ca.models.iter().any(|m| m == &self.model) {
+            return Err(DeviceError::NotVendorsModel {
+                serial: self.serial.clone(),
+                vendor: self.vendor.clone(),
+                model: self.model.clone(),
+            });
+        }
         let ca_key = parse_key(&format!("CA key of vendor {}", ca.id), &ca.public_key)?;
         let sig = parse_signature(
             &format!("certificate signature of chip {}", self.serial),
@@ -251,6 +275,7 @@ mod tests {
         let list = vec![VendorCa {
             id: "NV".into(),
             public_key: key_hex(ca.verifying_key()),
+            models: vec!["H100".into(), "H20".into()],
         }];
         (ca, list)
     }

@@ -50,6 +50,7 @@ pub fn registry_with_landmarks(auditor_keys: &[SecretKey], keys: &[SecretKey]) -
         id: "NV".into(),
         // A fixed point of P-384 (the generator), standing in for a CA key.
         public_key: "0x03aa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a545e3872760ab7".into(),
+        models: file.chip_models.iter().map(|m| m.name.clone()).collect(),
     }];
     Registry::from_file(file).expect("fixture registry with landmarks is valid")
 }

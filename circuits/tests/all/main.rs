@@ -3,6 +3,7 @@
 
 mod delay;
 mod evaluation;
+mod forge_delay;
 mod gadget_properties;
 mod jurisdiction;
 mod ledger;

@@ -14,7 +14,8 @@ use zkcc_circuits::delay::distance_bound_m;
 use zkcc_prover::error::{read_json, write_json, write_secret_json};
 use zkcc_prover::inventory::AuditorKeyFile;
 use zkcc_prover::landmark::{
-    client, today, Agent, ChipRef, Landmark, Limits, P384KeyFile, KIND_DEVICE, KIND_VENDOR,
+    client, digest_hex, Agent, ChipRef, Landmark, Limits, OwnerKey, OwnerKeyFile, P384KeyFile,
+    KIND_DEVICE, KIND_VENDOR,
 };
 use zkcc_prover::ProverError;
 use zkcc_verifier::device::{key_hex, DeviceCert};
@@ -48,7 +49,9 @@ pub enum LandmarkCmd {
         /// Address to listen on (port 0: any free port).
         #[arg(long, default_value = "127.0.0.1:0")]
         listen: SocketAddr,
-        /// Day of the evidence (days since 1970-01-01, UTC); default today.
+        /// Sign every batch for this day (days since 1970-01-01, UTC; tests
+        /// and replays); default: the UTC day of the clock when each batch
+        /// begins.
         #[arg(long)]
         day: Option<u64>,
         /// Challenges per chip; the smallest round trip is kept.
@@ -70,6 +73,11 @@ pub enum LandmarkCmd {
         /// Batch file to write.
         #[arg(long)]
         out: PathBuf,
+        /// The importer's owner key (from `chip owner-keygen`): the chips'
+        /// agents registered its digest; the landmark measures no other
+        /// owner's chips.
+        #[arg(long)]
+        owner_key: PathBuf,
         /// Check the signed batch against this registry before writing it.
         #[arg(long)]
         registry: Option<PathBuf>,
@@ -117,6 +125,21 @@ pub enum ChipCmd {
         /// The landmark's address.
         #[arg(long)]
         connect: String,
+        /// The importer's owner key (from `chip owner-keygen`): only batch
+        /// requests that present it can have this chip measured (its digest
+        /// is registered at hello).
+        #[arg(long)]
+        owner_key: PathBuf,
+    },
+    /// Importer: generate the owner key (0600) whose digest its chips' agents
+    /// register and which its batch requests present; prints the digest.
+    OwnerKeygen {
+        /// Secret key file to write (0600).
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace an existing key (moved aside).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -131,6 +154,10 @@ pub enum VendorCmd {
         /// The vendor's id.
         #[arg(long, default_value = "NV")]
         id: String,
+        /// The registry's chip models this vendor makes (comma-separated):
+        /// its CA's certificates of other models are refused.
+        #[arg(long, value_delimiter = ',', required = true)]
+        models: Vec<String>,
         /// Replace an existing key (moved aside).
         #[arg(long)]
         force: bool,
@@ -178,7 +205,6 @@ pub fn landmark(c: LandmarkCmd) -> Result<(), ProverError> {
                 answer_timeout: Duration::from_millis(answer_timeout_ms),
                 ..Limits::default()
             };
-            let day = day.unwrap_or_else(today);
             let lm = Landmark::new(reg, &id, k.secret_key()?, day, limits)?;
             let rt = runtime()?;
             rt.block_on(async move {
@@ -189,7 +215,9 @@ pub fn landmark(c: LandmarkCmd) -> Result<(), ProverError> {
                     .local_addr()
                     .map_err(|e| ProverError::Backend(format!("listener: {e}")))?;
                 say(format!(
-                    "landmark {id} listening on {addr} (day {day}; accepts chips within {} km: round trips up to {:.3} ms)",
+                    "landmark {id} listening on {addr} (day {}{}; accepts chips within {} km: round trips up to {:.3} ms)",
+                    lm.day(),
+                    if day.is_some() { ", fixed" } else { ", following the clock" },
                     lm.max_distance_m() / 1000,
                     lm.bound_ns() as f64 / 1e6
                 ));
@@ -202,14 +230,17 @@ pub fn landmark(c: LandmarkCmd) -> Result<(), ProverError> {
             entries,
             out,
             registry,
+            owner_key,
             wait_secs,
         } => {
             out_file(&out)?;
+            let owner = read_json::<OwnerKeyFile>(&owner_key)?.key()?;
             let reg = registry.as_deref().map(load_registry).transpose()?;
             let slot: SlotFile = read_json(&entries)?;
             let rt = runtime()?;
             let file = rt.block_on(client::request_batch(
                 connect.as_str(),
+                &owner,
                 slot.entries,
                 Duration::from_secs(wait_secs),
             ))?;
@@ -259,7 +290,25 @@ pub fn chip(c: ChipCmd) -> Result<(), ProverError> {
             ));
             Ok(())
         }
-        ChipCmd::Agent { key, cert, connect } => {
+        ChipCmd::OwnerKeygen { out, force } => {
+            out_file(&out)?;
+            guard_secret(&out, force)?;
+            let key = OwnerKey::random();
+            write_secret_json(&out, &OwnerKeyFile::new(&key))?;
+            say(format!(
+                "owner key written to {} (0600); its digest, which the chips' agents register: {}",
+                out.display(),
+                digest_hex(&key.digest())
+            ));
+            Ok(())
+        }
+        ChipCmd::Agent {
+            key,
+            cert,
+            connect,
+            owner_key,
+        } => {
+            let owner = read_json::<OwnerKeyFile>(&owner_key)?.key()?;
             let device = read_json::<P384KeyFile>(&key)?.signing_key(KIND_DEVICE)?;
             let cert: DeviceCert = read_json(&cert)?;
             if cert.device_key != key_hex(device.verifying_key()) {
@@ -271,7 +320,7 @@ pub fn chip(c: ChipCmd) -> Result<(), ProverError> {
             }
             let rt = runtime()?;
             rt.block_on(async {
-                let agent = Agent::connect(connect.as_str(), &cert, device).await?;
+                let agent = Agent::connect(connect.as_str(), &cert, owner.digest(), device).await?;
                 say(format!(
                     "chip {} connected to landmark {} (day {}); answering challenges",
                     cert.serial, agent.landmark, agent.day
@@ -288,13 +337,25 @@ pub fn chip(c: ChipCmd) -> Result<(), ProverError> {
 
 pub fn vendor(c: VendorCmd) -> Result<(), ProverError> {
     match c {
-        VendorCmd::Keygen { out, id, force } => {
+        VendorCmd::Keygen {
+            out,
+            id,
+            models,
+            force,
+        } => {
             zkcc_circuits::encoding::encode_label(&id)?;
+            for m in &models {
+                zkcc_circuits::encoding::encode_label(m)?;
+            }
             out_file(&out)?;
             guard_secret(&out, force)?;
             let ca = p384::ecdsa::SigningKey::random(&mut OsRng);
             write_secret_json(&out, &P384KeyFile::new(KIND_VENDOR, &id, &ca))?;
-            let entry = serde_json::json!({ "id": id, "public_key": key_hex(ca.verifying_key()) });
+            let entry = serde_json::json!({
+                "id": id,
+                "public_key": key_hex(ca.verifying_key()),
+                "models": models,
+            });
             say(serde_json::to_string_pretty(&entry).unwrap_or_default());
             Ok(())
         }

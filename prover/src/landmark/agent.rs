@@ -47,11 +47,14 @@ pub struct Agent<A: Answerer> {
 }
 
 impl<A: Answerer> Agent<A> {
-    /// Connects to the landmark at `addr`, says hello with `cert` and answers
-    /// its proof-of-possession challenge; returns once welcomed.
+    /// Connects to the landmark at `addr`, says hello with `cert` and the
+    /// digest of the owner key whose batches may measure the chip
+    /// ([`super::OwnerKey::digest`]), answers its proof-of-possession
+    /// challenge; returns once welcomed.
     pub async fn connect(
         addr: impl ToSocketAddrs,
         cert: &DeviceCert,
+        owner: [u8; 32],
         answerer: A,
     ) -> Result<Self, LandmarkError> {
         let (rd, wr) = wire::connect(addr, HANDSHAKE).await?;
@@ -63,7 +66,11 @@ impl<A: Answerer> Agent<A> {
             landmark: String::new(),
             day: 0,
         };
-        wire::send(&mut a.wr, &Msg::Hello { cert: cert.clone() }).await?;
+        let hello = Msg::Hello {
+            cert: cert.clone(),
+            owner: super::digest_hex(&owner),
+        };
+        wire::send(&mut a.wr, &hello).await?;
         // At most a few challenges before the welcome.
         for _ in 0..4 {
             match wire::recv(&mut a.rd, MAX_LINE, HANDSHAKE).await? {

@@ -20,8 +20,8 @@
 //! [`Limits::max_line`] bytes), over TCP, tagged by `"type"` ([`wire::Msg`]):
 //! ```text
 //! chip agent                                   landmark
-//!   hello {cert}                        ──▶    vendor CA in the registry's device_vendors?
-//!                                              model a registry model? serial encodable?
+//!   hello {cert, owner}                 ──▶    vendor CA in the registry's device_vendors,
+//!                                              for its models? serial encodable?
 //!                                       ◀──    challenge {landmark, day, nonce}      (proof of possession, untimed)
 //!   answer {signature}                  ──▶    check_answer under the certified key
 //!                                       ◀──    welcome {landmark, day}   or   refused {reason} (and close)
@@ -30,10 +30,16 @@
 //!   answer {signature}                  ──▶    timer stops when the line is read; check_answer
 //!
 //! importer's client                            landmark
-//!   batch {entries: [{serial, model} | null, …]}  ──▶  measure each listed chip, in order
+//!   batch {owner, entries: [{serial, model} | null, …]}  ──▶  measure each listed chip, in order
 //!                                       ◀──    signed {batch: BatchFile}   or   refused {reason}
 //! ```
-//! `nonce` is 32 fresh bytes from the OS (`0x` + hex), `signature` the
+//! `owner` is the digest of the importer's [`OwnerKey`] in a hello and the key
+//! itself in a batch: a chip is measured only for the owner its agent named
+//! (to anyone else it is not connected). A connected chip is `(serial,
+//! model)`: chips of two models may share a serial. `day` is the landmark's
+//! clock's UTC day when the batch (or hello) begins, unless it was started
+//! for a fixed day (`--day`, tests): a batch is signed for the day of its
+//! measurements. `nonce` is 32 fresh bytes from the OS (`0x` + hex), `signature` the
 //! device key's ECDSA signature (`0x` + `r ‖ s` hex). A chip is measured
 //! [`Limits::tries`] times (default 3) and its **smallest** round trip
 //! kept: noise only adds delay, so the minimum is the best evidence; a wrong
@@ -204,6 +210,101 @@ impl Limits {
             )));
         }
         Ok(())
+    }
+}
+
+/// The importer's **owner key**: 32 secret bytes. Each of its chip agents
+/// registers the key's digest at hello ([`OwnerKey::digest`]); a batch request
+/// presents the key itself, and a landmark measures a listed chip only if the
+/// key's digest is the one its agent registered — to anyone else the chip is
+/// "not connected". So only whoever runs the chips' agents (the importer) can
+/// have them measured: a stranger learns neither which chips a landmark holds
+/// nor their round trips, and cannot keep them busy. The key travels in the
+/// batch request (plain TCP here: run landmarks behind TLS or on the agency's
+/// network where the path is not trusted).
+#[derive(Clone, PartialEq, Eq, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+pub struct OwnerKey([u8; 32]);
+
+impl std::fmt::Debug for OwnerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OwnerKey(..)")
+    }
+}
+
+/// [`P384KeyFile::kind`]-like tag of an owner key file.
+pub const KIND_OWNER: &str = "owner (the importer's key for its chips' measurements)";
+
+impl OwnerKey {
+    /// A fresh key from the OS.
+    pub fn random() -> Self {
+        let mut k = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut k);
+        Self(k)
+    }
+    /// From 32 bytes.
+    pub fn from_bytes(k: [u8; 32]) -> Self {
+        Self(k)
+    }
+    /// Parses `0x` + 64 hex digits.
+    pub fn from_hex(s: &str) -> Option<Self> {
+        let b: [u8; 32] = hex::decode(s.strip_prefix("0x")?).ok()?.try_into().ok()?;
+        Some(Self(b))
+    }
+    /// `0x` + hex (secret).
+    pub fn hex(&self) -> String {
+        format!("0x{}", hex::encode(self.0))
+    }
+    /// What agents register: SHA-256 of a tag and the key.
+    pub fn digest(&self) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"zkcc landmark owner v1\n");
+        h.update(self.0);
+        h.finalize().into()
+    }
+}
+
+/// `0x` + hex of an owner digest, as a hello carries it.
+pub fn digest_hex(d: &[u8; 32]) -> String {
+    format!("0x{}", hex::encode(d))
+}
+
+/// Parses an owner digest (`0x` + 64 hex digits).
+pub fn parse_digest(s: &str) -> Option<[u8; 32]> {
+    hex::decode(s.strip_prefix("0x")?).ok()?.try_into().ok()
+}
+
+/// An owner key in a file (0600): `{"version": 1, "kind": KIND_OWNER, "secret": "0x…"}`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OwnerKeyFile {
+    /// Format version (1).
+    pub version: u32,
+    /// [`KIND_OWNER`].
+    pub kind: String,
+    /// The key, `0x` + 64 hex digits (secret).
+    pub secret: String,
+}
+
+impl OwnerKeyFile {
+    /// A file holding `key`.
+    pub fn new(key: &OwnerKey) -> Self {
+        Self {
+            version: 1,
+            kind: KIND_OWNER.into(),
+            secret: key.hex(),
+        }
+    }
+    /// The key, if the file holds one.
+    pub fn key(&self) -> Result<OwnerKey, ProverError> {
+        if self.version != 1 || self.kind != KIND_OWNER {
+            return Err(ProverError::Keys(format!(
+                "a {:?} key file of version {}, expected an owner key of version 1",
+                self.kind, self.version
+            )));
+        }
+        OwnerKey::from_hex(&self.secret)
+            .ok_or_else(|| ProverError::Keys("owner key: not 0x + 64 hex digits".into()))
     }
 }
 

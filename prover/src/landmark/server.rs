@@ -1,7 +1,10 @@
 //! The landmark server: registers chip agents, measures them on request,
 //! signs batches (protocol in [`crate::landmark`]).
 use super::wire::{self, Msg};
-use super::{ident_of, BatchFile, ChipRef, LandmarkError, Limits, MeasuredChip};
+use super::{
+    ident_of, parse_digest, today, BatchFile, ChipRef, LandmarkError, Limits, MeasuredChip,
+    OwnerKey,
+};
 use p384::ecdsa::VerifyingKey;
 use rand::RngCore;
 use std::collections::{HashMap, HashSet};
@@ -19,13 +22,18 @@ use zkcc_circuits::shard::MAX_SLOT_CHIPS;
 use zkcc_verifier::device::{check_answer, DeviceCert, NONCE_LEN};
 
 type Reply = oneshot::Sender<Result<u32, LandmarkError>>;
+/// A measurement job: the day its challenges are for, and where the result goes.
+type Job = (u64, Reply);
+/// A connected chip's name: `(serial, model)` (two models may share a serial).
+type ChipId = (String, String);
 
-/// A registered chip: its connection's id, certified model, and the queue of
-/// measurements its connection task runs.
+/// A registered chip: its connection's id, the digest of the owner key whose
+/// batches may measure it, and the queue of measurements its connection
+/// task runs.
 struct Chip {
     conn: u64,
-    model: String,
-    jobs: mpsc::Sender<Reply>,
+    owner: [u8; 32],
+    jobs: mpsc::Sender<Job>,
 }
 
 /// A landmark of the registry, with its signing key, for one day.
@@ -34,9 +42,9 @@ pub struct Landmark {
     index: usize,
     id: String,
     key: SecretKey,
-    day: u64,
+    day: Option<u64>,
     limits: Limits,
-    chips: Mutex<HashMap<String, Chip>>,
+    chips: Mutex<HashMap<ChipId, Chip>>,
     next_conn: AtomicU64,
 }
 
@@ -48,12 +56,13 @@ struct Conn {
 
 impl Landmark {
     /// The registry's landmark `id`, signing with `key` (which must be the
-    /// registry's key of it) for `day`.
+    /// registry's key of it): for the UTC day of its clock when a batch
+    /// begins (`day` `None`), or always for `day` (tests, replays).
     pub fn new(
         registry: Registry,
         id: &str,
         key: SecretKey,
-        day: u64,
+        day: Option<u64>,
         limits: Limits,
     ) -> Result<Arc<Self>, LandmarkError> {
         limits.check()?;
@@ -92,19 +101,20 @@ impl Landmark {
         rtt_bound_ns(self.max_distance_m())
     }
 
-    /// The day its challenges and batches are for.
+    /// The day its challenges and batches are for now: the fixed day, or
+    /// its clock's.
     pub fn day(&self) -> u64 {
-        self.day
+        self.day.unwrap_or_else(today)
     }
 
     /// Serials of the chips connected now, sorted.
     pub fn connected(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.lock().keys().cloned().collect();
+        let mut v: Vec<String> = self.lock().keys().map(|k| k.0.clone()).collect();
         v.sort();
         v
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Chip>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ChipId, Chip>> {
         self.chips.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -142,8 +152,8 @@ impl Landmark {
         };
         let first = wire::recv(&mut c.rd, self.limits.max_line, self.limits.hello_timeout).await;
         let reply = match first {
-            Ok(Msg::Hello { cert }) => return self.chip(cert, c).await,
-            Ok(Msg::Batch { entries }) => match self.batch(&entries).await {
+            Ok(Msg::Hello { cert, owner }) => return self.chip(cert, owner, c).await,
+            Ok(Msg::Batch { owner, entries }) => match self.batch_for(&owner, &entries).await {
                 Ok(batch) => Msg::Signed { batch },
                 Err(e) => Msg::Refused {
                     reason: e.to_string(),
@@ -162,9 +172,16 @@ impl Landmark {
 
     /// A chip agent's connection: hello checks, then measurements on request
     /// until it closes, sends anything unasked, or fails a measurement.
-    async fn chip(self: Arc<Self>, cert: DeviceCert, mut c: Conn) {
+    async fn chip(self: Arc<Self>, cert: DeviceCert, owner: String, mut c: Conn) {
         let serial = cert.serial.clone();
-        let key = match self.admit(&cert, &mut c).await {
+        let id: ChipId = (serial.clone(), cert.model.clone());
+        let admitted = match parse_digest(&owner) {
+            None => Err(LandmarkError::Protocol(
+                "the owner digest is not 0x + 64 hex digits".into(),
+            )),
+            Some(owner) => self.admit(&cert, &mut c).await.map(|k| (k, owner)),
+        };
+        let (key, owner) = match admitted {
             Ok(k) => k,
             Err(e) => {
                 let reason = format!("hello of chip {serial}: {e}");
@@ -174,28 +191,29 @@ impl Landmark {
             }
         };
         let conn = self.next_conn.fetch_add(1, Ordering::Relaxed);
-        let (tx, mut rx) = mpsc::channel::<Reply>(16);
+        let (tx, mut rx) = mpsc::channel::<Job>(16);
         // Registered before the welcome, so that a welcomed chip can be
-        // measured at once. A chip that reconnects replaces its old
-        // connection (whose queue then closes, ending its task).
+        // measured at once. A chip that reconnects (with its key: the hello's
+        // proof of possession) replaces its old connection (whose queue then
+        // closes, ending its task).
         self.lock().insert(
-            serial.clone(),
+            id.clone(),
             Chip {
                 conn,
-                model: cert.model.clone(),
+                owner,
                 jobs: tx,
             },
         );
         let welcome = Msg::Welcome {
             landmark: self.id.clone(),
-            day: self.day,
+            day: self.day(),
         };
         let mut open = wire::send(&mut c.wr, &welcome).await.is_ok();
         while open {
             tokio::select! {
                 job = rx.recv() => {
-                    let Some(reply) = job else { break };
-                    let r = self.measure_conn(&mut c, &serial, &key).await;
+                    let Some((day, reply)) = job else { break };
+                    let r = self.measure_conn(&mut c, &serial, &key, day).await;
                     // Too slow is an honest, complete measurement; anything
                     // else leaves the connection in doubt.
                     let keep = matches!(r, Ok(_) | Err(LandmarkError::TooSlow { .. }));
@@ -207,8 +225,8 @@ impl Landmark {
             }
         }
         let mut chips = self.lock();
-        if chips.get(&serial).map(|ch| ch.conn) == Some(conn) {
-            chips.remove(&serial);
+        if chips.get(&id).map(|ch| ch.conn) == Some(conn) {
+            chips.remove(&id);
         }
     }
 
@@ -217,7 +235,7 @@ impl Landmark {
     async fn admit(&self, cert: &DeviceCert, c: &mut Conn) -> Result<VerifyingKey, LandmarkError> {
         let key = cert.verify(&self.registry.file.device_vendors)?;
         ident_of(&self.registry, &cert.serial, &cert.model)?;
-        self.challenge(c, &cert.serial, &key).await?;
+        self.challenge(c, &cert.serial, &key, self.day()).await?;
         Ok(key)
     }
 
@@ -228,12 +246,13 @@ impl Landmark {
         c: &mut Conn,
         serial: &str,
         key: &VerifyingKey,
+        day: u64,
     ) -> Result<Duration, LandmarkError> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let mut line = serde_json::to_vec(&Msg::Challenge {
             landmark: self.id.clone(),
-            day: self.day,
+            day,
             nonce: wire::nonce_hex(&nonce),
         })
         .expect("messages serialize");
@@ -259,7 +278,7 @@ impl Landmark {
         };
         match wire::parse(&line)? {
             Msg::Answer { signature } => {
-                check_answer(key, serial, &self.id, self.day, &nonce, &signature)?;
+                check_answer(key, serial, &self.id, day, &nonce, &signature)?;
                 Ok(rtt)
             }
             _ => Err(LandmarkError::Protocol(format!(
@@ -274,10 +293,11 @@ impl Landmark {
         c: &mut Conn,
         serial: &str,
         key: &VerifyingKey,
+        day: u64,
     ) -> Result<u32, LandmarkError> {
         let mut best = Duration::MAX;
         for _ in 0..self.limits.tries {
-            best = best.min(self.challenge(c, serial, key).await?);
+            best = best.min(self.challenge(c, serial, key, day).await?);
         }
         // answer_timeout ≤ 4 s < 2^32 ns; a measured round trip is never 0.
         let ns = u32::try_from(best.as_nanos()).unwrap_or(u32::MAX).max(1);
@@ -292,28 +312,37 @@ impl Landmark {
         Ok(ns)
     }
 
-    /// Measures the connected chip `serial`, certified as `model`: its
-    /// smallest round trip over [`Limits::tries`] challenges, ns.
+    /// Measures the connected chip `serial` of `model` (the landmark's own
+    /// call: no owner asked): its smallest round trip over
+    /// [`Limits::tries`] challenges for today, ns.
     pub async fn measure(&self, serial: &str, model: &str) -> Result<u32, LandmarkError> {
+        self.measure_for(None, serial, model, self.day()).await
+    }
+
+    /// [`Self::measure`] for `day`, if the chip's agent registered `owner`
+    /// (`None`: any); a chip of another owner is "not connected".
+    async fn measure_for(
+        &self,
+        owner: Option<&[u8; 32]>,
+        serial: &str,
+        model: &str,
+        day: u64,
+    ) -> Result<u32, LandmarkError> {
         let jobs = {
             let chips = self.lock();
-            let chip = chips
-                .get(serial)
-                .ok_or_else(|| LandmarkError::NotConnected(serial.to_string()))?;
-            if chip.model != model {
-                return Err(LandmarkError::Request(format!(
-                    "chip {serial}: certified as model {}, asked for as {model}",
-                    chip.model
-                )));
-            }
-            chip.jobs.clone()
+            chips
+                .get(&(serial.to_string(), model.to_string()))
+                .filter(|ch| owner.is_none_or(|o| *o == ch.owner))
+                .ok_or_else(|| LandmarkError::NotConnected(serial.to_string()))?
+                .jobs
+                .clone()
         };
         // The chip's task bounds every try; this bounds a queue stalled
         // behind other requests' measurements of the same chip.
         let wait = self.limits.answer_timeout * (self.limits.tries + 1) + Duration::from_secs(1);
         let run = async {
             let (tx, rx) = oneshot::channel();
-            jobs.send(tx)
+            jobs.send((day, tx))
                 .await
                 .map_err(|_| LandmarkError::NotConnected(serial.to_string()))?;
             rx.await
@@ -327,8 +356,28 @@ impl Landmark {
         })
     }
 
-    /// Measures the listed chips of a slot, in order, and signs the batch.
-    pub async fn batch(&self, entries: &[Option<ChipRef>]) -> Result<BatchFile, LandmarkError> {
+    /// A batch request as it comes over the wire: the owner key, hex.
+    async fn batch_for(
+        &self,
+        owner: &str,
+        entries: &[Option<ChipRef>],
+    ) -> Result<BatchFile, LandmarkError> {
+        let owner = OwnerKey::from_hex(owner).ok_or_else(|| {
+            LandmarkError::Protocol("the owner key is not 0x + 64 hex digits".into())
+        })?;
+        self.batch(&owner, entries).await
+    }
+
+    /// Measures the listed chips of a slot, in order, for the day the batch
+    /// begins, and signs the batch for that day. Every listed chip must have
+    /// been registered by its agent for `owner`.
+    pub async fn batch(
+        &self,
+        owner: &OwnerKey,
+        entries: &[Option<ChipRef>],
+    ) -> Result<BatchFile, LandmarkError> {
+        let day = self.day();
+        let digest = owner.digest();
         if entries.len() > MAX_SLOT_CHIPS {
             return Err(LandmarkError::Request(format!(
                 "{} entries: a slot holds at most {MAX_SLOT_CHIPS}",
@@ -336,7 +385,11 @@ impl Landmark {
             )));
         }
         let mut seen = HashSet::new();
-        if let Some(c) = entries.iter().flatten().find(|c| !seen.insert(&c.serial)) {
+        if let Some(c) = entries
+            .iter()
+            .flatten()
+            .find(|c| !seen.insert((&c.serial, &c.model)))
+        {
             return Err(LandmarkError::Request(format!(
                 "chip {} is listed twice",
                 c.serial
@@ -349,10 +402,12 @@ impl Landmark {
                 Some(c) => Some(MeasuredChip {
                     serial: c.serial.clone(),
                     model: c.model.clone(),
-                    rtt_ns: self.measure(&c.serial, &c.model).await?,
+                    rtt_ns: self
+                        .measure_for(Some(&digest), &c.serial, &c.model, day)
+                        .await?,
                 }),
             });
         }
-        BatchFile::sign(&self.registry, self.index, &self.key, self.day, measured)
+        BatchFile::sign(&self.registry, self.index, &self.key, day, measured)
     }
 }

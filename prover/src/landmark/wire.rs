@@ -16,6 +16,8 @@ pub enum Msg {
     Hello {
         /// The vendor's certificate of the chip's device key.
         cert: DeviceCert,
+        /// The digest of the owner key whose batches may measure it, `0x` + hex.
+        owner: String,
     },
     /// Landmark → agent: the chip is registered and will be challenged.
     Welcome {
@@ -41,6 +43,8 @@ pub enum Msg {
     /// Client → landmark, first: measure these chips (one entry per chip
     /// position of the slot, `null` where nothing is measured).
     Batch {
+        /// The owner key of the listed chips, `0x` + hex (secret).
+        owner: String,
         /// The slot's entries.
         entries: Vec<Option<ChipRef>>,
     },

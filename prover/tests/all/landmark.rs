@@ -11,6 +11,9 @@
 //! - a certificate of an unlisted vendor, or of another chip, fails at hello;
 //! - silence, oversized lines, stray first messages and too many
 //!   connections are bounded;
+//! - only the owner key the chip's agent registered can have it measured;
+//!   chips of two models may share a serial; batches are signed for the day
+//!   of the landmark's clock;
 //! - the CLI (`vendor keygen`, `chip keygen`, `landmark keygen|serve|batch`,
 //!   `chip agent`) end to end.
 use p384::ecdsa::SigningKey;
@@ -29,7 +32,9 @@ use zkcc_circuits::delay::rtt_bound_ns;
 use zkcc_circuits::eddsa::{PointJson, SecretKey};
 use zkcc_circuits::registry::{Registry, VendorCaJson};
 use zkcc_prover::landmark::wire::{self, Msg};
-use zkcc_prover::landmark::{client, Agent, BatchFile, ChipRef, Landmark, LandmarkError, Limits};
+use zkcc_prover::landmark::{
+    client, Agent, BatchFile, ChipRef, Landmark, LandmarkError, Limits, OwnerKey,
+};
 use zkcc_verifier::device::{self, key_hex, DeviceCert, DeviceError, NONCE_LEN};
 
 use crate::run::{fails_with, ok};
@@ -40,6 +45,12 @@ const MODEL: &str = "H100-SXM";
 const MAX_DISTANCE_M: u64 = 500_000;
 /// One way of 8,000 km at the speed of light: 26.69 ms; a little more.
 const DIVERTED: Duration = Duration::from_millis(27);
+
+/// The importer's owner key in these tests: its agents register its digest,
+/// its batch requests present it.
+fn owner() -> OwnerKey {
+    OwnerKey::from_bytes([7; 32])
+}
 
 /// The fixtures' registry with landmarks, LM-PAR accepting 500 km, and the
 /// CA `ca` as vendor `NV`.
@@ -59,6 +70,7 @@ fn registry_file(
     file.device_vendors = vec![VendorCaJson {
         id: "NV".into(),
         public_key: key_hex(ca),
+        models: file.chip_models.iter().map(|m| m.name.clone()).collect(),
     }];
     file
 }
@@ -85,7 +97,7 @@ impl World {
     /// LM-PAR serving on a free port.
     async fn landmark(&self, limits: Limits) -> (Arc<Landmark>, SocketAddr) {
         let key = landmark_keys().remove(0);
-        let lm = Landmark::new(self.registry.clone(), LM, key, DAY, limits).unwrap();
+        let lm = Landmark::new(self.registry.clone(), LM, key, Some(DAY), limits).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(lm.clone().serve(listener));
@@ -102,7 +114,9 @@ fn chip_ref(serial: &str) -> Option<ChipRef> {
 
 /// An honest agent behind `addr`, welcomed and answering in the background.
 async fn honest(addr: SocketAddr, key: SigningKey, cert: &DeviceCert) {
-    let a = Agent::connect(addr, cert, key).await.unwrap();
+    let a = Agent::connect(addr, cert, owner().digest(), key)
+        .await
+        .unwrap();
     assert_eq!((a.landmark.as_str(), a.day), (LM, DAY));
     tokio::spawn(a.serve());
 }
@@ -175,7 +189,7 @@ async fn wait_connected(lm: &Landmark, serial: &str, want: bool) {
 async fn too_slow(w: &World, lm: &Landmark, via: SocketAddr, serial: &str) -> LandmarkError {
     let (k, c) = w.chip(serial);
     honest(via, k, &c).await;
-    let err = lm.batch(&[chip_ref(serial)]).await.unwrap_err();
+    let err = lm.batch(&owner(), &[chip_ref(serial)]).await.unwrap_err();
     let LandmarkError::TooSlow {
         ms,
         km,
@@ -204,7 +218,7 @@ async fn a_near_chip_passes_and_its_batch_verifies() {
     honest(addr, k1, &c1).await;
     honest(addr, k2, &c2).await;
     let entries = vec![chip_ref("SN-NEAR-1"), None, chip_ref("SN-NEAR-2")];
-    let file = client::request_batch(addr, entries, Duration::from_secs(30))
+    let file = client::request_batch(addr, &owner(), entries, Duration::from_secs(30))
         .await
         .unwrap();
     let batch = file.verify(&w.registry).unwrap();
@@ -272,9 +286,14 @@ async fn a_diverted_chip_is_too_slow() {
     );
     eprintln!("diverted: {msg}");
     // Over the network the importer gets the same refusal.
-    let err = client::request_batch(addr, vec![chip_ref("SN-FAR")], Duration::from_secs(30))
-        .await
-        .unwrap_err();
+    let err = client::request_batch(
+        addr,
+        &owner(),
+        vec![chip_ref("SN-FAR")],
+        Duration::from_secs(30),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&err, LandmarkError::Refused(r) if r.contains("too slow")),
         "{err}"
@@ -288,13 +307,16 @@ async fn a_relay_fails_the_signature_or_the_bound() {
     // A near proxy without the device key answers with its own key.
     let (_, cert) = w.chip("SN-RELAYED");
     let own = SigningKey::random(&mut OsRng);
-    let err = Agent::connect(addr, &cert, own).await.err().unwrap();
+    let err = Agent::connect(addr, &cert, owner().digest(), own)
+        .await
+        .err()
+        .unwrap();
     assert!(
         matches!(&err, LandmarkError::Refused(r) if r.contains("is not its device key's signature")),
         "{err}"
     );
     assert!(matches!(
-        lm.batch(&[chip_ref("SN-RELAYED")]).await,
+        lm.batch(&owner(), &[chip_ref("SN-RELAYED")]).await,
         Err(LandmarkError::NotConnected(s)) if s == "SN-RELAYED"
     ));
     // A near proxy that forwards to the chip 8,000 km away.
@@ -315,10 +337,15 @@ async fn replayed_and_precomputed_answers_fail_the_nonce() {
         let mut r = rec.lock().unwrap();
         r.get_or_insert_with(|| device::answer(&k, l, d, n)).clone()
     };
-    let a = Agent::connect(addr, &c, replay).await.unwrap();
+    let a = Agent::connect(addr, &c, owner().digest(), replay)
+        .await
+        .unwrap();
     tokio::spawn(a.serve());
     assert!(recorded.lock().unwrap().is_some());
-    let err = lm.batch(&[chip_ref("SN-REPLAY")]).await.unwrap_err();
+    let err = lm
+        .batch(&owner(), &[chip_ref("SN-REPLAY")])
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, LandmarkError::Device(DeviceError::AnswerInvalid { serial }) if serial == "SN-REPLAY"),
         "{err}"
@@ -337,9 +364,14 @@ async fn replayed_and_precomputed_answers_fail_the_nonce() {
         };
         device::answer(&k, l, d, &nonce)
     };
-    let a = Agent::connect(addr, &c, guess).await.unwrap();
+    let a = Agent::connect(addr, &c, owner().digest(), guess)
+        .await
+        .unwrap();
     tokio::spawn(a.serve());
-    let err = lm.batch(&[chip_ref("SN-GUESS")]).await.unwrap_err();
+    let err = lm
+        .batch(&owner(), &[chip_ref("SN-GUESS")])
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             &err,
@@ -354,9 +386,14 @@ async fn replayed_and_precomputed_answers_fail_the_nonce() {
         let day = if std::mem::take(&mut first) { d } else { d + 1 };
         device::answer(&k, l, day, n)
     };
-    let a = Agent::connect(addr, &c, shifted).await.unwrap();
+    let a = Agent::connect(addr, &c, owner().digest(), shifted)
+        .await
+        .unwrap();
     tokio::spawn(a.serve());
-    assert!(lm.batch(&[chip_ref("SN-OTHER-DAY")]).await.is_err());
+    assert!(lm
+        .batch(&owner(), &[chip_ref("SN-OTHER-DAY")])
+        .await
+        .is_err());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -375,32 +412,32 @@ async fn certificates_are_checked_at_hello() {
     let rogue = SigningKey::random(&mut OsRng);
     let cert = DeviceCert::issue(&rogue, "AMD", "SN-X", MODEL, k.verifying_key()).unwrap();
     refused(
-        Agent::connect(addr, &cert, k.clone()).await,
+        Agent::connect(addr, &cert, owner().digest(), k.clone()).await,
         "not an accepted vendor CA",
     );
     // A listed vendor's name on a certificate another CA signed.
     let cert = DeviceCert::issue(&rogue, "NV", "SN-X", MODEL, k.verifying_key()).unwrap();
     refused(
-        Agent::connect(addr, &cert, k.clone()).await,
+        Agent::connect(addr, &cert, owner().digest(), k.clone()).await,
         "signature does not verify",
     );
     // The chip's certificate with another serial written in.
     let mut cert = DeviceCert::issue(&w.ca, "NV", "SN-X", MODEL, k.verifying_key()).unwrap();
     cert.serial = "SN-Y".into();
     refused(
-        Agent::connect(addr, &cert, k.clone()).await,
+        Agent::connect(addr, &cert, owner().digest(), k.clone()).await,
         "signature does not verify",
     );
     // Another chip's genuine certificate: the key is not the one certified.
     let (_, other) = w.chip("SN-Z");
     refused(
-        Agent::connect(addr, &other, k.clone()).await,
+        Agent::connect(addr, &other, owner().digest(), k.clone()).await,
         "chip SN-Z: its answer is not",
     );
     // A model the registry does not list.
     let cert = DeviceCert::issue(&w.ca, "NV", "SN-X", "H200", k.verifying_key()).unwrap();
     refused(
-        Agent::connect(addr, &cert, k.clone()).await,
+        Agent::connect(addr, &cert, owner().digest(), k.clone()).await,
         "not a registry model",
     );
     assert!(lm.connected().is_empty());
@@ -412,9 +449,10 @@ async fn certificates_are_checked_at_hello() {
         serial: "SN-X".into(),
         model: "B200".into(),
     };
-    assert!(
-        matches!(lm.batch(&[Some(b200)]).await, Err(LandmarkError::Request(m)) if m.contains("certified as model H100-SXM"))
-    );
+    assert!(matches!(
+        lm.batch(&owner(), &[Some(b200)]).await,
+        Err(LandmarkError::NotConnected(s)) if s == "SN-X"
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -434,7 +472,10 @@ async fn everything_is_bounded() {
     let via = relay(addr, up.clone(), delay(Duration::ZERO)).await;
     honest(via, k, &c).await;
     up.store(2_000_000, Ordering::Relaxed);
-    let err = lm.batch(&[chip_ref("SN-SILENT")]).await.unwrap_err();
+    let err = lm
+        .batch(&owner(), &[chip_ref("SN-SILENT")])
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, LandmarkError::Silent { ms: 200, .. }),
         "{err}"
@@ -470,12 +511,12 @@ async fn everything_is_bounded() {
     // Batches: too many positions, a chip twice.
     let many = vec![None; zkcc_circuits::shard::MAX_SLOT_CHIPS + 1];
     assert!(matches!(
-        lm.batch(&many).await,
+        lm.batch(&owner(), &many).await,
         Err(LandmarkError::Request(_))
     ));
     let twice = [chip_ref("SN-A"), chip_ref("SN-A")];
     assert!(
-        matches!(lm.batch(&twice).await, Err(LandmarkError::Request(m)) if m.contains("twice"))
+        matches!(lm.batch(&owner(), &twice).await, Err(LandmarkError::Request(m)) if m.contains("twice"))
     );
     // At most three connections: a fourth is closed at once.
     let held = [raw().await, raw().await, raw().await];
@@ -485,7 +526,7 @@ async fn everything_is_bounded() {
     assert!(matches!(n, Ok(Ok(0)) | Ok(Err(_))), "{n:?}");
     drop(held);
     // An empty batch is a batch of nothing: signed, and it verifies.
-    let f = lm.batch(&[None, None]).await.unwrap();
+    let f = lm.batch(&owner(), &[None, None]).await.unwrap();
     assert_eq!(f.verify(&w.registry).unwrap().max_rtt(), 0);
 }
 
@@ -494,7 +535,7 @@ fn a_landmark_needs_its_registry_key_and_sane_limits() {
     let w = World::new();
     let keys = landmark_keys();
     let new = |id: &str, k: &SecretKey, l: Limits| {
-        Landmark::new(w.registry.clone(), id, k.clone(), DAY, l)
+        Landmark::new(w.registry.clone(), id, k.clone(), Some(DAY), l)
     };
     assert!(new(LM, &keys[0], Limits::default()).is_ok());
     for (id, k, l) in [
@@ -571,7 +612,19 @@ fn chip_keygen(serial: &str) -> [&str; 12] {
 fn the_commands_run_end_to_end() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
-    let vendor = ok(d, &["vendor", "keygen", "--out", "ca.key", "--id", "NV"]);
+    let vendor = ok(
+        d,
+        &[
+            "vendor",
+            "keygen",
+            "--out",
+            "ca.key",
+            "--id",
+            "NV",
+            "--models",
+            "H100-SXM,B200",
+        ],
+    );
     let vendor: VendorCaJson = serde_json::from_str(&vendor).unwrap();
     assert_eq!(vendor.id, "NV");
     for serial in ["SN-E2E-1", "SN-E2E-2"] {
@@ -592,6 +645,19 @@ fn the_commands_run_end_to_end() {
         &["landmark", "keygen", "--out", "landmark.key", "--id", LM],
     );
     let lm: serde_json::Value = serde_json::from_str(&lm).unwrap();
+    for (f, who) in [("owner.key", "owner"), ("stranger.key", "stranger")] {
+        let out = ok(d, &["chip", "owner-keygen", "--out", f]);
+        assert!(
+            out.contains("its digest, which the chips' agents register: 0x"),
+            "{who}: {out}"
+        );
+    }
+    fails_with(
+        d,
+        &["chip", "owner-keygen", "--out", "owner.key"],
+        2,
+        "refusing to replace",
+    );
     let lm_key: PointJson = serde_json::from_value(lm["public_key"].clone()).unwrap();
     let ca = zkcc_verifier::device::parse_key("ca", &vendor.public_key).unwrap();
     let reg = registry_file(&ca, Some(&lm_key));
@@ -635,6 +701,8 @@ fn the_commands_run_end_to_end() {
             "SN-E2E-1/device.cert.json",
             "--connect",
             &addr,
+            "--owner-key",
+            "owner.key",
         ],
     );
     assert!(
@@ -653,6 +721,8 @@ fn the_commands_run_end_to_end() {
             "SN-E2E-1/device.cert.json",
             "--connect",
             &addr,
+            "--owner-key",
+            "owner.key",
         ],
         2,
         "another device key",
@@ -676,6 +746,8 @@ fn the_commands_run_end_to_end() {
             "batch.json",
             "--registry",
             "registry.json",
+            "--owner-key",
+            "owner.key",
         ],
     );
     assert!(
@@ -705,10 +777,32 @@ fn the_commands_run_end_to_end() {
             "slot2.json",
             "--out",
             "batch2.json",
+            "--owner-key",
+            "owner.key",
         ],
         1,
         "chip SN-E2E-2: not connected",
     );
+    // Another owner's key (a stranger's) cannot have the connected chip
+    // measured: to it the chip is not connected.
+    fails_with(
+        d,
+        &[
+            "landmark",
+            "batch",
+            "--connect",
+            &addr,
+            "--entries",
+            "slot.json",
+            "--out",
+            "batch3.json",
+            "--owner-key",
+            "stranger.key",
+        ],
+        1,
+        "chip SN-E2E-1: not connected",
+    );
+    assert!(!d.join("batch3.json").exists());
     assert!(!d.join("batch2.json").exists());
     // The wrong key for the landmark is a configuration error.
     fails_with(
@@ -726,4 +820,95 @@ fn the_commands_run_end_to_end() {
         2,
         "not the one the registry lists",
     );
+}
+
+/// A landmark measures a chip only for the owner its agent registered: a
+/// stranger's batch request (another owner key; no device key, no
+/// certificate) finds the chip "not connected", learns no round trip and gets
+/// no signed batch, while the owner's request succeeds. (A review found the
+/// batch message served to any client.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_chips_owner_can_have_it_measured() {
+    let w = World::new();
+    let (lm, addr) = w.landmark(Limits::default()).await;
+    let (k, c) = w.chip("SN-PROBE-1");
+    honest(addr, k, &c).await;
+    wait_connected(&lm, "SN-PROBE-1", true).await;
+    let stranger = OwnerKey::from_bytes([8; 32]);
+    let wait = Duration::from_secs(10);
+    let probe = client::request_batch(addr, &stranger, vec![chip_ref("SN-PROBE-1")], wait).await;
+    assert!(
+        matches!(&probe, Err(LandmarkError::Refused(m)) if m.contains("chip SN-PROBE-1: not connected")),
+        "{probe:?}"
+    );
+    // A malformed owner key is refused as such.
+    let (mut rd, mut wr) = wire::connect(addr, wait).await.unwrap();
+    let bad = Msg::Batch {
+        owner: "0x12".into(),
+        entries: vec![chip_ref("SN-PROBE-1")],
+    };
+    wire::send(&mut wr, &bad).await.unwrap();
+    assert!(matches!(
+        wire::recv(&mut rd, 1 << 16, wait).await.unwrap(),
+        Msg::Refused { reason } if reason.contains("owner key")
+    ));
+    let file = client::request_batch(addr, &owner(), vec![chip_ref("SN-PROBE-1")], wait)
+        .await
+        .unwrap();
+    assert!(file.entries[0].as_ref().unwrap().rtt_ns > 0);
+}
+
+/// A connected chip is `(serial, model)`: a certified chip of another model
+/// with the same serial (vendors number per model) connects beside it
+/// instead of displacing it, and each is measured as its own model. (A
+/// review found chips keyed by serial alone.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chips_of_two_models_may_share_a_serial() {
+    let w = World::new();
+    let (lm, addr) = w.landmark(Limits::default()).await;
+    let (k, c) = w.chip("0001");
+    honest(addr, k, &c).await;
+    let other = SigningKey::random(&mut OsRng);
+    let oc = DeviceCert::issue(&w.ca, "NV", "0001", "B200", other.verifying_key()).unwrap();
+    honest(addr, other, &oc).await;
+    assert_eq!(lm.connected(), vec!["0001".to_string(), "0001".to_string()]);
+    let b200 = Some(ChipRef {
+        serial: "0001".into(),
+        model: "B200".into(),
+    });
+    let file = lm.batch(&owner(), &[chip_ref("0001"), b200]).await.unwrap();
+    assert!(file.entries.iter().all(|e| e.as_ref().unwrap().rtt_ns > 0));
+    let batch = file.verify(&w.registry).unwrap();
+    assert_eq!(batch.entries.len(), 2);
+    assert_ne!(batch.entries[0].0, batch.entries[1].0);
+}
+
+/// A landmark started without a fixed day signs each batch for its clock's
+/// day when the batch begins, and welcomes agents with it; one started for a
+/// fixed day (tests, replays) signs that day. (A review found the day fixed
+/// at start: a landmark running past midnight signed yesterday's day.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_landmark_signs_the_day_of_its_clock() {
+    let w = World::new();
+    let key = landmark_keys().remove(0);
+    let lm = Landmark::new(w.registry.clone(), LM, key, None, Limits::default()).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(lm.clone().serve(listener));
+    let before = zkcc_prover::landmark::today();
+    let (k, c) = w.chip("SN-CLOCK");
+    let a = Agent::connect(addr, &c, owner().digest(), k).await.unwrap();
+    assert!(a.day >= before && a.day <= zkcc_prover::landmark::today());
+    tokio::spawn(a.serve());
+    let file = lm.batch(&owner(), &[chip_ref("SN-CLOCK")]).await.unwrap();
+    let after = zkcc_prover::landmark::today();
+    assert!(
+        file.day >= before && file.day <= after,
+        "{} not in {before}..={after}",
+        file.day
+    );
+    file.verify(&w.registry).unwrap();
+    let (fixed, _) = w.landmark(Limits::default()).await;
+    assert_eq!(fixed.day(), DAY);
+    assert_eq!(fixed.batch(&owner(), &[None]).await.unwrap().day, DAY);
 }

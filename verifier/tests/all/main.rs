@@ -11,6 +11,7 @@ mod access;
 mod batch;
 mod cli;
 mod delay;
+mod device_forge;
 mod fleet;
 mod fuzz_corpus;
 mod golden;
