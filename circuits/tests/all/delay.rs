@@ -442,6 +442,9 @@ fn the_registry_commits_landmarks_vendors_and_coverage() {
         |f| f.landmarks[0].country = "DE".into(),
         |f| f.landmarks.swap(0, 1),
         |f| f.device_vendors[0].id = "AMD".into(),
+        |f| {
+            f.device_vendors[0].models.pop();
+        },
     ] {
         let mut file = r.file.clone();
         edit(&mut file);
@@ -465,5 +468,17 @@ fn the_registry_commits_landmarks_vendors_and_coverage() {
     assert!(invalid(|f| f.landmarks[1].id = "LM-PAR".into()).contains("twice"));
     assert!(invalid(|f| f.landmarks[0].lat_udeg = 91_000_000).contains("out of range"));
     assert!(invalid(|f| f.device_vendors[0].public_key = "0x04ab".into()).contains("P-384"));
+    // A vendor certifies its listed models only: none, an unknown one, or one
+    // listed twice (under two vendors) is refused.
+    assert!(invalid(|f| f.device_vendors[0].models.clear()).contains("lists no models"));
+    assert!(invalid(|f| f.device_vendors[0].models.push("MI300X".into()))
+        .contains("not a chip model"));
+    assert!(invalid(|f| {
+        let mut other = f.device_vendors[0].clone();
+        other.id = "XV".into();
+        other.models.truncate(1);
+        f.device_vendors.push(other);
+    })
+    .contains("two device vendors"));
     assert!(invalid(|f| f.landmarks.clear()).contains("without landmarks"));
 }
