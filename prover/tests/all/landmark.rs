@@ -434,11 +434,11 @@ async fn certificates_are_checked_at_hello() {
         Agent::connect(addr, &other, owner().digest(), k.clone()).await,
         "chip SN-Z: its answer is not",
     );
-    // A model the registry does not list.
+    // A model the registry does not list (so not among the vendor's models).
     let cert = DeviceCert::issue(&w.ca, "NV", "SN-X", "H200", k.verifying_key()).unwrap();
     refused(
         Agent::connect(addr, &cert, owner().digest(), k.clone()).await,
-        "not a registry model",
+        "vendor \"NV\" does not make model \"H200\"",
     );
     assert!(lm.connected().is_empty());
     // The honest certificate passes; asked for under another model, refused.
