@@ -289,20 +289,23 @@ const EARTH_MIN_RADIUS_M: f64 = 6_335_439.0;
 
 /// How far from its centre a point the geofence accepts can lie, metres (an
 /// upper bound). The shard circuit's fence is a disc in the projection at
-/// the centre (`lon_scale = cos(centre latitude)`), so on its equator side,
-/// where a degree of longitude is longer, it reaches up to
-/// `cos(edge)/cos(centre)` times farther east–west than its radius; 2 % more
-/// covers the projection's fixed-point scales and the ellipsoid's flattening.
-/// A fence reaching a pole has no bound (infinity): no landmark covers it.
-pub fn fence_extent_upper_bound_m(lat_udeg: i64, radius_m: u64) -> f64 {
+/// the centre (`lon_scale ≈ KLAT·cos(centre latitude)`, an integer), so on
+/// its equator side, where a degree of longitude is longer, it reaches up to
+/// `KLAT·cos(edge)/lon_scale` times farther east–west than its radius; 2 %
+/// more covers the other fixed-point scales and the ellipsoid's flattening.
+/// A fence reaching a pole, or whose `lon_scale` is under 100 (within about
+/// 100 km of a pole, where its rounding alone exceeds 0.5 %), has no bound
+/// (infinity): no landmark covers it.
+pub fn fence_extent_upper_bound_m(lat_udeg: i64, radius_m: u64, lon_scale: u64) -> f64 {
     let deg = std::f64::consts::PI / 180.0;
     let centre = (lat_udeg.unsigned_abs() as f64) * 1e-6 * deg;
     let span = radius_m as f64 / EARTH_MIN_RADIUS_M;
-    if centre + span >= std::f64::consts::FRAC_PI_2 {
+    if centre + span >= std::f64::consts::FRAC_PI_2 || lon_scale < 100 {
         return f64::INFINITY;
     }
     let edge = (centre - span).max(0.0);
-    radius_m as f64 * (edge.cos() / centre.cos()).max(1.0) * 1.02
+    let stretch = crate::geofence::KLAT as f64 * edge.cos() / lon_scale as f64;
+    radius_m as f64 * stretch.max(1.0) * 1.02
 }
 
 /// Great-circle distance between two points (µdeg), metres, on a sphere of
@@ -715,7 +718,7 @@ fn landmark_leaves(
     for (fi, f) in facilities.iter().enumerate() {
         for (li, l) in leaves.iter().enumerate() {
             let d = distance_upper_bound_m((f.fence.lat, f.fence.lon), (l.lat, l.lon));
-            if d + fence_extent_upper_bound_m(f.fence.lat, f.fence.radius_m)
+            if d + fence_extent_upper_bound_m(f.fence.lat, f.fence.radius_m, f.fence.lon_scale)
                 <= l.max_distance_m as f64
             {
                 coverage.push((fi, li));

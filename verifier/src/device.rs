@@ -8,8 +8,8 @@
 //!
 //! ```text
 //! cert message      = "zkcc device cert v1" ‖ lv(vendor) ‖ lv(serial) ‖ lv(model) ‖ device key (SEC1, 49 bytes)
-//! challenge message = "zkcc landmark challenge v1" ‖ lv(landmark) ‖ day (u64, big-endian) ‖ nonce (32 bytes)
-//! lv(s)             = one length byte ‖ the bytes of s          (s is 1–31 printable ASCII; a serial may hold spaces)
+//! challenge message = "zkcc landmark challenge v2" ‖ lv(landmark) ‖ day (u64, big-endian) ‖ owner (32 bytes) ‖ nonce (32 bytes)
+//! lv(s)             = one length byte ‖ the bytes of s          (s is 1–31 bytes of 0x20–0x7e, as the registry's labels)
 //! ```
 //!
 //! An exporter's shipment record carries the certificate; the agency's service
@@ -35,7 +35,9 @@ pub const DEVICE_KEY_LEN: usize = 49;
 /// Bytes of a landmark's challenge nonce.
 pub const NONCE_LEN: usize = 32;
 const CERT_TAG: &[u8] = b"zkcc device cert v1";
-const CHALLENGE_TAG: &[u8] = b"zkcc landmark challenge v1";
+const CHALLENGE_TAG: &[u8] = b"zkcc landmark challenge v2";
+/// Bytes of the owner digest a chip's agent registers with a landmark.
+pub const OWNER_LEN: usize = 32;
 
 /// Why a device key, certificate or answer was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -115,10 +117,9 @@ pub struct DeviceCert {
 }
 
 fn label(what: &'static str, s: &str) -> Result<(), DeviceError> {
-    // A serial takes what a ledger serial takes (`encode_serial`: the space
-    // too); the length byte keeps the message unambiguous either way.
-    let low = if what == "serial" { 0x20 } else { 0x21 };
-    if (1..=31).contains(&s.len()) && s.bytes().all(|b| (low..=0x7e).contains(&b)) {
+    // A label takes what the registry and the ledger take (`encode_label`:
+    // the space too); the length byte keeps the message unambiguous.
+    if (1..=31).contains(&s.len()) && s.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
         Ok(())
     } else {
         Err(DeviceError::BadLabel {
@@ -232,18 +233,33 @@ impl DeviceCert {
     }
 }
 
-/// The bytes a chip signs to answer landmark `landmark`'s challenge `nonce` on `day`.
-pub fn challenge_message(landmark: &str, day: u64, nonce: &[u8; NONCE_LEN]) -> Vec<u8> {
+/// The bytes a chip signs to answer landmark `landmark`'s challenge `nonce` on
+/// `day`, registered for the owner digest `owner`: the owner is signed with
+/// every answer, so a hello relayed with another owner's digest fails its
+/// proof of possession, and answers of one registration do not serve another.
+pub fn challenge_message(
+    landmark: &str,
+    day: u64,
+    owner: &[u8; OWNER_LEN],
+    nonce: &[u8; NONCE_LEN],
+) -> Vec<u8> {
     let mut m = CHALLENGE_TAG.to_vec();
     lv(&mut m, landmark);
     m.extend_from_slice(&day.to_be_bytes());
+    m.extend_from_slice(owner);
     m.extend_from_slice(nonce);
     m
 }
 
 /// The chip's answer: its device key's signature of the challenge, `0x` + hex.
-pub fn answer(device: &SigningKey, landmark: &str, day: u64, nonce: &[u8; NONCE_LEN]) -> String {
-    let sig: Signature = device.sign(&challenge_message(landmark, day, nonce));
+pub fn answer(
+    device: &SigningKey,
+    landmark: &str,
+    day: u64,
+    owner: &[u8; OWNER_LEN],
+    nonce: &[u8; NONCE_LEN],
+) -> String {
+    let sig: Signature = device.sign(&challenge_message(landmark, day, owner, nonce));
     sig_hex(&sig)
 }
 
@@ -253,6 +269,7 @@ pub fn check_answer(
     serial: &str,
     landmark: &str,
     day: u64,
+    owner: &[u8; OWNER_LEN],
     nonce: &[u8; NONCE_LEN],
     answer: &str,
 ) -> Result<(), DeviceError> {
@@ -261,7 +278,7 @@ pub fn check_answer(
     };
     let sig = parse_signature(&format!("answer of chip {serial}"), answer).map_err(|_| bad())?;
     device
-        .verify(&challenge_message(landmark, day, nonce), &sig)
+        .verify(&challenge_message(landmark, day, owner, nonce), &sig)
         .map_err(|_| bad())
 }
 
@@ -269,6 +286,8 @@ pub fn check_answer(
 mod tests {
     use super::*;
     use rand::rngs::OsRng;
+
+    const OWNER: [u8; OWNER_LEN] = [5; OWNER_LEN];
 
     fn vendor() -> (SigningKey, Vec<VendorCa>) {
         let ca = SigningKey::random(&mut OsRng);
@@ -346,21 +365,22 @@ mod tests {
     }
 
     #[test]
-    fn an_answer_binds_key_landmark_day_and_nonce() {
+    fn an_answer_binds_key_landmark_day_owner_and_nonce() {
         let dev = SigningKey::random(&mut OsRng);
         let vk = *dev.verifying_key();
         let nonce = [7u8; NONCE_LEN];
-        let a = answer(&dev, "LM-PAR", 20_000, &nonce);
-        check_answer(&vk, "SN-1", "LM-PAR", 20_000, &nonce, &a).unwrap();
+        let a = answer(&dev, "LM-PAR", 20_000, &OWNER, &nonce);
+        check_answer(&vk, "SN-1", "LM-PAR", 20_000, &OWNER, &nonce, &a).unwrap();
         let other = *SigningKey::random(&mut OsRng).verifying_key();
         let mut n2 = nonce;
         n2[31] ^= 1;
         let refused = [
-            check_answer(&other, "SN-1", "LM-PAR", 20_000, &nonce, &a),
-            check_answer(&vk, "SN-1", "LM-SHA", 20_000, &nonce, &a),
-            check_answer(&vk, "SN-1", "LM-PAR", 20_001, &nonce, &a),
-            check_answer(&vk, "SN-1", "LM-PAR", 20_000, &n2, &a),
-            check_answer(&vk, "SN-1", "LM-PAR", 20_000, &nonce, "0x00"),
+            check_answer(&other, "SN-1", "LM-PAR", 20_000, &OWNER, &nonce, &a),
+            check_answer(&vk, "SN-1", "LM-SHA", 20_000, &OWNER, &nonce, &a),
+            check_answer(&vk, "SN-1", "LM-PAR", 20_001, &OWNER, &nonce, &a),
+            check_answer(&vk, "SN-1", "LM-PAR", 20_000, &OWNER, &n2, &a),
+            check_answer(&vk, "SN-1", "LM-PAR", 20_000, &OWNER, &nonce, "0x00"),
+            check_answer(&vk, "SN-1", "LM-PAR", 20_000, &[6; OWNER_LEN], &nonce, &a),
         ];
         for (i, r) in refused.into_iter().enumerate() {
             assert!(

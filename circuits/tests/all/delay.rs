@@ -471,8 +471,9 @@ fn the_registry_commits_landmarks_vendors_and_coverage() {
     // A vendor certifies its listed models only: none, an unknown one, or one
     // listed twice (under two vendors) is refused.
     assert!(invalid(|f| f.device_vendors[0].models.clear()).contains("lists no models"));
-    assert!(invalid(|f| f.device_vendors[0].models.push("MI300X".into()))
-        .contains("not a chip model"));
+    assert!(
+        invalid(|f| f.device_vendors[0].models.push("MI300X".into())).contains("not a chip model")
+    );
     assert!(invalid(|f| {
         let mut other = f.device_vendors[0].clone();
         other.id = "XV".into();

@@ -48,6 +48,13 @@ fn coverage_lists_only_pairs_whose_whole_fence_is_in_range() {
     for lat in [0i64, 45_000_000, 75_000_000, -84_000_000] {
         coverage_at(lat);
     }
+    // Near a pole the rounded longitude scale alone stretches the fence by
+    // more than the margin: no bound, so no landmark covers it.
+    let polar = 89_960_000;
+    let scale = Fence::new(polar, 0, 10).lon_scale;
+    assert!(scale < 100);
+    assert!(fence_extent_upper_bound_m(polar, 10, scale).is_infinite());
+    assert!(fence_extent_upper_bound_m(60_000_000, 10, 58_298).is_finite());
 }
 
 fn coverage_at(lat: i64) {
@@ -60,8 +67,9 @@ fn coverage_at(lat: i64) {
     let f0 = file.facilities[0].clone();
     file.facilities[0] = FacilityJson::new(&f0.id, &f0.operator, &f0.country, lat, lon, radius);
     // A landmark at the fence's centre, accepting exactly what coverage needs.
-    let need =
-        distance_upper_bound_m((lat, lon), (lat, lon)) + fence_extent_upper_bound_m(lat, radius);
+    let scale = Fence::new(lat, lon, radius).lon_scale;
+    let need = distance_upper_bound_m((lat, lon), (lat, lon))
+        + fence_extent_upper_bound_m(lat, radius, scale);
     let d_max = need.ceil() as u64;
     let mut bare = file.clone();
     bare.landmarks.push(LandmarkJson {

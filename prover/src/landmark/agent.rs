@@ -17,20 +17,39 @@ const HANDSHAKE: Duration = Duration::from_secs(30);
 /// What answers a challenge: the device key (see the `SigningKey` impl),
 /// or, in tests, an adversary's stand-in.
 pub trait Answerer: Send {
-    /// The answer to landmark `landmark`'s challenge `nonce` for `day`.
-    fn answer(&mut self, landmark: &str, day: u64, nonce: &[u8; NONCE_LEN]) -> String;
+    /// The answer to landmark `landmark`'s challenge `nonce` for `day`, as
+    /// registered for the owner digest `owner`.
+    fn answer(
+        &mut self,
+        landmark: &str,
+        day: u64,
+        owner: &[u8; 32],
+        nonce: &[u8; NONCE_LEN],
+    ) -> String;
 }
 
 /// The honest chip: its device key signs the challenge message.
 impl Answerer for SigningKey {
-    fn answer(&mut self, landmark: &str, day: u64, nonce: &[u8; NONCE_LEN]) -> String {
-        device::answer(self, landmark, day, nonce)
+    fn answer(
+        &mut self,
+        landmark: &str,
+        day: u64,
+        owner: &[u8; 32],
+        nonce: &[u8; NONCE_LEN],
+    ) -> String {
+        device::answer(self, landmark, day, owner, nonce)
     }
 }
 
-impl<F: FnMut(&str, u64, &[u8; NONCE_LEN]) -> String + Send> Answerer for F {
-    fn answer(&mut self, landmark: &str, day: u64, nonce: &[u8; NONCE_LEN]) -> String {
-        self(landmark, day, nonce)
+impl<F: FnMut(&str, u64, &[u8; 32], &[u8; NONCE_LEN]) -> String + Send> Answerer for F {
+    fn answer(
+        &mut self,
+        landmark: &str,
+        day: u64,
+        owner: &[u8; 32],
+        nonce: &[u8; NONCE_LEN],
+    ) -> String {
+        self(landmark, day, owner, nonce)
     }
 }
 
@@ -40,6 +59,7 @@ pub struct Agent<A: Answerer> {
     wr: OwnedWriteHalf,
     answerer: A,
     answered: u64,
+    owner: [u8; 32],
     /// The landmark's id, from its welcome.
     pub landmark: String,
     /// The day of its challenges.
@@ -63,6 +83,7 @@ impl<A: Answerer> Agent<A> {
             wr,
             answerer,
             answered: 0,
+            owner,
             landmark: String::new(),
             day: 0,
         };
@@ -95,7 +116,7 @@ impl<A: Answerer> Agent<A> {
                 let n = wire::parse_nonce(&nonce).ok_or_else(|| {
                     LandmarkError::Protocol("a challenge without a 32-byte nonce".into())
                 })?;
-                let signature = self.answerer.answer(&landmark, day, &n);
+                let signature = self.answerer.answer(&landmark, day, &self.owner, &n);
                 self.answered += 1;
                 wire::send(&mut self.wr, &Msg::Answer { signature }).await
             }

@@ -13,7 +13,7 @@
 //! (ECDSA P-384, certified by the vendor, see `zkcc_verifier::device`),
 //! connects to its landmark and answers every challenge. It signs nothing
 //! but challenge messages (`zkcc_verifier::device::challenge_message`: a
-//! tag, the landmark id, the day and the nonce).
+//! tag, the landmark id, the day, its owner digest and the nonce).
 //!
 //! ## The protocol
 //! One JSON object per line (UTF-8, `\n`-terminated, at most
@@ -51,12 +51,25 @@
 //! X ms allows Y km, the landmark accepts Z km"). One failing chip fails the
 //! batch, naming it, and a chip whose answer failed (or never came) is
 //! disconnected: it must say hello again. A batch lists at most
-//! `MAX_SLOT_CHIPS` positions, a serial at most once.
+//! `MAX_SLOT_CHIPS` positions, a chip (serial, model) at most once.
 //!
 //! The hello's challenge is a proof of possession: a peer that shows a
 //! genuine certificate (certificates are public) without holding its key is
 //! refused, so it can neither be measured nor displace the connected chip.
 //! A chip that says hello again, with its key, replaces its old connection.
+//! Every answer signs the owner digest the hello registered, so a hello
+//! relayed to the real agent under another owner's digest fails its proof of
+//! possession. A batch whose measurements run past the end of the UTC day it
+//! began on is refused ("measure again"): a batch's day is the day of all
+//! its measurements.
+//!
+//! What this does not stop (stated, not solved): the owner key travels in
+//! the batch request and is reusable — anyone who reads it on an untrusted
+//! path can have the importer's chips measured (run landmarks behind TLS or
+//! on the agency's network; a signature per request would remove this);
+//! and one limit ([`Limits::max_connections`]) covers chips and clients, so
+//! a peer opening many idle connections can fill it until their hello
+//! timeouts expire (no per-address cap yet).
 //!
 //! Everything is bounded: line length, open connections
 //! ([`Limits::max_connections`], further ones are closed at once), the wait

@@ -179,7 +179,7 @@ impl Landmark {
             None => Err(LandmarkError::Protocol(
                 "the owner digest is not 0x + 64 hex digits".into(),
             )),
-            Some(owner) => self.admit(&cert, &mut c).await.map(|k| (k, owner)),
+            Some(owner) => self.admit(&cert, &owner, &mut c).await.map(|k| (k, owner)),
         };
         let (key, owner) = match admitted {
             Ok(k) => k,
@@ -213,7 +213,7 @@ impl Landmark {
             tokio::select! {
                 job = rx.recv() => {
                     let Some((day, reply)) = job else { break };
-                    let r = self.measure_conn(&mut c, &serial, &key, day).await;
+                    let r = self.measure_conn(&mut c, &serial, &key, &owner, day).await;
                     // Too slow is an honest, complete measurement; anything
                     // else leaves the connection in doubt.
                     let keep = matches!(r, Ok(_) | Err(LandmarkError::TooSlow { .. }));
@@ -232,10 +232,16 @@ impl Landmark {
 
     /// The hello checks: certificate under the registry's vendors, a registry
     /// model, then proof that the peer holds the certified key.
-    async fn admit(&self, cert: &DeviceCert, c: &mut Conn) -> Result<VerifyingKey, LandmarkError> {
+    async fn admit(
+        &self,
+        cert: &DeviceCert,
+        owner: &[u8; 32],
+        c: &mut Conn,
+    ) -> Result<VerifyingKey, LandmarkError> {
         let key = cert.verify(&self.registry.file.device_vendors)?;
         ident_of(&self.registry, &cert.serial, &cert.model)?;
-        self.challenge(c, &cert.serial, &key, self.day()).await?;
+        self.challenge(c, &cert.serial, &key, owner, self.day())
+            .await?;
         Ok(key)
     }
 
@@ -246,6 +252,7 @@ impl Landmark {
         c: &mut Conn,
         serial: &str,
         key: &VerifyingKey,
+        owner: &[u8; 32],
         day: u64,
     ) -> Result<Duration, LandmarkError> {
         let mut nonce = [0u8; NONCE_LEN];
@@ -278,7 +285,7 @@ impl Landmark {
         };
         match wire::parse(&line)? {
             Msg::Answer { signature } => {
-                check_answer(key, serial, &self.id, day, &nonce, &signature)?;
+                check_answer(key, serial, &self.id, day, owner, &nonce, &signature)?;
                 Ok(rtt)
             }
             _ => Err(LandmarkError::Protocol(format!(
@@ -293,11 +300,12 @@ impl Landmark {
         c: &mut Conn,
         serial: &str,
         key: &VerifyingKey,
+        owner: &[u8; 32],
         day: u64,
     ) -> Result<u32, LandmarkError> {
         let mut best = Duration::MAX;
         for _ in 0..self.limits.tries {
-            best = best.min(self.challenge(c, serial, key, day).await?);
+            best = best.min(self.challenge(c, serial, key, owner, day).await?);
         }
         // answer_timeout ≤ 4 s < 2^32 ns; a measured round trip is never 0.
         let ns = u32::try_from(best.as_nanos()).unwrap_or(u32::MAX).max(1);
@@ -407,6 +415,11 @@ impl Landmark {
                         .await?,
                 }),
             });
+        }
+        if self.day() != day {
+            return Err(LandmarkError::Request(format!(
+                "the UTC day changed from {day} while the batch was measured: measure again"
+            )));
         }
         BatchFile::sign(&self.registry, self.index, &self.key, day, measured)
     }

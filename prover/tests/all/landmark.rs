@@ -333,9 +333,10 @@ async fn replayed_and_precomputed_answers_fail_the_nonce() {
     let (k, c) = w.chip("SN-REPLAY");
     let recorded: Arc<Mutex<Option<String>>> = Arc::default();
     let rec = recorded.clone();
-    let replay = move |l: &str, d: u64, n: &[u8; NONCE_LEN]| {
+    let replay = move |l: &str, d: u64, o: &[u8; 32], n: &[u8; NONCE_LEN]| {
         let mut r = rec.lock().unwrap();
-        r.get_or_insert_with(|| device::answer(&k, l, d, n)).clone()
+        r.get_or_insert_with(|| device::answer(&k, l, d, o, n))
+            .clone()
     };
     let a = Agent::connect(addr, &c, owner().digest(), replay)
         .await
@@ -356,13 +357,13 @@ async fn replayed_and_precomputed_answers_fail_the_nonce() {
     // Precomputed: after the hello, answers signed over a guessed nonce.
     let (k, c) = w.chip("SN-GUESS");
     let mut first = true;
-    let guess = move |l: &str, d: u64, n: &[u8; NONCE_LEN]| {
+    let guess = move |l: &str, d: u64, o: &[u8; 32], n: &[u8; NONCE_LEN]| {
         let nonce = if std::mem::take(&mut first) {
             *n
         } else {
             [0u8; NONCE_LEN]
         };
-        device::answer(&k, l, d, &nonce)
+        device::answer(&k, l, d, o, &nonce)
     };
     let a = Agent::connect(addr, &c, owner().digest(), guess)
         .await
@@ -382,9 +383,9 @@ async fn replayed_and_precomputed_answers_fail_the_nonce() {
     // And an answer for another day or landmark is no better.
     let (k, c) = w.chip("SN-OTHER-DAY");
     let mut first = true;
-    let shifted = move |l: &str, d: u64, n: &[u8; NONCE_LEN]| {
+    let shifted = move |l: &str, d: u64, o: &[u8; 32], n: &[u8; NONCE_LEN]| {
         let day = if std::mem::take(&mut first) { d } else { d + 1 };
-        device::answer(&k, l, day, n)
+        device::answer(&k, l, day, o, n)
     };
     let a = Agent::connect(addr, &c, owner().digest(), shifted)
         .await
@@ -591,6 +592,33 @@ fn spawn(dir: &std::path::Path, args: &[&str]) -> (Running, String) {
 }
 
 /// `zkcc chip keygen` of `serial` into the directory `serial`.
+/// `landmark batch` of the slot file `entries` into `out` with the owner key
+/// file `key` (checked against the registry if `verify`).
+fn batch_args<'a>(
+    addr: &'a str,
+    entries: &'a str,
+    out: &'a str,
+    key: &'a str,
+    verify: bool,
+) -> Vec<&'a str> {
+    let mut v = vec![
+        "landmark",
+        "batch",
+        "--connect",
+        addr,
+        "--entries",
+        entries,
+        "--out",
+        out,
+        "--owner-key",
+        key,
+    ];
+    if verify {
+        v.extend(["--registry", "registry.json"]);
+    }
+    v
+}
+
 fn chip_keygen(serial: &str) -> [&str; 12] {
     [
         "chip",
@@ -735,20 +763,7 @@ fn the_commands_run_end_to_end() {
     .unwrap();
     let out = ok(
         d,
-        &[
-            "landmark",
-            "batch",
-            "--connect",
-            &addr,
-            "--entries",
-            "slot.json",
-            "--out",
-            "batch.json",
-            "--registry",
-            "registry.json",
-            "--owner-key",
-            "owner.key",
-        ],
+        &batch_args(&addr, "slot.json", "batch.json", "owner.key", true),
     );
     assert!(
         out.contains("1 chip(s) measured of 2 position(s)") && out.contains("verified"),
@@ -768,18 +783,7 @@ fn the_commands_run_end_to_end() {
     .unwrap();
     fails_with(
         d,
-        &[
-            "landmark",
-            "batch",
-            "--connect",
-            &addr,
-            "--entries",
-            "slot2.json",
-            "--out",
-            "batch2.json",
-            "--owner-key",
-            "owner.key",
-        ],
+        &batch_args(&addr, "slot2.json", "batch2.json", "owner.key", false),
         1,
         "chip SN-E2E-2: not connected",
     );
@@ -787,18 +791,7 @@ fn the_commands_run_end_to_end() {
     // measured: to it the chip is not connected.
     fails_with(
         d,
-        &[
-            "landmark",
-            "batch",
-            "--connect",
-            &addr,
-            "--entries",
-            "slot.json",
-            "--out",
-            "batch3.json",
-            "--owner-key",
-            "stranger.key",
-        ],
+        &batch_args(&addr, "slot.json", "batch3.json", "stranger.key", false),
         1,
         "chip SN-E2E-1: not connected",
     );

@@ -99,10 +99,28 @@ fn certificates_and_answers_do_not_transfer() {
         Err(DeviceError::CertInvalid { .. })
     ));
     let nonce = [1u8; device::NONCE_LEN];
-    let a = device::answer(&k, "LM-PAR", 20_428, &nonce);
+    let a = device::answer(&k, "LM-PAR", 20_428, &[0; 32], &nonce);
     // Landmark id and day moved across the length prefix.
-    assert!(device::check_answer(k.verifying_key(), "SN-1", "LM-PA", 20_428, &nonce, &a).is_err());
+    assert!(device::check_answer(
+        k.verifying_key(),
+        "SN-1",
+        "LM-PA",
+        20_428,
+        &[0; 32],
+        &nonce,
+        &a
+    )
+    .is_err());
     let mut n2 = nonce;
     n2[0] ^= 0x80;
-    assert!(device::check_answer(k.verifying_key(), "SN-1", "LM-PAR", 20_429, &n2, &a).is_err());
+    assert!(device::check_answer(
+        k.verifying_key(),
+        "SN-1",
+        "LM-PAR",
+        20_429,
+        &[0; 32],
+        &n2,
+        &a
+    )
+    .is_err());
 }
