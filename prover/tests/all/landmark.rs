@@ -905,3 +905,29 @@ async fn a_landmark_signs_the_day_of_its_clock() {
     assert_eq!(fixed.day(), DAY);
     assert_eq!(fixed.batch(&owner(), &[None]).await.unwrap().day, DAY);
 }
+
+/// A hello relayed under another owner's digest (an on-path relay passing
+/// the landmark's challenge to the real agent): the real chip signs its own
+/// owner digest in every answer, so the proof of possession fails and the
+/// chip is not registered for the relay's owner. (A review found the owner
+/// unsigned: a relay could re-register a chip to itself.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hello_relayed_under_another_owner_is_refused() {
+    let w = World::new();
+    let (lm, addr) = w.landmark(Limits::default()).await;
+    let (k, c) = w.chip("SN-HIJACK");
+    let ours = owner().digest();
+    let theirs = OwnerKey::from_bytes([9; 32]).digest();
+    let real_chip = move |l: &str, d: u64, _: &[u8; 32], n: &[u8; NONCE_LEN]| {
+        device::answer(&k, l, d, &ours, n)
+    };
+    let err = Agent::connect(addr, &c, theirs, real_chip)
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        matches!(&err, LandmarkError::Refused(m) if m.contains("its answer is not its device key's signature")),
+        "{err}"
+    );
+    assert!(lm.connected().is_empty());
+}
