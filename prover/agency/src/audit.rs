@@ -87,16 +87,34 @@ pub fn row_hash(seq: i64, at: i64, kind: &str, event: &str, prev: &str) -> Strin
 }
 
 /// Appends one event inside the caller's transaction; returns its `seq`.
-/// The caller holds the service's write lock (the primary key on `seq`
-/// refuses a second writer's fork in any case).
-pub async fn append(conn: &mut AnyConnection, kind: &str, event: &Value) -> Result<i64> {
+/// The caller holds the service's write lock and passes the chain's head as
+/// it knows it (`tip`: the head it signed last, then each row this
+/// transaction appended): the newest row must be exactly that, or the
+/// append is refused — rows rewritten, removed or added outside the service
+/// are never extended and signed. `tip` becomes the new row.
+pub async fn append(
+    conn: &mut AnyConnection,
+    tip: &mut ChainState,
+    kind: &str,
+    event: &Value,
+) -> Result<i64> {
     let last = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut *conn)
         .await?;
-    let (seq, prev) = match last {
-        Some(r) => (db::int(&r, "seq")? + 1, db::text(&r, "hash")?),
-        None => (1, GENESIS.to_string()),
+    let (newest, prev) = match last {
+        Some(r) => (db::int(&r, "seq")?, db::text(&r, "hash")?),
+        None => (0, GENESIS.to_string()),
     };
+    if (newest, prev.as_str()) != (tip.rows, tip.head.as_str()) {
+        return Err(AgencyError::Chain {
+            seq: newest,
+            what: format!(
+                "the chain's newest row ({newest}, {prev}) is not the head the service signed ({}, {}): the audit table was changed outside the service; nothing is appended",
+                tip.rows, tip.head
+            ),
+        });
+    }
+    let seq = newest + 1;
     let at = db::now();
     let ev = canonical(event);
     let hash = row_hash(seq, at, kind, &ev, &prev);
@@ -108,9 +126,13 @@ pub async fn append(conn: &mut AnyConnection, kind: &str, event: &Value) -> Resu
     .bind(kind)
     .bind(ev)
     .bind(prev)
-    .bind(hash)
+    .bind(&hash)
     .execute(&mut *conn)
     .await?;
+    *tip = ChainState {
+        rows: seq,
+        head: hash,
+    };
     Ok(seq)
 }
 
@@ -208,6 +230,10 @@ pub struct Anchors {
     pub signed_head: Option<(SignedHead, ed25519_dalek::VerifyingKey)>,
     /// A head hash recorded earlier: some row of the chain must have it.
     pub expect_head: Option<String>,
+    /// Rows after the signed head are accepted if they extend it (the
+    /// service at start, `--accept-unsigned-tail`); otherwise they are a
+    /// failure: the signed head does not cover them.
+    pub accept_unsigned_tail: bool,
 }
 
 /// Re-walks the chain, checks it against `anchors` and the state tables.

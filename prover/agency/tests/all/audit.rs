@@ -154,6 +154,7 @@ async fn the_signed_head_catches_truncation_and_rehashing_and_the_state_is_cross
         let signed = || Anchors {
             signed_head: Some((head.clone(), key)),
             expect_head: None,
+            accept_unsigned_tail: false,
         };
         let ok = anchored(&db, signed()).await.unwrap();
         assert_eq!((ok.rows, &ok.head), (head.rows, &head.head));
@@ -165,7 +166,8 @@ async fn the_signed_head_catches_truncation_and_rehashing_and_the_state_is_cross
                 &db,
                 Anchors {
                     signed_head: Some((forged, key)),
-                    expect_head: None
+                    expect_head: None,
+                    accept_unsigned_tail: false,
                 }
             )
             .await,
@@ -203,6 +205,7 @@ async fn the_signed_head_catches_truncation_and_rehashing_and_the_state_is_cross
         let expect = Anchors {
             signed_head: None,
             expect_head: Some(head.head.clone()),
+            accept_unsigned_tail: false,
         };
         assert!(matches!(
             anchored(&db, expect).await,

@@ -296,3 +296,162 @@ async fn a_second_service_on_the_same_database_does_not_start() {
         drop(srv);
     }
 }
+
+/// A consistent copy of the SQLite database `pool` serves and of the
+/// service's files in `dir` (the original keeps its instance lock): the
+/// database a restart would find.
+async fn snapshot(pool: &sqlx::AnyPool, dir: &std::path::Path) -> (String, std::path::PathBuf) {
+    let to = tempfile::tempdir().unwrap().keep();
+    for f in ["officer.token", "audit-head.key", "audit-head.json"] {
+        std::fs::copy(dir.join(f), to.join(f)).unwrap();
+    }
+    let db = to.join("copy.db").display().to_string();
+    sqlx::query(&format!("VACUUM INTO '{db}'"))
+        .execute(pool)
+        .await
+        .unwrap();
+    (db, to)
+}
+
+/// Opens a service on a copy; the error it refuses with.
+async fn refused(db: &str, dir: &std::path::Path, accept_tail: bool) -> String {
+    let mut c = fixture().config(db, dir);
+    c.accept_unsigned_tail = accept_tail;
+    match zkcc_agency::Agency::open(c).await {
+        Err(AgencyError::Config(m)) => m,
+        Err(e) => panic!("refused with another error: {e}"),
+        Ok(_) => panic!("started on {db}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chain_rewritten_or_cut_outside_the_service_is_never_signed_nor_started_on() {
+    use zkcc_agency::audit::{self, Anchors, SignedHead};
+    let db = common::databases("forged-head").await.remove(0);
+    let srv = start(&db).await;
+    srv.populate().await;
+    let pool = srv.agency.as_ref().unwrap().pool().clone();
+    let head_file = srv.dir.join("audit-head.json");
+    let key = audit::load_or_create_key(&srv.dir.join("audit-head.key"))
+        .unwrap()
+        .verifying_key();
+
+    // A crash between a commit and the signing of its head: the rows after
+    // the signed head refuse the start, unless they extend it and the
+    // operator says so.
+    let before = std::fs::read(&head_file).unwrap();
+    srv.request(IMPORTER, 600).await;
+    let after = SignedHead::read(&head_file).unwrap();
+    let (copy, copy_dir) = snapshot(&pool, &srv.dir).await;
+    std::fs::write(copy_dir.join("audit-head.json"), &before).unwrap();
+    let m = refused(&copy, &copy_dir, false).await;
+    assert!(
+        m.contains("rows after the signed head are not covered by it")
+            && m.contains("--accept-unsigned-tail"),
+        "{m}"
+    );
+    let mut c = fixture().config(&copy, &copy_dir);
+    c.accept_unsigned_tail = true;
+    let tail = zkcc_agency::Agency::open(c)
+        .await
+        .expect("the tail accepted");
+    let resigned = SignedHead::read(&copy_dir.join("audit-head.json")).unwrap();
+    assert_eq!((resigned.rows, &resigned.head), (after.rows, &after.head));
+    drop(tail);
+
+    // Row 3 rewritten and every row after it re-hashed (database access, no
+    // key): the chain alone verifies.
+    let rows = audit::rows_after(&pool, 0).await.unwrap();
+    let mut prev = rows[1].hash.clone();
+    for r in &rows[2..] {
+        let event = if r.seq == 3 {
+            r.event.replace("exporter", "exp0rter")
+        } else {
+            r.event.clone()
+        };
+        let h = audit::row_hash(r.seq, r.at, &r.kind, &event, &prev);
+        sqlx::query("UPDATE audit SET event = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
+            .bind(&event)
+            .bind(&prev)
+            .bind(&h)
+            .bind(r.seq)
+            .execute(&pool)
+            .await
+            .unwrap();
+        prev = h;
+    }
+    // The next write is refused; the forged head is not signed.
+    let (s, v) = srv
+        .post(
+            "/v1/requests",
+            Some(&srv.officer),
+            &json!({"importer": IMPORTER, "epoch": fixture().fleet.epoch, "rules": common::rules()}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR, "{v}");
+    assert_eq!(v["error"], "chain", "{v}");
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not the head the service signed"),
+        "{v}"
+    );
+    assert_eq!(
+        SignedHead::read(&head_file).unwrap(),
+        after,
+        "not re-signed"
+    );
+    // `audit verify --signed-head` fails.
+    let anchors = Anchors {
+        signed_head: Some((after.clone(), key)),
+        expect_head: None,
+        accept_unsigned_tail: false,
+    };
+    let dbc = db.clone();
+    let verdict = tokio::task::spawn_blocking(move || zkcc_agency::audit_verify(&dbc, &anchors))
+        .await
+        .unwrap();
+    match verdict {
+        Err(AgencyError::Chain { what, .. }) => assert!(what.contains("rewritten"), "{what}"),
+        other => panic!("re-hashed: {other:?}"),
+    }
+    // A restart refuses to start on it.
+    let (copy, copy_dir) = snapshot(&pool, &srv.dir).await;
+    let m = refused(&copy, &copy_dir, true).await;
+    assert!(m.contains("rewritten"), "{m}");
+
+    // Restored, then the newest row cut off: the write and the restart are
+    // refused the same way.
+    for r in &rows {
+        sqlx::query("UPDATE audit SET event = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
+            .bind(&r.event)
+            .bind(&r.prev_hash)
+            .bind(&r.hash)
+            .bind(r.seq)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    sqlx::query("DELETE FROM audit WHERE seq = $1")
+        .bind(after.rows)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (copy, copy_dir) = snapshot(&pool, &srv.dir).await;
+    let m = refused(&copy, &copy_dir, true).await;
+    assert!(m.contains("truncated"), "{m}");
+    let (s, v) = srv
+        .post(
+            "/v1/requests",
+            Some(&srv.officer),
+            &json!({"importer": IMPORTER, "epoch": fixture().fleet.epoch, "rules": common::rules()}),
+        )
+        .await;
+    assert_eq!(v["error"], "chain", "{s} {v}");
+    assert_eq!(
+        SignedHead::read(&head_file).unwrap(),
+        after,
+        "not re-signed"
+    );
+}
