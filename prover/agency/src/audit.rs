@@ -290,6 +290,16 @@ pub async fn verify_with(pool: &AnyPool, anchors: &Anchors) -> Result<ChainState
                 ),
             });
         }
+        if last > h.rows && !anchors.accept_unsigned_tail {
+            return Err(AgencyError::Chain {
+                seq: h.rows + 1,
+                what: format!(
+                    "{} rows after the signed head are not covered by it (rows {} to {last})",
+                    last - h.rows,
+                    h.rows + 1
+                ),
+            });
+        }
     }
     if !expected_found {
         return Err(AgencyError::Chain {

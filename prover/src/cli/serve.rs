@@ -100,7 +100,8 @@ pub enum AuditCmd {
     /// The database is opened read-only (a missing SQLite file is refused,
     /// exit 2); the chain is cross-checked against the state tables. With
     /// `--signed-head` (and the audit key) a truncated or re-hashed chain is
-    /// caught; `--expect-head` demands a head hash recorded earlier. Exit 1:
+    /// caught, and rows after the signed head are reported as not covered by
+    /// it; `--expect-head` demands a head hash recorded earlier. Exit 1:
     /// the chain is broken or disagrees.
     Verify {
         /// The database: a SQLite file or a postgres:// URL.

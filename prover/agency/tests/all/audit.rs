@@ -158,6 +158,30 @@ async fn the_signed_head_catches_truncation_and_rehashing_and_the_state_is_cross
         };
         let ok = anchored(&db, signed()).await.unwrap();
         assert_eq!((ok.rows, &ok.head), (head.rows, &head.head));
+        // Rows after the signed head (an older head file, or rows added
+        // without the key) are not covered by it.
+        let rows = audit::rows_after(&pool, 0).await.unwrap();
+        let older = SignedHead::sign(
+            &audit::load_or_create_key(&srv.dir.join("audit-head.key")).unwrap(),
+            head.rows - 2,
+            &rows[(head.rows - 3) as usize].hash,
+        );
+        match anchored(
+            &db,
+            Anchors {
+                signed_head: Some((older, key)),
+                expect_head: None,
+                accept_unsigned_tail: false,
+            },
+        )
+        .await
+        {
+            Err(AgencyError::Chain { what, .. }) => assert!(
+                what.contains("2 rows after the signed head are not covered by it"),
+                "{what}"
+            ),
+            other => panic!("a tail after the signed head: {other:?}"),
+        }
         // Another key's signature is refused.
         let other = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
         let forged = SignedHead::sign(&other, head.rows, &head.head);
