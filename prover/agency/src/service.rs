@@ -438,7 +438,7 @@ impl Agency {
                     &mut tx,
                     &mut tip,
                     "party.enrolled",
-                    &json!({"id": "officer", "role": "officer"}),
+                    &json!({"id": "officer", "role": "officer", "token_sha256": h}),
                 )
                 .await?;
             }
@@ -451,7 +451,7 @@ impl Agency {
                     &mut tx,
                     &mut tip,
                     "party.token_rotated",
-                    &json!({"id": "officer"}),
+                    &json!({"id": "officer", "token_sha256": h}),
                 )
                 .await?;
             }
@@ -543,7 +543,7 @@ impl Agency {
             &mut tx,
             &mut tip,
             "party.enrolled",
-            &json!({"id": e.id, "role": e.role.as_str(), "public_key": e.public_key, "by": by.id}),
+            &json!({"id": e.id, "role": e.role.as_str(), "public_key": e.public_key, "token_sha256": auth::token_hash(&token), "by": by.id}),
         )
         .await?;
         self.commit(tx, &mut w, tip).await?;

@@ -277,3 +277,91 @@ async fn the_signed_head_catches_truncation_and_rehashing_and_the_state_is_cross
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_state_cross_check_compares_what_the_events_carry_not_only_ids() {
+    let db = common::databases("contents").await.remove(0);
+    let srv = start(&db).await;
+    let (_, imp, _) = srv.populate().await;
+    // A proof made for request A, posted for request B: decided, denied.
+    let (_, req_a) = srv.request(IMPORTER, 600).await;
+    let (rid_b, _) = srv.request(IMPORTER, 600).await;
+    let body = tokio::task::block_in_place(|| crate::common::fixture().submission(&req_a));
+    let (s, v) = srv.submit(&rid_b, &imp, &body).await;
+    assert_eq!(s, reqwest::StatusCode::ACCEPTED, "{v}");
+    let sid = v["submission_id"].as_str().unwrap().to_string();
+    let d = srv.decided(&sid, &imp).await;
+    assert_eq!(d["outcome"], "deny", "{d}");
+    let pool = srv.agency.as_ref().unwrap().pool().clone();
+    let ok = anchored(&db, Default::default()).await.unwrap();
+    let token: String = {
+        use sqlx::Row;
+        sqlx::query("SELECT token_sha256 FROM parties WHERE id = $1")
+            .bind(IMPORTER)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .get("token_sha256")
+    };
+    let forged_token = format!(
+        "UPDATE parties SET token_sha256 = '{}' WHERE id = '{IMPORTER}'",
+        "ab".repeat(32)
+    );
+    let restore_token =
+        format!("UPDATE parties SET token_sha256 = '{token}' WHERE id = '{IMPORTER}'");
+    let cases: Vec<(String, String, String)> = vec![
+        (
+            "UPDATE decisions SET outcome = 'grant'".into(),
+            "UPDATE decisions SET outcome = 'deny'".into(),
+            format!("decision {sid}: its outcome is \"grant\""),
+        ),
+        (
+            "UPDATE decisions SET verdict = 'accepted'".into(),
+            "UPDATE decisions SET verdict = 'rejected'".into(),
+            format!("decision {sid}: its verdict"),
+        ),
+        (
+            "UPDATE shipments SET returned = 1 - returned WHERE seq = 1".into(),
+            "UPDATE shipments SET returned = 1 - returned WHERE seq = 1".into(),
+            "shipment 1: its returned".into(),
+        ),
+        (
+            "UPDATE shipments SET consignee = consignee || 'X' WHERE seq = 2".into(),
+            "UPDATE shipments SET consignee = substr(consignee, 1, length(consignee) - 1) WHERE seq = 2".into(),
+            "shipment 2: its consignee".into(),
+        ),
+        (
+            format!("UPDATE requests SET expires_at = expires_at + 86400 WHERE id = '{rid_b}'"),
+            format!("UPDATE requests SET expires_at = expires_at - 86400 WHERE id = '{rid_b}'"),
+            format!("request {rid_b}: its expires_at"),
+        ),
+        (
+            format!("UPDATE submissions SET ledger_seq = ledger_seq - 1 WHERE id = '{sid}'"),
+            format!("UPDATE submissions SET ledger_seq = ledger_seq + 1 WHERE id = '{sid}'"),
+            format!("submission {sid}: its ledger_seq"),
+        ),
+        (
+            format!("UPDATE parties SET role = 'officer' WHERE id = '{IMPORTER}'"),
+            format!("UPDATE parties SET role = 'importer' WHERE id = '{IMPORTER}'"),
+            format!("party {IMPORTER}: its role"),
+        ),
+        (
+            forged_token,
+            restore_token,
+            format!("party {IMPORTER}: its token_sha256"),
+        ),
+    ];
+    for (forge, restore, expect) in cases {
+        sqlx::query(&forge).execute(&pool).await.unwrap();
+        match anchored(&db, Default::default()).await {
+            Err(AgencyError::Mismatch(m)) => assert!(m.contains(&expect), "{forge}: {m}"),
+            other => panic!("{forge}: {other:?}"),
+        }
+        sqlx::query(&restore).execute(&pool).await.unwrap();
+        assert_eq!(
+            anchored(&db, Default::default()).await.unwrap(),
+            ok,
+            "{restore}"
+        );
+    }
+}
