@@ -282,6 +282,24 @@ pub struct SubmitReply {
     pub http: u16,
 }
 
+/// Whether `id` is of the service's id format ([`random_id`]: 32 lower-case
+/// hex digits).
+pub fn is_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Longest reason stored (a refusal's, a rejection's), in characters.
+pub const REASON_CHARS: usize = 300;
+
+/// `reason`, cut to [`REASON_CHARS`] characters (a reason may quote what
+/// the caller sent).
+pub fn bounded_reason(reason: String) -> String {
+    match reason.char_indices().nth(REASON_CHARS) {
+        None => reason,
+        Some((at, _)) => format!("{}… ({} bytes cut)", &reason[..at], reason.len() - at),
+    }
+}
+
 fn random_id() -> String {
     use rand::RngCore;
     let mut b = [0u8; 16];
@@ -889,6 +907,12 @@ impl Agency {
     /// with its reason (and audited) too.
     pub async fn submit(&self, by: &Party, request_id: &str, body: &str) -> Result<SubmitReply> {
         by.require(Role::Importer)?;
+        if !is_id(request_id) {
+            // Refused before anything is stored (nor echoed: it may be large).
+            return Err(AgencyError::NotFound(
+                "no such request: a request id is 32 lower-case hex digits".into(),
+            ));
+        }
         let sid = random_id();
         let body_sha = sha256_hex(body.as_bytes());
         // Parsed before the writer lock is taken: a large or malformed body
@@ -918,7 +942,7 @@ impl Agency {
             .execute(&mut *tx)
             .await?;
         }
-        let reason = refusal.as_ref().map(|e| e.to_string());
+        let reason = refusal.as_ref().map(|e| bounded_reason(e.to_string()));
         let status = if refusal.is_none() {
             "pending"
         } else {
@@ -1185,11 +1209,16 @@ impl Agency {
         let ledger = self.ledger_at(&importer, ledger_seq).await?;
         let (ledger_digest, ledger_chips) = (fr_to_hex(&ledger.digest), ledger.len() as i64);
         let (keys, registry, policy) = (i.keys.clone(), i.registry.clone(), i.policy.clone());
-        let (verdict, report) = tokio::task::spawn_blocking(move || {
+        let (verdict, mut report) = tokio::task::spawn_blocking(move || {
             judge(&keys, &registry, &policy, &ledger, &request, &body)
         })
         .await
         .map_err(|e| AgencyError::Internal(format!("verification task: {e}")))??;
+        // What verification says may quote the submission: bounded.
+        report.rejected = report.rejected.take().map(bounded_reason);
+        for r in report.reasons.iter_mut() {
+            *r = bounded_reason(std::mem::take(r));
+        }
         let outcome = match report.decision.outcome {
             Outcome::Grant => "grant",
             Outcome::Deny => "deny",

@@ -188,9 +188,13 @@ async fn unauthenticated_bodies_are_not_read_and_bodies_are_bounded_per_route() 
     let (answer, took) = raw(&srv.base, &head, b"{", Duration::from_secs(5)).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer:?}");
     assert!(took < Duration::from_secs(2), "{took:?}");
-    // A submission may be larger than a shipment (1 MiB of junk: read, refused as malformed).
+    // A submission may be larger than a shipment (512 KiB of junk: read,
+    // refused as malformed), up to 1 MiB.
     let (rid, _) = srv.request(IMPORTER, 600).await;
-    let junk = format!("{{\"x\":\"{}\"}}", "a".repeat(1 << 20));
+    let head = format!("POST /v1/requests/{rid}/submissions HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer {imp}\r\nContent-Length: {}\r\n\r\n", (1 << 20) + 1);
+    let (answer, _) = raw(&srv.base, &head, b"{", Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer:?}");
+    let junk = format!("{{\"x\":\"{}\"}}", "a".repeat(1 << 19));
     let (s, v) = srv.submit(&rid, &imp, &junk).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert_eq!(v["kind"], "invalid", "{v}");
@@ -454,4 +458,65 @@ async fn a_chain_rewritten_or_cut_outside_the_service_is_never_signed_nor_starte
         after,
         "not re-signed"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_request_ids_are_not_stored_reasons_are_bounded_and_64_shards_fit_the_body_bound()
+{
+    let db = common::databases("bounded").await.remove(0);
+    let srv = start(&db).await;
+    let (_, imp, _) = srv.populate().await;
+    let pool = srv.agency.as_ref().unwrap().pool().clone();
+    let count = || {
+        let pool = pool.clone();
+        async move {
+            use sqlx::Row;
+            sqlx::query("SELECT COUNT(*) AS n FROM submissions")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .get::<i64, _>("n")
+        }
+    };
+    // A request id not of the service's format: refused, nothing stored.
+    let before = count().await;
+    let (s, v) = srv.submit(&"a".repeat(4000), &imp, "{}").await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    assert!(v.to_string().len() < 400, "the id is not echoed: {v}");
+    assert_eq!(count().await, before, "nothing stored");
+
+    // The largest submission of the tests' shape: 64 shards.
+    let (rid, req) = srv.request(IMPORTER, 600).await;
+    let body = tokio::task::block_in_place(|| fixture().submission(&req));
+    let mut sub: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let one = sub["shards"][0].clone();
+    sub["shards"] = serde_json::Value::Array(vec![one; 64]);
+    let big = sub.to_string();
+    eprintln!(
+        "submission: {} bytes with {} shards; 64 shards: {} bytes; bound {}",
+        body.len(),
+        fixture().shards.len(),
+        big.len(),
+        zkcc_agency::http::SUBMISSION_BODY
+    );
+    assert!(big.len() < zkcc_agency::http::SUBMISSION_BODY / 4);
+
+    // A refusal quoting what was sent is stored cut short.
+    let mut forged: serde_json::Value = serde_json::from_str(&body).unwrap();
+    forged["importer"] = serde_json::Value::String("X".repeat(200_000));
+    let (s, v) = srv.submit(&rid, &imp, &forged.to_string()).await;
+    assert!(s.is_client_error(), "{s} {v}");
+    let reason = v["reason"].as_str().unwrap();
+    assert!(
+        reason.chars().count() <= zkcc_agency::service::REASON_CHARS + 40,
+        "{} chars",
+        reason.len()
+    );
+    let (_, stored) = srv
+        .get(
+            &format!("/v1/submissions/{}", v["submission_id"].as_str().unwrap()),
+            &imp,
+        )
+        .await;
+    assert_eq!(stored["reason"].as_str(), Some(reason), "{stored}");
 }
