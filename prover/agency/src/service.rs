@@ -409,6 +409,39 @@ impl Agency {
         self.inner.write.lock().await.clone()
     }
 
+    /// Re-walks the audit chain against the head this service signed last
+    /// (held in memory, so a head file or a database rewritten since does
+    /// not matter) and cross-checks it with the state tables. Rows the walk
+    /// finds beyond the head this service signed by the walk's end were not
+    /// written by it, and are a failure.
+    pub async fn verify_audit(&self) -> Result<audit::ChainState> {
+        let i = &self.inner;
+        let head = self.signed_head().await;
+        let anchors = audit::Anchors {
+            signed_head: Some((
+                audit::SignedHead::sign(&i.head_key, head.rows, &head.head),
+                i.head_key.verifying_key(),
+            )),
+            expect_head: None,
+            // Rows appended while the walk runs extend the head: checked below.
+            accept_unsigned_tail: true,
+        };
+        let state = audit::verify_with(&i.pool, &anchors).await?;
+        let now = self.signed_head().await;
+        if state.rows > now.rows {
+            return Err(AgencyError::Chain {
+                seq: now.rows + 1,
+                what: format!(
+                    "{} rows after the signed head are not covered by it (rows {} to {}): the service did not write them",
+                    state.rows - now.rows,
+                    now.rows + 1,
+                    state.rows
+                ),
+            });
+        }
+        Ok(state)
+    }
+
     /// The public key that signs the audit chain's head, hex.
     pub fn head_public_key(&self) -> String {
         hex::encode(self.inner.head_key.verifying_key().to_bytes())
@@ -426,7 +459,13 @@ impl Agency {
 
     async fn bootstrap_officer(&self, file: &std::path::Path) -> Result<()> {
         let token = match std::fs::read_to_string(file) {
-            Ok(t) => t.trim().to_string(),
+            Ok(t) if auth::is_token(t.trim()) => t.trim().to_string(),
+            Ok(_) => {
+                return Err(AgencyError::Config(format!(
+                    "{}: not an officer token (zkcc_ and 64 lower-case hex digits, as the service writes it)",
+                    file.display()
+                )))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let t = auth::new_token();
                 db::write_private(file, &t)?;

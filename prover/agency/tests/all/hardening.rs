@@ -520,3 +520,78 @@ async fn malformed_request_ids_are_not_stored_reasons_are_bounded_and_64_shards_
         .await;
     assert_eq!(stored["reason"].as_str(), Some(reason), "{stored}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_escapes_what_the_database_holds_loads_nothing_and_says_what_the_chain_was_checked_against(
+) {
+    let db = common::databases("page-csp").await.remove(0);
+    let srv = start(&db).await;
+    let (_, imp, _) = srv.populate().await;
+    // The client never prints its token.
+    let shown = format!("{:?} {:?}", srv.api, srv.party(&imp));
+    assert!(
+        !shown.contains(&srv.officer) && !shown.contains(&imp),
+        "{shown}"
+    );
+    assert!(shown.contains("redacted"), "{shown}");
+
+    let (_, v) = srv.get("/v1/audit", &srv.officer).await;
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["checked_against_signed_head"], true, "{v}");
+    assert_eq!(v["signed_head"]["rows"], v["rows"], "{v}");
+    let page = || async {
+        srv.http
+            .get(format!("{}/officers", srv.base))
+            .bearer_auth(&srv.officer)
+            .send()
+            .await
+            .unwrap()
+    };
+    let r = page().await;
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.starts_with("default-src 'none'"), "{csp}");
+    assert!(csp.contains("style-src 'unsafe-inline'"), "{csp}");
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("<b>verified</b> against the head this service signed"),
+        "{html}"
+    );
+
+    // A decision written into the database by hand, its outcome markup.
+    let pool = srv.agency.as_ref().unwrap().pool().clone();
+    sqlx::query("INSERT INTO submissions (id, request_id, importer, body_sha256, status, reason, received_at) VALUES ('s1', 'r1', $1, 'x', 'decided', NULL, 0)")
+        .bind(IMPORTER)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO decisions (submission_id, request_id, importer, verdict, outcome, report, decided_at) VALUES ('s1', 'r1', $1, 'accepted', $2, '{\"decision\":{}}', 0)")
+        .bind(IMPORTER)
+        .bind("x\"><script>alert(1)</script>")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let html = page().await.text().await.unwrap();
+    assert!(
+        !html.contains("<script>") && !html.contains("<SCRIPT>"),
+        "{html}"
+    );
+    assert!(html.contains("&lt;script&gt;"), "{html}");
+    assert!(html.contains("DISAGREES with the state"), "{html}");
+    let (_, v) = srv.get("/v1/audit", &srv.officer).await;
+    assert_eq!(v["ok"], false, "{v}");
+    assert_eq!(v["checked_against_signed_head"], true, "{v}");
+
+    // An officer token file that is not a token: the service does not start.
+    let dir = tempfile::tempdir().unwrap().keep();
+    std::fs::write(dir.join("officer.token"), "letmein\n").unwrap();
+    let other = common::databases("bad-token").await.remove(0);
+    match zkcc_agency::Agency::open(fixture().config(&other, &dir)).await {
+        Err(AgencyError::Config(m)) => assert!(m.contains("not an officer token"), "{m}"),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("started with a malformed officer token"),
+    }
+}
