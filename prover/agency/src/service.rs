@@ -636,6 +636,21 @@ impl Agency {
             )));
         }
         let device = self.check_device(r)?;
+        // A chip is shipped only to an enrolled importer (its ledger is one
+        // the agency asks proofs of); a return needs the chip in the
+        // consignee's ledger, checked below.
+        if !r.returned {
+            let role = sqlx::query("SELECT role FROM parties WHERE id = $1")
+                .bind(&r.consignee)
+                .fetch_optional(&self.inner.pool)
+                .await?;
+            if !matches!(&role, Some(row) if db::text(row, "role")? == "importer") {
+                return Err(AgencyError::Invalid(format!(
+                    "{} is not an enrolled importer: shipments go to enrolled importers only",
+                    r.consignee
+                )));
+            }
+        }
         let mut w = self.inner.write.lock().await;
         let mut tip = w.clone();
         let mut tx = self.inner.pool.begin().await?;
@@ -960,8 +975,6 @@ impl Agency {
         let mut w = self.inner.write.lock().await;
         let mut tip = w.clone();
         let mut tx = self.inner.pool.begin().await?;
-        let checked = intake_check(&mut tx, by, request_id, &parsed).await?;
-        drop(parsed);
         // The ledger the submission is measured against: the shipments
         // taken before it (see the crate docs, "The ledger of a decision").
         let ledger_seq = {
@@ -970,6 +983,10 @@ impl Agency {
                 .await?;
             db::int(&r, "m")?
         };
+        // No shipment is taken while the writer lock is held.
+        let digest = self.ledger_at(&by.id, ledger_seq).await?.digest;
+        let checked = intake_check(&mut tx, by, request_id, &parsed, &digest).await?;
+        drop(parsed);
         let now = db::now();
         let refusal = checked.err();
         if refusal.is_none() {
@@ -1475,6 +1492,7 @@ async fn intake_check(
     by: &Party,
     request_id: &str,
     parsed: &std::result::Result<Submission, String>,
+    ledger_digest: &ark_bn254::Fr,
 ) -> Result<Result<()>> {
     let Some(row) =
         sqlx::query("SELECT importer, status, expires_at, closed_by FROM requests WHERE id = $1")
@@ -1524,6 +1542,21 @@ async fn intake_check(
         return Ok(Err(AgencyError::Forbidden(format!(
             "the submission is in the name of {}, the caller is {}",
             sub.importer, by.id
+        ))));
+    }
+    // Proven against a ledger that has moved since: refused before it uses
+    // up the request (which stays open for proofs against the ledger now).
+    let named = |d: &str| zkcc_circuits::encoding::fr_from_hex(d).ok();
+    if let Some(d) = sub
+        .shards
+        .iter()
+        .map(|s| s.public_inputs.ledger_digest.as_str())
+        .find(|d| named(d).is_some_and(|x| x != *ledger_digest))
+    {
+        return Ok(Err(AgencyError::Stale(format!(
+            "ledger changed since the proof: a shard names ledger digest {d}, the ledger of {} is now {} (GET /v1/ledger, prove again; request {request_id} stays open)",
+            by.id,
+            fr_to_hex(ledger_digest)
         ))));
     }
     Ok(Ok(()))

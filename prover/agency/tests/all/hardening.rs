@@ -120,14 +120,59 @@ async fn a_decision_uses_the_ledger_of_intake_and_a_failed_decision_is_retried_t
     let (_, l) = srv.get("/v1/ledger", &imp).await;
     assert_eq!(l["chips"], 14, "the ledger moved on: {l}");
     // A submission taken now is measured against the 14-chip ledger: the
-    // proofs made for 13 chips are rejected.
+    // proofs made for 13 chips are refused at intake (409), and the request
+    // stays open for proofs against the ledger now.
     let (rid, req) = srv.request(IMPORTER, 600).await;
     let body = tokio::task::block_in_place(|| f.submission(&req));
-    let (_, v) = srv.submit(&rid, &imp, &body).await;
-    let d = srv
-        .decided(v["submission_id"].as_str().unwrap(), &imp)
-        .await;
-    assert_eq!(d["verdict"], "rejected", "{d}");
+    let (s, v) = srv.submit(&rid, &imp, &body).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["kind"], "stale", "{v}");
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("ledger changed since the proof"),
+        "{v}"
+    );
+    let (_, open) = srv.get("/v1/requests", &imp).await;
+    assert!(
+        open.as_array().unwrap().iter().any(|r| r["id"] == rid),
+        "the request stays open: {open}"
+    );
+    let (_, r) = srv.get("/v1/requests", &srv.officer).await;
+    let r = r
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == rid)
+        .unwrap()
+        .clone();
+    assert_eq!(r["status"], "open", "{r}");
+
+    // A chip shipped to a party that is not an enrolled importer: refused.
+    let mut stray = new_chip(&srv, &exp[0], "SVC-STRAY-1").await;
+    stray.consignee = "NOBODY-DC".into();
+    let (s, v) = srv.ship(&exp[0], &stray).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not an enrolled importer"),
+        "{v}"
+    );
+    stray.consignee = exp_id(0);
+    let (s, v) = srv.ship(&exp[0], &stray).await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "an exporter is no importer: {v}"
+    );
+}
+
+/// The id of the sample's exporter `i`.
+fn exp_id(i: usize) -> String {
+    fixture().exporters[i].0.clone()
 }
 
 /// Sends raw bytes and reads the answer (bounded by `wait`).
