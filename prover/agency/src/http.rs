@@ -37,8 +37,9 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// Largest submission body: 1 MiB (a submission of the tests' shape is
-/// ~1.3 KiB a shard, so 64 shards take ~90 KiB; the test
-/// `a_64_shard_submission_fits_the_body_bound` pins it).
+/// ~0.9 KiB a shard plus ~1.8 KiB, so 64 shards take ~57 KiB; the test
+/// `malformed_request_ids_are_not_stored_reasons_are_bounded_and_64_shards_fit_the_body_bound`
+/// keeps them under a quarter of the bound).
 pub const SUBMISSION_BODY: usize = 1 << 20;
 
 /// Largest body of every other route (shipments, enrolments, requests).
