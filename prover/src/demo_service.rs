@@ -212,6 +212,7 @@ pub fn run(f: &FleetSide, rng: &mut ChaCha20Rng) -> Result<()> {
     let anchors = audit::Anchors {
         signed_head: Some((head, key.verifying_key())),
         expect_head: None,
+        accept_unsigned_tail: false,
     };
     let chain = zkcc_agency::audit_verify(&db, &anchors).map_err(svc)?;
     println!(

@@ -20,15 +20,25 @@
 //! later demand it (`--expect-head`). [`verify_with`] refuses a chain
 //! shorter than its signed head (truncated) or whose row at the signed
 //! head's position has another hash (rewritten), and one that does not hold
-//! the expected head. It also cross-checks the chain against the state
-//! tables: every decision, shipment, request and submission row has its
-//! event, and every such event its row.
+//! the expected head, and reports rows after the signed head as not covered
+//! by it. It also cross-checks the chain against the state tables: every
+//! decision, shipment, request and submission row has its event, every such
+//! event its row, and every party row its enrolment; and each field the
+//! events carry equals the row's — a decision's verdict, outcome and report
+//! (its quota with it), a shipment's record (exporter, consignee, serial,
+//! model, returned) and signature, a request's importer, nonce, body and
+//! expiry, a submission's request, importer, bytes and `ledger_seq`, a
+//! party's role, public key and token hash (as enrolled or last rotated).
+//!
+//! The service itself keeps the head it signed last in memory and appends
+//! only onto it ([`append`]); at start it refuses a chain that does not
+//! hold its signed head (see `Agency::open`).
 use crate::db;
 use crate::error::{AgencyError, Result};
-use serde_json::Value;
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use sqlx::{AnyConnection, AnyPool};
-use std::collections::HashSet;
+use sqlx::{AnyConnection, AnyPool, Row};
+use std::collections::BTreeMap;
 
 /// `prev_hash` of the first row.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -87,16 +97,34 @@ pub fn row_hash(seq: i64, at: i64, kind: &str, event: &str, prev: &str) -> Strin
 }
 
 /// Appends one event inside the caller's transaction; returns its `seq`.
-/// The caller holds the service's write lock (the primary key on `seq`
-/// refuses a second writer's fork in any case).
-pub async fn append(conn: &mut AnyConnection, kind: &str, event: &Value) -> Result<i64> {
+/// The caller holds the service's write lock and passes the chain's head as
+/// it knows it (`tip`: the head it signed last, then each row this
+/// transaction appended): the newest row must be exactly that, or the
+/// append is refused — rows rewritten, removed or added outside the service
+/// are never extended and signed. `tip` becomes the new row.
+pub async fn append(
+    conn: &mut AnyConnection,
+    tip: &mut ChainState,
+    kind: &str,
+    event: &Value,
+) -> Result<i64> {
     let last = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut *conn)
         .await?;
-    let (seq, prev) = match last {
-        Some(r) => (db::int(&r, "seq")? + 1, db::text(&r, "hash")?),
-        None => (1, GENESIS.to_string()),
+    let (newest, prev) = match last {
+        Some(r) => (db::int(&r, "seq")?, db::text(&r, "hash")?),
+        None => (0, GENESIS.to_string()),
     };
+    if (newest, prev.as_str()) != (tip.rows, tip.head.as_str()) {
+        return Err(AgencyError::Chain {
+            seq: newest,
+            what: format!(
+                "the chain's newest row ({newest}, {prev}) is not the head the service signed ({}, {}): the audit table was changed outside the service; nothing is appended",
+                tip.rows, tip.head
+            ),
+        });
+    }
+    let seq = newest + 1;
     let at = db::now();
     let ev = canonical(event);
     let hash = row_hash(seq, at, kind, &ev, &prev);
@@ -108,9 +136,13 @@ pub async fn append(conn: &mut AnyConnection, kind: &str, event: &Value) -> Resu
     .bind(kind)
     .bind(ev)
     .bind(prev)
-    .bind(hash)
+    .bind(&hash)
     .execute(&mut *conn)
     .await?;
+    *tip = ChainState {
+        rows: seq,
+        head: hash,
+    };
     Ok(seq)
 }
 
@@ -208,6 +240,10 @@ pub struct Anchors {
     pub signed_head: Option<(SignedHead, ed25519_dalek::VerifyingKey)>,
     /// A head hash recorded earlier: some row of the chain must have it.
     pub expect_head: Option<String>,
+    /// Rows after the signed head are accepted if they extend it (the
+    /// service at start, `--accept-unsigned-tail`); otherwise they are a
+    /// failure: the signed head does not cover them.
+    pub accept_unsigned_tail: bool,
 }
 
 /// Re-walks the chain, checks it against `anchors` and the state tables.
@@ -264,6 +300,16 @@ pub async fn verify_with(pool: &AnyPool, anchors: &Anchors) -> Result<ChainState
                 ),
             });
         }
+        if last > h.rows && !anchors.accept_unsigned_tail {
+            return Err(AgencyError::Chain {
+                seq: h.rows + 1,
+                what: format!(
+                    "{} rows after the signed head are not covered by it (rows {} to {last})",
+                    last - h.rows,
+                    h.rows + 1
+                ),
+            });
+        }
     }
     if !expected_found {
         return Err(AgencyError::Chain {
@@ -281,13 +327,33 @@ pub async fn verify_with(pool: &AnyPool, anchors: &Anchors) -> Result<ChainState
     })
 }
 
-/// The state rows the chain's events name.
+/// The state rows the chain's events name, each with the contents its
+/// events carry (`_seq`: the audit row that last spoke of it).
 #[derive(Default)]
 struct Seen {
-    decisions: HashSet<String>,
-    shipments: HashSet<i64>,
-    requests: HashSet<String>,
-    submissions: HashSet<String>,
+    decisions: BTreeMap<String, Value>,
+    shipments: BTreeMap<String, Value>,
+    requests: BTreeMap<String, Value>,
+    submissions: BTreeMap<String, Value>,
+    parties: BTreeMap<String, Value>,
+}
+
+/// Canonical JSON of a JSON text (itself if it is not JSON).
+fn canonical_text(t: &str) -> String {
+    serde_json::from_str::<Value>(t)
+        .map(|v| canonical(&v))
+        .unwrap_or_else(|_| t.to_string())
+}
+
+/// Merges `fields` into the entry `id` of `map`, noting the row.
+fn merge(map: &mut BTreeMap<String, Value>, id: String, seq: i64, fields: Value) {
+    let e = map
+        .entry(id)
+        .or_insert_with(|| Value::Object(Default::default()));
+    if let (Some(e), Value::Object(f)) = (e.as_object_mut(), fields) {
+        e.extend(f);
+        e.insert("_seq".into(), Value::from(seq));
+    }
 }
 
 impl Seen {
@@ -296,10 +362,13 @@ impl Seen {
         if !matches!(
             kind,
             "decision"
+                | "verdict"
                 | "shipment"
                 | "request.created"
                 | "submission.received"
                 | "submission.refused"
+                | "party.enrolled"
+                | "party.token_rotated"
         ) {
             return Ok(());
         }
@@ -308,69 +377,205 @@ impl Seen {
             what: format!("its event is not JSON: {e}"),
         })?;
         let s = |k: &str| ev[k].as_str().unwrap_or_default().to_string();
+        let seq = row.seq;
         match kind {
-            "decision" => self.decisions.insert(s("submission_id")),
-            "shipment" => self.shipments.insert(ev["seq"].as_i64().unwrap_or(-1)),
-            "request.created" => self.requests.insert(s("id")),
-            _ => self.submissions.insert(s("id")),
-        };
+            "decision" => merge(
+                &mut self.decisions,
+                s("submission_id"),
+                seq,
+                json!({"_decided": true, "importer": ev["importer"], "outcome": ev["outcome"], "report": canonical(&ev["report"])}),
+            ),
+            "verdict" => merge(
+                &mut self.decisions,
+                s("submission_id"),
+                seq,
+                json!({"request_id": ev["request_id"], "verdict": ev["verdict"]}),
+            ),
+            "shipment" => {
+                let r = &ev["record"];
+                merge(
+                    &mut self.shipments,
+                    ev["seq"].as_i64().unwrap_or(-1).to_string(),
+                    seq,
+                    json!({
+                        "record": canonical(r),
+                        "exporter": r["exporter"],
+                        "consignee": r["consignee"],
+                        "serial": r["serial"],
+                        "model": r["model"],
+                        "returned": r["returned"].as_bool().unwrap_or(false),
+                        "signature": s("signature").to_ascii_lowercase(),
+                    }),
+                )
+            }
+            "request.created" => merge(
+                &mut self.requests,
+                s("id"),
+                seq,
+                json!({
+                    "importer": ev["request"]["importer"],
+                    "nonce": ev["request"]["nonce"],
+                    "body": canonical(&ev["request"]),
+                    "expires_at": ev["expires_at"],
+                }),
+            ),
+            "submission.received" | "submission.refused" => merge(
+                &mut self.submissions,
+                s("id"),
+                seq,
+                json!({
+                    "request_id": ev["request_id"],
+                    "importer": ev["importer"],
+                    "body_sha256": ev["body_sha256"],
+                    "ledger_seq": ev["ledger_seq"],
+                    "refused": kind == "submission.refused",
+                }),
+            ),
+            "party.enrolled" => merge(
+                &mut self.parties,
+                s("id"),
+                seq,
+                json!({"role": ev["role"], "public_key": ev["public_key"], "token_sha256": ev["token_sha256"]}),
+            ),
+            // A rotation that does not name the new token's hash (an event
+            // from before it did) leaves it unknown.
+            _ => merge(
+                &mut self.parties,
+                s("id"),
+                seq,
+                json!({"token_sha256": ev["token_sha256"]}),
+            ),
+        }
         Ok(())
     }
 
     async fn cross_check(&self, pool: &AnyPool) -> Result<()> {
-        let ids = |sql: &'static str| async move {
-            let rows = sqlx::query(sql).fetch_all(pool).await?;
-            rows.iter()
-                .map(|r| db::text(r, "id"))
-                .collect::<Result<HashSet<String>>>()
+        let fetch = |sql: &'static str| async move {
+            Ok::<_, AgencyError>(sqlx::query(sql).fetch_all(pool).await?)
         };
-        let shipments: HashSet<i64> = sqlx::query("SELECT seq FROM shipments")
-            .fetch_all(pool)
-            .await?
+        let mut decisions = BTreeMap::new();
+        for r in fetch(
+            "SELECT submission_id, request_id, importer, verdict, outcome, report FROM decisions",
+        )
+        .await?
+        {
+            decisions.insert(
+                db::text(&r, "submission_id")?,
+                json!({
+                    "request_id": db::text(&r, "request_id")?,
+                    "importer": db::text(&r, "importer")?,
+                    "verdict": db::text(&r, "verdict")?,
+                    "outcome": db::text(&r, "outcome")?,
+                    "report": canonical_text(&db::text(&r, "report")?),
+                }),
+            );
+        }
+        let mut shipments = BTreeMap::new();
+        for r in fetch("SELECT seq, exporter, consignee, serial, model, returned, record, signature FROM shipments").await? {
+            shipments.insert(
+                db::int(&r, "seq")?.to_string(),
+                json!({
+                    "record": canonical_text(&db::text(&r, "record")?),
+                    "exporter": db::text(&r, "exporter")?,
+                    "consignee": db::text(&r, "consignee")?,
+                    "serial": db::text(&r, "serial")?,
+                    "model": db::text(&r, "model")?,
+                    "returned": db::int(&r, "returned")? != 0,
+                    "signature": db::text(&r, "signature")?.to_ascii_lowercase(),
+                }),
+            );
+        }
+        let mut requests = BTreeMap::new();
+        for r in fetch("SELECT id, importer, nonce, body, expires_at FROM requests").await? {
+            requests.insert(
+                db::text(&r, "id")?,
+                json!({
+                    "importer": db::text(&r, "importer")?,
+                    "nonce": db::text(&r, "nonce")?,
+                    "body": canonical_text(&db::text(&r, "body")?),
+                    "expires_at": db::int(&r, "expires_at")?,
+                }),
+            );
+        }
+        let mut submissions = BTreeMap::new();
+        for r in fetch(
+            "SELECT id, request_id, importer, body_sha256, status, ledger_seq FROM submissions",
+        )
+        .await?
+        {
+            submissions.insert(
+                db::text(&r, "id")?,
+                json!({
+                    "request_id": db::text(&r, "request_id")?,
+                    "importer": db::text(&r, "importer")?,
+                    "body_sha256": db::opt_text(&r, "body_sha256")?,
+                    "ledger_seq": r.try_get::<Option<i64>, _>("ledger_seq")?,
+                    "refused": db::text(&r, "status")? == "refused",
+                }),
+            );
+        }
+        let mut parties = BTreeMap::new();
+        for r in fetch("SELECT id, role, public_key, token_sha256 FROM parties").await? {
+            parties.insert(
+                db::text(&r, "id")?,
+                json!({
+                    "role": db::text(&r, "role")?,
+                    "public_key": db::opt_text(&r, "public_key")?,
+                    "token_sha256": db::text(&r, "token_sha256")?,
+                }),
+            );
+        }
+        let decided: BTreeMap<String, Value> = self
+            .decisions
             .iter()
-            .map(|r| db::int(r, "seq"))
-            .collect::<Result<_>>()?;
-        let tables = [
-            (
-                "decision",
-                ids("SELECT submission_id AS id FROM decisions").await?,
-                &self.decisions,
-            ),
-            (
-                "request",
-                ids("SELECT id FROM requests").await?,
-                &self.requests,
-            ),
-            (
-                "submission",
-                ids("SELECT id FROM submissions").await?,
-                &self.submissions,
-            ),
-        ];
-        for (what, rows, events) in tables {
-            if let Some(id) = rows.difference(events).min() {
-                return Err(AgencyError::Mismatch(format!(
-                    "{what} {id} is in the {what}s table but the audit chain holds no event of it"
-                )));
-            }
-            if let Some(id) = events.difference(&rows).min() {
-                return Err(AgencyError::Mismatch(format!(
-                    "the audit chain records {what} {id}, which the {what}s table no longer holds"
-                )));
-            }
-        }
-        if let Some(seq) = shipments.difference(&self.shipments).min() {
-            return Err(AgencyError::Mismatch(format!(
-                "shipment {seq} is in the shipments table but the audit chain holds no event of it"
-            )));
-        }
-        if let Some(seq) = self.shipments.difference(&shipments).min() {
-            return Err(AgencyError::Mismatch(format!(
-                "the audit chain records shipment {seq}, which the shipments table no longer holds"
-            )));
-        }
+            .filter(|(_, v)| v["_decided"] == true)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        compare("decision", &decisions, &decided, true)?;
+        compare("shipment", &shipments, &self.shipments, true)?;
+        compare("request", &requests, &self.requests, true)?;
+        compare("submission", &submissions, &self.submissions, true)?;
+        // A party revoked (its row deleted) keeps its events.
+        compare("party", &parties, &self.parties, false)?;
         Ok(())
     }
+}
+
+/// Every row of a state table has its event and (`both_ways`) every event
+/// its row, and each field an event carries equals the row's.
+fn compare(
+    what: &str,
+    table: &BTreeMap<String, Value>,
+    events: &BTreeMap<String, Value>,
+    both_ways: bool,
+) -> Result<()> {
+    for (id, row) in table {
+        let Some(ev) = events.get(id) else {
+            return Err(AgencyError::Mismatch(format!(
+                "{what} {id} is in the {what} table but the audit chain holds no event of it"
+            )));
+        };
+        for (field, logged) in ev.as_object().into_iter().flatten() {
+            if field.starts_with('_') || logged.is_null() {
+                continue;
+            }
+            if row[field.as_str()] != *logged {
+                return Err(AgencyError::Mismatch(format!(
+                    "{what} {id}: its {field} is {} in the {what} table but {logged} in the audit chain (row {})",
+                    row[field.as_str()],
+                    ev["_seq"]
+                )));
+            }
+        }
+    }
+    if both_ways {
+        if let Some(id) = events.keys().find(|k| !table.contains_key(*k)) {
+            return Err(AgencyError::Mismatch(format!(
+                "the audit chain records {what} {id}, which the {what} table no longer holds"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Domain separation of signed heads.

@@ -80,6 +80,13 @@ pub fn new_token() -> String {
     format!("zkcc_{}", hex::encode(b))
 }
 
+/// Whether `t` is of the format [`new_token`] makes (`zkcc_` and 64
+/// lower-case hex digits).
+pub fn is_token(t: &str) -> bool {
+    t.strip_prefix("zkcc_")
+        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+}
+
 /// The stored form of a token.
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))

@@ -37,11 +37,21 @@ pub const POLL_EVERY: Duration = Duration::from_millis(100);
 
 /// A party's client of the service at one base URL (cheap to clone; clones
 /// and [`Client::with_token`] share connections).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     base: String,
     token: Option<String>,
+}
+
+/// The service and whether a token is held; never the token.
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 fn transport(e: impl std::fmt::Display) -> AgencyError {

@@ -26,6 +26,11 @@ pub enum AgencyError {
     /// The request was already answered, or the record already held (HTTP 409).
     #[error("replay: {0}")]
     Replay(String),
+    /// The submission's proofs name a ledger other than the importer's
+    /// ledger as of intake: proven against an older one (HTTP 409; the
+    /// request stays open).
+    #[error("stale: {0}")]
+    Stale(String),
     /// The request expired before the submission arrived (HTTP 410).
     #[error("late: {0}")]
     Late(String),
@@ -75,7 +80,7 @@ impl AgencyError {
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::Invalid(_) | Self::Verify(_) => 400,
-            Self::Replay(_) => 409,
+            Self::Replay(_) | Self::Stale(_) => 409,
             Self::Late(_) => 410,
             Self::Remote { status, .. } => *status,
             _ => 500,
@@ -90,6 +95,7 @@ impl AgencyError {
             Self::NotFound(_) => "not_found",
             Self::Invalid(_) | Self::Verify(_) => "invalid",
             Self::Replay(_) => "replay",
+            Self::Stale(_) => "stale",
             Self::Late(_) => "late",
             Self::Chain { .. } => "chain",
             Self::Mismatch(_) => "mismatch",

@@ -83,6 +83,21 @@
 //! request is issued was the alternative; it would make a request answer for
 //! a ledger the importer may never have fetched, and a chip shipped between
 //! issue and answer would be missing from what is proven.)
+//! Proofs that name another ledger digest than that of intake are refused
+//! at intake (409, `stale`) and leave the request open: a shipment between
+//! the importer's fetch and its submission costs a new proof, not the
+//! request.
+//!
+//! ## The audit head
+//! The writer lock holds the head the service signed last. An append
+//! refuses unless the newest row is that head (rows rewritten, cut or added
+//! by someone with only database access are never extended and signed); the
+//! new head is signed right after the commit, under the same lock. At start
+//! the signed head file must verify under the audit key and the chain must
+//! verify, cross-check with the state and hold that head; rows after it
+//! (a stop between a commit and its signing) refuse the start unless they
+//! extend it and `--accept-unsigned-tail` is given. `GET /v1/audit` and the
+//! page check the chain against the head in memory.
 //!
 //! ## One service per database
 //! At start the service takes an exclusive lock — SQLite: `DB.lock` beside

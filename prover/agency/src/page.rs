@@ -26,16 +26,22 @@ pub async fn render(a: &Agency) -> Result<String> {
     let mut h = String::new();
     let w = |e: std::fmt::Error| AgencyError::Internal(e.to_string());
     h.push_str("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>zkcc agency: officers</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2em .5em;text-align:left;vertical-align:top}.grant{color:#060}.deny{color:#a00}</style></head><body><h1>Export-control agency</h1>");
-    match crate::audit::verify_chain(a.pool()).await {
+    match a.verify_audit().await {
         Ok(s) => write!(
             h,
-            "<p id=\"chain\">Audit chain: <b>verified</b>, {} rows, head <code>{}</code></p>",
+            "<p id=\"chain\">Audit chain: <b>verified</b> against the head this service signed, {} rows, head <code>{}</code></p>",
             s.rows, s.head
         )
         .map_err(w)?,
         Err(AgencyError::Chain { seq, what }) => write!(
             h,
-            "<p id=\"chain\">Audit chain: <b class=\"deny\">BROKEN at row {seq}</b>: {}</p>",
+            "<p id=\"chain\">Audit chain, checked against the head this service signed: <b class=\"deny\">BROKEN at row {seq}</b>: {}</p>",
+            esc(&what)
+        )
+        .map_err(w)?,
+        Err(AgencyError::Mismatch(what)) => write!(
+            h,
+            "<p id=\"chain\">Audit chain, checked against the head this service signed: <b class=\"deny\">DISAGREES with the state</b>: {}</p>",
             esc(&what)
         )
         .map_err(w)?,
@@ -87,8 +93,9 @@ pub async fn render(a: &Agency) -> Result<String> {
     for s in a.submissions(200).await? {
         let decision = match (&s.outcome, &s.report) {
             (Some(o), Some(r)) => format!(
-                "<span class=\"{o}\">{}</span> {}",
-                o.to_uppercase(),
+                "<span class=\"{}\">{}</span> {}",
+                esc(o),
+                esc(&o.to_uppercase()),
                 esc(&format!(
                     "access {} quota {}",
                     r["decision"]["access"].as_str().unwrap_or("?"),

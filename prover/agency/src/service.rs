@@ -46,6 +46,11 @@ pub struct Config {
     /// How often pending submissions are swept up again (a decision that
     /// failed all its retries is tried again then).
     pub sweep_interval: std::time::Duration,
+    /// Start even if the chain holds rows after the signed head, provided
+    /// they extend it (`--accept-unsigned-tail`: the service stopped between
+    /// committing a change and signing its head). Off by default: rows the
+    /// service did not sign are refused.
+    pub accept_unsigned_tail: bool,
     /// Fault injection for tests (none by default).
     pub faults: Arc<Faults>,
 }
@@ -72,6 +77,7 @@ impl Config {
             audit_key_file: dir.join("audit-head.key"),
             audit_head_file: dir.join("audit-head.json"),
             sweep_interval: std::time::Duration::from_secs(30),
+            accept_unsigned_tail: false,
             faults: Arc::default(),
         }
     }
@@ -101,7 +107,9 @@ struct Inner {
     registry: Arc<Registry>,
     policy: Arc<Policy>,
     keys: Arc<FleetKeys>,
-    write: Mutex<()>,
+    /// The writer lock, holding the head signed last: every append must
+    /// extend it ([`audit::append`]).
+    write: Mutex<audit::ChainState>,
     queue: mpsc::UnboundedSender<String>,
     sessions: std::sync::Mutex<HashMap<String, i64>>,
     tickets: std::sync::Mutex<HashMap<String, i64>>,
@@ -274,6 +282,24 @@ pub struct SubmitReply {
     pub http: u16,
 }
 
+/// Whether `id` is of the service's id format ([`random_id`]: 32 lower-case
+/// hex digits).
+pub fn is_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Longest reason stored (a refusal's, a rejection's), in characters.
+pub const REASON_CHARS: usize = 300;
+
+/// `reason`, cut to [`REASON_CHARS`] characters (a reason may quote what
+/// the caller sent).
+pub fn bounded_reason(reason: String) -> String {
+    match reason.char_indices().nth(REASON_CHARS) {
+        None => reason,
+        Some((at, _)) => format!("{}… ({} bytes cut)", &reason[..at], reason.len() - at),
+    }
+}
+
 fn random_id() -> String {
     use rand::RngCore;
     let mut b = [0u8; 16];
@@ -311,6 +337,7 @@ impl Agency {
         let lock = db::InstanceLock::take(&config.db).await?;
         let head_key = audit::load_or_create_key(&config.audit_key_file)?;
         let pool = db::connect(&config.db, (workers as u32 + 4).max(8)).await?;
+        let head = check_chain_at_start(&pool, &head_key, &config).await?;
         let (tx, rx) = mpsc::unbounded_channel();
         let agency = Agency {
             inner: Arc::new(Inner {
@@ -318,7 +345,7 @@ impl Agency {
                 registry: Arc::new(config.registry),
                 policy: Arc::new(config.policy),
                 keys: Arc::new(config.keys),
-                write: Mutex::new(()),
+                write: Mutex::new(head.clone()),
                 queue: tx,
                 sessions: std::sync::Mutex::new(HashMap::new()),
                 tickets: std::sync::Mutex::new(HashMap::new()),
@@ -330,6 +357,12 @@ impl Agency {
                 _lock: lock,
             }),
         };
+        {
+            // The head as checked (an accepted tail included), signed now.
+            let mut w = agency.inner.write.lock().await;
+            let tx = agency.inner.pool.begin().await?;
+            agency.commit(tx, &mut w, head).await?;
+        }
         agency.bootstrap_officer(&config.officer_token_file).await?;
         agency.record_config().await?;
         let pending = sqlx::query(
@@ -348,23 +381,65 @@ impl Agency {
         Ok(agency)
     }
 
-    /// Commits a write and signs the chain's new head (the caller still
-    /// holds the writer lock, so heads are signed in order). A head that
-    /// cannot be written is logged: the change itself is committed.
-    async fn commit(&self, tx: sqlx::Transaction<'_, sqlx::Any>) -> Result<()> {
+    /// Commits a write and, in the same critical section (the caller's
+    /// writer lock `w`), signs the chain's new head `tip` and makes it the
+    /// head every later append must extend. A head file that cannot be
+    /// written is logged: the change itself is committed, and the next start
+    /// finds rows after its signed head (`--accept-unsigned-tail`).
+    async fn commit(
+        &self,
+        tx: sqlx::Transaction<'_, sqlx::Any>,
+        w: &mut tokio::sync::MutexGuard<'_, audit::ChainState>,
+        tip: audit::ChainState,
+    ) -> Result<()> {
         tx.commit().await?;
         let i = &self.inner;
-        let head = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&i.pool)
-            .await?;
-        let (rows, hash) = match head {
-            Some(r) => (db::int(&r, "seq")?, db::text(&r, "hash")?),
-            None => (0, audit::GENESIS.to_string()),
-        };
-        if let Err(e) = audit::SignedHead::sign(&i.head_key, rows, &hash).write(&i.head_file) {
+        if let Err(e) =
+            audit::SignedHead::sign(&i.head_key, tip.rows, &tip.head).write(&i.head_file)
+        {
             tracing::error!("signed audit head not written: {e}");
         }
+        **w = tip;
         Ok(())
+    }
+
+    /// The head the service signed last (the chain's newest row as this
+    /// service wrote it).
+    pub async fn signed_head(&self) -> audit::ChainState {
+        self.inner.write.lock().await.clone()
+    }
+
+    /// Re-walks the audit chain against the head this service signed last
+    /// (held in memory, so a head file or a database rewritten since does
+    /// not matter) and cross-checks it with the state tables. Rows the walk
+    /// finds beyond the head this service signed by the walk's end were not
+    /// written by it, and are a failure.
+    pub async fn verify_audit(&self) -> Result<audit::ChainState> {
+        let i = &self.inner;
+        let head = self.signed_head().await;
+        let anchors = audit::Anchors {
+            signed_head: Some((
+                audit::SignedHead::sign(&i.head_key, head.rows, &head.head),
+                i.head_key.verifying_key(),
+            )),
+            expect_head: None,
+            // Rows appended while the walk runs extend the head: checked below.
+            accept_unsigned_tail: true,
+        };
+        let state = audit::verify_with(&i.pool, &anchors).await?;
+        let now = self.signed_head().await;
+        if state.rows > now.rows {
+            return Err(AgencyError::Chain {
+                seq: now.rows + 1,
+                what: format!(
+                    "{} rows after the signed head are not covered by it (rows {} to {}): the service did not write them",
+                    state.rows - now.rows,
+                    now.rows + 1,
+                    state.rows
+                ),
+            });
+        }
+        Ok(state)
     }
 
     /// The public key that signs the audit chain's head, hex.
@@ -384,7 +459,13 @@ impl Agency {
 
     async fn bootstrap_officer(&self, file: &std::path::Path) -> Result<()> {
         let token = match std::fs::read_to_string(file) {
-            Ok(t) => t.trim().to_string(),
+            Ok(t) if auth::is_token(t.trim()) => t.trim().to_string(),
+            Ok(_) => {
+                return Err(AgencyError::Config(format!(
+                    "{}: not an officer token (zkcc_ and 64 lower-case hex digits, as the service writes it)",
+                    file.display()
+                )))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let t = auth::new_token();
                 db::write_private(file, &t)?;
@@ -395,7 +476,8 @@ impl Agency {
             }
         };
         let h = auth::token_hash(&token);
-        let _w = self.inner.write.lock().await;
+        let mut w = self.inner.write.lock().await;
+        let mut tip = w.clone();
         let mut tx = self.inner.pool.begin().await?;
         let row = sqlx::query("SELECT token_sha256 FROM parties WHERE id = 'officer'")
             .fetch_optional(&mut *tx)
@@ -411,8 +493,9 @@ impl Agency {
                 .await?;
                 audit::append(
                     &mut tx,
+                    &mut tip,
                     "party.enrolled",
-                    &json!({"id": "officer", "role": "officer"}),
+                    &json!({"id": "officer", "role": "officer", "token_sha256": h}),
                 )
                 .await?;
             }
@@ -421,11 +504,17 @@ impl Agency {
                     .bind(&h)
                     .execute(&mut *tx)
                     .await?;
-                audit::append(&mut tx, "party.token_rotated", &json!({"id": "officer"})).await?;
+                audit::append(
+                    &mut tx,
+                    &mut tip,
+                    "party.token_rotated",
+                    &json!({"id": "officer", "token_sha256": h}),
+                )
+                .await?;
             }
             Some(_) => {}
         }
-        self.commit(tx).await?;
+        self.commit(tx, &mut w, tip).await?;
         Ok(())
     }
 
@@ -442,7 +531,8 @@ impl Agency {
             "shard_circuit_id": i.keys.shard_id,
             "request_circuit_id": i.keys.request_id,
         });
-        let _w = i.write.lock().await;
+        let mut w = i.write.lock().await;
+        let mut tip = w.clone();
         let mut tx = i.pool.begin().await?;
         let last =
             sqlx::query("SELECT event FROM audit WHERE kind = 'config' ORDER BY seq DESC LIMIT 1")
@@ -453,9 +543,9 @@ impl Agency {
             None => false,
         };
         if !same {
-            audit::append(&mut tx, "config", &ev).await?;
+            audit::append(&mut tx, &mut tip, "config", &ev).await?;
         }
-        self.commit(tx).await?;
+        self.commit(tx, &mut w, tip).await?;
         Ok(())
     }
 
@@ -485,7 +575,8 @@ impl Agency {
             _ => {}
         }
         let token = auth::new_token();
-        let _w = self.inner.write.lock().await;
+        let mut w = self.inner.write.lock().await;
+        let mut tip = w.clone();
         let mut tx = self.inner.pool.begin().await?;
         if sqlx::query("SELECT id FROM parties WHERE id = $1")
             .bind(&e.id)
@@ -507,11 +598,12 @@ impl Agency {
         .await?;
         audit::append(
             &mut tx,
+            &mut tip,
             "party.enrolled",
-            &json!({"id": e.id, "role": e.role.as_str(), "public_key": e.public_key, "by": by.id}),
+            &json!({"id": e.id, "role": e.role.as_str(), "public_key": e.public_key, "token_sha256": auth::token_hash(&token), "by": by.id}),
         )
         .await?;
-        self.commit(tx).await?;
+        self.commit(tx, &mut w, tip).await?;
         Ok(token)
     }
 
@@ -544,7 +636,23 @@ impl Agency {
             )));
         }
         let device = self.check_device(r)?;
-        let _w = self.inner.write.lock().await;
+        // A chip is shipped only to an enrolled importer (its ledger is one
+        // the agency asks proofs of); a return needs the chip in the
+        // consignee's ledger, checked below.
+        if !r.returned {
+            let role = sqlx::query("SELECT role FROM parties WHERE id = $1")
+                .bind(&r.consignee)
+                .fetch_optional(&self.inner.pool)
+                .await?;
+            if !matches!(&role, Some(row) if db::text(row, "role")? == "importer") {
+                return Err(AgencyError::Invalid(format!(
+                    "{} is not an enrolled importer: shipments go to enrolled importers only",
+                    r.consignee
+                )));
+            }
+        }
+        let mut w = self.inner.write.lock().await;
+        let mut tip = w.clone();
         let mut tx = self.inner.pool.begin().await?;
         // Replay: the exporter's records are taken in order, each once, in
         // the same transaction as the ledger change.
@@ -622,11 +730,12 @@ impl Agency {
         .await?;
         audit::append(
             &mut tx,
+            &mut tip,
             "shipment",
             &json!({"seq": seq, "record": r, "signature": s.signature}),
         )
         .await?;
-        self.commit(tx).await?;
+        self.commit(tx, &mut w, tip).await?;
         Ok(seq)
     }
 
@@ -785,7 +894,8 @@ impl Agency {
         };
         let body = serde_json::to_string(&view.request)
             .map_err(|e| AgencyError::Internal(e.to_string()))?;
-        let _w = self.inner.write.lock().await;
+        let mut w = self.inner.write.lock().await;
+        let mut tip = w.clone();
         let mut tx = self.inner.pool.begin().await?;
         sqlx::query(
             "INSERT INTO requests (id, importer, nonce, body, created_at, expires_at, status, closed_by) VALUES ($1, $2, $3, $4, $5, $6, 'open', NULL)",
@@ -800,11 +910,12 @@ impl Agency {
         .await?;
         audit::append(
             &mut tx,
+            &mut tip,
             "request.created",
             &json!({"id": id, "request": view.request, "expires_at": view.expires_at, "by": by.id}),
         )
         .await?;
-        self.commit(tx).await?;
+        self.commit(tx, &mut w, tip).await?;
         Ok(view)
     }
 
@@ -850,15 +961,20 @@ impl Agency {
     /// with its reason (and audited) too.
     pub async fn submit(&self, by: &Party, request_id: &str, body: &str) -> Result<SubmitReply> {
         by.require(Role::Importer)?;
+        if !is_id(request_id) {
+            // Refused before anything is stored (nor echoed: it may be large).
+            return Err(AgencyError::NotFound(
+                "no such request: a request id is 32 lower-case hex digits".into(),
+            ));
+        }
         let sid = random_id();
         let body_sha = sha256_hex(body.as_bytes());
         // Parsed before the writer lock is taken: a large or malformed body
         // holds up nobody else's write.
         let parsed = Submission::from_json(body).map_err(|e| e.to_string());
-        let _w = self.inner.write.lock().await;
+        let mut w = self.inner.write.lock().await;
+        let mut tip = w.clone();
         let mut tx = self.inner.pool.begin().await?;
-        let checked = intake_check(&mut tx, by, request_id, &parsed).await?;
-        drop(parsed);
         // The ledger the submission is measured against: the shipments
         // taken before it (see the crate docs, "The ledger of a decision").
         let ledger_seq = {
@@ -867,6 +983,10 @@ impl Agency {
                 .await?;
             db::int(&r, "m")?
         };
+        // No shipment is taken while the writer lock is held.
+        let digest = self.ledger_at(&by.id, ledger_seq).await?.digest;
+        let checked = intake_check(&mut tx, by, request_id, &parsed, &digest).await?;
+        drop(parsed);
         let now = db::now();
         let refusal = checked.err();
         if refusal.is_none() {
@@ -878,7 +998,7 @@ impl Agency {
             .execute(&mut *tx)
             .await?;
         }
-        let reason = refusal.as_ref().map(|e| e.to_string());
+        let reason = refusal.as_ref().map(|e| bounded_reason(e.to_string()));
         let status = if refusal.is_none() {
             "pending"
         } else {
@@ -908,7 +1028,7 @@ impl Agency {
         } else {
             "submission.refused"
         };
-        audit::append(&mut tx, event_kind, &event).await?;
+        audit::append(&mut tx, &mut tip, event_kind, &event).await?;
         let reply = SubmitReply {
             submission_id: sid.clone(),
             status: status.into(),
@@ -916,8 +1036,8 @@ impl Agency {
             reason,
             http: refusal.as_ref().map(|e| e.status()).unwrap_or(202),
         };
-        self.commit(tx).await?;
-        drop(_w);
+        self.commit(tx, &mut w, tip).await?;
+        drop(w);
         if reply.status == "pending" {
             let _ = self.inner.queue.send(sid);
         }
@@ -1145,11 +1265,16 @@ impl Agency {
         let ledger = self.ledger_at(&importer, ledger_seq).await?;
         let (ledger_digest, ledger_chips) = (fr_to_hex(&ledger.digest), ledger.len() as i64);
         let (keys, registry, policy) = (i.keys.clone(), i.registry.clone(), i.policy.clone());
-        let (verdict, report) = tokio::task::spawn_blocking(move || {
+        let (verdict, mut report) = tokio::task::spawn_blocking(move || {
             judge(&keys, &registry, &policy, &ledger, &request, &body)
         })
         .await
         .map_err(|e| AgencyError::Internal(format!("verification task: {e}")))??;
+        // What verification says may quote the submission: bounded.
+        report.rejected = report.rejected.take().map(bounded_reason);
+        for r in report.reasons.iter_mut() {
+            *r = bounded_reason(std::mem::take(r));
+        }
         let outcome = match report.decision.outcome {
             Outcome::Grant => "grant",
             Outcome::Deny => "deny",
@@ -1169,7 +1294,8 @@ impl Agency {
                 ));
             }
         }
-        let _w = i.write.lock().await;
+        let mut w = i.write.lock().await;
+        let mut tip = w.clone();
         let mut tx = i.pool.begin().await?;
         let status = sqlx::query("SELECT status FROM submissions WHERE id = $1")
             .bind(id)
@@ -1204,17 +1330,19 @@ impl Agency {
             .await?;
         audit::append(
             &mut tx,
+            &mut tip,
             "verdict",
             &json!({"submission_id": id, "request_id": request_id, "verdict": verdict, "reason": report.rejected, "facts": report.facts, "ledger_seq": ledger_seq, "ledger_digest": ledger_digest, "ledger_chips": ledger_chips}),
         )
         .await?;
         audit::append(
             &mut tx,
+            &mut tip,
             "decision",
             &json!({"submission_id": id, "importer": importer, "outcome": outcome, "report": report_json}),
         )
         .await?;
-        self.commit(tx).await?;
+        self.commit(tx, &mut w, tip).await?;
         Ok(())
     }
 
@@ -1305,6 +1433,56 @@ impl Agency {
     }
 }
 
+/// The chain at start: the signed head file (none yet: the empty chain)
+/// must verify under the audit key, the chain must verify and hold that
+/// head at its position; rows after it are refused unless they extend it
+/// and `accept_unsigned_tail` is set. Returns the chain's head.
+async fn check_chain_at_start(
+    pool: &AnyPool,
+    key: &ed25519_dalek::SigningKey,
+    config: &Config,
+) -> Result<audit::ChainState> {
+    let file = &config.audit_head_file;
+    let signed = match std::fs::metadata(file) {
+        Ok(_) => audit::SignedHead::read(file)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            audit::SignedHead::sign(key, 0, audit::GENESIS)
+        }
+        Err(e) => return Err(AgencyError::Config(format!("{}: {e}", file.display()))),
+    };
+    let anchors = audit::Anchors {
+        signed_head: Some((signed.clone(), key.verifying_key())),
+        expect_head: None,
+        accept_unsigned_tail: true,
+    };
+    let refuse = |what: String| {
+        AgencyError::Config(format!(
+            "the audit chain does not match the signed head {} ({} rows, head {}): {what}; the service does not start",
+            file.display(),
+            signed.rows,
+            signed.head
+        ))
+    };
+    let state = audit::verify_with(pool, &anchors)
+        .await
+        .map_err(|e| refuse(e.to_string()))?;
+    if state.rows > signed.rows && !config.accept_unsigned_tail {
+        return Err(refuse(format!(
+            "{} rows after the signed head are not covered by it (rows {} to {}); they extend it, so if the service stopped between committing them and signing its head, start it with --accept-unsigned-tail",
+            state.rows - signed.rows,
+            signed.rows + 1,
+            state.rows
+        )));
+    }
+    if state.rows > signed.rows {
+        tracing::warn!(
+            "audit: {} rows after the signed head accepted (--accept-unsigned-tail)",
+            state.rows - signed.rows
+        );
+    }
+    Ok(state)
+}
+
 /// The intake checks of a submission, in the order an officer would give
 /// the reasons: the request exists, is the importer's, is open with no
 /// submission in flight, has not expired; the body is a submission of the
@@ -1314,6 +1492,7 @@ async fn intake_check(
     by: &Party,
     request_id: &str,
     parsed: &std::result::Result<Submission, String>,
+    ledger_digest: &ark_bn254::Fr,
 ) -> Result<Result<()>> {
     let Some(row) =
         sqlx::query("SELECT importer, status, expires_at, closed_by FROM requests WHERE id = $1")
@@ -1363,6 +1542,21 @@ async fn intake_check(
         return Ok(Err(AgencyError::Forbidden(format!(
             "the submission is in the name of {}, the caller is {}",
             sub.importer, by.id
+        ))));
+    }
+    // Proven against a ledger that has moved since: refused before it uses
+    // up the request (which stays open for proofs against the ledger now).
+    let named = |d: &str| zkcc_circuits::encoding::fr_from_hex(d).ok();
+    if let Some(d) = sub
+        .shards
+        .iter()
+        .map(|s| s.public_inputs.ledger_digest.as_str())
+        .find(|d| named(d).is_some_and(|x| x != *ledger_digest))
+    {
+        return Ok(Err(AgencyError::Stale(format!(
+            "ledger changed since the proof: a shard names ledger digest {d}, the ledger of {} is now {} (GET /v1/ledger, prove again; request {request_id} stays open)",
+            by.id,
+            fr_to_hex(ledger_digest)
         ))));
     }
     Ok(Ok(()))

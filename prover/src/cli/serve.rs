@@ -86,6 +86,11 @@ pub struct ServeArgs {
     /// decisions).
     #[arg(long, default_value_t = 30)]
     sweep_secs: u64,
+    /// Start even if the audit chain holds rows after the signed head,
+    /// provided they extend it (the service stopped between committing a
+    /// change and signing its head). Without it such rows refuse the start.
+    #[arg(long)]
+    accept_unsigned_tail: bool,
 }
 
 #[derive(Subcommand)]
@@ -95,7 +100,8 @@ pub enum AuditCmd {
     /// The database is opened read-only (a missing SQLite file is refused,
     /// exit 2); the chain is cross-checked against the state tables. With
     /// `--signed-head` (and the audit key) a truncated or re-hashed chain is
-    /// caught; `--expect-head` demands a head hash recorded earlier. Exit 1:
+    /// caught, and rows after the signed head are reported as not covered by
+    /// it; `--expect-head` demands a head hash recorded earlier. Exit 1:
     /// the chain is broken or disagrees.
     Verify {
         /// The database: a SQLite file or a postgres:// URL.
@@ -140,6 +146,7 @@ pub fn serve(a: ServeArgs) -> Result<(), ProverError> {
     config.audit_key_file = a.audit_key_file;
     config.audit_head_file = a.audit_head_file;
     config.sweep_interval = std::time::Duration::from_secs(a.sweep_secs.max(1));
+    config.accept_unsigned_tail = a.accept_unsigned_tail;
     zkcc_agency::run(config, a.listen).map_err(service)
 }
 
@@ -183,6 +190,7 @@ pub fn audit(c: AuditCmd) -> Result<(), ProverError> {
             let anchors = audit::Anchors {
                 signed_head,
                 expect_head: expect_head.map(|h| h.to_ascii_lowercase()),
+                accept_unsigned_tail: false,
             };
             let s = zkcc_agency::audit_verify(&db, &anchors).map_err(service)?;
             println!(

@@ -154,9 +154,34 @@ async fn the_signed_head_catches_truncation_and_rehashing_and_the_state_is_cross
         let signed = || Anchors {
             signed_head: Some((head.clone(), key)),
             expect_head: None,
+            accept_unsigned_tail: false,
         };
         let ok = anchored(&db, signed()).await.unwrap();
         assert_eq!((ok.rows, &ok.head), (head.rows, &head.head));
+        // Rows after the signed head (an older head file, or rows added
+        // without the key) are not covered by it.
+        let rows = audit::rows_after(&pool, 0).await.unwrap();
+        let older = SignedHead::sign(
+            &audit::load_or_create_key(&srv.dir.join("audit-head.key")).unwrap(),
+            head.rows - 2,
+            &rows[(head.rows - 3) as usize].hash,
+        );
+        match anchored(
+            &db,
+            Anchors {
+                signed_head: Some((older, key)),
+                expect_head: None,
+                accept_unsigned_tail: false,
+            },
+        )
+        .await
+        {
+            Err(AgencyError::Chain { what, .. }) => assert!(
+                what.contains("2 rows after the signed head are not covered by it"),
+                "{what}"
+            ),
+            other => panic!("a tail after the signed head: {other:?}"),
+        }
         // Another key's signature is refused.
         let other = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
         let forged = SignedHead::sign(&other, head.rows, &head.head);
@@ -165,20 +190,22 @@ async fn the_signed_head_catches_truncation_and_rehashing_and_the_state_is_cross
                 &db,
                 Anchors {
                     signed_head: Some((forged, key)),
-                    expect_head: None
+                    expect_head: None,
+                    accept_unsigned_tail: false,
                 }
             )
             .await,
             Err(AgencyError::Chain { .. })
         ));
 
-        // Rewritten and re-hashed from row 3 on: the chain alone verifies,
-        // the signed head and the expected head do not.
+        // Rewritten (who enrolled the party: a field no table holds) and
+        // re-hashed from row 3 on: the chain alone verifies, the signed head
+        // and the expected head do not.
         let rows = audit::rows_after(&pool, 0).await.unwrap();
         let mut prev = rows[1].hash.clone();
         for r in &rows[2..] {
             let event = if r.seq == 3 {
-                r.event.replace("exporter", "exp0rter")
+                r.event.replace("\"by\":\"officer\"", "\"by\":\"0fficer\"")
             } else {
                 r.event.clone()
             };
@@ -203,6 +230,7 @@ async fn the_signed_head_catches_truncation_and_rehashing_and_the_state_is_cross
         let expect = Anchors {
             signed_head: None,
             expect_head: Some(head.head.clone()),
+            accept_unsigned_tail: false,
         };
         assert!(matches!(
             anchored(&db, expect).await,
@@ -248,5 +276,93 @@ async fn the_signed_head_catches_truncation_and_rehashing_and_the_state_is_cross
             Err(AgencyError::Mismatch(m)) => assert!(m.contains("decision forged"), "{m}"),
             other => panic!("a decision without its event: {other:?}"),
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_state_cross_check_compares_what_the_events_carry_not_only_ids() {
+    let db = common::databases("contents").await.remove(0);
+    let srv = start(&db).await;
+    let (_, imp, _) = srv.populate().await;
+    // A proof made for request A, posted for request B: decided, denied.
+    let (_, req_a) = srv.request(IMPORTER, 600).await;
+    let (rid_b, _) = srv.request(IMPORTER, 600).await;
+    let body = tokio::task::block_in_place(|| crate::common::fixture().submission(&req_a));
+    let (s, v) = srv.submit(&rid_b, &imp, &body).await;
+    assert_eq!(s, reqwest::StatusCode::ACCEPTED, "{v}");
+    let sid = v["submission_id"].as_str().unwrap().to_string();
+    let d = srv.decided(&sid, &imp).await;
+    assert_eq!(d["outcome"], "deny", "{d}");
+    let pool = srv.agency.as_ref().unwrap().pool().clone();
+    let ok = anchored(&db, Default::default()).await.unwrap();
+    let token: String = {
+        use sqlx::Row;
+        sqlx::query("SELECT token_sha256 FROM parties WHERE id = $1")
+            .bind(IMPORTER)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .get("token_sha256")
+    };
+    let forged_token = format!(
+        "UPDATE parties SET token_sha256 = '{}' WHERE id = '{IMPORTER}'",
+        "ab".repeat(32)
+    );
+    let restore_token =
+        format!("UPDATE parties SET token_sha256 = '{token}' WHERE id = '{IMPORTER}'");
+    let cases: Vec<(String, String, String)> = vec![
+        (
+            "UPDATE decisions SET outcome = 'grant'".into(),
+            "UPDATE decisions SET outcome = 'deny'".into(),
+            format!("decision {sid}: its outcome is \"grant\""),
+        ),
+        (
+            "UPDATE decisions SET verdict = 'accepted'".into(),
+            "UPDATE decisions SET verdict = 'rejected'".into(),
+            format!("decision {sid}: its verdict"),
+        ),
+        (
+            "UPDATE shipments SET returned = 1 - returned WHERE seq = 1".into(),
+            "UPDATE shipments SET returned = 1 - returned WHERE seq = 1".into(),
+            "shipment 1: its returned".into(),
+        ),
+        (
+            "UPDATE shipments SET consignee = consignee || 'X' WHERE seq = 2".into(),
+            "UPDATE shipments SET consignee = substr(consignee, 1, length(consignee) - 1) WHERE seq = 2".into(),
+            "shipment 2: its consignee".into(),
+        ),
+        (
+            format!("UPDATE requests SET expires_at = expires_at + 86400 WHERE id = '{rid_b}'"),
+            format!("UPDATE requests SET expires_at = expires_at - 86400 WHERE id = '{rid_b}'"),
+            format!("request {rid_b}: its expires_at"),
+        ),
+        (
+            format!("UPDATE submissions SET ledger_seq = ledger_seq - 1 WHERE id = '{sid}'"),
+            format!("UPDATE submissions SET ledger_seq = ledger_seq + 1 WHERE id = '{sid}'"),
+            format!("submission {sid}: its ledger_seq"),
+        ),
+        (
+            format!("UPDATE parties SET role = 'officer' WHERE id = '{IMPORTER}'"),
+            format!("UPDATE parties SET role = 'importer' WHERE id = '{IMPORTER}'"),
+            format!("party {IMPORTER}: its role"),
+        ),
+        (
+            forged_token,
+            restore_token,
+            format!("party {IMPORTER}: its token_sha256"),
+        ),
+    ];
+    for (forge, restore, expect) in cases {
+        sqlx::query(&forge).execute(&pool).await.unwrap();
+        match anchored(&db, Default::default()).await {
+            Err(AgencyError::Mismatch(m)) => assert!(m.contains(&expect), "{forge}: {m}"),
+            other => panic!("{forge}: {other:?}"),
+        }
+        sqlx::query(&restore).execute(&pool).await.unwrap();
+        assert_eq!(
+            anchored(&db, Default::default()).await.unwrap(),
+            ok,
+            "{restore}"
+        );
     }
 }

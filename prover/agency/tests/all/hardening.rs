@@ -120,14 +120,59 @@ async fn a_decision_uses_the_ledger_of_intake_and_a_failed_decision_is_retried_t
     let (_, l) = srv.get("/v1/ledger", &imp).await;
     assert_eq!(l["chips"], 14, "the ledger moved on: {l}");
     // A submission taken now is measured against the 14-chip ledger: the
-    // proofs made for 13 chips are rejected.
+    // proofs made for 13 chips are refused at intake (409), and the request
+    // stays open for proofs against the ledger now.
     let (rid, req) = srv.request(IMPORTER, 600).await;
     let body = tokio::task::block_in_place(|| f.submission(&req));
-    let (_, v) = srv.submit(&rid, &imp, &body).await;
-    let d = srv
-        .decided(v["submission_id"].as_str().unwrap(), &imp)
-        .await;
-    assert_eq!(d["verdict"], "rejected", "{d}");
+    let (s, v) = srv.submit(&rid, &imp, &body).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["kind"], "stale", "{v}");
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("ledger changed since the proof"),
+        "{v}"
+    );
+    let (_, open) = srv.get("/v1/requests", &imp).await;
+    assert!(
+        open.as_array().unwrap().iter().any(|r| r["id"] == rid),
+        "the request stays open: {open}"
+    );
+    let (_, r) = srv.get("/v1/requests", &srv.officer).await;
+    let r = r
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == rid)
+        .unwrap()
+        .clone();
+    assert_eq!(r["status"], "open", "{r}");
+
+    // A chip shipped to a party that is not an enrolled importer: refused.
+    let mut stray = new_chip(&srv, &exp[0], "SVC-STRAY-1").await;
+    stray.consignee = "NOBODY-DC".into();
+    let (s, v) = srv.ship(&exp[0], &stray).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not an enrolled importer"),
+        "{v}"
+    );
+    stray.consignee = exp_id(0);
+    let (s, v) = srv.ship(&exp[0], &stray).await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "an exporter is no importer: {v}"
+    );
+}
+
+/// The id of the sample's exporter `i`.
+fn exp_id(i: usize) -> String {
+    fixture().exporters[i].0.clone()
 }
 
 /// Sends raw bytes and reads the answer (bounded by `wait`).
@@ -188,9 +233,13 @@ async fn unauthenticated_bodies_are_not_read_and_bodies_are_bounded_per_route() 
     let (answer, took) = raw(&srv.base, &head, b"{", Duration::from_secs(5)).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer:?}");
     assert!(took < Duration::from_secs(2), "{took:?}");
-    // A submission may be larger than a shipment (1 MiB of junk: read, refused as malformed).
+    // A submission may be larger than a shipment (512 KiB of junk: read,
+    // refused as malformed), up to 1 MiB.
     let (rid, _) = srv.request(IMPORTER, 600).await;
-    let junk = format!("{{\"x\":\"{}\"}}", "a".repeat(1 << 20));
+    let head = format!("POST /v1/requests/{rid}/submissions HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer {imp}\r\nContent-Length: {}\r\n\r\n", (1 << 20) + 1);
+    let (answer, _) = raw(&srv.base, &head, b"{", Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer:?}");
+    let junk = format!("{{\"x\":\"{}\"}}", "a".repeat(1 << 19));
     let (s, v) = srv.submit(&rid, &imp, &junk).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert_eq!(v["kind"], "invalid", "{v}");
@@ -294,5 +343,300 @@ async fn a_second_service_on_the_same_database_does_not_start() {
             Ok(_) => panic!("a second service started on {db}"),
         }
         drop(srv);
+    }
+}
+
+/// A consistent copy of the SQLite database `pool` serves and of the
+/// service's files in `dir` (the original keeps its instance lock): the
+/// database a restart would find.
+async fn snapshot(pool: &sqlx::AnyPool, dir: &std::path::Path) -> (String, std::path::PathBuf) {
+    let to = tempfile::tempdir().unwrap().keep();
+    for f in ["officer.token", "audit-head.key", "audit-head.json"] {
+        std::fs::copy(dir.join(f), to.join(f)).unwrap();
+    }
+    let db = to.join("copy.db").display().to_string();
+    sqlx::query(&format!("VACUUM INTO '{db}'"))
+        .execute(pool)
+        .await
+        .unwrap();
+    (db, to)
+}
+
+/// Opens a service on a copy; the error it refuses with.
+async fn refused(db: &str, dir: &std::path::Path, accept_tail: bool) -> String {
+    let mut c = fixture().config(db, dir);
+    c.accept_unsigned_tail = accept_tail;
+    match zkcc_agency::Agency::open(c).await {
+        Err(AgencyError::Config(m)) => m,
+        Err(e) => panic!("refused with another error: {e}"),
+        Ok(_) => panic!("started on {db}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chain_rewritten_or_cut_outside_the_service_is_never_signed_nor_started_on() {
+    use zkcc_agency::audit::{self, Anchors, SignedHead};
+    let db = common::databases("forged-head").await.remove(0);
+    let srv = start(&db).await;
+    srv.populate().await;
+    let pool = srv.agency.as_ref().unwrap().pool().clone();
+    let head_file = srv.dir.join("audit-head.json");
+    let key = audit::load_or_create_key(&srv.dir.join("audit-head.key"))
+        .unwrap()
+        .verifying_key();
+
+    // A crash between a commit and the signing of its head: the rows after
+    // the signed head refuse the start, unless they extend it and the
+    // operator says so.
+    let before = std::fs::read(&head_file).unwrap();
+    srv.request(IMPORTER, 600).await;
+    let after = SignedHead::read(&head_file).unwrap();
+    let (copy, copy_dir) = snapshot(&pool, &srv.dir).await;
+    std::fs::write(copy_dir.join("audit-head.json"), &before).unwrap();
+    let m = refused(&copy, &copy_dir, false).await;
+    assert!(
+        m.contains("rows after the signed head are not covered by it")
+            && m.contains("--accept-unsigned-tail"),
+        "{m}"
+    );
+    let mut c = fixture().config(&copy, &copy_dir);
+    c.accept_unsigned_tail = true;
+    let tail = zkcc_agency::Agency::open(c)
+        .await
+        .expect("the tail accepted");
+    let resigned = SignedHead::read(&copy_dir.join("audit-head.json")).unwrap();
+    assert_eq!((resigned.rows, &resigned.head), (after.rows, &after.head));
+    drop(tail);
+
+    // Row 3 rewritten and every row after it re-hashed (database access, no
+    // key): the chain alone verifies.
+    let rows = audit::rows_after(&pool, 0).await.unwrap();
+    let mut prev = rows[1].hash.clone();
+    for r in &rows[2..] {
+        let event = if r.seq == 3 {
+            r.event.replace("exporter", "exp0rter")
+        } else {
+            r.event.clone()
+        };
+        let h = audit::row_hash(r.seq, r.at, &r.kind, &event, &prev);
+        sqlx::query("UPDATE audit SET event = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
+            .bind(&event)
+            .bind(&prev)
+            .bind(&h)
+            .bind(r.seq)
+            .execute(&pool)
+            .await
+            .unwrap();
+        prev = h;
+    }
+    // The next write is refused; the forged head is not signed.
+    let (s, v) = srv
+        .post(
+            "/v1/requests",
+            Some(&srv.officer),
+            &json!({"importer": IMPORTER, "epoch": fixture().fleet.epoch, "rules": common::rules()}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR, "{v}");
+    assert_eq!(v["error"], "chain", "{v}");
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not the head the service signed"),
+        "{v}"
+    );
+    assert_eq!(
+        SignedHead::read(&head_file).unwrap(),
+        after,
+        "not re-signed"
+    );
+    // `audit verify --signed-head` fails.
+    let anchors = Anchors {
+        signed_head: Some((after.clone(), key)),
+        expect_head: None,
+        accept_unsigned_tail: false,
+    };
+    let dbc = db.clone();
+    let verdict = tokio::task::spawn_blocking(move || zkcc_agency::audit_verify(&dbc, &anchors))
+        .await
+        .unwrap();
+    match verdict {
+        Err(AgencyError::Chain { what, .. }) => assert!(what.contains("rewritten"), "{what}"),
+        other => panic!("re-hashed: {other:?}"),
+    }
+    // A restart refuses to start on it.
+    let (copy, copy_dir) = snapshot(&pool, &srv.dir).await;
+    let m = refused(&copy, &copy_dir, true).await;
+    assert!(m.contains("rewritten"), "{m}");
+
+    // Restored, then the newest row cut off: the write and the restart are
+    // refused the same way.
+    for r in &rows {
+        sqlx::query("UPDATE audit SET event = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
+            .bind(&r.event)
+            .bind(&r.prev_hash)
+            .bind(&r.hash)
+            .bind(r.seq)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    sqlx::query("DELETE FROM audit WHERE seq = $1")
+        .bind(after.rows)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (copy, copy_dir) = snapshot(&pool, &srv.dir).await;
+    let m = refused(&copy, &copy_dir, true).await;
+    assert!(m.contains("truncated"), "{m}");
+    let (s, v) = srv
+        .post(
+            "/v1/requests",
+            Some(&srv.officer),
+            &json!({"importer": IMPORTER, "epoch": fixture().fleet.epoch, "rules": common::rules()}),
+        )
+        .await;
+    assert_eq!(v["error"], "chain", "{s} {v}");
+    assert_eq!(
+        SignedHead::read(&head_file).unwrap(),
+        after,
+        "not re-signed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_request_ids_are_not_stored_reasons_are_bounded_and_64_shards_fit_the_body_bound()
+{
+    let db = common::databases("bounded").await.remove(0);
+    let srv = start(&db).await;
+    let (_, imp, _) = srv.populate().await;
+    let pool = srv.agency.as_ref().unwrap().pool().clone();
+    let count = || {
+        let pool = pool.clone();
+        async move {
+            use sqlx::Row;
+            sqlx::query("SELECT COUNT(*) AS n FROM submissions")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .get::<i64, _>("n")
+        }
+    };
+    // A request id not of the service's format: refused, nothing stored.
+    let before = count().await;
+    let (s, v) = srv.submit(&"a".repeat(4000), &imp, "{}").await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    assert!(v.to_string().len() < 400, "the id is not echoed: {v}");
+    assert_eq!(count().await, before, "nothing stored");
+
+    // The largest submission of the tests' shape: 64 shards.
+    let (rid, req) = srv.request(IMPORTER, 600).await;
+    let body = tokio::task::block_in_place(|| fixture().submission(&req));
+    let mut sub: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let one = sub["shards"][0].clone();
+    sub["shards"] = serde_json::Value::Array(vec![one; 64]);
+    let big = sub.to_string();
+    eprintln!(
+        "submission: {} bytes with {} shards; 64 shards: {} bytes; bound {}",
+        body.len(),
+        fixture().shards.len(),
+        big.len(),
+        zkcc_agency::http::SUBMISSION_BODY
+    );
+    assert!(big.len() < zkcc_agency::http::SUBMISSION_BODY / 4);
+
+    // A refusal quoting what was sent is stored cut short.
+    let mut forged: serde_json::Value = serde_json::from_str(&body).unwrap();
+    forged["importer"] = serde_json::Value::String("X".repeat(200_000));
+    let (s, v) = srv.submit(&rid, &imp, &forged.to_string()).await;
+    assert!(s.is_client_error(), "{s} {v}");
+    let reason = v["reason"].as_str().unwrap();
+    assert!(
+        reason.chars().count() <= zkcc_agency::service::REASON_CHARS + 40,
+        "{} chars",
+        reason.len()
+    );
+    let (_, stored) = srv
+        .get(
+            &format!("/v1/submissions/{}", v["submission_id"].as_str().unwrap()),
+            &imp,
+        )
+        .await;
+    assert_eq!(stored["reason"].as_str(), Some(reason), "{stored}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_escapes_what_the_database_holds_loads_nothing_and_says_what_the_chain_was_checked_against(
+) {
+    let db = common::databases("page-csp").await.remove(0);
+    let srv = start(&db).await;
+    let (_, imp, _) = srv.populate().await;
+    // The client never prints its token.
+    let shown = format!("{:?} {:?}", srv.api, srv.party(&imp));
+    assert!(
+        !shown.contains(&srv.officer) && !shown.contains(&imp),
+        "{shown}"
+    );
+    assert!(shown.contains("redacted"), "{shown}");
+
+    let (_, v) = srv.get("/v1/audit", &srv.officer).await;
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["checked_against_signed_head"], true, "{v}");
+    assert_eq!(v["signed_head"]["rows"], v["rows"], "{v}");
+    let page = || async {
+        srv.http
+            .get(format!("{}/officers", srv.base))
+            .bearer_auth(&srv.officer)
+            .send()
+            .await
+            .unwrap()
+    };
+    let r = page().await;
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.starts_with("default-src 'none'"), "{csp}");
+    assert!(csp.contains("style-src 'unsafe-inline'"), "{csp}");
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("<b>verified</b> against the head this service signed"),
+        "{html}"
+    );
+
+    // A decision written into the database by hand, its outcome markup.
+    let pool = srv.agency.as_ref().unwrap().pool().clone();
+    sqlx::query("INSERT INTO submissions (id, request_id, importer, body_sha256, status, reason, received_at) VALUES ('s1', 'r1', $1, 'x', 'decided', NULL, 0)")
+        .bind(IMPORTER)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO decisions (submission_id, request_id, importer, verdict, outcome, report, decided_at) VALUES ('s1', 'r1', $1, 'accepted', $2, '{\"decision\":{}}', 0)")
+        .bind(IMPORTER)
+        .bind("x\"><script>alert(1)</script>")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let html = page().await.text().await.unwrap();
+    assert!(
+        !html.contains("<script>") && !html.contains("<SCRIPT>"),
+        "{html}"
+    );
+    assert!(html.contains("&lt;script&gt;"), "{html}");
+    assert!(html.contains("DISAGREES with the state"), "{html}");
+    let (_, v) = srv.get("/v1/audit", &srv.officer).await;
+    assert_eq!(v["ok"], false, "{v}");
+    assert_eq!(v["checked_against_signed_head"], true, "{v}");
+
+    // An officer token file that is not a token: the service does not start.
+    let dir = tempfile::tempdir().unwrap().keep();
+    std::fs::write(dir.join("officer.token"), "letmein\n").unwrap();
+    let other = common::databases("bad-token").await.remove(0);
+    match zkcc_agency::Agency::open(fixture().config(&other, &dir)).await {
+        Err(AgencyError::Config(m)) => assert!(m.contains("not an officer token"), "{m}"),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("started with a malformed officer token"),
     }
 }
