@@ -294,7 +294,7 @@ pub fn run(
         zkcc_verifier::fleet::verify_submission(&fk, registry, ledger, &req, &dsub, rng)
     });
     let facts = facts?;
-    let policy = zkcc_verifier::access::Policy::from_json(LOCATION_POLICY)?;
+    let policy = location_policy()?;
     let report = zkcc_verifier::access::decide(&policy, registry, &facts)?;
     println!(
         "11. agency   asks for day {day}'s evidence with the request; verifies {} shard, {} delay and 1 request proofs in {}: ACCEPTED",
@@ -366,33 +366,29 @@ fn foreign_landmark(
     }
 }
 
-/// The location demo's policy: the sample's, and an attested fleet whose
-/// every ledger chip also answered a landmark in time is granted four times
-/// as much.
-pub const LOCATION_POLICY: &str = r#"{
-  "version": 2,
-  "policy_version": 3,
-  "tier_limits": [
-    { "tier": 1, "max_quota_chips": 100000 },
-    { "tier": 2, "max_quota_chips": 20000 },
-    { "tier": 3, "max_quota_chips": 0 }
-  ],
-  "rules": [
-    { "id": "attested-fleet",
-      "require": { "min_facilities": 1, "min_ledger_chips": 1, "max_facility_cap_chips": 5000 },
-      "grants": { "access": "attested-fleet", "quota_chips": 5000 } },
-    { "id": "located-daily",
-      "require": { "min_facilities": 1, "min_ledger_chips": 1, "max_facility_cap_chips": 5000,
-                   "delay_evidence": true },
-      "grants": { "access": "attested-fleet, located daily", "quota_chips": 20000 } },
-    { "id": "validated-end-user", "tiers": [1],
-      "require": { "min_facilities": 1, "min_ledger_chips": 1, "max_facility_cap_chips": 50000,
-                   "min_home_bp": 5000, "max_other_bp": 2500, "max_outside_tier1_bp": 1000,
-                   "max_tier": 2 },
-      "grants": { "access": "validated-end-user", "quota_chips": 100000 } }
-  ]
+/// The location demo's policy: the sample's
+/// ([`zkcc_verifier::access::SAMPLE_ACCESS_POLICY`]), and an attested fleet
+/// whose every ledger chip also answered a landmark in time is granted four
+/// times as much (`located-daily`: 20,000 chips).
+pub fn location_policy() -> Result<zkcc_verifier::access::Policy> {
+    use zkcc_verifier::access::{Policy, Rule, SAMPLE_ACCESS_POLICY};
+    let mut policy = Policy::from_json(SAMPLE_ACCESS_POLICY)?;
+    let mut located: Rule = policy
+        .rules
+        .iter()
+        .find(|r| r.id == "attested-fleet")
+        .cloned()
+        .ok_or_else(|| {
+            ProverError::Inventory("the sample policy has no attested-fleet rule".into())
+        })?;
+    located.id = "located-daily".into();
+    located.require.delay_evidence = true;
+    located.grants.access = "attested-fleet, located daily".into();
+    located.grants.quota_chips = 20_000;
+    policy.rules.insert(1, located);
+    // Checked again as a whole, as a policy file would be.
+    Ok(Policy::from_json(&policy.to_json())?)
 }
-"#;
 
 /// Starts landmark `li` on loopback; its address.
 async fn start_landmark(
@@ -511,4 +507,23 @@ async fn keyless_relay(
             Err(e) => e.to_string(),
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    /// The location policy is the sample's with `located-daily` added: it
+    /// validates, requires delay evidence, and grants more than the attested
+    /// fleet's rule.
+    #[test]
+    fn the_location_policy_rewards_daily_evidence() {
+        let p = super::location_policy().unwrap();
+        let ids: Vec<&str> = p.rules.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["attested-fleet", "located-daily", "validated-end-user"]
+        );
+        let (a, l) = (&p.rules[0], &p.rules[1]);
+        assert!(l.require.delay_evidence && !a.require.delay_evidence);
+        assert!(l.grants.quota_chips > a.grants.quota_chips);
+    }
 }
