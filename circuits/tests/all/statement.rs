@@ -109,6 +109,36 @@ fn matrices_are_pinned() {
     );
 }
 
+/// The other claims' matrices, pinned the same way: the delay claim at two
+/// facility slots of eleven chips (two batch blocks each), the evaluation and
+/// jurisdiction claims at three slots.
+#[test]
+fn other_claims_matrices_are_pinned() {
+    use zkcc_circuits::delay::constraints::DelayCircuit;
+    use zkcc_circuits::evaluation::constraints::EvaluationCircuit;
+    use zkcc_circuits::harness::matrices_digest;
+    use zkcc_circuits::jurisdiction::constraints::JurisdictionCircuit;
+    let delay = matrices_digest(DelayCircuit::for_setup(ShardShape {
+        facilities: 2,
+        slot_chips: 11,
+    }))
+    .unwrap();
+    let evaluation = matrices_digest(EvaluationCircuit::for_setup(3)).unwrap();
+    let jurisdiction = matrices_digest(JurisdictionCircuit::for_setup(3)).unwrap();
+    assert_eq!(
+        delay, "99c7fee1f1e4d738919c447c2905cd8dda6b9ef9c3750292306539c8898b7fc8",
+        "delay-2x11"
+    );
+    assert_eq!(
+        evaluation, "d8beeb8e5d98601bd7caff0f8e65c3e5111700190aa069f6510be9758ec75b09",
+        "evaluation-3"
+    );
+    assert_eq!(
+        jurisdiction, "89fa2bdc1a22079887267de34ead2bb4cdd376df4b645c5d7cc4d74d7a82e7bc",
+        "jurisdiction-3"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Tampering: each change alone, failing the native check with the exact
 // reason and leaving the circuit unsatisfied.
