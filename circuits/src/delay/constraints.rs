@@ -32,6 +32,7 @@ use crate::eddsa::constraints::{alloc_subgroup_point, verify, SignatureVar};
 use crate::merkle::constraints::MerklePathVar;
 use crate::poseidon::constraints::hash;
 use crate::range::enforce_bits;
+use crate::shard::constraints::{shard_commitment_var, ChipRecordVar, ChunkChainVar};
 use crate::shard::{ShardShape, ShardWitness, MAX_SLOT_CHIPS};
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, Field, Zero};
@@ -275,47 +276,30 @@ pub fn synthesize(
     let mut s_acc = FpVar::<Fr>::zero();
     for (f, ev) in w.shard.facilities.iter().zip(&w.evidence) {
         let u = Boolean::new_witness(cs.clone(), || Ok(f.used))?;
-        let uf = FpVar::from(u.clone());
         let id = wit(f.facility.id)?;
         let chunk = wit(Fr::from(f.chunk))?;
         let chunks = wit(Fr::from(f.chunks))?;
 
         // The chips: the shard's chain and layout, and the batch entries.
-        let mut acc = FpVar::<Fr>::zero();
-        let mut mask = FpVar::<Fr>::zero();
-        let mut count = FpVar::<Fr>::zero();
-        let mut weight = Fr::ONE;
-        let mut before = uf.clone();
-        let (mut actives, mut marks, mut entries) = (vec![], vec![], vec![]);
+        let mut chips = ChunkChainVar::new(&u);
+        let mut entries = vec![];
         for ch in &f.chips {
-            let a = Boolean::new_witness(cs.clone(), || Ok(ch.active))?;
-            let m = Boolean::new_witness(cs.clone(), || Ok(ch.ledger))?;
-            let (af, mf) = (FpVar::from(a.clone()), FpVar::from(m.clone()));
-            mf.mul_equals(&(&one - &af), &FpVar::zero())?;
-            af.mul_equals(&(&one - &before), &FpVar::zero())?;
-            before = af.clone();
-            let ident = wit(ch.record.ident)?;
-            let position = wit(ch.record.position())?;
-            let tpp = wit(Fr::from(ch.record.tpp))?;
-            let h = hash(&[acc.clone(), ident.clone(), position, tpp])?;
-            let next = FpVar::new_witness(cs.clone(), || {
-                Ok(if ch.active { h.value()? } else { acc.value()? })
+            let step = chips.chip(&cs, ch, |r| {
+                let rec = ChipRecordVar {
+                    ident: wit(r.ident)?,
+                    position: wit(r.position())?,
+                    tpp: wit(Fr::from(r.tpp))?,
+                };
+                Ok((rec, ()))
             })?;
-            (&h - &acc).mul_equals(&af, &(&next - &acc))?;
-            acc = next;
             let e = FpVar::new_witness(cs.clone(), || {
                 Ok(if ch.ledger { ch.record.ident } else { Fr::ZERO })
             })?;
-            mf.mul_equals(&ident, &e)?;
-            mask += &mf * weight;
-            weight.double_in_place();
-            count += &mf;
-            actives.push(a);
-            marks.push(m);
+            step.mark.mul_equals(&step.record.ident, &e)?;
             entries.push(e);
         }
-        let s_next = hash(&[s_acc.clone(), id.clone(), chunk, chunks, acc, mask])?;
-        s_acc = FpVar::conditionally_select(&u, &s_next, &s_acc)?;
+        s_acc = chips.commit(&u, &s_acc, id.clone(), chunk, chunks)?;
+        let count = &chips.count;
 
         // h = [count ≠ 0].
         let count_val = count.value().unwrap_or(Fr::ZERO);
@@ -374,8 +358,8 @@ pub fn synthesize(
         verify(&key, &msg, &sig, &holds)?;
 
         vars.holds.push(holds);
-        vars.marks.push(marks);
-        vars.active.push(actives);
+        vars.marks.push(chips.marks);
+        vars.active.push(chips.active);
         vars.entries.push(entries);
         vars.max_rtt.push(max_rtt);
         vars.max_distance.push(max_distance);
@@ -383,13 +367,7 @@ pub fn synthesize(
     }
 
     // C_s, as the shard circuit computes it.
-    let c_s = hash(&[
-        FpVar::constant(crate::shard::tags::shard()),
-        importer,
-        epoch,
-        s_acc,
-        wit(w.shard.shard_blinding)?,
-    ])?;
+    let c_s = shard_commitment_var(&cs, &importer, &epoch, &s_acc, w.shard.shard_blinding)?;
     c_s.enforce_equal(&shard_commitment)?;
     vars.shard_commitment = Some(c_s);
     Ok(vars)

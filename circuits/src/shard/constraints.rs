@@ -160,6 +160,166 @@ impl ConstraintSynthesizer<Fr> for ShardCircuit {
     }
 }
 
+/// A chip slot's record as the attestation chain absorbs it.
+pub struct ChipRecordVar {
+    /// The chip identity.
+    pub ident: FpVar<Fr>,
+    /// The packed position (see [`super::pack_position`]).
+    pub position: FpVar<Fr>,
+    /// The chip's TPP.
+    pub tpp: FpVar<Fr>,
+}
+
+/// One chip slot as [`ChunkChainVar::chip`] leaves it.
+pub struct ChipStepVar<E> {
+    /// `a` (active), as a field element.
+    pub active: FpVar<Fr>,
+    /// `m` (ledger mark), as a field element.
+    pub mark: FpVar<Fr>,
+    /// The record the chain absorbed (when active).
+    pub record: ChipRecordVar,
+    /// What the caller's record allocation returned besides the record.
+    pub extra: E,
+}
+
+/// The chain over one facility slot's chip slots: the part of the opening of
+/// `C_s` that the shard circuit proves and the delay circuit re-proves from
+/// the same private witness, built here once for both.
+///
+/// Per chip slot ([`Self::chip`]): `a`, `m` boolean, `m·(1 − a) = 0`, the
+/// **layout** `a_i·(1 − a_{i−1}) = 0` with `a_{−1} = u`, and
+/// `acc ← acc + a·(Poseidon(acc, ident, position, tpp) − acc)` with `acc'` a
+/// variable of its own; `mask += 2^i·m` and `count += m` are linear.
+/// [`CHAIN_CHIP_COST`] constraints per chip slot, besides what the caller's
+/// record allocation adds. Assumes `u` is an enforced boolean.
+pub struct ChunkChainVar {
+    /// The flag before the next chip slot: `u`, then the last `a`.
+    before: FpVar<Fr>,
+    /// `2^i` for the next chip slot `i`.
+    weight: Fr,
+    /// The chain value (after the last chip slot: the chunk digest).
+    pub acc: FpVar<Fr>,
+    /// `Σ 2^i·m_i`.
+    pub mask: FpVar<Fr>,
+    /// `Σ m_i`.
+    pub count: FpVar<Fr>,
+    /// The chip slots' active flags.
+    pub active: Vec<Boolean<Fr>>,
+    /// The chip slots' ledger marks.
+    pub marks: Vec<Boolean<Fr>>,
+    /// The chain value after each chip slot.
+    pub chain: Vec<FpVar<Fr>>,
+}
+
+/// Constraints of one [`ChunkChainVar::chip`] step: booleans and mark 3,
+/// layout 1, Poseidon(4) 297, the chain select 1.
+pub const CHAIN_CHIP_COST: usize = 302;
+
+impl ChunkChainVar {
+    /// The chain of a facility slot whose used flag is `used`, before its
+    /// first chip slot.
+    pub fn new(used: &Boolean<Fr>) -> Self {
+        Self {
+            before: FpVar::from(used.clone()),
+            weight: Fr::from(1u64),
+            acc: FpVar::zero(),
+            mask: FpVar::zero(),
+            count: FpVar::zero(),
+            active: vec![],
+            marks: vec![],
+            chain: vec![],
+        }
+    }
+
+    /// Chip slot `ch`: allocates its flags, then its record with `record`
+    /// (the caller's allocation, which may return more variables), and
+    /// enforces the flags, the layout and the chain step.
+    pub fn chip<E>(
+        &mut self,
+        cs: &ConstraintSystemRef<Fr>,
+        ch: &super::ChipSlot,
+        record: impl FnOnce(&super::ChipRecord) -> Result<(ChipRecordVar, E), SynthesisError>,
+    ) -> Result<ChipStepVar<E>, SynthesisError> {
+        let one = FpVar::<Fr>::one();
+        let a = Boolean::new_witness(cs.clone(), || Ok(ch.active))?;
+        let m = Boolean::new_witness(cs.clone(), || Ok(ch.ledger))?;
+        let (af, mf) = (FpVar::from(a.clone()), FpVar::from(m.clone()));
+        mf.mul_equals(&(&one - &af), &FpVar::zero())?;
+        // Layout: active slots form a prefix of a used facility slot.
+        af.mul_equals(&(&one - &self.before), &FpVar::zero())?;
+        self.before = af.clone();
+        let (rec, extra) = record(&ch.record)?;
+        let acc = &self.acc;
+        let h = hash(&[
+            acc.clone(),
+            rec.ident.clone(),
+            rec.position.clone(),
+            rec.tpp.clone(),
+        ])?;
+        // acc' = acc + a·(h − acc), with acc' a variable of its own.
+        let next = FpVar::new_witness(cs.clone(), || {
+            Ok(if ch.active { h.value()? } else { acc.value()? })
+        })?;
+        (&h - acc).mul_equals(&af, &(&next - acc))?;
+        self.acc = next;
+        self.mask += &mf * self.weight;
+        self.weight.double_in_place();
+        self.count += &mf;
+        self.active.push(a);
+        self.marks.push(m);
+        self.chain.push(self.acc.clone());
+        Ok(ChipStepVar {
+            active: af,
+            mark: mf,
+            record: rec,
+            extra,
+        })
+    }
+
+    /// The commitment chain's step over this facility slot (after its chip
+    /// slots): `Poseidon(s, id, k, K, digest, mask)` when `used`, `s`
+    /// otherwise. 354 constraints and the select.
+    pub fn commit(
+        &self,
+        used: &Boolean<Fr>,
+        s: &FpVar<Fr>,
+        id: FpVar<Fr>,
+        chunk: FpVar<Fr>,
+        chunks: FpVar<Fr>,
+    ) -> Result<FpVar<Fr>, SynthesisError> {
+        let next = hash(&[
+            s.clone(),
+            id,
+            chunk,
+            chunks,
+            self.acc.clone(),
+            self.mask.clone(),
+        ])?;
+        FpVar::conditionally_select(used, &next, s)
+    }
+}
+
+/// `C_s = Poseidon(TAG, X, e, s, r)` from the commitment chain `s` and the
+/// blinding `r` (allocated here as a witness), as the shard and delay circuits
+/// both compute it; the caller compares it with its public input. 297
+/// constraints.
+pub fn shard_commitment_var(
+    cs: &ConstraintSystemRef<Fr>,
+    importer: &FpVar<Fr>,
+    epoch: &FpVar<Fr>,
+    chain: &FpVar<Fr>,
+    blinding: Fr,
+) -> Result<FpVar<Fr>, SynthesisError> {
+    let blinding = FpVar::new_witness(cs.clone(), || Ok(blinding))?;
+    hash(&[
+        FpVar::constant(super::tags::shard()),
+        importer.clone(),
+        epoch.clone(),
+        chain.clone(),
+        blinding,
+    ])
+}
+
 /// What every facility slot reads from the circuit around it: the statement's
 /// importer and epoch, the registry's two tree roots, the challenges, and the
 /// running product and chains of the slots before it (constants before the
@@ -291,7 +451,6 @@ pub fn facility_slot(
     f: &super::FacilitySlot,
 ) -> Result<SlotVars, SynthesisError> {
     let wit = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
-    let one = FpVar::<Fr>::one();
     let importer = &inp.importer;
     let gamma_minus_one = &inp.gamma - Fr::from(1u64);
     let beta = &inp.beta;
@@ -344,53 +503,38 @@ pub fn facility_slot(
         radius_m,
         lon_scale,
     };
-    let mut acc = FpVar::<Fr>::zero();
-    let mut mask = FpVar::<Fr>::zero();
-    let mut count = FpVar::<Fr>::zero();
     let mut tpp_sum = FpVar::<Fr>::zero();
-    let (mut actives, mut marks, mut prods, mut chain) = (vec![], vec![], vec![], vec![]);
-    let mut weight = Fr::from(1u64);
-    // The flag before chip slot i: `u` for the first, `a_{i−1}` after.
-    let mut before = uf.clone();
+    let mut prods = vec![];
+    let mut chips = ChunkChainVar::new(&u);
     for ch in &f.chips {
-        let a = Boolean::new_witness(cs.clone(), || Ok(ch.active))?;
-        let m = Boolean::new_witness(cs.clone(), || Ok(ch.ledger))?;
-        let (af, mf) = (FpVar::from(a.clone()), FpVar::from(m.clone()));
-        mf.mul_equals(&(&one - &af), &FpVar::zero())?;
-        // Layout: active slots form a prefix of a used facility slot.
-        af.mul_equals(&(&one - &before), &FpVar::zero())?;
-        before = af.clone();
-        let r = &ch.record;
-        let ident = wit(r.ident)?;
-        let lat = wit(crate::encoding::fr_from_i64(r.lat))?;
-        let lon = wit(crate::encoding::fr_from_i64(r.lon))?;
-        let unc = wit(Fr::from(r.uncertainty_m))?;
-        let tpp = wit(Fr::from(r.tpp))?;
-        let position = (&lat + Fr::from(LAT_OFFSET as u64))
-            + (&lon + Fr::from(LON_OFFSET as u64)) * Fr::from(1u64 << 28)
-            + &unc * Fr::from(1u64 << 57);
-        let h = hash(&[acc.clone(), ident.clone(), position, tpp.clone()])?;
-        // acc' = acc + a·(h − acc), with acc' a variable of its own.
-        let next = FpVar::new_witness(cs.clone(), || {
-            Ok(if ch.active { h.value()? } else { acc.value()? })
+        let step = chips.chip(cs, ch, |r| {
+            let ident = wit(r.ident)?;
+            let lat = wit(crate::encoding::fr_from_i64(r.lat))?;
+            let lon = wit(crate::encoding::fr_from_i64(r.lon))?;
+            let unc = wit(Fr::from(r.uncertainty_m))?;
+            let tpp = wit(Fr::from(r.tpp))?;
+            let position = (&lat + Fr::from(LAT_OFFSET as u64))
+                + (&lon + Fr::from(LON_OFFSET as u64)) * Fr::from(1u64 << 28)
+                + &unc * Fr::from(1u64 << 57);
+            Ok((
+                ChipRecordVar {
+                    ident,
+                    position,
+                    tpp,
+                },
+                [lat, lon, unc],
+            ))
         })?;
-        (&h - &acc).mul_equals(&af, &(&next - &acc))?;
-        acc = next;
-        enforce_inside(&fence, &lat, &lon, &unc)?;
-        let bt = beta * &tpp;
-        let mt = &mf * (&gamma_minus_one - &ident - &bt);
+        let [lat, lon, unc] = &step.extra;
+        enforce_inside(&fence, lat, lon, unc)?;
+        let (mf, rec) = (&step.mark, &step.record);
+        let bt = beta * &rec.tpp;
+        let mt = mf * (&gamma_minus_one - &rec.ident - &bt);
         product = &product * (mt + Fr::from(1u64));
-        let q = &mf * &tpp;
-        mask += &mf * weight;
-        weight.double_in_place();
-        count += &mf;
-        tpp_sum += q;
-        actives.push(a);
-        marks.push(m);
+        tpp_sum += mf * &rec.tpp;
         prods.push(product.clone());
-        chain.push(acc.clone());
     }
-    let digest = acc;
+    let digest = chips.acc.clone();
 
     // The attestation.
     let msg = hash(&[
@@ -405,16 +549,8 @@ pub fn facility_slot(
     verify(&key, &msg, &sig, &u)?;
 
     // Commitment and output chains.
-    let s_acc = &inp.commitment_chain;
-    let s_next = hash(&[
-        s_acc.clone(),
-        id,
-        chunk.clone(),
-        chunks.clone(),
-        digest.clone(),
-        mask,
-    ])?;
-    let commitment_chain = FpVar::conditionally_select(&u, &s_next, s_acc)?;
+    let commitment_chain =
+        chips.commit(&u, &inp.commitment_chain, id, chunk.clone(), chunks.clone())?;
     let o_acc = &inp.output_chain;
     let o_next = hash(&[
         o_acc.clone(),
@@ -423,7 +559,7 @@ pub fn facility_slot(
         chunk,
         chunks,
         tier,
-        count,
+        chips.count,
         tpp_sum,
     ])?;
     let output_chain = FpVar::conditionally_select(&u, &o_next, o_acc)?;
@@ -431,10 +567,10 @@ pub fn facility_slot(
     Ok(SlotVars {
         used: u,
         digest,
-        active: actives,
-        marks,
+        active: chips.active,
+        marks: chips.marks,
         products: prods,
-        chain,
+        chain: chips.chain,
         operator: op_var,
         product,
         commitment_chain,
@@ -456,14 +592,7 @@ pub fn suffix(
         return Err(SynthesisError::Unsatisfiable);
     };
     let (s_acc, product, o_acc) = last;
-    let shard_blinding = wit(w.shard_blinding)?;
-    let c_s = hash(&[
-        FpVar::constant(super::tags::shard()),
-        importer.clone(),
-        epoch.clone(),
-        s_acc.clone(),
-        shard_blinding,
-    ])?;
+    let c_s = shard_commitment_var(cs, importer, epoch, s_acc, w.shard_blinding)?;
     c_s.enforce_equal(shard_commitment)?;
     let output_blinding = wit(w.output_blinding)?;
     let d_s = hash(&[

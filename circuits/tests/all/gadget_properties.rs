@@ -198,3 +198,63 @@ proptest! {
         prop_assert_eq!(native, matches!(t, Tamper::None));
     }
 }
+
+/// The chunk chain the shard and delay circuits share: its digest, mask and
+/// count against the native ones, its pinned cost per chip slot, and the two
+/// flag rules (a mark on an inactive slot; an active slot after an inactive
+/// one) each failing alone.
+#[test]
+fn chunk_chain_matches_native_and_costs_what_it_says() {
+    use zkcc_circuits::shard::constraints::{ChipRecordVar, ChunkChainVar, CHAIN_CHIP_COST};
+    use zkcc_circuits::shard::{chunk_digest, ChipRecord, ChipSlot};
+    let rec = |k: u64| ChipRecord {
+        ident: Fr::from(1000 + k),
+        lat: 47_000_000 + k as i64,
+        lon: 8_000_000 - k as i64,
+        uncertainty_m: k,
+        tpp: 4000 * k,
+    };
+    let slot = |active, ledger, k| ChipSlot {
+        active,
+        ledger,
+        record: rec(k),
+    };
+    // (chip slots, satisfied?)
+    let cases = [
+        (vec![slot(true, true, 1), slot(true, false, 2), slot(false, false, 3)], true),
+        (vec![slot(true, false, 1), slot(false, true, 2), slot(false, false, 3)], false),
+        (vec![slot(true, true, 1), slot(false, false, 2), slot(true, false, 3)], false),
+    ];
+    for (chips, honest) in cases {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let u = Boolean::new_witness(cs.clone(), || Ok(true)).unwrap();
+        let mut chain = ChunkChainVar::new(&u);
+        let mut costs = vec![];
+        for ch in &chips {
+            let before = cs.num_constraints();
+            let wit = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
+            chain
+                .chip(&cs, ch, |r| {
+                    let rec = ChipRecordVar {
+                        ident: wit(r.ident)?,
+                        position: wit(r.position())?,
+                        tpp: wit(Fr::from(r.tpp))?,
+                    };
+                    Ok((rec, ()))
+                })
+                .unwrap();
+            costs.push(cs.num_constraints() - before);
+        }
+        // The first step hashes the constant 0 for `acc` (a cheaper first round).
+        assert_eq!(costs[1..], [CHAIN_CHIP_COST; 2], "{costs:?}");
+        assert!(costs[0] < CHAIN_CHIP_COST, "{costs:?}");
+        assert_eq!(cs.is_satisfied().unwrap(), honest, "{chips:?}");
+        if honest {
+            let active = chips.iter().filter(|c| c.active).map(|c| &c.record);
+            assert_eq!(chain.acc.value().unwrap(), chunk_digest(active));
+            assert_eq!(chain.mask.value().unwrap(), Fr::from(1u64));
+            assert_eq!(chain.count.value().unwrap(), Fr::ONE);
+            assert_eq!(chain.chain.len(), 3);
+        }
+    }
+}
