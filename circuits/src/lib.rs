@@ -15,6 +15,11 @@
 #![forbid(unsafe_code)]
 #![doc = include_str!("../../docs/circuits.md")]
 
+#[macro_use]
+mod macros;
+
+#[cfg(feature = "r1cs")]
+pub mod claim;
 pub mod delay;
 pub mod eddsa;
 pub mod encoding;
@@ -47,34 +52,25 @@ pub mod domain {
     use ark_bn254::Fr;
     use ark_ff::PrimeField;
 
-    fn tag(label: &[u8]) -> Fr {
+    /// A domain tag: `label` read as a big-endian integer mod r.
+    pub fn tag(label: &[u8]) -> Fr {
         Fr::from_be_bytes_mod_order(label)
     }
 
-    /// Tag of the registry root: `H(REGISTRY, facilities_root, auditors_root, params_digest)`.
-    pub fn registry() -> Fr {
-        tag(b"zkcc registry v1")
-    }
-    /// Tag of an attestation message: `H(ATTESTATION, facility_id, epoch, digest)`.
-    pub fn attestation() -> Fr {
-        tag(b"zkcc attestation v1")
-    }
-    /// Tag of the lifecycle part of the registry: `H(LIFECYCLE, evaluators_root, suites_root)`.
-    pub fn lifecycle() -> Fr {
-        tag(b"zkcc lifecycle registry v1")
-    }
-    /// Tag of the registry's country tables when it lists importers:
-    /// `H(IMPORTERS, tiers_root, importers_root)`.
-    pub fn importers() -> Fr {
-        tag(b"zkcc importers registry v1")
-    }
-    /// Tag of the registry's country tables when it lists landmarks:
-    /// `H(LANDMARKS, tiers_root, importers_root, landmarks_root, coverage_root, vendors_digest)`.
-    pub fn landmarks() -> Fr {
-        tag(b"zkcc landmarks registry v1")
-    }
-    /// Tag of the inventory commitment: `H(COMMITMENT, epoch, acc, blinding)`.
-    pub fn commitment() -> Fr {
-        tag(b"zkcc commitment v1")
+    domain_tags! {
+        /// Tag of the registry root: `H(REGISTRY, facilities_root, auditors_root, params_digest)`.
+        registry = b"zkcc registry v1";
+        /// Tag of an attestation message: `H(ATTESTATION, facility_id, epoch, digest)`.
+        attestation = b"zkcc attestation v1";
+        /// Tag of the lifecycle part of the registry: `H(LIFECYCLE, evaluators_root, suites_root)`.
+        lifecycle = b"zkcc lifecycle registry v1";
+        /// Tag of the registry's country tables when it lists importers:
+        /// `H(IMPORTERS, tiers_root, importers_root)`.
+        importers = b"zkcc importers registry v1";
+        /// Tag of the registry's country tables when it lists landmarks:
+        /// `H(LANDMARKS, tiers_root, importers_root, landmarks_root, coverage_root, vendors_digest)`.
+        landmarks = b"zkcc landmarks registry v1";
+        /// Tag of the inventory commitment: `H(COMMITMENT, epoch, acc, blinding)`.
+        commitment = b"zkcc commitment v1";
     }
 }

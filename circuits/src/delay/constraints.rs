@@ -27,6 +27,7 @@
 //! [`FACILITY_COST`] per facility slot, [`FIXED_COST`] once (pinned by
 //! `circuits/tests/all/delay.rs`).
 use super::{DelayStatement, DelayWitness, BATCH_BLOCK, RTT_BITS, SLACK_BITS};
+use crate::claim::{enforce_registry_root, new_inputs};
 use crate::domain;
 use crate::eddsa::constraints::{alloc_subgroup_point, verify, SignatureVar};
 use crate::merkle::constraints::MerklePathVar;
@@ -36,15 +37,8 @@ use crate::shard::constraints::{shard_commitment_var, ChipRecordVar, ChunkChainV
 use crate::shard::{ShardShape, ShardWitness, MAX_SLOT_CHIPS};
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, Field, Zero};
-use ark_r1cs_std::{
-    alloc::AllocVar,
-    boolean::Boolean,
-    eq::EqGadget,
-    fields::{fp::FpVar, FieldVar},
-    select::CondSelectGadget,
-    GR1CSVar,
-};
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
+use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 
 /// Constraints per chip slot: the booleans, the mark and the layout, the
 /// attestation chain step and its select, the entry.
@@ -84,46 +78,15 @@ pub fn cost_per_chip(shape: &ShardShape) -> f64 {
     (cost(shape) - FIXED_COST) as f64 / shape.chips() as f64
 }
 
-/// The delay circuit for one [`ShardShape`] (the shape of the shard it
-/// re-opens). With `witness: None` it synthesizes the constraints only.
-#[derive(Clone)]
-pub struct DelayCircuit {
-    /// Capacity.
-    pub shape: ShardShape,
-    /// Public statement.
-    pub statement: DelayStatement,
-    /// Private witness (`None` for setup).
-    pub witness: Option<DelayWitness>,
-}
-
-impl DelayCircuit {
-    /// The circuit a prover synthesizes.
-    pub fn with_witness(
+claim_circuit! {
+    /// The delay circuit for one [`ShardShape`] (the shape of the shard it
+    /// re-opens). With `witness: None` it synthesizes the constraints only.
+    DelayCircuit {
+        /// Capacity.
         shape: ShardShape,
         statement: DelayStatement,
         witness: DelayWitness,
-    ) -> Self {
-        Self {
-            shape,
-            statement,
-            witness: Some(witness),
-        }
-    }
-
-    /// The circuit used at setup: constraints only.
-    pub fn for_setup(shape: ShardShape) -> Self {
-        let z = Fr::ZERO;
-        Self {
-            shape,
-            statement: DelayStatement {
-                importer: z,
-                registry_root: z,
-                epoch: 0,
-                shard_commitment: z,
-                day: 0,
-            },
-            witness: None,
-        }
+        setup: Default::default(),
     }
 }
 
@@ -176,32 +139,31 @@ pub fn fits(shape: &ShardShape, w: &DelayWitness) -> bool {
 pub struct DelayVars {
     /// The public inputs, in order.
     pub inputs: Vec<FpVar<Fr>>,
-    /// Per facility slot: `h` (holds a ledger chip).
-    pub holds: Vec<Boolean<Fr>>,
-    /// Per facility slot: the chip slots' ledger marks.
-    pub marks: Vec<Vec<Boolean<Fr>>>,
-    /// Per facility slot: the chip slots' active flags.
-    pub active: Vec<Vec<Boolean<Fr>>>,
-    /// Per facility slot: the batch entries.
-    pub entries: Vec<Vec<FpVar<Fr>>>,
-    /// Per facility slot: the largest round trip.
-    pub max_rtt: Vec<FpVar<Fr>>,
-    /// Per facility slot: the landmark's accepted distance.
-    pub max_distance: Vec<FpVar<Fr>>,
+    /// Per facility slot, its variables.
+    pub slots: Vec<DelaySlotVars>,
     /// The registry's landmark root (a witness opened from the root).
     pub landmarks_root: Option<FpVar<Fr>>,
     /// The registry's coverage root (a witness opened from the root).
     pub coverage_root: Option<FpVar<Fr>>,
-    /// Per facility slot: the inverse hint of its ledger-chip count.
-    pub inverses: Vec<FpVar<Fr>>,
     /// `C_s` as computed from the witness.
     pub shard_commitment: Option<FpVar<Fr>>,
 }
 
-impl ConstraintSynthesizer<Fr> for DelayCircuit {
-    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
-        synthesize(self, cs).map(|_| ())
-    }
+/// The variables of one facility slot of the delay circuit.
+#[derive(Clone)]
+pub struct DelaySlotVars {
+    /// `h` (holds a ledger chip).
+    pub holds: Boolean<Fr>,
+    /// Its chip slots, as the shard circuit chains them.
+    pub chips: ChunkChainVar,
+    /// The batch entries.
+    pub entries: Vec<FpVar<Fr>>,
+    /// The largest round trip.
+    pub max_rtt: FpVar<Fr>,
+    /// The landmark's accepted distance.
+    pub max_distance: FpVar<Fr>,
+    /// The inverse hint of the ledger-chip count.
+    pub inverse: FpVar<Fr>,
 }
 
 /// Synthesizes the circuit and returns the variables tests aim at.
@@ -219,11 +181,7 @@ pub fn synthesize(
     let one = FpVar::<Fr>::one();
 
     // Public inputs, in PUBLIC_INPUT_NAMES order.
-    let importer = FpVar::new_input(cs.clone(), || Ok(st.importer))?;
-    let root = FpVar::new_input(cs.clone(), || Ok(st.registry_root))?;
-    let epoch = FpVar::new_input(cs.clone(), || Ok(Fr::from(st.epoch)))?;
-    let shard_commitment = FpVar::new_input(cs.clone(), || Ok(st.shard_commitment))?;
-    let day = FpVar::new_input(cs.clone(), || Ok(Fr::from(st.day)))?;
+    let [importer, root, epoch, shard_commitment, day] = new_inputs(&cs, st.public_inputs())?;
 
     // The registry root, landmark form.
     let r = &w.registry;
@@ -251,13 +209,12 @@ pub fn synthesize(
     head5.push(lifecycle);
     let p5 = hash(&head5)?;
     let params = FpVar::conditionally_select(&has_lifecycle, &p5, &p4)?;
-    hash(&[
-        FpVar::constant(domain::registry()),
-        wit(r.facilities_root)?,
-        wit(r.auditors_root)?,
+    enforce_registry_root(
+        &wit(r.facilities_root)?,
+        &wit(r.auditors_root)?,
         params,
-    ])?
-    .enforce_equal(&root)?;
+        &root,
+    )?;
 
     let mut vars = DelayVars {
         inputs: vec![
@@ -299,7 +256,7 @@ pub fn synthesize(
             entries.push(e);
         }
         s_acc = chips.commit(&u, &s_acc, id.clone(), chunk, chunks)?;
-        let count = &chips.count;
+        let count = chips.count.clone();
 
         // h = [count ≠ 0].
         let count_val = count.value().unwrap_or(Fr::ZERO);
@@ -357,13 +314,14 @@ pub fn synthesize(
         let sig = SignatureVar::new_witness(cs.clone(), &ev.signature)?;
         verify(&key, &msg, &sig, &holds)?;
 
-        vars.holds.push(holds);
-        vars.marks.push(chips.marks);
-        vars.active.push(chips.active);
-        vars.entries.push(entries);
-        vars.max_rtt.push(max_rtt);
-        vars.max_distance.push(max_distance);
-        vars.inverses.push(inv);
+        vars.slots.push(DelaySlotVars {
+            holds,
+            chips,
+            entries,
+            max_rtt,
+            max_distance,
+            inverse: inv,
+        });
     }
 
     // C_s, as the shard circuit computes it.

@@ -73,14 +73,13 @@ pub mod constraints;
 #[doc(hidden)]
 pub mod fixtures;
 
-/// Names of the public inputs, in order.
-pub const PUBLIC_INPUT_NAMES: [&str; 5] = [
-    "importer",
-    "registry_root",
-    "epoch",
-    "shard_commitment",
-    "day",
-];
+public_inputs!(DelayStatement {
+    importer,
+    registry_root,
+    epoch,
+    shard_commitment,
+    day,
+});
 
 /// Entries per block of the batch digest.
 pub const BATCH_BLOCK: usize = 10;
@@ -93,11 +92,9 @@ pub const SPEED_OF_LIGHT_M_PER_S: u64 = 299_792_458;
 
 /// Domain tags of the delay claim.
 pub mod tags {
-    use ark_bn254::Fr;
-    use ark_ff::PrimeField;
-    /// A landmark's batch attestation.
-    pub fn batch() -> Fr {
-        Fr::from_be_bytes_mod_order(b"zkcc landmark batch v1")
+    domain_tags! {
+        /// A landmark's batch attestation.
+        batch = b"zkcc landmark batch v1";
     }
 }
 
@@ -190,7 +187,7 @@ impl Batch {
 }
 
 /// The public statement of a delay proof.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DelayStatement {
     /// The importer `X` (encoded label).
     pub importer: Fr,
@@ -202,19 +199,6 @@ pub struct DelayStatement {
     pub shard_commitment: Fr,
     /// The day of the evidence (days since 1970-01-01, UTC).
     pub day: u64,
-}
-
-impl DelayStatement {
-    /// The Groth16 public inputs, in [`PUBLIC_INPUT_NAMES`] order.
-    pub fn public_inputs(&self) -> Vec<Fr> {
-        vec![
-            self.importer,
-            self.registry_root,
-            Fr::from(self.epoch),
-            self.shard_commitment,
-            Fr::from(self.day),
-        ]
-    }
 }
 
 /// Everything under the registry root that the delay circuit opens it with.

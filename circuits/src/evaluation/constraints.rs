@@ -22,6 +22,7 @@
 use super::{
     tags, EvaluationStatement, EvaluationWitness, RegistryOpening, Suite, LIMB_BITS, VALUE_BITS,
 };
+use crate::claim::{enforce_registry_root, new_inputs};
 use crate::domain;
 use crate::eddsa::constraints::{alloc_subgroup_point, verify, SignatureVar};
 use crate::merkle::constraints::MerklePathVar;
@@ -29,13 +30,8 @@ use crate::poseidon::constraints::hash;
 use crate::range::enforce_bits;
 use crate::registry::EVALUATOR_DEPTH;
 use ark_bn254::Fr;
-use ark_r1cs_std::{
-    alloc::AllocVar,
-    boolean::Boolean,
-    eq::EqGadget,
-    fields::{fp::FpVar, FieldVar},
-};
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
+use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 
 /// Constraints per eval slot: suite chain Poseidon(4) 297, direction 1,
 /// the result's eval id 1,
@@ -55,48 +51,15 @@ pub fn cost(evals: usize) -> usize {
     FIXED_COST + evals * EVAL_COST
 }
 
-/// The model-evaluation circuit for suites of `evals` evals. With `witness:
-/// None` it synthesizes the constraints only (setup).
-#[derive(Clone)]
-pub struct EvaluationCircuit {
-    /// Eval slots.
-    pub evals: usize,
-    /// Public statement.
-    pub statement: EvaluationStatement,
-    /// Private witness (`None` for setup).
-    pub witness: Option<EvaluationWitness>,
-}
-
-impl EvaluationCircuit {
-    /// The circuit a prover synthesizes: `statement` with its `witness`.
-    pub fn with_witness(
+claim_circuit! {
+    /// The model-evaluation circuit for suites of `evals` evals. With `witness:
+    /// None` it synthesizes the constraints only (setup).
+    EvaluationCircuit {
+        /// Eval slots.
         evals: usize,
         statement: EvaluationStatement,
         witness: EvaluationWitness,
-    ) -> Self {
-        Self {
-            evals,
-            statement,
-            witness: Some(witness),
-        }
-    }
-
-    /// The circuit used at setup: constraints only.
-    pub fn for_setup(evals: usize) -> Self {
-        let z = Fr::from(0u64);
-        Self {
-            evals,
-            statement: EvaluationStatement {
-                registry_root: z,
-                suite_hash: z,
-                model_commitment: z,
-                deployment_date: 0,
-                not_before: 0,
-                importer: z,
-                nonce: z,
-            },
-            witness: None,
-        }
+        setup: Default::default(),
     }
 }
 
@@ -183,12 +146,6 @@ pub struct EvaluationVars {
     pub evaluators_root: Option<FpVar<Fr>>,
 }
 
-impl ConstraintSynthesizer<Fr> for EvaluationCircuit {
-    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
-        synthesize(self, cs).map(|_| ())
-    }
-}
-
 /// Synthesizes the circuit and returns the variables tests aim at.
 pub fn synthesize(
     c: EvaluationCircuit,
@@ -210,13 +167,8 @@ pub fn synthesize(
     let wit = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
 
     // Public inputs, in PUBLIC_INPUT_NAMES order.
-    let registry_root = FpVar::new_input(cs.clone(), || Ok(st.registry_root))?;
-    let suite_hash = FpVar::new_input(cs.clone(), || Ok(st.suite_hash))?;
-    let model_commitment = FpVar::new_input(cs.clone(), || Ok(st.model_commitment))?;
-    let deployment = FpVar::new_input(cs.clone(), || Ok(Fr::from(st.deployment_date)))?;
-    let not_before = FpVar::new_input(cs.clone(), || Ok(Fr::from(st.not_before)))?;
-    let importer = FpVar::new_input(cs.clone(), || Ok(st.importer))?;
-    let nonce = FpVar::new_input(cs.clone(), || Ok(st.nonce))?;
+    let [registry_root, suite_hash, model_commitment, deployment, not_before, importer, nonce] =
+        new_inputs(&cs, st.public_inputs())?;
 
     // Registry root, lifecycle form.
     let o = &w.registry;
@@ -233,13 +185,12 @@ pub fn synthesize(
         wit(Fr::from(o.default_tier))?,
         lifecycle,
     ])?;
-    hash(&[
-        FpVar::constant(domain::registry()),
-        wit(o.facilities_root)?,
-        wit(o.auditors_root)?,
+    enforce_registry_root(
+        &wit(o.facilities_root)?,
+        &wit(o.auditors_root)?,
         params,
-    ])?
-    .enforce_equal(&registry_root)?;
+        &registry_root,
+    )?;
 
     // The model.
     let hi = wit(w.digest_hi)?;

@@ -47,16 +47,15 @@ use sha2::{Digest, Sha256};
 #[cfg(feature = "r1cs")]
 pub mod constraints;
 
-/// Names of the public inputs, in order.
-pub const PUBLIC_INPUT_NAMES: [&str; 7] = [
-    "registry_root",
-    "suite_hash",
-    "model_commitment",
-    "deployment_date",
-    "not_before",
-    "importer",
-    "nonce",
-];
+public_inputs!(EvaluationStatement {
+    registry_root,
+    suite_hash,
+    model_commitment,
+    deployment_date,
+    not_before,
+    importer,
+    nonce,
+});
 
 /// Width of scores, thresholds, dates and date differences.
 pub const VALUE_BITS: usize = 32;
@@ -67,19 +66,13 @@ pub const MAX_EVALS: usize = 64;
 
 /// Domain tags of the evaluation claim.
 pub mod tags {
-    use ark_bn254::Fr;
-    use ark_ff::PrimeField;
-    /// Model commitment.
-    pub fn model() -> Fr {
-        Fr::from_be_bytes_mod_order(b"zkcc model commitment v1")
-    }
-    /// An evaluator's signed result.
-    pub fn result() -> Fr {
-        Fr::from_be_bytes_mod_order(b"zkcc eval result v2")
-    }
-    /// An evaluation suite.
-    pub fn suite() -> Fr {
-        Fr::from_be_bytes_mod_order(b"zkcc eval suite v1")
+    domain_tags! {
+        /// Model commitment.
+        model = b"zkcc model commitment v1";
+        /// An evaluator's signed result.
+        result = b"zkcc eval result v2";
+        /// An evaluation suite.
+        suite = b"zkcc eval suite v1";
     }
 }
 
@@ -311,7 +304,7 @@ pub fn day_number(d: u64) -> Result<u64, EvaluationError> {
 }
 
 /// The public statement of a model-evaluation proof.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct EvaluationStatement {
     /// Registry root (in its lifecycle form).
     pub registry_root: Fr,
@@ -327,21 +320,6 @@ pub struct EvaluationStatement {
     pub importer: Fr,
     /// The agency's nonce.
     pub nonce: Fr,
-}
-
-impl EvaluationStatement {
-    /// The Groth16 public inputs, in [`PUBLIC_INPUT_NAMES`] order.
-    pub fn public_inputs(&self) -> Vec<Fr> {
-        vec![
-            self.registry_root,
-            self.suite_hash,
-            self.model_commitment,
-            Fr::from(self.deployment_date),
-            Fr::from(self.not_before),
-            self.importer,
-            self.nonce,
-        ]
-    }
 }
 
 /// One evaluator-signed result.

@@ -22,7 +22,7 @@
 //! Cost: [`STORE_COST`] per store slot, [`FIXED_COST`] once (pinned by
 //! `circuits/tests/jurisdiction.rs`).
 use super::{tags, JurisdictionStatement, JurisdictionWitness, StoreSlot, MAX_STORES, TIER_BITS};
-use crate::domain;
+use crate::claim::{enforce_registry_root, new_inputs};
 use crate::eddsa::constraints::{alloc_subgroup_point, verify, SignatureVar};
 use crate::merkle::constraints::MerklePathVar;
 use crate::poseidon::constraints::hash;
@@ -30,14 +30,8 @@ use crate::range::enforce_bits;
 use crate::registry::{AUDITOR_DEPTH, FACILITY_DEPTH};
 use ark_bn254::Fr;
 use ark_ff::Field;
-use ark_r1cs_std::{
-    alloc::AllocVar,
-    boolean::Boolean,
-    eq::EqGadget,
-    fields::{fp::FpVar, FieldVar},
-    select::CondSelectGadget,
-};
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
+use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 
 /// Constraints per store slot: flags 2, facility leaf Poseidon(8) 402, path
 /// 2,430 and its conditional root equality 1, the record's facility id 1,
@@ -55,48 +49,15 @@ pub fn cost(capacity: usize) -> usize {
     FIXED_COST + capacity * STORE_COST
 }
 
-/// The jurisdiction circuit for `capacity` store slots. With `witness: None`
-/// it synthesizes the constraints only (setup).
-#[derive(Clone)]
-pub struct JurisdictionCircuit {
-    /// Store slots.
-    pub capacity: usize,
-    /// Public statement.
-    pub statement: JurisdictionStatement,
-    /// Private witness (`None` for setup).
-    pub witness: Option<JurisdictionWitness>,
-}
-
-impl JurisdictionCircuit {
-    /// The circuit a prover synthesizes: `statement` with its `witness`.
-    pub fn with_witness(
+claim_circuit! {
+    /// The jurisdiction circuit for `capacity` store slots. With `witness: None`
+    /// it synthesizes the constraints only (setup).
+    JurisdictionCircuit {
+        /// Store slots.
         capacity: usize,
         statement: JurisdictionStatement,
         witness: JurisdictionWitness,
-    ) -> Self {
-        Self {
-            capacity,
-            statement,
-            witness: Some(witness),
-        }
-    }
-
-    /// The circuit used at setup: constraints only.
-    pub fn for_setup(capacity: usize) -> Self {
-        let z = Fr::from(0u64);
-        Self {
-            capacity,
-            statement: JurisdictionStatement {
-                registry_root: z,
-                importer: z,
-                deployment: z,
-                model_commitment: z,
-                epoch: 0,
-                max_tier: 0,
-                nonce: z,
-            },
-            witness: None,
-        }
+        setup: Default::default(),
     }
 }
 
@@ -148,12 +109,6 @@ pub struct JurisdictionVars {
     pub attested: Vec<FpVar<Fr>>,
 }
 
-impl ConstraintSynthesizer<Fr> for JurisdictionCircuit {
-    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
-        synthesize(self, cs).map(|_| ())
-    }
-}
-
 /// Synthesizes the circuit and returns the variables tests aim at.
 pub fn synthesize(
     c: JurisdictionCircuit,
@@ -178,24 +133,13 @@ pub fn synthesize(
     let one = FpVar::<Fr>::one();
 
     // Public inputs, in PUBLIC_INPUT_NAMES order.
-    let registry_root = FpVar::new_input(cs.clone(), || Ok(st.registry_root))?;
-    let importer = FpVar::new_input(cs.clone(), || Ok(st.importer))?;
-    let deployment = FpVar::new_input(cs.clone(), || Ok(st.deployment))?;
-    let model_commitment = FpVar::new_input(cs.clone(), || Ok(st.model_commitment))?;
-    let epoch = FpVar::new_input(cs.clone(), || Ok(Fr::from(st.epoch)))?;
-    let max_tier = FpVar::new_input(cs.clone(), || Ok(Fr::from(st.max_tier)))?;
-    let nonce = FpVar::new_input(cs.clone(), || Ok(st.nonce))?;
+    let [registry_root, importer, deployment, model_commitment, epoch, max_tier, nonce] =
+        new_inputs(&cs, st.public_inputs())?;
 
     // Registry root.
     let fac_root = wit(w.facilities_root)?;
     let aud_root = wit(w.auditors_root)?;
-    hash(&[
-        FpVar::constant(domain::registry()),
-        fac_root.clone(),
-        aud_root.clone(),
-        wit(w.params_digest)?,
-    ])?
-    .enforce_equal(&registry_root)?;
+    enforce_registry_root(&fac_root, &aud_root, wit(w.params_digest)?, &registry_root)?;
 
     let mut vars = JurisdictionVars {
         inputs: vec![

@@ -47,16 +47,15 @@ pub mod constraints;
 #[doc(hidden)]
 pub mod fixtures;
 
-/// Names of the public inputs, in order.
-pub const PUBLIC_INPUT_NAMES: [&str; 7] = [
-    "registry_root",
-    "importer",
-    "deployment",
-    "model_commitment",
-    "epoch",
-    "max_tier",
-    "nonce",
-];
+public_inputs!(JurisdictionStatement {
+    registry_root,
+    importer,
+    deployment,
+    model_commitment,
+    epoch,
+    max_tier,
+    nonce,
+});
 
 /// Width of the tier comparison (`max_tier − tier`).
 pub const TIER_BITS: usize = 8;
@@ -65,11 +64,9 @@ pub const MAX_STORES: usize = 256;
 
 /// Domain tags of the jurisdiction claim.
 pub mod tags {
-    use ark_bn254::Fr;
-    use ark_ff::PrimeField;
-    /// The auditor's deployment attestation.
-    pub fn deployment() -> Fr {
-        Fr::from_be_bytes_mod_order(b"zkcc deployment attestation v2")
+    domain_tags! {
+        /// The auditor's deployment attestation.
+        deployment = b"zkcc deployment attestation v2";
     }
 }
 
@@ -119,7 +116,7 @@ pub fn attestation_message(
 }
 
 /// The public statement of a jurisdiction proof.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct JurisdictionStatement {
     /// Registry root.
     pub registry_root: Fr,
@@ -135,21 +132,6 @@ pub struct JurisdictionStatement {
     pub max_tier: u64,
     /// The agency's nonce.
     pub nonce: Fr,
-}
-
-impl JurisdictionStatement {
-    /// The Groth16 public inputs, in [`PUBLIC_INPUT_NAMES`] order.
-    pub fn public_inputs(&self) -> Vec<Fr> {
-        vec![
-            self.registry_root,
-            self.importer,
-            self.deployment,
-            self.model_commitment,
-            Fr::from(self.epoch),
-            Fr::from(self.max_tier),
-            self.nonce,
-        ]
-    }
 }
 
 /// A store slot.

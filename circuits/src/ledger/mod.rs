@@ -38,7 +38,7 @@ pub const MODEL_SHIFT: u32 = 240;
 
 /// Domain tag of the challenges.
 pub fn challenge_tag() -> Fr {
-    Fr::from_be_bytes_mod_order(b"zkcc ledger challenge v1")
+    crate::domain::tag(b"zkcc ledger challenge v1")
 }
 
 /// The ledger file (JSON), kept by the agency for one importer.

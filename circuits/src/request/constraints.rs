@@ -36,19 +36,14 @@ use super::{
     RequestShape, RequestStatement, RequestWitness, BP, COUNTRY_BITS, COUNT_BITS, KEY_BITS,
     SHARE_BITS, TIER_BITS, TPP_BITS,
 };
+use crate::claim::new_inputs;
 use crate::poseidon::constraints::hash;
 use crate::range::enforce_bits;
 use crate::shard::tags;
 use ark_bn254::Fr;
 use ark_ff::{Field, Zero};
-use ark_r1cs_std::{
-    alloc::AllocVar,
-    boolean::Boolean,
-    eq::EqGadget,
-    fields::{fp::FpVar, FieldVar},
-    GR1CSVar,
-};
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
+use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 
 /// Constraints per entry (a facility slot of a shard): its Poseidon(8) chain
 /// step 402 + select, order and run checks, caps, shares and tier, and 4 for
@@ -66,48 +61,23 @@ pub fn cost(shape: &RequestShape) -> usize {
     FIXED_COST + shape.shards * (SHARD_COST + shape.entries * ENTRY_COST)
 }
 
-/// The request circuit for one [`RequestShape`].
-#[derive(Clone)]
-pub struct RequestCircuit {
-    /// Capacity.
-    pub shape: RequestShape,
-    /// Public statement.
-    pub statement: RequestStatement,
-    /// Private witness (`None` for setup).
-    pub witness: Option<RequestWitness>,
-}
-
-impl RequestCircuit {
-    /// The circuit a prover synthesizes: `statement` with its `witness`.
-    pub fn with_witness(
+claim_circuit! {
+    /// The request circuit for one [`RequestShape`].
+    RequestCircuit {
+        /// Capacity.
         shape: RequestShape,
         statement: RequestStatement,
         witness: RequestWitness,
-    ) -> Self {
-        Self {
-            shape,
-            statement,
-            witness: Some(witness),
-        }
-    }
-
-    /// The circuit used at setup: constraints only.
-    pub fn for_setup(shape: RequestShape) -> Self {
-        let z = Fr::zero();
-        Self {
-            shape,
-            statement: RequestStatement {
-                importer: z,
-                epoch: 0,
-                commitment: z,
-                shards_digest: z,
-                ledger_product: z,
-                nonce: z,
-                rules: super::Rules::permissive(0),
-                facilities: 0,
-            },
-            witness: None,
-        }
+        setup: RequestStatement {
+            importer: Fr::zero(),
+            epoch: 0,
+            commitment: Fr::zero(),
+            shards_digest: Fr::zero(),
+            ledger_product: Fr::zero(),
+            nonce: Fr::zero(),
+            rules: super::Rules::permissive(0),
+            facilities: 0,
+        },
     }
 }
 
@@ -142,12 +112,6 @@ pub struct RequestVars {
     pub run_nonzero: Vec<(FpVar<Fr>, Option<FpVar<Fr>>)>,
     /// Per entry: `r·hp·[fc ≠ 0]`, the count a run start there adds.
     pub run_counted: Vec<FpVar<Fr>>,
-}
-
-impl ConstraintSynthesizer<Fr> for RequestCircuit {
-    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
-        synthesize(self, cs).map(|_| ())
-    }
 }
 
 /// `[x = 0]` as a witness with its two constraints: `x·inv = 1 − flag`,
@@ -203,13 +167,8 @@ pub fn synthesize(
     let one = FpVar::<Fr>::one();
 
     // Public inputs, in PUBLIC_INPUT_NAMES order.
-    let inputs = st
-        .public_inputs()
-        .into_iter()
-        .map(|v| FpVar::new_input(cs.clone(), || Ok(v)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let [importer, epoch, commitment, shards_digest, ledger_product, nonce, cap_chips, cap_tpp, home, home_bp, other_bp, t1_bp, max_tier, total_chips_cap, total_tpp_cap, facilities]: [FpVar<Fr>; 16] =
-        inputs.try_into().map_err(|_| SynthesisError::Unsatisfiable)?;
+    let [importer, epoch, commitment, shards_digest, ledger_product, nonce, cap_chips, cap_tpp, home, home_bp, other_bp, t1_bp, max_tier, total_chips_cap, total_tpp_cap, facilities] =
+        new_inputs(&cs, st.public_inputs())?;
     let _nonce_sq = nonce.square()?;
 
     let mut vars = RequestVars::default();

@@ -28,7 +28,7 @@
 //! Cost: [`CHIP_COST`] per chip slot, [`FACILITY_COST`] per facility slot,
 //! [`FIXED_COST`] once (pinned by `circuits/tests/shard.rs`).
 use super::{ShardShape, ShardStatement, ShardWitness, CHUNK_BITS, LAT_OFFSET, LON_OFFSET};
-use crate::domain;
+use crate::claim::{enforce_registry_root, new_inputs};
 use crate::eddsa::constraints::{alloc_subgroup_point, verify, SignatureVar};
 use crate::geofence::constraints::{enforce_inside, FenceVar};
 use crate::ledger::challenge_tag;
@@ -38,15 +38,8 @@ use crate::range::enforce_bits;
 use crate::registry::{AUDITOR_DEPTH, FACILITY_DEPTH};
 use ark_bn254::Fr;
 use ark_ff::AdditiveGroup;
-use ark_r1cs_std::{
-    alloc::AllocVar,
-    boolean::Boolean,
-    eq::EqGadget,
-    fields::{fp::FpVar, FieldVar},
-    select::CondSelectGadget,
-    GR1CSVar,
-};
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
+use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 
 /// Constraints per chip slot: booleans and mark 3, layout (prefix) 1, chain
 /// step 297 + select 1, geofence 186, product and sums 4.
@@ -66,48 +59,15 @@ pub fn cost(shape: &ShardShape) -> usize {
     FIXED_COST + shape.facilities * (FACILITY_COST + shape.slot_chips * CHIP_COST)
 }
 
-/// The shard circuit for one [`ShardShape`]. With `witness: None` it
-/// synthesizes the constraints only (setup).
-#[derive(Clone)]
-pub struct ShardCircuit {
-    /// Capacity.
-    pub shape: ShardShape,
-    /// Public statement.
-    pub statement: ShardStatement,
-    /// Private witness (`None` for setup).
-    pub witness: Option<ShardWitness>,
-}
-
-impl ShardCircuit {
-    /// The circuit a prover synthesizes: `statement` with its `witness`.
-    pub fn with_witness(
+claim_circuit! {
+    /// The shard circuit for one [`ShardShape`]. With `witness: None` it
+    /// synthesizes the constraints only (setup).
+    ShardCircuit {
+        /// Capacity.
         shape: ShardShape,
         statement: ShardStatement,
         witness: ShardWitness,
-    ) -> Self {
-        Self {
-            shape,
-            statement,
-            witness: Some(witness),
-        }
-    }
-
-    /// The circuit used at setup: constraints only.
-    pub fn for_setup(shape: ShardShape) -> Self {
-        let z = Fr::from(0u64);
-        Self {
-            shape,
-            statement: ShardStatement {
-                importer: z,
-                registry_root: z,
-                epoch: 0,
-                commitment: z,
-                shard_commitment: z,
-                output: z,
-                ledger_digest: z,
-            },
-            witness: None,
-        }
+        setup: Default::default(),
     }
 }
 
@@ -127,37 +87,19 @@ impl ShardWitness {
 }
 
 /// The variables of a synthesized shard circuit that hostile-assignment
-/// tests aim at (see `circuits/tests/shard.rs`).
+/// tests aim at (see `circuits/tests/all/statement_hostile.rs`).
 #[derive(Clone, Default)]
 pub struct ShardVars {
-    /// Per facility slot: used flag.
-    pub used: Vec<Boolean<Fr>>,
-    /// Per facility slot: chain digest of the chunk.
-    pub digests: Vec<FpVar<Fr>>,
-    /// Per facility slot: the chip slots' active flags.
-    pub active: Vec<Vec<Boolean<Fr>>>,
-    /// Per facility slot: the chip slots' ledger marks.
-    pub marks: Vec<Vec<Boolean<Fr>>>,
-    /// Per facility slot: the running product after each chip slot.
-    pub products: Vec<Vec<FpVar<Fr>>>,
-    /// Per facility slot: the chain value after each chip slot.
-    pub chain: Vec<Vec<FpVar<Fr>>>,
-    /// The challenge `γ`.
-    pub gamma: Option<FpVar<Fr>>,
-    /// Per facility slot: the operator field of its registry leaf.
-    pub operators: Vec<FpVar<Fr>>,
     /// The public inputs, in order.
     pub inputs: Vec<FpVar<Fr>>,
+    /// The challenge `γ`.
+    pub gamma: Option<FpVar<Fr>>,
+    /// Per facility slot, its variables.
+    pub slots: Vec<SlotVars>,
     /// `C_s` as computed from the witness (compared with the public input).
     pub shard_commitment: Option<FpVar<Fr>>,
     /// `D_s` as computed from the witness (compared with the public input).
     pub output: Option<FpVar<Fr>>,
-}
-
-impl ConstraintSynthesizer<Fr> for ShardCircuit {
-    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
-        synthesize(self, cs).map(|_| ())
-    }
 }
 
 /// A chip slot's record as the attestation chain absorbs it.
@@ -192,6 +134,7 @@ pub struct ChipStepVar<E> {
 /// variable of its own; `mask += 2^i·m` and `count += m` are linear.
 /// [`CHAIN_CHIP_COST`] constraints per chip slot, besides what the caller's
 /// record allocation adds. Assumes `u` is an enforced boolean.
+#[derive(Clone)]
 pub struct ChunkChainVar {
     /// The flag before the next chip slot: `u`, then the last `a`.
     before: FpVar<Fr>,
@@ -364,25 +307,13 @@ pub fn prefix(
 ) -> Result<Prefix, SynthesisError> {
     let wit = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
     // Public inputs, in PUBLIC_INPUT_NAMES order.
-    let importer = FpVar::new_input(cs.clone(), || Ok(st.importer))?;
-    let registry_root = FpVar::new_input(cs.clone(), || Ok(st.registry_root))?;
-    let epoch = FpVar::new_input(cs.clone(), || Ok(Fr::from(st.epoch)))?;
-    let commitment = FpVar::new_input(cs.clone(), || Ok(st.commitment))?;
-    let shard_commitment = FpVar::new_input(cs.clone(), || Ok(st.shard_commitment))?;
-    let output = FpVar::new_input(cs.clone(), || Ok(st.output))?;
-    let ledger_digest = FpVar::new_input(cs.clone(), || Ok(st.ledger_digest))?;
+    let [importer, registry_root, epoch, commitment, shard_commitment, output, ledger_digest] =
+        new_inputs(cs, st.public_inputs())?;
 
     // Registry root.
     let fac_root = wit(w.facilities_root)?;
     let aud_root = wit(w.auditors_root)?;
-    let params = wit(w.params_digest)?;
-    hash(&[
-        FpVar::constant(domain::registry()),
-        fac_root.clone(),
-        aud_root.clone(),
-        params,
-    ])?
-    .enforce_equal(&registry_root)?;
+    enforce_registry_root(&fac_root, &aud_root, wit(w.params_digest)?, &registry_root)?;
 
     // Challenges, from values that bind the whole inventory.
     let tag = FpVar::constant(challenge_tag());
@@ -420,19 +351,14 @@ pub fn prefix(
 
 /// The variables of one facility slot that hostile-assignment tests aim at,
 /// and its carries.
+#[derive(Clone)]
 pub struct SlotVars {
     /// Used flag.
     pub used: Boolean<Fr>,
-    /// Chain digest of the chunk.
-    pub digest: FpVar<Fr>,
-    /// The chip slots' active flags.
-    pub active: Vec<Boolean<Fr>>,
-    /// The chip slots' ledger marks.
-    pub marks: Vec<Boolean<Fr>>,
+    /// Its chip slots: flags, chain values, the chunk digest (`chips.acc`).
+    pub chips: ChunkChainVar,
     /// The running product after each chip slot.
     pub products: Vec<FpVar<Fr>>,
-    /// The chain value after each chip slot.
-    pub chain: Vec<FpVar<Fr>>,
     /// The operator field of the slot's registry leaf.
     pub operator: FpVar<Fr>,
     /// The running product after the slot.
@@ -534,7 +460,6 @@ pub fn facility_slot(
         tpp_sum += mf * &rec.tpp;
         prods.push(product.clone());
     }
-    let digest = chips.acc.clone();
 
     // The attestation.
     let msg = hash(&[
@@ -543,7 +468,7 @@ pub fn facility_slot(
         inp.epoch.clone(),
         chunk.clone(),
         chunks.clone(),
-        digest.clone(),
+        chips.acc.clone(),
     ])?;
     let sig = SignatureVar::new_witness(cs.clone(), &f.signature)?;
     verify(&key, &msg, &sig, &u)?;
@@ -559,18 +484,15 @@ pub fn facility_slot(
         chunk,
         chunks,
         tier,
-        chips.count,
+        chips.count.clone(),
         tpp_sum,
     ])?;
     let output_chain = FpVar::conditionally_select(&u, &o_next, o_acc)?;
 
     Ok(SlotVars {
         used: u,
-        digest,
-        active: chips.active,
-        marks: chips.marks,
+        chips,
         products: prods,
-        chain: chips.chain,
         operator: op_var,
         product,
         commitment_chain,
@@ -641,16 +563,10 @@ pub fn synthesize(
     let mut inp = pre.slot;
     for f in &w.facilities {
         let v = facility_slot(&cs, &inp, f)?;
-        inp.product = v.product;
-        inp.commitment_chain = v.commitment_chain;
-        inp.output_chain = v.output_chain;
-        vars.used.push(v.used);
-        vars.digests.push(v.digest);
-        vars.active.push(v.active);
-        vars.marks.push(v.marks);
-        vars.products.push(v.products);
-        vars.chain.push(v.chain);
-        vars.operators.push(v.operator);
+        inp.product = v.product.clone();
+        inp.commitment_chain = v.commitment_chain.clone();
+        inp.output_chain = v.output_chain.clone();
+        vars.slots.push(v);
     }
     let (c_s, d_s) = suffix(
         &cs,

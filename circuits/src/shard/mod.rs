@@ -54,16 +54,15 @@ pub mod constraints;
 #[doc(hidden)]
 pub mod fixtures;
 
-/// Names of the public inputs, in order.
-pub const PUBLIC_INPUT_NAMES: [&str; 7] = [
-    "importer",
-    "registry_root",
-    "epoch",
-    "commitment",
-    "shard_commitment",
-    "output",
-    "ledger_digest",
-];
+public_inputs!(ShardStatement {
+    importer,
+    registry_root,
+    epoch,
+    commitment,
+    shard_commitment,
+    output,
+    ledger_digest,
+});
 
 /// Width of the chunk index and count range checks.
 pub const CHUNK_BITS: usize = 16;
@@ -138,28 +137,20 @@ impl ShardShape {
 
 /// Domain tags of the shard claim.
 pub mod tags {
-    use ark_bn254::Fr;
-    use ark_ff::PrimeField;
-    /// Attestation message of a chunk.
-    pub fn attestation() -> Fr {
-        Fr::from_be_bytes_mod_order(b"zkcc attestation v2")
-    }
-    /// Shard commitment.
-    pub fn shard() -> Fr {
-        Fr::from_be_bytes_mod_order(b"zkcc shard commitment v1")
-    }
-    /// Fleet (top) commitment.
-    pub fn fleet() -> Fr {
-        Fr::from_be_bytes_mod_order(b"zkcc fleet commitment v1")
-    }
-    /// Shard output commitment.
-    pub fn output() -> Fr {
-        Fr::from_be_bytes_mod_order(b"zkcc shard output v1")
+    domain_tags! {
+        /// Attestation message of a chunk.
+        attestation = b"zkcc attestation v2";
+        /// Shard commitment.
+        shard = b"zkcc shard commitment v1";
+        /// Fleet (top) commitment.
+        fleet = b"zkcc fleet commitment v1";
+        /// Shard output commitment.
+        output = b"zkcc shard output v1";
     }
 }
 
 /// The public statement of a shard proof.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ShardStatement {
     /// The importer `X` (encoded label).
     pub importer: Fr,
@@ -175,21 +166,6 @@ pub struct ShardStatement {
     pub output: Fr,
     /// Digest of the agency's ledger for `X`.
     pub ledger_digest: Fr,
-}
-
-impl ShardStatement {
-    /// The Groth16 public inputs, in [`PUBLIC_INPUT_NAMES`] order.
-    pub fn public_inputs(&self) -> Vec<Fr> {
-        vec![
-            self.importer,
-            self.registry_root,
-            Fr::from(self.epoch),
-            self.commitment,
-            self.shard_commitment,
-            self.output,
-            self.ledger_digest,
-        ]
-    }
 }
 
 /// One chip as measured and signed by the auditor.

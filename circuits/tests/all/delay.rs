@@ -111,7 +111,7 @@ fn the_honest_fleet_passes_natively_and_in_the_circuit() {
         // The only free variables: the inverse hint of a slot without ledger
         // chips (0·inv = 0 = h).
         let mut explained = Explained::new();
-        for (h, inv) in vars.holds.iter().zip(&vars.inverses) {
+        for (h, inv) in vars.slots.iter().map(|v| (&v.holds, &v.inverse)) {
             if snap.value(bv(h)) == Some(Fr::one()) {
                 evidenced += 1;
             } else {
@@ -148,7 +148,10 @@ fn a_round_trip_beyond_the_bound_fails_at_the_physics_range_check() {
         Err(ClaimError::Delay { slot, ref reason }) if slot == j && reason.contains("round trip")
     ));
     let (snap, vars) = snap(&st, &w);
-    let slack = row_with(&snap, &[fp(&vars.max_rtt[j]), fp(&vars.max_distance[j])]);
+    let slack = row_with(
+        &snap,
+        &[fp(&vars.slots[j].max_rtt), fp(&vars.slots[j].max_distance)],
+    );
     assert_eq!(snap.failing_rows(&[]), vec![slack]);
 }
 
@@ -165,7 +168,10 @@ fn a_landmark_that_does_not_cover_the_facility_fails_at_the_coverage_root() {
     let (snap, vars) = snap(&st, &w);
     let row = row_with(
         &snap,
-        &[fp(vars.coverage_root.as_ref().unwrap()), bv(&vars.holds[j])],
+        &[
+            fp(vars.coverage_root.as_ref().unwrap()),
+            bv(&vars.slots[j].holds),
+        ],
     );
     assert_eq!(snap.failing_rows(&[]), vec![row]);
 }
@@ -190,7 +196,7 @@ fn an_unaccredited_landmark_fails_at_the_landmark_root() {
         &snap,
         &[
             fp(vars.landmarks_root.as_ref().unwrap()),
-            bv(&vars.holds[j]),
+            bv(&vars.slots[j].holds),
         ],
     );
     assert_eq!(snap.failing_rows(&[]), vec![row]);
@@ -233,9 +239,9 @@ fn a_batch_that_leaves_out_a_ledger_chip_fails_at_the_signature() {
     let f = fleet();
     let (st, w) = &f.proofs[s];
     let (snap, vars) = snap(st, w);
-    let e = fp(&vars.entries[j][i]);
+    let e = fp(&vars.slots[j].entries[i]);
     let rows = snap.failing_rows(&[(e, Fr::zero())]);
-    let entry_row = row_with(&snap, &[bv(&vars.marks[j][i]), e]);
+    let entry_row = row_with(&snap, &[bv(&vars.slots[j].chips.marks[i]), e]);
     assert_eq!(rows[0], entry_row, "{rows:?}");
 }
 
@@ -264,7 +270,7 @@ fn a_forged_no_ledger_chip_flag_fails_at_the_count_test() {
     let (s, j, _) = evidenced_slot(&f);
     let (st, w) = &f.proofs[s];
     let (snap, vars) = snap(st, w);
-    let (h, inv) = (bv(&vars.holds[j]), fp(&vars.inverses[j]));
+    let (h, inv) = (bv(&vars.slots[j].holds), fp(&vars.slots[j].inverse));
     // h = 0 with the honest inverse: count·inv = h fails.
     let rows = snap.failing_rows(&[(h, Fr::zero())]);
     assert!(rows.contains(&row_with(&snap, &[h, inv])), "{rows:?}");

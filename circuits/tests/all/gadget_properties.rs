@@ -221,9 +221,30 @@ fn chunk_chain_matches_native_and_costs_what_it_says() {
     };
     // (chip slots, satisfied?)
     let cases = [
-        (vec![slot(true, true, 1), slot(true, false, 2), slot(false, false, 3)], true),
-        (vec![slot(true, false, 1), slot(false, true, 2), slot(false, false, 3)], false),
-        (vec![slot(true, true, 1), slot(false, false, 2), slot(true, false, 3)], false),
+        (
+            vec![
+                slot(true, true, 1),
+                slot(true, false, 2),
+                slot(false, false, 3),
+            ],
+            true,
+        ),
+        (
+            vec![
+                slot(true, false, 1),
+                slot(false, true, 2),
+                slot(false, false, 3),
+            ],
+            false,
+        ),
+        (
+            vec![
+                slot(true, true, 1),
+                slot(false, false, 2),
+                slot(true, false, 3),
+            ],
+            false,
+        ),
     ];
     for (chips, honest) in cases {
         let cs = ConstraintSystem::<Fr>::new_ref();

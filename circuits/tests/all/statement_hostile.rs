@@ -107,7 +107,13 @@ fn a_mark_on_an_inactive_chip_slot_fails_only_at_m_times_one_minus_a() {
     w.facilities[0].chips[3].ledger = true;
     assert!(shard::check_native(&SHAPE, &restate(st, &w), &w).is_err());
     let (snap, vars) = shard_snap(&restate(st, &w), &w);
-    let target = row_with(&snap, &[bv(&vars.marks[0][3]), bv(&vars.active[0][3])]);
+    let target = row_with(
+        &snap,
+        &[
+            bv(&vars.slots[0].chips.marks[3]),
+            bv(&vars.slots[0].chips.active[3]),
+        ],
+    );
     assert_eq!(snap.failing_rows(&[]), vec![target]);
 }
 
@@ -126,7 +132,10 @@ fn a_marked_chip_in_an_unused_facility_slot_fails_only_at_the_layout_row() {
     ));
     let (snap, vars) = shard_snap(&restate(st, &w), &w);
     // a_0·(1 − u) = 0: an unused slot has no active chip, hence no mark.
-    let target = row_with(&snap, &[bv(&vars.used[2]), bv(&vars.active[2][0])]);
+    let target = row_with(
+        &snap,
+        &[bv(&vars.slots[2].used), bv(&vars.slots[2].chips.active[0])],
+    );
     assert_eq!(snap.failing_rows(&[]), vec![target]);
 }
 
@@ -164,7 +173,13 @@ fn a_shifted_chunk_fails_only_at_the_layout_row() {
         Err(zkcc_circuits::ClaimError::Padding { .. })
     ));
     let (snap, vars) = shard_snap(&st2, &w);
-    let target = row_with(&snap, &[bv(&vars.active[j][0]), bv(&vars.active[j][1])]);
+    let target = row_with(
+        &snap,
+        &[
+            bv(&vars.slots[j].chips.active[0]),
+            bv(&vars.slots[j].chips.active[1]),
+        ],
+    );
     assert_eq!(snap.failing_rows(&[]), vec![target]);
 }
 
@@ -197,7 +212,10 @@ fn a_facility_of_another_operator_fails_only_at_the_operator_row() {
         .unwrap();
     let (st, w) = &f.shards[s];
     let (snap, vars) = shard_snap(st, w);
-    let target = row_with(&snap, &[bv(&vars.used[j]), fp(&vars.operators[j])]);
+    let target = row_with(
+        &snap,
+        &[bv(&vars.slots[j].used), fp(&vars.slots[j].operator)],
+    );
     assert_eq!(snap.failing_rows(&[]), vec![target]);
 }
 
@@ -206,7 +224,10 @@ fn a_non_boolean_mark_or_active_flag_fails_at_its_booleanity_row() {
     let f = fleet();
     let (st, w) = &f.shards[0];
     let (snap, vars) = shard_snap(st, w);
-    for v in [bv(&vars.marks[0][0]), bv(&vars.active[0][0])] {
+    for v in [
+        bv(&vars.slots[0].chips.marks[0]),
+        bv(&vars.slots[0].chips.active[0]),
+    ] {
         let edits = snap.propagate(&[(v, Fr::from(2u64))]);
         let e = snap.check(&edits).unwrap_err();
         assert_eq!(
@@ -224,8 +245,8 @@ fn a_product_that_skips_a_marked_chip_fails_at_that_product_row() {
     let (snap, vars) = shard_snap(st, w);
     // Chip 2 of slot 0 is marked: keep the product of chip 1 past it.
     assert!(w.facilities[0].chips[2].ledger);
-    let p1 = fp(&vars.products[0][2]);
-    let p0 = snap.value(fp(&vars.products[0][1])).unwrap();
+    let p1 = fp(&vars.slots[0].products[2]);
+    let p0 = snap.value(fp(&vars.slots[0].products[1])).unwrap();
     // The prover publishes the D_s that its skipped product gives.
     let (g, b) = challenges(st.commitment, st.ledger_digest, st.importer, st.epoch);
     let out = w.output(g, b);
@@ -253,7 +274,7 @@ fn an_arbitrary_chunk_digest_fails_at_the_chain_row_first() {
     let f = fleet();
     let (st, w) = &f.shards[0];
     let (snap, vars) = shard_snap(st, w);
-    let d = fp(&vars.digests[0]);
+    let d = fp(&vars.slots[0].chips.acc);
     let edits = snap.propagate(&[(d, Fr::from(12345u64))]);
     let e = snap.check(&edits).unwrap_err();
     assert_eq!(
