@@ -364,23 +364,7 @@ pub fn check_native(
         return Err(ClaimError::RegistryRootMismatch);
     }
     for (j, (f, ev)) in s.facilities.iter().zip(&w.evidence).enumerate() {
-        let mut before = f.used;
-        for (i, c) in f.chips.iter().enumerate() {
-            let slot = j * shape.slot_chips + i;
-            if c.ledger && !c.active {
-                return Err(ClaimError::Padding {
-                    slot,
-                    reason: "an inactive chip slot is marked as a ledger chip".into(),
-                });
-            }
-            if c.active && !before {
-                return Err(ClaimError::Padding {
-                    slot,
-                    reason: "an active chip slot follows an inactive one, or lies in an unused facility slot".into(),
-                });
-            }
-            before = c.active;
-        }
+        f.check_layout(j * shape.slot_chips)?;
         if !f.chips.iter().any(|c| c.ledger) {
             continue;
         }

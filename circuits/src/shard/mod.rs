@@ -280,6 +280,34 @@ pub struct FacilitySlot {
 }
 
 impl FacilitySlot {
+    /// The rules of its chip slots' flags, as the shard and delay circuits
+    /// both enforce them: a mark only on an active slot, and the **layout**:
+    /// the active chips of a used facility slot are its first ones (so the
+    /// chain digest fixes which slot holds which record), an unused one has
+    /// none. `first` is the index of its first chip slot (for the error).
+    pub fn check_layout(&self, first: usize) -> Result<(), ClaimError> {
+        // The flag before chip slot i: `used` for the first, `active_{i−1}` after.
+        let mut before = self.used;
+        for (i, c) in self.chips.iter().enumerate() {
+            let padding = |reason: &str| ClaimError::Padding {
+                slot: first + i,
+                reason: reason.into(),
+            };
+            if c.ledger && !c.active {
+                return Err(padding("an inactive chip slot is marked as a ledger chip"));
+            }
+            if c.active && !before {
+                return Err(padding(if self.used {
+                    "an active chip slot follows an inactive one (active chips must be a facility slot's first ones)"
+                } else {
+                    "a chip slot of an unused facility slot is active"
+                }));
+            }
+            before = c.active;
+        }
+        Ok(())
+    }
+
     /// A used slot: chunk `chunk` of `chunks` of the registry's facility
     /// (index) `facility`, attested for `epoch` by its auditor (index)
     /// `auditor` with `signature`; its chips (record, on the ledger) active,
@@ -570,28 +598,8 @@ pub fn check_native(
         return Err(ClaimError::RegistryRootMismatch);
     }
     for (j, f) in w.facilities.iter().enumerate() {
-        // The flag before chip slot i: `used` for the first, `active_{i−1}` after.
-        let mut before = f.used;
+        f.check_layout(j * shape.slot_chips)?;
         for (i, c) in f.chips.iter().enumerate() {
-            if c.ledger && !c.active {
-                return Err(ClaimError::Padding {
-                    slot: j * shape.slot_chips + i,
-                    reason: "an inactive chip slot is marked as a ledger chip".into(),
-                });
-            }
-            // Layout: the active chips of a used facility slot are its first
-            // ones, so the chain digest fixes which slot holds which record.
-            if c.active && !before {
-                return Err(ClaimError::Padding {
-                    slot: j * shape.slot_chips + i,
-                    reason: if f.used {
-                        "an active chip slot follows an inactive one (active chips must be a facility slot's first ones)".into()
-                    } else {
-                        "a chip slot of an unused facility slot is active".into()
-                    },
-                });
-            }
-            before = c.active;
             // Every slot, active or not, is checked against the slot's fence
             // (an inactive one holds the fence centre).
             f.facility

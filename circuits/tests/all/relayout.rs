@@ -275,6 +275,17 @@ fn prefix(n: usize, m: usize) -> Vec<bool> {
     (0..m).map(|i| i < n).collect()
 }
 
+/// Adds a search's counts to `total` (tried, refused, unchanged) after
+/// asserting that it found nothing (`what` names the search in the panic).
+pub(crate) fn tally_clean(total: &mut (usize, usize, usize), what: &str, report: &Report) {
+    report
+        .assert_clean()
+        .unwrap_or_else(|e| panic!("{what}:\n{e}"));
+    total.0 += report.tried();
+    total.1 += report.refused();
+    total.2 += report.unchanged();
+}
+
 fn shard_search(f: &Fleet, s: usize) -> Report {
     let (st, w) = &f.shards[s];
     let report = search(&ShardClaim(SHAPE), st, w, shard_transforms(f, w)).unwrap();
@@ -288,12 +299,7 @@ fn shard_relayouts_are_refused_or_change_nothing() {
     for f in [fleet(), fleet_unmarked_first()] {
         for s in 0..f.shards.len() {
             let report = shard_search(&f, s);
-            report
-                .assert_clean()
-                .unwrap_or_else(|e| panic!("shard {s}:\n{e}"));
-            total.0 += report.tried();
-            total.1 += report.refused();
-            total.2 += report.unchanged();
+            tally_clean(&mut total, &format!("shard {s}"), &report);
             // Harmless ones exist (a used slot moved into an unused one), so the
             // search can tell "unchanged" from "refused".
             if f.shards[s].1.facilities.iter().any(|x| !x.used) {
@@ -851,9 +857,7 @@ fn jurisdiction_relayouts_are_refused_or_change_nothing() {
         let ts = jurisdiction_transforms(&d, &w);
         let report = search(&JurisdictionClaim(JCAP), &st, &w, ts).unwrap();
         println!("jurisdiction, {name}: {report}");
-        report
-            .assert_clean()
-            .unwrap_or_else(|e| panic!("{name}:\n{e}"));
+        tally_clean(&mut total, name, &report);
         assert!(report.unchanged() > 0, "{name}: {report}");
         // Refused for the right reasons: a reordered, shortened or extended
         // list no longer verifies under the auditor's signature; a record
@@ -891,9 +895,6 @@ fn jurisdiction_relayouts_are_refused_or_change_nothing() {
             ),
             "{name}"
         );
-        total.0 += report.tried();
-        total.1 += report.refused();
-        total.2 += report.unchanged();
     }
     println!("jurisdiction: {total:?} (tried, refused, unchanged)");
     assert!(total.0 > 100, "{total:?}");
