@@ -605,6 +605,17 @@ fn enc<T>(what: impl Into<String>, r: Result<T, EncodingError>) -> Result<T, Reg
     })
 }
 
+/// Whether `n` entries (`what`) fit a tree of `depth` (`tree` in the error).
+fn fits(n: usize, depth: usize, what: &str, tree: &str) -> Result<(), RegistryError> {
+    if n > 1 << depth {
+        return Err(RegistryError::Invalid(format!(
+            "at most {} {what} fit {tree}",
+            1usize << depth
+        )));
+    }
+    Ok(())
+}
+
 /// `id` (of a `kind` of entry) encoded, and not in `seen` before (then in it).
 fn first_id(kind: &str, id: &str, seen: &mut HashSet<String>) -> Result<Fr, RegistryError> {
     let encoded = enc(format!("{kind} {id:?} id"), encode_label(id))?;
@@ -639,12 +650,12 @@ fn landmark_leaves(
     facilities: &[FacilityLeaf],
 ) -> Result<(Vec<LandmarkLeaf>, Coverage), RegistryError> {
     let invalid = |s: String| Err(RegistryError::Invalid(s));
-    if file.landmarks.len() > 1 << LANDMARK_DEPTH {
-        return invalid(format!(
-            "at most {} landmarks fit the registry tree",
-            1 << LANDMARK_DEPTH
-        ));
-    }
+    fits(
+        file.landmarks.len(),
+        LANDMARK_DEPTH,
+        "landmarks",
+        "the registry tree",
+    )?;
     let mut seen = HashSet::new();
     let mut leaves = Vec::with_capacity(file.landmarks.len());
     for l in &file.landmarks {
@@ -772,12 +783,12 @@ impl Registry {
         if !(1..=MAX_TIER).contains(&file.default_tier) {
             return invalid(format!("default tier must be 1..={MAX_TIER}"));
         }
-        if file.country_tiers.len() > 1 << TIER_DEPTH {
-            return invalid(format!(
-                "at most {} countries fit the tier table",
-                1 << TIER_DEPTH
-            ));
-        }
+        fits(
+            file.country_tiers.len(),
+            TIER_DEPTH,
+            "countries",
+            "the tier table",
+        )?;
         let mut tier_leaves = Vec::with_capacity(file.country_tiers.len());
         for (c, &t) in &file.country_tiers {
             let code = enc(format!("tier table country {c:?}"), encode_country(c))?;
@@ -846,12 +857,12 @@ impl Registry {
                     .map_err(|e| RegistryError::Invalid(e.to_string()))?,
             );
         }
-        if file.importers.len() > 1 << IMPORTER_DEPTH {
-            return invalid(format!(
-                "at most {} importers fit the registry tree",
-                1 << IMPORTER_DEPTH
-            ));
-        }
+        fits(
+            file.importers.len(),
+            IMPORTER_DEPTH,
+            "importers",
+            "the registry tree",
+        )?;
         let mut seen = HashSet::new();
         let mut importer_leaves = Vec::with_capacity(file.importers.len());
         for i in &file.importers {

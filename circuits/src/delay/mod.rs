@@ -63,7 +63,7 @@ use crate::registry::{
     coverage_leaf, registry_root, LandmarkLeaf, LandmarkSection, Registry, COVERAGE_DEPTH,
     LANDMARK_DEPTH,
 };
-use crate::shard::{shard_commitment, FacilitySlot, ShardShape, ShardWitness};
+use crate::shard::{FacilitySlot, ShardShape, ShardWitness};
 use ark_bn254::Fr;
 use ark_ed_on_bn254::EdwardsAffine;
 use ark_ff::{BigInteger256, PrimeField, Zero};
@@ -406,8 +406,6 @@ pub fn check_native(
             reason: e.to_string(),
         })?;
     }
-    if shard_commitment(st.importer, st.epoch, s) != st.shard_commitment {
-        return Err(ClaimError::CommitmentMismatch);
-    }
+    s.check_shard_commitment(st.importer, st.epoch, st.shard_commitment)?;
     Ok(())
 }

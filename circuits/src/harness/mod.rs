@@ -118,13 +118,7 @@ impl RowRange {
     /// # Panics
     /// If the range allocated fewer than `k + 1` witness variables.
     pub fn witness(&self, k: usize) -> Variable {
-        assert!(
-            k < self.witnesses.len(),
-            "{}: only {} witness variables",
-            self.label,
-            self.witnesses.len()
-        );
-        Variable::witness(self.witnesses.start + k)
+        Variable::witness(self.nth(&self.witnesses, "witness variables", k))
     }
 
     /// The `k`-th row of the range.
@@ -132,13 +126,19 @@ impl RowRange {
     /// # Panics
     /// If the range has fewer than `k + 1` rows.
     pub fn row(&self, k: usize) -> usize {
+        self.nth(&self.rows, "rows", k)
+    }
+
+    /// `range.start + k`; panics, naming the range and `what` it counts, if
+    /// `range` is shorter.
+    fn nth(&self, range: &Range<usize>, what: &str, k: usize) -> usize {
         assert!(
-            k < self.rows.len(),
-            "{}: only {} rows",
+            k < range.len(),
+            "{}: only {} {what}",
             self.label,
-            self.rows.len()
+            range.len()
         );
-        self.rows.start + k
+        range.start + k
     }
 }
 

@@ -176,25 +176,11 @@ pub fn synthesize(
     let mut product = FpVar::<Fr>::one();
     // Walk state.
     let mut hp = FpVar::<Fr>::zero();
-    let (mut p_key, mut p_fac, mut p_k, mut p_kk, mut p_country) = (
-        FpVar::<Fr>::zero(),
-        FpVar::<Fr>::zero(),
-        FpVar::<Fr>::zero(),
-        FpVar::<Fr>::zero(),
-        FpVar::<Fr>::zero(),
-    );
-    let (mut fc, mut ft, mut cc) = (
-        FpVar::<Fr>::zero(),
-        FpVar::<Fr>::zero(),
-        FpVar::<Fr>::zero(),
-    );
-    let (mut runs, mut total_chips, mut total_tpp, mut home_tpp, mut outside_tpp) = (
-        FpVar::<Fr>::zero(),
-        FpVar::<Fr>::zero(),
-        FpVar::<Fr>::zero(),
-        FpVar::<Fr>::zero(),
-        FpVar::<Fr>::zero(),
-    );
+    let zero = |_| FpVar::<Fr>::zero();
+    let [mut p_key, mut p_fac, mut p_k, mut p_kk, mut p_country] = std::array::from_fn(zero);
+    let [mut fc, mut ft, mut cc] = std::array::from_fn(zero);
+    let [mut runs, mut total_chips, mut total_tpp, mut home_tpp, mut outside_tpp] =
+        std::array::from_fn(zero);
     let mut share_checks: Vec<(FpVar<Fr>, FpVar<Fr>)> = Vec::new();
     let max2 = &max_tier * Fr::from(2u64);
 

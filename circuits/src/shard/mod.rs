@@ -553,6 +553,20 @@ impl ShardOutput {
 }
 
 impl ShardWitness {
+    /// Fails unless this witness opens `expected` as the shard commitment
+    /// `C_s` of `importer` at `epoch` (the shard and delay claims both check it).
+    pub fn check_shard_commitment(
+        &self,
+        importer: Fr,
+        epoch: u64,
+        expected: Fr,
+    ) -> Result<(), ClaimError> {
+        if shard_commitment(importer, epoch, self) != expected {
+            return Err(ClaimError::CommitmentMismatch);
+        }
+        Ok(())
+    }
+
     /// The opening of `D_s` for challenges `(γ, β)`.
     pub fn output(&self, gamma: Fr, beta: Fr) -> ShardOutput {
         let mut product = Fr::one();
@@ -644,9 +658,7 @@ pub fn check_native(
             reason: e.to_string(),
         })?;
     }
-    if shard_commitment(st.importer, st.epoch, w) != st.shard_commitment {
-        return Err(ClaimError::CommitmentMismatch);
-    }
+    w.check_shard_commitment(st.importer, st.epoch, st.shard_commitment)?;
     let (gamma, beta) = challenges(st.commitment, st.ledger_digest, st.importer, st.epoch);
     let out = w.output(gamma, beta);
     if out.commitment(st.commitment, st.importer, st.epoch) != st.output {
