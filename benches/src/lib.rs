@@ -4,6 +4,17 @@
 //! CPU clocks.
 #![deny(missing_docs)]
 
+// The bodies of the bench binaries (`src/bin/*`: one-line `main`s) and of
+// the criterion benches (`benches/*`): here, so that the generic code they
+// call (circuits, stock and tuned provers, MSMs) is compiled once for all of
+// them instead of once per bench target (a release build does not share
+// generic instances between crates). Left out of this library's unit-test
+// build, which does not call them.
+#[cfg(not(test))]
+pub mod crit;
+#[cfg(not(test))]
+pub mod run;
+
 use ark_bn254::Fr;
 use ark_ff::PrimeField;
 use ark_relations::gr1cs::{

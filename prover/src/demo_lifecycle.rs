@@ -443,24 +443,3 @@ fn short(x: &str) -> String {
         x.to_string()
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_lifecycle_policy_is_the_sample_policy_and_the_lifecycle_rule() {
-        let p = lifecycle_policy().unwrap();
-        let sample = Policy::from_json(zkcc_verifier::access::SAMPLE_ACCESS_POLICY).unwrap();
-        assert_eq!(p.rules.len(), sample.rules.len() + 1);
-        assert_eq!(p.rules[..sample.rules.len()], sample.rules[..]);
-        let rule = &p.rules[sample.rules.len()];
-        assert_eq!(rule.id, "evaluated-frontier-lab");
-        assert_eq!(rule.grants.quota_chips, 20_000);
-        assert_eq!(
-            rule.require.evaluated_suite.as_deref(),
-            Some("FRONTIER-2026")
-        );
-        assert_eq!(Policy::from_json(&p.to_json()).unwrap(), p);
-    }
-}

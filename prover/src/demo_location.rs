@@ -508,22 +508,3 @@ async fn keyless_relay(
         },
     )
 }
-
-#[cfg(test)]
-mod tests {
-    /// The location policy is the sample's with `located-daily` added: it
-    /// validates, requires delay evidence, and grants more than the attested
-    /// fleet's rule.
-    #[test]
-    fn the_location_policy_rewards_daily_evidence() {
-        let p = super::location_policy().unwrap();
-        let ids: Vec<&str> = p.rules.iter().map(|r| r.id.as_str()).collect();
-        assert_eq!(
-            ids,
-            ["attested-fleet", "located-daily", "validated-end-user"]
-        );
-        let (a, l) = (&p.rules[0], &p.rules[1]);
-        assert!(l.require.delay_evidence && !a.require.delay_evidence);
-        assert!(l.grants.quota_chips > a.grants.quota_chips);
-    }
-}

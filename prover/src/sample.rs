@@ -348,17 +348,3 @@ pub fn write_lifecycle_files(dir: &std::path::Path, seed: u64) -> crate::error::
         &sample_deployment("", SAMPLE_EPOCH),
     )
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn groups_add_up() {
-        for total in [0usize, 1, 4, 5, 12, 999, 1000, 1001, 5000] {
-            let g = groups_for(total);
-            assert_eq!(g.iter().map(|x| x.1).sum::<usize>(), total, "{total}");
-        }
-        assert_eq!(groups_for(1000), SAMPLE_GROUPS.to_vec());
-    }
-}

@@ -37,6 +37,7 @@ mod demo_service;
 mod end_to_end;
 mod fuzz_corpus;
 mod landmark;
+mod library;
 mod lifecycle;
 mod plan;
 mod readme;

@@ -1,0 +1,193 @@
+//! Criterion benches of the live statement's provers, IDs
+//! `<stage>/<claim>/<capacity>` (`prove/shard/8x128`, `witness/request/16x8`).
+//!
+//! For each shard shape `FxM` (default `8x8`; `ZKCC_BENCH_SHARDS=8x128,16x128`
+//! for others) and each request shape `SxF` (default `16x8`;
+//! `ZKCC_BENCH_REQUESTS=16x8,64x8`, empty for none), the honest circuit of
+//! [`crate::LiveCircuit`] (a full shard: every facility slot holds a
+//! full chunk), one criterion group per stage, each holding zkcc's tuned code
+//! as `<stage>/<claim>/<capacity>` and stock arkworks on the same circuit and
+//! key as `<stage>/<claim>/<capacity>-stock`, so every ratio comes from one
+//! run (`sample_size(10)`):
+//! * `prove`: the whole proof, `prove::prove` (native check, the parallel
+//!   witness, matrices check, FFTs, MSMs) against `Groth16::prove`;
+//! * the stages alone —
+//!   `witness` (tuned: native check + assignment, the shard's computed in
+//!   parallel across facility slots; stock: synthesis with matrices and
+//!   finalize), `check` (tuned: `A·z`, `B·z` against `C·z`), `fft` (the
+//!   quotient `h`: stock's `witness_map` including the matrix products,
+//!   tuned's seven FFTs), and `msm-a`, `msm-b1`, `msm-b2`, `msm-l`, `msm-h`
+//!   (tuned: `zkcc_engine::msm`, stock: `ark-ec`'s `msm_bigint` on the full
+//!   queries, as `ark-groth16` calls it);
+//! * `setup/<claim>/<capacity>` (matrices and Groth16 keys), only for circuits
+//!   of at most `ZKCC_BENCH_SETUP_MAX` constraints (default 150,000: setup of
+//!   `shard-8x128` takes minutes per sample);
+//! * `verify/<claim>/<capacity>`.
+//!
+//! Run: `cargo bench -p zkcc-benches --bench shard`. (Under `cargo test
+//! --benches` each function runs once, on `shard-1x8` and `request-2x1`.) The
+//! stock-vs-tuned table with peak memory:
+//! `cargo run --release -p zkcc-benches --bin compare -- shard-8x128`.
+use ark_bn254::{Bn254, Fr, G1Projective, G2Projective};
+use ark_ec::VariableBaseMSM;
+use ark_ff::PrimeField;
+use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
+use ark_groth16::Groth16;
+use ark_poly::GeneralEvaluationDomain;
+use ark_snark::SNARK;
+use criterion::{BenchmarkId, Criterion};
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use std::time::Duration;
+use crate::{stock_constraint_system, LiveCircuit};
+use zkcc_engine::prove::{self, ProverKey};
+
+/// A comma-separated list from the environment (an empty variable is an
+/// empty list), else `default`.
+fn env_list(name: &str, default: &[&str]) -> Vec<String> {
+    match std::env::var(name) {
+        Ok(s) => s
+            .split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect(),
+        Err(_) => default.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn group<'a>(
+    c: &'a mut Criterion,
+    name: &str,
+) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
+    let mut g = c.benchmark_group(name.to_string());
+    g.sample_size(10).warm_up_time(Duration::from_secs(1));
+    g
+}
+
+/// The benches of this group (see the module docs).
+pub fn bench(c: &mut Criterion) {
+    // `cargo test --benches` runs this binary without `--bench`: criterion
+    // then runs every function once; small circuits keep that fast.
+    let bench_mode = std::env::args().any(|a| a == "--bench");
+    let shards = env_list(
+        "ZKCC_BENCH_SHARDS",
+        if bench_mode { &["8x8"] } else { &["1x8"] },
+    );
+    let requests = env_list(
+        "ZKCC_BENCH_REQUESTS",
+        if bench_mode { &["16x8"] } else { &["2x1"] },
+    );
+    let setup_max: usize = std::env::var("ZKCC_BENCH_SETUP_MAX")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(150_000);
+    let names = shards
+        .iter()
+        .map(|s| format!("shard-{s}"))
+        .chain(requests.iter().map(|s| format!("request-{s}")));
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    for name in names {
+        let live = LiveCircuit::parse(&name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let circuit = live.circuit();
+        let (pk, r1cs) = zkcc_prover::keys::setup_keys_of(&circuit, &mut rng).unwrap();
+        let constraints = r1cs.num_constraints();
+        let tuned = ProverKey::new(pk.clone(), r1cs).unwrap();
+        let tuned_id = BenchmarkId::new(circuit.claim(), circuit.shape_name());
+        let stock_id = BenchmarkId::new(circuit.claim(), format!("{}-stock", circuit.shape_name()));
+
+        let mut g = group(c, "prove");
+        g.bench_function(tuned_id.clone(), |b| {
+            b.iter(|| prove::prove(&tuned, || live.assignment(), &mut rng).unwrap())
+        });
+        g.bench_function(stock_id.clone(), |b| {
+            b.iter(|| Groth16::<Bn254>::prove(&pk, live.clone(), &mut rng).unwrap())
+        });
+        g.finish();
+
+        // Inputs of the stages, computed once.
+        let z = live.assignment().unwrap();
+        let zb: Vec<_> = z.iter().map(|x| x.into_bigint()).collect();
+        let (a, b) = prove::evaluate_checked(&tuned, &z).unwrap();
+        let h = prove::quotient(&tuned, a.clone(), b.clone()).unwrap();
+        let hb: Vec<_> = h.iter().map(|x| x.into_bigint()).collect();
+        let ni = pk.vk.gamma_abc_g1.len();
+        let cs = stock_constraint_system(&live);
+
+        let mut g = group(c, "witness");
+        g.bench_function(tuned_id.clone(), |bch| {
+            bch.iter(|| live.assignment().unwrap())
+        });
+        g.bench_function(stock_id.clone(), |bch| {
+            bch.iter(|| stock_constraint_system(&live))
+        });
+        g.finish();
+        let mut g = group(c, "check");
+        g.bench_function(tuned_id.clone(), |bch| {
+            bch.iter(|| prove::evaluate_checked(&tuned, &z).unwrap())
+        });
+        g.finish();
+        let mut g = group(c, "fft");
+        g.bench_function(tuned_id.clone(), |bch| {
+            bch.iter(|| prove::quotient(&tuned, a.clone(), b.clone()).unwrap())
+        });
+        g.bench_function(stock_id.clone(), |bch| {
+            bch.iter(|| {
+                LibsnarkReduction::witness_map::<Fr, GeneralEvaluationDomain<Fr>>(cs.clone())
+                    .unwrap()
+            })
+        });
+        g.finish();
+        let mut g = group(c, "msm-a");
+        g.bench_function(tuned_id.clone(), |bch| bch.iter(|| tuned.a.msm(&zb)));
+        g.bench_function(stock_id.clone(), |bch| {
+            bch.iter(|| G1Projective::msm_bigint(&pk.a_query[1..], &zb[1..]))
+        });
+        g.finish();
+        let mut g = group(c, "msm-b1");
+        g.bench_function(tuned_id.clone(), |bch| bch.iter(|| tuned.b_g1.msm(&zb)));
+        g.bench_function(stock_id.clone(), |bch| {
+            bch.iter(|| G1Projective::msm_bigint(&pk.b_g1_query[1..], &zb[1..]))
+        });
+        g.finish();
+        let mut g = group(c, "msm-b2");
+        g.bench_function(tuned_id.clone(), |bch| bch.iter(|| tuned.b_g2.msm(&zb)));
+        g.bench_function(stock_id.clone(), |bch| {
+            bch.iter(|| G2Projective::msm_bigint(&pk.b_g2_query[1..], &zb[1..]))
+        });
+        g.finish();
+        let mut g = group(c, "msm-l");
+        g.bench_function(tuned_id.clone(), |bch| bch.iter(|| tuned.l.msm(&zb)));
+        g.bench_function(stock_id.clone(), |bch| {
+            bch.iter(|| G1Projective::msm_bigint(&pk.l_query, &zb[ni..]))
+        });
+        g.finish();
+        let mut g = group(c, "msm-h");
+        g.bench_function(tuned_id.clone(), |bch| {
+            bch.iter(|| zkcc_engine::msm::msm(&tuned.h, &hb))
+        });
+        g.bench_function(stock_id.clone(), |bch| {
+            bch.iter(|| G1Projective::msm_bigint(&pk.h_query, &hb))
+        });
+        g.finish();
+        drop(cs);
+
+        if constraints <= setup_max {
+            let mut g = group(c, "setup");
+            g.bench_function(tuned_id.clone(), |bch| {
+                bch.iter(|| zkcc_prover::keys::setup_keys_of(&circuit, &mut rng).unwrap())
+            });
+            g.finish();
+        }
+
+        let proof = prove::prove(&tuned, || live.assignment(), &mut rng).unwrap();
+        let inputs = live.public_inputs();
+        let pvk = Groth16::<Bn254>::process_vk(&pk.vk).unwrap();
+        let mut g = c.benchmark_group("verify");
+        g.bench_function(tuned_id, |bch| {
+            bch.iter(|| {
+                assert!(Groth16::<Bn254>::verify_with_processed_vk(&pvk, &inputs, &proof).unwrap())
+            })
+        });
+        g.finish();
+    }
+}
