@@ -38,16 +38,17 @@ use super::Unsatisfied;
 use crate::error::ClaimError;
 use ark_bn254::Fr;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisError};
+use rayon::prelude::*;
 use std::fmt;
 
 /// One claim as the search sees it.
-pub trait Claim {
+pub trait Claim: Sync {
     /// The public statement.
-    type Statement: Clone + fmt::Debug;
+    type Statement: Clone + fmt::Debug + Sync;
     /// The private witness.
-    type Witness: Clone + PartialEq;
+    type Witness: Clone + PartialEq + Send + Sync;
     /// What the claim outputs (for the shard: the opening of `D_s`).
-    type Output: PartialEq + fmt::Debug;
+    type Output: PartialEq + fmt::Debug + Send + Sync;
 
     /// The executable specification: the outputs, or why the claim fails.
     fn native(&self, st: &Self::Statement, w: &Self::Witness) -> Result<Self::Output, ClaimError>;
@@ -259,60 +260,113 @@ pub fn search<C: Claim>(
             what,
         });
     }
-    for t in transforms {
+    // Two transformations that land on the same witness are one check (both
+    // checks are deterministic): the first of them runs, the others take its
+    // outcome under their own names. The distinct ones run in parallel, each
+    // a full synthesis; the report keeps the transformations' order.
+    let transforms: Vec<Transform<C::Witness>> = transforms.into_iter().collect();
+    let mut distinct: Vec<usize> = Vec::new();
+    let mut runs_as: Vec<usize> = Vec::with_capacity(transforms.len());
+    for (i, t) in transforms.iter().enumerate() {
+        match distinct
+            .iter()
+            .position(|&d| transforms[d].witness == t.witness)
+        {
+            Some(k) => runs_as.push(k),
+            None => {
+                runs_as.push(distinct.len());
+                distinct.push(i);
+            }
+        }
+    }
+    let outcomes: Vec<Outcome> = distinct
+        .par_iter()
+        .map(|&i| classify(claim, st, w, &honest, &transforms[i].witness))
+        .collect();
+    for (t, k) in transforms.into_iter().zip(runs_as) {
         let finding = |what: String| Finding {
             transform: t.name.clone(),
             what,
         };
-        if t.witness == *w {
-            report
+        match &outcomes[k] {
+            Outcome::NoOp => report
                 .findings
-                .push(finding("the transformation changed nothing".into()));
-            continue;
-        }
-        let mut first_refusal = None;
-        let mut found = None;
-        let mut accepted_same = false;
-        for st2 in claim.restate(st, &t.witness) {
-            let native = claim.native(&st2, &t.witness);
-            let circuit = claim.circuit(&st2, &t.witness);
-            match (native, circuit) {
-                (Err(n), Err(c)) => {
-                    first_refusal.get_or_insert((n, c));
-                }
-                (Ok(out), Ok(())) if out == honest => accepted_same = true,
-                (Ok(out), Ok(())) => {
-                    found = Some(format!(
-                        "ACCEPTED with other outputs under the same binding inputs: {out:?} instead of {honest:?} (statement {st2:?})"
-                    ));
-                    break;
-                }
-                (Ok(_), Err(c)) => {
-                    found = Some(format!(
-                        "the native check accepts, the circuit refuses ({c}): the native twin misses a check (statement {st2:?})"
-                    ));
-                    break;
-                }
-                (Err(n), Ok(())) => {
-                    found = Some(format!(
-                        "the circuit accepts what the native check refuses ({n}): a missing constraint (statement {st2:?})"
-                    ));
-                    break;
-                }
-            }
-        }
-        match (found, accepted_same, first_refusal) {
-            (Some(what), _, _) => report.findings.push(finding(what)),
-            (None, true, _) => report.verdicts.push((t.name, Verdict::Unchanged)),
-            (None, false, Some((native, circuit))) => report
-                .verdicts
-                .push((t.name, Verdict::Refused { native, circuit })),
-            (None, false, None) => report
+                .push(finding("the transformation changed nothing".into())),
+            Outcome::Found(what) => report.findings.push(finding(what.clone())),
+            Outcome::Unchanged => report.verdicts.push((t.name, Verdict::Unchanged)),
+            Outcome::Refused(native, circuit) => report.verdicts.push((
+                t.name,
+                Verdict::Refused {
+                    native: native.clone(),
+                    circuit: circuit.clone(),
+                },
+            )),
+            Outcome::NothingTried => report
                 .findings
                 .push(finding("the claim restated no statement to try".into())),
         }
     }
     Ok(report)
+}
+
+/// How one transformed witness fared ([`search`]).
+enum Outcome {
+    /// The witness is the honest one.
+    NoOp,
+    /// A forgery or a disagreement, described.
+    Found(String),
+    /// Accepted with the honest outputs.
+    Unchanged,
+    /// Refused by both checks (the first statement's reasons).
+    Refused(ClaimError, CircuitRefusal),
+    /// The claim restated no statement.
+    NothingTried,
+}
+
+/// Both checks of one transformed witness `tw` under every statement the
+/// claim restates from it.
+fn classify<C: Claim>(
+    claim: &C,
+    st: &C::Statement,
+    w: &C::Witness,
+    honest: &C::Output,
+    tw: &C::Witness,
+) -> Outcome {
+    if tw == w {
+        return Outcome::NoOp;
+    }
+    let mut first_refusal = None;
+    let mut accepted_same = false;
+    for st2 in claim.restate(st, tw) {
+        let native = claim.native(&st2, tw);
+        let circuit = claim.circuit(&st2, tw);
+        match (native, circuit) {
+            (Err(n), Err(c)) => {
+                first_refusal.get_or_insert((n, c));
+            }
+            (Ok(out), Ok(())) if out == *honest => accepted_same = true,
+            (Ok(out), Ok(())) => {
+                return Outcome::Found(format!(
+                    "ACCEPTED with other outputs under the same binding inputs: {out:?} instead of {honest:?} (statement {st2:?})"
+                ))
+            }
+            (Ok(_), Err(c)) => {
+                return Outcome::Found(format!(
+                    "the native check accepts, the circuit refuses ({c}): the native twin misses a check (statement {st2:?})"
+                ))
+            }
+            (Err(n), Ok(())) => {
+                return Outcome::Found(format!(
+                    "the circuit accepts what the native check refuses ({n}): a missing constraint (statement {st2:?})"
+                ))
+            }
+        }
+    }
+    match (accepted_same, first_refusal) {
+        (true, _) => Outcome::Unchanged,
+        (false, Some((n, c))) => Outcome::Refused(n, c),
+        (false, None) => Outcome::NothingTried,
+    }
 }
 
 /// The shard claim ([`crate::shard`]): outputs are the opening of `D_s` (the
