@@ -57,6 +57,7 @@ use ark_ec::{AdditiveGroup, AffineRepr};
 use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
 use rayon::prelude::*;
 
+use crate::avx2::{self, Avx2};
 use crate::ifma::{self, Ifma, Limbs};
 
 type BigIntOf<P> = <<P as ark_ec::CurveConfig>::ScalarField as PrimeField>::BigInt;
@@ -282,11 +283,15 @@ struct Buckets<P: SWCurveConfig> {
     /// The AVX-512 IFMA path ([`crate::ifma`]), where the CPU has it.
     ifma: Option<Ifma>,
     scratch: ifma::Scratch,
+    /// The AVX2 path ([`crate::avx2`]), where the CPU has AVX2 but not IFMA.
+    avx2: Option<Avx2>,
+    scratch2: avx2::Scratch,
 }
 
 impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
     fn new(nb: usize) -> Self {
         let batch = (nb / 16).clamp(16, BATCH);
+        let ifma = Ifma::detect();
         Self {
             acc: vec![Affine::identity(); nb],
             stamp: vec![0; nb],
@@ -296,8 +301,10 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
             spill: Vec::new(),
             prefix: Vec::with_capacity(batch),
             batch,
-            ifma: Ifma::detect(),
+            ifma,
             scratch: ifma::Scratch::default(),
+            avx2: if ifma.is_some() { None } else { Avx2::detect() },
+            scratch2: avx2::Scratch::default(),
         }
     }
 
@@ -346,6 +353,10 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
     fn flush(&mut self) {
         if let (Some(tok), true) = (self.ifma, self.todo.len() >= 8) {
             ifma::add_assign_batch(tok, &mut self.acc, &self.todo, &mut self.scratch);
+            self.todo.clear();
+            self.epoch = self.epoch.wrapping_add(1).max(1);
+        } else if let (Some(tok), true) = (self.avx2, self.todo.len() >= 4) {
+            avx2::add_assign_batch(tok, &mut self.acc, &self.todo, &mut self.scratch2);
             self.todo.clear();
             self.epoch = self.epoch.wrapping_add(1).max(1);
         } else if !self.todo.is_empty() {
