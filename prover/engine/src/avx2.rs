@@ -32,10 +32,12 @@
 //!
 //! [`add_assign_batch`] applies a batch of independent bucket additions
 //! `acc[b] += p` with the formulas of [`crate::ifma::add_assign_batch`]:
-//! the batch is cut into groups of four, lane `k` of every group forms one
-//! chain of prefix products (the dependent products interleave across the
-//! groups' other operations), the four chain products are inverted together
-//! ([`crate::inv`]), and the backward pass runs on the groups in reverse.
+//! the batch is cut into groups of four; lane `k` of the even groups forms
+//! one chain of prefix products and lane `k` of the odd groups another (two
+//! independent chains per lane: a product waiting on the one just before it
+//! runs at half speed), the eight chain products are inverted together
+//! ([`crate::inv`]), and the backward pass runs on the groups in reverse, two
+//! at a time with their steps interleaved.
 //! `Fq2` (G2) is Karatsuba over `u² = −1`, as there.
 //!
 //! This module's `unsafe` is the intrinsics' (they are `unsafe` to call
@@ -189,22 +191,29 @@ pub fn add_assign_batch<P: SWCurveConfig<BaseField: Limbs>>(
     let one = P::BaseField::one().coeffs();
     let zero = [[0u64; 4]; 2];
     for (g, grp) in gs.iter_mut().enumerate() {
+        // rows[coordinate][coefficient][lane]: ax, ay, px, py.
+        let mut rows = [[[[0u64; 4]; 4]; 2]; 4];
         for k in 0..4 {
-            let (ax, ay, px, py) = match todo.get(4 * g + k) {
+            let coords = match todo.get(4 * g + k) {
                 Some((b, p)) => {
                     let a = &acc[*b as usize];
-                    (a.x.coeffs(), a.y.coeffs(), p.x.coeffs(), p.y.coeffs())
+                    [a.x.coeffs(), a.y.coeffs(), p.x.coeffs(), p.y.coeffs()]
                 }
-                None => (zero, zero, one, zero),
+                None => [zero, zero, one, zero],
             };
-            for c in 0..deg {
-                let (ax, ay, px, py) = (to29(&ax[c]), to29(&ay[c]), to29(&px[c]), to29(&py[c]));
-                for j in 0..9 {
-                    grp.ax[c][j][k] = ax[j];
-                    grp.ay[c][j][k] = ay[j];
-                    grp.px[c][j][k] = px[j];
-                    grp.n[c][j][k] = py[j];
+            for (r, co) in rows.iter_mut().zip(&coords) {
+                for c in 0..deg {
+                    r[c][k] = co[c];
                 }
+            }
+        }
+        for c in 0..deg {
+            // SAFETY: `tok` shows the CPU runs AVX2.
+            unsafe {
+                split(&rows[0][c], &mut grp.ax[c]);
+                split(&rows[1][c], &mut grp.ay[c]);
+                split(&rows[2][c], &mut grp.px[c]);
+                split(&rows[3][c], &mut grp.n[c]);
             }
         }
     }
@@ -216,11 +225,12 @@ pub fn add_assign_batch<P: SWCurveConfig<BaseField: Limbs>>(
             prefix_pass::<2>(gs)
         }
     };
-    // The four chain products, inverted together.
-    let mut invs: Vec<P::BaseField> = (0..4)
-        .map(|k| {
+    // The eight chain products (two chains per lane), inverted together.
+    let mut invs: Vec<P::BaseField> = (0..8)
+        .map(|i| {
+            let (ch, k) = (i / 4, i % 4);
             let c: [[u64; 4]; 2] = std::array::from_fn(|c| {
-                let l: [u64; 9] = std::array::from_fn(|j| prod[c][j][k]);
+                let l: [u64; 9] = std::array::from_fn(|j| prod[ch][c][j][k]);
                 to64(&l)
             });
             P::BaseField::from_coeffs(&c)
@@ -228,12 +238,13 @@ pub fn add_assign_batch<P: SWCurveConfig<BaseField: Limbs>>(
         .collect();
     let inverted = crate::inv::batch_invert(&mut invs);
     assert!(inverted, "chain products of non-zero differences");
-    let mut inv = [[[0u64; 4]; 9]; 2];
-    for (k, f) in invs.iter().enumerate() {
+    let mut inv = [[[[0u64; 4]; 9]; 2]; 2];
+    for (i, f) in invs.iter().enumerate() {
+        let (ch, k) = (i / 4, i % 4);
         for (c, limbs) in f.coeffs().iter().enumerate() {
             let l = to29(limbs);
             for j in 0..9 {
-                inv[c][j][k] = l[j];
+                inv[ch][c][j][k] = l[j];
             }
         }
     }
@@ -247,34 +258,110 @@ pub fn add_assign_batch<P: SWCurveConfig<BaseField: Limbs>>(
     };
     // Scatter: the sums are in `ax` (x₃) and `ay` (y₃).
     for (g, grp) in gs.iter().enumerate() {
+        let (mut xs, mut ys) = ([[[0u64; 4]; 4]; 2], [[[0u64; 4]; 4]; 2]);
+        for c in 0..deg {
+            // SAFETY: `tok` shows the CPU runs AVX2.
+            unsafe {
+                join(&grp.ax[c], &mut xs[c]);
+                join(&grp.ay[c], &mut ys[c]);
+            }
+        }
         for k in 0..4 {
             let Some((b, _)) = todo.get(4 * g + k) else {
                 break;
             };
-            let coord = |l: &[Lanes; 2]| {
-                let c: [[u64; 4]; 2] = std::array::from_fn(|c| {
-                    let v: [u64; 9] = std::array::from_fn(|j| l[c][j][k]);
-                    to64(&v)
-                });
-                P::BaseField::from_coeffs(&c)
-            };
-            acc[*b as usize] = Affine::new_unchecked(coord(&grp.ax), coord(&grp.ay));
+            let x = P::BaseField::from_coeffs(&[xs[0][k], xs[1][k]]);
+            let y = P::BaseField::from_coeffs(&[ys[0][k], ys[1][k]]);
+            acc[*b as usize] = Affine::new_unchecked(x, y);
         }
     }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-unsafe fn prefix_pass<const D: usize>(_: &mut [Group]) -> [Lanes; 2] {
+unsafe fn split(_: &[[u64; 4]; 4], _: &mut Lanes) {
     unreachable!("Avx2::detect is None off x86-64")
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-unsafe fn backward_pass<const D: usize>(_: &mut [Group], _: &[Lanes; 2]) {
+unsafe fn join(_: &Lanes, _: &mut [[u64; 4]; 4]) {
+    unreachable!("Avx2::detect is None off x86-64")
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+unsafe fn prefix_pass<const D: usize>(_: &mut [Group]) -> [[Lanes; 2]; 2] {
+    unreachable!("Avx2::detect is None off x86-64")
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+unsafe fn backward_pass<const D: usize>(_: &mut [Group], _: &[[Lanes; 2]; 2]) {
     unreachable!("Avx2::detect is None off x86-64")
 }
 
 #[cfg(target_arch = "x86_64")]
 type V = [__m256i; 9];
+
+/// The 4×4 transpose of 64-bit words (its own inverse): rows of four
+/// elements' limbs to limb-sliced columns and back.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2")]
+fn transpose(r: [__m256i; 4]) -> [__m256i; 4] {
+    let t0 = _mm256_unpacklo_epi64(r[0], r[1]);
+    let t1 = _mm256_unpackhi_epi64(r[0], r[1]);
+    let t2 = _mm256_unpacklo_epi64(r[2], r[3]);
+    let t3 = _mm256_unpackhi_epi64(r[2], r[3]);
+    [
+        _mm256_permute2x128_si256(t0, t2, 0x20),
+        _mm256_permute2x128_si256(t1, t3, 0x20),
+        _mm256_permute2x128_si256(t0, t2, 0x31),
+        _mm256_permute2x128_si256(t1, t3, 0x31),
+    ]
+}
+
+/// Four elements' 64-bit limbs (`rows[k]`: element `k`) as nine 29-bit
+/// limbs, limb-sliced ([`to29`], four at a time).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2")]
+fn split(rows: &[[u64; 4]; 4], out: &mut Lanes) {
+    // SAFETY: each row is 32 bytes; unaligned loads.
+    let w = transpose(std::array::from_fn(|k| unsafe {
+        _mm256_loadu_si256(rows[k].as_ptr().cast())
+    }));
+    let mask = _mm256_set1_epi64x(M29 as i64);
+    for (j, o) in out.iter_mut().enumerate() {
+        let (word, sh) = (29 * j / 64, (29 * j % 64) as i64);
+        let mut v = _mm256_srlv_epi64(w[word], _mm256_set1_epi64x(sh));
+        if sh + 29 > 64 && word + 1 < 4 {
+            let hi = _mm256_sllv_epi64(w[word + 1], _mm256_set1_epi64x(64 - sh));
+            v = _mm256_or_si256(v, hi);
+        }
+        // SAFETY: each row is 32 bytes; unaligned stores.
+        unsafe { _mm256_storeu_si256(o.as_mut_ptr().cast(), _mm256_and_si256(v, mask)) };
+    }
+}
+
+/// Nine normalized 29-bit limbs, limb-sliced, as four elements' 64-bit
+/// limbs (`rows[k]`: element `k`; [`to64`], four at a time).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2")]
+fn join(l: &Lanes, rows: &mut [[u64; 4]; 4]) {
+    let v = load(l);
+    let mut w = [_mm256_setzero_si256(); 4];
+    for (j, &vj) in v.iter().enumerate() {
+        let (word, sh) = (29 * j / 64, (29 * j % 64) as i64);
+        w[word] = _mm256_or_si256(w[word], _mm256_sllv_epi64(vj, _mm256_set1_epi64x(sh)));
+        if sh + 29 > 64 && word + 1 < 4 {
+            let hi = _mm256_srlv_epi64(vj, _mm256_set1_epi64x(64 - sh));
+            w[word + 1] = _mm256_or_si256(w[word + 1], hi);
+        }
+    }
+    for (row, wk) in rows.iter_mut().zip(transpose(w)) {
+        // SAFETY: each row is 32 bytes; unaligned stores.
+        unsafe { _mm256_storeu_si256(row.as_mut_ptr().cast(), wk) };
+    }
+}
 
 /// The constants the arithmetic reads, built once per pass.
 #[cfg(target_arch = "x86_64")]
@@ -526,51 +613,76 @@ fn esquare<const D: usize>(a: &E, k: &Consts) -> E {
 }
 
 /// `d ← x(p) − x(acc)`, `n ← y(p) − y(acc)`, `pre ←` the running product of
-/// the `d`s before; returns the four chain products.
+/// the `d`s before in the group's chain; returns the chains' products.
+/// Even groups form chain 0, odd ones chain 1: two independent chains of
+/// products, so that one product's latency overlaps the other's (a single
+/// chain of dependent products runs at half the speed, see the module docs).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn prefix_pass<const D: usize>(groups: &mut [Group]) -> [Lanes; 2] {
+fn prefix_pass<const D: usize>(groups: &mut [Group]) -> [[Lanes; 2]; 2] {
     let k = Consts::new();
     let z = [_mm256_setzero_si256(); 9];
-    let mut run = [splat(&to29(&ark_bn254::Fq::one().coeffs()[0])), z];
-    for g in groups.iter_mut() {
+    let one = [splat(&to29(&ark_bn254::Fq::one().coeffs()[0])), z];
+    let mut run = [one, one];
+    for (i, g) in groups.iter_mut().enumerate() {
         let d = esub::<D>(&eload::<D>(&g.px), &eload::<D>(&g.ax), &k);
         let n = esub::<D>(&eload::<D>(&g.n), &eload::<D>(&g.ay), &k);
         estore::<D>(&d, &mut g.d);
         estore::<D>(&n, &mut g.n);
-        estore::<D>(&run, &mut g.pre);
-        run = emul::<D>(&run, &d, &k);
+        estore::<D>(&run[i % 2], &mut g.pre);
+        run[i % 2] = emul::<D>(&run[i % 2], &d, &k);
     }
-    let mut out = [[[0; 4]; 9]; 2];
-    estore::<D>(&run, &mut out);
+    let mut out = [[[[0; 4]; 9]; 2]; 2];
+    estore::<D>(&run[0], &mut out[0]);
+    estore::<D>(&run[1], &mut out[1]);
     out
 }
 
-/// The backward pass: `1/d = inv·pre`, `inv ← inv·d`, then the sum, written
-/// over `ax` (x₃) and `ay` (y₃).
+/// The backward pass: `1/d = inv·pre`, `inv ← inv·d` (each chain its own
+/// `inv`), then the sum, written over `ax` (x₃) and `ay` (y₃). Groups are
+/// taken two at a time, one of each chain, their steps interleaved so that
+/// no product waits on the one just before it.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn backward_pass<const D: usize>(groups: &mut [Group], inv: &[Lanes; 2]) {
+fn backward_pass<const D: usize>(groups: &mut [Group], inv: &[[Lanes; 2]; 2]) {
     let k = Consts::new();
-    let mut inv = eload::<D>(inv);
-    for g in groups.iter_mut().rev() {
-        let d = eload::<D>(&g.d);
-        let dinv = emul::<D>(&inv, &eload::<D>(&g.pre), &k);
-        inv = emul::<D>(&inv, &d, &k);
+    let mut inv = [eload::<D>(&inv[0]), eload::<D>(&inv[1])];
+    let mut len = groups.len();
+    if len % 2 == 1 {
+        // The last group alone (even index: chain 0).
+        let g = &mut groups[len - 1];
+        let dinv = emul::<D>(&inv[0], &eload::<D>(&g.pre), &k);
+        inv[0] = emul::<D>(&inv[0], &eload::<D>(&g.d), &k);
         let l = emul::<D>(&eload::<D>(&g.n), &dinv, &k);
         let ax = eload::<D>(&g.ax);
-        let x3 = esub::<D>(
-            &esub::<D>(&esquare::<D>(&l, &k), &ax, &k),
-            &eload::<D>(&g.px),
-            &k,
-        );
-        let y3 = esub::<D>(
-            &emul::<D>(&l, &esub::<D>(&ax, &x3, &k), &k),
-            &eload::<D>(&g.ay),
-            &k,
-        );
+        let x3 = esub::<D>(&esub::<D>(&esquare::<D>(&l, &k), &ax, &k), &eload::<D>(&g.px), &k);
+        let y3 = esub::<D>(&emul::<D>(&l, &esub::<D>(&ax, &x3, &k), &k), &eload::<D>(&g.ay), &k);
         estore::<D>(&x3, &mut g.ax);
         estore::<D>(&y3, &mut g.ay);
+        len -= 1;
+    }
+    for pair in groups[..len].chunks_exact_mut(2).rev() {
+        let [a, b] = pair else { unreachable!("chunks of two") };
+        // `a` is on chain 0, `b` on chain 1.
+        let dinv_b = emul::<D>(&inv[1], &eload::<D>(&b.pre), &k);
+        let dinv_a = emul::<D>(&inv[0], &eload::<D>(&a.pre), &k);
+        inv[1] = emul::<D>(&inv[1], &eload::<D>(&b.d), &k);
+        inv[0] = emul::<D>(&inv[0], &eload::<D>(&a.d), &k);
+        let l_b = emul::<D>(&eload::<D>(&b.n), &dinv_b, &k);
+        let l_a = emul::<D>(&eload::<D>(&a.n), &dinv_a, &k);
+        let sq_b = esquare::<D>(&l_b, &k);
+        let sq_a = esquare::<D>(&l_a, &k);
+        let (ax_b, ax_a) = (eload::<D>(&b.ax), eload::<D>(&a.ax));
+        let x3_b = esub::<D>(&esub::<D>(&sq_b, &ax_b, &k), &eload::<D>(&b.px), &k);
+        let x3_a = esub::<D>(&esub::<D>(&sq_a, &ax_a, &k), &eload::<D>(&a.px), &k);
+        let m_b = emul::<D>(&l_b, &esub::<D>(&ax_b, &x3_b, &k), &k);
+        let m_a = emul::<D>(&l_a, &esub::<D>(&ax_a, &x3_a, &k), &k);
+        let y3_b = esub::<D>(&m_b, &eload::<D>(&b.ay), &k);
+        let y3_a = esub::<D>(&m_a, &eload::<D>(&a.ay), &k);
+        estore::<D>(&x3_b, &mut b.ax);
+        estore::<D>(&y3_b, &mut b.ay);
+        estore::<D>(&x3_a, &mut a.ax);
+        estore::<D>(&y3_a, &mut a.ay);
     }
 }
 
@@ -650,6 +762,32 @@ mod tests {
             c = v >> 29;
         }
         assert_eq!(c, 0);
+    }
+
+    #[test]
+    fn split_and_join_match_the_scalar_cuts() {
+        let Some(_) = Avx2::detect() else {
+            eprintln!("no AVX2 on this CPU: nothing to test");
+            return;
+        };
+        let mut rng = ChaCha20Rng::seed_from_u64(7);
+        let mut xs = edges();
+        xs.push(Fq::new_unchecked(BigInt([u64::MAX; 4]))); // every bit of 2^256 − 1
+        xs.extend((0..30).map(|_| Fq::rand(&mut rng)));
+        for w in xs.windows(4) {
+            let rows: [[u64; 4]; 4] = std::array::from_fn(|k| w[k].coeffs()[0]);
+            let (mut l, mut back) = ([[0; 4]; 9], [[0; 4]; 4]);
+            // SAFETY: detected above.
+            unsafe {
+                split(&rows, &mut l);
+                join(&l, &mut back);
+            }
+            for k in 0..4 {
+                let limbs: [u64; 9] = std::array::from_fn(|j| l[j][k]);
+                assert_eq!(limbs, to29(&rows[k]));
+            }
+            assert_eq!(back, rows);
+        }
     }
 
     #[test]

@@ -27,8 +27,14 @@
 //! per coordinate, `Fq2` for G2); `ark-ff`'s scalar product, bound by the
 //! 64-bit multiplier, costs ≈ 20 ns against ≈ 3.9 ns per product there
 //! (`fieldrace`), and the MSMs at 2^20 points run ≈ 2× faster with it
-//! (`msmrace`, `ZKCC_IFMA=0` switches it off). Without IFMA, and for the
-//! rare doublings and short batches, the scalar path below runs. Either way
+//! (`msmrace`, `ZKCC_IFMA=0` switches it off). Without IFMA but with AVX2
+//! (AMD Zen 2/3, most Intel client parts), a batch is applied four additions
+//! per instruction instead ([`crate::avx2`]: nine 29-bit limbs, `vpmuludq`),
+//! a smaller gain: ≈ 16 ns per product against `ark-ff`'s ≈ 23 ns on
+//! independent products, and the MSMs 1.0–1.2× faster than on the scalar
+//! path (`ZKCC_AVX2=0` switches it off; `benches/RESULTS.md`, "Without
+//! IFMA"). For the rare doublings and short batches, and on other CPUs, the
+//! scalar path below runs. Either way
 //! the batch's one inversion is [`crate::inv`]'s divsteps (≈ 1.6 µs against
 //! `ark-ff`'s ≈ 5 µs: on the IFMA path `ark-ff`'s inversion had become a
 //! fifth of a full batch's cost, and half of a batch of 256).
