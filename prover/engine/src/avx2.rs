@@ -15,20 +15,29 @@
 //! so points go in and out by re-cutting limbs (64 → 29 bits and back),
 //! without conversions; every product and difference is fully reduced.
 //!
-//! **Measured** (a lab crate outside the repository, `field` binary: thread
-//! CPU time per product, 5 M products per figure, on the 2-core AMD EPYC
-//! (Zen 3) this project is built on, AVX2/BMI2/ADX, no AVX-512):
-//! `ark-ff`'s product with mulx/adcx/adox costs 22–26 ns whether the
-//! products are a dependent chain or independent (it is bound by the 64-bit
-//! multiplier); this product costs 15–18 ns over independent groups of four
-//! (1.4–1.75× on batches), but 31–34 ns as one dependent chain of four
-//! lanes. The first versions were slower than `ark-ff` (30–48 ns): with
-//! the rounds left as a loop, or with the products summed column by column,
-//! LLVM kept the accumulators in memory; the nine rounds are now unrolled by
-//! hand ([`round`]), and `p`'s limbs come from a value LLVM cannot see
-//! through ([`Consts::new`]: otherwise it turns each `m·p_j` into shifts and
-//! adds, slower here). `benches/RESULTS.md` ("Without IFMA") has the
-//! figures, the MSMs' included.
+//! **Measured** (a lab crate outside the repository: thread CPU time per
+//! product, 5 M products per figure, three rounds, on the 2-core AMD EPYC
+//! (Zen 3) this project is built on, AVX2/BMI2/ADX, no AVX-512; figures and
+//! commands in `benches/RESULTS.md`, "Without IFMA"): `ark-ff`'s product
+//! with mulx/adcx/adox costs 21.7–23.3 ns whether the products are a
+//! dependent chain or independent (it is bound by the 64-bit multiplier);
+//! this product costs 15.3–15.9 ns over four independent chains (1.43–1.51×),
+//! 17.5–18.3 ns streaming over arrays, but 30–32 ns as one dependent chain.
+//! The first versions were slower than `ark-ff` (28–48 ns): with the rounds
+//! left as a loop, or the products summed column by column, LLVM kept the
+//! accumulators in memory; the nine rounds are now unrolled by hand
+//! (`round`), and `p`'s limbs come from a value LLVM cannot see through
+//! (`Consts::new`). Forcing every helper inline (one body per pass) made
+//! G2 twice as slow (code size).
+//!
+//! **In the MSMs the gain mostly vanishes**: on G1 this path measured
+//! 0.95–1.11× the scalar one at 2^16–2^19 points (full and 64-bit scalars),
+//! on G2 1.03–1.16×. `perf` shows why on G1: the products are ≈ 40% of the
+//! MSM either way, and what the vector path adds — cutting limbs in and out,
+//! the limb-sliced differences with their carry chains, the passes over the
+//! groups — costs what the faster products save; G2's `Fq2` products do
+//! three `Fq` products per element moved. [`crate::msm`] therefore uses this
+//! path on G2 only.
 //!
 //! [`add_assign_batch`] applies a batch of independent bucket additions
 //! `acc[b] += p` with the formulas of [`crate::ifma::add_assign_batch`]:

@@ -28,12 +28,14 @@
 //! 64-bit multiplier, costs ≈ 20 ns against ≈ 3.9 ns per product there
 //! (`fieldrace`), and the MSMs at 2^20 points run ≈ 2× faster with it
 //! (`msmrace`, `ZKCC_IFMA=0` switches it off). Without IFMA but with AVX2
-//! (AMD Zen 2/3, most Intel client parts), a batch is applied four additions
-//! per instruction instead ([`crate::avx2`]: nine 29-bit limbs, `vpmuludq`),
-//! a smaller gain: ≈ 16 ns per product against `ark-ff`'s ≈ 23 ns on
-//! independent products, and the MSMs 1.0–1.2× faster than on the scalar
-//! path (`ZKCC_AVX2=0` switches it off; `benches/RESULTS.md`, "Without
-//! IFMA"). For the rare doublings and short batches, and on other CPUs, the
+//! (AMD Zen 2/3, most Intel client parts), G2's batches are applied four
+//! additions per instruction instead ([`crate::avx2`]: nine 29-bit limbs,
+//! `vpmuludq`): its `Fq` product costs ≈ 16 ns against `ark-ff`'s ≈ 23 ns
+//! on independent products, but the MSMs gain little from it — G2 1.03–1.16×,
+//! G1 0.95–1.11× (no gain: G1 stays on the scalar path) — so the MSMs
+//! without IFMA remain 1.3–1.7× `ark-ec` (`benches/RESULTS.md`, "Without
+//! IFMA"; `ZKCC_AVX2=0` switches the path off). For the rare doublings and
+//! short batches, and on other CPUs, the
 //! scalar path below runs. Either way
 //! the batch's one inversion is [`crate::inv`]'s divsteps (≈ 1.6 µs against
 //! `ark-ff`'s ≈ 5 µs: on the IFMA path `ark-ff`'s inversion had become a
@@ -289,7 +291,8 @@ struct Buckets<P: SWCurveConfig> {
     /// The AVX-512 IFMA path ([`crate::ifma`]), where the CPU has it.
     ifma: Option<Ifma>,
     scratch: ifma::Scratch,
-    /// The AVX2 path ([`crate::avx2`]), where the CPU has AVX2 but not IFMA.
+    /// The AVX2 path ([`crate::avx2`]), on G2 where the CPU has AVX2 but
+    /// not IFMA.
     avx2: Option<Avx2>,
     scratch2: avx2::Scratch,
 }
@@ -309,7 +312,13 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
             batch,
             ifma,
             scratch: ifma::Scratch::default(),
-            avx2: if ifma.is_some() { None } else { Avx2::detect() },
+            // G2 only: on G1 the AVX2 path measured 0.95–1.11× the scalar
+            // one (no gain; `crate::avx2`'s docs), on G2 1.03–1.16×.
+            avx2: if ifma.is_none() && P::BaseField::DEGREE == 2 {
+                Avx2::detect()
+            } else {
+                None
+            },
             scratch2: avx2::Scratch::default(),
         }
     }
