@@ -664,14 +664,24 @@ fn backward_pass<const D: usize>(groups: &mut [Group], inv: &[[Lanes; 2]; 2]) {
         inv[0] = emul::<D>(&inv[0], &eload::<D>(&g.d), &k);
         let l = emul::<D>(&eload::<D>(&g.n), &dinv, &k);
         let ax = eload::<D>(&g.ax);
-        let x3 = esub::<D>(&esub::<D>(&esquare::<D>(&l, &k), &ax, &k), &eload::<D>(&g.px), &k);
-        let y3 = esub::<D>(&emul::<D>(&l, &esub::<D>(&ax, &x3, &k), &k), &eload::<D>(&g.ay), &k);
+        let x3 = esub::<D>(
+            &esub::<D>(&esquare::<D>(&l, &k), &ax, &k),
+            &eload::<D>(&g.px),
+            &k,
+        );
+        let y3 = esub::<D>(
+            &emul::<D>(&l, &esub::<D>(&ax, &x3, &k), &k),
+            &eload::<D>(&g.ay),
+            &k,
+        );
         estore::<D>(&x3, &mut g.ax);
         estore::<D>(&y3, &mut g.ay);
         len -= 1;
     }
     for pair in groups[..len].chunks_exact_mut(2).rev() {
-        let [a, b] = pair else { unreachable!("chunks of two") };
+        let [a, b] = pair else {
+            unreachable!("chunks of two")
+        };
         // `a` is on chain 0, `b` on chain 1.
         let dinv_b = emul::<D>(&inv[1], &eload::<D>(&b.pre), &k);
         let dinv_a = emul::<D>(&inv[0], &eload::<D>(&a.pre), &k);
@@ -706,7 +716,7 @@ mod tests {
 
     /// 0, ±1, ±2, 2^64 − 1, the largest representation (limbs p − 1), and
     /// elements whose limbs lie near 2^253 and 2^254 (p is just above
-    /// 2^253.6: limbs 2^253, p − 2^253 − 1 and p − 2^64).
+    /// 2^253.6: limbs 2^253, just below p − 2^253, and p − 2^64).
     fn edges() -> Vec<Fq> {
         let one = Fq::one();
         let mut top = P64;
@@ -722,7 +732,12 @@ mod tests {
             Fq::from(u64::MAX),
             Fq::new_unchecked(BigInt(top)),
             Fq::new_unchecked(BigInt([0, 0, 0, 1 << 61])),
-            Fq::new_unchecked(BigInt([u64::MAX, u64::MAX, u64::MAX, P64[3] - (1 << 61) - 1])),
+            Fq::new_unchecked(BigInt([
+                u64::MAX,
+                u64::MAX,
+                u64::MAX,
+                P64[3] - (1 << 61) - 1,
+            ])),
             Fq::new_unchecked(BigInt(near)),
         ]
     }
@@ -818,7 +833,11 @@ mod tests {
         }
         for _ in 0..400 {
             a.push(Fq::rand(&mut rng));
-            b.push(if a.len() % 7 == 0 { e[a.len() % e.len()] } else { Fq::rand(&mut rng) });
+            b.push(if a.len() % 7 == 0 {
+                e[a.len() % e.len()]
+            } else {
+                Fq::rand(&mut rng)
+            });
         }
         for (ca, cb) in a.chunks(4).zip(b.chunks(4)).filter(|(c, _)| c.len() == 4) {
             let (la, lb) = (lanes_of(ca), lanes_of(cb));
@@ -868,7 +887,10 @@ mod tests {
             // SAFETY: detected above.
             unsafe {
                 let k = Consts::new();
-                estore::<2>(&emul::<2>(&eload::<2>(&la), &eload::<2>(&lb), &k), &mut prod);
+                estore::<2>(
+                    &emul::<2>(&eload::<2>(&la), &eload::<2>(&lb), &k),
+                    &mut prod,
+                );
                 estore::<2>(&esquare::<2>(&eload::<2>(&la), &k), &mut sq);
             }
             for k in 0..4 {
