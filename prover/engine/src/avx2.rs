@@ -216,13 +216,11 @@ pub fn add_assign_batch<P: SWCurveConfig<BaseField: Limbs>>(
                 }
             }
         }
-        for c in 0..deg {
-            // SAFETY: `tok` shows the CPU runs AVX2.
-            unsafe {
-                split(&rows[0][c], &mut grp.ax[c]);
-                split(&rows[1][c], &mut grp.ay[c]);
-                split(&rows[2][c], &mut grp.px[c]);
-                split(&rows[3][c], &mut grp.n[c]);
+        let outs = [&mut grp.ax, &mut grp.ay, &mut grp.px, &mut grp.n];
+        for (r, out) in rows.iter().zip(outs) {
+            for (rc, oc) in r.iter().zip(out.iter_mut()).take(deg) {
+                // SAFETY: `tok` shows the CPU runs AVX2.
+                unsafe { split(rc, oc) };
             }
         }
     }
@@ -657,7 +655,7 @@ fn backward_pass<const D: usize>(groups: &mut [Group], inv: &[[Lanes; 2]; 2]) {
     let k = Consts::new();
     let mut inv = [eload::<D>(&inv[0]), eload::<D>(&inv[1])];
     let mut len = groups.len();
-    if len % 2 == 1 {
+    if !len.is_multiple_of(2) {
         // The last group alone (even index: chain 0).
         let g = &mut groups[len - 1];
         let dinv = emul::<D>(&inv[0], &eload::<D>(&g.pre), &k);
@@ -833,7 +831,7 @@ mod tests {
         }
         for _ in 0..400 {
             a.push(Fq::rand(&mut rng));
-            b.push(if a.len() % 7 == 0 {
+            b.push(if a.len().is_multiple_of(7) {
                 e[a.len() % e.len()]
             } else {
                 Fq::rand(&mut rng)
