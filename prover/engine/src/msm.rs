@@ -27,8 +27,16 @@
 //! per coordinate, `Fq2` for G2); `ark-ff`'s scalar product, bound by the
 //! 64-bit multiplier, costs ≈ 20 ns against ≈ 3.9 ns per product there
 //! (`fieldrace`), and the MSMs at 2^20 points run ≈ 2× faster with it
-//! (`msmrace`, `ZKCC_IFMA=0` switches it off). Without IFMA, and for the
-//! rare doublings and short batches, the scalar path below runs. Either way
+//! (`msmrace`, `ZKCC_IFMA=0` switches it off). Without IFMA but with AVX2
+//! (AMD Zen 2/3, most Intel client parts), G2's batches are applied four
+//! additions per instruction instead ([`crate::avx2`]: nine 29-bit limbs,
+//! `vpmuludq`): its `Fq` product costs ≈ 16 ns against `ark-ff`'s ≈ 23 ns
+//! on independent products, but the MSMs gain little from it — G2 1.03–1.16×,
+//! G1 0.95–1.11× (no gain: G1 stays on the scalar path) — so the MSMs
+//! without IFMA remain 1.3–1.7× `ark-ec` (`benches/RESULTS.md`, "Without
+//! IFMA"; `ZKCC_AVX2=0` switches the path off). For the rare doublings and
+//! short batches, and on other CPUs, the
+//! scalar path below runs. Either way
 //! the batch's one inversion is [`crate::inv`]'s divsteps (≈ 1.6 µs against
 //! `ark-ff`'s ≈ 5 µs: on the IFMA path `ark-ff`'s inversion had become a
 //! fifth of a full batch's cost, and half of a batch of 256).
@@ -57,6 +65,7 @@ use ark_ec::{AdditiveGroup, AffineRepr};
 use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
 use rayon::prelude::*;
 
+use crate::avx2::{self, Avx2};
 use crate::ifma::{self, Ifma, Limbs};
 
 type BigIntOf<P> = <<P as ark_ec::CurveConfig>::ScalarField as PrimeField>::BigInt;
@@ -282,11 +291,16 @@ struct Buckets<P: SWCurveConfig> {
     /// The AVX-512 IFMA path ([`crate::ifma`]), where the CPU has it.
     ifma: Option<Ifma>,
     scratch: ifma::Scratch,
+    /// The AVX2 path ([`crate::avx2`]), on G2 where the CPU has AVX2 but
+    /// not IFMA.
+    avx2: Option<Avx2>,
+    scratch2: avx2::Scratch,
 }
 
 impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
     fn new(nb: usize) -> Self {
         let batch = (nb / 16).clamp(16, BATCH);
+        let ifma = Ifma::detect();
         Self {
             acc: vec![Affine::identity(); nb],
             stamp: vec![0; nb],
@@ -296,8 +310,16 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
             spill: Vec::new(),
             prefix: Vec::with_capacity(batch),
             batch,
-            ifma: Ifma::detect(),
+            ifma,
             scratch: ifma::Scratch::default(),
+            // G2 only: on G1 the AVX2 path measured 0.95–1.11× the scalar
+            // one (no gain; `crate::avx2`'s docs), on G2 1.03–1.16×.
+            avx2: if ifma.is_none() && P::BaseField::DEGREE == 2 {
+                Avx2::detect()
+            } else {
+                None
+            },
+            scratch2: avx2::Scratch::default(),
         }
     }
 
@@ -346,6 +368,10 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
     fn flush(&mut self) {
         if let (Some(tok), true) = (self.ifma, self.todo.len() >= 8) {
             ifma::add_assign_batch(tok, &mut self.acc, &self.todo, &mut self.scratch);
+            self.todo.clear();
+            self.epoch = self.epoch.wrapping_add(1).max(1);
+        } else if let (Some(tok), true) = (self.avx2, self.todo.len() >= 4) {
+            avx2::add_assign_batch(tok, &mut self.acc, &self.todo, &mut self.scratch2);
             self.todo.clear();
             self.epoch = self.epoch.wrapping_add(1).max(1);
         } else if !self.todo.is_empty() {
