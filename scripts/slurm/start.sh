@@ -15,22 +15,7 @@ dir=${1:-/tmp/zkcc-slurm}
 ctld_port=${ZKCC_SLURMCTLD_PORT:-16817}
 slurmd_port=${ZKCC_SLURMD_PORT:-16818}
 
-need=()
-command -v munged >/dev/null || need+=(munge)
-command -v slurmctld >/dev/null || need+=(slurmctld)
-command -v slurmd >/dev/null || need+=(slurmd)
-command -v sbatch >/dev/null || need+=(slurm-client)
-if ((${#need[@]})); then
-  echo "installing ${need[*]} from Debian's packages" >&2
-  sudo=()
-  if [ "$(id -u)" != 0 ]; then
-    command -v sudo >/dev/null || { echo "installing Slurm needs root or sudo" >&2; exit 1; }
-    sudo=(sudo -n)
-  fi
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+bash "$(dirname "$0")/install.sh"
 
 if [ -f "$dir/slurmctld.pid" ] && kill -0 "$(cat "$dir/slurmctld.pid")" 2>/dev/null; then
   echo "a Slurm of $dir is already running; stop it first (scripts/slurm/stop.sh $dir)" >&2
