@@ -715,8 +715,6 @@ fn fr_store(v: &V, x: &mut [Fr]) {
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::*;
-    use ark_ec::{AffineRepr, CurveGroup};
-    use ark_ff::Field;
     use ark_ff::{AdditiveGroup, UniformRand, Zero};
     use rand::SeedableRng;
     use rand_chacha::ChaCha20Rng;
@@ -857,66 +855,18 @@ mod tests {
         }
     }
 
-    /// Batches of every length around the group of eight on `P`, against
-    /// the chord formulas in `ark-ff` arithmetic, with opposite-y pairs;
-    /// then on-curve sums against `ark-ec`'s group law.
-    fn batches_on<P: SWCurveConfig<BaseField: Limbs>>(tok: Ifma, seed: u64)
-    where
-        P::BaseField: UniformRand,
-    {
-        use ark_ec::short_weierstrass::Projective;
-        let mut rng = ChaCha20Rng::seed_from_u64(seed);
-        let mut scratch = Scratch::default();
-        let rand_pt = |rng: &mut ChaCha20Rng| Projective::<P>::rand(rng).into_affine();
-        for len in [1usize, 7, 8, 9, 16, 100, 1024] {
-            let mut acc: Vec<Affine<P>> = (0..len + 3).map(|_| rand_pt(&mut rng)).collect();
-            let todo: Vec<(u32, Affine<P>)> = (0..len)
-                .map(|i| {
-                    let p = if i % 5 == 0 {
-                        // The bucket's y up to sign, another x.
-                        let q = acc[i + 1];
-                        let x = P::BaseField::rand(&mut rng);
-                        Affine::new_unchecked(x, if i % 2 == 0 { q.y } else { -q.y })
-                    } else {
-                        rand_pt(&mut rng)
-                    };
-                    ((i + 1) as u32, p)
-                })
-                .collect();
-            let want: Vec<Affine<P>> = acc
-                .iter()
-                .enumerate()
-                .map(|(b, a)| match todo.iter().find(|(t, _)| *t as usize == b) {
-                    Some((_, p)) => {
-                        let l = (p.y - a.y) * (p.x - a.x).inverse().unwrap();
-                        let x3 = l.square() - a.x - p.x;
-                        Affine::new_unchecked(x3, l * (a.x - x3) - a.y)
-                    }
-                    None => *a,
-                })
-                .collect();
-            add_assign_batch(tok, &mut acc, &todo, &mut scratch);
-            assert_eq!(acc, want, "batch of {len}");
-        }
-        let a: Vec<Affine<P>> = (0..20).map(|_| rand_pt(&mut rng)).collect();
-        let p: Vec<Affine<P>> = (0..20).map(|_| rand_pt(&mut rng)).collect();
-        let mut acc = a.clone();
-        let todo: Vec<(u32, Affine<P>)> =
-            p.iter().enumerate().map(|(i, q)| (i as u32, *q)).collect();
-        add_assign_batch(tok, &mut acc, &todo, &mut scratch);
-        for i in 0..20 {
-            assert_eq!(acc[i], (a[i] + p[i]).into_affine());
-            assert!(acc[i].is_on_curve() && !acc[i].is_zero());
-        }
-    }
-
     #[test]
     fn g1_batches_match_ark_ec() {
         let Some(tok) = Ifma::detect() else {
             eprintln!("no AVX-512 IFMA on this CPU: nothing to test");
             return;
         };
-        batches_on::<ark_bn254::g1::Config>(tok, 5);
+        let mut scratch = Scratch::default();
+        crate::batch_tests::batches_match::<ark_bn254::g1::Config>(
+            5,
+            &[1, 7, 8, 9, 16, 100, 1024],
+            |acc, todo| add_assign_batch(tok, acc, todo, &mut scratch),
+        );
     }
 
     #[test]
@@ -930,6 +880,11 @@ mod tests {
             <ark_bn254::Fq2Config as ark_ff::Fp2Config>::NONRESIDUE,
             -Fq::one()
         );
-        batches_on::<ark_bn254::g2::Config>(tok, 6);
+        let mut scratch = Scratch::default();
+        crate::batch_tests::batches_match::<ark_bn254::g2::Config>(
+            6,
+            &[1, 7, 8, 9, 16, 100, 1024],
+            |acc, todo| add_assign_batch(tok, acc, todo, &mut scratch),
+        );
     }
 }

@@ -14,6 +14,8 @@
 #![deny(unsafe_code)]
 
 pub mod avx2;
+#[cfg(test)]
+mod batch_tests;
 pub mod error;
 pub mod fft;
 pub mod ifma;
