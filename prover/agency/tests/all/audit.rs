@@ -201,25 +201,8 @@ async fn the_signed_head_catches_truncation_and_rehashing_and_the_state_is_cross
         // Rewritten (who enrolled the party: a field no table holds) and
         // re-hashed from row 3 on: the chain alone verifies, the signed head
         // and the expected head do not.
-        let rows = audit::rows_after(&pool, 0).await.unwrap();
-        let mut prev = rows[1].hash.clone();
-        for r in &rows[2..] {
-            let event = if r.seq == 3 {
-                r.event.replace("\"by\":\"officer\"", "\"by\":\"0fficer\"")
-            } else {
-                r.event.clone()
-            };
-            let h = audit::row_hash(r.seq, r.at, &r.kind, &event, &prev);
-            sqlx::query("UPDATE audit SET event = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
-                .bind(&event)
-                .bind(&prev)
-                .bind(&h)
-                .bind(r.seq)
-                .execute(&pool)
-                .await
-                .unwrap();
-            prev = h;
-        }
+        let rows =
+            common::rehash_from_row3(&pool, "\"by\":\"officer\"", "\"by\":\"0fficer\"").await;
         anchored(&db, Anchors::default())
             .await
             .expect("re-hashed: the chain alone verifies");
@@ -237,16 +220,7 @@ async fn the_signed_head_catches_truncation_and_rehashing_and_the_state_is_cross
             Err(AgencyError::Chain { .. })
         ));
         // Restored, then the newest rows truncated.
-        for r in &rows {
-            sqlx::query("UPDATE audit SET event = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
-                .bind(&r.event)
-                .bind(&r.prev_hash)
-                .bind(&r.hash)
-                .bind(r.seq)
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
+        common::write_rows(&pool, &rows).await;
         anchored(&db, signed()).await.expect("restored");
         let newest = rows.last().unwrap().clone();
         sqlx::query("DELETE FROM audit WHERE seq = $1")

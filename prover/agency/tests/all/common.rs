@@ -417,6 +417,13 @@ impl Server {
         self.post("/v1/shipments", Some(token), &body).await
     }
 
+    /// Posts a request to [`IMPORTER`] (the fixture's epoch, [`rules`])
+    /// with `token`, over HTTP.
+    pub async fn post_request(&self, token: &str) -> (StatusCode, Value) {
+        let body = serde_json::json!({"importer": IMPORTER, "epoch": fixture().fleet.epoch, "rules": rules()});
+        self.post("/v1/requests", Some(token), &body).await
+    }
+
     /// Issues a request to `importer`; returns (id, request file).
     pub async fn request(&self, importer: &str, ttl: u64) -> (String, RequestFile) {
         let v = self
@@ -440,5 +447,59 @@ impl Server {
             .await
             .unwrap();
         serde_json::to_value(v).unwrap()
+    }
+}
+
+/// Asserts that an answer's `reason` says `what`.
+#[track_caller]
+pub fn assert_reason(v: &Value, what: &str) {
+    let reason = v["reason"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no reason: {v}"));
+    assert!(reason.contains(what), "{v}");
+}
+
+/// Rewrites row 3 of the audit chain (`from` replaced by `to` in its event)
+/// and re-hashes every row after it, as one with database access and no
+/// signing key would: the chain alone still verifies. Returns the rows as
+/// they were before.
+pub async fn rehash_from_row3(
+    pool: &sqlx::AnyPool,
+    from: &str,
+    to: &str,
+) -> Vec<zkcc_agency::audit::AuditRow> {
+    use zkcc_agency::audit;
+    let rows = audit::rows_after(pool, 0).await.unwrap();
+    let mut prev = rows[1].hash.clone();
+    let mut rehashed = Vec::new();
+    for r in &rows[2..] {
+        let event = if r.seq == 3 {
+            r.event.replace(from, to)
+        } else {
+            r.event.clone()
+        };
+        let hash = audit::row_hash(r.seq, r.at, &r.kind, &event, &prev);
+        rehashed.push(audit::AuditRow {
+            event,
+            prev_hash: std::mem::replace(&mut prev, hash.clone()),
+            hash,
+            ..r.clone()
+        });
+    }
+    write_rows(pool, &rehashed).await;
+    rows
+}
+
+/// Writes `rows` over the audit rows of the same `seq` (event and hashes).
+pub async fn write_rows(pool: &sqlx::AnyPool, rows: &[zkcc_agency::audit::AuditRow]) {
+    for r in rows {
+        sqlx::query("UPDATE audit SET event = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
+            .bind(&r.event)
+            .bind(&r.prev_hash)
+            .bind(&r.hash)
+            .bind(r.seq)
+            .execute(pool)
+            .await
+            .unwrap();
     }
 }
