@@ -22,12 +22,12 @@ fn chromium() -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_sees_the_decision_on_the_officers_page() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var("ZKCC_REQUIRE_CHROMIUM").as_deref() != Ok("1"),
-            "ZKCC_REQUIRE_CHROMIUM=1 but no chromium on PATH (scripts/service/install.sh)"
-        );
-        eprintln!("chromium not installed: the officers' page test is skipped");
+    let Some(browser) = common::or_skip(
+        chromium(),
+        "ZKCC_REQUIRE_CHROMIUM",
+        "no chromium on PATH (scripts/service/install.sh)",
+        "chromium not installed: the officers' page test is skipped",
+    ) else {
         return;
     };
     let db = common::databases("page").await.remove(0);
