@@ -283,12 +283,14 @@ pub struct SubmitReply {
 }
 
 /// One audited write in progress ([`Agency::begin_write`] to
-/// [`Agency::commit`]): the service's writer lock, the chain's head as the
-/// write's appends extend it, and the transaction they all go in.
+/// [`Agency::commit`]): the transaction the write and its appends go in, the
+/// chain's head as the appends extend it, and the service's writer lock.
+/// Fields drop in order: a write abandoned by an error rolls back before the
+/// lock is released.
 struct Write<'a> {
-    lock: tokio::sync::MutexGuard<'a, audit::ChainState>,
-    tip: audit::ChainState,
     tx: sqlx::Transaction<'static, sqlx::Any>,
+    tip: audit::ChainState,
+    lock: tokio::sync::MutexGuard<'a, audit::ChainState>,
 }
 
 impl Write<'_> {
@@ -404,7 +406,7 @@ impl Agency {
         let lock = self.inner.write.lock().await;
         let tip = lock.clone();
         let tx = self.inner.pool.begin().await?;
-        Ok(Write { lock, tip, tx })
+        Ok(Write { tx, tip, lock })
     }
 
     /// Commits a write and, in the same critical section (the write's
@@ -414,7 +416,7 @@ impl Agency {
     /// the next start finds rows after its signed head
     /// (`--accept-unsigned-tail`).
     async fn commit(&self, wr: Write<'_>) -> Result<()> {
-        let Write { mut lock, tip, tx } = wr;
+        let Write { tx, tip, mut lock } = wr;
         tx.commit().await?;
         let i = &self.inner;
         if let Err(e) =
