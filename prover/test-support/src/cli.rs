@@ -17,6 +17,13 @@ pub fn text(out: &Output) -> String {
     )
 }
 
+/// stdout of a run that must have succeeded (else a failure that shows
+/// stdout and stderr), lossily decoded.
+pub fn stdout_ok(out: &Output) -> String {
+    assert!(out.status.success(), "{}", text(out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The hash that `zkcc ceremony contribute` printed in `out` (its line
 /// "contribution hash (note it, publish it) …").
 pub fn contribution_hash(out: &str) -> String {

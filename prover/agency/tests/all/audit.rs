@@ -262,9 +262,7 @@ async fn the_state_cross_check_compares_what_the_events_carry_not_only_ids() {
     let (_, req_a) = srv.request(IMPORTER, 600).await;
     let (rid_b, _) = srv.request(IMPORTER, 600).await;
     let body = tokio::task::block_in_place(|| crate::common::fixture().submission(&req_a));
-    let (s, v) = srv.submit(&rid_b, &imp, &body).await;
-    assert_eq!(s, reqwest::StatusCode::ACCEPTED, "{v}");
-    let sid = v["submission_id"].as_str().unwrap().to_string();
+    let sid = srv.submit_taken(&rid_b, &imp, &body).await;
     let d = srv.decided(&sid, &imp).await;
     assert_eq!(d["outcome"], "deny", "{d}");
     let pool = srv.agency.as_ref().unwrap().pool().clone();

@@ -381,6 +381,14 @@ impl Server {
         )
     }
 
+    /// Submits `body` to request `request_id` with `token` and asserts that
+    /// it was taken (202); its submission id.
+    pub async fn submit_taken(&self, request_id: &str, token: &str, body: &str) -> String {
+        let (s, v) = self.submit(request_id, token, body).await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+        v["submission_id"].as_str().unwrap().to_string()
+    }
+
     /// Enrols a party; returns its token.
     pub async fn enrol(&self, id: &str, role: &str, public_key: Option<String>) -> String {
         let role = Role::parse(role).unwrap();
@@ -428,7 +436,12 @@ impl Server {
 
     /// Posts a shipment record signed by its exporter.
     pub async fn ship(&self, token: &str, r: &ShipmentRecord) -> (StatusCode, Value) {
-        let body = serde_json::to_value(fixture().signed(r)).unwrap();
+        self.post_signed(token, &fixture().signed(r)).await
+    }
+
+    /// Posts a signed shipment as it is (a test may have altered it).
+    pub async fn post_signed(&self, token: &str, s: &SignedShipment) -> (StatusCode, Value) {
+        let body = serde_json::to_value(s).unwrap();
         self.post("/v1/shipments", Some(token), &body).await
     }
 

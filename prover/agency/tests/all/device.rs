@@ -57,13 +57,7 @@ async fn a_certified_device_key_enters_the_ledger_and_a_bad_certificate_is_refus
         let mut swapped = f.signed(&good);
         let other_key = SigningKey::from_slice(&[5u8; 48]).unwrap();
         swapped.record.device.as_mut().unwrap().device_key = key_hex(other_key.verifying_key());
-        let (s, v) = srv
-            .post(
-                "/v1/shipments",
-                Some(&exp[0]),
-                &serde_json::to_value(&swapped).unwrap(),
-            )
-            .await;
+        let (s, v) = srv.post_signed(&exp[0], &swapped).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
         common::assert_reason(&v, "signature");
 

@@ -82,13 +82,7 @@ async fn end_to_end(db: &str) {
     }
     let mut forged = f.signed(&chip);
     forged.record.serial = "SVC-NEW-2".into();
-    let (s, v) = srv
-        .post(
-            "/v1/shipments",
-            Some(&exp[0]),
-            &serde_json::to_value(&forged).unwrap(),
-        )
-        .await;
+    let (s, v) = srv.post_signed(&exp[0], &forged).await;
     assert_eq!(
         s,
         StatusCode::FORBIDDEN,
@@ -162,9 +156,7 @@ async fn end_to_end(db: &str) {
 
     // The submission: verified, decided, the request closed.
     let body = tokio::task::block_in_place(|| f.submission(&req1));
-    let (s, v) = srv.submit(&r1, &imp, &body).await;
-    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
-    let sid = v["submission_id"].as_str().unwrap().to_string();
+    let sid = srv.submit_taken(&r1, &imp, &body).await;
     let d = srv.decided(&sid, &imp).await;
     assert_eq!(d["status"], "decided", "{d}");
     assert_eq!(d["verdict"], "accepted", "{d}");
@@ -196,11 +188,8 @@ async fn end_to_end(db: &str) {
 
     // A proof for another request's nonce: taken, verified, rejected, closed.
     let (r4, _) = srv.request(IMPORTER, 600).await;
-    let (s, v) = srv.submit(&r4, &imp, &body).await;
-    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
-    let wrong = srv
-        .decided(v["submission_id"].as_str().unwrap(), &imp)
-        .await;
+    let wrong_id = srv.submit_taken(&r4, &imp, &body).await;
+    let wrong = srv.decided(&wrong_id, &imp).await;
     assert_eq!(wrong["verdict"], "rejected", "{wrong}");
     assert_eq!(wrong["outcome"], "deny", "{wrong}");
     common::assert_reason(&wrong, "nonce");

@@ -83,11 +83,8 @@ async fn a_decision_uses_the_ledger_of_intake_and_a_failed_decision_is_retried_t
     let (rid, req) = srv.request(IMPORTER, 600).await;
     let body = tokio::task::block_in_place(|| f.submission(&req));
     srv.faults.fail_decides.store(2, SeqCst);
-    let (s, v) = srv.submit(&rid, &imp, &body).await;
-    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
-    let d = srv
-        .decided(v["submission_id"].as_str().unwrap(), &imp)
-        .await;
+    let sid = srv.submit_taken(&rid, &imp, &body).await;
+    let d = srv.decided(&sid, &imp).await;
     assert_eq!(d["outcome"], "grant", "{d}");
     assert_eq!(srv.faults.injected.load(SeqCst), 2);
 
@@ -96,9 +93,7 @@ async fn a_decision_uses_the_ledger_of_intake_and_a_failed_decision_is_retried_t
     let (rid, req) = srv.request(IMPORTER, 600).await;
     let body = tokio::task::block_in_place(|| f.submission(&req));
     srv.faults.fail_decides.store(1000, SeqCst);
-    let (s, v) = srv.submit(&rid, &imp, &body).await;
-    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
-    let sid = v["submission_id"].as_str().unwrap().to_string();
+    let sid = srv.submit_taken(&rid, &imp, &body).await;
     let chip = new_chip(&srv, &exp[0], "SVC-LATE-1").await;
     let (s, v) = srv.ship(&exp[0], &chip).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");

@@ -571,12 +571,7 @@ async fn load(bin: &Path, db: &str, n: usize) {
         .arg(dir.join("audit-head.key"))
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = zkcc_test_support::cli::stdout_ok(&out);
     assert!(text.contains("audit chain verified"), "{text}");
     // A mistyped database path: exit 2, nothing created.
     let typo = dir.join("typo.db");
