@@ -153,11 +153,7 @@ impl Zkey {
     pub fn parse(bytes: &[u8]) -> Res<Self> {
         let f = SectionFile::parse(bytes, b"zkey", KIND)?;
         let hd = Header::parse(&f)?;
-        let (nv, np, n) = (
-            hd.n_vars as usize,
-            hd.n_public as usize,
-            hd.domain_size as usize,
-        );
+        let (nv, np, n) = hd.sizes();
         let exact = |ty, count, size, name: &str| exact_section(&f, ty, count, size, name);
         let ic = parse_g1s(exact(3, np + 1, 64, "IC")?, np + 1, KIND, "IC")?;
         let mut r = Reader::new(KIND, "coefficients (section 4)", f.section(4)?);
@@ -615,11 +611,7 @@ impl<'a> PassThrough<'a> {
     pub fn read(bytes: &'a [u8]) -> Res<Self> {
         let f = SectionFile::parse(bytes, b"zkey", KIND)?;
         let hd = Header::read(&f)?;
-        let (nv, np, n) = (
-            hd.n_vars as usize,
-            hd.n_public as usize,
-            hd.domain_size as usize,
-        );
+        let (nv, np, n) = hd.sizes();
         let header = f.section(2)?;
         let mut raw = vec![(1, f.section(1)?)];
         for (ty, count, size, name) in [
@@ -783,6 +775,12 @@ struct Header {
 const HEADER_BEFORE_DELTA: usize = 4 + 32 + 4 + 32 + 12 + 64 + 64 + 128 + 128;
 
 impl Header {
+    /// Variables, public inputs and the domain's size, as lengths.
+    fn sizes(&self) -> (usize, usize, usize) {
+        let (v, p, d) = (self.n_vars, self.n_public, self.domain_size);
+        (v as usize, p as usize, d as usize)
+    }
+
     /// Sections 1 and 2, every point checked: [`Header::parse`] then
     /// [`Header::check`].
     fn read(f: &SectionFile<'_>) -> Res<Self> {

@@ -586,6 +586,23 @@ fn spawn(dir: &std::path::Path, args: &[&str]) -> (Running, String) {
     (running, line)
 }
 
+/// `zkcc chip agent` of chip SN-E2E-1's certificate with the device key
+/// `key`, for the owner key `owner.key`, to the landmark at `addr`.
+fn agent_args<'a>(key: &'a str, addr: &'a str) -> [&'a str; 10] {
+    [
+        "chip",
+        "agent",
+        "--key",
+        key,
+        "--cert",
+        "SN-E2E-1/device.cert.json",
+        "--connect",
+        addr,
+        "--owner-key",
+        "owner.key",
+    ]
+}
+
 /// `zkcc chip keygen` of `serial` into the directory `serial`.
 /// `landmark batch` of the slot file `entries` into `out` with the owner key
 /// file `key` (checked against the registry if `verify`).
@@ -713,21 +730,7 @@ fn the_commands_run_end_to_end() {
         "{line}"
     );
     let addr = line.split_whitespace().nth(4).unwrap().to_string();
-    let (_agent, line) = spawn(
-        d,
-        &[
-            "chip",
-            "agent",
-            "--key",
-            "SN-E2E-1/device.key",
-            "--cert",
-            "SN-E2E-1/device.cert.json",
-            "--connect",
-            &addr,
-            "--owner-key",
-            "owner.key",
-        ],
-    );
+    let (_agent, line) = spawn(d, &agent_args("SN-E2E-1/device.key", &addr));
     assert!(
         line.starts_with("chip SN-E2E-1 connected to landmark LM-PAR (day 20428)"),
         "{line}"
@@ -735,18 +738,7 @@ fn the_commands_run_end_to_end() {
     // A key with another chip's certificate is refused before connecting.
     fails_with(
         d,
-        &[
-            "chip",
-            "agent",
-            "--key",
-            "SN-E2E-2/device.key",
-            "--cert",
-            "SN-E2E-1/device.cert.json",
-            "--connect",
-            &addr,
-            "--owner-key",
-            "owner.key",
-        ],
+        &agent_args("SN-E2E-2/device.key", &addr),
         2,
         "another device key",
     );
