@@ -320,12 +320,20 @@ pub fn run(
     println!("\nChecks that must fail (physics and keys):");
     let r0 = &requests[0];
     let li = r0.landmarks[0];
-    let diverted = rt.block_on(diverted_chip(registry, lk, li, day, r0, &devices))?;
+    let replay = Replay {
+        registry,
+        lk,
+        li,
+        day,
+        slot: r0,
+        devices: &devices,
+    };
+    let diverted = rt.block_on(replay.diverted_chip())?;
     println!(
         "  - a chip of {} diverted 8,000 km (26.7 ms added each way): {diverted}",
         registry.file.facilities[r0.facility].id
     );
-    let relay = rt.block_on(keyless_relay(registry, lk, li, day, r0, &devices))?;
+    let relay = rt.block_on(replay.keyless_relay())?;
     println!(
         "  - a relay near {} answering without the device key: {relay}",
         registry.file.landmarks[li].id
@@ -442,69 +450,75 @@ async fn measure_all(
     Ok(out)
 }
 
-/// The first slot measured again, its first chip behind an 8,000 km relay.
-async fn diverted_chip(
-    registry: &Registry,
-    lk: &LocationKeys,
+/// A slot replayed for the checks that must fail: its landmark `li` started
+/// afresh for `day`, its chips with their device keys.
+struct Replay<'a> {
+    registry: &'a Registry,
+    lk: &'a LocationKeys,
     li: usize,
     day: u64,
-    r: &crate::delay::SlotRequest,
-    devices: &HashMap<String, (SigningKey, DeviceCert)>,
-) -> Result<String> {
-    let addr = start_landmark(registry, lk, li, day).await?;
-    // 8,000 km of fibre-free vacuum each way: 26.7 ms.
-    let far = delay_relay(addr, Duration::from_micros(26_700)).await?;
-    for (i, c) in r.entries.iter().flatten().enumerate() {
-        let (key, cert) = &devices[&c.serial];
-        let agent = Agent::connect(
-            if i == 0 { far } else { addr },
-            cert,
-            lk.owner.digest(),
-            key.clone(),
-        )
-        .await?;
-        tokio::spawn(agent.serve());
-    }
-    Ok(
-        match client::request_batch(addr, &lk.owner, r.entries.clone(), Duration::from_secs(120))
-            .await
-        {
-            Ok(_) => {
-                return Err(ProverError::Inventory(
-                    "a diverted chip was measured in time".into(),
-                ))
-            }
-            Err(e) => e.to_string(),
-        },
-    )
+    slot: &'a crate::delay::SlotRequest,
+    devices: &'a HashMap<String, (SigningKey, DeviceCert)>,
 }
 
-/// A relay near the landmark that holds the chip's certificate but not its key.
-async fn keyless_relay(
-    registry: &Registry,
-    lk: &LocationKeys,
-    li: usize,
-    day: u64,
-    r: &crate::delay::SlotRequest,
-    devices: &HashMap<String, (SigningKey, DeviceCert)>,
-) -> Result<String> {
-    let addr = start_landmark(registry, lk, li, day).await?;
-    let c = r
-        .entries
-        .iter()
-        .flatten()
-        .next()
-        .ok_or_else(|| ProverError::Inventory("a slot without ledger chips".into()))?;
-    let (_, cert) = &devices[&c.serial];
-    let impostor = p384_key(&mut ChaCha20Rng::seed_from_u64(99));
-    Ok(
-        match Agent::connect(addr, cert, lk.owner.digest(), impostor).await {
-            Ok(_) => {
-                return Err(ProverError::Inventory(
-                    "a relay without the device key was welcomed".into(),
-                ))
-            }
-            Err(e) => e.to_string(),
-        },
-    )
+impl Replay<'_> {
+    /// The slot measured again, its first chip behind an 8,000 km relay.
+    async fn diverted_chip(&self) -> Result<String> {
+        let (lk, r) = (self.lk, self.slot);
+        let addr = start_landmark(self.registry, lk, self.li, self.day).await?;
+        // 8,000 km of fibre-free vacuum each way: 26.7 ms.
+        let far = delay_relay(addr, Duration::from_micros(26_700)).await?;
+        for (i, c) in r.entries.iter().flatten().enumerate() {
+            let (key, cert) = &self.devices[&c.serial];
+            let agent = Agent::connect(
+                if i == 0 { far } else { addr },
+                cert,
+                lk.owner.digest(),
+                key.clone(),
+            )
+            .await?;
+            tokio::spawn(agent.serve());
+        }
+        Ok(
+            match client::request_batch(
+                addr,
+                &lk.owner,
+                r.entries.clone(),
+                Duration::from_secs(120),
+            )
+            .await
+            {
+                Ok(_) => {
+                    return Err(ProverError::Inventory(
+                        "a diverted chip was measured in time".into(),
+                    ))
+                }
+                Err(e) => e.to_string(),
+            },
+        )
+    }
+
+    /// A relay near the landmark that holds the chip's certificate but not its key.
+    async fn keyless_relay(&self) -> Result<String> {
+        let (lk, r) = (self.lk, self.slot);
+        let addr = start_landmark(self.registry, lk, self.li, self.day).await?;
+        let c = r
+            .entries
+            .iter()
+            .flatten()
+            .next()
+            .ok_or_else(|| ProverError::Inventory("a slot without ledger chips".into()))?;
+        let (_, cert) = &self.devices[&c.serial];
+        let impostor = p384_key(&mut ChaCha20Rng::seed_from_u64(99));
+        Ok(
+            match Agent::connect(addr, cert, lk.owner.digest(), impostor).await {
+                Ok(_) => {
+                    return Err(ProverError::Inventory(
+                        "a relay without the device key was welcomed".into(),
+                    ))
+                }
+                Err(e) => e.to_string(),
+            },
+        )
+    }
 }

@@ -221,23 +221,22 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)], chunk: usize) -> Samp
             });
         }
     }
-    for i in 0..3 {
-        shipments.push(Shipment {
-            exporter: "NVIDIA".into(),
-            serial: format!("SG-9{i:04}"),
-            model: "H100-SXM".into(),
-            consignee: "OTHER-DC".into(),
-            returned: false,
-        });
-    }
-    for i in 0..2 {
-        shipments.push(Shipment {
-            exporter: "NVIDIA".into(),
-            serial: format!("RT-0{i:04}"),
-            model: "H200-SXM".into(),
-            consignee: SAMPLE_IMPORTER.into(),
-            returned: true,
-        });
+    // Chips that stay out of the ledger: 3 shipped to another importer, 2
+    // shipped here and returned.
+    let others = [
+        ("SG-9", 3, "H100-SXM", "OTHER-DC", false),
+        ("RT-0", 2, "H200-SXM", SAMPLE_IMPORTER, true),
+    ];
+    for (prefix, count, model, consignee, returned) in others {
+        for i in 0..count {
+            shipments.push(Shipment {
+                exporter: "NVIDIA".into(),
+                serial: format!("{prefix}{i:04}"),
+                model: model.into(),
+                consignee: consignee.into(),
+                returned,
+            });
+        }
     }
     let inventory = FleetInventory {
         version: FLEET_INVENTORY_VERSION,

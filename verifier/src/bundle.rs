@@ -5,10 +5,11 @@
 //! Proof bytes are malleable (a proof can be re-randomized into another valid
 //! one): they are never an identifier. A claim is identified by its statement.
 use crate::error::VerifyError;
-use ark_bn254::Bn254;
+use ark_bn254::{Bn254, Fr};
 use ark_ec::AffineRepr;
 use ark_groth16::Proof;
-use ark_serialize::{CanonicalDeserialize, Compress, Validate};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+use zkcc_circuits::encoding::{encode_label, fr_from_hex};
 
 /// Deserializes a compressed proof: on-curve, subgroup and canonical checks,
 /// no identity points, no trailing bytes.
@@ -27,6 +28,30 @@ pub fn parse_proof_hex(hex_text: &str) -> Result<Proof<Bn254>, VerifyError> {
     let bytes =
         hex::decode(hex_text).map_err(|e| VerifyError::ProofEncoding(format!("not hex: {e}")))?;
     parse_proof(&bytes)
+}
+
+/// Hex of the compressed proof, as a bundle carries it.
+pub(crate) fn proof_hex(proof: &Proof<Bn254>) -> String {
+    let mut bytes = Vec::new();
+    // Serializing into a Vec cannot fail.
+    let _ = proof.serialize_compressed(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// A bundle's public input `name`: a canonical field element in 0x-hex.
+pub(crate) fn fe(name: &'static str, s: &str) -> Result<Fr, VerifyError> {
+    fr_from_hex(s).map_err(|e| VerifyError::PublicInput {
+        name,
+        reason: e.to_string(),
+    })
+}
+
+/// A bundle's public input `name`: a label, encoded as a field element.
+pub(crate) fn label(name: &'static str, s: &str) -> Result<Fr, VerifyError> {
+    encode_label(s).map_err(|e| VerifyError::PublicInput {
+        name,
+        reason: e.to_string(),
+    })
 }
 
 fn parse_proof_with(bytes: &[u8], compress: Compress) -> Result<Proof<Bn254>, VerifyError> {

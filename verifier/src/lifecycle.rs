@@ -18,13 +18,12 @@
 //! [`VerifiedEvaluation`] — names the model commitment that a deployment
 //! claim must name in turn.
 use crate::batch::PreparedKey;
-use crate::bundle::parse_proof;
+use crate::bundle::{fe, label, parse_proof_hex, proof_hex};
 use crate::error::VerifyError;
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::Proof;
-use ark_serialize::CanonicalSerialize;
 use serde::{Deserialize, Serialize};
-use zkcc_circuits::encoding::{encode_label, fr_from_hex, fr_to_hex};
+use zkcc_circuits::encoding::fr_to_hex;
 use zkcc_circuits::evaluation::{suite_hash, EvaluationStatement};
 use zkcc_circuits::registry::Registry;
 
@@ -111,13 +110,6 @@ pub struct VerifiedEvaluation {
     pub model_commitment: String,
 }
 
-fn fe(name: &'static str, s: &str) -> Result<Fr, VerifyError> {
-    fr_from_hex(s).map_err(|e| VerifyError::PublicInput {
-        name,
-        reason: e.to_string(),
-    })
-}
-
 impl EvaluationBundle {
     /// Builds a bundle.
     pub fn new(
@@ -129,9 +121,6 @@ impl EvaluationBundle {
         st: &EvaluationStatement,
         proof: &Proof<Bn254>,
     ) -> Self {
-        let mut bytes = Vec::new();
-        // Serializing into a Vec cannot fail.
-        let _ = proof.serialize_compressed(&mut bytes);
         Self {
             version: LIFECYCLE_VERSION,
             claim: "evaluation".into(),
@@ -148,7 +137,7 @@ impl EvaluationBundle {
                 importer: importer.into(),
                 nonce: fr_to_hex(&st.nonce),
             },
-            proof: hex::encode(bytes),
+            proof: proof_hex(proof),
         }
     }
 
@@ -159,12 +148,7 @@ impl EvaluationBundle {
 
     /// The statement, every field checked canonical.
     pub fn statement(&self) -> Result<EvaluationStatement, VerifyError> {
-        if self.version != LIFECYCLE_VERSION || self.claim != "evaluation" {
-            return Err(VerifyError::Unsupported(format!(
-                "version {} claim {:?} where a version {LIFECYCLE_VERSION} \"evaluation\" proof was expected",
-                self.version, self.claim
-            )));
-        }
+        check_header(self.version, &self.claim, "evaluation")?;
         let p = &self.public_inputs;
         Ok(EvaluationStatement {
             registry_root: fe("registry_root", &p.registry_root)?,
@@ -172,13 +156,45 @@ impl EvaluationBundle {
             model_commitment: fe("model_commitment", &p.model_commitment)?,
             deployment_date: p.deployment_date,
             not_before: p.not_before,
-            importer: encode_label(&p.importer).map_err(|e| VerifyError::PublicInput {
-                name: "importer",
-                reason: e.to_string(),
-            })?,
+            importer: label("importer", &p.importer)?,
             nonce: fe("nonce", &p.nonce)?,
         })
     }
+}
+
+/// A bundle's version and claim are this module's, for `claim`.
+fn check_header(version: u32, found: &str, claim: &str) -> Result<(), VerifyError> {
+    if version != LIFECYCLE_VERSION || found != claim {
+        return Err(VerifyError::Unsupported(format!(
+            "version {version} claim {found:?} where a version {LIFECYCLE_VERSION} {claim:?} proof was expected"
+        )));
+    }
+    Ok(())
+}
+
+/// A bundle names the circuit of the agency's key.
+fn check_circuit(key: &PreparedKey, circuit_id: &str) -> Result<(), VerifyError> {
+    let key_id = crate::keys::circuit_id(key.vk());
+    if circuit_id != key_id {
+        return Err(VerifyError::WrongCircuit {
+            bundle: circuit_id.to_string(),
+            key: key_id,
+        });
+    }
+    Ok(())
+}
+
+/// The statement's nonce is the request's (`stated`: the bundle's text of it).
+fn check_nonce(requested: &str, nonce: Fr, stated: &str) -> Result<(), VerifyError> {
+    if nonce != fe("request nonce", requested)? {
+        return Err(mismatch("nonce", requested, stated));
+    }
+    Ok(())
+}
+
+/// Checks a bundle's hex proof against the public inputs under `key`.
+fn verify_proof(key: &PreparedKey, inputs: &[Fr], proof: &str) -> Result<(), VerifyError> {
+    key.verify(inputs, &parse_proof_hex(proof)?)
 }
 
 fn mismatch(field: &'static str, expected: impl ToString, found: impl ToString) -> VerifyError {
@@ -199,13 +215,7 @@ pub fn verify_evaluation(
     bundle: &EvaluationBundle,
 ) -> Result<VerifiedEvaluation, VerifyError> {
     let st = bundle.statement()?;
-    let key_id = crate::keys::circuit_id(key.vk());
-    if bundle.circuit_id != key_id {
-        return Err(VerifyError::WrongCircuit {
-            bundle: bundle.circuit_id.clone(),
-            key: key_id,
-        });
-    }
+    check_circuit(key, &bundle.circuit_id)?;
     if !registry.has_lifecycle() {
         return Err(VerifyError::Unsupported(
             "the registry lists no evaluators or suites: it cannot anchor an evaluation claim"
@@ -249,15 +259,8 @@ pub fn verify_evaluation(
     if st.not_before != request.not_before {
         return Err(mismatch("not_before", request.not_before, st.not_before));
     }
-    let nonce = fe("request nonce", &request.nonce)?;
-    if st.nonce != nonce {
-        return Err(mismatch("nonce", &request.nonce, &p.nonce));
-    }
-    let proof = parse_proof(
-        &hex::decode(&bundle.proof)
-            .map_err(|e| VerifyError::ProofEncoding(format!("not hex: {e}")))?,
-    )?;
-    key.verify(&st.public_inputs(), &proof)?;
+    check_nonce(&request.nonce, st.nonce, &p.nonce)?;
+    verify_proof(key, &st.public_inputs(), &bundle.proof)?;
     Ok(VerifiedEvaluation {
         importer: request.importer.clone(),
         suite: request.suite.clone(),
@@ -353,9 +356,6 @@ impl JurisdictionBundle {
         st: &zkcc_circuits::jurisdiction::JurisdictionStatement,
         proof: &Proof<Bn254>,
     ) -> Self {
-        let mut bytes = Vec::new();
-        // Serializing into a Vec cannot fail.
-        let _ = proof.serialize_compressed(&mut bytes);
         Self {
             version: LIFECYCLE_VERSION,
             claim: "jurisdiction".into(),
@@ -370,7 +370,7 @@ impl JurisdictionBundle {
                 max_tier: st.max_tier,
                 nonce: fr_to_hex(&st.nonce),
             },
-            proof: hex::encode(bytes),
+            proof: proof_hex(proof),
         }
     }
 
@@ -383,19 +383,8 @@ impl JurisdictionBundle {
     pub fn statement(
         &self,
     ) -> Result<zkcc_circuits::jurisdiction::JurisdictionStatement, VerifyError> {
-        if self.version != LIFECYCLE_VERSION || self.claim != "jurisdiction" {
-            return Err(VerifyError::Unsupported(format!(
-                "version {} claim {:?} where a version {LIFECYCLE_VERSION} \"jurisdiction\" proof was expected",
-                self.version, self.claim
-            )));
-        }
+        check_header(self.version, &self.claim, "jurisdiction")?;
         let p = &self.public_inputs;
-        let label = |name: &'static str, s: &str| {
-            encode_label(s).map_err(|e| VerifyError::PublicInput {
-                name,
-                reason: e.to_string(),
-            })
-        };
         Ok(zkcc_circuits::jurisdiction::JurisdictionStatement {
             registry_root: fe("registry_root", &p.registry_root)?,
             importer: label("importer", &p.importer)?,
@@ -417,13 +406,7 @@ pub fn verify_jurisdiction(
     bundle: &JurisdictionBundle,
 ) -> Result<VerifiedJurisdiction, VerifyError> {
     let st = bundle.statement()?;
-    let key_id = crate::keys::circuit_id(key.vk());
-    if bundle.circuit_id != key_id {
-        return Err(VerifyError::WrongCircuit {
-            bundle: bundle.circuit_id.clone(),
-            key: key_id,
-        });
-    }
+    check_circuit(key, &bundle.circuit_id)?;
     let p = &bundle.public_inputs;
     if p.importer != request.importer {
         return Err(mismatch("importer", &request.importer, &p.importer));
@@ -452,15 +435,8 @@ pub fn verify_jurisdiction(
     if st.max_tier != request.max_tier {
         return Err(mismatch("max_tier", request.max_tier, st.max_tier));
     }
-    let nonce = fe("request nonce", &request.nonce)?;
-    if st.nonce != nonce {
-        return Err(mismatch("nonce", &request.nonce, &p.nonce));
-    }
-    let proof = parse_proof(
-        &hex::decode(&bundle.proof)
-            .map_err(|e| VerifyError::ProofEncoding(format!("not hex: {e}")))?,
-    )?;
-    key.verify(&st.public_inputs(), &proof)?;
+    check_nonce(&request.nonce, st.nonce, &p.nonce)?;
+    verify_proof(key, &st.public_inputs(), &bundle.proof)?;
     Ok(VerifiedJurisdiction {
         importer: request.importer.clone(),
         deployment: request.deployment.clone(),

@@ -18,14 +18,13 @@
 //! ```
 //! Shards are listed in the order of the fleet commitment `C`. Proof bytes are
 //! malleable: a submission is identified by its statements, never its proofs.
-use crate::bundle::parse_proof_hex;
+use crate::bundle::{fe, label, parse_proof_hex, proof_hex};
 use crate::error::VerifyError;
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::Proof;
-use ark_serialize::CanonicalSerialize;
 use serde::{Deserialize, Serialize};
 use zkcc_circuits::delay::DelayStatement;
-use zkcc_circuits::encoding::{encode_country, encode_label, fr_from_hex, fr_to_hex};
+use zkcc_circuits::encoding::{encode_country, fr_to_hex};
 use zkcc_circuits::request::{RequestShape, RequestStatement, Rules};
 use zkcc_circuits::shard::{ShardShape, ShardStatement};
 
@@ -319,27 +318,6 @@ pub struct Submission {
     /// request asks for delay evidence.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub delay: Vec<DelayBundle>,
-}
-
-fn fe(name: &'static str, s: &str) -> Result<Fr, VerifyError> {
-    fr_from_hex(s).map_err(|e| VerifyError::PublicInput {
-        name,
-        reason: e.to_string(),
-    })
-}
-
-fn label(name: &'static str, s: &str) -> Result<Fr, VerifyError> {
-    encode_label(s).map_err(|e| VerifyError::PublicInput {
-        name,
-        reason: e.to_string(),
-    })
-}
-
-fn proof_hex(proof: &Proof<Bn254>) -> String {
-    let mut bytes = Vec::new();
-    // Serializing into a Vec cannot fail.
-    let _ = proof.serialize_compressed(&mut bytes);
-    hex::encode(bytes)
 }
 
 fn check_kind(version: u32, claim: &str, expected: &str) -> Result<(), VerifyError> {

@@ -55,6 +55,21 @@ fn env_list(name: &str, default: &[&str]) -> Vec<String> {
     }
 }
 
+/// One stage's group: the tuned routine beside the stock one, under the
+/// circuit's `(tuned, stock)` ids.
+fn pair<T, S>(
+    c: &mut Criterion,
+    stage: &str,
+    ids: &(BenchmarkId, BenchmarkId),
+    mut tuned: impl FnMut() -> T,
+    mut stock: impl FnMut() -> S,
+) {
+    let mut g = group(c, stage);
+    g.bench_function(ids.0.clone(), |bch| bch.iter(&mut tuned));
+    g.bench_function(ids.1.clone(), |bch| bch.iter(&mut stock));
+    g.finish();
+}
+
 fn group<'a>(
     c: &'a mut Criterion,
     name: &str,
@@ -113,62 +128,59 @@ pub fn bench(c: &mut Criterion) {
         let ni = pk.vk.gamma_abc_g1.len();
         let cs = stock_constraint_system(&live);
 
-        let mut g = group(c, "witness");
-        g.bench_function(tuned_id.clone(), |bch| {
-            bch.iter(|| live.assignment().unwrap())
-        });
-        g.bench_function(stock_id.clone(), |bch| {
-            bch.iter(|| stock_constraint_system(&live))
-        });
-        g.finish();
+        let ids = (tuned_id.clone(), stock_id.clone());
+        pair(
+            c,
+            "witness",
+            &ids,
+            || live.assignment().unwrap(),
+            || stock_constraint_system(&live),
+        );
         let mut g = group(c, "check");
         g.bench_function(tuned_id.clone(), |bch| {
             bch.iter(|| prove::evaluate_checked(&tuned, &z).unwrap())
         });
         g.finish();
-        let mut g = group(c, "fft");
-        g.bench_function(tuned_id.clone(), |bch| {
-            bch.iter(|| prove::quotient(&tuned, a.clone(), b.clone()).unwrap())
-        });
-        g.bench_function(stock_id.clone(), |bch| {
-            bch.iter(|| {
+        pair(
+            c,
+            "fft",
+            &ids,
+            || prove::quotient(&tuned, a.clone(), b.clone()).unwrap(),
+            || {
                 LibsnarkReduction::witness_map::<Fr, GeneralEvaluationDomain<Fr>>(cs.clone())
                     .unwrap()
-            })
-        });
-        g.finish();
-        let mut g = group(c, "msm-a");
-        g.bench_function(tuned_id.clone(), |bch| bch.iter(|| tuned.a.msm(&zb)));
-        g.bench_function(stock_id.clone(), |bch| {
-            bch.iter(|| G1Projective::msm_bigint(&pk.a_query[1..], &zb[1..]))
-        });
-        g.finish();
-        let mut g = group(c, "msm-b1");
-        g.bench_function(tuned_id.clone(), |bch| bch.iter(|| tuned.b_g1.msm(&zb)));
-        g.bench_function(stock_id.clone(), |bch| {
-            bch.iter(|| G1Projective::msm_bigint(&pk.b_g1_query[1..], &zb[1..]))
-        });
-        g.finish();
-        let mut g = group(c, "msm-b2");
-        g.bench_function(tuned_id.clone(), |bch| bch.iter(|| tuned.b_g2.msm(&zb)));
-        g.bench_function(stock_id.clone(), |bch| {
-            bch.iter(|| G2Projective::msm_bigint(&pk.b_g2_query[1..], &zb[1..]))
-        });
-        g.finish();
-        let mut g = group(c, "msm-l");
-        g.bench_function(tuned_id.clone(), |bch| bch.iter(|| tuned.l.msm(&zb)));
-        g.bench_function(stock_id.clone(), |bch| {
-            bch.iter(|| G1Projective::msm_bigint(&pk.l_query, &zb[ni..]))
-        });
-        g.finish();
-        let mut g = group(c, "msm-h");
-        g.bench_function(tuned_id.clone(), |bch| {
-            bch.iter(|| zkcc_engine::msm::msm(&tuned.h, &hb))
-        });
-        g.bench_function(stock_id.clone(), |bch| {
-            bch.iter(|| G1Projective::msm_bigint(&pk.h_query, &hb))
-        });
-        g.finish();
+            },
+        );
+        // The G1 bases of the proving key, tuned beside stock, with the
+        // scalars each takes.
+        let g1 = [
+            ("msm-a", &tuned.a, &pk.a_query[1..], &zb[1..]),
+            ("msm-b1", &tuned.b_g1, &pk.b_g1_query[1..], &zb[1..]),
+            ("msm-l", &tuned.l, &pk.l_query[..], &zb[ni..]),
+        ];
+        for (stage, bases, stock, scalars) in g1 {
+            pair(
+                c,
+                stage,
+                &ids,
+                || bases.msm(&zb),
+                || G1Projective::msm_bigint(stock, scalars),
+            );
+        }
+        pair(
+            c,
+            "msm-b2",
+            &ids,
+            || tuned.b_g2.msm(&zb),
+            || G2Projective::msm_bigint(&pk.b_g2_query[1..], &zb[1..]),
+        );
+        pair(
+            c,
+            "msm-h",
+            &ids,
+            || zkcc_engine::msm::msm(&tuned.h, &hb),
+            || G1Projective::msm_bigint(&pk.h_query, &hb),
+        );
         drop(cs);
 
         if constraints <= setup_max {

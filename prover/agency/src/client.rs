@@ -123,6 +123,11 @@ impl Client {
         ))
     }
 
+    /// `GET path`, answered 200 with a `T`.
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.expect(reqwest::Method::GET, path, None, 200).await
+    }
+
     /// A call expected to answer `want`, its body typed; another status is
     /// the service's error.
     async fn expect<T: DeserializeOwned>(
@@ -177,9 +182,7 @@ impl Client {
     /// `GET /v1/shipments/last-seq` (an exporter): the `seq` of its last
     /// record taken (0 before the first).
     pub async fn last_seq(&self) -> Result<u64> {
-        let v: Value = self
-            .expect(reqwest::Method::GET, "/v1/shipments/last-seq", None, 200)
-            .await?;
+        let v: Value = self.get("/v1/shipments/last-seq").await?;
         v["last_seq"]
             .as_u64()
             .ok_or_else(|| transport("/v1/shipments/last-seq: no last_seq in the answer"))
@@ -194,25 +197,17 @@ impl Client {
     /// `GET /v1/requests`: an importer's open requests (an officer: every
     /// request).
     pub async fn open_requests(&self) -> Result<Vec<RequestView>> {
-        self.expect(reqwest::Method::GET, "/v1/requests", None, 200)
-            .await
+        self.get("/v1/requests").await
     }
 
     /// `GET /v1/ledger` (an importer): its own ledger.
     pub async fn ledger(&self) -> Result<LedgerView> {
-        self.expect(reqwest::Method::GET, "/v1/ledger", None, 200)
-            .await
+        self.get("/v1/ledger").await
     }
 
     /// `GET /v1/ledger/{importer}` (an officer).
     pub async fn ledger_of(&self, importer: &str) -> Result<LedgerView> {
-        self.expect(
-            reqwest::Method::GET,
-            &format!("/v1/ledger/{importer}"),
-            None,
-            200,
-        )
-        .await
+        self.get(&format!("/v1/ledger/{importer}")).await
     }
 
     /// `POST /v1/requests/{id}/submissions` (an importer): the submission's
@@ -236,13 +231,7 @@ impl Client {
 
     /// `GET /v1/submissions/{id}` (its importer or an officer).
     pub async fn submission(&self, id: &str) -> Result<SubmissionView> {
-        self.expect(
-            reqwest::Method::GET,
-            &format!("/v1/submissions/{id}"),
-            None,
-            200,
-        )
-        .await
+        self.get(&format!("/v1/submissions/{id}")).await
     }
 
     /// Polls a submission every [`POLL_EVERY`] until it is no longer
@@ -265,8 +254,7 @@ impl Client {
 
     /// `GET /v1/audit` (an officer): the chain's state as the service sees it.
     pub async fn audit(&self) -> Result<Value> {
-        self.expect(reqwest::Method::GET, "/v1/audit", None, 200)
-            .await
+        self.get("/v1/audit").await
     }
 
     /// The officers' page as a browser gets it (an officer): a single-use

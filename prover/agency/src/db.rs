@@ -45,31 +45,21 @@ pub async fn connect(db: &str, max_connections: u32) -> Result<AnyPool> {
     sqlx::any::install_default_drivers();
     let url = url_of(db);
     let sqlite = !is_postgres(&url);
-    let pool = AnyPoolOptions::new()
-        .max_connections(if sqlite {
-            max_connections.min(4)
-        } else {
-            max_connections
-        })
-        .after_connect(move |conn, _meta| {
-            Box::pin(async move {
-                if sqlite {
-                    sqlx::query("PRAGMA journal_mode=WAL")
-                        .execute(&mut *conn)
-                        .await?;
-                    sqlx::query("PRAGMA busy_timeout=10000")
-                        .execute(&mut *conn)
-                        .await?;
-                    sqlx::query("PRAGMA synchronous=FULL")
-                        .execute(&mut *conn)
-                        .await?;
-                }
-                Ok(())
-            })
-        })
-        .connect(&url)
-        .await
-        .map_err(|e| AgencyError::Config(format!("cannot open database {db}: {e}")))?;
+    let max = if sqlite {
+        max_connections.min(4)
+    } else {
+        max_connections
+    };
+    let session: &[&str] = if sqlite {
+        &[
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA busy_timeout=10000",
+            "PRAGMA synchronous=FULL",
+        ]
+    } else {
+        &[]
+    };
+    let pool = pool(db, &url, max, session).await?;
     migrator().run(&pool).await?;
     Ok(pool)
 }
@@ -166,20 +156,28 @@ pub async fn connect_read_only(db: &str) -> Result<AnyPool> {
         None if is_postgres(db) => db.to_string(),
         None => return Err(AgencyError::Config(format!("{db}: not a database file"))),
     };
-    let pg = is_postgres(&url);
+    let session: &[&str] = if is_postgres(&url) {
+        &["SET default_transaction_read_only = on"]
+    } else {
+        &[]
+    };
+    pool(db, &url, 2, session).await
+}
+
+/// A pool of at most `max` connections to `url` (the database `db` as the
+/// caller named it), each running the `session` statements first.
+async fn pool(db: &str, url: &str, max: u32, session: &'static [&'static str]) -> Result<AnyPool> {
     AnyPoolOptions::new()
-        .max_connections(2)
+        .max_connections(max)
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
-                if pg {
-                    sqlx::query("SET default_transaction_read_only = on")
-                        .execute(&mut *conn)
-                        .await?;
+                for &statement in session {
+                    sqlx::query(statement).execute(&mut *conn).await?;
                 }
                 Ok(())
             })
         })
-        .connect(&url)
+        .connect(url)
         .await
         .map_err(|e| AgencyError::Config(format!("cannot open database {db}: {e}")))
 }

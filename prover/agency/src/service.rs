@@ -282,6 +282,25 @@ pub struct SubmitReply {
     pub http: u16,
 }
 
+/// One audited write in progress ([`Agency::begin_write`] to
+/// [`Agency::commit`]): the transaction the write and its appends go in, the
+/// chain's head as the appends extend it, and the service's writer lock.
+/// Fields drop in order: a write abandoned by an error rolls back before the
+/// lock is released.
+struct Write<'a> {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    tip: audit::ChainState,
+    lock: tokio::sync::MutexGuard<'a, audit::ChainState>,
+}
+
+impl Write<'_> {
+    /// Appends an event to the audit chain, in the write's transaction
+    /// ([`audit::append`]).
+    async fn append(&mut self, kind: &str, event: &Value) -> Result<i64> {
+        audit::append(&mut self.tx, &mut self.tip, kind, event).await
+    }
+}
+
 /// Whether `id` is of the service's id format ([`random_id`]: 32 lower-case
 /// hex digits).
 pub fn is_id(id: &str) -> bool {
@@ -359,9 +378,9 @@ impl Agency {
         };
         {
             // The head as checked (an accepted tail included), signed now.
-            let mut w = agency.inner.write.lock().await;
-            let tx = agency.inner.pool.begin().await?;
-            agency.commit(tx, &mut w, head).await?;
+            let mut wr = agency.begin_write().await?;
+            wr.tip = head;
+            agency.commit(wr).await?;
         }
         agency.bootstrap_officer(&config.officer_token_file).await?;
         agency.record_config().await?;
@@ -381,17 +400,23 @@ impl Agency {
         Ok(agency)
     }
 
-    /// Commits a write and, in the same critical section (the caller's
-    /// writer lock `w`), signs the chain's new head `tip` and makes it the
-    /// head every later append must extend. A head file that cannot be
-    /// written is logged: the change itself is committed, and the next start
-    /// finds rows after its signed head (`--accept-unsigned-tail`).
-    async fn commit(
-        &self,
-        tx: sqlx::Transaction<'_, sqlx::Any>,
-        w: &mut tokio::sync::MutexGuard<'_, audit::ChainState>,
-        tip: audit::ChainState,
-    ) -> Result<()> {
+    /// Starts an audited write: takes the writer lock, then opens the
+    /// transaction the write and its audit rows go in.
+    async fn begin_write(&self) -> Result<Write<'_>> {
+        let lock = self.inner.write.lock().await;
+        let tip = lock.clone();
+        let tx = self.inner.pool.begin().await?;
+        Ok(Write { tx, tip, lock })
+    }
+
+    /// Commits a write and, in the same critical section (the write's
+    /// writer lock), signs the chain's new head and makes it the head every
+    /// later append must extend; the lock is released on return. A head file
+    /// that cannot be written is logged: the change itself is committed, and
+    /// the next start finds rows after its signed head
+    /// (`--accept-unsigned-tail`).
+    async fn commit(&self, wr: Write<'_>) -> Result<()> {
+        let Write { tx, tip, mut lock } = wr;
         tx.commit().await?;
         let i = &self.inner;
         if let Err(e) =
@@ -399,7 +424,7 @@ impl Agency {
         {
             tracing::error!("signed audit head not written: {e}");
         }
-        **w = tip;
+        *lock = tip;
         Ok(())
     }
 
@@ -476,11 +501,9 @@ impl Agency {
             }
         };
         let h = auth::token_hash(&token);
-        let mut w = self.inner.write.lock().await;
-        let mut tip = w.clone();
-        let mut tx = self.inner.pool.begin().await?;
+        let mut wr = self.begin_write().await?;
         let row = sqlx::query("SELECT token_sha256 FROM parties WHERE id = 'officer'")
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *wr.tx)
             .await?;
         match row {
             None => {
@@ -489,11 +512,9 @@ impl Agency {
                 )
                 .bind(&h)
                 .bind(db::now())
-                .execute(&mut *tx)
+                .execute(&mut *wr.tx)
                 .await?;
-                audit::append(
-                    &mut tx,
-                    &mut tip,
+                wr.append(
                     "party.enrolled",
                     &json!({"id": "officer", "role": "officer", "token_sha256": h}),
                 )
@@ -502,11 +523,9 @@ impl Agency {
             Some(r) if db::text(&r, "token_sha256")? != h => {
                 sqlx::query("UPDATE parties SET token_sha256 = $1 WHERE id = 'officer'")
                     .bind(&h)
-                    .execute(&mut *tx)
+                    .execute(&mut *wr.tx)
                     .await?;
-                audit::append(
-                    &mut tx,
-                    &mut tip,
+                wr.append(
                     "party.token_rotated",
                     &json!({"id": "officer", "token_sha256": h}),
                 )
@@ -514,7 +533,7 @@ impl Agency {
             }
             Some(_) => {}
         }
-        self.commit(tx, &mut w, tip).await?;
+        self.commit(wr).await?;
         Ok(())
     }
 
@@ -531,21 +550,19 @@ impl Agency {
             "shard_circuit_id": i.keys.shard_id,
             "request_circuit_id": i.keys.request_id,
         });
-        let mut w = i.write.lock().await;
-        let mut tip = w.clone();
-        let mut tx = i.pool.begin().await?;
+        let mut wr = self.begin_write().await?;
         let last =
             sqlx::query("SELECT event FROM audit WHERE kind = 'config' ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut *wr.tx)
                 .await?;
         let same = match &last {
             Some(r) => db::text(r, "event")? == audit::canonical(&ev),
             None => false,
         };
         if !same {
-            audit::append(&mut tx, &mut tip, "config", &ev).await?;
+            wr.append("config", &ev).await?;
         }
-        self.commit(tx, &mut w, tip).await?;
+        self.commit(wr).await?;
         Ok(())
     }
 
@@ -575,12 +592,10 @@ impl Agency {
             _ => {}
         }
         let token = auth::new_token();
-        let mut w = self.inner.write.lock().await;
-        let mut tip = w.clone();
-        let mut tx = self.inner.pool.begin().await?;
+        let mut wr = self.begin_write().await?;
         if sqlx::query("SELECT id FROM parties WHERE id = $1")
             .bind(&e.id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *wr.tx)
             .await?
             .is_some()
         {
@@ -594,16 +609,14 @@ impl Agency {
         .bind(auth::token_hash(&token))
         .bind(e.public_key.clone())
         .bind(db::now())
-        .execute(&mut *tx)
+        .execute(&mut *wr.tx)
         .await?;
-        audit::append(
-            &mut tx,
-            &mut tip,
+        wr.append(
             "party.enrolled",
             &json!({"id": e.id, "role": e.role.as_str(), "public_key": e.public_key, "token_sha256": auth::token_hash(&token), "by": by.id}),
         )
         .await?;
-        self.commit(tx, &mut w, tip).await?;
+        self.commit(wr).await?;
         Ok(token)
     }
 
@@ -651,12 +664,10 @@ impl Agency {
                 )));
             }
         }
-        let mut w = self.inner.write.lock().await;
-        let mut tip = w.clone();
-        let mut tx = self.inner.pool.begin().await?;
+        let mut wr = self.begin_write().await?;
         // Replay: the exporter's records are taken in order, each once, in
         // the same transaction as the ledger change.
-        let last_seq = last_exporter_seq(&mut tx, &r.exporter).await?;
+        let last_seq = last_exporter_seq(&mut wr.tx, &r.exporter).await?;
         if r.seq <= last_seq {
             return Err(AgencyError::Replay(format!(
                 "shipment record {} of {} replayed: its records up to {last_seq} were already taken (each once, in order)",
@@ -675,7 +686,7 @@ impl Agency {
             "SELECT consignee, returned, exporter, model FROM shipments WHERE serial = $1 ORDER BY seq DESC LIMIT 1",
         )
         .bind(&r.serial)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *wr.tx)
         .await?;
         let held_by = match &last {
             Some(row) if db::int(row, "returned")? == 0 => Some(db::text(row, "consignee")?),
@@ -709,7 +720,7 @@ impl Agency {
             }
             _ => {}
         }
-        let seq = next_seq(&mut tx, "shipments").await?;
+        let seq = next_seq(&mut wr.tx, "shipments").await?;
         let record = audit::canonical(&json!(r));
         sqlx::query(
             "INSERT INTO shipments (seq, exporter, consignee, serial, model, returned, record, signature, created_at, exporter_seq, device_key, device_cert) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -726,16 +737,14 @@ impl Agency {
         .bind(r.seq as i64)
         .bind(device.as_ref().map(|(k, _)| k.clone()))
         .bind(device.as_ref().map(|(_, c)| c.clone()))
-        .execute(&mut *tx)
+        .execute(&mut *wr.tx)
         .await?;
-        audit::append(
-            &mut tx,
-            &mut tip,
+        wr.append(
             "shipment",
             &json!({"seq": seq, "record": r, "signature": s.signature}),
         )
         .await?;
-        self.commit(tx, &mut w, tip).await?;
+        self.commit(wr).await?;
         Ok(seq)
     }
 
@@ -894,9 +903,7 @@ impl Agency {
         };
         let body = serde_json::to_string(&view.request)
             .map_err(|e| AgencyError::Internal(e.to_string()))?;
-        let mut w = self.inner.write.lock().await;
-        let mut tip = w.clone();
-        let mut tx = self.inner.pool.begin().await?;
+        let mut wr = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO requests (id, importer, nonce, body, created_at, expires_at, status, closed_by) VALUES ($1, $2, $3, $4, $5, $6, 'open', NULL)",
         )
@@ -906,16 +913,14 @@ impl Agency {
         .bind(&body)
         .bind(now)
         .bind(view.expires_at)
-        .execute(&mut *tx)
+        .execute(&mut *wr.tx)
         .await?;
-        audit::append(
-            &mut tx,
-            &mut tip,
+        wr.append(
             "request.created",
             &json!({"id": id, "request": view.request, "expires_at": view.expires_at, "by": by.id}),
         )
         .await?;
-        self.commit(tx, &mut w, tip).await?;
+        self.commit(wr).await?;
         Ok(view)
     }
 
@@ -972,20 +977,18 @@ impl Agency {
         // Parsed before the writer lock is taken: a large or malformed body
         // holds up nobody else's write.
         let parsed = Submission::from_json(body).map_err(|e| e.to_string());
-        let mut w = self.inner.write.lock().await;
-        let mut tip = w.clone();
-        let mut tx = self.inner.pool.begin().await?;
+        let mut wr = self.begin_write().await?;
         // The ledger the submission is measured against: the shipments
         // taken before it (see the crate docs, "The ledger of a decision").
         let ledger_seq = {
             let r = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS m FROM shipments")
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut *wr.tx)
                 .await?;
             db::int(&r, "m")?
         };
         // No shipment is taken while the writer lock is held.
         let digest = self.ledger_at(&by.id, ledger_seq).await?.digest;
-        let checked = intake_check(&mut tx, by, request_id, &parsed, &digest).await?;
+        let checked = intake_check(&mut wr.tx, by, request_id, &parsed, &digest).await?;
         drop(parsed);
         let now = db::now();
         let refusal = checked.err();
@@ -995,7 +998,7 @@ impl Agency {
             )
             .bind(&body_sha)
             .bind(body)
-            .execute(&mut *tx)
+            .execute(&mut *wr.tx)
             .await?;
         }
         let reason = refusal.as_ref().map(|e| bounded_reason(e.to_string()));
@@ -1015,7 +1018,7 @@ impl Agency {
         .bind(reason.clone())
         .bind(now)
         .bind(ledger_seq)
-        .execute(&mut *tx)
+        .execute(&mut *wr.tx)
         .await?;
         let kind = refusal.as_ref().map(|e| e.kind().to_string());
         let mut event = json!({"id": sid, "request_id": request_id, "importer": by.id, "body_sha256": body_sha, "ledger_seq": ledger_seq});
@@ -1028,7 +1031,7 @@ impl Agency {
         } else {
             "submission.refused"
         };
-        audit::append(&mut tx, &mut tip, event_kind, &event).await?;
+        wr.append(event_kind, &event).await?;
         let reply = SubmitReply {
             submission_id: sid.clone(),
             status: status.into(),
@@ -1036,8 +1039,7 @@ impl Agency {
             reason,
             http: refusal.as_ref().map(|e| e.status()).unwrap_or(202),
         };
-        self.commit(tx, &mut w, tip).await?;
-        drop(w);
+        self.commit(wr).await?;
         if reply.status == "pending" {
             let _ = self.inner.queue.send(sid);
         }
@@ -1294,12 +1296,10 @@ impl Agency {
                 ));
             }
         }
-        let mut w = i.write.lock().await;
-        let mut tip = w.clone();
-        let mut tx = i.pool.begin().await?;
+        let mut wr = self.begin_write().await?;
         let status = sqlx::query("SELECT status FROM submissions WHERE id = $1")
             .bind(id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *wr.tx)
             .await?;
         if db::text(&status, "status")? != "pending" {
             return Ok(());
@@ -1314,35 +1314,31 @@ impl Agency {
         .bind(outcome)
         .bind(audit::canonical(&report_json))
         .bind(db::now())
-        .execute(&mut *tx)
+        .execute(&mut *wr.tx)
         .await?;
         sqlx::query("UPDATE submissions SET status = 'decided', reason = $1, ledger_digest = $2, ledger_chips = $3 WHERE id = $4")
             .bind(report.rejected.clone())
             .bind(&ledger_digest)
             .bind(ledger_chips)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut *wr.tx)
             .await?;
         sqlx::query("UPDATE requests SET status = 'closed', closed_by = $1 WHERE id = $2")
             .bind(id)
             .bind(&request_id)
-            .execute(&mut *tx)
+            .execute(&mut *wr.tx)
             .await?;
-        audit::append(
-            &mut tx,
-            &mut tip,
+        wr.append(
             "verdict",
             &json!({"submission_id": id, "request_id": request_id, "verdict": verdict, "reason": report.rejected, "facts": report.facts, "ledger_seq": ledger_seq, "ledger_digest": ledger_digest, "ledger_chips": ledger_chips}),
         )
         .await?;
-        audit::append(
-            &mut tx,
-            &mut tip,
+        wr.append(
             "decision",
             &json!({"submission_id": id, "importer": importer, "outcome": outcome, "report": report_json}),
         )
         .await?;
-        self.commit(tx, &mut w, tip).await?;
+        self.commit(wr).await?;
         Ok(())
     }
 

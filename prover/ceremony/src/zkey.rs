@@ -152,18 +152,8 @@ impl Zkey {
     /// points before [`Zkey::check_points`] passes.
     pub fn parse(bytes: &[u8]) -> Res<Self> {
         let f = SectionFile::parse(bytes, b"zkey", KIND)?;
-        let Header {
-            n_vars,
-            n_public,
-            domain_size,
-            alpha_g1,
-            beta_g1,
-            beta_g2,
-            gamma_g2,
-            delta_g1,
-            delta_g2,
-        } = Header::parse(&f)?;
-        let (nv, np, n) = (n_vars as usize, n_public as usize, domain_size as usize);
+        let hd = Header::parse(&f)?;
+        let (nv, np, n) = hd.sizes();
         let exact = |ty, count, size, name: &str| exact_section(&f, ty, count, size, name);
         let ic = parse_g1s(exact(3, np + 1, 64, "IC")?, np + 1, KIND, "IC")?;
         let mut r = Reader::new(KIND, "coefficients (section 4)", f.section(4)?);
@@ -183,7 +173,7 @@ impl Zkey {
             let v = super::binfile::fr_le(r.take(32)?).ok_or_else(|| {
                 CeremonyError::Format(KIND, format!("coefficient {i} is not canonical"))
             })?;
-            if matrix > 1 || signal >= n_vars || constraint as usize >= n {
+            if matrix > 1 || signal >= hd.n_vars || constraint as usize >= n {
                 return Err(CeremonyError::Format(
                     KIND,
                     format!("coefficient {i} out of range"),
@@ -204,15 +194,15 @@ impl Zkey {
         let h = parse_g1s(exact(9, n, 64, "H")?, n, KIND, "H")?;
         let (cs_hash, contributions) = parse_contributions(f.section(10)?)?;
         Ok(Self {
-            n_vars,
-            n_public,
-            domain_size,
-            alpha_g1,
-            beta_g1,
-            beta_g2,
-            gamma_g2,
-            delta_g1,
-            delta_g2,
+            n_vars: hd.n_vars,
+            n_public: hd.n_public,
+            domain_size: hd.domain_size,
+            alpha_g1: hd.alpha_g1,
+            beta_g1: hd.beta_g1,
+            beta_g2: hd.beta_g2,
+            gamma_g2: hd.gamma_g2,
+            delta_g1: hd.delta_g1,
+            delta_g2: hd.delta_g2,
             ic,
             coeffs,
             a,
@@ -304,13 +294,7 @@ impl Zkey {
     /// [`Zkey::new_initial`], reporting progress (its length grows by the
     /// work of each step as the step starts).
     pub fn new_initial_with(ptau: &Ptau, r1cs: &R1cs, progress: &ProgressBar) -> Res<Self> {
-        let n = r1cs.num_constraints();
-        let ni = r1cs.num_instance as usize;
-        let nv = r1cs.num_variables();
-        if ni == 0 || !r1cs.is_well_formed() {
-            return Err(CeremonyError::Other("malformed R1CS".into()));
-        }
-        let domain_size = (n + ni).next_power_of_two().max(2);
+        let (n, ni, nv, domain_size) = key_sizes(r1cs)?;
         ptau.check_fits(domain_size)?;
         let t = std::time::Instant::now();
         let (lt1, lt2, la1, lb1, hpts) = lagrange_points(ptau, domain_size, progress)?;
@@ -474,13 +458,7 @@ impl Zkey {
         use ark_ec::PrimeGroup;
         use ark_ff::Zero;
         use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
-        let n = r1cs.num_constraints();
-        let ni = r1cs.num_instance as usize;
-        let nv = r1cs.num_variables();
-        if ni == 0 || !r1cs.is_well_formed() {
-            return Err(CeremonyError::Other("malformed R1CS".into()));
-        }
-        let m = (n + ni).next_power_of_two().max(2);
+        let (n, ni, nv, m) = key_sizes(r1cs)?;
         if power > 28 || (1usize << power) < m {
             return Err(CeremonyError::Other(format!(
                 "phase-1 power {power}: the circuit's domain {m} needs at least log2({m}), at most 28"
@@ -633,11 +611,7 @@ impl<'a> PassThrough<'a> {
     pub fn read(bytes: &'a [u8]) -> Res<Self> {
         let f = SectionFile::parse(bytes, b"zkey", KIND)?;
         let hd = Header::read(&f)?;
-        let (nv, np, n) = (
-            hd.n_vars as usize,
-            hd.n_public as usize,
-            hd.domain_size as usize,
-        );
+        let (nv, np, n) = hd.sizes();
         let header = f.section(2)?;
         let mut raw = vec![(1, f.section(1)?)];
         for (ty, count, size, name) in [
@@ -801,6 +775,12 @@ struct Header {
 const HEADER_BEFORE_DELTA: usize = 4 + 32 + 4 + 32 + 12 + 64 + 64 + 128 + 128;
 
 impl Header {
+    /// Variables, public inputs and the domain's size, as lengths.
+    fn sizes(&self) -> (usize, usize, usize) {
+        let (v, p, d) = (self.n_vars, self.n_public, self.domain_size);
+        (v as usize, p as usize, d as usize)
+    }
+
     /// Sections 1 and 2, every point checked: [`Header::parse`] then
     /// [`Header::check`].
     fn read(f: &SectionFile<'_>) -> Res<Self> {
@@ -868,25 +848,38 @@ impl Header {
         let g2 = |r: &mut Reader, w: &str| -> Res<G2Affine> {
             Ok(parse_g2s(r.take(128)?, 1, KIND, w)?[0])
         };
-        let alpha_g1 = g1(&mut r, "alpha1")?;
-        let beta_g1 = g1(&mut r, "beta1")?;
-        let beta_g2 = g2(&mut r, "beta2")?;
-        let gamma_g2 = g2(&mut r, "gamma2")?;
-        let delta_g1 = g1(&mut r, "delta1")?;
-        let delta_g2 = g2(&mut r, "delta2")?;
-        r.finish()?;
-        Ok(Self {
+        // In the section's order.
+        let h = Self {
             n_vars,
             n_public,
             domain_size,
-            alpha_g1,
-            beta_g1,
-            beta_g2,
-            gamma_g2,
-            delta_g1,
-            delta_g2,
-        })
+            alpha_g1: g1(&mut r, "alpha1")?,
+            beta_g1: g1(&mut r, "beta1")?,
+            beta_g2: g2(&mut r, "beta2")?,
+            gamma_g2: g2(&mut r, "gamma2")?,
+            delta_g1: g1(&mut r, "delta1")?,
+            delta_g2: g2(&mut r, "delta2")?,
+        };
+        r.finish()?;
+        Ok(h)
     }
+}
+
+/// A well-formed circuit's sizes as a key sees them: constraints, instance
+/// variables (the constant `1` included), variables, and the QAP domain
+/// (constraints and input rows, a power of two, at least 2).
+fn key_sizes(r1cs: &R1cs) -> Res<(usize, usize, usize, usize)> {
+    let n = r1cs.num_constraints();
+    let ni = r1cs.num_instance as usize;
+    if ni == 0 || !r1cs.is_well_formed() {
+        return Err(CeremonyError::Other("malformed R1CS".into()));
+    }
+    Ok((
+        n,
+        ni,
+        r1cs.num_variables(),
+        (n + ni).next_power_of_two().max(2),
+    ))
 }
 
 /// Section 10's bytes.

@@ -1,6 +1,6 @@
 //! Running a command-line binary in a directory and asserting how it ends.
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 /// A command-line binary under test, named by its path.
 #[derive(Clone, Copy, Debug)]
@@ -15,6 +15,13 @@ pub fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
+}
+
+/// stdout of a run that must have succeeded (else a failure that shows
+/// stdout and stderr), lossily decoded.
+pub fn stdout_ok(out: &Output) -> String {
+    assert!(out.status.success(), "{}", text(out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The hash that `zkcc ceremony contribute` printed in `out` (its line
@@ -40,6 +47,17 @@ impl Cli {
             .args(args)
             .output()
             .unwrap_or_else(|e| panic!("{} does not run: {e}", self.bin))
+    }
+
+    /// Starts the binary with `args` in `dir`, its stdout and stderr as given.
+    pub fn spawn(&self, dir: &Path, args: &[&str], stdout: Stdio, stderr: Stdio) -> Child {
+        Command::new(self.bin)
+            .current_dir(dir)
+            .args(args)
+            .stdout(stdout)
+            .stderr(stderr)
+            .spawn()
+            .unwrap_or_else(|e| panic!("{} does not start: {e}", self.bin))
     }
 
     /// Runs it, asserts success, returns stdout.

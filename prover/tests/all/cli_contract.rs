@@ -466,13 +466,12 @@ fn secrets_are_never_replaced_silently() {
 fn an_interrupted_setup_leaves_no_temporary_file() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zkcc"))
-        .current_dir(d)
-        .args(["setup", "--circuit", "shard-2x64", "--out", "keys"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = crate::run::ZKCC.spawn(
+        d,
+        &["setup", "--circuit", "shard-2x64", "--out", "keys"],
+        Stdio::null(),
+        Stdio::piped(),
+    );
     let keys = d.join("keys");
     let t0 = std::time::Instant::now();
     let mut seen = false;

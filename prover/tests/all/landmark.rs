@@ -20,7 +20,7 @@ use p384::ecdsa::SigningKey;
 use rand::rngs::OsRng;
 use std::io::{BufRead, BufReader as StdBufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -33,7 +33,7 @@ use zkcc_circuits::eddsa::{PointJson, SecretKey};
 use zkcc_circuits::registry::{Registry, VendorCaJson};
 use zkcc_prover::landmark::wire::{self, Msg};
 use zkcc_prover::landmark::{
-    client, Agent, BatchFile, ChipRef, Landmark, LandmarkError, Limits, OwnerKey,
+    client, Agent, Answerer, BatchFile, ChipRef, Landmark, LandmarkError, Limits, OwnerKey,
 };
 use zkcc_verifier::device::{self, key_hex, DeviceCert, DeviceError, NONCE_LEN};
 
@@ -119,6 +119,18 @@ async fn honest(addr: SocketAddr, key: SigningKey, cert: &DeviceCert) {
         .unwrap();
     assert_eq!((a.landmark.as_str(), a.day), (LM, DAY));
     tokio::spawn(a.serve());
+}
+
+/// Asserts that the landmark refused an agent's hello, saying `needle`.
+#[track_caller]
+fn refused<A: Answerer>(r: Result<Agent<A>, LandmarkError>, needle: &str) {
+    match r {
+        Err(LandmarkError::Refused(reason)) => {
+            assert!(reason.contains(needle), "{reason:?} lacks {needle:?}")
+        }
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("welcomed; expected {needle:?}"),
+    }
 }
 
 /// A one-way delay, changeable while the relay runs (µs).
@@ -307,13 +319,9 @@ async fn a_relay_fails_the_signature_or_the_bound() {
     // A near proxy without the device key answers with its own key.
     let (_, cert) = w.chip("SN-RELAYED");
     let own = SigningKey::random(&mut OsRng);
-    let err = Agent::connect(addr, &cert, owner().digest(), own)
-        .await
-        .err()
-        .unwrap();
-    assert!(
-        matches!(&err, LandmarkError::Refused(r) if r.contains("is not its device key's signature")),
-        "{err}"
+    refused(
+        Agent::connect(addr, &cert, owner().digest(), own).await,
+        "is not its device key's signature",
     );
     assert!(matches!(
         lm.batch(&owner(), &[chip_ref("SN-RELAYED")]).await,
@@ -401,13 +409,6 @@ async fn replayed_and_precomputed_answers_fail_the_nonce() {
 async fn certificates_are_checked_at_hello() {
     let w = World::new();
     let (lm, addr) = w.landmark(Limits::default()).await;
-    let refused = |r: Result<Agent<SigningKey>, LandmarkError>, needle: &str| match r {
-        Err(LandmarkError::Refused(reason)) => {
-            assert!(reason.contains(needle), "{reason:?} lacks {needle:?}")
-        }
-        Err(e) => panic!("{e}"),
-        Ok(_) => panic!("welcomed; expected {needle:?}"),
-    };
     let k = SigningKey::random(&mut OsRng);
     // A vendor the registry does not list.
     let rogue = SigningKey::random(&mut OsRng);
@@ -577,18 +578,29 @@ impl Drop for Running {
 
 /// Starts `zkcc args…` in `dir`; its first stdout line.
 fn spawn(dir: &std::path::Path, args: &[&str]) -> (Running, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zkcc"))
-        .current_dir(dir)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
+    let mut child = crate::run::ZKCC.spawn(dir, args, Stdio::piped(), Stdio::inherit());
     let out = child.stdout.take().unwrap();
     let running = Running(child);
     let mut line = String::new();
     StdBufReader::new(out).read_line(&mut line).unwrap();
     (running, line)
+}
+
+/// `zkcc chip agent` of chip SN-E2E-1's certificate with the device key
+/// `key`, for the owner key `owner.key`, to the landmark at `addr`.
+fn agent_args<'a>(key: &'a str, addr: &'a str) -> [&'a str; 10] {
+    [
+        "chip",
+        "agent",
+        "--key",
+        key,
+        "--cert",
+        "SN-E2E-1/device.cert.json",
+        "--connect",
+        addr,
+        "--owner-key",
+        "owner.key",
+    ]
 }
 
 /// `zkcc chip keygen` of `serial` into the directory `serial`.
@@ -718,21 +730,7 @@ fn the_commands_run_end_to_end() {
         "{line}"
     );
     let addr = line.split_whitespace().nth(4).unwrap().to_string();
-    let (_agent, line) = spawn(
-        d,
-        &[
-            "chip",
-            "agent",
-            "--key",
-            "SN-E2E-1/device.key",
-            "--cert",
-            "SN-E2E-1/device.cert.json",
-            "--connect",
-            &addr,
-            "--owner-key",
-            "owner.key",
-        ],
-    );
+    let (_agent, line) = spawn(d, &agent_args("SN-E2E-1/device.key", &addr));
     assert!(
         line.starts_with("chip SN-E2E-1 connected to landmark LM-PAR (day 20428)"),
         "{line}"
@@ -740,18 +738,7 @@ fn the_commands_run_end_to_end() {
     // A key with another chip's certificate is refused before connecting.
     fails_with(
         d,
-        &[
-            "chip",
-            "agent",
-            "--key",
-            "SN-E2E-2/device.key",
-            "--cert",
-            "SN-E2E-1/device.cert.json",
-            "--connect",
-            &addr,
-            "--owner-key",
-            "owner.key",
-        ],
+        &agent_args("SN-E2E-2/device.key", &addr),
         2,
         "another device key",
     );
@@ -921,13 +908,9 @@ async fn a_hello_relayed_under_another_owner_is_refused() {
     let real_chip = move |l: &str, d: u64, _: &[u8; 32], n: &[u8; NONCE_LEN]| {
         device::answer(&k, l, d, &ours, n)
     };
-    let err = Agent::connect(addr, &c, theirs, real_chip)
-        .await
-        .err()
-        .unwrap();
-    assert!(
-        matches!(&err, LandmarkError::Refused(m) if m.contains("its answer is not its device key's signature")),
-        "{err}"
+    refused(
+        Agent::connect(addr, &c, theirs, real_chip).await,
+        "its answer is not its device key's signature",
     );
     assert!(lm.connected().is_empty());
 }

@@ -16,6 +16,18 @@ async fn audit_verify_names_the_row_altered_removed_or_reordered() {
                 .await
                 .unwrap()
         };
+        // The chain fails at row `seq`, saying `needle`.
+        let broken = |seq: i64, needle: &'static str, case: &'static str| {
+            let db = db.clone();
+            async move {
+                match verify(db).await {
+                    Err(AgencyError::Chain { seq: at, what }) if at == seq => {
+                        assert!(what.contains(needle), "{case}: {what}")
+                    }
+                    other => panic!("{case}: {other:?}"),
+                }
+            }
+        };
         let ok = verify(db.clone()).await.unwrap();
         assert!(ok.rows > 10, "{ok:?}");
 
@@ -50,10 +62,7 @@ async fn audit_verify_names_the_row_altered_removed_or_reordered() {
             .execute(&pool)
             .await
             .unwrap();
-        match verify(db.clone()).await {
-            Err(AgencyError::Chain { seq: 5, what }) => assert!(what.contains("altered"), "{what}"),
-            other => panic!("altered row 5: {other:?}"),
-        }
+        broken(5, "altered", "altered row 5").await;
         sqlx::query("UPDATE audit SET event = $1 WHERE seq = 5")
             .bind(&event5)
             .execute(&pool)
@@ -81,10 +90,7 @@ async fn audit_verify_names_the_row_altered_removed_or_reordered() {
         };
         put(6, &b).await;
         put(7, &a).await;
-        match verify(db.clone()).await {
-            Err(AgencyError::Chain { seq: 6, .. }) => {}
-            other => panic!("reordered rows 6, 7: {other:?}"),
-        }
+        broken(6, "", "reordered rows 6, 7").await;
         put(6, &a).await;
         put(7, &b).await;
         assert_eq!(verify(db.clone()).await.unwrap(), ok, "restored");
@@ -100,20 +106,14 @@ async fn audit_verify_names_the_row_altered_removed_or_reordered() {
             .execute(&pool)
             .await
             .unwrap();
-        match verify(db.clone()).await {
-            Err(AgencyError::Chain { seq: 4, what }) => assert!(what.contains("row 3"), "{what}"),
-            other => panic!("re-hashed row 3: {other:?}"),
-        }
+        broken(4, "row 3", "re-hashed row 3").await;
 
         // Removed.
         sqlx::query("DELETE FROM audit WHERE seq = 2")
             .execute(&pool)
             .await
             .unwrap();
-        match verify(db.clone()).await {
-            Err(AgencyError::Chain { seq: 2, what }) => assert!(what.contains("missing"), "{what}"),
-            other => panic!("removed row 2: {other:?}"),
-        }
+        broken(2, "missing", "removed row 2").await;
     }
 }
 
@@ -201,25 +201,8 @@ async fn the_signed_head_catches_truncation_and_rehashing_and_the_state_is_cross
         // Rewritten (who enrolled the party: a field no table holds) and
         // re-hashed from row 3 on: the chain alone verifies, the signed head
         // and the expected head do not.
-        let rows = audit::rows_after(&pool, 0).await.unwrap();
-        let mut prev = rows[1].hash.clone();
-        for r in &rows[2..] {
-            let event = if r.seq == 3 {
-                r.event.replace("\"by\":\"officer\"", "\"by\":\"0fficer\"")
-            } else {
-                r.event.clone()
-            };
-            let h = audit::row_hash(r.seq, r.at, &r.kind, &event, &prev);
-            sqlx::query("UPDATE audit SET event = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
-                .bind(&event)
-                .bind(&prev)
-                .bind(&h)
-                .bind(r.seq)
-                .execute(&pool)
-                .await
-                .unwrap();
-            prev = h;
-        }
+        let rows =
+            common::rehash_from_row3(&pool, "\"by\":\"officer\"", "\"by\":\"0fficer\"").await;
         anchored(&db, Anchors::default())
             .await
             .expect("re-hashed: the chain alone verifies");
@@ -237,16 +220,7 @@ async fn the_signed_head_catches_truncation_and_rehashing_and_the_state_is_cross
             Err(AgencyError::Chain { .. })
         ));
         // Restored, then the newest rows truncated.
-        for r in &rows {
-            sqlx::query("UPDATE audit SET event = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
-                .bind(&r.event)
-                .bind(&r.prev_hash)
-                .bind(&r.hash)
-                .bind(r.seq)
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
+        common::write_rows(&pool, &rows).await;
         anchored(&db, signed()).await.expect("restored");
         let newest = rows.last().unwrap().clone();
         sqlx::query("DELETE FROM audit WHERE seq = $1")
@@ -288,9 +262,7 @@ async fn the_state_cross_check_compares_what_the_events_carry_not_only_ids() {
     let (_, req_a) = srv.request(IMPORTER, 600).await;
     let (rid_b, _) = srv.request(IMPORTER, 600).await;
     let body = tokio::task::block_in_place(|| crate::common::fixture().submission(&req_a));
-    let (s, v) = srv.submit(&rid_b, &imp, &body).await;
-    assert_eq!(s, reqwest::StatusCode::ACCEPTED, "{v}");
-    let sid = v["submission_id"].as_str().unwrap().to_string();
+    let sid = srv.submit_taken(&rid_b, &imp, &body).await;
     let d = srv.decided(&sid, &imp).await;
     assert_eq!(d["outcome"], "deny", "{d}");
     let pool = srv.agency.as_ref().unwrap().pool().clone();

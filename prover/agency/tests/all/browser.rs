@@ -22,12 +22,12 @@ fn chromium() -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_sees_the_decision_on_the_officers_page() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var("ZKCC_REQUIRE_CHROMIUM").as_deref() != Ok("1"),
-            "ZKCC_REQUIRE_CHROMIUM=1 but no chromium on PATH (scripts/service/install.sh)"
-        );
-        eprintln!("chromium not installed: the officers' page test is skipped");
+    let Some(browser) = common::or_skip(
+        chromium(),
+        "ZKCC_REQUIRE_CHROMIUM",
+        "no chromium on PATH (scripts/service/install.sh)",
+        "chromium not installed: the officers' page test is skipped",
+    ) else {
         return;
     };
     let db = common::databases("page").await.remove(0);
@@ -35,9 +35,7 @@ async fn chromium_sees_the_decision_on_the_officers_page() {
     let (_, imp, _) = srv.populate().await;
     let (rid, req) = srv.request(IMPORTER, 600).await;
     let body = tokio::task::block_in_place(|| fixture().submission(&req));
-    let (s, v) = srv.submit(&rid, &imp, &body).await;
-    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
-    let sid = v["submission_id"].as_str().unwrap().to_string();
+    let sid = srv.submit_taken(&rid, &imp, &body).await;
     assert_eq!(srv.decided(&sid, &imp).await["outcome"], "grant");
     let (open, _) = srv.request(IMPORTER, 600).await;
 
@@ -85,12 +83,7 @@ async fn chromium_sees_the_decision_on_the_officers_page() {
     })
     .await
     .unwrap();
-    let dom = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let dom = zkcc_test_support::cli::stdout_ok(&out);
     assert!(dom.contains("Export-control agency"), "{dom}");
     assert!(dom.contains(&sid), "the submission is listed: {dom}");
     assert!(dom.contains("GRANT"), "the decision: {dom}");

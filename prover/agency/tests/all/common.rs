@@ -211,6 +211,20 @@ pub fn rules() -> Value {
     v
 }
 
+/// `found`, or `None` once the caller's test is said to be skipped
+/// (`skipped`): a failure instead when the environment variable `require`
+/// is `1` (`missing` says what is missing).
+pub fn or_skip<T>(found: Option<T>, require: &str, missing: &str, skipped: &str) -> Option<T> {
+    if found.is_none() {
+        assert!(
+            std::env::var(require).as_deref() != Ok("1"),
+            "{require}=1 but {missing}"
+        );
+        eprintln!("{skipped}");
+    }
+    found
+}
+
 /// The databases to run against: a fresh SQLite file always; a fresh
 /// PostgreSQL database when `ZKCC_PG_URL` is set (required with
 /// `ZKCC_REQUIRE_PG=1`).
@@ -220,11 +234,12 @@ pub async fn databases(tag: &str) -> Vec<String> {
     match std::env::var("ZKCC_PG_URL") {
         Ok(url) if !url.is_empty() => out.push(fresh_pg(&url, tag).await),
         _ => {
-            assert!(
-                std::env::var("ZKCC_REQUIRE_PG").as_deref() != Ok("1"),
-                "ZKCC_REQUIRE_PG=1 but ZKCC_PG_URL is not set"
+            or_skip(
+                None::<()>,
+                "ZKCC_REQUIRE_PG",
+                "ZKCC_PG_URL is not set",
+                &format!("{tag}: ZKCC_PG_URL not set: SQLite only"),
             );
-            eprintln!("{tag}: ZKCC_PG_URL not set: SQLite only");
         }
     }
     out
@@ -366,6 +381,14 @@ impl Server {
         )
     }
 
+    /// Submits `body` to request `request_id` with `token` and asserts that
+    /// it was taken (202); its submission id.
+    pub async fn submit_taken(&self, request_id: &str, token: &str, body: &str) -> String {
+        let (s, v) = self.submit(request_id, token, body).await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+        v["submission_id"].as_str().unwrap().to_string()
+    }
+
     /// Enrols a party; returns its token.
     pub async fn enrol(&self, id: &str, role: &str, public_key: Option<String>) -> String {
         let role = Role::parse(role).unwrap();
@@ -413,8 +436,20 @@ impl Server {
 
     /// Posts a shipment record signed by its exporter.
     pub async fn ship(&self, token: &str, r: &ShipmentRecord) -> (StatusCode, Value) {
-        let body = serde_json::to_value(fixture().signed(r)).unwrap();
+        self.post_signed(token, &fixture().signed(r)).await
+    }
+
+    /// Posts a signed shipment as it is (a test may have altered it).
+    pub async fn post_signed(&self, token: &str, s: &SignedShipment) -> (StatusCode, Value) {
+        let body = serde_json::to_value(s).unwrap();
         self.post("/v1/shipments", Some(token), &body).await
+    }
+
+    /// Posts a request to [`IMPORTER`] (the fixture's epoch, [`rules`])
+    /// with `token`, over HTTP.
+    pub async fn post_request(&self, token: &str) -> (StatusCode, Value) {
+        let body = serde_json::json!({"importer": IMPORTER, "epoch": fixture().fleet.epoch, "rules": rules()});
+        self.post("/v1/requests", Some(token), &body).await
     }
 
     /// Issues a request to `importer`; returns (id, request file).
@@ -440,5 +475,59 @@ impl Server {
             .await
             .unwrap();
         serde_json::to_value(v).unwrap()
+    }
+}
+
+/// Asserts that an answer's `reason` says `what`.
+#[track_caller]
+pub fn assert_reason(v: &Value, what: &str) {
+    let reason = v["reason"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no reason: {v}"));
+    assert!(reason.contains(what), "{v}");
+}
+
+/// Rewrites row 3 of the audit chain (`from` replaced by `to` in its event)
+/// and re-hashes every row after it, as one with database access and no
+/// signing key would: the chain alone still verifies. Returns the rows as
+/// they were before.
+pub async fn rehash_from_row3(
+    pool: &sqlx::AnyPool,
+    from: &str,
+    to: &str,
+) -> Vec<zkcc_agency::audit::AuditRow> {
+    use zkcc_agency::audit;
+    let rows = audit::rows_after(pool, 0).await.unwrap();
+    let mut prev = rows[1].hash.clone();
+    let mut rehashed = Vec::new();
+    for r in &rows[2..] {
+        let event = if r.seq == 3 {
+            r.event.replace(from, to)
+        } else {
+            r.event.clone()
+        };
+        let hash = audit::row_hash(r.seq, r.at, &r.kind, &event, &prev);
+        rehashed.push(audit::AuditRow {
+            event,
+            prev_hash: std::mem::replace(&mut prev, hash.clone()),
+            hash,
+            ..r.clone()
+        });
+    }
+    write_rows(pool, &rehashed).await;
+    rows
+}
+
+/// Writes `rows` over the audit rows of the same `seq` (event and hashes).
+pub async fn write_rows(pool: &sqlx::AnyPool, rows: &[zkcc_agency::audit::AuditRow]) {
+    for r in rows {
+        sqlx::query("UPDATE audit SET event = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
+            .bind(&r.event)
+            .bind(&r.prev_hash)
+            .bind(&r.hash)
+            .bind(r.seq)
+            .execute(pool)
+            .await
+            .unwrap();
     }
 }

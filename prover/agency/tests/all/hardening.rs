@@ -45,7 +45,7 @@ async fn an_old_signed_shipment_record_posted_again_is_refused() {
         let (s, v) = srv.ship(&exp[0], &ship).await;
         assert_eq!(s, StatusCode::CONFLICT, "{v}");
         assert_eq!(v["error"], "replay", "{v}");
-        assert!(v["reason"].as_str().unwrap().contains("replayed"), "{v}");
+        common::assert_reason(&v, "replayed");
         let (_, l) = srv.get("/v1/ledger", &imp).await;
         assert_eq!(l["chips"], 13, "the chip stays returned: {l}");
         // A number skipped: out of order.
@@ -56,10 +56,7 @@ async fn an_old_signed_shipment_record_posted_again_is_refused() {
         };
         let (s, v) = srv.ship(&exp[0], &gap).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
-        assert!(
-            v["reason"].as_str().unwrap().contains("out of order"),
-            "{v}"
-        );
+        common::assert_reason(&v, "out of order");
         assert_eq!(srv.next_seq(&exp[0]).await, ship.seq + 2);
     }
 }
@@ -86,11 +83,8 @@ async fn a_decision_uses_the_ledger_of_intake_and_a_failed_decision_is_retried_t
     let (rid, req) = srv.request(IMPORTER, 600).await;
     let body = tokio::task::block_in_place(|| f.submission(&req));
     srv.faults.fail_decides.store(2, SeqCst);
-    let (s, v) = srv.submit(&rid, &imp, &body).await;
-    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
-    let d = srv
-        .decided(v["submission_id"].as_str().unwrap(), &imp)
-        .await;
+    let sid = srv.submit_taken(&rid, &imp, &body).await;
+    let d = srv.decided(&sid, &imp).await;
     assert_eq!(d["outcome"], "grant", "{d}");
     assert_eq!(srv.faults.injected.load(SeqCst), 2);
 
@@ -99,9 +93,7 @@ async fn a_decision_uses_the_ledger_of_intake_and_a_failed_decision_is_retried_t
     let (rid, req) = srv.request(IMPORTER, 600).await;
     let body = tokio::task::block_in_place(|| f.submission(&req));
     srv.faults.fail_decides.store(1000, SeqCst);
-    let (s, v) = srv.submit(&rid, &imp, &body).await;
-    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
-    let sid = v["submission_id"].as_str().unwrap().to_string();
+    let sid = srv.submit_taken(&rid, &imp, &body).await;
     let chip = new_chip(&srv, &exp[0], "SVC-LATE-1").await;
     let (s, v) = srv.ship(&exp[0], &chip).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
@@ -127,13 +119,7 @@ async fn a_decision_uses_the_ledger_of_intake_and_a_failed_decision_is_retried_t
     let (s, v) = srv.submit(&rid, &imp, &body).await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     assert_eq!(v["kind"], "stale", "{v}");
-    assert!(
-        v["reason"]
-            .as_str()
-            .unwrap()
-            .contains("ledger changed since the proof"),
-        "{v}"
-    );
+    common::assert_reason(&v, "ledger changed since the proof");
     let (_, open) = srv.get("/v1/requests", &imp).await;
     assert!(
         open.as_array().unwrap().iter().any(|r| r["id"] == rid),
@@ -154,13 +140,7 @@ async fn a_decision_uses_the_ledger_of_intake_and_a_failed_decision_is_retried_t
     stray.consignee = "NOBODY-DC".into();
     let (s, v) = srv.ship(&exp[0], &stray).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
-    assert!(
-        v["reason"]
-            .as_str()
-            .unwrap()
-            .contains("not an enrolled importer"),
-        "{v}"
-    );
+    common::assert_reason(&v, "not an enrolled importer");
     stray.consignee = exp_id(0);
     let (s, v) = srv.ship(&exp[0], &stray).await;
     assert_eq!(
@@ -243,7 +223,7 @@ async fn unauthenticated_bodies_are_not_read_and_bodies_are_bounded_per_route() 
     let (s, v) = srv.submit(&rid, &imp, &junk).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert_eq!(v["kind"], "invalid", "{v}");
-    assert!(v["reason"].as_str().unwrap().contains("submission"), "{v}");
+    common::assert_reason(&v, "submission");
     let (_, v) = srv
         .get(
             &format!("/v1/submissions/{}", v["submission_id"].as_str().unwrap()),
@@ -410,42 +390,12 @@ async fn a_chain_rewritten_or_cut_outside_the_service_is_never_signed_nor_starte
 
     // Row 3 rewritten and every row after it re-hashed (database access, no
     // key): the chain alone verifies.
-    let rows = audit::rows_after(&pool, 0).await.unwrap();
-    let mut prev = rows[1].hash.clone();
-    for r in &rows[2..] {
-        let event = if r.seq == 3 {
-            r.event.replace("exporter", "exp0rter")
-        } else {
-            r.event.clone()
-        };
-        let h = audit::row_hash(r.seq, r.at, &r.kind, &event, &prev);
-        sqlx::query("UPDATE audit SET event = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
-            .bind(&event)
-            .bind(&prev)
-            .bind(&h)
-            .bind(r.seq)
-            .execute(&pool)
-            .await
-            .unwrap();
-        prev = h;
-    }
+    let rows = common::rehash_from_row3(&pool, "exporter", "exp0rter").await;
     // The next write is refused; the forged head is not signed.
-    let (s, v) = srv
-        .post(
-            "/v1/requests",
-            Some(&srv.officer),
-            &json!({"importer": IMPORTER, "epoch": fixture().fleet.epoch, "rules": common::rules()}),
-        )
-        .await;
+    let (s, v) = srv.post_request(&srv.officer).await;
     assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR, "{v}");
     assert_eq!(v["error"], "chain", "{v}");
-    assert!(
-        v["reason"]
-            .as_str()
-            .unwrap()
-            .contains("not the head the service signed"),
-        "{v}"
-    );
+    common::assert_reason(&v, "not the head the service signed");
     assert_eq!(
         SignedHead::read(&head_file).unwrap(),
         after,
@@ -472,16 +422,7 @@ async fn a_chain_rewritten_or_cut_outside_the_service_is_never_signed_nor_starte
 
     // Restored, then the newest row cut off: the write and the restart are
     // refused the same way.
-    for r in &rows {
-        sqlx::query("UPDATE audit SET event = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
-            .bind(&r.event)
-            .bind(&r.prev_hash)
-            .bind(&r.hash)
-            .bind(r.seq)
-            .execute(&pool)
-            .await
-            .unwrap();
-    }
+    common::write_rows(&pool, &rows).await;
     sqlx::query("DELETE FROM audit WHERE seq = $1")
         .bind(after.rows)
         .execute(&pool)
@@ -490,13 +431,7 @@ async fn a_chain_rewritten_or_cut_outside_the_service_is_never_signed_nor_starte
     let (copy, copy_dir) = snapshot(&pool, &srv.dir).await;
     let m = refused(&copy, &copy_dir, true).await;
     assert!(m.contains("truncated"), "{m}");
-    let (s, v) = srv
-        .post(
-            "/v1/requests",
-            Some(&srv.officer),
-            &json!({"importer": IMPORTER, "epoch": fixture().fleet.epoch, "rules": common::rules()}),
-        )
-        .await;
+    let (s, v) = srv.post_request(&srv.officer).await;
     assert_eq!(v["error"], "chain", "{s} {v}");
     assert_eq!(
         SignedHead::read(&head_file).unwrap(),

@@ -323,12 +323,12 @@ struct Tally {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_importers_sigkill_and_restart_lose_nothing_decide_nothing_twice() {
-    let Some(bin) = zkcc_bin() else {
-        assert!(
-            std::env::var("ZKCC_REQUIRE_BIN").as_deref() != Ok("1"),
-            "ZKCC_REQUIRE_BIN=1 but no zkcc binary (set ZKCC_BIN)"
-        );
-        eprintln!("no zkcc binary (cargo build -p zkcc-prover --bin zkcc): load test skipped");
+    let Some(bin) = common::or_skip(
+        zkcc_bin(),
+        "ZKCC_REQUIRE_BIN",
+        "no zkcc binary (set ZKCC_BIN)",
+        "no zkcc binary (cargo build -p zkcc-prover --bin zkcc): load test skipped",
+    ) else {
         return;
     };
     let n: usize = std::env::var("ZKCC_LOAD_N")
@@ -571,12 +571,7 @@ async fn load(bin: &Path, db: &str, n: usize) {
         .arg(dir.join("audit-head.key"))
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = zkcc_test_support::cli::stdout_ok(&out);
     assert!(text.contains("audit chain verified"), "{text}");
     // A mistyped database path: exit 2, nothing created.
     let typo = dir.join("typo.db");
