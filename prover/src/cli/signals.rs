@@ -13,10 +13,20 @@
 //!   in progress ([`zkcc_prover::error::remove_temp_files`]) and exits with
 //!   128 + the signal, as the default action would have. Outside a signal
 //!   handler, so it may take locks and allocate.
+//! * Test-only: with `ZKCC_TEST_PAUSE_BEFORE_RENAME=<marker>` in the
+//!   environment, the first atomic write whose temporary file is fully
+//!   written stops before renaming it into place, writes the temporary file's
+//!   path to `<marker>` and waits for a signal ([`pause_before_rename`]). It
+//!   gives `cli_contract`'s interrupted-setup test a known moment to send
+//!   `SIGTERM`, instead of polling for the temporary file and racing the
+//!   write. Nothing else sets it; users never need it.
 
 /// Installs both; call first thing in `main`, before any thread is started
 /// (threads inherit the signal mask).
 pub fn install() {
+    if std::env::var_os(PAUSE_VAR).is_some() {
+        zkcc_prover::error::set_before_rename(pause_before_rename);
+    }
     // SAFETY: plain libc calls on a process-local signal state, made before
     // any other thread exists; the set is initialised by sigemptyset.
     unsafe {
@@ -46,5 +56,28 @@ pub fn install() {
             // No thread to take them: let the signals act as before.
             libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
         }
+    }
+}
+
+/// The test-only pause point's environment variable: the marker file to write.
+const PAUSE_VAR: &str = "ZKCC_TEST_PAUSE_BEFORE_RENAME";
+
+/// Test-only (see the module's notes): writes `tmp`'s path to the marker file
+/// named by [`PAUSE_VAR`], then waits until a signal ends the process. The
+/// marker is written beside itself and renamed, so a test that sees it sees
+/// all of it.
+fn pause_before_rename(tmp: &std::path::Path) {
+    let Some(marker) = std::env::var_os(PAUSE_VAR).map(std::path::PathBuf::from) else {
+        return;
+    };
+    let part = marker.with_extension("part");
+    let written = std::fs::write(&part, tmp.as_os_str().as_encoded_bytes())
+        .and_then(|()| std::fs::rename(&part, &marker));
+    if written.is_err() {
+        // No marker: carry on rather than wait for a signal nobody sends.
+        return;
+    }
+    loop {
+        std::thread::park();
     }
 }
