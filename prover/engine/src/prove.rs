@@ -664,17 +664,12 @@ pub fn prove<E: From<EngineError>, R: rand::RngCore + rand::CryptoRng>(
 /// proof uses every core in turn (one proof's buffers at a time bound the
 /// memory). Results are in input order; one refused statement does not stop
 /// the others.
-pub fn prove_many<T, E, R>(
+pub fn prove_many<T: Sync, E: From<EngineError> + Send>(
     pk: &ProverKey,
     items: &[T],
     assign: impl Fn(&T) -> Result<Vec<Fr>, E> + Sync + Send,
-    rng: &mut R,
-) -> Vec<Result<Proof<Bn254>, E>>
-where
-    T: Sync,
-    E: From<EngineError> + Send,
-    R: rand::RngCore + rand::CryptoRng,
-{
+    rng: &mut (impl rand::RngCore + rand::CryptoRng),
+) -> Vec<Result<Proof<Bn254>, E>> {
     prove_many_observed(pk, items, assign, rng, &Quiet)
 }
 
