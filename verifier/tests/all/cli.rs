@@ -274,7 +274,7 @@ fn lifecycle_claims_enter_the_decision() {
     assert_says(
         &o,
         2,
-        "error: bad.json: missing field `suite` at line 1 column 21\n",
+        "error: bad.json: missing field `suite` at line 1 column 23\n",
     );
     assert_eq!(o.stdout, "");
     let o = zkcc_verify(
