@@ -39,25 +39,73 @@ pub fn timed<T>(msg: &str, f: impl FnOnce() -> T) -> (T, Duration) {
     (out, d)
 }
 
-/// Runs `f` under a progress bar of `total` steps labelled `msg` (`f` calls
-/// the function it is given with the number of steps done): the count, the
-/// elapsed time and an estimate of what is left. Drawn on standard error
-/// only when it is a terminal (indicatif hides it otherwise).
-pub fn counted<T>(msg: &str, total: usize, f: impl FnOnce(&dyn Fn(usize)) -> T) -> (T, Duration) {
-    let pb = ProgressBar::new(total as u64);
+/// Runs `f`, a batch of `proofs` tuned proofs of one key (shards), under a
+/// progress display: `witnesses 3/8` while the batch's assignments are
+/// computed, then `shard 2/8: MSM L (4/7)` as each proof's stages finish
+/// ([`StageBar`]), with the elapsed time and an estimate of what is left.
+/// Drawn on standard error only when it is a terminal (indicatif hides it
+/// otherwise: nothing is written to a pipe or a file).
+pub fn proving<T>(
+    what: &str,
+    proofs: usize,
+    f: impl FnOnce(&dyn zkcc_engine::prove::Progress) -> T,
+) -> (T, Duration) {
+    let pb = ProgressBar::new(0);
     pb.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {msg} {pos}/{len} [{elapsed} elapsed, ~{eta} left]",
-        )
-        .expect("valid template"),
+        ProgressStyle::with_template("{spinner} {msg} [{elapsed} elapsed, ~{eta} left]")
+            .expect("valid template"),
     );
-    pb.set_message(msg.to_string());
     pb.enable_steady_tick(Duration::from_millis(120));
+    let bar = StageBar::new(pb, what, proofs);
     let t = Instant::now();
-    let out = f(&|k| pb.set_position(k as u64));
+    let out = f(&bar);
     let d = t.elapsed();
-    pb.finish_and_clear();
+    bar.pb.finish_and_clear();
     (out, d)
+}
+
+/// The tuned prover's observer behind [`proving`]: the bar's message names
+/// the proof and its last finished stage, its position counts the stages of
+/// the whole batch.
+pub struct StageBar {
+    /// The bar (hidden when standard error is not a terminal).
+    pub pb: ProgressBar,
+    what: String,
+    proofs: usize,
+}
+
+impl StageBar {
+    /// An observer of `proofs` proofs, each called `what` (`shard`), on `pb`
+    /// (its length set to their stages).
+    pub fn new(pb: ProgressBar, what: &str, proofs: usize) -> Self {
+        pb.set_length((proofs * zkcc_engine::prove::Stage::ALL.len()) as u64);
+        pb.set_message(format!("{what}s: witnesses 0/{proofs}"));
+        Self {
+            pb,
+            what: what.into(),
+            proofs,
+        }
+    }
+}
+
+impl zkcc_engine::prove::Progress for StageBar {
+    fn assigned(&self, done: usize, of: usize) {
+        self.pb
+            .set_message(format!("{}s: witnesses {done}/{of}", self.what));
+    }
+
+    fn stage(&self, s: zkcc_engine::prove::StageDone) {
+        let n = zkcc_engine::prove::Stage::ALL.len();
+        self.pb.set_position((s.proof * n + s.done) as u64);
+        self.pb.set_message(format!(
+            "{} {}/{}: {} ({}/{n})",
+            self.what,
+            s.proof + 1,
+            self.proofs,
+            s.stage,
+            s.done
+        ));
+    }
 }
 
 /// Formats a duration for the report.
@@ -244,7 +292,7 @@ pub fn run_scenario(
         keys::load_proving_key_of(&keys_dir, &sc)
     });
     let (spk, _) = spk?;
-    let (shards, t_shards) = counted("proving shard", fleet.witnesses.len(), |done| {
+    let (shards, t_shards) = proving("shard", fleet.witnesses.len(), |progress| {
         fleet::prove_shards_counted(
             &spk,
             &fleet,
@@ -252,7 +300,7 @@ pub fn run_scenario(
             &importer,
             ledger.digest,
             &mut rng,
-            done,
+            progress,
         )
     });
     let shards = shards?;

@@ -179,6 +179,21 @@ pub fn remove_temp_files() -> usize {
         .count()
 }
 
+/// A test-only pause point of every atomic write ([`write`] and the rest):
+/// called with the temporary file once it is fully written and flushed,
+/// before it is renamed into place. Unset, nothing is called. Only `zkcc`'s
+/// `main` sets it, and only when a test asks for it (the environment
+/// variable `ZKCC_TEST_PAUSE_BEFORE_RENAME`, see `cli/signals.rs`), so that a
+/// test can interrupt a write at a known point instead of racing it.
+static BEFORE_RENAME: std::sync::OnceLock<fn(&std::path::Path)> = std::sync::OnceLock::new();
+
+/// Sets the test-only pause point of every atomic write: `hook` is called
+/// with the fully written temporary file before its rename (the first call
+/// wins; see `zkcc`'s `cli/signals.rs`).
+pub fn set_before_rename(hook: fn(&std::path::Path)) {
+    let _ = BEFORE_RENAME.set(hook);
+}
+
 fn write_mode(
     path: &std::path::Path,
     mode: u32,
@@ -212,7 +227,12 @@ fn write_mode(
             f(&mut w)?;
             w.into_inner().map_err(|e| e.into_error())
         })
-        .and_then(|_file| std::fs::rename(&tmp, path));
+        .and_then(|_file| {
+            if let Some(pause) = BEFORE_RENAME.get() {
+                pause(&tmp);
+            }
+            std::fs::rename(&tmp, path)
+        });
     if res.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

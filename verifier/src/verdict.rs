@@ -48,6 +48,57 @@ pub struct AgencyFileArgs {
     pub report: Option<std::path::PathBuf>,
 }
 
+/// The verified AI lifecycle claims a decision may count, as `zkcc verify`
+/// and `zkcc-verify submission` take them: `--evaluation-claim`,
+/// `--jurisdiction-claim` (each repeatable), `--decision-date`. The claims
+/// are the agency's own files (the `--report` of `zkcc agency
+/// verify-evaluation` / `verify-jurisdiction`): a broken one is exit 2.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct LifecycleArgs {
+    /// A verified model-evaluation claim (the `--report` of `zkcc agency
+    /// verify-evaluation`) that the policy's rules may require; repeatable.
+    #[arg(long, requires = "policy")]
+    pub evaluation_claim: Vec<std::path::PathBuf>,
+    /// A verified deployment-jurisdiction claim (the `--report` of `zkcc
+    /// agency verify-jurisdiction`); repeatable.
+    #[arg(long, requires = "policy")]
+    pub jurisdiction_claim: Vec<std::path::PathBuf>,
+    /// The decision date, YYYYMMDD: what an evaluation's age is measured
+    /// from (required for an evaluation claim to count).
+    #[arg(long, requires = "policy")]
+    pub decision_date: Option<u64>,
+}
+
+impl LifecycleArgs {
+    /// The facts for [`Agency::lifecycle`]: each claim file read by `read`
+    /// (the binary's own reader, with its messages and exit codes), parsed,
+    /// or `bad("<file>: <why>")` (a configuration error).
+    pub fn facts<E>(
+        &self,
+        read: impl Fn(&std::path::Path) -> Result<String, E>,
+        bad: impl Fn(String) -> E,
+    ) -> Result<LifecycleFacts, E> {
+        fn parse<T: serde::de::DeserializeOwned, E>(
+            paths: &[std::path::PathBuf],
+            read: &impl Fn(&std::path::Path) -> Result<String, E>,
+            bad: &impl Fn(String) -> E,
+        ) -> Result<Vec<T>, E> {
+            paths
+                .iter()
+                .map(|p| {
+                    serde_json::from_str(&read(p)?)
+                        .map_err(|e| bad(format!("{}: {e}", p.display())))
+                })
+                .collect()
+        }
+        Ok(LifecycleFacts {
+            decision_date: self.decision_date.unwrap_or(0),
+            evaluations: parse(&self.evaluation_claim, &read, &bad)?,
+            jurisdictions: parse(&self.jurisdiction_claim, &read, &bad)?,
+        })
+    }
+}
+
 /// The agency's configuration, every file already loaded and checked.
 pub struct Agency<'a> {
     /// Verifying keys and shapes.

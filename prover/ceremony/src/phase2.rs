@@ -273,7 +273,9 @@ pub fn verify<R: RngCore>(z: &Zkey, phase1: &Phase1, r1cs: &R1cs, rng: &mut R) -
     verify_with(z, phase1, r1cs, rng, &indicatif::ProgressBar::hidden())
 }
 
-/// [`verify`], reporting the progress of rebuilding the initial key.
+/// [`verify`], reporting its progress on `progress`: rebuilding the initial
+/// key, then each contribution and the `L` and `H` sections
+/// ([`verify_against_with`]).
 pub fn verify_with<R: RngCore>(
     z: &Zkey,
     phase1: &Phase1,
@@ -302,13 +304,26 @@ pub fn verify_with<R: RngCore>(
         )));
     }
     let init = Zkey::new_initial_with(ptau, r1cs, progress)?;
+    let v = verify_against_with(z, &init, rng, progress);
     progress.finish_and_clear();
-    verify_against(z, &init, rng)
+    v
 }
 
 /// [`verify`] with the initial key already built (it also refuses a
 /// transcript without a secret contribution).
 pub fn verify_against<R: RngCore>(z: &Zkey, init: &Zkey, rng: &mut R) -> Res<Verified> {
+    verify_against_with(z, init, rng, &indicatif::ProgressBar::hidden())
+}
+
+/// [`verify_against`], counting on `progress` (reset to their number) the
+/// contributions and the `L` and `H` sections as each is verified, the one
+/// under way named: `verifying contribution 2/3`, `verifying L (section 8)`.
+pub fn verify_against_with<R: RngCore>(
+    z: &Zkey,
+    init: &Zkey,
+    rng: &mut R,
+    progress: &indicatif::ProgressBar,
+) -> Res<Verified> {
     require_secret_contribution(&z.contributions)?;
     let wrong = |m: &str| CeremonyError::WrongCircuit(m.to_string());
     if (z.n_vars, z.n_public, z.domain_size) != (init.n_vars, init.n_public, init.domain_size) {
@@ -341,9 +356,13 @@ pub fn verify_against<R: RngCore>(z: &Zkey, init: &Zkey, rng: &mut R) -> Res<Ver
             return Err(bad(&format!("{what} differs from the initial key's")));
         }
     }
+    let n = z.contributions.len();
+    progress.reset();
+    progress.set_length(n as u64 + 2);
     let mut cur = G1Affine::generator();
     let mut hashes = Vec::new();
     for (i, c) in z.contributions.iter().enumerate() {
+        progress.set_message(format!("verifying contribution {}/{n}", i + 1));
         let fail = |r: &str| CeremonyError::BadContribution {
             index: i,
             reason: r.to_string(),
@@ -379,6 +398,7 @@ pub fn verify_against<R: RngCore>(z: &Zkey, init: &Zkey, rng: &mut R) -> Res<Ver
         }
         hashes.push((c.hash(), c.name.clone(), c.beacon.is_some()));
         cur = c.delta_after;
+        progress.inc(1);
     }
     if z.delta_g1 != cur {
         return Err(bad("δ·G1 is not the last contribution's"));
@@ -395,6 +415,7 @@ pub fn verify_against<R: RngCore>(z: &Zkey, init: &Zkey, rng: &mut R) -> Res<Ver
         (&z.l, &init.l, "L (section 8)"),
         (&z.h, &init.h, "H (section 9)"),
     ] {
+        progress.set_message(format!("verifying {what}"));
         if now.len() != was.len() {
             return Err(bad(&format!("{what} has the wrong length")));
         }
@@ -409,6 +430,7 @@ pub fn verify_against<R: RngCore>(z: &Zkey, init: &Zkey, rng: &mut R) -> Res<Ver
         if !pairing_eq(a, z.delta_g2, b, G2Affine::generator()) {
             return Err(bad(&format!("{what} is not the initial key's over δ")));
         }
+        progress.inc(1);
     }
     Ok(Verified {
         cs_hash: z.cs_hash,
@@ -477,6 +499,31 @@ mod tests {
         assert_eq!(v.contributions.len(), 2);
         // The old key is untouched: the pass-through read borrows it.
         assert_eq!(Zkey::read(&b0).unwrap(), z0);
+    }
+
+    /// Verification counts what it has verified: each contribution, then
+    /// `L` and `H`, the last one named.
+    #[test]
+    fn verification_counts_contributions_and_sections() {
+        let z0 = initial();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let z1 = contribute(z0.clone(), None, &mut rng).unwrap();
+        let z2 = beacon(z1, &[7; 32], 10, None).unwrap();
+        let pb = indicatif::ProgressBar::hidden();
+        pb.set_length(1000);
+        pb.set_position(999);
+        verify_against_with(&z2, &z0, &mut rng, &pb).unwrap();
+        assert_eq!((pb.position(), pb.length()), (4, Some(4)));
+        assert_eq!(pb.message(), "verifying H (section 9)");
+        // A bad contribution stops the count at it.
+        let mut bad = z2.clone();
+        bad.contributions[1].g1_sx = G1Affine::generator();
+        let pb = indicatif::ProgressBar::hidden();
+        assert!(verify_against_with(&bad, &z0, &mut rng, &pb).is_err());
+        assert_eq!(
+            (pb.position(), pb.message()),
+            (1, "verifying contribution 2/2".into())
+        );
     }
 
     /// A key nobody contributed to is refused: no contribution (δ = γ, the

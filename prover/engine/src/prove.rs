@@ -210,6 +210,123 @@ pub struct Timings {
     pub msm_and_fft: Duration,
 }
 
+/// A stage of one tuned proof, as a [`Progress`] observer sees it finish.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Stage {
+    /// The full assignment `z`, evaluated (`A·z`, `B·z`) and checked against
+    /// every row. (In a batch the assignments themselves are computed first,
+    /// all in parallel: [`Progress::assigned`].)
+    Witness,
+    /// The quotient `h`: the FFTs.
+    Fft,
+    /// The MSM of `A` over `z`.
+    MsmA,
+    /// The MSM of `B` in G1 over `z`.
+    MsmBG1,
+    /// The MSM of `B` in G2 over `z`.
+    MsmBG2,
+    /// The MSM of `L` over the witness part of `z`.
+    MsmL,
+    /// The MSM of `H` over `h`.
+    MsmH,
+}
+
+impl Stage {
+    /// Every stage of a proof. The witness comes first and the FFTs before
+    /// the `H` MSM; the other MSMs run concurrently with the FFTs, so they
+    /// finish in no fixed order.
+    pub const ALL: [Stage; 7] = [
+        Stage::Witness,
+        Stage::Fft,
+        Stage::MsmA,
+        Stage::MsmBG1,
+        Stage::MsmBG2,
+        Stage::MsmL,
+        Stage::MsmH,
+    ];
+
+    /// Its name for a progress display: `witness`, `FFTs`, `MSM A`, …
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Witness => "witness",
+            Stage::Fft => "FFTs",
+            Stage::MsmA => "MSM A",
+            Stage::MsmBG1 => "MSM B (G1)",
+            Stage::MsmBG2 => "MSM B (G2)",
+            Stage::MsmL => "MSM L",
+            Stage::MsmH => "MSM H",
+        }
+    }
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A finished stage: of which proof (0-based, in a batch's input order), and
+/// how many of that proof's [`Stage::ALL`] are done now (1 to 7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StageDone {
+    /// The proof's index in its batch (0 for a single proof).
+    pub proof: usize,
+    /// The stage that finished.
+    pub stage: Stage,
+    /// Stages of this proof done, this one included.
+    pub done: usize,
+}
+
+/// An observer of the tuned prover (a command line's progress bar). The
+/// engine calls it from its worker threads, one call at a time per proof,
+/// with `done` counting up; the default methods do nothing.
+pub trait Progress: Sync {
+    /// `done` of a batch's `of` assignments are computed (a batch computes
+    /// them all first, in parallel, then proves one at a time).
+    fn assigned(&self, _done: usize, _of: usize) {}
+    /// A stage of a proof finished.
+    fn stage(&self, _done: StageDone) {}
+}
+
+/// No observer: what the calls without one use.
+pub struct Quiet;
+
+impl Progress for Quiet {}
+
+/// Reports the stages of one proof to an observer, serialized, with the count.
+struct Tracker<'a> {
+    progress: &'a dyn Progress,
+    proof: usize,
+    done: std::sync::Mutex<usize>,
+}
+
+impl<'a> Tracker<'a> {
+    fn new(progress: &'a dyn Progress, proof: usize) -> Self {
+        Self {
+            progress,
+            proof,
+            done: std::sync::Mutex::new(0),
+        }
+    }
+
+    /// Runs `f`, then reports `stage` finished.
+    fn after<T>(&self, stage: Stage, f: impl FnOnce() -> T) -> T {
+        let out = f();
+        self.finished(stage);
+        out
+    }
+
+    fn finished(&self, stage: Stage) {
+        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        *done += 1;
+        self.progress.stage(StageDone {
+            proof: self.proof,
+            stage,
+            done: *done,
+        });
+    }
+}
+
 /// `A·z`, `B·z` on the domain, checked against `C·z`: the satisfiability check.
 pub fn evaluate_checked(pk: &ProverKey, z: &[Fr]) -> Res<(Vec<Fr>, Vec<Fr>)> {
     if z.len() != pk.r1cs.num_variables() || z.first() != Some(&Fr::from(1u64)) {
@@ -422,21 +539,31 @@ fn prove_from_evaluations(
     pk: &ProverKey,
     red: Reduction,
     z: &[Fr],
-    a: Vec<Fr>,
-    b: Vec<Fr>,
-    r: Fr,
-    s: Fr,
+    (a, b): (Vec<Fr>, Vec<Fr>),
+    (r, s): (Fr, Fr),
+    t: &Tracker,
 ) -> Res<Proof<Bn254>> {
     let zb: Vec<BigInt> = z.par_iter().map(|x| x.into_bigint()).collect();
     let (h_acc, ((g_a, g1_b), (g2_b, l_acc))) = rayon::join(
         || -> Res<G1Projective> {
             let hb = quotient_scalars(pk.domain()?.size(), red, a, b)?;
-            Ok(msm(&pk.h, &hb))
+            t.finished(Stage::Fft);
+            Ok(t.after(Stage::MsmH, || msm(&pk.h, &hb)))
         },
         || {
             rayon::join(
-                || rayon::join(|| pk.a.msm(&zb), || pk.b_g1.msm(&zb)),
-                || rayon::join(|| pk.b_g2.msm(&zb), || pk.l.msm(&zb)),
+                || {
+                    rayon::join(
+                        || t.after(Stage::MsmA, || pk.a.msm(&zb)),
+                        || t.after(Stage::MsmBG1, || pk.b_g1.msm(&zb)),
+                    )
+                },
+                || {
+                    rayon::join(
+                        || t.after(Stage::MsmBG2, || pk.b_g2.msm(&zb)),
+                        || t.after(Stage::MsmL, || pk.l.msm(&zb)),
+                    )
+                },
             )
         },
     );
@@ -452,6 +579,14 @@ fn prove_from_evaluations(
     })
 }
 
+/// The witness stage of a proof from `z`: checked against every row, then
+/// reported.
+fn checked(pk: &ProverKey, z: &[Fr], t: &Tracker) -> Res<(Vec<Fr>, Vec<Fr>)> {
+    let ab = evaluate_checked(pk, z)?;
+    t.finished(Stage::Witness);
+    Ok(ab)
+}
+
 /// [`prove_assignment`] with a chosen reduction (a wrong one gives a proof
 /// that does not verify: tests show it).
 pub fn prove_assignment_with(
@@ -461,15 +596,24 @@ pub fn prove_assignment_with(
     r: Fr,
     s: Fr,
 ) -> Res<Proof<Bn254>> {
-    let (a, b) = evaluate_checked(pk, z)?;
-    prove_from_evaluations(pk, red, z, a, b, r, s)
+    let t = Tracker::new(&Quiet, 0);
+    prove_from_evaluations(pk, red, z, checked(pk, z, &t)?, (r, s), &t)
 }
 
 /// Proves from a full assignment `z = (1, inputs, witness)` with blinding
 /// `r`, `s`. Refuses an assignment that does not satisfy every row.
 pub fn prove_assignment(pk: &ProverKey, z: &[Fr], r: Fr, s: Fr) -> Res<Proof<Bn254>> {
-    let (a, b) = evaluate_checked(pk, z)?;
-    prove_from_evaluations(pk, pk.reduction()?, z, a, b, r, s)
+    prove_assignment_observed(pk, z, (r, s), &Tracker::new(&Quiet, 0))
+}
+
+fn prove_assignment_observed(
+    pk: &ProverKey,
+    z: &[Fr],
+    blind: (Fr, Fr),
+    t: &Tracker,
+) -> Res<Proof<Bn254>> {
+    let ab = checked(pk, z, t)?;
+    prove_from_evaluations(pk, pk.reduction()?, z, ab, blind, t)
 }
 
 /// Proves with the tuned prover from a witness generator (the claim's native
@@ -481,16 +625,27 @@ pub fn prove_timed<E: From<EngineError>, R: rand::RngCore + rand::CryptoRng>(
     assignment: impl FnOnce() -> Result<Vec<Fr>, E>,
     rng: &mut R,
 ) -> Result<(Proof<Bn254>, Timings), E> {
+    prove_observed(pk, assignment, rng, &Quiet)
+}
+
+/// [`prove_timed`], telling `progress` as each [`Stage`] finishes.
+pub fn prove_observed<E: From<EngineError>, R: rand::RngCore + rand::CryptoRng>(
+    pk: &ProverKey,
+    assignment: impl FnOnce() -> Result<Vec<Fr>, E>,
+    rng: &mut R,
+    progress: &dyn Progress,
+) -> Result<(Proof<Bn254>, Timings), E> {
+    let tracker = Tracker::new(progress, 0);
     let mut t = Timings::default();
     let start = Instant::now();
     let z = assignment()?;
     t.witness = start.elapsed();
     let start = Instant::now();
-    let (a, b) = evaluate_checked(pk, &z)?;
+    let ab = checked(pk, &z, &tracker)?;
     t.check = start.elapsed();
     let (r, s) = (Fr::rand(rng), Fr::rand(rng));
     let start = Instant::now();
-    let proof = prove_from_evaluations(pk, pk.reduction()?, &z, a, b, r, s)?;
+    let proof = prove_from_evaluations(pk, pk.reduction()?, &z, ab, (r, s), &tracker)?;
     t.msm_and_fft = start.elapsed();
     Ok((proof, t))
 }
@@ -509,19 +664,41 @@ pub fn prove<E: From<EngineError>, R: rand::RngCore + rand::CryptoRng>(
 /// proof uses every core in turn (one proof's buffers at a time bound the
 /// memory). Results are in input order; one refused statement does not stop
 /// the others.
-pub fn prove_many<T, E, R>(
+pub fn prove_many<T: Sync, E: From<EngineError> + Send>(
+    pk: &ProverKey,
+    items: &[T],
+    assign: impl Fn(&T) -> Result<Vec<Fr>, E> + Sync + Send,
+    rng: &mut (impl rand::RngCore + rand::CryptoRng),
+) -> Vec<Result<Proof<Bn254>, E>> {
+    prove_many_observed(pk, items, assign, rng, &Quiet)
+}
+
+/// [`prove_many`], telling `progress` as each assignment is computed
+/// ([`Progress::assigned`]) and as each proof's stages finish.
+pub fn prove_many_observed<T, E, R>(
     pk: &ProverKey,
     items: &[T],
     assign: impl Fn(&T) -> Result<Vec<Fr>, E> + Sync + Send,
     rng: &mut R,
+    progress: &dyn Progress,
 ) -> Vec<Result<Proof<Bn254>, E>>
 where
     T: Sync,
     E: From<EngineError> + Send,
     R: rand::RngCore + rand::CryptoRng,
 {
-    let assignments: Vec<Result<Vec<Fr>, E>> = items.par_iter().map(&assign).collect();
-    prove_assignments(pk, assignments, rng)
+    let done = std::sync::Mutex::new(0);
+    let assignments: Vec<Result<Vec<Fr>, E>> = items
+        .par_iter()
+        .map(|item| {
+            let z = assign(item);
+            let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
+            *done += 1;
+            progress.assigned(*done, items.len());
+            z
+        })
+        .collect();
+    prove_assignments_with(pk, assignments, rng, progress, &|_| ())
 }
 
 /// The full assignment of any circuit by one synthesis (prove mode, no
@@ -553,7 +730,7 @@ pub fn prove_assignments<E: From<EngineError>, R: rand::RngCore + rand::CryptoRn
     assignments: Vec<Result<Vec<Fr>, E>>,
     rng: &mut R,
 ) -> Vec<Result<Proof<Bn254>, E>> {
-    prove_assignments_counted(pk, assignments, rng, &|_| ())
+    prove_assignments_with(pk, assignments, rng, &Quiet, &|_| ())
 }
 
 /// [`prove_assignments`], calling `done(k)` after the `k`-th proof (1-based),
@@ -564,6 +741,27 @@ pub fn prove_assignments_counted<E: From<EngineError>, R: rand::RngCore + rand::
     rng: &mut R,
     done: &dyn Fn(usize),
 ) -> Vec<Result<Proof<Bn254>, E>> {
+    prove_assignments_with(pk, assignments, rng, &Quiet, done)
+}
+
+/// [`prove_assignments`], telling `progress` as each proof's stages finish
+/// (proof `k` of the batch is [`StageDone::proof`] `k`).
+pub fn prove_assignments_observed<E: From<EngineError>, R: rand::RngCore + rand::CryptoRng>(
+    pk: &ProverKey,
+    assignments: Vec<Result<Vec<Fr>, E>>,
+    rng: &mut R,
+    progress: &dyn Progress,
+) -> Vec<Result<Proof<Bn254>, E>> {
+    prove_assignments_with(pk, assignments, rng, progress, &|_| ())
+}
+
+fn prove_assignments_with<E: From<EngineError>, R: rand::RngCore + rand::CryptoRng>(
+    pk: &ProverKey,
+    assignments: Vec<Result<Vec<Fr>, E>>,
+    rng: &mut R,
+    progress: &dyn Progress,
+    done: &dyn Fn(usize),
+) -> Vec<Result<Proof<Bn254>, E>> {
     let blinds: Vec<(Fr, Fr)> = assignments
         .iter()
         .map(|_| (Fr::rand(rng), Fr::rand(rng)))
@@ -572,8 +770,8 @@ pub fn prove_assignments_counted<E: From<EngineError>, R: rand::RngCore + rand::
         .into_iter()
         .zip(blinds)
         .enumerate()
-        .map(|(k, (z, (r, s)))| {
-            let p = prove_assignment(pk, &z?, r, s)?;
+        .map(|(k, (z, blind))| {
+            let p = prove_assignment_observed(pk, &z?, blind, &Tracker::new(progress, k))?;
             done(k + 1);
             Ok(p)
         })
@@ -610,5 +808,113 @@ mod tests {
         let v = vec![Fr::one(); 8];
         assert!(quotient_on(16, Reduction::Libsnark, v.clone(), v.clone()).is_err());
         assert!(quotient_on(12, Reduction::OddCoset, v.clone(), v).is_err());
+    }
+
+    /// `x·y = out` (public) and `(x + y)² = sq` (public): a circuit with
+    /// inputs and witnesses, so that every MSM has bases.
+    #[derive(Clone)]
+    struct Tiny {
+        x: Fr,
+        y: Fr,
+    }
+
+    impl Tiny {
+        fn assignment(&self) -> Vec<Fr> {
+            let s = self.x + self.y;
+            vec![Fr::one(), self.x * self.y, s * s, self.x, self.y]
+        }
+    }
+
+    impl ark_relations::gr1cs::ConstraintSynthesizer<Fr> for Tiny {
+        fn generate_constraints(
+            self,
+            cs: ark_relations::gr1cs::ConstraintSystemRef<Fr>,
+        ) -> ark_relations::gr1cs::Result<()> {
+            use ark_relations::lc;
+            let z = self.assignment();
+            let out = cs.new_input_variable(|| Ok(z[1]))?;
+            let sq = cs.new_input_variable(|| Ok(z[2]))?;
+            let x = cs.new_witness_variable(|| Ok(z[3]))?;
+            let y = cs.new_witness_variable(|| Ok(z[4]))?;
+            cs.enforce_r1cs_constraint(|| lc!() + x, || lc!() + y, || lc!() + out)?;
+            cs.enforce_r1cs_constraint(|| lc!() + x + y, || lc!() + x + y, || lc!() + sq)
+        }
+    }
+
+    /// Records every call an observer gets, in order.
+    #[derive(Default)]
+    struct Record(std::sync::Mutex<Vec<(Option<StageDone>, Option<(usize, usize)>)>>);
+
+    impl Progress for Record {
+        fn assigned(&self, done: usize, of: usize) {
+            self.0.lock().unwrap().push((None, Some((done, of))));
+        }
+        fn stage(&self, done: StageDone) {
+            self.0.lock().unwrap().push((Some(done), None));
+        }
+    }
+
+    /// Asserts that `calls` are the seven stages of proof `proof`, each once,
+    /// counted 1 to 7: the witness first, the FFTs before the `H` MSM.
+    fn assert_one_proof(calls: &[(Option<StageDone>, Option<(usize, usize)>)], proof: usize) {
+        let stages: Vec<StageDone> = calls.iter().map(|c| c.0.unwrap()).collect();
+        assert_eq!(stages.len(), 7, "{stages:?}");
+        for (k, s) in stages.iter().enumerate() {
+            assert_eq!((s.proof, s.done), (proof, k + 1), "{stages:?}");
+        }
+        let order: Vec<Stage> = stages.iter().map(|s| s.stage).collect();
+        assert_eq!(order[0], Stage::Witness);
+        let pos = |st| order.iter().position(|&s| s == st).unwrap();
+        assert!(pos(Stage::Fft) < pos(Stage::MsmH), "{order:?}");
+        let mut sorted = order.clone();
+        sorted.sort_by_key(|s| Stage::ALL.iter().position(|a| a == s));
+        assert_eq!(sorted, Stage::ALL, "each stage exactly once");
+    }
+
+    /// The observer hears every stage of a proof, in order and counted, for
+    /// a single proof and for each proof of a batch (after the batch's
+    /// assignments, counted); the proofs still verify.
+    #[test]
+    fn the_observer_hears_every_stage_in_order() {
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        let c = Tiny {
+            x: Fr::from(5u64),
+            y: Fr::from(7u64),
+        };
+        let pk = crate::setup::setup_prover_key(c.clone(), &mut rng).unwrap();
+        let pvk = ark_groth16::prepare_verifying_key(&pk.vk);
+        let verifies = |p: &Proof<Bn254>, c: &Tiny| {
+            ark_groth16::Groth16::<Bn254>::verify_proof(&pvk, p, &c.assignment()[1..3]).unwrap()
+        };
+
+        let seen = Record::default();
+        let (p, _) = prove_observed(&pk, || Res::Ok(c.assignment()), &mut rng, &seen).unwrap();
+        assert!(verifies(&p, &c));
+        assert_one_proof(&seen.0.lock().unwrap(), 0);
+
+        let items = [
+            c.clone(),
+            Tiny {
+                x: Fr::from(2u64),
+                y: Fr::from(3u64),
+            },
+        ];
+        let seen = Record::default();
+        let proofs = prove_many_observed(&pk, &items, |c| Res::Ok(c.assignment()), &mut rng, &seen);
+        for (p, c) in proofs.iter().zip(&items) {
+            assert!(verifies(p.as_ref().unwrap(), c));
+        }
+        let calls = seen.0.lock().unwrap();
+        let assigned: Vec<_> = calls[..2].iter().map(|c| c.1.unwrap()).collect();
+        assert_eq!(assigned, [(1, 2), (2, 2)]);
+        assert_one_proof(&calls[2..9], 0);
+        assert_one_proof(&calls[9..], 1);
+
+        // Nothing is heard past a refused witness.
+        let seen = Record::default();
+        let mut bad = c.assignment();
+        bad[3] += Fr::one();
+        assert!(prove_observed(&pk, || Res::Ok(bad), &mut rng, &seen).is_err());
+        assert!(seen.0.lock().unwrap().is_empty());
     }
 }

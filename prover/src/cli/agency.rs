@@ -119,18 +119,8 @@ pub struct VerifyArgs {
     keys: super::serve::FleetKeyArgs,
     #[command(flatten)]
     files: zkcc_verifier::verdict::AgencyFileArgs,
-    /// A verified model-evaluation claim (the `--report` of `zkcc agency
-    /// verify-evaluation`) that the policy's rules may require; repeatable.
-    #[arg(long, requires = "policy")]
-    evaluation_claim: Vec<PathBuf>,
-    /// A verified deployment-jurisdiction claim (the `--report` of `zkcc
-    /// agency verify-jurisdiction`); repeatable.
-    #[arg(long, requires = "policy")]
-    jurisdiction_claim: Vec<PathBuf>,
-    /// The decision date, YYYYMMDD: what an evaluation's age is measured
-    /// from (required for an evaluation claim to count).
-    #[arg(long, requires = "policy")]
-    decision_date: Option<u64>,
+    #[command(flatten)]
+    lifecycle: zkcc_verifier::verdict::LifecycleArgs,
     /// The importer's submission.
     submission: PathBuf,
 }
@@ -390,7 +380,7 @@ fn parse_days(s: &str) -> Result<zkcc_verifier::submission::DelayWindow, ProverE
 }
 
 pub fn verify(a: VerifyArgs) -> Result<(), ProverError> {
-    use zkcc_verifier::access::{LifecycleFacts, Policy};
+    use zkcc_verifier::access::Policy;
     // The agency's own files first: a problem with any of them is a
     // configuration error (exit 2), found before any verdict is printed.
     a.files.report.as_deref().map(out_file).transpose()?;
@@ -412,16 +402,7 @@ pub fn verify(a: VerifyArgs) -> Result<(), ProverError> {
         }
         None => None,
     };
-    let mut lifecycle = LifecycleFacts {
-        decision_date: a.decision_date.unwrap_or(0),
-        ..Default::default()
-    };
-    for p in &a.evaluation_claim {
-        lifecycle.evaluations.push(read_json(p)?);
-    }
-    for p in &a.jurisdiction_claim {
-        lifecycle.jurisdictions.push(read_json(p)?);
-    }
+    let lifecycle = a.lifecycle.facts(read_text, ProverError::Usage)?;
     let agency = zkcc_verifier::verdict::Agency {
         keys: &keys,
         registry: &registry,

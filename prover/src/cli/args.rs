@@ -103,10 +103,11 @@ impl SignerArgs {
     }
 }
 
-/// The importer's committed inventory: `--registry`, `--inventory`,
-/// `--secret`, `--ledger-digest` (`prove shards`, `prove request`).
+/// The importer's inventory and its commitment secret: `--registry`,
+/// `--inventory`, `--secret` (`prove delay-slots`, `prove delay`, and the
+/// first half of [`CommittedArgs`]).
 #[derive(Args)]
-pub struct CommittedArgs {
+pub struct SecretInventoryArgs {
     #[command(flatten)]
     pub registry: RegistryArg,
     /// Inventory file (its attestations signed).
@@ -115,6 +116,42 @@ pub struct CommittedArgs {
     /// Commitment secret from `zkcc commit`.
     #[arg(long)]
     pub secret: PathBuf,
+}
+
+/// An inventory, read and opened against its commitment secret.
+pub struct Opened {
+    /// The registry.
+    pub registry: Registry,
+    /// The inventory.
+    pub inventory: FleetInventory,
+    /// The commitment secret.
+    pub secret: FleetSecret,
+    /// The fleet the secret opens.
+    pub fleet: fleet::Fleet,
+}
+
+impl SecretInventoryArgs {
+    /// Reads the files and opens the inventory's commitment.
+    pub fn open(&self) -> Result<Opened, ProverError> {
+        let registry = self.registry.load()?;
+        let inventory: FleetInventory = read_json(&self.inventory)?;
+        let secret: FleetSecret = read_json(&self.secret)?;
+        let fleet = fleet::open(&registry, &inventory, &secret)?;
+        Ok(Opened {
+            registry,
+            inventory,
+            secret,
+            fleet,
+        })
+    }
+}
+
+/// The importer's committed inventory: `--registry`, `--inventory`,
+/// `--secret`, `--ledger-digest` (`prove shards`, `prove request`).
+#[derive(Args)]
+pub struct CommittedArgs {
+    #[command(flatten)]
+    pub opened: SecretInventoryArgs,
     /// Digest of the agency's ledger for this importer (from the agency).
     #[arg(long)]
     pub ledger_digest: String,
@@ -135,13 +172,16 @@ pub struct Committed {
 }
 
 impl CommittedArgs {
-    /// Reads the files and opens the inventory's commitment.
+    /// Reads the files, parses the digest and opens the inventory's
+    /// commitment.
     pub fn open(&self) -> Result<Committed, ProverError> {
-        let registry = self.registry.load()?;
-        let inventory: FleetInventory = read_json(&self.inventory)?;
-        let secret: FleetSecret = read_json(&self.secret)?;
         let digest = zkcc_circuits::encoding::fr_from_hex(&self.ledger_digest)?;
-        let fleet = fleet::open(&registry, &inventory, &secret)?;
+        let Opened {
+            registry,
+            inventory,
+            secret,
+            fleet,
+        } = self.opened.open()?;
         Ok(Committed {
             registry,
             inventory,

@@ -1,13 +1,15 @@
 //! The importer's commands: commit to the inventory for an epoch, prove the
 //! shards once, answer each request with a light proof.
-use super::args::{Committed, CommittedArgs, KeyDirArg, RegistryArg, ShardInputArgs};
-use super::{guard_secret, load_registry, out_file};
+use super::args::{
+    Committed, CommittedArgs, KeyDirArg, Opened, RegistryArg, SecretInventoryArgs, ShardInputArgs,
+};
+use super::{guard_secret, out_file};
 use clap::{Args, Subcommand};
 use rand::rngs::OsRng;
 use std::path::{Path, PathBuf};
-use zkcc_prover::demo::{counted, timed};
+use zkcc_prover::demo::{proving, timed};
 use zkcc_prover::error::{read_json, write, write_json, write_secret_json};
-use zkcc_prover::fleet::{self, FleetInventory, FleetSecret};
+use zkcc_prover::fleet::{self, FleetSecret};
 use zkcc_prover::keys::{self, Circuit};
 use zkcc_prover::ProverError;
 use zkcc_verifier::submission::{RequestFile, ShardBundle, Submission, SUBMISSION_VERSION};
@@ -65,12 +67,8 @@ pub enum ProveCmd {
     /// landmark must measure (`s<S>-f<J>.entries.json`, for `zkcc landmark
     /// batch`), and name the landmarks that cover each slot's facility.
     DelaySlots {
-        #[arg(long)]
-        registry: PathBuf,
-        #[arg(long)]
-        inventory: PathBuf,
-        #[arg(long)]
-        secret: PathBuf,
+        #[command(flatten)]
+        opened: SecretInventoryArgs,
         /// Directory to write the entry files to (must exist).
         #[arg(long)]
         out_dir: PathBuf,
@@ -81,12 +79,8 @@ pub enum ProveCmd {
         /// Key directory (circuit delay-FxM of the shard shape).
         #[arg(long, default_value = "keys")]
         keys: PathBuf,
-        #[arg(long)]
-        registry: PathBuf,
-        #[arg(long)]
-        inventory: PathBuf,
-        #[arg(long)]
-        secret: PathBuf,
+        #[command(flatten)]
+        opened: SecretInventoryArgs,
         /// The day the batches are signed for (days since 1970-01-01, UTC).
         #[arg(long)]
         day: u64,
@@ -319,16 +313,10 @@ pub fn commit(a: CommitArgs) -> Result<(), ProverError> {
 
 pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
     match c {
-        ProveCmd::DelaySlots {
-            registry,
-            inventory,
-            secret,
-            out_dir,
-        } => {
-            let r = load_registry(&registry)?;
-            let inv: FleetInventory = read_json(&inventory)?;
-            let secret: FleetSecret = read_json(&secret)?;
-            let fleet = fleet::open(&r, &inv, &secret)?;
+        ProveCmd::DelaySlots { opened, out_dir } => {
+            let Opened {
+                registry: r, fleet, ..
+            } = opened.open()?;
             if !out_dir.is_dir() {
                 return Err(ProverError::Usage(format!(
                     "{}: not a directory (create it first)",
@@ -360,18 +348,18 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
         }
         ProveCmd::Delay {
             keys: dir,
-            registry,
-            inventory,
-            secret,
+            opened,
             day,
             out,
             batches,
         } => {
-            let r = load_registry(&registry)?;
             out_file(&out)?;
-            let inv: FleetInventory = read_json(&inventory)?;
-            let secret: FleetSecret = read_json(&secret)?;
-            let fleet = fleet::open(&r, &inv, &secret)?;
+            let Opened {
+                registry: r,
+                inventory: inv,
+                fleet,
+                ..
+            } = opened.open()?;
             let files = batches
                 .iter()
                 .map(|p| Ok((p.display().to_string(), read_json(p)?)))
@@ -485,7 +473,7 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
                 ..
             } = committed.open()?;
             let (pk, _) = keys::load_proving_key_of(&dir, &Circuit::Shard(fleet.shape))?;
-            let (b, t) = counted("proving shard", fleet.witnesses.len(), |done| {
+            let (b, t) = proving("shard", fleet.witnesses.len(), |progress| {
                 fleet::prove_shards_counted(
                     &pk,
                     &fleet,
@@ -493,7 +481,7 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
                     &inv.importer,
                     digest,
                     &mut OsRng,
-                    done,
+                    progress,
                 )
             });
             let b = b?;

@@ -696,11 +696,19 @@ pub fn prove_shards<R: rand::RngCore + rand::CryptoRng>(
     ledger_digest: Fr,
     rng: &mut R,
 ) -> Result<Vec<zkcc_verifier::submission::ShardBundle>> {
-    prove_shards_counted(pk, fleet, registry, importer, ledger_digest, rng, &|_| ())
+    prove_shards_counted(
+        pk,
+        fleet,
+        registry,
+        importer,
+        ledger_digest,
+        rng,
+        &zkcc_engine::prove::Quiet,
+    )
 }
 
-/// [`prove_shards`], calling `done(k)` once the `k`-th of the fleet's shards
-/// is proven (for a progress display).
+/// [`prove_shards`], telling `progress` as the shards' witnesses are
+/// computed and as each shard proof's stages finish (for a progress display).
 pub fn prove_shards_counted<R: rand::RngCore + rand::CryptoRng>(
     pk: &zkcc_engine::prove::ProverKey,
     fleet: &Fleet,
@@ -708,9 +716,8 @@ pub fn prove_shards_counted<R: rand::RngCore + rand::CryptoRng>(
     importer: &str,
     ledger_digest: Fr,
     rng: &mut R,
-    done: &dyn Fn(usize),
+    progress: &dyn zkcc_engine::prove::Progress,
 ) -> Result<Vec<zkcc_verifier::submission::ShardBundle>> {
-    use rayon::prelude::*;
     use zkcc_circuits::shard::constraints::ShardCircuit;
     let statements = fleet.shard_statements(registry, ledger_digest);
     let circuits: Vec<ShardCircuit> = statements
@@ -718,12 +725,15 @@ pub fn prove_shards_counted<R: rand::RngCore + rand::CryptoRng>(
         .zip(&fleet.witnesses)
         .map(|(st, w)| ShardCircuit::with_witness(fleet.shape, *st, w.clone()))
         .collect();
-    let assignments: Vec<Result<Vec<Fr>>> = circuits
-        .par_iter()
-        .map(crate::claims::shard_assignment)
-        .collect();
     let id = zkcc_verifier::keys::circuit_id(&pk.vk);
-    zkcc_engine::prove::prove_assignments_counted(pk, assignments, rng, done)
+    let proofs = zkcc_engine::prove::prove_many_observed(
+        pk,
+        &circuits,
+        crate::claims::shard_assignment,
+        rng,
+        progress,
+    );
+    proofs
         .into_iter()
         .zip(&statements)
         .enumerate()

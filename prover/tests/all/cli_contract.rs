@@ -460,44 +460,62 @@ fn secrets_are_never_replaced_silently() {
 }
 
 /// An interrupted `setup` leaves no temporary key file behind: SIGTERM while
-/// the key is being written removes it, exit 143.
+/// a key file is written (held at the test-only pause point
+/// `ZKCC_TEST_PAUSE_BEFORE_RENAME`: its temporary file complete, not yet
+/// renamed) removes it, exit 143, and the key it was to become is not there.
 #[cfg(unix)]
 #[test]
 fn an_interrupted_setup_leaves_no_temporary_file() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
-    let mut child = crate::run::ZKCC.spawn(
-        d,
-        &["setup", "--circuit", "shard-2x64", "--out", "keys"],
-        Stdio::null(),
-        Stdio::piped(),
-    );
-    let keys = d.join("keys");
+    let marker = d.join("paused");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zkcc"))
+        .current_dir(d)
+        .env("ZKCC_TEST_PAUSE_BEFORE_RENAME", &marker)
+        .args(["setup", "--circuit", "shard-2x4", "--out", "keys"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let t0 = std::time::Instant::now();
-    let mut seen = false;
-    while t0.elapsed().as_secs() < 120 {
-        if keys.is_dir() && !names_starting(&keys, ".").is_empty() {
-            seen = true;
-            break;
+    while !marker.exists() {
+        if let Some(status) = child.try_wait().unwrap() {
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "setup ended ({status}) before the pause point: {}",
+                text(&out)
+            );
         }
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_micros(200));
+        assert!(
+            t0.elapsed().as_secs() < 300,
+            "setup never reached the pause point"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    assert!(
-        seen,
-        "no temporary file was ever seen: setup finished first"
-    );
+    // The pause point names the temporary file: complete and not yet renamed.
+    let tmp = d.join(std::fs::read_to_string(&marker).unwrap());
+    let keys = d.join("keys");
+    let tmp_name = tmp.file_name().unwrap().to_string_lossy().into_owned();
+    assert_eq!(names_starting(&keys, "."), vec![tmp_name.clone()]);
+    assert!(std::fs::metadata(&tmp).unwrap().len() > 0);
+    let pid = format!(".{}.tmp", child.id());
+    let key = tmp_name
+        .strip_prefix('.')
+        .and_then(|n| n.strip_suffix(&pid))
+        .unwrap_or_else(|| panic!("{tmp_name} is not .<key>{pid}"));
     // SAFETY: a signal to our own child process, by its id.
     unsafe {
         libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
     }
     let out = child.wait_with_output().unwrap();
-    // Killed while writing (143; the key file may have been renamed into
-    // place a moment before the signal arrived): no temporary file remains.
     assert_eq!(out.status.code(), Some(143), "{}", text(&out));
+    assert!(
+        text(&out).contains("interrupted: removed 1 unfinished temporary file(s)"),
+        "{}",
+        text(&out)
+    );
     assert_eq!(names_starting(&keys, "."), Vec::<String>::new());
+    assert!(!keys.join(key).exists(), "{key} was renamed into place");
 }
 
 /// Messages that say what is wrong, labelled by the file or argument.

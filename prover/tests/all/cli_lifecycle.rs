@@ -2,7 +2,7 @@
 //! lab, the auditor and the agency run them; and the agency's refusals.
 use zkcc_test_support::lifecycle::{self, LAB_A, LAB_B, RESULTS};
 
-use crate::run::{fails_with as fails, ok, ZKCC};
+use crate::run::{fails_with as fails, ok, text, zkcc, ZKCC};
 
 #[test]
 fn evaluation_and_jurisdiction_through_the_cli() {
@@ -111,7 +111,9 @@ fn evaluation_and_jurisdiction_through_the_cli() {
     );
     lifecycle::jurisdiction_request(&ZKCC, d, &mc, "w/jreq.json");
     lifecycle::prove_jurisdiction(&ZKCC, d);
-    let v = ok(d, &lifecycle::verify_jurisdiction_args("w/jreq.json"));
+    let mut verify = lifecycle::verify_jurisdiction_args("w/jreq.json");
+    verify.extend(["--report", "w/jur.report.json"]);
+    let v = ok(d, &verify);
     assert!(v.starts_with("ACCEPTED"), "{v}");
     // The same proof against a request naming another model.
     lifecycle::jurisdiction_request(&ZKCC, d, "0x05", "w/jreq2.json");
@@ -120,5 +122,154 @@ fn evaluation_and_jurisdiction_through_the_cli() {
         &lifecycle::verify_jurisdiction_args("w/jreq2.json"),
         1,
         "model_commitment",
+    );
+
+    decide_with_the_claims(d, &mc);
+}
+
+/// The fleet's submission for epoch 202611 (`w/submission.json`), decided
+/// under a policy whose one rule requires the evaluated suite and a tier-1
+/// deployment of that model (the lifecycle demo's rule), by `zkcc verify` and
+/// `zkcc-verify submission` alike: granted with the verified claims of the
+/// test above and the decision date 20261201, denied without the claims and
+/// with a decision date one day past the results' window (exit 1, the same
+/// words from both binaries); the claim options without `--policy` are a
+/// usage error (exit 2).
+fn decide_with_the_claims(d: &std::path::Path, mc: &str) {
+    use zkcc_test_support::fixtures::{REQUEST, SHARD};
+    use zkcc_test_support::fleet;
+    let (_, digest) = fleet::ledger(&ZKCC, d);
+    fleet::commit(&ZKCC, d, SHARD, "w/secret.json");
+    fleet::attest(&ZKCC, d);
+    ok(d, &["setup", "--circuit", SHARD, "--out", "keys"]);
+    ok(d, &["setup", "--circuit", REQUEST, "--out", "keys"]);
+    let committed = fleet::committed_args("w/secret.json", &digest);
+    let head = [
+        "prove",
+        "shards",
+        "--keys",
+        "keys",
+        "--registry",
+        lifecycle::REGISTRY,
+    ];
+    ok(
+        d,
+        &[&head[..], &committed, &["--out", "w/shards.json"]].concat(),
+    );
+    fleet::request(&ZKCC, d, "w/rules.json", "w/req.json");
+    let head = ["prove", "request", "--keys", "keys", "--circuit", REQUEST];
+    let tail = [
+        "--registry",
+        lifecycle::REGISTRY,
+        "--request",
+        "w/req.json",
+        "--shards",
+        "w/shards.json",
+        "--out",
+        "w/submission.json",
+    ];
+    ok(d, &[&head[..], &committed, &tail].concat());
+    let mut policy: serde_json::Value =
+        serde_json::from_str(zkcc_verifier::access::SAMPLE_ACCESS_POLICY).unwrap();
+    let rule: serde_json::Value =
+        serde_json::from_str(zkcc_prover::demo_lifecycle::LIFECYCLE_RULE).unwrap();
+    policy["rules"] = serde_json::json!([rule]);
+    std::fs::write(d.join("w/lpolicy.json"), policy.to_string()).unwrap();
+
+    let files = [
+        "--registry",
+        lifecycle::REGISTRY,
+        "--ledger",
+        "w/ledger.json",
+        "--request",
+        "w/req.json",
+    ];
+    let zkcc_args = |rest: &[&str]| -> Vec<String> {
+        let keys = ["verify", "--keys", "keys", "--shard-circuit", SHARD];
+        let keys2 = ["--request-circuit", REQUEST];
+        [&keys[..], &keys2, &files, rest, &["w/submission.json"]]
+            .concat()
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let shard_vk = format!("keys/{SHARD}.vk");
+    let request_vk = format!("keys/{REQUEST}.vk");
+    let verify_args = |rest: &[&str]| -> Vec<String> {
+        let keys = [
+            "submission",
+            "--shard-vk",
+            &shard_vk,
+            "--request-vk",
+            &request_vk,
+        ];
+        [&keys[..], &files, rest, &["w/submission.json"]]
+            .concat()
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let zkcc_verify = crate::cli_contract::zkcc_verify_bin();
+    // Both binaries on the same options: the same exit code and the same
+    // words (the verdict on stdout, an error on stderr). Returns them.
+    let both = |rest: &[&str]| -> (Option<i32>, String) {
+        let a = zkcc_args(rest);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        let ours = zkcc(d, &a);
+        let b = verify_args(rest);
+        let theirs = std::process::Command::new(&zkcc_verify)
+            .current_dir(d)
+            .args(&b)
+            .output()
+            .unwrap();
+        assert_eq!(
+            ours.status.code(),
+            theirs.status.code(),
+            "{rest:?}: {}\n{}",
+            text(&ours),
+            text(&theirs)
+        );
+        assert_eq!(
+            ours.stdout,
+            theirs.stdout,
+            "{rest:?}: {}\n{}",
+            text(&ours),
+            text(&theirs)
+        );
+        (ours.status.code(), text(&ours))
+    };
+    let claims = [
+        "--policy",
+        "w/lpolicy.json",
+        "--evaluation-claim",
+        "w/eval.report.json",
+        "--jurisdiction-claim",
+        "w/jur.report.json",
+    ];
+    let says = |out: &str, line: &str| assert!(out.contains(line), "{line:?} not in {out}");
+    let (code, out) = both(&[&claims[..], &["--decision-date", "20261201"]].concat());
+    assert_eq!(code, Some(0), "{out}");
+    says(&out, "DECISION: GRANT ACME-DC — quota 20000 chips, access \"evaluated-frontier-lab\" (rule evaluated-frontier-lab)\n");
+    says(&out, &format!("proven (evaluation): model {mc} of ACME-DC passed suite FRONTIER-2026 v1 (3 evals), every result signed for it by an accredited evaluator between 20251201 and 20261201\n"));
+    says(&out, &format!("      deployment CHAT-EU-1 of evaluated model {mc} keeps every store encrypted in tier ≤ 1 (epoch 202611)\n"));
+    // Without the claims: the rule is not met, denied.
+    let (code, out) = both(&["--policy", "w/lpolicy.json", "--decision-date", "20261201"]);
+    assert_eq!(code, Some(1), "{out}");
+    says(&out, "DECISION: DENY ACME-DC — no quota\n");
+    says(&out, "      no model proven to pass suite FRONTIER-2026 with results at most 365 days old on 20261201\n");
+    says(&out, "      no deployment of an evaluated model proven to keep its stores in tier ≤ 1 in epoch 202611\n");
+    says(&out, "  - no rule met: denied\n");
+    // Decided a day after the window (results from 20251201, at most 365
+    // days old): the evaluation no longer counts, nor the deployment of it.
+    let (code, out) = both(&[&claims[..], &["--decision-date", "20261202"]].concat());
+    assert_eq!(code, Some(1), "{out}");
+    says(&out, "DECISION: DENY ACME-DC — no quota\n");
+    says(&out, "      no model proven to pass suite FRONTIER-2026 with results at most 365 days old on 20261202\n");
+    // Claims without a policy to weigh them: a usage error.
+    let (code, out) = both(&claims[2..]);
+    assert_eq!(code, Some(2), "{out}");
+    says(
+        &out,
+        "error: the following required arguments were not provided:\n  --policy <POLICY>\n",
     );
 }

@@ -4,7 +4,9 @@
 //! # the accountable statement: a submission (shard proofs + request proof)
 //! zkcc-verify submission --shard-vk keys/shard-8x128.vk --request-vk keys/request-16x8.vk \
 //!             --registry registry.json --ledger ledger.json --request request.json \
-//!             [--policy access-policy.json --report report.json] submission.json
+//!             [--policy access-policy.json --report report.json] \
+//!             [--evaluation-claim evaluation.claim.json --jurisdiction-claim jurisdiction.claim.json \
+//!              --decision-date 20261201] submission.json
 //! # snarkjs interop, for one shard or request bundle (7 or 16 public inputs)
 //! zkcc-verify snarkjs-export --vk keys/request-16x8.vk --bundle request-bundle.json --out dir/
 //! zkcc-verify snarkjs-verify --vk-json dir/verification_key.json \
@@ -291,6 +293,8 @@ struct SubmissionArgs {
     request_shape: Option<String>,
     #[command(flatten)]
     files: zkcc_verifier::verdict::AgencyFileArgs,
+    #[command(flatten)]
+    lifecycle: zkcc_verifier::verdict::LifecycleArgs,
     /// The importer's submission (JSON).
     submission: PathBuf,
 }
@@ -377,7 +381,7 @@ fn submission_cmd(a: SubmissionArgs) -> Run {
         None => None,
     };
 
-    let lifecycle = zkcc_verifier::access::LifecycleFacts::default();
+    let lifecycle = a.lifecycle.facts(read_text, Fail::from)?;
     let agency = zkcc_verifier::verdict::Agency {
         keys: &keys,
         registry: &registry,

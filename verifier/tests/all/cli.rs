@@ -203,6 +203,109 @@ fn golden_submission_is_accepted_and_granted() {
     assert_eq!(r.decision.quota_chips, 100_000);
 }
 
+/// The lifecycle options of `zkcc-verify submission` (the same as `zkcc
+/// verify`'s): the claims are read and enter the decision — here the golden
+/// registry lists no suite and the golden request is for epoch 7, so an
+/// evaluation and a jurisdiction claim are set aside, each with its reason,
+/// and the fleet rule still grants; a claim file that is not a claim, or
+/// that does not exist, is the agency's own broken file (exit 2, named);
+/// the options without `--policy` are a usage error (exit 2).
+#[test]
+fn lifecycle_claims_enter_the_decision() {
+    let t = scratch();
+    let d = t.path();
+    let evaluation = zkcc_verifier::lifecycle::VerifiedEvaluation {
+        importer: "ACME-DC".into(),
+        suite: "FRONTIER-2026".into(),
+        suite_version: 1,
+        evals: 3,
+        deployment_date: 20261201,
+        not_before: 20251201,
+        model_commitment: "0x05".into(),
+    };
+    let jurisdiction = zkcc_verifier::lifecycle::VerifiedJurisdiction {
+        importer: "ACME-DC".into(),
+        deployment: "CHAT-EU-1".into(),
+        model_commitment: "0x05".into(),
+        epoch: 202611,
+        max_tier: 1,
+    };
+    write_json(&d.join("eval.json"), &evaluation);
+    write_json(&d.join("jur.json"), &jurisdiction);
+    let claims = [
+        "--policy",
+        "access-policy.json",
+        "--evaluation-claim",
+        "eval.json",
+        "--jurisdiction-claim",
+        "jur.json",
+        "--decision-date",
+        "20261201",
+    ];
+    let o = zkcc_verify(
+        d,
+        &submission(&[&claims[..], &["submission.json"]].concat()),
+    );
+    assert_exit(&o, 0);
+    assert!(o.stdout.contains("DECISION: GRANT ACME-DC"), "{}", o.stdout);
+    for why in [
+        "  - evaluation of model 0x05 set aside: it passed suite FRONTIER-2026 v1, the registry lists no such suite\n",
+        "  - jurisdiction of deployment CHAT-EU-1 set aside: it is for epoch 202611, the decision for epoch 7\n",
+    ] {
+        assert!(o.stdout.contains(why), "{why:?} not in {}", o.stdout);
+    }
+    let without = zkcc_verify(
+        d,
+        &submission(&["--policy", "access-policy.json", "submission.json"]),
+    );
+    assert!(!without.stdout.contains("set aside"), "{}", without.stdout);
+
+    std::fs::write(d.join("bad.json"), "{\"importer\": \"ACME-DC\"}").unwrap();
+    let o = zkcc_verify(
+        d,
+        &submission(&[
+            "--policy",
+            "access-policy.json",
+            "--evaluation-claim",
+            "bad.json",
+            "submission.json",
+        ]),
+    );
+    assert_says(
+        &o,
+        2,
+        "error: bad.json: missing field `suite` at line 1 column 23\n",
+    );
+    assert_eq!(o.stdout, "");
+    let o = zkcc_verify(
+        d,
+        &submission(&[
+            "--policy",
+            "access-policy.json",
+            "--jurisdiction-claim",
+            "none.json",
+            "submission.json",
+        ]),
+    );
+    assert_says(
+        &o,
+        2,
+        "error: none.json: No such file or directory (os error 2)\n",
+    );
+    let o = zkcc_verify(
+        d,
+        &submission(&["--evaluation-claim", "eval.json", "submission.json"]),
+    );
+    assert_exit(&o, 2);
+    assert!(
+        o.stderr
+            .contains("the following required arguments were not provided")
+            && o.stderr.contains("--policy"),
+        "{}",
+        o.stderr
+    );
+}
+
 #[test]
 fn rejected_submissions_exit_1_with_the_reason() {
     let t = scratch();
