@@ -28,6 +28,7 @@
 //! --benches` each function runs once, on `shard-1x8` and `request-2x1`.) The
 //! stock-vs-tuned table with peak memory:
 //! `cargo run --release -p zkcc-benches --bin compare -- shard-8x128`.
+use crate::{stock_constraint_system, LiveCircuit};
 use ark_bn254::{Bn254, Fr, G1Projective, G2Projective};
 use ark_ec::VariableBaseMSM;
 use ark_ff::PrimeField;
@@ -39,7 +40,6 @@ use criterion::{BenchmarkId, Criterion};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::time::Duration;
-use crate::{stock_constraint_system, LiveCircuit};
 use zkcc_engine::prove::{self, ProverKey};
 
 /// A comma-separated list from the environment (an empty variable is an

@@ -12,6 +12,7 @@
 //! machine load; setup, one stock proof and one tuned proof each also run in a
 //! child process of their own, whose peak resident memory (`VmHWM`, including
 //! loading the key) is the peak reported.
+use crate::LiveCircuit;
 use ark_bn254::{Bn254, Fr, G1Projective, G2Projective};
 use ark_ec::VariableBaseMSM;
 use ark_ff::PrimeField;
@@ -26,7 +27,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
-use crate::LiveCircuit;
 use zkcc_engine::mem;
 use zkcc_engine::prove::{self, ProverKey};
 use zkcc_prover::keys::Circuit;

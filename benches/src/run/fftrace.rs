@@ -6,12 +6,12 @@
 //! snarkjs's six on the odd coset, as ceremony keys need), interleaved, median
 //! of RUNS (default 5), wall and CPU seconds. The two results are compared
 //! on every run.
+use crate::{cpu_seconds as cpu, median};
 use ark_bn254::Fr;
 use ark_std::UniformRand;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::time::Instant;
-use crate::{cpu_seconds as cpu, median};
 use zkcc_engine::prove::{quotient_on, quotient_with_ark_poly, Reduction};
 
 /// The binary's body: parses its arguments and runs.

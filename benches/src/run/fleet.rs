@@ -17,10 +17,10 @@
 //!   process's high-water mark reset before the witness; the key is resident).
 //! - `ledger N`: an N-chip ledger file, streamed by the agency's reader:
 //!   load time, peak memory, and the grand product over it.
+use crate::{full_fleet, median};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::time::Instant;
-use crate::{full_fleet, median};
 use zkcc_circuits::ledger::{Ledger, LedgerFile, LedgerRecordJson, LEDGER_VERSION};
 use zkcc_circuits::registry::Registry;
 use zkcc_circuits::request::RequestShape;

@@ -6,13 +6,13 @@
 //! (13% zero, 6% one, 1% 32-bit, 80% uniform: [`crate::msm_scalars`],
 //! which says where that mix comes from), and G2 with the witness mix over `2^LOG / 4` points (the `B`
 //! query in G2 is about that size). Prints the median times and ratios.
+use crate::{cpu_seconds as cpu_s, median};
 use ark_bn254::{Fr, G1Projective, G2Projective};
 use ark_ec::{CurveGroup, VariableBaseMSM};
 use ark_ff::{BigInteger, PrimeField};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::time::Instant;
-use crate::{cpu_seconds as cpu_s, median};
 
 fn race<G: PartialEq + std::fmt::Debug>(
     label: &str,

@@ -42,15 +42,13 @@
 //! (`Elapsed (wall clock)` and `Maximum resident set size` are its time and
 //! peak memory; the last two lines check that its proof verifies under the
 //! key.)
+use crate::{children_cpu_seconds as children_cpu, cpu_seconds as self_cpu, median, LiveCircuit};
 use ark_bn254::{Bn254, Fr};
 use ark_ff::UniformRand;
 use ark_groth16::Groth16;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
-use crate::{
-    children_cpu_seconds as children_cpu, cpu_seconds as self_cpu, median, LiveCircuit,
-};
 use zkcc_engine::{mem, prove};
 use zkcc_prover::ceremony::export;
 use zkcc_prover::ceremony::zkey::Zkey;

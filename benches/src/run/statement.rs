@@ -7,13 +7,13 @@
 //! against stock `ark-groth16` on the same circuit, key and witness, alternating
 //! in one process so that both see the same load; peak resident memory of the
 //! tuned shard proof; and the agency's verification of the submission.
+use crate::median;
 use ark_bn254::Bn254;
 use ark_groth16::Groth16;
 use ark_snark::SNARK;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::time::Instant;
-use crate::median;
 use zkcc_circuits::request::constraints::RequestCircuit;
 use zkcc_circuits::shard::constraints::ShardCircuit;
 use zkcc_engine::mem;

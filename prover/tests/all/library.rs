@@ -55,10 +55,10 @@ mod agency {
 mod ceremony {
     use zkcc_prover::keys::Circuit;
 
-    use zkcc_prover::ceremony::trust::{Phase1, Phase1Source};
-    use zkcc_prover::ceremony::*;
     use ark_bn254::Fr;
     use rand::SeedableRng;
+    use zkcc_prover::ceremony::trust::{Phase1, Phase1Source};
+    use zkcc_prover::ceremony::*;
 
     /// `verify` and `finalize` (the library calls the CLI makes) refuse a key
     /// with no contribution and a key with a beacon only, writing nothing;
@@ -160,9 +160,9 @@ mod demo_location {
 }
 
 mod keys {
-    use zkcc_prover::keys::*;
     use rand::SeedableRng;
     use zkcc_circuits::request::RequestShape;
+    use zkcc_prover::keys::*;
 
     #[test]
     fn proving_key_loads_only_as_the_manifest_describes_it() {
@@ -219,8 +219,8 @@ mod landmark {
     use p384::ecdsa::SigningKey;
     use zkcc_prover::ProverError;
 
-    use zkcc_prover::landmark::*;
     use rand::rngs::OsRng;
+    use zkcc_prover::landmark::*;
 
     #[test]
     fn key_files_hold_their_kind_only() {
