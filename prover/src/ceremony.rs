@@ -7,6 +7,7 @@ pub use zkcc_ceremony::{
     binfile, checking_rng, columns, export, ffrng, gfft, phase2, progress_bar, ptau, secret,
     subgroup, trust, with_big_stacks, zkey, CeremonyError,
 };
+use zkcc_engine::r1cs::R1cs;
 
 /// Reads a phase-1 file, refuses it unless it is a published one (or
 /// `source` is [`trust::Phase1Source::DevelopmentOnly`]), and verifies it
@@ -80,46 +81,58 @@ pub fn contribute_file(
     Ok((last, z.contributions.len()))
 }
 
-/// The initial phase-2 key of a zkcc circuit.
-pub fn init(circuit: &Circuit, phase1: &trust::Phase1) -> crate::Result<zkey::Zkey> {
-    let ptau = phase1.ptau();
+/// The R1CS of a zkcc circuit, as the ceremony uses it.
+pub fn r1cs_of(circuit: &Circuit) -> crate::Result<R1cs> {
     let t = std::time::Instant::now();
     let r1cs = keys::r1cs_of(circuit)?;
     tracing::info!(seconds = t.elapsed().as_secs_f64(), "circuit synthesized");
+    Ok(r1cs)
+}
+
+/// The initial phase-2 key of a circuit's R1CS ([`r1cs_of`]).
+pub fn init(r1cs: &R1cs, phase1: &trust::Phase1) -> crate::Result<zkey::Zkey> {
+    let ptau = phase1.ptau();
     let pb = progress_bar("initial key");
-    let z = with_big_stacks(|| zkey::Zkey::new_initial_with(ptau, &r1cs, &pb))??;
+    let z = with_big_stacks(|| zkey::Zkey::new_initial_with(ptau, r1cs, &pb))??;
     pb.finish_and_clear();
     Ok(z)
 }
 
-/// Verifies a `.zkey`'s whole transcript for a zkcc circuit and phase-1
-/// file. A transcript without a secret (non-beacon) contribution is refused
-/// first ([`CeremonyError::NoSecretContribution`]): its `δ` is public.
+/// What a `.zkey` shows without its phase-1 file, checked before that file
+/// is read: a transcript without a secret (non-beacon) contribution is
+/// refused ([`CeremonyError::NoSecretContribution`]: its `δ` is public), and
+/// so is a key of another shape than the circuit's
+/// ([`CeremonyError::WrongCircuit`]). Returns the circuit's R1CS.
+pub fn precheck(circuit: &Circuit, z: &zkey::Zkey) -> crate::Result<R1cs> {
+    trust::require_secret_contribution(&z.contributions)?;
+    let r1cs = r1cs_of(circuit)?;
+    phase2::check_shape(z, &r1cs)?;
+    Ok(r1cs)
+}
+
+/// Verifies a `.zkey`'s whole transcript for a circuit's R1CS and a phase-1
+/// file ([`precheck`] first).
 pub fn verify(
-    circuit: &Circuit,
+    r1cs: &R1cs,
     phase1: &trust::Phase1,
     z: &zkey::Zkey,
 ) -> crate::Result<phase2::Verified> {
-    trust::require_secret_contribution(&z.contributions)?;
-    let r1cs = keys::r1cs_of(circuit)?;
     let pb = progress_bar("rebuilding the initial key");
     Ok(with_big_stacks(|| {
-        phase2::verify_with(z, phase1, &r1cs, &mut checking_rng(), &pb)
+        phase2::verify_with(z, phase1, r1cs, &mut checking_rng(), &pb)
     })??)
 }
 
-/// Verifies the final `.zkey` of a circuit's ceremony and writes zkcc's key
-/// files from it (the manifest records the circuit hash, the contributions
-/// and where phase 1 comes from). Refuses, before anything else, a
-/// transcript without a secret (non-beacon) contribution.
+/// Verifies the final `.zkey` of a circuit's ceremony ([`precheck`] first,
+/// which gave `r1cs`) and writes zkcc's key files from it (the manifest
+/// records the circuit hash, the contributions and where phase 1 comes from).
 pub fn finalize(
     dir: &Path,
     circuit: &Circuit,
     phase1: &trust::Phase1,
     z: zkey::Zkey,
+    r1cs: R1cs,
 ) -> crate::Result<(KeyManifest, phase2::Verified)> {
-    trust::require_secret_contribution(&z.contributions)?;
-    let r1cs = keys::r1cs_of(circuit)?;
     let pb = progress_bar("rebuilding the initial key");
     let v = with_big_stacks(|| phase2::verify_with(&z, phase1, &r1cs, &mut checking_rng(), &pb))??;
     let last = v

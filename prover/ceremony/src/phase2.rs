@@ -284,9 +284,19 @@ pub fn verify_with<R: RngCore>(
     progress: &indicatif::ProgressBar,
 ) -> Res<Verified> {
     require_secret_contribution(&z.contributions)?;
-    let ptau = phase1.ptau();
+    check_shape(z, r1cs)?;
+    let init = Zkey::new_initial_with(phase1.ptau(), r1cs, progress)?;
+    let v = verify_against_with(z, &init, rng, progress);
+    progress.finish_and_clear();
+    v
+}
+
+/// Refuses a key whose signals, public inputs or domain are not the
+/// circuit's ([`CeremonyError::WrongCircuit`]): what the key's header alone
+/// shows, before its phase-1 file is read.
+pub fn check_shape(z: &Zkey, r1cs: &R1cs) -> Res<()> {
     let ni = r1cs.num_instance as usize;
-    let domain = (r1cs.num_constraints() + ni).next_power_of_two().max(2);
+    let domain = super::zkey::domain_of(r1cs);
     if (
         z.n_vars as usize,
         z.n_public as usize + 1,
@@ -303,10 +313,7 @@ pub fn verify_with<R: RngCore>(
             domain
         )));
     }
-    let init = Zkey::new_initial_with(ptau, r1cs, progress)?;
-    let v = verify_against_with(z, &init, rng, progress);
-    progress.finish_and_clear();
-    v
+    Ok(())
 }
 
 /// [`verify`] with the initial key already built (it also refuses a

@@ -868,18 +868,21 @@ impl Header {
 /// A well-formed circuit's sizes as a key sees them: constraints, instance
 /// variables (the constant `1` included), variables, and the QAP domain
 /// (constraints and input rows, a power of two, at least 2).
+/// The QAP domain of an R1CS (constraints and the inputs' own rows, to the
+/// next power of two): what the key's and the phase-1 file's sizes must fit.
+pub fn domain_of(r1cs: &R1cs) -> usize {
+    (r1cs.num_constraints() + r1cs.num_instance as usize)
+        .next_power_of_two()
+        .max(2)
+}
+
 fn key_sizes(r1cs: &R1cs) -> Res<(usize, usize, usize, usize)> {
     let n = r1cs.num_constraints();
     let ni = r1cs.num_instance as usize;
     if ni == 0 || !r1cs.is_well_formed() {
         return Err(CeremonyError::Other("malformed R1CS".into()));
     }
-    Ok((
-        n,
-        ni,
-        r1cs.num_variables(),
-        (n + ni).next_power_of_two().max(2),
-    ))
+    Ok((n, ni, r1cs.num_variables(), domain_of(r1cs)))
 }
 
 /// Section 10's bytes.

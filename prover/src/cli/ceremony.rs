@@ -158,18 +158,25 @@ pub struct CircuitPhase1Args {
 }
 
 impl CircuitPhase1Args {
-    /// Parses the circuit, then reads and checks the phase-1 file ([`load_ptau`]).
-    fn load(&self) -> Result<(Circuit, Phase1), ProverError> {
-        let c = Circuit::parse(&self.circuit)?;
-        Ok((c, load_ptau(&self.ptau, self.dev_unpublished_ptau)?))
+    /// Parses the circuit name.
+    fn circuit(&self) -> Result<Circuit, ProverError> {
+        Ok(Circuit::parse(&self.circuit)?)
+    }
+
+    /// Reads and checks the phase-1 file for a QAP domain of `domain`
+    /// ([`load_ptau`]).
+    fn load(&self, domain: usize) -> Result<Phase1, ProverError> {
+        load_ptau(&self.ptau, self.dev_unpublished_ptau, domain)
     }
 }
 
 /// Reads a phase-1 file, prints its BLAKE2b-512 (of the whole file, as
 /// `b2sum` prints it and as public ceremonies publish it), refuses it unless
 /// it is one of the published files zkcc pins (or `dev` is set: a loud
-/// warning then), then parses and verifies it and its contribution records.
-fn load_ptau(path: &Path, dev: bool) -> Result<Phase1, ProverError> {
+/// warning then), refuses it if its power is too small for a QAP domain of
+/// `domain` (read from its header, before the seconds its points take), then
+/// parses and verifies it and its contribution records.
+fn load_ptau(path: &Path, dev: bool, domain: usize) -> Result<Phase1, ProverError> {
     let bytes = zkcc_prover::error::read(path)?;
     let file = Phase1Bytes::new(&bytes);
     println!(
@@ -182,6 +189,8 @@ fn load_ptau(path: &Path, dev: bool) -> Result<Phase1, ProverError> {
     } else {
         Phase1Source::Published
     };
+    ceremony::trust::check_phase1_hash(file.blake2b(), source)?;
+    ceremony::ptau::Ptau::parse(&bytes)?.check_fits(domain)?;
     // The random combinations come from a CSPRNG seeded once from the OS:
     // one getrandom per scalar was most of a 2^20 check.
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_entropy();
@@ -497,11 +506,13 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             Ok(())
         }
         CeremonyCmd::Init { phase1, out } => {
+            let c = phase1.circuit()?;
+            let r1cs = ceremony::r1cs_of(&c)?;
             let t = Instant::now();
-            let (c, p) = phase1.load()?;
+            let p = phase1.load(ceremony::zkey::domain_of(&r1cs))?;
             let t_ptau = t.elapsed();
             let t = Instant::now();
-            let z = ceremony::init(&c, &p)?;
+            let z = ceremony::init(&r1cs, &p)?;
             write(&out, &z.to_bytes())?;
             println!(
                 "{}: initial key, domain {}, phase-1 power {} (read and checked in {:.1} s), built in {:.1} s -> {}",
@@ -556,9 +567,13 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             Ok(())
         }
         CeremonyCmd::Verify { phase1, zkey } => {
-            let (c, p) = phase1.load()?;
+            // What the key alone shows (no secret contribution, another
+            // circuit) is refused before the phase-1 file is read.
+            let c = phase1.circuit()?;
             let z = ceremony::load_zkey(&zkey)?;
-            let v = ceremony::verify(&c, &p, &z)?;
+            let r1cs = ceremony::precheck(&c, &z)?;
+            let p = phase1.load(z.domain_size as usize)?;
+            let v = ceremony::verify(&r1cs, &p, &z)?;
             println!(
                 "OK: {} follows from {} and {} through {} contributions ({} with a secret)",
                 zkey.display(),
@@ -571,9 +586,11 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             Ok(())
         }
         CeremonyCmd::Finalize { phase1, zkey, out } => {
-            let (c, p) = phase1.load()?;
+            let c = phase1.circuit()?;
             let z = ceremony::load_zkey(&zkey)?;
-            let (m, v) = ceremony::finalize(&out, &c, &p, z)?;
+            let r1cs = ceremony::precheck(&c, &z)?;
+            let p = phase1.load(z.domain_size as usize)?;
+            let (m, v) = ceremony::finalize(&out, &c, &p, z, r1cs)?;
             print_verified(&v);
             println!(
                 "{}: keys in {} from the ceremony, circuit id {}",

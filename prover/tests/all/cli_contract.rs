@@ -20,10 +20,21 @@ fn golden(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// `zkcc-verify` beside the test's `zkcc` (same profile), built on first use.
+/// `zkcc-verify`: the one `ZKCC_VERIFY_BIN` names (an absolute path; CI
+/// names the workspace build's, which `cargo test --workspace` has made), else
+/// the one beside the test's `zkcc` (same profile), built on first use.
 pub fn zkcc_verify_bin() -> PathBuf {
     static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BIN.get_or_init(|| {
+        if let Some(bin) = std::env::var_os("ZKCC_VERIFY_BIN") {
+            let bin = PathBuf::from(bin);
+            assert!(
+                bin.is_absolute() && bin.exists(),
+                "ZKCC_VERIFY_BIN={} is not an existing absolute path",
+                bin.display()
+            );
+            return bin;
+        }
         let zkcc = PathBuf::from(env!("CARGO_BIN_EXE_zkcc"));
         let bin = zkcc.with_file_name("zkcc-verify");
         let release = zkcc.components().any(|c| c.as_os_str() == "release");

@@ -83,7 +83,8 @@ mod ceremony {
             Err(CeremonyError::UnpublishedPhase1 { .. })
         ));
         let p1 = Phase1::from_bytes(&bytes, Phase1Source::DevelopmentOnly, &mut rng).unwrap();
-        let z0 = init(&circuit, &p1).unwrap();
+        let r1cs = r1cs_of(&circuit).unwrap();
+        let z0 = init(&r1cs, &p1).unwrap();
         let tmp = tempfile::tempdir().unwrap();
         let no_secret = |r: zkcc_prover::Result<_>, beacons: usize| match r {
             Err(zkcc_prover::ProverError::Ceremony(CeremonyError::NoSecretContribution {
@@ -92,21 +93,37 @@ mod ceremony {
             Err(e) => panic!("wrong error: {e}"),
             Ok(_) => panic!("accepted a key without a secret contribution"),
         };
-        no_secret(verify(&circuit, &p1, &z0).map(|_| ()), 0);
+        no_secret(precheck(&circuit, &z0).map(|_| ()), 0);
+        no_secret(verify(&r1cs, &p1, &z0).map(|_| ()), 0);
         no_secret(
-            finalize(tmp.path(), &circuit, &p1, z0.clone()).map(|_| ()),
+            finalize(tmp.path(), &circuit, &p1, z0.clone(), r1cs.clone()).map(|_| ()),
             0,
         );
         let b = phase2::beacon(z0.clone(), &[5; 8], 10, None).unwrap();
-        no_secret(verify(&circuit, &p1, &b).map(|_| ()), 1);
-        no_secret(finalize(tmp.path(), &circuit, &p1, b).map(|_| ()), 1);
+        no_secret(precheck(&circuit, &b).map(|_| ()), 1);
+        no_secret(verify(&r1cs, &p1, &b).map(|_| ()), 1);
+        no_secret(
+            finalize(tmp.path(), &circuit, &p1, b, r1cs.clone()).map(|_| ()),
+            1,
+        );
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
 
         let z1 = phase2::contribute(z0, Some("lab"), &mut rng).unwrap();
         let z2 = phase2::beacon(z1, &[5; 8], 10, Some("beacon")).unwrap();
-        let v = verify(&circuit, &p1, &z2).unwrap();
+        // What the key alone shows is checked before phase 1: another
+        // circuit's shape is refused.
+        assert_eq!(precheck(&circuit, &z2).unwrap(), r1cs);
+        let other = Circuit::parse("request-1x2").unwrap();
+        match precheck(&other, &z2) {
+            Err(zkcc_prover::ProverError::Ceremony(CeremonyError::WrongCircuit(_))) => {}
+            r => panic!(
+                "another circuit's key passed the precheck: {:?}",
+                r.map(|_| ())
+            ),
+        }
+        let v = verify(&r1cs, &p1, &z2).unwrap();
         assert_eq!(v.secret_contributions(), 1);
-        let (m, v) = finalize(tmp.path(), &circuit, &p1, z2.clone()).unwrap();
+        let (m, v) = finalize(tmp.path(), &circuit, &p1, z2.clone(), r1cs).unwrap();
         assert!(v
             .trust_statement()
             .contains(&hex::encode(z2.contributions[0].hash())));

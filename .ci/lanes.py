@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Runs the workspace's test binaries in two lanes at once.
+
+`cargo test` runs its test binaries one after another. On these 2-core
+machines that leaves cores idle: the agency's tests wait on PostgreSQL, HTTP
+and Chromium, the prover's on snarkjs (one node thread) and on its own CLI,
+and every binary ends on its slowest test alone. This runs the same binaries,
+built by the same selection (`cargo test ARGS --no-run`, so nothing is
+rebuilt), the way cargo runs them (in their package's directory, with
+`CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME` and `CARGO` set), in two lanes: the
+heaviest binary (`--first PACKAGE`'s integration tests) in one, every other
+binary in cargo's order in the other. Each binary's output is printed whole
+when it ends, with its time; the run fails if any binary fails (all are run,
+and the failures listed at the end).
+
+Usage: lanes.py --first PACKAGE -- CARGO_TEST_ARGS...
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+
+def test_binaries(cargo_args):
+    """(package, target kind, target name, executable, package dir) of every
+    test binary the selection builds, in cargo's order."""
+    out = subprocess.run(
+        ["cargo", "test", *cargo_args, "--no-run", "--message-format=json"],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
+    found = []
+    for line in out.splitlines():
+        m = json.loads(line)
+        if (
+            m.get("reason") == "compiler-artifact"
+            and m.get("executable")
+            and m["profile"]["test"]
+        ):
+            # "path+file:///…/dir#name@version", or "…/name#version" when
+            # the directory is the package's name.
+            url, frag = m["package_id"].rsplit("#", 1)
+            name = frag.split("@")[0] if "@" in frag else url.rstrip("/").split("/")[-1]
+            found.append(
+                (
+                    name,
+                    m["target"]["kind"][0],
+                    m["target"]["name"],
+                    m["executable"],
+                    os.path.dirname(m["manifest_path"]),
+                )
+            )
+    return found
+
+
+print_lock = threading.Lock()
+failures = []
+times = []
+
+
+def run(binary):
+    package, kind, target, exe, cwd = binary
+    env = dict(os.environ)
+    env["CARGO_MANIFEST_DIR"] = cwd
+    env["CARGO_PKG_NAME"] = package
+    env["CARGO"] = shutil.which("cargo") or "cargo"
+    label = f"{package} {kind} {target}"
+    with tempfile.TemporaryFile(mode="w+") as log:
+        t0 = time.monotonic()
+        rc = subprocess.run([exe], cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
+        took = time.monotonic() - t0
+        log.seek(0)
+        with print_lock:
+            print(f"==== {label} ({os.path.relpath(exe)}): exit {rc}, {took:.0f} s", flush=True)
+            sys.stdout.write(log.read())
+            sys.stdout.flush()
+            times.append((took, label))
+            if rc != 0:
+                failures.append(label)
+
+
+def lane(binaries):
+    for b in binaries:
+        run(b)
+
+
+def main():
+    argv = sys.argv[1:]
+    if len(argv) < 3 or argv[0] != "--first" or "--" not in argv:
+        sys.exit(__doc__.strip().splitlines()[-1])
+    first = argv[1]
+    cargo_args = argv[argv.index("--") + 1 :]
+    binaries = test_binaries(cargo_args)
+    heavy = [b for b in binaries if b[0] == first and b[1] == "test"]
+    rest = [b for b in binaries if b not in heavy]
+    if not heavy:
+        sys.exit(f"lanes.py: no integration test binary of {first}")
+    lanes = [threading.Thread(target=lane, args=(l,)) for l in (heavy, rest)]
+    for t in lanes:
+        t.start()
+    for t in lanes:
+        t.join()
+    print(f"==== {len(binaries)} test binaries in two lanes; the longest:")
+    for took, label in sorted(times, reverse=True)[:6]:
+        print(f"{took:7.0f} s  {label}")
+    if failures:
+        print("FAILED: " + ", ".join(failures))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
