@@ -246,6 +246,13 @@ pub fn fr_to_le(x: &Fr) -> Vec<u8> {
     x.into_bigint().to_bytes_le()
 }
 
+/// A header's description of the prime field `F`: the byte length of an
+/// element (32), then the modulus, little-endian.
+pub fn push_field<F: PrimeField<BigInt = BigInt<4>>>(out: &mut Vec<u8>) {
+    out.extend_from_slice(&32u32.to_le_bytes());
+    out.extend(F::MODULUS.to_bytes_le());
+}
+
 fn push_lem_fq(out: &mut Vec<u8>, x: &Fq) {
     out.extend_from_slice(&x.0.to_bytes_le());
 }

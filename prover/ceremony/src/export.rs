@@ -5,11 +5,11 @@
 //! the public inputs (snarkjs's public inputs; zkcc has no separate
 //! outputs), then the witness (private signals). Coefficients are written in
 //! normal form, little-endian.
-use super::binfile::{bigint_le, fr_le, fr_to_le, write_sections, Reader, SectionFile};
+use super::binfile::{bigint_le, fr_le, fr_to_le, push_field, write_sections, Reader, SectionFile};
 use super::zkey::{coeffs_of, Zkey};
 use super::CeremonyError;
 use ark_bn254::Fr;
-use ark_ff::{BigInteger, One, PrimeField, Zero};
+use ark_ff::{One, PrimeField, Zero};
 use ark_groth16::VerifyingKey;
 use zkcc_engine::prove::{ProverKey, SparseBases};
 use zkcc_engine::r1cs::{R1cs, SparseMatrix};
@@ -19,8 +19,7 @@ pub fn r1cs_bytes(r1cs: &R1cs) -> Vec<u8> {
     let n = r1cs.num_constraints();
     let nv = r1cs.num_variables() as u32;
     let mut hdr = Vec::new();
-    hdr.extend_from_slice(&32u32.to_le_bytes());
-    hdr.extend(Fr::MODULUS.to_bytes_le());
+    push_field::<Fr>(&mut hdr);
     hdr.extend_from_slice(&nv.to_le_bytes());
     hdr.extend_from_slice(&0u32.to_le_bytes()); // outputs
     hdr.extend_from_slice(&(r1cs.num_instance as u32 - 1).to_le_bytes()); // public inputs
@@ -51,8 +50,7 @@ pub fn r1cs_bytes(r1cs: &R1cs) -> Vec<u8> {
 /// A full assignment `z = (1, inputs, witness)` as an iden3 `.wtns` (version 2).
 pub fn wtns_bytes(z: &[Fr]) -> Vec<u8> {
     let mut hdr = Vec::new();
-    hdr.extend_from_slice(&32u32.to_le_bytes());
-    hdr.extend(Fr::MODULUS.to_bytes_le());
+    push_field::<Fr>(&mut hdr);
     hdr.extend_from_slice(&(z.len() as u32).to_le_bytes());
     let mut vals = Vec::with_capacity(32 * z.len());
     for x in z {

@@ -17,15 +17,15 @@
 //! successive powers — and that the Lagrange sections are the same points in
 //! the Lagrange basis (a random polynomial evaluated both ways).
 use super::binfile::{
-    check_g1s, check_g2s, g1s_bytes, g2s_bytes, parse_g1s, parse_g2s, write_sections, Reader,
-    SectionFile,
+    check_g1s, check_g2s, g1s_bytes, g2s_bytes, parse_g1s, parse_g2s, push_field, write_sections,
+    Reader, SectionFile,
 };
 use super::CeremonyError;
 use ark_bn254::{Bn254, Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::pairing::Pairing;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup, ScalarMul};
-use ark_ff::{BigInteger, One, PrimeField, UniformRand, Zero};
+use ark_ff::{One, PrimeField, UniformRand, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use rand::RngCore;
 
@@ -201,8 +201,7 @@ impl Ptau {
     /// `self`.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut hdr = Vec::with_capacity(44);
-        hdr.extend_from_slice(&32u32.to_le_bytes());
-        hdr.extend(Fq::MODULUS.to_bytes_le());
+        push_field::<Fq>(&mut hdr);
         hdr.extend_from_slice(&self.power.to_le_bytes());
         hdr.extend_from_slice(&self.ceremony_power.to_le_bytes());
         let mut owned: Vec<(u32, Vec<u8>)> = vec![

@@ -23,7 +23,7 @@
 //! uncompressed form.
 use super::binfile::{
     check_g1s, check_g2s, g1_uncompressed, g1s_bytes, g2_uncompressed, g2s_bytes, parse_g1s,
-    parse_g2s, push_g1, push_g2, read_g1s, write_sections, Reader, SectionFile,
+    parse_g2s, push_field, push_g1, push_g2, read_g1s, write_sections, Reader, SectionFile,
 };
 use super::columns::{self, Series};
 use super::gfft;
@@ -236,10 +236,8 @@ impl Zkey {
     /// The `.zkey` bytes (sections in numeric order).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut hdr = Vec::new();
-        hdr.extend_from_slice(&32u32.to_le_bytes());
-        hdr.extend(Fq::MODULUS.to_bytes_le());
-        hdr.extend_from_slice(&32u32.to_le_bytes());
-        hdr.extend(Fr::MODULUS.to_bytes_le());
+        push_field::<Fq>(&mut hdr);
+        push_field::<Fr>(&mut hdr);
         for v in [self.n_vars, self.n_public, self.domain_size] {
             hdr.extend_from_slice(&v.to_le_bytes());
         }

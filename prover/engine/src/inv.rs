@@ -115,51 +115,39 @@ fn divsteps(mut delta: i64, mut f: u64, mut g: u64) -> (i64, Matrix) {
     (delta, Matrix { u, v, q, r })
 }
 
-/// `(f, g) ← (u·f + v·g, q·f + r·g)/2^62`, exact.
-fn update_fg(f: &mut S62, g: &mut S62, t: &Matrix) {
+/// `(x, y) ← (u·x + v·y + m_x·p, q·x + r·y + m_y·p)/2^62`, exact.
+///
+/// For `(f, g)` (`m = None`), `m_x = m_y = 0`: the matrix's divsteps make the
+/// divisions exact. For `(d, e)` (`m = Some(p)`), the `m`s in `[0, 2^62)`
+/// make them exact: `≡ (·)·2^{−62} (mod p)`, and the magnitudes grow by
+/// less than `p` per call.
+fn update(x: &mut S62, y: &mut S62, t: &Matrix, m: Option<&Modulus>) {
     let (u, v, q, r) = (t.u as i128, t.v as i128, t.q as i128, t.r as i128);
-    let mut cf = u * f[0] as i128 + v * g[0] as i128;
-    let mut cg = q * f[0] as i128 + r * g[0] as i128;
-    debug_assert!(cf as u64 & M62 == 0 && cg as u64 & M62 == 0);
-    cf >>= 62;
-    cg >>= 62;
+    let mut cx = u * x[0] as i128 + v * y[0] as i128;
+    let mut cy = q * x[0] as i128 + r * y[0] as i128;
+    let (mx, my, p) = match m {
+        Some(m) => {
+            let mx = ((cx as u64).wrapping_mul(m.pinv)).wrapping_neg() & M62;
+            let my = ((cy as u64).wrapping_mul(m.pinv)).wrapping_neg() & M62;
+            (mx as i128, my as i128, m.p)
+        }
+        None => (0, 0, [0; 5]),
+    };
+    cx += mx * p[0] as i128;
+    cy += my * p[0] as i128;
+    debug_assert!(cx as u64 & M62 == 0 && cy as u64 & M62 == 0);
+    cx >>= 62;
+    cy >>= 62;
     for i in 1..5 {
-        cf += u * f[i] as i128 + v * g[i] as i128;
-        cg += q * f[i] as i128 + r * g[i] as i128;
-        f[i - 1] = (cf as u64 & M62) as i64;
-        g[i - 1] = (cg as u64 & M62) as i64;
-        cf >>= 62;
-        cg >>= 62;
+        cx += u * x[i] as i128 + v * y[i] as i128 + mx * p[i] as i128;
+        cy += q * x[i] as i128 + r * y[i] as i128 + my * p[i] as i128;
+        x[i - 1] = (cx as u64 & M62) as i64;
+        y[i - 1] = (cy as u64 & M62) as i64;
+        cx >>= 62;
+        cy >>= 62;
     }
-    f[4] = cf as i64;
-    g[4] = cg as i64;
-}
-
-/// `(d, e) ← (u·d + v·e + m_d·p, q·d + r·e + m_e·p)/2^62` with the `m`s in
-/// `[0, 2^62)` that make the divisions exact: `≡ (·)·2^{−62} (mod p)`. The
-/// magnitudes grow by less than `p` per call.
-fn update_de(d: &mut S62, e: &mut S62, t: &Matrix, m: &Modulus) {
-    let (u, v, q, r) = (t.u as i128, t.v as i128, t.q as i128, t.r as i128);
-    let mut cd = u * d[0] as i128 + v * e[0] as i128;
-    let mut ce = q * d[0] as i128 + r * e[0] as i128;
-    let md = ((cd as u64).wrapping_mul(m.pinv)).wrapping_neg() & M62;
-    let me = ((ce as u64).wrapping_mul(m.pinv)).wrapping_neg() & M62;
-    let (md, me) = (md as i128, me as i128);
-    cd += md * m.p[0] as i128;
-    ce += me * m.p[0] as i128;
-    debug_assert!(cd as u64 & M62 == 0 && ce as u64 & M62 == 0);
-    cd >>= 62;
-    ce >>= 62;
-    for i in 1..5 {
-        cd += u * d[i] as i128 + v * e[i] as i128 + md * m.p[i] as i128;
-        ce += q * d[i] as i128 + r * e[i] as i128 + me * m.p[i] as i128;
-        d[i - 1] = (cd as u64 & M62) as i64;
-        e[i - 1] = (ce as u64 & M62) as i64;
-        cd >>= 62;
-        ce >>= 62;
-    }
-    d[4] = cd as i64;
-    e[4] = ce as i64;
+    x[4] = cx as i64;
+    y[4] = cy as i64;
 }
 
 /// `a ← a + s·b` for `s = ±1`, limbs renormalized.
@@ -203,8 +191,8 @@ pub fn inverse(x: &[u64; 4], m: &Modulus) -> Option<[u64; 4]> {
         let lo = |a: &S62| a[0] as u64 | (a[1] as u64) << 62;
         let (nd, t) = divsteps(delta, lo(&f), lo(&g));
         delta = nd;
-        update_de(&mut d, &mut e, &t, m);
-        update_fg(&mut f, &mut g, &t);
+        update(&mut d, &mut e, &t, Some(m));
+        update(&mut f, &mut g, &t, None);
     }
     // f = ±1 = gcd(p, x) up to sign; x^{−1} = f·d.
     let one = [1i64, 0, 0, 0, 0];

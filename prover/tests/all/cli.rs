@@ -169,11 +169,11 @@ fn every_role_through_the_cli() {
     assert!(text(&out).contains("not a circuit name"));
 }
 
-fn code_and_stderr(out: &Output) -> (Option<i32>, String) {
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// The standard error of a command that exited 2 (bad input).
+fn exit_2(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    err
 }
 
 /// The verbs on bad input: exit 2 with the reason, and nothing written or
@@ -190,7 +190,7 @@ fn bad_input_exits_2_and_writes_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!d.join("k.json").exists());
     std::fs::create_dir(d.join("taken.json")).unwrap();
-    let (code, err) = code_and_stderr(&zkcc(
+    let err = exit_2(&zkcc(
         d,
         &[
             "auditor",
@@ -201,7 +201,6 @@ fn bad_input_exits_2_and_writes_nothing() {
             "taken.json",
         ],
     ));
-    assert_eq!(code, Some(2));
     assert!(
         err.starts_with("error: taken.json: ") && err.contains("directory"),
         "{err}"
@@ -216,26 +215,19 @@ fn bad_input_exits_2_and_writes_nothing() {
     // corrupt key file: the inventory is left as it was.
     let attest = |key: &str| zkcc(d, &fleet::attest_args(key));
     assert_eq!(
-        code_and_stderr(&attest("k.json")),
-        (
-            Some(2),
-            "error: keys: auditor AUDIT-X is not accredited in this registry\n".into()
-        )
+        exit_2(&attest("k.json")),
+        "error: keys: auditor AUDIT-X is not accredited in this registry\n"
     );
     assert_eq!(
-        code_and_stderr(&attest("nokey.json")),
-        (
-            Some(2),
-            "error: nokey.json: No such file or directory (os error 2)\n".into()
-        )
+        exit_2(&attest("nokey.json")),
+        "error: nokey.json: No such file or directory (os error 2)\n"
     );
     std::fs::write(
         d.join("corrupt.json"),
         "{\"version\": 1, \"id\": \"AUDIT-EU-01\"",
     )
     .unwrap();
-    let (code, err) = code_and_stderr(&attest("corrupt.json"));
-    assert_eq!(code, Some(2));
+    let err = exit_2(&attest("corrupt.json"));
     assert!(
         err.starts_with("error: corrupt.json: EOF while parsing"),
         "{err}"
@@ -250,17 +242,13 @@ fn bad_input_exits_2_and_writes_nothing() {
     std::fs::write(d.join("secret.json"), "earlier secret").unwrap();
     let commit = |inv: &str| zkcc(d, &fleet::commit_args(inv, SHARD, "secret.json"));
     assert_eq!(
-        code_and_stderr(&commit("w/none.json")),
-        (
-            Some(2),
-            "error: w/none.json: No such file or directory (os error 2)\n".into()
-        )
+        exit_2(&commit("w/none.json")),
+        "error: w/none.json: No such file or directory (os error 2)\n"
     );
     let mut old: serde_json::Value = serde_json::from_slice(&inventory).unwrap();
     old["version"] = 1.into();
     std::fs::write(d.join("old-inventory.json"), old.to_string()).unwrap();
-    let (code, err) = code_and_stderr(&commit("old-inventory.json"));
-    assert_eq!(code, Some(2));
+    let err = exit_2(&commit("old-inventory.json"));
     assert!(
         err.contains("inventory format version 1 is not supported (expected 2)"),
         "{err}"
@@ -272,29 +260,25 @@ fn bad_input_exits_2_and_writes_nothing() {
 
     // registry: not JSON; a version-1 registry.
     std::fs::write(d.join("reg.json"), "registry").unwrap();
-    let (code, err) = code_and_stderr(&zkcc(d, &["registry", "reg.json"]));
-    assert_eq!(code, Some(2));
+    let err = exit_2(&zkcc(d, &["registry", "reg.json"]));
     assert!(err.starts_with("error: registry: "), "{err}");
 
     // prove shards: a secret that is not one, missing keys, a bad digest; no
     // shards file is written.
     let prove = |digest: &str| prove_shards(d, "nokeys", "secret.json", digest);
-    let (code, err) = code_and_stderr(&prove("0x1"));
-    assert_eq!(code, Some(2));
+    let err = exit_2(&prove("0x1"));
     assert!(
         err.starts_with("error: secret.json: expected value"),
         "{err}"
     );
     std::fs::remove_file(d.join("secret.json")).unwrap();
     fleet::commit(&ZKCC, d, SHARD, "secret.json");
-    let (code, err) = code_and_stderr(&prove("0xnope"));
-    assert_eq!(code, Some(2));
+    let err = exit_2(&prove("0xnope"));
     assert!(
         err.starts_with("error: ") && err.contains("0xnope"),
         "{err}"
     );
-    let (code, err) = code_and_stderr(&prove("0x1"));
-    assert_eq!(code, Some(2));
+    let err = exit_2(&prove("0x1"));
     assert!(
         err.contains("not signed") || err.contains("no keys"),
         "{err}"
@@ -303,8 +287,7 @@ fn bad_input_exits_2_and_writes_nothing() {
 
     // sample: the output directory is a file.
     std::fs::write(d.join("file"), "x").unwrap();
-    let (code, err) = code_and_stderr(&zkcc(d, &["sample", "--out", "file"]));
-    assert_eq!(code, Some(2));
+    let err = exit_2(&zkcc(d, &["sample", "--out", "file"]));
     assert_eq!(err, "error: file: exists and is not a directory\n");
 
     // Usage errors.
