@@ -57,7 +57,7 @@
 //! the tier from the facility leaf instead of looking it up.
 use crate::eddsa::{validate_point, PointJson};
 use crate::encoding::{encode_country, encode_label, fr_from_i64};
-use crate::error::EncodingError;
+use crate::error::{encoded as enc, InputError};
 use crate::geofence::{lon_scale_for, Fence, KLAT, RADIUS_BITS};
 use crate::merkle::MerkleTree;
 use crate::{domain, poseidon};
@@ -541,17 +541,9 @@ pub enum RegistryError {
     /// Unsupported format version.
     #[error("registry format version {0} is not supported (expected {FORMAT_VERSION})")]
     Version(u32),
-    /// A field failed to encode.
-    #[error("{what}: {source}")]
-    Encoding {
-        /// Which entry.
-        what: String,
-        /// The problem.
-        source: EncodingError,
-    },
-    /// A semantic check failed.
-    #[error("{0}")]
-    Invalid(String),
+    /// A field failed to encode, or a semantic check failed.
+    #[error(transparent)]
+    Input(#[from] InputError),
 }
 
 /// A validated registry with its trees.
@@ -598,17 +590,10 @@ pub struct Registry {
     pub root: Fr,
 }
 
-fn enc<T>(what: impl Into<String>, r: Result<T, EncodingError>) -> Result<T, RegistryError> {
-    r.map_err(|source| RegistryError::Encoding {
-        what: what.into(),
-        source,
-    })
-}
-
 /// Whether `n` entries (`what`) fit a tree of `depth` (`tree` in the error).
-fn fits(n: usize, depth: usize, what: &str, tree: &str) -> Result<(), RegistryError> {
+fn fits(n: usize, depth: usize, what: &str, tree: &str) -> Result<(), InputError> {
     if n > 1 << depth {
-        return Err(RegistryError::Invalid(format!(
+        return Err(InputError::Invalid(format!(
             "at most {} {what} fit {tree}",
             1usize << depth
         )));
@@ -617,12 +602,10 @@ fn fits(n: usize, depth: usize, what: &str, tree: &str) -> Result<(), RegistryEr
 }
 
 /// `id` (of a `kind` of entry) encoded, and not in `seen` before (then in it).
-fn first_id(kind: &str, id: &str, seen: &mut HashSet<String>) -> Result<Fr, RegistryError> {
+fn first_id(kind: &str, id: &str, seen: &mut HashSet<String>) -> Result<Fr, InputError> {
     let encoded = enc(format!("{kind} {id:?} id"), encode_label(id))?;
     if !seen.insert(id.to_string()) {
-        return Err(RegistryError::Invalid(format!(
-            "{kind} {id:?} appears twice"
-        )));
+        return Err(InputError::Invalid(format!("{kind} {id:?} appears twice")));
     }
     Ok(encoded)
 }
@@ -649,7 +632,7 @@ fn landmark_leaves(
     file: &RegistryFile,
     facilities: &[FacilityLeaf],
 ) -> Result<(Vec<LandmarkLeaf>, Coverage), RegistryError> {
-    let invalid = |s: String| Err(RegistryError::Invalid(s));
+    let invalid = |s: String| Err(InputError::Invalid(s).into());
     fits(
         file.landmarks.len(),
         LANDMARK_DEPTH,
@@ -687,10 +670,7 @@ fn landmark_leaves(
     let mut seen = HashSet::new();
     let mut made_by = HashSet::new();
     for v in &file.device_vendors {
-        enc(format!("device vendor {:?} id", v.id), encode_label(&v.id))?;
-        if !seen.insert(v.id.clone()) {
-            return invalid(format!("device vendor {:?} appears twice", v.id));
-        }
+        first_id("device vendor", &v.id, &mut seen)?;
         let ok = v.public_key.strip_prefix("0x").is_some_and(|h| {
             h.len() == 98
                 && h.bytes().all(|b| b.is_ascii_hexdigit())
@@ -760,7 +740,7 @@ impl Registry {
         if file.version != FORMAT_VERSION {
             return Err(RegistryError::Version(file.version));
         }
-        let invalid = |s: String| Err(RegistryError::Invalid(s));
+        let invalid = |s: String| Err(InputError::Invalid(s).into());
         if file.facilities.len() > 1 << FACILITY_DEPTH
             || file.auditors.len() > 1 << AUDITOR_DEPTH
             || file.chip_models.len() > 1 << MODEL_DEPTH
@@ -852,10 +832,7 @@ impl Registry {
             if !seen.insert(s.id.clone()) {
                 return invalid(format!("evaluation suite {:?} appears twice", s.id));
             }
-            suites.push(
-                s.encode()
-                    .map_err(|e| RegistryError::Invalid(e.to_string()))?,
-            );
+            suites.push(s.encode().map_err(|e| InputError::Invalid(e.to_string()))?);
         }
         fits(
             file.importers.len(),
@@ -894,7 +871,7 @@ impl Registry {
             models.push((name, m.tpp));
         }
         let tree = |depth: usize, leaves: Vec<Fr>| {
-            MerkleTree::new(depth, &leaves).map_err(|e| RegistryError::Invalid(e.to_string()))
+            MerkleTree::new(depth, &leaves).map_err(|e| InputError::Invalid(e.to_string()))
         };
         let facility_tree = tree(
             FACILITY_DEPTH,

@@ -1,5 +1,6 @@
 //! The model-evaluation claim: honest and tampered, native check and circuit
 //! both; every public input bound; hostile assignments to the matrices.
+use crate::common::{fails_only_at, two_fails_at_booleanity};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use zkcc_circuits::error::ClaimError;
 use zkcc_circuits::evaluation::constraints::{self as ec, EvaluationCircuit};
@@ -413,8 +414,7 @@ fn only_the_recomposition_fails(
     bits: &[ark_r1cs_std::boolean::Boolean<Fr>],
     value: &ark_r1cs_std::fields::fp::FpVar<Fr>,
 ) {
-    let target = row_with(snap, &[bv(&bits[0]), bv(&bits[31]), fp(value)]);
-    assert_eq!(snap.failing_rows(&[]), vec![target]);
+    fails_only_at(snap, &[bv(&bits[0]), bv(&bits[31]), fp(value)]);
 }
 
 #[test]
@@ -498,10 +498,7 @@ fn hostile_bits_and_direction_fail_at_their_booleanity_rows() {
         vec![snap.first_row_of(bv(&bits[1])).unwrap()]
     );
     let d = bv(&vars.directions[0]);
-    let err = snap
-        .check(&snap.propagate(&[(d, Fr::from(2u64))]))
-        .unwrap_err();
-    assert_eq!(err.row, snap.first_row_of(d).unwrap());
+    two_fails_at_booleanity(&snap, d);
 }
 
 /// A digest limb of `hi + 2^128` (not a 128-bit limb): with everything it

@@ -4,6 +4,7 @@
 //! them), each failing at the row it should — for most, the only row that
 //! fails, so that removing that constraint would let the cheat through. And
 //! every free witness variable accounted for.
+use crate::common::{fails_only_at, two_fails_at_booleanity};
 use ark_ff::{One, Zero};
 use ark_relations::gr1cs::{ConstraintSystem, Variable};
 use zkcc_circuits::harness::{Explained, Snapshot};
@@ -16,7 +17,7 @@ use zkcc_circuits::shard::{
     self, output_commitment, shard_commitment, ShardStatement, ShardWitness,
 };
 use zkcc_circuits::Fr;
-use zkcc_test_support::hostile::{bv, fp, row_with};
+use zkcc_test_support::hostile::{bv, fp};
 
 use zkcc_test_support::fixtures::{RSHAPE, SHAPE};
 
@@ -107,14 +108,13 @@ fn a_mark_on_an_inactive_chip_slot_fails_only_at_m_times_one_minus_a() {
     w.facilities[0].chips[3].ledger = true;
     assert!(shard::check_native(&SHAPE, &restate(st, &w), &w).is_err());
     let (snap, vars) = shard_snap(&restate(st, &w), &w);
-    let target = row_with(
+    fails_only_at(
         &snap,
         &[
             bv(&vars.slots[0].chips.marks[3]),
             bv(&vars.slots[0].chips.active[3]),
         ],
     );
-    assert_eq!(snap.failing_rows(&[]), vec![target]);
 }
 
 #[test]
@@ -132,11 +132,10 @@ fn a_marked_chip_in_an_unused_facility_slot_fails_only_at_the_layout_row() {
     ));
     let (snap, vars) = shard_snap(&restate(st, &w), &w);
     // a_0·(1 − u) = 0: an unused slot has no active chip, hence no mark.
-    let target = row_with(
+    fails_only_at(
         &snap,
         &[bv(&vars.slots[2].used), bv(&vars.slots[2].chips.active[0])],
     );
-    assert_eq!(snap.failing_rows(&[]), vec![target]);
 }
 
 /// The review's forgery, as a whole assignment: the records of a chunk of 3
@@ -173,14 +172,13 @@ fn a_shifted_chunk_fails_only_at_the_layout_row() {
         Err(zkcc_circuits::ClaimError::Padding { .. })
     ));
     let (snap, vars) = shard_snap(&st2, &w);
-    let target = row_with(
+    fails_only_at(
         &snap,
         &[
             bv(&vars.slots[j].chips.active[0]),
             bv(&vars.slots[j].chips.active[1]),
         ],
     );
-    assert_eq!(snap.failing_rows(&[]), vec![target]);
 }
 
 #[test]
@@ -212,11 +210,10 @@ fn a_facility_of_another_operator_fails_only_at_the_operator_row() {
         .unwrap();
     let (st, w) = &f.shards[s];
     let (snap, vars) = shard_snap(st, w);
-    let target = row_with(
+    fails_only_at(
         &snap,
         &[bv(&vars.slots[j].used), fp(&vars.slots[j].operator)],
     );
-    assert_eq!(snap.failing_rows(&[]), vec![target]);
 }
 
 #[test]
@@ -228,13 +225,7 @@ fn a_non_boolean_mark_or_active_flag_fails_at_its_booleanity_row() {
         bv(&vars.slots[0].chips.marks[0]),
         bv(&vars.slots[0].chips.active[0]),
     ] {
-        let edits = snap.propagate(&[(v, Fr::from(2u64))]);
-        let e = snap.check(&edits).unwrap_err();
-        assert_eq!(
-            e.row,
-            snap.first_row_of(v).unwrap(),
-            "booleanity row of {v:?}"
-        );
+        two_fails_at_booleanity(&snap, v);
     }
 }
 
@@ -275,8 +266,7 @@ fn an_arbitrary_chunk_digest_fails_at_the_chain_row_first() {
     let (st, w) = &f.shards[0];
     let (snap, vars) = shard_snap(st, w);
     let d = fp(&vars.slots[0].chips.acc);
-    let edits = snap.propagate(&[(d, Fr::from(12345u64))]);
-    let e = snap.check(&edits).unwrap_err();
+    let e = snap.first_failure(&[(d, Fr::from(12345u64))]);
     assert_eq!(
         e.row,
         snap.defining_row(d).unwrap(),
@@ -306,8 +296,7 @@ fn a_forged_facility_run_start_fails() {
     // must fail at r·k = 0 (a run starts at chunk 0).
     let i = entry(&f, 0, 1);
     let r = bv(&vars.run_start[i]);
-    let edits = snap.propagate(&[(r, Fr::one())]);
-    let e = snap.check(&edits).unwrap_err();
+    let e = snap.first_failure(&[(r, Fr::one())]);
     assert!(
         snap.support(e.row).contains(&r)
             && snap.support(e.row).contains(&fp(&vars_k(&snap, &vars, i))),
@@ -317,8 +306,7 @@ fn a_forged_facility_run_start_fails() {
     // same-facility row.
     let j = entry(&f, 2, 0); // US-VA-03 follows SG-JUR-04
     let r = bv(&vars.run_start[j]);
-    let edits = snap.propagate(&[(r, Fr::zero())]);
-    let e = snap.check(&edits).unwrap_err();
+    let e = snap.first_failure(&[(r, Fr::zero())]);
     assert!(snap.support(e.row).contains(&r), "{e}");
 }
 
@@ -345,8 +333,7 @@ fn a_forged_country_run_start_fails_at_the_country_order_check() {
     assert!(snap.check(&edits).is_err());
     // A new facility in the same country (none in the standard fleet): claim a
     // country start alone where a facility run continues.
-    let edits = snap.propagate(&[(cr, Fr::one())]);
-    let e = snap.check(&edits).unwrap_err();
+    let e = snap.first_failure(&[(cr, Fr::one())]);
     assert!(snap.support(e.row).contains(&cr), "{e}");
 }
 
@@ -356,8 +343,7 @@ fn a_forged_home_flag_fails_at_its_zero_test() {
     let (snap, vars) = request_snap(&f);
     let i = entry(&f, 1, 0); // DE: not home
     let (flag, _) = &vars.is_home[i];
-    let edits = snap.propagate(&[(fp(flag), Fr::one())]);
-    let e = snap.check(&edits).unwrap_err();
+    let e = snap.first_failure(&[(fp(flag), Fr::one())]);
     assert!(snap.support(e.row).contains(&fp(flag)), "{e}");
 }
 
@@ -382,10 +368,8 @@ fn a_forged_tier_flag_fails_at_its_range_check() {
     assert_eq!(failing.len(), 1);
     assert!(snap.support(failing[0]).contains(&b));
     // Forged flag 0: the range check of max − tier fails instead.
-    let edits = snap.propagate(&[(b, Fr::zero())]);
-    let e = snap.check(&edits).unwrap_err();
+    let e = snap.first_failure(&[(b, Fr::zero())]);
     assert!(e.row > snap.first_row_of(b).unwrap(), "{e}");
-    assert!(snap.check(&edits).is_err());
 }
 
 #[test]
@@ -395,8 +379,7 @@ fn an_unused_shard_slot_with_used_entries_fails() {
     // Mark shard slot 1 unused while its entries stay used (dropping its
     // product from Π).
     let su = bv(&vars.shard_used[1]);
-    let edits = snap.propagate(&[(su, Fr::zero())]);
-    let e = snap.check(&edits).unwrap_err();
+    let e = snap.first_failure(&[(su, Fr::zero())]);
     let u = bv(&vars.used[RSHAPE.entries]);
     assert!(
         snap.support(e.row).contains(&su) && snap.support(e.row).contains(&u),
@@ -471,8 +454,7 @@ fn a_run_without_ledger_chips_counted_fails_at_its_nonzero_test() {
         // Claiming it through the flag (and the count) fails at nz = fc·inv:
         // fc = 0, so no hint makes the flag 1.
         for hint in [Fr::zero(), Fr::one(), Fr::from(7u64)] {
-            let edits = snap.propagate(&[(facilities_input(), more), (nz, Fr::one()), (inv, hint)]);
-            let e = snap.check(&edits).unwrap_err();
+            let e = snap.first_failure(&[(facilities_input(), more), (nz, Fr::one()), (inv, hint)]);
             assert_eq!(Some(e.row), snap.first_row_of(nz), "{e}");
         }
         // A wrong hint alone: nz = fc·inv stays 0, the pin inv·(1 − nz) = 0 fails.
@@ -501,8 +483,7 @@ fn a_wrong_inverse_hint_of_a_counted_run_fails() {
     assert!(snap.check(&edits).is_err());
     let less = Fr::from(f.request.0.facilities - 1);
     for hint in [Fr::zero(), honest_inv] {
-        let edits = snap.propagate(&[(nz, Fr::zero()), (inv, hint), (facilities_input(), less)]);
-        let e = snap.check(&edits).unwrap_err();
+        let e = snap.first_failure(&[(nz, Fr::zero()), (inv, hint), (facilities_input(), less)]);
         assert!(snap.support(e.row).contains(&nz), "{e}");
     }
     // The counted product r·hp·nz is 1 here.
