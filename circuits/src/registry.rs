@@ -613,15 +613,44 @@ fn first_id(kind: &str, id: &str, seen: &mut HashSet<String>) -> Result<Fr, Inpu
 /// The leaves of a list of signers (auditors or evaluators, named `kind` in
 /// errors): each id encoded and given once, each key a valid point.
 fn signer_leaves(kind: &str, signers: &[AuditorJson]) -> Result<Vec<AuditorLeaf>, RegistryError> {
+    leaves(
+        kind,
+        signers,
+        |a| &a.id,
+        |id, a| {
+            let key = valid_key(kind, &a.id, &a.public_key)?;
+            Ok(AuditorLeaf { id, key })
+        },
+    )
+}
+
+/// The leaves of a list of entries (a `kind` of entry, each with an id), in
+/// order: each id encoded and given once (checked first), then `leaf(id,
+/// entry)`.
+fn leaves<T, L>(
+    kind: &str,
+    entries: &[T],
+    id_of: impl Fn(&T) -> &str,
+    mut leaf: impl FnMut(Fr, &T) -> Result<L, RegistryError>,
+) -> Result<Vec<L>, RegistryError> {
     let mut seen = HashSet::new();
-    let mut leaves = Vec::with_capacity(signers.len());
-    for a in signers {
-        let id = first_id(kind, &a.id, &mut seen)?;
-        let key = enc(format!("{kind} {:?} key", a.id), a.public_key.to_point())?;
-        enc(format!("{kind} {:?} key", a.id), validate_point(&key))?;
-        leaves.push(AuditorLeaf { id, key });
-    }
-    Ok(leaves)
+    entries
+        .iter()
+        .map(|e| leaf(first_id(kind, id_of(e), &mut seen)?, e))
+        .collect()
+}
+
+/// The key of the `kind` entry `id`: on Baby Jubjub, in the prime-order
+/// subgroup, not the identity.
+fn valid_key(kind: &str, id: &str, key: &PointJson) -> Result<EdwardsAffine, InputError> {
+    let key = enc(format!("{kind} {id:?} key"), key.to_point())?;
+    enc(format!("{kind} {id:?} key"), validate_point(&key))?;
+    Ok(key)
+}
+
+/// An `Invalid` refusal.
+fn invalid<T>(why: String) -> Result<T, RegistryError> {
+    Err(InputError::Invalid(why).into())
 }
 
 /// The landmark leaves and the coverage pairs of a registry file, validated:
@@ -632,41 +661,41 @@ fn landmark_leaves(
     file: &RegistryFile,
     facilities: &[FacilityLeaf],
 ) -> Result<(Vec<LandmarkLeaf>, Coverage), RegistryError> {
-    let invalid = |s: String| Err(InputError::Invalid(s).into());
     fits(
         file.landmarks.len(),
         LANDMARK_DEPTH,
         "landmarks",
         "the registry tree",
     )?;
-    let mut seen = HashSet::new();
-    let mut leaves = Vec::with_capacity(file.landmarks.len());
-    for l in &file.landmarks {
-        let id = first_id("landmark", &l.id, &mut seen)?;
-        let country = enc(
-            format!("landmark {:?} country", l.id),
-            encode_country(&l.country),
-        )?;
-        if l.lat_udeg.abs() > 90_000_000 || l.lon_udeg.abs() > 180_000_000 {
-            return invalid(format!("landmark {:?}: position out of range", l.id));
-        }
-        if !(1..=MAX_LANDMARK_DISTANCE_M).contains(&l.max_distance_m) {
-            return invalid(format!(
-                "landmark {:?}: max_distance_m must be 1..={MAX_LANDMARK_DISTANCE_M}",
-                l.id
-            ));
-        }
-        let key = enc(format!("landmark {:?} key", l.id), l.public_key.to_point())?;
-        enc(format!("landmark {:?} key", l.id), validate_point(&key))?;
-        leaves.push(LandmarkLeaf {
-            id,
-            country,
-            lat: l.lat_udeg,
-            lon: l.lon_udeg,
-            max_distance_m: l.max_distance_m,
-            key,
-        });
-    }
+    let leaves = leaves(
+        "landmark",
+        &file.landmarks,
+        |l| &l.id,
+        |id, l| {
+            let country = enc(
+                format!("landmark {:?} country", l.id),
+                encode_country(&l.country),
+            )?;
+            if l.lat_udeg.abs() > 90_000_000 || l.lon_udeg.abs() > 180_000_000 {
+                return invalid(format!("landmark {:?}: position out of range", l.id));
+            }
+            if !(1..=MAX_LANDMARK_DISTANCE_M).contains(&l.max_distance_m) {
+                return invalid(format!(
+                    "landmark {:?}: max_distance_m must be 1..={MAX_LANDMARK_DISTANCE_M}",
+                    l.id
+                ));
+            }
+            let key = valid_key("landmark", &l.id, &l.public_key)?;
+            Ok(LandmarkLeaf {
+                id,
+                country,
+                lat: l.lat_udeg,
+                lon: l.lon_udeg,
+                max_distance_m: l.max_distance_m,
+                key,
+            })
+        },
+    )?;
     let mut seen = HashSet::new();
     let mut made_by = HashSet::new();
     for v in &file.device_vendors {
@@ -740,7 +769,6 @@ impl Registry {
         if file.version != FORMAT_VERSION {
             return Err(RegistryError::Version(file.version));
         }
-        let invalid = |s: String| Err(InputError::Invalid(s).into());
         if file.facilities.len() > 1 << FACILITY_DEPTH
             || file.auditors.len() > 1 << AUDITOR_DEPTH
             || file.chip_models.len() > 1 << MODEL_DEPTH
@@ -777,53 +805,55 @@ impl Registry {
             }
             tier_leaves.push(poseidon::hash(&[Fr::from(code), Fr::from(t as u64)]));
         }
-        let mut seen = HashSet::new();
-        let mut facilities = Vec::with_capacity(file.facilities.len());
-        for f in &file.facilities {
-            let id = first_id("facility", &f.id, &mut seen)?;
-            let operator = enc(
-                format!("facility {:?} operator", f.id),
-                encode_label(&f.operator),
-            )?;
-            let country = enc(
-                format!("facility {:?} country", f.id),
-                encode_country(&f.country),
-            )?;
-            let tier = file
-                .country_tiers
-                .get(&f.country)
-                .copied()
-                .unwrap_or(file.default_tier);
-            if f.lat_udeg.abs() > 90_000_000 || f.lon_udeg.abs() > 180_000_000 {
-                return invalid(format!("facility {:?}: centre out of range", f.id));
-            }
-            if f.radius_m == 0 || f.radius_m > MAX_RADIUS_M || f.radius_m >= 1 << RADIUS_BITS {
-                return invalid(format!(
-                    "facility {:?}: radius must be 1..={MAX_RADIUS_M} m",
-                    f.id
-                ));
-            }
-            let expected = lon_scale_for(f.lat_udeg);
-            if f.lon_scale > KLAT || f.lon_scale.abs_diff(expected) > 1 {
-                return invalid(format!(
-                    "facility {:?}: lon_scale {} should be {expected}",
-                    f.id, f.lon_scale
-                ));
-            }
-            let fence = Fence {
-                lat: f.lat_udeg,
-                lon: f.lon_udeg,
-                radius_m: f.radius_m,
-                lon_scale: f.lon_scale,
-            };
-            facilities.push(FacilityLeaf {
-                id,
-                operator,
-                country,
-                tier: tier as u64,
-                fence,
-            });
-        }
+        let facilities = leaves(
+            "facility",
+            &file.facilities,
+            |f| &f.id,
+            |id, f| {
+                let operator = enc(
+                    format!("facility {:?} operator", f.id),
+                    encode_label(&f.operator),
+                )?;
+                let country = enc(
+                    format!("facility {:?} country", f.id),
+                    encode_country(&f.country),
+                )?;
+                let tier = file
+                    .country_tiers
+                    .get(&f.country)
+                    .copied()
+                    .unwrap_or(file.default_tier);
+                if f.lat_udeg.abs() > 90_000_000 || f.lon_udeg.abs() > 180_000_000 {
+                    return invalid(format!("facility {:?}: centre out of range", f.id));
+                }
+                if f.radius_m == 0 || f.radius_m > MAX_RADIUS_M || f.radius_m >= 1 << RADIUS_BITS {
+                    return invalid(format!(
+                        "facility {:?}: radius must be 1..={MAX_RADIUS_M} m",
+                        f.id
+                    ));
+                }
+                let expected = lon_scale_for(f.lat_udeg);
+                if f.lon_scale > KLAT || f.lon_scale.abs_diff(expected) > 1 {
+                    return invalid(format!(
+                        "facility {:?}: lon_scale {} should be {expected}",
+                        f.id, f.lon_scale
+                    ));
+                }
+                let fence = Fence {
+                    lat: f.lat_udeg,
+                    lon: f.lon_udeg,
+                    radius_m: f.radius_m,
+                    lon_scale: f.lon_scale,
+                };
+                Ok(FacilityLeaf {
+                    id,
+                    operator,
+                    country,
+                    tier: tier as u64,
+                    fence,
+                })
+            },
+        )?;
         let auditors = signer_leaves("auditor", &file.auditors)?;
         let evaluators = signer_leaves("evaluator", &file.evaluators)?;
         let mut seen = HashSet::new();
@@ -840,22 +870,24 @@ impl Registry {
             "importers",
             "the registry tree",
         )?;
-        let mut seen = HashSet::new();
-        let mut importer_leaves = Vec::with_capacity(file.importers.len());
-        for i in &file.importers {
-            let id = first_id("importer", &i.id, &mut seen)?;
-            let home = enc(
-                format!("importer {:?} home country", i.id),
-                encode_country(&i.home_country),
-            )?;
-            if !file.country_tiers.contains_key(&i.home_country) {
-                return invalid(format!(
-                    "importer {:?}: home country {:?} is not in country_tiers",
-                    i.id, i.home_country
-                ));
-            }
-            importer_leaves.push(poseidon::hash(&[id, Fr::from(home)]));
-        }
+        let importer_leaves = leaves(
+            "importer",
+            &file.importers,
+            |i| &i.id,
+            |id, i| {
+                let home = enc(
+                    format!("importer {:?} home country", i.id),
+                    encode_country(&i.home_country),
+                )?;
+                if !file.country_tiers.contains_key(&i.home_country) {
+                    return invalid(format!(
+                        "importer {:?}: home country {:?} is not in country_tiers",
+                        i.id, i.home_country
+                    ));
+                }
+                Ok(poseidon::hash(&[id, Fr::from(home)]))
+            },
+        )?;
         let mut seen = HashSet::new();
         let mut model_leaves = Vec::with_capacity(file.chip_models.len());
         let mut models = Vec::with_capacity(file.chip_models.len());
