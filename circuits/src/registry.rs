@@ -613,30 +613,41 @@ fn first_id(kind: &str, id: &str, seen: &mut HashSet<String>) -> Result<Fr, Inpu
 /// The leaves of a list of signers (auditors or evaluators, named `kind` in
 /// errors): each id encoded and given once, each key a valid point.
 fn signer_leaves(kind: &str, signers: &[AuditorJson]) -> Result<Vec<AuditorLeaf>, RegistryError> {
-    leaves(
-        kind,
-        signers,
-        |a| &a.id,
-        |id, a| {
-            let key = valid_key(kind, &a.id, &a.public_key)?;
-            Ok(AuditorLeaf { id, key })
-        },
-    )
+    leaves(kind, signers, |id, a| {
+        let key = valid_key(kind, &a.id, &a.public_key)?;
+        Ok(AuditorLeaf { id, key })
+    })
 }
 
-/// The leaves of a list of entries (a `kind` of entry, each with an id), in
-/// order: each id encoded and given once (checked first), then `leaf(id,
-/// entry)`.
-fn leaves<T, L>(
+/// An entry of one of the registry's lists that its id keys.
+trait Entry {
+    /// The id (a label, given once in its list).
+    fn id(&self) -> &str;
+}
+
+macro_rules! entries {
+    ($($T:ty),+) => {
+        $(impl Entry for $T {
+            fn id(&self) -> &str {
+                &self.id
+            }
+        })+
+    };
+}
+
+entries!(FacilityJson, AuditorJson, LandmarkJson, ImporterJson);
+
+/// The leaves of a list of entries (a `kind` of entry), in order: each id
+/// encoded and given once (checked first), then `leaf(id, entry)`.
+fn leaves<T: Entry, L>(
     kind: &str,
     entries: &[T],
-    id_of: impl Fn(&T) -> &str,
     mut leaf: impl FnMut(Fr, &T) -> Result<L, RegistryError>,
 ) -> Result<Vec<L>, RegistryError> {
     let mut seen = HashSet::new();
     entries
         .iter()
-        .map(|e| leaf(first_id(kind, id_of(e), &mut seen)?, e))
+        .map(|e| leaf(first_id(kind, e.id(), &mut seen)?, e))
         .collect()
 }
 
@@ -667,35 +678,30 @@ fn landmark_leaves(
         "landmarks",
         "the registry tree",
     )?;
-    let leaves = leaves(
-        "landmark",
-        &file.landmarks,
-        |l| &l.id,
-        |id, l| {
-            let country = enc(
-                format!("landmark {:?} country", l.id),
-                encode_country(&l.country),
-            )?;
-            if l.lat_udeg.abs() > 90_000_000 || l.lon_udeg.abs() > 180_000_000 {
-                return invalid(format!("landmark {:?}: position out of range", l.id));
-            }
-            if !(1..=MAX_LANDMARK_DISTANCE_M).contains(&l.max_distance_m) {
-                return invalid(format!(
-                    "landmark {:?}: max_distance_m must be 1..={MAX_LANDMARK_DISTANCE_M}",
-                    l.id
-                ));
-            }
-            let key = valid_key("landmark", &l.id, &l.public_key)?;
-            Ok(LandmarkLeaf {
-                id,
-                country,
-                lat: l.lat_udeg,
-                lon: l.lon_udeg,
-                max_distance_m: l.max_distance_m,
-                key,
-            })
-        },
-    )?;
+    let leaves = leaves("landmark", &file.landmarks, |id, l| {
+        let country = enc(
+            format!("landmark {:?} country", l.id),
+            encode_country(&l.country),
+        )?;
+        if l.lat_udeg.abs() > 90_000_000 || l.lon_udeg.abs() > 180_000_000 {
+            return invalid(format!("landmark {:?}: position out of range", l.id));
+        }
+        if !(1..=MAX_LANDMARK_DISTANCE_M).contains(&l.max_distance_m) {
+            return invalid(format!(
+                "landmark {:?}: max_distance_m must be 1..={MAX_LANDMARK_DISTANCE_M}",
+                l.id
+            ));
+        }
+        let key = valid_key("landmark", &l.id, &l.public_key)?;
+        Ok(LandmarkLeaf {
+            id,
+            country,
+            lat: l.lat_udeg,
+            lon: l.lon_udeg,
+            max_distance_m: l.max_distance_m,
+            key,
+        })
+    })?;
     let mut seen = HashSet::new();
     let mut made_by = HashSet::new();
     for v in &file.device_vendors {
@@ -805,55 +811,50 @@ impl Registry {
             }
             tier_leaves.push(poseidon::hash(&[Fr::from(code), Fr::from(t as u64)]));
         }
-        let facilities = leaves(
-            "facility",
-            &file.facilities,
-            |f| &f.id,
-            |id, f| {
-                let operator = enc(
-                    format!("facility {:?} operator", f.id),
-                    encode_label(&f.operator),
-                )?;
-                let country = enc(
-                    format!("facility {:?} country", f.id),
-                    encode_country(&f.country),
-                )?;
-                let tier = file
-                    .country_tiers
-                    .get(&f.country)
-                    .copied()
-                    .unwrap_or(file.default_tier);
-                if f.lat_udeg.abs() > 90_000_000 || f.lon_udeg.abs() > 180_000_000 {
-                    return invalid(format!("facility {:?}: centre out of range", f.id));
-                }
-                if f.radius_m == 0 || f.radius_m > MAX_RADIUS_M || f.radius_m >= 1 << RADIUS_BITS {
-                    return invalid(format!(
-                        "facility {:?}: radius must be 1..={MAX_RADIUS_M} m",
-                        f.id
-                    ));
-                }
-                let expected = lon_scale_for(f.lat_udeg);
-                if f.lon_scale > KLAT || f.lon_scale.abs_diff(expected) > 1 {
-                    return invalid(format!(
-                        "facility {:?}: lon_scale {} should be {expected}",
-                        f.id, f.lon_scale
-                    ));
-                }
-                let fence = Fence {
-                    lat: f.lat_udeg,
-                    lon: f.lon_udeg,
-                    radius_m: f.radius_m,
-                    lon_scale: f.lon_scale,
-                };
-                Ok(FacilityLeaf {
-                    id,
-                    operator,
-                    country,
-                    tier: tier as u64,
-                    fence,
-                })
-            },
-        )?;
+        let facilities = leaves("facility", &file.facilities, |id, f| {
+            let operator = enc(
+                format!("facility {:?} operator", f.id),
+                encode_label(&f.operator),
+            )?;
+            let country = enc(
+                format!("facility {:?} country", f.id),
+                encode_country(&f.country),
+            )?;
+            let tier = file
+                .country_tiers
+                .get(&f.country)
+                .copied()
+                .unwrap_or(file.default_tier);
+            if f.lat_udeg.abs() > 90_000_000 || f.lon_udeg.abs() > 180_000_000 {
+                return invalid(format!("facility {:?}: centre out of range", f.id));
+            }
+            if f.radius_m == 0 || f.radius_m > MAX_RADIUS_M || f.radius_m >= 1 << RADIUS_BITS {
+                return invalid(format!(
+                    "facility {:?}: radius must be 1..={MAX_RADIUS_M} m",
+                    f.id
+                ));
+            }
+            let expected = lon_scale_for(f.lat_udeg);
+            if f.lon_scale > KLAT || f.lon_scale.abs_diff(expected) > 1 {
+                return invalid(format!(
+                    "facility {:?}: lon_scale {} should be {expected}",
+                    f.id, f.lon_scale
+                ));
+            }
+            let fence = Fence {
+                lat: f.lat_udeg,
+                lon: f.lon_udeg,
+                radius_m: f.radius_m,
+                lon_scale: f.lon_scale,
+            };
+            Ok(FacilityLeaf {
+                id,
+                operator,
+                country,
+                tier: tier as u64,
+                fence,
+            })
+        })?;
         let auditors = signer_leaves("auditor", &file.auditors)?;
         let evaluators = signer_leaves("evaluator", &file.evaluators)?;
         let mut seen = HashSet::new();
@@ -870,24 +871,19 @@ impl Registry {
             "importers",
             "the registry tree",
         )?;
-        let importer_leaves = leaves(
-            "importer",
-            &file.importers,
-            |i| &i.id,
-            |id, i| {
-                let home = enc(
-                    format!("importer {:?} home country", i.id),
-                    encode_country(&i.home_country),
-                )?;
-                if !file.country_tiers.contains_key(&i.home_country) {
-                    return invalid(format!(
-                        "importer {:?}: home country {:?} is not in country_tiers",
-                        i.id, i.home_country
-                    ));
-                }
-                Ok(poseidon::hash(&[id, Fr::from(home)]))
-            },
-        )?;
+        let importer_leaves = leaves("importer", &file.importers, |id, i| {
+            let home = enc(
+                format!("importer {:?} home country", i.id),
+                encode_country(&i.home_country),
+            )?;
+            if !file.country_tiers.contains_key(&i.home_country) {
+                return invalid(format!(
+                    "importer {:?}: home country {:?} is not in country_tiers",
+                    i.id, i.home_country
+                ));
+            }
+            Ok(poseidon::hash(&[id, Fr::from(home)]))
+        })?;
         let mut seen = HashSet::new();
         let mut model_leaves = Vec::with_capacity(file.chip_models.len());
         let mut models = Vec::with_capacity(file.chip_models.len());
