@@ -3,9 +3,9 @@
 //! natively and at the row that should catch it, and no re-layout of a shard
 //! (with the landmarks signing whatever the new layout asks them to measure)
 //! gives other evidence under the same `C_s`.
-use crate::common::fails_only_at;
+use crate::common::{constraints, fails_only_at, synthesized};
 use ark_ff::{One, Zero};
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, Variable};
+use ark_relations::gr1cs::Variable;
 use zkcc_circuits::delay::constraints::{self as dc, DelayCircuit};
 use zkcc_circuits::delay::fixtures::{DelayFleet, DAY};
 use zkcc_circuits::delay::{
@@ -26,21 +26,14 @@ fn fleet() -> DelayFleet {
 }
 
 fn snap(st: &DelayStatement, w: &DelayWitness) -> (Snapshot, dc::DelayVars) {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    let vars = dc::synthesize(
+    synthesized(
+        dc::synthesize,
         DelayCircuit::with_witness(SHAPE, *st, w.clone()),
-        cs.clone(),
     )
-    .unwrap();
-    (Snapshot::of(&cs).unwrap(), vars)
 }
 
 fn count(shape: ShardShape) -> usize {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    DelayCircuit::for_setup(shape)
-        .generate_constraints(cs.clone())
-        .unwrap();
-    cs.num_constraints()
+    constraints(DelayCircuit::for_setup(shape))
 }
 
 /// The first (shard, facility slot) holding a ledger chip whose landmark

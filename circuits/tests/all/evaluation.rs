@@ -1,6 +1,6 @@
 //! The model-evaluation claim: honest and tampered, native check and circuit
 //! both; every public input bound; hostile assignments to the matrices.
-use crate::common::{fails_only_at, two_fails_at_booleanity};
+use crate::common::{fails_only_at, synthesized, two_fails_at_booleanity};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use zkcc_circuits::error::ClaimError;
 use zkcc_circuits::evaluation::constraints::{self as ec, EvaluationCircuit};
@@ -31,9 +31,7 @@ fn sat(st: &EvaluationStatement, w: &EvaluationWitness) -> bool {
 }
 
 fn snap(st: &EvaluationStatement, w: &EvaluationWitness) -> (Snapshot, ec::EvaluationVars) {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    let vars = ec::synthesize(circuit(st, w), cs.clone()).unwrap();
-    (Snapshot::of(&cs).unwrap(), vars)
+    synthesized(ec::synthesize, circuit(st, w))
 }
 
 /// Replaces result `slot` of `w` by one that `key` (with evaluator
@@ -170,54 +168,51 @@ fn a_score_one_unit_on_the_wrong_side_fails_in_either_direction() {
     }
 }
 
-#[test]
-fn a_result_dated_one_day_after_deployment_fails() {
+/// Result `slot` (signed for `score`) dated `past`, one day outside the
+/// request's window, is refused with `expected`; dated `bound`, the window's
+/// last day on that side, it holds.
+fn one_day_outside_the_window_fails(
+    slot: usize,
+    score: u64,
+    past: u64,
+    bound: u64,
+    expected: ClaimError,
+) {
     let f = fixture();
     let mut w = f.witness.clone();
-    resign(&f, &mut w, 0, &f.evaluators[0], 0, 120, 20261202);
-    rejected(
-        &f,
-        &w,
-        ClaimError::AfterDeployment {
-            slot: 0,
-            date: 20261202,
-            deployment: DEPLOYMENT,
-        },
-    );
+    resign(&f, &mut w, slot, &f.evaluators[0], 0, score, past);
+    rejected(&f, &w, expected);
     // On the day itself it holds.
-    resign(&f, &mut w, 0, &f.evaluators[0], 0, 120, DEPLOYMENT);
+    resign(&f, &mut w, slot, &f.evaluators[0], 0, score, bound);
     holds(&f, &w);
 }
 
 #[test]
+fn a_result_dated_one_day_after_deployment_fails() {
+    let date = 20261202;
+    let expected = ClaimError::AfterDeployment {
+        slot: 0,
+        date,
+        deployment: DEPLOYMENT,
+    };
+    one_day_outside_the_window_fails(0, 120, date, DEPLOYMENT, expected);
+}
+
+#[test]
 fn a_result_dated_one_day_before_the_not_before_date_fails() {
-    let f = fixture();
-    let mut w = f.witness.clone();
     // 2025-11-30, the day before NOT_BEFORE (2025-12-01).
-    resign(&f, &mut w, 1, &f.evaluators[0], 0, 150, 20251130);
-    rejected(
-        &f,
-        &w,
-        ClaimError::BeforeNotBefore {
-            slot: 1,
-            date: 20251130,
-            not_before: NOT_BEFORE,
-        },
-    );
+    let date = 20251130;
+    let expected = ClaimError::BeforeNotBefore {
+        slot: 1,
+        date,
+        not_before: NOT_BEFORE,
+    };
+    one_day_outside_the_window_fails(1, 150, date, NOT_BEFORE, expected.clone());
     // Assembling skips it and says why.
+    let f = fixture();
     let mut signed = signed_results(&f, &[0, 1, 2]);
-    signed[1] = f.signed(0, &f.digest, 1, 150, 20251130);
-    assert_eq!(
-        assemble_from(&f, &signed),
-        Err(ClaimError::BeforeNotBefore {
-            slot: 1,
-            date: 20251130,
-            not_before: NOT_BEFORE,
-        })
-    );
-    // On the day itself it holds.
-    resign(&f, &mut w, 1, &f.evaluators[0], 0, 150, NOT_BEFORE);
-    holds(&f, &w);
+    signed[1] = f.signed(0, &f.digest, 1, 150, date);
+    assert_eq!(assemble_from(&f, &signed), Err(expected));
 }
 
 /// A result signed for version 2 of the suite (same eval ids, thresholds

@@ -1,6 +1,6 @@
 //! The deployment-jurisdiction claim: honest and tampered, native check and
 //! circuit both; every public input bound; hostile assignments.
-use crate::common::{fails_only_at, two_fails_at_booleanity};
+use crate::common::{fails_only_at, synthesized, two_fails_at_booleanity};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use zkcc_circuits::error::ClaimError;
 use zkcc_circuits::harness::{Explained, Snapshot};
@@ -205,9 +205,7 @@ fn proves_and_verifies_and_binds_every_input() {
 // Hostile assignments.
 
 fn snap(st: &JurisdictionStatement, w: &JurisdictionWitness) -> (Snapshot, jc::JurisdictionVars) {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    let vars = jc::synthesize(circuit(st, w), cs.clone()).unwrap();
-    (Snapshot::of(&cs).unwrap(), vars)
+    synthesized(jc::synthesize, circuit(st, w))
 }
 
 #[test]

@@ -1,4 +1,5 @@
 //! The accountable statement: shard and request claims, honest and tampered.
+use crate::common::constraints;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use zkcc_circuits::request::constraints::RequestCircuit;
 use zkcc_circuits::request::{self, RequestShape};
@@ -34,25 +35,17 @@ fn honest_fleet_satisfies_everything() {
 }
 
 fn shard_count(f: usize, m: usize) -> usize {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    ShardCircuit::for_setup(ShardShape {
+    constraints(ShardCircuit::for_setup(ShardShape {
         facilities: f,
         slot_chips: m,
-    })
-    .generate_constraints(cs.clone())
-    .unwrap();
-    cs.num_constraints()
+    }))
 }
 
 fn request_count(s: usize, e: usize) -> usize {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    RequestCircuit::for_setup(RequestShape {
+    constraints(RequestCircuit::for_setup(RequestShape {
         shards: s,
         entries: e,
-    })
-    .generate_constraints(cs.clone())
-    .unwrap();
-    cs.num_constraints()
+    }))
 }
 
 /// The pinned cost formulas, checked against real counts at several shapes.

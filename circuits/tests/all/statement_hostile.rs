@@ -4,9 +4,9 @@
 //! them), each failing at the row it should — for most, the only row that
 //! fails, so that removing that constraint would let the cheat through. And
 //! every free witness variable accounted for.
-use crate::common::{fails_only_at, two_fails_at_booleanity};
+use crate::common::{fails_only_at, synthesized, two_fails_at_booleanity};
 use ark_ff::{One, Zero};
-use ark_relations::gr1cs::{ConstraintSystem, Variable};
+use ark_relations::gr1cs::Variable;
 use zkcc_circuits::harness::{Explained, Snapshot};
 use zkcc_circuits::ledger::challenges;
 use zkcc_circuits::request;
@@ -26,24 +26,26 @@ fn fleet() -> Fleet {
 }
 
 fn shard_snap(st: &ShardStatement, w: &ShardWitness) -> (Snapshot, sc::ShardVars) {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    let vars = sc::synthesize(
+    synthesized(
+        sc::synthesize,
         ShardCircuit::with_witness(SHAPE, *st, w.clone()),
-        cs.clone(),
     )
-    .unwrap();
-    (Snapshot::of(&cs).unwrap(), vars)
 }
 
 fn request_snap(f: &Fleet) -> (Snapshot, rc::RequestVars) {
     let (st, w) = &f.request;
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    let vars = rc::synthesize(
+    synthesized(
+        rc::synthesize,
         RequestCircuit::with_witness(RSHAPE, *st, w.clone()),
-        cs.clone(),
     )
-    .unwrap();
-    (Snapshot::of(&cs).unwrap(), vars)
+}
+
+/// The first row refused once `edits` are completed as a cheating prover
+/// would (see `Snapshot::first_failure`) holds every one of `vars`.
+fn refused_at_a_row_with(snap: &Snapshot, edits: &[(Variable, Fr)], vars: &[Variable]) {
+    let e = snap.first_failure(edits);
+    let support = snap.support(e.row);
+    assert!(vars.iter().all(|v| support.contains(v)), "{e}");
 }
 
 /// The public statement a prover would publish for a (possibly malformed)
@@ -296,18 +298,13 @@ fn a_forged_facility_run_start_fails() {
     // must fail at r·k = 0 (a run starts at chunk 0).
     let i = entry(&f, 0, 1);
     let r = bv(&vars.run_start[i]);
-    let e = snap.first_failure(&[(r, Fr::one())]);
-    assert!(
-        snap.support(e.row).contains(&r)
-            && snap.support(e.row).contains(&fp(&vars_k(&snap, &vars, i))),
-        "{e}"
-    );
+    let k = fp(&vars_k(&snap, &vars, i));
+    refused_at_a_row_with(&snap, &[(r, Fr::one())], &[r, k]);
     // Claiming a continuation where a new facility starts must fail at the
     // same-facility row.
     let j = entry(&f, 2, 0); // US-VA-03 follows SG-JUR-04
     let r = bv(&vars.run_start[j]);
-    let e = snap.first_failure(&[(r, Fr::zero())]);
-    assert!(snap.support(e.row).contains(&r), "{e}");
+    refused_at_a_row_with(&snap, &[(r, Fr::zero())], &[r]);
 }
 
 /// The chunk-index variable of entry `i`, found through the run-start row `r·k = 0`.
@@ -329,12 +326,10 @@ fn a_forged_country_run_start_fails_at_the_country_order_check() {
     let i = entry(&f, 0, 1);
     let cr = bv(&vars.country_start[i]);
     let r = bv(&vars.run_start[i]);
-    let edits = snap.propagate(&[(cr, Fr::one()), (r, Fr::one())]);
-    assert!(snap.check(&edits).is_err());
+    snap.first_failure(&[(cr, Fr::one()), (r, Fr::one())]);
     // A new facility in the same country (none in the standard fleet): claim a
     // country start alone where a facility run continues.
-    let e = snap.first_failure(&[(cr, Fr::one())]);
-    assert!(snap.support(e.row).contains(&cr), "{e}");
+    refused_at_a_row_with(&snap, &[(cr, Fr::one())], &[cr]);
 }
 
 #[test]
@@ -343,8 +338,7 @@ fn a_forged_home_flag_fails_at_its_zero_test() {
     let (snap, vars) = request_snap(&f);
     let i = entry(&f, 1, 0); // DE: not home
     let (flag, _) = &vars.is_home[i];
-    let e = snap.first_failure(&[(fp(flag), Fr::one())]);
-    assert!(snap.support(e.row).contains(&fp(flag)), "{e}");
+    refused_at_a_row_with(&snap, &[(fp(flag), Fr::one())], &[fp(flag)]);
 }
 
 #[test]
@@ -379,12 +373,8 @@ fn an_unused_shard_slot_with_used_entries_fails() {
     // Mark shard slot 1 unused while its entries stay used (dropping its
     // product from Π).
     let su = bv(&vars.shard_used[1]);
-    let e = snap.first_failure(&[(su, Fr::zero())]);
     let u = bv(&vars.used[RSHAPE.entries]);
-    assert!(
-        snap.support(e.row).contains(&su) && snap.support(e.row).contains(&u),
-        "{e}"
-    );
+    refused_at_a_row_with(&snap, &[(su, Fr::zero())], &[su, u]);
 }
 
 #[test]
@@ -479,12 +469,11 @@ fn a_wrong_inverse_hint_of_a_counted_run_fails() {
     // A wrong hint makes nz = fc·inv ≠ 1: fc·(1 − nz) = 0 fails (and the
     // count drops, so the count row fails too). Dropping the run from the
     // count (nz = 0, the count one lower) fails at the same row.
-    let edits = snap.propagate(&[(inv, honest_inv + Fr::one())]);
-    assert!(snap.check(&edits).is_err());
+    snap.first_failure(&[(inv, honest_inv + Fr::one())]);
     let less = Fr::from(f.request.0.facilities - 1);
     for hint in [Fr::zero(), honest_inv] {
-        let e = snap.first_failure(&[(nz, Fr::zero()), (inv, hint), (facilities_input(), less)]);
-        assert!(snap.support(e.row).contains(&nz), "{e}");
+        let edits = [(nz, Fr::zero()), (inv, hint), (facilities_input(), less)];
+        refused_at_a_row_with(&snap, &edits, &[nz]);
     }
     // The counted product r·hp·nz is 1 here.
     assert_eq!(snap.value(fp(&vars.run_counted[k])), Some(Fr::one()));
