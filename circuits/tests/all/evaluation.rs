@@ -168,51 +168,60 @@ fn a_score_one_unit_on_the_wrong_side_fails_in_either_direction() {
     }
 }
 
-/// Result `slot` (signed for `score`) dated `past`, one day outside the
-/// request's window, is refused with `expected`; dated `bound`, the window's
-/// last day on that side, it holds.
-fn one_day_outside_the_window_fails(
-    slot: usize,
-    score: u64,
-    past: u64,
-    bound: u64,
-    expected: ClaimError,
-) {
+/// A result dated one day outside the request's window is refused, on
+/// either side; dated on the window's last day on that side, it holds.
+#[test]
+fn a_result_dated_one_day_outside_the_window_fails() {
+    // (slot, score, the day outside, the window's last day, the refusal)
+    let cases = [
+        (
+            0,
+            120,
+            20261202,
+            DEPLOYMENT,
+            ClaimError::AfterDeployment {
+                slot: 0,
+                date: 20261202,
+                deployment: DEPLOYMENT,
+            },
+        ),
+        // 2025-11-30, the day before NOT_BEFORE (2025-12-01).
+        (
+            1,
+            150,
+            20251130,
+            NOT_BEFORE,
+            ClaimError::BeforeNotBefore {
+                slot: 1,
+                date: 20251130,
+                not_before: NOT_BEFORE,
+            },
+        ),
+    ];
     let f = fixture();
-    let mut w = f.witness.clone();
-    resign(&f, &mut w, slot, &f.evaluators[0], 0, score, past);
-    rejected(&f, &w, expected);
-    // On the day itself it holds.
-    resign(&f, &mut w, slot, &f.evaluators[0], 0, score, bound);
-    holds(&f, &w);
+    for (slot, score, past, bound, expected) in cases {
+        let mut w = f.witness.clone();
+        resign(&f, &mut w, slot, &f.evaluators[0], 0, score, past);
+        rejected(&f, &w, expected);
+        resign(&f, &mut w, slot, &f.evaluators[0], 0, score, bound);
+        holds(&f, &w);
+    }
 }
 
+/// Assembling skips a result dated before the not-before date, and says why.
 #[test]
-fn a_result_dated_one_day_after_deployment_fails() {
-    let date = 20261202;
-    let expected = ClaimError::AfterDeployment {
-        slot: 0,
-        date,
-        deployment: DEPLOYMENT,
-    };
-    one_day_outside_the_window_fails(0, 120, date, DEPLOYMENT, expected);
-}
-
-#[test]
-fn a_result_dated_one_day_before_the_not_before_date_fails() {
-    // 2025-11-30, the day before NOT_BEFORE (2025-12-01).
-    let date = 20251130;
-    let expected = ClaimError::BeforeNotBefore {
-        slot: 1,
-        date,
-        not_before: NOT_BEFORE,
-    };
-    one_day_outside_the_window_fails(1, 150, date, NOT_BEFORE, expected.clone());
-    // Assembling skips it and says why.
+fn assembling_skips_a_result_dated_before_the_not_before_date() {
     let f = fixture();
     let mut signed = signed_results(&f, &[0, 1, 2]);
-    signed[1] = f.signed(0, &f.digest, 1, 150, date);
-    assert_eq!(assemble_from(&f, &signed), Err(expected));
+    signed[1] = f.signed(0, &f.digest, 1, 150, 20251130);
+    assert_eq!(
+        assemble_from(&f, &signed),
+        Err(ClaimError::BeforeNotBefore {
+            slot: 1,
+            date: 20251130,
+            not_before: NOT_BEFORE,
+        })
+    );
 }
 
 /// A result signed for version 2 of the suite (same eval ids, thresholds
