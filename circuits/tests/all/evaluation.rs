@@ -73,6 +73,17 @@ fn holds(f: &EvalFixture, w: &EvaluationWitness) {
     assert!(sat(&f.statement_for(w), w));
 }
 
+/// `w`, under the statement it implies, fails natively on the signature of
+/// eval slot `slot`, and the circuit rejects it too.
+fn bad_signature(f: &EvalFixture, w: &EvaluationWitness, slot: usize) {
+    let st = f.statement_for(w);
+    match check_native(N, &st, w) {
+        Err(ClaimError::BadSignature { slot: s, .. }) => assert_eq!(s, slot),
+        other => panic!("expected a bad signature, got {other:?}"),
+    }
+    assert!(!sat(&st, w));
+}
+
 fn rejected(f: &EvalFixture, w: &EvaluationWitness, expected: ClaimError) {
     let st = f.statement_for(w);
     assert_eq!(check_native(N, &st, w), Err(expected));
@@ -255,12 +266,7 @@ fn a_result_signed_for_another_suite_version_fails() {
         evaluator_path: f.registry.evaluator_tree.path(0),
         signature,
     };
-    let st = f.statement_for(&w);
-    assert!(matches!(
-        check_native(N, &st, &w),
-        Err(ClaimError::BadSignature { slot: 0, .. })
-    ));
-    assert!(!sat(&st, &w));
+    bad_signature(&f, &w, 0);
     // Assembling names the version.
     let mut signed = signed_results(&f, &[0, 1, 2]);
     signed[0] = signed_v2.clone();
@@ -276,12 +282,7 @@ fn a_result_signed_for_another_suite_version_fails() {
     // statement of v2): the other slots' v1 results fail instead.
     let mut w2 = w.clone();
     w2.suite = v2;
-    let st2 = f.statement_for(&w2);
-    assert!(matches!(
-        check_native(N, &st2, &w2),
-        Err(ClaimError::BadSignature { slot: 1, .. })
-    ));
-    assert!(!sat(&st2, &w2));
+    bad_signature(&f, &w2, 1);
 }
 
 #[test]
@@ -323,12 +324,7 @@ fn a_result_signed_for_another_model_fails() {
         120,
         20261101,
     );
-    let st = f.statement_for(&w);
-    assert!(matches!(
-        check_native(N, &st, &w),
-        Err(ClaimError::BadSignature { slot: 0, .. })
-    ));
-    assert!(!sat(&st, &w));
+    bad_signature(&f, &w, 0);
     // Claiming the other model instead: the other results do not cover it.
     let (hi, lo) = evaluation::digest_limbs(&other);
     let w2 = EvaluationWitness {
@@ -336,12 +332,7 @@ fn a_result_signed_for_another_model_fails() {
         digest_lo: lo,
         ..w
     };
-    let st = f.statement_for(&w2);
-    assert!(matches!(
-        check_native(N, &st, &w2),
-        Err(ClaimError::BadSignature { slot: 1, .. })
-    ));
-    assert!(!sat(&st, &w2));
+    bad_signature(&f, &w2, 1);
 }
 
 #[test]

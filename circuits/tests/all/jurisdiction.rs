@@ -22,6 +22,16 @@ fn sat(st: &JurisdictionStatement, w: &JurisdictionWitness) -> bool {
     cs.is_satisfied().unwrap()
 }
 
+/// `(st, w)` fails natively on the attestation's signature, and the
+/// circuit rejects it too.
+fn bad_signature(st: &JurisdictionStatement, w: &JurisdictionWitness) {
+    assert!(matches!(
+        check_native(CAPACITY, st, w),
+        Err(ClaimError::BadSignature { slot: 0, .. })
+    ));
+    assert!(!sat(st, w));
+}
+
 fn rejected(d: &Deployment, expected: ClaimError) {
     let (st, w) = d.build();
     assert_eq!(check_native(CAPACITY, &st, &w), Err(expected));
@@ -113,11 +123,7 @@ fn a_deployment_without_stores_fails() {
 fn an_attestation_for_another_operator_fails() {
     let d = with(|d| d.signed_importer = "OTHER-DC".into());
     let (st, w) = d.build();
-    assert!(matches!(
-        check_native(CAPACITY, &st, &w),
-        Err(ClaimError::BadSignature { slot: 0, .. })
-    ));
-    assert!(!sat(&st, &w));
+    bad_signature(&st, &w);
     // The same attestation verifies for the operator it names: only the
     // operator differs.
     let other = zkcc_circuits::encoding::encode_label("OTHER-DC").unwrap();
@@ -143,11 +149,7 @@ fn a_store_not_encrypted_fails() {
 fn naming_another_model_commitment_fails() {
     let d = with(|d| d.model_commitment += Fr::from(1u64));
     let (st, w) = d.build();
-    assert!(matches!(
-        check_native(CAPACITY, &st, &w),
-        Err(ClaimError::BadSignature { slot: 0, .. })
-    ));
-    assert!(!sat(&st, &w));
+    bad_signature(&st, &w);
 }
 
 #[test]
@@ -156,11 +158,7 @@ fn a_store_left_out_of_the_attested_list_fails() {
     let d = Deployment::standard();
     let (st, mut w) = d.build();
     w.stores[1] = jurisdiction::StoreSlot::padding();
-    assert!(matches!(
-        check_native(CAPACITY, &st, &w),
-        Err(ClaimError::BadSignature { slot: 0, .. })
-    ));
-    assert!(!sat(&st, &w));
+    bad_signature(&st, &w);
     // Or marks it unused.
     let (st, mut w) = d.build();
     w.stores[1].used = false;
