@@ -298,23 +298,13 @@ fn a_forged_facility_run_start_fails() {
     // must fail at r·k = 0 (a run starts at chunk 0).
     let i = entry(&f, 0, 1);
     let r = bv(&vars.run_start[i]);
-    let k = fp(&vars_k(&snap, &vars, i));
+    let k = fp(&vars.chunks[i]);
     refused_at_a_row_with(&snap, &[(r, Fr::one())], &[r, k]);
     // Claiming a continuation where a new facility starts must fail at the
     // same-facility row.
     let j = entry(&f, 2, 0); // US-VA-03 follows SG-JUR-04
     let r = bv(&vars.run_start[j]);
     refused_at_a_row_with(&snap, &[(r, Fr::zero())], &[r]);
-}
-
-/// The chunk-index variable of entry `i`, found through the run-start row `r·k = 0`.
-fn vars_k(
-    snap: &Snapshot,
-    vars: &rc::RequestVars,
-    i: usize,
-) -> ark_r1cs_std::fields::fp::FpVar<Fr> {
-    let _ = snap;
-    vars.chunks[i].clone()
 }
 
 #[test]
