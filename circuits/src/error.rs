@@ -27,6 +27,31 @@ pub enum EncodingError {
     BadCountry(String),
 }
 
+/// Why an input (a registry, a ledger, an evaluation suite or result) was
+/// rejected past its syntax: the part every input parser shares.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum InputError {
+    /// A label or a value failed to encode.
+    #[error("{what}: {source}")]
+    Encoding {
+        /// Which value.
+        what: String,
+        /// The problem.
+        source: EncodingError,
+    },
+    /// A semantic check failed.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// `r`, its encoding error (if any) named `what`.
+pub fn encoded<T>(what: impl Into<String>, r: Result<T, EncodingError>) -> Result<T, InputError> {
+    r.map_err(|source| InputError::Encoding {
+        what: what.into(),
+        source,
+    })
+}
+
 /// Why a claim does not hold for a given statement and witness. Returned by the
 /// executable specifications (`check_native`) of every claim.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]

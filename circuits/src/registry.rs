@@ -57,7 +57,7 @@
 //! the tier from the facility leaf instead of looking it up.
 use crate::eddsa::{validate_point, PointJson};
 use crate::encoding::{encode_country, encode_label, fr_from_i64};
-use crate::error::EncodingError;
+use crate::error::{encoded as enc, InputError};
 use crate::geofence::{lon_scale_for, Fence, KLAT, RADIUS_BITS};
 use crate::merkle::MerkleTree;
 use crate::{domain, poseidon};
@@ -541,17 +541,9 @@ pub enum RegistryError {
     /// Unsupported format version.
     #[error("registry format version {0} is not supported (expected {FORMAT_VERSION})")]
     Version(u32),
-    /// A field failed to encode.
-    #[error("{what}: {source}")]
-    Encoding {
-        /// Which entry.
-        what: String,
-        /// The problem.
-        source: EncodingError,
-    },
-    /// A semantic check failed.
-    #[error("{0}")]
-    Invalid(String),
+    /// A field failed to encode, or a semantic check failed.
+    #[error(transparent)]
+    Input(#[from] InputError),
 }
 
 /// A validated registry with its trees.
@@ -598,17 +590,10 @@ pub struct Registry {
     pub root: Fr,
 }
 
-fn enc<T>(what: impl Into<String>, r: Result<T, EncodingError>) -> Result<T, RegistryError> {
-    r.map_err(|source| RegistryError::Encoding {
-        what: what.into(),
-        source,
-    })
-}
-
 /// Whether `n` entries (`what`) fit a tree of `depth` (`tree` in the error).
-fn fits(n: usize, depth: usize, what: &str, tree: &str) -> Result<(), RegistryError> {
+fn fits(n: usize, depth: usize, what: &str, tree: &str) -> Result<(), InputError> {
     if n > 1 << depth {
-        return Err(RegistryError::Invalid(format!(
+        return Err(InputError::Invalid(format!(
             "at most {} {what} fit {tree}",
             1usize << depth
         )));
@@ -617,12 +602,10 @@ fn fits(n: usize, depth: usize, what: &str, tree: &str) -> Result<(), RegistryEr
 }
 
 /// `id` (of a `kind` of entry) encoded, and not in `seen` before (then in it).
-fn first_id(kind: &str, id: &str, seen: &mut HashSet<String>) -> Result<Fr, RegistryError> {
+fn first_id(kind: &str, id: &str, seen: &mut HashSet<String>) -> Result<Fr, InputError> {
     let encoded = enc(format!("{kind} {id:?} id"), encode_label(id))?;
     if !seen.insert(id.to_string()) {
-        return Err(RegistryError::Invalid(format!(
-            "{kind} {id:?} appears twice"
-        )));
+        return Err(InputError::Invalid(format!("{kind} {id:?} appears twice")));
     }
     Ok(encoded)
 }
@@ -630,15 +613,55 @@ fn first_id(kind: &str, id: &str, seen: &mut HashSet<String>) -> Result<Fr, Regi
 /// The leaves of a list of signers (auditors or evaluators, named `kind` in
 /// errors): each id encoded and given once, each key a valid point.
 fn signer_leaves(kind: &str, signers: &[AuditorJson]) -> Result<Vec<AuditorLeaf>, RegistryError> {
+    leaves(kind, signers, |id, a| {
+        let key = valid_key(kind, &a.id, &a.public_key)?;
+        Ok(AuditorLeaf { id, key })
+    })
+}
+
+/// An entry of one of the registry's lists that its id keys.
+trait Entry {
+    /// The id (a label, given once in its list).
+    fn id(&self) -> &str;
+}
+
+macro_rules! entries {
+    ($($T:ty),+) => {
+        $(impl Entry for $T {
+            fn id(&self) -> &str {
+                &self.id
+            }
+        })+
+    };
+}
+
+entries!(FacilityJson, AuditorJson, LandmarkJson, ImporterJson);
+
+/// The leaves of a list of entries (a `kind` of entry), in order: each id
+/// encoded and given once (checked first), then `leaf(id, entry)`.
+fn leaves<T: Entry, L>(
+    kind: &str,
+    entries: &[T],
+    mut leaf: impl FnMut(Fr, &T) -> Result<L, RegistryError>,
+) -> Result<Vec<L>, RegistryError> {
     let mut seen = HashSet::new();
-    let mut leaves = Vec::with_capacity(signers.len());
-    for a in signers {
-        let id = first_id(kind, &a.id, &mut seen)?;
-        let key = enc(format!("{kind} {:?} key", a.id), a.public_key.to_point())?;
-        enc(format!("{kind} {:?} key", a.id), validate_point(&key))?;
-        leaves.push(AuditorLeaf { id, key });
-    }
-    Ok(leaves)
+    entries
+        .iter()
+        .map(|e| leaf(first_id(kind, e.id(), &mut seen)?, e))
+        .collect()
+}
+
+/// The key of the `kind` entry `id`: on Baby Jubjub, in the prime-order
+/// subgroup, not the identity.
+fn valid_key(kind: &str, id: &str, key: &PointJson) -> Result<EdwardsAffine, InputError> {
+    let key = enc(format!("{kind} {id:?} key"), key.to_point())?;
+    enc(format!("{kind} {id:?} key"), validate_point(&key))?;
+    Ok(key)
+}
+
+/// An `Invalid` refusal.
+fn invalid<T>(why: String) -> Result<T, RegistryError> {
+    Err(InputError::Invalid(why).into())
 }
 
 /// The landmark leaves and the coverage pairs of a registry file, validated:
@@ -649,17 +672,13 @@ fn landmark_leaves(
     file: &RegistryFile,
     facilities: &[FacilityLeaf],
 ) -> Result<(Vec<LandmarkLeaf>, Coverage), RegistryError> {
-    let invalid = |s: String| Err(RegistryError::Invalid(s));
     fits(
         file.landmarks.len(),
         LANDMARK_DEPTH,
         "landmarks",
         "the registry tree",
     )?;
-    let mut seen = HashSet::new();
-    let mut leaves = Vec::with_capacity(file.landmarks.len());
-    for l in &file.landmarks {
-        let id = first_id("landmark", &l.id, &mut seen)?;
+    let leaves = leaves("landmark", &file.landmarks, |id, l| {
         let country = enc(
             format!("landmark {:?} country", l.id),
             encode_country(&l.country),
@@ -673,24 +692,20 @@ fn landmark_leaves(
                 l.id
             ));
         }
-        let key = enc(format!("landmark {:?} key", l.id), l.public_key.to_point())?;
-        enc(format!("landmark {:?} key", l.id), validate_point(&key))?;
-        leaves.push(LandmarkLeaf {
+        let key = valid_key("landmark", &l.id, &l.public_key)?;
+        Ok(LandmarkLeaf {
             id,
             country,
             lat: l.lat_udeg,
             lon: l.lon_udeg,
             max_distance_m: l.max_distance_m,
             key,
-        });
-    }
+        })
+    })?;
     let mut seen = HashSet::new();
     let mut made_by = HashSet::new();
     for v in &file.device_vendors {
-        enc(format!("device vendor {:?} id", v.id), encode_label(&v.id))?;
-        if !seen.insert(v.id.clone()) {
-            return invalid(format!("device vendor {:?} appears twice", v.id));
-        }
+        first_id("device vendor", &v.id, &mut seen)?;
         let ok = v.public_key.strip_prefix("0x").is_some_and(|h| {
             h.len() == 98
                 && h.bytes().all(|b| b.is_ascii_hexdigit())
@@ -760,7 +775,6 @@ impl Registry {
         if file.version != FORMAT_VERSION {
             return Err(RegistryError::Version(file.version));
         }
-        let invalid = |s: String| Err(RegistryError::Invalid(s));
         if file.facilities.len() > 1 << FACILITY_DEPTH
             || file.auditors.len() > 1 << AUDITOR_DEPTH
             || file.chip_models.len() > 1 << MODEL_DEPTH
@@ -797,10 +811,7 @@ impl Registry {
             }
             tier_leaves.push(poseidon::hash(&[Fr::from(code), Fr::from(t as u64)]));
         }
-        let mut seen = HashSet::new();
-        let mut facilities = Vec::with_capacity(file.facilities.len());
-        for f in &file.facilities {
-            let id = first_id("facility", &f.id, &mut seen)?;
+        let facilities = leaves("facility", &file.facilities, |id, f| {
             let operator = enc(
                 format!("facility {:?} operator", f.id),
                 encode_label(&f.operator),
@@ -836,14 +847,14 @@ impl Registry {
                 radius_m: f.radius_m,
                 lon_scale: f.lon_scale,
             };
-            facilities.push(FacilityLeaf {
+            Ok(FacilityLeaf {
                 id,
                 operator,
                 country,
                 tier: tier as u64,
                 fence,
-            });
-        }
+            })
+        })?;
         let auditors = signer_leaves("auditor", &file.auditors)?;
         let evaluators = signer_leaves("evaluator", &file.evaluators)?;
         let mut seen = HashSet::new();
@@ -852,10 +863,7 @@ impl Registry {
             if !seen.insert(s.id.clone()) {
                 return invalid(format!("evaluation suite {:?} appears twice", s.id));
             }
-            suites.push(
-                s.encode()
-                    .map_err(|e| RegistryError::Invalid(e.to_string()))?,
-            );
+            suites.push(s.encode().map_err(|e| InputError::Invalid(e.to_string()))?);
         }
         fits(
             file.importers.len(),
@@ -863,10 +871,7 @@ impl Registry {
             "importers",
             "the registry tree",
         )?;
-        let mut seen = HashSet::new();
-        let mut importer_leaves = Vec::with_capacity(file.importers.len());
-        for i in &file.importers {
-            let id = first_id("importer", &i.id, &mut seen)?;
+        let importer_leaves = leaves("importer", &file.importers, |id, i| {
             let home = enc(
                 format!("importer {:?} home country", i.id),
                 encode_country(&i.home_country),
@@ -877,8 +882,8 @@ impl Registry {
                     i.id, i.home_country
                 ));
             }
-            importer_leaves.push(poseidon::hash(&[id, Fr::from(home)]));
-        }
+            Ok(poseidon::hash(&[id, Fr::from(home)]))
+        })?;
         let mut seen = HashSet::new();
         let mut model_leaves = Vec::with_capacity(file.chip_models.len());
         let mut models = Vec::with_capacity(file.chip_models.len());
@@ -894,7 +899,7 @@ impl Registry {
             models.push((name, m.tpp));
         }
         let tree = |depth: usize, leaves: Vec<Fr>| {
-            MerkleTree::new(depth, &leaves).map_err(|e| RegistryError::Invalid(e.to_string()))
+            MerkleTree::new(depth, &leaves).map_err(|e| InputError::Invalid(e.to_string()))
         };
         let facility_tree = tree(
             FACILITY_DEPTH,

@@ -156,3 +156,17 @@ pub enum VerifyError {
         detail: String,
     },
 }
+
+/// A [`VerifyError::StatementMismatch`]: the statement's `field` is `found`
+/// where the agency expects `expected`.
+pub(crate) fn mismatch(
+    field: &'static str,
+    expected: impl ToString,
+    found: impl ToString,
+) -> VerifyError {
+    VerifyError::StatementMismatch {
+        field,
+        expected: expected.to_string(),
+        found: found.to_string(),
+    }
+}

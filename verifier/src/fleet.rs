@@ -36,7 +36,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 use crate::batch::{BatchItem, PreparedKey};
-use crate::error::VerifyError;
+use crate::error::{mismatch, VerifyError};
 use crate::keys::{check_verifying_key_for, circuit_id};
 use crate::par;
 use crate::submission::{RequestFile, RulesJson, Submission, SUBMISSION_VERSION};
@@ -192,14 +192,6 @@ pub struct CheckedSubmission {
     pub request: BatchItem,
     /// One delay proof per shard (when the request asked for them).
     pub delay: Vec<BatchItem>,
-}
-
-fn mismatch(field: &'static str, expected: impl ToString, found: impl ToString) -> VerifyError {
-    VerifyError::StatementMismatch {
-        field,
-        expected: expected.to_string(),
-        found: found.to_string(),
-    }
 }
 
 /// The shape of a circuit, named in errors.

@@ -19,7 +19,7 @@
 //! claim must name in turn.
 use crate::batch::PreparedKey;
 use crate::bundle::{fe, label, parse_proof_hex, proof_hex};
-use crate::error::VerifyError;
+use crate::error::{mismatch, VerifyError};
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::Proof;
 use serde::{Deserialize, Serialize};
@@ -195,14 +195,6 @@ fn check_nonce(requested: &str, nonce: Fr, stated: &str) -> Result<(), VerifyErr
 /// Checks a bundle's hex proof against the public inputs under `key`.
 fn verify_proof(key: &PreparedKey, inputs: &[Fr], proof: &str) -> Result<(), VerifyError> {
     key.verify(inputs, &parse_proof_hex(proof)?)
-}
-
-fn mismatch(field: &'static str, expected: impl ToString, found: impl ToString) -> VerifyError {
-    VerifyError::StatementMismatch {
-        field,
-        expected: expected.to_string(),
-        found: found.to_string(),
-    }
 }
 
 /// Verifies a model-evaluation bundle against the agency's registry and

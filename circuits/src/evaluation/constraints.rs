@@ -91,10 +91,7 @@ impl EvaluationWitness {
                     score: 0,
                     date: 0,
                     evaluator: crate::registry::EvaluatorLeaf { id: z, key },
-                    evaluator_path: crate::merkle::MerklePath {
-                        index: 0,
-                        siblings: vec![z; EVALUATOR_DEPTH],
-                    },
+                    evaluator_path: crate::merkle::MerklePath::empty(EVALUATOR_DEPTH),
                     signature: crate::eddsa::Signature {
                         r: key,
                         s: Default::default(),

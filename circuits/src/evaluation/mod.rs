@@ -35,7 +35,7 @@
 //! is proven with the circuit `evaluation-n`.
 use crate::eddsa::{self, PointJson, Signature, SignatureJson};
 use crate::encoding::{decode_label, encode_label};
-use crate::error::{ClaimError, EncodingError};
+use crate::error::{encoded, ClaimError, InputError};
 use crate::merkle::MerklePath;
 use crate::poseidon;
 use crate::registry::{EvaluatorLeaf, RegistryOpening, EVALUATOR_DEPTH};
@@ -132,20 +132,7 @@ pub struct EvalSuiteJson {
 }
 
 /// Why a suite, a result or a date was rejected.
-#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
-pub enum EvaluationError {
-    /// A label failed to encode.
-    #[error("{what}: {source}")]
-    Encoding {
-        /// Which value.
-        what: String,
-        /// The problem.
-        source: EncodingError,
-    },
-    /// A semantic check failed.
-    #[error("{0}")]
-    Invalid(String),
-}
+pub type EvaluationError = InputError;
 
 /// One eval, encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,10 +160,7 @@ impl EvalSuiteJson {
     /// Validates and encodes the suite: 1..=[`MAX_EVALS`] evals with distinct
     /// ids, thresholds below 2^32.
     pub fn encode(&self) -> Result<Suite, EvaluationError> {
-        let enc = |what: String, s: &str| {
-            encode_label(s).map_err(|source| EvaluationError::Encoding { what, source })
-        };
-        let id = enc(format!("suite {:?} id", self.id), &self.id)?;
+        let id = encoded(format!("suite {:?} id", self.id), encode_label(&self.id))?;
         if self.evals.is_empty() || self.evals.len() > MAX_EVALS {
             return Err(EvaluationError::Invalid(format!(
                 "suite {:?}: 1 to {MAX_EVALS} evals",
@@ -199,7 +183,10 @@ impl EvalSuiteJson {
                 )));
             }
             evals.push(EvalSpec {
-                id: enc(format!("suite {:?} eval {:?}", self.id, e.id), &e.id)?,
+                id: encoded(
+                    format!("suite {:?} eval {:?}", self.id, e.id),
+                    encode_label(&e.id),
+                )?,
                 threshold: e.threshold,
                 direction: e.direction,
             });
@@ -524,14 +511,8 @@ impl SignedResultJson {
         score: u64,
         date: u64,
     ) -> Result<Self, EvaluationError> {
-        let eval_id = encode_label(eval).map_err(|source| EvaluationError::Encoding {
-            what: "eval id".into(),
-            source,
-        })?;
-        encode_label(evaluator).map_err(|source| EvaluationError::Encoding {
-            what: "evaluator id".into(),
-            source,
-        })?;
+        let eval_id = encoded("eval id", encode_label(eval))?;
+        encoded("evaluator id", encode_label(evaluator))?;
         check_date(date)?;
         if score >= 1 << VALUE_BITS {
             return Err(EvaluationError::Invalid(format!(
@@ -566,18 +547,10 @@ impl SignedResultJson {
     /// Decodes the result: `(digest, eval id, suite hash, signature)` (no
     /// signature or accreditation check: the claim's check does that).
     pub fn decode(&self) -> Result<([u8; 32], Fr, Fr, Signature), EvaluationError> {
-        let enc = |what: &str, source| EvaluationError::Encoding {
-            what: what.into(),
-            source,
-        };
         let digest = parse_digest(&self.model_digest)?;
-        let eval_id = encode_label(&self.eval).map_err(|e| enc("eval id", e))?;
-        let sh =
-            crate::encoding::fr_from_hex(&self.suite_hash).map_err(|e| enc("suite hash", e))?;
-        let sig = self
-            .signature
-            .to_signature()
-            .map_err(|e| enc("signature", e))?;
+        let eval_id = encoded("eval id", encode_label(&self.eval))?;
+        let sh = encoded("suite hash", crate::encoding::fr_from_hex(&self.suite_hash))?;
+        let sig = encoded("signature", self.signature.to_signature())?;
         Ok((digest, eval_id, sh, sig))
     }
 }

@@ -673,6 +673,18 @@ impl Snapshot {
         out
     }
 
+    /// The first row that the cheating prover's completion of `edits` (see
+    /// [`Snapshot::propagate`]) violates: where the circuit refuses them.
+    ///
+    /// # Panics
+    /// If the completed edits satisfy every row, or as [`Snapshot::propagate`].
+    pub fn first_failure(&self, edits: &[(Variable, Fr)]) -> Unsatisfied {
+        match self.check(&self.propagate(edits)) {
+            Err(u) => u,
+            Ok(()) => panic!("the completed edits {edits:?} satisfy every row"),
+        }
+    }
+
     /// Witness variables that can be changed alone without violating any row
     /// (see the module docs), perturbed by a random non-zero delta from
     /// `StdRng::seed_from_u64(FREE_VARIABLE_SEED)` and, for 0/1 values, by a

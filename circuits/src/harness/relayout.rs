@@ -56,7 +56,11 @@ pub trait Claim: Sync {
     /// Every statement a prover holding `w` could publish: the honest
     /// statement's binding values, with the output values recomputed from
     /// `w` (or, where an output is a small number, every value it can take).
-    fn restate(&self, honest: &Self::Statement, w: &Self::Witness) -> Vec<Self::Statement>;
+    /// By default the honest statement alone: for a claim whose public
+    /// values are all binding, none recomputed from the witness.
+    fn restate(&self, honest: &Self::Statement, _w: &Self::Witness) -> Vec<Self::Statement> {
+        vec![honest.clone()]
+    }
 
     /// The full assignment that synthesis produces for `(st, w)`, checked
     /// against the constraint matrices.
@@ -457,10 +461,6 @@ pub mod delay {
             Ok(out)
         }
 
-        fn restate(&self, honest: &DelayStatement, _w: &DelayWitness) -> Vec<DelayStatement> {
-            vec![*honest]
-        }
-
         fn circuit(&self, st: &DelayStatement, w: &DelayWitness) -> Result<(), CircuitRefusal> {
             check_circuit(DelayCircuit::with_witness(self.0, *st, w.clone()))
         }
@@ -543,14 +543,6 @@ pub mod evaluation {
             Ok(w.suite.evals.clone())
         }
 
-        fn restate(
-            &self,
-            honest: &EvaluationStatement,
-            _w: &EvaluationWitness,
-        ) -> Vec<EvaluationStatement> {
-            vec![*honest]
-        }
-
         fn circuit(
             &self,
             st: &EvaluationStatement,
@@ -610,14 +602,6 @@ pub mod jurisdiction {
                 .filter(|s| s.used)
                 .map(|s| (s.record, s.facility))
                 .collect())
-        }
-
-        fn restate(
-            &self,
-            honest: &JurisdictionStatement,
-            _w: &JurisdictionWitness,
-        ) -> Vec<JurisdictionStatement> {
-            vec![*honest]
         }
 
         fn circuit(

@@ -21,7 +21,7 @@
 //! sorted by identity), reduced mod r; it names the ledger version a proof is
 //! about and enters the challenge.
 use crate::encoding::{decode_label, encode_label};
-use crate::error::EncodingError;
+use crate::error::{encoded, EncodingError, InputError};
 use crate::poseidon;
 use crate::registry::Registry;
 use ark_bn254::Fr;
@@ -83,17 +83,9 @@ pub enum LedgerError {
     /// Unsupported format version.
     #[error("ledger format version {0} is not supported (expected {LEDGER_VERSION})")]
     Version(u32),
-    /// A field failed to encode.
-    #[error("{what}: {source}")]
-    Encoding {
-        /// Which entry.
-        what: String,
-        /// The problem.
-        source: EncodingError,
-    },
-    /// A semantic check failed.
-    #[error("{0}")]
-    Invalid(String),
+    /// A field failed to encode, or a semantic check failed.
+    #[error(transparent)]
+    Input(#[from] InputError),
 }
 
 /// Encodes a serial number (1–30 printable ASCII) as a field element below 2^240.
@@ -172,22 +164,20 @@ impl<'a> Builder<'a> {
     }
 
     fn push(&mut self, r: &LedgerRecordJson) -> Result<(), LedgerError> {
-        let serial = encode_serial(&r.serial).map_err(|source| LedgerError::Encoding {
-            what: format!("serial {:?}", r.serial),
-            source,
-        })?;
+        let serial = encoded(format!("serial {:?}", r.serial), encode_serial(&r.serial))?;
         let mi = self.registry.model_index(&r.model).ok_or_else(|| {
-            LedgerError::Invalid(format!(
+            InputError::Invalid(format!(
                 "serial {:?}: model {:?} is not in the registry",
                 r.serial, r.model
             ))
         })?;
         let tpp = self.registry.models[mi].1;
         if r.tpp != tpp {
-            return Err(LedgerError::Invalid(format!(
+            return Err(InputError::Invalid(format!(
                 "serial {:?}: tpp {} differs from the registry's {tpp} for {}",
                 r.serial, r.tpp, r.model
-            )));
+            ))
+            .into());
         }
         self.serials.push(serial);
         self.entries.push(LedgerEntry {
@@ -201,16 +191,14 @@ impl<'a> Builder<'a> {
         if version != LEDGER_VERSION {
             return Err(LedgerError::Version(version));
         }
-        let importer = encode_label(&importer_id).map_err(|source| LedgerError::Encoding {
-            what: "importer".into(),
-            source,
-        })?;
+        let importer = encoded("importer", encode_label(&importer_id))?;
         self.serials.sort_unstable();
         if let Some(w) = self.serials.windows(2).find(|w| w[0] == w[1]) {
-            return Err(LedgerError::Invalid(format!(
+            return Err(InputError::Invalid(format!(
                 "serial {:?} appears twice",
                 decode_label(&w[0]).unwrap_or_default()
-            )));
+            ))
+            .into());
         }
         let mut entries = self.entries;
         entries.sort_unstable();

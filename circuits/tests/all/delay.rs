@@ -3,8 +3,9 @@
 //! natively and at the row that should catch it, and no re-layout of a shard
 //! (with the landmarks signing whatever the new layout asks them to measure)
 //! gives other evidence under the same `C_s`.
+use crate::common::{constraints, fails_only_at, synthesized};
 use ark_ff::{One, Zero};
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, Variable};
+use ark_relations::gr1cs::Variable;
 use zkcc_circuits::delay::constraints::{self as dc, DelayCircuit};
 use zkcc_circuits::delay::fixtures::{DelayFleet, DAY};
 use zkcc_circuits::delay::{
@@ -25,21 +26,14 @@ fn fleet() -> DelayFleet {
 }
 
 fn snap(st: &DelayStatement, w: &DelayWitness) -> (Snapshot, dc::DelayVars) {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    let vars = dc::synthesize(
+    synthesized(
+        dc::synthesize,
         DelayCircuit::with_witness(SHAPE, *st, w.clone()),
-        cs.clone(),
     )
-    .unwrap();
-    (Snapshot::of(&cs).unwrap(), vars)
 }
 
 fn count(shape: ShardShape) -> usize {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    DelayCircuit::for_setup(shape)
-        .generate_constraints(cs.clone())
-        .unwrap();
-    cs.num_constraints()
+    constraints(DelayCircuit::for_setup(shape))
 }
 
 /// The first (shard, facility slot) holding a ledger chip whose landmark
@@ -123,6 +117,25 @@ fn the_honest_fleet_passes_natively_and_in_the_circuit() {
     assert!(evidenced >= 3, "slots with evidence: {evidenced}");
 }
 
+/// `(st, w)` fails natively on the delay evidence of facility slot `j`, for
+/// a reason that mentions `reason`; its circuit, for the caller to find the
+/// failing row in.
+fn delay_refused(
+    st: &DelayStatement,
+    w: &DelayWitness,
+    j: usize,
+    reason: &str,
+) -> (Snapshot, dc::DelayVars) {
+    match check_native(&SHAPE, st, w) {
+        Err(ClaimError::Delay { slot, reason: r }) => {
+            assert_eq!(slot, j);
+            assert!(r.contains(reason), "{r}");
+        }
+        other => panic!("expected a delay refusal, got {other:?}"),
+    }
+    snap(st, w)
+}
+
 /// Re-signs the fleet after `edit` and returns the edited proof of `s`.
 fn resigned(
     f: &mut DelayFleet,
@@ -143,16 +156,11 @@ fn a_round_trip_beyond_the_bound_fails_at_the_physics_range_check() {
         let bound = rtt_bound_ns(f.fleet.registry.landmarks[*li].max_distance_m);
         b.entries[i].1 = (bound + 1) as u32;
     });
-    assert!(matches!(
-        check_native(&SHAPE, &st, &w),
-        Err(ClaimError::Delay { slot, ref reason }) if slot == j && reason.contains("round trip")
-    ));
-    let (snap, vars) = snap(&st, &w);
-    let slack = row_with(
+    let (snap, vars) = delay_refused(&st, &w, j, "round trip");
+    fails_only_at(
         &snap,
         &[fp(&vars.slots[j].max_rtt), fp(&vars.slots[j].max_distance)],
     );
-    assert_eq!(snap.failing_rows(&[]), vec![slack]);
 }
 
 #[test]
@@ -161,19 +169,14 @@ fn a_landmark_that_does_not_cover_the_facility_fails_at_the_coverage_root() {
     let (s, j, _) = evidenced_slot(&f);
     // LM-SHA (Shanghai) covers no facility of the fixtures.
     let (st, w) = resigned(&mut f, s, |f| f.batches[s][j].as_mut().unwrap().0 = 3);
-    assert!(matches!(
-        check_native(&SHAPE, &st, &w),
-        Err(ClaimError::Delay { slot, ref reason }) if slot == j && reason.contains("accepted distance")
-    ));
-    let (snap, vars) = snap(&st, &w);
-    let row = row_with(
+    let (snap, vars) = delay_refused(&st, &w, j, "accepted distance");
+    fails_only_at(
         &snap,
         &[
             fp(vars.coverage_root.as_ref().unwrap()),
             bv(&vars.slots[j].holds),
         ],
     );
-    assert_eq!(snap.failing_rows(&[]), vec![row]);
 }
 
 #[test]
@@ -187,19 +190,14 @@ fn an_unaccredited_landmark_fails_at_the_landmark_root() {
     let ev = &mut w.evidence[j];
     ev.landmark.key = rogue.public();
     ev.signature = rogue.sign(batch.message(ev.landmark.id, DAY));
-    assert!(matches!(
-        check_native(&SHAPE, &st, &w),
-        Err(ClaimError::Delay { slot, ref reason }) if slot == j && reason.contains("not accredited")
-    ));
-    let (snap, vars) = snap(&st, &w);
-    let row = row_with(
+    let (snap, vars) = delay_refused(&st, &w, j, "not accredited");
+    fails_only_at(
         &snap,
         &[
             fp(vars.landmarks_root.as_ref().unwrap()),
             bv(&vars.slots[j].holds),
         ],
     );
-    assert_eq!(snap.failing_rows(&[]), vec![row]);
 }
 
 #[test]
@@ -260,8 +258,7 @@ fn unmarking_a_ledger_chip_to_skip_its_evidence_changes_the_commitment() {
     );
     let (snap, _) = snap(&st, &w);
     // The public input C_s (instance 0 is the constant one).
-    let row = row_with(&snap, &[Variable::instance(4)]);
-    assert_eq!(snap.failing_rows(&[]), vec![row]);
+    fails_only_at(&snap, &[Variable::instance(4)]);
 }
 
 #[test]
@@ -404,6 +401,7 @@ fn batches_carry_what_the_landmark_measured() {
 fn the_registry_commits_landmarks_vendors_and_coverage() {
     use zkcc_circuits::delay::fixtures::{landmark_keys, registry_with_landmarks};
     use zkcc_circuits::delay::DelayRegistry;
+    use zkcc_circuits::error::InputError;
     use zkcc_circuits::registry::{Registry, RegistryError};
     let auditors: Vec<SecretKey> = (0..2u8)
         .map(|i| SecretKey::from_seed([i + 1; 32]))
@@ -460,7 +458,7 @@ fn the_registry_commits_landmarks_vendors_and_coverage() {
         let mut file = r.file.clone();
         edit(&mut file);
         match Registry::from_file(file) {
-            Err(RegistryError::Invalid(m)) => m,
+            Err(RegistryError::Input(InputError::Invalid(m))) => m,
             other => panic!("expected Invalid, got {other:?}", other = other.map(|_| ())),
         }
     };

@@ -1,5 +1,6 @@
 //! The model-evaluation claim: honest and tampered, native check and circuit
 //! both; every public input bound; hostile assignments to the matrices.
+use crate::common::{fails_only_at, synthesized, two_fails_at_booleanity};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use zkcc_circuits::error::ClaimError;
 use zkcc_circuits::evaluation::constraints::{self as ec, EvaluationCircuit};
@@ -30,9 +31,7 @@ fn sat(st: &EvaluationStatement, w: &EvaluationWitness) -> bool {
 }
 
 fn snap(st: &EvaluationStatement, w: &EvaluationWitness) -> (Snapshot, ec::EvaluationVars) {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    let vars = ec::synthesize(circuit(st, w), cs.clone()).unwrap();
-    (Snapshot::of(&cs).unwrap(), vars)
+    synthesized(ec::synthesize, circuit(st, w))
 }
 
 /// Replaces result `slot` of `w` by one that `key` (with evaluator
@@ -72,6 +71,17 @@ fn assemble_from(
 fn holds(f: &EvalFixture, w: &EvaluationWitness) {
     check_native(N, &f.statement_for(w), w).unwrap();
     assert!(sat(&f.statement_for(w), w));
+}
+
+/// `w`, under the statement it implies, fails natively on the signature of
+/// eval slot `slot`, and the circuit rejects it too.
+fn bad_signature(f: &EvalFixture, w: &EvaluationWitness, slot: usize) {
+    let st = f.statement_for(w);
+    match check_native(N, &st, w) {
+        Err(ClaimError::BadSignature { slot: s, .. }) => assert_eq!(s, slot),
+        other => panic!("expected a bad signature, got {other:?}"),
+    }
+    assert!(!sat(&st, w));
 }
 
 fn rejected(f: &EvalFixture, w: &EvaluationWitness, expected: ClaimError) {
@@ -169,41 +179,50 @@ fn a_score_one_unit_on_the_wrong_side_fails_in_either_direction() {
     }
 }
 
+/// A result dated one day outside the request's window is refused, on
+/// either side; dated on the window's last day on that side, it holds.
 #[test]
-fn a_result_dated_one_day_after_deployment_fails() {
+fn a_result_dated_one_day_outside_the_window_fails() {
+    // (slot, score, the day outside, the window's last day, the refusal)
+    let cases = [
+        (
+            0,
+            120,
+            20261202,
+            DEPLOYMENT,
+            ClaimError::AfterDeployment {
+                slot: 0,
+                date: 20261202,
+                deployment: DEPLOYMENT,
+            },
+        ),
+        // 2025-11-30, the day before NOT_BEFORE (2025-12-01).
+        (
+            1,
+            150,
+            20251130,
+            NOT_BEFORE,
+            ClaimError::BeforeNotBefore {
+                slot: 1,
+                date: 20251130,
+                not_before: NOT_BEFORE,
+            },
+        ),
+    ];
     let f = fixture();
-    let mut w = f.witness.clone();
-    resign(&f, &mut w, 0, &f.evaluators[0], 0, 120, 20261202);
-    rejected(
-        &f,
-        &w,
-        ClaimError::AfterDeployment {
-            slot: 0,
-            date: 20261202,
-            deployment: DEPLOYMENT,
-        },
-    );
-    // On the day itself it holds.
-    resign(&f, &mut w, 0, &f.evaluators[0], 0, 120, DEPLOYMENT);
-    holds(&f, &w);
+    for (slot, score, past, bound, expected) in cases {
+        let mut w = f.witness.clone();
+        resign(&f, &mut w, slot, &f.evaluators[0], 0, score, past);
+        rejected(&f, &w, expected);
+        resign(&f, &mut w, slot, &f.evaluators[0], 0, score, bound);
+        holds(&f, &w);
+    }
 }
 
+/// Assembling skips a result dated before the not-before date, and says why.
 #[test]
-fn a_result_dated_one_day_before_the_not_before_date_fails() {
+fn assembling_skips_a_result_dated_before_the_not_before_date() {
     let f = fixture();
-    let mut w = f.witness.clone();
-    // 2025-11-30, the day before NOT_BEFORE (2025-12-01).
-    resign(&f, &mut w, 1, &f.evaluators[0], 0, 150, 20251130);
-    rejected(
-        &f,
-        &w,
-        ClaimError::BeforeNotBefore {
-            slot: 1,
-            date: 20251130,
-            not_before: NOT_BEFORE,
-        },
-    );
-    // Assembling skips it and says why.
     let mut signed = signed_results(&f, &[0, 1, 2]);
     signed[1] = f.signed(0, &f.digest, 1, 150, 20251130);
     assert_eq!(
@@ -214,9 +233,6 @@ fn a_result_dated_one_day_before_the_not_before_date_fails() {
             not_before: NOT_BEFORE,
         })
     );
-    // On the day itself it holds.
-    resign(&f, &mut w, 1, &f.evaluators[0], 0, 150, NOT_BEFORE);
-    holds(&f, &w);
 }
 
 /// A result signed for version 2 of the suite (same eval ids, thresholds
@@ -250,12 +266,7 @@ fn a_result_signed_for_another_suite_version_fails() {
         evaluator_path: f.registry.evaluator_tree.path(0),
         signature,
     };
-    let st = f.statement_for(&w);
-    assert!(matches!(
-        check_native(N, &st, &w),
-        Err(ClaimError::BadSignature { slot: 0, .. })
-    ));
-    assert!(!sat(&st, &w));
+    bad_signature(&f, &w, 0);
     // Assembling names the version.
     let mut signed = signed_results(&f, &[0, 1, 2]);
     signed[0] = signed_v2.clone();
@@ -271,12 +282,7 @@ fn a_result_signed_for_another_suite_version_fails() {
     // statement of v2): the other slots' v1 results fail instead.
     let mut w2 = w.clone();
     w2.suite = v2;
-    let st2 = f.statement_for(&w2);
-    assert!(matches!(
-        check_native(N, &st2, &w2),
-        Err(ClaimError::BadSignature { slot: 1, .. })
-    ));
-    assert!(!sat(&st2, &w2));
+    bad_signature(&f, &w2, 1);
 }
 
 #[test]
@@ -318,12 +324,7 @@ fn a_result_signed_for_another_model_fails() {
         120,
         20261101,
     );
-    let st = f.statement_for(&w);
-    assert!(matches!(
-        check_native(N, &st, &w),
-        Err(ClaimError::BadSignature { slot: 0, .. })
-    ));
-    assert!(!sat(&st, &w));
+    bad_signature(&f, &w, 0);
     // Claiming the other model instead: the other results do not cover it.
     let (hi, lo) = evaluation::digest_limbs(&other);
     let w2 = EvaluationWitness {
@@ -331,12 +332,7 @@ fn a_result_signed_for_another_model_fails() {
         digest_lo: lo,
         ..w
     };
-    let st = f.statement_for(&w2);
-    assert!(matches!(
-        check_native(N, &st, &w2),
-        Err(ClaimError::BadSignature { slot: 1, .. })
-    ));
-    assert!(!sat(&st, &w2));
+    bad_signature(&f, &w2, 1);
 }
 
 #[test]
@@ -413,8 +409,7 @@ fn only_the_recomposition_fails(
     bits: &[ark_r1cs_std::boolean::Boolean<Fr>],
     value: &ark_r1cs_std::fields::fp::FpVar<Fr>,
 ) {
-    let target = row_with(snap, &[bv(&bits[0]), bv(&bits[31]), fp(value)]);
-    assert_eq!(snap.failing_rows(&[]), vec![target]);
+    fails_only_at(snap, &[bv(&bits[0]), bv(&bits[31]), fp(value)]);
 }
 
 #[test]
@@ -498,10 +493,7 @@ fn hostile_bits_and_direction_fail_at_their_booleanity_rows() {
         vec![snap.first_row_of(bv(&bits[1])).unwrap()]
     );
     let d = bv(&vars.directions[0]);
-    let err = snap
-        .check(&snap.propagate(&[(d, Fr::from(2u64))]))
-        .unwrap_err();
-    assert_eq!(err.row, snap.first_row_of(d).unwrap());
+    two_fails_at_booleanity(&snap, d);
 }
 
 /// A digest limb of `hi + 2^128` (not a 128-bit limb): with everything it

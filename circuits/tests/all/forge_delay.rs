@@ -71,29 +71,24 @@ fn coverage_at(lat: i64) {
     let need = distance_upper_bound_m((lat, lon), (lat, lon))
         + fence_extent_upper_bound_m(lat, radius, scale);
     let d_max = need.ceil() as u64;
-    let mut bare = file.clone();
-    bare.landmarks.push(LandmarkJson {
+    // LM-ARC, at the fence's centre, accepting `max_distance_m`.
+    let arc = |max_distance_m| LandmarkJson {
         id: "LM-ARC".into(),
         country: "NO".into(),
         lat_udeg: lat,
         lon_udeg: lon,
-        max_distance_m: radius,
+        max_distance_m,
         public_key: PointJson::from_point(&SecretKey::from_seed([0x77; 32]).public()),
-    });
+    };
+    let mut bare = file.clone();
+    bare.landmarks.push(arc(radius));
     let bare = Registry::from_file(bare).unwrap();
     assert!(
         bare.coverage_index(0, bare.landmark_index("LM-ARC").unwrap())
             .is_none(),
         "lat {lat}: a landmark accepting the bare radius covers the fence"
     );
-    file.landmarks.push(LandmarkJson {
-        id: "LM-ARC".into(),
-        country: "NO".into(),
-        lat_udeg: lat,
-        lon_udeg: lon,
-        max_distance_m: d_max,
-        public_key: PointJson::from_point(&SecretKey::from_seed([0x77; 32]).public()),
-    });
+    file.landmarks.push(arc(d_max));
     let reg = Registry::from_file(file).unwrap();
     let li = reg.landmark_index("LM-ARC").unwrap();
     assert!(

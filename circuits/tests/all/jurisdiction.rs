@@ -1,5 +1,6 @@
 //! The deployment-jurisdiction claim: honest and tampered, native check and
 //! circuit both; every public input bound; hostile assignments.
+use crate::common::{fails_only_at, synthesized, two_fails_at_booleanity};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use zkcc_circuits::error::ClaimError;
 use zkcc_circuits::harness::{Explained, Snapshot};
@@ -8,7 +9,7 @@ use zkcc_circuits::jurisdiction::fixtures::{Deployment, Store, CAPACITY, EPOCH, 
 use zkcc_circuits::jurisdiction::{self, check_native, JurisdictionStatement, JurisdictionWitness};
 use zkcc_circuits::Fr;
 use zkcc_test_support::groth16;
-use zkcc_test_support::hostile::{bv, fp, row_with};
+use zkcc_test_support::hostile::{bv, fp};
 use zkcc_test_support::pins;
 
 fn circuit(st: &JurisdictionStatement, w: &JurisdictionWitness) -> JurisdictionCircuit {
@@ -19,6 +20,16 @@ fn sat(st: &JurisdictionStatement, w: &JurisdictionWitness) -> bool {
     let cs = ConstraintSystem::<Fr>::new_ref();
     circuit(st, w).generate_constraints(cs.clone()).unwrap();
     cs.is_satisfied().unwrap()
+}
+
+/// `(st, w)` fails natively on the attestation's signature, and the
+/// circuit rejects it too.
+fn bad_signature(st: &JurisdictionStatement, w: &JurisdictionWitness) {
+    assert!(matches!(
+        check_native(CAPACITY, st, w),
+        Err(ClaimError::BadSignature { slot: 0, .. })
+    ));
+    assert!(!sat(st, w));
 }
 
 fn rejected(d: &Deployment, expected: ClaimError) {
@@ -112,11 +123,7 @@ fn a_deployment_without_stores_fails() {
 fn an_attestation_for_another_operator_fails() {
     let d = with(|d| d.signed_importer = "OTHER-DC".into());
     let (st, w) = d.build();
-    assert!(matches!(
-        check_native(CAPACITY, &st, &w),
-        Err(ClaimError::BadSignature { slot: 0, .. })
-    ));
-    assert!(!sat(&st, &w));
+    bad_signature(&st, &w);
     // The same attestation verifies for the operator it names: only the
     // operator differs.
     let other = zkcc_circuits::encoding::encode_label("OTHER-DC").unwrap();
@@ -142,11 +149,7 @@ fn a_store_not_encrypted_fails() {
 fn naming_another_model_commitment_fails() {
     let d = with(|d| d.model_commitment += Fr::from(1u64));
     let (st, w) = d.build();
-    assert!(matches!(
-        check_native(CAPACITY, &st, &w),
-        Err(ClaimError::BadSignature { slot: 0, .. })
-    ));
-    assert!(!sat(&st, &w));
+    bad_signature(&st, &w);
 }
 
 #[test]
@@ -155,11 +158,7 @@ fn a_store_left_out_of_the_attested_list_fails() {
     let d = Deployment::standard();
     let (st, mut w) = d.build();
     w.stores[1] = jurisdiction::StoreSlot::padding();
-    assert!(matches!(
-        check_native(CAPACITY, &st, &w),
-        Err(ClaimError::BadSignature { slot: 0, .. })
-    ));
-    assert!(!sat(&st, &w));
+    bad_signature(&st, &w);
     // Or marks it unused.
     let (st, mut w) = d.build();
     w.stores[1].used = false;
@@ -204,9 +203,7 @@ fn proves_and_verifies_and_binds_every_input() {
 // Hostile assignments.
 
 fn snap(st: &JurisdictionStatement, w: &JurisdictionWitness) -> (Snapshot, jc::JurisdictionVars) {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    let vars = jc::synthesize(circuit(st, w), cs.clone()).unwrap();
-    (Snapshot::of(&cs).unwrap(), vars)
+    synthesized(jc::synthesize, circuit(st, w))
 }
 
 #[test]
@@ -226,8 +223,7 @@ fn a_disallowed_country_fails_only_at_the_tier_range_check() {
     let (st, w) = with(|d| d.stores[1].facility = 4).build();
     let (snap, vars) = snap(&st, &w);
     let b = &vars.tier_bits[1];
-    let target = row_with(&snap, &[bv(&b[0]), bv(&b[7])]);
-    assert_eq!(snap.failing_rows(&[]), vec![target]);
+    fails_only_at(&snap, &[bv(&b[0]), bv(&b[7])]);
 }
 
 /// No store, the empty list honestly attested: only `count · count⁻¹ = 1`
@@ -237,8 +233,7 @@ fn no_store_fails_only_at_the_count_row() {
     let (st, w) = with(|d| d.stores.clear()).build();
     let (snap, vars) = snap(&st, &w);
     let inv = fp(vars.count_inverse.as_ref().unwrap());
-    let target = row_with(&snap, &[inv]);
-    assert_eq!(snap.failing_rows(&[]), vec![target]);
+    fails_only_at(&snap, &[inv]);
 }
 
 /// A store found unencrypted, honestly attested: only `u·(1 − enc) = 0` fails.
@@ -246,8 +241,7 @@ fn no_store_fails_only_at_the_count_row() {
 fn an_unencrypted_store_fails_only_at_the_encryption_row() {
     let (st, w) = with(|d| d.stores[0].encrypted = false).build();
     let (snap, vars) = snap(&st, &w);
-    let target = row_with(&snap, &[bv(&vars.encrypted[0]), bv(&vars.used[0])]);
-    assert_eq!(snap.failing_rows(&[]), vec![target]);
+    fails_only_at(&snap, &[bv(&vars.encrypted[0]), bv(&vars.used[0])]);
 }
 
 /// A facility of another operator: only `u·(operator − X) = 0` fails.
@@ -255,8 +249,7 @@ fn an_unencrypted_store_fails_only_at_the_encryption_row() {
 fn another_operator_fails_only_at_the_operator_row() {
     let (st, w) = with(|d| d.stores[0].facility = 5).build();
     let (snap, vars) = snap(&st, &w);
-    let target = row_with(&snap, &[fp(&vars.operators[0]), bv(&vars.used[0])]);
-    assert_eq!(snap.failing_rows(&[]), vec![target]);
+    fails_only_at(&snap, &[fp(&vars.operators[0]), bv(&vars.used[0])]);
 }
 
 /// Hostile flags: an encrypted flag of 2 (with `u = 1`, `u·(1 − 2) ≠ 0`
@@ -266,10 +259,7 @@ fn hostile_flags_fail_at_their_booleanity_rows() {
     let (st, w) = Deployment::standard().build();
     let (snap, vars) = snap(&st, &w);
     for v in [bv(&vars.encrypted[0]), bv(&vars.used[2])] {
-        let err = snap
-            .check(&snap.propagate(&[(v, Fr::from(2u64))]))
-            .unwrap_err();
-        assert_eq!(err.row, snap.first_row_of(v).unwrap());
+        two_fails_at_booleanity(&snap, v);
     }
 }
 
@@ -307,8 +297,7 @@ fn a_record_naming_another_facility_than_its_slot_fails() {
         Err(ClaimError::FacilityNotInRegistry { slot: 0 })
     );
     let (snap, vars) = snap(&st, &w);
-    let target = row_with(&snap, &[fp(&vars.facility_ids[0]), bv(&vars.used[0])]);
-    assert_eq!(snap.failing_rows(&[]), vec![target]);
+    fails_only_at(&snap, &[fp(&vars.facility_ids[0]), bv(&vars.used[0])]);
 }
 
 /// The witness names another epoch or deployment than the statement, the
@@ -329,8 +318,7 @@ fn attested_fields_relabelled_fail_only_at_their_equality_rows() {
         })
     );
     let (snap1, vars) = snap(&st, &w);
-    let target = row_with(&snap1, &[fp(&vars.attested[1]), fp(&vars.inputs[4])]);
-    assert_eq!(snap1.failing_rows(&[]), vec![target]);
+    fails_only_at(&snap1, &[fp(&vars.attested[1]), fp(&vars.inputs[4])]);
     let mut w = honest;
     w.attested_deployment += Fr::from(1u64);
     assert_eq!(
@@ -338,8 +326,7 @@ fn attested_fields_relabelled_fail_only_at_their_equality_rows() {
         Err(ClaimError::WrongDeployment)
     );
     let (snap2, vars) = snap(&st, &w);
-    let target = row_with(&snap2, &[fp(&vars.attested[0]), fp(&vars.inputs[2])]);
-    assert_eq!(snap2.failing_rows(&[]), vec![target]);
+    fails_only_at(&snap2, &[fp(&vars.attested[0]), fp(&vars.inputs[2])]);
 }
 
 /// What an unused slot holds is not read: a slot holding, unused, the tier-3

@@ -5,7 +5,7 @@ use ark_ec::{AffineRepr, CurveGroup};
 use ark_ed_on_bn254::{EdwardsAffine, Fq};
 use ark_ff::{AdditiveGroup, Field};
 use zkcc_circuits::eddsa::{PointJson, SecretKey};
-use zkcc_circuits::error::EncodingError;
+use zkcc_circuits::error::{EncodingError, InputError};
 use zkcc_circuits::registry::{
     AuditorJson, ChipModelJson, FacilityJson, Registry, RegistryError, RegistryFile, MAX_TIER,
 };
@@ -18,9 +18,16 @@ fn base() -> RegistryFile {
     registry(&keys).file
 }
 
+/// The base file after `edit`.
+fn edited(edit: impl FnOnce(&mut RegistryFile)) -> RegistryFile {
+    let mut f = base();
+    edit(&mut f);
+    f
+}
+
 fn invalid(f: RegistryFile) -> String {
     match Registry::from_file(f) {
-        Err(RegistryError::Invalid(m)) => m,
+        Err(RegistryError::Input(InputError::Invalid(m))) => m,
         Err(e) => panic!("expected Invalid, got {e}"),
         Ok(_) => panic!("accepted"),
     }
@@ -28,7 +35,7 @@ fn invalid(f: RegistryFile) -> String {
 
 fn encoding(f: RegistryFile) -> (String, EncodingError) {
     match Registry::from_file(f) {
-        Err(RegistryError::Encoding { what, source }) => (what, source),
+        Err(RegistryError::Input(InputError::Encoding { what, source })) => (what, source),
         Err(e) => panic!("expected Encoding, got {e}"),
         Ok(_) => panic!("accepted"),
     }
@@ -73,50 +80,49 @@ fn versions_and_unknown_fields() {
 #[test]
 fn facility_invariants() {
     // Duplicate id.
-    let mut f = base();
-    f.facilities[1].id = f.facilities[0].id.clone();
-    assert_eq!(invalid(f), "facility \"FR-PAR-01\" appears twice");
-    // Bad id, operator and country labels.
-    let mut f = base();
-    f.facilities[0].id = String::new();
     assert_eq!(
-        encoding(f),
+        invalid(edited(|f| f.facilities[1].id = f.facilities[0].id.clone())),
+        "facility \"FR-PAR-01\" appears twice"
+    );
+    // Bad id, operator and country labels.
+    assert_eq!(
+        encoding(edited(|f| f.facilities[0].id = String::new())),
         (
             "facility \"\" id".into(),
             EncodingError::BadLabel(String::new())
         )
     );
-    let mut f = base();
-    f.facilities[0].operator = "x".repeat(32);
     assert_eq!(
-        encoding(f),
+        encoding(edited(|f| f.facilities[0].operator = "x".repeat(32))),
         (
             "facility \"FR-PAR-01\" operator".into(),
             EncodingError::BadLabel("x".repeat(32))
         )
     );
-    let mut f = base();
-    f.facilities[0].country = "fr".into();
     assert_eq!(
-        encoding(f),
+        encoding(edited(|f| f.facilities[0].country = "fr".into())),
         (
             "facility \"FR-PAR-01\" country".into(),
             EncodingError::BadCountry("fr".into())
         )
     );
     // Centre out of range (the geofence's no-wrap bounds assume ±90°, ±180°).
-    let mut f = base();
-    f.facilities[0] = FacilityJson::new("FR-PAR-01", "ACME-DC", "FR", 90_000_001, 0, 500);
-    assert_eq!(invalid(f), "facility \"FR-PAR-01\": centre out of range");
-    let mut f = base();
-    f.facilities[0] = FacilityJson::new("FR-PAR-01", "ACME-DC", "FR", 0, -180_000_001, 500);
-    assert_eq!(invalid(f), "facility \"FR-PAR-01\": centre out of range");
+    assert_eq!(
+        invalid(edited(|f| {
+            f.facilities[0] = FacilityJson::new("FR-PAR-01", "ACME-DC", "FR", 90_000_001, 0, 500);
+        })),
+        "facility \"FR-PAR-01\": centre out of range"
+    );
+    assert_eq!(
+        invalid(edited(|f| {
+            f.facilities[0] = FacilityJson::new("FR-PAR-01", "ACME-DC", "FR", 0, -180_000_001, 500);
+        })),
+        "facility \"FR-PAR-01\": centre out of range"
+    );
     // Radius 0 and one over the bound; the bound itself loads.
     for r in [0, 100_001] {
-        let mut f = base();
-        f.facilities[0].radius_m = r;
         assert_eq!(
-            invalid(f),
+            invalid(edited(|f| f.facilities[0].radius_m = r)),
             "facility \"FR-PAR-01\": radius must be 1..=100000 m"
         );
     }
@@ -124,102 +130,103 @@ fn facility_invariants() {
     f.facilities[0].radius_m = 100_000;
     Registry::from_file(f).unwrap();
     // lon_scale two off (one off is rounding tolerance), and above KLAT.
-    let mut f = base();
-    let s = f.facilities[0].lon_scale;
-    f.facilities[0].lon_scale = s + 2;
+    let s = base().facilities[0].lon_scale;
     assert_eq!(
-        invalid(f),
+        invalid(edited(|f| f.facilities[0].lon_scale = s + 2)),
         format!("facility \"FR-PAR-01\": lon_scale {} should be {s}", s + 2)
     );
-    let mut f = base();
-    f.facilities[0] = FacilityJson::new("EQ-01", "ACME-DC", "FR", 0, 0, 500);
-    f.facilities[0].lon_scale = 116_597;
     assert_eq!(
-        invalid(f),
+        invalid(edited(|f| {
+            f.facilities[0] = FacilityJson::new("EQ-01", "ACME-DC", "FR", 0, 0, 500);
+            f.facilities[0].lon_scale = 116_597;
+        })),
         "facility \"EQ-01\": lon_scale 116597 should be 116596"
     );
 }
 
 #[test]
 fn auditor_invariants() {
-    let mut f = base();
-    f.auditors[1].id = f.auditors[0].id.clone();
-    assert_eq!(invalid(f), "auditor \"AUDITOR-0\" appears twice");
-    // The identity key (R = O, S = 0 would verify anything under it).
-    let mut f = base();
-    f.auditors[0].public_key = PointJson::from_point(&EdwardsAffine::zero());
     assert_eq!(
-        encoding(f),
+        invalid(edited(|f| f.auditors[1].id = f.auditors[0].id.clone())),
+        "auditor \"AUDITOR-0\" appears twice"
+    );
+    // The identity key (R = O, S = 0 would verify anything under it).
+    assert_eq!(
+        encoding(edited(
+            |f| f.auditors[0].public_key = PointJson::from_point(&EdwardsAffine::zero())
+        )),
         ("auditor \"AUDITOR-0\" key".into(), EncodingError::Identity)
     );
     // A key with a torsion component (order-2 point added).
     let t = EdwardsAffine::new_unchecked(Fq::ZERO, -Fq::ONE);
     let k = SecretKey::from_seed([1; 32]).public();
-    let mut f = base();
-    f.auditors[0].public_key = PointJson::from_point(&(k.into_group() + t).into_affine());
     assert_eq!(
-        encoding(f),
+        encoding(edited(|f| {
+            f.auditors[0].public_key = PointJson::from_point(&(k.into_group() + t).into_affine());
+        })),
         (
             "auditor \"AUDITOR-0\" key".into(),
             EncodingError::NotInSubgroup
         )
     );
     // Off the curve.
-    let mut f = base();
-    f.auditors[0].public_key =
-        PointJson::from_point(&EdwardsAffine::new_unchecked(k.x + Fq::ONE, k.y));
     assert_eq!(
-        encoding(f),
+        encoding(edited(|f| {
+            f.auditors[0].public_key =
+                PointJson::from_point(&EdwardsAffine::new_unchecked(k.x + Fq::ONE, k.y));
+        })),
         (
             "auditor \"AUDITOR-0\" key".into(),
             EncodingError::NotOnCurve
         )
     );
     // Too many auditors for the tree.
-    let mut f = base();
-    f.auditors = (0..17)
-        .map(|i| AuditorJson {
-            id: format!("A-{i}"),
-            public_key: PointJson::from_point(&k),
-        })
-        .collect();
     assert_eq!(
-        invalid(f),
+        invalid(edited(|f| {
+            f.auditors = (0..17)
+                .map(|i| AuditorJson {
+                    id: format!("A-{i}"),
+                    public_key: PointJson::from_point(&k),
+                })
+                .collect();
+        })),
         "at most 1024 facilities, 16 auditors and 64 chip models fit the registry trees"
     );
 }
 
 #[test]
 fn model_and_tier_invariants() {
-    let mut f = base();
-    f.chip_models.push(ChipModelJson {
-        name: "B200".into(),
-        tpp: 1,
-    });
-    assert_eq!(invalid(f), "chip model \"B200\" appears twice");
+    assert_eq!(
+        invalid(edited(|f| {
+            f.chip_models.push(ChipModelJson {
+                name: "B200".into(),
+                tpp: 1,
+            });
+        })),
+        "chip model \"B200\" appears twice"
+    );
     for tpp in [0, 1 << 32] {
-        let mut f = base();
-        f.chip_models[0].tpp = tpp;
         assert_eq!(
-            invalid(f),
+            invalid(edited(|f| f.chip_models[0].tpp = tpp)),
             "chip model \"H100-SXM\": tpp must be in 1..2^32"
         );
     }
     for t in [0, MAX_TIER + 1] {
-        let mut f = base();
-        f.default_tier = t;
-        assert_eq!(invalid(f), format!("default tier must be 1..={MAX_TIER}"));
-        let mut f = base();
-        f.country_tiers.insert("SG".into(), t);
         assert_eq!(
-            invalid(f),
+            invalid(edited(|f| f.default_tier = t)),
+            format!("default tier must be 1..={MAX_TIER}")
+        );
+        assert_eq!(
+            invalid(edited(|f| {
+                f.country_tiers.insert("SG".into(), t);
+            })),
             format!("country \"SG\": tier must be 1..={MAX_TIER}")
         );
     }
-    let mut f = base();
-    f.country_tiers.insert("Sg".into(), 1);
     assert_eq!(
-        encoding(f),
+        encoding(edited(|f| {
+            f.country_tiers.insert("Sg".into(), 1);
+        })),
         (
             "tier table country \"Sg\"".into(),
             EncodingError::BadCountry("Sg".into())
@@ -366,27 +373,27 @@ fn importers_are_committed_validated_and_optional() {
     }
 
     // Invariants, each with its exact reason.
-    let mut f = base();
-    f.importers.push(ImporterJson::new("ACME-DC", "DE"));
-    assert_eq!(invalid(f), "importer \"ACME-DC\" appears twice");
-    let mut f = base();
-    f.importers[0].home_country = "ZZ".into();
     assert_eq!(
-        invalid(f),
+        invalid(edited(|f| {
+            f.importers.push(ImporterJson::new("ACME-DC", "DE"));
+        })),
+        "importer \"ACME-DC\" appears twice"
+    );
+    assert_eq!(
+        invalid(edited(|f| f.importers[0].home_country = "ZZ".into())),
         "importer \"ACME-DC\": home country \"ZZ\" is not in country_tiers"
     );
-    let mut f = base();
-    f.importers[0].home_country = "fr".into();
     assert_eq!(
-        encoding(f),
+        encoding(edited(|f| f.importers[0].home_country = "fr".into())),
         (
             "importer \"ACME-DC\" home country".into(),
             EncodingError::BadCountry("fr".into())
         )
     );
-    let mut f = base();
-    f.importers[1].id = String::new();
-    assert_eq!(encoding(f).0, "importer \"\" id");
+    assert_eq!(
+        encoding(edited(|f| f.importers[1].id = String::new())).0,
+        "importer \"\" id"
+    );
     // Unknown keys in an importer entry are refused.
     let text = serde_json::to_string(&r.file)
         .unwrap()

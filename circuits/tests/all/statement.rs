@@ -1,4 +1,5 @@
 //! The accountable statement: shard and request claims, honest and tampered.
+use crate::common::constraints;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use zkcc_circuits::request::constraints::RequestCircuit;
 use zkcc_circuits::request::{self, RequestShape};
@@ -34,25 +35,17 @@ fn honest_fleet_satisfies_everything() {
 }
 
 fn shard_count(f: usize, m: usize) -> usize {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    ShardCircuit::for_setup(ShardShape {
+    constraints(ShardCircuit::for_setup(ShardShape {
         facilities: f,
         slot_chips: m,
-    })
-    .generate_constraints(cs.clone())
-    .unwrap();
-    cs.num_constraints()
+    }))
 }
 
 fn request_count(s: usize, e: usize) -> usize {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    RequestCircuit::for_setup(RequestShape {
+    constraints(RequestCircuit::for_setup(RequestShape {
         shards: s,
         entries: e,
-    })
-    .generate_constraints(cs.clone())
-    .unwrap();
-    cs.num_constraints()
+    }))
 }
 
 /// The pinned cost formulas, checked against real counts at several shapes.
@@ -146,7 +139,7 @@ fn other_claims_matrices_are_pinned() {
 use zkcc_circuits::error::ClaimError;
 use zkcc_circuits::ledger::{chip_ident, encode_serial, serial_of, Ledger};
 use zkcc_circuits::request::Rules;
-use zkcc_circuits::shard::fixtures::{chip_in, home, Plan, EPOCH, MODELS};
+use zkcc_circuits::shard::fixtures::{chip_in, home, Plan, PlanChunk, EPOCH, MODELS};
 
 fn fleet() -> Fleet {
     Fleet::standard(SHAPE, RSHAPE, 1)
@@ -219,6 +212,39 @@ fn find(plan: &Plan, fac: usize, k: u64) -> (usize, usize) {
     panic!("no chunk {k} of facility {fac}")
 }
 
+/// The first chunk of registry facility `fac` in the plan.
+fn first_chunk(plan: &mut Plan, fac: usize) -> &mut PlanChunk {
+    let (s, j) = find(plan, fac, 0);
+    &mut plan.shards[s][j]
+}
+
+/// `f` with its plan edited: the request fails on the ledger rule (see
+/// [`request_rejected`]).
+fn ledger_rejected(f: &Fleet, edit: impl FnOnce(&mut Plan)) {
+    request_rejected(&with_plan(f, edit), "ledger");
+}
+
+/// `f` with the first chip of facility 2 measured at `(lat, lon)` within
+/// `uncertainty_m`.
+fn with_first_chip_at(f: &Fleet, lat: i64, lon: i64, uncertainty_m: u64) -> Fleet {
+    with_plan(f, |p| {
+        let r = &mut first_chunk(p, 2).chips[0].record;
+        r.lat = lat;
+        r.lon = lon;
+        r.uncertainty_m = uncertainty_m;
+    })
+}
+
+/// Shard `s` fails natively on the geofence of the first chip of its slot
+/// `j`, and its circuit is unsatisfied.
+fn first_chip_outside(f: &Fleet, s: usize, j: usize) {
+    match shard::check_native(&SHAPE, &f.shards[s].0, &f.shards[s].1).unwrap_err() {
+        ClaimError::OutsideGeofence { slot, .. } => assert_eq!(slot, j * SHAPE.slot_chips),
+        e => panic!("{e}"),
+    }
+    assert!(!shard_sat(f, s));
+}
+
 #[test]
 fn empty_inventory_against_a_nonempty_ledger_fails() {
     let f = with_plan(&fleet(), |p| p.shards.clear());
@@ -228,79 +254,63 @@ fn empty_inventory_against_a_nonempty_ledger_fails() {
 
 #[test]
 fn one_ledger_chip_left_out_fails() {
-    let f = with_plan(&fleet(), |p| {
-        let (s, j) = find(p, 2, 0);
-        p.shards[s][j].chips.remove(0);
+    ledger_rejected(&fleet(), |p| {
+        first_chunk(p, 2).chips.remove(0);
     });
-    request_rejected(&f, "ledger");
 }
 
 #[test]
 fn a_chip_listed_twice_fails_in_one_facility_and_in_two() {
     let base = fleet();
     // Same facility: US-VA-03 holds 2 chips, room for 2 more.
-    let f = with_plan(&base, |p| {
-        let (s, j) = find(p, 2, 0);
-        let c = p.shards[s][j].chips[0].clone();
-        p.shards[s][j].chips.push(c);
+    ledger_rejected(&base, |p| {
+        let chunk = first_chunk(p, 2);
+        chunk.chips.push(chunk.chips[0].clone());
     });
-    request_rejected(&f, "ledger");
     // Two facilities: the same chip also measured inside SG-JUR-04.
-    let f = with_plan(&base, |p| {
-        let (s, j) = find(p, 2, 0);
-        let mut c = p.shards[s][j].chips[0].clone();
+    ledger_rejected(&base, |p| {
+        let mut c = first_chunk(p, 2).chips[0].clone();
         let serial = serial_of(&c.record.ident).unwrap();
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(3);
         let moved = chip_in(&base.registry, 3, &serial, 0, &mut rng);
         c.record.lat = moved.lat;
         c.record.lon = moved.lon;
-        let (s2, j2) = find(p, 3, 0);
-        p.shards[s2][j2].chips.push(c);
+        first_chunk(p, 3).chips.push(c);
     });
-    request_rejected(&f, "ledger");
 }
 
 #[test]
 fn a_chip_whose_model_or_tpp_differs_from_the_ledger_fails() {
     let base = fleet();
-    let f = with_plan(&base, |p| {
-        let (s, j) = find(p, 1, 0);
-        let r = &mut p.shards[s][j].chips[0].record;
+    ledger_rejected(&base, |p| {
+        let r = &mut first_chunk(p, 1).chips[0].record;
         let serial = encode_serial(&serial_of(&r.ident).unwrap()).unwrap();
         let other = usize::from(r.tpp == MODELS[0].1);
         r.ident = chip_ident(serial, other);
     });
-    request_rejected(&f, "ledger");
-    let f = with_plan(&base, |p| {
-        let (s, j) = find(p, 1, 0);
-        p.shards[s][j].chips[0].record.tpp += 1;
-    });
-    request_rejected(&f, "ledger");
+    ledger_rejected(&base, |p| first_chunk(p, 1).chips[0].record.tpp += 1);
 }
 
 #[test]
 fn unmarking_a_ledger_chip_or_marking_another_fails() {
     let base = fleet();
-    let f = with_plan(&base, |p| {
-        let (s, j) = find(p, 1, 0);
-        p.shards[s][j].chips[0].ledger = false;
-    });
-    request_rejected(&f, "ledger");
-    let f = with_plan(&base, |p| {
-        let (s, j) = find(p, 1, 0);
-        let c = p.shards[s][j].chips.iter_mut().find(|c| !c.ledger).unwrap();
+    ledger_rejected(&base, |p| first_chunk(p, 1).chips[0].ledger = false);
+    ledger_rejected(&base, |p| {
+        let c = first_chunk(p, 1)
+            .chips
+            .iter_mut()
+            .find(|c| !c.ledger)
+            .unwrap();
         c.ledger = true;
     });
-    request_rejected(&f, "ledger");
 }
 
 #[test]
 fn a_facility_operated_by_another_importer_fails() {
     let base = fleet();
     let f = with_plan(&base, |p| {
-        let (s, j) = find(p, 2, 0);
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(4);
-        let c = &mut p.shards[s][j];
+        let c = first_chunk(p, 2);
         c.facility = 5; // FR-LYS-06, operated by OTHER-DC
         for ch in c.chips.iter_mut() {
             let serial = serial_of(&ch.record.ident).unwrap();
@@ -346,27 +356,11 @@ fn a_chip_one_unit_outside_its_fence_fails() {
     while fence.check(fence.lat + k, fence.lon, 10).is_ok() {
         k += 1;
     }
-    let f = with_plan(&base, |p| {
-        let (s, j) = find(p, 2, 0);
-        let r = &mut p.shards[s][j].chips[0].record;
-        r.lat = fence.lat + k;
-        r.lon = fence.lon;
-        r.uncertainty_m = 10;
-    });
+    let f = with_first_chip_at(&base, fence.lat + k, fence.lon, 10);
     let (s, j) = find(&f.plan, 2, 0);
-    match shard::check_native(&SHAPE, &f.shards[s].0, &f.shards[s].1).unwrap_err() {
-        ClaimError::OutsideGeofence { slot, .. } => assert_eq!(slot, j * SHAPE.slot_chips),
-        e => panic!("{e}"),
-    }
-    assert!(!shard_sat(&f, s));
+    first_chip_outside(&f, s, j);
     // One unit less is inside.
-    let f = with_plan(&base, |p| {
-        let (s, j) = find(p, 2, 0);
-        let r = &mut p.shards[s][j].chips[0].record;
-        r.lat = fence.lat + k - 1;
-        r.lon = fence.lon;
-        r.uncertainty_m = 10;
-    });
+    let f = with_first_chip_at(&base, fence.lat + k - 1, fence.lon, 10);
     assert!(shard::check_native(&SHAPE, &f.shards[s].0, &f.shards[s].1).is_ok());
     assert!(shard_sat(&f, s));
 }
@@ -382,25 +376,12 @@ fn an_uncertainty_that_pushes_a_chip_out_fails() {
     while fence.check(fence.lat + k + 1, fence.lon, 30).is_ok() {
         k += 1;
     }
-    let at = |unc: u64| {
-        with_plan(&base, |p| {
-            let (s, j) = find(p, 2, 0);
-            let r = &mut p.shards[s][j].chips[0].record;
-            r.lat = fence.lat + k;
-            r.lon = fence.lon;
-            r.uncertainty_m = unc;
-        })
-    };
+    let at = |unc: u64| with_first_chip_at(&base, fence.lat + k, fence.lon, unc);
     let (s, j) = find(&base.plan, 2, 0);
     let f = at(30);
     shard::check_native(&SHAPE, &f.shards[s].0, &f.shards[s].1).unwrap();
     assert!(shard_sat(&f, s), "the last point inside is accepted");
-    let f = at(31);
-    match shard::check_native(&SHAPE, &f.shards[s].0, &f.shards[s].1).unwrap_err() {
-        ClaimError::OutsideGeofence { slot, .. } => assert_eq!(slot, j * SHAPE.slot_chips),
-        e => panic!("{e}"),
-    }
-    assert!(!shard_sat(&f, s));
+    first_chip_outside(&at(31), s, j);
 }
 
 /// An attestation signed by an auditor the registry does not list: the

@@ -4,8 +4,9 @@
 //! them), each failing at the row it should — for most, the only row that
 //! fails, so that removing that constraint would let the cheat through. And
 //! every free witness variable accounted for.
+use crate::common::{fails_only_at, synthesized, two_fails_at_booleanity};
 use ark_ff::{One, Zero};
-use ark_relations::gr1cs::{ConstraintSystem, Variable};
+use ark_relations::gr1cs::Variable;
 use zkcc_circuits::harness::{Explained, Snapshot};
 use zkcc_circuits::ledger::challenges;
 use zkcc_circuits::request;
@@ -16,7 +17,7 @@ use zkcc_circuits::shard::{
     self, output_commitment, shard_commitment, ShardStatement, ShardWitness,
 };
 use zkcc_circuits::Fr;
-use zkcc_test_support::hostile::{bv, fp, row_with};
+use zkcc_test_support::hostile::{bv, fp};
 
 use zkcc_test_support::fixtures::{RSHAPE, SHAPE};
 
@@ -25,24 +26,26 @@ fn fleet() -> Fleet {
 }
 
 fn shard_snap(st: &ShardStatement, w: &ShardWitness) -> (Snapshot, sc::ShardVars) {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    let vars = sc::synthesize(
+    synthesized(
+        sc::synthesize,
         ShardCircuit::with_witness(SHAPE, *st, w.clone()),
-        cs.clone(),
     )
-    .unwrap();
-    (Snapshot::of(&cs).unwrap(), vars)
 }
 
 fn request_snap(f: &Fleet) -> (Snapshot, rc::RequestVars) {
     let (st, w) = &f.request;
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    let vars = rc::synthesize(
+    synthesized(
+        rc::synthesize,
         RequestCircuit::with_witness(RSHAPE, *st, w.clone()),
-        cs.clone(),
     )
-    .unwrap();
-    (Snapshot::of(&cs).unwrap(), vars)
+}
+
+/// The first row refused once `edits` are completed as a cheating prover
+/// would (see `Snapshot::first_failure`) holds every one of `vars`.
+fn refused_at_a_row_with(snap: &Snapshot, edits: &[(Variable, Fr)], vars: &[Variable]) {
+    let e = snap.first_failure(edits);
+    let support = snap.support(e.row);
+    assert!(vars.iter().all(|v| support.contains(v)), "{e}");
 }
 
 /// The public statement a prover would publish for a (possibly malformed)
@@ -107,14 +110,13 @@ fn a_mark_on_an_inactive_chip_slot_fails_only_at_m_times_one_minus_a() {
     w.facilities[0].chips[3].ledger = true;
     assert!(shard::check_native(&SHAPE, &restate(st, &w), &w).is_err());
     let (snap, vars) = shard_snap(&restate(st, &w), &w);
-    let target = row_with(
+    fails_only_at(
         &snap,
         &[
             bv(&vars.slots[0].chips.marks[3]),
             bv(&vars.slots[0].chips.active[3]),
         ],
     );
-    assert_eq!(snap.failing_rows(&[]), vec![target]);
 }
 
 #[test]
@@ -132,11 +134,10 @@ fn a_marked_chip_in_an_unused_facility_slot_fails_only_at_the_layout_row() {
     ));
     let (snap, vars) = shard_snap(&restate(st, &w), &w);
     // a_0·(1 − u) = 0: an unused slot has no active chip, hence no mark.
-    let target = row_with(
+    fails_only_at(
         &snap,
         &[bv(&vars.slots[2].used), bv(&vars.slots[2].chips.active[0])],
     );
-    assert_eq!(snap.failing_rows(&[]), vec![target]);
 }
 
 /// The review's forgery, as a whole assignment: the records of a chunk of 3
@@ -173,14 +174,13 @@ fn a_shifted_chunk_fails_only_at_the_layout_row() {
         Err(zkcc_circuits::ClaimError::Padding { .. })
     ));
     let (snap, vars) = shard_snap(&st2, &w);
-    let target = row_with(
+    fails_only_at(
         &snap,
         &[
             bv(&vars.slots[j].chips.active[0]),
             bv(&vars.slots[j].chips.active[1]),
         ],
     );
-    assert_eq!(snap.failing_rows(&[]), vec![target]);
 }
 
 #[test]
@@ -212,11 +212,10 @@ fn a_facility_of_another_operator_fails_only_at_the_operator_row() {
         .unwrap();
     let (st, w) = &f.shards[s];
     let (snap, vars) = shard_snap(st, w);
-    let target = row_with(
+    fails_only_at(
         &snap,
         &[bv(&vars.slots[j].used), fp(&vars.slots[j].operator)],
     );
-    assert_eq!(snap.failing_rows(&[]), vec![target]);
 }
 
 #[test]
@@ -228,13 +227,7 @@ fn a_non_boolean_mark_or_active_flag_fails_at_its_booleanity_row() {
         bv(&vars.slots[0].chips.marks[0]),
         bv(&vars.slots[0].chips.active[0]),
     ] {
-        let edits = snap.propagate(&[(v, Fr::from(2u64))]);
-        let e = snap.check(&edits).unwrap_err();
-        assert_eq!(
-            e.row,
-            snap.first_row_of(v).unwrap(),
-            "booleanity row of {v:?}"
-        );
+        two_fails_at_booleanity(&snap, v);
     }
 }
 
@@ -275,8 +268,7 @@ fn an_arbitrary_chunk_digest_fails_at_the_chain_row_first() {
     let (st, w) = &f.shards[0];
     let (snap, vars) = shard_snap(st, w);
     let d = fp(&vars.slots[0].chips.acc);
-    let edits = snap.propagate(&[(d, Fr::from(12345u64))]);
-    let e = snap.check(&edits).unwrap_err();
+    let e = snap.first_failure(&[(d, Fr::from(12345u64))]);
     assert_eq!(
         e.row,
         snap.defining_row(d).unwrap(),
@@ -306,30 +298,13 @@ fn a_forged_facility_run_start_fails() {
     // must fail at r·k = 0 (a run starts at chunk 0).
     let i = entry(&f, 0, 1);
     let r = bv(&vars.run_start[i]);
-    let edits = snap.propagate(&[(r, Fr::one())]);
-    let e = snap.check(&edits).unwrap_err();
-    assert!(
-        snap.support(e.row).contains(&r)
-            && snap.support(e.row).contains(&fp(&vars_k(&snap, &vars, i))),
-        "{e}"
-    );
+    let k = fp(&vars.chunks[i]);
+    refused_at_a_row_with(&snap, &[(r, Fr::one())], &[r, k]);
     // Claiming a continuation where a new facility starts must fail at the
     // same-facility row.
     let j = entry(&f, 2, 0); // US-VA-03 follows SG-JUR-04
     let r = bv(&vars.run_start[j]);
-    let edits = snap.propagate(&[(r, Fr::zero())]);
-    let e = snap.check(&edits).unwrap_err();
-    assert!(snap.support(e.row).contains(&r), "{e}");
-}
-
-/// The chunk-index variable of entry `i`, found through the run-start row `r·k = 0`.
-fn vars_k(
-    snap: &Snapshot,
-    vars: &rc::RequestVars,
-    i: usize,
-) -> ark_r1cs_std::fields::fp::FpVar<Fr> {
-    let _ = snap;
-    vars.chunks[i].clone()
+    refused_at_a_row_with(&snap, &[(r, Fr::zero())], &[r]);
 }
 
 #[test]
@@ -341,13 +316,10 @@ fn a_forged_country_run_start_fails_at_the_country_order_check() {
     let i = entry(&f, 0, 1);
     let cr = bv(&vars.country_start[i]);
     let r = bv(&vars.run_start[i]);
-    let edits = snap.propagate(&[(cr, Fr::one()), (r, Fr::one())]);
-    assert!(snap.check(&edits).is_err());
+    snap.first_failure(&[(cr, Fr::one()), (r, Fr::one())]);
     // A new facility in the same country (none in the standard fleet): claim a
     // country start alone where a facility run continues.
-    let edits = snap.propagate(&[(cr, Fr::one())]);
-    let e = snap.check(&edits).unwrap_err();
-    assert!(snap.support(e.row).contains(&cr), "{e}");
+    refused_at_a_row_with(&snap, &[(cr, Fr::one())], &[cr]);
 }
 
 #[test]
@@ -356,9 +328,7 @@ fn a_forged_home_flag_fails_at_its_zero_test() {
     let (snap, vars) = request_snap(&f);
     let i = entry(&f, 1, 0); // DE: not home
     let (flag, _) = &vars.is_home[i];
-    let edits = snap.propagate(&[(fp(flag), Fr::one())]);
-    let e = snap.check(&edits).unwrap_err();
-    assert!(snap.support(e.row).contains(&fp(flag)), "{e}");
+    refused_at_a_row_with(&snap, &[(fp(flag), Fr::one())], &[fp(flag)]);
 }
 
 #[test]
@@ -382,10 +352,8 @@ fn a_forged_tier_flag_fails_at_its_range_check() {
     assert_eq!(failing.len(), 1);
     assert!(snap.support(failing[0]).contains(&b));
     // Forged flag 0: the range check of max − tier fails instead.
-    let edits = snap.propagate(&[(b, Fr::zero())]);
-    let e = snap.check(&edits).unwrap_err();
+    let e = snap.first_failure(&[(b, Fr::zero())]);
     assert!(e.row > snap.first_row_of(b).unwrap(), "{e}");
-    assert!(snap.check(&edits).is_err());
 }
 
 #[test]
@@ -395,13 +363,8 @@ fn an_unused_shard_slot_with_used_entries_fails() {
     // Mark shard slot 1 unused while its entries stay used (dropping its
     // product from Π).
     let su = bv(&vars.shard_used[1]);
-    let edits = snap.propagate(&[(su, Fr::zero())]);
-    let e = snap.check(&edits).unwrap_err();
     let u = bv(&vars.used[RSHAPE.entries]);
-    assert!(
-        snap.support(e.row).contains(&su) && snap.support(e.row).contains(&u),
-        "{e}"
-    );
+    refused_at_a_row_with(&snap, &[(su, Fr::zero())], &[su, u]);
 }
 
 #[test]
@@ -471,8 +434,7 @@ fn a_run_without_ledger_chips_counted_fails_at_its_nonzero_test() {
         // Claiming it through the flag (and the count) fails at nz = fc·inv:
         // fc = 0, so no hint makes the flag 1.
         for hint in [Fr::zero(), Fr::one(), Fr::from(7u64)] {
-            let edits = snap.propagate(&[(facilities_input(), more), (nz, Fr::one()), (inv, hint)]);
-            let e = snap.check(&edits).unwrap_err();
+            let e = snap.first_failure(&[(facilities_input(), more), (nz, Fr::one()), (inv, hint)]);
             assert_eq!(Some(e.row), snap.first_row_of(nz), "{e}");
         }
         // A wrong hint alone: nz = fc·inv stays 0, the pin inv·(1 − nz) = 0 fails.
@@ -497,13 +459,11 @@ fn a_wrong_inverse_hint_of_a_counted_run_fails() {
     // A wrong hint makes nz = fc·inv ≠ 1: fc·(1 − nz) = 0 fails (and the
     // count drops, so the count row fails too). Dropping the run from the
     // count (nz = 0, the count one lower) fails at the same row.
-    let edits = snap.propagate(&[(inv, honest_inv + Fr::one())]);
-    assert!(snap.check(&edits).is_err());
+    snap.first_failure(&[(inv, honest_inv + Fr::one())]);
     let less = Fr::from(f.request.0.facilities - 1);
     for hint in [Fr::zero(), honest_inv] {
-        let edits = snap.propagate(&[(nz, Fr::zero()), (inv, hint), (facilities_input(), less)]);
-        let e = snap.check(&edits).unwrap_err();
-        assert!(snap.support(e.row).contains(&nz), "{e}");
+        let edits = [(nz, Fr::zero()), (inv, hint), (facilities_input(), less)];
+        refused_at_a_row_with(&snap, &edits, &[nz]);
     }
     // The counted product r·hp·nz is 1 here.
     assert_eq!(snap.value(fp(&vars.run_counted[k])), Some(Fr::one()));

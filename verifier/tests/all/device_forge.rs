@@ -83,21 +83,17 @@ fn certificates_and_answers_do_not_transfer() {
     let vendors = vec![nv_ca];
     let k = SigningKey::random(&mut OsRng);
     let cert = DeviceCert::issue(&nv, "NV", "SN-1", "H100-SXM", k.verifying_key()).unwrap();
-    let mut c = cert.clone();
-    c.serial = "SN-2".into();
-    c.model = "H20".into();
-    assert!(matches!(
-        c.verify(&vendors),
-        Err(DeviceError::CertInvalid { .. })
-    ));
-    // Length-prefixed fields: moving a byte between serial and model fails.
-    let mut c = cert.clone();
-    c.serial = "SN-1H".into();
-    c.model = "100-SXM".into();
-    assert!(matches!(
-        c.verify(&vendors),
-        Err(DeviceError::CertInvalid { .. })
-    ));
+    // Another serial and model; and, the fields being length-prefixed, a
+    // byte moved between serial and model.
+    for (serial, model) in [("SN-2", "H20"), ("SN-1H", "100-SXM")] {
+        let mut c = cert.clone();
+        c.serial = serial.into();
+        c.model = model.into();
+        assert!(matches!(
+            c.verify(&vendors),
+            Err(DeviceError::CertInvalid { .. })
+        ));
+    }
     let nonce = [1u8; device::NONCE_LEN];
     let a = device::answer(&k, "LM-PAR", 20_428, &[0; 32], &nonce);
     // Landmark id and day moved across the length prefix.

@@ -57,6 +57,13 @@ fn mismatch(e: &VerifyError) -> &'static str {
     }
 }
 
+/// The shard that the rejection of `p` names, and the field of its
+/// statement mismatch.
+fn shard_mismatch(p: &Proven) -> (usize, &'static str) {
+    let (i, e) = at_shard(rejected(p));
+    (i, mismatch(&e))
+}
+
 /// The check of a `Fleet` error.
 fn fleet_check(e: &VerifyError) -> &'static str {
     match e {
@@ -163,8 +170,7 @@ fn a_shard_of_another_importer_is_named() {
     // A real, valid shard proof of Nobody Ltd, slipped into ACME-DC's fleet.
     let foreign = nobody().submission.shards[0].clone();
     let p = edited(|s| s.shards.insert(1, foreign));
-    let (i, e) = at_shard(rejected(&p));
-    assert_eq!((i, mismatch(&e)), (1, "importer"));
+    assert_eq!(shard_mismatch(&p), (1, "importer"));
 }
 
 #[test]
@@ -174,8 +180,7 @@ fn a_bundle_naming_another_importer_is_rejected() {
     assert_eq!(mismatch(&rejected(&p)), "importer");
     // A shard bundle's public input.
     let p = edited(|s| s.shards[1].public_inputs.importer = OTHER.into());
-    let (i, e) = at_shard(rejected(&p));
-    assert_eq!((i, mismatch(&e)), (1, "importer"));
+    assert_eq!(shard_mismatch(&p), (1, "importer"));
     // The request bundle's public input.
     let p = edited(|s| s.request.public_inputs.importer = OTHER.into());
     assert_eq!(mismatch(&rejected(&p)), "importer");
@@ -197,8 +202,7 @@ fn a_bundle_naming_another_importer_is_rejected() {
 #[test]
 fn a_shard_of_another_epoch_is_named() {
     let p = edited(|s| s.shards[1].public_inputs.epoch = EPOCH + 1);
-    let (i, e) = at_shard(rejected(&p));
-    assert_eq!((i, mismatch(&e)), (1, "epoch"));
+    assert_eq!(shard_mismatch(&p), (1, "epoch"));
     // The submission, the request proof.
     let p = edited(|s| s.epoch = EPOCH + 1);
     assert_eq!(mismatch(&rejected(&p)), "epoch");
@@ -233,12 +237,10 @@ fn a_shard_left_out_added_or_reordered_breaks_the_fleet_commitment() {
 #[test]
 fn two_shards_naming_different_commitments_are_named() {
     let p = edited(|s| s.shards[1].public_inputs.commitment = random_fr(1));
-    let (i, e) = at_shard(rejected(&p));
-    assert_eq!((i, mismatch(&e)), (1, "commitment"));
+    assert_eq!(shard_mismatch(&p), (1, "commitment"));
     // The submission names another C than its shards: the first is named.
     let p = edited(|s| s.commitment = random_fr(2));
-    let (i, e) = at_shard(rejected(&p));
-    assert_eq!((i, mismatch(&e)), (0, "commitment"));
+    assert_eq!(shard_mismatch(&p), (0, "commitment"));
     // The request proof names another C.
     let p = edited(|s| s.request.public_inputs.commitment = random_fr(3));
     assert_eq!(mismatch(&rejected(&p)), "commitment");
@@ -253,8 +255,7 @@ fn a_shard_from_another_fleet_is_named() {
         honest().submission.commitment
     );
     let p = edited(|s| s.shards[1] = other.clone());
-    let (i, e) = at_shard(rejected(&p));
-    assert_eq!((i, mismatch(&e)), (1, "commitment"));
+    assert_eq!(shard_mismatch(&p), (1, "commitment"));
     // Relabelled to name this C: C is not the chain of the shards submitted.
     let p = edited(|s| {
         s.shards[1] = other;
@@ -334,11 +335,9 @@ fn rules_other_than_the_agency_request_are_rejected() {
 fn another_registry_root_is_named() {
     let mut p = honest().clone();
     p.registry = registry_v(POLICY_VERSION + 1);
-    let (i, e) = at_shard(rejected(&p));
-    assert_eq!((i, mismatch(&e)), (0, "registry_root"));
+    assert_eq!(shard_mismatch(&p), (0, "registry_root"));
     let p = edited(|s| s.shards[1].public_inputs.registry_root = random_fr(5));
-    let (i, e) = at_shard(rejected(&p));
-    assert_eq!((i, mismatch(&e)), (1, "registry_root"));
+    assert_eq!(shard_mismatch(&p), (1, "registry_root"));
 }
 
 #[test]
@@ -346,11 +345,9 @@ fn another_ledger_is_rejected() {
     // The agency's ledger is not the one the shards name.
     let mut p = honest().clone();
     p.ledger = empty_ledger(IMPORTER);
-    let (i, e) = at_shard(rejected(&p));
-    assert_eq!((i, mismatch(&e)), (0, "ledger_digest"));
+    assert_eq!(shard_mismatch(&p), (0, "ledger_digest"));
     let p = edited(|s| s.shards[1].public_inputs.ledger_digest = random_fr(6));
-    let (i, e) = at_shard(rejected(&p));
-    assert_eq!((i, mismatch(&e)), (1, "ledger_digest"));
+    assert_eq!(shard_mismatch(&p), (1, "ledger_digest"));
     // The request proof names another product.
     let p = edited(|s| s.request.public_inputs.ledger_product = random_fr(7));
     assert_eq!(fleet_check(&rejected(&p)), "ledger_product");
