@@ -53,20 +53,27 @@ fn quiet_when_piped(d: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-#[test]
-fn shard_and_request_proofs_draw_their_stages_on_a_terminal_only() {
-    let tmp = tempfile::tempdir().unwrap();
-    let d = tmp.path();
+/// The sample fleet in `d`, committed to and attested, the development
+/// keys of its circuits, the agency's request: ready to prove. Returns the
+/// ledger digest.
+fn ready_to_prove(d: &Path) -> String {
     fleet::sample(&ZKCC, d);
-    let (_, digest) = fleet::ledger(&ZKCC, d);
+    for c in [SHARD, REQUEST] {
+        ok(d, &["setup", "--circuit", c, "--out", "keys"]);
+    }
     fleet::commit(&ZKCC, d, SHARD, "w/secret.json");
     for a in fleet::attest(&ZKCC, d) {
         assert!(a.contains("signed"), "{a}");
     }
-    for c in [SHARD, REQUEST] {
-        ok(d, &["setup", "--circuit", c, "--out", "keys"]);
-    }
     fleet::request(&ZKCC, d, "w/rules.json", "req.json");
+    fleet::ledger(&ZKCC, d).1
+}
+
+#[test]
+fn shard_and_request_proofs_draw_their_stages_on_a_terminal_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let digest = ready_to_prove(d);
     let committed = fleet::committed_args("w/secret.json", &digest);
     let keys = ["--keys", "keys", "--registry", "w/registry.json"];
 
