@@ -347,7 +347,16 @@ pub fn run_scenario(
     // The importer's request proof for rules `req`.
     let prove_request =
         |req: &RequestFile, rng: &mut ChaCha20Rng, progress: &dyn zkcc_engine::prove::Progress| {
-            fleet::prove_request(&rpk, &request, &fleet, &importer, ledger.digest, req, rng, progress)
+            fleet::prove_request(
+                &rpk,
+                &request,
+                &fleet,
+                &importer,
+                ledger.digest,
+                req,
+                rng,
+                progress,
+            )
         };
     let (rb, t_request) = proving("request", 1, |progress| {
         prove_request(&req, &mut rng, progress)

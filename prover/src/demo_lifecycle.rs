@@ -8,7 +8,6 @@
 //! and decides under a policy whose best rule requires them. Then the checks
 //! that must fail.
 use crate::demo::{must_fail, proving, secs, timed};
-use zkcc_engine::prove::Quiet;
 use crate::error::{write, write_json, ProverError, Result};
 use crate::inventory::AuditorKeyFile;
 use crate::keys::{self, Circuit};
@@ -25,6 +24,7 @@ use std::path::Path;
 use zkcc_circuits::encoding::fr_to_hex;
 use zkcc_circuits::evaluation::{SignedResultJson, Suite};
 use zkcc_circuits::registry::Registry;
+use zkcc_engine::prove::Quiet;
 use zkcc_verifier::access::{decide_with, LifecycleFacts, Policy};
 use zkcc_verifier::batch::PreparedKey;
 use zkcc_verifier::fleet::VerifiedSubmission;

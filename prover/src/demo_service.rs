@@ -24,7 +24,7 @@
 //! demo then waits for. The HTTP path is the same either way (the same
 //! router and server loop); the spawned binary is what the service's load
 //! test exercises (SIGKILL and restart).
-use crate::demo::{proving, sample_rules, secs, timed};
+use crate::demo::{proving, sample_rules, secs};
 use crate::error::{ProverError, Result};
 use crate::fleet::{self, Fleet, ShipmentsFile};
 use crate::keys::{self, Circuit};

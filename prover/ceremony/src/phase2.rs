@@ -176,7 +176,12 @@ pub fn contribute<R: RngCore + rand::CryptoRng>(
     name: Option<&str>,
     rng: &mut R,
 ) -> Res<Zkey> {
-    contribute_to((&mut z).into(), name, rng, &indicatif::ProgressBar::hidden())?;
+    contribute_to(
+        (&mut z).into(),
+        name,
+        rng,
+        &indicatif::ProgressBar::hidden(),
+    )?;
     Ok(z)
 }
 

@@ -967,7 +967,10 @@ mod tests {
             Ptau::read_verified_with(&bytes, &mut rng, &pb).unwrap();
             assert_eq!(pb.length(), Some(n));
             let last = pb.message();
-            assert!(last.starts_with(&format!("phase 1: {n}/{n}: powers in ")), "{last}");
+            assert!(
+                last.starts_with(&format!("phase 1: {n}/{n}: powers in ")),
+                "{last}"
+            );
         }
         let mut p = Ptau::insecure_from_secrets(3, t, a, b, false).unwrap();
         p.alpha_tau_g1[1] = G1Affine::new_unchecked(Fq::from(1u64), Fq::from(1u64));

@@ -7,7 +7,7 @@ use super::{guard_secret, out_file};
 use clap::{Args, Subcommand};
 use rand::rngs::OsRng;
 use std::path::{Path, PathBuf};
-use zkcc_prover::demo::{proving, timed};
+use zkcc_prover::demo::proving;
 use zkcc_prover::error::{read_json, write, write_json, write_secret_json};
 use zkcc_prover::fleet::{self, FleetSecret};
 use zkcc_prover::keys::{self, Circuit};

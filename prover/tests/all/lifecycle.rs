@@ -8,11 +8,11 @@ use zkcc_circuits::eddsa::SecretKey;
 use zkcc_circuits::encoding::fr_to_hex;
 use zkcc_circuits::evaluation::fixtures::{registry, EVALS, SUITE};
 use zkcc_circuits::ClaimError;
+use zkcc_engine::prove::Quiet;
 use zkcc_prover::inventory::AuditorKeyFile;
 use zkcc_prover::keys::{self, Circuit};
 use zkcc_prover::lifecycle::{commit_model, digest_file, prove_evaluation, sign_result};
 use zkcc_prover::ProverError;
-use zkcc_engine::prove::Quiet;
 use zkcc_verifier::batch::PreparedKey;
 use zkcc_verifier::lifecycle::{verify_evaluation, EvaluationRequest, LIFECYCLE_VERSION};
 use zkcc_verifier::VerifyError;
@@ -148,7 +148,15 @@ fn commit_sign_prove_verify_and_every_mismatch_is_rejected() {
         }))
     ));
     assert!(matches!(
-        prove_evaluation(&pk, &reg, &request, &secret, &results[..1], &mut rng, &Quiet),
+        prove_evaluation(
+            &pk,
+            &reg,
+            &request,
+            &secret,
+            &results[..1],
+            &mut rng,
+            &Quiet
+        ),
         Err(ProverError::Claim(ClaimError::MissingEval { slot: 1, .. }))
     ));
     // A result older than the request's not-before date; one signed for
@@ -168,7 +176,15 @@ fn commit_sign_prove_verify_and_every_mismatch_is_rejected() {
     };
     let other_version = vec![sign(0, &v2, 0, 20261110), results[1].clone()];
     assert!(matches!(
-        prove_evaluation(&pk, &reg, &request, &secret, &other_version, &mut rng, &Quiet),
+        prove_evaluation(
+            &pk,
+            &reg,
+            &request,
+            &secret,
+            &other_version,
+            &mut rng,
+            &Quiet
+        ),
         Err(ProverError::Claim(ClaimError::ResultForAnotherSuite {
             slot: 0,
             version: 2,

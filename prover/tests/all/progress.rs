@@ -86,7 +86,13 @@ fn shard_and_request_proofs_draw_their_stages_on_a_terminal_only() {
     ]
     .concat();
     let drawn = on_a_terminal(d, &shards);
-    for s in ["shards: witnesses 0/2", "shard 1/2: ", "MSM", "/7)", "left]"] {
+    for s in [
+        "shards: witnesses 0/2",
+        "shard 1/2: ",
+        "MSM",
+        "/7)",
+        "left]",
+    ] {
         assert!(drawn.contains(s), "{s:?} not drawn: {drawn:?}");
     }
     let out = quiet_when_piped(d, &shards);
@@ -166,7 +172,10 @@ fn a_ceremony_draws_phase_one_checks_and_contribution_counts() {
         .and_then(|s| s.split(" points").next())
         .unwrap_or_default();
     let (done, of) = h.split_once('/').unwrap_or_default();
-    assert!(!of.is_empty() && done == of, "the last count drawn {h:?}: {drawn:?}");
+    assert!(
+        !of.is_empty() && done == of,
+        "the last count drawn {h:?}: {drawn:?}"
+    );
     let args = contribute("r1.zkey", "r2.zkey");
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = quiet_when_piped(d, &args);
