@@ -103,7 +103,16 @@ pub fn nobody_ltd<R: rand::RngCore + rand::CryptoRng>(
     let (rpk, _) = keys::load_proving_key_of(keys_dir, request)?;
     let mut nreq = req.clone();
     nreq.importer = name.into();
-    let rb = crate::fleet::prove_request(&rpk, rshape, &fleet, name, ledger.digest, &nreq, rng)?;
+    let rb = crate::fleet::prove_request(
+        &rpk,
+        rshape,
+        &fleet,
+        name,
+        ledger.digest,
+        &nreq,
+        rng,
+        &zkcc_engine::prove::Quiet,
+    )?;
     let sub = Submission {
         version: zkcc_verifier::submission::SUBMISSION_VERSION,
         importer: name.into(),

@@ -36,7 +36,9 @@ pub enum Step<'a> {
 }
 
 /// Reads the `.zkey` at `input`, adds a contribution or the beacon and writes
-/// the result to `out`, logging each step's time (`RUST_LOG=zkcc_prover=info`).
+/// the result to `out`, logging each step's time (`RUST_LOG=zkcc_prover=info`)
+/// and showing on a terminal's standard error what it is doing and how many
+/// points of `L` and `H` are rescaled ([`progress_bar`]).
 /// The key is read with [`zkey::PassThrough::read`]: only what a contribution
 /// changes is parsed and checked, the rest is copied as it is. That skips the
 /// subgroup checks of `B2` and the other sections a contributor passes on
@@ -49,6 +51,7 @@ pub fn contribute_file(
     name: Option<&str>,
     step: Step<'_>,
 ) -> crate::Result<(zkey::Contribution, usize)> {
+    let pb = progress_bar("contribution: reading the key");
     let t = std::time::Instant::now();
     let bytes = crate::error::read(input)?;
     tracing::info!(
@@ -56,6 +59,7 @@ pub fn contribute_file(
         bytes = bytes.len(),
         "read the key"
     );
+    pb.set_message("contribution: checking δ, L, H and the transcript");
     let t = std::time::Instant::now();
     let mut z = zkey::PassThrough::read(&bytes)?;
     tracing::info!(
@@ -65,14 +69,16 @@ pub fn contribute_file(
     let t = std::time::Instant::now();
     match step {
         Step::Contribution => {
-            phase2::contribute_pass_through(&mut z, name, &mut rand::rngs::OsRng)?
+            phase2::contribute_pass_through(&mut z, name, &mut rand::rngs::OsRng, &pb)?
         }
-        Step::Beacon(hash, exp) => phase2::beacon_pass_through(&mut z, hash, exp, name)?,
+        Step::Beacon(hash, exp) => phase2::beacon_pass_through(&mut z, hash, exp, name, &pb)?,
     }
     tracing::info!(seconds = t.elapsed().as_secs_f64(), "contribution");
+    pb.set_message(format!("contribution: writing {}", out.display()));
     let t = std::time::Instant::now();
     crate::error::write_with(out, |w| z.write_to(w))?;
     tracing::info!(seconds = t.elapsed().as_secs_f64(), "wrote the key");
+    pb.finish_and_clear();
     let last = z
         .contributions
         .last()

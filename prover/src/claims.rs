@@ -6,18 +6,18 @@ use ark_bn254::Fr;
 use ark_groth16::Proof;
 use zkcc_circuits::request::constraints::RequestCircuit;
 use zkcc_circuits::shard::constraints::ShardCircuit;
-use zkcc_engine::prove::{assignment_of, prove_assignments, ProverKey};
+use zkcc_engine::prove::{assignment_of, prove_observed, Progress, ProverKey};
 
 /// Proves one assignment (as [`shard_assignment`] and the others return it)
-/// with the tuned prover.
+/// with the tuned prover, telling `progress` as each stage finishes (a
+/// command line's display; [`zkcc_engine::prove::Quiet`] for none).
 pub fn prove_one<R: rand::RngCore + rand::CryptoRng>(
     pk: &ProverKey,
     z: Result<Vec<Fr>>,
     rng: &mut R,
+    progress: &dyn Progress,
 ) -> Result<Proof<Bn254>> {
-    prove_assignments(pk, vec![z], rng)
-        .pop()
-        .ok_or_else(|| ProverError::Backend("no proof".into()))?
+    prove_observed(pk, || z, rng, progress).map(|(p, _)| p)
 }
 
 /// A circuit's witness: a circuit for setup has none to prove with.

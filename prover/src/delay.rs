@@ -205,7 +205,9 @@ pub fn delay_claims(
     Ok(out)
 }
 
-/// Proves the delay evidence of every shard (checked first: [`delay_claims`]).
+/// Proves the delay evidence of every shard (checked first: [`delay_claims`]),
+/// telling `progress` as each shard's proof finishes its stages.
+#[allow(clippy::too_many_arguments)]
 pub fn prove_delay<R: rand::RngCore + rand::CryptoRng>(
     pk: &zkcc_engine::prove::ProverKey,
     fleet: &Fleet,
@@ -214,20 +216,24 @@ pub fn prove_delay<R: rand::RngCore + rand::CryptoRng>(
     day: u64,
     batches: &[SignedBatch],
     rng: &mut R,
+    progress: &dyn zkcc_engine::prove::Progress,
 ) -> Result<Vec<DelayBundle>> {
     let claims = delay_claims(fleet, registry, day, batches)?;
     let assignments: Vec<Result<Vec<Fr>>> = claims
         .iter()
-        .map(|(st, w)| {
-            crate::claims::delay_assignment(&DelayCircuit::with_witness(
+        .enumerate()
+        .map(|(k, (st, w))| {
+            let z = crate::claims::delay_assignment(&DelayCircuit::with_witness(
                 fleet.shape,
                 *st,
                 w.clone(),
-            ))
+            ));
+            progress.assigned(k + 1, claims.len());
+            z
         })
         .collect();
     let id = zkcc_verifier::keys::circuit_id(&pk.vk);
-    zkcc_engine::prove::prove_assignments(pk, assignments, rng)
+    zkcc_engine::prove::prove_assignments_observed(pk, assignments, rng, progress)
         .into_iter()
         .zip(&claims)
         .enumerate()

@@ -42,9 +42,10 @@ pub fn timed<T>(msg: &str, f: impl FnOnce() -> T) -> (T, Duration) {
 /// Runs `f`, a batch of `proofs` tuned proofs of one key (shards), under a
 /// progress display: `witnesses 3/8` while the batch's assignments are
 /// computed, then `shard 2/8: MSM L (4/7)` as each proof's stages finish
-/// ([`StageBar`]), with the elapsed time and an estimate of what is left.
-/// Drawn on standard error only when it is a terminal (indicatif hides it
-/// otherwise: nothing is written to a pipe or a file).
+/// ([`StageBar`]), with the elapsed time and an estimate of what is left;
+/// one proof (`proofs` 1: a request, an evaluation) shows `request: MSM L
+/// (4/7)`. Drawn on standard error only when it is a terminal (indicatif
+/// hides it otherwise: nothing is written to a pipe or a file).
 pub fn proving<T>(
     what: &str,
     proofs: usize,
@@ -79,7 +80,11 @@ impl StageBar {
     /// (its length set to their stages).
     pub fn new(pb: ProgressBar, what: &str, proofs: usize) -> Self {
         pb.set_length((proofs * zkcc_engine::prove::Stage::ALL.len()) as u64);
-        pb.set_message(format!("{what}s: witnesses 0/{proofs}"));
+        pb.set_message(if proofs == 1 {
+            format!("{what}: witness")
+        } else {
+            format!("{what}s: witnesses 0/{proofs}")
+        });
         Self {
             pb,
             what: what.into(),
@@ -97,14 +102,13 @@ impl zkcc_engine::prove::Progress for StageBar {
     fn stage(&self, s: zkcc_engine::prove::StageDone) {
         let n = zkcc_engine::prove::Stage::ALL.len();
         self.pb.set_position((s.proof * n + s.done) as u64);
-        self.pb.set_message(format!(
-            "{} {}/{}: {} ({}/{n})",
-            self.what,
-            s.proof + 1,
-            self.proofs,
-            s.stage,
-            s.done
-        ));
+        let which = if self.proofs == 1 {
+            self.what.clone()
+        } else {
+            format!("{} {}/{}", self.what, s.proof + 1, self.proofs)
+        };
+        self.pb
+            .set_message(format!("{which}: {} ({}/{n})", s.stage, s.done));
     }
 }
 
@@ -341,10 +345,22 @@ pub fn run_scenario(
     write_json(&dir.join("request.json"), &req)?;
     let (rpk, _) = keys::load_proving_key_of(&keys_dir, &rc)?;
     // The importer's request proof for rules `req`.
-    let prove_request = |req: &RequestFile, rng: &mut ChaCha20Rng| {
-        fleet::prove_request(&rpk, &request, &fleet, &importer, ledger.digest, req, rng)
-    };
-    let (rb, t_request) = timed("proving the request", || prove_request(&req, &mut rng));
+    let prove_request =
+        |req: &RequestFile, rng: &mut ChaCha20Rng, progress: &dyn zkcc_engine::prove::Progress| {
+            fleet::prove_request(
+                &rpk,
+                &request,
+                &fleet,
+                &importer,
+                ledger.digest,
+                req,
+                rng,
+                progress,
+            )
+        };
+    let (rb, t_request) = proving("request", 1, |progress| {
+        prove_request(&req, &mut rng, progress)
+    });
     let rb = rb?;
     let sub = Submission {
         version: SUBMISSION_VERSION,
@@ -477,6 +493,7 @@ pub fn run_scenario(
         ledger.digest,
         &req,
         &mut rng,
+        &zkcc_engine::prove::Quiet,
     )?;
     let d_sub = Submission {
         commitment: d_secret.commitment.clone(),
@@ -494,7 +511,7 @@ pub fn run_scenario(
     tight.rules.facility_cap_chips = 300;
     must_fail(
         "the importer asked to prove ≤ 300 ledger chips per facility",
-        prove_request(&tight, &mut rng),
+        prove_request(&tight, &mut rng, &zkcc_engine::prove::Quiet),
     )?;
     // Nobody Ltd: no ledger, no facility — a valid but empty statement.
     let nobody = crate::agency::nobody_ltd(&keys_dir, &sc, &rc, &registry, &req, &mut rng)?;

@@ -7,7 +7,7 @@
 //! tier-1 facilities, naming the evaluated model; the agency verifies both
 //! and decides under a policy whose best rule requires them. Then the checks
 //! that must fail.
-use crate::demo::{must_fail, secs, timed};
+use crate::demo::{must_fail, proving, secs, timed};
 use crate::error::{write, write_json, ProverError, Result};
 use crate::inventory::AuditorKeyFile;
 use crate::keys::{self, Circuit};
@@ -24,6 +24,7 @@ use std::path::Path;
 use zkcc_circuits::encoding::fr_to_hex;
 use zkcc_circuits::evaluation::{SignedResultJson, Suite};
 use zkcc_circuits::registry::Registry;
+use zkcc_engine::prove::Quiet;
 use zkcc_verifier::access::{decide_with, LifecycleFacts, Policy};
 use zkcc_verifier::batch::PreparedKey;
 use zkcc_verifier::fleet::VerifiedSubmission;
@@ -170,8 +171,8 @@ pub fn run(
     };
     write_json(&dir.join("evaluation.request.json"), &ereq)?;
     let (epk, _) = keys::load_proving_key_of(&keys_dir, &ec)?;
-    let (eb, t_eval) = timed("proving the evaluation claim", || {
-        prove_evaluation(&epk, registry, &ereq, &secret, &results, rng)
+    let (eb, t_eval) = proving("evaluation", 1, |progress| {
+        prove_evaluation(&epk, registry, &ereq, &secret, &results, rng, progress)
     });
     let eb = eb?;
     write_json(&dir.join("evaluation.json"), &eb)?;
@@ -206,8 +207,8 @@ pub fn run(
     };
     write_json(&dir.join("jurisdiction.request.json"), &jreq)?;
     let (jpk, _) = keys::load_proving_key_of(&keys_dir, &jc)?;
-    let (jb, t_jur) = timed("proving the jurisdiction claim", || {
-        prove_jurisdiction(&jpk, STORE_SLOTS, registry, &jreq, &dep, rng)
+    let (jb, t_jur) = proving("jurisdiction", 1, |progress| {
+        prove_jurisdiction(&jpk, STORE_SLOTS, registry, &jreq, &dep, rng, progress)
     });
     let jb = jb?;
     write_json(&dir.join("jurisdiction.json"), &jb)?;
@@ -271,7 +272,7 @@ pub fn run(
     let mut refused = |what: &str, results: Vec<SignedResultJson>| {
         must_fail(
             what,
-            prove_evaluation(&epk, registry, &ereq, &secret, &results, rng),
+            prove_evaluation(&epk, registry, &ereq, &secret, &results, rng, &Quiet),
         )
     };
     let ev = &evaluator_keys;

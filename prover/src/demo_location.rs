@@ -10,7 +10,7 @@
 //! relay that adds the far leg's 26.7 ms each way) is caught by physics, and a
 //! relay answering without the device key by its signature.
 use crate::delay::{match_batches, prove_delay, slot_requests};
-use crate::demo::{secs, timed};
+use crate::demo::{proving, secs, timed};
 use crate::error::{write_json, ProverError, Result};
 use crate::fleet::Fleet;
 use crate::keys::{self, Circuit};
@@ -231,8 +231,8 @@ pub fn run(
     let dm = dm?;
     let signed = match_batches(fleet, registry, &files)?;
     let (dpk, _) = keys::load_proving_key_of(&keys_dir, &dc)?;
-    let (delay, t_prove) = timed("proving the delay evidence", || {
-        prove_delay(&dpk, fleet, registry, importer, day, &signed, rng)
+    let (delay, t_prove) = proving("delay", fleet.witnesses.len(), |progress| {
+        prove_delay(&dpk, fleet, registry, importer, day, &signed, rng, progress)
     });
     let delay = delay?;
     drop(dpk);
@@ -268,6 +268,7 @@ pub fn run(
         ledger.digest,
         &req,
         rng,
+        &zkcc_engine::prove::Quiet,
     )?;
     let mut dsub = sub.clone();
     dsub.request = rb;

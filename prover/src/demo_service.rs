@@ -24,7 +24,7 @@
 //! demo then waits for. The HTTP path is the same either way (the same
 //! router and server loop); the spawned binary is what the service's load
 //! test exercises (SIGKILL and restart).
-use crate::demo::{sample_rules, secs, timed};
+use crate::demo::{proving, sample_rules, secs};
 use crate::error::{ProverError, Result};
 use crate::fleet::{self, Fleet, ShipmentsFile};
 use crate::keys::{self, Circuit};
@@ -346,7 +346,7 @@ fn agency_steps(
     let Circuit::Request(rs) = f.request else {
         return Err(fail("a request circuit is needed"));
     };
-    let (rb, t_request) = timed("proving the request", || {
+    let (rb, t_request) = proving("request", 1, |progress| {
         fleet::prove_request(
             &rpk,
             &rs,
@@ -355,6 +355,7 @@ fn agency_steps(
             f.ledger.digest,
             &fetched.request,
             rng,
+            progress,
         )
     });
     drop(rpk);

@@ -145,7 +145,8 @@ pub fn evaluation_claim(
     Ok((n, st, w))
 }
 
-/// Proves the model-evaluation claim for the agency's request.
+/// Proves the model-evaluation claim for the agency's request, telling
+/// `progress` as the proof's stages finish.
 pub fn prove_evaluation<R: rand::RngCore + rand::CryptoRng>(
     pk: &ProverKey,
     registry: &Registry,
@@ -153,13 +154,14 @@ pub fn prove_evaluation<R: rand::RngCore + rand::CryptoRng>(
     secret: &ModelSecret,
     results: &[SignedResultJson],
     rng: &mut R,
+    progress: &dyn zkcc_engine::prove::Progress,
 ) -> Result<EvaluationBundle> {
     let (n, st, w) = evaluation_claim(registry, request, secret, results)?;
     let suite = registry
         .suite(&request.suite)
         .ok_or_else(|| inv("no suite"))?;
     let z = assignment_of(EvaluationCircuit::with_witness(n, st, w));
-    let proof = prove_one(pk, z.map_err(ProverError::from), rng)?;
+    let proof = prove_one(pk, z.map_err(ProverError::from), rng, progress)?;
     Ok(EvaluationBundle::new(
         &request.importer,
         &request.suite,
@@ -345,7 +347,8 @@ pub fn jurisdiction_claim(
     Ok((st, w))
 }
 
-/// Proves the deployment-jurisdiction claim for the agency's request.
+/// Proves the deployment-jurisdiction claim for the agency's request,
+/// telling `progress` as the proof's stages finish.
 pub fn prove_jurisdiction<R: rand::RngCore + rand::CryptoRng>(
     pk: &ProverKey,
     capacity: usize,
@@ -353,11 +356,12 @@ pub fn prove_jurisdiction<R: rand::RngCore + rand::CryptoRng>(
     request: &JurisdictionRequest,
     d: &DeploymentFile,
     rng: &mut R,
+    progress: &dyn zkcc_engine::prove::Progress,
 ) -> Result<JurisdictionBundle> {
     use zkcc_circuits::jurisdiction::constraints::JurisdictionCircuit;
     let (st, w) = jurisdiction_claim(registry, request, d, capacity)?;
     let z = assignment_of(JurisdictionCircuit::with_witness(capacity, st, w));
-    let proof = prove_one(pk, z.map_err(ProverError::from), rng)?;
+    let proof = prove_one(pk, z.map_err(ProverError::from), rng, progress)?;
     Ok(JurisdictionBundle::new(
         &request.importer,
         &request.deployment,

@@ -92,6 +92,7 @@ fn verify(shards: usize) {
         ledger.digest,
         &request,
         &mut rng,
+        &zkcc_engine::prove::Quiet,
     )
     .expect("request proof");
     let request_s = t.elapsed().as_secs_f64();

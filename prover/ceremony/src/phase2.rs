@@ -90,15 +90,20 @@ impl<'a, 'b> From<&'a mut PassThrough<'b>> for Moving<'a> {
     }
 }
 
+/// Points of `L` or `H` rescaled between two reports to a progress bar.
+const SCALE_CHUNK: usize = 1 << 16;
+
 /// Applies the secret `x` in place: `δ·x`, `L/x`, `H/x`, the proof of
-/// knowledge and the transcript entry (no copy of the key). `x` and its
-/// inverse are overwritten when this returns.
+/// knowledge and the transcript entry (no copy of the key), counting on
+/// `progress` the points of `L` and `H` rescaled (`contribution: H 3072/5120
+/// points`). `x` and its inverse are overwritten when this returns.
 fn apply(
     z: Moving<'_>,
     x: Secret,
     g1_s: G1Affine,
     name: Option<&str>,
     beacon: Option<(u8, Vec<u8>)>,
+    progress: &indicatif::ProgressBar,
 ) -> Res<()> {
     let xinv = Secret::new(
         x.expose()
@@ -116,8 +121,19 @@ fn apply(
     *z.delta_g2 = (*z.delta_g2 * x_).into_affine();
     drop(x);
     let t = std::time::Instant::now();
-    super::gfft::scale_in_place(z.l, xinv.expose());
-    super::gfft::scale_in_place(z.h, xinv.expose());
+    let total = z.l.len() + z.h.len();
+    progress.set_length(total as u64);
+    progress.set_position(0);
+    for (section, points) in [("L", &mut *z.l), ("H", &mut *z.h)] {
+        for chunk in points.chunks_mut(SCALE_CHUNK) {
+            super::gfft::scale_in_place(chunk, xinv.expose());
+            progress.inc(chunk.len() as u64);
+            progress.set_message(format!(
+                "contribution: {section} {}/{total} points",
+                progress.position()
+            ));
+        }
+    }
     drop(xinv);
     tracing::info!(
         seconds = t.elapsed().as_secs_f64(),
@@ -160,25 +176,33 @@ pub fn contribute<R: RngCore + rand::CryptoRng>(
     name: Option<&str>,
     rng: &mut R,
 ) -> Res<Zkey> {
-    contribute_to((&mut z).into(), name, rng)?;
+    contribute_to(
+        (&mut z).into(),
+        name,
+        rng,
+        &indicatif::ProgressBar::hidden(),
+    )?;
     Ok(z)
 }
 
 /// [`contribute`] on a key read with [`PassThrough::read`] (what `zkcc
 /// ceremony contribute` does: the sections a contribution does not change are
-/// neither checked nor parsed; see [`PassThrough`] for why that is safe).
+/// neither checked nor parsed; see [`PassThrough`] for why that is safe),
+/// counting on `progress` the points rescaled.
 pub fn contribute_pass_through<R: RngCore + rand::CryptoRng>(
     z: &mut PassThrough<'_>,
     name: Option<&str>,
     rng: &mut R,
+    progress: &indicatif::ProgressBar,
 ) -> Res<()> {
-    contribute_to(z.into(), name, rng)
+    contribute_to(z.into(), name, rng, progress)
 }
 
 fn contribute_to<R: RngCore + rand::CryptoRng>(
     z: Moving<'_>,
     name: Option<&str>,
     rng: &mut R,
+    progress: &indicatif::ProgressBar,
 ) -> Res<()> {
     let mut x = Secret::new(Fr::rand(rng));
     while x.expose().is_zero() {
@@ -187,28 +211,37 @@ fn contribute_to<R: RngCore + rand::CryptoRng>(
     let s = Secret::new(Fr::rand(rng));
     let g1_s = (G1Affine::generator() * s.expose()).into_affine();
     drop(s);
-    apply(z, x, g1_s, name, None)
+    apply(z, x, g1_s, name, None, progress)
 }
 
 /// The random beacon: the contribution anyone can recompute from a public
 /// `hash` (1 to 255 bytes) iterated `2^exp` times (`10 ≤ exp ≤`
 /// [`MAX_BEACON_EXP`]).
 pub fn beacon(mut z: Zkey, hash: &[u8], exp: u8, name: Option<&str>) -> Res<Zkey> {
-    beacon_to((&mut z).into(), hash, exp, name)?;
+    let hidden = indicatif::ProgressBar::hidden();
+    beacon_to((&mut z).into(), hash, exp, name, &hidden)?;
     Ok(z)
 }
 
-/// [`beacon`] on a key read with [`PassThrough::read`].
+/// [`beacon`] on a key read with [`PassThrough::read`], counting on
+/// `progress` the points rescaled.
 pub fn beacon_pass_through(
     z: &mut PassThrough<'_>,
     hash: &[u8],
     exp: u8,
     name: Option<&str>,
+    progress: &indicatif::ProgressBar,
 ) -> Res<()> {
-    beacon_to(z.into(), hash, exp, name)
+    beacon_to(z.into(), hash, exp, name, progress)
 }
 
-fn beacon_to(z: Moving<'_>, hash: &[u8], exp: u8, name: Option<&str>) -> Res<()> {
+fn beacon_to(
+    z: Moving<'_>,
+    hash: &[u8],
+    exp: u8,
+    name: Option<&str>,
+    progress: &indicatif::ProgressBar,
+) -> Res<()> {
     if hash.is_empty() || hash.len() > 255 || !(10..=MAX_BEACON_EXP).contains(&exp) {
         return Err(CeremonyError::Other(format!(
             "beacon: hash of 1 to 255 bytes and 10 ≤ iterations exponent ≤ {MAX_BEACON_EXP}"
@@ -219,7 +252,7 @@ fn beacon_to(z: Moving<'_>, hash: &[u8], exp: u8, name: Option<&str>) -> Res<()>
     // hash), but it is wiped as a contributor's is.
     let x = Secret::new(rng.fr());
     let g1_s = rng.g1();
-    apply(z, x, g1_s, name, Some((exp, hash.to_vec())))
+    apply(z, x, g1_s, name, Some((exp, hash.to_vec())), progress)
 }
 
 /// What [`verify`] reports of a valid transcript.
@@ -493,12 +526,17 @@ mod tests {
         let mut pt_rng = rand::rngs::StdRng::seed_from_u64(5);
         let z1 = contribute(z0.clone(), Some("full"), &mut full_rng).unwrap();
         let mut pt = PassThrough::read(&b0).unwrap();
-        contribute_pass_through(&mut pt, Some("full"), &mut pt_rng).unwrap();
+        // The bar counts every point of L and H, rescaled.
+        let pb = indicatif::ProgressBar::hidden();
+        contribute_pass_through(&mut pt, Some("full"), &mut pt_rng, &pb).unwrap();
+        let points = (z0.l.len() + z0.h.len()) as u64;
+        assert!(points > 0);
+        assert_eq!((pb.position(), pb.length()), (points, Some(points)));
         let b1 = pt.to_bytes();
         assert!(b1 == z1.to_bytes(), "the contributions differ");
         let z2 = beacon(z1.clone(), &[9; 32], 10, Some("b")).unwrap();
         let mut pt = PassThrough::read(&b1).unwrap();
-        beacon_pass_through(&mut pt, &[9; 32], 10, Some("b")).unwrap();
+        beacon_pass_through(&mut pt, &[9; 32], 10, Some("b"), &pb).unwrap();
         let b2 = pt.to_bytes();
         assert!(b2 == z2.to_bytes(), "the beacons differ");
         let read = Zkey::read(&b2).unwrap();

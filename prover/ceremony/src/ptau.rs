@@ -181,18 +181,41 @@ impl Ptau {
     /// the subgroup, the first that fails named as [`Ptau::read`] names it
     /// (section by section, in the file's order).
     pub fn check_points(&self) -> Res<()> {
-        check_g1s(&self.tau_g1, KIND, "tauG1")?;
-        check_g2s(&self.tau_g2, KIND, "tauG2")?;
-        check_g1s(&self.alpha_tau_g1, KIND, "alphaTauG1")?;
-        check_g1s(&self.beta_tau_g1, KIND, "betaTauG1")?;
-        check_g2s(&[self.beta_g2], KIND, "betaG2")?;
+        self.check_points_counted(&|_| ())
+    }
+
+    /// [`Ptau::check_points`], calling `step` with each section's name
+    /// before its points are checked.
+    fn check_points_counted(&self, step: &dyn Fn(&str)) -> Res<()> {
+        let g1 = |ps: &[G1Affine], name: &str| {
+            step(name);
+            check_g1s(ps, KIND, name)
+        };
+        let g2 = |ps: &[G2Affine], name: &str| {
+            step(name);
+            check_g2s(ps, KIND, name)
+        };
+        g1(&self.tau_g1, "tauG1")?;
+        g2(&self.tau_g2, "tauG2")?;
+        g1(&self.alpha_tau_g1, "alphaTauG1")?;
+        g1(&self.beta_tau_g1, "betaTauG1")?;
+        g2(&[self.beta_g2], "betaG2")?;
         if let Some(l) = &self.lagrange {
-            check_g1s(&l.tau_g1, KIND, "lagrange tauG1")?;
-            check_g2s(&l.tau_g2, KIND, "lagrange tauG2")?;
-            check_g1s(&l.alpha_tau_g1, KIND, "lagrange alphaTauG1")?;
-            check_g1s(&l.beta_tau_g1, KIND, "lagrange betaTauG1")?;
+            g1(&l.tau_g1, "lagrange tauG1")?;
+            g2(&l.tau_g2, "lagrange tauG2")?;
+            g1(&l.alpha_tau_g1, "lagrange alphaTauG1")?;
+            g1(&l.beta_tau_g1, "lagrange betaTauG1")?;
         }
         Ok(())
+    }
+
+    /// How many steps [`Ptau::read_verified_with`] counts: each section's
+    /// points, then each check of [`Ptau::verify`] (one per Lagrange domain).
+    fn steps(&self) -> usize {
+        match &self.lagrange {
+            Some(_) => 9 + 5 + self.power as usize + 2,
+            None => 5 + 5,
+        }
     }
 
     /// The file's bytes in snarkjs's layout: sections 1–6, section 7 with no
@@ -300,8 +323,32 @@ impl Ptau {
 
     /// Reads and verifies a `.ptau` file.
     pub fn read_verified<R: RngCore>(bytes: &[u8], rng: &mut R) -> Res<Self> {
-        let p = Self::read(bytes)?;
-        p.verify(rng)?;
+        Self::read_verified_with(bytes, rng, &indicatif::ProgressBar::hidden())
+    }
+
+    /// [`Ptau::read_verified`], counting on `progress` (its length set to
+    /// their number) the sections whose points are checked, then the checks
+    /// of the powers: `phase 1: 2/10: points of tauG2`, `phase 1: 10/10:
+    /// powers in betaG2`.
+    pub fn read_verified_with<R: RngCore>(
+        bytes: &[u8],
+        rng: &mut R,
+        progress: &indicatif::ProgressBar,
+    ) -> Res<Self> {
+        progress.set_message("phase 1: reading the sections");
+        let p = Self::parse(bytes)?;
+        let n = p.steps();
+        progress.set_length(n as u64);
+        progress.set_position(0);
+        let done = std::cell::Cell::new(0);
+        let step = |what: &str, name: &str| {
+            done.set(done.get() + 1);
+            progress.set_position(done.get() as u64 - 1);
+            progress.set_message(format!("phase 1: {}/{n}: {what} {name}", done.get()));
+        };
+        p.check_points_counted(&|name| step("points of", name))?;
+        p.verify_counted(rng, &|name| step("powers in", name))?;
+        progress.set_position(n as u64);
         Ok(p)
     }
 
@@ -321,6 +368,12 @@ impl Ptau {
 
     /// The consistency checks (see the module docs); the first failing one is named.
     pub fn verify<R: RngCore>(&self, rng: &mut R) -> Res<()> {
+        self.verify_counted(rng, &|_| ())
+    }
+
+    /// [`Ptau::verify`], calling `step` with the name of what each check
+    /// covers before it runs.
+    fn verify_counted<R: RngCore>(&self, rng: &mut R, step: &dyn Fn(&str)) -> Res<()> {
         let broken = |what: &str| CeremonyError::BrokenPowers(what.to_string());
         let (g1, g2) = (G1Affine::generator(), G2Affine::generator());
         if self.tau_g1[0] != g1 || self.tau_g2[0] != g2 {
@@ -334,11 +387,13 @@ impl Ptau {
         }
         let n = self.tau_g2.len();
         // τ^i·G1: e(Σ r_i·T_i, τ·G2) = e(Σ r_i·T_{i+1}, G2).
+        step("tauG1");
         let (a, b) = shifted_combination(&self.tau_g1, rng);
         if !pairing_eq(a, self.tau_g2[1], b, g2) {
             return Err(broken("tauG1 (section 2) is not a series of powers of τ"));
         }
         // τ^i·G2: e(τ·G1, Σ r_i·T_i) = e(G1, Σ r_i·T_{i+1}).
+        step("tauG2");
         let (a, b) = shifted_combination(&self.tau_g2, rng);
         if !pairing_eq(self.tau_g1[1], a, g1, b) {
             return Err(broken("tauG2 (section 3) is not a series of powers of τ"));
@@ -353,6 +408,7 @@ impl Ptau {
             (&self.alpha_tau_g1, "alphaTauG1 (section 4)"),
             (&self.beta_tau_g1, "betaTauG1 (section 5)"),
         ] {
+            step(name);
             if series.len() != n {
                 return Err(broken(name));
             }
@@ -363,11 +419,13 @@ impl Ptau {
                 )));
             }
         }
+        step("betaG2");
         if !pairing_eq(self.beta_tau_g1[0], g2, g1, self.beta_g2) {
             return Err(broken("betaG2 (section 6) does not match betaTauG1"));
         }
         if let Some(l) = &self.lagrange {
             for p in 0..=self.power + 1 {
+                step(&format!("the Lagrange sections, domain 2^{p}"));
                 let m = 1usize << p;
                 let off = m - 1;
                 let dom = Radix2EvaluationDomain::<Fr>::new(m).ok_or_else(|| broken("domain"))?;
@@ -891,6 +949,34 @@ impl Blake2bResumed {
 mod tests {
     use super::*;
     use blake2::{Blake2b512, Digest};
+
+    /// Reading a raw and a prepared file counts every section and every check
+    /// of the powers, the last one being the count announced; the count
+    /// stops at the section that fails.
+    #[test]
+    fn reading_counts_sections_and_checks() {
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let (t, a, b) = (Fr::from(3u64), Fr::from(5u64), Fr::from(7u64));
+        for (prepared, n) in [(false, 10), (true, 9 + 5 + 3 + 2)] {
+            let bytes = Ptau::insecure_from_secrets(3, t, a, b, prepared)
+                .unwrap()
+                .to_bytes();
+            let pb = indicatif::ProgressBar::hidden();
+            Ptau::read_verified_with(&bytes, &mut rng, &pb).unwrap();
+            assert_eq!(pb.length(), Some(n));
+            let last = pb.message();
+            assert!(
+                last.starts_with(&format!("phase 1: {n}/{n}: powers in ")),
+                "{last}"
+            );
+        }
+        let mut p = Ptau::insecure_from_secrets(3, t, a, b, false).unwrap();
+        p.alpha_tau_g1[1] = G1Affine::new_unchecked(Fq::from(1u64), Fq::from(1u64));
+        let pb = indicatif::ProgressBar::hidden();
+        assert!(Ptau::read_verified_with(&p.to_bytes(), &mut rng, &pb).is_err());
+        assert_eq!(pb.message(), "phase 1: 3/10: points of alphaTauG1");
+    }
 
     /// The resumable BLAKE2b against the `blake2` crate, from a fresh state
     /// (as blake2b-wasm saves it) over lengths around the block size, and

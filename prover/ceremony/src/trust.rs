@@ -124,9 +124,17 @@ impl<'a> Phase1Bytes<'a> {
     /// parsing anything), then reads it with every point checked, verifies
     /// its powers and its contribution records; outside development mode a
     /// file without contribution records is refused.
-    pub fn load<R: RngCore>(self, source: Phase1Source, rng: &mut R) -> Res<Phase1> {
+    /// Counts on `progress` the sections and checks done
+    /// ([`Ptau::read_verified_with`]).
+    pub fn load<R: RngCore>(
+        self,
+        source: Phase1Source,
+        rng: &mut R,
+        progress: &indicatif::ProgressBar,
+    ) -> Res<Phase1> {
         let published = check_phase1_hash(&self.blake2b, source)?;
-        let ptau = Ptau::read_verified(self.bytes, rng)?;
+        let ptau = Ptau::read_verified_with(self.bytes, rng, progress)?;
+        progress.set_message("phase 1: contribution records");
         let transcript = Ptau::read_transcript(self.bytes)?;
         ptau.verify_transcript(&transcript)?;
         require_phase1_records(transcript.len(), source)?;
@@ -166,7 +174,7 @@ pub struct Phase1 {
 impl Phase1 {
     /// [`Phase1Bytes::new`] then [`Phase1Bytes::load`].
     pub fn from_bytes<R: RngCore>(bytes: &[u8], source: Phase1Source, rng: &mut R) -> Res<Self> {
-        Phase1Bytes::new(bytes).load(source, rng)
+        Phase1Bytes::new(bytes).load(source, rng, &indicatif::ProgressBar::hidden())
     }
     /// The powers of tau.
     pub fn ptau(&self) -> &Ptau {

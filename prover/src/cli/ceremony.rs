@@ -194,7 +194,10 @@ fn load_ptau(path: &Path, dev: bool, domain: usize) -> Result<Phase1, ProverErro
     // The random combinations come from a CSPRNG seeded once from the OS:
     // one getrandom per scalar was most of a 2^20 check.
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_entropy();
-    let p = file.load(source, &mut rng)?;
+    let pb = ceremony::progress_bar("phase 1");
+    let p = file.load(source, &mut rng, &pb);
+    pb.finish_and_clear();
+    let p = p?;
     match p.published() {
         Some(f) => println!("  the published {} (power {})", f.file, f.power),
         None => eprintln!(

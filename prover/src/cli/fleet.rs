@@ -209,14 +209,16 @@ pub fn shard(c: ShardCmd) -> Result<(), ProverError> {
                 return Err(ProverError::Keys("--circuit takes request-SxF".into()));
             };
             let (pk, _) = keys::load_proving_key_of(&dir, &Circuit::Request(shape))?;
-            let t0 = Instant::now();
-            let sub = p.prove_request(&r, &pk, &shape, &req, &mut OsRng)?;
+            let (sub, t) = zkcc_prover::demo::proving("request", 1, |progress| {
+                p.prove_request(&r, &pk, &shape, &req, &mut OsRng, progress)
+            });
+            let sub = sub?;
             write(&out, sub.to_json().as_bytes())?;
             println!(
                 "proved the request (nonce {}) over {} shards in {:.2} s: {}",
                 req.nonce,
                 p.len(),
-                t0.elapsed().as_secs_f64(),
+                t.as_secs_f64(),
                 out.display()
             );
             Ok(())

@@ -7,7 +7,7 @@ use super::{guard_secret, out_file};
 use clap::{Args, Subcommand};
 use rand::rngs::OsRng;
 use std::path::{Path, PathBuf};
-use zkcc_prover::demo::{proving, timed};
+use zkcc_prover::demo::proving;
 use zkcc_prover::error::{read_json, write, write_json, write_secret_json};
 use zkcc_prover::fleet::{self, FleetSecret};
 use zkcc_prover::keys::{self, Circuit};
@@ -366,7 +366,7 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
                 .collect::<Result<Vec<_>, ProverError>>()?;
             let signed = zkcc_prover::delay::match_batches(&fleet, &r, &files)?;
             let (pk, _) = keys::load_proving_key_of(&dir, &Circuit::Delay(fleet.shape))?;
-            let (b, t) = timed("proving the delay evidence", || {
+            let (b, t) = proving("delay", fleet.witnesses.len(), |progress| {
                 zkcc_prover::delay::prove_delay(
                     &pk,
                     &fleet,
@@ -375,6 +375,7 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
                     day,
                     &signed,
                     &mut OsRng,
+                    progress,
                 )
             });
             let b = b?;
@@ -405,8 +406,10 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
                 return Err(ProverError::Keys("--circuit takes jurisdiction-S".into()));
             };
             let (pk, _) = keys::load_proving_key_of(&dir, &c)?;
-            let (b, t) = timed("proving the jurisdiction claim", || {
-                zkcc_prover::lifecycle::prove_jurisdiction(&pk, cap, &r, &req, &d, &mut OsRng)
+            let (b, t) = proving("jurisdiction", 1, |progress| {
+                zkcc_prover::lifecycle::prove_jurisdiction(
+                    &pk, cap, &r, &req, &d, &mut OsRng, progress,
+                )
             });
             let b = b?;
             write_json(&out, &b)?;
@@ -442,8 +445,8 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
                 ProverError::Inventory(format!("the registry has no suite {:?}", req.suite))
             })?;
             let (pk, _) = keys::load_proving_key_of(&dir, &Circuit::Evaluation(n))?;
-            let (b, t) = timed("proving the evaluation claim", || {
-                prove_evaluation(&pk, &r, &req, &secret, &results, &mut OsRng)
+            let (b, t) = proving("evaluation", 1, |progress| {
+                prove_evaluation(&pk, &r, &req, &secret, &results, &mut OsRng, progress)
             });
             let b = b?;
             write_json(&out, &b)?;
@@ -530,8 +533,17 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
             }
             check_shards(&dir, &fleet, &shard_bundles, digest, &shards)?;
             let (pk, _) = keys::load_proving_key_of(&dir, &Circuit::Request(shape))?;
-            let (b, t) = timed("proving the request", || {
-                fleet::prove_request(&pk, &shape, &fleet, &inv.importer, digest, &req, &mut OsRng)
+            let (b, t) = proving("request", 1, |progress| {
+                fleet::prove_request(
+                    &pk,
+                    &shape,
+                    &fleet,
+                    &inv.importer,
+                    digest,
+                    &req,
+                    &mut OsRng,
+                    progress,
+                )
             });
             let sub = Submission {
                 version: SUBMISSION_VERSION,

@@ -750,7 +750,9 @@ pub fn prove_shards_counted<R: rand::RngCore + rand::CryptoRng>(
         .collect()
 }
 
-/// Proves the agency's request over the fleet's shards.
+/// Proves the agency's request over the fleet's shards, telling `progress`
+/// as the proof's stages finish.
+#[allow(clippy::too_many_arguments)]
 pub fn prove_request<R: rand::RngCore + rand::CryptoRng>(
     pk: &zkcc_engine::prove::ProverKey,
     shape: &RequestShape,
@@ -759,6 +761,7 @@ pub fn prove_request<R: rand::RngCore + rand::CryptoRng>(
     ledger_digest: Fr,
     request: &zkcc_verifier::submission::RequestFile,
     rng: &mut R,
+    progress: &dyn zkcc_engine::prove::Progress,
 ) -> Result<zkcc_verifier::submission::RequestBundle> {
     use zkcc_circuits::request::constraints::RequestCircuit;
     if request.importer != importer || request.epoch != fleet.epoch {
@@ -772,7 +775,7 @@ pub fn prove_request<R: rand::RngCore + rand::CryptoRng>(
     let (st, w) = fleet.request(ledger_digest, shape, nonce, rules)?;
     let circuit = RequestCircuit::with_witness(*shape, st, w);
     let z = crate::claims::request_assignment(&circuit)?;
-    let proof = crate::claims::prove_one(pk, Ok(z), rng)?;
+    let proof = crate::claims::prove_one(pk, Ok(z), rng, progress)?;
     Ok(zkcc_verifier::submission::RequestBundle::new(
         importer,
         zkcc_verifier::keys::circuit_id(&pk.vk),

@@ -382,7 +382,8 @@ impl Plan {
 
     /// The request proof over every shard of the plan, from the bundles:
     /// each shard is read, checked against its bundle's statement and
-    /// reduced to its opening, one at a time.
+    /// reduced to its opening, one at a time. Tells `progress` as the
+    /// proof's stages finish.
     pub fn prove_request<R: rand::RngCore + rand::CryptoRng>(
         &self,
         registry: &Registry,
@@ -390,6 +391,7 @@ impl Plan {
         shape: &RequestShape,
         request: &RequestFile,
         rng: &mut R,
+        progress: &dyn zkcc_engine::prove::Progress,
     ) -> Result<Submission> {
         if request.importer != self.manifest.importer || request.epoch != self.manifest.epoch {
             return bad(format!(
@@ -442,7 +444,7 @@ impl Plan {
         let circuit =
             zkcc_circuits::request::constraints::RequestCircuit::with_witness(*shape, st, w);
         let z = crate::claims::request_assignment(&circuit)?;
-        let proof = crate::claims::prove_one(pk, Ok(z), rng)?;
+        let proof = crate::claims::prove_one(pk, Ok(z), rng, progress)?;
         Ok(Submission {
             version: SUBMISSION_VERSION,
             importer: self.manifest.importer.clone(),

@@ -560,6 +560,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         ledger.digest,
         &request,
         &mut rng,
+        &zkcc_engine::prove::Quiet,
     )
     .unwrap();
     let vk = PreparedKey::new(&keys::load_verifying_key_of(&dir.join("keys"), &rc).unwrap());

@@ -87,6 +87,7 @@ fn sample_fleet_proves_and_verifies_and_tampering_is_caught() {
         ledger.digest,
         &request,
         &mut rng,
+        &zkcc_engine::prove::Quiet,
     )
     .unwrap();
 
@@ -119,6 +120,7 @@ fn sample_fleet_proves_and_verifies_and_tampering_is_caught() {
         ledger.digest,
         &tight,
         &mut rng,
+        &zkcc_engine::prove::Quiet,
     )
     .unwrap_err();
     assert!(e.to_string().contains("facility cap"), "{e}");
@@ -141,6 +143,7 @@ fn sample_fleet_proves_and_verifies_and_tampering_is_caught() {
         ledger.digest,
         &request,
         &mut rng,
+        &zkcc_engine::prove::Quiet,
     );
     // The importer's own product is consistent with its inventory, so the
     // native check passes; it is the agency's product that differs.

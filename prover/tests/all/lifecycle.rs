@@ -8,6 +8,7 @@ use zkcc_circuits::eddsa::SecretKey;
 use zkcc_circuits::encoding::fr_to_hex;
 use zkcc_circuits::evaluation::fixtures::{registry, EVALS, SUITE};
 use zkcc_circuits::ClaimError;
+use zkcc_engine::prove::Quiet;
 use zkcc_prover::inventory::AuditorKeyFile;
 use zkcc_prover::keys::{self, Circuit};
 use zkcc_prover::lifecycle::{commit_model, digest_file, prove_evaluation, sign_result};
@@ -65,7 +66,7 @@ fn commit_sign_prove_verify_and_every_mismatch_is_rejected() {
     );
     let (pk, _) = keys::load_proving_key_of(dir.path(), &c).unwrap();
     let vk = PreparedKey::new(&keys::load_verifying_key_of(dir.path(), &c).unwrap());
-    let b = prove_evaluation(&pk, &reg, &request, &secret, &results, &mut rng).unwrap();
+    let b = prove_evaluation(&pk, &reg, &request, &secret, &results, &mut rng, &Quiet).unwrap();
     let v = verify_evaluation(&vk, &reg, &request, &b).unwrap();
     assert_eq!(v.model_commitment, secret.commitment);
     assert_eq!((v.evals, v.suite_version), (N, 1));
@@ -140,21 +141,29 @@ fn commit_sign_prove_verify_and_every_mismatch_is_rejected() {
     // The prover refuses before proving: a result after deployment, a missing eval.
     let late: Vec<_> = (0..N).map(|i| sign(0, &suite, i, 20261202)).collect();
     assert!(matches!(
-        prove_evaluation(&pk, &reg, &request, &secret, &late, &mut rng),
+        prove_evaluation(&pk, &reg, &request, &secret, &late, &mut rng, &Quiet),
         Err(ProverError::Claim(ClaimError::AfterDeployment {
             slot: 0,
             ..
         }))
     ));
     assert!(matches!(
-        prove_evaluation(&pk, &reg, &request, &secret, &results[..1], &mut rng),
+        prove_evaluation(
+            &pk,
+            &reg,
+            &request,
+            &secret,
+            &results[..1],
+            &mut rng,
+            &Quiet
+        ),
         Err(ProverError::Claim(ClaimError::MissingEval { slot: 1, .. }))
     ));
     // A result older than the request's not-before date; one signed for
     // version 2 of the suite.
     let old = vec![results[0].clone(), sign(1, &suite, 1, 20251130)];
     assert!(matches!(
-        prove_evaluation(&pk, &reg, &request, &secret, &old, &mut rng),
+        prove_evaluation(&pk, &reg, &request, &secret, &old, &mut rng, &Quiet),
         Err(ProverError::Claim(ClaimError::BeforeNotBefore {
             slot: 1,
             date: 20251130,
@@ -167,7 +176,15 @@ fn commit_sign_prove_verify_and_every_mismatch_is_rejected() {
     };
     let other_version = vec![sign(0, &v2, 0, 20261110), results[1].clone()];
     assert!(matches!(
-        prove_evaluation(&pk, &reg, &request, &secret, &other_version, &mut rng),
+        prove_evaluation(
+            &pk,
+            &reg,
+            &request,
+            &secret,
+            &other_version,
+            &mut rng,
+            &Quiet
+        ),
         Err(ProverError::Claim(ClaimError::ResultForAnotherSuite {
             slot: 0,
             version: 2,
@@ -228,7 +245,7 @@ fn attest_prove_verify_a_deployment_and_every_mismatch_is_rejected() {
     keys::setup_circuit(dir.path(), &c, &mut rng).unwrap();
     let (pk, _) = keys::load_proving_key_of(dir.path(), &c).unwrap();
     let vk = PreparedKey::new(&keys::load_verifying_key_of(dir.path(), &c).unwrap());
-    let b = prove_jurisdiction(&pk, 3, &reg, &request, &d, &mut rng).unwrap();
+    let b = prove_jurisdiction(&pk, 3, &reg, &request, &d, &mut rng, &Quiet).unwrap();
     let v = verify_jurisdiction(&vk, &reg, &request, &b).unwrap();
     assert_eq!((v.max_tier, v.model_commitment.as_str()), (2, mc.as_str()));
 

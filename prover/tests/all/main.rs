@@ -40,6 +40,7 @@ mod landmark;
 mod library;
 mod lifecycle;
 mod plan;
+mod progress;
 mod readme;
 mod secrets;
 mod tuned;

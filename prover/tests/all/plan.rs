@@ -10,6 +10,7 @@ use zkcc_circuits::ledger::Ledger;
 use zkcc_circuits::registry::Registry;
 use zkcc_circuits::request::RequestShape;
 use zkcc_circuits::shard::ShardShape;
+use zkcc_engine::prove::Quiet;
 use zkcc_prover::error::{read_json, write_json};
 use zkcc_prover::fleet::plan::{write_plan, Plan, PlanManifest, ShardFile, ShardOutcome};
 use zkcc_prover::fleet::{attest, ledger_from_shipments, FleetInventory};
@@ -119,7 +120,7 @@ fn a_plan_proven_task_by_task_verifies_and_bad_bundles_are_named() {
     assert_eq!(plan.missing(&w.registry, &svk).unwrap(), vec![0, 1]);
     // The request proof needs every bundle, and names the first missing one.
     let e = plan
-        .prove_request(&w.registry, &rpk, &RSHAPE, &w.request, &mut rng)
+        .prove_request(&w.registry, &rpk, &RSHAPE, &w.request, &mut rng, &Quiet)
         .unwrap_err();
     assert!(
         e.to_string().contains("shard 0 has no readable bundle"),
@@ -153,7 +154,7 @@ fn a_plan_proven_task_by_task_verifies_and_bad_bundles_are_named() {
     std::fs::copy(other.bundle_path(1), plan.bundle_path(1)).unwrap();
     assert_eq!(plan.missing(&w.registry, &svk).unwrap(), vec![1]);
     let e = plan
-        .prove_request(&w.registry, &rpk, &RSHAPE, &w.request, &mut rng)
+        .prove_request(&w.registry, &rpk, &RSHAPE, &w.request, &mut rng, &Quiet)
         .unwrap_err();
     assert!(
         e.to_string()
@@ -167,7 +168,7 @@ fn a_plan_proven_task_by_task_verifies_and_bad_bundles_are_named() {
 
     // The request proof from the bundles; the agency verifies.
     let sub = plan
-        .prove_request(&w.registry, &rpk, &RSHAPE, &w.request, &mut rng)
+        .prove_request(&w.registry, &rpk, &RSHAPE, &w.request, &mut rng, &Quiet)
         .unwrap();
     let fk = FleetKeys::new(&spk.vk, SHAPE, &rpk.vk, RSHAPE).unwrap();
     let v = verify_submission(&fk, &w.registry, &w.ledger, &w.request, &sub, &mut rng).unwrap();

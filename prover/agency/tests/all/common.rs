@@ -190,6 +190,7 @@ pub fn prove_submission(
         ledger.digest,
         request,
         rng,
+        &zkcc_engine::prove::Quiet,
     )
     .unwrap();
     Submission {
