@@ -163,20 +163,17 @@ impl CircuitPhase1Args {
         Ok(Circuit::parse(&self.circuit)?)
     }
 
-    /// Reads and checks the phase-1 file for a QAP domain of `domain`
-    /// ([`load_ptau`]).
-    fn load(&self, domain: usize) -> Result<Phase1, ProverError> {
-        load_ptau(&self.ptau, self.dev_unpublished_ptau, domain)
+    /// Reads and checks the phase-1 file ([`load_ptau`]).
+    fn load(&self) -> Result<Phase1, ProverError> {
+        load_ptau(&self.ptau, self.dev_unpublished_ptau)
     }
 }
 
 /// Reads a phase-1 file, prints its BLAKE2b-512 (of the whole file, as
 /// `b2sum` prints it and as public ceremonies publish it), refuses it unless
 /// it is one of the published files zkcc pins (or `dev` is set: a loud
-/// warning then), refuses it if its power is too small for a QAP domain of
-/// `domain` (read from its header, before the seconds its points take), then
-/// parses and verifies it and its contribution records.
-fn load_ptau(path: &Path, dev: bool, domain: usize) -> Result<Phase1, ProverError> {
+/// warning then), then parses and verifies it and its contribution records.
+fn load_ptau(path: &Path, dev: bool) -> Result<Phase1, ProverError> {
     let bytes = zkcc_prover::error::read(path)?;
     let file = Phase1Bytes::new(&bytes);
     println!(
@@ -189,8 +186,6 @@ fn load_ptau(path: &Path, dev: bool, domain: usize) -> Result<Phase1, ProverErro
     } else {
         Phase1Source::Published
     };
-    ceremony::trust::check_phase1_hash(file.blake2b(), source)?;
-    ceremony::ptau::Ptau::parse(&bytes)?.check_fits(domain)?;
     // The random combinations come from a CSPRNG seeded once from the OS:
     // one getrandom per scalar was most of a 2^20 check.
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_entropy();
@@ -512,7 +507,7 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             let c = phase1.circuit()?;
             let r1cs = ceremony::r1cs_of(&c)?;
             let t = Instant::now();
-            let p = phase1.load(ceremony::zkey::domain_of(&r1cs))?;
+            let p = phase1.load()?;
             let t_ptau = t.elapsed();
             let t = Instant::now();
             let z = ceremony::init(&r1cs, &p)?;
@@ -575,7 +570,7 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             let c = phase1.circuit()?;
             let z = ceremony::load_zkey(&zkey)?;
             let r1cs = ceremony::precheck(&c, &z)?;
-            let p = phase1.load(z.domain_size as usize)?;
+            let p = phase1.load()?;
             let v = ceremony::verify(&r1cs, &p, &z)?;
             println!(
                 "OK: {} follows from {} and {} through {} contributions ({} with a secret)",
@@ -592,7 +587,7 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             let c = phase1.circuit()?;
             let z = ceremony::load_zkey(&zkey)?;
             let r1cs = ceremony::precheck(&c, &z)?;
-            let p = phase1.load(z.domain_size as usize)?;
+            let p = phase1.load()?;
             let (m, v) = ceremony::finalize(&out, &c, &p, z, r1cs)?;
             print_verified(&v);
             println!(
