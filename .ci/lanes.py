@@ -8,12 +8,12 @@ and every binary ends on its slowest test alone. This runs the same binaries,
 built by the same selection (`cargo test ARGS --no-run`, so nothing is
 rebuilt), the way cargo runs them (in their package's directory, with
 `CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME` and `CARGO` set), in two lanes: the
-heaviest binary (`--first PACKAGE`'s integration tests) in one, every other
-binary in cargo's order in the other. Each binary's output is printed whole
+integration tests of `--first PACKAGE[,PACKAGE...]` in one, every other binary
+in the other. Each binary's output is printed whole
 when it ends, with its time; the run fails if any binary fails (all are run,
 and the failures listed at the end).
 
-Usage: lanes.py --first PACKAGE -- CARGO_TEST_ARGS...
+Usage: lanes.py --first PACKAGE[,PACKAGE...] -- CARGO_TEST_ARGS...
 """
 import json
 import os
@@ -93,13 +93,14 @@ def main():
     argv = sys.argv[1:]
     if len(argv) < 3 or argv[0] != "--first" or "--" not in argv:
         sys.exit(__doc__.strip().splitlines()[-1])
-    first = argv[1]
+    first = argv[1].split(",")
     cargo_args = argv[argv.index("--") + 1 :]
     binaries = test_binaries(cargo_args)
-    heavy = [b for b in binaries if b[0] == first and b[1] == "test"]
+    heavy = [b for b in binaries if b[0] in first and b[1] == "test"]
     rest = [b for b in binaries if b not in heavy]
-    if not heavy:
-        sys.exit(f"lanes.py: no integration test binary of {first}")
+    missing = [p for p in first if not any(b[0] == p for b in heavy)]
+    if missing:
+        sys.exit(f"lanes.py: no integration test binary of {', '.join(missing)}")
     lanes = [threading.Thread(target=lane, args=(l,)) for l in (heavy, rest)]
     for t in lanes:
         t.start()
