@@ -763,39 +763,126 @@ impl Snapshot {
 
 pub mod relayout;
 
-/// A SHA-256 of a circuit's R1CS matrices (setup mode, optimized for
-/// constraints as every key is made): the number of instance and witness
-/// variables, then each matrix row by row, each non-zero as its column and
-/// its coefficient's canonical bytes. A test pins it next to the constraint
-/// count, so that any change of the circuit is a visible diff (and means new
-/// keys).
-pub fn matrices_digest(circuit: impl ConstraintSynthesizer<Fr>) -> Result<String, SynthesisError> {
-    use ark_ff::{BigInteger, PrimeField};
-    use ark_relations::gr1cs::{OptimizationGoal, SynthesisMode};
-    use sha2::{Digest, Sha256};
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    cs.set_mode(SynthesisMode::Setup);
-    circuit.generate_constraints(cs.clone())?;
-    cs.finalize();
-    let matrices = cs.to_matrices()?;
-    let m = matrices
-        .get(R1CS_PREDICATE_LABEL)
-        .ok_or(SynthesisError::MissingCS)?;
-    let mut h = Sha256::new();
-    h.update((cs.num_instance_variables() as u64).to_le_bytes());
-    h.update((cs.num_witness_variables() as u64).to_le_bytes());
-    for matrix in m {
-        h.update((matrix.len() as u64).to_le_bytes());
-        for row in matrix {
-            h.update((row.len() as u64).to_le_bytes());
-            for (coeff, col) in row {
-                h.update((*col as u64).to_le_bytes());
-                h.update(coeff.into_bigint().to_bytes_le());
+/// A circuit's R1CS as its keys are made: synthesized in setup mode (no
+/// witness), optimized for constraints, symbolic linear combinations inlined.
+///
+/// A [`relayout::search`] checks hundreds of whole witnesses of one circuit:
+/// it builds these once and then, per witness, only computes the assignment
+/// (prove mode without matrices, the cheap half of synthesis) and evaluates
+/// the rows ([`Matrices::check`]). Checking against the setup-mode matrices is
+/// also the faithful check: they are the rows the proving key enforces, even
+/// for a circuit whose prove-mode rows would depend on the witness.
+#[derive(Clone, Debug)]
+pub struct Matrices {
+    a: Vec<Row>,
+    b: Vec<Row>,
+    c: Vec<Row>,
+    num_instance: usize,
+    num_witness: usize,
+}
+
+impl Matrices {
+    /// Synthesizes `circuit` in setup mode (its witness, if any, is not
+    /// read) and keeps its matrices.
+    pub fn of(circuit: impl ConstraintSynthesizer<Fr>) -> Result<Self, SynthesisError> {
+        use ark_relations::gr1cs::{OptimizationGoal, SynthesisMode};
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_optimization_goal(OptimizationGoal::Constraints);
+        cs.set_mode(SynthesisMode::Setup);
+        circuit.generate_constraints(cs.clone())?;
+        cs.finalize();
+        let mut matrices = cs.to_matrices()?;
+        if matrices.len() != 1 {
+            return Err(SynthesisError::Unsatisfiable);
+        }
+        let mut abc = matrices
+            .remove(R1CS_PREDICATE_LABEL)
+            .ok_or(SynthesisError::MissingCS)?;
+        if abc.len() != 3 {
+            return Err(SynthesisError::Unsatisfiable);
+        }
+        let c = abc.pop().unwrap_or_default();
+        let b = abc.pop().unwrap_or_default();
+        let a = abc.pop().unwrap_or_default();
+        Ok(Self {
+            a,
+            b,
+            c,
+            num_instance: cs.num_instance_variables(),
+            num_witness: cs.num_witness_variables(),
+        })
+    }
+
+    /// Number of rows (constraints).
+    pub fn num_rows(&self) -> usize {
+        self.a.len()
+    }
+
+    /// The full assignment `(1, instance, witness)` that synthesis of
+    /// `circuit` produces, computed without building any row (prove mode
+    /// without matrices, the same optimization goal as [`Matrices::of`]).
+    /// `Err` carries synthesis's own error (e.g. a witness of the wrong
+    /// shape), or says that the assignment does not have the matrices'
+    /// number of instance and witness variables.
+    pub fn assignment(
+        &self,
+        circuit: impl ConstraintSynthesizer<Fr>,
+    ) -> Result<Vec<Fr>, SynthesisError> {
+        use ark_relations::gr1cs::{OptimizationGoal, SynthesisMode};
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_optimization_goal(OptimizationGoal::Constraints);
+        cs.set_mode(SynthesisMode::Prove {
+            construct_matrices: false,
+            generate_lc_assignments: false,
+        });
+        circuit.generate_constraints(cs.clone())?;
+        let mut z = cs.instance_assignment()?;
+        if z.len() != self.num_instance || cs.num_witness_variables() != self.num_witness {
+            return Err(SynthesisError::AssignmentMissing);
+        }
+        z.extend(cs.witness_assignment()?);
+        Ok(z)
+    }
+
+    /// The first row that `z` (a full assignment, see
+    /// [`Matrices::assignment`]) violates, or `None` if every row holds.
+    ///
+    /// # Panics
+    /// If `z` does not have the matrices' number of columns.
+    pub fn first_unsatisfied(&self, z: &[Fr]) -> Option<usize> {
+        assert_eq!(z.len(), self.num_instance + self.num_witness);
+        (0..self.a.len()).find(|&r| dot(&self.a[r], z) * dot(&self.b[r], z) != dot(&self.c[r], z))
+    }
+
+    /// A SHA-256 of the matrices: the number of instance and witness
+    /// variables, then each matrix row by row, each non-zero as its column
+    /// and its coefficient's canonical bytes.
+    pub fn digest(&self) -> String {
+        use ark_ff::{BigInteger, PrimeField};
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update((self.num_instance as u64).to_le_bytes());
+        h.update((self.num_witness as u64).to_le_bytes());
+        for matrix in [&self.a, &self.b, &self.c] {
+            h.update((matrix.len() as u64).to_le_bytes());
+            for row in matrix {
+                h.update((row.len() as u64).to_le_bytes());
+                for (coeff, col) in row {
+                    h.update((*col as u64).to_le_bytes());
+                    h.update(coeff.into_bigint().to_bytes_le());
+                }
             }
         }
+        hex::encode(h.finalize())
     }
-    Ok(hex::encode(h.finalize()))
+}
+
+/// A SHA-256 of a circuit's R1CS matrices as its keys are made
+/// ([`Matrices::digest`] of [`Matrices::of`]). A test pins it next to the
+/// constraint count, so that any change of the circuit is a visible diff (and
+/// means new keys).
+pub fn matrices_digest(circuit: impl ConstraintSynthesizer<Fr>) -> Result<String, SynthesisError> {
+    Ok(Matrices::of(circuit)?.digest())
 }
 
 #[cfg(test)]

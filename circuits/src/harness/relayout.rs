@@ -34,10 +34,10 @@
 //! A test asserts that a search over its transformations has no finding, and
 //! that the transformations it expects to be refused are refused for the
 //! right reason.
-use super::Unsatisfied;
+use super::{Matrices, Unsatisfied};
 use crate::error::ClaimError;
 use ark_bn254::Fr;
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisError};
+use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError};
 use rayon::prelude::*;
 use std::fmt;
 
@@ -49,6 +49,8 @@ pub trait Claim: Sync {
     type Witness: Clone + PartialEq + Send + Sync;
     /// What the claim outputs (for the shard: the opening of `D_s`).
     type Output: PartialEq + fmt::Debug + Send + Sync;
+    /// The claim's circuit.
+    type Circuit: ConstraintSynthesizer<Fr>;
 
     /// The executable specification: the outputs, or why the claim fails.
     fn native(&self, st: &Self::Statement, w: &Self::Witness) -> Result<Self::Output, ClaimError>;
@@ -62,9 +64,11 @@ pub trait Claim: Sync {
         vec![honest.clone()]
     }
 
-    /// The full assignment that synthesis produces for `(st, w)`, checked
-    /// against the constraint matrices.
-    fn circuit(&self, st: &Self::Statement, w: &Self::Witness) -> Result<(), CircuitRefusal>;
+    /// The circuit for `(st, w)`. A search builds its matrices once (from
+    /// the honest pair, in setup mode: the rows the keys enforce) and checks
+    /// the full assignment that synthesis produces for every other pair
+    /// against them ([`check_circuit`]).
+    fn circuit(&self, st: &Self::Statement, w: &Self::Witness) -> Self::Circuit;
 }
 
 /// Why the circuit refused an assignment.
@@ -85,33 +89,30 @@ impl fmt::Display for CircuitRefusal {
     }
 }
 
-/// Synthesizes `circuit` with its witness and checks the full assignment
-/// against every row. (Directly on the constraint system rather than through
-/// a [`super::Snapshot`]: a search synthesizes hundreds of circuits, and building
-/// the column index for each would dominate.)
-pub fn check_circuit(circuit: impl ConstraintSynthesizer<Fr>) -> Result<(), CircuitRefusal> {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    match circuit.generate_constraints(cs.clone()) {
-        Ok(()) => {}
+/// Computes the full assignment that synthesis produces for `circuit` and
+/// checks it against `m`, the matrices of the same circuit (built once per
+/// search: building the rows for each witness would dominate).
+pub fn check_circuit(
+    m: &Matrices,
+    circuit: impl ConstraintSynthesizer<Fr>,
+) -> Result<(), CircuitRefusal> {
+    let z = match m.assignment(circuit) {
+        Ok(z) => z,
         Err(SynthesisError::Unsatisfiable) => {
             return Err(CircuitRefusal::Synthesis(
                 "the witness does not fit the circuit".into(),
             ))
         }
-        Err(e) => return Err(CircuitRefusal::Synthesis(e.to_string())),
-    }
-    match cs.which_is_unsatisfied() {
-        Ok(None) => Ok(()),
-        Ok(Some(trace)) => {
-            // gr1cs names an unnamed row "<predicate> - <index>".
-            let row = trace
-                .rsplit(' ')
-                .next()
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(usize::MAX);
-            Err(CircuitRefusal::Row(Unsatisfied { row, name: None }))
+        Err(SynthesisError::AssignmentMissing) => {
+            return Err(CircuitRefusal::Synthesis(
+                "the assignment does not have the circuit's number of variables".into(),
+            ))
         }
-        Err(e) => Err(CircuitRefusal::Synthesis(e.to_string())),
+        Err(e) => return Err(CircuitRefusal::Synthesis(e.to_string())),
+    };
+    match m.first_unsatisfied(&z) {
+        None => Ok(()),
+        Some(row) => Err(CircuitRefusal::Row(Unsatisfied { row, name: None })),
     }
 }
 
@@ -239,13 +240,17 @@ pub fn search<C: Claim>(
     let honest = claim
         .native(st, w)
         .map_err(|e| format!("the honest witness fails natively: {e}"))?;
-    claim
-        .circuit(st, w)
+    let m = Matrices::of(claim.circuit(st, w))
+        .map_err(|e| format!("the circuit's matrices cannot be built: {e}"))?;
+    check_circuit(&m, claim.circuit(st, w))
         .map_err(|e| format!("the honest witness fails in the circuit: {e}"))?;
     let mut report = Report::default();
     // The honest witness under every other output the prover could claim.
     for st2 in claim.restate(st, w) {
-        let (native, circuit) = (claim.native(&st2, w), claim.circuit(&st2, w));
+        let (native, circuit) = (
+            claim.native(&st2, w),
+            check_circuit(&m, claim.circuit(&st2, w)),
+        );
         let what = match (native, circuit) {
             (Err(_), Err(_)) => continue,
             (Ok(out), Ok(())) if out == honest => continue,
@@ -285,7 +290,7 @@ pub fn search<C: Claim>(
     }
     let outcomes: Vec<Outcome> = distinct
         .par_iter()
-        .map(|&i| classify(claim, st, w, &honest, &transforms[i].witness))
+        .map(|&i| classify(claim, &m, st, w, &honest, &transforms[i].witness))
         .collect();
     for (t, k) in transforms.into_iter().zip(runs_as) {
         let finding = |what: String| Finding {
@@ -331,6 +336,7 @@ enum Outcome {
 /// claim restates from it.
 fn classify<C: Claim>(
     claim: &C,
+    m: &Matrices,
     st: &C::Statement,
     w: &C::Witness,
     honest: &C::Output,
@@ -343,7 +349,7 @@ fn classify<C: Claim>(
     let mut accepted_same = false;
     for st2 in claim.restate(st, tw) {
         let native = claim.native(&st2, tw);
-        let circuit = claim.circuit(&st2, tw);
+        let circuit = check_circuit(m, claim.circuit(&st2, tw));
         match (native, circuit) {
             (Err(n), Err(c)) => {
                 first_refusal.get_or_insert((n, c));
@@ -377,7 +383,7 @@ fn classify<C: Claim>(
 /// used entries in order and the partial product); `D_s` is restated from the
 /// witness, every other public input is the honest one.
 pub mod shard {
-    use super::{check_circuit, CircuitRefusal, Claim};
+    use super::Claim;
     use crate::error::ClaimError;
     use crate::ledger::challenges;
     use crate::shard::constraints::ShardCircuit;
@@ -413,8 +419,10 @@ pub mod shard {
             vec![ShardStatement { output, ..*honest }]
         }
 
-        fn circuit(&self, st: &ShardStatement, w: &ShardWitness) -> Result<(), CircuitRefusal> {
-            check_circuit(ShardCircuit::with_witness(self.0, *st, w.clone()))
+        type Circuit = ShardCircuit;
+
+        fn circuit(&self, st: &ShardStatement, w: &ShardWitness) -> ShardCircuit {
+            ShardCircuit::with_witness(self.0, *st, w.clone())
         }
     }
 }
@@ -425,7 +433,7 @@ pub mod shard {
 /// with the landmark that measured each — so that a re-layout accepted with
 /// another such multiset under the same `C_s` is a finding.
 pub mod delay {
-    use super::{check_circuit, CircuitRefusal, Claim};
+    use super::Claim;
     use crate::delay::constraints::DelayCircuit;
     use crate::delay::{check_native, DelayStatement, DelayWitness};
     use crate::error::ClaimError;
@@ -461,8 +469,10 @@ pub mod delay {
             Ok(out)
         }
 
-        fn circuit(&self, st: &DelayStatement, w: &DelayWitness) -> Result<(), CircuitRefusal> {
-            check_circuit(DelayCircuit::with_witness(self.0, *st, w.clone()))
+        type Circuit = DelayCircuit;
+
+        fn circuit(&self, st: &DelayStatement, w: &DelayWitness) -> DelayCircuit {
+            DelayCircuit::with_witness(self.0, *st, w.clone())
         }
     }
 }
@@ -471,7 +481,7 @@ pub mod delay {
 /// which the prover may claim to be any number up to the entries it opens;
 /// every other public input is the honest one.
 pub mod request {
-    use super::{check_circuit, CircuitRefusal, Claim};
+    use super::Claim;
     use crate::error::ClaimError;
     use crate::request::constraints::RequestCircuit;
     use crate::request::{check_native, RequestShape, RequestStatement, RequestWitness, Totals};
@@ -498,8 +508,10 @@ pub mod request {
                 .collect()
         }
 
-        fn circuit(&self, st: &RequestStatement, w: &RequestWitness) -> Result<(), CircuitRefusal> {
-            check_circuit(RequestCircuit::with_witness(self.0, *st, w.clone()))
+        type Circuit = RequestCircuit;
+
+        fn circuit(&self, st: &RequestStatement, w: &RequestWitness) -> RequestCircuit {
+            RequestCircuit::with_witness(self.0, *st, w.clone())
         }
     }
 }
@@ -521,7 +533,7 @@ pub mod request {
 /// (`verifier/src/lifecycle.rs`). No public value is recomputed from the
 /// witness, so [`Claim::restate`] returns the honest statement alone.
 pub mod evaluation {
-    use super::{check_circuit, CircuitRefusal, Claim};
+    use super::Claim;
     use crate::error::ClaimError;
     use crate::evaluation::constraints::EvaluationCircuit;
     use crate::evaluation::{check_native, EvalSpec, EvaluationStatement, EvaluationWitness};
@@ -543,12 +555,10 @@ pub mod evaluation {
             Ok(w.suite.evals.clone())
         }
 
-        fn circuit(
-            &self,
-            st: &EvaluationStatement,
-            w: &EvaluationWitness,
-        ) -> Result<(), CircuitRefusal> {
-            check_circuit(EvaluationCircuit::with_witness(self.0, *st, w.clone()))
+        type Circuit = EvaluationCircuit;
+
+        fn circuit(&self, st: &EvaluationStatement, w: &EvaluationWitness) -> EvaluationCircuit {
+            EvaluationCircuit::with_witness(self.0, *st, w.clone())
         }
     }
 }
@@ -571,7 +581,7 @@ pub mod evaluation {
 /// small number a prover chooses, is private (bound by the signed message),
 /// so [`Claim::restate`] returns the honest statement alone.
 pub mod jurisdiction {
-    use super::{check_circuit, CircuitRefusal, Claim};
+    use super::Claim;
     use crate::error::ClaimError;
     use crate::jurisdiction::constraints::JurisdictionCircuit;
     use crate::jurisdiction::{
@@ -604,12 +614,14 @@ pub mod jurisdiction {
                 .collect())
         }
 
+        type Circuit = JurisdictionCircuit;
+
         fn circuit(
             &self,
             st: &JurisdictionStatement,
             w: &JurisdictionWitness,
-        ) -> Result<(), CircuitRefusal> {
-            check_circuit(JurisdictionCircuit::with_witness(self.0, *st, w.clone()))
+        ) -> JurisdictionCircuit {
+            JurisdictionCircuit::with_witness(self.0, *st, w.clone())
         }
     }
 }

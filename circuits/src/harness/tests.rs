@@ -162,3 +162,87 @@ fn setup_mode_has_no_snapshot() {
     cs.set_mode(ark_relations::gr1cs::SynthesisMode::Setup);
     assert!(Snapshot::of(&cs).is_err());
 }
+
+/// x (input) times y (witness), squared, equals out (input); with `extra`,
+/// one more witness that no row reads.
+#[derive(Clone, Copy)]
+struct SquareOfProduct {
+    x: u64,
+    y: u64,
+    out: u64,
+    extra: bool,
+}
+
+impl ConstraintSynthesizer<Fr> for SquareOfProduct {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        let x = FpVar::new_input(cs.clone(), || Ok(fr(self.x)))?;
+        let y = FpVar::new_witness(cs.clone(), || Ok(fr(self.y)))?;
+        let t = (&x * &y).square()?;
+        if self.extra {
+            let _unread = FpVar::new_witness(cs.clone(), || Ok(fr(1)))?;
+        }
+        let out = FpVar::new_input(cs, || Ok(fr(self.out)))?;
+        t.enforce_equal(&out)
+    }
+}
+
+/// The row gr1cs's own check names first for `circuit`, synthesized in prove
+/// mode with its rows.
+fn first_row_by_gr1cs(circuit: SquareOfProduct) -> Option<usize> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    circuit.generate_constraints(cs.clone()).unwrap();
+    let trace = cs.which_is_unsatisfied().unwrap()?;
+    Some(trace.rsplit(' ').next().unwrap().parse().unwrap())
+}
+
+#[test]
+fn matrices_check_assignments_as_gr1cs_does() {
+    use relayout::{check_circuit, CircuitRefusal};
+    let honest = SquareOfProduct {
+        x: 3,
+        y: 5,
+        out: 225,
+        extra: false,
+    };
+    // Built without a witness: the values of the circuit handed in are not read.
+    let m = Matrices::of(SquareOfProduct { x: 0, ..honest }).unwrap();
+    assert_eq!(m.num_rows(), 3); // x·y = w, w·w = t, t = out
+    assert_eq!(m.digest(), matrices_digest(honest).unwrap());
+    assert_eq!(check_circuit(&m, honest), Ok(()));
+    assert_eq!(first_row_by_gr1cs(honest), None);
+    // A wrong output, a wrong factor: the first failing row is gr1cs's.
+    for bad in [
+        SquareOfProduct { out: 226, ..honest },
+        SquareOfProduct { y: 6, ..honest },
+        SquareOfProduct {
+            x: 4,
+            y: 4,
+            ..honest
+        },
+    ] {
+        let row = first_row_by_gr1cs(bad).expect("gr1cs refuses it");
+        assert_eq!(row, 2);
+        assert_eq!(
+            check_circuit(&m, bad),
+            Err(CircuitRefusal::Row(Unsatisfied { row, name: None }))
+        );
+    }
+    // x = 15, y = 1 gives the same square: both accept it.
+    let other = SquareOfProduct {
+        x: 15,
+        y: 1,
+        ..honest
+    };
+    assert_eq!(check_circuit(&m, other), Ok(()));
+    // An assignment with another number of variables is not this circuit's.
+    match check_circuit(
+        &m,
+        SquareOfProduct {
+            extra: true,
+            ..honest
+        },
+    ) {
+        Err(CircuitRefusal::Synthesis(e)) => assert!(e.contains("number of variables"), "{e}"),
+        r => panic!("{r:?}"),
+    }
+}
