@@ -127,24 +127,33 @@ fn ceremony(d: &Path, circuit: &str) -> String {
     v
 }
 
-#[test]
-fn lifecycle_circuits_through_a_zkcc_ceremony() {
-    let tmp = tempfile::tempdir().unwrap();
-    let d = tmp.path();
-    // Phase 1: power 15 fits evaluation-3 (25,873 constraints) and jurisdiction-2.
-    let mut rng = rand::rngs::StdRng::seed_from_u64(12);
+/// Writes `d/pot.ptau`: a prepared phase-1 file of `power` from random
+/// secrets. `ceremony init` reads and verifies it (a made file's own
+/// verification and round trip: `made_phase1_prepared_and_raw_give_one_initial_key`).
+fn write_pot(d: &Path, power: u32, seed: u64) {
     use ark_ff::UniformRand;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let p = Ptau::insecure_from_secrets(
-        15,
+        power,
         Fr::rand(&mut rng),
         Fr::rand(&mut rng),
         Fr::rand(&mut rng),
         true,
     )
     .unwrap();
-    // `ceremony init` below reads and verifies it (a made file's own
-    // verification and round trip: `made_phase1_prepared_and_raw_give_one_initial_key`).
     std::fs::write(d.join("pot.ptau"), p.to_bytes()).unwrap();
+}
+
+/// The model-evaluation circuit through the ceremony, then the lab proves
+/// and the agency verifies with the ceremony's key. (The jurisdiction
+/// circuit's ceremony is the next test: each on the smallest phase 1 that
+/// fits it, the two run side by side.)
+#[test]
+fn evaluation_through_a_zkcc_ceremony() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // Phase 1: power 15 fits evaluation-3 (25,873 constraints).
+    write_pot(d, 15, 12);
     // A file too small for evaluation-3 is refused with the sizes.
     let small =
         Ptau::insecure_from_secrets(14, Fr::from(3u64), Fr::from(5u64), Fr::from(7u64), false)
@@ -158,7 +167,6 @@ fn lifecycle_circuits_through_a_zkcc_ceremony() {
 
     lifecycle::sample(&ZKCC, d);
 
-    // Model evaluation: the ceremony, then the lab proves and the agency verifies.
     let v = ceremony(d, "evaluation-3");
     // A key for another circuit is refused by verify and finalize.
     let other = "evaluation-3.final.zkey";
@@ -188,8 +196,19 @@ fn lifecycle_circuits_through_a_zkcc_ceremony() {
     let bundle = std::fs::read_to_string(d.join("w/eval.json")).unwrap();
     assert!(bundle.contains(&id), "{bundle}");
     assert!(v.contains("circuit hash"), "{v}");
+}
 
-    // Deployment jurisdiction.
+/// The deployment-jurisdiction circuit through the ceremony, then the
+/// importer proves and the agency verifies with the ceremony's key; a proof
+/// from another ceremony's keys of the same circuit is refused.
+#[test]
+fn jurisdiction_through_a_zkcc_ceremony() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // Phase 1: power 14 fits jurisdiction-2 (14,181 constraints).
+    write_pot(d, 14, 13);
+    lifecycle::sample(&ZKCC, d);
+    let (_, mc) = lifecycle::commit_model(&ZKCC, d, &[7u8; 4096]);
     ceremony(d, "jurisdiction-2");
     lifecycle::write_deployment(d, &mc);
     ok(d, &lifecycle::attest_args("w/deployment.json"));
