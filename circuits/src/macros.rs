@@ -34,8 +34,10 @@ macro_rules! public_inputs {
 
 /// A claim's circuit type: its capacity, public statement and private
 /// witness (`None` at setup); `with_witness`; `for_setup` (constraints only,
-/// with the statement given); and the `ConstraintSynthesizer` impl over the
-/// module's `synthesize` (which also returns the variables tests aim at).
+/// with the statement given); `into_parts` (the witness, or at setup the
+/// `padding` of the capacity, checked to `fits` it); and the
+/// `ConstraintSynthesizer` impl over the module's `synthesize` (which also
+/// returns the variables tests aim at).
 #[cfg(feature = "r1cs")]
 macro_rules! claim_circuit {
     (
@@ -44,7 +46,9 @@ macro_rules! claim_circuit {
             $(#[$cap_doc:meta])* $cap:ident: $Cap:ty,
             statement: $Statement:ty,
             witness: $Witness:ty,
-            setup: $setup:expr $(,)?
+            setup: $setup:expr,
+            padding: |$pad_cap:ident| $padding:expr,
+            fits: $fits:path $(,)?
         }
     ) => {
         $(#[$doc])*
@@ -75,6 +79,21 @@ macro_rules! claim_circuit {
                     statement: $setup,
                     witness: None,
                 }
+            }
+
+            /// Its capacity, statement and witness (at setup, the all-padding
+            /// witness of the capacity), what `synthesize` starts from; refused
+            /// (unsatisfiable) where the witness does not fit the capacity. No
+            /// constraints.
+            pub fn into_parts(
+                self,
+            ) -> Result<($Cap, $Statement, $Witness), ark_relations::gr1cs::SynthesisError> {
+                let $pad_cap = self.$cap;
+                let witness = self.witness.unwrap_or_else(|| $padding);
+                if !$fits(&$pad_cap, &witness) {
+                    return Err(ark_relations::gr1cs::SynthesisError::Unsatisfiable);
+                }
+                Ok(($pad_cap, self.statement, witness))
             }
         }
 

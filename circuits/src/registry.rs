@@ -651,6 +651,29 @@ fn leaves<T: Entry, L>(
         .collect()
 }
 
+/// [`leaves`] of a list that must fit a registry tree of `depth` (at most
+/// `2^depth` entries, `what` in the error).
+fn tree_leaves<T: Entry, L>(
+    kind: &str,
+    what: &str,
+    depth: usize,
+    entries: &[T],
+    leaf: impl FnMut(Fr, &T) -> Result<L, RegistryError>,
+) -> Result<Vec<L>, RegistryError> {
+    fits(entries.len(), depth, what, "the registry tree")?;
+    leaves(kind, entries, leaf)
+}
+
+/// The country `code` (the `field` of the `kind` entry `id`), encoded.
+fn entry_country(kind: &str, id: &str, field: &str, code: &str) -> Result<u64, InputError> {
+    enc(format!("{kind} {id:?} {field}"), encode_country(code))
+}
+
+/// Whether a position (µdeg) is a latitude and a longitude.
+fn on_earth(lat_udeg: i64, lon_udeg: i64) -> bool {
+    lat_udeg.abs() <= 90_000_000 && lon_udeg.abs() <= 180_000_000
+}
+
 /// The key of the `kind` entry `id`: on Baby Jubjub, in the prime-order
 /// subgroup, not the identity.
 fn valid_key(kind: &str, id: &str, key: &PointJson) -> Result<EdwardsAffine, InputError> {
@@ -672,36 +695,33 @@ fn landmark_leaves(
     file: &RegistryFile,
     facilities: &[FacilityLeaf],
 ) -> Result<(Vec<LandmarkLeaf>, Coverage), RegistryError> {
-    fits(
-        file.landmarks.len(),
-        LANDMARK_DEPTH,
+    let leaves = tree_leaves(
+        "landmark",
         "landmarks",
-        "the registry tree",
+        LANDMARK_DEPTH,
+        &file.landmarks,
+        |id, l| {
+            let country = entry_country("landmark", &l.id, "country", &l.country)?;
+            if !on_earth(l.lat_udeg, l.lon_udeg) {
+                return invalid(format!("landmark {:?}: position out of range", l.id));
+            }
+            if !(1..=MAX_LANDMARK_DISTANCE_M).contains(&l.max_distance_m) {
+                return invalid(format!(
+                    "landmark {:?}: max_distance_m must be 1..={MAX_LANDMARK_DISTANCE_M}",
+                    l.id
+                ));
+            }
+            let key = valid_key("landmark", &l.id, &l.public_key)?;
+            Ok(LandmarkLeaf {
+                id,
+                country,
+                lat: l.lat_udeg,
+                lon: l.lon_udeg,
+                max_distance_m: l.max_distance_m,
+                key,
+            })
+        },
     )?;
-    let leaves = leaves("landmark", &file.landmarks, |id, l| {
-        let country = enc(
-            format!("landmark {:?} country", l.id),
-            encode_country(&l.country),
-        )?;
-        if l.lat_udeg.abs() > 90_000_000 || l.lon_udeg.abs() > 180_000_000 {
-            return invalid(format!("landmark {:?}: position out of range", l.id));
-        }
-        if !(1..=MAX_LANDMARK_DISTANCE_M).contains(&l.max_distance_m) {
-            return invalid(format!(
-                "landmark {:?}: max_distance_m must be 1..={MAX_LANDMARK_DISTANCE_M}",
-                l.id
-            ));
-        }
-        let key = valid_key("landmark", &l.id, &l.public_key)?;
-        Ok(LandmarkLeaf {
-            id,
-            country,
-            lat: l.lat_udeg,
-            lon: l.lon_udeg,
-            max_distance_m: l.max_distance_m,
-            key,
-        })
-    })?;
     let mut seen = HashSet::new();
     let mut made_by = HashSet::new();
     for v in &file.device_vendors {
@@ -816,16 +836,13 @@ impl Registry {
                 format!("facility {:?} operator", f.id),
                 encode_label(&f.operator),
             )?;
-            let country = enc(
-                format!("facility {:?} country", f.id),
-                encode_country(&f.country),
-            )?;
+            let country = entry_country("facility", &f.id, "country", &f.country)?;
             let tier = file
                 .country_tiers
                 .get(&f.country)
                 .copied()
                 .unwrap_or(file.default_tier);
-            if f.lat_udeg.abs() > 90_000_000 || f.lon_udeg.abs() > 180_000_000 {
+            if !on_earth(f.lat_udeg, f.lon_udeg) {
                 return invalid(format!("facility {:?}: centre out of range", f.id));
             }
             if f.radius_m == 0 || f.radius_m > MAX_RADIUS_M || f.radius_m >= 1 << RADIUS_BITS {
@@ -865,25 +882,22 @@ impl Registry {
             }
             suites.push(s.encode().map_err(|e| InputError::Invalid(e.to_string()))?);
         }
-        fits(
-            file.importers.len(),
-            IMPORTER_DEPTH,
+        let importer_leaves = tree_leaves(
+            "importer",
             "importers",
-            "the registry tree",
+            IMPORTER_DEPTH,
+            &file.importers,
+            |id, i| {
+                let home = entry_country("importer", &i.id, "home country", &i.home_country)?;
+                if !file.country_tiers.contains_key(&i.home_country) {
+                    return invalid(format!(
+                        "importer {:?}: home country {:?} is not in country_tiers",
+                        i.id, i.home_country
+                    ));
+                }
+                Ok(poseidon::hash(&[id, Fr::from(home)]))
+            },
         )?;
-        let importer_leaves = leaves("importer", &file.importers, |id, i| {
-            let home = enc(
-                format!("importer {:?} home country", i.id),
-                encode_country(&i.home_country),
-            )?;
-            if !file.country_tiers.contains_key(&i.home_country) {
-                return invalid(format!(
-                    "importer {:?}: home country {:?} is not in country_tiers",
-                    i.id, i.home_country
-                ));
-            }
-            Ok(poseidon::hash(&[id, Fr::from(home)]))
-        })?;
         let mut seen = HashSet::new();
         let mut model_leaves = Vec::with_capacity(file.chip_models.len());
         let mut models = Vec::with_capacity(file.chip_models.len());

@@ -93,6 +93,13 @@ mod tests {
         d
     }
 
+    /// Asserts that scratch directory `d` holds `entries` entries (no
+    /// temporary left behind), then removes it.
+    fn assert_entries_and_remove(d: &Path, entries: usize) {
+        assert_eq!(fs::read_dir(d).unwrap().count(), entries);
+        fs::remove_dir_all(d).unwrap();
+    }
+
     #[test]
     fn replaces_a_file_and_leaves_no_temporary() {
         let d = scratch("replace");
@@ -100,8 +107,7 @@ mod tests {
         fs::write(&p, "old").unwrap();
         write_atomic(&p, b"new").unwrap();
         assert_eq!(fs::read_to_string(&p).unwrap(), "new");
-        assert_eq!(fs::read_dir(&d).unwrap().count(), 1);
-        fs::remove_dir_all(&d).unwrap();
+        assert_entries_and_remove(&d, 1);
     }
 
     #[test]
@@ -113,8 +119,7 @@ mod tests {
         let err = write_all_atomic(&[(&a, b"new"), (&b, b"new")]).unwrap_err();
         assert_eq!(err.to_string(), format!("{} is a directory", b.display()));
         assert_eq!(fs::read_to_string(&a).unwrap(), "old");
-        assert_eq!(fs::read_dir(&d).unwrap().count(), 2);
-        fs::remove_dir_all(&d).unwrap();
+        assert_entries_and_remove(&d, 2);
     }
 
     #[test]
@@ -123,7 +128,6 @@ mod tests {
         let a = d.join("a.json");
         let err = write_all_atomic(&[(&a, b"new"), (&d.join("no/b.json"), b"new")]).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::NotFound);
-        assert_eq!(fs::read_dir(&d).unwrap().count(), 0);
-        fs::remove_dir_all(&d).unwrap();
+        assert_entries_and_remove(&d, 0);
     }
 }

@@ -192,6 +192,15 @@ fn check_nonce(requested: &str, nonce: Fr, stated: &str) -> Result<(), VerifyErr
     Ok(())
 }
 
+/// The statement's registry root is the agency's (`stated`: the bundle's
+/// text of it).
+fn check_registry_root(registry: &Registry, root: Fr, stated: &str) -> Result<(), VerifyError> {
+    if root != registry.root {
+        return Err(mismatch("registry_root", fr_to_hex(&registry.root), stated));
+    }
+    Ok(())
+}
+
 /// Checks a bundle's hex proof against the public inputs under `key`.
 fn verify_proof(key: &PreparedKey, inputs: &[Fr], proof: &str) -> Result<(), VerifyError> {
     key.verify(inputs, &parse_proof_hex(proof)?)
@@ -230,13 +239,7 @@ pub fn verify_evaluation(
     if p.importer != request.importer {
         return Err(mismatch("importer", &request.importer, &p.importer));
     }
-    if st.registry_root != registry.root {
-        return Err(mismatch(
-            "registry_root",
-            fr_to_hex(&registry.root),
-            &p.registry_root,
-        ));
-    }
+    check_registry_root(registry, st.registry_root, &p.registry_root)?;
     let sh = suite_hash(suite);
     if st.suite_hash != sh {
         return Err(mismatch("suite_hash", fr_to_hex(&sh), &p.suite_hash));
@@ -406,13 +409,7 @@ pub fn verify_jurisdiction(
     if p.deployment != request.deployment {
         return Err(mismatch("deployment", &request.deployment, &p.deployment));
     }
-    if st.registry_root != registry.root {
-        return Err(mismatch(
-            "registry_root",
-            fr_to_hex(&registry.root),
-            &p.registry_root,
-        ));
-    }
+    check_registry_root(registry, st.registry_root, &p.registry_root)?;
     let mc = fe("request model_commitment", &request.model_commitment)?;
     if st.model_commitment != mc {
         return Err(mismatch(

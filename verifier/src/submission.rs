@@ -440,6 +440,16 @@ impl RequestBundle {
     }
 }
 
+/// `text` as JSON, a version-1 file refused (as [`check_kind`] does) before
+/// its fields are read: the retired claim's files have other fields.
+fn parse_not_retired(text: &str) -> Result<serde_json::Value, VerifyError> {
+    let v: serde_json::Value = serde_json::from_str(text)?;
+    if v.get("version").and_then(|x| x.as_u64()) == Some(1) {
+        check_kind(1, "", "")?;
+    }
+    Ok(v)
+}
+
 /// One shard or request bundle on its own (as `zkcc-verify snarkjs-export`
 /// reads it), told apart by its `claim`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -454,10 +464,7 @@ impl Bundle {
     /// Parses a bundle: a version-1 file is refused as the retired claim's,
     /// a claim kind other than `shard` or `request` as unsupported.
     pub fn from_json(text: &str) -> Result<Self, VerifyError> {
-        let v: serde_json::Value = serde_json::from_str(text)?;
-        if v.get("version").and_then(|x| x.as_u64()) == Some(1) {
-            check_kind(1, "", "")?;
-        }
+        let v = parse_not_retired(text)?;
         match v.get("claim").and_then(|x| x.as_str()) {
             Some("shard") => Ok(Self::Shard(serde_json::from_value(v)?)),
             Some("request") => Ok(Self::Request(serde_json::from_value(v)?)),
@@ -496,10 +503,7 @@ impl Bundle {
 impl Submission {
     /// Parses a submission (format only; see [`crate::fleet::verify_submission`]).
     pub fn from_json(text: &str) -> Result<Self, VerifyError> {
-        let v: serde_json::Value = serde_json::from_str(text)?;
-        if v.get("version").and_then(|x| x.as_u64()) == Some(1) {
-            check_kind(1, "", "")?;
-        }
+        let v = parse_not_retired(text)?;
         let s: Self = serde_json::from_value(v)?;
         if s.version != SUBMISSION_VERSION {
             check_kind(s.version, "", "")?;

@@ -87,6 +87,8 @@ claim_circuit! {
         statement: DelayStatement,
         witness: DelayWitness,
         setup: Default::default(),
+        padding: |shape| DelayWitness::padding(&shape),
+        fits: fits,
     }
 }
 
@@ -171,12 +173,7 @@ pub fn synthesize(
     c: DelayCircuit,
     cs: ConstraintSystemRef<Fr>,
 ) -> Result<DelayVars, SynthesisError> {
-    let shape = c.shape;
-    let st = c.statement;
-    let w = c.witness.unwrap_or_else(|| DelayWitness::padding(&shape));
-    if !fits(&shape, &w) {
-        return Err(SynthesisError::Unsatisfiable);
-    }
+    let (_, st, w) = c.into_parts()?;
     let wit = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
     let one = FpVar::<Fr>::one();
 

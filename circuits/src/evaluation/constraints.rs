@@ -60,6 +60,8 @@ claim_circuit! {
         statement: EvaluationStatement,
         witness: EvaluationWitness,
         setup: Default::default(),
+        padding: |evals| EvaluationWitness::padding(evals),
+        fits: fits,
     }
 }
 
@@ -113,6 +115,17 @@ impl EvaluationWitness {
     }
 }
 
+/// Whether `w` has the circuit's shape (synthesis refuses it otherwise).
+pub fn fits(evals: &usize, w: &EvaluationWitness) -> bool {
+    let n = *evals;
+    (1..=super::MAX_EVALS).contains(&n)
+        && w.suite.evals.len() == n
+        && w.results.len() == n
+        && w.results
+            .iter()
+            .all(|r| r.evaluator_path.siblings.len() == EVALUATOR_DEPTH)
+}
+
 /// The variables of a synthesized evaluation circuit that hostile-assignment
 /// tests aim at.
 #[derive(Clone, Default)]
@@ -148,19 +161,7 @@ pub fn synthesize(
     c: EvaluationCircuit,
     cs: ConstraintSystemRef<Fr>,
 ) -> Result<EvaluationVars, SynthesisError> {
-    let n = c.evals;
-    let st = c.statement;
-    let w = c.witness.unwrap_or_else(|| EvaluationWitness::padding(n));
-    if n == 0
-        || n > super::MAX_EVALS
-        || w.suite.evals.len() != n
-        || w.results.len() != n
-        || w.results
-            .iter()
-            .any(|r| r.evaluator_path.siblings.len() != EVALUATOR_DEPTH)
-    {
-        return Err(SynthesisError::Unsatisfiable);
-    }
+    let (n, st, w) = c.into_parts()?;
     let wit = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
 
     // Public inputs, in PUBLIC_INPUT_NAMES order.

@@ -22,7 +22,7 @@
 //! Cost: [`STORE_COST`] per store slot, [`FIXED_COST`] once (pinned by
 //! `circuits/tests/jurisdiction.rs`).
 use super::{tags, JurisdictionStatement, JurisdictionWitness, StoreSlot, MAX_STORES, TIER_BITS};
-use crate::claim::{enforce_registry_root, new_inputs};
+use crate::claim::{enforce_registry_root, new_inputs, open_facility};
 use crate::eddsa::constraints::{alloc_subgroup_point, verify, SignatureVar};
 use crate::merkle::constraints::MerklePathVar;
 use crate::poseidon::constraints::hash;
@@ -58,6 +58,8 @@ claim_circuit! {
         statement: JurisdictionStatement,
         witness: JurisdictionWitness,
         setup: Default::default(),
+        padding: |capacity| JurisdictionWitness::padding(capacity),
+        fits: fits,
     }
 }
 
@@ -81,6 +83,16 @@ impl JurisdictionWitness {
             params_digest: z,
         }
     }
+}
+
+/// Whether `w` has the circuit's shape (synthesis refuses it otherwise).
+pub fn fits(capacity: &usize, w: &JurisdictionWitness) -> bool {
+    (1..=MAX_STORES).contains(capacity)
+        && w.stores.len() == *capacity
+        && w.auditor_path.siblings.len() == AUDITOR_DEPTH
+        && w.stores
+            .iter()
+            .all(|s| s.facility_path.siblings.len() == FACILITY_DEPTH)
 }
 
 /// The variables of a synthesized jurisdiction circuit that hostile tests
@@ -114,21 +126,7 @@ pub fn synthesize(
     c: JurisdictionCircuit,
     cs: ConstraintSystemRef<Fr>,
 ) -> Result<JurisdictionVars, SynthesisError> {
-    let cap = c.capacity;
-    let st = c.statement;
-    let w = c
-        .witness
-        .unwrap_or_else(|| JurisdictionWitness::padding(cap));
-    if cap == 0
-        || cap > MAX_STORES
-        || w.stores.len() != cap
-        || w.auditor_path.siblings.len() != AUDITOR_DEPTH
-        || w.stores
-            .iter()
-            .any(|s| s.facility_path.siblings.len() != FACILITY_DEPTH)
-    {
-        return Err(SynthesisError::Unsatisfiable);
-    }
+    let (_, st, w) = c.into_parts()?;
     let wit = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
     let one = FpVar::<Fr>::one();
 
@@ -159,20 +157,8 @@ pub fn synthesize(
         let u = Boolean::new_witness(cs.clone(), || Ok(s.used))?;
         let enc = Boolean::new_witness(cs.clone(), || Ok(s.record.encrypted))?;
         let uf = FpVar::from(u.clone());
-        let fields = s
-            .facility
-            .fields()
-            .map(&wit)
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()?;
-        let leaf = hash(&fields)?;
-        let [id, _country, tier, _lat, _lon, _radius, _lon_scale, operator]: [FpVar<Fr>; 8] =
-            fields
-                .try_into()
-                .map_err(|_| SynthesisError::Unsatisfiable)?;
-        MerklePathVar::new_witness(cs.clone(), &s.facility_path)?
-            .root(&leaf)?
-            .conditional_enforce_equal(&fac_root, &u)?;
+        let ([id, _country, tier, _lat, _lon, _radius, _lon_scale, operator], _) =
+            open_facility(&cs, &s.facility, &s.facility_path, &fac_root, &u)?;
         // The attested record names the slot's facility.
         let facility_id = wit(s.record.facility_id)?;
         (&facility_id - &id).mul_equals(&uf, &FpVar::zero())?;

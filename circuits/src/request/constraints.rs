@@ -78,7 +78,16 @@ claim_circuit! {
             rules: super::Rules::permissive(0),
             facilities: 0,
         },
+        padding: |shape| RequestWitness {
+            shards: vec![super::ShardOpening::padding(shape.entries); shape.shards],
+        },
+        fits: fits,
     }
+}
+
+/// Whether `w` has the circuit's shape (synthesis refuses it otherwise).
+pub fn fits(shape: &RequestShape, w: &RequestWitness) -> bool {
+    w.shards.len() == shape.shards && w.shards.iter().all(|s| s.entries.len() == shape.entries)
 }
 
 /// Variables that hostile-assignment tests aim at.
@@ -155,14 +164,7 @@ pub fn synthesize(
     c: RequestCircuit,
     cs: ConstraintSystemRef<Fr>,
 ) -> Result<RequestVars, SynthesisError> {
-    let shape = c.shape;
-    let st = c.statement;
-    let w = c.witness.unwrap_or_else(|| RequestWitness {
-        shards: vec![super::ShardOpening::padding(shape.entries); shape.shards],
-    });
-    if w.shards.len() != shape.shards || w.shards.iter().any(|s| s.entries.len() != shape.entries) {
-        return Err(SynthesisError::Unsatisfiable);
-    }
+    let (_, st, w) = c.into_parts()?;
     let wit = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
     let one = FpVar::<Fr>::one();
 

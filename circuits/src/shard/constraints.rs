@@ -28,7 +28,7 @@
 //! Cost: [`CHIP_COST`] per chip slot, [`FACILITY_COST`] per facility slot,
 //! [`FIXED_COST`] once (pinned by `circuits/tests/shard.rs`).
 use super::{ShardShape, ShardStatement, ShardWitness, CHUNK_BITS, LAT_OFFSET, LON_OFFSET};
-use crate::claim::{enforce_registry_root, new_inputs};
+use crate::claim::{enforce_registry_root, new_inputs, open_facility};
 use crate::eddsa::constraints::{alloc_subgroup_point, verify, SignatureVar};
 use crate::geofence::constraints::{enforce_inside, FenceVar};
 use crate::ledger::challenge_tag;
@@ -68,6 +68,8 @@ claim_circuit! {
         statement: ShardStatement,
         witness: ShardWitness,
         setup: Default::default(),
+        padding: |shape| ShardWitness::padding(&shape),
+        fits: fits,
     }
 }
 
@@ -385,19 +387,8 @@ pub fn facility_slot(
     let uf = FpVar::from(u.clone());
 
     // The facility: registry leaf, path, operator.
-    let fields = f
-        .facility
-        .fields()
-        .map(&wit)
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?;
-    let leaf = hash(&fields)?;
-    let [id, country, tier, lat, lon, radius_m, lon_scale, operator]: [FpVar<Fr>; 8] = fields
-        .try_into()
-        .map_err(|_| SynthesisError::Unsatisfiable)?;
-    let path = MerklePathVar::new_witness(cs.clone(), &f.facility_path)?;
-    path.root(&leaf)?
-        .conditional_enforce_equal(&inp.facilities_root, &u)?;
+    let ([id, country, tier, lat, lon, radius_m, lon_scale, operator], path) =
+        open_facility(cs, &f.facility, &f.facility_path, &inp.facilities_root, &u)?;
     (&operator - importer).mul_equals(&uf, &FpVar::zero())?;
     let op_var = operator;
     let index = path
@@ -548,12 +539,7 @@ pub fn synthesize(
     c: ShardCircuit,
     cs: ConstraintSystemRef<Fr>,
 ) -> Result<ShardVars, SynthesisError> {
-    let shape = c.shape;
-    let st = c.statement;
-    let w = c.witness.unwrap_or_else(|| ShardWitness::padding(&shape));
-    if !fits(&shape, &w) {
-        return Err(SynthesisError::Unsatisfiable);
-    }
+    let (_, st, w) = c.into_parts()?;
     let pre = prefix(&cs, &st, &w)?;
     let mut vars = ShardVars {
         gamma: Some(pre.slot.gamma.clone()),

@@ -118,14 +118,15 @@ fn the_honest_fleet_passes_natively_and_in_the_circuit() {
 }
 
 /// `(st, w)` fails natively on the delay evidence of facility slot `j`, for
-/// a reason that mentions `reason`; its circuit, for the caller to find the
-/// failing row in.
+/// a reason that mentions `reason`, and its circuit fails at one row only:
+/// the row whose support holds all of `at(vars)`.
 fn delay_refused(
     st: &DelayStatement,
     w: &DelayWitness,
     j: usize,
     reason: &str,
-) -> (Snapshot, dc::DelayVars) {
+    at: impl FnOnce(&dc::DelayVars) -> Vec<Variable>,
+) {
     match check_native(&SHAPE, st, w) {
         Err(ClaimError::Delay { slot, reason: r }) => {
             assert_eq!(slot, j);
@@ -133,7 +134,8 @@ fn delay_refused(
         }
         other => panic!("expected a delay refusal, got {other:?}"),
     }
-    snap(st, w)
+    let (snap, vars) = snap(st, w);
+    fails_only_at(&snap, &at(&vars));
 }
 
 /// Re-signs the fleet after `edit` and returns the edited proof of `s`.
@@ -156,11 +158,9 @@ fn a_round_trip_beyond_the_bound_fails_at_the_physics_range_check() {
         let bound = rtt_bound_ns(f.fleet.registry.landmarks[*li].max_distance_m);
         b.entries[i].1 = (bound + 1) as u32;
     });
-    let (snap, vars) = delay_refused(&st, &w, j, "round trip");
-    fails_only_at(
-        &snap,
-        &[fp(&vars.slots[j].max_rtt), fp(&vars.slots[j].max_distance)],
-    );
+    delay_refused(&st, &w, j, "round trip", |vars| {
+        vec![fp(&vars.slots[j].max_rtt), fp(&vars.slots[j].max_distance)]
+    });
 }
 
 #[test]
@@ -169,14 +169,12 @@ fn a_landmark_that_does_not_cover_the_facility_fails_at_the_coverage_root() {
     let (s, j, _) = evidenced_slot(&f);
     // LM-SHA (Shanghai) covers no facility of the fixtures.
     let (st, w) = resigned(&mut f, s, |f| f.batches[s][j].as_mut().unwrap().0 = 3);
-    let (snap, vars) = delay_refused(&st, &w, j, "accepted distance");
-    fails_only_at(
-        &snap,
-        &[
+    delay_refused(&st, &w, j, "accepted distance", |vars| {
+        vec![
             fp(vars.coverage_root.as_ref().unwrap()),
             bv(&vars.slots[j].holds),
-        ],
-    );
+        ]
+    });
 }
 
 #[test]
@@ -190,14 +188,12 @@ fn an_unaccredited_landmark_fails_at_the_landmark_root() {
     let ev = &mut w.evidence[j];
     ev.landmark.key = rogue.public();
     ev.signature = rogue.sign(batch.message(ev.landmark.id, DAY));
-    let (snap, vars) = delay_refused(&st, &w, j, "not accredited");
-    fails_only_at(
-        &snap,
-        &[
+    delay_refused(&st, &w, j, "not accredited", |vars| {
+        vec![
             fp(vars.landmarks_root.as_ref().unwrap()),
             bv(&vars.slots[j].holds),
-        ],
-    );
+        ]
+    });
 }
 
 #[test]
