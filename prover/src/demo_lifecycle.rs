@@ -13,7 +13,7 @@ use crate::inventory::AuditorKeyFile;
 use crate::keys::{self, Circuit};
 use crate::lifecycle::{
     attest_deployment, commit_model, digest_file, jurisdiction_claim, prove_evaluation,
-    prove_jurisdiction, sign_result,
+    prove_jurisdiction, sign_result, DeploymentFile,
 };
 use crate::sample::{sample_suite, SAMPLE_SUITE};
 use ark_bn254::Fr;
@@ -316,27 +316,22 @@ pub fn run(
         "the evaluation proof replayed against a new request",
         verify_evaluation(&evk, registry, &replay, &eb),
     )?;
+    // A tampered deployment: no jurisdiction claim can be made of it.
+    let unclaimable = |what: &str, d: &DeploymentFile| {
+        must_fail(what, jurisdiction_claim(registry, &jreq, d, STORE_SLOTS))
+    };
     let mut moved = dep.clone();
     moved.stores[1].facility = "AE-ABUDHABI-04".into();
     attest_deployment(registry, &mut moved, auditor)?;
-    must_fail(
-        "an output store in AE (tier 2), honestly attested",
-        jurisdiction_claim(registry, &jreq, &moved, STORE_SLOTS),
-    )?;
+    unclaimable("an output store in AE (tier 2), honestly attested", &moved)?;
     let mut plain = dep.clone();
     plain.stores[0].encrypted = false;
     attest_deployment(registry, &mut plain, auditor)?;
-    must_fail(
-        "a prompt-log store found unencrypted",
-        jurisdiction_claim(registry, &jreq, &plain, STORE_SLOTS),
-    )?;
+    unclaimable("a prompt-log store found unencrypted", &plain)?;
     let mut hidden = dep.clone();
     hidden.stores.pop();
     hidden.attestation = dep.attestation.clone();
-    must_fail(
-        "a store left out of the attested list",
-        jurisdiction_claim(registry, &jreq, &hidden, STORE_SLOTS),
-    )?;
+    unclaimable("a store left out of the attested list", &hidden)?;
     let mut empty = dep.clone();
     empty.stores.clear();
     must_fail(
@@ -347,9 +342,9 @@ pub fn run(
     borrowed.importer = "OTHER-DC".into();
     attest_deployment(registry, &mut borrowed, auditor)?;
     borrowed.importer = importer.into();
-    must_fail(
+    unclaimable(
         "an attestation made for another operator's deployment",
-        jurisdiction_claim(registry, &jreq, &borrowed, STORE_SLOTS),
+        &borrowed,
     )?;
     let mut other_mc = jreq.clone();
     other_mc.model_commitment = fr_to_hex(&Fr::rand(rng));

@@ -370,9 +370,11 @@ fn agency_steps(
     }
     .to_json();
     let t = Instant::now();
-    let reply = rt
-        .block_on(importer.submit(&fetched.id, &body))
-        .map_err(svc)?;
+    let submit = || {
+        rt.block_on(importer.submit(&fetched.id, &body))
+            .map_err(svc)
+    };
+    let reply = submit()?;
     if reply.http != 202 {
         return Err(fail(format!(
             "the submission was refused ({}): {}",
@@ -420,9 +422,7 @@ fn agency_steps(
     println!("             decision: {decided}");
 
     // 11. A replay; the officer's page.
-    let again = rt
-        .block_on(importer.submit(&fetched.id, &body))
-        .map_err(svc)?;
+    let again = submit()?;
     if again.http != 409 {
         return Err(fail(format!(
             "the same submission posted again was answered {} ({}), not refused as a replay",

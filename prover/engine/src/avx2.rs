@@ -788,10 +788,7 @@ mod tests {
 
     #[test]
     fn split_and_join_match_the_scalar_cuts() {
-        let Some(_) = Avx2::detect() else {
-            eprintln!("no AVX2 on this CPU: nothing to test");
-            return;
-        };
+        let Some(_) = detected() else { return };
         let mut rng = ChaCha20Rng::seed_from_u64(7);
         let mut xs = edges();
         xs.push(Fq::new_unchecked(BigInt([u64::MAX; 4]))); // every bit of 2^256 − 1
@@ -814,10 +811,7 @@ mod tests {
 
     #[test]
     fn products_sums_and_differences_match_ark_ff() {
-        let Some(_) = Avx2::detect() else {
-            eprintln!("no AVX2 on this CPU: nothing to test");
-            return;
-        };
+        let Some(_) = detected() else { return };
         let mut rng = ChaCha20Rng::seed_from_u64(4);
         let e = edges();
         // Every ordered pair of edge values in some lane, then random ones.
@@ -857,10 +851,7 @@ mod tests {
 
     #[test]
     fn fq2_products_and_squares_match_ark_ff() {
-        let Some(_) = Avx2::detect() else {
-            eprintln!("no AVX2 on this CPU: nothing to test");
-            return;
-        };
+        let Some(_) = detected() else { return };
         assert_eq!(
             <ark_bn254::Fq2Config as ark_ff::Fp2Config>::NONRESIDUE,
             -Fq::one()
@@ -899,31 +890,35 @@ mod tests {
         }
     }
 
-    #[test]
-    fn g1_batches_match_ark_ec() {
-        let Some(tok) = Avx2::detect() else {
+    /// The AVX2 token, or `None` (said on stderr) on a CPU without AVX2:
+    /// the test then has nothing to test.
+    fn detected() -> Option<Avx2> {
+        let tok = Avx2::detect();
+        if tok.is_none() {
             eprintln!("no AVX2 on this CPU: nothing to test");
-            return;
-        };
+        }
+        tok
+    }
+
+    /// [`crate::batch_tests::batches_match`] on [`add_assign_batch`], with
+    /// lengths around its 4-lane groups.
+    fn batches_match<P: SWCurveConfig<BaseField: Limbs + UniformRand>>(seed: u64) {
+        let Some(tok) = detected() else { return };
         let mut scratch = Scratch::default();
-        crate::batch_tests::batches_match::<ark_bn254::g1::Config>(
-            5,
+        crate::batch_tests::batches_match::<P>(
+            seed,
             &[1, 3, 4, 5, 8, 9, 100, 1024],
             |acc, todo| add_assign_batch(tok, acc, todo, &mut scratch),
         );
     }
 
     #[test]
+    fn g1_batches_match_ark_ec() {
+        batches_match::<ark_bn254::g1::Config>(5);
+    }
+
+    #[test]
     fn g2_batches_match_ark_ec() {
-        let Some(tok) = Avx2::detect() else {
-            eprintln!("no AVX2 on this CPU: nothing to test");
-            return;
-        };
-        let mut scratch = Scratch::default();
-        crate::batch_tests::batches_match::<ark_bn254::g2::Config>(
-            6,
-            &[1, 3, 4, 5, 8, 9, 100, 1024],
-            |acc, todo| add_assign_batch(tok, acc, todo, &mut scratch),
-        );
+        batches_match::<ark_bn254::g2::Config>(6);
     }
 }

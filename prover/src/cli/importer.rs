@@ -246,6 +246,20 @@ fn move_aside_proofs(
     Ok(())
 }
 
+/// [`proving`] `proofs` proofs of `what`, written to `out`: the proofs and
+/// the seconds they took.
+fn prove_to<T: serde::Serialize>(
+    out: &Path,
+    what: &str,
+    proofs: usize,
+    f: impl FnOnce(&dyn zkcc_engine::prove::Progress) -> Result<T, ProverError>,
+) -> Result<(T, f64), ProverError> {
+    let (b, t) = proving(what, proofs, f);
+    let b = b?;
+    write_json(out, &b)?;
+    Ok((b, t.as_secs_f64()))
+}
+
 /// Before a request proof: the shard bundles must be for the ledger digest
 /// the agency sent, and each must verify under the shard key, so that the
 /// importer learns of a wrong digest or a broken shard now, not from the
@@ -366,7 +380,7 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
                 .collect::<Result<Vec<_>, ProverError>>()?;
             let signed = zkcc_prover::delay::match_batches(&fleet, &r, &files)?;
             let (pk, _) = keys::load_proving_key_of(&dir, &Circuit::Delay(fleet.shape))?;
-            let (b, t) = proving("delay", fleet.witnesses.len(), |progress| {
+            let (b, t) = prove_to(&out, "delay", fleet.witnesses.len(), |progress| {
                 zkcc_prover::delay::prove_delay(
                     &pk,
                     &fleet,
@@ -377,14 +391,12 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
                     &mut OsRng,
                     progress,
                 )
-            });
-            let b = b?;
-            write_json(&out, &b)?;
+            })?;
             println!(
                 "proved the delay evidence of day {day} for {} shards ({} slots measured) in {:.1} s: {}",
                 b.len(),
                 signed.len(),
-                t.as_secs_f64(),
+                t,
                 out.display()
             );
             Ok(())
@@ -406,20 +418,18 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
                 return Err(ProverError::Keys("--circuit takes jurisdiction-S".into()));
             };
             let (pk, _) = keys::load_proving_key_of(&dir, &c)?;
-            let (b, t) = proving("jurisdiction", 1, |progress| {
+            let (_, t) = prove_to(&out, "jurisdiction", 1, |progress| {
                 zkcc_prover::lifecycle::prove_jurisdiction(
                     &pk, cap, &r, &req, &d, &mut OsRng, progress,
                 )
-            });
-            let b = b?;
-            write_json(&out, &b)?;
+            })?;
             println!(
                 "proved that every store of deployment {} (model {}) is encrypted in a facility of tier <= {} for epoch {} in {:.2} s: {}",
                 req.deployment,
                 req.model_commitment,
                 req.max_tier,
                 req.epoch,
-                t.as_secs_f64(),
+                t,
                 out.display()
             );
             Ok(())
@@ -445,11 +455,9 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
                 ProverError::Inventory(format!("the registry has no suite {:?}", req.suite))
             })?;
             let (pk, _) = keys::load_proving_key_of(&dir, &Circuit::Evaluation(n))?;
-            let (b, t) = proving("evaluation", 1, |progress| {
+            let (b, t) = prove_to(&out, "evaluation", 1, |progress| {
                 prove_evaluation(&pk, &r, &req, &secret, &results, &mut OsRng, progress)
-            });
-            let b = b?;
-            write_json(&out, &b)?;
+            })?;
             println!(
                 "proved that model {} passed suite {} (v{}, {n} evals) between {} and {} in {:.2} s: {}",
                 b.public_inputs.model_commitment,
@@ -457,7 +465,7 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
                 b.public_inputs.suite_version,
                 req.not_before,
                 req.deployment_date,
-                t.as_secs_f64(),
+                t,
                 out.display()
             );
             Ok(())
@@ -476,7 +484,7 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
                 ..
             } = committed.open()?;
             let (pk, _) = keys::load_proving_key_of(&dir, &Circuit::Shard(fleet.shape))?;
-            let (b, t) = proving("shard", fleet.witnesses.len(), |progress| {
+            let (b, t) = prove_to(&out, "shard", fleet.witnesses.len(), |progress| {
                 fleet::prove_shards_counted(
                     &pk,
                     &fleet,
@@ -486,14 +494,12 @@ pub fn prove(c: ProveCmd) -> Result<(), ProverError> {
                     &mut OsRng,
                     progress,
                 )
-            });
-            let b = b?;
-            write_json(&out, &b)?;
+            })?;
             println!(
                 "proved {} shards for epoch {} in {:.1} s: {}",
                 b.len(),
                 inv.epoch,
-                t.as_secs_f64(),
+                t,
                 out.display()
             );
             Ok(())

@@ -24,6 +24,15 @@ pub fn stdout_ok(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Asserts that `text` says every one of `needles` (else a failure that
+/// names the missing one, prefixed by `what`, and shows `text`).
+#[track_caller]
+pub fn says_all(what: &str, text: &str, needles: &[&str]) {
+    for n in needles {
+        assert!(text.contains(n), "{what}: no {n:?} in:\n{text}");
+    }
+}
+
 /// The hash that `zkcc ceremony contribute` printed in `out` (its line
 /// "contribution hash (note it, publish it) …").
 pub fn contribution_hash(out: &str) -> String {

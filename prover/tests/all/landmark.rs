@@ -94,6 +94,12 @@ impl World {
         (k, cert)
     }
 
+    /// A chip `serial` ([`Self::chip`]) as an [`honest`] agent behind `addr`.
+    async fn honest_chip(&self, addr: SocketAddr, serial: &str) {
+        let (k, c) = self.chip(serial);
+        honest(addr, k, &c).await;
+    }
+
     /// LM-PAR serving on a free port.
     async fn landmark(&self, limits: Limits) -> (Arc<Landmark>, SocketAddr) {
         let key = landmark_keys().remove(0);
@@ -225,10 +231,8 @@ async fn a_near_chip_passes_and_its_batch_verifies() {
     let bound = rtt_bound_ns(MAX_DISTANCE_M);
     assert_eq!(lm.bound_ns(), bound);
     assert!((3_335_000..3_336_000).contains(&bound), "{bound}");
-    let (k1, c1) = w.chip("SN-NEAR-1");
-    let (k2, c2) = w.chip("SN-NEAR-2");
-    honest(addr, k1, &c1).await;
-    honest(addr, k2, &c2).await;
+    w.honest_chip(addr, "SN-NEAR-1").await;
+    w.honest_chip(addr, "SN-NEAR-2").await;
     let entries = vec![chip_ref("SN-NEAR-1"), None, chip_ref("SN-NEAR-2")];
     let file = client::request_batch(addr, &owner(), entries, Duration::from_secs(30))
         .await
@@ -811,8 +815,7 @@ fn the_commands_run_end_to_end() {
 async fn only_the_chips_owner_can_have_it_measured() {
     let w = World::new();
     let (lm, addr) = w.landmark(Limits::default()).await;
-    let (k, c) = w.chip("SN-PROBE-1");
-    honest(addr, k, &c).await;
+    w.honest_chip(addr, "SN-PROBE-1").await;
     wait_connected(&lm, "SN-PROBE-1", true).await;
     let stranger = OwnerKey::from_bytes([8; 32]);
     let wait = Duration::from_secs(10);
@@ -846,8 +849,7 @@ async fn only_the_chips_owner_can_have_it_measured() {
 async fn chips_of_two_models_may_share_a_serial() {
     let w = World::new();
     let (lm, addr) = w.landmark(Limits::default()).await;
-    let (k, c) = w.chip("0001");
-    honest(addr, k, &c).await;
+    w.honest_chip(addr, "0001").await;
     let other = SigningKey::random(&mut OsRng);
     let oc = DeviceCert::issue(&w.ca, "NV", "0001", "B200", other.verifying_key()).unwrap();
     honest(addr, other, &oc).await;
