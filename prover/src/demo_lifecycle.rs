@@ -61,6 +61,9 @@ pub const DEPLOYMENT_DATE: u64 = 20261201;
 /// The oldest result the demo's evaluation request accepts (YYYYMMDD): a
 /// year before deployment.
 pub const NOT_BEFORE: u64 = 20251201;
+/// The day before [`NOT_BEFORE`] (YYYYMMDD): the date of the demo's result
+/// that must be refused as too old.
+pub const DAY_BEFORE_NOT_BEFORE: u64 = 20251130;
 /// Store slots of the demo's jurisdiction circuit.
 pub const STORE_SLOTS: usize = 4;
 
@@ -298,7 +301,14 @@ pub fn run(
     other[0] ^= 1;
     let wrong_model = resigned(1, &ev[1], &suite_enc, &other, 1_500, 20261101)?;
     refused("a result signed for another model's digest", wrong_model)?;
-    let old = resigned(0, &ev[0], &suite_enc, &digest, scores[0], NOT_BEFORE - 1)?;
+    let old = resigned(
+        0,
+        &ev[0],
+        &suite_enc,
+        &digest,
+        scores[0],
+        DAY_BEFORE_NOT_BEFORE,
+    )?;
     refused(
         "a result dated the day before the request's not-before date",
         old,

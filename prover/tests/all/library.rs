@@ -156,6 +156,20 @@ mod demo_lifecycle {
         );
         assert_eq!(Policy::from_json(&p.to_json()).unwrap(), p);
     }
+
+    /// The too-old result of `zkcc demo lifecycle` is dated the day before
+    /// the not-before date, a real date (it was once `NOT_BEFORE - 1`,
+    /// 20251200, and the demo stopped there).
+    #[test]
+    fn the_too_old_result_is_dated_the_day_before_not_before() {
+        use zkcc_circuits::evaluation::day_number;
+        let (before, nb) = (
+            day_number(DAY_BEFORE_NOT_BEFORE).unwrap(),
+            day_number(NOT_BEFORE).unwrap(),
+        );
+        assert_eq!(before + 1, nb);
+        assert!(day_number(DEPLOYMENT_DATE).unwrap() > nb);
+    }
 }
 
 mod demo_location {
