@@ -273,3 +273,40 @@ fn decide_with_the_claims(d: &std::path::Path, mc: &str) {
         "error: the following required arguments were not provided:\n  --policy <POLICY>\n",
     );
 }
+
+/// `zkcc demo lifecycle` as its users run it, on a small sample: the fleet,
+/// both lifecycle claims, the decision and every check that must fail. (It
+/// once stopped at its too-old result, dated `NOT_BEFORE - 1` = 20251200.)
+#[test]
+fn the_lifecycle_demo_runs_end_to_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let out = zkcc(
+        d,
+        &[
+            "demo",
+            "lifecycle",
+            "--dir",
+            "demo",
+            "--chips",
+            "12",
+            "--shard",
+            "shard-3x4",
+            "--request",
+            "request-3x3",
+        ],
+    );
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    for line in [
+        "Lifecycle checks that must fail:",
+        "result dated 20251130, before the not-before date 20251201",
+        "result dated 20261202, after the deployment date 20261201",
+        "the store is not encrypted at rest",
+        "rule evaluated-frontier-lab grants the largest quota of the rules met",
+        "Lifecycle report",
+    ] {
+        assert!(all.contains(line), "expected {line:?} in:\n{all}");
+    }
+    assert!(d.join("demo/lifecycle.report.json").is_file());
+}
