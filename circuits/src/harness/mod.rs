@@ -297,6 +297,28 @@ impl FreeVarReport {
     }
 }
 
+/// Finalizes `cs` (inlines the symbolic linear combinations) and takes its
+/// R1CS matrices `A, B, C`; errors if it uses any predicate other than R1CS.
+fn r1cs_matrices(
+    cs: &ConstraintSystemRef<Fr>,
+) -> Result<(Vec<Row>, Vec<Row>, Vec<Row>), SynthesisError> {
+    cs.finalize();
+    let mut matrices = cs.to_matrices()?;
+    if matrices.len() != 1 {
+        return Err(SynthesisError::Unsatisfiable);
+    }
+    let mut abc = matrices
+        .remove(R1CS_PREDICATE_LABEL)
+        .ok_or(SynthesisError::Unsatisfiable)?;
+    if abc.len() != 3 {
+        return Err(SynthesisError::Unsatisfiable);
+    }
+    let c = abc.pop().unwrap_or_default();
+    let b = abc.pop().unwrap_or_default();
+    let a = abc.pop().unwrap_or_default();
+    Ok((a, b, c))
+}
+
 /// The matrices and honest assignment of a synthesized R1CS circuit.
 #[derive(Clone, Debug)]
 pub struct Snapshot {
@@ -333,20 +355,7 @@ impl Snapshot {
         if cs.is_in_setup_mode() || !cs.should_construct_matrices() {
             return Err(SynthesisError::AssignmentMissing);
         }
-        cs.finalize();
-        let mut matrices = cs.to_matrices()?;
-        if matrices.len() != 1 {
-            return Err(SynthesisError::Unsatisfiable);
-        }
-        let mut abc = matrices
-            .remove(R1CS_PREDICATE_LABEL)
-            .ok_or(SynthesisError::Unsatisfiable)?;
-        if abc.len() != 3 {
-            return Err(SynthesisError::Unsatisfiable);
-        }
-        let c = abc.pop().unwrap_or_default();
-        let b = abc.pop().unwrap_or_default();
-        let a = abc.pop().unwrap_or_default();
+        let (a, b, c) = r1cs_matrices(cs)?;
         let mut z = cs.instance_assignment()?;
         let num_instance = z.len();
         z.extend(cs.witness_assignment()?);
@@ -790,20 +799,7 @@ impl Matrices {
         cs.set_optimization_goal(OptimizationGoal::Constraints);
         cs.set_mode(SynthesisMode::Setup);
         circuit.generate_constraints(cs.clone())?;
-        cs.finalize();
-        let mut matrices = cs.to_matrices()?;
-        if matrices.len() != 1 {
-            return Err(SynthesisError::Unsatisfiable);
-        }
-        let mut abc = matrices
-            .remove(R1CS_PREDICATE_LABEL)
-            .ok_or(SynthesisError::MissingCS)?;
-        if abc.len() != 3 {
-            return Err(SynthesisError::Unsatisfiable);
-        }
-        let c = abc.pop().unwrap_or_default();
-        let b = abc.pop().unwrap_or_default();
-        let a = abc.pop().unwrap_or_default();
+        let (a, b, c) = r1cs_matrices(&cs)?;
         Ok(Self {
             a,
             b,

@@ -23,6 +23,28 @@ mod run {
     pub fn fails_with(dir: &Path, args: &[&str], code: i32, needle: &str) {
         ZKCC.fails_with(dir, args, code, needle)
     }
+    /// `zkcc demo SCENARIO` into `d/demo/` on the small sample the tests run
+    /// (12 chips, `shard-3x4`, `request-3x3`): asserts that it succeeds and
+    /// says every one of `needles`.
+    #[track_caller]
+    pub fn small_demo(d: &Path, scenario: &str, needles: &[&str]) {
+        let args = [
+            "demo",
+            scenario,
+            "--dir",
+            "demo",
+            "--chips",
+            "12",
+            "--shard",
+            "shard-3x4",
+            "--request",
+            "request-3x3",
+        ];
+        let out = zkcc(d, &args);
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{all}");
+        zkcc_test_support::cli::says_all(&format!("demo {scenario}"), &all, needles);
+    }
 }
 
 mod ceremony;
