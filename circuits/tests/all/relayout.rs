@@ -899,3 +899,26 @@ fn jurisdiction_relayouts_are_refused_or_change_nothing() {
     println!("jurisdiction: {total:?} (tried, refused, unchanged)");
     assert!(total.0 > 100, "{total:?}");
 }
+
+/// A search checks every witness against the rows it builds from the honest
+/// pair (in setup mode): those are the rows the keys are made from, the
+/// digest of `for_setup`, whatever the honest witness.
+#[test]
+fn the_search_checks_against_the_keys_rows() {
+    use zkcc_circuits::harness::relayout::Claim;
+    use zkcc_circuits::harness::{matrices_digest, Matrices};
+    use zkcc_circuits::request::constraints::RequestCircuit;
+    use zkcc_circuits::shard::constraints::ShardCircuit;
+    let f = fleet();
+    let keys = matrices_digest(ShardCircuit::for_setup(SHAPE)).unwrap();
+    for (st, w) in &f.shards {
+        let m = Matrices::of(ShardClaim(SHAPE).circuit(st, w)).unwrap();
+        assert_eq!(m.digest(), keys);
+    }
+    let (st, w) = &f.request;
+    let m = Matrices::of(RequestClaim(RSHAPE).circuit(st, w)).unwrap();
+    assert_eq!(
+        m.digest(),
+        matrices_digest(RequestCircuit::for_setup(RSHAPE)).unwrap()
+    );
+}
