@@ -18,9 +18,9 @@
 //! proofs. Production keys come from a multi-party ceremony.
 use crate::error::{read, read_json, write, write_json, ProverError, Result};
 use ark_bn254::{Bn254, Fr};
-use ark_groth16::{Groth16, ProvingKey, VerifyingKey};
+use ark_groth16::{ProvingKey, VerifyingKey};
 use ark_relations::gr1cs::ConstraintSynthesizer;
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ark_serialize::CanonicalSerialize;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -171,6 +171,12 @@ impl Circuit {
         }
     }
     fn synthesize(&self, cs: ark_relations::gr1cs::ConstraintSystemRef<Fr>) -> Result<()> {
+        Ok(self.synthesize_raw(cs)?)
+    }
+    fn synthesize_raw(
+        &self,
+        cs: ark_relations::gr1cs::ConstraintSystemRef<Fr>,
+    ) -> std::result::Result<(), ark_relations::gr1cs::SynthesisError> {
         match *self {
             Self::Shard(s) => ShardCircuit::for_setup(s).generate_constraints(cs)?,
             Self::Request(s) => RequestCircuit::for_setup(s).generate_constraints(cs)?,
@@ -184,20 +190,10 @@ impl Circuit {
         &self,
         rng: &mut R,
     ) -> Result<ProvingKey<Bn254>> {
-        fn setup<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>, R: rand::RngCore>(
-            c: C,
-            rng: &mut R,
-        ) -> std::result::Result<ProvingKey<Bn254>, ark_relations::gr1cs::SynthesisError> {
-            Groth16::<Bn254>::generate_random_parameters_with_reduction(c, rng)
-        }
-        let r = match *self {
-            Self::Shard(s) => setup(ShardCircuit::for_setup(s), rng),
-            Self::Request(s) => setup(RequestCircuit::for_setup(s), rng),
-            Self::Evaluation(n) => setup(EvaluationCircuit::for_setup(n), rng),
-            Self::Jurisdiction(n) => setup(JurisdictionCircuit::for_setup(n), rng),
-            Self::Delay(s) => setup(DelayCircuit::for_setup(s), rng),
-        };
-        r.map_err(|e| ProverError::Backend(e.to_string()))
+        Ok(zkcc_engine::setup::groth16_key(
+            &mut |cs| self.synthesize_raw(cs),
+            rng,
+        )?)
     }
 }
 
@@ -254,13 +250,9 @@ pub fn constraints_of(circuit: &Circuit) -> Result<usize> {
 
 /// The R1CS matrices of a circuit (one synthesis in setup mode).
 pub fn r1cs_of(circuit: &Circuit) -> Result<R1cs> {
-    Ok(match *circuit {
-        Circuit::Shard(s) => zkcc_engine::setup::r1cs_of(ShardCircuit::for_setup(s))?,
-        Circuit::Request(s) => zkcc_engine::setup::r1cs_of(RequestCircuit::for_setup(s))?,
-        Circuit::Evaluation(n) => zkcc_engine::setup::r1cs_of(EvaluationCircuit::for_setup(n))?,
-        Circuit::Jurisdiction(n) => zkcc_engine::setup::r1cs_of(JurisdictionCircuit::for_setup(n))?,
-        Circuit::Delay(s) => zkcc_engine::setup::r1cs_of(DelayCircuit::for_setup(s))?,
-    })
+    Ok(zkcc_engine::setup::r1cs_of_synthesis(&mut |cs| {
+        circuit.synthesize_raw(cs)
+    })?)
 }
 
 /// A (single-party, development) setup in memory: the stock `ark-groth16`
@@ -303,9 +295,7 @@ pub fn write_keys(dir: &Path, circuit: &Circuit, pk: ProverKey, how: &str) -> Re
     let constraints = pk.r1cs.num_constraints();
     let vk = pk.vk.clone();
     let paths = KeyPaths::of(dir, circuit);
-    let mut pk_bytes = Vec::new();
-    pk.serialize_uncompressed(&mut pk_bytes)
-        .map_err(|e| ProverError::Backend(e.to_string()))?;
+    let pk_bytes = pk.to_bytes()?;
     drop(pk);
     let mut vk_bytes = Vec::new();
     vk.serialize_compressed(&mut vk_bytes)
@@ -389,7 +379,7 @@ pub fn load_proving_key_of(dir: &Path, circuit: &Circuit) -> Result<(ProverKey, 
         return Err(mismatch());
     }
     let mut r = open()?;
-    let pk = ProverKey::deserialize_uncompressed_unchecked(&mut r)
+    let pk = ProverKey::read_unchecked(&mut r)
         .map_err(|e| ProverError::Keys(format!("{}: {e}", paths.pk.display())))?;
     std::io::copy(&mut r, &mut std::io::sink()).map_err(io)?;
     if r.finish() != (hash, len) {

@@ -174,6 +174,26 @@ impl ProverKey {
             })
     }
 
+    /// The key's bytes (`ark-serialize`, uncompressed): its file format.
+    /// Compiled here, optimised, whatever the caller's profile: a key holds
+    /// millions of coordinates, each converted out of Montgomery form.
+    pub fn to_bytes(&self) -> Res<Vec<u8>> {
+        let mut out = Vec::with_capacity(self.uncompressed_size());
+        self.serialize_uncompressed(&mut out)
+            .map_err(|e| EngineError::Backend(e.to_string()))?;
+        Ok(out)
+    }
+
+    /// Reads a key written by [`ProverKey::to_bytes`] without checking its
+    /// points (fast: the caller hashes the bytes against a manifest first,
+    /// then checks [`ProverKey::is_consistent`]). Compiled here, optimised,
+    /// like [`ProverKey::to_bytes`].
+    pub fn read_unchecked(
+        r: &mut dyn std::io::Read,
+    ) -> Result<Self, ark_serialize::SerializationError> {
+        Self::deserialize_uncompressed_unchecked(r)
+    }
+
     /// Checks the internal consistency of a loaded key: indices within the
     /// variables, one base per index, matrices well formed, `h` as long as
     /// the domain needs.
@@ -839,6 +859,42 @@ mod tests {
             cs.enforce_r1cs_constraint(|| lc!() + x, || lc!() + y, || lc!() + out)?;
             cs.enforce_r1cs_constraint(|| lc!() + x + y, || lc!() + x + y, || lc!() + sq)
         }
+    }
+
+    /// The non-generic setup entry gives the key a direct call of
+    /// `ark-groth16`'s generator gives with the same seed (its draws, in its
+    /// order; a different seed, a different key), and a prover key survives
+    /// its file format (`to_bytes`, `read_unchecked`) unchanged.
+    #[test]
+    fn the_setup_entry_is_ark_groth16s_generator_and_keys_round_trip() {
+        let c = Tiny {
+            x: Fr::from(5u64),
+            y: Fr::from(7u64),
+        };
+        let direct = ark_groth16::Groth16::<Bn254>::generate_random_parameters_with_reduction(
+            c.clone(),
+            &mut ChaCha20Rng::seed_from_u64(3),
+        )
+        .unwrap();
+        let key = |seed| {
+            crate::setup::groth16_key(
+                &mut |cs| {
+                    ark_relations::gr1cs::ConstraintSynthesizer::generate_constraints(c.clone(), cs)
+                },
+                &mut ChaCha20Rng::seed_from_u64(seed),
+            )
+            .unwrap()
+        };
+        assert_eq!(key(3), direct);
+        assert_ne!(key(4), direct);
+        let (pk, r1cs) =
+            crate::setup::setup_keys(c.clone(), &mut ChaCha20Rng::seed_from_u64(3)).unwrap();
+        assert_eq!(pk, direct);
+        assert_eq!(r1cs, crate::setup::r1cs_of(c).unwrap());
+        let pk = ProverKey::new(pk, r1cs).unwrap();
+        let bytes = pk.to_bytes().unwrap();
+        assert_eq!(ProverKey::read_unchecked(&mut &bytes[..]).unwrap(), pk);
+        assert!(ProverKey::read_unchecked(&mut &bytes[..bytes.len() - 1]).is_err());
     }
 
     /// Records every call an observer gets, in order.

@@ -7,8 +7,8 @@ use crate::r1cs::R1cs;
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::{Groth16, ProvingKey};
 use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, OptimizationGoal, SynthesisMode,
-    R1CS_PREDICATE_LABEL,
+    ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, OptimizationGoal, SynthesisError,
+    SynthesisMode, R1CS_PREDICATE_LABEL,
 };
 
 /// A constraint system in setup mode, optimized for constraints (the mode
@@ -29,8 +29,17 @@ pub fn constraints_of(circuit: impl ConstraintSynthesizer<Fr>) -> Result<usize> 
 
 /// The R1CS matrices of a circuit (one synthesis in setup mode).
 pub fn r1cs_of(circuit: impl ConstraintSynthesizer<Fr>) -> Result<R1cs> {
+    let mut circuit = Some(circuit);
+    r1cs_of_synthesis(&mut |cs| match circuit.take() {
+        Some(c) => c.generate_constraints(cs),
+        None => Err(SynthesisError::AssignmentMissing),
+    })
+}
+
+/// [`r1cs_of`] for a [`Synthesis`] (compiled once, here).
+pub fn r1cs_of_synthesis(synthesis: Synthesis<'_>) -> Result<R1cs> {
     let cs = setup_cs();
-    circuit.generate_constraints(cs.clone())?;
+    synthesis(cs.clone())?;
     cs.finalize();
     let matrices = cs.to_matrices()?;
     let m = matrices
@@ -43,6 +52,36 @@ pub fn r1cs_of(circuit: impl ConstraintSynthesizer<Fr>) -> Result<R1cs> {
     ))
 }
 
+/// A circuit's synthesis, as a closure over a constraint system.
+pub type Synthesis<'a> =
+    &'a mut dyn FnMut(ConstraintSystemRef<Fr>) -> std::result::Result<(), SynthesisError>;
+
+/// [`Synthesis`] as a circuit, so that `ark-groth16`'s generator is
+/// instantiated once, here, for every claim: a caller's crate then compiles
+/// none of it (each instance is the generator's FFTs and fixed-base
+/// multiplications, optimised: minutes of CI build time per copy).
+struct Synthesized<'a>(Synthesis<'a>);
+
+impl ConstraintSynthesizer<Fr> for Synthesized<'_> {
+    fn generate_constraints(
+        self,
+        cs: ConstraintSystemRef<Fr>,
+    ) -> std::result::Result<(), SynthesisError> {
+        (self.0)(cs)
+    }
+}
+
+/// The stock `ark-groth16` proving key of the circuit that `synthesis`
+/// builds, from one random toxic waste drawn from `rng` (the generator's own
+/// draws, in its order: the same key as a direct call with the same `rng`).
+pub fn groth16_key(
+    synthesis: Synthesis<'_>,
+    mut rng: &mut dyn rand::RngCore,
+) -> Result<ProvingKey<Bn254>> {
+    Groth16::<Bn254>::generate_random_parameters_with_reduction(Synthesized(synthesis), &mut rng)
+        .map_err(|e| EngineError::Backend(e.to_string()))
+}
+
 /// The stock `ark-groth16` proving key and the circuit's matrices (what
 /// [`ProverKey::new`] combines), from one random toxic waste.
 pub fn setup_keys<C, R>(circuit: C, rng: &mut R) -> Result<(ProvingKey<Bn254>, R1cs)>
@@ -51,8 +90,14 @@ where
     R: rand::RngCore + rand::CryptoRng,
 {
     let r1cs = r1cs_of(circuit.clone())?;
-    let pk = Groth16::<Bn254>::generate_random_parameters_with_reduction(circuit, rng)
-        .map_err(|e| EngineError::Backend(e.to_string()))?;
+    let mut circuit = Some(circuit);
+    let pk = groth16_key(
+        &mut |cs| match circuit.take() {
+            Some(c) => c.generate_constraints(cs),
+            None => Err(SynthesisError::AssignmentMissing),
+        },
+        rng,
+    )?;
     Ok((pk, r1cs))
 }
 

@@ -3,8 +3,8 @@
 //! `tests/golden.rs`) and on files written here. Exit codes: 0 accepted
 //! (granted), 1 rejected (denied) with the reason on stdout, 2 bad input with
 //! the reason on stderr, 3 a file that cannot be written — and a failed run leaves no output file
-//! half-written and clobbers none. `.ci/test` runs these tests a second time
-//! on the standalone build (see [`binary`]).
+//! half-written and clobbers none. `ZKCC_VERIFY_BIN` runs them against another
+//! build of the binary (see [`binary`]).
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tempfile::TempDir;
@@ -367,7 +367,7 @@ fn bad_input_exits_2_with_a_message() {
     let o = zkcc_verify(d, &[]);
     assert_exit(&o, 2);
     assert!(
-        // (clap names the binary by its file name: CI's standalone copy differs)
+        // (clap names the binary by its file name: another build's copy may differ)
         o.stderr.contains("Usage: zkcc-verify") && o.stderr.contains(" <COMMAND>"),
         "{}",
         o.stderr
