@@ -321,7 +321,7 @@ mod tests {
             assert_eq!(live.circuit().name(), name);
             let z = live.assignment().unwrap();
             let cs = stock_constraint_system(&live);
-            assert!(cs.is_satisfied().unwrap(), "{name}");
+            assert!(zkcc_circuits::harness::satisfied(&cs).unwrap(), "{name}");
             let inner = cs.borrow().unwrap();
             let mut stock = inner.instance_assignment().unwrap().to_vec();
             stock.extend_from_slice(inner.witness_assignment().unwrap());

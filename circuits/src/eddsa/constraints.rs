@@ -174,7 +174,7 @@ mod tests {
         let m = FpVar::new_witness(cs.clone(), || Ok(msg))?;
         let s = SignatureVar::new_witness(cs.clone(), sig)?;
         verify(&pk, &m, &s, &Boolean::TRUE)?;
-        Ok((cs.is_satisfied()?, cs.num_constraints()))
+        Ok((crate::harness::satisfied(&cs)?, cs.num_constraints()))
     }
 
     #[test]

@@ -191,7 +191,7 @@ impl ConstraintSynthesizer<Fr> for SquareOfProduct {
 fn first_row_by_gr1cs(circuit: SquareOfProduct) -> Option<usize> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     circuit.generate_constraints(cs.clone()).unwrap();
-    let trace = cs.which_is_unsatisfied().unwrap()?;
+    let trace = super::which_unsatisfied(&cs).unwrap()?;
     Some(trace.rsplit(' ').next().unwrap().parse().unwrap())
 }
 

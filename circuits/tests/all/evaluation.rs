@@ -27,7 +27,7 @@ fn circuit(st: &EvaluationStatement, w: &EvaluationWitness) -> EvaluationCircuit
 fn sat(st: &EvaluationStatement, w: &EvaluationWitness) -> bool {
     let cs = ConstraintSystem::<Fr>::new_ref();
     circuit(st, w).generate_constraints(cs.clone()).unwrap();
-    cs.is_satisfied().unwrap()
+    zkcc_circuits::harness::satisfied(&cs).unwrap()
 }
 
 fn snap(st: &EvaluationStatement, w: &EvaluationWitness) -> (Snapshot, ec::EvaluationVars) {

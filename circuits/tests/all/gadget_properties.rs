@@ -47,7 +47,7 @@ fn config(cases: u32) -> ProptestConfig {
 fn accepts(build: impl FnOnce(ConstraintSystemRef<Fr>) -> Result<(), SynthesisError>) -> bool {
     let cs = ConstraintSystem::<Fr>::new_ref();
     match build(cs.clone()) {
-        Ok(()) => cs.is_satisfied().unwrap(),
+        Ok(()) => zkcc_circuits::harness::satisfied(&cs).unwrap(),
         Err(SynthesisError::Unsatisfiable) => false,
         Err(e) => panic!("synthesis error {e:?}"),
     }
@@ -65,7 +65,7 @@ proptest! {
             .collect();
         let out = poseidon::constraints::hash(&vars).unwrap();
         prop_assert_eq!(out.value().unwrap(), poseidon::hash(&inputs));
-        prop_assert!(cs.is_satisfied().unwrap());
+        prop_assert!(zkcc_circuits::harness::satisfied(&cs).unwrap());
     }
 
     /// `enforce_bits(x, k)` holds iff `x < 2^k` as an integer.
@@ -102,7 +102,7 @@ proptest! {
         let root = MerklePathVar::new_witness(cs.clone(), &path).unwrap().root(&leaf_var).unwrap();
         prop_assert_eq!(root.value().unwrap(), path.root(leaf));
         prop_assert_eq!(root.value().unwrap() == tree.root(), !tamper);
-        prop_assert!(cs.is_satisfied().unwrap());
+        prop_assert!(zkcc_circuits::harness::satisfied(&cs).unwrap());
     }
 
     /// The gadget accepts exactly what `Fence::check` accepts, on positions
@@ -269,7 +269,7 @@ fn chunk_chain_matches_native_and_costs_what_it_says() {
         // The first step hashes the constant 0 for `acc` (a cheaper first round).
         assert_eq!(costs[1..], [CHAIN_CHIP_COST; 2], "{costs:?}");
         assert!(costs[0] < CHAIN_CHIP_COST, "{costs:?}");
-        assert_eq!(cs.is_satisfied().unwrap(), honest, "{chips:?}");
+        assert_eq!(zkcc_circuits::harness::satisfied(&cs).unwrap(), honest, "{chips:?}");
         if honest {
             let active = chips.iter().filter(|c| c.active).map(|c| &c.record);
             assert_eq!(chain.acc.value().unwrap(), chunk_digest(active));

@@ -19,7 +19,7 @@ fn circuit(st: &JurisdictionStatement, w: &JurisdictionWitness) -> JurisdictionC
 fn sat(st: &JurisdictionStatement, w: &JurisdictionWitness) -> bool {
     let cs = ConstraintSystem::<Fr>::new_ref();
     circuit(st, w).generate_constraints(cs.clone()).unwrap();
-    cs.is_satisfied().unwrap()
+    zkcc_circuits::harness::satisfied(&cs).unwrap()
 }
 
 /// `(st, w)` fails natively on the attestation's signature, and the

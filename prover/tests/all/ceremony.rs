@@ -159,7 +159,7 @@ mod tiny {
         .generate_constraints(cs.clone())
         .unwrap();
         cs.finalize();
-        assert!(cs.is_satisfied().unwrap());
+        assert!(zkcc_circuits::harness::satisfied(&cs).unwrap());
         let m = cs.to_matrices().unwrap();
         R1cs::from_matrices(
             &m[R1CS_PREDICATE_LABEL],

@@ -191,7 +191,7 @@ fn tiny() -> (zkcc_engine::r1cs::R1cs, Vec<Fr>) {
     cs.enforce_r1cs_constraint(|| lc!() + w, || lc!() + w, || lc!() + sq)
         .unwrap();
     cs.finalize();
-    assert!(cs.is_satisfied().unwrap());
+    assert!(zkcc_circuits::harness::satisfied(&cs).unwrap());
     let m = cs.to_matrices().unwrap();
     let r1cs = zkcc_engine::r1cs::R1cs::from_matrices(
         &m[R1CS_PREDICATE_LABEL],
