@@ -49,7 +49,10 @@ mod tests {
         let cs = ConstraintSystem::<Fr>::new_ref();
         let x = FpVar::new_witness(cs.clone(), || Ok(v)).unwrap();
         enforce_bits(&x, k).unwrap();
-        (crate::harness::satisfied(&cs).unwrap(), cs.num_constraints())
+        (
+            crate::harness::satisfied(&cs).unwrap(),
+            cs.num_constraints(),
+        )
     }
 
     #[test]

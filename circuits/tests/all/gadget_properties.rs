@@ -269,7 +269,11 @@ fn chunk_chain_matches_native_and_costs_what_it_says() {
         // The first step hashes the constant 0 for `acc` (a cheaper first round).
         assert_eq!(costs[1..], [CHAIN_CHIP_COST; 2], "{costs:?}");
         assert!(costs[0] < CHAIN_CHIP_COST, "{costs:?}");
-        assert_eq!(zkcc_circuits::harness::satisfied(&cs).unwrap(), honest, "{chips:?}");
+        assert_eq!(
+            zkcc_circuits::harness::satisfied(&cs).unwrap(),
+            honest,
+            "{chips:?}"
+        );
         if honest {
             let active = chips.iter().filter(|c| c.active).map(|c| &c.record);
             assert_eq!(chain.acc.value().unwrap(), chunk_digest(active));

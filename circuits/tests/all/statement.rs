@@ -13,7 +13,10 @@ use zkcc_test_support::fixtures::{RSHAPE, SHAPE};
 fn sat<C: ConstraintSynthesizer<Fr>>(c: C) -> (bool, usize) {
     let cs = ConstraintSystem::<Fr>::new_ref();
     c.generate_constraints(cs.clone()).unwrap();
-    (zkcc_circuits::harness::satisfied(&cs).unwrap(), cs.num_constraints())
+    (
+        zkcc_circuits::harness::satisfied(&cs).unwrap(),
+        cs.num_constraints(),
+    )
 }
 
 #[test]

@@ -10,7 +10,11 @@
 //! times with SHA-256, so that anyone can recompute it.
 //!
 //! [`verify`] rebuilds the initial key from the phase-1 file and the circuit
-//! and checks, in order: the circuit (its hash and every section that does not
+//! ([`Zkey::initial_for`]: `IC`, `L`, `H` and the circuit hash in full, while
+//! the key's `A`, `B1` and `B2` must match a random linear combination of the
+//! matrix's columns over the phase-1 powers, one FFT and a few multi-scalar
+//! multiplications in place of three quarters of the per-signal sums) and
+//! checks, in order: the circuit (its hash and every section that does not
 //! change), each contribution (transcript hash, proof of knowledge, `δ`
 //! moving by the proven secret, beacon recomputed), the final `δ`, and that
 //! `L` and `H` moved by exactly `δ` (pairings over random combinations).
@@ -318,7 +322,7 @@ pub fn verify_with<R: RngCore>(
 ) -> Res<Verified> {
     require_secret_contribution(&z.contributions)?;
     check_shape(z, r1cs)?;
-    let init = Zkey::new_initial_with(phase1.ptau(), r1cs, progress)?;
+    let init = Zkey::initial_for(z, phase1.ptau(), r1cs, rng, progress)?;
     let v = verify_against_with(z, &init, rng, progress);
     progress.finish_and_clear();
     v
@@ -544,6 +548,77 @@ mod tests {
         assert_eq!(v.contributions.len(), 2);
         // The old key is untouched: the pass-through read borrows it.
         assert_eq!(Zkey::read(&b0).unwrap(), z0);
+    }
+
+    /// The verifier's initial key ([`Zkey::initial_for`]) is byte for byte
+    /// the initial key, from a raw and from a prepared phase-1 file; its
+    /// combination checks of `A`, `B1` and `B2` refuse, naming the section,
+    /// one point moved (of the constant signal, an input — whose `A` has its
+    /// input row — and a private signal) and two points swapped.
+    #[test]
+    fn the_verifiers_initial_key_is_the_initial_key_and_checks_a_b1_b2() {
+        use crate::ptau::Ptau;
+        use ark_ec::AffineRepr;
+        let r1cs = zkcc_engine::setup::r1cs_of(RequestCircuit::for_setup(RequestShape {
+            shards: 1,
+            entries: 1,
+        }))
+        .unwrap();
+        let (ni, nv) = (r1cs.num_instance as usize, r1cs.num_variables());
+        assert!(ni >= 2 && nv > ni);
+        let (t, a, b) = (Fr::from(1234567u64), Fr::from(89u64), Fr::from(1011u64));
+        let pb = indicatif::ProgressBar::hidden();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(21);
+        for prepared in [false, true] {
+            let p = Ptau::insecure_from_secrets(11, t, a, b, prepared).unwrap();
+            let init = Zkey::new_initial(&p, &r1cs).unwrap();
+            let z = contribute(init.clone(), Some("c"), &mut rng).unwrap();
+            let got = Zkey::initial_for(&z, &p, &r1cs, &mut rng, &pb).unwrap();
+            assert!(got.to_bytes() == init.to_bytes(), "prepared {prepared}");
+            if !prepared {
+                // The checks come before the Lagrange basis: one file is enough.
+                continue;
+            }
+            let refused = |t: &Zkey, what: &str| match Zkey::initial_for(
+                t,
+                &p,
+                &r1cs,
+                &mut rand::rngs::StdRng::seed_from_u64(9),
+                &pb,
+            ) {
+                Err(CeremonyError::BadKey(m)) => assert!(m.starts_with(what), "{m}"),
+                other => panic!("{what}: {other:?}"),
+            };
+            let (g1, g2) = (G1Affine::generator(), ark_bn254::G2Affine::generator());
+            for s in [0, 1, nv - 1] {
+                let mut t = z.clone();
+                t.a[s] = (t.a[s] + g1).into_affine();
+                refused(&t, "A (section 5)");
+                let mut t = z.clone();
+                t.b1[s] = (t.b1[s] + g1).into_affine();
+                refused(&t, "B1 (section 6)");
+                let mut t = z.clone();
+                t.b2[s] = (t.b2[s] + g2).into_affine();
+                refused(&t, "B2 (section 7)");
+            }
+            let (i, j) = (1..nv)
+                .flat_map(|i| (i + 1..nv).map(move |j| (i, j)))
+                .find(|&(i, j)| z.a[i] != z.a[j] && z.b1[i] != z.b1[j])
+                .unwrap();
+            let mut t = z.clone();
+            t.a.swap(i, j);
+            refused(&t, "A (section 5)");
+            let mut t = z.clone();
+            t.b1.swap(i, j);
+            refused(&t, "B1 (section 6)");
+            let mut t = z.clone();
+            t.b2.swap(i, j);
+            refused(&t, "B2 (section 7)");
+            // A key of another shape (one point short) is refused too.
+            let mut t = z.clone();
+            t.b2.pop();
+            refused(&t, "B2 (section 7)");
+        }
     }
 
     /// Verification counts what it has verified: each contribution, then

@@ -77,13 +77,17 @@ impl Ptau {
         Ok(p)
     }
 
-    /// Parses a `.ptau` file's structure — header, sections, their lengths,
-    /// canonical coordinates — *without* checking that the points lie on the
-    /// curve and in the subgroup: only [`Ptau::read`]'s first half, for
-    /// fuzzing the parser apart from the point checks. Nothing may use the
-    /// points before [`Ptau::check_points`] passes.
-    pub fn parse(bytes: &[u8]) -> Res<Self> {
+    /// Fails unless the file at `bytes` is large enough for a QAP domain of
+    /// `domain_size` ([`Ptau::check_fits`]), reading its header only: what
+    /// the commands check before they verify a file (seconds to minutes).
+    pub fn check_header_fits(bytes: &[u8], domain_size: usize) -> Res<()> {
         let f = SectionFile::parse(bytes, b"ptau", KIND)?;
+        let (power, _) = Self::header(&f)?;
+        fits(power, domain_size)
+    }
+
+    /// The version, curve, power and ceremony power of a file's header.
+    fn header(f: &SectionFile<'_>) -> Res<(u32, u32)> {
         if f.version != 1 {
             return Err(CeremonyError::Format(
                 KIND,
@@ -114,6 +118,17 @@ impl Ptau {
                 format!("ceremony power {ceremony_power} out of range {power}..=28"),
             ));
         }
+        Ok((power, ceremony_power))
+    }
+
+    /// Parses a `.ptau` file's structure — header, sections, their lengths,
+    /// canonical coordinates — *without* checking that the points lie on the
+    /// curve and in the subgroup: only [`Ptau::read`]'s first half, for
+    /// fuzzing the parser apart from the point checks. Nothing may use the
+    /// points before [`Ptau::check_points`] passes.
+    pub fn parse(bytes: &[u8]) -> Res<Self> {
+        let f = SectionFile::parse(bytes, b"ptau", KIND)?;
+        let (power, ceremony_power) = Self::header(&f)?;
         let n = 1usize << power;
         let sized = |ty: u32, count: usize, size: usize, name: &str| -> Res<&[u8]> {
             let s = f.section(ty)?;
@@ -355,15 +370,7 @@ impl Ptau {
     /// Fails unless the file is large enough for a QAP domain of
     /// `domain_size` (snarkjs's rule: `domain_size ≤ 2^power`).
     pub fn check_fits(&self, domain_size: usize) -> Res<()> {
-        let need = domain_size.trailing_zeros();
-        if need > self.power {
-            return Err(CeremonyError::PtauTooSmall {
-                need,
-                have: self.power,
-                domain: domain_size,
-            });
-        }
-        Ok(())
+        fits(self.power, domain_size)
     }
 
     /// The consistency checks (see the module docs); the first failing one is named.
@@ -463,8 +470,21 @@ impl Ptau {
     }
 }
 
+/// [`Ptau::check_fits`] for a file of `power`.
+fn fits(power: u32, domain_size: usize) -> Res<()> {
+    let need = domain_size.trailing_zeros();
+    if need > power {
+        return Err(CeremonyError::PtauTooSmall {
+            need,
+            have: power,
+            domain: domain_size,
+        });
+    }
+    Ok(())
+}
+
 /// `Σ s_i·P_i` with zkcc's MSM ([`zkcc_engine::msm`]), over the shorter slice.
-fn msm_fr<P: SWCurveConfig<ScalarField = Fr, BaseField: zkcc_engine::ifma::Limbs>>(
+pub(crate) fn msm_fr<P: SWCurveConfig<ScalarField = Fr, BaseField: zkcc_engine::ifma::Limbs>>(
     ps: &[Affine<P>],
     s: &[Fr],
 ) -> Projective<P> {

@@ -292,10 +292,70 @@ impl Zkey {
     /// [`Zkey::new_initial`], reporting progress (its length grows by the
     /// work of each step as the step starts).
     pub fn new_initial_with(ptau: &Ptau, r1cs: &R1cs, progress: &ProgressBar) -> Res<Self> {
+        Self::build_initial(ptau, r1cs, None, progress)
+    }
+
+    /// The initial key of `r1cs` on `ptau` that a verifier compares `z`
+    /// with (`phase2::verify`): `A`, `B1` and `B2` are `z`'s own once a
+    /// random linear combination of each has matched the same combination
+    /// of the matrix's columns over the phase-1 powers ([`columns_match`]:
+    /// `z`'s section equals the initial key's but with probability about
+    /// `1/r`); `IC`, `L`, `H` and the circuit hash are built as
+    /// [`Zkey::new_initial`] builds them (the circuit hash covers the
+    /// initial `L`, which only the per-signal sums give). A section that
+    /// does not match is refused as [`CeremonyError::BadKey`], named.
+    ///
+    /// `z`'s points must have been checked ([`Zkey::read`] does): the
+    /// combination is sound only in the order-`r` groups. Those per-signal
+    /// sums of `A`, `B1` and `B2` are three quarters of an initial key's
+    /// work (`B2`'s in G2); the combinations cost one FFT in the field and
+    /// a few multi-scalar multiplications.
+    pub fn initial_for(
+        z: &Zkey,
+        ptau: &Ptau,
+        r1cs: &R1cs,
+        rng: &mut dyn rand::RngCore,
+        progress: &ProgressBar,
+    ) -> Res<Self> {
+        Self::build_initial(ptau, r1cs, Some((z, rng)), progress)
+    }
+
+    fn build_initial(
+        ptau: &Ptau,
+        r1cs: &R1cs,
+        check: Option<(&Zkey, &mut dyn rand::RngCore)>,
+        progress: &ProgressBar,
+    ) -> Res<Self> {
         let (n, ni, nv, domain_size) = key_sizes(r1cs)?;
         ptau.check_fits(domain_size)?;
         let t = std::time::Instant::now();
-        let (lt1, lt2, la1, lb1, hpts) = lagrange_points(ptau, domain_size, progress)?;
+        let checked = match check {
+            Some((z, rng)) => {
+                let bad = |what: &str| {
+                    CeremonyError::BadKey(format!("{what} differs from the initial key's"))
+                };
+                let d = domain_size;
+                let (p1, p2) = (&ptau.tau_g1[..d], &ptau.tau_g2[..d]);
+                if !columns_match(&z.a, &r1cs.a, &r1cs.coeffs, ni, d, p1, rng) {
+                    return Err(bad("A (section 5)"));
+                }
+                if !columns_match(&z.b1, &r1cs.b, &r1cs.coeffs, 0, d, p1, rng) {
+                    return Err(bad("B1 (section 6)"));
+                }
+                if !columns_match(&z.b2, &r1cs.b, &r1cs.coeffs, 0, d, p2, rng) {
+                    return Err(bad("B2 (section 7)"));
+                }
+                tracing::info!(
+                    seconds = t.elapsed().as_secs_f64(),
+                    "A, B1, B2 combinations"
+                );
+                Some(z)
+            }
+            None => None,
+        };
+        let t = std::time::Instant::now();
+        let (lt1, lt2, la1, lb1, hpts) =
+            lagrange_points(ptau, domain_size, checked.is_none(), progress)?;
         tracing::info!(seconds = t.elapsed().as_secs_f64(), "Lagrange basis");
         let t = std::time::Instant::now();
         let np = ni - 1;
@@ -306,7 +366,8 @@ impl Zkey {
             columns::columns(&r1cs.c, n, nv),
         );
         let rec1 = columns::recode_all::<g1::Config>(r1cs);
-        progress.set_length(progress.length().unwrap_or(0) + 4 * nv as u64);
+        let sums = if checked.is_some() { 1 } else { 4 };
+        progress.set_length(progress.length().unwrap_or(0) + sums * nv as u64);
         let tick = |k: u64| progress.inc(k);
         let sum = |series: &[Series<'_, g1::Config>]| {
             let mut v = columns::sums(series, &rec1, nv, &tick);
@@ -315,16 +376,6 @@ impl Zkey {
             v
         };
         let t_tau = columns::odd_tables(&lt1);
-        let mut a_all = sum(&[Series {
-            cols: &ca,
-            pts: &lt1,
-            tables: &t_tau,
-        }]);
-        let b1_all = sum(&[Series {
-            cols: &cb,
-            pts: &lt1,
-            tables: &t_tau,
-        }]);
         let (t_alpha, t_beta) = (columns::odd_tables(&la1), columns::odd_tables(&lb1));
         let mut l_all = sum(&[
             Series {
@@ -343,28 +394,50 @@ impl Zkey {
                 tables: &t_tau,
             },
         ]);
-        drop((t_tau, t_alpha, t_beta));
+        drop((t_alpha, t_beta));
         for s in 0..ni {
-            a_all[s] += lt1[n + s];
             l_all[s] += lb1[n + s];
         }
-        let t2 = columns::odd_tables(&lt2);
-        let rec2 = columns::recode_all::<g2::Config>(r1cs);
-        let b2_all = columns::sums(
-            &[Series {
-                cols: &cb,
-                pts: &lt2,
-                tables: &t2,
-            }],
-            &rec2,
-            nv,
-            &tick,
-        );
-        drop(t2);
-        let a = G1Projective::normalize_batch(&a_all);
-        let b1 = G1Projective::normalize_batch(&b1_all);
-        let b2 = G2Projective::normalize_batch(&b2_all);
         let lall = G1Projective::normalize_batch(&l_all);
+        let (a, b1, b2) = match checked {
+            Some(z) => {
+                drop(t_tau);
+                (z.a.clone(), z.b1.clone(), z.b2.clone())
+            }
+            None => {
+                let mut a_all = sum(&[Series {
+                    cols: &ca,
+                    pts: &lt1,
+                    tables: &t_tau,
+                }]);
+                let b1_all = sum(&[Series {
+                    cols: &cb,
+                    pts: &lt1,
+                    tables: &t_tau,
+                }]);
+                drop(t_tau);
+                for s in 0..ni {
+                    a_all[s] += lt1[n + s];
+                }
+                let t2 = columns::odd_tables(&lt2);
+                let rec2 = columns::recode_all::<g2::Config>(r1cs);
+                let b2_all = columns::sums(
+                    &[Series {
+                        cols: &cb,
+                        pts: &lt2,
+                        tables: &t2,
+                    }],
+                    &rec2,
+                    nv,
+                    &tick,
+                );
+                (
+                    G1Projective::normalize_batch(&a_all),
+                    G1Projective::normalize_batch(&b1_all),
+                    G2Projective::normalize_batch(&b2_all),
+                )
+            }
+        };
         tracing::info!(seconds = t.elapsed().as_secs_f64(), "per-signal points");
         let t = std::time::Instant::now();
         let coeffs = coeffs_of(r1cs);
@@ -992,6 +1065,7 @@ pub fn coeffs_of(r1cs: &R1cs) -> Vec<Coeff> {
 fn lagrange_points(
     ptau: &Ptau,
     n: usize,
+    with_g2: bool,
     progress: &ProgressBar,
 ) -> Res<(
     Vec<G1Affine>,
@@ -1004,25 +1078,87 @@ fn lagrange_points(
         let o = n - 1;
         let o2 = 2 * n - 1;
         let h = (0..n).map(|i| l.tau_g1[o2 + 2 * i + 1]).collect();
+        let lt2 = if with_g2 {
+            l.tau_g2[o..o + n].to_vec()
+        } else {
+            Vec::new()
+        };
         return Ok((
             l.tau_g1[o..o + n].to_vec(),
-            l.tau_g2[o..o + n].to_vec(),
+            lt2,
             l.alpha_tau_g1[o..o + n].to_vec(),
             l.beta_tau_g1[o..o + n].to_vec(),
             h,
         ));
     }
-    // Five FFTs; G2 costs about three G1s.
-    progress.set_length(progress.length().unwrap_or(0) + 7 * gfft::work(n));
+    // Five FFTs (four without G2's); G2 costs about three G1s.
+    let ffts = if with_g2 { 7 } else { 4 };
+    progress.set_length(progress.length().unwrap_or(0) + ffts * gfft::work(n));
     let g1 = |k: u64| progress.inc(k);
     let g2 = |k: u64| progress.inc(3 * k);
     let none = || CeremonyError::Other("no FFT domain of that size".into());
     let lt1 = gfft::lagrange(&ptau.tau_g1, n, &g1).ok_or_else(none)?;
-    let lt2 = gfft::lagrange(&ptau.tau_g2, n, &g2).ok_or_else(none)?;
+    let lt2 = if with_g2 {
+        gfft::lagrange(&ptau.tau_g2, n, &g2).ok_or_else(none)?
+    } else {
+        Vec::new()
+    };
     let la1 = gfft::lagrange(&ptau.alpha_tau_g1, n, &g1).ok_or_else(none)?;
     let lb1 = gfft::lagrange(&ptau.beta_tau_g1, n, &g1).ok_or_else(none)?;
     // snarkjs's last domain has the missing top power as zero.
     let top = &ptau.tau_g1[..(2 * n).min(ptau.tau_g1.len())];
     let h = gfft::odd_coset_lagrange(top, n, &g1).ok_or_else(none)?;
     Ok((lt1, lt2, la1, lb1, h))
+}
+
+/// Whether `pts[s] = Σ_row M[row][s]·L_row(τ)·G` for every signal `s` (plus
+/// `L_(n+s)(τ)·G` for the first `inputs` signals: the input rows
+/// `A[n + s][s] = 1`), `L_row` the Lagrange basis of the domain of `d`
+/// points and `powers[j] = τ^j·G`, tested with one random combination: for
+/// random `r_s`, `Σ_s r_s·pts[s] = Σ_j c_j·τ^j·G`, where `c` are the
+/// coefficients of the polynomial that takes the value
+/// `u_row = Σ_s M[row][s]·r_s` at the domain's `row`-th point (one inverse
+/// FFT in the field). A wrong point passes with probability `1/r` when
+/// every point is in the order-`r` group. An empty or short `pts` fails.
+fn columns_match<P>(
+    pts: &[ark_ec::short_weierstrass::Affine<P>],
+    m: &zkcc_engine::r1cs::SparseMatrix,
+    coeffs: &[Fr],
+    inputs: usize,
+    d: usize,
+    powers: &[ark_ec::short_weierstrass::Affine<P>],
+    rng: &mut dyn rand::RngCore,
+) -> bool
+where
+    P: ark_ec::short_weierstrass::SWCurveConfig<
+        ScalarField = Fr,
+        BaseField: zkcc_engine::ifma::Limbs,
+    >,
+{
+    use ark_ff::UniformRand;
+    use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+    let rows = m.row_ptr.len() - 1;
+    let nv = pts.len();
+    let Some(domain) = Radix2EvaluationDomain::<Fr>::new(d).filter(|dom| dom.size() == d) else {
+        return false;
+    };
+    if nv == 0 || powers.len() != d || rows + inputs > d || inputs > nv {
+        return false;
+    }
+    let r: Vec<Fr> = (0..nv).map(|_| Fr::rand(&mut *rng)).collect();
+    let mut u = vec![Fr::from(0u64); d];
+    for (row, u_row) in u.iter_mut().enumerate().take(rows) {
+        for k in m.row_ptr[row] as usize..m.row_ptr[row + 1] as usize {
+            let s = m.cols[k] as usize;
+            if s >= nv {
+                return false;
+            }
+            *u_row += coeffs[m.coeffs[k] as usize] * r[s];
+        }
+    }
+    for s in 0..inputs {
+        u[rows + s] += r[s];
+    }
+    let c = domain.ifft(&u);
+    super::ptau::msm_fr(pts, &r) == super::ptau::msm_fr(powers, &c)
 }

@@ -163,17 +163,23 @@ impl CircuitPhase1Args {
         Ok(Circuit::parse(&self.circuit)?)
     }
 
-    /// Reads and checks the phase-1 file ([`load_ptau`]).
-    fn load(&self) -> Result<Phase1, ProverError> {
-        load_ptau(&self.ptau, self.dev_unpublished_ptau)
+    /// Reads and checks the phase-1 file for `r1cs` ([`load_ptau`]).
+    fn load(&self, r1cs: &zkcc_engine::r1cs::R1cs) -> Result<Phase1, ProverError> {
+        load_ptau(
+            &self.ptau,
+            self.dev_unpublished_ptau,
+            ceremony::zkey::domain_of(r1cs),
+        )
     }
 }
 
 /// Reads a phase-1 file, prints its BLAKE2b-512 (of the whole file, as
 /// `b2sum` prints it and as public ceremonies publish it), refuses it unless
 /// it is one of the published files zkcc pins (or `dev` is set: a loud
-/// warning then), then parses and verifies it and its contribution records.
-fn load_ptau(path: &Path, dev: bool) -> Result<Phase1, ProverError> {
+/// warning then), refuses it from its header alone if it is too small for
+/// a QAP domain of `domain` points, then parses and verifies it and its
+/// contribution records.
+fn load_ptau(path: &Path, dev: bool, domain: usize) -> Result<Phase1, ProverError> {
     let bytes = zkcc_prover::error::read(path)?;
     let file = Phase1Bytes::new(&bytes);
     println!(
@@ -181,6 +187,7 @@ fn load_ptau(path: &Path, dev: bool) -> Result<Phase1, ProverError> {
         path.display(),
         hex::encode(file.blake2b())
     );
+    ceremony::ptau::Ptau::check_header_fits(&bytes, domain)?;
     let source = if dev {
         Phase1Source::DevelopmentOnly
     } else {
@@ -507,7 +514,7 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             let c = phase1.circuit()?;
             let r1cs = ceremony::r1cs_of(&c)?;
             let t = Instant::now();
-            let p = phase1.load()?;
+            let p = phase1.load(&r1cs)?;
             let t_ptau = t.elapsed();
             let t = Instant::now();
             let z = ceremony::init(&r1cs, &p)?;
@@ -570,7 +577,7 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             let c = phase1.circuit()?;
             let z = ceremony::load_zkey(&zkey)?;
             let r1cs = ceremony::precheck(&c, &z)?;
-            let p = phase1.load()?;
+            let p = phase1.load(&r1cs)?;
             let v = ceremony::verify(&r1cs, &p, &z)?;
             println!(
                 "OK: {} follows from {} and {} through {} contributions ({} with a secret)",
@@ -587,7 +594,7 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             let c = phase1.circuit()?;
             let z = ceremony::load_zkey(&zkey)?;
             let r1cs = ceremony::precheck(&c, &z)?;
-            let p = phase1.load()?;
+            let p = phase1.load(&r1cs)?;
             let (m, v) = ceremony::finalize(&out, &c, &p, z, r1cs)?;
             print_verified(&v);
             println!(
