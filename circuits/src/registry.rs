@@ -590,6 +590,20 @@ pub struct Registry {
     pub root: Fr,
 }
 
+/// The Merkle tree of `depth` over `leaves`.
+fn tree(depth: usize, leaves: Vec<Fr>) -> Result<MerkleTree, InputError> {
+    MerkleTree::new(depth, &leaves).map_err(|e| InputError::Invalid(e.to_string()))
+}
+
+/// The Merkle tree of `depth` over the hashes of `items`.
+fn tree_of<T>(
+    depth: usize,
+    items: &[T],
+    hash: impl Fn(&T) -> Fr,
+) -> Result<MerkleTree, InputError> {
+    tree(depth, items.iter().map(hash).collect())
+}
+
 /// Whether `n` entries (`what`) fit a tree of `depth` (`tree` in the error).
 fn fits(n: usize, depth: usize, what: &str, tree: &str) -> Result<(), InputError> {
     if n > 1 << depth {
@@ -912,37 +926,19 @@ impl Registry {
             model_leaves.push(poseidon::hash(&[name, Fr::from(m.tpp)]));
             models.push((name, m.tpp));
         }
-        let tree = |depth: usize, leaves: Vec<Fr>| {
-            MerkleTree::new(depth, &leaves).map_err(|e| InputError::Invalid(e.to_string()))
-        };
-        let facility_tree = tree(
-            FACILITY_DEPTH,
-            facilities.iter().map(FacilityLeaf::hash).collect(),
-        )?;
-        let auditor_tree = tree(
-            AUDITOR_DEPTH,
-            auditors.iter().map(AuditorLeaf::hash).collect(),
-        )?;
+        let facility_tree = tree_of(FACILITY_DEPTH, &facilities, FacilityLeaf::hash)?;
+        let auditor_tree = tree_of(AUDITOR_DEPTH, &auditors, AuditorLeaf::hash)?;
         let model_tree = tree(MODEL_DEPTH, model_leaves)?;
         let tier_tree = tree(TIER_DEPTH, tier_leaves)?;
-        let evaluator_tree = tree(
-            EVALUATOR_DEPTH,
-            evaluators.iter().map(EvaluatorLeaf::hash).collect(),
-        )?;
-        let suite_tree = tree(
-            SUITE_DEPTH,
-            suites.iter().map(crate::evaluation::suite_hash).collect(),
-        )?;
+        let evaluator_tree = tree_of(EVALUATOR_DEPTH, &evaluators, EvaluatorLeaf::hash)?;
+        let suite_tree = tree_of(SUITE_DEPTH, &suites, crate::evaluation::suite_hash)?;
         let importers_root = if importer_leaves.is_empty() {
             None
         } else {
             Some(tree(IMPORTER_DEPTH, importer_leaves)?.root())
         };
         let (landmarks, coverage) = landmark_leaves(&file, &facilities)?;
-        let landmark_tree = tree(
-            LANDMARK_DEPTH,
-            landmarks.iter().map(LandmarkLeaf::hash).collect(),
-        )?;
+        let landmark_tree = tree_of(LANDMARK_DEPTH, &landmarks, LandmarkLeaf::hash)?;
         let coverage_tree = tree(
             COVERAGE_DEPTH,
             coverage

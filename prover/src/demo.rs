@@ -39,6 +39,19 @@ pub fn timed<T>(msg: &str, f: impl FnOnce() -> T) -> (T, Duration) {
     (out, d)
 }
 
+/// Sets up `circuit`'s keys in `dir` (single-party: development only) under
+/// a spinner ([`timed`]); returns the keys' manifest and the time it took.
+pub fn timed_setup<R: rand::RngCore + rand::CryptoRng>(
+    dir: &Path,
+    circuit: &Circuit,
+    rng: &mut R,
+) -> Result<(keys::KeyManifest, Duration)> {
+    let (m, t) = timed(&format!("setup of {}", circuit.name()), || {
+        keys::setup_circuit(dir, circuit, rng)
+    });
+    Ok((m?, t))
+}
+
 /// Runs `f`, a batch of `proofs` tuned proofs of one key (shards), under a
 /// progress display: `witnesses 3/8` while the batch's assignments are
 /// computed, then `shard 2/8: MSM L (4/7)` as each proof's stages finish
@@ -269,14 +282,8 @@ pub fn run_scenario(
     // 4. Setup (single-party, development).
     let keys_dir = dir.join("keys");
     let (sc, rc) = (Circuit::Shard(shard), Circuit::Request(request));
-    let (sm, t_setup_s) = timed(&format!("setup of {}", sc.name()), || {
-        keys::setup_circuit(&keys_dir, &sc, &mut rng)
-    });
-    let sm = sm?;
-    let (rm, t_setup_r) = timed(&format!("setup of {}", rc.name()), || {
-        keys::setup_circuit(&keys_dir, &rc, &mut rng)
-    });
-    let rm = rm?;
+    let (sm, t_setup_s) = timed_setup(&keys_dir, &sc, &mut rng)?;
+    let (rm, t_setup_r) = timed_setup(&keys_dir, &rc, &mut rng)?;
     println!(
         "4. setup     [DEVELOPMENT SHORTCUT: single-party; production keys come from `zkcc ceremony`]\n             {}: {} constraints ({} per chip slot, {} per facility slot); {}",
         sc.name(),

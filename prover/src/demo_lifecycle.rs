@@ -7,7 +7,7 @@
 //! tier-1 facilities, naming the evaluated model; the agency verifies both
 //! and decides under a policy whose best rule requires them. Then the checks
 //! that must fail.
-use crate::demo::{must_fail, proving, secs, timed};
+use crate::demo::{must_fail, proving, secs, timed, timed_setup};
 use crate::error::{write, write_json, ProverError, Result};
 use crate::inventory::AuditorKeyFile;
 use crate::keys::{self, Circuit};
@@ -143,14 +143,8 @@ pub fn run(
     let keys_dir = dir.join("keys");
     let ec = Circuit::Evaluation(suite.evals.len());
     let jc = Circuit::Jurisdiction(STORE_SLOTS);
-    let (em, t_setup_e) = timed(&format!("setup of {}", ec.name()), || {
-        keys::setup_circuit(&keys_dir, &ec, rng)
-    });
-    let em = em?;
-    let (jm, t_setup_j) = timed(&format!("setup of {}", jc.name()), || {
-        keys::setup_circuit(&keys_dir, &jc, rng)
-    });
-    let jm = jm?;
+    let (em, t_setup_e) = timed_setup(&keys_dir, &ec, rng)?;
+    let (jm, t_setup_j) = timed_setup(&keys_dir, &jc, rng)?;
     println!(
         "10. setup    {}: {} constraints ({} per eval); {}: {} constraints ({} per store slot); {} + {}  [development only]",
         ec.name(),

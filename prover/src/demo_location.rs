@@ -10,7 +10,7 @@
 //! relay that adds the far leg's 26.7 ms each way) is caught by physics, and a
 //! relay answering without the device key by its signature.
 use crate::delay::{match_batches, prove_delay, slot_requests};
-use crate::demo::{proving, secs, timed};
+use crate::demo::{proving, secs, timed, timed_setup};
 use crate::error::{write_json, ProverError, Result};
 use crate::fleet::Fleet;
 use crate::keys::{self, Circuit};
@@ -225,10 +225,7 @@ pub fn run(
 
     // The delay proofs.
     let dc = Circuit::Delay(fleet.shape);
-    let (dm, t_setup) = timed(&format!("setup of {}", dc.name()), || {
-        keys::setup_circuit(&keys_dir, &dc, rng)
-    });
-    let dm = dm?;
+    let (dm, t_setup) = timed_setup(&keys_dir, &dc, rng)?;
     let signed = match_batches(fleet, registry, &files)?;
     let (dpk, _) = keys::load_proving_key_of(&keys_dir, &dc)?;
     let (delay, t_prove) = proving("delay", fleet.witnesses.len(), |progress| {

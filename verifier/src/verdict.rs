@@ -1,10 +1,11 @@
 //! The agency's verdict on a submission, printed the same by `zkcc verify`
 //! and `zkcc-verify submission`.
 //!
-//! The agency's own files (keys, registry, ledger, request, policy) are
-//! loaded and checked by the caller *before* [`judge`] runs: a broken one is
-//! a configuration error (exit 2) and no verdict is printed. [`judge`] then
-//! reads the importer's submission: a submission that does not parse or
+//! The agency's own files (keys, registry, ledger and request by each
+//! binary its own way, then the policy and lifecycle claims by
+//! [`judge_file`]) are loaded and checked *before* [`judge`] runs: a broken
+//! one is a configuration error (exit 2) and no verdict is printed. Then the
+//! importer's submission is judged: a submission that does not parse or
 //! does not verify is a rejection (`REJECTED: <file>: <reason>`, exit 1);
 //! one that verifies is `ACCEPTED: …`, and with a policy the decision
 //! follows (granted exit 0, denied exit 1).
@@ -28,7 +29,8 @@ pub const EXIT_CODES: &str = "Exit codes:
 
 /// The agency's own files for a verdict, as `zkcc verify` and `zkcc-verify
 /// submission` take them: `--registry`, `--ledger`, `--request`, `--policy`,
-/// `--report`. Each binary loads them its own way (a broken one is exit 2).
+/// `--report`. Each binary loads the registry, ledger and request its own
+/// way, [`judge_file`] the policy (a broken one is exit 2).
 #[derive(clap::Args, Clone, Debug)]
 pub struct AgencyFileArgs {
     /// The agency's registry (JSON).
@@ -46,6 +48,25 @@ pub struct AgencyFileArgs {
     /// Write the decision's JSON report here (atomically).
     #[arg(long, requires = "policy")]
     pub report: Option<std::path::PathBuf>,
+}
+
+impl AgencyFileArgs {
+    /// The `--policy` file, if given: read by `read` (the binary's own
+    /// reader, with its messages and exit codes), parsed and checked against
+    /// `registry`, or `bad("<file>: <why>")` (a configuration error).
+    pub fn policy<E>(
+        &self,
+        registry: &Registry,
+        read: impl Fn(&std::path::Path) -> Result<String, E>,
+        bad: impl Fn(String) -> E,
+    ) -> Result<Option<Policy>, E> {
+        let Some(p) = &self.policy else {
+            return Ok(None);
+        };
+        Policy::from_json_for(&read(p)?, registry)
+            .map(Some)
+            .map_err(|e| bad(format!("{}: {e}", p.display())))
+    }
 }
 
 /// The verified AI lifecycle claims a decision may count, as `zkcc verify`
@@ -113,6 +134,48 @@ pub struct Agency<'a> {
     pub policy: Option<&'a Policy>,
     /// Verified lifecycle claims the policy's rules may require.
     pub lifecycle: &'a LifecycleFacts,
+}
+
+/// What `zkcc verify` and `zkcc-verify submission` do once each has loaded
+/// the agency's keys, registry, ledger and request its own way: the policy
+/// and the lifecycle claims loaded (a broken one is `bad("<file>: <why>")`,
+/// exit 2, before any verdict is printed), then the importer's `submission`
+/// read and [`judge`]d with fresh randomness from the OS, the verdict printed
+/// and the report written to `--report` by `write`. `Ok(true)` is exit 0,
+/// `Ok(false)` exit 1.
+#[allow(clippy::too_many_arguments)]
+pub fn judge_file<E>(
+    files: &AgencyFileArgs,
+    lifecycle: &LifecycleArgs,
+    keys: &FleetKeys,
+    registry: &Registry,
+    ledger: &Ledger,
+    request: &RequestFile,
+    submission: &std::path::Path,
+    read: impl Fn(&std::path::Path) -> Result<String, E>,
+    write: impl Fn(&std::path::Path, &[u8]) -> Result<(), E>,
+    bad: impl Fn(String) -> E,
+) -> Result<bool, E> {
+    let policy = files.policy(registry, &read, &bad)?;
+    let lifecycle = lifecycle.facts(&read, &bad)?;
+    let agency = Agency {
+        keys,
+        registry,
+        ledger,
+        request,
+        policy: policy.as_ref(),
+        lifecycle: &lifecycle,
+    };
+    // The importer's submission: a problem with it is a rejection (exit 1).
+    let text = read(submission)?;
+    let name = submission.display().to_string();
+    let v = judge(&agency, &name, &text, &mut rand::rngs::OsRng).map_err(|e| bad(e.to_string()))?;
+    print!("{}", v.text);
+    if let (Some(r), Some(out)) = (&v.report, &files.report) {
+        write(out, r.to_json().as_bytes())?;
+        println!("report: {}", out.display());
+    }
+    Ok(v.ok)
 }
 
 /// What [`judge`] decided: the lines to print, the report (with a policy)

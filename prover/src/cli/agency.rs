@@ -380,7 +380,6 @@ fn parse_days(s: &str) -> Result<zkcc_verifier::submission::DelayWindow, ProverE
 }
 
 pub fn verify(a: VerifyArgs) -> Result<(), ProverError> {
-    use zkcc_verifier::access::Policy;
     // The agency's own files first: a problem with any of them is a
     // configuration error (exit 2), found before any verdict is printed.
     a.files.report.as_deref().map(out_file).transpose()?;
@@ -394,38 +393,19 @@ pub fn verify(a: VerifyArgs) -> Result<(), ProverError> {
     let ledger = Ledger::from_reader(file, &registry)
         .map_err(|e| ProverError::Usage(format!("{}: {e}", a.files.ledger.display())))?;
     let req: RequestFile = read_json(&a.files.request)?;
-    let policy = match &a.files.policy {
-        Some(p) => {
-            let policy = Policy::from_json_for(&read_text(p)?, &registry)
-                .map_err(|e| ProverError::Usage(format!("{}: {e}", p.display())))?;
-            Some(policy)
-        }
-        None => None,
-    };
-    let lifecycle = a.lifecycle.facts(read_text, ProverError::Usage)?;
-    let agency = zkcc_verifier::verdict::Agency {
-        keys: &keys,
-        registry: &registry,
-        ledger: &ledger,
-        request: &req,
-        policy: policy.as_ref(),
-        lifecycle: &lifecycle,
-    };
-    // The importer's submission: a problem with it is a rejection (exit 1).
-    let text = read_text(&a.submission)?;
-    let v = zkcc_verifier::verdict::judge(
-        &agency,
-        &a.submission.display().to_string(),
-        &text,
-        &mut OsRng,
-    )
-    .map_err(|e| ProverError::Usage(e.to_string()))?;
-    print!("{}", v.text);
-    if let (Some(r), Some(out)) = (&v.report, &a.files.report) {
-        write(out, r.to_json().as_bytes())?;
-        println!("report: {}", out.display());
-    }
-    if v.ok {
+    let ok = zkcc_verifier::verdict::judge_file(
+        &a.files,
+        &a.lifecycle,
+        &keys,
+        &registry,
+        &ledger,
+        &req,
+        &a.submission,
+        read_text,
+        write,
+        ProverError::Usage,
+    )?;
+    if ok {
         Ok(())
     } else {
         Err(ProverError::Verdict)

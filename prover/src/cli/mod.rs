@@ -346,10 +346,7 @@ pub fn run(cli: Cli) -> Result<(), ProverError> {
             c.check_memory(zkcc_prover::keys::available_memory())?;
             out_dir(&out)?;
             eprintln!("WARNING: single-party setup, DEVELOPMENT ONLY (a development shortcut) — whoever runs it can forge proofs; production keys come from `zkcc ceremony`.");
-            let (m, t) = demo::timed(&format!("setup of {}", c.name()), || {
-                zkcc_prover::keys::setup_circuit(&out, &c, &mut rand::rngs::OsRng)
-            });
-            let m = m?;
+            let (m, t) = demo::timed_setup(&out, &c, &mut rand::rngs::OsRng)?;
             println!(
                 "{}: {} constraints, circuit id {}, {:.1} s; keys in {} (development shortcut: not for production)",
                 c.name(),

@@ -163,7 +163,7 @@ fn every_role_through_the_cli() {
     let before = std::fs::read(d.join("submission.json")).unwrap();
     let out = answer_with(d, "0xnope", "req.json", "submission.json");
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(std::fs::read(d.join("submission.json")).unwrap(), before);
+    unchanged(d, "submission.json", &before);
     let out = zkcc(d, &["setup", "--circuit", "shard-3", "--out", "keys"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("not a circuit name"));
@@ -174,6 +174,11 @@ fn exit_2(out: &Output) -> String {
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(2), "{err}");
     err
+}
+
+/// Asserts that the file `name` under `d` still holds `before`.
+fn unchanged(d: &Path, name: &str, before: &[u8]) {
+    assert_eq!(std::fs::read(d.join(name)).unwrap(), before, "{name}");
 }
 
 /// The verbs on bad input: exit 2 with the reason, and nothing written or
@@ -232,10 +237,7 @@ fn bad_input_exits_2_and_writes_nothing() {
         err.starts_with("error: corrupt.json: EOF while parsing"),
         "{err}"
     );
-    assert_eq!(
-        std::fs::read(d.join("w/inventory.json")).unwrap(),
-        inventory
-    );
+    unchanged(d, "w/inventory.json", &inventory);
 
     // commit: a missing inventory, an inventory of the old format; an existing
     // secret is not clobbered.
@@ -253,10 +255,7 @@ fn bad_input_exits_2_and_writes_nothing() {
         err.contains("inventory format version 1 is not supported (expected 2)"),
         "{err}"
     );
-    assert_eq!(
-        std::fs::read_to_string(d.join("secret.json")).unwrap(),
-        "earlier secret"
-    );
+    unchanged(d, "secret.json", b"earlier secret");
 
     // registry: not JSON; a version-1 registry.
     std::fs::write(d.join("reg.json"), "registry").unwrap();

@@ -22,7 +22,6 @@
 //! default action, restored first thing in `main`).
 use ark_serialize::CanonicalSerialize;
 use clap::{Parser, Subcommand};
-use rand::rngs::OsRng;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use zkcc_circuits::registry::Registry;
@@ -330,7 +329,6 @@ fn submission_cmd(a: SubmissionArgs) -> Run {
     use zkcc_circuits::ledger::Ledger;
     use zkcc_circuits::request::RequestShape;
     use zkcc_circuits::shard::ShardShape;
-    use zkcc_verifier::access;
     use zkcc_verifier::fleet::FleetKeys;
     use zkcc_verifier::submission::RequestFile;
 
@@ -371,34 +369,17 @@ fn submission_cmd(a: SubmissionArgs) -> Run {
         .map_err(|e| format!("{}: {e}", a.files.ledger.display()))?;
     let request: RequestFile = serde_json::from_str(&read_text(&a.files.request)?)
         .map_err(|e| format!("{}: {e}", a.files.request.display()))?;
-    let policy = match &a.files.policy {
-        Some(p) => {
-            // Refused before anything is verified.
-            let policy = access::Policy::from_json_for(&read_text(p)?, &registry)
-                .map_err(|e| format!("{}: {e}", p.display()))?;
-            Some(policy)
-        }
-        None => None,
-    };
-
-    let lifecycle = a.lifecycle.facts(read_text, Fail::from)?;
-    let agency = zkcc_verifier::verdict::Agency {
-        keys: &keys,
-        registry: &registry,
-        ledger: &ledger,
-        request: &request,
-        policy: policy.as_ref(),
-        lifecycle: &lifecycle,
-    };
-    // The importer's submission: a problem with it is a rejection (exit 1).
-    let text = read_text(&a.submission)?;
-    let name = a.submission.display().to_string();
-    let v = zkcc_verifier::verdict::judge(&agency, &name, &text, &mut OsRng)
-        .map_err(|e| e.to_string())?;
-    print!("{}", v.text);
-    if let (Some(r), Some(p)) = (&v.report, &a.files.report) {
-        write(p, r.to_json().as_bytes())?;
-        println!("report: {}", p.display());
-    }
-    Ok(v.ok)
+    // The policy is refused before anything is verified.
+    zkcc_verifier::verdict::judge_file(
+        &a.files,
+        &a.lifecycle,
+        &keys,
+        &registry,
+        &ledger,
+        &request,
+        &a.submission,
+        read_text,
+        write,
+        Fail::from,
+    )
 }
