@@ -77,15 +77,6 @@ impl Ptau {
         Ok(p)
     }
 
-    /// Fails unless the file at `bytes` is large enough for a QAP domain of
-    /// `domain_size` ([`Ptau::check_fits`]), reading its header only: what
-    /// the commands check before they verify a file (seconds to minutes).
-    pub fn check_header_fits(bytes: &[u8], domain_size: usize) -> Res<()> {
-        let f = SectionFile::parse(bytes, b"ptau", KIND)?;
-        let (power, _) = Self::header(&f)?;
-        fits(power, domain_size)
-    }
-
     /// The version, curve, power and ceremony power of a file's header.
     fn header(f: &SectionFile<'_>) -> Res<(u32, u32)> {
         if f.version != 1 {

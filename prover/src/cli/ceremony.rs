@@ -163,23 +163,19 @@ impl CircuitPhase1Args {
         Ok(Circuit::parse(&self.circuit)?)
     }
 
-    /// Reads and checks the phase-1 file for `r1cs` ([`load_ptau`]).
-    fn load(&self, r1cs: &zkcc_engine::r1cs::R1cs) -> Result<Phase1, ProverError> {
-        load_ptau(
-            &self.ptau,
-            self.dev_unpublished_ptau,
-            ceremony::zkey::domain_of(r1cs),
-        )
+    /// Reads and checks the phase-1 file ([`load_ptau`]).
+    fn load(&self) -> Result<Phase1, ProverError> {
+        load_ptau(&self.ptau, self.dev_unpublished_ptau)
     }
 }
 
 /// Reads a phase-1 file, prints its BLAKE2b-512 (of the whole file, as
 /// `b2sum` prints it and as public ceremonies publish it), refuses it unless
 /// it is one of the published files zkcc pins (or `dev` is set: a loud
-/// warning then), refuses it from its header alone if it is too small for
-/// a QAP domain of `domain` points, then parses and verifies it and its
-/// contribution records.
-fn load_ptau(path: &Path, dev: bool, domain: usize) -> Result<Phase1, ProverError> {
+/// warning then), then parses and verifies it and its contribution records
+/// (whether it is large enough for the circuit is checked after: a file's
+/// verified transcript is printed either way).
+fn load_ptau(path: &Path, dev: bool) -> Result<Phase1, ProverError> {
     let bytes = zkcc_prover::error::read(path)?;
     let file = Phase1Bytes::new(&bytes);
     println!(
@@ -187,7 +183,6 @@ fn load_ptau(path: &Path, dev: bool, domain: usize) -> Result<Phase1, ProverErro
         path.display(),
         hex::encode(file.blake2b())
     );
-    ceremony::ptau::Ptau::check_header_fits(&bytes, domain)?;
     let source = if dev {
         Phase1Source::DevelopmentOnly
     } else {
@@ -499,7 +494,7 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
         }
         CeremonyCmd::R1cs { circuit, out } => {
             let c = Circuit::parse(&circuit)?;
-            let r1cs = keys::r1cs_of(&c)?;
+            let r1cs = ceremony::r1cs_of(&c)?;
             write(&out, &export::r1cs_bytes(&r1cs))?;
             println!(
                 "{}: {} constraints, {} variables -> {}",
@@ -514,7 +509,7 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             let c = phase1.circuit()?;
             let r1cs = ceremony::r1cs_of(&c)?;
             let t = Instant::now();
-            let p = phase1.load(&r1cs)?;
+            let p = phase1.load()?;
             let t_ptau = t.elapsed();
             let t = Instant::now();
             let z = ceremony::init(&r1cs, &p)?;
@@ -577,7 +572,7 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             let c = phase1.circuit()?;
             let z = ceremony::load_zkey(&zkey)?;
             let r1cs = ceremony::precheck(&c, &z)?;
-            let p = phase1.load(&r1cs)?;
+            let p = phase1.load()?;
             let v = ceremony::verify(&r1cs, &p, &z)?;
             println!(
                 "OK: {} follows from {} and {} through {} contributions ({} with a secret)",
@@ -594,7 +589,7 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             let c = phase1.circuit()?;
             let z = ceremony::load_zkey(&zkey)?;
             let r1cs = ceremony::precheck(&c, &z)?;
-            let p = phase1.load(&r1cs)?;
+            let p = phase1.load()?;
             let (m, v) = ceremony::finalize(&out, &c, &p, z, r1cs)?;
             print_verified(&v);
             println!(

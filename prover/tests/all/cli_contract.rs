@@ -595,3 +595,54 @@ fn messages_name_the_file_or_argument() {
     );
     assert!(!d.join("req.json").exists());
 }
+
+/// `RUST_LOG=info` logs the steps' times and nothing that scales with the
+/// circuit: ark-r1cs-std's `gr1cs` spans (each formats the whole constraint
+/// system) are off unless `RUST_LOG` names them. Before, this command ran for
+/// minutes in gigabytes; it is given 60 s here, then killed.
+#[test]
+fn rust_log_info_logs_the_steps_not_the_constraint_system() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zkcc"))
+        .current_dir(tmp.path())
+        .args([
+            "ceremony",
+            "r1cs",
+            "--circuit",
+            "request-1x1",
+            "--out",
+            "x.r1cs",
+        ])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = child.stderr.take().unwrap();
+    // Read stderr beside the wait, bounded: a span dump would be gigabytes.
+    let reader = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut buf = Vec::new();
+        let _ = (&mut err).take(1 << 20).read_to_end(&mut buf);
+        buf
+    });
+    let t0 = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break Some(s);
+        }
+        if t0.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let log = String::from_utf8_lossy(&reader.join().unwrap()).to_string();
+    let status =
+        status.unwrap_or_else(|| panic!("still running after 60 s; log starts {:.2000}", log));
+    assert!(status.success(), "{log}");
+    assert!(log.contains("circuit synthesized"), "{log}");
+    assert!(log.len() < 64 * 1024, "{} bytes of log", log.len());
+    assert!(tmp.path().join("x.r1cs").exists());
+}
