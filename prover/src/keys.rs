@@ -186,15 +186,6 @@ impl Circuit {
         }
         Ok(())
     }
-    fn groth16_setup<R: rand::RngCore + rand::CryptoRng>(
-        &self,
-        rng: &mut R,
-    ) -> Result<ProvingKey<Bn254>> {
-        Ok(zkcc_engine::setup::groth16_key(
-            &mut |cs| self.synthesize_raw(cs),
-            rng,
-        )?)
-    }
 }
 
 /// The manifest written by setup.
@@ -261,9 +252,10 @@ pub fn setup_keys_of<R: rand::RngCore + rand::CryptoRng>(
     circuit: &Circuit,
     rng: &mut R,
 ) -> Result<(ProvingKey<Bn254>, R1cs)> {
-    let r1cs = r1cs_of(circuit)?;
-    let pk = circuit.groth16_setup(rng)?;
-    Ok((pk, r1cs))
+    Ok(zkcc_engine::setup::groth16_key_and_r1cs(
+        &mut |cs| circuit.synthesize_raw(cs),
+        rng,
+    )?)
 }
 
 /// A (single-party, development) setup in memory of the tuned prover's key.
