@@ -614,10 +614,14 @@ mod tests {
             let mut t = z.clone();
             t.b2.swap(i, j);
             refused(&t, "B2 (section 7)");
-            // A key of another shape (one point short) is refused too.
+            // A section of another length (one point short, one zero point
+            // more) is refused too.
             let mut t = z.clone();
             t.b2.pop();
-            refused(&t, "B2 (section 7)");
+            refused(&t, "A, B1 and B2 hold");
+            let mut t = z.clone();
+            t.a.push(G1Affine::identity());
+            refused(&t, "A, B1 and B2 hold");
         }
     }
 

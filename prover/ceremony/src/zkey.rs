@@ -334,6 +334,14 @@ impl Zkey {
                 let bad = |what: &str| {
                     CeremonyError::BadKey(format!("{what} differs from the initial key's"))
                 };
+                if (z.a.len(), z.b1.len(), z.b2.len()) != (nv, nv, nv) {
+                    return Err(CeremonyError::BadKey(format!(
+                        "A, B1 and B2 hold {}, {} and {} points; the circuit has {nv} signals",
+                        z.a.len(),
+                        z.b1.len(),
+                        z.b2.len()
+                    )));
+                }
                 let d = domain_size;
                 let (p1, p2) = (&ptau.tau_g1[..d], &ptau.tau_g2[..d]);
                 if !columns_match(&z.a, &r1cs.a, &r1cs.coeffs, ni, d, p1, rng) {

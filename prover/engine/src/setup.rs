@@ -88,30 +88,33 @@ pub fn groth16_key(
 }
 
 /// [`groth16_key`] and the circuit's matrices, from the generator's own
-/// synthesis: the constraint system it synthesizes (setup mode, optimized
-/// for constraints, as [`setup_cs`]) is kept and read once it is finalized.
+/// synthesis: the constraint system it hands over (setup mode, optimized
+/// for constraints, as [`setup_cs`]) is finalized and read right after the
+/// circuit is synthesized into it; the generator's own finalization then
+/// finds nothing left to inline, and it frees the system after its QAP step
+/// as it does anyway (so the peak memory is a separate [`r1cs_of`]'s).
 /// Synthesis and the inlining of linear combinations are a third of a
 /// development setup (6.5 s of `request-16x8`'s 17 s); this does them once.
 pub fn groth16_key_and_r1cs(
     synthesis: Synthesis<'_>,
     rng: &mut dyn rand::RngCore,
 ) -> Result<(ProvingKey<Bn254>, R1cs)> {
-    let mut kept = None;
+    let mut r1cs = None;
     let pk = groth16_key(
         &mut |cs| {
-            kept = Some(cs.clone());
-            synthesis(cs)
+            synthesis(cs.clone())?;
+            if !cs.is_in_setup_mode() {
+                return Err(SynthesisError::AssignmentMissing);
+            }
+            cs.finalize();
+            r1cs = Some(r1cs_of_finalized(&cs));
+            Ok(())
         },
         rng,
     )?;
-    let cs =
-        kept.ok_or_else(|| EngineError::Backend("the generator synthesized nothing".into()))?;
-    if !cs.is_in_setup_mode() {
-        return Err(EngineError::Backend(
-            "the generator's constraint system is not in setup mode".into(),
-        ));
-    }
-    Ok((pk, r1cs_of_finalized(&cs)?))
+    let r1cs =
+        r1cs.ok_or_else(|| EngineError::Backend("the generator synthesized nothing".into()))??;
+    Ok((pk, r1cs))
 }
 
 /// The stock `ark-groth16` proving key and the circuit's matrices (what
