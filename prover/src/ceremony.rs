@@ -21,9 +21,12 @@ pub fn load_ptau(path: &Path, source: trust::Phase1Source) -> crate::Result<trus
     )?)
 }
 
-/// Reads a `.zkey` (every point checked).
-pub fn load_zkey(path: &Path) -> crate::Result<zkey::Zkey> {
-    Ok(zkey::Zkey::read(&crate::error::read(path)?)?)
+/// Reads a `.zkey` to verify it: its structure parsed ([`zkey::Zkey::parse`]),
+/// its points left to [`verify`] and [`finalize`], which check every one
+/// ([`phase2::verify`]) after what the header shows ([`precheck`]); nothing
+/// else may use them.
+pub fn load_zkey_to_verify(path: &Path) -> crate::Result<zkey::Zkey> {
+    Ok(zkey::Zkey::parse(&crate::error::read(path)?)?)
 }
 
 /// What [`contribute_file`] adds: a contribution with fresh randomness from

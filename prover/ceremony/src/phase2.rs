@@ -305,7 +305,13 @@ impl Verified {
 
 /// Verifies a key's whole phase-2 transcript against the phase-1 file and the
 /// circuit (see the module docs); the first failure is named. A transcript
-/// without a secret contribution is refused first.
+/// without a secret contribution is refused first, then a key of another
+/// shape; then every point of the key is checked ([`Zkey::check_points`]:
+/// on the curve, in the subgroup), whether or not its reader did, since
+/// `A`, `B1` and `B2` are compared by random combinations, sound only in
+/// the order-`r` groups (G2's cofactor has the prime factor 10069: a point
+/// moved by one of that order would pass one combination in 10069). Read a
+/// key with [`Zkey::parse`] for this: [`Zkey::read`] would check it twice.
 pub fn verify<R: RngCore>(z: &Zkey, phase1: &Phase1, r1cs: &R1cs, rng: &mut R) -> Res<Verified> {
     verify_with(z, phase1, r1cs, rng, &indicatif::ProgressBar::hidden())
 }
@@ -322,6 +328,7 @@ pub fn verify_with<R: RngCore>(
 ) -> Res<Verified> {
     require_secret_contribution(&z.contributions)?;
     check_shape(z, r1cs)?;
+    z.check_points()?;
     let init = Zkey::initial_for(z, phase1.ptau(), r1cs, rng, progress)?;
     let v = verify_against_with(z, &init, rng, progress);
     progress.finish_and_clear();
@@ -618,10 +625,10 @@ mod tests {
             // more) is refused too.
             let mut t = z.clone();
             t.b2.pop();
-            refused(&t, "A, B1 and B2 hold");
+            refused(&t, "B2 (section 7) has");
             let mut t = z.clone();
             t.a.push(G1Affine::identity());
-            refused(&t, "A, B1 and B2 hold");
+            refused(&t, "A (section 5) has");
         }
     }
 

@@ -334,13 +334,21 @@ impl Zkey {
                 let bad = |what: &str| {
                     CeremonyError::BadKey(format!("{what} differs from the initial key's"))
                 };
-                if (z.a.len(), z.b1.len(), z.b2.len()) != (nv, nv, nv) {
-                    return Err(CeremonyError::BadKey(format!(
-                        "A, B1 and B2 hold {}, {} and {} points; the circuit has {nv} signals",
-                        z.a.len(),
-                        z.b1.len(),
-                        z.b2.len()
-                    )));
+                // One point per signal of the circuit: the combinations
+                // below weigh `z`'s points only, so an extra identity point
+                // (or a missing point of a signal the matrix never uses)
+                // would pass them, and the key's sections are then its own
+                // (found by a review: `verify` accepted such an in-memory key).
+                for (len, what) in [
+                    (z.a.len(), "A (section 5)"),
+                    (z.b1.len(), "B1 (section 6)"),
+                    (z.b2.len(), "B2 (section 7)"),
+                ] {
+                    if len != nv {
+                        return Err(CeremonyError::BadKey(format!(
+                            "{what} has {len} points, the circuit {nv} signals"
+                        )));
+                    }
                 }
                 let d = domain_size;
                 let (p1, p2) = (&ptau.tau_g1[..d], &ptau.tau_g2[..d]);
@@ -1127,7 +1135,10 @@ fn lagrange_points(
 /// coefficients of the polynomial that takes the value
 /// `u_row = Σ_s M[row][s]·r_s` at the domain's `row`-th point (one inverse
 /// FFT in the field). A wrong point passes with probability `1/r` when
-/// every point is in the order-`r` group. An empty or short `pts` fails.
+/// every point is in the order-`r` group. An empty `pts` fails, and so does
+/// one too short for a signal the matrix uses; a `pts` longer than the
+/// circuit's signals whose extra points are the identity, or short of
+/// signals the matrix never uses, passes: the caller checks `pts.len()`.
 fn columns_match<P>(
     pts: &[ark_ec::short_weierstrass::Affine<P>],
     m: &zkcc_engine::r1cs::SparseMatrix,
@@ -1169,4 +1180,151 @@ where
     }
     let c = domain.ifft(&u);
     super::ptau::msm_fr(pts, &r) == super::ptau::msm_fr(powers, &c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::phase2;
+    use crate::trust::{Phase1, Phase1Source};
+    use ark_ff::UniformRand;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+    use zkcc_circuits::request::constraints::RequestCircuit;
+    use zkcc_circuits::request::RequestShape;
+
+    /// A small circuit and a development phase-1 file (known secrets) for it.
+    fn circuit_and_phase1() -> (R1cs, Phase1) {
+        let r1cs = zkcc_engine::setup::r1cs_of(RequestCircuit::for_setup(RequestShape {
+            shards: 1,
+            entries: 1,
+        }))
+        .unwrap();
+        let (t, a, b) = (Fr::from(1234567u64), Fr::from(89u64), Fr::from(1011u64));
+        let bytes = Ptau::insecure_from_secrets(11, t, a, b, false)
+            .unwrap()
+            .to_bytes();
+        let p = Phase1::from_bytes(
+            &bytes,
+            Phase1Source::DevelopmentOnly,
+            &mut StdRng::seed_from_u64(1),
+        )
+        .unwrap();
+        (r1cs, p)
+    }
+
+    /// What a forger publishes from an edited initial key: the circuit hash
+    /// of its own sections (as the verifier recomputes it), then one
+    /// ordinary contribution.
+    fn forge(mut t: Zkey, ptau: &Ptau, rng: &mut StdRng) -> Zkey {
+        t.cs_hash = t.circuit_hash(ptau);
+        phase2::contribute(t, Some("forger"), rng).unwrap()
+    }
+
+    /// A key whose `A`, `B1` or `B2` has one point more than the circuit has
+    /// signals (the identity, which every random combination weighs to
+    /// nothing) is not the circuit's key — its bytes do not even read — and
+    /// `verify` refuses it, naming the section; the honest key verifies.
+    #[test]
+    fn verify_refuses_a_b1_b2_with_a_point_per_signal_too_many() {
+        let (r1cs, phase1) = circuit_and_phase1();
+        let p = phase1.ptau();
+        let init = Zkey::new_initial(p, &r1cs).unwrap();
+        let mut rng = StdRng::seed_from_u64(4);
+        let honest = phase2::contribute(init.clone(), Some("c"), &mut rng).unwrap();
+        phase2::verify(&honest, &phase1, &r1cs, &mut rng).unwrap();
+        for (k, what) in [
+            (0, "A (section 5)"),
+            (1, "B1 (section 6)"),
+            (2, "B2 (section 7)"),
+        ] {
+            let mut t = init.clone();
+            match k {
+                0 => t.a.push(G1Affine::zero()),
+                1 => t.b1.push(G1Affine::zero()),
+                _ => t.b2.push(G2Affine::zero()),
+            }
+            let z = forge(t, p, &mut rng);
+            assert!(Zkey::read(&z.to_bytes()).is_err(), "{what}");
+            match phase2::verify(&z, &phase1, &r1cs, &mut rng) {
+                Err(CeremonyError::BadKey(m)) => assert!(m.starts_with(what), "{m}"),
+                other => panic!("{what}: {other:?}"),
+            }
+        }
+    }
+
+    /// A point of order 10069 on G2's curve (`E'(Fq2)` has `r·h` points,
+    /// `h = 2p − r` G2's cofactor, and `10069 | h` once): `[r·h/10069]` of a
+    /// curve point, checked nonzero and of that order.
+    fn g2_point_of_order_10069() -> G2Affine {
+        use ark_ec::short_weierstrass::Affine;
+        // h / 10069, little-endian limbs.
+        const H_OVER_Q: [u64; 4] = [
+            0x6c3cd334915f1659,
+            0x207142f7671af448,
+            0x9e28bcf65b5681da,
+            0x13af7a58fce69,
+        ];
+        let mut rng = StdRng::seed_from_u64(77);
+        loop {
+            let x = ark_bn254::Fq2::rand(&mut rng);
+            let Some(pt) = Affine::<g2::Config>::get_point_from_x_unchecked(x, true) else {
+                continue;
+            };
+            let e = pt
+                .mul_bigint(Fr::MODULUS)
+                .into_affine()
+                .mul_bigint(H_OVER_Q)
+                .into_affine();
+            if !e.is_zero() {
+                assert!(e.is_on_curve() && !crate::subgroup::in_g2(&e));
+                assert!(e.mul_bigint([10069u64]).into_affine().is_zero());
+                return e;
+            }
+        }
+    }
+
+    /// `verify` checks the key's points itself: `A`, `B1` and `B2` are
+    /// compared by random combinations, sound only in the order-`r` groups.
+    /// Here `B2[0]` is moved by a point of order 10069 (a factor of G2's
+    /// cofactor) and the key taken as [`Zkey::parse`] gives it, unchecked;
+    /// with the checking seed the test finds, whose coefficient of `B2[0]` is
+    /// 0 mod 10069 (one seed in 10069), the combination alone would pass it
+    /// (a review's finding, before `verify` checked the points); `verify`
+    /// refuses it at the point.
+    #[test]
+    fn verify_refuses_an_unchecked_b2_point_off_the_subgroup() {
+        let (r1cs, phase1) = circuit_and_phase1();
+        let p = phase1.ptau();
+        let mut t = Zkey::new_initial(p, &r1cs).unwrap();
+        let e = g2_point_of_order_10069();
+        t.b2[0] = (t.b2[0] + e).into_affine();
+        let z = forge(t, p, &mut StdRng::seed_from_u64(5));
+        let bytes = z.to_bytes();
+        assert!(matches!(
+            Zkey::read(&bytes),
+            Err(CeremonyError::BadPoint(_, w)) if w == "B2[0]"
+        ));
+        let z = Zkey::parse(&bytes).unwrap();
+        // verify draws one scalar per signal for A, then B1, then B2.
+        let nv = r1cs.num_variables();
+        let seed = (0u64..)
+            .find(|&seed| {
+                let mut rng = StdRng::seed_from_u64(seed);
+                for _ in 0..2 * nv {
+                    Fr::rand(&mut rng);
+                }
+                let r = Fr::rand(&mut rng).into_bigint();
+                r.0.iter()
+                    .rev()
+                    .fold(0u128, |acc, &l| ((acc << 64) | l as u128) % 10069)
+                    == 0
+            })
+            .unwrap();
+        let got = phase2::verify(&z, &phase1, &r1cs, &mut StdRng::seed_from_u64(seed));
+        assert!(
+            matches!(&got, Err(CeremonyError::BadPoint(_, w)) if w == "B2[0]"),
+            "checking seed {seed}: {got:?}"
+        );
+    }
 }

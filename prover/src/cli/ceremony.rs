@@ -570,7 +570,7 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
             // What the key alone shows (no secret contribution, another
             // circuit) is refused before the phase-1 file is read.
             let c = phase1.circuit()?;
-            let z = ceremony::load_zkey(&zkey)?;
+            let z = ceremony::load_zkey_to_verify(&zkey)?;
             let r1cs = ceremony::precheck(&c, &z)?;
             let p = phase1.load()?;
             let v = ceremony::verify(&r1cs, &p, &z)?;
@@ -587,7 +587,7 @@ pub fn run(c: CeremonyCmd) -> Result<(), ProverError> {
         }
         CeremonyCmd::Finalize { phase1, zkey, out } => {
             let c = phase1.circuit()?;
-            let z = ceremony::load_zkey(&zkey)?;
+            let z = ceremony::load_zkey_to_verify(&zkey)?;
             let r1cs = ceremony::precheck(&c, &z)?;
             let p = phase1.load()?;
             let (m, v) = ceremony::finalize(&out, &c, &p, z, r1cs)?;
