@@ -10,7 +10,7 @@
 //! times with SHA-256, so that anyone can recompute it.
 //!
 //! [`verify`] rebuilds the initial key from the phase-1 file and the circuit
-//! ([`Zkey::initial_for`]: `IC`, `L`, `H` and the circuit hash in full, while
+//! (`Zkey::initial_for`: `IC`, `L`, `H` and the circuit hash in full, while
 //! the key's `A`, `B1` and `B2` must match a random linear combination of the
 //! matrix's columns over the phase-1 powers, one FFT and a few multi-scalar
 //! multiplications in place of three quarters of the per-signal sums) and

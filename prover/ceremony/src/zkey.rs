@@ -305,12 +305,13 @@ impl Zkey {
     /// initial `L`, which only the per-signal sums give). A section that
     /// does not match is refused as [`CeremonyError::BadKey`], named.
     ///
-    /// `z`'s points must have been checked ([`Zkey::read`] does): the
-    /// combination is sound only in the order-`r` groups. Those per-signal
+    /// `z`'s points must have been checked: the combination is sound only
+    /// in the order-`r` groups. Hence crate-private: its one caller,
+    /// `phase2::verify_with`, runs [`Zkey::check_points`] first. Those per-signal
     /// sums of `A`, `B1` and `B2` are three quarters of an initial key's
     /// work (`B2`'s in G2); the combinations cost one FFT in the field and
     /// a few multi-scalar multiplications.
-    pub fn initial_for(
+    pub(crate) fn initial_for(
         z: &Zkey,
         ptau: &Ptau,
         r1cs: &R1cs,
