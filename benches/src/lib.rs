@@ -62,10 +62,7 @@ impl LiveCircuit {
     pub fn of(c: &Circuit) -> Result<Self, String> {
         match *c {
             Circuit::Shard(shape) => {
-                let request = RequestShape {
-                    shards: 1,
-                    entries: shape.facilities,
-                };
+                let request = RequestShape::new(1, shape.facilities);
                 let f = full_fleet(shape, request);
                 let (statement, witness) = f.shards[0].clone();
                 Ok(Self::Shard(ShardCircuit::with_witness(
@@ -73,10 +70,7 @@ impl LiveCircuit {
                 )))
             }
             Circuit::Request(shape) => {
-                let shard = ShardShape {
-                    facilities: shape.entries,
-                    slot_chips: REQUEST_SLOT_CHIPS,
-                };
+                let shard = ShardShape::new(shape.entries, REQUEST_SLOT_CHIPS);
                 let f = full_fleet(shard, shape);
                 let (statement, witness) = f.request;
                 Ok(Self::Request(RequestCircuit::with_witness(
@@ -249,10 +243,7 @@ pub fn full_delay(shape: ShardShape) -> (DelayStatement, DelayWitness) {
     let keys = auditor_keys();
     let lks = landmark_keys();
     let reg = registry_with_landmarks(&keys, &lks);
-    let request = RequestShape {
-        shards: 1,
-        entries: shape.facilities,
-    };
+    let request = RequestShape::new(1, shape.facilities);
     let f = fill(reg, keys, shape, request);
     let (st, w) = f.shards[0].clone();
     let batches = batches_for(&f.registry, &w);

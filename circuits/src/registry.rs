@@ -138,6 +138,11 @@ pub struct ImporterJson {
     pub home_country: String,
 }
 
+/// A country-tier table from `(ISO code, tier)` pairs.
+pub fn tier_table(pairs: &[(&str, u8)]) -> std::collections::BTreeMap<String, u8> {
+    pairs.iter().map(|&(c, t)| (c.to_string(), t)).collect()
+}
+
 impl ImporterJson {
     /// An importer entry.
     pub fn new(id: &str, home_country: &str) -> Self {

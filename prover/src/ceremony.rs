@@ -115,7 +115,7 @@ pub fn init(r1cs: &R1cs, phase1: &trust::Phase1) -> crate::Result<zkey::Zkey> {
 pub fn precheck(circuit: &Circuit, z: &zkey::Zkey) -> crate::Result<R1cs> {
     trust::require_secret_contribution(&z.contributions)?;
     let r1cs = r1cs_of(circuit)?;
-    phase2::check_shape(z, &r1cs)?;
+    phase2::check_header(z, &r1cs)?;
     Ok(r1cs)
 }
 

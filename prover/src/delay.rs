@@ -269,16 +269,16 @@ pub fn match_batches(
                     "{name}: its chips are not the ledger chips of any facility slot of this commitment, in slot order"
                 ))
             })?;
+        let signature = f
+            .signature
+            .to_signature()
+            .map_err(|e| ProverError::Inventory(format!("{name}: signature: {e}")))?;
         if out.iter().any(|b| b.shard == r.shard && b.slot == r.slot) {
             return Err(ProverError::Inventory(format!(
                 "{name}: a second batch for shard {} slot {}",
                 r.shard, r.slot
             )));
         }
-        let signature = f
-            .signature
-            .to_signature()
-            .map_err(|e| ProverError::Inventory(format!("{name}: signature: {e}")))?;
         out.push(SignedBatch {
             shard: r.shard,
             slot: r.slot,

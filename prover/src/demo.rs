@@ -139,15 +139,9 @@ fn short(x: &str) -> String {
 }
 
 /// The demo's shard circuit: 8 facility slots of 128 chips (1,024 chip slots).
-pub const DEMO_SHARD: ShardShape = ShardShape {
-    facilities: 8,
-    slot_chips: 128,
-};
+pub const DEMO_SHARD: ShardShape = ShardShape::new(8, 128);
 /// The demo's request circuit: 16 shard slots of 8 entries.
-pub const DEMO_REQUEST: RequestShape = RequestShape {
-    shards: 16,
-    entries: 8,
-};
+pub const DEMO_REQUEST: RequestShape = RequestShape::new(16, 8);
 
 /// The sample request's rules: clusters of at most 400 ledger chips, at least
 /// 25% of TPP at home (FR), at most 30% in any other country and 35% outside

@@ -314,8 +314,10 @@ pub fn run(
         "a result signed for another version of the suite",
         other_version,
     )?;
-    let mut replay = ereq.clone();
-    replay.nonce = fr_to_hex(&Fr::rand(rng));
+    let replay = EvaluationRequest {
+        nonce: fr_to_hex(&Fr::rand(rng)),
+        ..ereq.clone()
+    };
     must_fail(
         "the evaluation proof replayed against a new request",
         verify_evaluation(&evk, registry, &replay, &eb),

@@ -21,27 +21,27 @@ use zkcc_verifier::lifecycle::{
     EvaluationBundle, EvaluationRequest, JurisdictionBundle, JurisdictionRequest,
 };
 
-/// The lab's secret for one committed model (keep it: it opens `MC`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The lab's secret for one committed model (keep it: it opens `MC`). The
+/// blinding is wiped when it goes (`zeroize`).
+#[derive(
+    Clone, Debug, PartialEq, Eq, Serialize, Deserialize, zeroize::Zeroize, zeroize::ZeroizeOnDrop,
+)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSecret {
     /// Format version (1).
+    #[zeroize(skip)]
     pub version: u32,
     /// The importer (lab) the commitment is bound to.
+    #[zeroize(skip)]
     pub importer: String,
     /// SHA-256 of the weights file, hex.
+    #[zeroize(skip)]
     pub model_digest: String,
     /// Blinding of the commitment (secret).
     pub blinding: String,
     /// The model commitment `MC` (public).
+    #[zeroize(skip)]
     pub commitment: String,
-}
-
-impl Drop for ModelSecret {
-    /// The blinding is wiped when the secret goes (`zeroize`).
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.blinding);
-    }
 }
 
 /// SHA-256 of a file, streamed.

@@ -15,7 +15,8 @@ use rand_chacha::ChaCha20Rng;
 use zkcc_circuits::eddsa::{PointJson, SecretKey};
 use zkcc_circuits::geofence::Fence;
 use zkcc_circuits::registry::{
-    AuditorJson, ChipModelJson, FacilityJson, ImporterJson, RegistryFile, FORMAT_VERSION,
+    tier_table, AuditorJson, ChipModelJson, FacilityJson, ImporterJson, RegistryFile,
+    FORMAT_VERSION,
 };
 
 /// Registry facilities: id, country, lat, lon (µdeg), radius (m).
@@ -136,7 +137,7 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)], chunk: usize) -> Samp
                 tpp: *t,
             })
             .collect(),
-        country_tiers: [
+        country_tiers: tier_table(&[
             ("FR", 1),
             ("DE", 1),
             ("NL", 1),
@@ -145,10 +146,7 @@ pub fn generate_with(seed: u64, groups: &[(usize, usize)], chunk: usize) -> Samp
             ("IN", 2),
             ("SG", 2),
             ("KP", 3),
-        ]
-        .into_iter()
-        .map(|(c, t)| (c.to_string(), t))
-        .collect(),
+        ]),
         default_tier: 2,
         evaluators: vec![],
         eval_suites: vec![],

@@ -31,9 +31,7 @@ use ark_r1cs_std::{
     fields::{fp::FpVar, FieldVar},
     GR1CSVar,
 };
-use ark_relations::gr1cs::{
-    ConstraintSystem, ConstraintSystemRef, OptimizationGoal, SynthesisError, SynthesisMode,
-};
+use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 use rayon::prelude::*;
 use zkcc_circuits::ledger::term;
 use zkcc_circuits::poseidon;
@@ -41,16 +39,7 @@ use zkcc_circuits::shard::constraints::{
     facility_slot, fits, prefix, suffix, ShardCircuit, SlotInputs,
 };
 use zkcc_circuits::shard::FacilitySlot;
-
-fn prove_cs() -> ConstraintSystemRef<Fr> {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    cs.set_mode(SynthesisMode::Prove {
-        construct_matrices: false,
-        generate_lc_assignments: false,
-    });
-    cs
-}
+use zkcc_engine::prove::prove_cs;
 
 /// `xs` allocated as witnesses of `cs`, in order.
 fn witnesses(

@@ -647,20 +647,7 @@ impl Report {
                  facilities ({} shards)\n",
                 f.ledger_chips, f.ledger_tpp, f.facilities, f.shards
             );
-            s += &format!(
-                "proven rules: per facility ≤ {} chips and ≤ {} TPP; home {} ≥ {} bp, any other \
-                 country ≤ {} bp, outside tier 1 ≤ {} bp; no chip above tier {}; in all ≤ {} \
-                 chips and ≤ {} TPP\n",
-                r.facility_cap_chips,
-                r.facility_cap_tpp,
-                r.home_country,
-                r.home_min_bp,
-                r.other_max_bp,
-                r.outside_tier1_max_bp,
-                r.max_tier,
-                r.total_cap_chips,
-                r.total_cap_tpp
-            );
+            s += &format!("proven rules: {}\n", r.summary());
         }
         if let Some(l) = &self.lifecycle {
             for e in &l.evaluations {

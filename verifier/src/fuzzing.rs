@@ -34,15 +34,9 @@ pub const GOLDEN_SHARD_VK: &[u8] = include_bytes!("../tests/data/shard-3x4.vk");
 /// The request circuit's verifying key (shape [`GOLDEN_REQUEST_SHAPE`]).
 pub const GOLDEN_REQUEST_VK: &[u8] = include_bytes!("../tests/data/request-3x3.vk");
 /// The shape of [`GOLDEN_SHARD_VK`].
-pub const GOLDEN_SHARD_SHAPE: ShardShape = ShardShape {
-    facilities: 3,
-    slot_chips: 4,
-};
+pub const GOLDEN_SHARD_SHAPE: ShardShape = ShardShape::new(3, 4);
 /// The shape of [`GOLDEN_REQUEST_VK`].
-pub const GOLDEN_REQUEST_SHAPE: RequestShape = RequestShape {
-    shards: 3,
-    entries: 3,
-};
+pub const GOLDEN_REQUEST_SHAPE: RequestShape = RequestShape::new(3, 3);
 /// The agency's registry of the golden submission.
 pub const GOLDEN_REGISTRY: &str = include_str!("../tests/data/registry.json");
 /// The agency's ledger for the golden submission's importer.

@@ -23,9 +23,9 @@
 //! let request: RequestFile = serde_json::from_str(&read("request.json")?)?;
 //! let keys = FleetKeys::new(
 //!     &load_verifying_key_for(&std::fs::read("keys/shard-8x128.vk")?, shard::PUBLIC_INPUT_NAMES.len())?,
-//!     shard::ShardShape { facilities: 8, slot_chips: 128 },
+//!     shard::ShardShape::new(8, 128),
 //!     &load_verifying_key_for(&std::fs::read("keys/request-16x8.vk")?, request::PUBLIC_INPUT_NAMES.len())?,
-//!     request::RequestShape { shards: 16, entries: 8 },
+//!     request::RequestShape::new(16, 8),
 //! )?;
 //! let sub = Submission::from_json(&read("submission.json")?)?;
 //! let v = verify_submission(&keys, &registry, &ledger, &request, &sub, &mut rand::rngs::OsRng)?;

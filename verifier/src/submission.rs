@@ -59,6 +59,25 @@ pub struct RulesJson {
 }
 
 impl RulesJson {
+    /// One line of text, as reports print the rules.
+    pub fn summary(&self) -> String {
+        let Self {
+            facility_cap_chips: fc,
+            facility_cap_tpp: ft,
+            home_country: home,
+            home_min_bp: hb,
+            other_max_bp: ob,
+            outside_tier1_max_bp: tb,
+            max_tier: tier,
+            total_cap_chips: tc,
+            total_cap_tpp: tt,
+        } = self;
+        format!(
+            "per facility ≤ {fc} chips and ≤ {ft} TPP; home {home} ≥ {hb} bp, any other country \
+             ≤ {ob} bp, outside tier 1 ≤ {tb} bp; no chip above tier {tier}; in all ≤ {tc} chips \
+             and ≤ {tt} TPP"
+        )
+    }
     /// The rules as the circuit sees them, validated.
     pub fn to_rules(&self) -> Result<Rules, VerifyError> {
         let home_country = encode_country(&self.home_country)

@@ -212,24 +212,14 @@ pub fn judge<R: RngCore + CryptoRng>(
             let r = v.rules_json();
             let line = format!(
                 "ACCEPTED: {name}: {} (epoch {}): all {} ledger chips located exactly once in {} \
-                 attested facilities ({} shards, commitment {}); rules proven: per facility ≤ {} \
-                 chips / ≤ {} TPP, home {} ≥ {} bp, other ≤ {} bp, outside tier 1 ≤ {} bp, \
-                 tier ≤ {}, totals ≤ {} chips / ≤ {} TPP\n",
+                 attested facilities ({} shards, commitment {}); rules proven: {}\n",
                 v.importer,
                 v.epoch,
                 v.ledger_chips,
                 v.facilities,
                 v.shards,
                 v.commitment_hex(),
-                r.facility_cap_chips,
-                r.facility_cap_tpp,
-                r.home_country,
-                r.home_min_bp,
-                r.other_max_bp,
-                r.outside_tier1_max_bp,
-                r.max_tier,
-                r.total_cap_chips,
-                r.total_cap_tpp
+                r.summary()
             );
             let report = match agency.policy {
                 Some(p) => Some(access::decide_with(

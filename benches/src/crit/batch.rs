@@ -24,14 +24,8 @@ const N: usize = 64;
 
 /// The benches of this group (see the module docs).
 pub fn bench(c: &mut Criterion) {
-    let shard_shape = ShardShape {
-        facilities: 3,
-        slot_chips: 4,
-    };
-    let shape = RequestShape {
-        shards: 2,
-        entries: 3,
-    };
+    let shard_shape = ShardShape::new(3, 4);
+    let shape = RequestShape::new(2, 3);
     let mut rng = StdRng::seed_from_u64(1);
     let (pk, vk) =
         Groth16::<Bn254>::circuit_specific_setup(RequestCircuit::for_setup(shape), &mut rng)

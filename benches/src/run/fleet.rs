@@ -44,11 +44,8 @@ fn prover_key(c: &Circuit, rng: &mut ChaCha20Rng) -> (ProverKey, f64) {
 
 fn verify(shards: usize) {
     let mut rng = ChaCha20Rng::seed_from_u64(shards as u64);
-    let shape = ShardShape {
-        facilities: 1,
-        slot_chips: 4,
-    };
-    let rshape = RequestShape { shards, entries: 1 };
+    let shape = ShardShape::new(1, 4);
+    let rshape = RequestShape::new(shards, 1);
     // Five facilities of the importer, chunks of 4 chips: S chunks in all.
     let per = shards / 5;
     let groups: Vec<(usize, usize)> = (0..5)
@@ -142,10 +139,7 @@ fn prove(c: &str) {
         panic!("prove takes shard-FxM circuits, not {c}");
     };
     let mut rng = ChaCha20Rng::seed_from_u64(1);
-    let rshape = RequestShape {
-        shards: 1,
-        entries: shape.facilities,
-    };
+    let rshape = RequestShape::new(1, shape.facilities);
     let fl = full_fleet(shape, rshape);
     let (st, w) = fl.shards[0].clone();
     let circuit = ShardCircuit::with_witness(shape, st, w);

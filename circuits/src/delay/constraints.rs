@@ -174,11 +174,10 @@ pub fn synthesize(
     cs: ConstraintSystemRef<Fr>,
 ) -> Result<DelayVars, SynthesisError> {
     let (_, st, w) = c.into_parts()?;
-    let wit = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
-    let one = FpVar::<Fr>::one();
-
     // Public inputs, in PUBLIC_INPUT_NAMES order.
     let [importer, root, epoch, shard_commitment, day] = new_inputs(&cs, st.public_inputs())?;
+    let wit = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
+    let one = FpVar::<Fr>::one();
 
     // The registry root, landmark form.
     let r = &w.registry;
@@ -206,12 +205,8 @@ pub fn synthesize(
     head5.push(lifecycle);
     let p5 = hash(&head5)?;
     let params = FpVar::conditionally_select(&has_lifecycle, &p5, &p4)?;
-    enforce_registry_root(
-        &wit(r.facilities_root)?,
-        &wit(r.auditors_root)?,
-        params,
-        &root,
-    )?;
+    let (fac_root, aud_root) = (wit(r.facilities_root)?, wit(r.auditors_root)?);
+    enforce_registry_root(&fac_root, &aud_root, params, &root)?;
 
     let mut vars = DelayVars {
         inputs: vec![

@@ -83,10 +83,8 @@ impl DelayFleet {
         let sizes = [(0, m + 2, 1), (1, 3, 1), (2, 2, 0), (3, 1, 1)];
         let plan = Plan::new(&reg, &sizes, m, shape.facilities, seed);
         let ledger = plan.ledger(&reg);
-        let request_shape = crate::request::RequestShape {
-            shards: plan.shards.len().max(3),
-            entries: shape.facilities,
-        };
+        let request_shape =
+            crate::request::RequestShape::new(plan.shards.len().max(3), shape.facilities);
         let fleet = Fleet::build(
             reg,
             auditors,

@@ -73,13 +73,13 @@ pub mod constraints;
 #[doc(hidden)]
 pub mod fixtures;
 
-public_inputs!(DelayStatement {
-    importer,
-    registry_root,
-    epoch,
-    shard_commitment,
-    day,
-});
+/// Domain tags of the delay claim.
+pub mod tags {
+    domain_tags! {
+        /// A landmark's batch attestation.
+        batch = b"zkcc landmark batch v1";
+    }
+}
 
 /// Entries per block of the batch digest.
 pub const BATCH_BLOCK: usize = 10;
@@ -89,14 +89,6 @@ pub const RTT_BITS: usize = 32;
 pub const SLACK_BITS: usize = 64;
 /// The speed of light in vacuum, m/s (exact, by the SI definition of the metre).
 pub const SPEED_OF_LIGHT_M_PER_S: u64 = 299_792_458;
-
-/// Domain tags of the delay claim.
-pub mod tags {
-    domain_tags! {
-        /// A landmark's batch attestation.
-        batch = b"zkcc landmark batch v1";
-    }
-}
 
 /// Whether a round trip of `rtt_ns` places a chip within `max_distance_m` of
 /// the landmark: `c · rtt / 2 ≤ max_distance`, in integers.
@@ -200,6 +192,14 @@ pub struct DelayStatement {
     /// The day of the evidence (days since 1970-01-01, UTC).
     pub day: u64,
 }
+
+public_inputs!(DelayStatement {
+    importer,
+    registry_root,
+    epoch,
+    shard_commitment,
+    day,
+});
 
 /// Everything under the registry root that the delay circuit opens it with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -183,12 +183,8 @@ pub fn synthesize(
         wit(Fr::from(o.default_tier))?,
         lifecycle,
     ])?;
-    enforce_registry_root(
-        &wit(o.facilities_root)?,
-        &wit(o.auditors_root)?,
-        params,
-        &registry_root,
-    )?;
+    let (fac_root, aud_root) = (wit(o.facilities_root)?, wit(o.auditors_root)?);
+    enforce_registry_root(&fac_root, &aud_root, params, &registry_root)?;
 
     // The model.
     let hi = wit(w.digest_hi)?;

@@ -47,16 +47,6 @@ use sha2::{Digest, Sha256};
 #[cfg(feature = "r1cs")]
 pub mod constraints;
 
-public_inputs!(EvaluationStatement {
-    registry_root,
-    suite_hash,
-    model_commitment,
-    deployment_date,
-    not_before,
-    importer,
-    nonce,
-});
-
 /// Width of scores, thresholds, dates and date differences.
 pub const VALUE_BITS: usize = 32;
 /// Width of each of the two digest limbs.
@@ -308,6 +298,16 @@ pub struct EvaluationStatement {
     /// The agency's nonce.
     pub nonce: Fr,
 }
+
+public_inputs!(EvaluationStatement {
+    registry_root,
+    suite_hash,
+    model_commitment,
+    deployment_date,
+    not_before,
+    importer,
+    nonce,
+});
 
 /// One evaluator-signed result.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -47,16 +47,6 @@ pub mod constraints;
 #[doc(hidden)]
 pub mod fixtures;
 
-public_inputs!(JurisdictionStatement {
-    registry_root,
-    importer,
-    deployment,
-    model_commitment,
-    epoch,
-    max_tier,
-    nonce,
-});
-
 /// Width of the tier comparison (`max_tier − tier`).
 pub const TIER_BITS: usize = 8;
 /// Largest capacity of one circuit.
@@ -133,6 +123,16 @@ pub struct JurisdictionStatement {
     /// The agency's nonce.
     pub nonce: Fr,
 }
+
+public_inputs!(JurisdictionStatement {
+    registry_root,
+    importer,
+    deployment,
+    model_commitment,
+    epoch,
+    max_tier,
+    nonce,
+});
 
 /// A store slot.
 #[derive(Clone, Debug, PartialEq, Eq)]

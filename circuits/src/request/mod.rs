@@ -210,6 +210,10 @@ pub struct RequestShape {
 pub const MAX_SHARDS: usize = 1 << 16;
 
 impl RequestShape {
+    /// `S` shard slots of `F` entries each.
+    pub const fn new(shards: usize, entries: usize) -> Self {
+        Self { shards, entries }
+    }
     /// A short name, `S x F`, e.g. `16x8`.
     pub fn name(&self) -> String {
         format!("{}x{}", self.shards, self.entries)

@@ -13,7 +13,7 @@ use crate::ledger::{
     challenges, chip_ident, encode_serial, Ledger, LedgerFile, LedgerRecordJson, LEDGER_VERSION,
 };
 use crate::registry::{
-    AuditorJson, ChipModelJson, FacilityJson, ImporterJson, Registry, RegistryFile,
+    tier_table, AuditorJson, ChipModelJson, FacilityJson, ImporterJson, Registry, RegistryFile,
 };
 use crate::request::{
     shards_digest, RequestShape, RequestStatement, RequestWitness, Rules, ShardOpening,
@@ -66,10 +66,7 @@ pub fn registry(auditor_keys: &[SecretKey]) -> Registry {
                 tpp: t,
             })
             .collect(),
-        country_tiers: [("FR", 1), ("DE", 1), ("US", 1), ("SG", 2), ("KP", 3)]
-            .into_iter()
-            .map(|(c, t)| (c.to_string(), t))
-            .collect(),
+        country_tiers: tier_table(&[("FR", 1), ("DE", 1), ("US", 1), ("SG", 2), ("KP", 3)]),
         default_tier: 2,
         evaluators: vec![],
         eval_suites: vec![],

@@ -54,16 +54,6 @@ pub mod constraints;
 #[doc(hidden)]
 pub mod fixtures;
 
-public_inputs!(ShardStatement {
-    importer,
-    registry_root,
-    epoch,
-    commitment,
-    shard_commitment,
-    output,
-    ledger_digest,
-});
-
 /// Width of the chunk index and count range checks.
 pub const CHUNK_BITS: usize = 16;
 /// Offset added to a latitude (µdeg) before packing: `lat + 2^27 ∈ [0, 2^28)`.
@@ -112,6 +102,13 @@ pub struct ShardShape {
 }
 
 impl ShardShape {
+    /// `F` facility slots of `M` chip slots each.
+    pub const fn new(facilities: usize, slot_chips: usize) -> Self {
+        Self {
+            facilities,
+            slot_chips,
+        }
+    }
     /// A short name, `F x M`, e.g. `8x128`.
     pub fn name(&self) -> String {
         format!("{}x{}", self.facilities, self.slot_chips)
@@ -124,10 +121,7 @@ impl ShardShape {
             ["F (facility slots)", "M (chips per slot)"],
             [MAX_FACILITIES, MAX_SLOT_CHIPS],
         )?;
-        Ok(Self {
-            facilities,
-            slot_chips,
-        })
+        Ok(Self::new(facilities, slot_chips))
     }
     /// Chip slots `N = F·M`.
     pub fn chips(&self) -> usize {
@@ -167,6 +161,16 @@ pub struct ShardStatement {
     /// Digest of the agency's ledger for `X`.
     pub ledger_digest: Fr,
 }
+
+public_inputs!(ShardStatement {
+    importer,
+    registry_root,
+    epoch,
+    commitment,
+    shard_commitment,
+    output,
+    ledger_digest,
+});
 
 /// One chip as measured and signed by the auditor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -52,27 +52,14 @@ fn evidenced_slot(f: &DelayFleet) -> (usize, usize, usize) {
 
 #[test]
 fn costs_are_pinned_and_the_daily_proof_is_within_budget() {
-    for shape in [
-        ShardShape {
-            facilities: 1,
-            slot_chips: 1,
-        },
-        SHAPE,
-        ShardShape {
-            facilities: 2,
-            slot_chips: 21,
-        },
-    ] {
+    for shape in [ShardShape::new(1, 1), SHAPE, ShardShape::new(2, 21)] {
         assert_eq!(count(shape), dc::cost(&shape), "{}", shape.name());
     }
     // One more chip slot (its block share included) within the budget, the
     // shard's accounting; and everything per chip at the live shape stated.
     assert!(dc::marginal_cost_per_chip() <= dc::CHIP_BUDGET);
     assert_eq!(dc::marginal_cost_per_chip(), 349.5);
-    let live = ShardShape {
-        facilities: 8,
-        slot_chips: 128,
-    };
+    let live = ShardShape::new(8, 128);
     assert_eq!(dc::cost(&live), 454_022);
     assert!((dc::cost_per_chip(&live) - 441.8).abs() < 0.1);
 }
@@ -138,6 +125,14 @@ fn delay_refused(
     fails_only_at(&snap, &at(&vars));
 }
 
+/// A registry root that a slot holding a ledger chip opens, and its `h`.
+fn root_of_holding_slot(
+    root: &Option<ark_r1cs_std::fields::fp::FpVar<Fr>>,
+    slot: &dc::DelaySlotVars,
+) -> Vec<Variable> {
+    vec![fp(root.as_ref().unwrap()), bv(&slot.holds)]
+}
+
 /// Re-signs the fleet after `edit` and returns the edited proof of `s`.
 fn resigned(
     f: &mut DelayFleet,
@@ -170,10 +165,7 @@ fn a_landmark_that_does_not_cover_the_facility_fails_at_the_coverage_root() {
     // LM-SHA (Shanghai) covers no facility of the fixtures.
     let (st, w) = resigned(&mut f, s, |f| f.batches[s][j].as_mut().unwrap().0 = 3);
     delay_refused(&st, &w, j, "accepted distance", |vars| {
-        vec![
-            fp(vars.coverage_root.as_ref().unwrap()),
-            bv(&vars.slots[j].holds),
-        ]
+        root_of_holding_slot(&vars.coverage_root, &vars.slots[j])
     });
 }
 
@@ -189,10 +181,7 @@ fn an_unaccredited_landmark_fails_at_the_landmark_root() {
     ev.landmark.key = rogue.public();
     ev.signature = rogue.sign(batch.message(ev.landmark.id, DAY));
     delay_refused(&st, &w, j, "not accredited", |vars| {
-        vec![
-            fp(vars.landmarks_root.as_ref().unwrap()),
-            bv(&vars.slots[j].holds),
-        ]
+        root_of_holding_slot(&vars.landmarks_root, &vars.slots[j])
     });
 }
 
@@ -280,44 +269,16 @@ fn a_forged_no_ledger_chip_flag_fails_at_the_count_test() {
 fn the_statement_binds_importer_epoch_shard_registry_and_day() {
     let f = fleet();
     let (st, w) = &f.proofs[0];
-    let edits: [(&str, DelayStatement); 5] = [
-        (
-            "importer",
-            DelayStatement {
-                importer: st.importer + Fr::one(),
-                ..*st
-            },
-        ),
-        (
-            "epoch",
-            DelayStatement {
-                epoch: st.epoch + 1,
-                ..*st
-            },
-        ),
-        (
-            "shard",
-            DelayStatement {
-                shard_commitment: st.shard_commitment + Fr::one(),
-                ..*st
-            },
-        ),
-        (
-            "registry",
-            DelayStatement {
-                registry_root: st.registry_root + Fr::one(),
-                ..*st
-            },
-        ),
-        (
-            "day",
-            DelayStatement {
-                day: st.day + 1,
-                ..*st
-            },
-        ),
+    let edits: [(&str, fn(&mut DelayStatement)); 5] = [
+        ("importer", |s| s.importer += Fr::one()),
+        ("epoch", |s| s.epoch += 1),
+        ("shard", |s| s.shard_commitment += Fr::one()),
+        ("registry", |s| s.registry_root += Fr::one()),
+        ("day", |s| s.day += 1),
     ];
-    for (what, st2) in edits {
+    for (what, edit) in edits {
+        let mut st2 = *st;
+        edit(&mut st2);
         assert!(check_native(&SHAPE, &st2, w).is_err(), "{what}");
         let (snap, _) = snap(&st2, w);
         assert!(!snap.failing_rows(&[]).is_empty(), "{what}");

@@ -38,17 +38,11 @@ fn honest_fleet_satisfies_everything() {
 }
 
 fn shard_count(f: usize, m: usize) -> usize {
-    constraints(ShardCircuit::for_setup(ShardShape {
-        facilities: f,
-        slot_chips: m,
-    }))
+    constraints(ShardCircuit::for_setup(ShardShape::new(f, m)))
 }
 
 fn request_count(s: usize, e: usize) -> usize {
-    constraints(RequestCircuit::for_setup(RequestShape {
-        shards: s,
-        entries: e,
-    }))
+    constraints(RequestCircuit::for_setup(RequestShape::new(s, e)))
 }
 
 /// The pinned cost formulas, checked against real counts at several shapes.
@@ -59,20 +53,14 @@ fn costs_are_pinned_and_the_formulas_hold() {
     for (f, m) in [(1, 1), (1, 2), (2, 1), (3, 4)] {
         assert_eq!(
             shard_count(f, m),
-            scost(&ShardShape {
-                facilities: f,
-                slot_chips: m
-            }),
+            scost(&ShardShape::new(f, m)),
             "shard {f}x{m}"
         );
     }
     for (s, e) in [(1, 1), (1, 2), (2, 1), (3, 3)] {
         assert_eq!(
             request_count(s, e),
-            rcost(&RequestShape {
-                shards: s,
-                entries: e
-            }),
+            rcost(&RequestShape::new(s, e)),
             "request {s}x{e}"
         );
     }
@@ -85,16 +73,8 @@ fn costs_are_pinned_and_the_formulas_hold() {
 #[test]
 fn matrices_are_pinned() {
     use zkcc_circuits::harness::matrices_digest;
-    let shard = matrices_digest(ShardCircuit::for_setup(ShardShape {
-        facilities: 3,
-        slot_chips: 4,
-    }))
-    .unwrap();
-    let request = matrices_digest(RequestCircuit::for_setup(RequestShape {
-        shards: 3,
-        entries: 3,
-    }))
-    .unwrap();
+    let shard = matrices_digest(ShardCircuit::for_setup(ShardShape::new(3, 4))).unwrap();
+    let request = matrices_digest(RequestCircuit::for_setup(RequestShape::new(3, 3))).unwrap();
     assert_eq!(
         shard, "0c7afb00e2e2c3a64526be6c40fe2e4f98a2527eef4fdd4f01a66d1efcf84eca",
         "shard-3x4"
@@ -114,11 +94,7 @@ fn other_claims_matrices_are_pinned() {
     use zkcc_circuits::evaluation::constraints::EvaluationCircuit;
     use zkcc_circuits::harness::matrices_digest;
     use zkcc_circuits::jurisdiction::constraints::JurisdictionCircuit;
-    let delay = matrices_digest(DelayCircuit::for_setup(ShardShape {
-        facilities: 2,
-        slot_chips: 11,
-    }))
-    .unwrap();
+    let delay = matrices_digest(DelayCircuit::for_setup(ShardShape::new(2, 11))).unwrap();
     let evaluation = matrices_digest(EvaluationCircuit::for_setup(3)).unwrap();
     let jurisdiction = matrices_digest(JurisdictionCircuit::for_setup(3)).unwrap();
     assert_eq!(

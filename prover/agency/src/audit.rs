@@ -37,6 +37,7 @@ use crate::db;
 use crate::error::{AgencyError, Result};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 use std::collections::BTreeMap;
 
@@ -450,81 +451,80 @@ impl Seen {
     }
 
     async fn cross_check(&self, pool: &AnyPool) -> Result<()> {
-        let fetch = |sql: &'static str| async move {
-            Ok::<_, AgencyError>(sqlx::query(sql).fetch_all(pool).await?)
-        };
-        let mut decisions = BTreeMap::new();
-        for r in fetch(
+        let decisions = table(
+            pool,
             "SELECT submission_id, request_id, importer, verdict, outcome, report FROM decisions",
+            |r| db::text(r, "submission_id"),
+            |r| {
+                Ok(json!({
+                    "request_id": db::text(r, "request_id")?,
+                    "importer": db::text(r, "importer")?,
+                    "verdict": db::text(r, "verdict")?,
+                    "outcome": db::text(r, "outcome")?,
+                    "report": canonical_text(&db::text(r, "report")?),
+                }))
+            },
         )
-        .await?
-        {
-            decisions.insert(
-                db::text(&r, "submission_id")?,
-                json!({
-                    "request_id": db::text(&r, "request_id")?,
-                    "importer": db::text(&r, "importer")?,
-                    "verdict": db::text(&r, "verdict")?,
-                    "outcome": db::text(&r, "outcome")?,
-                    "report": canonical_text(&db::text(&r, "report")?),
-                }),
-            );
-        }
-        let mut shipments = BTreeMap::new();
-        for r in fetch("SELECT seq, exporter, consignee, serial, model, returned, record, signature FROM shipments").await? {
-            shipments.insert(
-                db::int(&r, "seq")?.to_string(),
-                json!({
-                    "record": canonical_text(&db::text(&r, "record")?),
-                    "exporter": db::text(&r, "exporter")?,
-                    "consignee": db::text(&r, "consignee")?,
-                    "serial": db::text(&r, "serial")?,
-                    "model": db::text(&r, "model")?,
-                    "returned": db::int(&r, "returned")? != 0,
-                    "signature": db::text(&r, "signature")?.to_ascii_lowercase(),
-                }),
-            );
-        }
-        let mut requests = BTreeMap::new();
-        for r in fetch("SELECT id, importer, nonce, body, expires_at FROM requests").await? {
-            requests.insert(
-                db::text(&r, "id")?,
-                json!({
-                    "importer": db::text(&r, "importer")?,
-                    "nonce": db::text(&r, "nonce")?,
-                    "body": canonical_text(&db::text(&r, "body")?),
-                    "expires_at": db::int(&r, "expires_at")?,
-                }),
-            );
-        }
-        let mut submissions = BTreeMap::new();
-        for r in fetch(
+        .await?;
+        let shipments = table(
+            pool,
+            "SELECT seq, exporter, consignee, serial, model, returned, record, signature FROM shipments",
+            |r| Ok(db::int(r, "seq")?.to_string()),
+            |r| {
+                Ok(json!({
+                    "record": canonical_text(&db::text(r, "record")?),
+                    "exporter": db::text(r, "exporter")?,
+                    "consignee": db::text(r, "consignee")?,
+                    "serial": db::text(r, "serial")?,
+                    "model": db::text(r, "model")?,
+                    "returned": db::int(r, "returned")? != 0,
+                    "signature": db::text(r, "signature")?.to_ascii_lowercase(),
+                }))
+            },
+        )
+        .await?;
+        let requests = table(
+            pool,
+            "SELECT id, importer, nonce, body, expires_at FROM requests",
+            |r| db::text(r, "id"),
+            |r| {
+                Ok(json!({
+                    "importer": db::text(r, "importer")?,
+                    "nonce": db::text(r, "nonce")?,
+                    "body": canonical_text(&db::text(r, "body")?),
+                    "expires_at": db::int(r, "expires_at")?,
+                }))
+            },
+        )
+        .await?;
+        let submissions = table(
+            pool,
             "SELECT id, request_id, importer, body_sha256, status, ledger_seq FROM submissions",
-        )
-        .await?
-        {
-            submissions.insert(
-                db::text(&r, "id")?,
-                json!({
-                    "request_id": db::text(&r, "request_id")?,
-                    "importer": db::text(&r, "importer")?,
-                    "body_sha256": db::opt_text(&r, "body_sha256")?,
+            |r| db::text(r, "id"),
+            |r| {
+                Ok(json!({
+                    "request_id": db::text(r, "request_id")?,
+                    "importer": db::text(r, "importer")?,
+                    "body_sha256": db::opt_text(r, "body_sha256")?,
                     "ledger_seq": r.try_get::<Option<i64>, _>("ledger_seq")?,
-                    "refused": db::text(&r, "status")? == "refused",
-                }),
-            );
-        }
-        let mut parties = BTreeMap::new();
-        for r in fetch("SELECT id, role, public_key, token_sha256 FROM parties").await? {
-            parties.insert(
-                db::text(&r, "id")?,
-                json!({
-                    "role": db::text(&r, "role")?,
-                    "public_key": db::opt_text(&r, "public_key")?,
-                    "token_sha256": db::text(&r, "token_sha256")?,
-                }),
-            );
-        }
+                    "refused": db::text(r, "status")? == "refused",
+                }))
+            },
+        )
+        .await?;
+        let parties = table(
+            pool,
+            "SELECT id, role, public_key, token_sha256 FROM parties",
+            |r| db::text(r, "id"),
+            |r| {
+                Ok(json!({
+                    "role": db::text(r, "role")?,
+                    "public_key": db::opt_text(r, "public_key")?,
+                    "token_sha256": db::text(r, "token_sha256")?,
+                }))
+            },
+        )
+        .await?;
         let decided: BTreeMap<String, Value> = self
             .decisions
             .iter()
@@ -539,6 +539,20 @@ impl Seen {
         compare("party", &parties, &self.parties, false)?;
         Ok(())
     }
+}
+
+/// The rows of `sql`, each as `value(row)` under `key(row)`.
+async fn table(
+    pool: &AnyPool,
+    sql: &'static str,
+    key: impl Fn(&AnyRow) -> Result<String>,
+    value: impl Fn(&AnyRow) -> Result<Value>,
+) -> Result<BTreeMap<String, Value>> {
+    let mut out = BTreeMap::new();
+    for r in sqlx::query(sql).fetch_all(pool).await? {
+        out.insert(key(&r)?, value(&r)?);
+    }
+    Ok(out)
 }
 
 /// Every row of a state table has its event and (`both_ways`) every event

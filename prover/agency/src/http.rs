@@ -23,12 +23,13 @@ use crate::error::AgencyError;
 use crate::page;
 use crate::service::{Agency, Enrolment, NewRequest, SignedShipment};
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde_json::json;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -91,6 +92,27 @@ impl IntoResponse for AgencyError {
 }
 
 type R<T> = Result<T, AgencyError>;
+
+/// The agency and the party the `authenticate` layer admitted: what every
+/// authenticated handler acts with.
+struct Caller {
+    agency: Agency,
+    by: Party,
+}
+
+impl FromRequestParts<Agency> for Caller {
+    type Rejection = AgencyError;
+
+    async fn from_request_parts(parts: &mut Parts, agency: &Agency) -> R<Self> {
+        let by = parts.extensions.get::<Party>().cloned().ok_or_else(|| {
+            AgencyError::Unauthenticated("no caller (a route outside authentication)".into())
+        })?;
+        Ok(Caller {
+            agency: agency.clone(),
+            by,
+        })
+    }
+}
 
 /// Authenticates from the headers, before any body is read; the handler
 /// finds the [`Party`] in the request's extensions.
@@ -188,35 +210,26 @@ fn parse<T: serde::de::DeserializeOwned>(body: &str) -> R<T> {
     serde_json::from_str(body).map_err(|e| AgencyError::Invalid(format!("body: {e}")))
 }
 
-async fn enrol(
-    State(a): State<Agency>,
-    Extension(by): Extension<Party>,
-    body: String,
-) -> R<Response> {
+async fn enrol(Caller { agency: a, by }: Caller, body: String) -> R<Response> {
     let e: Enrolment = parse(&body)?;
     let id = e.id.clone();
     let token = a.enrol(&by, e).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id, "token": token}))).into_response())
 }
 
-async fn shipment(
-    State(a): State<Agency>,
-    Extension(by): Extension<Party>,
-    body: String,
-) -> R<Response> {
+async fn shipment(Caller { agency: a, by }: Caller, body: String) -> R<Response> {
     let s: SignedShipment = parse(&body)?;
     let seq = a.post_shipment(&by, s).await?;
     Ok((StatusCode::CREATED, Json(json!({"seq": seq}))).into_response())
 }
 
-async fn last_seq(State(a): State<Agency>, Extension(by): Extension<Party>) -> R<Response> {
+async fn last_seq(Caller { agency: a, by }: Caller) -> R<Response> {
     let last = a.last_shipment_seq(&by).await?;
     Ok(Json(json!({"exporter": by.id, "last_seq": last})).into_response())
 }
 
 async fn list_requests(
-    State(a): State<Agency>,
-    Extension(by): Extension<Party>,
+    Caller { agency: a, by }: Caller,
     Query(q): Query<HashMap<String, String>>,
 ) -> R<Response> {
     Ok(Json(
@@ -226,18 +239,13 @@ async fn list_requests(
     .into_response())
 }
 
-async fn create_request(
-    State(a): State<Agency>,
-    Extension(by): Extension<Party>,
-    body: String,
-) -> R<Response> {
+async fn create_request(Caller { agency: a, by }: Caller, body: String) -> R<Response> {
     let n: NewRequest = parse(&body)?;
     Ok((StatusCode::CREATED, Json(a.create_request(&by, n).await?)).into_response())
 }
 
 async fn submit(
-    State(a): State<Agency>,
-    Extension(by): Extension<Party>,
+    Caller { agency: a, by }: Caller,
     Path(id): Path<String>,
     body: String,
 ) -> R<Response> {
@@ -246,27 +254,19 @@ async fn submit(
     Ok((status, Json(reply)).into_response())
 }
 
-async fn submission(
-    State(a): State<Agency>,
-    Extension(by): Extension<Party>,
-    Path(id): Path<String>,
-) -> R<Response> {
+async fn submission(Caller { agency: a, by }: Caller, Path(id): Path<String>) -> R<Response> {
     Ok(Json(a.submission(&by, &id).await?).into_response())
 }
 
-async fn own_ledger(State(a): State<Agency>, Extension(by): Extension<Party>) -> R<Response> {
+async fn own_ledger(Caller { agency: a, by }: Caller) -> R<Response> {
     Ok(Json(a.ledger_view(&by, None).await?).into_response())
 }
 
-async fn ledger(
-    State(a): State<Agency>,
-    Extension(by): Extension<Party>,
-    Path(imp): Path<String>,
-) -> R<Response> {
+async fn ledger(Caller { agency: a, by }: Caller, Path(imp): Path<String>) -> R<Response> {
     Ok(Json(a.ledger_view(&by, Some(&imp)).await?).into_response())
 }
 
-async fn audit_state(State(a): State<Agency>, Extension(by): Extension<Party>) -> R<Response> {
+async fn audit_state(Caller { agency: a, by }: Caller) -> R<Response> {
     by.require(auth::Role::Officer)?;
     let signed = a.signed_head().await;
     // Checked against the head the service signed last (in memory).
@@ -287,7 +287,7 @@ async fn audit_state(State(a): State<Agency>, Extension(by): Extension<Party>) -
     })
 }
 
-async fn page_session(State(a): State<Agency>, Extension(by): Extension<Party>) -> R<Response> {
+async fn page_session(Caller { agency: a, by }: Caller) -> R<Response> {
     let ticket = a.page_ticket(&by)?;
     Ok((
         StatusCode::CREATED,

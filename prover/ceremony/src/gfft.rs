@@ -512,10 +512,7 @@ pub fn lagrange<P: GLVConfig<ScalarField = Fr>>(
     n: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Option<Vec<Affine<P>>> {
-    let d = domain(n)?;
-    if powers.len() < n {
-        return None;
-    }
+    let d = domain(n).filter(|_| powers.len() >= n)?;
     let inv_n = d.size_inv;
     let mut x = scaled(powers[..n].par_iter().map(|p| p.into_group()), |_| inv_n);
     progress(n as u64);

@@ -326,8 +326,7 @@ pub fn verify_with<R: RngCore>(
     rng: &mut R,
     progress: &indicatif::ProgressBar,
 ) -> Res<Verified> {
-    require_secret_contribution(&z.contributions)?;
-    check_shape(z, r1cs)?;
+    check_header(z, r1cs)?;
     z.check_points()?;
     let init = Zkey::initial_for(z, phase1.ptau(), r1cs, rng, progress)?;
     let v = verify_against_with(z, &init, rng, progress);
@@ -335,10 +334,12 @@ pub fn verify_with<R: RngCore>(
     v
 }
 
-/// Refuses a key whose signals, public inputs or domain are not the
-/// circuit's ([`CeremonyError::WrongCircuit`]): what the key's header alone
-/// shows, before its phase-1 file is read.
-pub fn check_shape(z: &Zkey, r1cs: &R1cs) -> Res<()> {
+/// What the key's header alone shows, checked before its phase-1 file is
+/// read: a transcript without a secret contribution is refused
+/// ([`CeremonyError::NoSecretContribution`]), then a key whose signals, public
+/// inputs or domain are not the circuit's ([`CeremonyError::WrongCircuit`]).
+pub fn check_header(z: &Zkey, r1cs: &R1cs) -> Res<()> {
+    require_secret_contribution(&z.contributions)?;
     let ni = r1cs.num_instance as usize;
     let domain = super::zkey::domain_of(r1cs);
     if (
@@ -504,11 +505,8 @@ mod tests {
 
     /// A small initial key (the insecure fixture, known secrets).
     fn initial() -> Zkey {
-        let r1cs = zkcc_engine::setup::r1cs_of(RequestCircuit::for_setup(RequestShape {
-            shards: 1,
-            entries: 1,
-        }))
-        .unwrap();
+        let r1cs = zkcc_engine::setup::r1cs_of(RequestCircuit::for_setup(RequestShape::new(1, 1)))
+            .unwrap();
         Zkey::insecure_initial_from_secrets(
             &r1cs,
             11,
@@ -566,11 +564,8 @@ mod tests {
     fn the_verifiers_initial_key_is_the_initial_key_and_checks_a_b1_b2() {
         use crate::ptau::Ptau;
         use ark_ec::AffineRepr;
-        let r1cs = zkcc_engine::setup::r1cs_of(RequestCircuit::for_setup(RequestShape {
-            shards: 1,
-            entries: 1,
-        }))
-        .unwrap();
+        let r1cs = zkcc_engine::setup::r1cs_of(RequestCircuit::for_setup(RequestShape::new(1, 1)))
+            .unwrap();
         let (ni, nv) = (r1cs.num_instance as usize, r1cs.num_variables());
         assert!(ni >= 2 && nv > ni);
         let (t, a, b) = (Fr::from(1234567u64), Fr::from(89u64), Fr::from(1011u64));

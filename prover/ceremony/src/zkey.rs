@@ -1196,11 +1196,8 @@ mod tests {
 
     /// A small circuit and a development phase-1 file (known secrets) for it.
     fn circuit_and_phase1() -> (R1cs, Phase1) {
-        let r1cs = zkcc_engine::setup::r1cs_of(RequestCircuit::for_setup(RequestShape {
-            shards: 1,
-            entries: 1,
-        }))
-        .unwrap();
+        let r1cs = zkcc_engine::setup::r1cs_of(RequestCircuit::for_setup(RequestShape::new(1, 1)))
+            .unwrap();
         let (t, a, b) = (Fr::from(1234567u64), Fr::from(89u64), Fr::from(1011u64));
         let bytes = Ptau::insecure_from_secrets(11, t, a, b, false)
             .unwrap()

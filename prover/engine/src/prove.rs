@@ -721,11 +721,10 @@ where
     prove_assignments_with(pk, assignments, rng, progress, &|_| ())
 }
 
-/// The full assignment of any circuit by one synthesis (prove mode, no
-/// matrices).
-pub fn assignment_of<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(
-    circuit: C,
-) -> Res<Vec<Fr>> {
+/// An empty constraint system in prove mode: no matrices, no linear
+/// combinations kept, the optimization goal of setup (so that an assignment
+/// matches the key's variables).
+pub fn prove_cs() -> ark_relations::gr1cs::ConstraintSystemRef<Fr> {
     use ark_relations::gr1cs::{ConstraintSystem, OptimizationGoal, SynthesisMode};
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
@@ -733,6 +732,14 @@ pub fn assignment_of<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(
         construct_matrices: false,
         generate_lc_assignments: false,
     });
+    cs
+}
+
+/// The full assignment of any circuit by one synthesis ([`prove_cs`]).
+pub fn assignment_of<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(
+    circuit: C,
+) -> Res<Vec<Fr>> {
+    let cs = prove_cs();
     circuit.generate_constraints(cs.clone())?;
     let inner = cs
         .borrow()

@@ -66,36 +66,7 @@ pub enum SlurmCmd {
     ///
     /// The plan, the key directory and the registry must be on storage the
     /// compute nodes share.
-    Submit {
-        #[command(flatten)]
-        plan: PlanArgs,
-        #[command(flatten)]
-        keys: KeyDirArg,
-        /// The agency's request.
-        #[arg(long)]
-        request: PathBuf,
-        /// Request circuit.
-        #[arg(long, default_value = "request-16x8")]
-        request_circuit: String,
-        /// Submission the request job writes.
-        #[arg(long, default_value = "submission.json")]
-        out: PathBuf,
-        /// Threads (Slurm CPUs) per task (at least 1).
-        #[arg(long, default_value_t = 2, value_parser = super::bounded::<1, 4096>)]
-        cpus: usize,
-        /// Attempts per shard task before it fails.
-        #[arg(long, default_value_t = 3)]
-        retries: u32,
-        /// Slurm partition (default: the cluster's default).
-        #[arg(long)]
-        partition: Option<String>,
-        /// zkcc binary as the compute nodes see it (default: this one).
-        #[arg(long)]
-        zkcc: Option<PathBuf>,
-        /// Write the batch scripts and print the sbatch commands only.
-        #[arg(long)]
-        dry_run: bool,
-    },
+    Submit(SubmitArgs),
     /// Progress of a plan's jobs: the queue, bundles written, the submission.
     Status {
         #[command(flatten)]
@@ -107,6 +78,39 @@ pub enum SlurmCmd {
         #[arg(long, default_value_t = 3600)]
         timeout: u64,
     },
+}
+
+/// The arguments of `zkcc slurm submit`.
+#[derive(Args)]
+pub struct SubmitArgs {
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    #[command(flatten)]
+    pub keys: KeyDirArg,
+    /// The agency's request.
+    #[arg(long)]
+    pub request: PathBuf,
+    /// Request circuit.
+    #[arg(long, default_value = "request-16x8")]
+    pub request_circuit: String,
+    /// Submission the request job writes.
+    #[arg(long, default_value = "submission.json")]
+    pub out: PathBuf,
+    /// Threads (Slurm CPUs) per task (at least 1).
+    #[arg(long, default_value_t = 2, value_parser = super::bounded::<1, 4096>)]
+    pub cpus: usize,
+    /// Attempts per shard task before it fails.
+    #[arg(long, default_value_t = 3)]
+    pub retries: u32,
+    /// Slurm partition (default: the cluster's default).
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// zkcc binary as the compute nodes see it (default: this one).
+    #[arg(long)]
+    pub zkcc: Option<PathBuf>,
+    /// Write the batch scripts and print the sbatch commands only.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `--plan DIR` and `--registry`: a plan on disk and the registry it was
@@ -202,8 +206,8 @@ pub fn shard(c: ShardCmd) -> Result<(), ProverError> {
             request,
             out,
         } => {
-            super::out_file(&out)?;
             let (r, p) = plan.load()?;
+            super::out_file(&out)?;
             let req: RequestFile = read_json(&request)?;
             let Circuit::Request(shape) = Circuit::parse(&circuit)? else {
                 return Err(ProverError::Keys("--circuit takes request-SxF".into()));
@@ -228,23 +232,14 @@ pub fn shard(c: ShardCmd) -> Result<(), ProverError> {
 
 pub fn slurm(c: SlurmCmd) -> Result<(), ProverError> {
     match c {
-        SlurmCmd::Submit {
-            plan: PlanArgs { plan, registry },
-            keys: KeyDirArg { keys: dir },
-            request,
-            request_circuit,
-            out,
-            cpus,
-            retries,
-            partition,
-            zkcc,
-            dry_run,
-        } => {
+        SlurmCmd::Submit(a) => {
+            let PlanArgs { plan, registry } = a.plan;
+            let dir = a.keys.keys;
             let r = registry.load()?;
             let p = Plan::load(&plan, &r)?;
             let vk = keys::load_verifying_key_of(&dir, &p.circuit())?;
             let missing = p.missing(&r, &PreparedKey::new(&vk))?;
-            let zkcc = match zkcc {
+            let zkcc = match a.zkcc {
                 Some(z) => z,
                 None => std::env::current_exe().map_err(|source| ProverError::Io {
                     path: "the zkcc binary".into(),
@@ -256,13 +251,13 @@ pub fn slurm(c: SlurmCmd) -> Result<(), ProverError> {
                 zkcc,
                 keys: dir,
                 registry: registry.registry,
-                request,
-                request_circuit,
-                out,
-                cpus,
-                retries,
-                partition,
-                dry_run,
+                request: a.request,
+                request_circuit: a.request_circuit,
+                out: a.out,
+                cpus: a.cpus,
+                retries: a.retries,
+                partition: a.partition,
+                dry_run: a.dry_run,
             };
             let Some(jobs) = slurm::submit(&p, &missing, &o)? else {
                 println!(

@@ -269,26 +269,23 @@ pub struct FleetSecret {
     pub shards: Vec<ShardSecret>,
 }
 
-/// One shard of the secret.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One shard of the secret. The blindings are wiped when it goes
+/// (`zeroize`).
+#[derive(
+    Clone, Debug, PartialEq, Eq, Serialize, Deserialize, zeroize::Zeroize, zeroize::ZeroizeOnDrop,
+)]
 #[serde(deny_unknown_fields)]
 pub struct ShardSecret {
     /// Attestation indices (in the inventory), in slot order.
+    #[zeroize(skip)]
     pub attestations: Vec<usize>,
     /// `C_s` (public).
+    #[zeroize(skip)]
     pub shard_commitment: String,
     /// Blinding of `C_s` (secret).
     pub blinding: String,
     /// Blinding of `D_s` (secret).
     pub output_blinding: String,
-}
-
-impl Drop for ShardSecret {
-    /// The blindings are wiped when the secret goes (`zeroize`).
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.blinding);
-        zeroize::Zeroize::zeroize(&mut self.output_blinding);
-    }
 }
 
 /// Everything derived from the inventory, the secret and the registry.

@@ -27,7 +27,7 @@ use zkcc_circuits::ledger::challenges;
 use zkcc_circuits::registry::Registry;
 use zkcc_circuits::request::RequestShape;
 use zkcc_circuits::shard::{fleet_commitment, ShardShape, ShardStatement, ShardWitness};
-use zkcc_engine::prove::ProverKey;
+use zkcc_engine::prove::{Progress, ProverKey};
 use zkcc_verifier::batch::PreparedKey;
 use zkcc_verifier::submission::{RequestFile, ShardBundle, Submission, SUBMISSION_VERSION};
 
@@ -391,7 +391,7 @@ impl Plan {
         shape: &RequestShape,
         request: &RequestFile,
         rng: &mut R,
-        progress: &dyn zkcc_engine::prove::Progress,
+        progress: &dyn Progress,
     ) -> Result<Submission> {
         if request.importer != self.manifest.importer || request.epoch != self.manifest.epoch {
             return bad(format!(

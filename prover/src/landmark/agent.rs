@@ -14,42 +14,45 @@ const MAX_LINE: usize = 4096;
 /// Longest wait to connect and to be welcomed.
 const HANDSHAKE: Duration = Duration::from_secs(30);
 
+/// One challenge, as the agent is asked to answer it: landmark `landmark`'s
+/// nonce `nonce` for `day`, for the chip registered under the owner digest
+/// `owner`.
+#[derive(Clone, Copy, Debug)]
+pub struct Challenge<'a> {
+    /// The landmark's id.
+    pub landmark: &'a str,
+    /// The day of its challenges.
+    pub day: u64,
+    /// The owner digest the chip was registered under.
+    pub owner: &'a [u8; 32],
+    /// The landmark's nonce.
+    pub nonce: &'a [u8; NONCE_LEN],
+}
+
+impl Challenge<'_> {
+    /// The answer signed with the device key `key`.
+    pub fn signed_by(&self, key: &SigningKey) -> String {
+        device::answer(key, self.landmark, self.day, self.owner, self.nonce)
+    }
+}
+
 /// What answers a challenge: the device key (see the `SigningKey` impl),
 /// or, in tests, an adversary's stand-in.
 pub trait Answerer: Send {
-    /// The answer to landmark `landmark`'s challenge `nonce` for `day`, as
-    /// registered for the owner digest `owner`.
-    fn answer(
-        &mut self,
-        landmark: &str,
-        day: u64,
-        owner: &[u8; 32],
-        nonce: &[u8; NONCE_LEN],
-    ) -> String;
+    /// The answer to `c`.
+    fn answer(&mut self, c: &Challenge<'_>) -> String;
 }
 
 /// The honest chip: its device key signs the challenge message.
 impl Answerer for SigningKey {
-    fn answer(
-        &mut self,
-        landmark: &str,
-        day: u64,
-        owner: &[u8; 32],
-        nonce: &[u8; NONCE_LEN],
-    ) -> String {
-        device::answer(self, landmark, day, owner, nonce)
+    fn answer(&mut self, c: &Challenge<'_>) -> String {
+        c.signed_by(self)
     }
 }
 
-impl<F: FnMut(&str, u64, &[u8; 32], &[u8; NONCE_LEN]) -> String + Send> Answerer for F {
-    fn answer(
-        &mut self,
-        landmark: &str,
-        day: u64,
-        owner: &[u8; 32],
-        nonce: &[u8; NONCE_LEN],
-    ) -> String {
-        self(landmark, day, owner, nonce)
+impl<F: FnMut(&Challenge<'_>) -> String + Send> Answerer for F {
+    fn answer(&mut self, c: &Challenge<'_>) -> String {
+        self(c)
     }
 }
 
@@ -116,7 +119,12 @@ impl<A: Answerer> Agent<A> {
                 let n = wire::parse_nonce(&nonce).ok_or_else(|| {
                     LandmarkError::Protocol("a challenge without a 32-byte nonce".into())
                 })?;
-                let signature = self.answerer.answer(&landmark, day, &self.owner, &n);
+                let signature = self.answerer.answer(&Challenge {
+                    landmark: &landmark,
+                    day,
+                    owner: &self.owner,
+                    nonce: &n,
+                });
                 self.answered += 1;
                 wire::send(&mut self.wr, &Msg::Answer { signature }).await
             }

@@ -110,7 +110,7 @@ use zkcc_circuits::ledger::{chip_ident, encode_serial};
 use zkcc_circuits::registry::Registry;
 use zkcc_verifier::device::DeviceError;
 
-pub use agent::{Agent, Answerer};
+pub use agent::{Agent, Answerer, Challenge};
 pub use server::Landmark;
 
 /// Why a landmark, an agent or a batch file refused something.

@@ -54,6 +54,16 @@ struct Conn {
     wr: OwnedWriteHalf,
 }
 
+/// The chip at the other end of a connection, as challenged: its serial,
+/// its certified device key, the owner digest it registered, and the day
+/// the challenges are for.
+struct Peer<'a> {
+    serial: &'a str,
+    key: &'a VerifyingKey,
+    owner: &'a [u8; 32],
+    day: u64,
+}
+
 impl Landmark {
     /// The registry's landmark `id`, signing with `key` (which must be the
     /// registry's key of it): for the UTC day of its clock when a batch
@@ -213,7 +223,8 @@ impl Landmark {
             tokio::select! {
                 job = rx.recv() => {
                     let Some((day, reply)) = job else { break };
-                    let r = self.measure_conn(&mut c, &serial, &key, &owner, day).await;
+                    let peer = Peer { serial: &serial, key: &key, owner: &owner, day };
+                    let r = self.measure_conn(&mut c, &peer).await;
                     // Too slow is an honest, complete measurement; anything
                     // else leaves the connection in doubt.
                     let keep = matches!(r, Ok(_) | Err(LandmarkError::TooSlow { .. }));
@@ -240,21 +251,20 @@ impl Landmark {
     ) -> Result<VerifyingKey, LandmarkError> {
         let key = cert.verify(&self.registry.file.device_vendors)?;
         ident_of(&self.registry, &cert.serial, &cert.model)?;
-        self.challenge(c, &cert.serial, &key, owner, self.day())
-            .await?;
+        let peer = Peer {
+            serial: &cert.serial,
+            key: &key,
+            owner,
+            day: self.day(),
+        };
+        self.challenge(c, &peer).await?;
         Ok(key)
     }
 
     /// One challenge: a fresh nonce, timed from before the write to the
-    /// answer's line read; the answer checked under `key`.
-    async fn challenge(
-        &self,
-        c: &mut Conn,
-        serial: &str,
-        key: &VerifyingKey,
-        owner: &[u8; 32],
-        day: u64,
-    ) -> Result<Duration, LandmarkError> {
+    /// answer's line read; the answer checked under the peer's key.
+    async fn challenge(&self, c: &mut Conn, p: &Peer<'_>) -> Result<Duration, LandmarkError> {
+        let (serial, day) = (p.serial, p.day);
         let mut nonce = [0u8; NONCE_LEN];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let mut line = serde_json::to_vec(&Msg::Challenge {
@@ -285,7 +295,7 @@ impl Landmark {
         };
         match wire::parse(&line)? {
             Msg::Answer { signature } => {
-                check_answer(key, serial, &self.id, day, owner, &nonce, &signature)?;
+                check_answer(p.key, serial, &self.id, day, p.owner, &nonce, &signature)?;
                 Ok(rtt)
             }
             _ => Err(LandmarkError::Protocol(format!(
@@ -295,17 +305,11 @@ impl Landmark {
     }
 
     /// [`Limits::tries`] challenges; the smallest round trip, within the bound.
-    async fn measure_conn(
-        &self,
-        c: &mut Conn,
-        serial: &str,
-        key: &VerifyingKey,
-        owner: &[u8; 32],
-        day: u64,
-    ) -> Result<u32, LandmarkError> {
+    async fn measure_conn(&self, c: &mut Conn, p: &Peer<'_>) -> Result<u32, LandmarkError> {
+        let serial = p.serial;
         let mut best = Duration::MAX;
         for _ in 0..self.limits.tries {
-            best = best.min(self.challenge(c, serial, key, owner, day).await?);
+            best = best.min(self.challenge(c, p).await?);
         }
         // answer_timeout ≤ 4 s < 2^32 ns; a measured round trip is never 0.
         let ns = u32::try_from(best.as_nanos()).unwrap_or(u32::MAX).max(1);

@@ -4,19 +4,13 @@ use zkcc_circuits::shard::ShardShape;
 use zkcc_verifier::submission::RulesJson;
 
 /// The standard small shard: 3 facility slots of 4 chips.
-pub const SHAPE: ShardShape = ShardShape {
-    facilities: 3,
-    slot_chips: 4,
-};
+pub const SHAPE: ShardShape = ShardShape::new(3, 4);
 
 /// [`SHAPE`]'s circuit name.
 pub const SHARD: &str = "shard-3x4";
 
 /// The standard small request: 3 shards of 3 entries.
-pub const RSHAPE: RequestShape = RequestShape {
-    shards: 3,
-    entries: 3,
-};
+pub const RSHAPE: RequestShape = RequestShape::new(3, 3);
 
 /// [`RSHAPE`]'s circuit name.
 pub const REQUEST: &str = "request-3x3";

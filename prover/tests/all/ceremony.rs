@@ -422,10 +422,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
             &s(zkey),
         ])
     };
-    let rshape = RequestShape {
-        shards: 1,
-        entries: 1,
-    };
+    let rshape = RequestShape::new(1, 1);
 
     let t = std::time::Instant::now();
     zkcc_ok(&[
@@ -527,10 +524,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
 
     // Prove and verify a real request with the final key.
     let mut rng = ChaCha20Rng::seed_from_u64(3);
-    let shape = ShardShape {
-        facilities: 1,
-        slot_chips: 4,
-    };
+    let shape = ShardShape::new(1, 4);
     let smp = zkcc_prover::sample::generate_with(9, &[(0, 3)], shape.slot_chips);
     let registry = Registry::from_file(smp.registry.clone()).unwrap();
     let mut inv = smp.inventory.clone();
@@ -636,11 +630,7 @@ fn ceremony_end_to_end_on_a_zkcc_circuit() {
         .to_string();
     expect(err, "broken powers of tau");
     // A key for another circuit.
-    let other = keys::r1cs_of(&Circuit::Request(RequestShape {
-        shards: 1,
-        entries: 2,
-    }))
-    .unwrap();
+    let other = keys::r1cs_of(&Circuit::Request(RequestShape::new(1, 2))).unwrap();
     let err = phase2::verify(&Zkey::read(&fin).unwrap(), &phase1, &other, &mut rng)
         .unwrap_err()
         .to_string();

@@ -79,17 +79,12 @@ fn sample_fleet_proves_and_verifies_and_tampering_is_caught() {
     )
     .unwrap();
     let request = RequestFile::new(&inv.importer, inv.epoch, &Fr::from(77u64), rules());
-    let rb = fleet::prove_request(
-        &rpk,
-        &RSHAPE,
-        &fleet,
-        &inv.importer,
-        ledger.digest,
-        &request,
-        &mut rng,
-        &zkcc_engine::prove::Quiet,
-    )
-    .unwrap();
+    let prove_request =
+        |f: &fleet::Fleet, importer: &str, req: &RequestFile, rng: &mut ChaCha20Rng| {
+            let quiet = &zkcc_engine::prove::Quiet;
+            fleet::prove_request(&rpk, &RSHAPE, f, importer, ledger.digest, req, rng, quiet)
+        };
+    let rb = prove_request(&fleet, &inv.importer, &request, &mut rng).unwrap();
 
     // Every proof verifies under the agency's keys; the request names the
     // ledger's product, so every ledger chip was located exactly once.
@@ -112,17 +107,7 @@ fn sample_fleet_proves_and_verifies_and_tampering_is_caught() {
     // natively, before any proving work, with the rule named.
     let mut tight = request.clone();
     tight.rules.facility_cap_chips = 5;
-    let e = fleet::prove_request(
-        &rpk,
-        &RSHAPE,
-        &fleet,
-        &inv.importer,
-        ledger.digest,
-        &tight,
-        &mut rng,
-        &zkcc_engine::prove::Quiet,
-    )
-    .unwrap_err();
+    let e = prove_request(&fleet, &inv.importer, &tight, &mut rng).unwrap_err();
     assert!(e.to_string().contains("facility cap"), "{e}");
 
     // A ledger chip left out of the inventory: the shards still prove, the
@@ -135,16 +120,7 @@ fn sample_fleet_proves_and_verifies_and_tampering_is_caught() {
     }
     let sec = commit(&registry, &short, &SHAPE, &mut rng).unwrap();
     let f2 = open(&registry, &short, &sec).unwrap();
-    let e = fleet::prove_request(
-        &rpk,
-        &RSHAPE,
-        &f2,
-        &short.importer,
-        ledger.digest,
-        &request,
-        &mut rng,
-        &zkcc_engine::prove::Quiet,
-    );
+    let e = prove_request(&f2, &short.importer, &request, &mut rng);
     // The importer's own product is consistent with its inventory, so the
     // native check passes; it is the agency's product that differs.
     let rb2 = e.unwrap();

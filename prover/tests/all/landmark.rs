@@ -33,9 +33,10 @@ use zkcc_circuits::eddsa::{PointJson, SecretKey};
 use zkcc_circuits::registry::{Registry, VendorCaJson};
 use zkcc_prover::landmark::wire::{self, Msg};
 use zkcc_prover::landmark::{
-    client, Agent, Answerer, BatchFile, ChipRef, Landmark, LandmarkError, Limits, OwnerKey,
+    client, Agent, Answerer, BatchFile, Challenge, ChipRef, Landmark, LandmarkError, Limits,
+    OwnerKey,
 };
-use zkcc_verifier::device::{self, key_hex, DeviceCert, DeviceError, NONCE_LEN};
+use zkcc_verifier::device::{key_hex, DeviceCert, DeviceError, NONCE_LEN};
 
 use crate::run::{fails_with, ok};
 
@@ -345,10 +346,9 @@ async fn replayed_and_precomputed_answers_fail_the_nonce() {
     let (k, c) = w.chip("SN-REPLAY");
     let recorded: Arc<Mutex<Option<String>>> = Arc::default();
     let rec = recorded.clone();
-    let replay = move |l: &str, d: u64, o: &[u8; 32], n: &[u8; NONCE_LEN]| {
+    let replay = move |c: &Challenge<'_>| {
         let mut r = rec.lock().unwrap();
-        r.get_or_insert_with(|| device::answer(&k, l, d, o, n))
-            .clone()
+        r.get_or_insert_with(|| c.signed_by(&k)).clone()
     };
     let a = Agent::connect(addr, &c, owner().digest(), replay)
         .await
@@ -369,13 +369,14 @@ async fn replayed_and_precomputed_answers_fail_the_nonce() {
     // Precomputed: after the hello, answers signed over a guessed nonce.
     let (k, c) = w.chip("SN-GUESS");
     let mut first = true;
-    let guess = move |l: &str, d: u64, o: &[u8; 32], n: &[u8; NONCE_LEN]| {
+    let guess = move |c: &Challenge<'_>| {
+        let guessed = [0u8; NONCE_LEN];
         let nonce = if std::mem::take(&mut first) {
-            *n
+            c.nonce
         } else {
-            [0u8; NONCE_LEN]
+            &guessed
         };
-        device::answer(&k, l, d, o, &nonce)
+        Challenge { nonce, ..*c }.signed_by(&k)
     };
     let a = Agent::connect(addr, &c, owner().digest(), guess)
         .await
@@ -395,9 +396,13 @@ async fn replayed_and_precomputed_answers_fail_the_nonce() {
     // And an answer for another day or landmark is no better.
     let (k, c) = w.chip("SN-OTHER-DAY");
     let mut first = true;
-    let shifted = move |l: &str, d: u64, o: &[u8; 32], n: &[u8; NONCE_LEN]| {
-        let day = if std::mem::take(&mut first) { d } else { d + 1 };
-        device::answer(&k, l, day, o, n)
+    let shifted = move |c: &Challenge<'_>| {
+        let day = if std::mem::take(&mut first) {
+            c.day
+        } else {
+            c.day + 1
+        };
+        Challenge { day, ..*c }.signed_by(&k)
     };
     let a = Agent::connect(addr, &c, owner().digest(), shifted)
         .await
@@ -907,9 +912,7 @@ async fn a_hello_relayed_under_another_owner_is_refused() {
     let (k, c) = w.chip("SN-HIJACK");
     let ours = owner().digest();
     let theirs = OwnerKey::from_bytes([9; 32]).digest();
-    let real_chip = move |l: &str, d: u64, _: &[u8; 32], n: &[u8; NONCE_LEN]| {
-        device::answer(&k, l, d, &ours, n)
-    };
+    let real_chip = move |c: &Challenge<'_>| Challenge { owner: &ours, ..*c }.signed_by(&k);
     refused(
         Agent::connect(addr, &c, theirs, real_chip).await,
         "its answer is not its device key's signature",

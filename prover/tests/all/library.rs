@@ -198,10 +198,7 @@ mod keys {
     #[test]
     fn proving_key_loads_only_as_the_manifest_describes_it() {
         let dir = tempfile::tempdir().unwrap();
-        let c = Circuit::Request(RequestShape {
-            shards: 1,
-            entries: 1,
-        });
+        let c = Circuit::Request(RequestShape::new(1, 1));
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
         setup_circuit(dir.path(), &c, &mut rng).unwrap();
         let pk_path = KeyPaths::of(dir.path(), &c).pk;

@@ -117,18 +117,14 @@ fn commit_sign_prove_verify_and_every_mismatch_is_rejected() {
         })
     ));
     // The bundle's public inputs edited to the agency's other values: the proof fails.
+    let later = EvaluationRequest {
+        deployment_date: 20261130,
+        ..request.clone()
+    };
     let mut b2 = b.clone();
-    b2.public_inputs.deployment_date = 20261130;
+    b2.public_inputs.deployment_date = later.deployment_date;
     assert!(matches!(
-        verify_evaluation(
-            &vk,
-            &reg,
-            &EvaluationRequest {
-                deployment_date: 20261130,
-                ..request.clone()
-            },
-            &b2
-        ),
+        verify_evaluation(&vk, &reg, &later, &b2),
         Err(VerifyError::ProofRejected)
     ));
     let mut b3 = b.clone();
@@ -139,31 +135,25 @@ fn commit_sign_prove_verify_and_every_mismatch_is_rejected() {
     ));
 
     // The prover refuses before proving: a result after deployment, a missing eval.
+    let mut refused =
+        |results: &[_]| prove_evaluation(&pk, &reg, &request, &secret, results, &mut rng, &Quiet);
     let late: Vec<_> = (0..N).map(|i| sign(0, &suite, i, 20261202)).collect();
     assert!(matches!(
-        prove_evaluation(&pk, &reg, &request, &secret, &late, &mut rng, &Quiet),
+        refused(&late),
         Err(ProverError::Claim(ClaimError::AfterDeployment {
             slot: 0,
             ..
         }))
     ));
     assert!(matches!(
-        prove_evaluation(
-            &pk,
-            &reg,
-            &request,
-            &secret,
-            &results[..1],
-            &mut rng,
-            &Quiet
-        ),
+        refused(&results[..1]),
         Err(ProverError::Claim(ClaimError::MissingEval { slot: 1, .. }))
     ));
     // A result older than the request's not-before date; one signed for
     // version 2 of the suite.
     let old = vec![results[0].clone(), sign(1, &suite, 1, 20251130)];
     assert!(matches!(
-        prove_evaluation(&pk, &reg, &request, &secret, &old, &mut rng, &Quiet),
+        refused(&old),
         Err(ProverError::Claim(ClaimError::BeforeNotBefore {
             slot: 1,
             date: 20251130,
@@ -176,15 +166,7 @@ fn commit_sign_prove_verify_and_every_mismatch_is_rejected() {
     };
     let other_version = vec![sign(0, &v2, 0, 20261110), results[1].clone()];
     assert!(matches!(
-        prove_evaluation(
-            &pk,
-            &reg,
-            &request,
-            &secret,
-            &other_version,
-            &mut rng,
-            &Quiet
-        ),
+        refused(&other_version),
         Err(ProverError::Claim(ClaimError::ResultForAnotherSuite {
             slot: 0,
             version: 2,

@@ -22,14 +22,8 @@ use zkcc_verifier::fleet::{verify_submission, FleetKeys};
 use zkcc_verifier::submission::{RequestFile, ShardBundle};
 use zkcc_verifier::VerifyError;
 
-const SHAPE: ShardShape = ShardShape {
-    facilities: 2,
-    slot_chips: 4,
-};
-const RSHAPE: RequestShape = RequestShape {
-    shards: 4,
-    entries: 2,
-};
+const SHAPE: ShardShape = ShardShape::new(2, 4);
+const RSHAPE: RequestShape = RequestShape::new(4, 2);
 
 struct World {
     registry: Registry,

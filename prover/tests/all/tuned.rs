@@ -121,18 +121,8 @@ fn parallel_assignment_equals_whole_synthesis() {
     // those of one whole synthesis, in the same order.
     let mut cases: Vec<ShardCircuit> = circuits(&fleet(12));
     cases.extend(circuits(&fleet(12).with_first_unmarked()));
-    let one = ShardShape {
-        facilities: 1,
-        slot_chips: 1,
-    };
-    let small = Fleet::standard(
-        one,
-        RequestShape {
-            shards: 9,
-            entries: 1,
-        },
-        3,
-    );
+    let one = ShardShape::new(1, 1);
+    let small = Fleet::standard(one, RequestShape::new(9, 1), 3);
     cases.extend(circuits(&small));
     let mut bad = cases[0].clone();
     let w = bad.witness.as_mut().unwrap();

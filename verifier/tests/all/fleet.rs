@@ -697,10 +697,7 @@ fn key_shapes_that_do_not_fit_together_are_refused() {
     use zkcc_circuits::shard::ShardShape;
     use zkcc_verifier::fleet::FleetKeys;
     let k = fleet_env::keys();
-    let other = RequestShape {
-        shards: fleet_env::RSHAPE.shards,
-        entries: fleet_env::SHAPE.facilities + 1,
-    };
+    let other = RequestShape::new(fleet_env::RSHAPE.shards, fleet_env::SHAPE.facilities + 1);
     match FleetKeys::new(&k.shard_vk, fleet_env::SHAPE, &k.request_vk, other) {
         Err(VerifyError::KeyInvalid(m)) => assert_eq!(
             m,
@@ -708,10 +705,7 @@ fn key_shapes_that_do_not_fit_together_are_refused() {
         ),
         other => panic!("{:?}", other.map(|_| ())),
     }
-    let wide = ShardShape {
-        facilities: fleet_env::SHAPE.facilities,
-        slot_chips: 249,
-    };
+    let wide = ShardShape::new(fleet_env::SHAPE.facilities, 249);
     match FleetKeys::new(&k.shard_vk, wide, &k.request_vk, fleet_env::RSHAPE) {
         Err(VerifyError::KeyInvalid(m)) => assert!(m.contains("more than 248 chip slots"), "{m}"),
         other => panic!("{:?}", other.map(|_| ())),

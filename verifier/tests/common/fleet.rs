@@ -34,10 +34,7 @@ use zkcc_verifier::submission::{
 /// Shard circuit shape (facility slots × chip slots): the fixture fleets'.
 pub use crate::common::SHARD_SHAPE as SHAPE;
 /// Request circuit shape (shard slots × entries).
-pub const RSHAPE: RequestShape = RequestShape {
-    shards: 3,
-    entries: 3,
-};
+pub const RSHAPE: RequestShape = RequestShape::new(3, 3);
 /// The policy version of the test registry (that of the sample policy).
 pub const POLICY_VERSION: u64 = 3;
 /// The importer with nothing: no facility, empty ledger.
@@ -62,12 +59,9 @@ pub fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
         let mut rng = StdRng::seed_from_u64(42);
-        let (shard_pk, shard_vk) =
-            Groth16::<Bn254>::circuit_specific_setup(ShardCircuit::for_setup(SHAPE), &mut rng)
-                .unwrap();
+        let (shard_pk, shard_vk) = crate::common::setup(ShardCircuit::for_setup(SHAPE), &mut rng);
         let (request_pk, request_vk) =
-            Groth16::<Bn254>::circuit_specific_setup(RequestCircuit::for_setup(RSHAPE), &mut rng)
-                .unwrap();
+            crate::common::setup(RequestCircuit::for_setup(RSHAPE), &mut rng);
         let fleet = FleetKeys::new(&shard_vk, SHAPE, &request_vk, RSHAPE).unwrap();
         Keys {
             shard_pk,

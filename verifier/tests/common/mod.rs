@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::{Groth16, Proof, ProvingKey, VerifyingKey};
+use ark_relations::gr1cs::ConstraintSynthesizer;
 use ark_snark::SNARK;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -19,15 +20,9 @@ use zkcc_verifier::keys::circuit_id;
 use zkcc_verifier::submission::RequestBundle;
 
 /// Shard shape of the fixture fleets (their request opens two such shards).
-pub const SHARD_SHAPE: ShardShape = ShardShape {
-    facilities: 3,
-    slot_chips: 4,
-};
+pub const SHARD_SHAPE: ShardShape = ShardShape::new(3, 4);
 /// The request circuit's shape.
-pub const SHAPE: RequestShape = RequestShape {
-    shards: 2,
-    entries: 3,
-};
+pub const SHAPE: RequestShape = RequestShape::new(2, 3);
 /// Public inputs of the request claim.
 pub const N_INPUTS: usize = request::PUBLIC_INPUT_NAMES.len();
 
@@ -50,14 +45,20 @@ impl Env {
     }
 }
 
+/// A single-party development key pair of `circuit`.
+pub fn setup<C: ConstraintSynthesizer<Fr>>(
+    circuit: C,
+    rng: &mut StdRng,
+) -> (ProvingKey<Bn254>, VerifyingKey<Bn254>) {
+    Groth16::<Bn254>::circuit_specific_setup(circuit, rng).unwrap()
+}
+
 /// The shared environment (set up once per test binary).
 pub fn env() -> &'static Env {
     static ENV: OnceLock<Env> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut rng = StdRng::seed_from_u64(42);
-        let (pk, vk) =
-            Groth16::<Bn254>::circuit_specific_setup(RequestCircuit::for_setup(SHAPE), &mut rng)
-                .unwrap();
+        let (pk, vk) = setup(RequestCircuit::for_setup(SHAPE), &mut rng);
         let fleets: Vec<Fleet> = (0..4)
             .map(|i| Fleet::standard(SHARD_SHAPE, SHAPE, 1000 + i))
             .collect();
