@@ -206,8 +206,8 @@ pub fn shard(c: ShardCmd) -> Result<(), ProverError> {
             request,
             out,
         } => {
-            let (r, p) = plan.load()?;
             super::out_file(&out)?;
+            let (r, p) = plan.load()?;
             let req: RequestFile = read_json(&request)?;
             let Circuit::Request(shape) = Circuit::parse(&circuit)? else {
                 return Err(ProverError::Keys("--circuit takes request-SxF".into()));

@@ -76,6 +76,12 @@ impl Cli {
         String::from_utf8(out.stdout).expect("stdout is UTF-8")
     }
 
+    /// [`Cli::ok`] of a command line as a user types it (arguments split at
+    /// white space: none of them may contain any).
+    pub fn ok_line(&self, dir: &Path, line: &str) -> String {
+        self.ok(dir, &line.split_whitespace().collect::<Vec<_>>())
+    }
+
     /// Runs it, asserts failure with `needle` in stdout or stderr.
     pub fn fails(&self, dir: &Path, args: &[&str], needle: &str) {
         let out = self.run(dir, args);

@@ -1,7 +1,7 @@
 //! Files that hold secrets are created `0600`: signing-key seeds (auditors,
 //! evaluators, the sample's keys), the importer's commitment blindings and a
 //! model's commitment blinding. Public outputs stay readable.
-use crate::run::{ok, ZKCC};
+use crate::run::ZKCC;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use zkcc_test_support::fleet::commit;
@@ -18,42 +18,13 @@ fn mode(p: &Path) -> u32 {
 fn secret_files_are_owner_only_and_public_ones_are_not() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    ok(
-        d,
-        &[
-            "auditor",
-            "keygen",
-            "--id",
-            "AUDIT-X-1",
-            "--out",
-            "a.key.json",
-        ],
-    );
-    ok(
-        d,
-        &[
-            "evaluator",
-            "keygen",
-            "--id",
-            "EVAL-X-1",
-            "--out",
-            "e.key.json",
-        ],
-    );
-    ok(d, &["sample", "--out", "w", "--lifecycle"]);
+    ZKCC.ok_line(d, "auditor keygen --id AUDIT-X-1 --out a.key.json");
+    ZKCC.ok_line(d, "evaluator keygen --id EVAL-X-1 --out e.key.json");
+    ZKCC.ok_line(d, "sample --out w --lifecycle");
     std::fs::write(d.join("weights.bin"), b"not really a model").unwrap();
-    ok(
+    ZKCC.ok_line(
         d,
-        &[
-            "model",
-            "commit",
-            "--weights",
-            "weights.bin",
-            "--importer",
-            "ACME-DC",
-            "--out",
-            "model.secret.json",
-        ],
+        "model commit --weights weights.bin --importer ACME-DC --out model.secret.json",
     );
     commit(&ZKCC, d, "shard-8x128", "secret.json");
     let secrets = [

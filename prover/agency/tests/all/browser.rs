@@ -22,12 +22,8 @@ fn chromium() -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_sees_the_decision_on_the_officers_page() {
-    let Some(browser) = common::or_skip(
-        chromium(),
-        "ZKCC_REQUIRE_CHROMIUM",
-        "no chromium on PATH (scripts/service/install.sh)",
-        "chromium not installed: the officers' page test is skipped",
-    ) else {
+    let what = "the officers' page test: no chromium on PATH (scripts/service/install.sh)";
+    let Some(browser) = common::or_skip(chromium(), "ZKCC_REQUIRE_CHROMIUM", what) else {
         return;
     };
     let db = common::databases("page").await.remove(0);

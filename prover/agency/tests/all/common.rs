@@ -212,16 +212,15 @@ pub fn rules() -> Value {
     v
 }
 
-/// `found`, or `None` once the caller's test is said to be skipped
-/// (`skipped`): a failure instead when the environment variable `require`
-/// is `1` (`missing` says what is missing).
-pub fn or_skip<T>(found: Option<T>, require: &str, missing: &str, skipped: &str) -> Option<T> {
+/// `found`, or `None` once `missing` is said to be skipped: a failure
+/// instead when the environment variable `require` is `1`.
+pub fn or_skip<T>(found: Option<T>, require: &str, missing: &str) -> Option<T> {
     if found.is_none() {
         assert!(
             std::env::var(require).as_deref() != Ok("1"),
             "{require}=1 but {missing}"
         );
-        eprintln!("{skipped}");
+        eprintln!("skipped ({require}=1 makes it a failure): {missing}");
     }
     found
 }
@@ -235,12 +234,8 @@ pub async fn databases(tag: &str) -> Vec<String> {
     match std::env::var("ZKCC_PG_URL") {
         Ok(url) if !url.is_empty() => out.push(fresh_pg(&url, tag).await),
         _ => {
-            or_skip(
-                None::<()>,
-                "ZKCC_REQUIRE_PG",
-                "ZKCC_PG_URL is not set",
-                &format!("{tag}: ZKCC_PG_URL not set: SQLite only"),
-            );
+            let what = format!("{tag}: PostgreSQL (ZKCC_PG_URL is not set; SQLite only)");
+            or_skip(None::<()>, "ZKCC_REQUIRE_PG", &what);
         }
     }
     out

@@ -323,12 +323,9 @@ struct Tally {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_importers_sigkill_and_restart_lose_nothing_decide_nothing_twice() {
-    let Some(bin) = common::or_skip(
-        zkcc_bin(),
-        "ZKCC_REQUIRE_BIN",
-        "no zkcc binary (set ZKCC_BIN)",
-        "no zkcc binary (cargo build -p zkcc-prover --bin zkcc): load test skipped",
-    ) else {
+    let what =
+        "the load test: no zkcc binary (set ZKCC_BIN; cargo build -p zkcc-prover --bin zkcc)";
+    let Some(bin) = common::or_skip(zkcc_bin(), "ZKCC_REQUIRE_BIN", what) else {
         return;
     };
     let n: usize = std::env::var("ZKCC_LOAD_N")
