@@ -7,11 +7,13 @@ and Chromium, the prover's on snarkjs (one node thread) and on its own CLI,
 and every binary ends on its slowest test alone. This runs the same binaries,
 built by the same selection (`cargo test ARGS --no-run`, so nothing is
 rebuilt), the way cargo runs them (in their package's directory, with
-`CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME` and `CARGO` set), in two lanes: the
-integration tests of `--first PACKAGE[,PACKAGE...]` in one, every other binary
-in the other. Each binary's output is printed whole
-when it ends, with its time; the run fails if any binary fails (all are run,
-and the failures listed at the end).
+`CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME` and `CARGO` set), in two lanes that
+take the next binary from one queue as each frees up: first the integration
+tests of `--first PACKAGE[,PACKAGE...]` (the longest), then the other
+integration tests, then the unit-test and bench binaries (the shortest), so
+that neither lane idles while the other still has a queue. Each binary's
+output is printed whole when it ends, with its time; the run fails if any
+binary fails (all are run, and the failures listed at the end).
 
 Usage: lanes.py --first PACKAGE[,PACKAGE...] -- CARGO_TEST_ARGS...
 """
@@ -93,8 +95,15 @@ def run(binary):
                 failures.append(label)
 
 
-def lane(binaries):
-    for b in binaries:
+queue_lock = threading.Lock()
+
+
+def lane(queue):
+    while True:
+        with queue_lock:
+            if not queue:
+                return
+            b = queue.pop(0)
         run(b)
 
 
@@ -106,11 +115,12 @@ def main():
     cargo_args = argv[argv.index("--") + 1 :]
     binaries = test_binaries(cargo_args)
     heavy = [b for b in binaries if b[0] in first and b[1] == "test"]
-    rest = [b for b in binaries if b not in heavy]
     missing = [p for p in first if not any(b[0] == p for b in heavy)]
     if missing:
         sys.exit(f"lanes.py: no integration test binary of {', '.join(missing)}")
-    lanes = [threading.Thread(target=lane, args=(l,)) for l in (heavy, rest)]
+    others = [b for b in binaries if b not in heavy and b[1] == "test"]
+    queue = heavy + others + [b for b in binaries if b not in heavy and b not in others]
+    lanes = [threading.Thread(target=lane, args=(queue,)) for _ in range(2)]
     for t in lanes:
         t.start()
     for t in lanes:
