@@ -202,9 +202,16 @@ pub fn main() {
                 y = fmul(y, &b);
             }
         });
+        let mut w = a;
+        let lat_asm = ns(n, || {
+            for _ in 0..n {
+                w = zkcc_engine::mont::fq_mul(&w, &b);
+            }
+        });
         assert_eq!(black_box(x), y);
+        assert_eq!(x, w, "mulx product disagrees with ark-ff");
         out.push(format!(
-            "latency: ark-ff {lat_ark:.2}, inlined {lat_own:.2}"
+            "latency: ark-ff {lat_ark:.2}, inlined {lat_own:.2}, mulx {lat_asm:.2}"
         ));
         let mut xs = [a, b, a + b, a - b];
         let mut ys = xs;
@@ -222,9 +229,18 @@ pub fn main() {
                 }
             }
         });
+        let mut ws = [a, b, a + b, a - b];
+        let thr_asm = ns(n, || {
+            for _ in 0..n / 4 {
+                for w in ws.iter_mut() {
+                    *w = zkcc_engine::mont::fq_mul(w, &b);
+                }
+            }
+        });
         assert_eq!(black_box(xs), ys);
+        assert_eq!(xs, ws, "mulx product disagrees with ark-ff");
         out.push(format!(
-            "4 chains: ark-ff {thr_ark:.2}, inlined {thr_own:.2}"
+            "4 chains: ark-ff {thr_ark:.2}, inlined {thr_own:.2}, mulx {thr_asm:.2}"
         ));
         if ifma_ok {
             let c = ifma::consts();

@@ -35,6 +35,7 @@ use ark_ff::{FftField, Field, One};
 use rayon::prelude::*;
 
 use crate::ifma::{self, Ifma};
+use crate::mont::fr_mul;
 
 /// Elements per cache block (32 bytes each: 512 KiB).
 pub const BLOCK: usize = 1 << 14;
@@ -185,7 +186,7 @@ impl Domain {
             .for_each(|(b, s)| {
                 match tok {
                     Some(tok) => ifma::fr_mul_assign(tok, b, s),
-                    None => b.iter_mut().zip(s).for_each(|(v, s)| *v *= s),
+                    None => b.iter_mut().zip(s).for_each(|(v, s)| *v = fr_mul(v, s)),
                 }
                 let mut m = 1;
                 while m < block {
@@ -245,7 +246,11 @@ fn dif_inv_run(tok: Option<Ifma>, lo: &mut [Fr], hi: &mut [Fr], t: &[Fr], m: usi
         let j = j0 + k;
         let (a, b) = (*u, *v);
         *u = a + b;
-        *v = if j == 0 { a - b } else { (b - a) * t[m - j] };
+        *v = if j == 0 {
+            a - b
+        } else {
+            fr_mul(&(b - a), &t[m - j])
+        };
     }
 }
 
@@ -272,7 +277,7 @@ fn dit_run(tok: Option<Ifma>, lo: &mut [Fr], hi: &mut [Fr], t: &[Fr], starts: bo
         .zip(hi[skip..].iter_mut())
         .zip(&t[skip..])
     {
-        let wv = *v * w;
+        let wv = fr_mul(v, w);
         let a = *u;
         *u = a + wv;
         *v = a - wv;

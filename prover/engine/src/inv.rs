@@ -273,6 +273,16 @@ pub trait Limbs: Field {
     /// `1/self`, by [`crate::inv`] (≈ 3× `ark-ff`'s `inverse`); `None` for
     /// zero.
     fn invert(&self) -> Option<Self>;
+    /// `self·b`; `Fq`'s is [`crate::mont`]'s `mulx`/`adcx`/`adox` product.
+    #[inline(always)]
+    fn mul_fast(&self, b: &Self) -> Self {
+        *self * b
+    }
+    /// `self²` by [`Limbs::mul_fast`]'s products (`Fq2`: two of them).
+    #[inline(always)]
+    fn square_fast(&self) -> Self {
+        self.mul_fast(self)
+    }
 }
 
 impl Limbs for Fq {
@@ -289,6 +299,10 @@ impl Limbs for Fq {
     fn invert(&self) -> Option<Self> {
         fq_inverse(self)
     }
+    #[inline(always)]
+    fn mul_fast(&self, b: &Self) -> Self {
+        crate::mont::fq_mul(self, b)
+    }
 }
 
 impl Limbs for Fq2 {
@@ -303,6 +317,23 @@ impl Limbs for Fq2 {
             Fq::new_unchecked(BigInt(c[0])),
             Fq::new_unchecked(BigInt(c[1])),
         )
+    }
+    /// Karatsuba over [`crate::mont`]'s product (`u² = −1`): three `Fq`
+    /// products.
+    #[inline(always)]
+    fn mul_fast(&self, b: &Self) -> Self {
+        use crate::mont::fq_mul;
+        let v0 = fq_mul(&self.c0, &b.c0);
+        let v1 = fq_mul(&self.c1, &b.c1);
+        let s = fq_mul(&(self.c0 + self.c1), &(b.c0 + b.c1));
+        Fq2::new(v0 - v1, s - v0 - v1)
+    }
+    /// `(c₀ + c₁)(c₀ − c₁) + 2c₀c₁·u`: two `Fq` products.
+    #[inline(always)]
+    fn square_fast(&self) -> Self {
+        use crate::mont::fq_mul;
+        let m = fq_mul(&self.c0, &self.c1);
+        Fq2::new(fq_mul(&(self.c0 + self.c1), &(self.c0 - self.c1)), m + m)
     }
     /// `(c₀ − c₁u)/(c₀² + c₁²)` (`u² = −1`): one inversion in `Fq`.
     #[inline]

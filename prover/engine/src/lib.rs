@@ -21,6 +21,7 @@ pub mod fft;
 pub mod ifma;
 pub mod inv;
 pub mod mem;
+pub mod mont;
 pub mod msm;
 pub mod prove;
 pub mod r1cs;

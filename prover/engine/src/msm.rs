@@ -62,16 +62,19 @@
 //! exercise the doubling and cancellation cases of affine addition).
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::{AdditiveGroup, AffineRepr};
-use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
+use ark_ff::{BigInteger, One, PrimeField, Zero};
 use rayon::prelude::*;
 
 use crate::avx2::{self, Avx2};
 use crate::ifma::{self, Ifma, Limbs};
+use crate::mont;
 
 type BigIntOf<P> = <<P as ark_ec::CurveConfig>::ScalarField as PrimeField>::BigInt;
 
 /// Additions per batched inversion.
 const BATCH: usize = 1024;
+/// How many points ahead a window prefetches its bucket.
+const PREFETCH: usize = 32;
 /// Largest window width (digits are stored as `i16`).
 const MAX_WINDOW: usize = 15;
 
@@ -202,19 +205,19 @@ fn apply_batch<P: SWCurveConfig<BaseField: Limbs>>(
         } else if p.x == q.x {
             if p.y == q.y && !p.y.is_zero() {
                 // Doubling: λ = (3x² + a) / 2y.
-                let mut num = p.x.square();
+                let mut num = p.x.square_fast();
                 num = num.double() + num + P::COEFF_A;
-                let l = num * inv;
-                let x3 = l.square() - p.x.double();
-                let y3 = l * (p.x - x3) - p.y;
+                let l = num.mul_fast(&inv);
+                let x3 = l.square_fast() - p.x.double();
+                let y3 = l.mul_fast(&(p.x - x3)) - p.y;
                 Affine::new_unchecked(x3, y3)
             } else {
                 Affine::identity()
             }
         } else {
-            let l = (q.y - p.y) * inv;
-            let x3 = l.square() - p.x - q.x;
-            let y3 = l * (p.x - x3) - p.y;
+            let l = (q.y - p.y).mul_fast(&inv);
+            let x3 = l.square_fast() - p.x - q.x;
+            let y3 = l.mul_fast(&(p.x - x3)) - p.y;
             Affine::new_unchecked(x3, y3)
         };
         pts[dst as usize] = r;
@@ -380,17 +383,17 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
             let mut prod = P::BaseField::one();
             for (b, p) in &self.todo {
                 self.prefix.push(prod);
-                prod *= p.x - self.acc[*b as usize].x;
+                prod = prod.mul_fast(&(p.x - self.acc[*b as usize].x));
             }
             let mut inv = prod.invert().expect("distinct x coordinates");
             for ((b, p), pre) in self.todo.iter().zip(&self.prefix).rev() {
                 let a = &mut self.acc[*b as usize];
                 let d = p.x - a.x;
-                let dinv = inv * pre;
-                inv *= d;
-                let l = (p.y - a.y) * dinv;
-                let x3 = l.square() - a.x - p.x;
-                a.y = l * (a.x - x3) - a.y;
+                let dinv = inv.mul_fast(pre);
+                inv = inv.mul_fast(&d);
+                let l = (p.y - a.y).mul_fast(&dinv);
+                let x3 = l.square_fast() - a.x - p.x;
+                a.y = l.mul_fast(&(a.x - x3)) - a.y;
                 a.x = x3;
             }
             self.todo.clear();
@@ -448,7 +451,17 @@ fn window_sum<P: SWCurveConfig<BaseField: Limbs>>(
     let n = class.idx.len();
     let digits = &class.digits[w * n..(w + 1) * n];
     let mut buckets = Buckets::<P>::new(1usize << (class.c - 1));
-    for ((&d, &i), &neg) in digits.iter().zip(&class.idx).zip(&class.neg) {
+    for (k, ((&d, &i), &neg)) in digits.iter().zip(&class.idx).zip(&class.neg).enumerate() {
+        if let Some(&ahead) = digits.get(k + PREFETCH) {
+            if ahead != 0 {
+                let b = ahead.unsigned_abs() as usize - 1;
+                mont::prefetch(&buckets.acc[b]);
+                if P::BaseField::DEGREE == 2 {
+                    // G2's affine point spans two cache lines.
+                    mont::prefetch(&buckets.acc[b].y);
+                }
+            }
+        }
         if d == 0 {
             continue;
         }

@@ -1,0 +1,322 @@
+//! BN254's 4-limb Montgomery product with `mulx`/`adcx`/`adox`, for the
+//! scalar (non-IFMA) paths of the MSMs and the FFTs.
+//!
+//! `ark-ff` 0.6 has a `mulx`/`adcx`/`adox` product behind its `asm` feature,
+//! but `ark-bn254`'s fields never reach it: their `#[derive(MontConfig)]`
+//! generates its own `mul_assign` (constants folded in, plain Rust), which
+//! LLVM compiles to `mulx` with single `add`/`adc` carry chains and a call
+//! per product. Here (2-core AMD EPYC, Zen 3, 2.45 GHz) it costs ≈ 23 ns, ≈ 57
+//! cycles, against 36 products of the 64-bit multiplier it needs; the
+//! release binaries contain no `adcx`/`adox` at all. This product is the
+//! same algorithm — CIOS, the no-carry variant (the top limb of both BN254
+//! moduli is below `2^62`, so `t` plus the spare word never overflows) —
+//! written as one inline `asm!` block: each round's additions run as two
+//! carry chains (`adcx` on the carry flag, `adox` on the overflow flag), the
+//! accumulator stays in registers, and nothing is called. It is always
+//! inlined, so independent products overlap in the out-of-order core.
+//! Numbers: `fieldrace` (`benches/RESULTS.md`, "Without IFMA").
+//!
+//! Inputs are Montgomery limbs below `p` (`R = 2^256`, as `ark-ff` has them);
+//! the output is fully reduced, so it is the very same representation
+//! `ark-ff` returns (tested against it on edges and random values below).
+//! Without BMI2 and ADX at compile time (the workspace's
+//! `.cargo/config.toml` turns both on for x86-64), or on another
+//! architecture, [`mul`] is `ark-ff`'s product.
+#![allow(unsafe_code)]
+
+use ark_bn254::{Fq, FqConfig, Fr, FrConfig};
+#[cfg(test)]
+use ark_ff::MontBackend;
+use ark_ff::{BigInt, Fp, MontConfig};
+
+/// A modulus as the product reads it: its limbs, then `−p⁻¹ mod 2^64`.
+#[repr(C)]
+pub struct Modulus {
+    p: [u64; 4],
+    inv: u64,
+}
+
+impl Modulus {
+    const fn of<C: MontConfig<4>>() -> Self {
+        Modulus {
+            p: C::MODULUS.0,
+            inv: C::INV,
+        }
+    }
+}
+
+/// BN254's base field `Fq` (coordinates of G1 and G2).
+pub static FQ: Modulus = Modulus::of::<FqConfig>();
+/// BN254's scalar field `Fr` (the FFTs).
+pub static FR: Modulus = Modulus::of::<FrConfig>();
+
+/// One reduction round: `t = (t + top·2^256 + m·p) / 2^64` with
+/// `m = t₀·(−p⁻¹) mod 2^64`; the carry chain on CF adds `m·p`'s low words,
+/// the one on OF its high words and the shifted `t`.
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "bmi2",
+    target_feature = "adx"
+))]
+macro_rules! red {
+    () => {
+        concat!(
+            "mov rdx, {t0}\n",
+            "imul rdx, qword ptr [{m} + 32]\n",
+            "xor eax, eax\n",
+            "mulx {hi}, {lo}, qword ptr [{m}]\n",
+            "adcx {lo}, {t0}\n",
+            "mov {t0}, {hi}\n",
+            "adox {t0}, {t1}\n",
+            "mulx {hi}, {lo}, qword ptr [{m} + 8]\n",
+            "adcx {t0}, {lo}\n",
+            "mov {t1}, {hi}\n",
+            "adox {t1}, {t2}\n",
+            "mulx {hi}, {lo}, qword ptr [{m} + 16]\n",
+            "adcx {t1}, {lo}\n",
+            "mov {t2}, {hi}\n",
+            "adox {t2}, {t3}\n",
+            "mulx {hi}, {lo}, qword ptr [{m} + 24]\n",
+            "adcx {t2}, {lo}\n",
+            "mov {t3}, {hi}\n",
+            "adox {t3}, {top}\n",
+            "adcx {t3}, rax\n",
+        )
+    };
+}
+
+/// One multiplication round: `(top, t) = t + a·b[i]` (`i` given as the byte
+/// offset of `b[i]`); CF carries the high words, OF the low ones.
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "bmi2",
+    target_feature = "adx"
+))]
+macro_rules! round {
+    ($off:literal) => {
+        concat!(
+            "mov rdx, qword ptr [{b} + ",
+            $off,
+            "]\n",
+            "xor eax, eax\n",
+            "mulx {hi}, {lo}, qword ptr [{a}]\n",
+            "adox {t0}, {lo}\n",
+            "adcx {t1}, {hi}\n",
+            "mulx {hi}, {lo}, qword ptr [{a} + 8]\n",
+            "adox {t1}, {lo}\n",
+            "adcx {t2}, {hi}\n",
+            "mulx {hi}, {lo}, qword ptr [{a} + 16]\n",
+            "adox {t2}, {lo}\n",
+            "adcx {t3}, {hi}\n",
+            "mulx {top}, {lo}, qword ptr [{a} + 24]\n",
+            "adox {t3}, {lo}\n",
+            "adcx {top}, rax\n",
+            "adox {top}, rax\n",
+        )
+    };
+}
+
+/// `a·b·2^−256 mod p` on fully reduced Montgomery limbs.
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "bmi2",
+    target_feature = "adx"
+))]
+#[inline(always)]
+pub fn mul(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
+    let (t0, t1, t2, t3): (u64, u64, u64, u64);
+    // SAFETY: reads 4 words behind `a` and `b` and 5 behind `m` (all valid
+    // references of those sizes); writes only registers it declares.
+    unsafe {
+        core::arch::asm!(
+            // Round 0: t = a·b[0] (one carry chain: t starts at zero).
+            "mov rdx, qword ptr [{b}]",
+            "xor eax, eax",
+            "mulx {t1}, {t0}, qword ptr [{a}]",
+            "mulx {t2}, {lo}, qword ptr [{a} + 8]",
+            "adcx {t1}, {lo}",
+            "mulx {t3}, {lo}, qword ptr [{a} + 16]",
+            "adcx {t2}, {lo}",
+            "mulx {top}, {lo}, qword ptr [{a} + 24]",
+            "adcx {t3}, {lo}",
+            "adcx {top}, rax",
+            red!(),
+            round!("8"),
+            red!(),
+            round!("16"),
+            red!(),
+            round!("24"),
+            red!(),
+            // Fully reduce: t − p where that does not borrow.
+            "mov {lo}, {t0}",
+            "sub {lo}, qword ptr [{m}]",
+            "mov {hi}, {t1}",
+            "sbb {hi}, qword ptr [{m} + 8]",
+            "mov rdx, {t2}",
+            "sbb rdx, qword ptr [{m} + 16]",
+            "mov rax, {t3}",
+            "sbb rax, qword ptr [{m} + 24]",
+            "cmovnc {t0}, {lo}",
+            "cmovnc {t1}, {hi}",
+            "cmovnc {t2}, rdx",
+            "cmovnc {t3}, rax",
+            a = in(reg) a.as_ptr(),
+            b = in(reg) b.as_ptr(),
+            m = in(reg) m as *const Modulus,
+            t0 = out(reg) t0,
+            t1 = out(reg) t1,
+            t2 = out(reg) t2,
+            t3 = out(reg) t3,
+            top = out(reg) _,
+            lo = out(reg) _,
+            hi = out(reg) _,
+            out("rdx") _,
+            out("rax") _,
+            options(pure, readonly, nostack),
+        );
+    }
+    [t0, t1, t2, t3]
+}
+
+/// `ark-ff`'s product, where the `asm!` one cannot run.
+#[cfg(not(all(
+    target_arch = "x86_64",
+    target_feature = "bmi2",
+    target_feature = "adx"
+)))]
+#[inline(always)]
+pub fn mul(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
+    if std::ptr::eq(m, &FQ) {
+        (Fq::new_unchecked(BigInt(*a)) * Fq::new_unchecked(BigInt(*b)))
+            .0
+             .0
+    } else {
+        (Fr::new_unchecked(BigInt(*a)) * Fr::new_unchecked(BigInt(*b)))
+            .0
+             .0
+    }
+}
+
+/// `a·b` in `Fq` by [`mul`].
+#[inline(always)]
+pub fn fq_mul(a: &Fq, b: &Fq) -> Fq {
+    Fp::new_unchecked(BigInt(mul(&a.0 .0, &b.0 .0, &FQ)))
+}
+
+/// `a·b` in `Fr` by [`mul`].
+#[inline(always)]
+pub fn fr_mul(a: &Fr, b: &Fr) -> Fr {
+    Fp::new_unchecked(BigInt(mul(&a.0 .0, &b.0 .0, &FR)))
+}
+
+/// Asks the CPU to bring `*x`'s cache line in (a hint: no effect on
+/// results). The MSMs' buckets are read in random order; fetching the bucket
+/// of a point a few points ahead hides most of the miss.
+#[inline(always)]
+pub fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch of a valid reference's address; it reads nothing
+    // architecturally and cannot fault.
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
+            (x as *const T).cast::<i8>(),
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ff::{Field, One, PrimeField, UniformRand, Zero};
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha20Rng;
+
+    type F<C> = Fp<MontBackend<C, 4>, 4>;
+
+    /// Edge values: 0, ±1, ±2, and the elements whose value, or whose raw
+    /// Montgomery limbs, are 1, 2^64 − 1, 2^128 − 1, 2^192 − 1, (p − 1)/2
+    /// and p − 1.
+    fn edges<C: MontConfig<4>>() -> Vec<F<C>> {
+        let mut pm1 = C::MODULUS.0;
+        pm1[0] -= 1;
+        let mut half = [0u64; 4];
+        for j in 0..4 {
+            half[j] = (pm1[j] >> 1) | if j < 3 { pm1[j + 1] << 63 } else { 0 };
+        }
+        let mut v = vec![
+            F::<C>::zero(),
+            F::<C>::one(),
+            -F::<C>::one(),
+            F::<C>::from(2u64),
+            -F::<C>::from(2u64),
+        ];
+        for l in [
+            [1, 0, 0, 0],
+            [u64::MAX, 0, 0, 0],
+            [u64::MAX, u64::MAX, 0, 0],
+            [u64::MAX, u64::MAX, u64::MAX, 0],
+            half,
+            pm1,
+        ] {
+            v.push(F::<C>::from_bigint(BigInt(l)).expect("below p"));
+            v.push(F::<C>::new_unchecked(BigInt(l)));
+        }
+        v
+    }
+
+    fn matches<C: MontConfig<4>>(m: &Modulus) {
+        let f = |x: &F<C>, y: &F<C>| F::<C>::new_unchecked(BigInt(mul(&x.0 .0, &y.0 .0, m)));
+        let e = edges::<C>();
+        for x in &e {
+            for y in &e {
+                assert_eq!(f(x, y), *x * y, "{x} · {y}");
+            }
+        }
+        let mut rng = ChaCha20Rng::seed_from_u64(27);
+        for _ in 0..20_000 {
+            let (x, y) = (F::<C>::rand(&mut rng), F::<C>::rand(&mut rng));
+            assert_eq!(f(&x, &y), x * y);
+            assert_eq!(f(&x, &x), x.square());
+        }
+        // A long dependent chain agrees at every step (each output is the
+        // next input: a result left unreduced would show).
+        let (mut a, mut b) = (F::<C>::rand(&mut rng), F::<C>::rand(&mut rng));
+        let c = a;
+        for _ in 0..10_000 {
+            let (x, y) = (f(&a, &b), a * b);
+            assert_eq!(x, y);
+            assert!(x.0 < C::MODULUS, "fully reduced");
+            (a, b) = (x, f(&b, &c));
+        }
+    }
+
+    #[test]
+    fn fq_product_is_ark_ffs() {
+        matches::<FqConfig>(&FQ);
+    }
+
+    #[test]
+    fn fr_product_is_ark_ffs() {
+        matches::<FrConfig>(&FR);
+    }
+
+    #[test]
+    fn fq2_karatsuba_is_ark_ffs() {
+        use crate::inv::Limbs;
+        use ark_bn254::Fq2;
+        let e = edges::<FqConfig>();
+        let mut rng = ChaCha20Rng::seed_from_u64(28);
+        let mut v: Vec<Fq2> = e
+            .iter()
+            .flat_map(|&a| e.iter().map(move |&b| Fq2::new(a, b)))
+            .collect();
+        v.extend((0..2_000).map(|_| Fq2::rand(&mut rng)));
+        for (x, y) in v.iter().zip(v.iter().rev().chain(v.iter())) {
+            assert_eq!(x.mul_fast(y), *x * y, "{x} · {y}");
+            assert_eq!(x.mul_fast(x), x.square());
+            assert_eq!(x.square_fast(), x.square());
+        }
+    }
+}
