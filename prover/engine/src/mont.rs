@@ -116,7 +116,8 @@ macro_rules! round {
     };
 }
 
-/// `a·b·2^−256 mod p` on fully reduced Montgomery limbs.
+/// `a·b·2^−256 mod p` on fully reduced Montgomery limbs (`a, b < p`: the
+/// no-carry bound needs it; checked in debug builds).
 #[cfg(all(
     target_arch = "x86_64",
     target_feature = "bmi2",
@@ -124,6 +125,7 @@ macro_rules! round {
 ))]
 #[inline(always)]
 pub fn mul(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
+    debug_assert!(below(a, &m.p) && below(b, &m.p), "inputs reduced");
     let (t0, t1, t2, t3): (u64, u64, u64, u64);
     // SAFETY: reads 4 words behind `a` and `b` and 5 behind `m` (all valid
     // references of those sizes); writes only registers it declares.
@@ -176,6 +178,12 @@ pub fn mul(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
         );
     }
     [t0, t1, t2, t3]
+}
+
+/// `a < p` on little-endian limbs (the products' precondition: an input
+/// at or above `p` gives a wrong result, not an error).
+fn below(a: &[u64; 4], p: &[u64; 4]) -> bool {
+    a.iter().rev().cmp(p.iter().rev()) == std::cmp::Ordering::Less
 }
 
 /// `ark-ff`'s product, where the `asm!` one cannot run.
