@@ -188,7 +188,23 @@ fn apply_batch<P: SWCurveConfig<BaseField: Limbs>>(
         };
         denoms.push(d);
     }
-    ark_ff::fields::batch_inversion(denoms);
+    // Montgomery's trick over the fast product, one divsteps inversion
+    // (every denominator is non-zero: the degenerate cases put a one).
+    let mut prod = P::BaseField::one();
+    let prefix: Vec<P::BaseField> = denoms
+        .iter()
+        .map(|d| {
+            let pre = prod;
+            prod = prod.mul_fast(d);
+            pre
+        })
+        .collect();
+    let mut inv = prod.invert().expect("non-zero denominators");
+    for (d, pre) in denoms.iter_mut().zip(&prefix).rev() {
+        let next = inv.mul_fast(d);
+        *d = inv.mul_fast(pre);
+        inv = next;
+    }
     let mut k = 0;
     for &(dst, a, b) in ops {
         if b == u32::MAX {
