@@ -4,11 +4,14 @@
 //! per product (latency: one dependent chain; throughput: independent
 //! chains):
 //!
-//! * `ark-ff` 0.6 with its `asm` feature (mulx/adcx/adox), as the MSMs use it;
-//! * the same Montgomery product (CIOS, no-carry variant) in plain Rust,
-//!   always inlined — an experiment: `perf annotate` of the batch-affine MSM
-//!   showed stalls on reloading `ark-ff`'s results from memory after its
-//!   non-inlined call, and this asks whether inlining removes them;
+//! * `ark-bn254`'s `Fq` product as `ark-ff` 0.6 runs it: its derived
+//!   `MontConfig` brings its own `mul_assign` (CIOS, no-carry variant, in
+//!   Rust), so `ark-ff`'s `asm` product (mulx/adcx/adox) is never reached —
+//!   the release binaries hold no `adcx`/`adox` at all;
+//! * the same Montgomery product in plain Rust, always inlined;
+//! * `zkcc_engine::mont`'s product: `mulx` with two carry chains
+//!   (`adcx`/`adox`) in one `asm!` block, always inlined, as the scalar
+//!   batch-affine additions and FFTs use it;
 //! * eight products at once with AVX-512 IFMA (`vpmadd52luq/huq`, five
 //!   52-bit limbs per element, limb-sliced across the eight lanes, Montgomery
 //!   with `R = 2^260` and lazy reduction: inputs and outputs below `2p`).

@@ -18,8 +18,8 @@
 //! **Measured** (a lab crate outside the repository: thread CPU time per
 //! product, 5 M products per figure, three rounds, on the 2-core AMD EPYC
 //! (Zen 3) this project is built on, AVX2/BMI2/ADX, no AVX-512; figures and
-//! commands in `benches/RESULTS.md`, "Without IFMA"): `ark-ff`'s product
-//! with mulx/adcx/adox costs 21.7–23.3 ns whether the products are a
+//! commands in `benches/RESULTS.md`, "Without IFMA"): `ark-bn254`'s product
+//! (its derived `MontConfig`: `mulx` with one `add`/`adc` chain) costs 21.7–23.3 ns whether the products are a
 //! dependent chain or independent (it is bound by the 64-bit multiplier);
 //! this product costs 15.3–15.9 ns over four independent chains (1.43–1.51×),
 //! 17.5–18.3 ns streaming over arrays, but 30–32 ns as one dependent chain.
@@ -37,7 +37,9 @@
 //! the limb-sliced differences with their carry chains, the passes over the
 //! groups — costs what the faster products save; G2's `Fq2` products do
 //! three `Fq` products per element moved. [`crate::msm`] therefore uses this
-//! path on G2 only.
+//! path on G2 only. Since the scalar path's products became
+//! [`crate::mont`]'s, inlined (≈ a fifth faster in the MSM), this path
+//! measures about even with it on G2 as well (`benches/RESULTS.md`).
 //!
 //! [`add_assign_batch`] applies a batch of independent bucket additions
 //! `acc[b] += p` with the formulas of [`crate::ifma::add_assign_batch`]:

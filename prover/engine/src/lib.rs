@@ -3,12 +3,13 @@
 //! What a researcher or another project can depend on alone: R1CS matrices
 //! ([`r1cs`]), the tuned prover and its key ([`prove`]), batch-affine MSMs with
 //! an AVX-512 IFMA path, or an AVX2 one, chosen at run time ([`msm`],
-//! [`ifma`], [`avx2`]), cache-blocked
+//! [`ifma`], [`avx2`]), else an inlined `mulx`/`adcx`/`adox` product
+//! ([`mont`]), cache-blocked
 //! FFTs ([`fft`]), field inversion by divsteps ([`inv`]), and a development
 //! setup from any `ConstraintSynthesizer` ([`setup`]). Proofs are standard
 //! Groth16 proofs: they verify under `ark-groth16`'s verifier and snarkjs's.
 //!
-//! Layers, lowest first (no arrow runs upwards): `inv` → `ifma`, `avx2` → `msm`, `fft`
+//! Layers, lowest first (no arrow runs upwards): `mont` → `inv` → `ifma`, `avx2` → `msm`, `fft`
 //! → `r1cs` → `prove` → `setup`; `mem` and `error` stand apart.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]

@@ -27,19 +27,29 @@
 //! per coordinate, `Fq2` for G2); `ark-ff`'s scalar product, bound by the
 //! 64-bit multiplier, costs ≈ 20 ns against ≈ 3.9 ns per product there
 //! (`fieldrace`), and the MSMs at 2^20 points run ≈ 2× faster with it
-//! (`msmrace`, `ZKCC_IFMA=0` switches it off). Without IFMA but with AVX2
-//! (AMD Zen 2/3, most Intel client parts), G2's batches are applied four
-//! additions per instruction instead ([`crate::avx2`]: nine 29-bit limbs,
-//! `vpmuludq`): its `Fq` product costs ≈ 16 ns against `ark-ff`'s ≈ 23 ns
-//! on independent products, but the MSMs gain little from it — G2 1.03–1.16×,
-//! G1 0.95–1.11× (no gain: G1 stays on the scalar path) — so the MSMs
-//! without IFMA remain 1.3–1.7× `ark-ec` (`benches/RESULTS.md`, "Without
-//! IFMA"; `ZKCC_AVX2=0` switches the path off). For the rare doublings and
-//! short batches, and on other CPUs, the
-//! scalar path below runs. Either way
+//! (`msmrace`, `ZKCC_IFMA=0` switches it off). Without IFMA (AMD Zen 2/3,
+//! most Intel client parts) the batch runs on the scalar path below with
+//! [`crate::mont`]'s product: `mulx` with two carry chains (`adcx`/`adox`),
+//! always inlined. `ark-bn254`'s own product (its derived `MontConfig`, not
+//! `ark-ff`'s `asm` one) is called, not inlined, and costs ≈ 23 ns here; the
+//! products of a batch-affine addition inlined cost about a fifth less in
+//! the MSM. On G2, AVX2 can apply the batch four additions per instruction
+//! instead ([`crate::avx2`]: nine 29-bit limbs, `vpmuludq`); it measures
+//! about even with the inlined scalar path and stays G2's default where the
+//! CPU has AVX2 (`ZKCC_AVX2=0` switches it off; figures in
+//! `benches/RESULTS.md`, "Without IFMA"). Either way
 //! the batch's one inversion is [`crate::inv`]'s divsteps (≈ 1.6 µs against
 //! `ark-ff`'s ≈ 5 µs: on the IFMA path `ark-ff`'s inversion had become a
 //! fifth of a full batch's cost, and half of a batch of 256).
+//!
+//! Two things keep the scalar path fed. A window reads its points in input
+//! order but their buckets at random (`2^14` buckets of 64 bytes at 2^19
+//! points: beyond the 512 KB L2); it **prefetches** the bucket of the point
+//! `PREFETCH` places ahead, which took ≈ 15% off a G1 MSM at 2^19. And a
+//! window's buckets are **weighed by rows and columns** (`weigh_split`):
+//! `Σ (b + 1)·bucket_b` from batched affine row and column sums and two
+//! running sums of `√` the buckets' count, about half the field products of
+//! one running sum over every bucket in projective coordinates.
 //!
 //! Windows (and the chunks of the `±1` sum) are independent jobs scheduled on
 //! rayon, so several MSMs started together (see `crate::prove`) keep every
