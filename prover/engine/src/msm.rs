@@ -528,12 +528,16 @@ fn window_sum<P: SWCurveConfig<BaseField: Limbs>>(
     let mut buckets = Buckets::<P>::new(1usize << (class.c - 1));
     for (k, ((&d, &i), &neg)) in digits.iter().zip(&class.idx).zip(&class.neg).enumerate() {
         if let Some(&ahead) = digits.get(k + PREFETCH) {
-            if ahead != 0 {
-                let b = ahead.unsigned_abs() as usize - 1;
-                mont::prefetch(&buckets.acc[b]);
+            // `get`: a hint never panics, whatever the digit (a scalar
+            // not below r can make one larger than the buckets).
+            if let Some(p) = buckets
+                .acc
+                .get((ahead.unsigned_abs() as usize).wrapping_sub(1))
+            {
+                mont::prefetch(p);
                 if P::BaseField::DEGREE == 2 {
                     // G2's affine point spans two cache lines.
-                    mont::prefetch(&buckets.acc[b].y);
+                    mont::prefetch(&p.y);
                 }
             }
         }
@@ -618,7 +622,10 @@ fn build_class<P: SWCurveConfig<BaseField: Limbs>>(
     }
 }
 
-/// `Σ scalars[i]·bases[i]` over the shorter of the two slices.
+/// `Σ scalars[i]·bases[i]` over the shorter of the two slices. Every scalar
+/// must be below the group order `r`, as `PrimeField::into_bigint` gives
+/// them: the sign fold `s → −(r − s)` assumes it, and a larger one gives a
+/// wrong sum (unlike `ark-ec`'s `msm_bigint`).
 pub fn msm<P: SWCurveConfig<BaseField: Limbs>>(
     bases: &[Affine<P>],
     scalars: &[BigIntOf<P>],
@@ -628,7 +635,8 @@ pub fn msm<P: SWCurveConfig<BaseField: Limbs>>(
 }
 
 /// `Σ values[idx[i]]·bases[i]` (`idx` and `bases` of the same length, every
-/// index below `values.len()`; panics otherwise).
+/// index below `values.len()`; panics otherwise; values below `r`, as for
+/// [`msm`]).
 pub fn msm_indexed<P: SWCurveConfig<BaseField: Limbs>>(
     bases: &[Affine<P>],
     idx: &[u32],
