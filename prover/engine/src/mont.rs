@@ -197,6 +197,7 @@ fn below(a: &[u64; 4], p: &[u64; 4]) -> bool {
 )))]
 #[inline(always)]
 pub fn mul(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
+    debug_assert!(below(a, &m.p) && below(b, &m.p), "inputs reduced");
     if std::ptr::eq(m, &FQ) {
         (Fq::new_unchecked(BigInt(*a)) * Fq::new_unchecked(BigInt(*b)))
             .0
