@@ -197,8 +197,9 @@ fn below(a: &[u64; 4], p: &[u64; 4]) -> bool {
 )))]
 #[inline(always)]
 pub fn mul(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
+    let in_fq = std::ptr::eq(m, &FQ);
     debug_assert!(below(a, &m.p) && below(b, &m.p), "inputs reduced");
-    if std::ptr::eq(m, &FQ) {
+    if in_fq {
         (Fq::new_unchecked(BigInt(*a)) * Fq::new_unchecked(BigInt(*b)))
             .0
              .0
