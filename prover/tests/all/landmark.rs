@@ -1,7 +1,10 @@
 //! Landmarks and chip agents over the network (issue 25): a real landmark and
 //! real agents on 127.0.0.1, with a delay relay that adds a one-way delay per
-//! direction per agent. The landmark `LM-PAR` accepts chips within 500 km: a
-//! round trip of at most 2·500 km / c ≈ 3.34 ms.
+//! direction per agent. The landmark `LM-PAR` accepts chips within 3,000 km:
+//! a round trip of at most 2·3,000 km / c ≈ 20.0 ms. Loopback is far below
+//! that, yet a chip's answer includes its P-384 signature, and on a machine
+//! loaded by the other test lanes three such answers took 3.5 ms each (CI,
+//! stop 37); the 54 ms of a diverted chip stay far above it.
 //!
 //! - a chip near its landmark passes, and its batch verifies natively;
 //! - a chip diverted 8,000 km away (27 ms each way) is refused as too slow;
@@ -42,8 +45,9 @@ use crate::run::{fails_with, ok};
 
 const LM: &str = "LM-PAR";
 const MODEL: &str = "H100-SXM";
-/// LM-PAR's accepted distance in these tests.
-const MAX_DISTANCE_M: u64 = 500_000;
+/// LM-PAR's accepted distance in these tests: wide enough for a signing
+/// chip on a loaded machine, far below [`DIVERTED`].
+const MAX_DISTANCE_M: u64 = 3_000_000;
 /// One way of 8,000 km at the speed of light: 26.69 ms; a little more.
 const DIVERTED: Duration = Duration::from_millis(27);
 
@@ -53,7 +57,7 @@ fn owner() -> OwnerKey {
     OwnerKey::from_bytes([7; 32])
 }
 
-/// The fixtures' registry with landmarks, LM-PAR accepting 500 km, and the
+/// The fixtures' registry with landmarks, LM-PAR accepting 3,000 km, and the
 /// CA `ca` as vendor `NV`.
 fn registry_file(
     ca: &p384::ecdsa::VerifyingKey,
@@ -219,7 +223,7 @@ async fn too_slow(w: &World, lm: &Landmark, via: SocketAddr, serial: &str) -> La
         panic!("{err}")
     };
     assert!(
-        *ms >= 54.0 && *km >= 8_000.0 && *accepted_km == 500.0,
+        *ms >= 54.0 && *km >= 8_000.0 && *accepted_km == 3_000.0,
         "{err}"
     );
     err
@@ -231,7 +235,7 @@ async fn a_near_chip_passes_and_its_batch_verifies() {
     let (lm, addr) = w.landmark(Limits::default()).await;
     let bound = rtt_bound_ns(MAX_DISTANCE_M);
     assert_eq!(lm.bound_ns(), bound);
-    assert!((3_335_000..3_336_000).contains(&bound), "{bound}");
+    assert!((20_013_000..20_015_000).contains(&bound), "{bound}");
     w.honest_chip(addr, "SN-NEAR-1").await;
     w.honest_chip(addr, "SN-NEAR-2").await;
     let entries = vec![chip_ref("SN-NEAR-1"), None, chip_ref("SN-NEAR-2")];
@@ -298,7 +302,7 @@ async fn a_diverted_chip_is_too_slow() {
     let err = too_slow(&w, &lm, far, "SN-FAR").await;
     let msg = err.to_string();
     assert!(
-        msg.starts_with("chip SN-FAR: too slow: ") && msg.contains("the landmark accepts 500 km"),
+        msg.starts_with("chip SN-FAR: too slow: ") && msg.contains("the landmark accepts 3000 km"),
         "{msg}"
     );
     eprintln!("diverted: {msg}");
@@ -735,7 +739,7 @@ fn the_commands_run_end_to_end() {
     );
     assert!(
         line.starts_with("landmark LM-PAR listening on 127.0.0.1:")
-            && line.contains("within 500 km"),
+            && line.contains("within 3000 km"),
         "{line}"
     );
     let addr = line.split_whitespace().nth(4).unwrap().to_string();
