@@ -36,10 +36,14 @@
 //! MSM either way, and what the vector path adds — cutting limbs in and out,
 //! the limb-sliced differences with their carry chains, the passes over the
 //! groups — costs what the faster products save; G2's `Fq2` products do
-//! three `Fq` products per element moved. [`crate::msm`] therefore uses this
-//! path on G2 only. Since the scalar path's products became
-//! [`crate::mont`]'s, inlined (≈ a fifth faster in the MSM), this path
-//! measures about even with it on G2 as well (`benches/RESULTS.md`).
+//! three `Fq` products per element moved. [`crate::msm`] used this path on
+//! G2 only. Since the scalar path's products became [`crate::mont`]'s,
+//! inlined (≈ a fifth faster in the MSM), it measured about even with it on
+//! G2 as well; since the scalar path's sums, differences and sign flips
+//! became branch-free (stop 38), the scalar path is ahead on G2 too (G2 at
+//! 2^18 points, on a 2-core Xeon with AVX-512 run with `ZKCC_IFMA=0`: 1.10–
+//! 1.18 s scalar against 1.66–1.72 s on this path), so **no MSM takes this
+//! path by default**: `ZKCC_AVX2=1` asks for it on G2 (`benches/RESULTS.md`).
 //!
 //! [`add_assign_batch`] applies a batch of independent bucket additions
 //! `acc[b] += p` with the formulas of [`crate::ifma::add_assign_batch`]:
@@ -53,8 +57,8 @@
 //!
 //! This module's `unsafe` is the intrinsics' (they are `unsafe` to call
 //! from functions not compiled for AVX2): every call is behind
-//! [`Avx2::detect`] (a CPU check at run time; `ZKCC_AVX2=0` disables the
-//! path; [`crate::msm`] prefers IFMA where the CPU has it).
+//! [`Avx2::detect`] (a CPU check at run time; the MSMs take this path only
+//! with `ZKCC_AVX2=1`, never over IFMA).
 #![allow(unsafe_code)]
 
 use ark_bn254::FqConfig;
@@ -107,11 +111,17 @@ const ZERO_BIAS: [u64; 9] = [
 pub struct Avx2(());
 
 impl Avx2 {
-    /// `Some` where the CPU has AVX2 and `ZKCC_AVX2` is not `0`.
+    /// `Some` where the CPU has AVX2 and `ZKCC_AVX2=1` asks for this path
+    /// (the MSMs' default is the scalar path: see the module docs).
     pub fn detect() -> Option<Self> {
-        if std::env::var("ZKCC_AVX2").is_ok_and(|v| v == "0") {
+        if !std::env::var("ZKCC_AVX2").is_ok_and(|v| v == "1") {
             return None;
         }
+        Self::available()
+    }
+
+    /// `Some` where the CPU has AVX2, whatever the environment.
+    pub fn available() -> Option<Self> {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             return Some(Avx2(()));
@@ -895,7 +905,7 @@ mod tests {
     /// The AVX2 token, or `None` (said on stderr) on a CPU without AVX2:
     /// the test then has nothing to test.
     fn detected() -> Option<Avx2> {
-        let tok = Avx2::detect();
+        let tok = Avx2::available();
         if tok.is_none() {
             eprintln!("no AVX2 on this CPU: nothing to test");
         }

@@ -283,6 +283,25 @@ pub trait Limbs: Field {
     fn square_fast(&self) -> Self {
         self.mul_fast(self)
     }
+    /// `self + b`; `Fq`'s is [`crate::mont`]'s branch-free sum.
+    #[inline(always)]
+    fn add_fast(&self, b: &Self) -> Self {
+        *self + b
+    }
+    /// `self − b`; `Fq`'s is [`crate::mont`]'s branch-free difference.
+    #[inline(always)]
+    fn sub_fast(&self, b: &Self) -> Self {
+        *self - b
+    }
+    /// `−self` if `neg`, else `self`; `Fq`'s without a branch.
+    #[inline(always)]
+    fn neg_if(&self, neg: bool) -> Self {
+        if neg {
+            -*self
+        } else {
+            *self
+        }
+    }
 }
 
 impl Limbs for Fq {
@@ -303,6 +322,22 @@ impl Limbs for Fq {
     fn mul_fast(&self, b: &Self) -> Self {
         crate::mont::fq_mul(self, b)
     }
+    #[inline(always)]
+    fn add_fast(&self, b: &Self) -> Self {
+        crate::mont::fq_add(self, b)
+    }
+    #[inline(always)]
+    fn sub_fast(&self, b: &Self) -> Self {
+        crate::mont::fq_sub(self, b)
+    }
+    #[inline(always)]
+    fn neg_if(&self, neg: bool) -> Self {
+        Fq::new_unchecked(BigInt(crate::mont::neg_if(
+            &self.0 .0,
+            neg,
+            &crate::mont::FQ,
+        )))
+    }
 }
 
 impl Limbs for Fq2 {
@@ -322,18 +357,35 @@ impl Limbs for Fq2 {
     /// products.
     #[inline(always)]
     fn mul_fast(&self, b: &Self) -> Self {
-        use crate::mont::fq_mul;
-        let v0 = fq_mul(&self.c0, &b.c0);
-        let v1 = fq_mul(&self.c1, &b.c1);
-        let s = fq_mul(&(self.c0 + self.c1), &(b.c0 + b.c1));
-        Fq2::new(v0 - v1, s - v0 - v1)
+        use crate::mont::{fq_add as add, fq_mul as mul, fq_sub as sub};
+        let v0 = mul(&self.c0, &b.c0);
+        let v1 = mul(&self.c1, &b.c1);
+        let s = mul(&add(&self.c0, &self.c1), &add(&b.c0, &b.c1));
+        Fq2::new(sub(&v0, &v1), sub(&sub(&s, &v0), &v1))
     }
     /// `(c₀ + c₁)(c₀ − c₁) + 2c₀c₁·u`: two `Fq` products.
     #[inline(always)]
     fn square_fast(&self) -> Self {
-        use crate::mont::fq_mul;
-        let m = fq_mul(&self.c0, &self.c1);
-        Fq2::new(fq_mul(&(self.c0 + self.c1), &(self.c0 - self.c1)), m + m)
+        use crate::mont::{fq_add as add, fq_mul as mul, fq_sub as sub};
+        let m = mul(&self.c0, &self.c1);
+        Fq2::new(
+            mul(&add(&self.c0, &self.c1), &sub(&self.c0, &self.c1)),
+            add(&m, &m),
+        )
+    }
+    #[inline(always)]
+    fn add_fast(&self, b: &Self) -> Self {
+        use crate::mont::fq_add as add;
+        Fq2::new(add(&self.c0, &b.c0), add(&self.c1, &b.c1))
+    }
+    #[inline(always)]
+    fn sub_fast(&self, b: &Self) -> Self {
+        use crate::mont::fq_sub as sub;
+        Fq2::new(sub(&self.c0, &b.c0), sub(&self.c1, &b.c1))
+    }
+    #[inline(always)]
+    fn neg_if(&self, neg: bool) -> Self {
+        Fq2::new(self.c0.neg_if(neg), self.c1.neg_if(neg))
     }
     /// `(c₀ − c₁u)/(c₀² + c₁²)` (`u² = −1`): one inversion in `Fq`.
     #[inline]

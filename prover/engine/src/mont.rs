@@ -183,6 +183,163 @@ pub fn mul(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
     [t0, t1, t2, t3]
 }
 
+/// `a + b mod p` on reduced limbs, without a branch: `t = a + b` (no carry
+/// out: `p < 2^254`), then `t − p` where that does not borrow. (`ark-ff`'s
+/// sum compares `t` with `p` limb by limb and branches on the result: in a
+/// batch of random coordinates that branch is a coin toss, mispredicted half
+/// the time.)
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "bmi2",
+    target_feature = "adx"
+))]
+#[inline(always)]
+pub fn add(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
+    debug_assert!(below(a, &m.p) && below(b, &m.p), "inputs reduced");
+    let (mut t0, mut t1, mut t2, mut t3) = (a[0], a[1], a[2], a[3]);
+    // SAFETY: reads 4 words behind `b` and `m` (valid references of at
+    // least that size); writes only registers it declares.
+    unsafe {
+        core::arch::asm!(
+            "add {t0}, qword ptr [{b}]",
+            "adc {t1}, qword ptr [{b} + 8]",
+            "adc {t2}, qword ptr [{b} + 16]",
+            "adc {t3}, qword ptr [{b} + 24]",
+            "mov {u0}, {t0}",
+            "sub {u0}, qword ptr [{m}]",
+            "mov {u1}, {t1}",
+            "sbb {u1}, qword ptr [{m} + 8]",
+            "mov {u2}, {t2}",
+            "sbb {u2}, qword ptr [{m} + 16]",
+            "mov {u3}, {t3}",
+            "sbb {u3}, qword ptr [{m} + 24]",
+            "cmovnc {t0}, {u0}",
+            "cmovnc {t1}, {u1}",
+            "cmovnc {t2}, {u2}",
+            "cmovnc {t3}, {u3}",
+            b = in(reg) b.as_ptr(),
+            m = in(reg) m as *const Modulus,
+            t0 = inout(reg) t0,
+            t1 = inout(reg) t1,
+            t2 = inout(reg) t2,
+            t3 = inout(reg) t3,
+            u0 = out(reg) _,
+            u1 = out(reg) _,
+            u2 = out(reg) _,
+            u3 = out(reg) _,
+            options(pure, readonly, nostack),
+        );
+    }
+    [t0, t1, t2, t3]
+}
+
+/// `a − b mod p` on reduced limbs, without a branch: `t = a − b`, then
+/// `p` added back under the mask of the borrow. (`ark-ff`'s difference
+/// branches on `b > a`: a coin toss on random coordinates.)
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "bmi2",
+    target_feature = "adx"
+))]
+#[inline(always)]
+pub fn sub(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
+    debug_assert!(below(a, &m.p) && below(b, &m.p), "inputs reduced");
+    let (mut t0, mut t1, mut t2, mut t3) = (a[0], a[1], a[2], a[3]);
+    // SAFETY: as in [`add`].
+    unsafe {
+        core::arch::asm!(
+            "sub {t0}, qword ptr [{b}]",
+            "sbb {t1}, qword ptr [{b} + 8]",
+            "sbb {t2}, qword ptr [{b} + 16]",
+            "sbb {t3}, qword ptr [{b} + 24]",
+            // mask = all ones if it borrowed; u = p & mask.
+            "sbb {k}, {k}",
+            "mov {u0}, qword ptr [{m}]",
+            "and {u0}, {k}",
+            "mov {u1}, qword ptr [{m} + 8]",
+            "and {u1}, {k}",
+            "mov {u2}, qword ptr [{m} + 16]",
+            "and {u2}, {k}",
+            "and {k}, qword ptr [{m} + 24]",
+            "add {t0}, {u0}",
+            "adc {t1}, {u1}",
+            "adc {t2}, {u2}",
+            "adc {t3}, {k}",
+            b = in(reg) b.as_ptr(),
+            m = in(reg) m as *const Modulus,
+            t0 = inout(reg) t0,
+            t1 = inout(reg) t1,
+            t2 = inout(reg) t2,
+            t3 = inout(reg) t3,
+            k = out(reg) _,
+            u0 = out(reg) _,
+            u1 = out(reg) _,
+            u2 = out(reg) _,
+            options(pure, readonly, nostack),
+        );
+    }
+    [t0, t1, t2, t3]
+}
+
+/// `p − a` if `neg` and `a ≠ 0`, else `a` (so a result is always below
+/// `p`), without a branch: both are computed and the mask of `neg` picks.
+/// Plain Rust (no carry flags to keep): `p − a` never borrows for `a < p`.
+#[inline(always)]
+pub fn neg_if(a: &[u64; 4], neg: bool, m: &Modulus) -> [u64; 4] {
+    debug_assert!(below(a, &m.p), "input reduced");
+    let nonzero = (a[0] | a[1] | a[2] | a[3]) != 0;
+    let mask = 0u64.wrapping_sub((neg & nonzero) as u64);
+    let mut out = [0u64; 4];
+    let mut borrow = false;
+    for i in 0..4 {
+        let (d, b1) = m.p[i].overflowing_sub(a[i]);
+        let (d, b2) = d.overflowing_sub(borrow as u64);
+        borrow = b1 | b2;
+        out[i] = a[i] ^ ((a[i] ^ d) & mask);
+    }
+    out
+}
+
+/// `ark-ff`'s sum, where the `asm!` one cannot run.
+#[cfg(not(all(
+    target_arch = "x86_64",
+    target_feature = "bmi2",
+    target_feature = "adx"
+)))]
+#[inline(always)]
+pub fn add(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
+    debug_assert!(below(a, &m.p) && below(b, &m.p), "inputs reduced");
+    if std::ptr::eq(m, &FQ) {
+        (Fq::new_unchecked(BigInt(*a)) + Fq::new_unchecked(BigInt(*b)))
+            .0
+             .0
+    } else {
+        (Fr::new_unchecked(BigInt(*a)) + Fr::new_unchecked(BigInt(*b)))
+            .0
+             .0
+    }
+}
+
+/// `ark-ff`'s difference, where the `asm!` one cannot run.
+#[cfg(not(all(
+    target_arch = "x86_64",
+    target_feature = "bmi2",
+    target_feature = "adx"
+)))]
+#[inline(always)]
+pub fn sub(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
+    debug_assert!(below(a, &m.p) && below(b, &m.p), "inputs reduced");
+    if std::ptr::eq(m, &FQ) {
+        (Fq::new_unchecked(BigInt(*a)) - Fq::new_unchecked(BigInt(*b)))
+            .0
+             .0
+    } else {
+        (Fr::new_unchecked(BigInt(*a)) - Fr::new_unchecked(BigInt(*b)))
+            .0
+             .0
+    }
+}
+
 /// `a < p` on little-endian limbs (the products' precondition: an input
 /// at or above `p` gives a wrong result, not an error).
 fn below(a: &[u64; 4], p: &[u64; 4]) -> bool {
@@ -214,6 +371,18 @@ pub fn mul(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
 #[inline(always)]
 pub fn fq_mul(a: &Fq, b: &Fq) -> Fq {
     Fp::new_unchecked(BigInt(mul(&a.0 .0, &b.0 .0, &FQ)))
+}
+
+/// `a + b` in `Fq` by [`add`].
+#[inline(always)]
+pub fn fq_add(a: &Fq, b: &Fq) -> Fq {
+    Fp::new_unchecked(BigInt(add(&a.0 .0, &b.0 .0, &FQ)))
+}
+
+/// `a − b` in `Fq` by [`sub`].
+#[inline(always)]
+pub fn fq_sub(a: &Fq, b: &Fq) -> Fq {
+    Fp::new_unchecked(BigInt(sub(&a.0 .0, &b.0 .0, &FQ)))
 }
 
 /// `a·b` in `Fr` by [`mul`].
@@ -305,6 +474,47 @@ mod tests {
         }
     }
 
+    /// [`add`] and [`sub`] against `ark-ff` on every pair of edges and on
+    /// random values (both borrow cases, the carry into the subtraction of
+    /// `p`, results exactly 0 and p − 1); [`neg_if`] on the edges (zero stays
+    /// zero, not `p`).
+    fn sums_match<C: MontConfig<4>>(m: &Modulus) {
+        let add_ = |x: &F<C>, y: &F<C>| F::<C>::new_unchecked(BigInt(add(&x.0 .0, &y.0 .0, m)));
+        let sub_ = |x: &F<C>, y: &F<C>| F::<C>::new_unchecked(BigInt(sub(&x.0 .0, &y.0 .0, m)));
+        let e = edges::<C>();
+        for x in &e {
+            for y in &e {
+                assert_eq!(add_(x, y), *x + y, "{x} + {y}");
+                assert_eq!(sub_(x, y), *x - y, "{x} − {y}");
+                assert!(add_(x, y).0 < C::MODULUS && sub_(x, y).0 < C::MODULUS);
+            }
+        }
+        let mut rng = ChaCha20Rng::seed_from_u64(29);
+        for _ in 0..20_000 {
+            let (x, y) = (F::<C>::rand(&mut rng), F::<C>::rand(&mut rng));
+            assert_eq!(add_(&x, &y), x + y);
+            assert_eq!(sub_(&x, &y), x - y);
+            assert_eq!(sub_(&y, &x), y - x);
+            assert_eq!(sub_(&x, &x), F::<C>::zero());
+        }
+        for x in e
+            .iter()
+            .chain([F::<C>::rand(&mut rng), F::<C>::rand(&mut rng)].iter())
+        {
+            for neg in [false, true] {
+                let y = F::<C>::new_unchecked(BigInt(neg_if(&x.0 .0, neg, m)));
+                assert_eq!(y, if neg { -*x } else { *x }, "{x} {neg}");
+                assert!(y.0 < C::MODULUS);
+            }
+        }
+    }
+
+    #[test]
+    fn sums_are_ark_ffs() {
+        sums_match::<FqConfig>(&FQ);
+        sums_match::<FrConfig>(&FR);
+    }
+
     #[test]
     fn fq_product_is_ark_ffs() {
         matches::<FqConfig>(&FQ);
@@ -316,7 +526,7 @@ mod tests {
     }
 
     #[test]
-    fn fq2_karatsuba_is_ark_ffs() {
+    fn fq2_karatsuba_and_sums_are_ark_ffs() {
         use crate::inv::Limbs;
         use ark_bn254::Fq2;
         let e = edges::<FqConfig>();
@@ -330,6 +540,8 @@ mod tests {
             assert_eq!(x.mul_fast(y), *x * y, "{x} · {y}");
             assert_eq!(x.mul_fast(x), x.square());
             assert_eq!(x.square_fast(), x.square());
+            assert_eq!(x.add_fast(y), *x + y);
+            assert_eq!(x.sub_fast(y), *x - y);
         }
     }
 }

@@ -33,11 +33,14 @@
 //! always inlined. `ark-bn254`'s own product (its derived `MontConfig`, not
 //! `ark-ff`'s `asm` one) is called, not inlined, and costs ≈ 23 ns here; the
 //! products of a batch-affine addition inlined cost about a fifth less in
-//! the MSM. On G2, AVX2 can apply the batch four additions per instruction
-//! instead ([`crate::avx2`]: nine 29-bit limbs, `vpmuludq`); it measures
-//! about even with the inlined scalar path and stays G2's default where the
-//! CPU has AVX2 (`ZKCC_AVX2=0` switches it off; figures in
-//! `benches/RESULTS.md`, "Without IFMA"). Either way
+//! the MSM. The sums, differences and sign flips of that path are
+//! branch-free too ([`crate::mont`]'s `add`, `sub`, `neg_if`): `ark-ff`'s
+//! branch on a comparison of random coordinates, mispredicted half the
+//! time, and taking that out made G2's MSM ≈ 25% faster. On G2, AVX2 can
+//! apply the batch four additions per instruction instead ([`crate::avx2`]:
+//! nine 29-bit limbs, `vpmuludq`); it is now behind the scalar path and runs
+//! only when asked (`ZKCC_AVX2=1`; figures in `benches/RESULTS.md`, "Without
+//! IFMA"). Either way
 //! the batch's one inversion is [`crate::inv`]'s divsteps (≈ 1.6 µs against
 //! `ark-ff`'s ≈ 5 µs: on the IFMA path `ark-ff`'s inversion had become a
 //! fifth of a full batch's cost, and half of a batch of 256).
@@ -194,7 +197,7 @@ fn apply_batch<P: SWCurveConfig<BaseField: Limbs>>(
                 P::BaseField::one()
             }
         } else {
-            q.x - p.x
+            q.x.sub_fast(&p.x)
         };
         denoms.push(d);
     }
@@ -241,9 +244,9 @@ fn apply_batch<P: SWCurveConfig<BaseField: Limbs>>(
                 Affine::identity()
             }
         } else {
-            let l = (q.y - p.y).mul_fast(&inv);
-            let x3 = l.square_fast() - p.x - q.x;
-            let y3 = l.mul_fast(&(p.x - x3)) - p.y;
+            let l = q.y.sub_fast(&p.y).mul_fast(&inv);
+            let x3 = l.square_fast().sub_fast(&p.x).sub_fast(&q.x);
+            let y3 = l.mul_fast(&p.x.sub_fast(&x3)).sub_fast(&p.y);
             Affine::new_unchecked(x3, y3)
         };
         pts[dst as usize] = r;
@@ -288,12 +291,12 @@ fn reduce_segments<P: SWCurveConfig<BaseField: Limbs>>(
     }
 }
 
-fn negate_if<P: SWCurveConfig<BaseField: Limbs>>(p: Affine<P>, neg: bool) -> Affine<P> {
-    if neg {
-        -p
-    } else {
-        p
-    }
+/// `−p` if `neg`, else `p`, without a branch on `neg` (a window's signs
+/// are a coin toss per point).
+#[inline(always)]
+fn negate_if<P: SWCurveConfig<BaseField: Limbs>>(mut p: Affine<P>, neg: bool) -> Affine<P> {
+    p.y = p.y.neg_if(neg);
+    p
 }
 
 /// The buckets of one window, summed in affine coordinates by batches of
@@ -341,8 +344,9 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
             batch,
             ifma,
             scratch: ifma::Scratch::default(),
-            // G2 only: on G1 the AVX2 path measured 0.95–1.11× the scalar
-            // one (no gain; `crate::avx2`'s docs), on G2 1.03–1.16×.
+            // G2 only, and only with `ZKCC_AVX2=1`: since the scalar
+            // path's sums and differences are branch-free it is ahead on
+            // both groups (`crate::avx2`'s docs).
             avx2: if ifma.is_none() && P::BaseField::DEGREE == 2 {
                 Avx2::detect()
             } else {
@@ -409,17 +413,17 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
             let mut prod = P::BaseField::one();
             for (b, p) in &self.todo {
                 self.prefix.push(prod);
-                prod = prod.mul_fast(&(p.x - self.acc[*b as usize].x));
+                prod = prod.mul_fast(&p.x.sub_fast(&self.acc[*b as usize].x));
             }
             let mut inv = prod.invert().expect("distinct x coordinates");
             for ((b, p), pre) in self.todo.iter().zip(&self.prefix).rev() {
                 let a = &mut self.acc[*b as usize];
-                let d = p.x - a.x;
+                let d = p.x.sub_fast(&a.x);
                 let dinv = inv.mul_fast(pre);
                 inv = inv.mul_fast(&d);
-                let l = (p.y - a.y).mul_fast(&dinv);
-                let x3 = l.square_fast() - a.x - p.x;
-                a.y = l.mul_fast(&(a.x - x3)) - a.y;
+                let l = p.y.sub_fast(&a.y).mul_fast(&dinv);
+                let x3 = l.square_fast().sub_fast(&a.x).sub_fast(&p.x);
+                a.y = l.mul_fast(&a.x.sub_fast(&x3)).sub_fast(&a.y);
                 a.x = x3;
             }
             self.todo.clear();
@@ -970,6 +974,30 @@ mod tests {
                 "{nb} buckets"
             );
         }
+    }
+
+    /// The scalar flush (the path of CPUs without IFMA, and of batches
+    /// shorter than a vector group) on batches of every length, whatever
+    /// this CPU has: [`crate::batch_tests::batches_match`].
+    fn scalar_flush_matches<P: SWCurveConfig<BaseField: Limbs + ark_ff::UniformRand>>(seed: u64) {
+        crate::batch_tests::batches_match::<P>(seed, &[1, 2, 7, 8, 9, 100, 1024], |acc, todo| {
+            let mut b = Buckets::<P>::new(acc.len());
+            (b.ifma, b.avx2) = (None, None);
+            b.acc.copy_from_slice(acc);
+            for &(k, p) in todo {
+                b.stamp[k as usize] = b.epoch;
+                b.todo.push((k, p));
+            }
+            b.flush();
+            assert!(b.todo.is_empty() && b.queue.is_empty() && b.spill.is_empty());
+            acc.copy_from_slice(&b.acc);
+        });
+    }
+
+    #[test]
+    fn scalar_flush_matches_ark_ec() {
+        scalar_flush_matches::<ark_bn254::g1::Config>(15);
+        scalar_flush_matches::<ark_bn254::g2::Config>(16);
     }
 
     #[test]
