@@ -35,7 +35,7 @@ use ark_ff::{FftField, Field, One};
 use rayon::prelude::*;
 
 use crate::ifma::{self, Ifma};
-use crate::mont::fr_mul;
+use crate::mont::{fr_add, fr_mul, fr_sub};
 
 /// Elements per cache block (32 bytes each: 512 KiB).
 pub const BLOCK: usize = 1 << 14;
@@ -242,14 +242,16 @@ fn dif_inv_run(tok: Option<Ifma>, lo: &mut [Fr], hi: &mut [Fr], t: &[Fr], m: usi
         ifma::fr_dif_rev(tok, &mut lo[k0..], &mut hi[k0..], trev);
         return;
     }
+    // Branch-free sums and differences (`crate::mont`): `ark-ff`'s branch
+    // on a comparison of random values, mispredicted half the time.
     for (k, (u, v)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
         let j = j0 + k;
         let (a, b) = (*u, *v);
-        *u = a + b;
+        *u = fr_add(&a, &b);
         *v = if j == 0 {
-            a - b
+            fr_sub(&a, &b)
         } else {
-            fr_mul(&(b - a), &t[m - j])
+            fr_mul(&fr_sub(&b, &a), &t[m - j])
         };
     }
 }
@@ -279,8 +281,8 @@ fn dit_run(tok: Option<Ifma>, lo: &mut [Fr], hi: &mut [Fr], t: &[Fr], starts: bo
     {
         let wv = fr_mul(v, w);
         let a = *u;
-        *u = a + wv;
-        *v = a - wv;
+        *u = fr_add(&a, &wv);
+        *v = fr_sub(&a, &wv);
     }
 }
 

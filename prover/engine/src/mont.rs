@@ -385,6 +385,18 @@ pub fn fq_sub(a: &Fq, b: &Fq) -> Fq {
     Fp::new_unchecked(BigInt(sub(&a.0 .0, &b.0 .0, &FQ)))
 }
 
+/// `a + b` in `Fr` by [`add`].
+#[inline(always)]
+pub fn fr_add(a: &Fr, b: &Fr) -> Fr {
+    Fp::new_unchecked(BigInt(add(&a.0 .0, &b.0 .0, &FR)))
+}
+
+/// `a − b` in `Fr` by [`sub`].
+#[inline(always)]
+pub fn fr_sub(a: &Fr, b: &Fr) -> Fr {
+    Fp::new_unchecked(BigInt(sub(&a.0 .0, &b.0 .0, &FR)))
+}
+
 /// `a·b` in `Fr` by [`mul`].
 #[inline(always)]
 pub fn fr_mul(a: &Fr, b: &Fr) -> Fr {

@@ -28,6 +28,7 @@ use crate::error::EngineError;
 /// The crate's result (named apart from `Result`, which the serialization derives use).
 type Res<T> = crate::error::Result<T>;
 use crate::msm::msm;
+use crate::mont::{fr_mul, fr_sub};
 use crate::r1cs::R1cs;
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::{AffineRepr, CurveGroup};
@@ -459,7 +460,7 @@ fn quotient_any_order(
         .inverse()
         .ok_or_else(|| backend("domain size is zero in the field"))?;
     // On the domain, C·z = A·z ∘ B·z (checked), and 0 on the input rows.
-    let mut c: Vec<Fr> = a.par_iter().zip(&b).map(|(x, y)| *x * y).collect();
+    let mut c: Vec<Fr> = a.par_iter().zip(&b).map(|(x, y)| fr_mul(x, y)).collect();
     let g = match red {
         Reduction::OddCoset => {
             Fr::get_root_of_unity(2 * n as u64).ok_or_else(|| backend("no 2n-th root of unity"))?
@@ -475,7 +476,7 @@ fn quotient_any_order(
         a.par_iter_mut()
             .zip(&b)
             .zip(&c)
-            .for_each(|((a, b), c)| *a = *a * b - c);
+            .for_each(|((a, b), c)| *a = fr_sub(&fr_mul(a, b), c));
         return Ok((a, Order::Natural));
     }
     // Z(g·ω^j) = g^n − 1 on the whole coset.
@@ -483,7 +484,7 @@ fn quotient_any_order(
         .inverse()
         .ok_or_else(|| backend("vanishing polynomial is zero on the coset"))?;
     a.par_iter_mut().zip(&b).zip(&c).for_each(|((a, b), c)| {
-        *a = *a * b - c;
+        *a = fr_sub(&fr_mul(a, b), c);
     });
     drop((b, c));
     // Back to coefficients: h_i = (1/n)·g^{−i}·zinv·Σ_j a_j ω^{−ij}, computed
@@ -494,7 +495,9 @@ fn quotient_any_order(
         .inverse()
         .ok_or_else(|| backend("coset generator is zero"))?;
     let unscale = crate::fft::bitrev_powers(ginv, n, n_inv * zinv);
-    a.par_iter_mut().zip(&unscale).for_each(|(x, s)| *x *= s);
+    a.par_iter_mut()
+        .zip(&unscale)
+        .for_each(|(x, s)| *x = fr_mul(x, s));
     Ok((a, Order::BitReversed))
 }
 

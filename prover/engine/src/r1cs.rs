@@ -8,6 +8,7 @@
 //! 40 of arkworks' `Vec<Vec<(Fr, usize)>>`, and the `±1` terms (most of them)
 //! cost an addition instead of a multiplication when evaluated.
 use ark_bn254::Fr;
+use crate::mont::{fr_add, fr_mul, fr_sub};
 use ark_ff::{One, Zero};
 use ark_relations::utils::matrix::Matrix;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
@@ -121,11 +122,12 @@ impl R1cs {
         let mut acc = Fr::zero();
         for (&col, &k) in m.cols[s..e].iter().zip(&m.coeffs[s..e]) {
             let v = &z[col as usize];
-            match k {
-                0 => acc += v,
-                1 => acc -= v,
-                _ => acc += self.coeffs[k as usize] * v,
-            }
+            // `crate::mont`'s branch-free sums and inlined product.
+            acc = match k {
+                0 => fr_add(&acc, v),
+                1 => fr_sub(&acc, v),
+                _ => fr_add(&acc, &fr_mul(&self.coeffs[k as usize], v)),
+            };
         }
         acc
     }
