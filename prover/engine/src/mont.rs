@@ -197,14 +197,16 @@ pub fn mul(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
 pub fn add(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
     debug_assert!(below(a, &m.p) && below(b, &m.p), "inputs reduced");
     let (mut t0, mut t1, mut t2, mut t3) = (a[0], a[1], a[2], a[3]);
-    // SAFETY: reads 4 words behind `b` and `m` (valid references of at
-    // least that size); writes only registers it declares.
+    // Both operands in registers (a pointer operand would force the
+    // caller's values through memory); `b`'s registers then hold `t − p`.
+    // SAFETY: reads 4 words behind `m` (a valid reference of 5); writes
+    // only registers it declares.
     unsafe {
         core::arch::asm!(
-            "add {t0}, qword ptr [{b}]",
-            "adc {t1}, qword ptr [{b} + 8]",
-            "adc {t2}, qword ptr [{b} + 16]",
-            "adc {t3}, qword ptr [{b} + 24]",
+            "add {t0}, {u0}",
+            "adc {t1}, {u1}",
+            "adc {t2}, {u2}",
+            "adc {t3}, {u3}",
             "mov {u0}, {t0}",
             "sub {u0}, qword ptr [{m}]",
             "mov {u1}, {t1}",
@@ -217,16 +219,15 @@ pub fn add(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
             "cmovnc {t1}, {u1}",
             "cmovnc {t2}, {u2}",
             "cmovnc {t3}, {u3}",
-            b = in(reg) b.as_ptr(),
             m = in(reg) m as *const Modulus,
             t0 = inout(reg) t0,
             t1 = inout(reg) t1,
             t2 = inout(reg) t2,
             t3 = inout(reg) t3,
-            u0 = out(reg) _,
-            u1 = out(reg) _,
-            u2 = out(reg) _,
-            u3 = out(reg) _,
+            u0 = inout(reg) b[0] => _,
+            u1 = inout(reg) b[1] => _,
+            u2 = inout(reg) b[2] => _,
+            u3 = inout(reg) b[3] => _,
             options(pure, readonly, nostack),
         );
     }
@@ -245,36 +246,36 @@ pub fn add(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
 pub fn sub(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
     debug_assert!(below(a, &m.p) && below(b, &m.p), "inputs reduced");
     let (mut t0, mut t1, mut t2, mut t3) = (a[0], a[1], a[2], a[3]);
-    // SAFETY: as in [`add`].
+    // SAFETY: as in [`add`]; `b`'s registers then hold `p & mask`.
     unsafe {
         core::arch::asm!(
-            "sub {t0}, qword ptr [{b}]",
-            "sbb {t1}, qword ptr [{b} + 8]",
-            "sbb {t2}, qword ptr [{b} + 16]",
-            "sbb {t3}, qword ptr [{b} + 24]",
-            // mask = all ones if it borrowed; u = p & mask.
-            "sbb {k}, {k}",
+            "sub {t0}, {u0}",
+            "sbb {t1}, {u1}",
+            "sbb {t2}, {u2}",
+            "sbb {t3}, {u3}",
+            // mask = all ones if it borrowed (before any `and`: it clears
+            // the carry flag); u = p & mask.
+            "sbb {u3}, {u3}",
             "mov {u0}, qword ptr [{m}]",
-            "and {u0}, {k}",
+            "and {u0}, {u3}",
             "mov {u1}, qword ptr [{m} + 8]",
-            "and {u1}, {k}",
+            "and {u1}, {u3}",
             "mov {u2}, qword ptr [{m} + 16]",
-            "and {u2}, {k}",
-            "and {k}, qword ptr [{m} + 24]",
+            "and {u2}, {u3}",
+            "and {u3}, qword ptr [{m} + 24]",
             "add {t0}, {u0}",
             "adc {t1}, {u1}",
             "adc {t2}, {u2}",
-            "adc {t3}, {k}",
-            b = in(reg) b.as_ptr(),
+            "adc {t3}, {u3}",
             m = in(reg) m as *const Modulus,
             t0 = inout(reg) t0,
             t1 = inout(reg) t1,
             t2 = inout(reg) t2,
             t3 = inout(reg) t3,
-            k = out(reg) _,
-            u0 = out(reg) _,
-            u1 = out(reg) _,
-            u2 = out(reg) _,
+            u0 = inout(reg) b[0] => _,
+            u1 = inout(reg) b[1] => _,
+            u2 = inout(reg) b[2] => _,
+            u3 = inout(reg) b[3] => _,
             options(pure, readonly, nostack),
         );
     }

@@ -27,8 +27,8 @@ use crate::error::EngineError;
 
 /// The crate's result (named apart from `Result`, which the serialization derives use).
 type Res<T> = crate::error::Result<T>;
-use crate::msm::msm;
 use crate::mont::{fr_mul, fr_sub};
+use crate::msm::msm;
 use crate::r1cs::R1cs;
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::{AffineRepr, CurveGroup};

@@ -7,8 +7,8 @@
 //! slot 0 is `1`, slot 1 is `−1`). That is 8 bytes per non-zero instead of the
 //! 40 of arkworks' `Vec<Vec<(Fr, usize)>>`, and the `±1` terms (most of them)
 //! cost an addition instead of a multiplication when evaluated.
-use ark_bn254::Fr;
 use crate::mont::{fr_add, fr_mul, fr_sub};
+use ark_bn254::Fr;
 use ark_ff::{One, Zero};
 use ark_relations::utils::matrix::Matrix;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
