@@ -555,6 +555,9 @@ mod tests {
             assert_eq!(x.square_fast(), x.square());
             assert_eq!(x.add_fast(y), *x + y);
             assert_eq!(x.sub_fast(y), *x - y);
+            assert_eq!(x.neg_if(true), -*x);
+            assert_eq!(x.neg_if(false), *x);
+            assert_eq!(x.c0.neg_if(true), -x.c0);
         }
     }
 }

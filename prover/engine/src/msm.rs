@@ -978,11 +978,15 @@ mod tests {
 
     /// The scalar flush (the path of CPUs without IFMA, and of batches
     /// shorter than a vector group) on batches of every length, whatever
-    /// this CPU has: [`crate::batch_tests::batches_match`].
-    fn scalar_flush_matches<P: SWCurveConfig<BaseField: Limbs + ark_ff::UniformRand>>(seed: u64) {
+    /// this CPU has, or with `avx2` the AVX2 one (which the MSMs take only
+    /// with `ZKCC_AVX2=1`): [`crate::batch_tests::batches_match`].
+    fn flush_matches<P: SWCurveConfig<BaseField: Limbs + ark_ff::UniformRand>>(
+        seed: u64,
+        avx2: Option<Avx2>,
+    ) {
         crate::batch_tests::batches_match::<P>(seed, &[1, 2, 7, 8, 9, 100, 1024], |acc, todo| {
             let mut b = Buckets::<P>::new(acc.len());
-            (b.ifma, b.avx2) = (None, None);
+            (b.ifma, b.avx2) = (None, avx2);
             b.acc.copy_from_slice(acc);
             for &(k, p) in todo {
                 b.stamp[k as usize] = b.epoch;
@@ -996,8 +1000,18 @@ mod tests {
 
     #[test]
     fn scalar_flush_matches_ark_ec() {
-        scalar_flush_matches::<ark_bn254::g1::Config>(15);
-        scalar_flush_matches::<ark_bn254::g2::Config>(16);
+        flush_matches::<ark_bn254::g1::Config>(15, None);
+        flush_matches::<ark_bn254::g2::Config>(16, None);
+    }
+
+    #[test]
+    fn avx2_flush_matches_ark_ec() {
+        let Some(tok) = Avx2::available() else {
+            eprintln!("no AVX2 on this CPU: nothing to test");
+            return;
+        };
+        flush_matches::<ark_bn254::g1::Config>(17, Some(tok));
+        flush_matches::<ark_bn254::g2::Config>(18, Some(tok));
     }
 
     #[test]
