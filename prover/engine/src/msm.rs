@@ -74,7 +74,7 @@
 //! random inputs of every class, including repeated and opposite bases (which
 //! exercise the doubling and cancellation cases of affine addition).
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
-use ark_ec::{AdditiveGroup, AffineRepr};
+use ark_ec::{AdditiveGroup, AffineRepr, PrimeGroup};
 use ark_ff::{BigInteger, One, PrimeField, Zero};
 use rayon::prelude::*;
 
@@ -318,6 +318,10 @@ struct Buckets<P: SWCurveConfig> {
     todo: Vec<(u32, Affine<P>)>,
     queue: Vec<(u32, Affine<P>)>,
     spill: Vec<Projective<P>>,
+    /// Points in `queue`, per bucket (at most [`QUEUED`]).
+    queued: Vec<u8>,
+    /// The buckets with a spill, each once (in `spill`'s order of first use).
+    spilled: Vec<u32>,
     prefix: Vec<P::BaseField>,
     batch: usize,
     /// The AVX-512 IFMA path ([`crate::ifma`]), where the CPU has it.
@@ -340,6 +344,8 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
             todo: Vec::with_capacity(batch),
             queue: Vec::with_capacity(batch),
             spill: Vec::new(),
+            queued: vec![0; nb],
+            spilled: Vec::new(),
             prefix: Vec::with_capacity(batch),
             batch,
             ifma,
@@ -360,6 +366,12 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
         if self.spill.is_empty() {
             self.spill = vec![Projective::zero(); self.acc.len()];
         }
+        // A bucket's spill starts at zero, and only the first addition
+        // finds it so unless a sum cancelled: then it is listed again,
+        // and `weigh` counts each listed bucket once.
+        if self.spill[b].is_zero() {
+            self.spilled.push(b as u32);
+        }
         self.spill[b] += p;
     }
 
@@ -368,7 +380,11 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
     fn add(&mut self, b: u32, p: Affine<P>) {
         let bi = b as usize;
         if self.stamp[bi] == self.epoch {
-            if self.queue.len() < self.batch {
+            // At most QUEUED points wait per bucket: a run of one scalar
+            // would otherwise fill the queue, and every flush would go over
+            // it again to place one of them.
+            if self.queue.len() < self.batch && self.queued[bi] < QUEUED {
+                self.queued[bi] += 1;
                 self.queue.push((b, p));
             } else {
                 self.spill_add(bi, &p);
@@ -437,6 +453,7 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
                 if self.stamp[b as usize] == self.epoch {
                     self.queue.push((b, p));
                 } else {
+                    self.queued[b as usize] -= 1;
                     self.place(b, p);
                 }
             }
@@ -459,8 +476,19 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
             self.spill_add(b as usize, &p);
         }
         self.flush();
-        if self.spill.is_empty() && self.acc.len() >= SPLIT_MIN {
-            return weigh_split(&mut self.acc);
+        // A few spilled buckets (a scalar repeated hundreds of times, as
+        // witnesses have them, overflows the queue in every window) are
+        // weighed on their own, by one small scalar multiple each; the affine
+        // buckets still take `weigh_split`. Only many spilled buckets take
+        // the projective running sum over every bucket.
+        self.spilled.sort_unstable();
+        self.spilled.dedup();
+        if self.acc.len() >= SPLIT_MIN && self.spilled.len() <= self.acc.len() / SPARSE_SPILL {
+            let mut total = weigh_split(&mut self.acc);
+            for &b in &self.spilled {
+                total += self.spill[b as usize].mul_bigint([b as u64 + 1]);
+            }
+            return total;
         }
         let mut running = Projective::<P>::zero();
         let mut total = Projective::<P>::zero();
@@ -478,6 +506,15 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
 /// Fewest buckets [`weigh_split`] takes (below, its two small weighings and
 /// short last batches cost more than they save).
 const SPLIT_MIN: usize = 1 << 8;
+
+/// Most points waiting in [`Buckets`]' queue for one bucket; more go to the
+/// spill.
+const QUEUED: u8 = 4;
+
+/// [`Buckets::weigh`] weighs the spilled buckets apart while they are at
+/// most one in this many: a multiple by a `c`-bit weight costs about `2c`
+/// projective operations, the running sum two per bucket.
+const SPARSE_SPILL: usize = 64;
 
 /// `Σ_b (b + 1)·acc_b` for `acc.len() = 2^k` buckets with the bucket index
 /// cut in two: `b = q·K + r` with `K = 2^⌊k/2⌋`. With the row sums
@@ -1012,6 +1049,54 @@ mod tests {
         };
         flush_matches::<ark_bn254::g1::Config>(17, Some(tok));
         flush_matches::<ark_bn254::g2::Config>(18, Some(tok));
+    }
+
+    #[test]
+    fn spilled_buckets_are_weighed_apart_or_in_the_running_sum() {
+        // A few buckets fed hundreds of points in a row (a witness value
+        // repeated in a run of variables) overflow the queue and spill:
+        // few spilled buckets are weighed apart beside `weigh_split`; with
+        // more than one in SPARSE_SPILL spilled, the running sum takes all.
+        let mut rng = ChaCha20Rng::seed_from_u64(19);
+        let nb = 4096;
+        let pts = random_bases::<ark_bn254::g1::Config>(&mut rng, 40_000);
+        for (hot, run) in [(3usize, 1500usize), (300, 120)] {
+            let mut b = Buckets::<ark_bn254::g1::Config>::new(nb);
+            let mut expect = vec![G1Projective::zero(); nb];
+            for (i, p) in pts.iter().enumerate() {
+                // Runs of `run` points to one of `hot` buckets, between
+                // stretches of points spread over every bucket.
+                let k = if (i / run) % 2 == 0 {
+                    (i / (2 * run)) % hot * 13 % nb
+                } else {
+                    (i * 7 + i / 3) % nb
+                };
+                if !p.is_zero() {
+                    b.add(k as u32, *p);
+                    expect[k] += p;
+                }
+            }
+            let weighed: G1Projective = expect
+                .iter()
+                .enumerate()
+                .map(|(k, s)| *s * Fr::from(k as u64 + 1))
+                .sum();
+            let mut listed = b.spilled.clone();
+            listed.sort_unstable();
+            listed.dedup();
+            assert!(!listed.is_empty(), "{hot} hot buckets: points spilled");
+            assert_eq!(
+                listed.len() <= nb / SPARSE_SPILL,
+                hot < nb / SPARSE_SPILL,
+                "{hot} hot buckets: {} spilled",
+                listed.len()
+            );
+            assert_eq!(
+                b.weigh().into_affine(),
+                weighed.into_affine(),
+                "{hot} hot buckets"
+            );
+        }
     }
 
     #[test]
