@@ -2,9 +2,9 @@
 //!
 //! What a researcher or another project can depend on alone: R1CS matrices
 //! ([`r1cs`]), the tuned prover and its key ([`prove`]), batch-affine MSMs with
-//! an AVX-512 IFMA path, or an AVX2 one, chosen at run time ([`msm`],
-//! [`ifma`], [`avx2`]), else an inlined `mulx`/`adcx`/`adox` product
-//! ([`mont`]), cache-blocked
+//! an AVX-512 IFMA path chosen at run time ([`msm`], [`ifma`]), else an
+//! inlined `mulx`/`adcx`/`adox` product with branch-free sums ([`mont`]; an
+//! AVX2 path, [`avx2`], only when asked), cache-blocked
 //! FFTs ([`fft`]), field inversion by divsteps ([`inv`]), and a development
 //! setup from any `ConstraintSynthesizer` ([`setup`]). Proofs are standard
 //! Groth16 proofs: they verify under `ark-groth16`'s verifier and snarkjs's.

@@ -19,6 +19,12 @@
 //! ≈ 1.3× `ark-bn254`'s product on independent products, more in the MSM
 //! (no call, no reload of the result).
 //!
+//! [`add`], [`sub`] and [`neg_if`] are the sums, differences and sign flips
+//! of those paths, without a branch: `ark-ff`'s branch on a comparison of
+//! the operands, which on random coordinates is mispredicted half the time
+//! (taking that out made G2's MSM ≈ 25% faster without IFMA; `benches/
+//! RESULTS.md`, "Both paths in one sitting, stop 38").
+//!
 //! Inputs are Montgomery limbs below `p` (`R = 2^256`, as `ark-ff` has them);
 //! the output is fully reduced, so it is the very same representation
 //! `ark-ff` returns (tested against it on edges and random values below).

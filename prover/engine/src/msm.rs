@@ -328,7 +328,7 @@ struct Buckets<P: SWCurveConfig> {
     ifma: Option<Ifma>,
     scratch: ifma::Scratch,
     /// The AVX2 path ([`crate::avx2`]), on G2 where the CPU has AVX2 but
-    /// not IFMA.
+    /// not IFMA, and `ZKCC_AVX2=1` asks for it.
     avx2: Option<Avx2>,
     scratch2: avx2::Scratch,
 }
