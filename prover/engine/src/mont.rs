@@ -189,103 +189,101 @@ pub fn mul(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
     [t0, t1, t2, t3]
 }
 
-/// `a + b mod p` on reduced limbs, without a branch: `t = a + b` (no carry
-/// out: `p < 2^254`), then `t − p` where that does not borrow. (`ark-ff`'s
-/// sum compares `t` with `p` limb by limb and branches on the result: in a
-/// batch of random coordinates that branch is a coin toss, mispredicted half
-/// the time.)
+/// A branch-free sum or difference on reduced limbs: `t = a` and `u = b`
+/// in registers (a pointer operand would force the caller's values through
+/// memory), `m`'s limbs read from memory, the result in `t`.
 #[cfg(all(
     target_arch = "x86_64",
     target_feature = "bmi2",
     target_feature = "adx"
 ))]
-#[inline(always)]
-pub fn add(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
-    debug_assert!(below(a, &m.p) && below(b, &m.p), "inputs reduced");
-    let (mut t0, mut t1, mut t2, mut t3) = (a[0], a[1], a[2], a[3]);
-    // Both operands in registers (a pointer operand would force the
-    // caller's values through memory); `b`'s registers then hold `t − p`.
-    // SAFETY: reads 4 words behind `m` (a valid reference of 5); writes
-    // only registers it declares.
-    unsafe {
-        core::arch::asm!(
-            "add {t0}, {u0}",
-            "adc {t1}, {u1}",
-            "adc {t2}, {u2}",
-            "adc {t3}, {u3}",
-            "mov {u0}, {t0}",
-            "sub {u0}, qword ptr [{m}]",
-            "mov {u1}, {t1}",
-            "sbb {u1}, qword ptr [{m} + 8]",
-            "mov {u2}, {t2}",
-            "sbb {u2}, qword ptr [{m} + 16]",
-            "mov {u3}, {t3}",
-            "sbb {u3}, qword ptr [{m} + 24]",
-            "cmovnc {t0}, {u0}",
-            "cmovnc {t1}, {u1}",
-            "cmovnc {t2}, {u2}",
-            "cmovnc {t3}, {u3}",
-            m = in(reg) m as *const Modulus,
-            t0 = inout(reg) t0,
-            t1 = inout(reg) t1,
-            t2 = inout(reg) t2,
-            t3 = inout(reg) t3,
-            u0 = inout(reg) b[0] => _,
-            u1 = inout(reg) b[1] => _,
-            u2 = inout(reg) b[2] => _,
-            u3 = inout(reg) b[3] => _,
-            options(pure, readonly, nostack),
-        );
-    }
-    [t0, t1, t2, t3]
+macro_rules! sum_op {
+    ($(#[$doc:meta])* $name:ident: $($line:literal,)*) => {
+        $(#[$doc])*
+        #[inline(always)]
+        pub fn $name(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
+            debug_assert!(below(a, &m.p) && below(b, &m.p), "inputs reduced");
+            let (mut t0, mut t1, mut t2, mut t3) = (a[0], a[1], a[2], a[3]);
+            // SAFETY: reads 4 words behind `m` (a valid reference of 5);
+            // writes only registers it declares.
+            unsafe {
+                core::arch::asm!(
+                    $($line,)*
+                    m = in(reg) m as *const Modulus,
+                    t0 = inout(reg) t0,
+                    t1 = inout(reg) t1,
+                    t2 = inout(reg) t2,
+                    t3 = inout(reg) t3,
+                    u0 = inout(reg) b[0] => _,
+                    u1 = inout(reg) b[1] => _,
+                    u2 = inout(reg) b[2] => _,
+                    u3 = inout(reg) b[3] => _,
+                    options(pure, readonly, nostack),
+                );
+            }
+            [t0, t1, t2, t3]
+        }
+    };
 }
 
-/// `a − b mod p` on reduced limbs, without a branch: `t = a − b`, then
-/// `p` added back under the mask of the borrow. (`ark-ff`'s difference
-/// branches on `b > a`: a coin toss on random coordinates.)
 #[cfg(all(
     target_arch = "x86_64",
     target_feature = "bmi2",
     target_feature = "adx"
 ))]
-#[inline(always)]
-pub fn sub(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
-    debug_assert!(below(a, &m.p) && below(b, &m.p), "inputs reduced");
-    let (mut t0, mut t1, mut t2, mut t3) = (a[0], a[1], a[2], a[3]);
-    // SAFETY: as in [`add`]; `b`'s registers then hold `p & mask`.
-    unsafe {
-        core::arch::asm!(
-            "sub {t0}, {u0}",
-            "sbb {t1}, {u1}",
-            "sbb {t2}, {u2}",
-            "sbb {t3}, {u3}",
-            // mask = all ones if it borrowed (before any `and`: it clears
-            // the carry flag); u = p & mask.
-            "sbb {u3}, {u3}",
-            "mov {u0}, qword ptr [{m}]",
-            "and {u0}, {u3}",
-            "mov {u1}, qword ptr [{m} + 8]",
-            "and {u1}, {u3}",
-            "mov {u2}, qword ptr [{m} + 16]",
-            "and {u2}, {u3}",
-            "and {u3}, qword ptr [{m} + 24]",
-            "add {t0}, {u0}",
-            "adc {t1}, {u1}",
-            "adc {t2}, {u2}",
-            "adc {t3}, {u3}",
-            m = in(reg) m as *const Modulus,
-            t0 = inout(reg) t0,
-            t1 = inout(reg) t1,
-            t2 = inout(reg) t2,
-            t3 = inout(reg) t3,
-            u0 = inout(reg) b[0] => _,
-            u1 = inout(reg) b[1] => _,
-            u2 = inout(reg) b[2] => _,
-            u3 = inout(reg) b[3] => _,
-            options(pure, readonly, nostack),
-        );
-    }
-    [t0, t1, t2, t3]
+sum_op! {
+    /// `a + b mod p` on reduced limbs, without a branch: `t = a + b` (no
+    /// carry out: `p < 2^254`), then `t − p` (in `u`) where that does not
+    /// borrow. (`ark-ff`'s sum compares `t` with `p` limb by limb and
+    /// branches on the result: in a batch of random coordinates that branch
+    /// is a coin toss, mispredicted half the time.)
+    add:
+    "add {t0}, {u0}",
+    "adc {t1}, {u1}",
+    "adc {t2}, {u2}",
+    "adc {t3}, {u3}",
+    "mov {u0}, {t0}",
+    "sub {u0}, qword ptr [{m}]",
+    "mov {u1}, {t1}",
+    "sbb {u1}, qword ptr [{m} + 8]",
+    "mov {u2}, {t2}",
+    "sbb {u2}, qword ptr [{m} + 16]",
+    "mov {u3}, {t3}",
+    "sbb {u3}, qword ptr [{m} + 24]",
+    "cmovnc {t0}, {u0}",
+    "cmovnc {t1}, {u1}",
+    "cmovnc {t2}, {u2}",
+    "cmovnc {t3}, {u3}",
+}
+
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "bmi2",
+    target_feature = "adx"
+))]
+sum_op! {
+    /// `a − b mod p` on reduced limbs, without a branch: `t = a − b`, then
+    /// `p` added back under the mask of the borrow (in `u`). (`ark-ff`'s
+    /// difference branches on `b > a`: a coin toss on random coordinates.)
+    sub:
+    "sub {t0}, {u0}",
+    "sbb {t1}, {u1}",
+    "sbb {t2}, {u2}",
+    "sbb {t3}, {u3}",
+    // mask = all ones if it borrowed (before any `and`: it clears the
+    // carry flag); u = p & mask.
+    "sbb {u3}, {u3}",
+    "mov {u0}, qword ptr [{m}]",
+    "and {u0}, {u3}",
+    "mov {u1}, qword ptr [{m} + 8]",
+    "and {u1}, {u3}",
+    "mov {u2}, qword ptr [{m} + 16]",
+    "and {u2}, {u3}",
+    "and {u3}, qword ptr [{m} + 24]",
+    "add {t0}, {u0}",
+    "adc {t1}, {u1}",
+    "adc {t2}, {u2}",
+    "adc {t3}, {u3}",
 }
 
 /// `p − a` if `neg` and `a ≠ 0`, else `a` (so a result is always below
@@ -307,107 +305,63 @@ pub fn neg_if(a: &[u64; 4], neg: bool, m: &Modulus) -> [u64; 4] {
     out
 }
 
-/// `ark-ff`'s sum, where the `asm!` one cannot run.
-#[cfg(not(all(
-    target_arch = "x86_64",
-    target_feature = "bmi2",
-    target_feature = "adx"
-)))]
-#[inline(always)]
-pub fn add(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
-    debug_assert!(below(a, &m.p) && below(b, &m.p), "inputs reduced");
-    if std::ptr::eq(m, &FQ) {
-        (Fq::new_unchecked(BigInt(*a)) + Fq::new_unchecked(BigInt(*b)))
-            .0
-             .0
-    } else {
-        (Fr::new_unchecked(BigInt(*a)) + Fr::new_unchecked(BigInt(*b)))
-            .0
-             .0
-    }
-}
-
-/// `ark-ff`'s difference, where the `asm!` one cannot run.
-#[cfg(not(all(
-    target_arch = "x86_64",
-    target_feature = "bmi2",
-    target_feature = "adx"
-)))]
-#[inline(always)]
-pub fn sub(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
-    debug_assert!(below(a, &m.p) && below(b, &m.p), "inputs reduced");
-    if std::ptr::eq(m, &FQ) {
-        (Fq::new_unchecked(BigInt(*a)) - Fq::new_unchecked(BigInt(*b)))
-            .0
-             .0
-    } else {
-        (Fr::new_unchecked(BigInt(*a)) - Fr::new_unchecked(BigInt(*b)))
-            .0
-             .0
-    }
-}
-
 /// `a < p` on little-endian limbs (the products' precondition: an input
 /// at or above `p` gives a wrong result, not an error).
 fn below(a: &[u64; 4], p: &[u64; 4]) -> bool {
     a.iter().rev().cmp(p.iter().rev()) == std::cmp::Ordering::Less
 }
 
-/// `ark-ff`'s product, where the `asm!` one cannot run.
+/// `ark-ff`'s operation `$op`, where the `asm!` one cannot run (without
+/// BMI2 and ADX at compile time, or off x86-64).
 #[cfg(not(all(
     target_arch = "x86_64",
     target_feature = "bmi2",
     target_feature = "adx"
 )))]
-#[inline(always)]
-pub fn mul(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
-    let in_fq = std::ptr::eq(m, &FQ);
-    debug_assert!(below(a, &m.p) && below(b, &m.p), "inputs reduced");
-    if in_fq {
-        (Fq::new_unchecked(BigInt(*a)) * Fq::new_unchecked(BigInt(*b)))
-            .0
-             .0
-    } else {
-        (Fr::new_unchecked(BigInt(*a)) * Fr::new_unchecked(BigInt(*b)))
-            .0
-             .0
-    }
+macro_rules! fallback {
+    ($($name:ident $op:tt $what:literal;)*) => {$(
+        #[doc = concat!("`ark-ff`'s ", $what, ", where the `asm!` one cannot run.")]
+        #[inline(always)]
+        pub fn $name(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
+            debug_assert!(below(a, &m.p) && below(b, &m.p), "inputs reduced");
+            if std::ptr::eq(m, &FQ) {
+                (Fq::new_unchecked(BigInt(*a)) $op Fq::new_unchecked(BigInt(*b))).0 .0
+            } else {
+                (Fr::new_unchecked(BigInt(*a)) $op Fr::new_unchecked(BigInt(*b))).0 .0
+            }
+        }
+    )*};
 }
 
-/// `a·b` in `Fq` by [`mul`].
-#[inline(always)]
-pub fn fq_mul(a: &Fq, b: &Fq) -> Fq {
-    Fp::new_unchecked(BigInt(mul(&a.0 .0, &b.0 .0, &FQ)))
+#[cfg(not(all(
+    target_arch = "x86_64",
+    target_feature = "bmi2",
+    target_feature = "adx"
+)))]
+fallback! {
+    mul * "product";
+    add + "sum";
+    sub - "difference";
 }
 
-/// `a + b` in `Fq` by [`add`].
-#[inline(always)]
-pub fn fq_add(a: &Fq, b: &Fq) -> Fq {
-    Fp::new_unchecked(BigInt(add(&a.0 .0, &b.0 .0, &FQ)))
+/// The typed forms of the limb functions, one per field and operation.
+macro_rules! typed {
+    ($($name:ident = $op:ident in $field:ident mod $m:ident, $doc:literal;)*) => {$(
+        #[doc = $doc]
+        #[inline(always)]
+        pub fn $name(a: &$field, b: &$field) -> $field {
+            Fp::new_unchecked(BigInt($op(&a.0 .0, &b.0 .0, &$m)))
+        }
+    )*};
 }
 
-/// `a − b` in `Fq` by [`sub`].
-#[inline(always)]
-pub fn fq_sub(a: &Fq, b: &Fq) -> Fq {
-    Fp::new_unchecked(BigInt(sub(&a.0 .0, &b.0 .0, &FQ)))
-}
-
-/// `a + b` in `Fr` by [`add`].
-#[inline(always)]
-pub fn fr_add(a: &Fr, b: &Fr) -> Fr {
-    Fp::new_unchecked(BigInt(add(&a.0 .0, &b.0 .0, &FR)))
-}
-
-/// `a − b` in `Fr` by [`sub`].
-#[inline(always)]
-pub fn fr_sub(a: &Fr, b: &Fr) -> Fr {
-    Fp::new_unchecked(BigInt(sub(&a.0 .0, &b.0 .0, &FR)))
-}
-
-/// `a·b` in `Fr` by [`mul`].
-#[inline(always)]
-pub fn fr_mul(a: &Fr, b: &Fr) -> Fr {
-    Fp::new_unchecked(BigInt(mul(&a.0 .0, &b.0 .0, &FR)))
+typed! {
+    fq_mul = mul in Fq mod FQ, "`a·b` in `Fq` by [`mul`].";
+    fq_add = add in Fq mod FQ, "`a + b` in `Fq` by [`add`].";
+    fq_sub = sub in Fq mod FQ, "`a − b` in `Fq` by [`sub`].";
+    fr_mul = mul in Fr mod FR, "`a·b` in `Fr` by [`mul`].";
+    fr_add = add in Fr mod FR, "`a + b` in `Fr` by [`add`].";
+    fr_sub = sub in Fr mod FR, "`a − b` in `Fr` by [`sub`].";
 }
 
 /// Asks the CPU to bring `*x`'s cache line in (a hint: no effect on

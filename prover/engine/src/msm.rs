@@ -1097,6 +1097,33 @@ mod tests {
                 "{hot} hot buckets"
             );
         }
+        // A spill that cancels to zero and starts again lists its bucket
+        // twice: it is weighed once (P, then −P, P, −P on the same x all
+        // spill; then Q waits in the batch).
+        let pts = random_bases::<ark_bn254::g1::Config>(&mut rng, 3000);
+        // (`random_bases` repeats and negates points: Q is one of another x.)
+        let p = pts[0];
+        let q = *pts.iter().find(|q| !q.is_zero() && q.x != p.x).unwrap();
+        // The other points each to a bucket of their own: nothing else
+        // spills, so the bucket is weighed apart.
+        let mut b = Buckets::<ark_bn254::g1::Config>::new(4096);
+        for x in [p, -p, p, -p, q] {
+            b.add(5, x);
+        }
+        let mut expect = G1Projective::from(q) * Fr::from(6u64);
+        for (i, x) in pts[2..].iter().enumerate() {
+            let k = 6 + i;
+            if !x.is_zero() {
+                b.add(k as u32, *x);
+                expect += *x * Fr::from(k as u64 + 1);
+            }
+        }
+        assert_eq!(b.spilled, [5, 5], "listed twice");
+        assert_eq!(
+            b.weigh().into_affine(),
+            expect.into_affine(),
+            "weighed once"
+        );
     }
 
     #[test]
