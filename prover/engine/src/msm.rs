@@ -16,8 +16,10 @@
 //!   shares one field inversion (Montgomery's trick). An affine addition then
 //!   costs 2M + 1S plus 3M for its share of the inversion, against 8M + 2S
 //!   for the extended-Jacobian (XYZZ) mixed addition of `ark-ec`. A point
-//!   whose bucket is busy waits in a short queue; the rare doubling or
-//!   cancellation, and a queue overflow, go to a projective spill bucket.
+//!   whose bucket is busy waits in a short queue (at most four per bucket:
+//!   witnesses repeat values hundreds of times); the rare doubling or
+//!   cancellation, and a queue overflow, go to a projective spill bucket,
+//!   weighed apart when few buckets spilled.
 //!   (The previous version sorted each window's points by bucket and summed
 //!   them as trees: the scatter over ~75 MB per window at 2^20 points cost
 //!   more than it saved.)
@@ -306,7 +308,8 @@ fn negate_if<P: SWCurveConfig<BaseField: Limbs>>(mut p: Affine<P>, neg: bool) ->
 /// go to their bucket (`2^(c−1)` of them: a few MB at most, cache-resident).
 /// An addition `bucket += P` waits in the batch; a second point for a bucket
 /// that already has one waiting goes to a short queue, retried after the
-/// batch is applied; when the queue is full, or when `P` and the bucket share
+/// batch is applied (at most [`QUEUED`] per bucket); when the queue is full
+/// or the bucket has that many waiting, or when `P` and the bucket share
 /// their `x` (doubling, cancellation), the point goes to a projective spill
 /// bucket instead (mixed addition, as `ark-ec` does every addition). So
 /// every input, even one scalar repeated everywhere, costs a bounded number
@@ -320,7 +323,9 @@ struct Buckets<P: SWCurveConfig> {
     spill: Vec<Projective<P>>,
     /// Points in `queue`, per bucket (at most [`QUEUED`]).
     queued: Vec<u8>,
-    /// The buckets with a spill, each once (in `spill`'s order of first use).
+    /// The buckets with a spill, in order of use: listed when their spill
+    /// goes from zero to non-zero, so a bucket whose spill cancelled and
+    /// started again is listed twice (`weigh` dedups).
     spilled: Vec<u32>,
     prefix: Vec<P::BaseField>,
     batch: usize,
