@@ -2,15 +2,17 @@
 //!
 //! What a researcher or another project can depend on alone: R1CS matrices
 //! ([`r1cs`]), the tuned prover and its key ([`prove`]), batch-affine MSMs with
-//! an AVX-512 IFMA path chosen at run time ([`msm`], [`ifma`]), else an
+//! an AVX-512 IFMA path chosen at run time ([`msm`], [`ifma`]; the bases of
+//! a witness's repeated values summed first, [`repeats`]), else an
 //! inlined `mulx`/`adcx`/`adox` product with branch-free sums ([`mont`]; an
 //! AVX2 path, [`avx2`], only when asked), cache-blocked
 //! FFTs ([`fft`]), field inversion by divsteps ([`inv`]), and a development
 //! setup from any `ConstraintSynthesizer` ([`setup`]). Proofs are standard
 //! Groth16 proofs: they verify under `ark-groth16`'s verifier and snarkjs's.
 //!
-//! Layers, lowest first (no arrow runs upwards): `mont` → `inv` → `ifma`, `avx2` → `msm`, `fft`
-//! → `r1cs` → `prove` → `setup`; `mem` and `error` stand apart.
+//! Layers, lowest first (no arrow runs upwards): `mont` → `inv` → `ifma`,
+//! `avx2`, `repeats` → `msm`, `fft` → `r1cs` → `prove` → `setup`; `mem` and
+//! `error` stand apart.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
@@ -26,6 +28,7 @@ pub mod mont;
 pub mod msm;
 pub mod prove;
 pub mod r1cs;
+pub mod repeats;
 pub mod setup;
 
 pub use error::{EngineError, Result};

@@ -83,6 +83,7 @@ use rayon::prelude::*;
 use crate::avx2::{self, Avx2};
 use crate::ifma::{self, Ifma, Limbs};
 use crate::mont;
+use crate::repeats::{self, Repeats};
 
 type BigIntOf<P> = <<P as ark_ec::CurveConfig>::ScalarField as PrimeField>::BigInt;
 
@@ -99,15 +100,70 @@ const MAX_WINDOW: usize = 15;
 #[derive(Clone, Copy)]
 enum Scalars<'a, B> {
     Direct(&'a [B]),
-    Indexed { idx: &'a [u32], values: &'a [B] },
+    Indexed {
+        idx: &'a [u32],
+        values: &'a [B],
+    },
+    /// `Indexed`, where the variables of a group of repeated values read as
+    /// zero: [`msm_indexed_repeats`] sums their bases apart.
+    Ungrouped {
+        idx: &'a [u32],
+        values: &'a [B],
+        group: &'a [u32],
+        /// The scalars of the group sums, [`Bases::extra`].
+        extra: &'a [B],
+    },
 }
 
-impl<B: Copy> Scalars<'_, B> {
+impl<B: Copy + Default> Scalars<'_, B> {
     #[inline(always)]
     fn get(&self, i: usize) -> B {
         match self {
             Scalars::Direct(s) => s[i],
             Scalars::Indexed { idx, values } => values[idx[i] as usize],
+            Scalars::Ungrouped {
+                idx,
+                values,
+                group,
+                extra,
+            } => match idx.get(i) {
+                Some(&v) if group[v as usize] == repeats::NONE => values[v as usize],
+                Some(_) => B::default(),
+                None => extra[i - idx.len()],
+            },
+        }
+    }
+}
+
+/// The bases of an MSM: a slice, then (for [`msm_indexed_repeats`]) the
+/// sums of the bases of each group of repeated values, indexed after it.
+struct Bases<'a, P: SWCurveConfig> {
+    main: &'a [Affine<P>],
+    extra: &'a [Affine<P>],
+}
+
+impl<P: SWCurveConfig> Clone for Bases<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P: SWCurveConfig> Copy for Bases<'_, P> {}
+
+impl<'a, P: SWCurveConfig> Bases<'a, P> {
+    fn of(main: &'a [Affine<P>]) -> Self {
+        Self { main, extra: &[] }
+    }
+
+    fn len(&self) -> usize {
+        self.main.len() + self.extra.len()
+    }
+
+    #[inline(always)]
+    fn get(&self, i: usize) -> Affine<P> {
+        match self.main.get(i) {
+            Some(p) => *p,
+            None => self.extra[i - self.main.len()],
         }
     }
 }
@@ -565,7 +621,7 @@ fn weigh_split<P: SWCurveConfig<BaseField: Limbs>>(acc: &mut [Affine<P>]) -> Pro
 
 /// One window of a class: `Σ_i digit_{i,w}·(±P_i)`.
 fn window_sum<P: SWCurveConfig<BaseField: Limbs>>(
-    bases: &[Affine<P>],
+    bases: Bases<'_, P>,
     class: &Class,
     w: usize,
 ) -> Projective<P> {
@@ -590,7 +646,7 @@ fn window_sum<P: SWCurveConfig<BaseField: Limbs>>(
         if d == 0 {
             continue;
         }
-        let p = bases[i as usize];
+        let p = bases.get(i as usize);
         if p.is_zero() {
             continue;
         }
@@ -601,14 +657,14 @@ fn window_sum<P: SWCurveConfig<BaseField: Limbs>>(
 
 /// The sum `Σ ±P_i` over a chunk of the unit class.
 fn unit_sum<P: SWCurveConfig<BaseField: Limbs>>(
-    bases: &[Affine<P>],
+    bases: Bases<'_, P>,
     idx: &[u32],
     neg: &[bool],
 ) -> Projective<P> {
     let mut pts: Vec<Affine<P>> = idx
         .iter()
         .zip(neg)
-        .map(|(&i, &n)| negate_if(bases[i as usize], n))
+        .map(|(&i, &n)| negate_if(bases.get(i as usize), n))
         .collect();
     if pts.is_empty() {
         return Projective::zero();
@@ -677,7 +733,7 @@ pub fn msm<P: SWCurveConfig<BaseField: Limbs>>(
     scalars: &[BigIntOf<P>],
 ) -> Projective<P> {
     let n = bases.len().min(scalars.len());
-    msm_from(&bases[..n], Scalars::Direct(&scalars[..n]))
+    msm_from(Bases::of(&bases[..n]), Scalars::Direct(&scalars[..n]))
 }
 
 /// `Σ values[idx[i]]·bases[i]` (`idx` and `bases` of the same length, every
@@ -689,7 +745,82 @@ pub fn msm_indexed<P: SWCurveConfig<BaseField: Limbs>>(
     values: &[BigIntOf<P>],
 ) -> Projective<P> {
     assert_eq!(bases.len(), idx.len(), "one index per base");
-    msm_from(bases, Scalars::Indexed { idx, values })
+    msm_from(Bases::of(bases), Scalars::Indexed { idx, values })
+}
+
+/// [`msm_indexed`] with the bases of each group of equal values summed
+/// first (`rep` from [`Repeats::find`] over `values`): `Σ_g s_g·(Σ_{i∈g} P_i)`
+/// costs one bucket addition per base and a point per group in every window,
+/// where the plain MSM costs a bucket addition per base in every window
+/// (`crate::repeats`' docs). Same result as [`msm_indexed`].
+pub fn msm_indexed_repeats<P: SWCurveConfig<BaseField: Limbs>>(
+    bases: &[Affine<P>],
+    idx: &[u32],
+    values: &[BigIntOf<P>],
+    rep: &Repeats,
+) -> Projective<P> {
+    assert_eq!(bases.len(), idx.len(), "one index per base");
+    assert_eq!(rep.len(), values.len(), "groups of these values");
+    if rep.groups() == 0 {
+        return msm_from(Bases::of(bases), Scalars::Indexed { idx, values });
+    }
+    let (sums, vars) = group_sums(bases, idx, rep);
+    let scalars: Vec<BigIntOf<P>> = vars.iter().map(|&v| values[v as usize]).collect();
+    // One MSM: the bases of the ungrouped variables, then the group sums.
+    msm_from(
+        Bases {
+            main: bases,
+            extra: &sums,
+        },
+        Scalars::Ungrouped {
+            idx,
+            values,
+            group: &rep.group,
+            extra: &scalars,
+        },
+    )
+}
+
+/// The sum of the bases of each group of `rep` that `idx` reaches, by
+/// batched affine trees, with one variable of the group (its scalar).
+fn group_sums<P: SWCurveConfig<BaseField: Limbs>>(
+    bases: &[Affine<P>],
+    idx: &[u32],
+    rep: &Repeats,
+) -> (Vec<Affine<P>>, Vec<u32>) {
+    let group_at = |k: usize| rep.group[idx[k] as usize];
+    let mut count = vec![0u32; rep.groups()];
+    let mut var = vec![0u32; rep.groups()];
+    for k in 0..idx.len() {
+        let g = group_at(k);
+        if g != repeats::NONE {
+            count[g as usize] += 1;
+            var[g as usize] = idx[k];
+        }
+    }
+    // Segments of the present groups, in group order.
+    let mut next = vec![0u32; rep.groups()];
+    let (mut starts, mut lens, mut vars) = (Vec::new(), Vec::new(), Vec::new());
+    let mut total = 0u32;
+    for (g, &c) in count.iter().enumerate() {
+        if c > 0 {
+            next[g] = total;
+            starts.push(total);
+            lens.push(c);
+            vars.push(var[g]);
+            total += c;
+        }
+    }
+    let mut pts = vec![Affine::<P>::identity(); total as usize];
+    for (k, b) in bases.iter().enumerate() {
+        let g = group_at(k);
+        if g != repeats::NONE {
+            pts[next[g as usize] as usize] = *b;
+            next[g as usize] += 1;
+        }
+    }
+    reduce_segments(&mut pts, &starts, &mut lens);
+    (starts.iter().map(|&s| pts[s as usize]).collect(), vars)
 }
 
 /// Below this many bases an MSM runs `ark-ec`'s projective Pippenger
@@ -710,7 +841,7 @@ fn small_threshold() -> usize {
 }
 
 fn msm_from<P: SWCurveConfig<BaseField: Limbs>>(
-    bases: &[Affine<P>],
+    bases: Bases<'_, P>,
     scalars: Scalars<'_, BigIntOf<P>>,
 ) -> Projective<P> {
     if bases.len() < small_threshold() {
@@ -722,17 +853,24 @@ fn msm_from<P: SWCurveConfig<BaseField: Limbs>>(
 
 /// `ark-ec`'s MSM (extended-Jacobian buckets) on the scalars gathered.
 fn projective_msm<P: SWCurveConfig<BaseField: Limbs>>(
-    bases: &[Affine<P>],
+    bases: Bases<'_, P>,
     scalars: Scalars<'_, BigIntOf<P>>,
 ) -> Projective<P> {
     use ark_ec::VariableBaseMSM;
     let s: Vec<BigIntOf<P>> = (0..bases.len()).map(|i| scalars.get(i)).collect();
-    <Projective<P> as VariableBaseMSM>::msm_bigint(bases, &s)
+    let all: Vec<Affine<P>>;
+    let b = if bases.extra.is_empty() {
+        bases.main
+    } else {
+        all = (0..bases.len()).map(|i| bases.get(i)).collect();
+        &all
+    };
+    <Projective<P> as VariableBaseMSM>::msm_bigint(b, &s)
 }
 
 /// The batch-affine Pippenger described in the module docs.
 fn batch_affine_msm<P: SWCurveConfig<BaseField: Limbs>>(
-    bases: &[Affine<P>],
+    bases: Bases<'_, P>,
     scalars: Scalars<'_, BigIntOf<P>>,
 ) -> Projective<P> {
     let n = bases.len();
@@ -868,7 +1006,7 @@ mod tests {
         let bigints: Vec<_> = s.iter().map(|x| x.into_bigint()).collect();
         // The batch-affine path at every size (the public entry point hands
         // small inputs to ark-ec, which would leave it untested here).
-        let ours = batch_affine_msm::<P>(bases, Scalars::Direct(&bigints));
+        let ours = batch_affine_msm::<P>(Bases::of(bases), Scalars::Direct(&bigints));
         let theirs = <Projective<P> as VariableBaseMSM>::msm(bases, s).unwrap();
         assert_eq!(ours.into_affine(), theirs.into_affine(), "n = {}", s.len());
         assert_eq!(
@@ -1174,11 +1312,11 @@ mod tests {
             values: &values,
         };
         assert_eq!(
-            batch_affine_msm(&bases, idx_scalars).into_affine(),
+            batch_affine_msm(Bases::of(&bases), idx_scalars).into_affine(),
             msm(&bases, &gathered).into_affine()
         );
         assert_eq!(
-            projective_msm(&bases, idx_scalars).into_affine(),
+            projective_msm(Bases::of(&bases), idx_scalars).into_affine(),
             msm(&bases, &gathered).into_affine()
         );
         assert_eq!(
@@ -1192,6 +1330,51 @@ mod tests {
                 .map(|b| Fr::from_bigint(*b).unwrap())
                 .collect::<Vec<_>>(),
         );
+    }
+
+    /// The MSM with repeated values grouped equals the plain one, on both
+    /// groups and both sides of the small threshold: groups of every size
+    /// (runs of one value, pairs, values whose other copies another MSM
+    /// reads), bases repeated, negated and the identity (the group sums
+    /// meet doublings and cancellations), indices reaching a variable twice.
+    #[test]
+    fn grouped_repeats_match_the_plain_msm() {
+        let mut rng = ChaCha20Rng::seed_from_u64(15);
+        let pool: Vec<Fr> = (0..50).map(|_| Fr::rand(&mut rng)).collect();
+        for (vars, n) in [(40, 30), (3000, 2500), (30000, 20000)] {
+            let values: Vec<_> = (0..vars)
+                .map(|i| match i % 7 {
+                    0 | 3 => pool[rng.gen_range(0..pool.len())],
+                    1 => pool[0],
+                    2 => Fr::from(rng.gen_range(0u64..3)),
+                    4 => -pool[1],
+                    _ => Fr::rand(&mut rng),
+                })
+                .map(|x| x.into_bigint())
+                .collect();
+            let rep = Repeats::find(&values);
+            assert!(rep.groups() > 0);
+            let idx: Vec<u32> = (0..n as u32).map(|k| (k * 7 + k % 5) % vars).collect();
+            let g1 = random_bases::<ark_bn254::g1::Config>(&mut rng, n);
+            let plain = msm_indexed(&g1, &idx, &values);
+            assert_eq!(
+                msm_indexed_repeats(&g1, &idx, &values, &rep).into_affine(),
+                plain.into_affine(),
+                "G1, {n} bases"
+            );
+            assert_eq!(
+                msm_indexed_repeats(&g1, &idx, &values, &Repeats::none(vars as usize)),
+                plain
+            );
+            if n <= 3000 {
+                let g2 = random_bases::<ark_bn254::g2::Config>(&mut rng, n);
+                assert_eq!(
+                    msm_indexed_repeats(&g2, &idx, &values, &rep).into_affine(),
+                    msm_indexed(&g2, &idx, &values).into_affine(),
+                    "G2, {n} bases"
+                );
+            }
+        }
     }
 
     #[test]

@@ -30,6 +30,7 @@ type Res<T> = crate::error::Result<T>;
 use crate::mont::{fr_mul, fr_sub};
 use crate::msm::msm;
 use crate::r1cs::R1cs;
+use crate::repeats::Repeats;
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{FftField, Field, One, PrimeField, Zero};
@@ -66,10 +67,18 @@ impl<G: AffineRepr> SparseBases<G> {
 }
 
 impl<G: CurveAffineConfig> SparseBases<G> {
-    /// The MSM `Σ z[idx_k]·bases_k`.
-    /// (Reads `z` through the indices: no copy of the scalars.)
+    /// The MSM `Σ z[idx_k]·bases_k`, the bases of equal values summed
+    /// first ([`Repeats::find`] over `z`, then [`Self::msm_with`]).
     pub fn msm(&self, z: &[BigInt]) -> G::Group {
-        G::msm_indexed(&self.bases, &self.idx, z)
+        self.msm_with(z, &Repeats::find(z))
+    }
+
+    /// [`Self::msm`] with the groups of equal values of `z` found already
+    /// (`rep` must be [`Repeats::find`]`(z)`, or [`Repeats::none`]): the
+    /// prover finds them once for its four witness MSMs. Reads `z` through
+    /// the indices: no copy of the scalars.
+    pub fn msm_with(&self, z: &[BigInt], rep: &Repeats) -> G::Group {
+        G::msm_indexed_repeats(&self.bases, &self.idx, z, rep)
     }
 }
 
@@ -83,8 +92,13 @@ pub trait CurveAffineConfig: AffineRepr {
     >;
     /// `Σ scalars_k·bases_k`.
     fn msm(bases: &[Self], scalars: &[BigInt]) -> Self::Group;
-    /// `Σ values[idx_k]·bases_k`.
-    fn msm_indexed(bases: &[Self], idx: &[u32], values: &[BigInt]) -> Self::Group;
+    /// `Σ values[idx_k]·bases_k`, equal values grouped by `rep`.
+    fn msm_indexed_repeats(
+        bases: &[Self],
+        idx: &[u32],
+        values: &[BigInt],
+        rep: &Repeats,
+    ) -> Self::Group;
 }
 
 impl<P> CurveAffineConfig for ark_ec::short_weierstrass::Affine<P>
@@ -95,12 +109,13 @@ where
     fn msm(bases: &[Self], scalars: &[BigInt]) -> ark_ec::short_weierstrass::Projective<P> {
         msm(bases, scalars)
     }
-    fn msm_indexed(
+    fn msm_indexed_repeats(
         bases: &[Self],
         idx: &[u32],
         values: &[BigInt],
+        rep: &Repeats,
     ) -> ark_ec::short_weierstrass::Projective<P> {
-        crate::msm::msm_indexed(bases, idx, values)
+        crate::msm::msm_indexed_repeats(bases, idx, values, rep)
     }
 }
 
@@ -574,17 +589,20 @@ fn prove_from_evaluations(
             Ok(t.after(Stage::MsmH, || msm(&pk.h, &hb)))
         },
         || {
+            // Equal values of z, found once for the four MSMs (while the
+            // other core starts the FFTs).
+            let rep = Repeats::find(&zb);
             rayon::join(
                 || {
                     rayon::join(
-                        || t.after(Stage::MsmA, || pk.a.msm(&zb)),
-                        || t.after(Stage::MsmBG1, || pk.b_g1.msm(&zb)),
+                        || t.after(Stage::MsmA, || pk.a.msm_with(&zb, &rep)),
+                        || t.after(Stage::MsmBG1, || pk.b_g1.msm_with(&zb, &rep)),
                     )
                 },
                 || {
                     rayon::join(
-                        || t.after(Stage::MsmBG2, || pk.b_g2.msm(&zb)),
-                        || t.after(Stage::MsmL, || pk.l.msm(&zb)),
+                        || t.after(Stage::MsmBG2, || pk.b_g2.msm_with(&zb, &rep)),
+                        || t.after(Stage::MsmL, || pk.l.msm_with(&zb, &rep)),
                     )
                 },
             )
