@@ -10,8 +10,10 @@
 //! product, commitment and output chains). So:
 //!
 //! 1. the prefix is synthesized once, in prove mode without matrices;
-//! 2. the carries are computed natively (one Poseidon per chain per slot, one
-//!    product term per marked chip: what the circuit computes);
+//! 2. the carries are computed natively: each slot's part in parallel (the
+//!    product of its marked chips' terms, its chunk digest, mask and output
+//!    entry), then the chains in order, one Poseidon per chain per slot (what
+//!    the circuit computes);
 //! 3. every facility slot is synthesized on its own thread, in a fresh
 //!    constraint system whose first witness variables stand for what the slot
 //!    reads; the slot's own variables follow, in the global order, and are
@@ -38,7 +40,7 @@ use zkcc_circuits::poseidon;
 use zkcc_circuits::shard::constraints::{
     facility_slot, fits, prefix, suffix, ShardCircuit, SlotInputs,
 };
-use zkcc_circuits::shard::FacilitySlot;
+use zkcc_circuits::shard::{FacilitySlot, ShardEntry};
 use zkcc_engine::prove::prove_cs;
 
 /// `xs` allocated as witnesses of `cs`, in order.
@@ -68,23 +70,43 @@ pub fn shard_assignment_by_synthesis(circuit: &ShardCircuit) -> Result<Vec<Fr>> 
 /// chain, output chain).
 type Carry = (Fr, Fr, Fr);
 
-fn carry_after(c: Carry, f: &FacilitySlot, gamma: Fr, beta: Fr) -> Carry {
-    let (mut product, s, o) = c;
-    for ch in f.chips.iter().filter(|c| c.ledger) {
-        product *= term(gamma, beta, ch.record.ident, ch.record.tpp);
-    }
-    if !f.used {
+/// What a slot adds to the carries, computed apart from the chain (slots in
+/// parallel): the product of its marked chips' terms and, for a used slot,
+/// its chunk digest (a hash per active chip: the bulk of the work), mask and
+/// output entry.
+struct SlotStep {
+    factor: Fr,
+    used: Option<(Fr, Fr, ShardEntry)>,
+}
+
+fn slot_step(f: &FacilitySlot, gamma: Fr, beta: Fr) -> SlotStep {
+    let factor = f
+        .chips
+        .iter()
+        .filter(|c| c.ledger)
+        .map(|c| term(gamma, beta, c.record.ident, c.record.tpp))
+        .product();
+    let used = f.used.then(|| (f.digest(), f.mask(), f.entry()));
+    SlotStep { factor, used }
+}
+
+/// The carries after slot `f` from those before it: its factor into the
+/// product, one Poseidon per chain (what the circuit computes).
+fn carry_after(c: Carry, f: &FacilitySlot, step: &SlotStep) -> Carry {
+    let (product, s, o) = c;
+    let product = product * step.factor;
+    let Some((digest, mask, entry)) = &step.used else {
         return (product, s, o);
-    }
+    };
     let s = poseidon::hash(&[
         s,
         f.facility.id,
         Fr::from(f.chunk),
         Fr::from(f.chunks),
-        f.digest(),
-        f.mask(),
+        *digest,
+        *mask,
     ]);
-    (product, s, zkcc_circuits::shard::output_step(o, &f.entry()))
+    (product, s, zkcc_circuits::shard::output_step(o, entry))
 }
 
 /// The shard circuit's assignment, in parallel across facility slots (see
@@ -130,11 +152,16 @@ pub fn shard_assignment(circuit: &ShardCircuit) -> Result<Vec<Fr>> {
 
     // 2. Carries, natively: carries[j] is what slot j reads.
     let (gamma, beta) = (globals[4], globals[5]);
+    let steps: Vec<SlotStep> = w
+        .facilities
+        .par_iter()
+        .map(|f| slot_step(f, gamma, beta))
+        .collect();
     let mut carries: Vec<Carry> = Vec::with_capacity(w.facilities.len() + 1);
     carries.push((Fr::one(), Fr::zero(), Fr::zero()));
-    for f in &w.facilities {
+    for (f, step) in w.facilities.iter().zip(&steps) {
         let last = *carries.last().expect("non-empty");
-        carries.push(carry_after(last, f, gamma, beta));
+        carries.push(carry_after(last, f, step));
     }
 
     // 3. Facility slots, in parallel.
