@@ -91,8 +91,10 @@ type BigIntOf<P> = <<P as ark_ec::CurveConfig>::ScalarField as PrimeField>::BigI
 const BATCH: usize = 1024;
 /// How many points ahead a window prefetches its bucket.
 const PREFETCH: usize = 32;
-/// Largest window width (digits are stored as `i16`).
-const MAX_WINDOW: usize = 15;
+/// Largest window width: digits are stored as `i16`, and a signed `c`-bit
+/// digit lies in `[−2^(c−1), 2^(c−1) − 1]` (the top window's, unsigned, holds
+/// fewer bits), so 16 bits still fit.
+const MAX_WINDOW: usize = 16;
 
 /// Where an MSM reads its scalars: a slice aligned with the bases, or the
 /// entries of a longer slice picked by index (the witness MSMs read `z`
@@ -181,25 +183,48 @@ struct Class {
 }
 
 /// Estimated cost of a Pippenger over `n` points of `bits`-bit scalars with
-/// `c`-bit signed windows, in field multiplications.
+/// `c`-bit signed windows, in half field multiplications.
 fn cost(n: usize, bits: usize, c: usize) -> usize {
     let windows = bits / c + 1;
-    // A batched affine addition ≈ 6.5 M per point; weighing ≈ two
-    // projective additions (≈ 27 M) per bucket.
-    windows * (13 * n + 54 * (1usize << (c - 1)))
+    let buckets = 1usize << (c - 1);
+    // A batched affine addition ≈ 6.5 M per point. Weighing: about one
+    // such addition per bucket by rows and columns (`weigh_split`, from
+    // SPLIT_MIN buckets), else two projective additions (≈ 27 M) per
+    // bucket. (Measured: with two additions per bucket the model chose
+    // 15-bit windows for G1 at 2^18–2^20 points, where 16 bits ran 5–8%
+    // faster, with and without IFMA.)
+    let weigh = if buckets >= SPLIT_MIN { 13 } else { 54 };
+    windows * (13 * n + weigh * buckets)
 }
 
-/// The window width minimising [`cost`].
-fn window_for(n: usize, bits: usize) -> usize {
+/// Largest bucket array a window may take, in bytes: beyond about the size
+/// of an L2 cache the buckets' random accesses cost more than the windows
+/// saved (G2's 16-bit windows, 4.5 MB of buckets, ran 3–7% slower than its
+/// 15-bit ones, 2.2 MB, on a core with 2 MB of L2).
+const MAX_BUCKET_BYTES: usize = 5 << 19;
+
+/// The window width minimising [`cost`] for buckets of `bucket_bytes` each.
+fn window_for(n: usize, bits: usize, bucket_bytes: usize) -> usize {
     if let Some(c) = std::env::var("ZKCC_MSM_C")
         .ok()
         .and_then(|s| s.parse::<usize>().ok())
     {
-        return c.clamp(2, MAX_WINDOW);
+        let c = c.clamp(2, MAX_WINDOW);
+        return if top_fits(bits, c) { c } else { c - 1 };
     }
     (2..=MAX_WINDOW)
+        .filter(|&c| c == 2 || (bucket_bytes << (c - 1)) <= MAX_BUCKET_BYTES)
+        .filter(|&c| top_fits(bits, c))
         .min_by_key(|&c| cost(n, bits, c))
         .unwrap_or(2)
+}
+
+/// Whether the top digit of `bits`-bit scalars in `c`-bit windows fits an
+/// `i16`: it is unsigned, at most `2^(bits mod c)` with the carry, so at 16
+/// bits `bits mod 16` must stay below 15 (true of every class: 16, 32, 64,
+/// 128 and 254 bits).
+fn top_fits(bits: usize, c: usize) -> bool {
+    c < 16 || bits % c < 15
 }
 
 /// Signed `c`-bit digits of a little-endian limb integer below `2^bits`.
@@ -679,9 +704,13 @@ fn build_class<P: SWCurveConfig<BaseField: Limbs>>(
     members: Vec<(u32, bool)>,
     bits: usize,
     threads: usize,
+    window: Option<usize>,
 ) -> Class {
     let n = members.len();
-    let c = window_for(n.max(1), bits).min(MAX_WINDOW);
+    let c = match window {
+        Some(c) if top_fits(bits, c) => c.clamp(2, MAX_WINDOW),
+        _ => window_for(n.max(1), bits, std::mem::size_of::<Affine<P>>()).min(MAX_WINDOW),
+    };
     let windows = bits / c + 1;
     // Digits window-major (`digits[w * n + i]`): each window job reads its
     // digits sequentially. Each parallel task recodes a run of members and
@@ -873,6 +902,16 @@ fn batch_affine_msm<P: SWCurveConfig<BaseField: Limbs>>(
     bases: Bases<'_, P>,
     scalars: Scalars<'_, BigIntOf<P>>,
 ) -> Projective<P> {
+    batch_affine_msm_windows(bases, scalars, None)
+}
+
+/// [`batch_affine_msm`], every class in `window`-bit windows if given (the
+/// tests' way to reach every width at small sizes).
+fn batch_affine_msm_windows<P: SWCurveConfig<BaseField: Limbs>>(
+    bases: Bases<'_, P>,
+    scalars: Scalars<'_, BigIntOf<P>>,
+    window: Option<usize>,
+) -> Projective<P> {
     let n = bases.len();
     let mut half = <P::ScalarField as PrimeField>::MODULUS;
     half.div2();
@@ -926,7 +965,7 @@ fn batch_affine_msm<P: SWCurveConfig<BaseField: Limbs>>(
         .into_iter()
         .zip(CLASS_BITS)
         .filter(|(m, _)| !m.is_empty())
-        .map(|(m, bits)| build_class::<P>(scalars, m, bits, threads))
+        .map(|(m, bits)| build_class::<P>(scalars, m, bits, threads, window))
         .collect();
     let (unit_idx, unit_neg): (Vec<u32>, Vec<bool>) = units.into_iter().unzip();
 
@@ -1375,6 +1414,42 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The widest windows (16 and 15 bits: digits at the ends of `i16`),
+    /// on both groups, against `ark-ec`: scalars whose windows hold
+    /// `2^(c−1)` exactly (the digit `−2^(c−1)` and a carry) and `2^c − 1`,
+    /// beside every class the prover sees.
+    #[test]
+    fn widest_windows_match_ark_ec() {
+        let mut rng = ChaCha20Rng::seed_from_u64(16);
+        for c in [15usize, 16] {
+            let n = 600;
+            let mut s = scalars(&mut rng, n, 0);
+            for (i, x) in s.iter_mut().enumerate().step_by(5) {
+                let w = (i / 5) % 16;
+                let half = ark_ff::Field::pow(&Fr::from(2u64), [(c * w + c - 1) as u64]);
+                let full = ark_ff::Field::pow(&Fr::from(2u64), [(c * w) as u64])
+                    * Fr::from((1u64 << c) - 1);
+                *x = if i % 2 == 0 { half } else { -full };
+            }
+            let bigints: Vec<_> = s.iter().map(|x| x.into_bigint()).collect();
+            let g1 = random_bases::<ark_bn254::g1::Config>(&mut rng, n);
+            assert_eq!(
+                batch_affine_msm_windows(Bases::of(&g1), Scalars::Direct(&bigints), Some(c))
+                    .into_affine(),
+                G1Projective::msm(&g1, &s).unwrap().into_affine(),
+                "G1, {c}-bit windows"
+            );
+            let g2 = random_bases::<ark_bn254::g2::Config>(&mut rng, n);
+            assert_eq!(
+                batch_affine_msm_windows(Bases::of(&g2), Scalars::Direct(&bigints), Some(c))
+                    .into_affine(),
+                G2Projective::msm(&g2, &s).unwrap().into_affine(),
+                "G2, {c}-bit windows"
+            );
+        }
+        assert!(!top_fits(15 * 16 + 15, 16) && top_fits(254, 16) && top_fits(255, 15));
     }
 
     #[test]
