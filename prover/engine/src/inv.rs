@@ -278,6 +278,19 @@ pub trait Limbs: Field {
     fn mul_fast(&self, b: &Self) -> Self {
         *self * b
     }
+    /// `self·b` where the result only feeds other products: for `Fq`, limbs
+    /// below `2p` ([`crate::mont::mul_lazy`], one conditional subtraction
+    /// fewer), a value only [`Limbs::mul_fast`], [`Limbs::mul_lazy`] and
+    /// [`Limbs::reduced`] may take; for `Fq2`, [`Limbs::mul_fast`].
+    #[inline(always)]
+    fn mul_lazy(&self, b: &Self) -> Self {
+        self.mul_fast(b)
+    }
+    /// The reduced value of a [`Limbs::mul_lazy`] result (identity for `Fq2`).
+    #[inline(always)]
+    fn reduced(&self) -> Self {
+        *self
+    }
     /// `self²` by [`Limbs::mul_fast`]'s products (`Fq2`: two of them).
     #[inline(always)]
     fn square_fast(&self) -> Self {
@@ -321,6 +334,14 @@ impl Limbs for Fq {
     #[inline(always)]
     fn mul_fast(&self, b: &Self) -> Self {
         crate::mont::fq_mul(self, b)
+    }
+    #[inline(always)]
+    fn mul_lazy(&self, b: &Self) -> Self {
+        crate::mont::fq_mul_lazy(self, b)
+    }
+    #[inline(always)]
+    fn reduced(&self) -> Self {
+        crate::mont::fq_reduce(self)
     }
     #[inline(always)]
     fn add_fast(&self, b: &Self) -> Self {

@@ -125,68 +125,106 @@ macro_rules! round {
     };
 }
 
-/// `a·b·2^−256 mod p` on fully reduced Montgomery limbs (`a, b < p`: the
-/// no-carry bound needs it; checked in debug builds).
+/// The Montgomery product's function: the rounds above, then `$last` (the
+/// full reduction, or nothing for the lazy form).
 #[cfg(all(
     target_arch = "x86_64",
     target_feature = "bmi2",
     target_feature = "adx"
 ))]
-#[inline(always)]
-pub fn mul(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
-    debug_assert!(below(a, &m.p) && below(b, &m.p), "inputs reduced");
-    let (t0, t1, t2, t3): (u64, u64, u64, u64);
-    // SAFETY: reads 4 words behind `a` and `b` and 5 behind `m` (all valid
-    // references of those sizes); writes only registers it declares.
-    unsafe {
-        core::arch::asm!(
-            // Round 0: t = a·b[0] (one carry chain: t starts at zero).
-            "mov rdx, qword ptr [{b}]",
-            "xor eax, eax",
-            "mulx {t1}, {t0}, qword ptr [{a}]",
-            "mulx {t2}, {lo}, qword ptr [{a} + 8]",
-            "adcx {t1}, {lo}",
-            "mulx {t3}, {lo}, qword ptr [{a} + 16]",
-            "adcx {t2}, {lo}",
-            "mulx {top}, {lo}, qword ptr [{a} + 24]",
-            "adcx {t3}, {lo}",
-            "adcx {top}, rax",
-            red!(),
-            round!("8"),
-            red!(),
-            round!("16"),
-            red!(),
-            round!("24"),
-            red!(),
-            // Fully reduce: t − p where that does not borrow.
-            "mov {lo}, {t0}",
-            "sub {lo}, qword ptr [{m}]",
-            "mov {hi}, {t1}",
-            "sbb {hi}, qword ptr [{m} + 8]",
-            "mov rdx, {t2}",
-            "sbb rdx, qword ptr [{m} + 16]",
-            "mov rax, {t3}",
-            "sbb rax, qword ptr [{m} + 24]",
-            "cmovnc {t0}, {lo}",
-            "cmovnc {t1}, {hi}",
-            "cmovnc {t2}, rdx",
-            "cmovnc {t3}, rax",
-            a = in(reg) a.as_ptr(),
-            b = in(reg) b.as_ptr(),
-            m = in(reg) m as *const Modulus,
-            t0 = out(reg) t0,
-            t1 = out(reg) t1,
-            t2 = out(reg) t2,
-            t3 = out(reg) t3,
-            top = out(reg) _,
-            lo = out(reg) _,
-            hi = out(reg) _,
-            out("rdx") _,
-            out("rax") _,
-            options(pure, readonly, nostack),
-        );
-    }
-    [t0, t1, t2, t3]
+macro_rules! product {
+    ($(#[$doc:meta])* $name:ident: $($last:literal,)*) => {
+        $(#[$doc])*
+        #[inline(always)]
+        pub fn $name(a: &[u64; 4], b: &[u64; 4], m: &Modulus) -> [u64; 4] {
+            debug_assert!(below_twice(a, &m.p) && below_twice(b, &m.p), "inputs below 2p");
+            let (t0, t1, t2, t3): (u64, u64, u64, u64);
+            // SAFETY: reads 4 words behind `a` and `b` and 5 behind `m` (all
+            // valid references of those sizes); writes only registers it
+            // declares.
+            unsafe {
+                core::arch::asm!(
+                    // Round 0: t = a·b[0] (one carry chain: t starts at zero).
+                    "mov rdx, qword ptr [{b}]",
+                    "xor eax, eax",
+                    "mulx {t1}, {t0}, qword ptr [{a}]",
+                    "mulx {t2}, {lo}, qword ptr [{a} + 8]",
+                    "adcx {t1}, {lo}",
+                    "mulx {t3}, {lo}, qword ptr [{a} + 16]",
+                    "adcx {t2}, {lo}",
+                    "mulx {top}, {lo}, qword ptr [{a} + 24]",
+                    "adcx {t3}, {lo}",
+                    "adcx {top}, rax",
+                    red!(),
+                    round!("8"),
+                    red!(),
+                    round!("16"),
+                    red!(),
+                    round!("24"),
+                    red!(),
+                    $($last,)*
+                    a = in(reg) a.as_ptr(),
+                    b = in(reg) b.as_ptr(),
+                    m = in(reg) m as *const Modulus,
+                    t0 = out(reg) t0,
+                    t1 = out(reg) t1,
+                    t2 = out(reg) t2,
+                    t3 = out(reg) t3,
+                    top = out(reg) _,
+                    lo = out(reg) _,
+                    hi = out(reg) _,
+                    out("rdx") _,
+                    out("rax") _,
+                    options(pure, readonly, nostack),
+                );
+            }
+            [t0, t1, t2, t3]
+        }
+    };
+}
+
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "bmi2",
+    target_feature = "adx"
+))]
+product! {
+    /// `a·b·2^−256 mod p`, fully reduced, for `a, b < 2p` (the no-carry
+    /// bound holds there: see [`mul_lazy`]; checked in debug builds).
+    mul:
+    // Fully reduce: t − p where that does not borrow.
+    "mov {lo}, {t0}",
+    "sub {lo}, qword ptr [{m}]",
+    "mov {hi}, {t1}",
+    "sbb {hi}, qword ptr [{m} + 8]",
+    "mov rdx, {t2}",
+    "sbb rdx, qword ptr [{m} + 16]",
+    "mov rax, {t3}",
+    "sbb rax, qword ptr [{m} + 24]",
+    "cmovnc {t0}, {lo}",
+    "cmovnc {t1}, {hi}",
+    "cmovnc {t2}, rdx",
+    "cmovnc {t3}, rax",
+}
+
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "bmi2",
+    target_feature = "adx"
+))]
+product! {
+    /// [`mul`] without its final conditional subtraction: a value below
+    /// `2p` congruent to `a·b·2^−256`, for `a, b < 2p`. For a chain of
+    /// products whose results only feed other products (the batch
+    /// inversion's prefixes and inverses, the slope): it saves the
+    /// subtraction's seven carry-flag instructions, which share two ports
+    /// with the product's own `adcx`/`adox` on x86 cores.
+    ///
+    /// Bounds (`R = 2^256`, `p < R/4` for both BN254 moduli): each round
+    /// keeps `t < t/2^64 + a + p < 2^256` (so the no-carry rounds drop no
+    /// carry), and the result is `(a·b + M·p)/R < 4p²/R + p < 2p` for some
+    /// `M < R`.
+    mul_lazy:
 }
 
 /// A branch-free sum or difference on reduced limbs: `t = a` and `u = b`
@@ -305,10 +343,44 @@ pub fn neg_if(a: &[u64; 4], neg: bool, m: &Modulus) -> [u64; 4] {
     out
 }
 
-/// `a < p` on little-endian limbs (the products' precondition: an input
-/// at or above `p` gives a wrong result, not an error).
+/// `a mod p` for `a < 2p` (a [`mul_lazy`] result), without a branch.
+#[inline(always)]
+pub fn reduce(a: &[u64; 4], m: &Modulus) -> [u64; 4] {
+    let mut d = [0u64; 4];
+    let mut borrow = false;
+    for i in 0..4 {
+        let (x, b1) = a[i].overflowing_sub(m.p[i]);
+        let (x, b2) = x.overflowing_sub(borrow as u64);
+        borrow = b1 | b2;
+        d[i] = x;
+    }
+    // Keep `a` where `a − p` borrowed.
+    let keep = 0u64.wrapping_sub(borrow as u64);
+    std::array::from_fn(|i| d[i] ^ ((d[i] ^ a[i]) & keep))
+}
+
+/// [`reduce`] in `Fq`: the `Fq` value of [`fq_mul_lazy`]'s limbs.
+#[inline(always)]
+pub fn fq_reduce(a: &Fq) -> Fq {
+    Fp::new_unchecked(BigInt(reduce(&a.0 .0, &FQ)))
+}
+
+/// `a < p` on little-endian limbs (the sums' precondition: an input at or
+/// above `p` gives a wrong result, not an error).
 fn below(a: &[u64; 4], p: &[u64; 4]) -> bool {
     a.iter().rev().cmp(p.iter().rev()) == std::cmp::Ordering::Less
+}
+
+/// `a < 2p` on little-endian limbs (the products' precondition).
+#[allow(dead_code)]
+fn below_twice(a: &[u64; 4], p: &[u64; 4]) -> bool {
+    let mut twice = [0u64; 4];
+    let mut carry = 0;
+    for i in 0..4 {
+        twice[i] = (p[i] << 1) | carry;
+        carry = p[i] >> 63;
+    }
+    below(a, &twice)
 }
 
 /// `ark-ff`'s operation `$op`, where the `asm!` one cannot run (without
@@ -340,6 +412,7 @@ macro_rules! fallback {
 )))]
 fallback! {
     mul * "product";
+    mul_lazy * "product (already reduced: the lazy form's bound holds)";
     add + "sum";
     sub - "difference";
 }
@@ -357,6 +430,7 @@ macro_rules! typed {
 
 typed! {
     fq_mul = mul in Fq mod FQ, "`a·b` in `Fq` by [`mul`].";
+    fq_mul_lazy = mul_lazy in Fq mod FQ, "`a·b` in `Fq` by [`mul_lazy`]: limbs below `2p`, not an `Fq` value until [`fq_reduce`]d.";
     fq_add = add in Fq mod FQ, "`a + b` in `Fq` by [`add`].";
     fq_sub = sub in Fq mod FQ, "`a − b` in `Fq` by [`sub`].";
     fr_mul = mul in Fr mod FR, "`a·b` in `Fr` by [`mul`].";
@@ -480,6 +554,60 @@ mod tests {
                 assert!(y.0 < C::MODULUS);
             }
         }
+    }
+
+    /// [`mul_lazy`] and [`mul`] on inputs below `2p` (every edge and random
+    /// value, and each plus `p`, up to `2p − 1`): the lazy result is below
+    /// `2p` and congruent to `ark-ff`'s product, [`reduce`] makes it that
+    /// product, [`mul`] gives it directly. And a long chain of lazy
+    /// products, each output the next input, stays below `2p` and right.
+    fn lazy_matches<C: MontConfig<4>>(m: &Modulus) {
+        use ark_ff::BigInteger;
+        let plus_p = |x: &F<C>| {
+            let mut l = x.0;
+            l.add_with_carry(&C::MODULUS);
+            l.0
+        };
+        let twice = {
+            let mut t = C::MODULUS;
+            t.mul2();
+            t
+        };
+        let check = |x: &F<C>, y: &F<C>| {
+            let want = *x * y;
+            for a in [x.0 .0, plus_p(x)] {
+                for b in [y.0 .0, plus_p(y)] {
+                    let lazy = mul_lazy(&a, &b, m);
+                    assert!(BigInt(lazy) < twice, "{x} · {y}: below 2p");
+                    assert_eq!(F::<C>::new_unchecked(BigInt(reduce(&lazy, m))), want);
+                    assert_eq!(F::<C>::new_unchecked(BigInt(mul(&a, &b, m))), want);
+                }
+            }
+        };
+        let e = edges::<C>();
+        for x in &e {
+            for y in &e {
+                check(x, y);
+            }
+        }
+        let mut rng = ChaCha20Rng::seed_from_u64(31);
+        for _ in 0..5_000 {
+            check(&F::<C>::rand(&mut rng), &F::<C>::rand(&mut rng));
+        }
+        let (mut a, b) = (F::<C>::rand(&mut rng), F::<C>::rand(&mut rng));
+        let mut lazy = a.0 .0;
+        for _ in 0..10_000 {
+            lazy = mul_lazy(&lazy, &plus_p(&b), m);
+            a *= b;
+            assert!(BigInt(lazy) < twice);
+            assert_eq!(reduce(&lazy, m), a.0 .0);
+        }
+    }
+
+    #[test]
+    fn lazy_products_stay_below_twice_p() {
+        lazy_matches::<FqConfig>(&FQ);
+        lazy_matches::<FrConfig>(&FR);
     }
 
     #[test]

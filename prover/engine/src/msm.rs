@@ -511,19 +511,21 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
             self.epoch = self.epoch.wrapping_add(1).max(1);
         } else if !self.todo.is_empty() {
             // prefix[k] = Π_{j<k} d_j with d_j = x(P_j) − x(bucket_j) ≠ 0.
+            // The prefixes, inverses and slopes only feed products: lazy
+            // (`Limbs::mul_lazy`), reduced once for the inversion.
             self.prefix.clear();
             let mut prod = P::BaseField::one();
             for (b, p) in &self.todo {
                 self.prefix.push(prod);
-                prod = prod.mul_fast(&p.x.sub_fast(&self.acc[*b as usize].x));
+                prod = prod.mul_lazy(&p.x.sub_fast(&self.acc[*b as usize].x));
             }
-            let mut inv = prod.invert().expect("distinct x coordinates");
+            let mut inv = prod.reduced().invert().expect("distinct x coordinates");
             for ((b, p), pre) in self.todo.iter().zip(&self.prefix).rev() {
                 let a = &mut self.acc[*b as usize];
                 let d = p.x.sub_fast(&a.x);
-                let dinv = inv.mul_fast(pre);
-                inv = inv.mul_fast(&d);
-                let l = p.y.sub_fast(&a.y).mul_fast(&dinv);
+                let dinv = inv.mul_lazy(pre);
+                inv = inv.mul_lazy(&d);
+                let l = p.y.sub_fast(&a.y).mul_lazy(&dinv);
                 let x3 = l.square_fast().sub_fast(&a.x).sub_fast(&p.x);
                 a.y = l.mul_fast(&a.x.sub_fast(&x3)).sub_fast(&a.y);
                 a.x = x3;
