@@ -229,6 +229,15 @@ fn top_fits(bits: usize, c: usize) -> bool {
 
 /// Signed `c`-bit digits of a little-endian limb integer below `2^bits`.
 fn signed_digits(limbs: &[u64], c: usize, windows: usize, out: &mut [i16]) {
+    if c == 16 {
+        signed_digits_16(limbs, windows, out)
+    } else {
+        signed_digits_general(limbs, c, windows, out)
+    }
+}
+
+/// [`signed_digits`] for any width.
+fn signed_digits_general(limbs: &[u64], c: usize, windows: usize, out: &mut [i16]) {
     let half = 1i64 << (c - 1);
     let mut carry = 0i64;
     for (w, o) in out.iter_mut().enumerate().take(windows) {
@@ -253,6 +262,22 @@ fn signed_digits(limbs: &[u64], c: usize, windows: usize, out: &mut [i16]) {
             carry = 0;
         }
         *o = d as i16;
+    }
+}
+
+/// [`signed_digits`] for 16-bit windows (the large MSMs' width): every
+/// window is a quarter of one limb, so no window straddles two limbs.
+#[inline]
+fn signed_digits_16(limbs: &[u64], windows: usize, out: &mut [i16]) {
+    let mut carry = 0i32;
+    for (w, o) in out.iter_mut().enumerate().take(windows) {
+        let raw = limbs
+            .get(w / 4)
+            .map_or(0, |l| (l >> (16 * (w % 4))) & 0xffff);
+        let d = raw as i32 + carry;
+        // As in `signed_digits`: the top window keeps its digit unsigned.
+        carry = i32::from(d >= 1 << 15 && w + 1 < windows);
+        *o = (d - (carry << 16)) as i16;
     }
 }
 
@@ -1463,6 +1488,12 @@ mod tests {
                 let windows = 254 / c + 1;
                 let mut d = vec![0i16; windows];
                 signed_digits(x.as_ref(), c, windows, &mut d);
+                if c == 16 {
+                    // The 16-bit path against the general one.
+                    let mut g = vec![0i16; windows];
+                    signed_digits_general(x.as_ref(), c, windows, &mut g);
+                    assert_eq!(d, g);
+                }
                 let mut acc = Fr::zero();
                 for &di in d.iter().rev() {
                     acc *= Fr::from(1u64 << c);
@@ -1474,6 +1505,24 @@ mod tests {
                     assert!(di.unsigned_abs() as usize <= 1 << (c - 1));
                 }
                 assert_eq!(acc.into_bigint(), x);
+            }
+        }
+        // 16-bit windows at their edges, for every class's width: windows
+        // of all ones, of exactly 2^15, of 2^15 − 1.
+        for bits in [16usize, 32, 64, 128, 254] {
+            let windows = bits / 16 + 1;
+            for pattern in [0xffffu64, 0x8000, 0x7fff, 0x8001] {
+                let mut limbs = [0u64; 4];
+                for w in 0..bits / 16 {
+                    limbs[w / 4] |= pattern << (16 * (w % 4));
+                }
+                if bits == 254 {
+                    limbs[3] &= (1 << 62) - 1;
+                }
+                let (mut d, mut g) = (vec![0i16; windows], vec![0i16; windows]);
+                signed_digits(&limbs, 16, windows, &mut d);
+                signed_digits_general(&limbs, 16, windows, &mut g);
+                assert_eq!(d, g, "{bits} bits, {pattern:#x}");
             }
         }
     }
