@@ -375,22 +375,34 @@ impl Limbs for Fq2 {
         )
     }
     /// Karatsuba over [`crate::mont`]'s product (`u² = −1`): three `Fq`
-    /// products.
+    /// products; the sums `c₀ + c₁` go into the product unreduced (below
+    /// `2p`, which it takes: [`crate::mont::mul`]).
     #[inline(always)]
     fn mul_fast(&self, b: &Self) -> Self {
-        use crate::mont::{fq_add as add, fq_mul as mul, fq_sub as sub};
+        use crate::mont::{add_unreduced, fq_mul as mul, fq_sub as sub, mul as mul_limbs, FQ};
         let v0 = mul(&self.c0, &b.c0);
         let v1 = mul(&self.c1, &b.c1);
-        let s = mul(&add(&self.c0, &self.c1), &add(&b.c0, &b.c1));
+        let s = Fq::new_unchecked(BigInt(mul_limbs(
+            &add_unreduced(&self.c0.0 .0, &self.c1.0 .0),
+            &add_unreduced(&b.c0.0 .0, &b.c1.0 .0),
+            &FQ,
+        )));
         Fq2::new(sub(&v0, &v1), sub(&sub(&s, &v0), &v1))
     }
-    /// `(c₀ + c₁)(c₀ − c₁) + 2c₀c₁·u`: two `Fq` products.
+    /// `(c₀ + c₁)(c₀ − c₁) + 2c₀c₁·u`: two `Fq` products (the sum
+    /// unreduced, as in [`Limbs::mul_fast`]).
     #[inline(always)]
     fn square_fast(&self) -> Self {
-        use crate::mont::{fq_add as add, fq_mul as mul, fq_sub as sub};
+        use crate::mont::{add_unreduced, fq_add as add, fq_mul as mul, fq_sub as sub};
+        use crate::mont::{mul as mul_limbs, FQ};
         let m = mul(&self.c0, &self.c1);
+        let d = sub(&self.c0, &self.c1);
         Fq2::new(
-            mul(&add(&self.c0, &self.c1), &sub(&self.c0, &self.c1)),
+            Fq::new_unchecked(BigInt(mul_limbs(
+                &add_unreduced(&self.c0.0 .0, &self.c1.0 .0),
+                &d.0 .0,
+                &FQ,
+            ))),
             add(&m, &m),
         )
     }
