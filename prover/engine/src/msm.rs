@@ -58,9 +58,14 @@
 //!
 //! Windows (and the chunks of the `±1` sum) are independent jobs scheduled on
 //! rayon, so several MSMs started together (see `crate::prove`) keep every
-//! core busy. The window width is chosen per class from a cost model of the
-//! input size (`ZKCC_MSM_C` overrides it, for experiments). The witness MSMs
-//! read their scalars through the key's variable indices ([`msm_indexed`]).
+//! core busy. The window width (up to 16 bits: a signed digit still fits an
+//! `i16`) is chosen per class from a cost model of the input size, with the
+//! buckets kept within about an L2 cache (`ZKCC_MSM_C` overrides it, for
+//! experiments). The witness MSMs read their scalars through the key's
+//! variable indices ([`msm_indexed`]) and sum the bases of repeated values
+//! first ([`msm_indexed_repeats`], [`crate::repeats`]). The scalar path's
+//! batch inversion and slopes use the lazy product ([`mont::mul_lazy`]: no
+//! final subtraction where a result only feeds another product).
 //!
 //! **Not used, and why — GLV.** Splitting each scalar as `k1 + λ·k2` over
 //! `(P, φ(P))` doubles the points and halves the bits: the bucket additions,

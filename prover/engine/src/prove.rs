@@ -12,9 +12,11 @@
 //! 2. **check + QAP** — `A·z` and `B·z` evaluated row by row in parallel, each
 //!    row checked against `C·z` (an unsatisfied witness is refused here, before
 //!    any FFT or MSM), then the quotient `h = (A·B − C)/Z` by seven FFTs;
-//! 3. **MSMs** — `A` and `B` (G1 and G2) and `L` over `z`, `H` over `h`, with
-//!    [`crate::msm::msm`], all started together on rayon so that the FFTs of
-//!    step 2 and the four witness MSMs share the cores.
+//! 3. **MSMs** — `A` and `B` (G1 and G2) and `L` over `z` (the bases of
+//!    equal values of `z` summed first: [`crate::repeats`], found once for
+//!    the four), `H` over `h`, with [`crate::msm`], all started together on
+//!    rayon so that the FFTs of step 2 and the four witness MSMs share the
+//!    cores.
 //!
 //! The proof is the standard Groth16 proof (same formulas as `ark-groth16`):
 //! it verifies under the same verifying key as a stock proof (tested).
