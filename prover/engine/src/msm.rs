@@ -1448,6 +1448,26 @@ mod tests {
         }
     }
 
+    /// The batch-affine MSM in `c`-bit windows against `ark-ec`, on random
+    /// bases (repeats, negations and the identity among them).
+    fn windows_match<P: SWCurveConfig<ScalarField = Fr, BaseField: Limbs>>(
+        rng: &mut ChaCha20Rng,
+        s: &[Fr],
+        c: usize,
+    ) {
+        let bigints: Vec<_> = s.iter().map(|x| x.into_bigint()).collect();
+        let bases = random_bases::<P>(rng, s.len());
+        assert_eq!(
+            batch_affine_msm_windows(Bases::of(&bases), Scalars::Direct(&bigints), Some(c))
+                .into_affine(),
+            <Projective<P> as VariableBaseMSM>::msm(&bases, s)
+                .unwrap()
+                .into_affine(),
+            "{c}-bit windows, {} coefficients",
+            P::BaseField::DEGREE
+        );
+    }
+
     /// The widest windows (16 and 15 bits: digits at the ends of `i16`),
     /// on both groups, against `ark-ec`: scalars whose windows hold
     /// `2^(c−1)` exactly (the digit `−2^(c−1)` and a carry) and `2^c − 1`,
@@ -1465,21 +1485,8 @@ mod tests {
                     * Fr::from((1u64 << c) - 1);
                 *x = if i % 2 == 0 { half } else { -full };
             }
-            let bigints: Vec<_> = s.iter().map(|x| x.into_bigint()).collect();
-            let g1 = random_bases::<ark_bn254::g1::Config>(&mut rng, n);
-            assert_eq!(
-                batch_affine_msm_windows(Bases::of(&g1), Scalars::Direct(&bigints), Some(c))
-                    .into_affine(),
-                G1Projective::msm(&g1, &s).unwrap().into_affine(),
-                "G1, {c}-bit windows"
-            );
-            let g2 = random_bases::<ark_bn254::g2::Config>(&mut rng, n);
-            assert_eq!(
-                batch_affine_msm_windows(Bases::of(&g2), Scalars::Direct(&bigints), Some(c))
-                    .into_affine(),
-                G2Projective::msm(&g2, &s).unwrap().into_affine(),
-                "G2, {c}-bit windows"
-            );
+            windows_match::<ark_bn254::g1::Config>(&mut rng, &s, c);
+            windows_match::<ark_bn254::g2::Config>(&mut rng, &s, c);
         }
         assert!(!top_fits(15 * 16 + 15, 16) && top_fits(254, 16) && top_fits(255, 15));
     }
