@@ -227,6 +227,253 @@ product! {
     mul_lazy:
 }
 
+/// One row of the wide product: `(t₀…t₃, top) += a·b[i]`, `top` fresh (the
+/// registers are named by the caller, so rows rotate them without moves).
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "bmi2",
+    target_feature = "adx"
+))]
+macro_rules! wide_row {
+    ($off:literal, $t0:ident, $t1:ident, $t2:ident, $t3:ident, $top:ident) => {
+        concat!(
+            "mov rdx, qword ptr [{b} + ",
+            $off,
+            "]\n",
+            "xor eax, eax\n",
+            "mulx {hi}, {lo}, qword ptr [{a}]\n",
+            "adox {",
+            stringify!($t0),
+            "}, {lo}\n",
+            "adcx {",
+            stringify!($t1),
+            "}, {hi}\n",
+            "mulx {hi}, {lo}, qword ptr [{a} + 8]\n",
+            "adox {",
+            stringify!($t1),
+            "}, {lo}\n",
+            "adcx {",
+            stringify!($t2),
+            "}, {hi}\n",
+            "mulx {hi}, {lo}, qword ptr [{a} + 16]\n",
+            "adox {",
+            stringify!($t2),
+            "}, {lo}\n",
+            "adcx {",
+            stringify!($t3),
+            "}, {hi}\n",
+            "mulx {",
+            stringify!($top),
+            "}, {lo}, qword ptr [{a} + 24]\n",
+            "adox {",
+            stringify!($t3),
+            "}, {lo}\n",
+            "adcx {",
+            stringify!($top),
+            "}, rax\n",
+            "adox {",
+            stringify!($top),
+            "}, rax\n",
+            "mov qword ptr [{out} + ",
+            $off,
+            "], {",
+            stringify!($t0),
+            "}\n",
+        )
+    };
+}
+
+/// The whole 512-bit product `a·b` (no reduction), little-endian: for
+/// sums of products reduced once ([`redc`]; `Fq2`'s Karatsuba).
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "bmi2",
+    target_feature = "adx"
+))]
+#[inline(always)]
+pub fn mul_wide(a: &[u64; 4], b: &[u64; 4]) -> [u64; 8] {
+    let mut out = [0u64; 8];
+    // SAFETY: reads 4 words behind `a` and `b`, writes the 8 words of
+    // `out` (valid references of those sizes); no other memory.
+    unsafe {
+        core::arch::asm!(
+            // Row 0: (r0…r4) = a·b[0]; r0 is the product's word 0.
+            "mov rdx, qword ptr [{b}]",
+            "xor eax, eax",
+            "mulx {r1}, {r0}, qword ptr [{a}]",
+            "mulx {r2}, {lo}, qword ptr [{a} + 8]",
+            "adcx {r1}, {lo}",
+            "mulx {r3}, {lo}, qword ptr [{a} + 16]",
+            "adcx {r2}, {lo}",
+            "mulx {r4}, {lo}, qword ptr [{a} + 24]",
+            "adcx {r3}, {lo}",
+            "adcx {r4}, rax",
+            "mov qword ptr [{out}], {r0}",
+            wide_row!("8", r1, r2, r3, r4, r0),
+            wide_row!("16", r2, r3, r4, r0, r1),
+            wide_row!("24", r3, r4, r0, r1, r2),
+            "mov qword ptr [{out} + 32], {r4}",
+            "mov qword ptr [{out} + 40], {r0}",
+            "mov qword ptr [{out} + 48], {r1}",
+            "mov qword ptr [{out} + 56], {r2}",
+            a = in(reg) a.as_ptr(),
+            b = in(reg) b.as_ptr(),
+            out = in(reg) out.as_mut_ptr(),
+            r0 = out(reg) _,
+            r1 = out(reg) _,
+            r2 = out(reg) _,
+            r3 = out(reg) _,
+            r4 = out(reg) _,
+            lo = out(reg) _,
+            hi = out(reg) _,
+            out("rdx") _,
+            out("rax") _,
+            options(nostack),
+        );
+    }
+    out
+}
+
+/// `t·2^−256 mod p`, fully reduced, for a 512-bit `t < 2p²` (a sum or
+/// difference of [`mul_wide`] products of inputs below `p`): four
+/// reduction rounds on the low half (`< p + 1`), the high half added
+/// (`< 2p²/2^256 < p/2`), one conditional subtraction.
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "bmi2",
+    target_feature = "adx"
+))]
+#[inline(always)]
+pub fn redc(t: &[u64; 8], m: &Modulus) -> [u64; 4] {
+    let (mut t0, mut t1, mut t2, mut t3) = (t[0], t[1], t[2], t[3]);
+    // SAFETY: reads 5 words behind `m` (a valid reference of 5); writes
+    // only registers it declares.
+    unsafe {
+        core::arch::asm!(
+            red!(),
+            red!(),
+            red!(),
+            red!(),
+            m = in(reg) m as *const Modulus,
+            t0 = inout(reg) t0,
+            t1 = inout(reg) t1,
+            t2 = inout(reg) t2,
+            t3 = inout(reg) t3,
+            top = in(reg) 0u64,
+            lo = out(reg) _,
+            hi = out(reg) _,
+            out("rdx") _,
+            out("rax") _,
+            options(pure, readonly, nostack),
+        );
+    }
+    reduce(
+        &add_unreduced(&[t0, t1, t2, t3], &[t[4], t[5], t[6], t[7]]),
+        m,
+    )
+}
+
+/// [`mul_wide`] where the `asm!` one cannot run: schoolbook on `u128`.
+#[cfg(not(all(
+    target_arch = "x86_64",
+    target_feature = "bmi2",
+    target_feature = "adx"
+)))]
+#[inline(always)]
+pub fn mul_wide(a: &[u64; 4], b: &[u64; 4]) -> [u64; 8] {
+    wide_const(a, b)
+}
+
+/// [`redc`] where the `asm!` one cannot run: `ark-ff`'s reduction of the
+/// low half by a product with `1` (`t_lo·R⁻¹`), then the high half added.
+#[cfg(not(all(
+    target_arch = "x86_64",
+    target_feature = "bmi2",
+    target_feature = "adx"
+)))]
+#[inline(always)]
+pub fn redc(t: &[u64; 8], m: &Modulus) -> [u64; 4] {
+    // t_lo·R⁻¹ = mont(t_lo, 1): the Montgomery product by the raw limb 1
+    // (t_lo may be ≥ p: below 2^256 the rounds keep the bound, as in
+    // `mul_lazy`'s argument, and the result is below p + 1 ≤ 2p).
+    let lo = redc_low(&[t[0], t[1], t[2], t[3]], m);
+    reduce(&add_unreduced(&lo, &[t[4], t[5], t[6], t[7]]), m)
+}
+
+/// `t·2^−256` (not reduced: below `p + 1`) for a 256-bit `t`, word by word.
+#[cfg(not(all(
+    target_arch = "x86_64",
+    target_feature = "bmi2",
+    target_feature = "adx"
+)))]
+fn redc_low(t: &[u64; 4], m: &Modulus) -> [u64; 4] {
+    let mut r = [t[0], t[1], t[2], t[3], 0u64];
+    for _ in 0..4 {
+        let k = r[0].wrapping_mul(m.inv);
+        let mut carry = 0u128;
+        for j in 0..4 {
+            let v = r[j] as u128 + (k as u128) * (m.p[j] as u128) + carry;
+            r[j] = v as u64;
+            carry = v >> 64;
+        }
+        let v = r[4] as u128 + carry;
+        r[4] = v as u64;
+        r = [r[1], r[2], r[3], r[4], 0];
+    }
+    [r[0], r[1], r[2], r[3]]
+}
+
+/// The 512-bit product of two 256-bit integers, on `u128` (a `const fn`:
+/// also the constant `p²` of `Fq2`'s wide Karatsuba).
+pub const fn wide_const(a: &[u64; 4], b: &[u64; 4]) -> [u64; 8] {
+    let mut out = [0u64; 8];
+    let mut i = 0;
+    while i < 4 {
+        let mut carry = 0u128;
+        let mut j = 0;
+        while j < 4 {
+            let v = out[i + j] as u128 + (a[i] as u128) * (b[j] as u128) + carry;
+            out[i + j] = v as u64;
+            carry = v >> 64;
+            j += 1;
+        }
+        out[i + 4] = carry as u64;
+        i += 1;
+    }
+    out
+}
+
+/// `a + b` on 512-bit integers (the caller keeps the sum below `2^512`).
+#[inline(always)]
+pub fn add_wide(a: &[u64; 8], b: &[u64; 8]) -> [u64; 8] {
+    let mut out = [0u64; 8];
+    let mut carry = false;
+    for i in 0..8 {
+        let (s, c1) = a[i].overflowing_add(b[i]);
+        let (s, c2) = s.overflowing_add(carry as u64);
+        carry = c1 | c2;
+        out[i] = s;
+    }
+    out
+}
+
+/// `a − b` on 512-bit integers (the caller keeps `a ≥ b`).
+#[inline(always)]
+pub fn sub_wide(a: &[u64; 8], b: &[u64; 8]) -> [u64; 8] {
+    let mut out = [0u64; 8];
+    let mut borrow = false;
+    for i in 0..8 {
+        let (d, b1) = a[i].overflowing_sub(b[i]);
+        let (d, b2) = d.overflowing_sub(borrow as u64);
+        borrow = b1 | b2;
+        out[i] = d;
+    }
+    out
+}
+
+/// `Fq`'s `p²`, for differences of wide products kept non-negative.
+pub static FQ_P2: [u64; 8] = wide_const(&FqConfig::MODULUS.0, &FqConfig::MODULUS.0);
+
 /// A branch-free sum or difference on reduced limbs: `t = a` and `u = b`
 /// in registers (a pointer operand would force the caller's values through
 /// memory), `m`'s limbs read from memory, the result in `t`.
@@ -617,6 +864,49 @@ mod tests {
             assert!(BigInt(lazy) < twice);
             assert_eq!(reduce(&lazy, m), a.0 .0);
         }
+    }
+
+    /// [`mul_wide`] against the `u128` schoolbook on edges and random
+    /// limbs (all ones included); [`redc`] of a product is `ark-ff`'s
+    /// product, of `p²` zero, and right up to `2p² − 1` (its bound).
+    #[test]
+    fn wide_products_and_their_reduction() {
+        let e = edges::<FqConfig>();
+        let mut rng = ChaCha20Rng::seed_from_u64(33);
+        let ones = [u64::MAX; 4];
+        assert_eq!(mul_wide(&ones, &ones), wide_const(&ones, &ones));
+        for x in &e {
+            for y in &e {
+                let (a, b) = (x.0 .0, y.0 .0);
+                assert_eq!(mul_wide(&a, &b), wide_const(&a, &b), "{x} · {y}");
+                assert_eq!(
+                    Fq::new_unchecked(BigInt(redc(&mul_wide(&a, &b), &FQ))),
+                    *x * y
+                );
+            }
+        }
+        for _ in 0..20_000 {
+            let (x, y) = (Fq::rand(&mut rng), Fq::rand(&mut rng));
+            let (a, b) = (x.0 .0, y.0 .0);
+            assert_eq!(mul_wide(&a, &b), wide_const(&a, &b));
+            assert_eq!(
+                Fq::new_unchecked(BigInt(redc(&mul_wide(&a, &b), &FQ))),
+                x * y
+            );
+        }
+        assert_eq!(redc(&FQ_P2, &FQ), [0; 4], "p² ≡ 0");
+        let top = sub_wide(&add_wide(&FQ_P2, &FQ_P2), &{
+            let mut one = [0u64; 8];
+            one[0] = 1;
+            one
+        });
+        let r = redc(&top, &FQ);
+        assert!(below(&r, &FQ.p), "fully reduced");
+        // redc(t) = t·R⁻¹ as limbs, so as an `Fq` (limbs = value·R) it is
+        // the value t·R⁻² = −R⁻².
+        let big_r = Fq::new_unchecked(<FqConfig as MontConfig<4>>::R2);
+        let expect = -big_r.inverse().unwrap().square();
+        assert_eq!(Fq::new_unchecked(BigInt(r)), expect, "2p² − 1 ≡ −1");
     }
 
     #[test]
