@@ -852,11 +852,11 @@ fn group_sums<P: SWCurveConfig<BaseField: Limbs>>(
     let group_at = |k: usize| rep.group[idx[k] as usize];
     let mut count = vec![0u32; rep.groups()];
     let mut var = vec![0u32; rep.groups()];
-    for k in 0..idx.len() {
-        let g = group_at(k);
+    for &v in idx {
+        let g = rep.group[v as usize];
         if g != repeats::NONE {
             count[g as usize] += 1;
-            var[g as usize] = idx[k];
+            var[g as usize] = v;
         }
     }
     // Segments of the present groups, in group order.
