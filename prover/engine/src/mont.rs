@@ -443,32 +443,48 @@ pub const fn wide_const(a: &[u64; 4], b: &[u64; 4]) -> [u64; 8] {
     out
 }
 
-/// `a + b` on 512-bit integers (the caller keeps the sum below `2^512`).
+/// `op` (`overflowing_add` or `overflowing_sub`) limb by limb with its
+/// carry or borrow, on little-endian integers of `N` words; and the carry
+/// or borrow out.
 #[inline(always)]
-pub fn add_wide(a: &[u64; 8], b: &[u64; 8]) -> [u64; 8] {
-    let mut out = [0u64; 8];
+fn chain<const N: usize>(
+    a: &[u64; N],
+    b: &[u64; N],
+    op: fn(u64, u64) -> (u64, bool),
+) -> ([u64; N], bool) {
+    let mut out = [0u64; N];
     let mut carry = false;
-    for i in 0..8 {
-        let (s, c1) = a[i].overflowing_add(b[i]);
-        let (s, c2) = s.overflowing_add(carry as u64);
+    for i in 0..N {
+        let (s, c1) = op(a[i], b[i]);
+        let (s, c2) = op(s, carry as u64);
         carry = c1 | c2;
         out[i] = s;
     }
-    out
+    (out, carry)
+}
+
+/// `a + b` on little-endian integers of `N` words, and the carry out.
+#[inline(always)]
+fn add_limbs<const N: usize>(a: &[u64; N], b: &[u64; N]) -> ([u64; N], bool) {
+    chain(a, b, u64::overflowing_add)
+}
+
+/// `a − b` on little-endian integers of `N` words, and the borrow out.
+#[inline(always)]
+fn sub_limbs<const N: usize>(a: &[u64; N], b: &[u64; N]) -> ([u64; N], bool) {
+    chain(a, b, u64::overflowing_sub)
+}
+
+/// `a + b` on 512-bit integers (the caller keeps the sum below `2^512`).
+#[inline(always)]
+pub fn add_wide(a: &[u64; 8], b: &[u64; 8]) -> [u64; 8] {
+    add_limbs(a, b).0
 }
 
 /// `a − b` on 512-bit integers (the caller keeps `a ≥ b`).
 #[inline(always)]
 pub fn sub_wide(a: &[u64; 8], b: &[u64; 8]) -> [u64; 8] {
-    let mut out = [0u64; 8];
-    let mut borrow = false;
-    for i in 0..8 {
-        let (d, b1) = a[i].overflowing_sub(b[i]);
-        let (d, b2) = d.overflowing_sub(borrow as u64);
-        borrow = b1 | b2;
-        out[i] = d;
-    }
-    out
+    sub_limbs(a, b).0
 }
 
 /// `Fq`'s `p²`, for differences of wide products kept non-negative.
@@ -579,15 +595,8 @@ pub fn neg_if(a: &[u64; 4], neg: bool, m: &Modulus) -> [u64; 4] {
     debug_assert!(below(a, &m.p), "input reduced");
     let nonzero = (a[0] | a[1] | a[2] | a[3]) != 0;
     let mask = 0u64.wrapping_sub((neg & nonzero) as u64);
-    let mut out = [0u64; 4];
-    let mut borrow = false;
-    for i in 0..4 {
-        let (d, b1) = m.p[i].overflowing_sub(a[i]);
-        let (d, b2) = d.overflowing_sub(borrow as u64);
-        borrow = b1 | b2;
-        out[i] = a[i] ^ ((a[i] ^ d) & mask);
-    }
-    out
+    let (d, _) = sub_limbs(&m.p, a);
+    std::array::from_fn(|i| a[i] ^ ((a[i] ^ d[i]) & mask))
 }
 
 /// `a + b` on reduced limbs, not reduced: below `2p < 2^255`, so no carry
@@ -595,28 +604,13 @@ pub fn neg_if(a: &[u64; 4], neg: bool, m: &Modulus) -> [u64; 4] {
 /// Karatsuba sums: the reduction saved is five carry-flag instructions).
 #[inline(always)]
 pub fn add_unreduced(a: &[u64; 4], b: &[u64; 4]) -> [u64; 4] {
-    let mut out = [0u64; 4];
-    let mut carry = false;
-    for i in 0..4 {
-        let (s, c1) = a[i].overflowing_add(b[i]);
-        let (s, c2) = s.overflowing_add(carry as u64);
-        carry = c1 | c2;
-        out[i] = s;
-    }
-    out
+    add_limbs(a, b).0
 }
 
 /// `a mod p` for `a < 2p` (a [`mul_lazy`] result), without a branch.
 #[inline(always)]
 pub fn reduce(a: &[u64; 4], m: &Modulus) -> [u64; 4] {
-    let mut d = [0u64; 4];
-    let mut borrow = false;
-    for i in 0..4 {
-        let (x, b1) = a[i].overflowing_sub(m.p[i]);
-        let (x, b2) = x.overflowing_sub(borrow as u64);
-        borrow = b1 | b2;
-        d[i] = x;
-    }
+    let (d, borrow) = sub_limbs(a, &m.p);
     // Keep `a` where `a − p` borrowed.
     let keep = 0u64.wrapping_sub(borrow as u64);
     std::array::from_fn(|i| d[i] ^ ((d[i] ^ a[i]) & keep))
