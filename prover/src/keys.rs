@@ -31,6 +31,7 @@ use zkcc_circuits::request::constraints::RequestCircuit;
 use zkcc_circuits::request::RequestShape;
 use zkcc_circuits::shard::constraints::ShardCircuit;
 use zkcc_circuits::shard::ShardShape;
+use zkcc_engine::prove::Reduction;
 use zkcc_engine::{ProverKey, R1cs};
 
 /// A circuit zkcc has keys for.
@@ -247,23 +248,38 @@ pub fn r1cs_of(circuit: &Circuit) -> Result<R1cs> {
 }
 
 /// A (single-party, development) setup in memory: the stock `ark-groth16`
-/// proving key and the circuit's matrices (what [`ProverKey::new`] combines).
+/// proving key (`LibsnarkReduction`, what `ark-groth16`'s own prover takes)
+/// and the circuit's matrices: for comparisons with the stock prover.
 pub fn setup_keys_of<R: rand::RngCore + rand::CryptoRng>(
     circuit: &Circuit,
     rng: &mut R,
 ) -> Result<(ProvingKey<Bn254>, R1cs)> {
+    setup_keys_with(circuit, Reduction::Libsnark, rng)
+}
+
+/// [`setup_keys_of`] with the `H` points of reduction `red`. From the same
+/// random source, both reductions give keys of the same toxic waste (one
+/// verifying key).
+pub fn setup_keys_with<R: rand::RngCore + rand::CryptoRng>(
+    circuit: &Circuit,
+    red: Reduction,
+    rng: &mut R,
+) -> Result<(ProvingKey<Bn254>, R1cs)> {
     Ok(zkcc_engine::setup::groth16_key_and_r1cs(
         &mut |cs| circuit.synthesize_raw(cs),
+        red,
         rng,
     )?)
 }
 
-/// A (single-party, development) setup in memory of the tuned prover's key.
+/// A (single-party, development) setup in memory of the tuned prover's key,
+/// its `H` points on the odd coset as a ceremony key's (six FFTs per proof
+/// instead of seven: [`Reduction::OddCoset`]).
 pub fn setup_prover_key_of<R: rand::RngCore + rand::CryptoRng>(
     circuit: &Circuit,
     rng: &mut R,
 ) -> Result<ProverKey> {
-    let (pk, r1cs) = setup_keys_of(circuit, rng)?;
+    let (pk, r1cs) = setup_keys_with(circuit, Reduction::OddCoset, rng)?;
     Ok(ProverKey::new(pk, r1cs)?)
 }
 

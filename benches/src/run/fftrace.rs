@@ -2,8 +2,8 @@
 //!
 //! The prover's quotient stage on a domain of `2^LOG` random evaluations:
 //! zkcc's FFTs ([`zkcc_engine::fft`]) against `ark-poly`'s, for both
-//! reductions (libsnark's seven FFTs, as `zkcc setup` keys need, and
-//! snarkjs's six on the odd coset, as ceremony keys need), interleaved, median
+//! reductions (libsnark's seven FFTs, as stock `ark-groth16` keys need, and
+//! snarkjs's six on the odd coset, as ceremony and `zkcc setup` keys need), interleaved, median
 //! of RUNS (default 5), wall and CPU seconds. The two results are compared
 //! on every run.
 use crate::{cpu_seconds as cpu, median};

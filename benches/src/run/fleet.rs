@@ -30,16 +30,15 @@ use zkcc_engine::mem;
 use zkcc_engine::prove::{prove_assignment, ProverKey};
 use zkcc_prover::claims::shard_assignment;
 use zkcc_prover::fleet::{self, attest, commit, ledger_from_shipments, open};
-use zkcc_prover::keys::{setup_keys_of, Circuit};
+use zkcc_prover::keys::{setup_prover_key_of, Circuit};
 use zkcc_prover::sample;
 use zkcc_verifier::fleet::{check_submission, verify_submission, FleetKeys};
 use zkcc_verifier::submission::{RequestFile, RulesJson, Submission};
 
 fn prover_key(c: &Circuit, rng: &mut ChaCha20Rng) -> (ProverKey, f64) {
     let t = Instant::now();
-    let (pk, r1cs) = setup_keys_of(c, rng).expect("setup");
-    let s = t.elapsed().as_secs_f64();
-    (ProverKey::new(pk, r1cs).expect("prover key"), s)
+    let pk = setup_prover_key_of(c, rng).expect("setup");
+    (pk, t.elapsed().as_secs_f64())
 }
 
 fn verify(shards: usize) {

@@ -11,7 +11,9 @@
 //!    and in parallel, without a constraint system);
 //! 2. **check + QAP** — `A·z` and `B·z` evaluated row by row in parallel, each
 //!    row checked against `C·z` (an unsatisfied witness is refused here, before
-//!    any FFT or MSM), then the quotient `h = (A·B − C)/Z` by seven FFTs;
+//!    any FFT or MSM), then the quotient by six FFTs (`A·B − C` on the odd
+//!    coset, for the keys of `zkcc setup` and of a ceremony) or seven (`h =
+//!    (A·B − C)/Z` for a stock `ark-groth16` key: [`Reduction`]);
 //! 3. **MSMs** — `A` and `B` (G1 and G2) and `L` over `z` (the bases of
 //!    equal values of `z` summed first: [`crate::repeats`], found once for
 //!    the four), `H` over `h`, with [`crate::msm`], all started together on
@@ -389,10 +391,12 @@ pub fn evaluate_checked(pk: &ProverKey, z: &[Fr]) -> Res<(Vec<Fr>, Vec<Fr>)> {
 /// How the key's `H` points expect the quotient `h = (A·B − C)/Z`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reduction {
-    /// arkworks' `LibsnarkReduction` (keys from `zkcc setup`): `n − 1` points
+    /// arkworks' `LibsnarkReduction` (stock `ark-groth16` keys, and `zkcc
+    /// setup` keys of earlier versions): `n − 1` points
     /// `τ^i·Z(τ)/δ`, scalars the coefficients of `h`.
     Libsnark,
-    /// snarkjs's (keys from a ceremony, `zkcc-ceremony`): `n` points
+    /// snarkjs's (keys from a ceremony, `zkcc-ceremony`, and from `zkcc
+    /// setup`: [`crate::setup::OddCosetReduction`]): `n` points
     /// `L^{2n}_{2i+1}(τ)/δ`, scalars `A·B − C` on the odd coset of the
     /// `2n`-th roots of unity (there `Z = −2`, folded into the points).
     OddCoset,
@@ -400,7 +404,7 @@ pub enum Reduction {
 
 impl ProverKey {
     /// The reduction the key's `H` points call for, from their number: `n`
-    /// for a ceremony key, `n − 1` for a `zkcc setup` key.
+    /// for a ceremony or `zkcc setup` key, `n − 1` for a stock one.
     pub fn reduction(&self) -> Res<Reduction> {
         Ok(if self.h.len() == self.domain()?.size() {
             Reduction::OddCoset
@@ -911,20 +915,134 @@ mod tests {
                 &mut |cs| {
                     ark_relations::gr1cs::ConstraintSynthesizer::generate_constraints(c.clone(), cs)
                 },
+                Reduction::Libsnark,
                 &mut ChaCha20Rng::seed_from_u64(seed),
             )
             .unwrap()
         };
         assert_eq!(key(3), direct);
         assert_ne!(key(4), direct);
-        let (pk, r1cs) =
-            crate::setup::setup_keys(c.clone(), &mut ChaCha20Rng::seed_from_u64(3)).unwrap();
+        let (pk, r1cs) = crate::setup::setup_keys(
+            c.clone(),
+            Reduction::Libsnark,
+            &mut ChaCha20Rng::seed_from_u64(3),
+        )
+        .unwrap();
         assert_eq!(pk, direct);
         assert_eq!(r1cs, crate::setup::r1cs_of(c).unwrap());
         let pk = ProverKey::new(pk, r1cs).unwrap();
         let bytes = pk.to_bytes().unwrap();
         assert_eq!(ProverKey::read_unchecked(&mut &bytes[..]).unwrap(), pk);
         assert!(ProverKey::read_unchecked(&mut &bytes[..bytes.len() - 1]).is_err());
+    }
+
+    /// `Σ_i c_i·τ^i·Z(τ)/δ` (libsnark's points) against `Σ_j −2·q(x_j)·s_j`
+    /// (the odd coset's, `Z(x_j) = −2`), for `q = Σ c_i X^i` of degree up to
+    /// `n − 1`, on domains of one and of several chunks of the scalars'
+    /// parallel loop; a wrong coset or scale fails it.
+    #[test]
+    fn odd_coset_h_scalars_are_libsnarks_in_another_basis() {
+        use crate::setup::OddCosetReduction;
+        use ark_groth16::r1cs_to_qap::R1CSToQAP;
+        let mut rng = ChaCha20Rng::seed_from_u64(21);
+        for n in [8usize, 1 << 13] {
+            let d = GeneralEvaluationDomain::<Fr>::new(n).unwrap();
+            let (t, delta) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+            let (zt, dinv) = (d.evaluate_vanishing_polynomial(t), delta.inverse().unwrap());
+            let s = OddCosetReduction::h_query_scalars::<Fr, GeneralEvaluationDomain<Fr>>(
+                n - 1,
+                t,
+                zt,
+                dinv,
+            )
+            .unwrap();
+            assert_eq!(s.len(), n);
+            let coeffs: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+            let q = |x: Fr| coeffs.iter().rev().fold(Fr::zero(), |acc, c| acc * x + c);
+            let g = Fr::get_root_of_unity(2 * n as u64).unwrap();
+            let lhs = q(t) * zt * dinv;
+            let rhs: Fr = (0..n)
+                .map(|j| -Fr::from(2u64) * q(g * d.element(j)) * s[j])
+                .sum();
+            assert_eq!(lhs, rhs, "n {n}");
+            // A τ on the odd coset is refused, not divided by zero.
+            assert!(
+                OddCosetReduction::h_query_scalars::<Fr, GeneralEvaluationDomain<Fr>>(
+                    n - 1,
+                    g * d.element(3),
+                    zt,
+                    dinv
+                )
+                .is_err()
+            );
+        }
+    }
+
+    /// From one seed the two reductions give one toxic waste: every point
+    /// but `H` equal; the `H` terms of a quotient agree (libsnark's over its
+    /// coefficients, the odd coset's over its values there, `Z = −2`);
+    /// `ark-groth16`'s prover under [`crate::setup::OddCosetReduction`]
+    /// computes zkcc's scalars; and the proofs of both keys (stock and tuned)
+    /// verify under the one verifying key.
+    #[test]
+    fn odd_coset_keys_share_the_toxic_waste_of_stock_keys() {
+        use crate::setup::{setup_keys, OddCosetReduction};
+        use ark_groth16::r1cs_to_qap::R1CSToQAP;
+        use ark_relations::gr1cs::ConstraintSynthesizer;
+        let c = Tiny {
+            x: Fr::from(5u64),
+            y: Fr::from(7u64),
+        };
+        let seed = || ChaCha20Rng::seed_from_u64(17);
+        let (lib, r1cs) = setup_keys(c.clone(), Reduction::Libsnark, &mut seed()).unwrap();
+        let (odd, _) = setup_keys(c.clone(), Reduction::OddCoset, &mut seed()).unwrap();
+        let n = GeneralEvaluationDomain::<Fr>::new(r1cs.num_constraints() + 3)
+            .unwrap()
+            .size();
+        assert_eq!((lib.h_query.len(), odd.h_query.len()), (n - 1, n));
+        let mut same = odd.clone();
+        same.h_query = lib.h_query.clone();
+        assert_eq!(same, lib);
+        let mut rng = ChaCha20Rng::seed_from_u64(18);
+        let coeffs: Vec<Fr> = (0..n - 1).map(|_| Fr::rand(&mut rng)).collect();
+        let g = Fr::get_root_of_unity(2 * n as u64).unwrap();
+        let w = Fr::get_root_of_unity(n as u64).unwrap();
+        let values: Vec<Fr> = (0..n)
+            .map(|j| {
+                let x = g * w.pow([j as u64]);
+                -Fr::from(2u64) * coeffs.iter().rev().fold(Fr::zero(), |acc, c| acc * x + c)
+            })
+            .collect();
+        let big = |v: &[Fr]| v.iter().map(|x| x.into_bigint()).collect::<Vec<_>>();
+        assert_eq!(
+            msm(&lib.h_query, &big(&coeffs)),
+            msm(&odd.h_query, &big(&values))
+        );
+
+        let tuned = ProverKey::new(odd.clone(), r1cs).unwrap();
+        assert_eq!(tuned.reduction().unwrap(), Reduction::OddCoset);
+        let z = c.assignment();
+        let (a, b) = evaluate_checked(&tuned, &z).unwrap();
+        let cs = ark_relations::gr1cs::ConstraintSystem::<Fr>::new_ref();
+        c.clone().generate_constraints(cs.clone()).unwrap();
+        cs.finalize();
+        assert_eq!(
+            OddCosetReduction::witness_map::<Fr, GeneralEvaluationDomain<Fr>>(cs).unwrap(),
+            quotient(&tuned, a, b).unwrap()
+        );
+
+        let pvk = ark_groth16::prepare_verifying_key(&lib.vk);
+        let stock = ark_groth16::Groth16::<Bn254>::create_random_proof_with_reduction(
+            c.clone(),
+            &lib,
+            &mut rng,
+        )
+        .unwrap();
+        let ours = prove_assignment(&tuned, &z, Fr::rand(&mut rng), Fr::rand(&mut rng)).unwrap();
+        for p in [&stock, &ours] {
+            assert!(ark_groth16::Groth16::<Bn254>::verify_proof(&pvk, p, &z[1..3]).unwrap());
+            assert!(!ark_groth16::Groth16::<Bn254>::verify_proof(&pvk, p, &z[2..4]).unwrap());
+        }
     }
 
     /// Records every call an observer gets, in order.

@@ -11,7 +11,7 @@ use zkcc_circuits::request::RequestShape;
 use zkcc_circuits::shard::constraints::ShardCircuit;
 use zkcc_circuits::shard::fixtures::Fleet;
 use zkcc_circuits::shard::ShardShape;
-use zkcc_engine::prove::{self, ProverKey};
+use zkcc_engine::prove::{self, ProverKey, Reduction};
 use zkcc_prover::claims::shard_assignment;
 use zkcc_prover::keys::{setup_keys_of, setup_prover_key_of, Circuit};
 use zkcc_prover::{witness, ProverError};
@@ -32,7 +32,14 @@ fn circuits(f: &Fleet) -> Vec<ShardCircuit> {
 fn tuned_and_stock_proofs_verify_under_the_same_key() {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let (pk, r1cs) = setup_keys_of(&Circuit::Shard(SHAPE), &mut rng).unwrap();
+    // `zkcc setup`'s key from the same seed: one toxic waste, its `H` points
+    // on the odd coset (six FFTs); the tuned prover also takes stock's key.
+    let odd =
+        setup_prover_key_of(&Circuit::Shard(SHAPE), &mut ChaCha20Rng::seed_from_u64(1)).unwrap();
+    assert!(odd.vk == pk.vk && odd.is_consistent());
+    assert_eq!(odd.reduction().unwrap(), Reduction::OddCoset);
     let tuned = ProverKey::new(pk.clone(), r1cs).unwrap();
+    assert_eq!(tuned.reduction().unwrap(), Reduction::Libsnark);
     assert!(tuned.is_consistent());
     // Identity bases are dropped: B has fewer bases than variables.
     assert!(tuned.b_g2.bases.len() < tuned.r1cs.num_variables());
@@ -42,12 +49,15 @@ fn tuned_and_stock_proofs_verify_under_the_same_key() {
         let inputs = c.statement.public_inputs();
         let stock = Groth16::<Bn254>::prove(&pk, c.clone(), &mut rng).unwrap();
         let ours = prove::prove(&tuned, || shard_assignment(&c), &mut rng).unwrap();
+        let ours_odd = prove::prove(&odd, || shard_assignment(&c), &mut rng).unwrap();
         assert!(Groth16::<Bn254>::verify_with_processed_vk(&pvk, &inputs, &stock).unwrap());
-        assert!(Groth16::<Bn254>::verify_with_processed_vk(&pvk, &inputs, &ours).unwrap());
         // And not for another statement.
         let mut other = inputs.clone();
         other[2] += Fr::from(1u64);
-        assert!(!Groth16::<Bn254>::verify_with_processed_vk(&pvk, &other, &ours).unwrap());
+        for p in [&ours, &ours_odd] {
+            assert!(Groth16::<Bn254>::verify_with_processed_vk(&pvk, &inputs, p).unwrap());
+            assert!(!Groth16::<Bn254>::verify_with_processed_vk(&pvk, &other, p).unwrap());
+        }
     }
 }
 
