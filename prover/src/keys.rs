@@ -151,12 +151,13 @@ impl Circuit {
     }
     /// Refuses, up front and with the estimate, a circuit whose setup or
     /// proof cannot fit in `available` bytes of memory, or whose domain is
-    /// larger than BN254's (2^28).
+    /// larger than 2^27 (the odd-coset quotient of `zkcc setup` and ceremony
+    /// keys needs a `2n`-th root of unity, and BN254's largest is 2^28).
     pub fn check_memory(&self, available: Option<u64>) -> Result<()> {
         let n = self.constraints();
-        if n >= 1 << 28 {
+        if n >= 1 << 27 {
             return Err(ProverError::Usage(format!(
-                "{} has about {n} constraints: more than BN254's largest domain (2^28) holds; choose a smaller shape",
+                "{} has about {n} constraints: more than BN254's largest domain for the odd-coset quotient (2^27) holds; choose a smaller shape",
                 self.name()
             )));
         }

@@ -339,7 +339,7 @@ pub fn main() {
     row("load key", "load_s");
     row("witness (stock: synthesis+matrices)", "stage_witness_s");
     row("R1CS check (tuned only)", "stage_check_s");
-    row("H: C·z, FFTs (stock 7, tuned 6)", "stage_fft_s");
+    row("h: 7 FFTs (stock), 6 (tuned)", "stage_fft_s");
     row("MSM A (G1)", "stage_msm_a_s");
     row("MSM B (G1)", "stage_msm_b1_s");
     row("MSM B (G2)", "stage_msm_b2_s");

@@ -141,7 +141,9 @@ pub struct ProverKey {
     pub b_g2: SparseBases<G2Affine>,
     /// `(β·A_i(τ) + α·B_i(τ) + C_i(τ))/δ·G1` for the witness variables.
     pub l: SparseBases<G1Affine>,
-    /// `τ^i·Z(τ)/δ·G1`.
+    /// The `H` points: `n` of them on the odd coset (`L^{2n}_{2j+1}(τ)/δ·G1`,
+    /// keys of `zkcc setup` and of a ceremony) or `n − 1` of libsnark's
+    /// (`τ^i·Z(τ)/δ·G1`, a stock key's): [`Reduction`].
     pub h: Vec<G1Affine>,
     /// The circuit's matrices.
     pub r1cs: R1cs,
@@ -173,7 +175,7 @@ impl ProverKey {
             h_query,
             l_query,
         } = pk;
-        Ok(Self {
+        let key = Self {
             vk,
             beta_g1,
             delta_g1,
@@ -183,7 +185,9 @@ impl ProverKey {
             l: SparseBases::from_query(l_query, ni),
             h: h_query,
             r1cs,
-        })
+        };
+        key.reduction()?;
+        Ok(key)
     }
 
     /// The QAP evaluation domain.
@@ -231,10 +235,7 @@ impl ProverKey {
             && ok(&self.b_g2.idx, self.b_g2.bases.len(), 0)
             && ok(&self.l.idx, self.l.bases.len(), ni)
             && self.vk.gamma_abc_g1.len() == ni as usize
-            && self
-                .domain()
-                .map(|d| self.h.len() + 1 >= d.size())
-                .unwrap_or(false)
+            && self.reduction().is_ok()
     }
 }
 
@@ -404,13 +405,18 @@ pub enum Reduction {
 
 impl ProverKey {
     /// The reduction the key's `H` points call for, from their number: `n`
-    /// for a ceremony or `zkcc setup` key, `n − 1` for a stock one.
+    /// for a ceremony or `zkcc setup` key, `n − 1` for a stock one; any other
+    /// number is refused.
     pub fn reduction(&self) -> Res<Reduction> {
-        Ok(if self.h.len() == self.domain()?.size() {
-            Reduction::OddCoset
-        } else {
-            Reduction::Libsnark
-        })
+        let n = self.domain()?.size();
+        match self.h.len() {
+            h if h == n => Ok(Reduction::OddCoset),
+            h if h + 1 == n => Ok(Reduction::Libsnark),
+            h => Err(EngineError::Backend(format!(
+                "the key has {h} H points; its domain of {n} takes {n} or {}",
+                n - 1
+            ))),
+        }
     }
 }
 
@@ -1019,8 +1025,18 @@ mod tests {
             msm(&odd.h_query, &big(&values))
         );
 
-        let tuned = ProverKey::new(odd.clone(), r1cs).unwrap();
+        // Only n − 1 or n H points make a key.
+        for len in [n - 2, n + 1] {
+            let mut bad = odd.clone();
+            bad.h_query.resize(len, odd.h_query[0]);
+            assert!(ProverKey::new(bad, r1cs.clone()).is_err(), "{len} H points");
+        }
+        let mut tuned = ProverKey::new(odd.clone(), r1cs).unwrap();
         assert_eq!(tuned.reduction().unwrap(), Reduction::OddCoset);
+        assert!(tuned.is_consistent());
+        tuned.h.push(tuned.h[0]);
+        assert!(!tuned.is_consistent() && tuned.reduction().is_err());
+        tuned.h.pop();
         let z = c.assignment();
         let (a, b) = evaluate_checked(&tuned, &z).unwrap();
         let cs = ark_relations::gr1cs::ConstraintSystem::<Fr>::new_ref();
