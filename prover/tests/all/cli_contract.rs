@@ -250,7 +250,7 @@ fn hostile_shapes_and_sizes_are_refused_up_front() {
         ),
         (
             &["setup", "--circuit", "request-65536x1024"],
-            "more than BN254's largest domain (2^28) holds",
+            "more than BN254's largest domain for the odd-coset quotient (2^27) holds",
         ),
         (
             &["sample", "--out", "w", "--chips", "99999999999"],
