@@ -267,14 +267,11 @@ fn hostile_shapes_and_sizes_are_refused_up_front() {
     }
     // A shape within the bounds but beyond this machine: refused with the
     // estimate, before any allocation.
-    let o = zkcc(
-        d,
-        &["setup", "--circuit", "shard-1024x248", "--out", "keys"],
-    );
+    let o = zkcc(d, &["setup", "--circuit", "shard-512x248", "--out", "keys"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
         text(&o).contains(
-            "shard-1024x248 has about 136355333 constraints and needs about 279.3 GB of memory"
+            "shard-512x248 has about 68178437 constraints and needs about 139.7 GB of memory"
         ),
         "{}",
         text(&o)
