@@ -13,7 +13,7 @@
 //! assignment, the shard's computed in parallel across facility slots), the
 //! witness's scalar mix, and peak memory per constraint. Stock, control and
 //! tuned proofs alternate in one child process, so that all see the same
-//! machine load; setup, one stock proof and one tuned proof each also run in a
+//! machine load, in an order that rotates from run to run; setup, one stock proof and one tuned proof each also run in a
 //! child process of their own, whose peak resident memory (`VmHWM`, including
 //! loading the key) is the peak reported.
 use crate::LiveCircuit;
@@ -165,27 +165,43 @@ fn child_race(dir: &Path, circ: &Circuit, runs: usize) {
     let c = circuit(circ);
     let mut rng = ChaCha20Rng::seed_from_u64(4);
     let (mut ts, mut tso, mut tt, mut outside) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..runs {
-        let t = Instant::now();
-        let _ = std::hint::black_box(Groth16::<Bn254>::prove(&stock, c.clone(), &mut rng).unwrap());
-        ts.push(secs(t));
-        // The control: stock's prover with the tuned key's `H` form.
-        let t = Instant::now();
-        let _ = std::hint::black_box(
-            Groth16::<Bn254, OddCosetReduction>::create_random_proof_with_reduction(
-                c.clone(),
-                &stock_odd,
-                &mut rng,
-            )
-            .unwrap(),
-        );
-        tso.push(secs(t));
-        let t = Instant::now();
-        let (proof, tm) = prove::prove_timed(&tuned, || c.assignment(), &mut rng).unwrap();
-        let total = secs(t);
-        tt.push(total);
-        outside.push((tm.witness + tm.check).as_secs_f64() / total);
-        let _ = std::hint::black_box(proof);
+    // The order rotates from run to run (stock, control, tuned; then
+    // control, tuned, stock; …): a proof runs measurably slower or faster
+    // depending on which prover ran before it (up to a second of stock's
+    // 16–18 s in one order), so no prover keeps one place.
+    for run in 0..runs {
+        for k in 0..3 {
+            match (run + k) % 3 {
+                0 => {
+                    let t = Instant::now();
+                    let p = Groth16::<Bn254>::prove(&stock, c.clone(), &mut rng).unwrap();
+                    ts.push(secs(t));
+                    let _ = std::hint::black_box(p);
+                }
+                1 => {
+                    // The control: stock's prover with the tuned key's `H` form.
+                    let t = Instant::now();
+                    let p =
+                        Groth16::<Bn254, OddCosetReduction>::create_random_proof_with_reduction(
+                            c.clone(),
+                            &stock_odd,
+                            &mut rng,
+                        )
+                        .unwrap();
+                    tso.push(secs(t));
+                    let _ = std::hint::black_box(p);
+                }
+                _ => {
+                    let t = Instant::now();
+                    let (proof, tm) =
+                        prove::prove_timed(&tuned, || c.assignment(), &mut rng).unwrap();
+                    let total = secs(t);
+                    tt.push(total);
+                    outside.push((tm.witness + tm.check).as_secs_f64() / total);
+                    let _ = std::hint::black_box(proof);
+                }
+            }
+        }
     }
     r.insert("stock.prove_s".into(), median(ts));
     r.insert("stock_odd_prove_s".into(), median(tso));
