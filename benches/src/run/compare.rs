@@ -123,14 +123,17 @@ fn load_tuned(dir: &Path) -> ProverKey {
     pk
 }
 
-/// One proof (`prove`) after loading a key (`load`), the load timed: the
-/// peak memory of proving.
+/// One proof (`prove`) after loading a key (`load`), both timed: the peak
+/// memory of proving, and a proof in a fresh process (as `zkcc prove` runs
+/// one: nothing freed before it for the allocator to reuse).
 fn child_peak<K>(dir: &Path, load: fn(&Path) -> K, prove: impl FnOnce(&K)) {
     let mut r = Report::new();
     let t = Instant::now();
     let pk = load(dir);
     r.insert("load_s".into(), secs(t));
+    let t = Instant::now();
     prove(&pk);
+    r.insert("fresh_prove_s".into(), secs(t));
     emit(&r);
 }
 
@@ -354,6 +357,7 @@ pub fn main() {
             .filter_map(|(k, v)| Some((k.strip_prefix(prefix)?.to_string(), *v)))
             .collect();
         m.insert("load_s".into(), peak["load_s"]);
+        m.insert("fresh_prove_s".into(), peak["fresh_prove_s"]);
         m.insert("peak_bytes".into(), peak["peak_bytes"]);
         m
     };
@@ -431,6 +435,13 @@ pub fn main() {
         stock_odd,
         tuned["prove_s"],
         stock_odd / tuned["prove_s"]
+    );
+    println!(
+        "{:<34} {:>10.3} {:>10.3} {:>7.2}x",
+        "one proof in a fresh process",
+        stock["fresh_prove_s"],
+        tuned["fresh_prove_s"],
+        stock["fresh_prove_s"] / tuned["fresh_prove_s"]
     );
     let yes = |k: &str| {
         if race.get(k) == Some(&1.0) {

@@ -542,21 +542,13 @@ pub fn quotient_with_ark_poly(
         .filter(|d| d.size() == n)
         .ok_or_else(|| EngineError::Backend("no domain of this size".into()))?;
     if red == Reduction::OddCoset {
-        let mut c: Vec<Fr> = a.par_iter().zip(&b).map(|(x, y)| *x * y).collect();
+        let c: Vec<Fr> = a.par_iter().zip(&b).map(|(x, y)| *x * y).collect();
         let g = Fr::get_root_of_unity(2 * domain.size() as u64)
             .ok_or_else(|| EngineError::Backend("no 2n-th root of unity".into()))?;
         let coset = domain
             .get_coset(g)
             .ok_or_else(|| EngineError::Backend("no coset".into()))?;
-        for v in [&mut a, &mut b, &mut c] {
-            domain.ifft_in_place(v);
-            coset.fft_in_place(v);
-        }
-        a.par_iter_mut()
-            .zip(&b)
-            .zip(&c)
-            .for_each(|((a, b), c)| *a = *a * b - c);
-        return Ok(a);
+        return Ok(crate::setup::on_coset_minus(&domain, &coset, a, b, c));
     }
     // On the domain, C·z = A·z ∘ B·z (checked), and 0 on the input rows.
     let mut c: Vec<Fr> = a.par_iter().zip(&b).map(|(x, y)| *x * y).collect();

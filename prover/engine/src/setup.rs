@@ -113,6 +113,26 @@ pub fn groth16_key(
     .map_err(|e| EngineError::Backend(e.to_string()))
 }
 
+/// `A·B − C` on `coset` from `A`, `B`, `C` on `domain`, by `ark-poly`'s FFTs
+/// (an interpolation and an evaluation each).
+pub(crate) fn on_coset_minus<F: PrimeField, D: EvaluationDomain<F>>(
+    domain: &D,
+    coset: &D,
+    mut a: Vec<F>,
+    mut b: Vec<F>,
+    mut c: Vec<F>,
+) -> Vec<F> {
+    for v in [&mut a, &mut b, &mut c] {
+        domain.ifft_in_place(v);
+        coset.fft_in_place(v);
+    }
+    a.par_iter_mut()
+        .zip(&b)
+        .zip(&c)
+        .for_each(|((a, b), c)| *a = *a * b - c);
+    a
+}
+
 /// snarkjs's R1CS-to-QAP reduction, for `ark-groth16`'s generator and
 /// prover ([`Reduction::OddCoset`]): the key's `H` points are
 /// `L^{2n}_{2j+1}(τ)/δ·G1`, the Lagrange polynomials of the `2n`-th roots of
@@ -166,18 +186,10 @@ impl R1CSToQAP for OddCosetReduction {
             v.resize(n, F::zero());
             v
         };
-        let (mut a, mut b, mut c) = (rows(&matrices[0]), rows(&matrices[1]), rows(&matrices[2]));
+        let (mut a, b, c) = (rows(&matrices[0]), rows(&matrices[1]), rows(&matrices[2]));
         a[num_constraints..num_constraints + num_inputs]
             .copy_from_slice(&full_assignment[..num_inputs]);
-        for v in [&mut a, &mut b, &mut c] {
-            domain.ifft_in_place(v);
-            coset.fft_in_place(v);
-        }
-        a.par_iter_mut()
-            .zip(&b)
-            .zip(&c)
-            .for_each(|((a, b), c)| *a = *a * b - c);
-        Ok(a)
+        Ok(on_coset_minus(&domain, &coset, a, b, c))
     }
 
     /// `L^{2n}_{2j+1}(τ)/δ = (τ^{2n} − 1)·x_j / (2n·(τ − x_j)·δ)` for the `n`
