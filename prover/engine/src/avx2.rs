@@ -192,10 +192,10 @@ pub struct Scratch {
 /// x(acc[b])`, neither point the identity (the caller's batch invariant;
 /// violating it gives wrong sums, never undefined behaviour). BN254 G1
 /// (`Fq`) and G2 (`Fq2`).
-pub fn add_assign_batch<P: SWCurveConfig<BaseField: Limbs>>(
+pub(crate) fn add_assign_batch<P: SWCurveConfig<BaseField: Limbs>>(
     tok: Avx2,
     acc: &mut [Affine<P>],
-    todo: &[(u32, Affine<P>)],
+    todo: &crate::msm::Pending<P>,
     scratch: &mut Scratch,
 ) {
     let _ = tok;
@@ -217,7 +217,7 @@ pub fn add_assign_batch<P: SWCurveConfig<BaseField: Limbs>>(
         for k in 0..4 {
             let coords = match todo.get(4 * g + k) {
                 Some((b, p)) => {
-                    let a = &acc[*b as usize];
+                    let a = &acc[b as usize];
                     [a.x.coeffs(), a.y.coeffs(), p.x.coeffs(), p.y.coeffs()]
                 }
                 None => [zero, zero, one, zero],
@@ -291,7 +291,7 @@ pub fn add_assign_batch<P: SWCurveConfig<BaseField: Limbs>>(
             };
             let x = P::BaseField::from_coeffs(&[xs[0][k], xs[1][k]]);
             let y = P::BaseField::from_coeffs(&[ys[0][k], ys[1][k]]);
-            acc[*b as usize] = Affine::new_unchecked(x, y);
+            acc[b as usize] = Affine::new_unchecked(x, y);
         }
     }
 }
@@ -920,7 +920,7 @@ mod tests {
         crate::batch_tests::batches_match::<P>(
             seed,
             &[1, 3, 4, 5, 8, 9, 100, 1024],
-            |acc, todo| add_assign_batch(tok, acc, todo, &mut scratch),
+            |acc, todo| add_assign_batch(tok, acc, &crate::msm::Pending::of(todo), &mut scratch),
         );
     }
 

@@ -149,10 +149,10 @@ pub struct Scratch {
 /// x(acc[b])`, neither point the identity (the caller's batch invariant;
 /// violating it gives wrong sums, never undefined behaviour). BN254 G1
 /// (`Fq`) and G2 (`Fq2`).
-pub fn add_assign_batch<P: SWCurveConfig<BaseField: Limbs>>(
+pub(crate) fn add_assign_batch<P: SWCurveConfig<BaseField: Limbs>>(
     tok: Ifma,
     acc: &mut [Affine<P>],
-    todo: &[(u32, Affine<P>)],
+    todo: &crate::msm::Pending<P>,
     scratch: &mut Scratch,
 ) {
     let _ = tok;
@@ -172,7 +172,7 @@ pub fn add_assign_batch<P: SWCurveConfig<BaseField: Limbs>>(
         for k in 0..8 {
             let (ax, ay, px, py) = match todo.get(8 * g + k) {
                 Some((b, p)) => {
-                    let a = &acc[*b as usize];
+                    let a = &acc[b as usize];
                     (a.x.coeffs(), a.y.coeffs(), p.x.coeffs(), p.y.coeffs())
                 }
                 None => (zero, zero, one, zero),
@@ -238,7 +238,7 @@ pub fn add_assign_batch<P: SWCurveConfig<BaseField: Limbs>>(
                 });
                 P::BaseField::from_coeffs(&c)
             };
-            acc[*b as usize] = Affine::new_unchecked(coord(&grp.ax), coord(&grp.ay));
+            acc[b as usize] = Affine::new_unchecked(coord(&grp.ax), coord(&grp.ay));
         }
     }
 }
@@ -865,7 +865,7 @@ mod tests {
         crate::batch_tests::batches_match::<ark_bn254::g1::Config>(
             5,
             &[1, 7, 8, 9, 16, 100, 1024],
-            |acc, todo| add_assign_batch(tok, acc, todo, &mut scratch),
+            |acc, todo| add_assign_batch(tok, acc, &crate::msm::Pending::of(todo), &mut scratch),
         );
     }
 
@@ -884,7 +884,7 @@ mod tests {
         crate::batch_tests::batches_match::<ark_bn254::g2::Config>(
             6,
             &[1, 7, 8, 9, 16, 100, 1024],
-            |acc, todo| add_assign_batch(tok, acc, todo, &mut scratch),
+            |acc, todo| add_assign_batch(tok, acc, &crate::msm::Pending::of(todo), &mut scratch),
         );
     }
 }

@@ -50,7 +50,13 @@
 //! Two things keep the scalar path fed. A window reads its points in input
 //! order but their buckets at random (`2^14` buckets of 64 bytes at 2^19
 //! points: beyond the 512 KB L2); it **prefetches** the bucket of the point
-//! `PREFETCH` places ahead, which took ≈ 15% off a G1 MSM at 2^19. And a
+//! `PREFETCH` places ahead, which took ≈ 15% off a G1 MSM at 2^19 (and the
+//! base `BASE_AHEAD` places ahead). It copies each base once, straight into
+//! its bucket or batch entry, and negates it there ([`Pending`]): a signed
+//! copy built as a value went through the stack and was read back by wider
+//! loads than wrote it, stalling on store forwarding (with the base's cache
+//! miss, two thirds of the window loop's time; the fix took 6% off a
+//! `shard-8x128` proof on both paths). And a
 //! window's buckets are **weighed by rows and columns** (`weigh_split`):
 //! `Σ (b + 1)·bucket_b` from batched affine row and column sums and two
 //! running sums of `√` the buckets' count, about half the field products of
@@ -96,6 +102,8 @@ type BigIntOf<P> = <<P as ark_ec::CurveConfig>::ScalarField as PrimeField>::BigI
 const BATCH: usize = 1024;
 /// How many points ahead a window prefetches its bucket.
 const PREFETCH: usize = 32;
+/// How many points ahead a window prefetches its base.
+const BASE_AHEAD: usize = 16;
 /// Largest window width: digits are stored as `i16`, and a signed `c`-bit
 /// digit lies in `[−2^(c−1), 2^(c−1) − 1]` (the top window's, unsigned, holds
 /// fewer bits), so 16 bits still fit.
@@ -168,10 +176,71 @@ impl<'a, P: SWCurveConfig> Bases<'a, P> {
 
     #[inline(always)]
     fn get(&self, i: usize) -> Affine<P> {
+        *self.get_ref(i)
+    }
+
+    /// The base `i`, in place (the window loop copies it once, into its
+    /// bucket or batch: a copy through the stack costs store-forwarding
+    /// stalls).
+    #[inline(always)]
+    fn get_ref(&self, i: usize) -> &'a Affine<P> {
         match self.main.get(i) {
-            Some(p) => *p,
-            None => self.extra[i - self.main.len()],
+            Some(p) => p,
+            None => &self.extra[i - self.main.len()],
         }
+    }
+}
+
+/// Additions waiting in a batch, `acc[b[k]] += p[k]`: the buckets and the
+/// points in two arrays. A `(u32, Affine)` pair pushed as a value goes
+/// through the stack, and its copy (16-byte loads of a pair written at a
+/// 4-byte offset) stalls on store forwarding.
+pub(crate) struct Pending<P: SWCurveConfig> {
+    b: Vec<u32>,
+    p: Vec<Affine<P>>,
+}
+
+impl<P: SWCurveConfig> Pending<P> {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            b: Vec::with_capacity(n),
+            p: Vec::with_capacity(n),
+        }
+    }
+
+    /// The pairs of a list (the tests' form).
+    #[cfg(test)]
+    pub(crate) fn of(pairs: &[(u32, Affine<P>)]) -> Self {
+        Self {
+            b: pairs.iter().map(|t| t.0).collect(),
+            p: pairs.iter().map(|t| t.1).collect(),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.b.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.b.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.b.clear();
+        self.p.clear();
+    }
+
+    /// `acc[b] += p`.
+    #[inline(always)]
+    fn push(&mut self, b: u32, p: &Affine<P>) {
+        self.b.push(b);
+        self.p.push(*p);
+    }
+
+    /// The `k`-th addition.
+    #[inline(always)]
+    pub(crate) fn get(&self, k: usize) -> Option<(u32, &Affine<P>)> {
+        Some((*self.b.get(k)?, self.p.get(k)?))
     }
 }
 
@@ -429,7 +498,7 @@ struct Buckets<P: SWCurveConfig> {
     acc: Vec<Affine<P>>,
     stamp: Vec<u32>,
     epoch: u32,
-    todo: Vec<(u32, Affine<P>)>,
+    todo: Pending<P>,
     queue: Vec<(u32, Affine<P>)>,
     spill: Vec<Projective<P>>,
     /// Points in `queue`, per bucket (at most [`QUEUED`]).
@@ -457,7 +526,7 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
             acc: vec![Affine::identity(); nb],
             stamp: vec![0; nb],
             epoch: 1,
-            todo: Vec::with_capacity(batch),
+            todo: Pending::with_capacity(batch),
             queue: Vec::with_capacity(batch),
             spill: Vec::new(),
             queued: vec![0; nb],
@@ -491,9 +560,13 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
         self.spill[b] += p;
     }
 
-    /// `bucket[b] += p`, now, later or in the spill.
+    /// `bucket[b] += ±p` (`−p` if `neg`), now, later or in the spill. The
+    /// point is copied from `p` straight into its bucket or batch entry and
+    /// negated there: building `±p` first and copying it (as a value) stalls
+    /// on store forwarding, the sign's limb-wise stores read back as wider
+    /// loads (a third of the window loop's time at 2^20 points).
     #[inline(always)]
-    fn add(&mut self, b: u32, p: Affine<P>) {
+    fn add(&mut self, b: u32, p: &Affine<P>, neg: bool) {
         let bi = b as usize;
         if self.stamp[bi] == self.epoch {
             // At most QUEUED points wait per bucket: a run of one scalar
@@ -501,13 +574,25 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
             // it again to place one of them.
             if self.queue.len() < self.batch && self.queued[bi] < QUEUED {
                 self.queued[bi] += 1;
-                self.queue.push((b, p));
+                self.queue.push((b, negate_if(*p, neg)));
             } else {
-                self.spill_add(bi, &p);
+                self.spill_add(bi, &negate_if(*p, neg));
             }
             return;
         }
-        self.place(b, p);
+        let cur = &mut self.acc[bi];
+        if cur.is_zero() {
+            *cur = *p;
+            cur.y = cur.y.neg_if(neg);
+        } else if cur.x == p.x {
+            self.spill_add(bi, &negate_if(*p, neg));
+        } else {
+            self.stamp[bi] = self.epoch;
+            self.todo.push(b, p);
+            if let Some(q) = self.todo.p.last_mut() {
+                q.y = q.y.neg_if(neg);
+            }
+        }
         if self.todo.len() >= self.batch {
             self.flush();
         }
@@ -525,7 +610,7 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
             self.spill_add(bi, &p);
         } else {
             self.stamp[bi] = self.epoch;
-            self.todo.push((b, p));
+            self.todo.push(b, &p);
         }
     }
 
@@ -545,13 +630,14 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
             // (`Limbs::mul_lazy`), reduced once for the inversion.
             self.prefix.clear();
             let mut prod = P::BaseField::one();
-            for (b, p) in &self.todo {
+            let (bs, ps) = (&self.todo.b, &self.todo.p[..self.todo.b.len()]);
+            for (&b, p) in bs.iter().zip(ps) {
                 self.prefix.push(prod);
-                prod = prod.mul_lazy(&p.x.sub_fast(&self.acc[*b as usize].x));
+                prod = prod.mul_lazy(&p.x.sub_fast(&self.acc[b as usize].x));
             }
             let mut inv = prod.reduced().invert().expect("distinct x coordinates");
-            for ((b, p), pre) in self.todo.iter().zip(&self.prefix).rev() {
-                let a = &mut self.acc[*b as usize];
+            for ((&b, p), pre) in bs.iter().zip(ps).zip(&self.prefix).rev() {
+                let a = &mut self.acc[b as usize];
                 let d = p.x.sub_fast(&a.x);
                 let dinv = inv.mul_lazy(pre);
                 inv = inv.mul_lazy(&d);
@@ -700,14 +786,22 @@ fn window_sum<P: SWCurveConfig<BaseField: Limbs>>(
                 }
             }
         }
+        // And the base read `BASE_AHEAD` places on: a base is read once per
+        // window, after a window's worth of other reads.
+        if let Some(&ia) = class.idx.get(k + BASE_AHEAD) {
+            if let Some(p) = bases.main.get(ia as usize) {
+                mont::prefetch(&p.x);
+                mont::prefetch(&p.y);
+            }
+        }
         if d == 0 {
             continue;
         }
-        let p = bases.get(i as usize);
+        let p = bases.get_ref(i as usize);
         if p.is_zero() {
             continue;
         }
-        buckets.add(d.unsigned_abs() as u32 - 1, negate_if(p, (d < 0) ^ neg));
+        buckets.add(d.unsigned_abs() as u32 - 1, p, (d < 0) ^ neg);
     }
     buckets.weigh()
 }
@@ -1197,8 +1291,10 @@ mod tests {
     fn buckets_under_conflicts_queue_and_spill() {
         // Few buckets, many points: most additions find their bucket busy,
         // the queue fills up and points spill; repeats and negations meet
-        // the doubling and cancellation cases. The weighed sum must equal
-        // the one computed naively.
+        // the doubling and cancellation cases; every other point goes in
+        // negated (on each of the add's paths: the empty bucket, the batch,
+        // the queue and the spill). The weighed sum must equal the one
+        // computed naively.
         let mut rng = ChaCha20Rng::seed_from_u64(11);
         for (nb, n) in [(1, 3000), (4, 3000), (64, 5000), (2048, 20000)] {
             let pts = random_bases::<ark_bn254::g1::Config>(&mut rng, n);
@@ -1206,9 +1302,10 @@ mod tests {
             let mut expect = vec![G1Projective::zero(); nb];
             for (i, p) in pts.iter().enumerate() {
                 let k = (i * 7 + i / 3) % nb;
+                let neg = (i / 2 + i / 5) % 2 == 1;
                 if !p.is_zero() {
-                    b.add(k as u32, *p);
-                    expect[k] += p;
+                    b.add(k as u32, p, neg);
+                    expect[k] += if neg { -*p } else { *p };
                 }
             }
             if nb <= 4 {
@@ -1239,9 +1336,9 @@ mod tests {
             let mut b = Buckets::<P>::new(acc.len());
             (b.ifma, b.avx2) = (None, avx2);
             b.acc.copy_from_slice(acc);
-            for &(k, p) in todo {
-                b.stamp[k as usize] = b.epoch;
-                b.todo.push((k, p));
+            for (k, p) in todo {
+                b.stamp[*k as usize] = b.epoch;
+                b.todo.push(*k, p);
             }
             b.flush();
             assert!(b.todo.is_empty() && b.queue.is_empty() && b.spill.is_empty());
@@ -1286,7 +1383,7 @@ mod tests {
                     (i * 7 + i / 3) % nb
                 };
                 if !p.is_zero() {
-                    b.add(k as u32, *p);
+                    b.add(k as u32, p, false);
                     expect[k] += p;
                 }
             }
@@ -1322,13 +1419,13 @@ mod tests {
         // spills, so the bucket is weighed apart.
         let mut b = Buckets::<ark_bn254::g1::Config>::new(4096);
         for x in [p, -p, p, -p, q] {
-            b.add(5, x);
+            b.add(5, &x, false);
         }
         let mut expect = G1Projective::from(q) * Fr::from(6u64);
         for (i, x) in pts[2..].iter().enumerate() {
             let k = 6 + i;
             if !x.is_zero() {
-                b.add(k as u32, *x);
+                b.add(k as u32, x, false);
                 expect += *x * Fr::from(k as u64 + 1);
             }
         }
