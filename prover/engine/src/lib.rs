@@ -11,8 +11,8 @@
 //! Groth16 proofs: they verify under `ark-groth16`'s verifier and snarkjs's.
 //!
 //! Layers, lowest first (no arrow runs upwards): `mont` → `inv` → `ifma`,
-//! `avx2`, `repeats` → `msm`, `fft` → `r1cs` → `prove` → `setup`; `mem` and
-//! `error` stand apart.
+//! `avx2`, `repeats` → `msm`, `fft` → `r1cs` → `prove` → `setup`; `lines`,
+//! `mem` and `error` stand apart.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
@@ -23,6 +23,7 @@ pub mod error;
 pub mod fft;
 pub mod ifma;
 pub mod inv;
+pub mod lines;
 pub mod mem;
 pub mod mont;
 pub mod msm;

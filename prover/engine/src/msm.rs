@@ -495,7 +495,8 @@ fn negate_if<P: SWCurveConfig<BaseField: Limbs>>(mut p: Affine<P>, neg: bool) ->
 /// every input, even one scalar repeated everywhere, costs a bounded number
 /// of inversions.
 struct Buckets<P: SWCurveConfig> {
-    acc: Vec<Affine<P>>,
+    /// One point per cache line (a G1 point is one line, a G2 point two).
+    acc: crate::lines::Lines<Affine<P>>,
     stamp: Vec<u32>,
     epoch: u32,
     todo: Pending<P>,
@@ -523,7 +524,7 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
         let batch = (nb / 16).clamp(16, BATCH);
         let ifma = Ifma::detect();
         Self {
-            acc: vec![Affine::identity(); nb],
+            acc: crate::lines::Lines::new(nb, Affine::identity()),
             stamp: vec![0; nb],
             epoch: 1,
             todo: Pending::with_capacity(batch),
@@ -628,15 +629,25 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
             // prefix[k] = Π_{j<k} d_j with d_j = x(P_j) − x(bucket_j) ≠ 0.
             // The prefixes, inverses and slopes only feed products: lazy
             // (`Limbs::mul_lazy`), reduced once for the inversion.
-            self.prefix.clear();
-            let mut prod = P::BaseField::one();
-            let (bs, ps) = (&self.todo.b, &self.todo.p[..self.todo.b.len()]);
-            for (&b, p) in bs.iter().zip(ps) {
-                self.prefix.push(prod);
-                prod = prod.mul_lazy(&p.x.sub_fast(&self.acc[b as usize].x));
+            // Each product is written where the next one reads it: a copy
+            // of the running product (kept on the stack, copied by wider
+            // loads than had stored it) stalled on store forwarding once
+            // per addition.
+            let n = self.todo.len();
+            if self.prefix.len() < n + 1 {
+                self.prefix.resize(n + 1, P::BaseField::zero());
             }
-            let mut inv = prod.reduced().invert().expect("distinct x coordinates");
-            for ((&b, p), pre) in bs.iter().zip(ps).zip(&self.prefix).rev() {
+            let prefix = &mut self.prefix[..n + 1];
+            prefix[0] = P::BaseField::one();
+            let (bs, ps) = (&self.todo.b, &self.todo.p[..n]);
+            for (k, (&b, p)) in bs.iter().zip(ps).enumerate() {
+                prefix[k + 1] = prefix[k].mul_lazy(&p.x.sub_fast(&self.acc[b as usize].x));
+            }
+            let mut inv = prefix[n]
+                .reduced()
+                .invert()
+                .expect("distinct x coordinates");
+            for ((&b, p), pre) in bs.iter().zip(ps).zip(prefix[..n].iter()).rev() {
                 let a = &mut self.acc[b as usize];
                 let d = p.x.sub_fast(&a.x);
                 let dinv = inv.mul_lazy(pre);
