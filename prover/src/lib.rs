@@ -24,6 +24,7 @@ pub mod inventory;
 pub mod keys;
 pub mod landmark;
 pub mod lifecycle;
+pub mod logging;
 pub mod sample;
 pub mod witness;
 

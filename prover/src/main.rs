@@ -18,25 +18,9 @@ use clap::Parser;
 use std::process::ExitCode;
 use zkcc_prover::ProverError;
 
-/// `RUST_LOG`'s directives, with arkworks' constraint-system spans (target
-/// `gr1cs`) off unless they name that target: ark-r1cs-std opens a span on
-/// every field operation that formats the whole constraint system, so that
-/// `RUST_LOG=info` alone once made `zkcc ceremony init` run for ten minutes in
-/// 17 GB instead of 25 s.
-fn log_filter(directives: Option<String>) -> tracing_subscriber::EnvFilter {
-    let mut d = directives.unwrap_or_default();
-    if !d.trim().is_empty() && !d.contains("gr1cs") {
-        d.push_str(",gr1cs=off");
-    }
-    tracing_subscriber::EnvFilter::new(d)
-}
-
 fn main() -> ExitCode {
     cli::signals::install();
-    tracing_subscriber::fmt()
-        .with_env_filter(log_filter(std::env::var("RUST_LOG").ok()))
-        .with_writer(std::io::stderr)
-        .init();
+    zkcc_prover::logging::init();
     match cli::run(cli::Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

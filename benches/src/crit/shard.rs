@@ -81,6 +81,8 @@ fn group<'a>(
 
 /// The benches of this group (see the module docs).
 pub fn bench(c: &mut Criterion) {
+    // As `zkcc prove` runs (see `zkcc_prover::logging`).
+    zkcc_prover::logging::init();
     // `cargo test --benches` runs this binary without `--bench`: criterion
     // then runs every function once; small circuits keep that fast.
     let bench_mode = std::env::args().any(|a| a == "--bench");
