@@ -507,17 +507,30 @@ pub fn output_commitment(
 
 /// `C_s` over the used slots' `(id, k, K, digest, mask)`.
 pub fn shard_commitment(importer: Fr, epoch: u64, w: &ShardWitness) -> Fr {
+    shard_commitment_from(importer, epoch, w, |_, f| f.digest())
+}
+
+/// [`shard_commitment`] with the chunk digest of used slot `j` given by
+/// `digest(j, slot)` (the native check has them already: no second hash of
+/// every chip).
+fn shard_commitment_from(
+    importer: Fr,
+    epoch: u64,
+    w: &ShardWitness,
+    digest: impl Fn(usize, &FacilitySlot) -> Fr,
+) -> Fr {
     let acc = w
         .facilities
         .iter()
-        .filter(|f| f.used)
-        .fold(Fr::zero(), |acc, f| {
+        .enumerate()
+        .filter(|(_, f)| f.used)
+        .fold(Fr::zero(), |acc, (j, f)| {
             poseidon::hash(&[
                 acc,
                 f.facility.id,
                 Fr::from(f.chunk),
                 Fr::from(f.chunks),
-                f.digest(),
+                digest(j, f),
                 f.mask(),
             ])
         });
@@ -615,6 +628,9 @@ pub fn check_native(
     if registry_root(w.facilities_root, w.auditors_root, w.params_digest) != st.registry_root {
         return Err(ClaimError::RegistryRootMismatch);
     }
+    // Each used slot's chunk digest, computed once: for its attestation and
+    // for `C_s`.
+    let mut digests = vec![Fr::zero(); w.facilities.len()];
     for (j, f) in w.facilities.iter().enumerate() {
         f.check_layout(j * shape.slot_chips)?;
         for (i, c) in f.chips.iter().enumerate() {
@@ -654,7 +670,8 @@ pub fn check_native(
                 bits: CHUNK_BITS as u32,
             });
         }
-        let msg = attestation_message(f.facility.id, st.epoch, f.chunk, f.chunks, f.digest());
+        digests[j] = f.digest();
+        let msg = attestation_message(f.facility.id, st.epoch, f.chunk, f.chunks, digests[j]);
         eddsa::verify(&f.auditor.key, msg, &f.signature).map_err(|e| ClaimError::BadSignature {
             place: "facility slot",
             what: "attestation",
@@ -662,7 +679,9 @@ pub fn check_native(
             reason: e.to_string(),
         })?;
     }
-    w.check_shard_commitment(st.importer, st.epoch, st.shard_commitment)?;
+    if shard_commitment_from(st.importer, st.epoch, w, |j, _| digests[j]) != st.shard_commitment {
+        return Err(ClaimError::CommitmentMismatch);
+    }
     let (gamma, beta) = challenges(st.commitment, st.ledger_digest, st.importer, st.epoch);
     let out = w.output(gamma, beta);
     if out.commitment(st.commitment, st.importer, st.epoch) != st.output {

@@ -652,3 +652,15 @@ fn facilities_without_ledger_chips_are_not_counted() {
         );
     }
 }
+
+#[test]
+fn a_shard_commitment_the_witness_does_not_open_fails() {
+    let f = fleet();
+    let (st, w) = &f.shards[0];
+    let mut other = *st;
+    other.shard_commitment += Fr::from(1u64);
+    assert_eq!(
+        shard::check_native(&SHAPE, &other, w).unwrap_err(),
+        ClaimError::CommitmentMismatch
+    );
+}
