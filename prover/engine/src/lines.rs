@@ -23,9 +23,11 @@ impl<T: Copy> Lines<T> {
         let layout = std::alloc::Layout::array::<T>(len.max(1))
             .and_then(|l| l.align_to(64))
             .expect("a buffer within isize::MAX bytes");
-        // `T` of size 0 would make a zero-size layout: allocate a line instead.
+        // `T` of size 0 would make a zero-size layout: allocate one unit of
+        // the alignment instead (at least 64, and `T`'s own if larger).
         let layout = if layout.size() == 0 {
-            std::alloc::Layout::from_size_align(64, 64).expect("64-byte line")
+            std::alloc::Layout::from_size_align(layout.align(), layout.align())
+                .expect("a power-of-two alignment")
         } else {
             layout
         };
@@ -35,7 +37,8 @@ impl<T: Copy> Lines<T> {
             std::ptr::NonNull::new(raw).unwrap_or_else(|| std::alloc::handle_alloc_error(layout));
         for i in 0..len {
             // SAFETY: `i < len`, within the allocation of `len` elements
-            // (aligned for `T`: 64 is a multiple of its alignment).
+            // (aligned for `T`: the layout's alignment is the larger of
+            // `T`'s and 64, both powers of two).
             unsafe { ptr.as_ptr().add(i).write(v) };
         }
         Self { ptr, len, layout }
@@ -80,5 +83,31 @@ mod tests {
         }
         let z = super::Lines::new(5, ());
         assert_eq!(z.len(), 5);
+    }
+
+    /// A type aligned beyond a line keeps its alignment, sized or not.
+    #[test]
+    fn wider_alignments_are_kept() {
+        #[derive(Clone, Copy, PartialEq, Debug)]
+        #[repr(align(4096))]
+        struct Page;
+        #[derive(Clone, Copy, PartialEq, Debug)]
+        #[repr(align(128))]
+        struct Wide([u8; 3]);
+        for len in [0usize, 1, 2, 5] {
+            let p = super::Lines::new(len, Page);
+            assert_eq!(p.as_ptr() as usize % 4096, 0);
+            let w = super::Lines::new(len, Wide([1, 2, 3]));
+            assert_eq!(w.as_ptr() as usize % 128, 0);
+            assert!(w.iter().all(|v| *v == Wide([1, 2, 3])));
+        }
+        // Moved to another thread and read there.
+        let l = super::Lines::new(100, 7u32);
+        assert_eq!(
+            std::thread::spawn(move || l.iter().sum::<u32>())
+                .join()
+                .unwrap(),
+            700
+        );
     }
 }

@@ -1335,6 +1335,38 @@ mod tests {
         }
     }
 
+    /// Flushes of shrinking and growing lengths on the scalar path: the
+    /// running products' buffer is kept between flushes (only grown), and a
+    /// flush must never read what a longer earlier one left in it.
+    #[test]
+    fn flushes_of_any_length_after_any_other() {
+        fn run<P: SWCurveConfig<ScalarField = Fr, BaseField: Limbs>>(seed: u64) {
+            let mut rng = ChaCha20Rng::seed_from_u64(seed);
+            let nb = 4096;
+            let mut b = Buckets::<P>::new(nb);
+            (b.ifma, b.avx2) = (None, None);
+            let mut expect = vec![Projective::<P>::zero(); nb];
+            for len in [200usize, 3, 1, 150, 7, 256, 2, 90] {
+                for _ in 0..len {
+                    let k = rng.gen_range(0..nb);
+                    let p = Projective::<P>::rand(&mut rng).into_affine();
+                    let neg: bool = rng.gen();
+                    b.add(k as u32, &p, neg);
+                    expect[k] += if neg { -p } else { p };
+                }
+                b.flush();
+            }
+            let weighed: Projective<P> = expect
+                .iter()
+                .enumerate()
+                .map(|(k, s)| *s * Fr::from(k as u64 + 1))
+                .sum();
+            assert_eq!(b.weigh().into_affine(), weighed.into_affine());
+        }
+        run::<ark_bn254::g1::Config>(301);
+        run::<ark_bn254::g2::Config>(302);
+    }
+
     /// The scalar flush (the path of CPUs without IFMA, and of batches
     /// shorter than a vector group) on batches of every length, whatever
     /// this CPU has, or with `avx2` the AVX2 one (which the MSMs take only
