@@ -581,6 +581,18 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
             }
             return;
         }
+        self.place(b, p, neg);
+        if self.todo.len() >= self.batch {
+            self.flush();
+        }
+    }
+
+    /// `bucket[b] += ±p` for a bucket with nothing waiting: a copy into an
+    /// empty bucket, the spill for equal `x`, else a waiting addition; the
+    /// point copied once and negated where it lands.
+    #[inline(always)]
+    fn place(&mut self, b: u32, p: &Affine<P>, neg: bool) {
+        let bi = b as usize;
         let cur = &mut self.acc[bi];
         if cur.is_zero() {
             *cur = *p;
@@ -593,25 +605,6 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
             if let Some(q) = self.todo.p.last_mut() {
                 q.y = q.y.neg_if(neg);
             }
-        }
-        if self.todo.len() >= self.batch {
-            self.flush();
-        }
-    }
-
-    /// `bucket[b] += p` for a bucket with nothing waiting: a copy into an
-    /// empty bucket, the spill for equal `x`, else a waiting addition.
-    #[inline(always)]
-    fn place(&mut self, b: u32, p: Affine<P>) {
-        let bi = b as usize;
-        let cur = &mut self.acc[bi];
-        if cur.is_zero() {
-            *cur = p;
-        } else if cur.x == p.x {
-            self.spill_add(bi, &p);
-        } else {
-            self.stamp[bi] = self.epoch;
-            self.todo.push(b, &p);
         }
     }
 
@@ -669,7 +662,8 @@ impl<P: SWCurveConfig<BaseField: Limbs>> Buckets<P> {
                     self.queue.push((b, p));
                 } else {
                     self.queued[b as usize] -= 1;
-                    self.place(b, p);
+                    // Queued points were signed when queued.
+                    self.place(b, &p, false);
                 }
             }
             let mut q = q;
